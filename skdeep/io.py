@@ -1,0 +1,235 @@
+"""Safe persistence: parameters as JSON, arrays as ``.npz``, weights as a ``state_dict``.
+
+Unlike pickle, :func:`load` never runs code from the file: JSON is parsed,
+arrays are read with ``allow_pickle=False`` and torch weights with
+``weights_only=True``. The estimator class is looked up by name in skdeep's
+registry, so a file can only rebuild an estimator that an installed plugin
+registered; any other name is refused.
+
+The file is a zip archive holding ``meta.json``, ``arrays.npz`` and, for torch
+estimators, ``state_dict.pt``.
+"""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import io as _io
+import json
+import zipfile
+
+import numpy as np
+
+FORMAT_VERSION = 1
+_SKIP_ATTRIBUTES = {"net_", "history_"}
+
+
+def save(estimator, path):
+    """Save an estimator (fitted or not) to ``path`` without pickle.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A registered skdeep estimator.
+    path : str or path-like
+        Destination file (conventionally ``*.skdeep``).
+
+    Raises
+    ------
+    TypeError
+        If a parameter or fitted attribute cannot be stored safely (for
+        example a ``callbacks`` list of objects): use pickle or joblib then.
+
+    Examples
+    --------
+    >>> import tempfile, os, numpy as np
+    >>> from skdeep.autoencoder import AutoencoderTransformer
+    >>> from skdeep import io
+    >>> X = np.random.RandomState(0).rand(20, 4)
+    >>> ae = AutoencoderTransformer(code_size=2, max_epochs=2, random_state=0).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "ae.skdeep")
+    >>> io.save(ae, path)
+    >>> bool(np.array_equal(io.load(path).transform(X), ae.transform(X)))
+    True
+    """
+    from skdeep.utils._training import BaseTorchEstimator
+
+    cls = type(estimator)
+    params = {
+        k: _encode(v, f"parameter {k!r}")
+        for k, v in estimator.get_params(deep=False).items()
+    }
+    arrays, attributes = {}, {}
+    for key, value in vars(estimator).items():
+        if key in _SKIP_ATTRIBUTES or not (key.endswith("_") or key.startswith("_")):
+            continue
+        if key.startswith("__"):
+            continue
+        if isinstance(value, np.ndarray) and value.dtype != object:
+            arrays[key] = value
+        else:
+            attributes[key] = _encode(value, f"fitted attribute {key!r}")
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "estimator": _registered_name(cls),
+        "class": f"{cls.__module__}.{cls.__qualname__}",
+        "params": params,
+        "attributes": attributes,
+        "history": None,
+    }
+    state = None
+    if isinstance(estimator, BaseTorchEstimator) and hasattr(estimator, "net_"):
+        import torch
+
+        meta["history"] = [
+            {k: _encode(v, "history") for k, v in row.items() if k != "batches"}
+            for row in estimator.net_.history
+        ]
+        buffer = _io.BytesIO()
+        state_dict = {k: v.cpu() for k, v in estimator.module_.state_dict().items()}
+        torch.save(state_dict, buffer)
+        state = buffer.getvalue()
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("meta.json", json.dumps(meta, indent=1))
+        buffer = _io.BytesIO()
+        np.savez(buffer, **arrays)
+        zf.writestr("arrays.npz", buffer.getvalue())
+        if state is not None:
+            zf.writestr("state_dict.pt", state)
+
+
+def load(path, *, device=None):
+    """Load an estimator saved by :func:`save`.
+
+    Parameters
+    ----------
+    path : str or path-like
+    device : str or None, default=None
+        Where to place torch weights. ``None`` keeps the saved ``device``
+        parameter when that device exists here, else uses the CPU.
+
+    Returns
+    -------
+    estimator : estimator instance
+
+    Raises
+    ------
+    ValueError
+        If the file names an estimator that no installed plugin registered,
+        or is not an skdeep file.
+    """
+    import skdeep
+
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        if "meta.json" not in names:
+            raise ValueError(f"{path} is not an skdeep model file (no meta.json).")
+        meta = json.loads(zf.read("meta.json"))
+        arrays = dict(np.load(_io.BytesIO(zf.read("arrays.npz")), allow_pickle=False))
+        state = zf.read("state_dict.pt") if "state_dict.pt" in names else None
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} has format version {meta.get('format_version')!r}; this skdeep "
+            f"reads version {FORMAT_VERSION}."
+        )
+    name = meta.get("estimator")
+    try:
+        cls = skdeep.get_estimator(name)
+    except KeyError:
+        raise ValueError(
+            f"{path} names estimator {name!r} ({meta.get('class')}), which no "
+            f"installed skdeep plugin registers; refusing to load it."
+        ) from None
+    estimator = cls(**{k: _decode(v) for k, v in meta["params"].items()})
+    for key, value in meta["attributes"].items():
+        setattr(estimator, key, _decode(value))
+    for key, value in arrays.items():
+        setattr(estimator, key, value)
+    if state is not None:
+        _restore_torch(estimator, state, meta["history"], device)
+    return estimator
+
+
+def _restore_torch(estimator, state, history, device):
+    import torch
+    from skorch.history import History
+
+    from skdeep.utils._torch import resolve_device
+
+    if device is None:
+        try:
+            device = resolve_device(estimator.device)
+        except ValueError:
+            device = torch.device("cpu")
+    estimator._device = resolve_device(device)
+    module = estimator._build_module()
+    module.load_state_dict(
+        torch.load(_io.BytesIO(state), weights_only=True, map_location="cpu")
+    )
+    net = estimator._make_net(module, estimator._criterion())
+    net.initialize()
+    net.module_.to(estimator._device)
+    net.history = History(_decode(history))
+    estimator.net_ = net
+    estimator.history_ = net.history
+
+
+def _registered_name(cls):
+    import skdeep
+
+    for name, registered, _ in skdeep.all_estimators():
+        if registered is cls:
+            return name
+    raise TypeError(
+        f"{cls.__qualname__} is not registered with skdeep; only registered "
+        f"estimators can be saved with skdeep.io (use pickle or joblib otherwise)."
+    )
+
+
+def _encode(value, what):
+    """JSON-safe form of a parameter or attribute; tuples and arrays are tagged."""
+    import torch
+
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v, what) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, what) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"__dict__": {k: _encode(v, what) for k, v in value.items()}}
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return {"__object_array__": [_encode(v, what) for v in value.tolist()]}
+    if isinstance(value, np.ndarray):
+        return {"__array__": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, torch.device):
+        return {"__device__": str(value)}
+    raise TypeError(
+        f"Cannot save {what} of type {type(value).__name__} safely; set it to a "
+        f"plain value (for example callbacks=None) or use pickle/joblib."
+    )
+
+
+def _decode(value):
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, dict):
+        if "__tuple__" in value:
+            return tuple(_decode(v) for v in value["__tuple__"])
+        if "__dict__" in value:
+            return {k: _decode(v) for k, v in value["__dict__"].items()}
+        if "__object_array__" in value:
+            return np.array([_decode(v) for v in value["__object_array__"]], dtype=object)
+        if "__array__" in value:
+            return np.array(value["__array__"], dtype=value["dtype"])
+        if "__device__" in value:
+            import torch
+
+            return torch.device(value["__device__"])
+        return {k: _decode(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,380 @@
+"""The plugin manager: discovers, loads and lists skdeep plugins.
+
+Plugins are Python modules named by entry points in the ``skdeep`` group.
+Each implements hooks from :mod:`skdeep.hookspecs`. skdeep's own model
+families are registered through the very same entry points.
+
+Loading is lazy: nothing is imported until the registry is first used
+(:func:`skdeep.all_estimators`, :func:`skdeep.get_estimator`,
+:func:`list_plugins`). Entry points are loaded one by one; a plugin that fails
+to import, whose hook raises, that registers something that is not an
+estimator or that implements an unknown (misspelt) hook is skipped with a
+:class:`SkdeepPluginWarning` and listed with its error.
+"""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import importlib
+import importlib.metadata
+import inspect
+import os
+import threading
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+import pluggy
+
+from skdeep import hookspecs
+
+ENTRY_POINT_GROUP = "skdeep"
+DISABLE_AUTOLOAD_ENV = "SKDEEP_DISABLE_PLUGIN_AUTOLOAD"
+
+# The entry points skdeep's own pyproject declares. They are used when skdeep
+# runs from a source tree that was never installed (no entry-point metadata);
+# tests/test_plugins.py checks that this tuple matches pyproject.toml.
+BUILTIN_PLUGINS = (("autoencoder", "skdeep.autoencoder._plugin"),)
+
+_TYPE_FILTERS = (
+    "classifier",
+    "regressor",
+    "transformer",
+    "cluster",
+    "outlier_detector",
+    "forecaster",
+)
+
+
+class SkdeepPluginWarning(UserWarning):
+    """Warning about a plugin that could not be loaded or conflicts with another."""
+
+
+@dataclass
+class PluginInfo:
+    """What is known about one plugin (one entry point)."""
+
+    name: str
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    builtin: bool = False
+    hooks: list = field(default_factory=list)
+    estimators: list = field(default_factory=list)
+    error: str | None = None
+
+    def as_dict(self):
+        return {
+            "name": self.name,
+            "module": self.module,
+            "distribution": self.distribution,
+            "version": self.version,
+            "builtin": self.builtin,
+            "hooks": list(self.hooks),
+            "estimators": list(self.estimators),
+            "error": self.error,
+        }
+
+
+def _is_estimator_class(obj):
+    if not inspect.isclass(obj):
+        return False
+    from sklearn.base import BaseEstimator
+
+    if issubclass(obj, BaseEstimator):
+        return True
+    try:  # sktime forecasters and other scikit-base objects
+        from skbase.base import BaseObject
+    except ImportError:
+        return False
+    return issubclass(obj, BaseObject)
+
+
+class PluginRegistry:
+    """A pluggy plugin manager plus the estimators its plugins registered.
+
+    Parameters
+    ----------
+    entry_points : iterable of importlib.metadata.EntryPoint, default=None
+        The entry points to load. ``None`` discovers the ``skdeep`` group of
+        every installed distribution.
+    autoload : bool, default=None
+        Whether third-party entry points are loaded. ``None`` reads the
+        ``SKDEEP_DISABLE_PLUGIN_AUTOLOAD`` environment variable at load time;
+        built-in plugins are always loaded.
+    """
+
+    def __init__(self, entry_points=None, autoload=None):
+        self._entry_points = entry_points
+        self._autoload = autoload
+        self._lock = threading.RLock()
+        self._loaded = False
+        self.pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins = {}  # name -> PluginInfo, in load order
+        self.estimators = {}  # estimator name -> (class, plugin name)
+
+    # -- discovery ---------------------------------------------------------
+    def _discover(self):
+        if self._entry_points is not None:
+            eps = list(self._entry_points)
+        else:
+            eps = list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+            if not any(_dist_name(ep) == "skdeep" for ep in eps):
+                eps = [
+                    importlib.metadata.EntryPoint(n, v, ENTRY_POINT_GROUP)
+                    for n, v in BUILTIN_PLUGINS
+                ] + eps
+        autoload = self._autoload
+        if autoload is None:
+            autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "") in ("", "0")
+        builtin_modules = {value for _, value in BUILTIN_PLUGINS}
+        builtin = [ep for ep in eps if ep.value in builtin_modules]
+        others = [ep for ep in eps if ep.value not in builtin_modules]
+        # Built-ins first, so they win any name conflict with a third party.
+        return [(ep, True) for ep in builtin] + (
+            [(ep, False) for ep in sorted(others, key=lambda e: e.name)]
+            if autoload
+            else []
+        )
+
+    def load(self):
+        """Load every plugin once; later calls do nothing."""
+        with self._lock:
+            if self._loaded:
+                return self
+            self._loaded = True
+            for ep, builtin in self._discover():
+                self._load_entry_point(ep, builtin)
+            return self
+
+    def _load_entry_point(self, ep, builtin):
+        dist = getattr(ep, "dist", None)
+        info = PluginInfo(
+            name=ep.name,
+            module=ep.value,
+            distribution=getattr(dist, "name", None) if dist else None,
+            version=getattr(dist, "version", None) if dist else None,
+            builtin=builtin,
+        )
+        if info.name in self.plugins:
+            info.name = f"{info.name} ({info.distribution or info.module})"
+        self.plugins[info.name] = info
+        try:
+            module = ep.load()
+        except BaseException as exc:  # noqa: BLE001 - a plugin must never break skdeep
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            return self._fail(info, "failed to import", exc)
+        self.register_plugin(module, info)
+
+    def register_plugin(self, plugin, info=None):
+        """Register a plugin object (a module or a class instance) and run its hooks.
+
+        Parameters
+        ----------
+        plugin : module or object
+            Holds functions marked with :data:`skdeep.hookimpl`.
+        info : PluginInfo or str, default=None
+            The plugin's name (or full record); defaults to the module name.
+
+        Returns
+        -------
+        info : PluginInfo
+            With ``error`` set if the plugin was rejected.
+        """
+        with self._lock:
+            if info is None or isinstance(info, str):
+                name = info or getattr(plugin, "__name__", type(plugin).__name__)
+                info = PluginInfo(name=name, module=getattr(plugin, "__name__", name))
+                self.plugins[name] = info
+            try:
+                self.pm.register(plugin, name=info.name)
+            except Exception as exc:  # PluginValidationError, ValueError
+                return self._fail(info, "has invalid hook implementations", exc)
+            callers = self.pm.get_hookcallers(plugin) or []
+            unknown = [hc.name for hc in callers if not hc.has_spec()]
+            if unknown:
+                self.pm.unregister(plugin)
+                known = ", ".join(sorted(self.pm.hook.__dict__))
+                return self._fail(
+                    info,
+                    "implements unknown hooks",
+                    ValueError(
+                        f"unknown hook(s) {unknown}; misspelt? skdeep's hooks "
+                        f"are: {known}"
+                    ),
+                )
+            info.hooks = sorted(hc.name for hc in callers)
+            self._run_register_estimators(plugin, info)
+            return info
+
+    def unregister_plugin(self, name):
+        """Remove a plugin and every estimator it registered."""
+        with self._lock:
+            info = self.plugins.pop(name, None)
+            if self.pm.get_plugin(name) is not None:
+                self.pm.unregister(name=name)
+            for est_name in list(self.estimators):
+                if self.estimators[est_name][1] == name:
+                    del self.estimators[est_name]
+            return info
+
+    def _run_register_estimators(self, plugin, info):
+        impls = [
+            impl
+            for impl in self.pm.hook.register_estimators.get_hookimpls()
+            if impl.plugin is plugin
+        ]
+        staged = {}
+
+        def register(estimator_cls, *, name=None):
+            if not _is_estimator_class(estimator_cls):
+                raise TypeError(
+                    f"register() takes a scikit-learn estimator class (a "
+                    f"BaseEstimator subclass) or an sktime/scikit-base class; "
+                    f"got {estimator_cls!r}"
+                )
+            name = name or estimator_cls.__name__
+            if name in staged and staged[name] is not estimator_cls:
+                raise ValueError(f"the plugin registers two classes named {name!r}")
+            staged[name] = estimator_cls
+
+        for impl in impls:
+            kwargs = {"register": register}
+            try:
+                impl.function(*[kwargs[arg] for arg in impl.argnames])
+            except Exception as exc:
+                self.pm.unregister(plugin)
+                return self._fail(info, "raised in register_estimators", exc)
+        for name, cls in staged.items():
+            if name in self.estimators and self.estimators[name][0] is not cls:
+                other = self.estimators[name][1]
+                warnings.warn(
+                    f"Estimator name {name!r} is registered by plugin {other!r} "
+                    f"and by plugin {info.name!r}; keeping the one from {other!r}.",
+                    SkdeepPluginWarning,
+                    stacklevel=3,
+                )
+                continue
+            self.estimators[name] = (cls, info.name)
+            info.estimators.append(name)
+        return info
+
+    def _fail(self, info, what, exc):
+        tb = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        info.error = f"{what}: {tb}"
+        warnings.warn(
+            f"skdeep plugin {info.name!r} ({info.module}) {what} and was skipped: "
+            f"{tb}",
+            SkdeepPluginWarning,
+            stacklevel=3,
+        )
+        return info
+
+    # -- queries -----------------------------------------------------------
+    def all_estimators(self, type_filter=None):
+        self.load()
+        if isinstance(type_filter, str):
+            type_filter = [type_filter]
+        if type_filter is not None:
+            bad = set(type_filter) - set(_TYPE_FILTERS)
+            if bad:
+                raise ValueError(
+                    f"type_filter must be None or one or more of {_TYPE_FILTERS}; "
+                    f"got {sorted(bad)}"
+                )
+        rows = []
+        for name, (cls, plugin) in sorted(self.estimators.items()):
+            if type_filter is None or any(
+                kind in type_filter for kind in estimator_kinds(cls)
+            ):
+                rows.append((name, cls, plugin))
+        return rows
+
+    def get_estimator(self, name):
+        self.load()
+        try:
+            return self.estimators[name][0]
+        except KeyError:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(self.estimators), n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise KeyError(
+                f"No skdeep estimator named {name!r}.{hint} "
+                f"`skdeep list` shows the registered ones."
+            ) from None
+
+    def list_plugins(self):
+        self.load()
+        return [info.as_dict() for info in self.plugins.values()]
+
+
+def _dist_name(ep):
+    dist = getattr(ep, "dist", None)
+    return getattr(dist, "name", None) if dist is not None else None
+
+
+def estimator_kinds(cls):
+    """The kinds (``type_filter`` values) an estimator class belongs to."""
+    from sklearn.base import (
+        ClassifierMixin,
+        ClusterMixin,
+        OutlierMixin,
+        RegressorMixin,
+        TransformerMixin,
+    )
+
+    kinds = []
+    for kind, mixin in (
+        ("classifier", ClassifierMixin),
+        ("regressor", RegressorMixin),
+        ("cluster", ClusterMixin),
+        ("outlier_detector", OutlierMixin),
+    ):
+        if issubclass(cls, mixin):
+            kinds.append(kind)
+    if issubclass(cls, TransformerMixin) or (
+        hasattr(cls, "transform") and hasattr(cls, "fit")
+    ):
+        kinds.append("transformer")
+    get_tag = getattr(cls, "get_class_tag", None)
+    if get_tag is not None:
+        try:
+            if get_tag("object_type", None) == "forecaster":
+                kinds.append("forecaster")
+        except Exception:  # noqa: BLE001 - tags are advisory here
+            pass
+    return kinds
+
+
+_registry = PluginRegistry()
+
+
+def get_registry():
+    """The process-wide :class:`PluginRegistry`, loaded on first use."""
+    return _registry.load()
+
+
+def load_plugins():
+    """Load all plugins now (normally done lazily on first registry use)."""
+    return get_registry()
+
+
+def list_plugins():
+    """Describe every plugin: name, distribution, version, hooks, estimators, error.
+
+    Returns
+    -------
+    plugins : list of dict
+        One dict per plugin, in load order. ``error`` is ``None`` for plugins
+        that loaded; otherwise it says why the plugin was skipped.
+
+    Examples
+    --------
+    >>> from skdeep.plugins import list_plugins
+    >>> "AutoencoderTransformer" in list_plugins()[0]["estimators"]
+    True
+    """
+    return _registry.list_plugins()

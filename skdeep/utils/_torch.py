@@ -1,0 +1,140 @@
+"""Torch helpers shared by every skdeep estimator: device, seeding, batching."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import contextlib
+import re
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+_DEVICE_PATTERN = re.compile(r"^(cpu|cuda|cuda:\d+|mps|auto)$")
+
+
+def resolve_device(device):
+    """Turn a ``device`` parameter into a :class:`torch.device`.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"``, a ``torch.device``,
+        or ``"auto"`` (the first CUDA device if one is present, else the CPU;
+        opt-in because it makes results depend on the machine).
+
+    Returns
+    -------
+    device : torch.device
+
+    Raises
+    ------
+    ValueError
+        For an unknown device string, or a device this machine does not have.
+
+    Examples
+    --------
+    >>> from skdeep.utils._torch import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, torch.device):
+        name = str(device)
+    elif isinstance(device, str):
+        name = device.strip().lower()
+    else:
+        raise ValueError(
+            f"device must be a str such as 'cpu', 'cuda', 'cuda:0' or 'auto', or a "
+            f"torch.device; got {device!r} of type {type(device).__name__}."
+        )
+    if not _DEVICE_PATTERN.match(name):
+        raise ValueError(
+            f"Unknown device {device!r}. Use 'cpu', 'cuda', 'cuda:N', 'mps' or "
+            f"'auto'."
+        )
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} was requested but CUDA is not available on this "
+                f"machine (torch.cuda.is_available() is False). Use device='cpu'."
+            )
+        index = int(name.split(":")[1]) if ":" in name else 0
+        if index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} was requested but only "
+                f"{torch.cuda.device_count()} CUDA device(s) are present."
+            )
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("device='mps' was requested but MPS is not available.")
+    return torch.device(name)
+
+
+def cuda_indices(device):
+    """The CUDA device indices whose RNG must be forked for ``device``."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return []
+    return [device.index if device.index is not None else torch.cuda.current_device()]
+
+
+def derive_seed(random_state):
+    """Draw a torch seed from a scikit-learn ``random_state``.
+
+    An int gives the same seed every time, without touching numpy's global
+    RNG; ``None`` draws from numpy's global RNG, as scikit-learn does.
+    """
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextlib.contextmanager
+def seeded(seed, device="cpu"):
+    """Run a block with torch's RNG seeded, restoring the global state after.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeep.utils._torch import seeded
+    >>> with seeded(0):
+    ...     a = torch.rand(2)
+    >>> with seeded(0):
+    ...     b = torch.rand(2)
+    >>> bool((a == b).all())
+    True
+    """
+    with torch.random.fork_rng(devices=cuda_indices(device)):
+        torch.manual_seed(seed)
+        yield
+
+
+def as_float32_tensor(X, device="cpu"):
+    """Copy-free where possible conversion of an array to a float32 tensor."""
+    X = np.asarray(X, dtype=np.float32)
+    if not X.flags.writeable or not X.flags.c_contiguous:
+        X = np.array(X, dtype=np.float32, order="C")  # torch refuses read-only memory
+    return torch.from_numpy(X).to(device)
+
+
+def batched_numpy(fn, X, *, batch_size, device, out_dtype=None):
+    """Apply ``fn`` (tensor -> tensor, or tuple of tensors) in batches.
+
+    ``X`` is a numpy array; the result is numpy on the CPU, cast to
+    ``out_dtype`` (default: ``X``'s floating dtype). Gradients are off.
+    """
+    out_dtype = out_dtype or (X.dtype if X.dtype.kind == "f" else np.float64)
+    outputs = []
+    with torch.no_grad():
+        for start in range(0, len(X), batch_size):
+            batch = as_float32_tensor(X[start : start + batch_size], device)
+            result = fn(batch)
+            if isinstance(result, tuple):
+                outputs.append(tuple(r.detach().cpu().numpy() for r in result))
+            else:
+                outputs.append(result.detach().cpu().numpy())
+    if outputs and isinstance(outputs[0], tuple):
+        return tuple(
+            np.concatenate(parts).astype(out_dtype, copy=False)
+            for parts in zip(*outputs)
+        )
+    return np.concatenate(outputs).astype(out_dtype, copy=False)

@@ -34,7 +34,13 @@ DISABLE_AUTOLOAD_ENV = "SKDEEP_DISABLE_PLUGIN_AUTOLOAD"
 # The entry points skdeep's own pyproject declares. They are used when skdeep
 # runs from a source tree that was never installed (no entry-point metadata);
 # tests/test_plugins.py checks that this tuple matches pyproject.toml.
-BUILTIN_PLUGINS = (("autoencoder", "skdeep.autoencoder._plugin"),)
+BUILTIN_PLUGINS = (
+    ("autoencoder", "skdeep.autoencoder._plugin"),
+    ("som", "skdeep.som._plugin"),
+    ("signal", "skdeep.signal._plugin"),
+    ("uncertainty", "skdeep.uncertainty._plugin"),
+    ("graph", "skdeep.graph._plugin"),
+)
 
 _TYPE_FILTERS = (
     "classifier",

@@ -121,17 +121,27 @@ def batched_numpy(fn, X, *, batch_size, device, out_dtype=None):
 
     ``X`` is a numpy array; the result is numpy on the CPU, cast to
     ``out_dtype`` (default: ``X``'s floating dtype). Gradients are off.
+
+    Every call of ``fn`` sees exactly ``batch_size`` rows (the last batch is
+    padded with zeros, and the padding's outputs are dropped): BLAS picks its
+    kernels by matrix shape, so a constant shape makes each row's output
+    independent of which other rows are predicted with it, bit for bit.
+    ``fn`` must treat rows independently (eval mode).
     """
     out_dtype = out_dtype or (X.dtype if X.dtype.kind == "f" else np.float64)
     outputs = []
     with torch.no_grad():
         for start in range(0, len(X), batch_size):
             batch = as_float32_tensor(X[start : start + batch_size], device)
+            n = len(batch)
+            if n < batch_size:
+                pad = batch.new_zeros((batch_size - n, *batch.shape[1:]))
+                batch = torch.cat([batch, pad])
             result = fn(batch)
             if isinstance(result, tuple):
-                outputs.append(tuple(r.detach().cpu().numpy() for r in result))
+                outputs.append(tuple(r[:n].detach().cpu().numpy() for r in result))
             else:
-                outputs.append(result.detach().cpu().numpy())
+                outputs.append(result[:n].detach().cpu().numpy())
     if outputs and isinstance(outputs[0], tuple):
         return tuple(
             np.concatenate(parts).astype(out_dtype, copy=False)

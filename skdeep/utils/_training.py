@@ -115,12 +115,17 @@ class TensorBatchIterator:
     def __iter__(self):
         n = len(self.X)
         order = torch.randperm(n, device=self.X.device) if self.shuffle else None
+        same_target = self.y is self.X  # autoencoders: gather each batch once
         for start in range(0, n, self.batch_size):
             if order is None:
                 index = slice(start, start + self.batch_size)
             else:
                 index = order[start : start + self.batch_size]
-            yield self.X[index], (None if self.y is None else self.y[index])
+            Xb = self.X[index]
+            if same_target:
+                yield Xb, Xb
+            else:
+                yield Xb, (None if self.y is None else self.y[index])
 
 
 def _dataset_tensors(dataset):
@@ -134,6 +139,20 @@ def _dataset_tensors(dataset):
             dataset._skdeep_tensors = cached  # skorch asks again every epoch
         return cached
     return dataset.X, dataset.y
+
+
+class _Net(NeuralNet):
+    """skorch's NeuralNet minus a per-batch cost that adds up on small nets.
+
+    skorch switches every module to train mode before each batch, walking the
+    whole module tree; here the walk happens only when the mode changes.
+    """
+
+    def _set_training(self, training=True):
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and module.training != training:
+                module.train(training)
 
 
 class StopOnNonFiniteLoss(Callback):
@@ -219,7 +238,7 @@ class BaseTorchEstimator(BaseEstimator):
             callbacks.append(("progress_bar", ProgressBar()))
         for i, cb in enumerate(copy.deepcopy(self.callbacks or [])):
             callbacks.append(cb if isinstance(cb, tuple) else (f"user_{i}", cb))
-        return NeuralNet(
+        return _Net(
             module=module,
             criterion=criterion,
             optimizer=optimizer,

@@ -1,0 +1,166 @@
+"""The ``skdeep`` command: ``list``, ``plugins``, ``check`` and ``demo``."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import json
+import sys
+import warnings
+
+
+def _cmd_list(args):
+    from skdeep.plugins import SkdeepPluginWarning, estimator_kinds, get_registry
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkdeepPluginWarning)  # shown below instead
+        registry = get_registry()
+    rows = registry.all_estimators()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "estimators": [
+                        {
+                            "name": name,
+                            "plugin": plugin,
+                            "kinds": estimator_kinds(cls),
+                            "class": f"{cls.__module__}.{cls.__qualname__}",
+                        }
+                        for name, cls, plugin in rows
+                    ],
+                    "plugins": registry.list_plugins(),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    width = max([len(name) for name, _, _ in rows] + [9])
+    print(f"{'estimator':<{width}}  {'plugin':<24}  kind")
+    for name, cls, plugin in rows:
+        print(f"{name:<{width}}  {plugin:<24}  {', '.join(estimator_kinds(cls))}")
+    broken = [p for p in registry.list_plugins() if p["error"]]
+    if broken:
+        print("\nbroken plugins (skipped):")
+        for p in broken:
+            print(f"  {p['name']} ({p['module']}): {p['error']}")
+    return 0
+
+
+def _cmd_plugins(args):
+    from skdeep.plugins import SkdeepPluginWarning, list_plugins
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkdeepPluginWarning)
+        print(json.dumps(list_plugins(), indent=2))
+    return 0
+
+
+def _cmd_check(args):
+    from skdeep.plugins import get_registry
+    from skdeep.utils.estimator_checks import check_estimator, test_instances
+
+    registry = get_registry()
+    rows = registry.all_estimators()
+    if args.plugin:
+        known = {p["name"] for p in registry.list_plugins()}
+        missing = [p for p in args.plugin if p not in known]
+        if missing:
+            print(f"error: no plugin named {missing}; known: {sorted(known)}")
+            return 2
+        rows = [r for r in rows if r[2] in args.plugin]
+    if args.names:
+        missing = [n for n in args.names if n not in {r[0] for r in rows}]
+        if missing:
+            print(f"error: no registered estimator named {missing}")
+            return 2
+        rows = [r for r in rows if r[0] in args.names]
+    if not rows:
+        print("error: nothing to check")
+        return 2
+    failed_total = 0
+    for name, cls, plugin in rows:
+        for estimator in test_instances(cls):
+            if hasattr(estimator, "get_class_tag"):
+                results = _check_sktime(estimator)
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    results = check_estimator(estimator)
+            counts = {}
+            for r in results:
+                counts[r["status"]] = counts.get(r["status"], 0) + 1
+            failed = [r for r in results if r["status"] == "failed"]
+            failed_total += len(failed)
+            summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+            mark = "FAIL" if failed else "ok"
+            print(f"[{mark:>4}] {estimator!r} ({plugin}): {summary}")
+            for r in failed:
+                print(f"         {r['check_name']}: {type(r['exception']).__name__}: "
+                      f"{str(r['exception']).strip()[:300]}")
+            if args.verbose:
+                for r in results:
+                    if r["status"] == "xfail":
+                        print(f"         xfail {r['check_name']}: {r['reason']}")
+    print(f"\n{failed_total} failed check(s)")
+    return 1 if failed_total else 0
+
+
+def _check_sktime(estimator):
+    from sktime.utils.estimator_checks import check_estimator as sktime_check
+
+    report = sktime_check(estimator, raise_exceptions=False, verbose=False)
+    return [
+        {
+            "check_name": name,
+            "status": "passed" if outcome == "PASSED" else "failed",
+            "exception": None if outcome == "PASSED" else RuntimeError(str(outcome)),
+            "reason": None,
+        }
+        for name, outcome in report.items()
+    ]
+
+
+def _cmd_demo(args):
+    import torch
+
+    from skdeep.demo import run_demos
+
+    torch.set_num_threads(args.threads) if args.threads else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_demos(args.family)
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="skdeep",
+        description="Classic deep-learning model families as scikit-learn estimators.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("list", help="registered estimators and broken plugins")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_list)
+    p = sub.add_parser("plugins", help="every plugin as JSON (hooks, errors)")
+    p.set_defaults(func=_cmd_plugins)
+    p = sub.add_parser("check", help="conformance checks (non-zero exit on failure)")
+    p.add_argument("names", nargs="*", help="estimator names (default: all)")
+    p.add_argument("--plugin", action="append", help="only this plugin's estimators")
+    p.add_argument("-v", "--verbose", action="store_true", help="list xfails too")
+    p.set_defaults(func=_cmd_check)
+    p = sub.add_parser("demo", help="a short tour of every model family")
+    p.add_argument("--family", action="append", help="only this family")
+    p.add_argument("--threads", type=int, default=0, help="torch threads")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``skdeep`` command."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,4 +8,13 @@ from skdeep import hookimpl
 
 @hookimpl
 def register_estimators(register):
-    pass  # the family's estimators are registered here as they land
+    from skdeep.signal import FFTFeaturizer, WaveletDenoiser, WaveletFeaturizer
+
+    register(WaveletFeaturizer)
+    register(WaveletDenoiser)
+    register(FFTFeaturizer)
+    try:  # the sktime adapter exists only with the ``timeseries`` extra
+        from skdeep.signal._sktime import SktimeAdapter
+    except ImportError:
+        return
+    register(SktimeAdapter)

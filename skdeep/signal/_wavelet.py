@@ -1,0 +1,560 @@
+"""Wavelet features and wavelet denoising as scikit-learn transformers."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pywt
+
+from skdeep.signal._base import _BaseSignalTransformer, check_statistics
+from skdeep.utils._sklearn import Interval, StrOptions
+
+STATISTICS = (
+    "energy",
+    "relative_energy",
+    "entropy",
+    "mean",
+    "std",
+    "min",
+    "max",
+    "percentiles",
+    "zero_crossings",
+)
+
+# Largest number of cwt coefficients computed at once (rows are chunked above it).
+_CWT_CHUNK_ELEMENTS = 1 << 22
+
+
+def _resolve_level(level, n_timepoints, wavelet):
+    """``level`` or, for None, the deepest useful level (at least 1)."""
+    if level is not None:
+        return int(level)
+    return max(1, pywt.dwt_max_level(n_timepoints, wavelet.dec_len))
+
+
+def _quiet_wavedec(X, wavelet, mode, level, warn):
+    """``pywt.wavedec`` along the last axis, optionally without boundary warnings."""
+    with warnings.catch_warnings():
+        if not warn:
+            warnings.filterwarnings("ignore", message="Level value of", module="pywt")
+        return pywt.wavedec(X, wavelet, mode=mode, level=level, axis=-1)
+
+
+def _safe_divide(a, b):
+    out = np.zeros(np.broadcast_shapes(a.shape, b.shape), dtype=np.result_type(a, b))
+    np.divide(a, b, out=out, where=b > 0)
+    return out
+
+
+def _band_statistics(c, statistics, percentiles, energy, total_energy):
+    """Statistics of coefficient arrays ``c`` of shape (..., L) -> (..., n_stats)."""
+    out = []
+    for name in statistics:
+        if name == "energy":
+            out.append(energy[..., None])
+        elif name == "relative_energy":
+            out.append(_safe_divide(energy, total_energy)[..., None])
+        elif name == "entropy":
+            p = _safe_divide(c * c, energy[..., None])
+            logp = np.log(p, out=np.zeros_like(p), where=p > 0)
+            out.append(-(p * logp).sum(axis=-1)[..., None])
+        elif name == "mean":
+            out.append(c.mean(axis=-1)[..., None])
+        elif name == "std":
+            out.append(c.std(axis=-1)[..., None])
+        elif name == "min":
+            out.append(c.min(axis=-1)[..., None])
+        elif name == "max":
+            out.append(c.max(axis=-1)[..., None])
+        elif name == "percentiles":
+            q = np.percentile(c, percentiles, axis=-1)
+            out.append(np.moveaxis(q, 0, -1))
+        elif name == "zero_crossings":
+            signs = np.signbit(c)
+            crossings = np.count_nonzero(signs[..., 1:] != signs[..., :-1], axis=-1)
+            out.append(crossings[..., None].astype(c.dtype))
+    return np.concatenate(out, axis=-1)
+
+
+class WaveletFeaturizer(_BaseSignalTransformer):
+    """Wavelet features of time series: coefficients or per-band statistics.
+
+    Each series is decomposed with a multilevel discrete wavelet transform
+    (``"dwt"``, :func:`pywt.wavedec`), a wavelet-packet transform (``"wpt"``,
+    :class:`pywt.WaveletPacket`, every node of the last level) or a continuous
+    wavelet transform (``"cwt"``, :func:`pywt.cwt`, the scalogram). The
+    transformer returns either all coefficients or, for each band (level,
+    packet node or scale), statistics such as energy, entropy and zero
+    crossings, which summarise how the signal's power spreads over time and
+    frequency. It is stateless: ``fit`` only validates the input shape.
+
+    The whole batch is transformed at once (PyWavelets works along the last
+    axis of an N-D array), so there is no Python loop over series.
+
+    Parameters
+    ----------
+    wavelet : str or pywt.Wavelet, default="db4"
+        Any PyWavelets wavelet: a discrete one (``pywt.wavelist(kind="discrete")``,
+        such as ``"haar"``, ``"db4"``, ``"sym5"``, ``"coif1"``) for ``"dwt"``
+        and ``"wpt"``, a continuous one (``"morl"``, ``"mexh"``,
+        ``"cmor1.5-1.0"``, ...) for ``"cwt"``.
+
+    level : int or None, default=None
+        Decomposition depth for ``"dwt"`` and ``"wpt"``. None uses
+        :func:`pywt.dwt_max_level` (at least 1). Ignored by ``"cwt"``.
+
+    mode : str, default="symmetric"
+        Signal extension mode at the borders (``pywt.Modes.modes``).
+
+    decomposition : {"dwt", "wpt", "cwt"}, default="dwt"
+        Discrete wavelet transform (bands ``a{level}``, ``d{level}``, ...,
+        ``d1``), wavelet packets (the ``2**level`` nodes of the last level, in
+        frequency order, named by their path such as ``"aad"``) or continuous
+        wavelet transform (one band per scale, named ``s{scale}``).
+
+    output : {"statistics", "coefficients"}, default="statistics"
+        Per-band statistics, or every coefficient (for ``"cwt"``, the
+        ``len(scales) * n_timepoints`` scalogram; moduli for complex
+        wavelets).
+
+    statistics : "all" or list of str, default="all"
+        With ``output="statistics"``, which statistics of each band, in this
+        order: ``"energy"`` (sum of squares), ``"relative_energy"`` (share of
+        the channel's total over all bands), ``"entropy"`` (Shannon entropy,
+        natural log, of the band's normalised squared coefficients),
+        ``"mean"``, ``"std"``, ``"min"``, ``"max"``, ``"percentiles"`` (see
+        ``percentiles``) and ``"zero_crossings"`` (number of sign changes).
+
+    percentiles : array-like of float, default=(25, 50, 75)
+        Percentiles (0 to 100) computed when ``statistics`` contains
+        ``"percentiles"``.
+
+    scales : int or array-like of float, default=16
+        Scales of the ``"cwt"``: explicit positive values, or an int for that
+        many scales spaced geometrically from 1 to ``max(2, n_timepoints / 4)``.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        ``n_timepoints`` for 2-D input, ``n_channels`` for 3-D input (what
+        :func:`~sklearn.utils.validation.validate_data` records).
+
+    n_channels_ : int
+        Number of channels seen in ``fit`` (1 for 2-D input).
+
+    n_timepoints_ : int
+        Length of the series seen in ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    See Also
+    --------
+    WaveletDenoiser : Wavelet shrinkage of the series themselves.
+    FFTFeaturizer : Fourier features.
+    SktimeAdapter : Use the transformer inside sktime pipelines.
+
+    Notes
+    -----
+    Output columns are ordered channel, then band, then statistic, and
+    :meth:`get_feature_names_out` names them ``"{band}_{statistic}"`` (2-D
+    input) or ``"c{channel}_{band}_{statistic}"`` (3-D input), for example
+    ``"d3_energy"`` or ``"c1_a4_p50"``; coefficients are ``"{band}_{index}"``.
+
+    References
+    ----------
+    .. [1] S. Mallat, "A Wavelet Tour of Signal Processing", 3rd ed., Academic
+       Press, 2009.
+    .. [2] G. R. Lee et al., "PyWavelets: A Python package for wavelet
+       analysis", Journal of Open Source Software 4(36), 1237, 2019.
+       :doi:`10.21105/joss.01237`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.signal import WaveletFeaturizer
+    >>> X = np.random.RandomState(0).randn(10, 3, 128)  # 10 series, 3 channels
+    >>> wf = WaveletFeaturizer("db4", level=3, statistics=["energy", "entropy"])
+    >>> wf.fit_transform(X).shape
+    (10, 24)
+    >>> wf.get_feature_names_out()[:4]
+    array(['c0_a3_energy', 'c0_a3_entropy', 'c0_d3_energy', 'c0_d3_entropy'],
+          dtype=object)
+    >>> WaveletFeaturizer("morl", decomposition="cwt", scales=8).fit_transform(
+    ...     X[:, 0]).shape
+    (10, 88)
+    """
+
+    _parameter_constraints: dict = {
+        "wavelet": [str, pywt.Wavelet, pywt.ContinuousWavelet],
+        "level": [Interval(Integral, 1, None, closed="left"), None],
+        "mode": [StrOptions(set(pywt.Modes.modes))],
+        "decomposition": [StrOptions({"dwt", "wpt", "cwt"})],
+        "output": [StrOptions({"statistics", "coefficients"})],
+        "statistics": [StrOptions({"all"}), "array-like"],
+        "percentiles": ["array-like"],
+        "scales": [Interval(Integral, 1, None, closed="left"), "array-like"],
+    }
+
+    def __init__(
+        self,
+        wavelet="db4",
+        *,
+        level=None,
+        mode="symmetric",
+        decomposition="dwt",
+        output="statistics",
+        statistics="all",
+        percentiles=(25, 50, 75),
+        scales=16,
+    ):
+        self.wavelet = wavelet
+        self.level = level
+        self.mode = mode
+        self.decomposition = decomposition
+        self.output = output
+        self.statistics = statistics
+        self.percentiles = percentiles
+        self.scales = scales
+
+    # -- parameters ----------------------------------------------------------
+
+    def _wavelet_object(self):
+        try:
+            if self.decomposition == "cwt":
+                if isinstance(self.wavelet, pywt.Wavelet):
+                    raise ValueError("a discrete wavelet")
+                return (
+                    self.wavelet
+                    if isinstance(self.wavelet, pywt.ContinuousWavelet)
+                    else pywt.ContinuousWavelet(self.wavelet)
+                )
+            if isinstance(self.wavelet, pywt.ContinuousWavelet):
+                raise ValueError("a continuous wavelet")
+            return (
+                self.wavelet
+                if isinstance(self.wavelet, pywt.Wavelet)
+                else pywt.Wavelet(self.wavelet)
+            )
+        except ValueError as exc:
+            kind = "continuous" if self.decomposition == "cwt" else "discrete"
+            raise ValueError(
+                f"wavelet={self.wavelet!r} is not a {kind} PyWavelets wavelet, as "
+                f"decomposition={self.decomposition!r} needs (see "
+                f"pywt.wavelist(kind={kind!r})): {exc}"
+            ) from None
+
+    def _scales(self, n_timepoints):
+        if isinstance(self.scales, Integral):
+            return np.geomspace(1.0, max(2.0, n_timepoints / 4), int(self.scales))
+        scales = np.asarray(self.scales, dtype=float).ravel()
+        if scales.size == 0 or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
+            raise ValueError(
+                f"scales must be positive and finite; got {self.scales!r}."
+            )
+        return scales
+
+    def _percentiles(self):
+        q = np.asarray(self.percentiles, dtype=float).ravel()
+        if q.size == 0 or np.any((q < 0) | (q > 100)) or not np.all(np.isfinite(q)):
+            raise ValueError(
+                f"percentiles must be numbers in [0, 100]; got {self.percentiles!r}."
+            )
+        if len({f"{v:g}" for v in q}) != q.size:
+            raise ValueError(f"percentiles must be distinct; got {self.percentiles!r}.")
+        return q
+
+    def _check_params(self, n_timepoints):
+        self._wavelet_object()
+        if self.output == "statistics":
+            statistics = check_statistics(self.statistics, STATISTICS)
+            if "percentiles" in statistics:
+                self._percentiles()
+        if self.decomposition == "cwt":
+            names = [f"s{s:.4g}" for s in self._scales(n_timepoints)]
+            if len(set(names)) != len(names):
+                raise ValueError(
+                    f"scales must be distinct (to 4 significant digits); got {names}."
+                )
+
+    # -- decomposition -------------------------------------------------------
+
+    def _decompose(self, X):
+        """Bands of ``X`` (n, C, T): (list of arrays (n, C, L_b), list of names)."""
+        wavelet = self._wavelet_object()
+        T = X.shape[-1]
+        if self.decomposition == "dwt":
+            level = _resolve_level(self.level, T, wavelet)
+            bands = _quiet_wavedec(X, wavelet, self.mode, level, self.level is not None)
+            names = [f"a{level}"] + [f"d{j}" for j in range(level, 0, -1)]
+            return bands, names
+        if self.decomposition == "wpt":
+            level = _resolve_level(self.level, T, wavelet)
+            with warnings.catch_warnings():
+                if self.level is None:
+                    warnings.filterwarnings("ignore", message="Level value of")
+                packet = pywt.WaveletPacket(
+                    X, wavelet, mode=self.mode, maxlevel=level, axis=-1
+                )
+                nodes = packet.get_level(level, order="freq")
+            return [node.data for node in nodes], [node.path for node in nodes]
+        scales = self._scales(T)
+        names = [f"s{s:.4g}" for s in scales]
+        return [self._cwt(X, wavelet, scales)], names
+
+    @staticmethod
+    def _cwt(X, wavelet, scales):
+        """Scalogram of ``X`` (n, C, T) as (n, C, S, T), in row chunks."""
+        n, C, T = X.shape
+        rows = max(1, _CWT_CHUNK_ELEMENTS // max(1, C * T * len(scales)))
+        out = np.empty((n, C, len(scales), T), dtype=X.dtype)
+        for start in range(0, n, rows):
+            coef, _ = pywt.cwt(
+                X[start : start + rows], scales, wavelet, method="fft", axis=-1
+            )
+            if np.iscomplexobj(coef):
+                coef = np.abs(coef)
+            out[start : start + rows] = np.moveaxis(coef, 0, 2)
+        return out
+
+    def _transform_3d(self, X):
+        bands, _ = self._decompose(X)
+        n, C = X.shape[:2]
+        if self.output == "coefficients":
+            return np.concatenate([b.reshape(n, C, -1) for b in bands], axis=-1)
+        statistics = check_statistics(self.statistics, STATISTICS)
+        percentiles = self._percentiles() if "percentiles" in statistics else None
+        energies = [np.einsum("...i,...i->...", b, b) for b in bands]
+        if self.decomposition == "cwt":  # one (n, C, S, T) array: S bands at once
+            energy = energies[0]
+            total = energy.sum(axis=-1, keepdims=True)
+            stats = _band_statistics(bands[0], statistics, percentiles, energy, total)
+            return stats.reshape(n, C, -1)
+        total = sum(energies)
+        stats = [
+            _band_statistics(b, statistics, percentiles, e, total)
+            for b, e in zip(bands, energies)
+        ]
+        return np.concatenate(stats, axis=-1)
+
+    def _feature_names(self, n_timepoints):
+        bands, names = self._decompose(np.zeros((1, 1, n_timepoints)))
+        if self.output == "coefficients":
+            if self.decomposition == "cwt":
+                return [f"{s}_{t}" for s in names for t in range(n_timepoints)]
+            return [f"{s}_{k}" for b, s in zip(bands, names) for k in range(b.shape[-1])]
+        statistics = check_statistics(self.statistics, STATISTICS)
+        stat_names = []
+        for name in statistics:
+            if name == "percentiles":
+                stat_names.extend(f"p{q:g}" for q in self._percentiles())
+            else:
+                stat_names.append(name)
+        return [f"{band}_{stat}" for band in names for stat in stat_names]
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return [
+            {"wavelet": "haar", "level": 2},
+            {"wavelet": "db2", "decomposition": "wpt", "level": 2,
+             "statistics": ["energy", "entropy", "percentiles"]},
+            {"wavelet": "morl", "decomposition": "cwt", "scales": 4},
+            {"wavelet": "sym2", "output": "coefficients", "mode": "periodization"},
+        ]
+
+
+class WaveletDenoiser(_BaseSignalTransformer):
+    """Wavelet shrinkage denoising: series in, denoised series of the same shape.
+
+    Each series is decomposed with :func:`pywt.wavedec`; its detail
+    coefficients are shrunk towards zero with a soft or hard threshold and the
+    series is rebuilt with :func:`pywt.waverec`. The noise level ``sigma`` of
+    each series (and channel) is estimated from its finest details by the
+    median absolute deviation, ``median(|d1|) / 0.6745``, unless given. The
+    approximation coefficients are kept as they are.
+
+    Parameters
+    ----------
+    wavelet : str or pywt.Wavelet, default="db4"
+        A discrete PyWavelets wavelet (``pywt.wavelist(kind="discrete")``).
+
+    level : int or None, default=None
+        Number of detail levels shrunk. None uses
+        ``max(1, pywt.dwt_max_level(n_timepoints, wavelet) - 3)``, as
+        scikit-image does, so that the coarsest (boundary-dominated) levels
+        are left alone.
+
+    mode : str, default="symmetric"
+        Signal extension mode at the borders (``pywt.Modes.modes``).
+
+    threshold : {"universal", "bayes"}, default="universal"
+        ``"universal"`` (VisuShrink) uses ``sigma * sqrt(2 log n_timepoints)``
+        on every level: smooth results, near-optimal in the minimax sense.
+        ``"bayes"`` (BayesShrink) adapts one threshold per level,
+        ``sigma**2 / sigma_x`` with ``sigma_x**2 = max(mean(d**2) - sigma**2,
+        0)``, and keeps more detail; a level with ``sigma_x = 0`` is zeroed.
+
+    threshold_mode : {"soft", "hard"}, default="soft"
+        Soft thresholding shrinks every coefficient by the threshold; hard
+        thresholding zeroes those below it and keeps the others.
+
+    sigma : float or None, default=None
+        Known noise standard deviation, the same for all series; None
+        estimates it per series and channel.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        ``n_timepoints`` for 2-D input, ``n_channels`` for 3-D input.
+
+    n_channels_ : int
+        Number of channels seen in ``fit`` (1 for 2-D input).
+
+    n_timepoints_ : int
+        Length of the series seen in ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    See Also
+    --------
+    WaveletFeaturizer : Wavelet features of the series.
+    skimage.restoration.denoise_wavelet : The same shrinkage for images.
+
+    References
+    ----------
+    .. [1] D. L. Donoho and I. M. Johnstone, "Ideal spatial adaptation by
+       wavelet shrinkage", Biometrika 81(3), 425-455, 1994.
+       :doi:`10.1093/biomet/81.3.425`
+    .. [2] S. G. Chang, B. Yu and M. Vetterli, "Adaptive wavelet thresholding
+       for image denoising and compression", IEEE Transactions on Image
+       Processing 9(9), 1532-1546, 2000. :doi:`10.1109/83.862633`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.signal import WaveletDenoiser
+    >>> t = np.linspace(0, 1, 256)
+    >>> clean = np.sin(2 * np.pi * 5 * t) * np.ones((20, 1))
+    >>> noisy = clean + 0.3 * np.random.RandomState(0).randn(20, 256)
+    >>> denoised = WaveletDenoiser("sym8").fit_transform(noisy)
+    >>> denoised.shape
+    (20, 256)
+    >>> bool(np.mean((denoised - clean) ** 2) < np.mean((noisy - clean) ** 2) / 4)
+    True
+    """
+
+    _sktime_output = "Series"
+
+    _parameter_constraints: dict = {
+        "wavelet": [str, pywt.Wavelet],
+        "level": [Interval(Integral, 1, None, closed="left"), None],
+        "mode": [StrOptions(set(pywt.Modes.modes))],
+        "threshold": [StrOptions({"universal", "bayes"})],
+        "threshold_mode": [StrOptions({"soft", "hard"})],
+        "sigma": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        wavelet="db4",
+        *,
+        level=None,
+        mode="symmetric",
+        threshold="universal",
+        threshold_mode="soft",
+        sigma=None,
+    ):
+        self.wavelet = wavelet
+        self.level = level
+        self.mode = mode
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
+        self.sigma = sigma
+
+    def _wavelet_object(self):
+        if isinstance(self.wavelet, pywt.Wavelet):
+            return self.wavelet
+        try:
+            return pywt.Wavelet(self.wavelet)
+        except ValueError as exc:
+            raise ValueError(
+                f"wavelet={self.wavelet!r} is not a discrete PyWavelets wavelet "
+                f"(see pywt.wavelist(kind='discrete')): {exc}"
+            ) from None
+
+    def _check_params(self, n_timepoints):
+        self._wavelet_object()
+
+    def _transform_3d(self, X):
+        wavelet = self._wavelet_object()
+        T = X.shape[-1]
+        if self.level is None:
+            level = max(1, pywt.dwt_max_level(T, wavelet.dec_len) - 3)
+        else:
+            level = int(self.level)
+        coeffs = _quiet_wavedec(X, wavelet, self.mode, level, self.level is not None)
+        if self.sigma is None:
+            sigma = np.median(np.abs(coeffs[-1]), axis=-1, keepdims=True) / 0.6745
+        else:
+            sigma = np.full(X.shape[:-1] + (1,), float(self.sigma), dtype=X.dtype)
+        for j in range(1, len(coeffs)):
+            d = coeffs[j]
+            if self.threshold == "universal":
+                thr = sigma * np.sqrt(2.0 * np.log(T))
+            else:
+                var_y = np.mean(d * d, axis=-1, keepdims=True)
+                sigma_x = np.sqrt(np.maximum(var_y - sigma * sigma, 0.0))
+                max_abs = np.max(np.abs(d), axis=-1, keepdims=True)
+                thr = np.where(
+                    sigma_x > 0, _safe_divide(sigma * sigma, sigma_x), max_abs
+                )
+            if self.threshold_mode == "soft":
+                coeffs[j] = np.sign(d) * np.maximum(np.abs(d) - thr, 0.0)
+            else:
+                coeffs[j] = np.where(np.abs(d) > thr, d, 0.0)
+            coeffs[j] = coeffs[j].astype(X.dtype, copy=False)
+        return pywt.waverec(coeffs, wavelet, mode=self.mode, axis=-1)[..., :T]
+
+    def _finish(self, Xt, X):
+        return Xt.reshape(X.shape).astype(X.dtype, copy=False)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features: those of the input for 2-D input.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; checked against those seen in ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            For 2-D input, ``feature_names_in_`` or ``x0, x1, ...``; for 3-D
+            input, ``c{channel}_x{t}`` in the order of
+            ``X_new.reshape(n_samples, -1)``.
+        """
+        names = super().get_feature_names_out(input_features)
+        if self._fit_ndim == 2 and input_features is not None:
+            return np.asarray(input_features, dtype=object)
+        if self._fit_ndim == 2 and hasattr(self, "feature_names_in_"):
+            return np.asarray(self.feature_names_in_, dtype=object)
+        return names
+
+    def _feature_names(self, n_timepoints):
+        return [f"x{t}" for t in range(n_timepoints)]
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return [
+            {"wavelet": "haar"},
+            {"wavelet": "db2", "level": 2, "threshold": "bayes",
+             "threshold_mode": "hard"},
+        ]

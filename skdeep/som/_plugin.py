@@ -8,4 +8,6 @@ from skdeep import hookimpl
 
 @hookimpl
 def register_estimators(register):
-    pass  # the family's estimators are registered here as they land
+    from skdeep.som import SOMClusterer
+
+    register(SOMClusterer)

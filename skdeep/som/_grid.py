@@ -1,0 +1,168 @@
+"""Map geometry, neighbourhood kernels and decay schedules of self-organizing maps."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import numpy as np
+import torch
+
+_SQRT3_2 = math.sqrt(3.0) / 2.0
+# Grid distances are small integers or sqrt of them; this tolerance tells
+# "distance 1" (a neighbour) from the next one (sqrt(2) or sqrt(3)).
+NEIGHBOUR_TOL = 1e-6
+
+
+def node_positions(n_rows, n_columns, topology):
+    """Planar coordinates ``(x, y)`` of each node, in row-major node order.
+
+    Rectangular nodes sit on the integer lattice. Hexagonal nodes use offset
+    rows ("odd-r"): odd rows are shifted right by half a cell and rows are
+    ``sqrt(3) / 2`` apart, so every interior node has six neighbours at
+    distance 1.
+
+    Returns
+    -------
+    positions : ndarray of shape (n_rows * n_columns, 2)
+        Columns are ``x`` (along a row) and ``y`` (across rows).
+    """
+    rows, cols = np.divmod(np.arange(n_rows * n_columns), n_columns)
+    x = cols.astype(np.float64)
+    y = rows.astype(np.float64)
+    if topology == "hexagonal":
+        x = x + 0.5 * (rows % 2)
+        y = y * _SQRT3_2
+    return np.column_stack([x, y])
+
+
+def grid_distances(n_rows, n_columns, topology, toroidal):
+    """Distances between every pair of nodes on the map.
+
+    On a toroidal map opposite edges are glued, and the distance is the
+    shortest one over the periodic images.
+
+    Returns
+    -------
+    distances : ndarray of shape (n_nodes, n_nodes)
+    """
+    pos = node_positions(n_rows, n_columns, topology)
+    dx = np.abs(pos[:, None, 0] - pos[None, :, 0])
+    dy = np.abs(pos[:, None, 1] - pos[None, :, 1])
+    if toroidal:
+        # The shortest image is found axis by axis: wrapping by whole rows
+        # (an even number of them on hexagonal maps) shifts no column.
+        dx = np.minimum(dx, n_columns - dx)
+        period_y = n_rows * (_SQRT3_2 if topology == "hexagonal" else 1.0)
+        dy = np.minimum(dy, period_y - dy)
+    return np.sqrt(dx**2 + dy**2)
+
+
+def neighbour_mask(distances):
+    """Boolean adjacency of the map: nodes at grid distance 1."""
+    return np.abs(distances - 1.0) < NEIGHBOUR_TOL
+
+
+# Exponents below this are flushed to an exact 0: exp(-80) is still a normal
+# float32, while subnormal results make every later product 10-100x slower.
+_MIN_EXPONENT = -80.0
+
+
+def _exp_neg(d2, scale):
+    """``exp(-d2 / scale)``, exactly 0 where it would be subnormal in float32."""
+    exponent = -d2 / scale
+    return torch.where(
+        exponent > _MIN_EXPONENT,
+        torch.exp(exponent.clamp_min(_MIN_EXPONENT)),
+        torch.zeros((), dtype=d2.dtype, device=d2.device),
+    )
+
+
+def gaussian(d2, sigma):
+    """``exp(-d^2 / (2 sigma^2))``."""
+    return _exp_neg(d2, 2.0 * sigma * sigma)
+
+
+def bubble(d2, sigma):
+    """1 within radius ``sigma`` (inclusive), 0 outside."""
+    return (d2 <= sigma * sigma + NEIGHBOUR_TOL).to(d2.dtype)
+
+
+def mexican_hat(d2, sigma):
+    """Ricker wavelet ``(1 - d^2 / sigma^2) exp(-d^2 / (2 sigma^2))``.
+
+    Positive near the winner, negative in a ring around it.
+    """
+    s2 = sigma * sigma
+    return (1.0 - d2 / s2) * _exp_neg(d2, 2.0 * s2)
+
+
+NEIGHBORHOODS = {"gaussian": gaussian, "bubble": bubble, "mexican_hat": mexican_hat}
+
+
+# -- decay schedules ----------------------------------------------------------
+# A schedule maps (start, end, progress) to the value at ``progress`` in [0, 1]:
+# ``start`` at 0 and, for all but "asymptotic", ``end`` at 1. Module-level
+# functions, so that estimators holding them pickle.
+
+
+def linear_decay(start, end, progress):
+    """Straight line from ``start`` to ``end``."""
+    return start + (end - start) * progress
+
+
+def exponential_decay(start, end, progress):
+    """Geometric interpolation: ``start * (end / start) ** progress``."""
+    return start * (end / start) ** progress
+
+
+def inverse_decay(start, end, progress):
+    """``start / (1 + progress * (start / end - 1))``: fast early, slow late."""
+    return start / (1.0 + progress * (start / end - 1.0))
+
+
+def asymptotic_decay(start, end, progress):
+    """MiniSom's default, ``start / (1 + 2 progress)`` (ends at ``start / 3``).
+
+    ``end`` is ignored.
+    """
+    return start / (1.0 + 2.0 * progress)
+
+
+def constant(start, end, progress):
+    """``start`` throughout."""
+    return start
+
+
+DECAY_SCHEDULES = {
+    "linear": linear_decay,
+    "exponential": exponential_decay,
+    "inverse": inverse_decay,
+    "asymptotic": asymptotic_decay,
+    "constant": constant,
+}
+
+
+def check_schedule(schedule, name):
+    """Resolve a schedule parameter to a callable; refuse unpicklable ones."""
+    if isinstance(schedule, str):
+        return DECAY_SCHEDULES[schedule]
+    qualname = getattr(schedule, "__qualname__", "") or ""
+    if getattr(schedule, "__name__", "") == "<lambda>" or "<locals>" in qualname:
+        raise ValueError(
+            f"{name} must be picklable: one of {sorted(DECAY_SCHEDULES)}, a "
+            f"module-level function or an instance of a module-level class "
+            f"with __call__(start, end, progress); got {schedule!r} (lambdas "
+            f"and nested functions do not pickle)."
+        )
+    return schedule
+
+
+def schedule_value(schedule, start, end, progress, name):
+    value = float(schedule(float(start), float(end), float(progress)))
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(
+            f"{name} schedule returned {value!r} at progress={progress:.3g}; it "
+            f"must return a finite, non-negative number."
+        )
+    return value

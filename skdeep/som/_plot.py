@@ -1,0 +1,212 @@
+"""Pictures of fitted self-organizing maps: U-matrix, hit map, component planes.
+
+matplotlib is an optional dependency (``pip install skdeep[plot]``), imported
+only when a function here is called.
+"""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Plotting self-organizing maps needs matplotlib: "
+            "pip install 'skdeep[plot]' (or pip install matplotlib)."
+        ) from exc
+    return plt
+
+
+def _cell_polygons(som):
+    """One polygon (vertices) per node: unit squares or pointy-top hexagons."""
+    pos = np.asarray(som.node_positions_, dtype=float)
+    if som.topology == "hexagonal":
+        radius = 1.0 / math.sqrt(3.0)  # neighbours 1 apart share an edge
+        angles = np.deg2rad(np.arange(30, 390, 60))
+        offsets = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+    else:
+        offsets = 0.5 * np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], dtype=float)
+    return pos[:, None, :] + offsets[None, :, :]
+
+
+def plot_map(
+    som,
+    values,
+    *,
+    ax=None,
+    cmap="viridis",
+    colorbar=True,
+    title=None,
+    vmin=None,
+    vmax=None,
+    edgecolor="face",
+):
+    """Draw one value per node on the map's own cells (squares or hexagons).
+
+    Row 0 is at the top, column 0 on the left, as in ``u_matrix()`` and
+    ``hit_map()`` arrays.
+
+    Parameters
+    ----------
+    som : fitted SOMClusterer
+    values : array-like of shape (n_rows_, n_columns_) or (n_nodes,)
+        Value of each node.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+    cmap : str or Colormap, default="viridis"
+    colorbar : bool, default=True
+    title : str, default=None
+    vmin, vmax : float, default=None
+        Colour scale limits.
+    edgecolor : color, default="face"
+        Cell border colour.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    check_is_fitted(som)
+    plt = _pyplot()
+    from matplotlib.collections import PolyCollection
+
+    values = np.asarray(values, dtype=float).ravel()
+    n_nodes = som.n_rows_ * som.n_columns_
+    if values.shape != (n_nodes,):
+        raise ValueError(
+            f"values must hold one value per node ({som.n_rows_} x "
+            f"{som.n_columns_} = {n_nodes}), got {values.size}."
+        )
+    if ax is None:
+        width = 5.0
+        height = width * (som.n_rows_ * (0.87 if som.topology == "hexagonal" else 1))
+        height /= max(som.n_columns_, 1)
+        _, ax = plt.subplots(figsize=(width + (1.0 if colorbar else 0), max(height, 2)))
+    cells = PolyCollection(
+        _cell_polygons(som), array=values, cmap=cmap, edgecolors=edgecolor
+    )
+    cells.set_clim(vmin, vmax)
+    ax.add_collection(cells)
+    pos = som.node_positions_
+    ax.set_xlim(pos[:, 0].min() - 0.75, pos[:, 0].max() + 0.75)
+    ax.set_ylim(pos[:, 1].max() + 0.75, pos[:, 1].min() - 0.75)  # row 0 on top
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(cells, ax=ax, fraction=0.046, pad=0.04)
+    return ax
+
+
+def plot_u_matrix(som, *, ax=None, cmap="bone_r", colorbar=True, title="U-matrix"):
+    """Draw the U-matrix: light cells are cluster interiors, dark ones borders.
+
+    Parameters
+    ----------
+    som : fitted SOMClusterer
+    ax : matplotlib Axes, default=None
+    cmap : str or Colormap, default="bone_r"
+    colorbar : bool, default=True
+    title : str, default="U-matrix"
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep.som import SOMClusterer, plot_u_matrix
+    >>> X, _ = load_iris(return_X_y=True)
+    >>> som = SOMClusterer(6, n_columns=8, topology="hexagonal",
+    ...                    random_state=0).fit(X)
+    >>> ax = plot_u_matrix(som)
+    """
+    return plot_map(
+        som, som.u_matrix(), ax=ax, cmap=cmap, colorbar=colorbar, title=title
+    )
+
+
+def plot_hit_map(som, X, *, ax=None, cmap="Blues", colorbar=True, annotate=False,
+                 title="Hit map"):
+    """Draw how many samples of ``X`` each node wins (the activation response).
+
+    Parameters
+    ----------
+    som : fitted SOMClusterer
+    X : array-like of shape (n_samples, n_features)
+    ax : matplotlib Axes, default=None
+    cmap : str or Colormap, default="Blues"
+    colorbar : bool, default=True
+    annotate : bool, default=False
+        Write each count in its cell.
+    title : str, default="Hit map"
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    hits = som.hit_map(X)
+    ax = plot_map(som, hits, ax=ax, cmap=cmap, colorbar=colorbar, title=title)
+    if annotate:
+        for (x, y), count in zip(som.node_positions_, hits.ravel()):
+            ax.text(x, y, str(count), ha="center", va="center", fontsize=6)
+    return ax
+
+
+def plot_component_planes(
+    som, *, features=None, feature_names=None, n_cols=4, cmap="coolwarm",
+    panel_size=2.5,
+):
+    """Draw one map per feature: the prototypes' value of that feature.
+
+    Parameters
+    ----------
+    som : fitted SOMClusterer
+    features : list of int, default=None
+        Feature indices to draw; all when None.
+    feature_names : list of str, default=None
+        Panel titles; ``som.feature_names_in_`` or ``"x<i>"`` when None.
+    n_cols : int, default=4
+        Panels per row.
+    cmap : str or Colormap, default="coolwarm"
+    panel_size : float, default=2.5
+        Size of each panel in inches.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    check_is_fitted(som)
+    plt = _pyplot()
+    n_features = som.cluster_centers_.shape[1]
+    features = list(range(n_features)) if features is None else list(features)
+    if feature_names is None:
+        feature_names = getattr(
+            som, "feature_names_in_", [f"x{i}" for i in range(n_features)]
+        )
+    n_cols = max(1, min(n_cols, len(features)))
+    n_rows = math.ceil(len(features) / n_cols)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(panel_size * n_cols * 1.2, panel_size * n_rows),
+        squeeze=False,
+    )
+    for ax, feature in zip(axes.ravel(), features):
+        plot_map(
+            som, som.cluster_centers_[:, feature], ax=ax, cmap=cmap,
+            title=str(feature_names[feature]),
+        )
+    for ax in axes.ravel()[len(features):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,766 @@
+"""Self-organizing maps (Kohonen maps) as a scikit-learn clusterer and transformer."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+)
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skdeep.som._grid import (
+    DECAY_SCHEDULES,
+    NEIGHBORHOODS,
+    check_schedule,
+    grid_distances,
+    neighbour_mask,
+    node_positions,
+    schedule_value,
+)
+from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._torch import (
+    as_float32_tensor,
+    derive_seed,
+    resolve_device,
+    seeded,
+)
+
+# Largest distance block (rows x nodes) computed at once: 4M floats, 16 MB.
+_BLOCK_ELEMENTS = 1 << 22
+
+
+class SOMClusterer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
+):
+    """Self-organizing map: prototypes on a 2-D grid that keep the data's topology.
+
+    Each node of an ``n_rows`` x ``n_columns`` grid holds a prototype (a point
+    in feature space). Training pulls each sample's best-matching unit (BMU,
+    the nearest prototype) and, more weakly, its grid neighbours towards the
+    sample, with a neighbourhood radius ``sigma`` that shrinks over the
+    epochs. The result is a clustering with as many clusters as nodes, in
+    which neighbouring nodes hold similar prototypes: a map of the data that
+    can be drawn (U-matrix, hit map, component planes; see
+    :mod:`skdeep.som` ``plot_*`` functions).
+
+    The estimator follows :class:`~sklearn.cluster.KMeans`: ``predict`` gives
+    the BMU index (the cluster label), ``transform`` the distances to every
+    node, ``cluster_centers_`` the prototypes, and ``score`` the negative
+    quantization error, so the map can be tuned by
+    :class:`~sklearn.model_selection.GridSearchCV`. ``score_samples`` (the
+    negative distance to the BMU) makes it an anomaly detector.
+
+    Training is vectorized torch on the CPU or a GPU (``device``): the batch
+    algorithm does one pass of matrix products per epoch, the online algorithm
+    runs in mini-batches; distances are computed in blocks, so memory stays
+    bounded for any number of samples.
+
+    Parameters
+    ----------
+    n_rows : int, default=10
+        Number of rows of the map.
+
+    n_columns : int, default=10
+        Number of columns of the map (nodes per row).
+
+    map_size : {"auto"} or None, default=None
+        ``"auto"`` overrides ``n_rows`` and ``n_columns`` with the
+        ``5 * sqrt(n_samples)`` nodes heuristic of the SOM Toolbox, with a side
+        ratio equal to the square root of the ratio of the two largest
+        principal variances. The chosen size is in ``n_rows_`` and
+        ``n_columns_``.
+
+    topology : {"rectangular", "hexagonal"}, default="rectangular"
+        Node lattice. Rectangular nodes have four neighbours at distance 1;
+        hexagonal nodes (odd rows shifted by half a cell) have six.
+
+    toroidal : bool, default=False
+        Glue opposite edges of the map, so that every node has the same
+        number of neighbours. A hexagonal toroidal map needs an even
+        ``n_rows``.
+
+    neighborhood : {"gaussian", "bubble", "mexican_hat"}, default="gaussian"
+        Neighbourhood kernel ``h(d)`` of the grid distance ``d`` to the BMU:
+        ``exp(-d^2 / (2 sigma^2))``; 1 within ``sigma`` and 0 outside; or the
+        Mexican hat ``(1 - d^2 / sigma^2) exp(-d^2 / (2 sigma^2))``.
+
+    sigma : float or None, default=None
+        Initial neighbourhood radius, in grid units. ``None`` uses a quarter
+        of the map's longer side (at least 1).
+
+    sigma_final : float, default=0.5
+        Radius at the end of training (schedules other than "asymptotic" and
+        "constant" end there).
+
+    sigma_decay : {"linear", "exponential", "inverse", "asymptotic", \
+"constant"} or callable, default="linear"
+        How the radius shrinks from ``sigma`` to ``sigma_final``. A callable
+        is called as ``schedule(start, end, progress)`` with ``progress``
+        going from 0 to 1, and must be picklable: a module-level function or
+        an instance of a module-level class (lambdas are refused).
+        "asymptotic" is MiniSom's ``start / (1 + 2 progress)``.
+
+    learning_rate : float, default=0.5
+        Initial step size of the online algorithm (``training="online"``); the
+        batch algorithm has no step size and ignores it.
+
+    learning_rate_final : float, default=0.01
+        Step size at the end of online training.
+
+    learning_rate_decay : {"linear", "exponential", "inverse", "asymptotic", \
+"constant"} or callable, default="linear"
+        How the step size goes from ``learning_rate`` to
+        ``learning_rate_final``; same conventions as ``sigma_decay``.
+
+    training : {"batch", "online"}, default="batch"
+        "batch" sets, once per epoch, every prototype to the
+        neighbourhood-weighted mean of all samples (deterministic given the
+        initialization, and the fastest). "online" shuffles the samples and
+        moves the prototypes after each mini-batch of ``batch_size`` samples;
+        each node moves towards the neighbourhood-weighted mean of the batch
+        by at most ``learning_rate``.
+
+    max_epochs : int, default=10
+        Number of passes over the training data.
+
+    batch_size : int, default=128
+        Mini-batch size of the online algorithm. Batch training and inference
+        use blocks sized to the map (about 4 million distances per block).
+
+    initialization : {"pca", "random", "sample"}, default="pca"
+        Initial prototypes: a plane spanned by the first two principal
+        components (the longer map side along the first), uniform draws in
+        the data's bounding box, or randomly chosen training samples.
+
+    device : str or torch.device, default="cpu"
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA if present;
+        opt-in because results then depend on the machine).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the random initializations and the online shuffling. An int
+        gives identical maps on repeated fits (on the CPU), without touching
+        the global torch or numpy RNG. Batch training from the PCA
+        initialization uses no randomness at all.
+
+    verbose : int, default=0
+        0 is silent; 1 or more shows a progress bar over the epochs with the
+        quantization error.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_nodes, n_features)
+        Prototypes of the nodes, in row-major order: node ``i`` is at row
+        ``i // n_columns_`` and column ``i % n_columns_``.
+
+    cluster_centers_grid_ : ndarray of shape (n_rows_, n_columns_, n_features)
+        The same prototypes laid out as the map (a view).
+
+    labels_ : ndarray of shape (n_samples,)
+        BMU index of each training sample.
+
+    quantization_error_ : float
+        Mean Euclidean distance from the training samples to their BMU.
+
+    topographic_error_ : float
+        Share of training samples whose first and second BMUs are not
+        neighbours on the map (grid distance 1); NaN for a one-node map.
+
+    quantization_error_curve_ : list of float
+        Mean distance to the BMU during each epoch (measured before that
+        epoch's update for batch training, on the fly for online training).
+
+    n_rows_, n_columns_ : int
+        Map size used (differs from the parameters when ``map_size="auto"``).
+
+    node_positions_ : ndarray of shape (n_nodes, 2)
+        Planar ``(x, y)`` coordinates of the nodes, for plotting.
+
+    sigma_ : float
+        Initial radius used (resolves ``sigma=None``).
+
+    n_iter_ : int
+        Number of epochs run.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    See Also
+    --------
+    sklearn.cluster.KMeans : Prototypes without a map (the ``sigma -> 0``
+        limit of batch training).
+    sklearn.cluster.MiniBatchKMeans : Mini-batch prototype learning.
+
+    Notes
+    -----
+    Batch training (Kohonen's batch map) computes, per epoch, every sample's
+    BMU ``b(i)``, the per-node sums ``S`` and counts ``N`` of the samples
+    they win, and sets ``W = (H @ S) / (H @ N)`` with ``H`` the node-by-node
+    kernel at the epoch's radius. Each epoch costs one
+    ``n_samples x n_nodes x n_features`` product, plus ``n_nodes^2`` memory
+    for ``H``. Nodes with (almost) no kernel-weighted data keep their
+    prototype.
+
+    Scale the features first (:class:`~sklearn.preprocessing.StandardScaler`
+    or :class:`~sklearn.preprocessing.MinMaxScaler`): distances mix them.
+
+    References
+    ----------
+    T. Kohonen, "Essentials of the self-organizing map", Neural Networks 37
+    (2013), :doi:`10.1016/j.neunet.2012.09.018`.
+
+    J. Vesanto, J. Himberg, E. Alhoniemi, J. Parhankangas, "SOM Toolbox for
+    Matlab 5", Helsinki University of Technology, Report A57 (2000).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep.som import SOMClusterer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> som = SOMClusterer(8, n_columns=6, topology="hexagonal",
+    ...                    max_epochs=5, random_state=0).fit(X / 16)
+    >>> som.cluster_centers_.shape, som.cluster_centers_grid_.shape
+    ((48, 64), (8, 6, 64))
+    >>> som.predict(X[:4] / 16).shape, som.transform(X[:4] / 16).shape
+    ((4,), (4, 48))
+    >>> som.u_matrix().shape
+    (8, 6)
+    >>> bool(som.quantization_error_ < 2.0)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_rows": [Interval(Integral, 1, None, closed="left")],
+        "n_columns": [Interval(Integral, 1, None, closed="left")],
+        "map_size": [StrOptions({"auto"}), None],
+        "topology": [StrOptions({"rectangular", "hexagonal"})],
+        "toroidal": ["boolean"],
+        "neighborhood": [StrOptions(set(NEIGHBORHOODS))],
+        "sigma": [Interval(Real, 0, None, closed="neither"), None],
+        "sigma_final": [Interval(Real, 0, None, closed="neither")],
+        "sigma_decay": [StrOptions(set(DECAY_SCHEDULES)), callable],
+        "learning_rate": [Interval(Real, 0, 1, closed="right")],
+        "learning_rate_final": [Interval(Real, 0, 1, closed="right")],
+        "learning_rate_decay": [StrOptions(set(DECAY_SCHEDULES)), callable],
+        "training": [StrOptions({"batch", "online"})],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "initialization": [StrOptions({"pca", "random", "sample"})],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_rows=10,
+        *,
+        n_columns=10,
+        map_size=None,
+        topology="rectangular",
+        toroidal=False,
+        neighborhood="gaussian",
+        sigma=None,
+        sigma_final=0.5,
+        sigma_decay="linear",
+        learning_rate=0.5,
+        learning_rate_final=0.01,
+        learning_rate_decay="linear",
+        training="batch",
+        max_epochs=10,
+        batch_size=128,
+        initialization="pca",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_rows = n_rows
+        self.n_columns = n_columns
+        self.map_size = map_size
+        self.topology = topology
+        self.toroidal = toroidal
+        self.neighborhood = neighborhood
+        self.sigma = sigma
+        self.sigma_final = sigma_final
+        self.sigma_decay = sigma_decay
+        self.learning_rate = learning_rate
+        self.learning_rate_final = learning_rate_final
+        self.learning_rate_decay = learning_rate_decay
+        self.training = training
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.initialization = initialization
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fit -------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the map on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; scale the features first.
+
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        sigma_schedule = check_schedule(self.sigma_decay, "sigma_decay")
+        lr_schedule = check_schedule(self.learning_rate_decay, "learning_rate_decay")
+        device = resolve_device(self.device)
+        seed = derive_seed(self.random_state)
+
+        X_t = as_float32_tensor(X, device)
+        moments = _pca_moments(X_t)
+        self.n_rows_, self.n_columns_ = self._map_shape(len(X), moments[1])
+        if self.topology == "hexagonal" and self.toroidal and self.n_rows_ % 2:
+            raise ValueError(
+                f"A hexagonal toroidal map needs an even number of rows, got "
+                f"n_rows={self.n_rows_}: odd rows would not tile when wrapped."
+            )
+        n_nodes = self.n_rows_ * self.n_columns_
+        self.node_positions_ = node_positions(
+            self.n_rows_, self.n_columns_, self.topology
+        )
+        grid_d = grid_distances(
+            self.n_rows_, self.n_columns_, self.topology, self.toroidal
+        )
+        self.sigma_ = float(
+            self.sigma
+            if self.sigma is not None
+            else max(1.0, max(self.n_rows_, self.n_columns_) / 4.0)
+        )
+        grid_d2 = torch.as_tensor(grid_d**2, dtype=torch.float32, device=device)
+
+        generator = torch.Generator().manual_seed(seed)
+        with seeded(seed, device):
+            W = self._initial_weights(X_t, moments, n_nodes, generator)
+            schedules = _Schedules(
+                sigma_schedule,
+                self.sigma_,
+                self.sigma_final,
+                lr_schedule,
+                self.learning_rate,
+                self.learning_rate_final,
+            )
+            train = _batch_epoch if self.training == "batch" else _online_epoch
+            kernel = NEIGHBORHOODS[self.neighborhood]
+            curve = []
+            epochs = _progress(self.max_epochs, self.verbose)
+            for epoch in epochs:
+                W, qe = train(
+                    X_t,
+                    W,
+                    grid_d2,
+                    kernel,
+                    schedules,
+                    epoch,
+                    self.max_epochs,
+                    batch_size=self.batch_size,
+                    generator=generator,
+                )
+                curve.append(qe)
+                if self.verbose:
+                    epochs.set_postfix(quantization_error=f"{qe:.4g}")
+
+            labels, dist, second = _bmus(X_t, W, top2=True)
+        self.cluster_centers_ = W.cpu().numpy().astype(X.dtype, copy=False)
+        self.labels_ = labels.cpu().numpy().astype(np.int64)
+        self.quantization_error_ = float(dist.double().mean())
+        if n_nodes > 1:
+            adjacent = neighbour_mask(grid_d)[self.labels_, second.cpu().numpy()]
+            self.topographic_error_ = float(1.0 - adjacent.mean())
+        else:
+            self.topographic_error_ = float("nan")
+        self.quantization_error_curve_ = curve
+        self.n_iter_ = self.max_epochs
+        return self
+
+    # -- inference -------------------------------------------------------------
+
+    def transform(self, X):
+        """Euclidean distances from each sample to every node's prototype.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_nodes)
+            In the input's floating dtype.
+        """
+        X, W, device = self._inference_inputs(X)
+        out = []
+        with torch.no_grad():
+            for Xb in _blocks(X, len(W), device):
+                out.append(_distances(Xb, W).cpu().numpy())
+        return np.concatenate(out).astype(X.dtype, copy=False)
+
+    def predict(self, X):
+        """Index of each sample's best-matching unit (its cluster label).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Node indices in row-major order (``row * n_columns_ + column``).
+        """
+        return self._bmu_and_distance(X)[0]
+
+    def score_samples(self, X):
+        """Negative distance of each sample to its best-matching unit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Higher is more typical: the lowest scores are the samples the map
+            represents worst, candidates for anomalies.
+        """
+        return -self._bmu_and_distance(X)[1]
+
+    def score(self, X, y=None):
+        """Negative quantization error on ``X`` (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        score : float
+            Minus the mean distance from the samples to their BMU.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def bmu_coordinates(self, X):
+        """Grid position (row, column) of each sample's best-matching unit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        coordinates : ndarray of shape (n_samples, 2)
+            Integer ``(row, column)`` pairs.
+        """
+        labels = self.predict(X)
+        return np.column_stack(np.divmod(labels, self.n_columns_))
+
+    def hit_map(self, X):
+        """Activation response: how many samples each node wins.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        hits : ndarray of shape (n_rows_, n_columns_)
+            Integer counts, summing to ``n_samples``.
+        """
+        labels = self.predict(X)
+        counts = np.bincount(labels, minlength=self.n_rows_ * self.n_columns_)
+        return counts.reshape(self.n_rows_, self.n_columns_)
+
+    def u_matrix(self):
+        """Unified distance matrix: mean distance of each prototype to its neighbours.
+
+        High values mark cluster borders, low values cluster interiors.
+
+        Returns
+        -------
+        u_matrix : ndarray of shape (n_rows_, n_columns_)
+        """
+        check_is_fitted(self)
+        W = self.cluster_centers_.astype(np.float64)
+        adjacent = neighbour_mask(
+            grid_distances(self.n_rows_, self.n_columns_, self.topology, self.toroidal)
+        )
+        u = np.zeros(len(W))
+        for node in range(len(W)):
+            neighbours = np.flatnonzero(adjacent[node])
+            if len(neighbours):
+                u[node] = np.linalg.norm(W[neighbours] - W[node], axis=1).mean()
+        return u.reshape(self.n_rows_, self.n_columns_)
+
+    @property
+    def cluster_centers_grid_(self):
+        return self.cluster_centers_.reshape(self.n_rows_, self.n_columns_, -1)
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return [
+            {"n_rows": 1, "n_columns": 3, "max_epochs": 5, "sigma_final": 0.3},
+            {"n_rows": 2, "n_columns": 2, "topology": "hexagonal", "toroidal": True,
+             "neighborhood": "bubble", "training": "online", "max_epochs": 3,
+             "batch_size": 8, "initialization": "sample", "sigma": 1.0,
+             "sigma_final": 0.3},
+        ]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    @property
+    def _n_features_out(self):
+        return self.cluster_centers_.shape[0]
+
+    # -- private ---------------------------------------------------------------
+
+    def _inference_inputs(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        try:
+            device = resolve_device(self.device)
+        except ValueError:  # e.g. a GPU-trained map loaded on a CPU-only machine
+            device = torch.device("cpu")
+        if device.type == "mps" and X.dtype == np.float64:
+            X = X.astype(np.float32)
+        W = torch.as_tensor(self.cluster_centers_.astype(X.dtype), device=device)
+        return X, W, device
+
+    def _bmu_and_distance(self, X):
+        X, W, device = self._inference_inputs(X)
+        labels, dists = [], []
+        with torch.no_grad():
+            for Xb in _blocks(X, len(W), device):
+                label, dist = _bmus(Xb, W)
+                labels.append(label.cpu().numpy())
+                dists.append(dist.cpu().numpy())
+        return (
+            np.concatenate(labels).astype(np.int64),
+            np.concatenate(dists).astype(X.dtype, copy=False),
+        )
+
+    def _map_shape(self, n_samples, variances):
+        if self.map_size != "auto":
+            return self.n_rows, self.n_columns
+        n_nodes = max(4.0, 5.0 * math.sqrt(n_samples))
+        ratio = 1.0
+        if len(variances) > 1 and variances[1] > 0:
+            ratio = math.sqrt(variances[0] / variances[1])
+        if self.topology == "hexagonal":
+            ratio /= math.sqrt(0.75)  # rows are sqrt(3)/2 apart
+        ratio = min(ratio, n_nodes)
+        n_rows = max(1, round(math.sqrt(n_nodes / ratio)))
+        n_columns = max(1, round(n_nodes / n_rows))
+        if self.topology == "hexagonal" and self.toroidal and n_rows % 2:
+            n_rows += 1
+        return int(n_rows), int(n_columns)
+
+    def _initial_weights(self, X, moments, n_nodes, generator):
+        n_samples, n_features = X.shape
+        if self.initialization == "sample":
+            if n_samples >= n_nodes:
+                idx = torch.randperm(n_samples, generator=generator)[:n_nodes]
+            else:
+                idx = torch.randint(n_samples, (n_nodes,), generator=generator)
+            return X[idx.to(X.device)].clone()
+        if self.initialization == "random":
+            low, high = X.min(0).values, X.max(0).values
+            u = torch.rand(n_nodes, n_features, generator=generator).to(X.device)
+            return low + u * (high - low)
+        mean, variances, components = moments
+        pos = self.node_positions_.copy()
+        pos -= pos.mean(0)
+        scale = pos.std(0)
+        pos = np.divide(pos, scale, out=np.zeros_like(pos), where=scale > 0)
+        # the longer side of the map spans the first principal component
+        along = np.argsort(-scale, kind="stable")
+        W = np.tile(mean, (n_nodes, 1))
+        for k in range(min(2, len(variances))):
+            W += np.outer(pos[:, along[k]], math.sqrt(variances[k]) * components[k])
+        return torch.as_tensor(W, dtype=torch.float32, device=X.device)
+
+
+class _Schedules:
+    """Radius and step size at a given training progress."""
+
+    def __init__(self, sigma_fn, sigma0, sigma1, lr_fn, lr0, lr1):
+        self.sigma_fn, self.sigma0, self.sigma1 = sigma_fn, sigma0, sigma1
+        self.lr_fn, self.lr0, self.lr1 = lr_fn, lr0, lr1
+
+    def sigma(self, progress):
+        value = schedule_value(
+            self.sigma_fn, self.sigma0, self.sigma1, progress, "sigma_decay"
+        )
+        return max(value, 1e-6)
+
+    def learning_rate(self, progress):
+        value = schedule_value(
+            self.lr_fn, self.lr0, self.lr1, progress, "learning_rate_decay"
+        )
+        return min(value, 1.0)
+
+
+def _progress(n_epochs, verbose):
+    if not verbose:
+        return _Silent(range(n_epochs))
+    from tqdm.auto import tqdm
+
+    return tqdm(range(n_epochs), desc="SOM", unit="epoch")
+
+
+class _Silent:
+    def __init__(self, iterable):
+        self.iterable = iterable
+
+    def __iter__(self):
+        return iter(self.iterable)
+
+    def set_postfix(self, **kwargs):
+        pass
+
+
+def _block_rows(n_nodes):
+    return max(1, _BLOCK_ELEMENTS // max(n_nodes, 1))
+
+
+def _blocks(X, n_nodes, device):
+    """Yield row blocks of a numpy array as tensors on ``device`` (dtype kept)."""
+    rows = _block_rows(n_nodes)
+    for start in range(0, len(X), rows):
+        block = X[start : start + rows]
+        if not (block.flags.c_contiguous and block.flags.writeable):
+            block = np.array(block, order="C")  # torch refuses read-only memory
+        yield torch.from_numpy(block).to(device)
+
+
+def _distances(X, W):
+    d2 = torch.addmm((W * W).sum(1), X, W.T, alpha=-2.0)
+    d2 += (X * X).sum(1, keepdim=True)
+    return d2.clamp_min_(0).sqrt_()
+
+
+def _bmus(X, W, top2=False):
+    """BMU index and distance of each row of the tensor ``X`` (in blocks).
+
+    With ``top2``, also the second-best unit (for the topographic error).
+    """
+    w2 = (W * W).sum(1)
+    rows = _block_rows(len(W))
+    labels, dists, seconds = [], [], []
+    for start in range(0, len(X), rows):
+        Xb = X[start : start + rows]
+        scores = torch.addmm(w2, Xb, W.T, alpha=-2.0)
+        if top2 and len(W) > 1:
+            best, idx = torch.topk(scores, 2, dim=1, largest=False)
+            seconds.append(idx[:, 1])
+            best, idx = best[:, 0], idx[:, 0]
+        else:
+            best, idx = scores.min(1)
+        d2 = (best + (Xb * Xb).sum(1)).clamp_min_(0)
+        labels.append(idx)
+        dists.append(d2.sqrt_())
+    labels, dists = torch.cat(labels), torch.cat(dists)
+    if top2:
+        second = torch.cat(seconds) if seconds else labels
+        return labels, dists, second
+    return labels, dists
+
+
+def _batch_epoch(X, W, grid_d2, kernel, schedules, epoch, n_epochs, **_):
+    """One epoch of Kohonen's batch map; returns new weights and the epoch's QE."""
+    n_nodes, n_features = W.shape
+    sums = torch.zeros_like(W)
+    counts = torch.zeros(n_nodes, dtype=W.dtype, device=W.device)
+    w2 = (W * W).sum(1)
+    rows = _block_rows(n_nodes)
+    qe = torch.zeros((), dtype=torch.float64, device=W.device)
+    for start in range(0, len(X), rows):
+        Xb = X[start : start + rows]
+        scores = torch.addmm(w2, Xb, W.T, alpha=-2.0)
+        best, bmu = scores.min(1)
+        qe += (best + (Xb * Xb).sum(1)).clamp_min_(0).sqrt_().sum(dtype=torch.float64)
+        if W.device.type == "cpu":
+            sums.index_add_(0, bmu, Xb)
+        else:  # index_add_ is non-deterministic on CUDA; a one-hot product is not
+            onehot = torch.zeros(len(Xb), n_nodes, dtype=W.dtype, device=W.device)
+            onehot.scatter_(1, bmu[:, None], 1.0)
+            sums += onehot.T @ Xb
+        counts += torch.bincount(bmu, minlength=n_nodes).to(W.dtype)
+    progress = epoch / max(n_epochs - 1, 1)
+    H = kernel(grid_d2, schedules.sigma(progress))
+    weight = H @ counts
+    norm = H.abs() @ counts
+    step = (H @ sums - weight[:, None] * W) / norm.clamp_min(1e-12)[:, None]
+    keep = (norm <= 1e-8 * counts.sum())[:, None]
+    W = torch.where(keep, W, W + step)
+    return W, float(qe) / len(X)
+
+
+def _online_epoch(
+    X, W, grid_d2, kernel, schedules, epoch, n_epochs, *, batch_size, generator
+):
+    """One epoch of mini-batch online training; returns weights and running QE."""
+    n_samples = len(X)
+    order = torch.randperm(n_samples, generator=generator).to(X.device)
+    n_batches = math.ceil(n_samples / batch_size)
+    total = n_batches * n_epochs
+    qe = torch.zeros((), dtype=torch.float64, device=W.device)
+    W = W.clone()
+    for b in range(n_batches):
+        idx = order[b * batch_size : (b + 1) * batch_size]
+        Xb = X[idx]
+        scores = torch.addmm((W * W).sum(1), Xb, W.T, alpha=-2.0)
+        best, bmu = scores.min(1)
+        qe += (best + (Xb * Xb).sum(1)).clamp_min_(0).sqrt_().sum(dtype=torch.float64)
+        progress = (epoch * n_batches + b) / max(total - 1, 1)
+        H = kernel(grid_d2[:, bmu], schedules.sigma(progress))  # nodes x batch
+        lr = schedules.learning_rate(progress)
+        norm = H.abs().sum(1).clamp_min(1.0)
+        W += lr * (H @ Xb - H.sum(1)[:, None] * W) / norm[:, None]
+    return W, float(qe) / n_samples
+
+
+def _pca_moments(X):
+    """Mean, principal variances (descending) and components of a tensor ``X``."""
+    mean = X.sum(0, dtype=torch.float64) / len(X)
+    rows = max(1, (1 << 22) // max(X.shape[1], 1))
+    cov = torch.zeros(X.shape[1], X.shape[1], dtype=torch.float64, device=X.device)
+    for start in range(0, len(X), rows):
+        centred = X[start : start + rows].double() - mean
+        cov += centred.T @ centred
+    cov /= max(len(X) - 1, 1)
+    evals, evecs = np.linalg.eigh(cov.cpu().numpy())
+    order = np.argsort(evals)[::-1]
+    evals = np.clip(evals[order], 0, None)
+    components = evecs[:, order].T
+    # deterministic signs: the largest entry of each component is positive
+    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(1)])
+    components *= np.where(signs == 0, 1, signs)[:, None]
+    return mean.cpu().numpy(), evals, components

@@ -1,0 +1,55 @@
+"""The skdeep command line."""
+
+import pytest
+
+from skdeep.cli import main
+
+
+def test_list_shows_builtins_and_template(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "AutoencoderTransformer  autoencoder" in out.replace("   ", "  ") or (
+        "AutoencoderTransformer" in out and "autoencoder" in out
+    )
+    try:
+        import skdeep_plugin_template  # noqa: F401
+    except ImportError:
+        pytest.skip("template plugin not installed")
+    line = next(li for li in out.splitlines() if li.startswith("SoftmaxRegressionClassifier"))
+    assert line.split()[1:] == ["template", "classifier"]
+
+
+def test_plugins_json(capsys):
+    import json
+
+    assert main(["plugins"]) == 0
+    plugins = json.loads(capsys.readouterr().out)
+    assert any(p["name"] == "autoencoder" and p["builtin"] for p in plugins)
+
+
+def test_check_one_estimator_passes(capsys):
+    assert main(["check", "AutoencoderTransformer"]) == 0
+    out = capsys.readouterr().out
+    assert "0 failed check(s)" in out and "[  ok] AutoencoderTransformer" in out
+
+
+def test_check_unknown_name_fails(capsys):
+    assert main(["check", "NoSuchEstimator"]) == 2
+    assert main(["check", "--plugin", "nosuchplugin"]) == 2
+
+
+def test_check_reports_failures(capsys, monkeypatch):
+    from skdeep.autoencoder import AutoencoderTransformer
+
+    def broken_transform(self, X):  # returns the wrong number of rows
+        return AutoencoderTransformer.reconstruct(self, X)[:1]
+
+    monkeypatch.setattr(AutoencoderTransformer, "transform", broken_transform)
+    assert main(["check", "AutoencoderTransformer"]) == 1
+    assert "[FAIL]" in capsys.readouterr().out
+
+
+def test_demo_autoencoder(capsys):
+    assert main(["demo", "--family", "autoencoder"]) == 0
+    out = capsys.readouterr().out
+    assert "PCA" in out and "digits accuracy" in out

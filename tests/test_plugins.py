@@ -1,0 +1,289 @@
+"""The plugin manager: discovery, lazy loading, broken plugins, conflicts."""
+
+import importlib.metadata
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import tomllib
+import warnings
+from pathlib import Path
+
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+
+import skdeep
+from skdeep.plugins import (
+    BUILTIN_PLUGINS,
+    PluginRegistry,
+    SkdeepPluginWarning,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _ep(name, module):
+    return importlib.metadata.EntryPoint(name, module, "skdeep")
+
+
+def _write_module(tmp_path, name, body):
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(body))
+
+
+@pytest.fixture
+def plugin_dir(tmp_path, monkeypatch):
+    """A folder on sys.path holding a set of good and bad plugin modules."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _write_module(
+        tmp_path,
+        "sk_good",
+        """
+        import skdeep
+        from sklearn.base import BaseEstimator, TransformerMixin
+
+        class GoodTransformer(TransformerMixin, BaseEstimator):
+            def fit(self, X, y=None):
+                return self
+            def transform(self, X):
+                return X
+
+        @skdeep.hookimpl
+        def register_estimators(register):
+            register(GoodTransformer)
+        """,
+    )
+    _write_module(tmp_path, "sk_import_error", "raise ImportError('missing dep xyz')\n")
+    _write_module(
+        tmp_path,
+        "sk_hook_raises",
+        """
+        import skdeep
+
+        @skdeep.hookimpl
+        def register_estimators(register):
+            raise RuntimeError("boom in hook")
+        """,
+    )
+    _write_module(
+        tmp_path,
+        "sk_garbage",
+        """
+        import skdeep
+
+        @skdeep.hookimpl
+        def register_estimators(register):
+            register(42)
+        """,
+    )
+    _write_module(
+        tmp_path,
+        "sk_misspelt",
+        """
+        import skdeep
+
+        @skdeep.hookimpl
+        def register_estimator(register):
+            pass
+        """,
+    )
+    _write_module(
+        tmp_path,
+        "sk_bad_args",
+        """
+        import skdeep
+
+        @skdeep.hookimpl
+        def register_estimators(register, not_an_argument):
+            pass
+        """,
+    )
+    _write_module(
+        tmp_path,
+        "sk_duplicate",
+        """
+        import skdeep
+        from sklearn.base import BaseEstimator
+
+        class AutoencoderTransformer(BaseEstimator):
+            pass
+
+        @skdeep.hookimpl
+        def register_estimators(register):
+            register(AutoencoderTransformer)
+        """,
+    )
+    for mod in [m for m in sys.modules if m.startswith("sk_")]:
+        del sys.modules[mod]
+    return tmp_path
+
+
+def _registry(*eps):
+    builtin = [_ep(n, v) for n, v in BUILTIN_PLUGINS]
+    return PluginRegistry(entry_points=builtin + list(eps), autoload=True)
+
+
+def test_import_skdeep_loads_no_plugin():
+    code = (
+        "import sys, skdeep; "
+        "print(any(m.endswith('._plugin') for m in sys.modules), 'torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_good_plugin_is_registered_with_its_name(plugin_dir):
+    registry = _registry(_ep("good", "sk_good")).load()
+    names = {name: plugin for name, _, plugin in registry.all_estimators()}
+    assert names["GoodTransformer"] == "good"
+    assert names["AutoencoderTransformer"] == "autoencoder"
+    info = {p["name"]: p for p in registry.list_plugins()}
+    assert info["good"]["error"] is None
+    assert info["good"]["hooks"] == ["register_estimators"]
+
+
+@pytest.mark.parametrize(
+    "module, message",
+    [
+        ("sk_import_error", "failed to import: ImportError: missing dep xyz"),
+        ("sk_hook_raises", "raised in register_estimators: RuntimeError: boom in hook"),
+        ("sk_garbage", "register() takes a scikit-learn estimator class"),
+        ("sk_misspelt", "unknown hook(s) ['register_estimator']"),
+        ("sk_bad_args", "has invalid hook implementations"),
+        ("no_such_module_anywhere", "failed to import: ModuleNotFoundError"),
+    ],
+)
+def test_broken_plugin_is_skipped_and_reported(plugin_dir, module, message):
+    registry = _registry(_ep("bad", module), _ep("good", "sk_good"))
+    with pytest.warns(SkdeepPluginWarning, match="'bad'"):
+        registry.load()
+    info = {p["name"]: p for p in registry.list_plugins()}
+    assert message in info["bad"]["error"]
+    assert info["bad"]["estimators"] == []
+    # everything else still works
+    assert info["good"]["error"] is None
+    names = {name for name, _, _ in registry.all_estimators()}
+    assert {"GoodTransformer", "AutoencoderTransformer"} <= names
+
+
+def test_duplicate_name_warns_naming_both_and_keeps_builtin(plugin_dir):
+    registry = _registry(_ep("dupe", "sk_duplicate"))
+    with pytest.warns(SkdeepPluginWarning, match="'autoencoder' and by plugin 'dupe'"):
+        registry.load()
+    cls = registry.get_estimator("AutoencoderTransformer")
+    assert cls.__module__ == "skdeep.autoencoder._autoencoder"
+
+
+def test_autoload_switch_loads_builtins_only(plugin_dir, monkeypatch):
+    monkeypatch.setenv("SKDEEP_DISABLE_PLUGIN_AUTOLOAD", "1")
+    builtin = [_ep(n, v) for n, v in BUILTIN_PLUGINS]
+    registry = PluginRegistry(entry_points=builtin + [_ep("good", "sk_good")]).load()
+    plugins = {p["name"] for p in registry.list_plugins()}
+    assert "good" not in plugins
+    assert "autoencoder" in plugins
+
+
+def test_register_plugin_object_and_unregister():
+    class TinyTransformer(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return X
+
+    class Plugin:
+        @skdeep.hookimpl
+        def register_estimators(self, register):
+            register(TinyTransformer, name="Tiny")
+
+    registry = PluginRegistry(entry_points=[])
+    info = registry.register_plugin(Plugin(), "tiny")
+    assert info.error is None
+    assert registry.get_estimator("Tiny") is TinyTransformer
+    registry.unregister_plugin("tiny")
+    with pytest.raises(KeyError):
+        registry.get_estimator("Tiny")
+
+
+def test_loading_is_lazy_and_idempotent(plugin_dir):
+    registry = _registry(_ep("good", "sk_good"))
+    assert registry.plugins == {}
+    registry.load()
+    first = dict(registry.estimators)
+    registry.load()
+    assert registry.estimators == first
+
+
+def test_all_estimators_type_filter():
+    transformers = {name for name, _, _ in skdeep.all_estimators("transformer")}
+    assert "AutoencoderTransformer" in transformers
+    classifiers = {name for name, _, _ in skdeep.all_estimators(["classifier"])}
+    assert "AutoencoderTransformer" not in classifiers
+    with pytest.raises(ValueError, match="type_filter must be"):
+        skdeep.all_estimators("bogus")
+
+
+def test_get_estimator_unknown_name_suggests():
+    with pytest.raises(KeyError, match="Did you mean AutoencoderTransformer"):
+        skdeep.get_estimator("AutoencoderTransformr")
+
+
+def test_builtin_tuple_matches_pyproject():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    declared = pyproject["project"]["entry-points"]["skdeep"]
+    assert dict(BUILTIN_PLUGINS) == declared
+
+
+def test_installed_builtins_loaded_without_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SkdeepPluginWarning)
+        plugins = skdeep.plugins.list_plugins()
+    builtins = {p["name"]: p for p in plugins if p["builtin"]}
+    assert set(builtins) == {n for n, _ in BUILTIN_PLUGINS}
+    assert all(p["error"] is None for p in builtins.values())
+
+
+def _fake_distribution(tmp_path, body):
+    """An installed-looking distribution (dist-info with an entry point) on a path."""
+    dist = tmp_path / "skdeep_broken_demo-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: skdeep-broken-demo\nVersion: 0.1\n"
+    )
+    (dist / "entry_points.txt").write_text("[skdeep]\nbroken = skdeep_broken_demo\n")
+    (tmp_path / "skdeep_broken_demo.py").write_text(body)
+    return tmp_path
+
+
+def test_cli_lists_broken_installed_plugin(tmp_path):
+    path = _fake_distribution(tmp_path, "import numpy\nraise RuntimeError('I am broken')\n")
+    env = {**os.environ, "PYTHONPATH": str(path)}
+    out = subprocess.run(
+        [sys.executable, "-m", "skdeep", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    plugins = {p["name"]: p for p in report["plugins"]}
+    assert "RuntimeError: I am broken" in plugins["broken"]["error"]
+    assert plugins["broken"]["distribution"] == "skdeep-broken-demo"
+    names = {e["name"] for e in report["estimators"]}
+    assert "AutoencoderTransformer" in names
+    # the plain listing says so too, and check/demo keep working
+    out = subprocess.run(
+        [sys.executable, "-m", "skdeep", "list"], capture_output=True, text=True, env=env
+    )
+    assert "broken plugins (skipped)" in out.stdout and "I am broken" in out.stdout
+    assert "AutoencoderTransformer" in out.stdout
+    out = subprocess.run(
+        [sys.executable, "-c", "import skdeep; print(len(skdeep.all_estimators()))"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 0 and int(out.stdout) >= 1
+    assert "SkdeepPluginWarning" in out.stderr and "I am broken" in out.stderr

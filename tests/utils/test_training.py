@@ -1,0 +1,134 @@
+"""The shared torch machinery: devices, seeding, the skorch road, batched inference."""
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+from skdeep.autoencoder import AutoencoderTransformer
+from skdeep.utils._torch import batched_numpy, derive_seed, resolve_device, seeded
+
+
+def _data(n=120, d=6, seed=0):
+    rng = np.random.RandomState(seed)
+    latent = rng.randn(n, 2)
+    return latent @ rng.randn(2, d) + 0.05 * rng.randn(n, d)
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
+    assert resolve_device("auto").type in ("cpu", "cuda")
+    with pytest.raises(ValueError, match="Unknown device 'gpu'"):
+        resolve_device("gpu")
+    with pytest.raises(ValueError, match="must be a str"):
+        resolve_device(3)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_request_without_cuda_is_a_clear_error():
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        resolve_device("cuda:0")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        AutoencoderTransformer(device="cuda", max_epochs=1).fit(_data())
+
+
+def test_seeded_restores_global_state():
+    before = torch.get_rng_state().clone()
+    with seeded(123):
+        inside = torch.rand(3)
+    assert torch.equal(before, torch.get_rng_state())
+    with seeded(123):
+        assert torch.equal(inside, torch.rand(3))
+
+
+def test_derive_seed_leaves_numpy_global_rng_alone():
+    before = np.random.get_state()[1].copy()
+    assert derive_seed(7) == derive_seed(7)
+    assert derive_seed(7) != derive_seed(8)
+    np.testing.assert_array_equal(before, np.random.get_state()[1])
+
+
+def test_fit_is_bitwise_reproducible_and_leaves_rngs_alone():
+    X = _data()
+    torch_before = torch.get_rng_state().clone()
+    numpy_before = np.random.get_state()[1].copy()
+    a = AutoencoderTransformer(code_size=2, max_epochs=5, random_state=3).fit(X)
+    b = AutoencoderTransformer(code_size=2, max_epochs=5, random_state=3).fit(X)
+    c = AutoencoderTransformer(code_size=2, max_epochs=5, random_state=4).fit(X)
+    assert torch.equal(torch_before, torch.get_rng_state())
+    np.testing.assert_array_equal(numpy_before, np.random.get_state()[1])
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    assert a.loss_curve_ == b.loss_curve_
+    assert not np.array_equal(a.transform(X), c.transform(X))
+
+
+def test_non_finite_loss_stops_with_the_epoch_named():
+    X = _data() * 1e25  # finite input, but its square overflows float32
+    with pytest.raises(FloatingPointError, match="train loss became .* at epoch 1"):
+        AutoencoderTransformer(max_epochs=3, random_state=0).fit(X)
+
+
+def test_early_stopping_stops_and_restores_best():
+    X = _data(n=200)
+    ae = AutoencoderTransformer(
+        code_size=2,
+        max_epochs=500,
+        early_stopping=True,
+        n_iter_no_change=3,
+        tol=0.05,
+        random_state=0,
+    ).fit(X)
+    assert ae.n_iter_ < 500
+    assert len(ae.validation_scores_) == ae.n_iter_
+    assert ae.history_[-1, "valid_loss"] == ae.validation_scores_[-1]
+
+
+def test_user_callbacks_are_passed_through_and_not_mutated():
+    class CountEpochs(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    counter = CountEpochs()
+    ae = AutoencoderTransformer(max_epochs=4, callbacks=[counter], random_state=0)
+    ae.fit(_data())
+    used = dict(ae.net_.callbacks_)["user_0"]
+    assert used.epochs == 4
+    assert ae.callbacks[0] is counter and not hasattr(counter, "epochs")
+
+
+def test_verbose_prints_epoch_table(capsys):
+    AutoencoderTransformer(max_epochs=2, verbose=1, random_state=0).fit(_data())
+    out = capsys.readouterr()
+    assert "train_loss" in out.out and "epoch" in out.out
+
+
+def test_silent_by_default(capsys):
+    AutoencoderTransformer(max_epochs=2, random_state=0).fit(_data())
+    assert capsys.readouterr().out == ""
+
+
+def test_batched_inference_rows_independent_of_batch():
+    X = _data(n=300)
+    ae = AutoencoderTransformer(max_epochs=2, batch_size=32, random_state=0).fit(X)
+    full = ae.transform(X)
+    one_by_one = np.vstack([ae.transform(X[i : i + 1]) for i in range(0, 300, 37)])
+    np.testing.assert_array_equal(full[::37], one_by_one)
+
+
+def test_batched_numpy_pads_and_trims():
+    calls = []
+
+    def fn(batch):
+        calls.append(len(batch))
+        return batch * 2
+
+    X = np.arange(10, dtype=np.float64).reshape(5, 2)
+    out = batched_numpy(fn, X, batch_size=4, device="cpu")
+    assert calls == [4, 4]
+    np.testing.assert_array_equal(out, X * 2)
+    assert out.dtype == np.float64

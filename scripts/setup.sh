@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up a development environment in .venv: skdeep (editable) with the extras
+# the tests, docs and demo need, and the template plugin. Safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+PIP=".venv/bin/python -m pip"
+$PIP install --quiet --upgrade pip
+
+# torch first: a bare "torch" requirement resolves to a multi-GB CUDA build.
+# Without an NVIDIA GPU, take the CPU wheel (torch 2.13.0 is the CPU build
+# available on the project machines); with one, the default CUDA build.
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+    if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+        $PIP install --quiet torch
+    else
+        $PIP install --quiet "torch==2.13.0"
+    fi
+fi
+
+$PIP install --quiet -e ".[test,docs,plot]" -e plugins/skdeep-plugin-template
+.venv/bin/python -c "import skdeep, torch; print(f'skdeep {skdeep.__version__}, torch {torch.__version__}: ready')"

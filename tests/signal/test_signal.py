@@ -1,0 +1,384 @@
+"""Tests of the signal family: wavelet and Fourier features, wavelet denoising."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+import pytest
+import pywt
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdeep.signal import FFTFeaturizer, WaveletDenoiser, WaveletFeaturizer
+
+RNG = np.random.RandomState(0)
+X3 = RNG.randn(12, 3, 96)
+X2 = X3[:, 0].copy()
+
+FEATURIZERS = [
+    WaveletFeaturizer(),
+    WaveletFeaturizer("haar", level=3, statistics=["energy", "percentiles"],
+                      percentiles=[10, 90]),
+    WaveletFeaturizer("db2", decomposition="wpt", level=3),
+    WaveletFeaturizer("morl", decomposition="cwt", scales=[1, 2, 4, 8]),
+    WaveletFeaturizer("cmor1.5-1.0", decomposition="cwt", scales=3),
+    WaveletFeaturizer("sym3", output="coefficients"),
+    WaveletFeaturizer("db2", decomposition="wpt", level=2, output="coefficients"),
+    WaveletFeaturizer("mexh", decomposition="cwt", scales=2, output="coefficients"),
+    FFTFeaturizer(),
+    FFTFeaturizer(3, phases=True, bands=[0, 0.05, 0.2, 0.5], window="hann",
+                  detrend="linear", features=["peaks", "band_powers"]),
+]
+ALL = FEATURIZERS + [WaveletDenoiser(), WaveletDenoiser("haar", threshold="universal")]
+
+
+def _id(est):
+    return repr(est)
+
+
+def _sine(T=256, freq=5.0, n=20, noise=0.3, seed=0):
+    t = np.linspace(0, 1, T, endpoint=False)
+    clean = np.sin(2 * np.pi * freq * t) + 0.5 * np.sin(2 * np.pi * 2 * freq * t)
+    clean = np.tile(clean, (n, 1))
+    noisy = clean + noise * np.random.RandomState(seed).randn(n, T)
+    return clean, noisy
+
+
+def _snr_db(clean, estimate):
+    return 10 * np.log10(np.sum(clean**2) / np.sum((clean - estimate) ** 2))
+
+
+# -- shapes, names, 3-D input ---------------------------------------------------
+
+
+@pytest.mark.parametrize("est", FEATURIZERS, ids=_id)
+@pytest.mark.parametrize("X", [X2, X3], ids=["2d", "3d"])
+def test_feature_names_match_feature_count(est, X):
+    Xt = clone(est).fit(X).transform(X)
+    names = clone(est).fit(X).get_feature_names_out()
+    assert Xt.shape == (X.shape[0], len(names))
+    assert len(set(names)) == len(names)
+    assert np.isfinite(Xt).all()
+    if X.ndim == 3:
+        assert all(n.startswith(("c0_", "c1_", "c2_")) for n in names)
+
+
+@pytest.mark.parametrize("est", FEATURIZERS, ids=_id)
+def test_3d_channels_are_featurized_independently(est):
+    est = clone(est).fit(X3)
+    Xt = est.transform(X3)
+    per_channel = [clone(est).fit(X3[:, c]).transform(X3[:, c]) for c in range(3)]
+    np.testing.assert_allclose(Xt, np.hstack(per_channel), rtol=1e-10, atol=1e-12)
+    # (n, 1, T) and (n, T) give the same numbers
+    np.testing.assert_allclose(
+        clone(est).fit_transform(X3[:, :1]), per_channel[0], rtol=1e-10, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("est", ALL, ids=_id)
+def test_batch_vectorization_has_no_cross_talk(est):
+    full = clone(est).fit(X3).transform(X3)
+    single = np.concatenate([clone(est).fit(X3).transform(X3[i : i + 1]) for i in
+                             range(len(X3))])
+    np.testing.assert_allclose(full, single, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("est", ALL, ids=_id)
+def test_deterministic_and_float32(est):
+    a = clone(est).fit_transform(X3)
+    b = clone(est).fit_transform(X3)
+    np.testing.assert_array_equal(a, b)
+    X32 = X3.astype(np.float32)
+    out32 = clone(est).fit_transform(X32)
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, a, rtol=1e-3, atol=1e-3 * np.abs(a).max())
+
+
+@pytest.mark.parametrize("est", ALL, ids=_id)
+def test_stateless_transform_without_fit(est):
+    assert est.__sklearn_tags__().requires_fit is False
+    assert est.__sklearn_tags__().input_tags.three_d_array is True
+    np.testing.assert_array_equal(
+        clone(est).transform(X3), clone(est).fit(X3).transform(X3)
+    )
+    fitted = clone(est).fit(X3)
+    assert (fitted.n_features_in_, fitted.n_channels_, fitted.n_timepoints_) == (
+        3, 3, 96)
+    fitted = clone(est).fit(X2)
+    assert (fitted.n_features_in_, fitted.n_channels_, fitted.n_timepoints_) == (
+        96, 1, 96)
+
+
+# -- bad input ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("est", ALL, ids=_id)
+def test_errors_on_bad_input(est):
+    bad = X3.copy()
+    bad[1, 2, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clone(est).fit(bad)
+    fitted = clone(est).fit(X3)
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.transform(bad)
+    with pytest.raises(ValueError, match="length 95"):
+        fitted.transform(X3[..., :-1])
+    with pytest.raises(ValueError, match="features"):  # channel count
+        fitted.transform(X3[:, :2])
+    with pytest.raises(ValueError, match="features"):  # 2-D after 3-D
+        fitted.transform(X2)
+    with pytest.raises(ValueError, match="fitted on 2-D"):  # 3-D after 2-D
+        clone(est).fit(X2).transform(np.zeros((2, 96, 96)))
+    with pytest.raises(ValueError):
+        clone(est).fit(X3[..., None])
+    with pytest.raises(ValueError, match="1 sample"):
+        clone(est).fit(X3[:1])
+    with pytest.raises(ValueError):
+        clone(est).fit(X2[0])
+
+
+@pytest.mark.parametrize(
+    "est, match",
+    [
+        (WaveletFeaturizer("not-a-wavelet"), "not a discrete"),
+        (WaveletFeaturizer("morl"), "not a discrete"),
+        (WaveletFeaturizer("db4", decomposition="cwt"), "not a continuous"),
+        (WaveletFeaturizer(statistics=["energy", "kurtosis"]), "statistics"),
+        (WaveletFeaturizer(statistics=[]), "statistics"),
+        (WaveletFeaturizer(percentiles=[50, 150]), "percentiles"),
+        (WaveletFeaturizer("morl", decomposition="cwt", scales=[1, -2]), "scales"),
+        (WaveletFeaturizer(mode="wrap"), "mode"),
+        (WaveletFeaturizer(level=0), "level"),
+        (WaveletDenoiser("morl"), "not a discrete"),
+        (WaveletDenoiser(threshold="sure"), "threshold"),
+        (WaveletDenoiser(sigma=0.0), "sigma"),
+        (FFTFeaturizer(bands=[0.3, 0.1]), "bands"),
+        (FFTFeaturizer(window="no-such-window"), "window"),
+        (FFTFeaturizer(features=["peaks", "flatness"]), "features"),
+        (FFTFeaturizer(n_frequencies=0), "n_frequencies"),
+    ],
+    ids=repr,
+)
+def test_invalid_parameters(est, match):
+    with pytest.raises(ValueError, match=match):
+        est.fit(X2)
+
+
+# -- WaveletFeaturizer against PyWavelets ------------------------------------------
+
+
+def test_dwt_coefficients_and_statistics_match_pywt():
+    coeffs = pywt.wavedec(X2, "db3", mode="periodization", level=3, axis=-1)
+    raw = WaveletFeaturizer("db3", level=3, mode="periodization",
+                            output="coefficients").fit_transform(X2)
+    np.testing.assert_allclose(raw, np.concatenate(coeffs, axis=-1))
+    wf = WaveletFeaturizer("db3", level=3, mode="periodization",
+                           percentiles=[50]).fit(X2)
+    Xt = wf.transform(X2)
+    names = list(wf.get_feature_names_out())
+    assert names[:3] == ["a3_energy", "a3_relative_energy", "a3_entropy"]
+    energy = np.stack([np.sum(c**2, axis=1) for c in coeffs], axis=1)
+    col = {n: Xt[:, i] for i, n in enumerate(names)}
+    for j, band in enumerate(["a3", "d3", "d2", "d1"]):
+        c = coeffs[j]
+        np.testing.assert_allclose(col[f"{band}_energy"], energy[:, j])
+        np.testing.assert_allclose(col[f"{band}_relative_energy"],
+                                   energy[:, j] / energy.sum(axis=1))
+        p = c**2 / np.sum(c**2, axis=1, keepdims=True)
+        np.testing.assert_allclose(col[f"{band}_entropy"],
+                                   -np.sum(p * np.log(p), axis=1))
+        np.testing.assert_allclose(col[f"{band}_mean"], c.mean(axis=1))
+        np.testing.assert_allclose(col[f"{band}_std"], c.std(axis=1))
+        np.testing.assert_allclose(col[f"{band}_min"], c.min(axis=1))
+        np.testing.assert_allclose(col[f"{band}_max"], c.max(axis=1))
+        np.testing.assert_allclose(col[f"{band}_p50"], np.median(c, axis=1))
+        crossings = [np.sum(np.diff(np.sign(row)) != 0) for row in c]
+        np.testing.assert_allclose(col[f"{band}_zero_crossings"], crossings)
+    # orthogonal wavelet + periodization: energy is preserved (Parseval)
+    np.testing.assert_allclose(energy.sum(axis=1), np.sum(X2**2, axis=1))
+
+
+def test_wavelet_packet_matches_pywt_per_series():
+    wf = WaveletFeaturizer("db2", decomposition="wpt", level=2, output="coefficients")
+    Xt = wf.fit_transform(X2)
+    bands = [n.split("_")[0] for n in wf.get_feature_names_out()]
+    assert list(dict.fromkeys(bands)) == ["aa", "ad", "dd", "da"]  # frequency order
+    for i in (0, 5):
+        wp = pywt.WaveletPacket(X2[i], "db2", mode="symmetric", maxlevel=2)
+        expected = np.concatenate([n.data for n in wp.get_level(2, order="freq")])
+        np.testing.assert_allclose(Xt[i], expected)
+
+
+def test_cwt_matches_pywt_and_names_scales():
+    scales = [1.0, 2.5, 6.0]
+    wf = WaveletFeaturizer("morl", decomposition="cwt", scales=scales,
+                           output="coefficients")
+    Xt = wf.fit_transform(X2)
+    coef, _ = pywt.cwt(X2[3], scales, "morl", method="fft")
+    np.testing.assert_allclose(Xt[3], coef.ravel(), atol=1e-10)
+    assert wf.get_feature_names_out()[96] == "s2.5_0"
+    stats = WaveletFeaturizer("morl", decomposition="cwt", scales=scales,
+                              statistics=["energy"]).fit_transform(X2)
+    np.testing.assert_allclose(stats[3], np.sum(coef**2, axis=1), rtol=1e-10)
+
+
+def test_wavelet_energy_tracks_frequency():
+    """A fast oscillation puts its energy in fine levels, a slow one in coarse."""
+    t = np.arange(256)
+    slow = np.tile(np.sin(2 * np.pi * t / 48), (2, 1))  # in d5: 1/64 to 1/32
+    fast = np.tile(np.sin(2 * np.pi * t / 2.5), (2, 1))  # in d1: 1/4 to 1/2
+    wf = WaveletFeaturizer("db4", level=5, statistics=["relative_energy"])
+    names = list(wf.fit(slow).get_feature_names_out())
+    e_slow, e_fast = wf.transform(slow)[0], wf.transform(fast)[0]
+    assert names[int(np.argmax(e_fast))] == "d1_relative_energy"
+    assert names[int(np.argmax(e_slow))] == "d5_relative_energy"
+
+
+def test_default_level_and_short_series():
+    # ItalyPowerDemand-like length: db4 allows only one level
+    X = RNG.randn(5, 24)
+    wf = WaveletFeaturizer().fit(X)
+    assert wf.get_feature_names_out()[0] == "a1_energy"
+    with pytest.warns(UserWarning, match="too high"):  # explicit level is honoured
+        WaveletFeaturizer(level=3).fit_transform(X)
+
+
+# -- FFTFeaturizer --------------------------------------------------------------
+
+
+def test_fft_peaks_bands_centroid_entropy():
+    fs, T = 200.0, 400
+    t = np.arange(T) / fs
+    X = np.stack([
+        3.0 * np.cos(2 * np.pi * 10 * t) + 1.0 * np.cos(2 * np.pi * 60 * t),
+        2.0 * np.sin(2 * np.pi * 40 * t) + 5.0,  # offset removed by detrend
+        np.random.RandomState(1).randn(T),
+    ])
+    fft = FFTFeaturizer(2, phases=True, bands=[0, 25, 50, 100], sampling_rate=fs)
+    Xt = fft.fit_transform(X)
+    col = {n: Xt[:, i] for i, n in enumerate(fft.get_feature_names_out())}
+    np.testing.assert_allclose(col["peak1_freq"][:2], [10, 40])
+    np.testing.assert_allclose(col["peak2_freq"][0], 60)
+    np.testing.assert_allclose(col["peak1_amplitude"][:2], [3, 2])
+    np.testing.assert_allclose(col["peak2_amplitude"][0], 1)
+    np.testing.assert_allclose(col["peak1_phase"][:2], [0, -np.pi / 2], atol=1e-9)
+    bands = np.stack([col["band_0-25_power"], col["band_25-50_power"],
+                      col["band_50-100_power"]], axis=1)
+    np.testing.assert_allclose(bands[0], [4.5, 0, 0.5], atol=1e-9)
+    # Parseval: band powers over [0, fs/2] sum to the mean square
+    np.testing.assert_allclose(bands.sum(axis=1), np.mean(
+        (X - X.mean(axis=1, keepdims=True)) ** 2, axis=1))
+    np.testing.assert_allclose(col["spectral_centroid"][:2], [(4.5 * 10 + 0.5 * 60) / 5,
+                                                              40])
+    assert col["spectral_entropy"][1] < 0.01 < 0.9 < col["spectral_entropy"][2] <= 1
+
+
+def test_fft_more_frequencies_than_bins():
+    X = RNG.randn(4, 6)  # 4 bins
+    fft = FFTFeaturizer(10, features=["peaks"]).fit(X)
+    assert fft.transform(X).shape == (4, 8) == (4, len(fft.get_feature_names_out()))
+
+
+# -- WaveletDenoiser ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("threshold", ["universal", "bayes"])
+@pytest.mark.parametrize("threshold_mode", ["soft", "hard"])
+@pytest.mark.parametrize("wavelet", ["db4", "sym8"])
+def test_denoiser_raises_snr(threshold, threshold_mode, wavelet):
+    clean, noisy = _sine()
+    den = WaveletDenoiser(wavelet, threshold=threshold, threshold_mode=threshold_mode)
+    denoised = den.fit_transform(noisy)
+    assert denoised.shape == noisy.shape
+    gain = _snr_db(clean, denoised) - _snr_db(clean, noisy)
+    assert gain > 3.0, f"SNR gain only {gain:.2f} dB"
+
+
+def test_denoiser_3d_known_sigma_and_clean_signal():
+    clean, noisy = _sine(n=6)
+    X = np.stack([noisy, noisy[::-1]], axis=1)  # (6, 2, 256)
+    den = WaveletDenoiser("db4", level=4).fit(X)
+    out = den.transform(X)
+    assert out.shape == X.shape
+    np.testing.assert_allclose(out[:, 1], clone(den).fit_transform(noisy[::-1]),
+                               rtol=1e-12)
+    assert len(den.get_feature_names_out()) == 2 * 256
+    known = WaveletDenoiser("db4", level=4, sigma=0.3).fit_transform(noisy)
+    assert _snr_db(clean, known) > _snr_db(clean, noisy) + 3
+    # noise-free piecewise-constant series (Haar) are left as they are
+    steps = np.repeat(RNG.randn(4, 8), 16, axis=1)
+    np.testing.assert_allclose(WaveletDenoiser("haar").fit_transform(steps), steps,
+                               atol=1e-12)
+
+
+def test_denoiser_keeps_pandas_column_names():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(X2, columns=[f"t{i}" for i in range(96)])
+    den = WaveletDenoiser().set_output(transform="pandas").fit(df)
+    out = den.transform(df)
+    assert list(out.columns) == list(df.columns)
+
+
+# -- in scikit-learn and sktime pipelines -----------------------------------------
+
+
+def _two_class_signals(n=60, T=128, seed=0):
+    rs = np.random.RandomState(seed)
+    t = np.arange(T)
+    y = np.arange(n) % 2
+    freq = np.where(y == 0, 1 / 32, 1 / 8)[:, None]
+    X = np.sin(2 * np.pi * freq * t + rs.uniform(0, 6, (n, 1))) + rs.randn(n, T)
+    return X, y
+
+
+@pytest.mark.parametrize("featurizer", [
+    WaveletFeaturizer("db4", level=4), FFTFeaturizer(3),
+    WaveletFeaturizer("morl", decomposition="cwt", scales=8),
+], ids=_id)
+def test_sklearn_pipeline_learns(featurizer):
+    X, y = _two_class_signals()
+    pipe = make_pipeline(featurizer, StandardScaler(), LogisticRegression())
+    assert cross_val_score(pipe, X, y, cv=3).mean() > 0.85
+
+
+def test_grid_search_over_featurizer_parameters():
+    X, y = _two_class_signals()
+    pipe = make_pipeline(WaveletDenoiser(), WaveletFeaturizer(), StandardScaler(),
+                         RidgeClassifierCV())
+    grid = GridSearchCV(pipe, {"waveletfeaturizer__wavelet": ["haar", "db4"],
+                               "waveletdenoiser__threshold": ["bayes", "universal"]},
+                        cv=3).fit(X, y)
+    assert grid.best_score_ > 0.85
+
+
+def test_sktime_pipeline():
+    pytest.importorskip("sktime")
+    from sktime.datasets import load_basic_motions
+
+    from skdeep.signal import SktimeAdapter
+
+    X, y = load_basic_motions(split="train", return_X_y=True)  # nested pandas
+    X_test, y_test = load_basic_motions(split="test", return_X_y=True)
+    pipe = SktimeAdapter(WaveletFeaturizer("db2", level=3)) * RidgeClassifierCV()
+    assert pipe.fit(X, y).score(X_test, y_test) > 0.7
+    feats = SktimeAdapter(FFTFeaturizer(2)).fit_transform(X)
+    assert list(feats.columns) == list(FFTFeaturizer(2).fit(
+        np.stack([np.stack(list(row)) for row in X.to_numpy()])).get_feature_names_out())
+    den = SktimeAdapter(WaveletDenoiser("haar"))
+    assert den.get_tag("scitype:transform-output") == "Series"
+    chained = (den * SktimeAdapter(FFTFeaturizer(2))).fit_transform(X)
+    assert chained.shape == (40, 6 * 10)
+
+
+def test_sktime_conformance():
+    pytest.importorskip("sktime")
+    from sktime.utils.estimator_checks import check_estimator
+
+    from skdeep.signal import SktimeAdapter
+
+    results = check_estimator(SktimeAdapter, raise_exceptions=False, verbose=False)
+    failed = {k: v for k, v in results.items() if v != "PASSED"}
+    assert not failed, failed

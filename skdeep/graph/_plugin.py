@@ -8,4 +8,8 @@ from skdeep import hookimpl
 
 @hookimpl
 def register_estimators(register):
-    pass  # the family's estimators are registered here as they land
+    from skdeep.graph import DeepWalkEmbedder, Node2VecEmbedder, WalkletsEmbedder
+
+    register(Node2VecEmbedder)
+    register(DeepWalkEmbedder)
+    register(WalkletsEmbedder)

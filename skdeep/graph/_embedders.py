@@ -1,0 +1,657 @@
+"""Random-walk node embedders: node2vec, DeepWalk and Walklets."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
+from sklearn.utils import TransformerTags, check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
+
+from skdeep.graph._graph_input import to_adjacency
+from skdeep.graph._walks import CSRGraph, random_walks
+from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH, word2vec_embedding
+from skdeep.utils._sklearn import HasMethods, Interval, _fit_context
+
+_GRAPH_DOC = """\
+The graph is given in one of two ways (DESIGN.md section 5):
+
+    * ``graph=None`` (default): ``fit(X)`` takes the graph itself, a square
+      scipy.sparse (or dense) adjacency whose entry ``[i, j]`` weighs edge
+      ``i -> j``, an ``(n_edges, 2|3)`` integer edge array (undirected,
+      optional weight column) or a networkx graph (rows in ``G.nodes()``
+      order). ``fit_transform`` returns one row per node, as
+      :class:`~sklearn.manifold.SpectralEmbedding` does; there is no
+      ``transform`` (new graphs need a new fit).
+    * ``graph=A``: the graph is fixed and ``X`` is a column of node ids
+      (row indices of ``A``). ``fit`` embeds the whole graph (unsupervised,
+      transductive) and ``transform`` returns the rows of the given nodes, so
+      the embedder sits in a :class:`~sklearn.pipeline.Pipeline` in front of a
+      classifier and :class:`~sklearn.model_selection.GridSearchCV` tunes its
+      parameters on labelled nodes (the node2vec paper's protocol)."""
+
+_COMMON_PARAMS_DOC = """\
+    graph : scipy.sparse matrix, ndarray or networkx graph, default=None
+        A fixed graph; ``X`` is then a column of node ids. See above.
+
+    walk_length : int, default={walk_length}
+        Nodes per random walk (at most 10000).
+
+    n_walks : int, default={n_walks}
+        Walks started from every node.
+
+    epochs : int, default=1
+        Passes of skip-gram over the walks.
+
+    negative : int, default=5
+        Negative samples per positive pair (skip-gram with negative sampling).
+
+    lr : float, default=0.025
+        Initial skip-gram learning rate (gensim's ``alpha``), decayed linearly.
+
+    sample : float, default=1e-3
+        Down-sampling threshold of frequent nodes (gensim's ``sample``); 0
+        disables it.
+
+    weighted : bool, default=True
+        Draw neighbours proportionally to edge weights; ``False`` ignores them.
+
+    memory : str or joblib.Memory, default=None
+        Cache for walks and embeddings: folds of a grid search that share the
+        walk parameters reuse the walks, and those that share all parameters
+        reuse the embedding. Only useful with an integer ``random_state``.
+
+    n_jobs : int, default=None
+        Threads for the walks (numba). ``None`` means 1, ``-1`` all cores.
+        Walks do not depend on it.
+
+    workers : int, default=1
+        Threads for skip-gram (gensim). ``workers=1`` makes the embedding
+        bitwise reproducible for a given ``random_state`` on a given machine;
+        more workers are faster but not reproducible (lock-free updates).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the walks and skip-gram. Walks are bitwise identical for a
+        given integer seed whatever ``n_jobs``.
+
+    verbose : int, default=0
+        Unused for now (gensim logs through :mod:`logging`)."""
+
+
+def _check_dependencies():
+    missing = []
+    for module in ("numba", "gensim"):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise ImportError(
+            f"{', '.join(missing)} required for skdeep's graph embedders: "
+            "pip install 'skdeep[graph]'."
+        )
+
+
+def _walks(adjacency, *, weighted, n_walks, walk_length, p, q, seed, n_jobs):
+    return random_walks(
+        CSRGraph(adjacency, weighted=weighted), n_walks=n_walks,
+        walk_length=walk_length, p=p, q=q, random_state=seed, n_jobs=n_jobs,
+    )
+
+
+def _skipgram_embedding(adjacency, walk_params, sg_params, n_jobs, workers, memory):
+    """Walks, then skip-gram over them (both cached through ``memory``)."""
+    walks = memory.cache(_walks, ignore=["n_jobs"])(
+        adjacency, **walk_params, n_jobs=n_jobs
+    )
+    return word2vec_embedding(
+        [walks], adjacency.shape[0], **sg_params, seed=walk_params["seed"],
+        workers=workers,
+    )
+
+
+def _walklets_embedding(adjacency, walk_params, sg_params, n_scales, n_jobs, workers,
+                        memory):
+    """Walks, then one skip-gram per scale over the skip sequences, concatenated."""
+    walks = memory.cache(_walks, ignore=["n_jobs"])(
+        adjacency, **walk_params, n_jobs=n_jobs
+    )
+    parts = []
+    for scale in range(1, n_scales + 1):
+        blocks = [walks[:, offset::scale] for offset in range(scale)]
+        parts.append(
+            word2vec_embedding(
+                blocks, adjacency.shape[0], **sg_params, window=1,
+                seed=walk_params["seed"] + scale, workers=workers,
+            )
+        )
+    return np.hstack(parts)
+
+
+class _BaseWalkEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
+    """Shared graph handling, caching and node-id transform of walk embedders."""
+
+    _parameter_constraints: dict = {
+        "dimensions": [Interval(Integral, 1, None, closed="left")],
+        "graph": [None, "array-like", "sparse matrix", HasMethods(["nodes", "adj"])],
+        "walk_length": [Interval(Integral, 2, MAX_SEQUENCE_LENGTH, closed="both")],
+        "n_walks": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "negative": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "sample": [Interval(Real, 0, None, closed="left")],
+        "weighted": ["boolean"],
+        "memory": [None, str, HasMethods(["cache"])],
+        "n_jobs": [None, Integral],
+        "workers": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Embed the graph's nodes.
+
+        Parameters
+        ----------
+        X : graph or array-like of shape (n_samples, 1)
+            The graph (sparse or dense square adjacency, edge array, networkx
+            graph) when ``graph=None``; node ids when ``graph`` is set (all
+            nodes are embedded either way).
+
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        _check_dependencies()
+        if self.graph is None:
+            adjacency, _ = to_adjacency(X)
+            validate_data(
+                self, adjacency, accept_sparse="csr", dtype=np.float64,
+                ensure_min_samples=2, ensure_min_features=2,
+            )
+        else:
+            self._node_ids(X, reset=True)
+            adjacency, _ = to_adjacency(self.graph)
+        if adjacency.nnz and adjacency.data.min() < 0:
+            raise ValueError(
+                "Negative values in data passed to the graph: edge weights must be "
+                "non-negative."
+            )
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self.embedding_ = self._embed(adjacency, seed, check_memory(self.memory))
+        self.n_nodes_ = adjacency.shape[0]
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit, then return the embedding.
+
+        Parameters
+        ----------
+        X : graph or array-like of shape (n_samples, 1)
+            See :meth:`fit`.
+
+        y : Ignored
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_nodes, n_components) or (n_samples, n_components)
+            One row per node of the graph when ``graph=None``, else the rows of
+            the nodes in ``X``.
+        """
+        self.fit(X, y)
+        if self.graph is None:
+            return self.embedding_.copy()
+        return self.embedding_[self._node_ids(X, reset=False)]
+
+    def _graph_is_fixed(self):
+        return self.graph is not None
+
+    @available_if(_graph_is_fixed)
+    def transform(self, X):
+        """Embeddings of the given nodes (only with a fixed ``graph``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1) or (n_samples,)
+            Node ids, row indices of ``graph``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self)
+        return self.embedding_[self._node_ids(X, reset=False)]
+
+    def _node_ids(self, X, *, reset):
+        X = np.asarray(X) if not hasattr(X, "iloc") else X
+        if getattr(X, "ndim", 2) == 1:
+            X = np.asarray(X).reshape(-1, 1)
+        X = validate_data(
+            self, X, dtype=None, reset=reset, ensure_min_samples=1 if not reset else 2
+        )
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"With graph= set, X must be one column of node ids; got {X.shape[1]} "
+                "columns."
+            )
+        ids = X[:, 0]
+        n = self.n_nodes_ if not reset else to_adjacency(self.graph)[0].shape[0]
+        if ids.dtype.kind not in "iuf" or np.any(ids != np.round(ids)):
+            raise ValueError("Node ids must be integers.")
+        ids = ids.astype(np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= n):
+            raise ValueError(f"Node ids must lie in [0, {n}); got {ids.min()}..{ids.max()}.")
+        return ids
+
+    @property
+    def _n_features_out(self):
+        return self.embedding_.shape[1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.graph is None:
+            # X is a (non-negative) adjacency: the common checks then send
+            # square matrices, as for precomputed kernels.
+            tags.input_tags.pairwise = True
+            tags.input_tags.positive_only = True
+        else:
+            # node ids in, embeddings out: a transformer in a pipeline.
+            tags.transformer_tags = TransformerTags(preserves_dtype=[])
+        tags.input_tags.sparse = True
+        return tags
+
+    def _expected_failed_checks(self):
+        reason = (
+            "skdeep's contract check fits on a (40, 4) feature matrix with negative "
+            "values, which is not a graph; the same check passes on an adjacency "
+            "(tests/graph/test_graph.py runs it on one)"
+        )
+        return {
+            "check_random_state_reproducible": reason,
+            "check_global_rng_untouched": reason,
+            "check_io_roundtrip": reason,
+        }
+
+
+class Node2VecEmbedder(_BaseWalkEmbedder):
+    __doc__ = """node2vec: skip-gram node embeddings from biased second-order random walks.
+
+    Simulates ``n_walks`` walks of ``walk_length`` nodes from every node, biased
+    by the return parameter ``p`` and the in-out parameter ``q`` (Grover &
+    Leskovec, 2016), and trains skip-gram with negative sampling (gensim's
+    Word2Vec) on them. ``p = q = 1`` gives DeepWalk's uniform walks (see
+    :class:`DeepWalkEmbedder`). The walks are compiled with numba, run in
+    parallel (``n_jobs``), need memory proportional to the number of edges
+    (rejection sampling, no per-edge alias tables) and are reproducible.
+
+    {graph_doc}
+
+    Parameters
+    ----------
+    dimensions : int, default=128
+        Size of each node's embedding.
+
+    p : float, default=1.0
+        Return parameter: a walk goes straight back to the previous node with
+        weight ``1/p``. Small ``p`` keeps walks local.
+
+    q : float, default=1.0
+        In-out parameter: a walk moves to a node that is not a neighbour of
+        the previous node with weight ``1/q``. ``q < 1`` explores outward
+        (DFS-like, homophily), ``q > 1`` stays close (BFS-like, structural
+        roles).
+
+    window : int, default=10
+        Skip-gram context size (nodes on each side).
+
+{common}
+
+    Attributes
+    ----------
+    embedding_ : ndarray of shape (n_nodes, dimensions)
+        One row per node; nodes no walk visits get zeros.
+
+    n_nodes_ : int
+        Number of nodes of the graph.
+
+    n_features_in_ : int
+        ``n_nodes`` when the graph is ``X``, 1 (the node-id column) with
+        ``graph=`` set.
+
+    See Also
+    --------
+    DeepWalkEmbedder : node2vec with ``p = q = 1``.
+    WalkletsEmbedder : Multi-scale embeddings from skip walks.
+    sklearn.manifold.SpectralEmbedding : The spectral analogue.
+
+    References
+    ----------
+    Grover, A. and Leskovec, J. "node2vec: Scalable Feature Learning for
+    Networks", KDD 2016. :doi:`10.1145/2939672.2939754`
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.neighbors import kneighbors_graph
+    >>> from skdeep.graph import Node2VecEmbedder
+    >>> X, y = load_iris(return_X_y=True)
+    >>> A = kneighbors_graph(X, 5)
+    >>> emb = Node2VecEmbedder(8, p=0.5, q=2, walk_length=10, n_walks=2,
+    ...                        random_state=0)
+    >>> emb.fit_transform(A).shape
+    (150, 8)
+
+    With a fixed graph, ``X`` holds node ids and the embedder is a pipeline
+    step:
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> import numpy as np
+    >>> nodes = np.arange(150).reshape(-1, 1)
+    >>> pipe = make_pipeline(
+    ...     Node2VecEmbedder(8, graph=A, walk_length=10, n_walks=2, random_state=0),
+    ...     LogisticRegression())
+    >>> pipe.fit(nodes[::2], y[::2]).predict(nodes[1::2]).shape
+    (75,)
+    """.format(graph_doc=_GRAPH_DOC.replace("\n", "\n    "),
+               common=_COMMON_PARAMS_DOC.format(walk_length=80, n_walks=10))
+
+    _parameter_constraints: dict = {
+        **_BaseWalkEmbedder._parameter_constraints,
+        "p": [Interval(Real, 0, None, closed="neither")],
+        "q": [Interval(Real, 0, None, closed="neither")],
+        "window": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        dimensions=128,
+        *,
+        graph=None,
+        p=1.0,
+        q=1.0,
+        walk_length=80,
+        n_walks=10,
+        window=10,
+        epochs=1,
+        negative=5,
+        lr=0.025,
+        sample=1e-3,
+        weighted=True,
+        memory=None,
+        n_jobs=None,
+        workers=1,
+        random_state=None,
+        verbose=0,
+    ):
+        self.dimensions = dimensions
+        self.graph = graph
+        self.p = p
+        self.q = q
+        self.walk_length = walk_length
+        self.n_walks = n_walks
+        self.window = window
+        self.epochs = epochs
+        self.negative = negative
+        self.lr = lr
+        self.sample = sample
+        self.weighted = weighted
+        self.memory = memory
+        self.n_jobs = n_jobs
+        self.workers = workers
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _pq(self):
+        return float(self.p), float(self.q)
+
+    def _embed(self, adjacency, seed, memory):
+        p, q = self._pq()
+        walk_params = dict(
+            weighted=self.weighted, n_walks=self.n_walks,
+            walk_length=self.walk_length, p=p, q=q, seed=seed,
+        )
+        sg_params = dict(
+            dimensions=self.dimensions, window=self.window, epochs=self.epochs,
+            negative=self.negative, lr=self.lr, sample=self.sample,
+        )
+        embed = memory.cache(
+            _skipgram_embedding, ignore=["n_jobs", "workers", "memory"]
+        )
+        return embed(adjacency, walk_params, sg_params, self.n_jobs, self.workers, memory)
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return [
+            {"dimensions": 4, "walk_length": 5, "n_walks": 2, "window": 2},
+            {"dimensions": 3, "walk_length": 6, "n_walks": 1, "window": 3,
+             "p": 0.5, "q": 2.0, "weighted": False},
+        ]
+
+
+class DeepWalkEmbedder(Node2VecEmbedder):
+    __doc__ = """DeepWalk: skip-gram node embeddings from uniform random walks.
+
+    :class:`Node2VecEmbedder` with ``p = q = 1`` (first-order walks, weighted
+    by edge weights when ``weighted=True``; Perozzi et al., 2014). Training
+    uses skip-gram with negative sampling, as node2vec does, where the
+    original DeepWalk used hierarchical softmax.
+
+    {graph_doc}
+
+    Parameters
+    ----------
+    dimensions : int, default=128
+        Size of each node's embedding.
+
+    window : int, default=10
+        Skip-gram context size (nodes on each side).
+
+{common}
+
+    Attributes
+    ----------
+    embedding_ : ndarray of shape (n_nodes, dimensions)
+        One row per node; nodes no walk visits get zeros.
+
+    n_nodes_ : int
+        Number of nodes of the graph.
+
+    n_features_in_ : int
+        ``n_nodes`` when the graph is ``X``, 1 with ``graph=`` set.
+
+    See Also
+    --------
+    Node2VecEmbedder : Biased (second-order) walks.
+
+    References
+    ----------
+    Perozzi, B., Al-Rfou, R. and Skiena, S. "DeepWalk: Online Learning of
+    Social Representations", KDD 2014. :doi:`10.1145/2623330.2623732`
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.neighbors import kneighbors_graph
+    >>> from skdeep.graph import DeepWalkEmbedder
+    >>> X, _ = load_iris(return_X_y=True)
+    >>> emb = DeepWalkEmbedder(8, walk_length=10, n_walks=2, random_state=0)
+    >>> emb.fit_transform(kneighbors_graph(X, 5)).shape
+    (150, 8)
+    """.format(graph_doc=_GRAPH_DOC.replace("\n", "\n    "),
+               common=_COMMON_PARAMS_DOC.format(walk_length=80, n_walks=10))
+
+    _parameter_constraints: dict = {
+        k: v for k, v in Node2VecEmbedder._parameter_constraints.items()
+        if k not in ("p", "q")
+    }
+
+    def __init__(
+        self,
+        dimensions=128,
+        *,
+        graph=None,
+        walk_length=80,
+        n_walks=10,
+        window=10,
+        epochs=1,
+        negative=5,
+        lr=0.025,
+        sample=1e-3,
+        weighted=True,
+        memory=None,
+        n_jobs=None,
+        workers=1,
+        random_state=None,
+        verbose=0,
+    ):
+        self.dimensions = dimensions
+        self.graph = graph
+        self.walk_length = walk_length
+        self.n_walks = n_walks
+        self.window = window
+        self.epochs = epochs
+        self.negative = negative
+        self.lr = lr
+        self.sample = sample
+        self.weighted = weighted
+        self.memory = memory
+        self.n_jobs = n_jobs
+        self.workers = workers
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _pq(self):
+        return 1.0, 1.0
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return {"dimensions": 4, "walk_length": 5, "n_walks": 2, "window": 2}
+
+
+class WalkletsEmbedder(_BaseWalkEmbedder):
+    __doc__ = """Walklets: multi-scale node embeddings from skip random walks.
+
+    Simulates DeepWalk's uniform walks, then for each scale ``k = 1 ...
+    n_scales`` trains skip-gram (window 1) on the walks' every-``k``-th-node
+    subsequences, so that scale ``k`` learns which nodes lie ``k`` steps
+    apart (Perozzi et al., 2017). The per-scale embeddings are concatenated:
+    ``embedding_`` has ``dimensions * n_scales`` columns, scale 1 first.
+
+    {graph_doc}
+
+    Parameters
+    ----------
+    dimensions : int, default=32
+        Size of the embedding of each scale.
+
+    n_scales : int, default=4
+        Number of scales (the largest skip).
+
+{common}
+
+    Attributes
+    ----------
+    embedding_ : ndarray of shape (n_nodes, dimensions * n_scales)
+        One row per node, the scales side by side.
+
+    n_nodes_ : int
+        Number of nodes of the graph.
+
+    n_features_in_ : int
+        ``n_nodes`` when the graph is ``X``, 1 with ``graph=`` set.
+
+    See Also
+    --------
+    DeepWalkEmbedder : A single scale mixed over a window.
+
+    References
+    ----------
+    Perozzi, B., Kulkarni, V., Chen, H. and Skiena, S. "Don't Walk, Skip!
+    Online Learning of Multi-scale Network Embeddings", ASONAM 2017.
+    :doi:`10.1145/3110025.3110086`
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.neighbors import kneighbors_graph
+    >>> from skdeep.graph import WalkletsEmbedder
+    >>> X, _ = load_iris(return_X_y=True)
+    >>> emb = WalkletsEmbedder(4, n_scales=3, walk_length=10, n_walks=2,
+    ...                        random_state=0)
+    >>> emb.fit_transform(kneighbors_graph(X, 5)).shape
+    (150, 12)
+    """.format(graph_doc=_GRAPH_DOC.replace("\n", "\n    "),
+               common=_COMMON_PARAMS_DOC.format(walk_length=80, n_walks=10))
+
+    _parameter_constraints: dict = {
+        **_BaseWalkEmbedder._parameter_constraints,
+        "n_scales": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        dimensions=32,
+        *,
+        graph=None,
+        n_scales=4,
+        walk_length=80,
+        n_walks=10,
+        epochs=1,
+        negative=5,
+        lr=0.025,
+        sample=1e-3,
+        weighted=True,
+        memory=None,
+        n_jobs=None,
+        workers=1,
+        random_state=None,
+        verbose=0,
+    ):
+        self.dimensions = dimensions
+        self.graph = graph
+        self.n_scales = n_scales
+        self.walk_length = walk_length
+        self.n_walks = n_walks
+        self.epochs = epochs
+        self.negative = negative
+        self.lr = lr
+        self.sample = sample
+        self.weighted = weighted
+        self.memory = memory
+        self.n_jobs = n_jobs
+        self.workers = workers
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _embed(self, adjacency, seed, memory):
+        walk_params = dict(
+            weighted=self.weighted, n_walks=self.n_walks,
+            walk_length=self.walk_length, p=1.0, q=1.0, seed=seed,
+        )
+        sg_params = dict(
+            dimensions=self.dimensions, epochs=self.epochs, negative=self.negative,
+            lr=self.lr, sample=self.sample,
+        )
+        embed = memory.cache(
+            _walklets_embedding, ignore=["n_jobs", "workers", "memory"]
+        )
+        return embed(
+            adjacency, walk_params, sg_params, self.n_scales, self.n_jobs,
+            self.workers, memory,
+        )
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return {"dimensions": 2, "n_scales": 2, "walk_length": 6, "n_walks": 2}

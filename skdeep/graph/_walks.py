@@ -1,0 +1,263 @@
+"""Random-walk engine: first- and second-order (node2vec) walks over CSR arrays."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+# Design notes
+# ------------
+# * The graph is a CSR adjacency (``indptr``, sorted ``indices``, optional
+#   per-row cumulative ``cumweights``): memory is O(edges). Weighted first-order
+#   steps draw from the row's cumulative weights by binary search (O(log deg)).
+# * Second-order (node2vec) steps use rejection sampling instead of the paper's
+#   per-edge alias tables: draw a candidate ``x`` from the first-order
+#   distribution of the current node ``v`` (proportional to ``w_vx``), accept it
+#   with probability ``alpha(t, x) / max(1/p, 1, 1/q)`` where ``alpha`` is
+#   ``1/p`` if ``x`` is the previous node ``t``, ``1`` if ``x`` is a neighbour
+#   of ``t`` (binary search in ``t``'s sorted row) and ``1/q`` otherwise. The
+#   accepted ``x`` is distributed exactly as ``alpha(t, x) * w_vx``, the
+#   node2vec transition. Per-edge alias tables would need sum_v deg(v)^2 entries
+#   (~4 GB on BlogCatalog, see benchmarks/results/graph_embeddings.md).
+# * Every walk owns a counter-based random stream (splitmix64 seeded from the
+#   user seed and the walk's index), so the walks are bitwise identical for
+#   a given seed whatever the number of threads.
+# * numba is imported lazily: ``import skdeep.graph`` works without it.
+
+import numpy as np
+import scipy.sparse as sp
+
+_KERNELS = {}
+
+
+def _compile():
+    """Compile (once, cached on disk by numba) and return the walk kernel."""
+    if "walks" in _KERNELS:
+        return _KERNELS["walks"]
+    import numba
+    from numba import njit, prange
+
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    m1 = np.uint64(0xBF58476D1CE4E5B9)
+    m2 = np.uint64(0x94D049BB133111EB)
+    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+    inv53 = 1.0 / 9007199254740992.0
+
+    @njit(inline="always", cache=True)
+    def _mix(z):
+        z = (z ^ (z >> s30)) * m1
+        z = (z ^ (z >> s27)) * m2
+        return z ^ (z >> s31)
+
+    @njit(inline="always", cache=True)
+    def _uniform(state):
+        # splitmix64 step: returns (new state, float in [0, 1)).
+        state = state + golden
+        return state, np.float64(_mix(state) >> s11) * inv53
+
+    @njit(inline="always", cache=True)
+    def _first_order(v, u, indptr, indices, cumweights, weighted):
+        lo = indptr[v]
+        hi = indptr[v + 1]
+        if not weighted:
+            k = lo + np.int64(u * (hi - lo))
+            if k >= hi:
+                k = hi - 1
+            return indices[k]
+        target = u * cumweights[hi - 1]
+        # first k in [lo, hi) with cumweights[k] > target
+        a = lo
+        b = hi - 1
+        while a < b:
+            mid = (a + b) >> 1
+            if cumweights[mid] > target:
+                b = mid
+            else:
+                a = mid + 1
+        return indices[a]
+
+    @njit(inline="always", cache=True)
+    def _has_edge(t, x, indptr, indices):
+        a = indptr[t]
+        b = indptr[t + 1]
+        while a < b:
+            mid = (a + b) >> 1
+            val = indices[mid]
+            if val == x:
+                return True
+            if val < x:
+                a = mid + 1
+            else:
+                b = mid
+        return False
+
+    @njit(parallel=True, cache=True)
+    def walks_kernel(
+        indptr, indices, cumweights, weighted, starts, walk_length, inv_p, inv_q,
+        seed, skip,
+    ):
+        n = starts.shape[0]
+        out = np.full((n, walk_length), -1, dtype=np.int32)
+        first_order = inv_p == 1.0 and inv_q == 1.0
+        envelope = max(1.0, inv_q)
+        useed = _mix(np.uint64(seed) * golden + np.uint64(0x2545F4914F6CDD1D))
+        for w in prange(n):
+            state = _mix(useed ^ (np.uint64(w) * m1))
+            v = starts[w]
+            out[w, 0] = v
+            t = np.int64(-1)
+            for step in range(1, walk_length * skip - skip + 1):
+                if indptr[v + 1] == indptr[v]:
+                    break  # dead end: the rest of the walk stays -1
+                if first_order or t < 0:
+                    state, u = _uniform(state)
+                    x = _first_order(v, u, indptr, indices, cumweights, weighted)
+                else:
+                    # Rejection sampling under the envelope h * w_vx, with the
+                    # return edge's excess mass (1/p - h) * w_vt folded out as
+                    # its own region ("outlier folding", KnightKing, SOSP'19).
+                    lo = indptr[v]
+                    hi = indptr[v + 1]
+                    if weighted:
+                        total = cumweights[hi - 1]
+                        w_vt = 0.0
+                        if inv_p > envelope:
+                            a = lo
+                            b = hi
+                            while a < b:
+                                mid = (a + b) >> 1
+                                if indices[mid] < t:
+                                    a = mid + 1
+                                else:
+                                    b = mid
+                            if a < hi and indices[a] == t:
+                                w_vt = cumweights[a] - (cumweights[a - 1] if a > lo else 0.0)
+                    else:
+                        total = np.float64(hi - lo)
+                        w_vt = 1.0 if inv_p > envelope and _has_edge(v, t, indptr, indices) else 0.0
+                    main = envelope * total
+                    area = main + (inv_p - envelope) * w_vt if inv_p > envelope else main
+                    while True:
+                        state, u = _uniform(state)
+                        u = u * area
+                        if u >= main:
+                            x = t
+                            break
+                        x = _first_order(v, u / main, indptr, indices, cumweights, weighted)
+                        if x == t:
+                            alpha = min(inv_p, envelope)
+                        elif _has_edge(t, x, indptr, indices):
+                            alpha = 1.0
+                        else:
+                            alpha = inv_q
+                        state, r = _uniform(state)
+                        if r * envelope < alpha:
+                            break
+                t = v
+                v = x
+                if step % skip == 0:
+                    out[w, step // skip] = v
+        return out
+
+    _KERNELS["walks"] = walks_kernel
+    _KERNELS["numba"] = numba
+    return walks_kernel
+
+
+class CSRGraph:
+    """A graph as CSR arrays ready for the walk kernel (memory O(edges)).
+
+    Parameters
+    ----------
+    adjacency : scipy.sparse matrix of shape (n_nodes, n_nodes)
+        Non-negative edge weights; row ``i`` holds the out-edges of node ``i``.
+    weighted : bool, default=True
+        Draw neighbours proportionally to the edge weights. When ``False`` (or
+        when all weights are equal) neighbours are drawn uniformly.
+    """
+
+    def __init__(self, adjacency, *, weighted=True):
+        A = sp.csr_matrix(adjacency, dtype=np.float64, copy=True)
+        A.eliminate_zeros()
+        A.sum_duplicates()
+        A.sort_indices()
+        if A.nnz and A.data.min() < 0:
+            raise ValueError("Edge weights must be non-negative.")
+        self.n_nodes = A.shape[0]
+        self.indptr = A.indptr.astype(np.int64)
+        self.indices = A.indices.astype(np.int32)
+        self.weighted = bool(
+            weighted and A.nnz and not np.all(A.data == A.data[0])
+        )
+        if self.weighted:
+            cum = np.cumsum(A.data)
+            row_start = np.repeat(cum[self.indptr[:-1] - 1] * (self.indptr[:-1] > 0),
+                                  np.diff(self.indptr))
+            self.cumweights = cum - row_start
+        else:
+            self.cumweights = np.zeros(1, dtype=np.float64)
+
+    @property
+    def degrees(self):
+        return np.diff(self.indptr)
+
+
+def random_walks(
+    graph, *, n_walks=10, walk_length=80, p=1.0, q=1.0, skip=1, start_nodes=None,
+    random_state=0, n_jobs=None,
+):
+    """Simulate truncated random walks (node2vec when ``p`` or ``q`` differ from 1).
+
+    Parameters
+    ----------
+    graph : CSRGraph or scipy.sparse matrix of shape (n_nodes, n_nodes)
+        The graph.
+    n_walks : int, default=10
+        Walks started from every start node.
+    walk_length : int, default=80
+        Nodes per walk, the start node included.
+    p, q : float, default=1.0
+        node2vec's return and in-out parameters. ``p = q = 1`` gives DeepWalk's
+        uniform (or weight-proportional) first-order walks.
+    skip : int, default=1
+        Keep every ``skip``-th node of a walk ``skip * (walk_length - 1) + 1``
+        steps long (Walklets' skip walks from a single start).
+    start_nodes : array-like of int, default=None
+        Nodes to start from; all nodes by default.
+    random_state : int, default=0
+        Seed. Walks are bitwise identical for a given seed, whatever ``n_jobs``.
+    n_jobs : int, default=None
+        Threads; ``None`` means 1 and ``-1`` all cores.
+
+    Returns
+    -------
+    walks : ndarray of shape (n_walks * n_starts, walk_length), dtype int32
+        Pass ``r`` visits the start nodes in a seeded random order. A walk
+        that reaches a node without out-edges stops; its remaining entries
+        are ``-1``.
+    """
+    from joblib import effective_n_jobs
+
+    if not isinstance(graph, CSRGraph):
+        graph = CSRGraph(graph)
+    kernel = _compile()
+    numba = _KERNELS["numba"]
+    if p <= 0 or q <= 0:
+        raise ValueError(f"p and q must be positive, got p={p}, q={q}.")
+    starts = (
+        np.arange(graph.n_nodes, dtype=np.int32)
+        if start_nodes is None
+        else np.asarray(start_nodes, dtype=np.int32)
+    )
+    rng = np.random.RandomState(int(random_state) % (2**32))
+    order = np.concatenate([rng.permutation(starts) for _ in range(n_walks)])
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    threads = min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, threads))
+    try:
+        return kernel(
+            graph.indptr, graph.indices, graph.cumweights, graph.weighted,
+            order.astype(np.int32), int(walk_length), 1.0 / float(p), 1.0 / float(q),
+            seed, int(skip),
+        )
+    finally:
+        numba.set_num_threads(previous)

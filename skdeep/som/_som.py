@@ -124,9 +124,11 @@ class SOMClusterer(
         "batch" sets, once per epoch, every prototype to the
         neighbourhood-weighted mean of all samples (deterministic given the
         initialization, and the fastest). "online" shuffles the samples and
-        moves the prototypes after each mini-batch of ``batch_size`` samples;
+        moves the prototypes after each mini-batch of ``batch_size`` samples:
         each node moves towards the neighbourhood-weighted mean of the batch
-        by at most ``learning_rate``.
+        by ``1 - prod(1 - learning_rate * h_i)``, the share that the same
+        samples taken one at a time would move it (with ``batch_size=1`` this
+        is the classic online rule).
 
     max_epochs : int, default=10
         Number of passes over the training data.
@@ -741,9 +743,14 @@ def _online_epoch(
         qe += (best + (Xb * Xb).sum(1)).clamp_min_(0).sqrt_().sum(dtype=torch.float64)
         progress = (epoch * n_batches + b) / max(total - 1, 1)
         H = kernel(grid_d2[:, bmu], schedules.sigma(progress))  # nodes x batch
-        lr = schedules.learning_rate(progress)
-        norm = H.abs().sum(1).clamp_min(1.0)
-        W += lr * (H @ Xb - H.sum(1)[:, None] * W) / norm[:, None]
+        A = schedules.learning_rate(progress) * H
+        absA = A.abs().clamp_max_(1.0)
+        # Sequential steps w += a_i (x_i - w) would keep prod(1 - a_i) of w:
+        # move that far towards the a-weighted mean of the batch.
+        moved = 1.0 - torch.exp(torch.log1p(-absA).sum(1))
+        norm = absA.sum(1)
+        direction = (A @ Xb - A.sum(1)[:, None] * W) / norm.clamp_min(1e-30)[:, None]
+        W += torch.where(norm[:, None] > 0, moved[:, None] * direction, 0.0)
     return W, float(qe) / n_samples
 
 

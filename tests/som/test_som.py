@@ -1,0 +1,411 @@
+"""Tests of the self-organizing map family."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_iris, make_blobs
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdeep.som import SOMClusterer
+from skdeep.som import _som as som_module
+from skdeep.som._grid import grid_distances, neighbour_mask, node_positions
+
+X_BLOBS, Y_BLOBS = make_blobs(n_samples=300, n_features=5, centers=4, random_state=0)
+X_BLOBS = StandardScaler().fit_transform(X_BLOBS)
+
+
+def power_decay(start, end, progress):
+    """A user schedule: a module-level function, so the estimator pickles."""
+    return start * (end / start) ** (progress**0.5)
+
+
+class StepDecay:
+    """A user schedule as a picklable object."""
+
+    def __init__(self, at=0.5):
+        self.at = at
+
+    def __call__(self, start, end, progress):
+        return start if progress < self.at else end
+
+
+def _qe(X, centers):
+    d = np.linalg.norm(X[:, None, :] - centers[None], axis=2)
+    return d.min(1).mean()
+
+
+# -- geometry ------------------------------------------------------------------
+
+
+def test_hexagonal_interior_nodes_have_six_neighbours():
+    n_rows, n_cols = 7, 9
+    adjacent = neighbour_mask(grid_distances(n_rows, n_cols, "hexagonal", False))
+    counts = adjacent.sum(1).reshape(n_rows, n_cols)
+    assert (counts[1:-1, 1:-1] == 6).all()
+    assert counts.max() == 6
+    assert (counts[[0, -1], :] < 6).all() and (counts[:, [0, -1]] < 6).all()
+    # the six neighbours are at distance 1, nothing else is closer than sqrt(3)
+    d = grid_distances(n_rows, n_cols, "hexagonal", False)
+    off = d[~np.eye(len(d), dtype=bool)]
+    assert np.isclose(off[off > 1 + 1e-6].min(), np.sqrt(3))
+
+
+def test_rectangular_interior_nodes_have_four_neighbours():
+    counts = neighbour_mask(grid_distances(5, 6, "rectangular", False)).sum(1)
+    assert (counts.reshape(5, 6)[1:-1, 1:-1] == 4).all()
+    assert counts.min() == 2  # corners
+
+
+@pytest.mark.parametrize("topology, k", [("rectangular", 4), ("hexagonal", 6)])
+def test_toroidal_maps_have_no_edges(topology, k):
+    adjacent = neighbour_mask(grid_distances(6, 8, topology, True))
+    assert (adjacent.sum(1) == k).all()
+    assert (adjacent == adjacent.T).all()
+
+
+def test_toroidal_distances_wrap():
+    d = grid_distances(4, 5, "rectangular", True)
+    assert d[0, 4] == 1.0  # (0, 0) and (0, 4) are glued across the columns
+    assert d[0, 15] == 1.0  # (0, 0) and (3, 0) across the rows
+    assert np.isclose(d[0, 19], np.sqrt(2))  # opposite corners touch diagonally
+    assert d.max() <= np.hypot(2, 2.5) + 1e-9
+    flat = grid_distances(4, 5, "rectangular", False)
+    assert flat[0, 19] == pytest.approx(np.hypot(3, 4))
+    assert (d <= flat + 1e-12).all()
+    dh = grid_distances(4, 6, "hexagonal", True)
+    assert (dh <= grid_distances(4, 6, "hexagonal", False) + 1e-12).all()
+    assert np.allclose(dh, dh.T)
+
+
+def test_node_positions_are_row_major():
+    pos = node_positions(3, 4, "rectangular")
+    assert pos[5].tolist() == [1.0, 1.0]  # node 5 = row 1, column 1
+    hex_pos = node_positions(3, 4, "hexagonal")
+    assert hex_pos[4, 0] == 0.5 and hex_pos[0, 0] == 0.0  # odd rows shifted
+
+
+# -- fitting -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"topology": "hexagonal"},
+        {"toroidal": True},
+        {"training": "online", "batch_size": 16},
+        {"neighborhood": "bubble", "sigma": 2.0},
+        {"initialization": "random"},
+        {"initialization": "sample", "training": "online"},
+    ],
+)
+def test_learned_prototypes_beat_random_ones(params):
+    som = SOMClusterer(5, n_columns=5, random_state=0, **params).fit(X_BLOBS)
+    rng = np.random.RandomState(0)
+    random_centers = rng.uniform(X_BLOBS.min(0), X_BLOBS.max(0), size=(25, 5))
+    sample_centers = X_BLOBS[rng.choice(len(X_BLOBS), 25, replace=False)]
+    assert som.quantization_error_ < 0.5 * _qe(X_BLOBS, random_centers)
+    assert som.quantization_error_ < 1.1 * _qe(X_BLOBS, sample_centers)
+    assert som.quantization_error_ == pytest.approx(
+        _qe(X_BLOBS, som.cluster_centers_), rel=1e-5
+    )
+    assert 0.0 <= som.topographic_error_ <= 1.0
+    assert len(som.quantization_error_curve_) == som.n_iter_ == 10
+
+
+def test_quality_close_to_kmeans_on_blobs_and_iris():
+    """General case: the SOM's prototypes are nearly as good as k-means'."""
+    som = SOMClusterer(4, n_columns=5, random_state=0, max_epochs=20).fit(X_BLOBS)
+    km = KMeans(20, n_init=3, random_state=0).fit(X_BLOBS)
+    assert som.quantization_error_ < 1.25 * _qe(X_BLOBS, km.cluster_centers_)
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    som = SOMClusterer(6, n_columns=6, topology="hexagonal", random_state=0).fit(X)
+    km = KMeans(36, n_init=3, random_state=0).fit(X)
+    assert som.quantization_error_ < 1.5 * _qe(X, km.cluster_centers_)
+    # each node mostly holds one species (purity of the majority label)
+    purity = sum(np.bincount(y[som.labels_ == k]).max() for k in set(som.labels_))
+    assert purity / len(y) > 0.9
+    assert som.topographic_error_ < 0.25
+
+
+def test_same_random_state_gives_identical_maps():
+    for params in [
+        {"training": "online", "initialization": "random"},
+        {"initialization": "sample"},
+        {"topology": "hexagonal", "toroidal": True, "training": "online"},
+    ]:
+        a = SOMClusterer(4, n_columns=4, random_state=3, **params).fit(X_BLOBS)
+        b = SOMClusterer(4, n_columns=4, random_state=3, **params).fit(X_BLOBS)
+        c = SOMClusterer(4, n_columns=4, random_state=4, **params).fit(X_BLOBS)
+        np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+        np.testing.assert_array_equal(a.labels_, b.labels_)
+        assert not np.array_equal(a.cluster_centers_, c.cluster_centers_)
+
+
+def test_batch_pca_training_needs_no_randomness():
+    a = SOMClusterer(4, n_columns=3, random_state=0).fit(X_BLOBS)
+    b = SOMClusterer(4, n_columns=3, random_state=1).fit(X_BLOBS)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+
+
+def test_fit_leaves_global_rngs_alone():
+    torch_state = torch.get_rng_state().clone()
+    np_state = np.random.get_state()[1].copy()
+    SOMClusterer(3, n_columns=3, training="online", initialization="random",
+                 random_state=0).fit(X_BLOBS)
+    assert torch.equal(torch_state, torch.get_rng_state())
+    np.testing.assert_array_equal(np_state, np.random.get_state()[1])
+
+
+def test_predict_transform_and_scores_agree():
+    som = SOMClusterer(3, n_columns=4, random_state=0).fit(X_BLOBS)
+    labels = som.predict(X_BLOBS)
+    np.testing.assert_array_equal(labels, som.labels_)
+    np.testing.assert_array_equal(som.fit_predict(X_BLOBS), labels)
+    D = som.transform(X_BLOBS)
+    assert D.shape == (300, 12) and D.dtype == np.float64
+    np.testing.assert_array_equal(D.argmin(1), labels)
+    np.testing.assert_allclose(som.score_samples(X_BLOBS), -D.min(1), atol=1e-9)
+    assert som.score(X_BLOBS) == pytest.approx(-som.quantization_error_, rel=1e-5)
+    # score_samples flags far-away points as the least typical
+    outliers = np.full((3, 5), 8.0)
+    assert som.score_samples(outliers).max() < som.score_samples(X_BLOBS).min()
+    coords = som.bmu_coordinates(X_BLOBS)
+    np.testing.assert_array_equal(coords[:, 0] * 4 + coords[:, 1], labels)
+    hits = som.hit_map(X_BLOBS)
+    assert hits.shape == (3, 4) and hits.sum() == 300
+    np.testing.assert_array_equal(hits.ravel(), np.bincount(labels, minlength=12))
+    grid = som.cluster_centers_grid_
+    assert grid.shape == (3, 4, 5)
+    np.testing.assert_array_equal(grid[1, 2], som.cluster_centers_[6])
+    u = som.u_matrix()
+    assert u.shape == (3, 4) and (u > 0).all()
+    assert list(som.get_feature_names_out()[:2]) == ["somclusterer0", "somclusterer1"]
+
+
+def test_u_matrix_is_mean_neighbour_distance():
+    som = SOMClusterer(3, n_columns=3, random_state=0).fit(X_BLOBS)
+    W = som.cluster_centers_
+    centre = np.mean([np.linalg.norm(W[4] - W[k]) for k in (1, 3, 5, 7)])
+    corner = np.mean([np.linalg.norm(W[0] - W[k]) for k in (1, 3)])
+    assert som.u_matrix()[1, 1] == pytest.approx(centre)
+    assert som.u_matrix()[0, 0] == pytest.approx(corner)
+
+
+def test_float32_in_float32_out():
+    X32 = X_BLOBS.astype(np.float32)
+    som = SOMClusterer(3, n_columns=3, random_state=0).fit(X32)
+    assert som.cluster_centers_.dtype == np.float32
+    assert som.transform(X32).dtype == np.float32
+    assert som.score_samples(X32).dtype == np.float32
+    assert som.predict(X32).dtype == np.int64
+
+
+def test_blocked_distances_match_one_block(monkeypatch):
+    som = SOMClusterer(4, n_columns=4, random_state=0).fit(X_BLOBS)
+    D = som.transform(X_BLOBS)
+    monkeypatch.setattr(som_module, "_BLOCK_ELEMENTS", 16 * 7)  # 7 rows per block
+    np.testing.assert_allclose(som.transform(X_BLOBS), D, rtol=1e-12, atol=1e-12)
+    small = SOMClusterer(4, n_columns=4, random_state=0).fit(X_BLOBS)
+    np.testing.assert_allclose(small.cluster_centers_, som.cluster_centers_, atol=1e-5)
+    online = dict(training="online", random_state=0)
+    a = SOMClusterer(4, n_columns=4, **online).fit(X_BLOBS)
+    monkeypatch.setattr(som_module, "_BLOCK_ELEMENTS", 1 << 22)
+    b = SOMClusterer(4, n_columns=4, **online).fit(X_BLOBS)
+    np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, atol=1e-5)
+
+
+def test_map_size_auto():
+    som = SOMClusterer(map_size="auto", random_state=0).fit(X_BLOBS)
+    n_nodes = som.n_rows_ * som.n_columns_
+    assert abs(n_nodes - 5 * np.sqrt(300)) <= max(som.n_rows_, som.n_columns_)
+    assert som.cluster_centers_.shape == (n_nodes, 5)
+    X = np.column_stack([np.linspace(0, 10, 400), np.random.RandomState(0).rand(400)])
+    elongated = SOMClusterer(map_size="auto").fit(X)
+    assert elongated.n_columns_ > 2 * elongated.n_rows_  # long side along PC1
+    hexa = SOMClusterer(map_size="auto", topology="hexagonal", toroidal=True).fit(X)
+    assert hexa.n_rows_ % 2 == 0
+
+
+def test_sigma_default_and_schedules():
+    som = SOMClusterer(8, n_columns=12).fit(X_BLOBS)
+    assert som.sigma_ == 3.0
+    for decay in ["linear", "exponential", "inverse", "asymptotic", "constant",
+                  power_decay, StepDecay(0.3)]:
+        fitted = SOMClusterer(4, n_columns=4, sigma_decay=decay,
+                              learning_rate_decay=decay, training="online",
+                              random_state=0).fit(X_BLOBS)
+        assert np.isfinite(fitted.cluster_centers_).all()
+    est = SOMClusterer(3, n_columns=3, sigma_decay=StepDecay(), random_state=0)
+    est.fit(X_BLOBS)
+    clone_ = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(clone_.predict(X_BLOBS), est.predict(X_BLOBS))
+    assert isinstance(clone(est).sigma_decay, StepDecay)
+
+
+def test_smaller_final_radius_lowers_quantization_error():
+    wide = SOMClusterer(5, n_columns=5, sigma_final=2.0).fit(X_BLOBS)
+    narrow = SOMClusterer(5, n_columns=5, sigma_final=0.5).fit(X_BLOBS)
+    assert narrow.quantization_error_ < wide.quantization_error_
+    assert wide.topographic_error_ <= narrow.topographic_error_
+
+
+def test_mexican_hat_stays_finite():
+    for training in ["batch", "online"]:
+        som = SOMClusterer(5, n_columns=5, neighborhood="mexican_hat",
+                           sigma_final=1.5, training=training,
+                           random_state=0).fit(X_BLOBS)
+        assert np.isfinite(som.cluster_centers_).all()
+        assert som.quantization_error_ < 2 * X_BLOBS.std(0).sum()
+
+
+def test_pickle_and_skdeep_io_roundtrip(tmp_path):
+    from skdeep import io
+
+    som = SOMClusterer(3, n_columns=4, topology="hexagonal", random_state=0)
+    som.fit(X_BLOBS)
+    loaded = pickle.loads(pickle.dumps(som))
+    np.testing.assert_array_equal(loaded.transform(X_BLOBS), som.transform(X_BLOBS))
+    io.save(som, tmp_path / "som.skdeep")
+    restored = io.load(tmp_path / "som.skdeep")
+    np.testing.assert_array_equal(restored.u_matrix(), som.u_matrix())
+    np.testing.assert_array_equal(restored.predict(X_BLOBS), som.predict(X_BLOBS))
+
+
+def test_grid_search_uses_negative_quantization_error():
+    pipe = make_pipeline(StandardScaler(), SOMClusterer(random_state=0, max_epochs=3))
+    search = GridSearchCV(pipe, {"somclusterer__n_rows": [2, 6]}, cv=3)
+    search.fit(X_BLOBS)
+    assert search.best_params_ == {"somclusterer__n_rows": 6}  # more nodes, lower QE
+    assert search.best_score_ < 0
+
+
+def test_verbose_shows_a_progress_bar(capsys):
+    SOMClusterer(3, n_columns=3, max_epochs=2, verbose=1).fit(X_BLOBS)
+    err = capsys.readouterr().err
+    assert "SOM" in err and "2/2" in err
+    SOMClusterer(3, n_columns=3, max_epochs=2).fit(X_BLOBS)
+    assert capsys.readouterr().err == ""
+
+
+def test_one_feature_and_one_node():
+    som = SOMClusterer(1, n_columns=4, random_state=0).fit(X_BLOBS[:, :1])
+    assert np.all(np.diff(som.cluster_centers_[:, 0]) > 0)  # an ordered 1-D map
+    single = SOMClusterer(1, n_columns=1).fit(X_BLOBS)
+    np.testing.assert_allclose(single.cluster_centers_[0], X_BLOBS.mean(0), atol=1e-5)
+    assert np.isnan(single.topographic_error_)
+
+
+# -- errors ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_rows": 0}, "n_rows"),
+        ({"topology": "triangular"}, "topology"),
+        ({"neighborhood": "cosine"}, "neighborhood"),
+        ({"training": "sgd"}, "training"),
+        ({"learning_rate": 1.5}, "learning_rate"),
+        ({"sigma": -1.0}, "sigma"),
+        ({"sigma_decay": "cubic"}, "sigma_decay"),
+        ({"sigma_decay": lambda s, e, p: s}, "picklable"),
+        ({"initialization": "kmeans"}, "initialization"),
+        ({"device": "tpu"}, "device"),
+        ({"topology": "hexagonal", "toroidal": True, "n_rows": 5}, "even number"),
+        ({"map_size": "large"}, "map_size"),
+    ],
+)
+def test_bad_parameters_raise(params, match):
+    with pytest.raises(ValueError, match=match):
+        SOMClusterer(**params).fit(X_BLOBS)
+
+
+def test_nested_function_schedule_refused():
+    def local_decay(start, end, progress):
+        return start
+
+    with pytest.raises(ValueError, match="picklable"):
+        SOMClusterer(learning_rate_decay=local_decay).fit(X_BLOBS)
+
+
+def test_schedule_returning_garbage_raises():
+    with pytest.raises(ValueError, match="non-negative"):
+        SOMClusterer(3, n_columns=3, sigma_decay=negative_decay).fit(X_BLOBS)
+
+
+def negative_decay(start, end, progress):
+    return -1.0
+
+
+def test_bad_input_raises():
+    som = SOMClusterer(3, n_columns=3)
+    with pytest.raises(ValueError, match="1 sample"):
+        som.fit(X_BLOBS[:1])
+    bad = X_BLOBS.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        som.fit(bad)
+    som.fit(X_BLOBS)
+    with pytest.raises(ValueError, match="features"):
+        som.predict(X_BLOBS[:, :3])
+    with pytest.raises(ValueError, match="features"):
+        som.transform(X_BLOBS[:, :3])
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        SOMClusterer().predict(X_BLOBS)
+    with pytest.raises(NotFittedError):
+        SOMClusterer().u_matrix()
+
+
+# -- pictures --------------------------------------------------------------------
+
+
+def test_plots_draw_the_right_cells():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skdeep.som import (
+        plot_component_planes,
+        plot_hit_map,
+        plot_map,
+        plot_u_matrix,
+    )
+
+    for topology, n_vertices in [("rectangular", 4), ("hexagonal", 6)]:
+        som = SOMClusterer(4, n_columns=5, topology=topology, random_state=0)
+        som.fit(X_BLOBS)
+        ax = plot_u_matrix(som)
+        (cells,) = ax.collections
+        assert len(cells.get_paths()) == 20
+        assert len(cells.get_paths()[0].vertices) >= n_vertices
+        np.testing.assert_allclose(cells.get_array(), som.u_matrix().ravel())
+        ax = plot_hit_map(som, X_BLOBS, annotate=True)
+        assert len(ax.texts) == 20
+        fig = plot_component_planes(som, feature_names=list("abcde"), n_cols=3)
+        assert [a.get_title() for a in fig.axes if a.get_visible()][:5] == list("abcde")
+        with pytest.raises(ValueError, match="one value per node"):
+            plot_map(som, np.zeros(3))
+        plt.close("all")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_matches_cpu():
+    cpu = SOMClusterer(6, n_columns=6, random_state=0).fit(X_BLOBS)
+    gpu = SOMClusterer(6, n_columns=6, random_state=0, device="cuda").fit(X_BLOBS)
+    np.testing.assert_allclose(gpu.cluster_centers_, cpu.cluster_centers_, atol=1e-4)
+    gpu2 = SOMClusterer(6, n_columns=6, random_state=0, device="cuda").fit(X_BLOBS)
+    np.testing.assert_array_equal(gpu.cluster_centers_, gpu2.cluster_centers_)
+    loaded = pickle.loads(pickle.dumps(gpu))
+    assert loaded.predict(X_BLOBS).shape == (300,)

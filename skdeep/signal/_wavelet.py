@@ -49,29 +49,51 @@ def _safe_divide(a, b):
     return out
 
 
-def _band_statistics(c, statistics, percentiles, energy, total_energy):
-    """Statistics of coefficient arrays ``c`` of shape (..., L) -> (..., n_stats)."""
+def _sorted_percentiles(sorted_c, percentiles):
+    """``np.percentile(..., method="linear")`` along the last axis of sorted data.
+
+    One sort then indexing is about 20x faster than ``np.percentile`` on many
+    short rows.
+    """
+    n = sorted_c.shape[-1]
+    pos = (n - 1) * np.asarray(percentiles, dtype=float) / 100.0
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = (pos - lo).astype(sorted_c.dtype)
+    a, b = sorted_c[..., lo], sorted_c[..., hi]
+    return a + (b - a) * frac
+
+
+def _band_statistics(c, statistics, percentiles, sq, energy, total_energy):
+    """Statistics of coefficient arrays ``c`` of shape (..., L) -> (..., n_stats).
+
+    ``sq`` is ``c * c`` and ``energy`` its sum over the last axis.
+    """
     out = []
+    sorted_c = np.sort(c, axis=-1) if "percentiles" in statistics else None
     for name in statistics:
         if name == "energy":
             out.append(energy[..., None])
         elif name == "relative_energy":
             out.append(_safe_divide(energy, total_energy)[..., None])
         elif name == "entropy":
-            p = _safe_divide(c * c, energy[..., None])
-            logp = np.log(p, out=np.zeros_like(p), where=p > 0)
-            out.append(-(p * logp).sum(axis=-1)[..., None])
+            # -sum(p log p) with p = sq / energy, as log(energy) - sum(sq log sq) / energy
+            log_sq = np.log(sq, out=np.zeros_like(sq), where=sq > 0)
+            log_e = np.log(energy, out=np.zeros_like(energy), where=energy > 0)
+            h = log_e - _safe_divide(np.einsum("...i,...i->...", sq, log_sq), energy)
+            out.append(np.maximum(h, 0.0)[..., None])
         elif name == "mean":
             out.append(c.mean(axis=-1)[..., None])
         elif name == "std":
             out.append(c.std(axis=-1)[..., None])
         elif name == "min":
-            out.append(c.min(axis=-1)[..., None])
+            out.append((c.min(axis=-1) if sorted_c is None else sorted_c[..., 0])[
+                ..., None])
         elif name == "max":
-            out.append(c.max(axis=-1)[..., None])
+            out.append((c.max(axis=-1) if sorted_c is None else sorted_c[..., -1])[
+                ..., None])
         elif name == "percentiles":
-            q = np.percentile(c, percentiles, axis=-1)
-            out.append(np.moveaxis(q, 0, -1))
+            out.append(_sorted_percentiles(sorted_c, percentiles))
         elif name == "zero_crossings":
             signs = np.signbit(c)
             crossings = np.count_nonzero(signs[..., 1:] != signs[..., :-1], axis=-1)
@@ -328,16 +350,19 @@ class WaveletFeaturizer(_BaseSignalTransformer):
             return np.concatenate([b.reshape(n, C, -1) for b in bands], axis=-1)
         statistics = check_statistics(self.statistics, STATISTICS)
         percentiles = self._percentiles() if "percentiles" in statistics else None
-        energies = [np.einsum("...i,...i->...", b, b) for b in bands]
+        squares = [b * b for b in bands]
+        energies = [sq.sum(axis=-1) for sq in squares]
         if self.decomposition == "cwt":  # one (n, C, S, T) array: S bands at once
             energy = energies[0]
             total = energy.sum(axis=-1, keepdims=True)
-            stats = _band_statistics(bands[0], statistics, percentiles, energy, total)
+            stats = _band_statistics(
+                bands[0], statistics, percentiles, squares[0], energy, total
+            )
             return stats.reshape(n, C, -1)
         total = sum(energies)
         stats = [
-            _band_statistics(b, statistics, percentiles, e, total)
-            for b, e in zip(bands, energies)
+            _band_statistics(b, statistics, percentiles, sq, e, total)
+            for b, sq, e in zip(bands, squares, energies)
         ]
         return np.concatenate(stats, axis=-1)
 

@@ -1,24 +1,95 @@
-"""Dense autoencoders as scikit-learn transformers."""
+"""Autoencoders as scikit-learn transformers: dense, sparse, denoising, convolutional."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from torch import nn
 
-from skdeep.autoencoder._modules import ACTIVATIONS, DenseAutoencoderModule
+from skdeep.autoencoder._modules import (
+    ACTIVATIONS,
+    AutoencoderLoss,
+    ConvAutoencoderModule,
+    DenseAutoencoderModule,
+)
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import BaseTorchEstimator, training_parameters_doc
 from skdeep.utils.validation import check_layer_sizes
 
+AUTOENCODER_PARAMETERS_DOC = """\
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu", \
+"identity"}, default="relu"
+        Non-linearity between hidden layers. The code and output layers are
+        linear.
+
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer (training only).
+
+    batch_norm : bool, default=False
+        Batch normalisation before each hidden activation.
+
+    noise : {"gaussian", "masking"} or None, default=None
+        Corrupt the inputs during training only, and learn to reconstruct the
+        clean rows: the denoising autoencoder. ``"gaussian"`` adds
+        ``noise_level`` times standard normal noise; ``"masking"`` zeroes each
+        entry with probability ``noise_level``.
+
+    noise_level : float, default=0.1
+        Strength of the corruption."""
+
+
+class _BaseAutoencoder(BaseTorchEstimator):
+    """What every autoencoder shares: reconstruction-based training and scoring."""
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "code_size": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "noise": [StrOptions({"gaussian", "masking"}), None],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def _validate_train(self, X):
+        return validate_data(
+            self, X, dtype=[np.float64, np.float32], ensure_min_samples=2
+        )
+
+    def _validate_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def _train(self, X):
+        """Train the module to reconstruct ``X`` (a validated 2-D array)."""
+        self._training_setup()
+        X_t = as_float32_tensor(X)
+        self._fit_module(X_t, X_t)
+        return self
+
+    def _reconstruct(self, X):
+        return self._batched(lambda xb: self.module_(xb)[0], X)
+
+    def _reconstruction_errors(self, X):
+        """Mean squared error of each row (X validated)."""
+        X_rec = self._reconstruct(X)
+        return np.mean((X.astype(X_rec.dtype, copy=False) - X_rec) ** 2, axis=1)
+
+    def _criterion(self):
+        return AutoencoderLoss(
+            getattr(self, "sparsity", 0.0),
+            getattr(self, "sparsity_type", "l1"),
+            getattr(self, "sparsity_target", 0.05),
+        )
+
 
 class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder
 ):
     """Dense autoencoder: a non-linear, learned alternative to PCA.
 
@@ -27,6 +98,10 @@ class AutoencoderTransformer(
     reconstruction error. ``transform`` returns codes, ``inverse_transform``
     reconstructions and ``score`` the negative reconstruction error, so the
     model can be tuned without labels by :class:`~sklearn.model_selection.GridSearchCV`.
+
+    The classic variants are parameters: a sparse autoencoder (``sparsity``),
+    a denoising autoencoder (``noise``), regularised ones (``dropout``,
+    ``weight_decay``, ``batch_norm``) and tied encoder/decoder weights.
 
     Parameters
     ----------
@@ -37,10 +112,21 @@ class AutoencoderTransformer(
     code_size : int, default=8
         Width of the code, the number of output features of ``transform``.
 
-    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu", \
-"identity"}, default="relu"
-        Non-linearity between hidden layers. The code and output layers are
-        linear.
+{autoencoder_parameters}
+
+    sparsity : float, default=0.0
+        Weight of the sparsity penalty on the code; 0 turns it off.
+
+    sparsity_type : {"l1", "kl"}, default="l1"
+        ``"l1"``: the mean absolute code activation (an L1 activity
+        penalty). ``"kl"``: the KL divergence between ``sparsity_target`` and
+        each code unit's mean sigmoid activation over the batch.
+
+    sparsity_target : float, default=0.05
+        Target mean activation of the ``"kl"`` penalty.
+
+    tied_weights : bool, default=False
+        The decoder reuses the transposed encoder weights (half the weights).
 
 {training_parameters}
 
@@ -68,6 +154,8 @@ class AutoencoderTransformer(
     See Also
     --------
     sklearn.decomposition.PCA : The linear analogue.
+    VariationalAutoencoder : A generative autoencoder.
+    AutoencoderOutlierDetector : Reconstruction error as an outlier score.
 
     Examples
     --------
@@ -82,10 +170,12 @@ class AutoencoderTransformer(
     """
 
     _parameter_constraints: dict = {
-        **BaseTorchEstimator._parameter_constraints,
+        **_BaseAutoencoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like"],
-        "code_size": [Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "sparsity_type": [StrOptions({"l1", "kl"})],
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
+        "tied_weights": ["boolean"],
     }
 
     def __init__(
@@ -94,6 +184,14 @@ class AutoencoderTransformer(
         *,
         code_size=8,
         activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+        noise=None,
+        noise_level=0.1,
+        sparsity=0.0,
+        sparsity_type="l1",
+        sparsity_target=0.05,
+        tied_weights=False,
         lr=0.001,
         max_epochs=100,
         batch_size=128,
@@ -111,6 +209,14 @@ class AutoencoderTransformer(
         self.hidden_layer_sizes = hidden_layer_sizes
         self.code_size = code_size
         self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.sparsity_type = sparsity_type
+        self.sparsity_target = sparsity_target
+        self.tied_weights = tied_weights
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -143,11 +249,7 @@ class AutoencoderTransformer(
             Fitted estimator.
         """
         check_layer_sizes(self.hidden_layer_sizes)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        self._training_setup()
-        X_t = as_float32_tensor(X)
-        self._fit_module(X_t, X_t)
-        return self
+        return self._train(self._validate_train(X))
 
     def transform(self, X):
         """Encode ``X`` into codes.
@@ -161,8 +263,7 @@ class AutoencoderTransformer(
         codes : ndarray of shape (n_samples, code_size)
             In the input's floating dtype.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = self._validate_predict(X)
         return self._batched(self.module_.encode, X)
 
     def inverse_transform(self, X):
@@ -187,10 +288,17 @@ class AutoencoderTransformer(
         return self._batched(self.module_.decode, codes)
 
     def reconstruct(self, X):
-        """Encode and decode ``X`` in one pass (``inverse_transform(transform(X))``)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._batched(self.module_, X)
+        """Encode and decode ``X`` in one pass (``inverse_transform(transform(X))``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+        """
+        return self._reconstruct(self._validate_predict(X))
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each row.
@@ -204,9 +312,7 @@ class AutoencoderTransformer(
         scores : ndarray of shape (n_samples,)
             Higher is better; the least typical rows score lowest.
         """
-        X_rec = self.reconstruct(X)
-        X = np.asarray(X_rec.dtype.type(0) + check_array(X, dtype=X_rec.dtype))
-        return -np.mean((X - X_rec) ** 2, axis=1)
+        return -self._reconstruction_errors(self._validate_predict(X))
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error (higher is better).
@@ -231,6 +337,10 @@ class AutoencoderTransformer(
              "batch_size": 16},
             {"hidden_layer_sizes": (), "code_size": 3, "max_epochs": 2,
              "activation": "tanh", "optimizer": "sgd", "lr": 0.01},
+            {"hidden_layer_sizes": (8, 4), "code_size": 2, "max_epochs": 2,
+             "noise": "masking", "noise_level": 0.2, "sparsity": 0.1,
+             "sparsity_type": "kl", "dropout": 0.1, "batch_norm": True,
+             "tied_weights": True},
         ]
 
     def __sklearn_tags__(self):
@@ -248,12 +358,286 @@ class AutoencoderTransformer(
             tuple(self.hidden_layer_sizes),
             self.code_size,
             self.activation,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            tied_weights=self.tied_weights,
+            noise=self.noise,
+            noise_level=self.noise_level,
         )
 
-    def _criterion(self):
-        return nn.MSELoss()
+
+class ConvAutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder
+):
+    """Convolutional autoencoder for images and multichannel series.
+
+    Stride-2 convolutions shrink the input stage by stage, a linear layer
+    maps the result to a ``code_size``-wide code, and transposed convolutions
+    rebuild the exact input shape.
+
+    Input is either flat rows with ``input_shape`` saying how to read them,
+    or arrays of shape ``(n_samples, C, H, W)`` (images) or
+    ``(n_samples, C, T)`` (series). Without ``input_shape``, flat rows are read
+    as one-channel series.
+
+    Parameters
+    ----------
+    input_shape : tuple of int or None, default=None
+        ``(C, H, W)`` or ``(C, T)`` of one sample; ``None`` takes it from an
+        N-D ``X``, or reads flat rows as ``(1, n_features)``.
+
+    channels : tuple of int, default=(16, 32)
+        Output channels of each stride-2 convolution stage.
+
+    kernel_size : int, default=3
+        Convolution kernel size (odd).
+
+    code_size : int, default=8
+        Width of the code.
+
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu", \
+"identity"}, default="relu"
+        Non-linearity after each convolution.
+
+    batch_norm : bool, default=False
+        Batch normalisation after each convolution.
+
+    noise : {"gaussian", "masking"} or None, default=None
+        Training-only input corruption (denoising).
+
+    noise_level : float, default=0.1
+        Strength of the corruption.
+
+{training_parameters}
+
+    Attributes
+    ----------
+    input_shape_ : tuple of int
+        The per-sample shape the model reads.
+
+    net_ : skorch.NeuralNet
+        The trained skorch net.
+
+    n_features_in_ : int
+        Values per sample (the product of ``input_shape_``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep.autoencoder import ConvAutoencoderTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> images = (X / 16).reshape(-1, 1, 8, 8)
+    >>> cae = ConvAutoencoderTransformer(code_size=4, max_epochs=1, random_state=0)
+    >>> cae.fit_transform(images).shape
+    (1797, 4)
+    >>> cae.inverse_transform(cae.transform(images[:2])).shape
+    (2, 1, 8, 8)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseAutoencoder._parameter_constraints,
+        "input_shape": ["array-like", None],
+        "channels": ["array-like"],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+    }
+    _parameter_constraints.pop("dropout")
+
+    def __init__(
+        self,
+        input_shape=None,
+        *,
+        channels=(16, 32),
+        kernel_size=3,
+        code_size=8,
+        activation="relu",
+        batch_norm=False,
+        noise=None,
+        noise_level=0.1,
+        lr=0.001,
+        max_epochs=100,
+        batch_size=128,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.input_shape = input_shape
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.code_size = code_size
+        self.activation = activation
+        self.batch_norm = batch_norm
+        self.noise = noise
+        self.noise_level = noise_level
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def _flatten(self, X, *, reset):
+        """Flat rows from flat or N-D input, checking the per-sample shape."""
+        if isinstance(X, np.ndarray) and X.ndim > 2:
+            shape = tuple(X.shape[1:])
+            if len(shape) not in (2, 3):
+                raise ValueError(
+                    f"Expected (n_samples, C, T) or (n_samples, C, H, W) input; "
+                    f"got an array with shape {X.shape}."
+                )
+            expected = (
+                tuple(self.input_shape) if reset and self.input_shape is not None
+                else (None if reset else self.input_shape_)
+            )
+            if expected is not None and shape != expected:
+                raise ValueError(
+                    f"Each sample has shape {shape}, but {type(self).__name__} "
+                    f"expects {expected}."
+                )
+            if reset:
+                self._nd_output = True
+            return X.reshape(len(X), -1), shape
+        if reset:
+            self._nd_output = False
+        return X, None
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder to reconstruct ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or \
+(n_samples, C, H, W) or (n_samples, C, T)
+            Training data, scaled.
+
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        check_layer_sizes(self.channels, "channels")
+        X, nd_shape = self._flatten(X, reset=True)
+        X = self._validate_train(X)
+        if nd_shape is not None:
+            shape = nd_shape
+        elif self.input_shape is not None:
+            shape = tuple(int(s) for s in self.input_shape)
+        else:
+            shape = (1, X.shape[1])
+        if len(shape) not in (2, 3) or math.prod(shape) != X.shape[1]:
+            raise ValueError(
+                f"input_shape={shape} does not match rows of {X.shape[1]} values; "
+                f"it must be (C, T) or (C, H, W) with C*T or C*H*W == n_features."
+            )
+        self.input_shape_ = shape
+        return self._train(X)
+
+    def _validate_nd(self, X):
+        check_is_fitted(self)
+        X, _ = self._flatten(X, reset=False)
+        return self._validate_predict(X)
+
+    def transform(self, X):
+        """Encode ``X`` (flat rows or N-D samples) into codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or N-D
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, code_size)
+        """
+        return self._batched(self.module_.encode, self._validate_nd(X))
+
+    def inverse_transform(self, X):
+        """Decode codes; N-D samples if the model was fitted on N-D input.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, code_size)
+
+        Returns
+        -------
+        X_reconstructed : ndarray
+            ``(n_samples, n_features)``, or ``(n_samples, *input_shape_)``.
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype=[np.float64, np.float32])
+        if codes.shape[1] != self.code_size:
+            raise ValueError(
+                f"X has {codes.shape[1]} features, but inverse_transform expects "
+                f"codes of code_size={self.code_size} features."
+            )
+        return self._shape_output(self._batched(self.module_.decode, codes))
+
+    def reconstruct(self, X):
+        """Encode and decode ``X`` in one pass, in the fitted input's layout."""
+        return self._shape_output(self._reconstruct(self._validate_nd(X)))
+
+    def score_samples(self, X):
+        """Negative mean squared reconstruction error of each sample."""
+        return -self._reconstruction_errors(self._validate_nd(X))
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error (higher is better)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def _shape_output(self, flat):
+        if getattr(self, "_nd_output", False):
+            return flat.reshape(len(flat), *self.input_shape_)
+        return flat
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return [
+            {"channels": (4,), "code_size": 2, "max_epochs": 2, "batch_size": 16},
+            {"channels": (4, 4), "kernel_size": 5, "code_size": 3, "max_epochs": 2,
+             "batch_norm": True, "noise": "gaussian"},
+        ]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.three_d_array = True
+        return tags
+
+    @property
+    def _n_features_out(self):
+        return self.code_size
+
+    def _build_module(self):
+        return ConvAutoencoderModule(
+            self.input_shape_,
+            tuple(self.channels),
+            self.kernel_size,
+            self.code_size,
+            self.activation,
+            batch_norm=self.batch_norm,
+            noise=self.noise,
+            noise_level=self.noise_level,
+        )
 
 
-AutoencoderTransformer.__doc__ = AutoencoderTransformer.__doc__.replace(
-    "{training_parameters}", training_parameters_doc()
-)
+for _cls in (AutoencoderTransformer, ConvAutoencoderTransformer):
+    _cls.__doc__ = _cls.__doc__.replace(
+        "{autoencoder_parameters}", AUTOENCODER_PARAMETERS_DOC
+    ).replace("{training_parameters}", training_parameters_doc())

@@ -8,6 +8,17 @@ from skdeep import hookimpl
 
 @hookimpl
 def register_estimators(register):
-    from skdeep.autoencoder import AutoencoderTransformer
+    from skdeep.autoencoder import (
+        AutoencoderOutlierDetector,
+        AutoencoderTransformer,
+        ConvAutoencoderTransformer,
+        VariationalAutoencoder,
+    )
 
-    register(AutoencoderTransformer)
+    for cls in (
+        AutoencoderTransformer,
+        ConvAutoencoderTransformer,
+        VariationalAutoencoder,
+        AutoencoderOutlierDetector,
+    ):
+        register(cls)

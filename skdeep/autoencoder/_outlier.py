@@ -1,0 +1,289 @@
+"""Autoencoder outlier detection: rows the model cannot reconstruct are outliers."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import OutlierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from skdeep.autoencoder._autoencoder import AUTOENCODER_PARAMETERS_DOC, _BaseAutoencoder
+from skdeep.autoencoder._modules import (
+    DenseAutoencoderModule,
+    VAELoss,
+    VariationalAutoencoderModule,
+    vae_terms,
+)
+from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._training import training_parameters_doc
+from skdeep.utils.validation import check_layer_sizes
+
+
+class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
+    """Outlier detection by autoencoder reconstruction error.
+
+    An autoencoder (or, with ``variational=True``, a VAE) is trained on the
+    data; rows it reconstructs badly are the outliers. Follows scikit-learn's
+    outlier-detector conventions (as :class:`~sklearn.ensemble.IsolationForest`):
+    ``predict`` gives +1 for inliers and -1 for outliers, ``score_samples`` is
+    lower for more abnormal rows, ``decision_function`` is negative for
+    outliers, and ``contamination`` sets ``offset_``. Users coming from PyOD
+    find its ``decision_scores_`` and ``threshold_`` (higher is more abnormal).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(64,)
+        Encoder widths from the input towards the code.
+
+    code_size : int or "auto", default="auto"
+        Width of the code; ``"auto"`` uses ``max(1, n_features // 4)``, a
+        bottleneck narrow enough that unusual rows cannot be copied through.
+
+    contamination : "auto" or float, default=0.1
+        Expected share of outliers in the training data; sets the threshold
+        on the training scores. ``"auto"`` uses 0.1, as PyOD does.
+
+    standardize : bool, default=True
+        Standardize features with the training mean and standard deviation
+        before training and scoring (the reconstruction error is a plain mean
+        over features, so scales must be comparable).
+
+    variational : bool, default=False
+        Use a variational autoencoder; the outlier score is then the negative
+        ELBO.
+
+    beta : float, default=1.0
+        KL weight of the variational option.
+
+{autoencoder_parameters}
+
+{training_parameters}
+
+    Attributes
+    ----------
+    decision_scores_ : ndarray of shape (n_samples,)
+        Outlier scores of the training rows (higher is more abnormal): the
+        mean squared reconstruction error, or the negative ELBO.
+
+    threshold_ : float
+        Training score above which a row is an outlier (PyOD convention).
+
+    offset_ : float
+        ``-threshold_``; ``decision_function = score_samples - offset_``.
+
+    mean_, scale_ : ndarray of shape (n_features,)
+        Standardization statistics (zeros and ones without ``standardize``).
+
+    net_ : skorch.NeuralNet
+        The trained skorch net.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    See Also
+    --------
+    sklearn.ensemble.IsolationForest : A tree-based outlier detector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.autoencoder import AutoencoderOutlierDetector
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.randn(200, 6) @ rng.randn(6, 6), rng.uniform(-8, 8, (10, 6))])
+    >>> det = AutoencoderOutlierDetector(max_epochs=20, random_state=0).fit(X)
+    >>> det.predict(X[:3])
+    array([1, 1, 1])
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseAutoencoder._parameter_constraints,
+        "hidden_layer_sizes": ["array-like"],
+        "code_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "contamination": [Interval(Real, 0, 0.5, closed="right"), StrOptions({"auto"})],
+        "standardize": ["boolean"],
+        "variational": ["boolean"],
+        "beta": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64,),
+        *,
+        code_size="auto",
+        contamination=0.1,
+        standardize=True,
+        variational=False,
+        beta=1.0,
+        activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+        noise=None,
+        noise_level=0.1,
+        lr=0.001,
+        max_epochs=100,
+        batch_size=128,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.code_size = code_size
+        self.contamination = contamination
+        self.standardize = standardize
+        self.variational = variational
+        self.beta = beta
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.noise = noise
+        self.noise_level = noise_level
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train on ``X`` (mostly inliers) and set the outlier threshold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        check_layer_sizes(self.hidden_layer_sizes)
+        X = self._validate_train(X)
+        if self.standardize:
+            self.mean_ = X.mean(axis=0)
+            scale = X.std(axis=0)
+            self.scale_ = np.where(scale > 0, scale, 1.0)
+        else:
+            self.mean_ = np.zeros(X.shape[1])
+            self.scale_ = np.ones(X.shape[1])
+        self.code_size_ = (
+            max(1, X.shape[1] // 4) if self.code_size == "auto" else int(self.code_size)
+        )
+        Xs = ((X - self.mean_) / self.scale_).astype(X.dtype, copy=False)
+        self._train(Xs)
+        self.decision_scores_ = self._outlier_scores(Xs)
+        contamination = 0.1 if self.contamination == "auto" else self.contamination
+        self.threshold_ = float(
+            np.percentile(self.decision_scores_, 100 * (1 - contamination))
+        )
+        self.offset_ = -self.threshold_
+        return self
+
+    def _outlier_scores(self, Xs):
+        if not self.variational:
+            return self._reconstruction_errors(Xs).astype(np.float64)
+
+        def neg_elbo(xb):
+            recon, mu, logvar = self.module_(xb)
+            nll, kl = vae_terms(recon, mu, logvar, xb, "gaussian")
+            return nll + kl
+
+        return self._batched(neg_elbo, Xs, out_dtype=np.float64)
+
+    def score_samples(self, X):
+        """Opposite of the outlier score: lower means more abnormal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        X = self._validate_predict(X)
+        Xs = ((X - self.mean_) / self.scale_).astype(X.dtype, copy=False)
+        return -self._outlier_scores(Xs)
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """+1 for inliers, -1 for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return [
+            {"hidden_layer_sizes": (8,), "max_epochs": 5, "batch_size": 16},
+            {"hidden_layer_sizes": (8,), "code_size": 2, "max_epochs": 3,
+             "variational": True, "contamination": 0.2, "standardize": False},
+        ]
+
+    def _build_module(self):
+        module = VariationalAutoencoderModule if self.variational else (
+            DenseAutoencoderModule
+        )
+        return module(
+            self.n_features_in_,
+            tuple(self.hidden_layer_sizes),
+            self.code_size_,
+            self.activation,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            noise=self.noise,
+            noise_level=self.noise_level,
+        )
+
+    def _criterion(self):
+        return VAELoss(self.beta, "gaussian") if self.variational else super()._criterion()
+
+    def _reconstruct(self, X):
+        if self.variational:
+            return self._batched(lambda xb: self.module_.decode(self.module_.encode(xb)[0]), X)
+        return super()._reconstruct(X)
+
+
+AutoencoderOutlierDetector.__doc__ = AutoencoderOutlierDetector.__doc__.replace(
+    "{autoencoder_parameters}", AUTOENCODER_PARAMETERS_DOC
+).replace("{training_parameters}", training_parameters_doc())

@@ -382,3 +382,14 @@ def test_sktime_conformance():
     results = check_estimator(SktimeAdapter, raise_exceptions=False, verbose=False)
     failed = {k: v for k, v in results.items() if v != "PASSED"}
     assert not failed, failed
+
+
+def test_demo_contract():
+    from skdeep.signal._demo import demo
+
+    results = demo()
+    keys = {"task", "model", "score", "baseline", "baseline_score", "metric", "seconds"}
+    assert results and all(set(r) == keys for r in results)
+    classification, denoising = results
+    assert classification["score"] > 0.8
+    assert denoising["score"] > denoising["baseline_score"]

@@ -91,7 +91,8 @@ class _BaseSignalTransformer(TransformerMixin, BaseEstimator):
         return Xt.reshape(X.shape[0], -1).astype(X.dtype, copy=False)
 
     def _validate(self, X, reset):
-        kwargs = {"ensure_min_samples": 2, "ensure_min_features": 2} if reset else {}
+        # One series is enough: nothing is learned, and transform takes one too.
+        kwargs = {"ensure_min_features": 2} if reset else {}
         X = validate_data(
             self, X, dtype=_FLOAT_DTYPES, allow_nd=True, reset=reset, **kwargs
         )

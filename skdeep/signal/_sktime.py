@@ -83,8 +83,7 @@ class SktimeAdapter(BaseTransformer):
         est = clone(self.transformer)
         if self.get_tag("scitype:transform-output") == "Series":
             return est.transform(np.asarray(X, dtype=float))
-        est.fit(np.concatenate([X, X]) if len(X) < 2 else X)
-        Xt = est.transform(X)
+        Xt = est.fit(X).transform(X)
         return pd.DataFrame(Xt, columns=list(est.get_feature_names_out()))
 
     @classmethod

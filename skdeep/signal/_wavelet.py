@@ -193,7 +193,7 @@ class WaveletFeaturizer(_BaseSignalTransformer):
        Press, 2009.
     .. [2] G. R. Lee et al., "PyWavelets: A Python package for wavelet
        analysis", Journal of Open Source Software 4(36), 1237, 2019.
-       :doi:`10.21105/joss.01237`
+       https://doi.org/10.21105/joss.01237
 
     Examples
     --------
@@ -458,10 +458,10 @@ class WaveletDenoiser(_BaseSignalTransformer):
     ----------
     .. [1] D. L. Donoho and I. M. Johnstone, "Ideal spatial adaptation by
        wavelet shrinkage", Biometrika 81(3), 425-455, 1994.
-       :doi:`10.1093/biomet/81.3.425`
+       https://doi.org/10.1093/biomet/81.3.425
     .. [2] S. G. Chang, B. Yu and M. Vetterli, "Adaptive wavelet thresholding
        for image denoising and compression", IEEE Transactions on Image
-       Processing 9(9), 1532-1546, 2000. :doi:`10.1109/83.862633`
+       Processing 9(9), 1532-1546, 2000. https://doi.org/10.1109/83.862633
 
     Examples
     --------

@@ -8,4 +8,7 @@ from skdeep import hookimpl
 
 @hookimpl
 def register_estimators(register):
-    pass  # the family's estimators are registered here as they land
+    from skdeep.uncertainty import MCDropoutClassifier, MCDropoutRegressor
+
+    register(MCDropoutRegressor)
+    register(MCDropoutClassifier)

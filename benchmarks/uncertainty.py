@@ -1,0 +1,578 @@
+"""Benchmark of the uncertainty family: MC dropout on the UCI protocol, OOD, speed.
+
+Three parts, each run on its own with ``--part``:
+
+``uci``
+    Gal & Ghahramani's protocol (ICML 2016, Table 1) with
+    :class:`skdeep.uncertainty.MCDropoutRegressor` on the provided splits in
+    ``shared/data/uci``: inputs and target standardized with the training
+    statistics (inside the estimator), one hidden layer of 50 units (100 for
+    protein), 40 epochs, Adam; for each split the last 20% of the training
+    rows are a validation part on which ``dropout`` x ``tau`` is chosen from
+    the grids stored in each npz (highest validation log-likelihood), then
+    the model is refit on the whole training part and scored on the test
+    part: RMSE of the MC mean and test log-likelihood (T passes, log-sum-exp,
+    precision tau). Mean +- standard error over splits (``np.std`` with
+    ddof=0 over sqrt(n_splits), as the published numbers) beside the paper's
+    Table 1 and the repository's 2018 grid-search rerun.
+
+``ood``
+    The "frog among apples and oranges" measurement on ``load_digits``:
+    classes 7, 8, 9 are held out of training. Predictive entropy of
+    :class:`MCDropoutClassifier` on test digits of the seen classes and on
+    the unseen ones, beside the softmax confidence (and entropy) of a plain
+    network (scikit-learn's ``MLPClassifier``, the peer).
+
+``speed``
+    Stochastic passes per second: one batched forward over
+    ``n_mc_samples x rows`` (what the estimators do) against a Python loop
+    of ordinary dropout forward calls.
+
+Results accumulate in ``benchmarks/results/uncertainty.md`` (the raw
+per-split numbers are kept in a JSON block at its end, so parts and data
+sets can be run separately, even by two processes at once, and merged).
+
+Usage::
+
+    python benchmarks/uncertainty.py --part speed
+    python benchmarks/uncertainty.py --part ood
+    python benchmarks/uncertainty.py --part uci --datasets yacht bostonHousing
+    python benchmarks/uncertainty.py --part uci --datasets kin8nm --splits 0 1 2
+    python benchmarks/uncertainty.py --part table   # rewrite the markdown only
+"""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import sys
+from pathlib import Path
+
+# Running ``python benchmarks/uncertainty.py`` puts benchmarks/ first on the
+# path, where a sibling script (signal.py) would shadow the standard library.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import fcntl  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+DATA = Path(
+    os.environ.get(
+        "SKDEEP_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )
+)
+RESULTS = HERE / "results" / "uncertainty.md"
+LOCK = Path(os.environ.get("TMPDIR", "/tmp")) / "skdeep_uncertainty_bench.lock"
+RAW_START, RAW_END = "<!-- raw results\n", "\n-->\n"
+
+DATASETS = [  # smallest first; protein (45k rows) last
+    "yacht",
+    "bostonHousing",
+    "energy",
+    "concrete",
+    "wine-quality-red",
+    "kin8nm",
+    "power-plant",
+    "naval-propulsion-plant",
+    "protein-tertiary-structure",
+]
+SMALL = {"yacht", "bostonHousing", "energy", "concrete", "wine-quality-red"}
+
+
+def settings(name, args):
+    """Training settings of one data set: (epochs, batch_size, lr).
+
+    Gal & Ghahramani's protocol says 40 epochs; with Adam that is only
+    120-1800 updates on the five small data sets (N < 2000), far from
+    converged (yacht RMSE ~6 instead of ~1), so these get the repository's
+    own "10x epochs" variant (400) with batches of 128, and the four large
+    ones 40 epochs with batches of 32 (protein 128, for time). Adam's step is
+    3e-3 throughout. Command-line values override these.
+    """
+    if name in SMALL:
+        epochs, batch_size = 400, 128
+    elif name == "protein-tertiary-structure":
+        epochs, batch_size = 40, 128
+    else:
+        epochs, batch_size = 40, 32
+    return (
+        args.epochs or epochs,
+        args.batch_size or batch_size,
+        args.lr or 3e-3,
+    )
+
+
+PRETTY = {
+    "yacht": "Yacht",
+    "bostonHousing": "Boston",
+    "energy": "Energy",
+    "concrete": "Concrete",
+    "wine-quality-red": "Wine red",
+    "kin8nm": "Kin8nm",
+    "power-plant": "Power",
+    "naval-propulsion-plant": "Naval",
+    "protein-tertiary-structure": "Protein",
+}
+
+
+# -- results store ------------------------------------------------------------
+
+
+def _read_raw():
+    if not RESULTS.exists():
+        return {}
+    text = RESULTS.read_text()
+    if RAW_START not in text:
+        return {}
+    return json.loads(text.split(RAW_START, 1)[1].split(RAW_END, 1)[0])
+
+
+def _update_raw(update):
+    """Merge ``update(raw)`` into the stored results and rewrite the markdown."""
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with open(LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        raw = _read_raw()
+        update(raw)
+        tmp = RESULTS.with_suffix(".md.tmp")
+        tmp.write_text(_markdown(raw) + RAW_START + json.dumps(raw, indent=0) + RAW_END)
+        tmp.replace(RESULTS)
+
+
+# -- UCI ----------------------------------------------------------------------
+
+
+def _load_uci(name):
+    z = np.load(DATA / "uci" / f"{name}.npz")
+    X = z["data"][:, z["index_features"]]
+    y = z["data"][:, z["index_target"][0]]
+    return X, y, z
+
+
+def _published():
+    pub = json.loads((DATA / "published_numbers.json").read_text())["uci_regression"]
+    return pub["mc_dropout_paper_table1"]["results"], pub[
+        "mc_dropout_2018_grid_search"
+    ]["results"]
+
+
+def run_uci_split(name, split, args):
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    X, y, z = _load_uci(name)
+    tr, te = z["train_index"][split], z["test_index"][split]
+    X_train, y_train, X_test, y_test = X[tr], y[tr], X[te], y[te]
+    n_fit = int(0.8 * len(X_train))  # Gal's experiment.py: last 20% validate
+    X_fit, y_fit = X_train[:n_fit], y_train[:n_fit]
+    X_val, y_val = X_train[n_fit:], y_train[n_fit:]
+    epochs, batch_size, lr = settings(name, args)
+    params = dict(
+        hidden_layer_sizes=(int(z["n_hidden"]),),
+        max_epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        random_state=split,
+    )
+    start = time.perf_counter()
+    grid = []
+    taus = [float(t) for t in z["tau_values"]]
+    for dropout in z["dropout_rates"]:
+        if args.full_grid:
+            fits = [(tau, [tau]) for tau in taus]
+        else:
+            # tau enters training only through the weight decay
+            # l^2 (1 - p) / (N tau), below 1e-5 here: one fit per dropout
+            # rate (with the middle tau) is scored under every tau.
+            fits = [(taus[len(taus) // 2], taus)]
+        for fit_tau, eval_taus in fits:
+            model = MCDropoutRegressor(
+                dropout=float(dropout),
+                tau=fit_tau,
+                n_mc_samples=args.val_samples,
+                **params,
+            ).fit(X_fit, y_fit)
+            for tau in eval_taus:
+                model.set_params(tau=tau)
+                grid.append(
+                    (model.log_likelihood(X_val, y_val), float(dropout), tau)
+                )
+    val_ll, dropout, tau = max(grid)
+    model = MCDropoutRegressor(
+        dropout=dropout, tau=tau, n_mc_samples=args.test_samples, **params
+    ).fit(X_train, y_train)
+    mean = model.predict(X_test)
+    rmse = float(np.sqrt(np.mean((mean - y_test) ** 2)))
+    ll = model.log_likelihood(X_test, y_test)
+    seconds = time.perf_counter() - start
+    return {
+        "rmse": rmse,
+        "ll": ll,
+        "dropout": dropout,
+        "tau": tau,
+        "val_ll": float(val_ll),
+        "seconds": seconds,
+        "config": _uci_config(epochs, batch_size, lr, args),
+    }
+
+
+def _uci_config(epochs, batch_size, lr, args):
+    return (
+        f"epochs={epochs} batch_size={batch_size} lr={lr} "
+        f"T_val={args.val_samples} T_test={args.test_samples}"
+        + (" full_grid" if args.full_grid else " shared_tau_fits")
+    )
+
+
+def run_uci(args):
+    names = args.datasets or DATASETS
+    for name in names:
+        _, _, z = _load_uci(name)
+        splits = args.splits if args.splits is not None else range(int(z["n_splits"]))
+        for split in splits:
+            result = run_uci_split(name, int(split), args)
+            print(
+                f"{name:28s} split {split:2d}  rmse {result['rmse']:.4f}  "
+                f"ll {result['ll']:.3f}  dropout {result['dropout']}  "
+                f"tau {result['tau']}  {result['seconds']:.1f}s",
+                flush=True,
+            )
+
+            def update(raw, name=name, split=split, result=result):
+                raw.setdefault("uci", {}).setdefault(name, {})[str(split)] = result
+
+            _update_raw(update)
+
+
+def _mean_se(values):
+    values = np.asarray(values, dtype=float)
+    return values.mean(), values.std() / math.sqrt(len(values))
+
+
+def _fmt(value, se, digits):
+    return f"{value:.{digits}f} ± {se:.{digits}f}"
+
+
+def _uci_table(raw):
+    uci = raw.get("uci", {})
+    if not uci:
+        return "_No UCI results yet._\n"
+    paper, grid2018 = _published()
+    lines = [
+        "| data set | splits | RMSE (skdeep) | RMSE (paper) | RMSE (2018 grid) "
+        "| LL (skdeep) | LL (paper) | LL (2018 grid) | RMSE ok | LL ok "
+        "| wall time (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    n_ok = 0
+    n_complete = 0
+    for name in DATASETS:
+        if name not in uci:
+            continue
+        _, _, z = _load_uci(name)
+        rows = list(uci[name].values())
+        rmse, rmse_se = _mean_se([r["rmse"] for r in rows])
+        ll, ll_se = _mean_se([r["ll"] for r in rows])
+        p, g = paper[name], grid2018[name]
+        digits = 4 if name in ("kin8nm", "naval-propulsion-plant") else 2
+        if name == "naval-propulsion-plant":
+            digits = 5
+        # "within one standard error of the paper, or better", at the
+        # paper's printed precision (2 decimals)
+        rmse_ok = round(rmse, 2) <= p["rmse"] + p["rmse_stderr"] + 1e-9
+        ll_ok = round(ll, 2) >= p["ll"] - p["ll_stderr"] - 1e-9
+        complete = len(rows) == int(z["n_splits"])
+        n_complete += complete
+        n_ok += complete and rmse_ok and ll_ok
+        lines.append(
+            f"| {PRETTY[name]} | {len(rows)}/{int(z['n_splits'])} "
+            f"| {_fmt(rmse, rmse_se, digits)} "
+            f"| {p['rmse']:.2f} ± {p['rmse_stderr']:.2f} "
+            f"| {g['rmse']:.2f} ± {g['rmse_stderr']:.2f} "
+            f"| {_fmt(ll, ll_se, 3)} | {p['ll']:.2f} ± {p['ll_stderr']:.2f} "
+            f"| {g['ll']:.2f} ± {g['ll_stderr']:.2f} "
+            f"| {'yes' if rmse_ok else 'no'} | {'yes' if ll_ok else 'no'} "
+            f"| {sum(r['seconds'] for r in rows):.0f} |"
+        )
+    lines.append("")
+    lines.append(
+        f"Data sets with all splits done and both RMSE and LL within one standard "
+        f"error of the paper or better: **{n_ok} of {n_complete}** (target: 7 of 9)."
+    )
+    lines.append("")
+    lines.append("Run settings per data set (Adam; one hidden layer of 50 units, 100 "
+                 "for protein):")
+    lines.append("")
+    for name in DATASETS:
+        if name in uci:
+            configs = sorted({r["config"] for r in uci[name].values()})
+            lines.append(f"- {PRETTY[name]}: " + "; ".join(f"`{c}`" for c in configs))
+    lines.append("")
+    lines.append("Chosen hyper-parameters (dropout, tau: number of splits):")
+    lines.append("")
+    for name in DATASETS:
+        if name in uci:
+            counts = {}
+            for r in uci[name].values():
+                key = (r["dropout"], r["tau"])
+                counts[key] = counts.get(key, 0) + 1
+            chosen = ", ".join(f"({d:g}, {t:g}): {c}" for (d, t), c in sorted(counts.items()))
+            lines.append(f"- {PRETTY[name]}: {chosen}")
+    return "\n".join(lines) + "\n"
+
+
+# -- OOD ----------------------------------------------------------------------
+
+
+def run_ood(args):
+    from sklearn.datasets import load_digits
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from skdeep.uncertainty import MCDropoutClassifier
+
+    X, y = load_digits(return_X_y=True)
+    unseen = np.isin(y, [7, 8, 9])
+    X_seen, y_seen = X[~unseen], y[~unseen]
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X_seen, y_seen, test_size=0.3, random_state=0, stratify=y_seen
+    )
+    X_out = X[unseen]
+    rows = {}
+    for seed in range(args.ood_seeds):
+        start = time.perf_counter()
+        mc = MCDropoutClassifier(
+            hidden_layer_sizes=(100,),
+            dropout=0.5,
+            n_mc_samples=100,
+            max_epochs=100,
+            random_state=seed,
+        ).fit(X_tr, y_tr)
+        mc_seconds = time.perf_counter() - start
+        scaler = StandardScaler().fit(X_tr)
+        start = time.perf_counter()
+        plain = MLPClassifier(
+            hidden_layer_sizes=(100,), max_iter=500, random_state=seed
+        ).fit(scaler.transform(X_tr), y_tr)
+        plain_seconds = time.perf_counter() - start
+        u_in, u_out = mc.uncertainty(X_te), mc.uncertainty(X_out)
+        p_in = plain.predict_proba(scaler.transform(X_te))
+        p_out = plain.predict_proba(scaler.transform(X_out))
+        mc_conf_in = mc.predict_proba(X_te).max(1)
+        mc_conf_out = mc.predict_proba(X_out).max(1)
+
+        def entropy(p):
+            return -(p * np.log(np.clip(p, 1e-300, None))).sum(1)
+
+        def auc(score_in, score_out):
+            labels = np.r_[np.zeros(len(score_in)), np.ones(len(score_out))]
+            return float(roc_auc_score(labels, np.r_[score_in, score_out]))
+
+        rows[str(seed)] = {
+            "mc_accuracy": float(mc.score(X_te, y_te)),
+            "plain_accuracy": float(plain.score(scaler.transform(X_te), y_te)),
+            "mc_entropy_seen": float(u_in.entropy.mean()),
+            "mc_entropy_unseen": float(u_out.entropy.mean()),
+            "mc_mi_seen": float(u_in.mutual_information.mean()),
+            "mc_mi_unseen": float(u_out.mutual_information.mean()),
+            "mc_vr_seen": float(u_in.variation_ratio.mean()),
+            "mc_vr_unseen": float(u_out.variation_ratio.mean()),
+            "mc_conf_seen": float(mc_conf_in.mean()),
+            "mc_conf_unseen": float(mc_conf_out.mean()),
+            "plain_conf_seen": float(p_in.max(1).mean()),
+            "plain_conf_unseen": float(p_out.max(1).mean()),
+            "plain_entropy_seen": float(entropy(p_in).mean()),
+            "plain_entropy_unseen": float(entropy(p_out).mean()),
+            "mc_auroc_entropy": auc(u_in.entropy, u_out.entropy),
+            "mc_auroc_mi": auc(u_in.mutual_information, u_out.mutual_information),
+            "plain_auroc_conf": auc(-p_in.max(1), -p_out.max(1)),
+            "plain_auroc_entropy": auc(entropy(p_in), entropy(p_out)),
+            "mc_seconds": mc_seconds,
+            "plain_seconds": plain_seconds,
+        }
+        print(json.dumps(rows[str(seed)]), flush=True)
+    _update_raw(lambda raw: raw.__setitem__("ood", rows))
+
+
+def _ood_table(raw):
+    ood = raw.get("ood")
+    if not ood:
+        return "_No OOD results yet._\n"
+    keys = next(iter(ood.values())).keys()
+    avg = {k: np.mean([r[k] for r in ood.values()]) for k in keys}
+    return "\n".join(
+        [
+            f"load_digits, classes 0-6 seen (70/30 split of them), classes 7-9 "
+            f"unseen; mean over {len(ood)} seeds. MC dropout: "
+            f"`MCDropoutClassifier(hidden_layer_sizes=(100,), dropout=0.5, "
+            f"n_mc_samples=100, max_epochs=100)`; plain network: scikit-learn "
+            f"`MLPClassifier(hidden_layer_sizes=(100,), max_iter=500)` on "
+            f"standardized inputs.",
+            "",
+            "| measure | seen classes (test) | unseen classes | AUROC seen vs unseen |",
+            "|---|---|---|---|",
+            f"| MC dropout predictive entropy (nats) | {avg['mc_entropy_seen']:.3f} "
+            f"| {avg['mc_entropy_unseen']:.3f} | {avg['mc_auroc_entropy']:.3f} |",
+            f"| MC dropout mutual information (BALD) | {avg['mc_mi_seen']:.3f} "
+            f"| {avg['mc_mi_unseen']:.3f} | {avg['mc_auroc_mi']:.3f} |",
+            f"| MC dropout variation ratio | {avg['mc_vr_seen']:.3f} "
+            f"| {avg['mc_vr_unseen']:.3f} | |",
+            f"| MC dropout max probability | {avg['mc_conf_seen']:.3f} "
+            f"| {avg['mc_conf_unseen']:.3f} | |",
+            f"| plain network softmax confidence (max probability) "
+            f"| {avg['plain_conf_seen']:.3f} | {avg['plain_conf_unseen']:.3f} "
+            f"| {avg['plain_auroc_conf']:.3f} |",
+            f"| plain network softmax entropy (nats) | {avg['plain_entropy_seen']:.3f} "
+            f"| {avg['plain_entropy_unseen']:.3f} | {avg['plain_auroc_entropy']:.3f} |",
+            "",
+            f"Test accuracy on the seen classes: MC dropout {avg['mc_accuracy']:.3f}, "
+            f"plain network {avg['plain_accuracy']:.3f}. Fit time: MC dropout "
+            f"{avg['mc_seconds']:.1f} s, plain network {avg['plain_seconds']:.1f} s.",
+            "",
+        ]
+    )
+
+
+# -- speed --------------------------------------------------------------------
+
+
+def run_speed(args):
+    from skdeep.uncertainty._modules import MCDropoutMLP
+
+    rows = []
+    rng = np.random.RandomState(0)
+    for n_features, hidden, n_rows, T in (
+        (8, (50,), 100, 1000),
+        (8, (50,), 1000, 1000),
+        (64, (100, 100), 100, 1000),
+    ):
+        torch.manual_seed(0)
+        module = MCDropoutMLP(n_features, hidden, 1, 0.05)
+        X = torch.as_tensor(rng.randn(n_rows, n_features), dtype=torch.float32)
+        gen = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            start = time.perf_counter()
+            for _ in range(args.speed_repeats):
+                masks = module.draw_masks(T, gen)
+                module.forward_mc(X, masks)
+            batched = (time.perf_counter() - start) / args.speed_repeats
+            module.train()
+            start = time.perf_counter()
+            for _ in range(args.speed_repeats):
+                torch.stack([module(X) for _ in range(T)])
+            loop = (time.perf_counter() - start) / args.speed_repeats
+        rows.append(
+            {
+                "n_features": n_features,
+                "hidden": list(hidden),
+                "rows": n_rows,
+                "T": T,
+                "batched_passes_per_s": T / batched,
+                "loop_passes_per_s": T / loop,
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    info = {
+        "rows": rows,
+        "threads": torch.get_num_threads(),
+        "machine": f"{platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, torch {torch.__version__}",
+    }
+    _update_raw(lambda raw: raw.__setitem__("speed", info))
+
+
+def _speed_table(raw):
+    speed = raw.get("speed")
+    if not speed:
+        return "_No speed results yet._\n"
+    lines = [
+        f"CPU, {speed['threads']} torch thread(s) ({speed['machine']}). One "
+        f"batched forward over T x rows (masks shared by the rows of a pass) "
+        f"against a Python loop of T ordinary dropout forward calls.",
+        "",
+        "| network | rows | T | batched passes/s | loop passes/s | speed-up |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in speed["rows"]:
+        net = "-".join(str(v) for v in [r["n_features"], *r["hidden"], 1])
+        lines.append(
+            f"| {net} | {r['rows']} | {r['T']} | {r['batched_passes_per_s']:,.0f} "
+            f"| {r['loop_passes_per_s']:,.0f} "
+            f"| {r['batched_passes_per_s'] / r['loop_passes_per_s']:.1f}x |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# -- markdown -----------------------------------------------------------------
+
+
+def _markdown(raw):
+    return "\n".join(
+        [
+            "# Uncertainty family: MC dropout benchmark",
+            "",
+            "Written by `benchmarks/uncertainty.py` (see its docstring for the "
+            "protocol and the commands). Published numbers: "
+            "`shared/data/SOURCES.md` / `published_numbers.json` (paper = Gal & "
+            "Ghahramani 2016, Table 1, mean ± standard error; 2018 grid = the "
+            "repository's grid-search rerun with 10x epochs). \"ok\" = within one "
+            "standard error of the paper or better, comparing our mean rounded "
+            "to the paper's 2 decimals.",
+            "",
+            "## UCI regression (test RMSE and log-likelihood)",
+            "",
+            _uci_table(raw),
+            "## Out-of-distribution digits (\"a frog among apples and oranges\")",
+            "",
+            _ood_table(raw),
+            "## Speed of the Monte-Carlo passes",
+            "",
+            _speed_table(raw),
+        ]
+    )
+
+
+def main(argv=None):
+    global RESULTS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--part", choices=["uci", "ood", "speed", "table"], default="uci")
+    parser.add_argument("--datasets", nargs="*", choices=DATASETS)
+    parser.add_argument("--splits", nargs="*", type=int)
+    parser.add_argument("--epochs", type=int, help="override settings()")
+    parser.add_argument("--batch-size", type=int, help="override settings()")
+    parser.add_argument("--lr", type=float, help="override settings()")
+    parser.add_argument("--val-samples", type=int, default=1000)
+    parser.add_argument("--test-samples", type=int, default=10000)
+    parser.add_argument(
+        "--full-grid", action="store_true",
+        help="refit for every (dropout, tau) pair instead of one fit per dropout",
+    )
+    parser.add_argument("--ood-seeds", type=int, default=5)
+    parser.add_argument("--speed-repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="markdown file to merge the results into")
+    args = parser.parse_args(argv)
+    RESULTS = args.results
+    torch.set_num_threads(args.threads)
+    if args.part == "uci":
+        run_uci(args)
+    elif args.part == "ood":
+        run_ood(args)
+    elif args.part == "speed":
+        run_speed(args)
+    else:
+        _update_raw(lambda raw: None)
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

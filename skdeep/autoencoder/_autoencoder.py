@@ -22,18 +22,18 @@ from skdeep.utils._training import BaseTorchEstimator, training_parameters_doc
 from skdeep.utils.validation import check_layer_sizes
 
 AUTOENCODER_PARAMETERS_DOC = """\
-    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu", \
-"identity"}, default="relu"
+    activation : {{"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu", \
+"identity"}}, default="relu"
         Non-linearity between hidden layers. The code and output layers are
         linear.
 
-    dropout : float, default=0.0
+    dropout : float, default={dropout}
         Dropout rate after each hidden layer (training only).
 
-    batch_norm : bool, default=False
+    batch_norm : bool, default={batch_norm}
         Batch normalisation before each hidden activation.
 
-    noise : {"gaussian", "masking"} or None, default=None
+    noise : {{"gaussian", "masking"}} or None, default=None
         Corrupt the inputs during training only, and learn to reconstruct the
         clean rows: the denoising autoencoder. ``"gaussian"`` adds
         ``noise_level`` times standard normal noise; ``"masking"`` zeroes each
@@ -637,7 +637,12 @@ class ConvAutoencoderTransformer(
         )
 
 
+def autoencoder_parameters_doc(dropout=0.0, batch_norm=False):
+    """The shared autoencoder parameter text, with this estimator's defaults."""
+    return AUTOENCODER_PARAMETERS_DOC.format(dropout=dropout, batch_norm=batch_norm)
+
+
 for _cls in (AutoencoderTransformer, ConvAutoencoderTransformer):
     _cls.__doc__ = _cls.__doc__.replace(
-        "{autoencoder_parameters}", AUTOENCODER_PARAMETERS_DOC
+        "{autoencoder_parameters}", autoencoder_parameters_doc()
     ).replace("{training_parameters}", training_parameters_doc())

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import OutlierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from skdeep.autoencoder._autoencoder import AUTOENCODER_PARAMETERS_DOC, _BaseAutoencoder
+from skdeep.autoencoder._autoencoder import _BaseAutoencoder, autoencoder_parameters_doc
 from skdeep.autoencoder._modules import (
     DenseAutoencoderModule,
     VAELoss,
@@ -37,9 +37,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     hidden_layer_sizes : tuple of int, default=(64,)
         Encoder widths from the input towards the code.
 
-    code_size : int or "auto", default="auto"
-        Width of the code; ``"auto"`` uses ``max(1, n_features // 4)``, a
-        bottleneck narrow enough that unusual rows cannot be copied through.
+    code_size : int, default=32
+        Width of the code. It may exceed ``n_features``: with ``dropout``
+        and ``batch_norm`` the network cannot learn the identity map, and an
+        over-complete code with noise reconstructs typical rows best.
 
     contamination : "auto" or float, default=0.1
         Expected share of outliers in the training data; sets the threshold
@@ -100,7 +101,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     _parameter_constraints: dict = {
         **_BaseAutoencoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like"],
-        "code_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "code_size": [Interval(Integral, 1, None, closed="left")],
         "contamination": [Interval(Real, 0, 0.5, closed="right"), StrOptions({"auto"})],
         "standardize": ["boolean"],
         "variational": ["boolean"],
@@ -111,18 +112,18 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self,
         hidden_layer_sizes=(64,),
         *,
-        code_size="auto",
+        code_size=32,
         contamination=0.1,
         standardize=True,
         variational=False,
         beta=1.0,
         activation="relu",
-        dropout=0.0,
-        batch_norm=False,
+        dropout=0.2,
+        batch_norm=True,
         noise=None,
         noise_level=0.1,
-        lr=0.001,
-        max_epochs=100,
+        lr=0.003,
+        max_epochs=20,
         batch_size=128,
         optimizer="adam",
         weight_decay=0.0,
@@ -185,9 +186,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         else:
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])
-        self.code_size_ = (
-            max(1, X.shape[1] // 4) if self.code_size == "auto" else int(self.code_size)
-        )
         Xs = ((X - self.mean_) / self.scale_).astype(X.dtype, copy=False)
         self._train(Xs)
         self.decision_scores_ = self._outlier_scores(Xs)
@@ -267,7 +265,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         return module(
             self.n_features_in_,
             tuple(self.hidden_layer_sizes),
-            self.code_size_,
+            self.code_size,
             self.activation,
             dropout=self.dropout,
             batch_norm=self.batch_norm,
@@ -285,5 +283,5 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
 
 AutoencoderOutlierDetector.__doc__ = AutoencoderOutlierDetector.__doc__.replace(
-    "{autoencoder_parameters}", AUTOENCODER_PARAMETERS_DOC
-).replace("{training_parameters}", training_parameters_doc())
+    "{autoencoder_parameters}", autoencoder_parameters_doc(dropout=0.2, batch_norm=True)
+).replace("{training_parameters}", training_parameters_doc(lr=0.003, max_epochs=20))

@@ -10,7 +10,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from skdeep.autoencoder._autoencoder import AUTOENCODER_PARAMETERS_DOC, _BaseAutoencoder
+from skdeep.autoencoder._autoencoder import _BaseAutoencoder, autoencoder_parameters_doc
 from skdeep.autoencoder._modules import VAELoss, VariationalAutoencoderModule, vae_terms
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import derive_seed
@@ -314,5 +314,5 @@ class VariationalAutoencoder(
 
 
 VariationalAutoencoder.__doc__ = VariationalAutoencoder.__doc__.replace(
-    "{autoencoder_parameters}", AUTOENCODER_PARAMETERS_DOC
+    "{autoencoder_parameters}", autoencoder_parameters_doc()
 ).replace("{training_parameters}", training_parameters_doc())

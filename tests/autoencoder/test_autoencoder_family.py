@@ -1,0 +1,173 @@
+"""The autoencoder variants: sparse, denoising, tied, convolutional, variational, outliers."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import StandardScaler
+
+from skdeep.autoencoder import (
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    ConvAutoencoderTransformer,
+    VariationalAutoencoder,
+)
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def digits01():
+    X, y = load_digits(return_X_y=True)
+    return X[:500] / 16.0, y[:500]
+
+
+@pytest.fixture(scope="module")
+def digits_std(digits01):
+    return StandardScaler().fit_transform(digits01[0])
+
+
+def test_l1_sparsity_shrinks_codes(digits_std):
+    common = dict(code_size=16, max_epochs=15, random_state=0)
+    dense = AutoencoderTransformer(**common).fit(digits_std)
+    sparse = AutoencoderTransformer(sparsity=1.0, **common).fit(digits_std)
+    assert np.abs(sparse.transform(digits_std)).mean() < 0.5 * np.abs(
+        dense.transform(digits_std)
+    ).mean()
+
+
+def test_kl_sparsity_moves_mean_activation_to_target(digits_std):
+    import torch
+
+    common = dict(code_size=16, max_epochs=15, random_state=0)
+    plain = AutoencoderTransformer(**common).fit(digits_std)
+    sparse = AutoencoderTransformer(
+        sparsity=1.0, sparsity_type="kl", sparsity_target=0.05, **common
+    ).fit(digits_std)
+
+    def mean_activation(ae):
+        codes = torch.from_numpy(ae.transform(digits_std))
+        return torch.sigmoid(codes).mean().item()
+
+    assert abs(mean_activation(sparse) - 0.05) < abs(mean_activation(plain) - 0.05)
+    assert mean_activation(sparse) < 0.25
+
+
+def test_denoising_beats_plain_on_noisy_input(digits01):
+    X, _ = digits01
+    rng = np.random.RandomState(1)
+    noisy = X + 0.4 * rng.standard_normal(X.shape)
+    common = dict(hidden_layer_sizes=(64,), code_size=16, max_epochs=40, random_state=0)
+    plain = AutoencoderTransformer(**common).fit(X)
+    dae = AutoencoderTransformer(noise="gaussian", noise_level=0.4, **common).fit(X)
+    mse = lambda ae: np.mean((ae.reconstruct(noisy) - X) ** 2)  # noqa: E731
+    assert mse(dae) < mse(plain)
+
+
+def test_noise_only_in_training(digits01):
+    X, _ = digits01
+    ae = AutoencoderTransformer(noise="masking", noise_level=0.5, max_epochs=2,
+                                random_state=0).fit(X)
+    np.testing.assert_array_equal(ae.transform(X), ae.transform(X))
+
+
+def test_tied_weights_halve_the_weights(digits01):
+    X, _ = digits01
+    count = lambda ae: sum(p.numel() for p in ae.module_.parameters())  # noqa: E731
+    free = AutoencoderTransformer((32,), code_size=4, max_epochs=1).fit(X)
+    tied = AutoencoderTransformer((32,), code_size=4, max_epochs=1, tied_weights=True).fit(X)
+    assert count(tied) < 0.6 * count(free)
+    assert tied.reconstruct(X).shape == X.shape
+
+
+def test_conv_autoencoder_images_flat_and_series(digits01):
+    X, _ = digits01
+    images = X.reshape(-1, 1, 8, 8)
+    cae = ConvAutoencoderTransformer(
+        code_size=8, max_epochs=30, batch_size=32, lr=3e-3, random_state=0
+    ).fit(images)
+    assert cae.input_shape_ == (1, 8, 8)
+    assert cae.reconstruct(images).shape == images.shape
+    assert cae.inverse_transform(cae.transform(images)).shape == images.shape
+    baseline = np.mean((X - X.mean(0)) ** 2)
+    assert -cae.score(images) < 0.6 * baseline
+    flat = ConvAutoencoderTransformer(input_shape=(1, 8, 8), code_size=8, max_epochs=2,
+                                      random_state=0).fit(X)
+    assert flat.reconstruct(X).shape == X.shape
+    series = np.random.RandomState(0).randn(40, 3, 17)
+    cae1d = ConvAutoencoderTransformer(code_size=4, max_epochs=2, random_state=0).fit(series)
+    assert cae1d.reconstruct(series).shape == (40, 3, 17)
+    with pytest.raises(ValueError, match=r"expects \(3, 17\)"):
+        cae1d.transform(np.zeros((2, 3, 16)))
+    with pytest.raises(ValueError, match="does not match rows of 64 values"):
+        ConvAutoencoderTransformer(input_shape=(1, 7, 7), max_epochs=1).fit(X)
+
+
+def test_vae_transform_sample_and_elbo(digits01):
+    X, _ = digits01
+    vae = VariationalAutoencoder(likelihood="bernoulli", code_size=4, max_epochs=30,
+                                 random_state=0).fit(X)
+    assert vae.transform(X).shape == (500, 4)
+    new = vae.sample(10, random_state=0)
+    assert new.shape == (10, 64) and new.min() >= 0 and new.max() <= 1
+    np.testing.assert_array_equal(new, vae.sample(10, random_state=0))
+    elbo = vae.score_samples(X)
+    assert np.all(np.isfinite(elbo)) and np.all(elbo < 0)
+    noise = np.random.RandomState(0).uniform(size=(50, 64))
+    assert vae.score_samples(noise).mean() < elbo.mean() - 5
+    assert vae.loss_curve_[-1] < vae.loss_curve_[0]
+
+
+def test_vae_sample_codes_and_beta(digits_std):
+    common = dict(code_size=2, max_epochs=10, random_state=0)
+    vae = VariationalAutoencoder(sample_codes=True, **common).fit(digits_std)
+    mean_codes = VariationalAutoencoder(**common).fit(digits_std).transform(digits_std)
+    sampled = vae.transform(digits_std)
+    assert not np.allclose(sampled, mean_codes)
+    np.testing.assert_array_equal(sampled, vae.transform(digits_std))
+    # a heavier KL weight pulls posteriors towards the prior
+    heavy = VariationalAutoencoder(beta=20.0, **common).fit(digits_std)
+    assert np.abs(heavy.transform(digits_std)).mean() < np.abs(mean_codes).mean()
+
+
+def test_vae_bernoulli_needs_unit_interval(digits_std):
+    with pytest.raises(ValueError, match="needs X in \\[0, 1\\]"):
+        VariationalAutoencoder(likelihood="bernoulli", max_epochs=1).fit(digits_std)
+
+
+def _planted_outliers(seed=0):
+    rng = np.random.RandomState(seed)
+    inliers = rng.randn(400, 3) @ rng.randn(3, 10)  # a 3-d subspace of 10-d
+    outliers = rng.uniform(-6, 6, size=(20, 10))
+    X = np.vstack([inliers, outliers])
+    y = np.r_[np.zeros(400), np.ones(20)]
+    return X, y
+
+
+@pytest.mark.parametrize("variational", [False, True])
+def test_outlier_detector_finds_planted_outliers(variational):
+    X, y = _planted_outliers()
+    det = AutoencoderOutlierDetector(
+        contamination=0.05, variational=variational, random_state=0
+    ).fit(X)
+    assert roc_auc_score(y, -det.score_samples(X)) > 0.9
+    labels = det.predict(X)
+    assert set(np.unique(labels)) <= {-1, 1}
+    assert abs((labels == -1).mean() - 0.05) < 0.02
+    np.testing.assert_array_equal(labels == -1, det.decision_function(X) < 0)
+    np.testing.assert_allclose(-det.decision_scores_, det.score_samples(X), rtol=1e-5)
+    assert det.threshold_ == -det.offset_
+
+
+def test_outlier_detector_on_odds_wbc():
+    import scipy.io
+
+    path = SHARED / "odds" / "wbc.mat"
+    if not path.exists():
+        pytest.skip("shared ODDS data not present")
+    m = scipy.io.loadmat(path)
+    X, y = m["X"].astype(float), m["y"].ravel()
+    det = AutoencoderOutlierDetector(random_state=0).fit(X)
+    assert roc_auc_score(y, -det.score_samples(X)) > 0.8  # published 0.85-0.94

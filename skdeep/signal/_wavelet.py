@@ -347,6 +347,8 @@ class WaveletFeaturizer(_BaseSignalTransformer):
         bands, _ = self._decompose(X)
         n, C = X.shape[:2]
         if self.output == "coefficients":
+            if len(bands) == 1:  # the scalogram: already one array, no copy
+                return bands[0].reshape(n, C, -1)
             return np.concatenate([b.reshape(n, C, -1) for b in bands], axis=-1)
         statistics = check_statistics(self.statistics, STATISTICS)
         percentiles = self._percentiles() if "percentiles" in statistics else None

@@ -10,8 +10,8 @@ Data: the UCR/UEA archive data sets that sktime ships *inside its package*
 (GunPoint, ItalyPowerDemand, ArrowHead, OSULeaf, BasicMotions, plus ACSF1 and
 JapaneseVowels, which the issue does not name, as general-case checks), read
 from the installed package (``sktime/datasets/data/``) with sktime's bundled
-loaders on their default train/test splits. Network access is disabled for the whole run (``socket.connect``
-raises), so nothing can be downloaded.
+loaders on their default train/test splits. Network access is disabled for
+the whole run (``socket.connect`` raises), so nothing can be downloaded.
 
 1. Accuracy and time (fit + predict, wall clock) of
    ``featurizer -> StandardScaler -> RidgeClassifierCV`` against sktime's
@@ -105,8 +105,8 @@ def _load_japanese_vowels():
 
 
 def skdeep_pipelines():
-    from sklearn.pipeline import make_pipeline, make_union
     from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.pipeline import make_pipeline, make_union
     from sklearn.preprocessing import StandardScaler
 
     from skdeep.signal import FFTFeaturizer, WaveletDenoiser, WaveletFeaturizer
@@ -127,7 +127,8 @@ def skdeep_pipelines():
             make_union(WaveletFeaturizer("db4"), FFTFeaturizer())
         ),
         "Denoise + DWT stats + FFT": lambda: ridge(
-            WaveletDenoiser("db4"), make_union(WaveletFeaturizer("db4"), FFTFeaturizer())
+            WaveletDenoiser("db4"),
+            make_union(WaveletFeaturizer("db4"), FFTFeaturizer()),
         ),
     }
 
@@ -137,7 +138,6 @@ def peer_pipelines(n_channels):
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
-
     from sktime.transformations.rocket import MiniRocket, MiniRocketMultivariate
 
     rocket = MiniRocket if n_channels == 1 else MiniRocketMultivariate
@@ -156,7 +156,10 @@ def peer_pipelines(n_channels):
         flat = FunctionTransformer(lambda X: X.reshape(len(X), -1))
         return make_pipeline(flat, KNeighborsClassifier(n_neighbors=1))
 
-    return {"sktime MiniRocket + RidgeClassifierCV": minirocket, "1-NN Euclidean": one_nn}
+    return {
+        "sktime MiniRocket + RidgeClassifierCV": minirocket,
+        "1-NN Euclidean": one_nn,
+    }
 
 
 class _SktimeToSklearn:
@@ -225,8 +228,8 @@ def accuracy_table(names, repeats):
                     "seconds": float(np.median(times)),
                 }
             )
-            print(f"{name:18s} {method:40s} acc={acc:.4f} time={rows[-1]['seconds']:.3f}s",
-                  flush=True)
+            print(f"{name:18s} {method:40s} acc={acc:.4f} "
+                  f"time={rows[-1]['seconds']:.3f}s", flush=True)
     return rows
 
 
@@ -332,7 +335,8 @@ def throughput_table(names, repeats, min_values=4_000_000):
                 }
             )
             print(f"{name:18s} {case:40s} pywt={n / t_direct:,.0f}/s "
-                  f"skdeep={n / t_ours:,.0f}/s ratio={t_direct / t_ours:.2f}", flush=True)
+                  f"skdeep={n / t_ours:,.0f}/s ratio={t_direct / t_ours:.2f}",
+                  flush=True)
     return rows
 
 
@@ -353,9 +357,11 @@ def write_markdown(acc_rows, tp_rows, args):
         f"PyWavelets {pywt.__version__}, numpy {np.__version__}. Network disabled "
         f"during the run (socket.connect raises); data read from the files bundled "
         f"in the sktime package (`sktime/datasets/data/`) "
-        f"(default train/test splits; JapaneseVowels, of unequal lengths, zero-padded to 29 "
-        f"by sktime's PaddingTransformer). Times are wall clock, median of {args.repeats} "
-        f"run(s), fit + predict (MiniRocket's numba JIT compiled beforehand). ACSF1 and JapaneseVowels are not named by the issue (general-case checks).",
+        f"(default train/test splits; JapaneseVowels, of unequal lengths, zero-padded "
+        f"to 29 by sktime's PaddingTransformer). Times are wall clock, median of "
+        f"{args.repeats} run(s), fit + predict (MiniRocket's numba JIT compiled "
+        f"beforehand). ACSF1 and JapaneseVowels are not named by the issue "
+        f"(general-case checks).",
         "",
         "## Accuracy and time: featurizer + StandardScaler + RidgeClassifierCV",
         "",
@@ -384,9 +390,9 @@ def write_markdown(acc_rows, tp_rows, args):
         "The same batch (train + test tiled to at least 4 million values; at most 2 "
         "million scalogram values for the CWT), best of "
         f"{max(15, args.repeats)} alternating runs. `pywt` is the bare vectorized call "
-        "(`wavedec` + concatenate, `WaveletPacket` + concatenate, `cwt` + one copy into "
-        "an (n_series, n_features) table, or wavedec + BayesShrink + waverec written "
-        "directly), or for statistics `wavedec` followed by the same "
+        "(`wavedec` + concatenate, `WaveletPacket` + concatenate, `cwt` + one copy "
+        "into an (n_series, n_features) table, or wavedec + BayesShrink + waverec "
+        "written directly), or for statistics `wavedec` followed by the same "
         "nine statistics written plainly with numpy (`np.percentile` etc.); skdeep "
         "adds input validation (finiteness, shape). The row 'vs pywt decomposition "
         "alone' shows what the statistics cost on top of the transform. "

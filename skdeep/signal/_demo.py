@@ -35,7 +35,7 @@ def _synthetic_waveforms(seed=0):
 
 
 def demo():
-    """Wavelet features + ridge (grid-searched) vs 1-NN; wavelet vs moving-average denoising.
+    """Wavelet features + ridge (grid-searched) vs 1-NN; denoising vs moving average.
 
     Returns
     -------
@@ -52,7 +52,8 @@ def demo():
     from skdeep.signal import WaveletDenoiser, WaveletFeaturizer
 
     results = []
-    name, (X_train, y_train, X_test, y_test) = _load_gunpoint() or _synthetic_waveforms()
+    name, data = _load_gunpoint() or _synthetic_waveforms()
+    X_train, y_train, X_test, y_test = data
     start = time.perf_counter()
     pipe = make_pipeline(WaveletFeaturizer(), StandardScaler(),
                          RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))

@@ -217,7 +217,9 @@ class FFTFeaturizer(_BaseSignalTransformer):
             names += [f"peak{i + 1}_{p}" for i in range(k) for p in parts]
         if "band_powers" in features:
             edges = self._band_edges()
-            names += [f"band_{lo:.4g}-{hi:.4g}_power" for lo, hi in zip(edges, edges[1:])]
+            names += [
+                f"band_{lo:.4g}-{hi:.4g}_power" for lo, hi in zip(edges, edges[1:])
+            ]
         if "centroid" in features:
             names.append("spectral_centroid")
         if "entropy" in features:

@@ -77,7 +77,8 @@ def _band_statistics(c, statistics, percentiles, sq, energy, total_energy):
         elif name == "relative_energy":
             out.append(_safe_divide(energy, total_energy)[..., None])
         elif name == "entropy":
-            # -sum(p log p) with p = sq / energy, as log(energy) - sum(sq log sq) / energy
+            # -sum(p log p) with p = sq / energy, computed as
+            # log(energy) - sum(sq log sq) / energy
             log_sq = np.log(sq, out=np.zeros_like(sq), where=sq > 0)
             log_e = np.log(energy, out=np.zeros_like(energy), where=energy > 0)
             h = log_e - _safe_divide(np.einsum("...i,...i->...", sq, log_sq), energy)
@@ -373,7 +374,9 @@ class WaveletFeaturizer(_BaseSignalTransformer):
         if self.output == "coefficients":
             if self.decomposition == "cwt":
                 return [f"{s}_{t}" for s in names for t in range(n_timepoints)]
-            return [f"{s}_{k}" for b, s in zip(bands, names) for k in range(b.shape[-1])]
+            return [
+                f"{s}_{k}" for b, s in zip(bands, names) for k in range(b.shape[-1])
+            ]
         statistics = check_statistics(self.statistics, STATISTICS)
         stat_names = []
         for name in statistics:

@@ -366,8 +366,9 @@ def test_sktime_pipeline():
     pipe = SktimeAdapter(WaveletFeaturizer("db2", level=3)) * RidgeClassifierCV()
     assert pipe.fit(X, y).score(X_test, y_test) > 0.7
     feats = SktimeAdapter(FFTFeaturizer(2)).fit_transform(X)
-    assert list(feats.columns) == list(FFTFeaturizer(2).fit(
-        np.stack([np.stack(list(row)) for row in X.to_numpy()])).get_feature_names_out())
+    X_np = np.stack([np.stack(list(row)) for row in X.to_numpy()])
+    names = FFTFeaturizer(2).fit(X_np).get_feature_names_out()
+    assert list(feats.columns) == list(names)
     den = SktimeAdapter(WaveletDenoiser("haar"))
     assert den.get_tag("scitype:transform-output") == "Series"
     chained = (den * SktimeAdapter(FFTFeaturizer(2))).fit_transform(X)

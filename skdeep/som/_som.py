@@ -763,7 +763,9 @@ def _pca_moments(X):
         centred = X[start : start + rows].double() - mean
         cov += centred.T @ centred
     cov /= max(len(X) - 1, 1)
-    evals, evecs = np.linalg.eigh(cov.cpu().numpy())
+    # torch's eigh, not numpy's: a threaded LAPACK call on a tiny matrix can
+    # stall for a scheduler time slice on a busy machine
+    evals, evecs = (t.numpy() for t in torch.linalg.eigh(cov.cpu()))
     order = np.argsort(evals)[::-1]
     evals = np.clip(evals[order], 0, None)
     components = evecs[:, order].T

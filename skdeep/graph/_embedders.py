@@ -53,8 +53,10 @@ _COMMON_PARAMS_DOC = """\
         Initial skip-gram learning rate (gensim's ``alpha``), decayed linearly.
 
     sample : float, default=1e-3
-        Down-sampling threshold of frequent nodes (gensim's ``sample``); 0
-        disables it.
+        Down-sampling threshold of frequent nodes (gensim's ``sample``, the
+        value of the node2vec and DeepWalk reference code); 0 disables it. On
+        small graphs (a few hundred nodes) every node is "frequent" and most
+        of the walks are discarded: set ``sample=0`` there.
 
     weighted : bool, default=True
         Draw neighbours proportionally to edge weights; ``False`` ignores them.

@@ -1,0 +1,547 @@
+"""Graph embeddings: skdeep vs karateclub and other node2vec packages.
+
+Two parts, run by hand (no network):
+
+* ``quality``: BlogCatalog (node2vec paper protocol: 128 dimensions, 10 walks
+  of length 80 per node, window 10, one-vs-rest logistic regression on 50% of
+  the nodes, top-k label prediction as in DeepWalk's/node2vec's scoring code,
+  Macro- and Micro-F1) for DeepWalk and node2vec over a (p, q) grid, the
+  (p, q) chosen on a validation part of the labelled half; and Cora
+  (structure only, Planetoid split, accuracy).
+* ``speed``: walk time, Word2Vec time and peak memory (each run in its own
+  process) of skdeep, karateclub, nodevectors, fastnode2vec and node2vec
+  (eliorc) on BlogCatalog and a 100,000-node Barabasi-Albert graph.
+
+Usage::
+
+    python benchmarks/graph_embeddings.py                 # both parts
+    python benchmarks/graph_embeddings.py --part quality --grid coarse
+    python benchmarks/graph_embeddings.py --part speed
+
+Writes ``benchmarks/results/graph_embeddings.md`` (the parts run are
+replaced, the others kept). ``SKDEEP_SHARED_DATA`` overrides the data folder.
+"""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import sys
+from pathlib import Path
+
+# benchmarks/ holds scripts named like stdlib modules (signal.py): drop the
+# script's folder from the import path before importing anything else.
+sys.path[:] = [
+    p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent
+]
+
+import argparse  # noqa: E402
+import json
+import os
+import platform
+import resource
+import subprocess
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(
+    os.environ.get("SKDEEP_SHARED_DATA", ROOT.parent / "shared" / "data")
+)
+RESULTS = ROOT / "benchmarks" / "results" / "graph_embeddings.md"
+
+PAPER = dict(dimensions=128, n_walks=10, walk_length=80, window=10)
+PUBLISHED = {"DeepWalk": 0.2110, "node2vec": 0.2581}  # node2vec paper, Table 2
+WORKERS = 2  # gensim threads in every library (the machine has 2 cores)
+
+
+# -- data ---------------------------------------------------------------------
+
+
+def load_blogcatalog():
+    z = np.load(DATA / "blogcatalog" / "blogcatalog.npz")
+    n, E = int(z["n_nodes"]), z["edges"]
+    w = np.ones(len(E))
+    A = sp.coo_matrix(
+        (np.r_[w, w], (np.r_[E[:, 0], E[:, 1]], np.r_[E[:, 1], E[:, 0]])), shape=(n, n)
+    ).tocsr()
+    return A, z["labels"].astype(np.int64)
+
+
+def load_cora():
+    z = np.load(DATA / "cora" / "cora.npz")
+    n = len(z["labels"])
+    E = z["edges"]
+    w = np.ones(len(E))
+    A = sp.coo_matrix(
+        (np.r_[w, w], (np.r_[E[:, 0], E[:, 1]], np.r_[E[:, 1], E[:, 0]])), shape=(n, n)
+    ).tocsr()
+    return A, z["labels"], z["idx_train"], z["idx_val"], z["idx_test"]
+
+
+def synthetic_graph(n=100_000, m=5, seed=0):
+    """Barabasi-Albert graph (preferential attachment), built with numpy."""
+    rng = np.random.RandomState(seed)
+    targets = list(range(m))
+    repeated = []
+    rows, cols = [], []
+    for source in range(m, n):
+        rows.extend([source] * m)
+        cols.extend(targets)
+        repeated.extend(targets)
+        repeated.extend([source] * m)
+        chosen = set()
+        while len(chosen) < m:
+            chosen.add(repeated[rng.randint(len(repeated))])
+        targets = list(chosen)
+    rows, cols = np.array(rows), np.array(cols)
+    w = np.ones(len(rows))
+    A = sp.coo_matrix(
+        (np.r_[w, w], (np.r_[rows, cols], np.r_[cols, rows])), shape=(n, n)
+    ).tocsr()
+    A.data[:] = 1.0
+    return A
+
+
+# -- quality -----------------------------------------------------------------
+
+
+def topk_f1(emb, Y, train, test, seed=0):
+    """One-vs-rest logistic regression; predict each test node's k top labels."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(emb[train])
+    clf = OneVsRestClassifier(LogisticRegression(max_iter=1000), n_jobs=1)
+    clf.fit(scaler.transform(emb[train]), Y[train])
+    proba = clf.predict_proba(scaler.transform(emb[test]))
+    k = Y[test].sum(1)
+    pred = np.zeros_like(Y[test])
+    order = np.argsort(-proba, axis=1)
+    for i, ki in enumerate(k):
+        pred[i, order[i, :ki]] = 1
+    return (
+        f1_score(Y[test], pred, average="macro", zero_division=0),
+        f1_score(Y[test], pred, average="micro", zero_division=0),
+    )
+
+
+def splits(n, n_splits, seed=0):
+    rng = np.random.RandomState(seed)
+    for _ in range(n_splits):
+        perm = rng.permutation(n)
+        yield perm[: n // 2], perm[n // 2 :]
+
+
+def embed(A, p, q, seed=0, **kw):
+    from skdeep.graph import Node2VecEmbedder
+
+    params = {**PAPER, **kw}
+    est = Node2VecEmbedder(
+        params.pop("dimensions"), p=p, q=q, workers=WORKERS, n_jobs=2,
+        random_state=seed, **params,
+    )
+    t0 = time.perf_counter()
+    emb = est.fit_transform(A)
+    return emb, time.perf_counter() - t0
+
+
+def quality(grid, n_splits):
+    A, Y = load_blogcatalog()
+    n = A.shape[0]
+    values = [0.25, 0.5, 1, 2, 4] if grid == "full" else [0.25, 1, 4]
+    pq_grid = [(p, q) for p in values for q in values]
+    if (1, 1) not in pq_grid:
+        pq_grid.insert(0, (1, 1))
+    all_splits = list(splits(n, n_splits))
+    train0, _ = all_splits[0]
+    rng = np.random.RandomState(1)
+    val_mask = rng.rand(len(train0)) < 0.2
+    fit_part, val_part = train0[~val_mask], train0[val_mask]
+    rows = []
+    embeddings = {}
+    for p, q in pq_grid:
+        emb, seconds = embed(A, p, q)
+        val_macro, val_micro = topk_f1(emb, Y, fit_part, val_part)
+        embeddings[(p, q)] = emb
+        rows.append({"p": p, "q": q, "val_macro": val_macro, "val_micro": val_micro,
+                     "seconds": seconds})
+        print(f"p={p} q={q}: validation Macro-F1 {val_macro:.4f} "
+              f"Micro-F1 {val_micro:.4f} ({seconds:.0f} s)", flush=True)
+    best = max(rows, key=lambda r: r["val_macro"])
+    final = {}
+    for name, key in (("DeepWalk", (1, 1)), ("node2vec", (best["p"], best["q"]))):
+        scores = [topk_f1(embeddings[key], Y, tr, te) for tr, te in all_splits]
+        final[name] = (key, np.mean(scores, axis=0), np.std(scores, axis=0))
+        print(name, key, final[name][1], flush=True)
+    # Cora: structure only, Planetoid split, accuracy of logistic regression.
+    from sklearn.linear_model import LogisticRegression
+
+    Ac, yc, tr, va, te = load_cora()
+    cora = []
+    for name, (p, q) in (("DeepWalk", (1, 1)), ("node2vec", (best["p"], best["q"]))):
+        accs = []
+        for seed in range(3):
+            emb, _ = embed(Ac, p, q, seed=seed)
+            clf = LogisticRegression(max_iter=2000).fit(emb[tr], yc[tr])
+            accs.append(clf.score(emb[te], yc[te]))
+        cora.append((name, p, q, np.mean(accs), np.std(accs)))
+        print("Cora", name, p, q, np.mean(accs), flush=True)
+    return rows, best, final, cora, grid, n_splits
+
+
+def quality_markdown(rows, best, final, cora, grid, n_splits):
+    lines = [
+        "## Quality: BlogCatalog (node2vec paper protocol)",
+        "",
+        f"128 dimensions, 10 walks of length 80 per node, window 10, 1 epoch, 5 "
+        f"negative samples, `workers={WORKERS}`; one-vs-rest logistic regression "
+        "(standardized embeddings) trained on 50% of the nodes, each test node "
+        "predicted with its k top-scoring labels (k = its true label count, as in "
+        f"DeepWalk's and node2vec's scoring code); mean ± std over {n_splits} random "
+        "splits of the same embedding.",
+        "",
+        "| method | p | q | Macro-F1 | Micro-F1 | published Macro-F1 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, (key, mean, std) in final.items():
+        lines.append(
+            f"| skdeep {name} | {key[0]} | {key[1]} | {mean[0]:.4f} ± {std[0]:.4f} | "
+            f"{mean[1]:.4f} ± {std[1]:.4f} | {PUBLISHED[name]:.4f} |"
+        )
+    values = sorted({r["p"] for r in rows})
+    lines += [
+        "",
+        f"(p, q) grid: {'full 5 x 5' if grid == 'full' else 'coarse 3 x 3'} over "
+        f"{values}, chosen by Macro-F1 on a 20% validation part of the first split's "
+        f"labelled half (best: p={best['p']}, q={best['q']}).",
+        "",
+        "| p | q | validation Macro-F1 | validation Micro-F1 | fit seconds |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['p']} | {r['q']} | {r['val_macro']:.4f} | {r['val_micro']:.4f} | "
+            f"{r['seconds']:.0f} |"
+        )
+    lines += [
+        "",
+        "## Quality: Cora (structure only, Planetoid split)",
+        "",
+        "Embeddings of the graph alone (no node features), logistic regression on "
+        "the 140 training nodes, accuracy on the 1,000 test nodes, mean ± std over "
+        "3 embedding seeds.",
+        "",
+        "| method | p | q | test accuracy |",
+        "|---|---|---|---|",
+    ]
+    for name, p, q, mean, std in cora:
+        lines.append(f"| skdeep {name} | {p} | {q} | {mean:.4f} ± {std:.4f} |")
+    return "\n".join(lines)
+
+
+# -- speed (one process per run) ----------------------------------------------
+
+
+def _peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _graph(name):
+    if name == "blogcatalog":
+        return load_blogcatalog()[0]
+    return synthetic_graph()
+
+
+def _settings(graph):
+    if os.environ.get("SKDEEP_BENCH_QUICK"):  # smoke test of the harness
+        return dict(dimensions=16, n_walks=1, walk_length=10, window=2)
+    if graph == "blogcatalog":
+        return dict(PAPER)
+    return dict(PAPER, n_walks=2, walk_length=40)
+
+
+def worker(library, method, graph_name, start_fraction):
+    """Run one library once; print a JSON line of timings."""
+    A = _graph(graph_name)
+    s = _settings(graph_name)
+    p, q = (1.0, 1.0) if method == "DeepWalk" else (0.5, 2.0)
+    n = A.shape[0]
+    out = {"library": library, "method": method, "graph": graph_name}
+    base_mb = _peak_mb()
+    if library == "skdeep":
+        from skdeep.graph._walks import CSRGraph, random_walks
+        from skdeep.graph._word2vec import word2vec_embedding
+
+        g = CSRGraph(A)
+        random_walks(g, n_walks=1, walk_length=3, start_nodes=[0])  # compile/load
+        base_mb = _peak_mb()
+        t0 = time.perf_counter()
+        W = random_walks(g, n_walks=s["n_walks"], walk_length=s["walk_length"], p=p,
+                         q=q, random_state=0, n_jobs=2)
+        t1 = time.perf_counter()
+        word2vec_embedding([W], n, dimensions=s["dimensions"], window=s["window"],
+                           epochs=1, negative=5, lr=0.025, sample=1e-3,
+                           workers=WORKERS, seed=0)
+        t2 = time.perf_counter()
+        out.update(walk_s=t1 - t0, w2v_s=t2 - t1)
+    elif library == "karateclub":
+        import networkx as nx
+        from gensim.models import Word2Vec
+        from karateclub.utils.walker import BiasedRandomWalker, RandomWalker
+
+        G = nx.from_scipy_sparse_array(A)
+        G.add_edges_from((i, i) for i in range(n))  # karateclub's _ensure_integrity
+        base_mb = _peak_mb()
+        walker = (RandomWalker(s["walk_length"], s["n_walks"]) if method == "DeepWalk"
+                  else BiasedRandomWalker(s["walk_length"], s["n_walks"], p, q))
+        if start_fraction < 1:
+            nodes = np.random.RandomState(0).choice(n, int(n * start_fraction), False)
+            walker.graph = G
+            if method != "DeepWalk":
+                from karateclub.utils.walker import _get_edge_fn, _get_weight_fn
+
+                walker.edge_fn = _get_edge_fn(G)
+                walker.weight_fn = _get_weight_fn(G)
+            walker.walks = []
+            t0 = time.perf_counter()
+            for node in nodes:
+                for _ in range(s["n_walks"]):
+                    walker.walks.append(walker.do_walk(int(node)))
+            walk_s = (time.perf_counter() - t0) / start_fraction
+            out["walk_note"] = f"extrapolated from {len(nodes)} start nodes"
+            # Word2Vec on a corpus of the full size (skdeep's walks as strings).
+            from skdeep.graph._walks import random_walks
+
+            walks = [list(map(str, w)) for w in random_walks(
+                A, n_walks=s["n_walks"], walk_length=s["walk_length"], p=p, q=q,
+                random_state=0).tolist()]
+            out["w2v_note"] = "karateclub's Word2Vec call on a full-size corpus"
+        else:
+            t0 = time.perf_counter()
+            walker.do_walks(G)
+            walk_s = time.perf_counter() - t0
+            walks = walker.walks
+        t1 = time.perf_counter()
+        # karateclub's own call (DeepWalk/Node2Vec.fit): hierarchical softmax
+        model = Word2Vec(walks, hs=1, alpha=0.05, epochs=1, vector_size=s["dimensions"],
+                         window=s["window"], min_count=1, workers=WORKERS, seed=42)
+        [model.wv[str(i)] for i in range(n)]
+        out.update(walk_s=walk_s, w2v_s=time.perf_counter() - t1)
+    elif library == "nodevectors":
+        import csrgraph as cg
+        from gensim.models import Word2Vec
+
+        G = cg.csrgraph(A, threads=2)
+        G.random_walks(walklen=3, epochs=1, start_nodes=[0], return_weight=1 / p,
+                       neighbor_weight=1 / q)  # compile
+        base_mb = _peak_mb()
+        starts = None
+        if start_fraction < 1:
+            starts = np.random.RandomState(0).choice(n, int(n * start_fraction), False)
+        t0 = time.perf_counter()
+        walks = G.random_walks(walklen=s["walk_length"], epochs=s["n_walks"],
+                               start_nodes=starts, return_weight=1 / p,
+                               neighbor_weight=1 / q)
+        t1 = time.perf_counter()
+        walk_s = (t1 - t0) / start_fraction
+        if start_fraction < 1:
+            from skdeep.graph._walks import random_walks
+
+            out["walk_note"] = f"extrapolated from {len(starts)} start nodes"
+            walks = random_walks(A, n_walks=s["n_walks"], walk_length=s["walk_length"],
+                                 p=p, q=q, random_state=0)
+        # nodevectors.Node2Vec.fit: walks to str DataFrame, then gensim Word2Vec
+        import pandas as pd
+
+        t1 = time.perf_counter()
+        walks = pd.DataFrame(walks)
+        for col in walks.columns:
+            walks[col] = walks[col].astype(str)
+        walks = walks.values.tolist()
+        model = Word2Vec(walks, vector_size=s["dimensions"], window=s["window"],
+                         negative=5, epochs=1, batch_words=128, sg=1, min_count=1,
+                         workers=WORKERS)
+        out.update(walk_s=walk_s, w2v_s=time.perf_counter() - t1)
+        out["w2v_note"] = "nodevectors' defaults (batch_words=128) with epochs=1"
+    elif library == "fastnode2vec":
+        from fastnode2vec import Graph, Node2Vec
+
+        coo = sp.triu(A).tocoo()
+        g = Graph(zip(coo.row.tolist(), coo.col.tolist()), directed=False,
+                  weighted=False, verbose=False)
+        base_mb = _peak_mb()
+        model = Node2Vec(g, dim=s["dimensions"], walk_length=s["walk_length"],
+                         window=s["window"], p=p, q=q, workers=WORKERS, seed=0)
+        model.generate_random_walk(0)
+        t0 = time.perf_counter()
+        for _ in range(s["n_walks"]):
+            for node in range(len(g.node_names)):
+                model.generate_random_walk(node)
+        t1 = time.perf_counter()
+        model.train(epochs=s["n_walks"], verbose=False)
+        total = time.perf_counter() - t1
+        out.update(walk_s=t1 - t0, w2v_s=total - (t1 - t0))
+        out["w2v_note"] = "train() generates walks on the fly; Word2Vec = train - walks"
+    elif library == "node2vec":
+        import networkx as nx
+        from node2vec import Node2Vec
+
+        G = nx.from_scipy_sparse_array(A)
+        base_mb = _peak_mb()
+        t0 = time.perf_counter()
+        model = Node2Vec(G, dimensions=s["dimensions"], walk_length=s["walk_length"],
+                         num_walks=s["n_walks"], p=p, q=q, workers=1, quiet=True,
+                         seed=0)
+        t1 = time.perf_counter()
+        model.fit(window=s["window"], min_count=1, workers=WORKERS)
+        out.update(walk_s=t1 - t0, w2v_s=time.perf_counter() - t1)
+    out["peak_mb"] = _peak_mb()
+    out["base_mb"] = base_mb
+    print("RESULT " + json.dumps(out), flush=True)
+
+
+def run_worker(library, method, graph, start_fraction=1.0, timeout=1800,
+               mem_limit_gb=None):
+    cmd = [sys.executable, __file__, "--worker", library, method, graph,
+           str(start_fraction)]
+    preexec = None
+    if mem_limit_gb:
+        limit = int(mem_limit_gb * 1024**3)
+
+        def preexec():
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=preexec)
+    except subprocess.TimeoutExpired:
+        return {"library": library, "method": method, "graph": graph,
+                "error": f"did not finish in {timeout} s"}
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            res = json.loads(line[7:])
+            res["wall_s"] = time.perf_counter() - t0
+            return res
+    tail = (proc.stderr.strip().splitlines() or ["?"])[-1][:160]
+    return {"library": library, "method": method, "graph": graph, "error": tail}
+
+
+SPEED_RUNS = [
+    # library, method, karateclub start fraction, timeout, memory limit (GB)
+    ("skdeep", "DeepWalk", 1.0, 1800, None),
+    ("skdeep", "node2vec", 1.0, 1800, None),
+    ("karateclub", "DeepWalk", 1.0, 1800, None),
+    ("karateclub", "node2vec", 0.02, 1800, None),
+    ("nodevectors", "DeepWalk", 1.0, 1800, None),
+    ("nodevectors", "node2vec", 0.05, 1800, None),
+    ("fastnode2vec", "node2vec", 1.0, 1800, None),
+    ("node2vec", "node2vec", 1.0, 420, 8),
+]
+
+
+def speed(graphs):
+    results = []
+    for graph in graphs:
+        for library, method, fraction, timeout, mem in SPEED_RUNS:
+            if graph != "blogcatalog" and library == "karateclub":
+                fraction = min(fraction, 0.02)
+            if os.environ.get("SKDEEP_BENCH_QUICK") and library == "karateclub":
+                fraction = min(fraction, 0.05)
+            res = run_worker(library, method, graph, fraction, timeout, mem)
+            print(json.dumps(res), flush=True)
+            results.append(res)
+    return results
+
+
+def speed_markdown(results):
+    load = os.getloadavg()
+    lines = [
+        "## Speed and peak memory",
+        "",
+        "BlogCatalog (10,312 nodes, 333,983 edges): 10 walks of length 80 per node, "
+        "128 dimensions, window 10, 1 epoch. Synthetic: Barabasi-Albert graph, "
+        "100,000 nodes, 499,975 edges, 2 walks of length 40 per node (to keep "
+        "Word2Vec within the time budget on 2 shared cores), same other settings. "
+        f"node2vec runs use p=0.5, q=2. Walks with 2 threads, Word2Vec with "
+        f"`workers={WORKERS}` in every library. Each run is its own process; peak "
+        "memory is its peak RSS (after-load baseline in brackets). "
+        f"Load average at the end of the run: {load[0]:.1f} on {os.cpu_count()} "
+        f"cores (other jobs shared the machine, so times are noisy). "
+        f"{platform.processor() or platform.machine()}, Python "
+        f"{platform.python_version()}.",
+        "",
+        "| graph | library | method | walks (s) | Word2Vec (s) | total (s) | "
+        "walk speed-up of skdeep | peak MB | notes |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    ref = {(r["graph"], r["method"]): r["walk_s"] for r in results
+           if r["library"] == "skdeep" and "walk_s" in r}
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['graph']} | {r['library']} | {r['method']} | - | - | - "
+                         f"| - | - | failed: {r['error']} |")
+            continue
+        sk = ref.get((r["graph"], r["method"]))
+        ratio = f"{r['walk_s'] / sk:.0f}x" if sk and r["library"] != "skdeep" else ""
+        notes = "; ".join(r[k] for k in ("walk_note", "w2v_note") if k in r)
+        lines.append(
+            f"| {r['graph']} | {r['library']} | {r['method']} | {r['walk_s']:.2f} | "
+            f"{r['w2v_s']:.1f} | {r['walk_s'] + r['w2v_s']:.1f} | {ratio} | "
+            f"{r['peak_mb']:.0f} ({r['base_mb']:.0f}) | {notes} |"
+        )
+    return "\n".join(lines)
+
+
+def write(sections):
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    parts = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("<!-- part:"):
+            current = line.split(":")[1].split()[0]
+            parts[current] = []
+        elif current:
+            parts[current].append(line)
+    for name, body in sections.items():
+        parts[name] = body.splitlines()
+    out = ["# Graph embeddings benchmark", "",
+           "Produced by `python benchmarks/graph_embeddings.py` (see its docstring).",
+           ""]
+    for name in ("quality", "speed"):
+        if name in parts:
+            out.append(f"<!-- part:{name} -->")
+            out.extend(parts[name])
+            out.append("")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(out).rstrip() + "\n")
+    print(f"wrote {RESULTS}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=["quality", "speed", "all"], default="all")
+    ap.add_argument("--grid", choices=["coarse", "full"], default="coarse")
+    ap.add_argument("--splits", type=int, default=5)
+    ap.add_argument("--graphs", default="blogcatalog,synthetic")
+    ap.add_argument("--worker", nargs=4)
+    args = ap.parse_args()
+    if args.worker:
+        library, method, graph, fraction = args.worker
+        worker(library, method, graph, float(fraction))
+        return
+    sections = {}
+    if args.part in ("quality", "all"):
+        sections["quality"] = quality_markdown(*quality(args.grid, args.splits))
+        write(sections)
+    if args.part in ("speed", "all"):
+        sections["speed"] = speed_markdown(speed(args.graphs.split(",")))
+        write(sections)
+
+
+if __name__ == "__main__":
+    main()

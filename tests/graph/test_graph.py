@@ -1,0 +1,259 @@
+"""Tests of the graph family: walk engine, graph inputs and walk embedders."""
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+
+pytest.importorskip("numba")
+pytest.importorskip("gensim")
+
+from skdeep.graph import (  # noqa: E402
+    DeepWalkEmbedder,
+    Node2VecEmbedder,
+    WalkletsEmbedder,
+    random_walks,
+    to_adjacency,
+)
+
+FAST = dict(walk_length=20, n_walks=5, window=4, sample=0.0, random_state=0)
+
+
+def two_communities(n=40, p_in=0.5, p_out=0.02, seed=0):
+    """A planted-partition graph: two dense blocks, few edges between them."""
+    rng = np.random.RandomState(seed)
+    y = np.repeat([0, 1], n // 2)
+    prob = np.where(y[:, None] == y[None, :], p_in, p_out)
+    upper = np.triu(rng.rand(n, n) < prob, 1)
+    A = (upper | upper.T).astype(float)
+    return sp.csr_matrix(A), y
+
+
+def small_weighted(n=7, seed=0):
+    A = sp.random(n, n, density=0.6, random_state=seed)
+    A = (A + A.T).tolil()
+    A.setdiag(0)
+    A = A.tocsr()
+    A.eliminate_zeros()
+    return A
+
+
+# -- walk engine ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("p, q", [(1.0, 1.0), (0.25, 4.0), (4.0, 0.25), (2.0, 2.0)])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_second_order_transitions_match_node2vec(p, q, weighted):
+    """Empirical P(x | t, v) equals alpha_pq(t, x) * w_vx normalised."""
+    A = small_weighted()
+    if not weighted:
+        A.data[:] = 1.0
+    D = A.toarray()
+    n = D.shape[0]
+    W = random_walks(A, n_walks=30000, walk_length=3, p=p, q=q, random_state=1)
+    worst = 0.0
+    for t in range(n):
+        for v in np.flatnonzero(D[t]):
+            mask = (W[:, 0] == t) & (W[:, 1] == v)
+            if mask.sum() < 3000:
+                continue
+            alpha = np.where(np.arange(n) == t, 1 / p, np.where(D[t] > 0, 1.0, 1 / q))
+            expected = D[v] * alpha / (D[v] * alpha).sum()
+            observed = np.bincount(W[mask, 2], minlength=n) / mask.sum()
+            worst = max(worst, np.abs(observed - expected).max())
+    assert 0 < worst < 0.04  # ~4 standard errors at 3000 samples
+
+
+def test_walks_deterministic_whatever_n_jobs():
+    A, _ = two_communities()
+    a = random_walks(A, n_walks=3, walk_length=15, p=0.5, q=2, random_state=7, n_jobs=1)
+    b = random_walks(A, n_walks=3, walk_length=15, p=0.5, q=2, random_state=7, n_jobs=2)
+    c = random_walks(A, n_walks=3, walk_length=15, p=0.5, q=2, random_state=8, n_jobs=2)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert a.shape == (3 * 40, 15) and a.dtype == np.int32
+
+
+def test_walks_follow_edges_and_stop_at_dead_ends():
+    # directed path 0 -> 1 -> 2, node 2 has no out-edge
+    A = sp.csr_matrix(([1.0, 1.0], ([0, 1], [1, 2])), shape=(3, 3))
+    W = random_walks(A, n_walks=2, walk_length=5, random_state=0)
+    for row in W:
+        nodes = row[row >= 0]
+        assert np.all(row[len(nodes):] == -1)
+        for a, b in zip(nodes[:-1], nodes[1:]):
+            assert A[a, b] > 0
+    from_zero = W[W[:, 0] == 0]
+    np.testing.assert_array_equal(from_zero[0], [0, 1, 2, -1, -1])
+
+
+def test_walks_skip_and_start_nodes():
+    A, _ = two_communities()
+    W = random_walks(A, n_walks=2, walk_length=4, skip=3, start_nodes=[0, 5],
+                     random_state=0)
+    assert W.shape == (4, 4)
+    assert set(W[:, 0]) == {0, 5}
+    with pytest.raises(ValueError, match="positive"):
+        random_walks(A, p=0)
+
+
+def test_walks_return_parameter_changes_backtracking():
+    A, _ = two_communities()
+
+    def backtrack_rate(p):
+        W = random_walks(A, n_walks=5, walk_length=30, p=p, q=1, random_state=0)
+        return np.mean(W[:, 2:] == W[:, :-2])
+
+    assert backtrack_rate(0.1) > 3 * backtrack_rate(10.0)
+
+
+# -- graph inputs --------------------------------------------------------------
+
+
+def test_to_adjacency_inputs():
+    nx = pytest.importorskip("networkx")
+    edges = np.array([[0, 1], [1, 2], [2, 2]])
+    A, nodes = to_adjacency(edges)
+    assert nodes is None
+    np.testing.assert_array_equal(
+        A.toarray(), [[0, 1, 0], [1, 0, 1], [0, 1, 1]]
+    )
+    weighted, _ = to_adjacency(np.array([[0, 1, 2.5], [1, 2, 1.0]]))
+    assert weighted[1, 0] == 2.5 and weighted[0, 1] == 2.5
+    G = nx.Graph()
+    G.add_edge("a", "b", weight=3.0)
+    G.add_edge("b", "c")
+    A, nodes = to_adjacency(G)
+    assert nodes == ["a", "b", "c"] and A[0, 1] == 3.0 and A[1, 2] == 1.0
+    dense, _ = to_adjacency(np.eye(3))
+    assert sp.issparse(dense) and dense.shape == (3, 3)
+    with pytest.raises(ValueError, match="must be a graph"):
+        to_adjacency(np.random.RandomState(0).rand(10, 4))
+    with pytest.raises(ValueError, match="square"):
+        to_adjacency(sp.csr_matrix((3, 4)))
+
+
+# -- embedders -----------------------------------------------------------------
+
+
+def test_node2vec_separates_communities():
+    A, y = two_communities()
+    emb = Node2VecEmbedder(16, **FAST).fit_transform(A)
+    assert emb.shape == (40, 16) and emb.dtype == np.float64
+    acc = cross_val_score(LogisticRegression(), emb, y, cv=4).mean()
+    assert acc > 0.9  # chance is 0.5
+
+
+def test_same_seed_same_embedding_and_n_jobs_free():
+    A, _ = two_communities()
+    a = Node2VecEmbedder(8, p=0.5, q=2, n_jobs=1, **FAST).fit_transform(A)
+    b = Node2VecEmbedder(8, p=0.5, q=2, n_jobs=2, **FAST).fit_transform(A)
+    np.testing.assert_array_equal(a, b)
+    c = Node2VecEmbedder(8, p=0.5, q=2, **{**FAST, "random_state": 1}).fit_transform(A)
+    assert not np.array_equal(a, c)
+
+
+def test_deepwalk_is_node2vec_with_p_q_one():
+    A, _ = two_communities()
+    a = DeepWalkEmbedder(8, **FAST).fit_transform(A)
+    b = Node2VecEmbedder(8, p=1, q=1, **FAST).fit_transform(A)
+    np.testing.assert_array_equal(a, b)
+    assert "p" not in DeepWalkEmbedder().get_params()
+
+
+def test_walklets_concatenates_scales():
+    A, y = two_communities()
+    est = WalkletsEmbedder(6, n_scales=3, walk_length=20, n_walks=5, sample=0.0,
+                           random_state=0)
+    emb = est.fit_transform(A)
+    assert emb.shape == (40, 18)
+    assert list(est.get_feature_names_out()[:2]) == [
+        "walkletsembedder0", "walkletsembedder1"]
+    assert cross_val_score(LogisticRegression(), emb, y, cv=4).mean() > 0.8
+
+
+def test_graph_inputs_give_same_embedding():
+    A, _ = two_communities()
+    coo = sp.triu(A).tocoo()
+    edges = np.c_[coo.row, coo.col]
+    a = DeepWalkEmbedder(4, **FAST).fit_transform(A)
+    b = DeepWalkEmbedder(4, **FAST).fit_transform(edges)
+    c = DeepWalkEmbedder(4, **FAST).fit_transform(A.toarray())
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+
+
+def test_bad_graphs_raise():
+    A, _ = two_communities()
+    with pytest.raises(ValueError, match="Negative values"):
+        DeepWalkEmbedder(4, **FAST).fit(-A)
+    with pytest.raises(ValueError, match="must be a graph"):
+        DeepWalkEmbedder(4, **FAST).fit(np.ones((10, 5)))
+    with pytest.raises(ValueError, match="p == 0|p"):
+        Node2VecEmbedder(4, p=0, **FAST).fit(A)
+
+
+def test_fixed_graph_pipeline_grid_search_and_memory(tmp_path):
+    A, y = two_communities()
+    nodes = np.arange(40).reshape(-1, 1)
+    pipe = make_pipeline(
+        Node2VecEmbedder(8, graph=A, memory=str(tmp_path), **FAST),
+        LogisticRegression(),
+    )
+    search = GridSearchCV(
+        pipe, {"node2vecembedder__p": [0.5, 2.0], "node2vecembedder__q": [1.0]}, cv=3
+    ).fit(nodes, y)
+    assert search.best_score_ > 0.9
+    # 2 (p, q) settings: 2 walk sets and 2 embeddings cached, reused by all folds
+    cached = [d for d in tmp_path.rglob("*") if d.name == "output.pkl"]
+    assert len(cached) == 4
+    emb = search.best_estimator_[0]
+    assert emb.n_features_in_ == 1 and emb.embedding_.shape == (40, 8)
+    np.testing.assert_array_equal(emb.transform([[3], [1]]), emb.embedding_[[3, 1]])
+    np.testing.assert_array_equal(emb.transform(np.array([3, 1])), emb.embedding_[[3, 1]])
+    with pytest.raises(ValueError, match="lie in"):
+        emb.transform([[40]])
+    with pytest.raises(ValueError, match="integers"):
+        emb.transform([[1.5]])
+    assert not hasattr(Node2VecEmbedder(), "transform")
+
+
+def test_pickle_round_trip():
+    A, _ = two_communities()
+    est = WalkletsEmbedder(3, n_scales=2, walk_length=10, n_walks=2, random_state=0)
+    est.fit(A)
+    clone = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(clone.embedding_, est.embedding_)
+
+
+@pytest.mark.parametrize("cls", [Node2VecEmbedder, DeepWalkEmbedder, WalkletsEmbedder])
+def test_skdeep_contract_checks_on_a_graph(cls, monkeypatch):
+    """skdeep's reproducibility, RNG and io checks, fed an adjacency."""
+    from skdeep.utils import estimator_checks as ec
+
+    A, y = two_communities(n=20)
+    monkeypatch.setattr(ec, "_check_data", lambda est: (A.toarray(), y))
+    est = cls(**cls.get_test_params() if isinstance(cls.get_test_params(), dict)
+              else cls.get_test_params()[0])
+    for check in (ec.check_random_state_reproducible, ec.check_global_rng_untouched,
+                  ec.check_io_roundtrip):
+        check(cls.__name__, est)
+
+
+def test_import_without_numba_or_gensim():
+    code = (
+        "import sys; sys.modules['numba'] = None; sys.modules['gensim'] = None\n"
+        "import numpy as np, skdeep.graph as g\n"
+        "try:\n"
+        "    g.DeepWalkEmbedder().fit(np.ones((3, 3)))\n"
+        "except ImportError as e:\n"
+        "    print('ImportError', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "ImportError numba, gensim required" in out.stdout, out.stderr

@@ -72,6 +72,22 @@ for (x_pos, y_pos), digit in zip(som.node_positions_, majority):
                 fontsize=9, fontweight="bold", color=colors(digit))
 
 # %%
+# The same on rectangular cells
+# -----------------------------
+# A rectangular map gives each node four neighbours; its U-matrix is drawn on
+# square cells.
+
+square = SOMClusterer(16, n_columns=16, max_epochs=20, random_state=0).fit(X)
+fig, ax = plt.subplots(figsize=(8, 7))
+plot_u_matrix(square, ax=ax, title="Rectangular map: U-matrix and majority digit")
+for (x_pos, y_pos), node in zip(square.node_positions_, range(n_nodes)):
+    members = y[square.labels_ == node]
+    if len(members):
+        digit = np.bincount(members).argmax()
+        ax.text(x_pos, y_pos, str(digit), ha="center", va="center",
+                fontsize=9, fontweight="bold", color=colors(digit))
+
+# %%
 # Hit map
 # -------
 fig, ax = plt.subplots(figsize=(7, 6))
@@ -81,13 +97,18 @@ plot_hit_map(som, X, ax=ax, title="Samples won by each node")
 # The prototypes as images
 # ------------------------
 # ``cluster_centers_grid_`` holds the prototypes laid out as the map.
+# They are tiled into one picture, one 8x8 image per node with a 1-pixel gap.
 grid = som.cluster_centers_grid_
-fig, axes = plt.subplots(som.n_rows_, som.n_columns_, figsize=(8, 8))
+mosaic = np.ones((som.n_rows_ * 9, som.n_columns_ * 9 + 4))
 for r in range(som.n_rows_):
+    shift = 4 if r % 2 else 0  # odd rows sit half a cell right
     for c in range(som.n_columns_):
-        axes[r, c].imshow(grid[r, c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-        axes[r, c].axis("off")
-fig.suptitle("Prototype image of each node (odd rows sit half a cell right)")
+        image = grid[r, c].reshape(8, 8)
+        mosaic[r * 9 : r * 9 + 8, c * 9 + shift : c * 9 + shift + 8] = 1 - image
+fig, ax = plt.subplots(figsize=(8, 8))
+ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1)
+ax.set_axis_off()
+ax.set_title("Prototype image of each node")
 
 # %%
 # Component planes

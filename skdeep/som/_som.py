@@ -3,6 +3,7 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import math
 from numbers import Integral, Real
 
@@ -35,6 +36,9 @@ from skdeep.utils._torch import (
 
 # Largest distance block (rows x nodes) computed at once: 4M floats, 16 MB.
 _BLOCK_ELEMENTS = 1 << 22
+# Devices where index_add_ is deterministic; elsewhere (CUDA) per-node sums
+# use a one-hot matrix product instead.
+_INDEX_ADD_DEVICES = {"cpu"}
 
 
 class SOMClusterer(
@@ -330,6 +334,11 @@ class SOMClusterer(
         sigma_schedule = check_schedule(self.sigma_decay, "sigma_decay")
         lr_schedule = check_schedule(self.learning_rate_decay, "learning_rate_decay")
         device = resolve_device(self.device)
+        if device.type == "mps":
+            raise ValueError(
+                "SOMClusterer does not support device='mps' (it accumulates in "
+                "float64, which MPS lacks); use 'cpu' or 'cuda'."
+            )
         seed = derive_seed(self.random_state)
 
         X_t = as_float32_tensor(X, device)
@@ -355,7 +364,7 @@ class SOMClusterer(
         grid_d2 = torch.as_tensor(grid_d**2, dtype=torch.float32, device=device)
 
         generator = torch.Generator().manual_seed(seed)
-        with seeded(seed, device):
+        with seeded(seed, device), _few_threads_if_small(len(X) * n_nodes, device):
             W = self._initial_weights(X_t, moments, n_nodes, generator)
             schedules = _Schedules(
                 sigma_schedule,
@@ -414,7 +423,7 @@ class SOMClusterer(
         """
         X, W, device = self._inference_inputs(X)
         out = []
-        with torch.no_grad():
+        with torch.no_grad(), _few_threads_if_small(len(X) * len(W), device):
             for Xb in _blocks(X, len(W), device):
                 out.append(_distances(Xb, W).cpu().numpy())
         return np.concatenate(out).astype(X.dtype, copy=False)
@@ -550,15 +559,13 @@ class SOMClusterer(
             device = resolve_device(self.device)
         except ValueError:  # e.g. a GPU-trained map loaded on a CPU-only machine
             device = torch.device("cpu")
-        if device.type == "mps" and X.dtype == np.float64:
-            X = X.astype(np.float32)
         W = torch.as_tensor(self.cluster_centers_.astype(X.dtype), device=device)
         return X, W, device
 
     def _bmu_and_distance(self, X):
         X, W, device = self._inference_inputs(X)
         labels, dists = [], []
-        with torch.no_grad():
+        with torch.no_grad(), _few_threads_if_small(len(X) * len(W), device):
             for Xb in _blocks(X, len(W), device):
                 label, dist = _bmus(Xb, W)
                 labels.append(label.cpu().numpy())
@@ -648,6 +655,30 @@ class _Silent:
         pass
 
 
+@contextlib.contextmanager
+def _few_threads_if_small(n_distances, device):
+    """Run small CPU problems on one torch thread, restoring the setting after.
+
+    Below about 4 million sample-node distances per pass, torch's kernels are
+    too short to gain from threads, and on a busy machine every threaded
+    kernel can wait a scheduler time slice for a descheduled worker (a digits
+    fit measured 0.1 s on one thread and 4 s on two). scikit-learn's KMeans
+    limits its BLAS threads for the same reason.
+    """
+    if device.type != "cpu" or n_distances > _BLOCK_ELEMENTS:
+        yield
+        return
+    threads = torch.get_num_threads()
+    if threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _block_rows(n_nodes):
     return max(1, _BLOCK_ELEMENTS // max(n_nodes, 1))
 
@@ -708,7 +739,7 @@ def _batch_epoch(X, W, grid_d2, kernel, schedules, epoch, n_epochs, **_):
         scores = torch.addmm(w2, Xb, W.T, alpha=-2.0)
         best, bmu = scores.min(1)
         qe += (best + (Xb * Xb).sum(1)).clamp_min_(0).sqrt_().sum(dtype=torch.float64)
-        if W.device.type == "cpu":
+        if W.device.type in _INDEX_ADD_DEVICES:
             sums.index_add_(0, bmu, Xb)
         else:  # index_add_ is non-deterministic on CUDA; a one-hot product is not
             onehot = torch.zeros(len(Xb), n_nodes, dtype=W.dtype, device=W.device)

@@ -222,6 +222,14 @@ def test_blocked_distances_match_one_block(monkeypatch):
     np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, atol=1e-5)
 
 
+def test_one_hot_sums_match_index_add(monkeypatch):
+    """The CUDA code path (one-hot products for per-node sums), run on the CPU."""
+    a = SOMClusterer(5, n_columns=4, random_state=0).fit(X_BLOBS)
+    monkeypatch.setattr(som_module, "_INDEX_ADD_DEVICES", set())
+    b = SOMClusterer(5, n_columns=4, random_state=0).fit(X_BLOBS)
+    np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, atol=1e-5)
+
+
 def test_map_size_auto():
     som = SOMClusterer(map_size="auto", random_state=0).fit(X_BLOBS)
     n_nodes = som.n_rows_ * som.n_columns_

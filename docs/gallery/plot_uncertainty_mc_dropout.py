@@ -26,11 +26,11 @@ X = np.r_[rng.uniform(-4, -1, 80), rng.uniform(1, 3, 60)][:, None]
 y = np.sin(1.5 * X[:, 0]) + 0.3 * X[:, 0] + 0.1 * rng.randn(len(X))
 
 model = MCDropoutRegressor(
-    hidden_layer_sizes=(200, 200),
+    hidden_layer_sizes=(100, 100),
     dropout=0.1,
     tau=100.0,  # noise standard deviation 0.1 in the units of y
     n_mc_samples=500,
-    max_epochs=400,
+    max_epochs=300,
     batch_size=32,
     lr=0.003,
     random_state=0,

@@ -23,7 +23,7 @@ from skdeep.utils.validation import check_layer_sizes
 
 # Activations of one MC forward (n_mc_samples x rows x width floats) are kept
 # under this many elements, so n_mc_samples=10_000 stays within memory.
-_MC_ELEMENTS_PER_CHUNK = 2**22
+_MC_ELEMENTS_PER_CHUNK = 2**20
 _MASK_SEED_OFFSET = 7919  # masks use their own stream, not the training one
 
 _COMMON_PARAMETERS_DOC = """\
@@ -174,9 +174,6 @@ class _BaseMCDropout(BaseTorchEstimator):
             self, X, dtype=[np.float64, np.float32], reset=False
         ).astype(np.float64, copy=False)
 
-    def _expected_failed_checks(self):
-        return {}
-
 
 class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
     """Regression with Monte-Carlo dropout: predictions with uncertainty.
@@ -249,6 +246,17 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
     MCDropoutClassifier : The classification counterpart.
     sklearn.gaussian_process.GaussianProcessRegressor : Exact Bayesian
         regression for small data sets.
+
+    Notes
+    -----
+    Dropout acts on the inputs and on every hidden layer, in training and at
+    prediction. At prediction all ``n_mc_samples`` passes run as one batched
+    forward over ``n_mc_samples x rows``; rows are taken in chunks that keep
+    each activation tensor near a million elements (``batch_size`` only sets
+    the training batches). The masks are drawn from a ``torch.Generator``
+    seeded from ``random_state``, once per call, and pass ``t`` uses the same
+    masks for every row (one sample of the weights), so predictions of a
+    fitted model are deterministic and do not depend on the other rows.
 
     References
     ----------
@@ -565,6 +573,17 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
     --------
     MCDropoutRegressor : The regression counterpart.
     sklearn.neural_network.MLPClassifier : A deterministic network.
+
+    Notes
+    -----
+    Dropout acts on the inputs and on every hidden layer, in training and at
+    prediction. At prediction all ``n_mc_samples`` passes run as one batched
+    forward over ``n_mc_samples x rows``; rows are taken in chunks that keep
+    each activation tensor near a million elements (``batch_size`` only sets
+    the training batches). The masks are drawn from a ``torch.Generator``
+    seeded from ``random_state``, once per call, and pass ``t`` uses the same
+    masks for every row (one sample of the weights), so predictions of a
+    fitted model are deterministic and do not depend on the other rows.
 
     References
     ----------

@@ -2,8 +2,8 @@
 
 Run by hand (needs ``pip install minisom``)::
 
-    python benchmarks/som.py                 # full run, writes benchmarks/results/som.md
-    python benchmarks/som.py --quick         # smaller data, a smoke test
+    python benchmarks/som.py          # full run, writes benchmarks/results/som.md
+    python benchmarks/som.py --quick  # smaller data, a smoke test
     python benchmarks/som.py --threads 2 --device cuda
 
 Both libraries train a rectangular Gaussian-neighbourhood map from a PCA
@@ -223,7 +223,6 @@ def main():
         Path(__file__).resolve().parent / "results" / "som.md"))
     args = parser.parse_args()
 
-    import minisom
     import sklearn
     import torch
     from sklearn.datasets import load_digits, load_iris
@@ -234,10 +233,11 @@ def main():
     torch.set_num_threads(args.threads)
     env = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU "
            f"cores, torch {torch.__version__} ({args.threads} thread(s), device "
-           f"{args.device}), MiniSom {minisom.__version__ if hasattr(minisom, '__version__') else _version('minisom')}, "
+           f"{args.device}), MiniSom {_version('minisom')}, "
            f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, skdeep "
            f"{skdeep.__version__}")
     print(env)
+    load_start = " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
     X_digits = load_digits().data / 16.0
     X_iris = StandardScaler().fit_transform(load_iris().data)
@@ -255,6 +255,9 @@ def main():
     scale = scaling(sizes, args.scale_epochs, args)
     for r in scale:
         r["epochs"] = args.scale_epochs
+    env += (f"; load average {load_start} at the start and "
+            f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end "
+            f"(other processes shared the CPUs)")
     write_markdown(args.out, comparisons, scale, args, env)
 
 

@@ -343,12 +343,13 @@ class SOMClusterer(
 
         X_t = as_float32_tensor(X, device)
         moments = _pca_moments(X_t)
-        self.n_rows_, self.n_columns_ = self._map_shape(len(X), moments[1])
-        if self.topology == "hexagonal" and self.toroidal and self.n_rows_ % 2:
+        n_rows, n_columns = self._map_shape(len(X), moments[1])
+        if self.topology == "hexagonal" and self.toroidal and n_rows % 2:
             raise ValueError(
                 f"A hexagonal toroidal map needs an even number of rows, got "
-                f"n_rows={self.n_rows_}: odd rows would not tile when wrapped."
+                f"n_rows={n_rows}: odd rows would not tile when wrapped."
             )
+        self.n_rows_, self.n_columns_ = n_rows, n_columns
         n_nodes = self.n_rows_ * self.n_columns_
         self.node_positions_ = node_positions(
             self.n_rows_, self.n_columns_, self.topology
@@ -801,6 +802,7 @@ def _pca_moments(X):
     evals = np.clip(evals[order], 0, None)
     components = evecs[:, order].T
     # deterministic signs: the largest entry of each component is positive
-    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(1)])
+    largest = np.abs(components).argmax(1)
+    signs = np.sign(components[np.arange(len(components)), largest])
     components *= np.where(signs == 0, 1, signs)[:, None]
     return mean.cpu().numpy(), evals, components

@@ -39,6 +39,11 @@ _BLOCK_ELEMENTS = 1 << 22
 # Devices where index_add_ is deterministic; elsewhere (CUDA) per-node sums
 # use a one-hot matrix product instead.
 _INDEX_ADD_DEVICES = {"cpu"}
+# Online batches larger than this many times the map are grouped by BMU.
+_GROUP_BY_BMU_RATIO = 1.0
+# Largest share of the way one sample's online step moves a node; below 1 so
+# that log(1 - a) stays finite.
+_MAX_STEP = 1.0 - 1e-6
 
 
 class SOMClusterer(
@@ -94,7 +99,12 @@ class SOMClusterer(
     neighborhood : {"gaussian", "bubble", "mexican_hat"}, default="gaussian"
         Neighbourhood kernel ``h(d)`` of the grid distance ``d`` to the BMU:
         ``exp(-d^2 / (2 sigma^2))``; 1 within ``sigma`` and 0 outside; or the
-        Mexican hat ``(1 - d^2 / sigma^2) exp(-d^2 / (2 sigma^2))``.
+        Mexican hat ``(1 - d^2 / sigma^2) exp(-d^2 / (2 sigma^2))``, whose
+        negative ring pushes nodes beyond ``sigma`` away; with it, prototypes
+        are kept inside the training data's bounding box (without that limit
+        they can run off to infinity). It rarely lowers the quantization
+        error; use a ``sigma_final`` above 1 so that direct neighbours still
+        attract.
 
     sigma : float or None, default=None
         Initial neighbourhood radius, in grid units. ``None`` uses a quarter
@@ -137,7 +147,7 @@ class SOMClusterer(
     max_epochs : int, default=10
         Number of passes over the training data.
 
-    batch_size : int, default=128
+    batch_size : int, default=256
         Mini-batch size of the online algorithm. Batch training and inference
         use blocks sized to the map (about 4 million distances per block).
 
@@ -285,7 +295,7 @@ class SOMClusterer(
         learning_rate_decay="linear",
         training="batch",
         max_epochs=10,
-        batch_size=128,
+        batch_size=256,
         initialization="pca",
         device="cpu",
         random_state=None,
@@ -377,6 +387,11 @@ class SOMClusterer(
             )
             train = _batch_epoch if self.training == "batch" else _online_epoch
             kernel = NEIGHBORHOODS[self.neighborhood]
+            # The Mexican hat's negative ring pushes prototypes away from data
+            # with no limit; keep them inside the data's bounding box.
+            bounds = None
+            if self.neighborhood == "mexican_hat":
+                bounds = (X_t.min(0).values, X_t.max(0).values)
             curve = []
             epochs = _progress(self.max_epochs, self.verbose)
             for epoch in epochs:
@@ -390,6 +405,7 @@ class SOMClusterer(
                     self.max_epochs,
                     batch_size=self.batch_size,
                     generator=generator,
+                    bounds=bounds,
                 )
                 curve.append(qe)
                 if self.verbose:
@@ -727,7 +743,9 @@ def _bmus(X, W, top2=False):
     return labels, dists
 
 
-def _batch_epoch(X, W, grid_d2, kernel, schedules, epoch, n_epochs, **_):
+def _batch_epoch(
+    X, W, grid_d2, kernel, schedules, epoch, n_epochs, *, bounds=None, **_
+):
     """One epoch of Kohonen's batch map; returns new weights and the epoch's QE."""
     n_nodes, n_features = W.shape
     sums = torch.zeros_like(W)
@@ -740,12 +758,7 @@ def _batch_epoch(X, W, grid_d2, kernel, schedules, epoch, n_epochs, **_):
         scores = torch.addmm(w2, Xb, W.T, alpha=-2.0)
         best, bmu = scores.min(1)
         qe += (best + (Xb * Xb).sum(1)).clamp_min_(0).sqrt_().sum(dtype=torch.float64)
-        if W.device.type in _INDEX_ADD_DEVICES:
-            sums.index_add_(0, bmu, Xb)
-        else:  # index_add_ is non-deterministic on CUDA; a one-hot product is not
-            onehot = torch.zeros(len(Xb), n_nodes, dtype=W.dtype, device=W.device)
-            onehot.scatter_(1, bmu[:, None], 1.0)
-            sums += onehot.T @ Xb
+        sums += _node_sums(Xb, bmu, n_nodes)
         counts += torch.bincount(bmu, minlength=n_nodes).to(W.dtype)
     progress = epoch / max(n_epochs - 1, 1)
     H = kernel(grid_d2, schedules.sigma(progress))
@@ -754,14 +767,17 @@ def _batch_epoch(X, W, grid_d2, kernel, schedules, epoch, n_epochs, **_):
     step = (H @ sums - weight[:, None] * W) / norm.clamp_min(1e-12)[:, None]
     keep = (norm <= 1e-8 * counts.sum())[:, None]
     W = torch.where(keep, W, W + step)
+    if bounds is not None:
+        W = torch.clamp(W, *bounds)
     return W, float(qe) / len(X)
 
 
 def _online_epoch(
-    X, W, grid_d2, kernel, schedules, epoch, n_epochs, *, batch_size, generator
+    X, W, grid_d2, kernel, schedules, epoch, n_epochs, *, batch_size, generator,
+    bounds=None,
 ):
     """One epoch of mini-batch online training; returns weights and running QE."""
-    n_samples = len(X)
+    n_samples, n_nodes = len(X), len(W)
     order = torch.randperm(n_samples, generator=generator).to(X.device)
     n_batches = math.ceil(n_samples / batch_size)
     total = n_batches * n_epochs
@@ -774,16 +790,42 @@ def _online_epoch(
         best, bmu = scores.min(1)
         qe += (best + (Xb * Xb).sum(1)).clamp_min_(0).sqrt_().sum(dtype=torch.float64)
         progress = (epoch * n_batches + b) / max(total - 1, 1)
-        H = kernel(grid_d2[:, bmu], schedules.sigma(progress))  # nodes x batch
-        A = schedules.learning_rate(progress) * H
-        absA = A.abs().clamp_max_(1.0)
-        # Sequential steps w += a_i (x_i - w) would keep prod(1 - a_i) of w:
-        # move that far towards the a-weighted mean of the batch.
-        moved = 1.0 - torch.exp(torch.log1p(-absA).sum(1))
-        norm = absA.sum(1)
-        direction = (A @ Xb - A.sum(1)[:, None] * W) / norm.clamp_min(1e-30)[:, None]
+        sigma, lr = schedules.sigma(progress), schedules.learning_rate(progress)
+        # Sequential steps w += a_i (x_i - w), a_i = lr * h(node, bmu_i), would
+        # keep prod(1 - a_i) of w: move that far towards the a-weighted mean
+        # of the batch. The per-sample sums are grouped by BMU when the batch
+        # is larger than the map (same result, n_nodes^2 instead of
+        # n_nodes * batch_size work).
+        if len(Xb) > _GROUP_BY_BMU_RATIO * n_nodes:
+            counts = torch.bincount(bmu, minlength=n_nodes).to(W.dtype)
+            A = lr * kernel(grid_d2, sigma)  # nodes x BMU nodes
+            absA = A.abs().clamp_max_(_MAX_STEP)
+            log_kept = torch.log1p(-absA) @ counts
+            norm = absA @ counts
+            pull = A @ _node_sums(Xb, bmu, n_nodes) - (A @ counts)[:, None] * W
+        else:
+            A = lr * kernel(grid_d2[:, bmu], sigma)  # nodes x batch
+            absA = A.abs().clamp_max_(_MAX_STEP)
+            log_kept = torch.log1p(-absA).sum(1)
+            norm = absA.sum(1)
+            pull = A @ Xb - A.sum(1)[:, None] * W
+        moved = 1.0 - torch.exp(log_kept)
+        direction = pull / norm.clamp_min(1e-30)[:, None]
         W += torch.where(norm[:, None] > 0, moved[:, None] * direction, 0.0)
+        if bounds is not None:
+            W = torch.clamp(W, *bounds)
     return W, float(qe) / n_samples
+
+
+def _node_sums(Xb, bmu, n_nodes):
+    """Per-node sums of the rows of ``Xb`` grouped by ``bmu``, deterministically."""
+    if Xb.device.type in _INDEX_ADD_DEVICES:
+        return torch.zeros(n_nodes, Xb.shape[1], dtype=Xb.dtype,
+                           device=Xb.device).index_add_(0, bmu, Xb)
+    # index_add_ is non-deterministic on CUDA; a one-hot product is not
+    onehot = torch.zeros(len(Xb), n_nodes, dtype=Xb.dtype, device=Xb.device)
+    onehot.scatter_(1, bmu[:, None], 1.0)
+    return onehot.T @ Xb
 
 
 def _pca_moments(X):

@@ -230,6 +230,41 @@ def test_one_hot_sums_match_index_add(monkeypatch):
     np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, atol=1e-5)
 
 
+@pytest.mark.parametrize("neighborhood", ["gaussian", "mexican_hat"])
+def test_online_grouped_by_bmu_matches_per_sample(monkeypatch, neighborhood):
+    params = dict(training="online", batch_size=64, neighborhood=neighborhood,
+                  random_state=0, max_epochs=3)
+    monkeypatch.setattr(som_module, "_GROUP_BY_BMU_RATIO", 1e9)  # never group
+    a = SOMClusterer(3, n_columns=4, **params).fit(X_BLOBS)
+    monkeypatch.setattr(som_module, "_GROUP_BY_BMU_RATIO", 0.0)  # always group
+    b = SOMClusterer(3, n_columns=4, **params).fit(X_BLOBS)
+    np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, atol=1e-4)
+
+
+def test_online_batch_size_one_is_the_classic_rule():
+    """With one sample per step, a node moves by lr * h * (x - w)."""
+    som = SOMClusterer(2, n_columns=2, training="online", batch_size=1,
+                       max_epochs=1, random_state=0)
+    X = X_BLOBS[:2]
+    som.fit(X)  # smoke: runs, finite
+    assert np.isfinite(som.cluster_centers_).all()
+    W = torch.zeros(4, 2)
+    d2 = torch.tensor([[0.0, 1, 1, 2], [1, 0, 2, 1], [1, 2, 0, 1], [2, 1, 1, 0]])
+    sched = som_module._Schedules(
+        som_module.DECAY_SCHEDULES["constant"], 1.0, 1.0,
+        som_module.DECAY_SCHEDULES["constant"], 0.5, 0.5,
+    )
+    x = torch.tensor([[1.0, 2.0]])
+    from skdeep.som._grid import gaussian
+
+    W_new, _ = som_module._online_epoch(
+        x, W, d2, gaussian, sched, 0, 1, batch_size=1,
+        generator=torch.Generator().manual_seed(0),
+    )
+    h = torch.exp(-d2[:, 0] / 2.0)
+    np.testing.assert_allclose(W_new.numpy(), (0.5 * h[:, None] * x).numpy(), rtol=1e-5)
+
+
 def test_map_size_auto():
     som = SOMClusterer(map_size="auto", random_state=0).fit(X_BLOBS)
     n_nodes = som.n_rows_ * som.n_columns_
@@ -265,13 +300,16 @@ def test_smaller_final_radius_lowers_quantization_error():
     assert wide.topographic_error_ <= narrow.topographic_error_
 
 
-def test_mexican_hat_stays_finite():
-    for training in ["batch", "online"]:
-        som = SOMClusterer(5, n_columns=5, neighborhood="mexican_hat",
-                           sigma_final=1.5, training=training,
-                           random_state=0).fit(X_BLOBS)
-        assert np.isfinite(som.cluster_centers_).all()
-        assert som.quantization_error_ < 2 * X_BLOBS.std(0).sum()
+@pytest.mark.parametrize("training", ["batch", "online"])
+@pytest.mark.parametrize("sigma_final", [0.5, 1.5])
+def test_mexican_hat_stays_bounded(training, sigma_final):
+    som = SOMClusterer(5, n_columns=5, neighborhood="mexican_hat",
+                       sigma_final=sigma_final, training=training,
+                       random_state=0).fit(X_BLOBS)
+    W = som.cluster_centers_
+    assert np.isfinite(W).all()
+    assert (W >= X_BLOBS.min(0) - 1e-6).all() and (W <= X_BLOBS.max(0) + 1e-6).all()
+    assert som.quantization_error_ < 2 * X_BLOBS.std(0).sum()
 
 
 def test_pickle_and_skdeep_io_roundtrip(tmp_path):

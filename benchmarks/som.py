@@ -113,8 +113,8 @@ def compare(name, X, n_rows, n_columns, sigma, epochs, args):
     rows.append((name, "MiniSom (online, 1 sample/step)", t_mini, qe_mini, te_mini))
     configs = [
         ("skdeep batch, MiniSom's schedule", {**common, **same}),
-        ("skdeep online (batch_size=256), MiniSom's schedule",
-         {**common, **same, "training": "online", "batch_size": 256}),
+        ("skdeep online (batch_size=512), MiniSom's schedule",
+         {**common, **same, "training": "online", "batch_size": 512}),
         ("skdeep batch, skdeep defaults (sigma to 0.5, linear)", common),
     ]
     for label, params in configs:

@@ -147,7 +147,7 @@ class SOMClusterer(
     max_epochs : int, default=10
         Number of passes over the training data.
 
-    batch_size : int, default=256
+    batch_size : int, default=512
         Mini-batch size of the online algorithm. Batch training and inference
         use blocks sized to the map (about 4 million distances per block).
 
@@ -295,7 +295,7 @@ class SOMClusterer(
         learning_rate_decay="linear",
         training="batch",
         max_epochs=10,
-        batch_size=256,
+        batch_size=512,
         initialization="pca",
         device="cpu",
         random_state=None,

@@ -56,13 +56,17 @@ def plot_map(
     Parameters
     ----------
     som : fitted SOMClusterer
+        The map to draw.
     values : array-like of shape (n_rows_, n_columns_) or (n_nodes,)
         Value of each node.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None.
     cmap : str or Colormap, default="viridis"
+        Colour map of the values.
     colorbar : bool, default=True
+        Draw a colour bar beside the map.
     title : str, default=None
+        Axes title.
     vmin, vmax : float, default=None
         Colour scale limits.
     edgecolor : color, default="face"
@@ -112,10 +116,15 @@ def plot_u_matrix(som, *, ax=None, cmap="bone_r", colorbar=True, title="U-matrix
     Parameters
     ----------
     som : fitted SOMClusterer
+        The map to draw.
     ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
     cmap : str or Colormap, default="bone_r"
+        Colour map (dark for large distances).
     colorbar : bool, default=True
+        Draw a colour bar beside the map.
     title : str, default="U-matrix"
+        Axes title.
 
     Returns
     -------
@@ -144,13 +153,19 @@ def plot_hit_map(som, X, *, ax=None, cmap="Blues", colorbar=True, annotate=False
     Parameters
     ----------
     som : fitted SOMClusterer
+        The map to draw.
     X : array-like of shape (n_samples, n_features)
+        Samples to count.
     ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
     cmap : str or Colormap, default="Blues"
+        Colour map of the counts.
     colorbar : bool, default=True
+        Draw a colour bar beside the map.
     annotate : bool, default=False
         Write each count in its cell.
     title : str, default="Hit map"
+        Axes title.
 
     Returns
     -------
@@ -173,6 +188,7 @@ def plot_component_planes(
     Parameters
     ----------
     som : fitted SOMClusterer
+        The map to draw.
     features : list of int, default=None
         Feature indices to draw; all when None.
     feature_names : list of str, default=None
@@ -180,6 +196,7 @@ def plot_component_planes(
     n_cols : int, default=4
         Panels per row.
     cmap : str or Colormap, default="coolwarm"
+        Colour map of the feature values.
     panel_size : float, default=2.5
         Size of each panel in inches.
 

@@ -432,6 +432,7 @@ class SOMClusterer(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, with the features seen in ``fit``.
 
         Returns
         -------
@@ -451,6 +452,7 @@ class SOMClusterer(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, with the features seen in ``fit``.
 
         Returns
         -------
@@ -465,6 +467,7 @@ class SOMClusterer(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, with the features seen in ``fit``.
 
         Returns
         -------
@@ -480,6 +483,7 @@ class SOMClusterer(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, with the features seen in ``fit``.
 
         y : Ignored
             Not used, present for API consistency.
@@ -497,6 +501,7 @@ class SOMClusterer(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, with the features seen in ``fit``.
 
         Returns
         -------
@@ -512,6 +517,7 @@ class SOMClusterer(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples, with the features seen in ``fit``.
 
         Returns
         -------

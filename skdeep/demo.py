@@ -10,6 +10,7 @@ import time
 # keys task, model, score, baseline, baseline_score, metric, seconds.
 DEMOS = {
     "autoencoder": "skdeep.autoencoder._demo",
+    "som": "skdeep.som._demo",
 }
 
 

@@ -20,5 +20,5 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     fi
 fi
 
-$PIP install --quiet -e ".[test,docs,plot]" -e plugins/skdeep-plugin-template
+$PIP install --quiet -e ".[test,docs,plot,graph,timeseries]" -e plugins/skdeep-plugin-template
 .venv/bin/python -c "import skdeep, torch; print(f'skdeep {skdeep.__version__}, torch {torch.__version__}: ready')"

@@ -83,16 +83,16 @@ _COMMON_PARAMS_DOC = """\
         Unused for now (gensim logs through :mod:`logging`)."""
 
 
-def _check_dependencies():
+def _check_dependencies(modules=("numba", "gensim")):
     missing = []
-    for module in ("numba", "gensim"):
+    for module in modules:
         try:
             __import__(module)
         except ImportError:
             missing.append(module)
     if missing:
         raise ImportError(
-            f"{', '.join(missing)} required for skdeep's graph embedders: "
+            f"{', '.join(missing)} required for this graph embedder: "
             "pip install 'skdeep[graph]'."
         )
 
@@ -133,25 +133,45 @@ def _walklets_embedding(adjacency, walk_params, sg_params, n_scales, n_jobs, wor
     return np.hstack(parts)
 
 
-class _BaseWalkEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
-    """Shared graph handling, caching and node-id transform of walk embedders."""
+_WALK_CONSTRAINTS = {
+    "dimensions": [Interval(Integral, 1, None, closed="left")],
+    "walk_length": [Interval(Integral, 2, MAX_SEQUENCE_LENGTH, closed="both")],
+    "n_walks": [Interval(Integral, 1, None, closed="left")],
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "negative": [Interval(Integral, 1, None, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "sample": [Interval(Real, 0, None, closed="left")],
+    "weighted": ["boolean"],
+    "n_jobs": [None, Integral],
+    "workers": [Interval(Integral, 1, None, closed="left")],
+    "verbose": ["verbose"],
+}
+
+
+class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
+    """Base class of node embedders: graph input, ``graph=`` mode, caching, tags.
+
+    Subclasses define ``__init__`` with (at least) the parameters ``graph``,
+    ``memory`` and ``random_state``, list the modules they need in
+    ``_required_modules`` and implement ``_embed(adjacency, seed, memory)``,
+    which returns the ``(n_nodes, n_components)`` embedding of a CSR float64
+    adjacency given an integer seed and a :class:`joblib.Memory`. The base
+    class provides ``fit``, ``fit_transform``, ``transform`` (node ids, only
+    with ``graph=`` set), ``get_feature_names_out`` and the tags that let
+    scikit-learn's checks send square non-negative matrices. Plugins (such
+    as skdeep-karateclub) build on it.
+    """
+
+    _required_modules = ()
 
     _parameter_constraints: dict = {
-        "dimensions": [Interval(Integral, 1, None, closed="left")],
         "graph": [None, "array-like", "sparse matrix", HasMethods(["nodes", "adj"])],
-        "walk_length": [Interval(Integral, 2, MAX_SEQUENCE_LENGTH, closed="both")],
-        "n_walks": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "negative": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "sample": [Interval(Real, 0, None, closed="left")],
-        "weighted": ["boolean"],
         "memory": [None, str, HasMethods(["cache"])],
-        "n_jobs": [None, Integral],
-        "workers": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
+
+    def _embed(self, adjacency, seed, memory):
+        raise NotImplementedError
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -172,7 +192,7 @@ class _BaseWalkEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        _check_dependencies()
+        _check_dependencies(self._required_modules)
         if self.graph is None:
             adjacency, _ = to_adjacency(X)
             validate_data(
@@ -281,6 +301,17 @@ class _BaseWalkEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
             "check_global_rng_untouched": reason,
             "check_io_roundtrip": reason,
         }
+
+
+class _BaseWalkEmbedder(BaseNodeEmbedder):
+    """Shared parameters of the random-walk + skip-gram embedders."""
+
+    _required_modules = ("numba", "gensim")
+
+    _parameter_constraints: dict = {
+        **BaseNodeEmbedder._parameter_constraints,
+        **_WALK_CONSTRAINTS,
+    }
 
 
 class Node2VecEmbedder(_BaseWalkEmbedder):
@@ -549,6 +580,8 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
     subsequences, so that scale ``k`` learns which nodes lie ``k`` steps
     apart (Perozzi et al., 2017). The per-scale embeddings are concatenated:
     ``embedding_`` has ``dimensions * n_scales`` columns, scale 1 first.
+    Window 1 yields few skip-gram pairs per walk: on small graphs (a few
+    thousand nodes) raise ``epochs`` (e.g. 5) or ``n_walks``.
 
     {graph_doc}
 

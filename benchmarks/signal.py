@@ -395,7 +395,8 @@ def write_markdown(acc_rows, tp_rows, args):
         f"in the sktime package (`sktime/datasets/data/`) "
         f"(default train/test splits; JapaneseVowels, of unequal lengths, zero-padded "
         f"to 29 by sktime's PaddingTransformer). Times are process CPU time (all "
-        f"threads; other jobs share the machine, which makes wall times unreliable), "
+        f"threads; BLAS limited to one thread; other jobs share the machine, which "
+        f"makes wall times unreliable), "
         f"best of {args.repeats} run(s), fit + predict (MiniRocket's numba JIT "
         f"compiled beforehand). ACSF1 and JapaneseVowels are not named by the issue "
         f"(general-case checks).",
@@ -462,6 +463,11 @@ def main(argv=None):
         args.repeats = 1 if args.quick else 3
     names = args.datasets or (DATASETS[:2] if args.quick else DATASETS)
     disable_network()
+    # One thread everywhere (BLAS, numba): on a shared 2-core machine, spinning
+    # BLAS threads otherwise add CPU time at random to either side.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
     warm_up_numba()
     # Throughput first, in a fresh process: after the accuracy runs (numba,
     # MiniRocket's large feature matrices) the allocator's state made the same

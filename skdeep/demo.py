@@ -11,6 +11,7 @@ import time
 DEMOS = {
     "autoencoder": "skdeep.autoencoder._demo",
     "som": "skdeep.som._demo",
+    "signal": "skdeep.signal._demo",
 }
 
 

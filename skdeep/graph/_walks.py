@@ -16,7 +16,7 @@
 #   of ``t`` (binary search in ``t``'s sorted row) and ``1/q`` otherwise. The
 #   accepted ``x`` is distributed exactly as ``alpha(t, x) * w_vx``, the
 #   node2vec transition. Per-edge alias tables would need sum_v deg(v)^2 entries
-#   (~4 GB on BlogCatalog, see benchmarks/results/graph_embeddings.md).
+#   (369 million entries, ~4.4 GB, on BlogCatalog; see docs/graph.rst).
 # * Every walk owns a counter-based random stream (splitmix64 seeded from the
 #   user seed and the walk's index), so the walks are bitwise identical for
 #   a given seed whatever the number of threads.

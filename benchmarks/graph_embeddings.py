@@ -37,15 +37,15 @@ sys.path[:] = [
 ]
 
 import argparse  # noqa: E402
-import json
-import os
-import platform
-import resource
-import subprocess
-import time
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
 
-import numpy as np
-import scipy.sparse as sp
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(
@@ -646,8 +646,9 @@ def alias_markdown(rows):
         "skipped above 2 GB. skdeep: rejection sampling on the CSR arrays, no "
         "precomputation.",
         "",
-        "| graph | alias entries | alias tables (GB) | CSR arrays (MB) | alias build (s) "
-        "| alias walks (s) | skdeep walks p=0.5 q=2 (s) | skdeep walks p=0.25 q=4 (s) |",
+        "| graph | alias entries | alias tables (GB) | CSR arrays (MB) "
+        "| alias build (s) | alias walks (s) | skdeep walks p=0.5 q=2 (s) "
+        "| skdeep walks p=0.25 q=4 (s) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:

@@ -35,7 +35,8 @@ def accuracy(embedding):
 
 fast = dict(walk_length=20, n_walks=5, window=5, random_state=0, n_jobs=-1)
 node2vec = Node2VecEmbedder(32, p=0.5, q=2.0, **fast).fit_transform(A)
-spectral = SpectralEmbedding(32, affinity="precomputed", random_state=0).fit_transform(A)
+spectral = SpectralEmbedding(32, affinity="precomputed", random_state=0)
+spectral = spectral.fit_transform(A)
 grid = [(1, 1), (0.25, 4), (4, 0.25), (0.5, 2), (2, 0.5)]
 scores = [accuracy(Node2VecEmbedder(32, p=p, q=q, **fast).fit_transform(A))
           for p, q in grid]

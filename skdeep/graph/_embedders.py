@@ -207,7 +207,8 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
                 "Negative values in data passed to the graph: edge weights must be "
                 "non-negative."
             )
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
         self.embedding_ = self._embed(adjacency, seed, check_memory(self.memory))
         self.n_nodes_ = adjacency.shape[0]
         return self
@@ -270,7 +271,9 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
             raise ValueError("Node ids must be integers.")
         ids = ids.astype(np.int64)
         if ids.size and (ids.min() < 0 or ids.max() >= n):
-            raise ValueError(f"Node ids must lie in [0, {n}); got {ids.min()}..{ids.max()}.")
+            raise ValueError(
+                f"Node ids must lie in [0, {n}); got {ids.min()}..{ids.max()}."
+            )
         return ids
 
     @property
@@ -315,7 +318,7 @@ class _BaseWalkEmbedder(BaseNodeEmbedder):
 
 
 class Node2VecEmbedder(_BaseWalkEmbedder):
-    __doc__ = """node2vec: skip-gram node embeddings from biased second-order random walks.
+    __doc__ = """node2vec: skip-gram node embeddings from biased second-order walks.
 
     Simulates ``n_walks`` walks of ``walk_length`` nodes from every node, biased
     by the return parameter ``p`` and the in-out parameter ``q`` (Grover &
@@ -459,7 +462,9 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
         embed = memory.cache(
             _skipgram_embedding, ignore=["n_jobs", "workers", "memory"]
         )
-        return embed(adjacency, walk_params, sg_params, self.n_jobs, self.workers, memory)
+        return embed(
+            adjacency, walk_params, sg_params, self.n_jobs, self.workers, memory
+        )
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):

@@ -129,19 +129,26 @@ def _compile():
                                 else:
                                     b = mid
                             if a < hi and indices[a] == t:
-                                w_vt = cumweights[a] - (cumweights[a - 1] if a > lo else 0.0)
+                                prev = cumweights[a - 1] if a > lo else 0.0
+                                w_vt = cumweights[a] - prev
                     else:
                         total = np.float64(hi - lo)
-                        w_vt = 1.0 if inv_p > envelope and _has_edge(v, t, indptr, indices) else 0.0
+                        w_vt = 0.0
+                        if inv_p > envelope and _has_edge(v, t, indptr, indices):
+                            w_vt = 1.0
                     main = envelope * total
-                    area = main + (inv_p - envelope) * w_vt if inv_p > envelope else main
+                    area = main
+                    if inv_p > envelope:
+                        area = main + (inv_p - envelope) * w_vt
                     while True:
                         state, u = _uniform(state)
                         u = u * area
                         if u >= main:
                             x = t
                             break
-                        x = _first_order(v, u / main, indptr, indices, cumweights, weighted)
+                        x = _first_order(
+                            v, u / main, indptr, indices, cumweights, weighted
+                        )
                         if x == t:
                             alpha = min(inv_p, envelope)
                         elif _has_edge(t, x, indptr, indices):

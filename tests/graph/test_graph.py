@@ -216,7 +216,8 @@ def test_fixed_graph_pipeline_grid_search_and_memory(tmp_path):
     emb = search.best_estimator_[0]
     assert emb.n_features_in_ == 1 and emb.embedding_.shape == (40, 8)
     np.testing.assert_array_equal(emb.transform([[3], [1]]), emb.embedding_[[3, 1]])
-    np.testing.assert_array_equal(emb.transform(np.array([3, 1])), emb.embedding_[[3, 1]])
+    flat = emb.transform(np.array([3, 1]))
+    np.testing.assert_array_equal(flat, emb.embedding_[[3, 1]])
     with pytest.raises(ValueError, match="lie in"):
         emb.transform([[40]])
     with pytest.raises(ValueError, match="integers"):

@@ -1,8 +1,9 @@
-"""The karateclub plugin is discovered by skdeep and its wrappers follow the contract."""
+"""The karateclub plugin is discovered by skdeep; its wrappers follow the contract."""
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from skdeep_karateclub import CLASSES, NOT_WORKING, WORKING, KarateClubDeepWalk
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -10,7 +11,6 @@ from sklearn.pipeline import make_pipeline
 import skdeep
 from skdeep.plugins import list_plugins
 from skdeep.utils.estimator_checks import parametrize_with_checks
-from skdeep_karateclub import CLASSES, NOT_WORKING, WORKING, KarateClubDeepWalk
 
 
 def two_communities(n=40, p_in=0.5, p_out=0.02, seed=0):
@@ -53,8 +53,9 @@ def test_seeded_and_global_rng_untouched():
 
     A, _ = two_communities()
     state = random.getstate(), np.random.get_state()[1].copy()
-    a = KarateClubDeepWalk(2, walk_length=10, dimensions=4, random_state=3).fit_transform(A)
-    b = KarateClubDeepWalk(2, walk_length=10, dimensions=4, random_state=3).fit_transform(A)
+    params = dict(walk_length=10, dimensions=4, random_state=3)
+    a = KarateClubDeepWalk(2, **params).fit_transform(A)
+    b = KarateClubDeepWalk(2, **params).fit_transform(A)
     np.testing.assert_array_equal(a, b)
     assert random.getstate() == state[0]
     np.testing.assert_array_equal(np.random.get_state()[1], state[1])

@@ -34,9 +34,9 @@ def all_estimators(type_filter=None):
     Examples
     --------
     >>> import skdeep
-    >>> [name for name, cls, plugin in skdeep.all_estimators("transformer")
+    >>> [name for name, cls, plugin in skdeep.all_estimators("outlier_detector")
     ...  if plugin == "autoencoder"]
-    ['AutoencoderTransformer']
+    ['AutoencoderOutlierDetector']
     """
     from skdeep.plugins import get_registry
 

@@ -93,9 +93,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     >>> from skdeep.autoencoder import AutoencoderOutlierDetector
     >>> rng = np.random.RandomState(0)
     >>> X = np.vstack([rng.randn(200, 6) @ rng.randn(6, 6), rng.uniform(-8, 8, (10, 6))])
-    >>> det = AutoencoderOutlierDetector(max_epochs=20, random_state=0).fit(X)
-    >>> det.predict(X[:3])
-    array([1, 1, 1])
+    >>> det = AutoencoderOutlierDetector(contamination=0.05, random_state=0).fit(X)
+    >>> labels = det.predict(X)
+    >>> labels.shape, sorted(set(labels))
+    ((210,), [-1, 1])
     """
 
     _parameter_constraints: dict = {

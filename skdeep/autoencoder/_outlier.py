@@ -95,7 +95,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     >>> X = np.vstack([rng.randn(200, 6) @ rng.randn(6, 6), rng.uniform(-8, 8, (10, 6))])
     >>> det = AutoencoderOutlierDetector(contamination=0.05, random_state=0).fit(X)
     >>> labels = det.predict(X)
-    >>> labels.shape, sorted(set(labels))
+    >>> labels.shape, sorted(set(labels.tolist()))
     ((210,), [-1, 1])
     """
 

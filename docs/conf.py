@@ -17,6 +17,7 @@ release = version = skdeep.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.extlinks",
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
     "numpydoc",
@@ -24,11 +25,21 @@ extensions = [
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    # scikit-learn's generated metadata-routing setters: documented there.
+    "exclude-members": ",".join(
+        f"set_{method}_request"
+        for method in ("fit", "predict", "score", "transform", "inverse_transform",
+                       "partial_fit", "predict_proba", "decision_function")
+    ),
+}
+extlinks = {"doi": ("https://doi.org/%s", "doi:%s")}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_validation_checks = set()
-templates_path = []
+templates_path = ["_templates"]
 exclude_patterns = ["_build", "gallery/README.rst", "**/GALLERY_HEADER.rst"]
 html_theme = "alabaster"
 html_static_path = []
@@ -57,7 +68,7 @@ def _escape_shape_names(app, what, name, obj, options, lines):
     """Keep ``(n_features_in_,)`` in docstrings from reading as an RST link target."""
     import re
 
-    pattern = re.compile(r"\b([A-Za-z]\w*?)_(?=,?\))")
+    pattern = re.compile(r"\b([A-Za-z]\w*?)_(?=[,)]|\s)")
     lines[:] = [pattern.sub(r"\1\\_", line) for line in lines]
 
 

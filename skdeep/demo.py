@@ -12,6 +12,8 @@ DEMOS = {
     "autoencoder": "skdeep.autoencoder._demo",
     "som": "skdeep.som._demo",
     "signal": "skdeep.signal._demo",
+    "uncertainty": "skdeep.uncertainty._demo",
+    "graph": "skdeep.graph._demo",
 }
 
 

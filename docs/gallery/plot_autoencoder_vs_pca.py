@@ -36,7 +36,12 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
 for ax, model, name in ((axes[0], pca, "PCA"), (axes[1], ae, "Autoencoder")):
     codes = model.transform(X_test)
     points = ax.scatter(codes[:, 0], codes[:, 1], c=y_test, cmap="tab10", s=8)
-    ax.set_title(f"{name}: held-out reconstruction MSE {mse(model):.3f}")
+    # a few far-away codes would squash the rest: show the central 98%
+    low, high = np.percentile(codes, [1, 99], axis=0)
+    pad = 0.1 * (high - low)
+    ax.set_xlim(low[0] - pad[0], high[0] + pad[0])
+    ax.set_ylim(low[1] - pad[1], high[1] + pad[1])
+    ax.set_title(f"{name}\nheld-out reconstruction MSE {mse(model):.3f}")
     ax.set_xticks([])
     ax.set_yticks([])
 fig.colorbar(points, ax=axes, label="digit")

@@ -37,13 +37,21 @@ Results accumulate in ``benchmarks/results/uncertainty.md`` (the raw
 per-split numbers are kept in a JSON block at its end, so parts and data
 sets can be run separately, even by two processes at once, and merged).
 
-Usage::
+Usage (the results file was produced by exactly these, on one torch thread
+each, two processes at a time)::
 
     python benchmarks/uncertainty.py --part speed
-    python benchmarks/uncertainty.py --part ood
-    python benchmarks/uncertainty.py --part uci --datasets yacht bostonHousing
-    python benchmarks/uncertainty.py --part uci --datasets kin8nm --splits 0 1 2
+    python benchmarks/uncertainty.py --part ood --ood-seeds 3
+    python benchmarks/uncertainty.py --part uci --datasets yacht bostonHousing \
+        energy concrete wine-quality-red kin8nm
+    python benchmarks/uncertainty.py --part uci --datasets power-plant \
+        naval-propulsion-plant protein-tertiary-structure
+    # the small data sets again with Gal's original batch size, as a variant
+    python benchmarks/uncertainty.py --part uci --datasets yacht bostonHousing \
+        energy concrete wine-quality-red --batch-size 32 --variant "batch 32"
     python benchmarks/uncertainty.py --part table   # rewrite the markdown only
+
+Parts can be split further with ``--splits 0 1 2``; results merge per split.
 """
 
 # Authors: The skdeep developers
@@ -54,7 +62,8 @@ from pathlib import Path
 
 # Running ``python benchmarks/uncertainty.py`` puts benchmarks/ first on the
 # path, where a sibling script (signal.py) would shadow the standard library.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import argparse  # noqa: E402
 import fcntl  # noqa: E402
@@ -70,7 +79,8 @@ import torch  # noqa: E402
 HERE = Path(__file__).resolve().parent
 DATA = Path(
     os.environ.get(
-        "SKDEEP_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"
+        "SKDEEP_SHARED_DATA",
+        Path(__file__).resolve().parents[1].parent / "shared" / "data",
     )
 )
 RESULTS = HERE / "results" / "uncertainty.md"
@@ -322,7 +332,8 @@ def _uci_table(raw):
             ll_ok = round(ll, 2) >= p["ll"] - p["ll_stderr"] - 1e-9
             lines.append(
                 f"| {PRETTY[name]} [{label}] | {len(rows)}/{int(z['n_splits'])} "
-                f"| {_fmt(rmse, rmse_se, 2)} | {p['rmse']:.2f} ± {p['rmse_stderr']:.2f} "
+                f"| {_fmt(rmse, rmse_se, 2)} "
+                f"| {p['rmse']:.2f} ± {p['rmse_stderr']:.2f} "
                 f"| {x['rmse']:.2f} ± {x['rmse_stderr']:.2f} "
                 f"| {g['rmse']:.2f} ± {g['rmse_stderr']:.2f} "
                 f"| {_fmt(ll, ll_se, 3)} | {p['ll']:.2f} ± {p['ll_stderr']:.2f} "
@@ -358,7 +369,9 @@ def _uci_table(raw):
             for r in uci[name].values():
                 key = (r["dropout"], r["tau"])
                 counts[key] = counts.get(key, 0) + 1
-            chosen = ", ".join(f"({d:g}, {t:g}): {c}" for (d, t), c in sorted(counts.items()))
+            chosen = ", ".join(
+                f"({d:g}, {t:g}): {c}" for (d, t), c in sorted(counts.items())
+            )
             lines.append(f"- {PRETTY[name]}: {chosen}")
     return "\n".join(lines) + "\n"
 
@@ -591,7 +604,9 @@ def _markdown(raw):
 def main(argv=None):
     global RESULTS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=["uci", "ood", "speed", "table"], default="uci")
+    parser.add_argument(
+        "--part", choices=["uci", "ood", "speed", "table"], default="uci"
+    )
     parser.add_argument("--datasets", nargs="*", choices=DATASETS)
     parser.add_argument("--splits", nargs="*", type=int)
     parser.add_argument("--epochs", type=int, help="override settings()")

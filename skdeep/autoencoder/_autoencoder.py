@@ -72,6 +72,17 @@ class _BaseAutoencoder(BaseTorchEstimator):
         self._fit_module(X_t, X_t)
         return self
 
+    def _check_codes(self, X):
+        """Validate codes given to ``inverse_transform``."""
+        check_is_fitted(self)
+        codes = check_array(X, dtype=[np.float64, np.float32])
+        if codes.shape[1] != self.code_size:
+            raise ValueError(
+                f"X has {codes.shape[1]} features, but inverse_transform expects "
+                f"codes of code_size={self.code_size} features."
+            )
+        return codes
+
     def _reconstruct(self, X):
         return self._batched(lambda xb: self.module_(xb)[0], X)
 
@@ -278,13 +289,7 @@ class AutoencoderTransformer(
         -------
         X_reconstructed : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        codes = check_array(X, dtype=[np.float64, np.float32])
-        if codes.shape[1] != self.code_size:
-            raise ValueError(
-                f"X has {codes.shape[1]} features, but inverse_transform expects "
-                f"codes of code_size={self.code_size} features."
-            )
+        codes = self._check_codes(X)
         return self._batched(self.module_.decode, codes)
 
     def reconstruct(self, X):
@@ -579,13 +584,7 @@ class ConvAutoencoderTransformer(
         X_reconstructed : ndarray
             ``(n_samples, n_features)``, or ``(n_samples, *input_shape_)``.
         """
-        check_is_fitted(self)
-        codes = check_array(X, dtype=[np.float64, np.float32])
-        if codes.shape[1] != self.code_size:
-            raise ValueError(
-                f"X has {codes.shape[1]} features, but inverse_transform expects "
-                f"codes of code_size={self.code_size} features."
-            )
+        codes = self._check_codes(X)
         return self._shape_output(self._batched(self.module_.decode, codes))
 
     def reconstruct(self, X):

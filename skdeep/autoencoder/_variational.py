@@ -8,7 +8,7 @@ from numbers import Real
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from skdeep.autoencoder._autoencoder import _BaseAutoencoder, autoencoder_parameters_doc
 from skdeep.autoencoder._modules import VAELoss, VariationalAutoencoderModule, vae_terms
@@ -205,13 +205,7 @@ class VariationalAutoencoder(
         -------
         X_reconstructed : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        codes = check_array(X, dtype=[np.float64, np.float32])
-        if codes.shape[1] != self.code_size:
-            raise ValueError(
-                f"X has {codes.shape[1]} features, but inverse_transform expects "
-                f"codes of code_size={self.code_size} features."
-            )
+        codes = self._check_codes(X)
         return self._batched(self._decode_mean, codes)
 
     def sample(self, n_samples=1, random_state=None):

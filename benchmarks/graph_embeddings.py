@@ -467,14 +467,14 @@ def speed(graphs):
 
 
 NOT_RUN_NOTE = (
-    "Not run: pecanpy 2.0.9 (its dependency nptyping 2.5 uses `np.bool8`, removed in "
-    "numpy 2, so `import pecanpy` fails; pip would otherwise downgrade numpy to "
-    "1.26); torch_geometric's Node2Vec (needs torch-cluster, compiled extensions not "
-    "on PyPI for this torch). node2vec (eliorc) 0.5.0 declares numpy<2 but imports "
-    "fine when installed with `--no-deps`; it precomputes per-edge transition tables "
-    "in Python and did not finish within the time limit. karateclub and nodevectors "
-    "node2vec walks were timed from a random subset of start nodes and scaled up "
-    "(walk time is linear in the number of start nodes)."
+    'Not run: pecanpy 2.0.9 (its dependency nptyping 2.5 uses `np.bool8`, removed '
+    'in numpy 2, so `import pecanpy` fails; pip would otherwise downgrade numpy to '
+    "1.26); not tried: torch_geometric's Node2Vec (its walks need torch-cluster, "
+    'which PyPI ships as source only). node2vec (eliorc) 0.5.0 declares numpy<2 but'
+    ' imports fine when installed with `--no-deps`; it precomputes per-edge '
+    'transition tables in Python and did not finish within the time limit. '
+    'karateclub and nodevectors node2vec walks were timed from a random subset of '
+    'start nodes and scaled up (walk time is linear in the number of start nodes).'
 )
 
 

@@ -21,4 +21,10 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
 fi
 
 $PIP install --quiet -e ".[test,docs,plot,graph,timeseries]" -e plugins/skdeep-plugin-template
+
+# The karateclub plugin: karateclub pins numpy<1.23, networkx<2.7 and
+# pandas<=1.3.5, so it is installed without its declared dependencies; the
+# plugin's own pyproject lists what `import karateclub` really needs.
+$PIP install --quiet --no-deps karateclub
+$PIP install --quiet -e plugins/skdeep-karateclub
 .venv/bin/python -c "import skdeep, torch; print(f'skdeep {skdeep.__version__}, torch {torch.__version__}: ready')"

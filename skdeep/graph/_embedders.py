@@ -293,18 +293,6 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def _expected_failed_checks(self):
-        reason = (
-            "skdeep's contract check fits on a (40, 4) feature matrix with negative "
-            "values, which is not a graph; the same check passes on an adjacency "
-            "(tests/graph/test_graph.py runs it on one)"
-        )
-        return {
-            "check_random_state_reproducible": reason,
-            "check_global_rng_untouched": reason,
-            "check_io_roundtrip": reason,
-        }
-
 
 class _BaseWalkEmbedder(BaseNodeEmbedder):
     """Shared parameters of the random-walk + skip-gram embedders."""

@@ -187,7 +187,14 @@ def check_estimator(estimator, *, legacy=True):
 
 
 def _check_data(estimator):
+    from sklearn.utils import get_tags
+
     X, y = make_blobs(n_samples=40, n_features=4, centers=3, random_state=0)
+    if get_tags(estimator).input_tags.pairwise:
+        # A square, symmetric, non-negative matrix: an adjacency or affinity.
+        rng = np.random.RandomState(0)
+        A = np.triu((rng.uniform(size=(40, 40)) < 0.2).astype(np.float64), 1)
+        return A + A.T, y
     X = (X - X.mean(0)) / X.std(0)
     if is_regressor(estimator):
         y = X[:, 0] * 2.0 + 0.5

@@ -1,24 +1,33 @@
 """Shared machinery for skdeep estimators and plugin authors.
 
 Plugin authors building torch estimators subclass :class:`BaseTorchEstimator`
-and test with :mod:`skdeep.utils.estimator_checks`.
+and test with :mod:`skdeep.utils.estimator_checks`. The names below are
+imported on first use, so families that do not train with torch (graph
+embeddings, signal featurizers) do not pay for importing it.
 """
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from skdeep.utils._torch import derive_seed, resolve_device, seeded
-from skdeep.utils._training import (
-    BaseTorchEstimator,
-    TensorBatchIterator,
-    training_parameters_doc,
-)
+import importlib
 
-__all__ = [
-    "BaseTorchEstimator",
-    "TensorBatchIterator",
-    "derive_seed",
-    "resolve_device",
-    "seeded",
-    "training_parameters_doc",
-]
+_EXPORTS = {
+    "BaseTorchEstimator": "skdeep.utils._training",
+    "TensorBatchIterator": "skdeep.utils._training",
+    "training_parameters_doc": "skdeep.utils._training",
+    "derive_seed": "skdeep.utils._torch",
+    "resolve_device": "skdeep.utils._torch",
+    "seeded": "skdeep.utils._torch",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'skdeep.utils' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

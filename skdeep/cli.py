@@ -126,7 +126,8 @@ def _cmd_demo(args):
 
     from skdeep.demo import run_demos
 
-    torch.set_num_threads(args.threads) if args.threads else None
+    if args.threads:
+        torch.set_num_threads(args.threads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_demos(args.family)
@@ -151,7 +152,10 @@ def build_parser():
     p.set_defaults(func=_cmd_check)
     p = sub.add_parser("demo", help="a short tour of every model family")
     p.add_argument("--family", action="append", help="only this family")
-    p.add_argument("--threads", type=int, default=0, help="torch threads")
+    p.add_argument(
+        "--threads", type=int, default=1,
+        help="torch threads (1: small networks train fastest on one thread)",
+    )
     p.set_defaults(func=_cmd_demo)
     return parser
 

@@ -293,6 +293,11 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    def _expected_failed_checks(self):
+        """Checks this embedder is known to fail, ``{check_name: reason}``;
+        subclasses (plugins too) extend the dict."""
+        return {}
+
 
 class _BaseWalkEmbedder(BaseNodeEmbedder):
     """Shared parameters of the random-walk + skip-gram embedders."""

@@ -1,0 +1,513 @@
+"""Recurrent classifiers and regressors (RNN, LSTM, GRU) for time series."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from skdeep.recurrent._modules import CELLS, MERGE_MODES, RNNModule
+from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._torch import as_float32_tensor
+from skdeep.utils._training import BaseTorchEstimator, training_parameters_doc
+
+RNN_PARAMETERS_DOC = """\
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+        The recurrent cell: long short-term memory, gated recurrent unit, or
+        the plain (Elman, tanh) recurrent layer.
+
+    hidden_size : int, default=32
+        Width of the hidden state of each layer and direction.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        Read each series forwards and backwards.
+
+    merge_mode : {"concat", "sum", "mul", "ave"}, default="concat"
+        How the two directions' last hidden states are combined when
+        ``bidirectional=True`` (as in Keras' ``Bidirectional``).
+
+    dropout : float, default=0.0
+        Dropout between stacked layers and before the output layer (training
+        only).
+
+    unit_forget_bias : bool, default=True
+        Initialise the LSTM forget-gate bias to 1 (Jozefowicz et al., 2015),
+        so that the cell remembers by default early in training. Ignored for
+        ``"gru"`` and ``"rnn"``."""
+
+INPUT_DOC = """\
+    ``X`` is ``(n_samples, n_channels, n_timepoints)`` (sktime and torch
+    convolution order), or ``(n_samples, n_timepoints)`` for univariate
+    series. Series of different lengths are given padded at the end with NaN
+    (a time step is padding when all its channels are NaN); the padding is
+    packed away (``pack_padded_sequence``) and never reaches the model, so a
+    series' prediction does not depend on how much padding follows it. NaN
+    anywhere else is an error. Scale the inputs (to about [-1, 1]) first: the
+    cells saturate through tanh and sigmoid."""
+
+
+def _check_padding(X):
+    """Raise a clear ValueError unless every NaN in ``X`` (n, C, T) is trailing padding."""
+    nan = np.isnan(X)
+    if not nan.any():
+        return
+    padding = nan.all(axis=1)  # (n, T)
+    partial = nan.any(axis=1) & ~padding
+    if partial.any():
+        i, t = np.argwhere(partial)[0]
+        raise ValueError(
+            f"Input contains NaN in some channels but not all at sample {i}, time "
+            f"step {t}. NaN is only allowed as trailing padding of whole time "
+            f"steps (all channels NaN)."
+        )
+    inner = padding[:, :-1] & ~padding[:, 1:]
+    if inner.any():
+        i, t = np.argwhere(inner)[0]
+        raise ValueError(
+            f"Input contains NaN inside sample {i} (time step {t} is NaN but a "
+            f"later step is not). NaN is only allowed as trailing padding of "
+            f"variable-length series; impute missing values first."
+        )
+    empty = padding.all(axis=1)
+    if empty.any():
+        raise ValueError(
+            f"Input contains NaN only for sample {np.flatnonzero(empty)[0]}: every "
+            f"series needs at least one observed time step."
+        )
+
+
+class _BaseRNN(BaseTorchEstimator):
+    """Input handling and module building shared by the RNN estimators."""
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "merge_mode": [StrOptions(set(MERGE_MODES))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "unit_forget_bias": ["boolean"],
+    }
+
+    def _validate_X(self, X, y="no_validation", *, reset):
+        """Validate ``X`` (and ``y`` at fit); return ``X`` as (n, C, T) floats."""
+        kwargs = dict(
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            allow_nd=True,
+            reset=reset,
+        )
+        if reset:
+            kwargs["ensure_min_samples"] = 2
+        fit = not (isinstance(y, str) and y == "no_validation")
+        if not fit:
+            X = validate_data(self, X, **kwargs)
+        else:
+            X, y = validate_data(self, X, y, **self._y_validation(), **kwargs)
+        if X.ndim not in (2, 3):
+            raise ValueError(
+                f"Expected X of shape (n_samples, n_timepoints) or (n_samples, "
+                f"n_channels, n_timepoints); got an array with shape {X.shape}."
+            )
+        if reset:
+            self.input_ndim_ = X.ndim
+        elif X.ndim != self.input_ndim_:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {self.input_ndim_}-D input "
+                f"but X is {X.ndim}-D with shape {X.shape}."
+            )
+        X3 = X[:, None, :] if X.ndim == 2 else X
+        if reset:
+            self.n_channels_, self.n_timepoints_ = X3.shape[1], X3.shape[2]
+        elif X3.shape[1:] != (self.n_channels_, self.n_timepoints_):
+            raise ValueError(
+                f"X has {X3.shape[1]} channels and {X3.shape[2]} time points, but "
+                f"{type(self).__name__} was fitted on {self.n_channels_} channels "
+                f"and {self.n_timepoints_} time points (pad shorter series with "
+                f"trailing NaN)."
+            )
+        _check_padding(X3)
+        return (X3, y) if fit else X3
+
+    def _y_validation(self):
+        return {}
+
+    def _module(self, n_outputs):
+        return RNNModule(
+            self.n_channels_,
+            n_outputs,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            merge_mode=self.merge_mode,
+            dropout=self.dropout,
+            unit_forget_bias=self.unit_forget_bias,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        # allow_nan stays False: NaN is accepted only as trailing padding, and
+        # scikit-learn's checks put NaN anywhere when allow_nan is True.
+        return tags
+
+
+_ATTRIBUTES_DOC = """\
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module.
+
+    history_ : skorch.History
+        Per-epoch training record (losses, durations).
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    n_features_in_ : int
+        ``n_timepoints`` for 2-D input, ``n_channels`` for 3-D input (what
+        scikit-learn's ``validate_data`` counts).
+
+    n_channels_ : int
+        Channels of each series.
+
+    n_timepoints_ : int
+        Time points of each (padded) series.
+
+    input_ndim_ : int
+        2 or 3, the dimensionality of ``X`` seen in ``fit``."""
+
+
+def _init_params(self, params):
+    for key, value in params.items():
+        if key not in ("self", "__class__"):
+            setattr(self, key, value)
+
+
+class RNNClassifier(ClassifierMixin, _BaseRNN):
+    """Recurrent (LSTM, GRU or plain RNN) classifier of time series.
+
+    A stack of recurrent layers reads each series; the last hidden state
+    (both directions merged when ``bidirectional``) goes through a linear
+    layer and a softmax (many-to-one).
+
+{input_doc}
+
+    Parameters
+    ----------
+{rnn_parameters}
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the cross-entropy loss, as in
+        :class:`~sklearn.linear_model.LogisticRegression`.
+
+{training_parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the loss (ones without ``class_weight``).
+
+{attributes}
+
+    See Also
+    --------
+    RNNRegressor : The regressor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.recurrent import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> t = np.linspace(0, 4 * np.pi, 30)
+    >>> X = np.vstack([np.sin(t + p) for p in rng.uniform(0, 6, 40)]
+    ...               + [np.sign(np.sin(t + p)) for p in rng.uniform(0, 6, 40)])
+    >>> y = np.repeat(["sine", "square"], 40)
+    >>> clf = RNNClassifier(hidden_size=8, max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 2)
+    >>> X3 = X[:, None, :]  # (n_samples, n_channels, n_timepoints)
+    >>> X3[0, :, 20:] = np.nan  # a shorter series, padded with trailing NaN
+    >>> clf.fit(X3, y).predict(X3[:2]).shape
+    (2,)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseRNN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        cell="lstm",
+        *,
+        hidden_size=32,
+        num_layers=1,
+        bidirectional=False,
+        merge_mode="concat",
+        dropout=0.0,
+        unit_forget_bias=True,
+        class_weight=None,
+        lr=0.01,
+        max_epochs=100,
+        batch_size=128,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        _init_params(self, locals())
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the classifier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timepoints) or \
+(n_samples, n_channels, n_timepoints)
+            Training series, optionally NaN-padded at the end.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = self._validate_X(X, y, reset=True)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        codes = encoder.transform(y)
+        if self.class_weight is None:
+            self.class_weight_ = np.ones(len(self.classes_))
+        else:
+            self.class_weight_ = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y
+            )
+        self._training_setup()
+        y_t = torch.as_tensor(codes, dtype=torch.long)
+        self._fit_module(as_float32_tensor(X), y_t, stratified=True)
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timepoints) or \
+(n_samples, n_channels, n_timepoints)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._batched(
+            lambda xb: torch.softmax(self.module_(xb), dim=1), X, out_dtype=np.float64
+        )
+
+    def predict(self, X):
+        """Most probable class of each series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timepoints) or \
+(n_samples, n_channels, n_timepoints)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return [
+            {"hidden_size": 8, "max_epochs": 30, "lr": 0.05, "batch_size": 32},
+            {"cell": "gru", "hidden_size": 8, "num_layers": 2, "dropout": 0.1,
+             "bidirectional": True, "merge_mode": "sum", "max_epochs": 30,
+             "lr": 0.05, "batch_size": 32},
+        ]
+
+    def _build_module(self):
+        return self._module(len(self.classes_))
+
+    def _criterion(self):
+        weight = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        return nn.CrossEntropyLoss(weight=weight.to(self._device))
+
+
+class RNNRegressor(RegressorMixin, _BaseRNN):
+    """Recurrent (LSTM, GRU or plain RNN) regressor of time series.
+
+    A stack of recurrent layers reads each series; the last hidden state
+    (both directions merged when ``bidirectional``) goes through a linear
+    layer (many-to-one). Trained on the mean squared error; scale ``y``
+    (for example with :class:`~sklearn.compose.TransformedTargetRegressor`)
+    when it is far from unit scale.
+
+{input_doc}
+
+    Parameters
+    ----------
+{rnn_parameters}
+
+{training_parameters}
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets.
+
+{attributes}
+
+    See Also
+    --------
+    RNNClassifier : The classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.recurrent import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> freq = rng.uniform(0.5, 2.0, 60)
+    >>> X = np.sin(np.outer(freq, np.linspace(0, 6, 25)))
+    >>> reg = RNNRegressor(cell="gru", hidden_size=8, max_epochs=5, random_state=0)
+    >>> reg.fit(X, freq).predict(X[:4]).shape
+    (4,)
+    """
+
+    def __init__(
+        self,
+        cell="lstm",
+        *,
+        hidden_size=32,
+        num_layers=1,
+        bidirectional=False,
+        merge_mode="concat",
+        dropout=0.0,
+        unit_forget_bias=True,
+        lr=0.01,
+        max_epochs=100,
+        batch_size=128,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        _init_params(self, locals())
+
+    def _y_validation(self):
+        return {"multi_output": True, "y_numeric": True}
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the regressor.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timepoints) or \
+(n_samples, n_channels, n_timepoints)
+            Training series, optionally NaN-padded at the end.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = self._validate_X(X, y, reset=True)
+        y = np.asarray(y, dtype=np.float64)
+        self._y_1d = y.ndim == 1
+        y2 = y.reshape(len(y), -1)
+        self.n_outputs_ = y2.shape[1]
+        self._training_setup()
+        self._fit_module(as_float32_tensor(X), as_float32_tensor(y2))
+        return self
+
+    def predict(self, X):
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timepoints) or \
+(n_samples, n_channels, n_timepoints)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        out = self._batched(self.module_, X, out_dtype=np.float64)
+        return out[:, 0] if self._y_1d else out
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast parameter sets for the conformance checks."""
+        return [
+            {"hidden_size": 16, "max_epochs": 60, "lr": 0.02, "batch_size": 32},
+            {"cell": "rnn", "hidden_size": 16, "bidirectional": True,
+             "merge_mode": "ave", "max_epochs": 60, "lr": 0.02, "batch_size": 32},
+        ]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _build_module(self):
+        return self._module(self.n_outputs_)
+
+    def _criterion(self):
+        return nn.MSELoss()
+
+
+def _fill_doc(cls):
+    cls.__doc__ = (
+        cls.__doc__.replace("{input_doc}", INPUT_DOC)
+        .replace("{rnn_parameters}", RNN_PARAMETERS_DOC)
+        .replace("{training_parameters}", training_parameters_doc(lr=0.01))
+        .replace("{attributes}", _ATTRIBUTES_DOC)
+    )
+
+
+for _cls in (RNNClassifier, RNNRegressor):
+    _fill_doc(_cls)

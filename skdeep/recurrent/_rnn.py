@@ -103,6 +103,16 @@ class _BaseRNN(BaseTorchEstimator):
 
     def _validate_X(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y`` at fit); return ``X`` as (n, C, T) floats."""
+        if (
+            not reset
+            and hasattr(X, "shape")
+            and len(X.shape) in (2, 3)
+            and len(X.shape) != self.input_ndim_
+        ):
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {self.input_ndim_}-D input "
+                f"but X is {len(X.shape)}-D with shape {X.shape}."
+            )
         kwargs = dict(
             dtype=[np.float64, np.float32],
             ensure_all_finite="allow-nan",

@@ -1,0 +1,189 @@
+"""Tests of the recurrent family: RNNClassifier and RNNRegressor."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+
+from skdeep.recurrent import RNNClassifier, RNNRegressor
+from skdeep.recurrent._modules import RNNModule
+
+T = 30
+
+
+def waves(n=60, seed=0, T=T):
+    """Noisy sine (class 0) vs square (class 1) waves, random phase and frequency."""
+    rng = np.random.RandomState(seed)
+    t = np.linspace(0, 1, T)
+    freq = rng.uniform(1.0, 3.0, n)
+    phase = rng.uniform(0, 2 * np.pi, n)
+    y = np.arange(n) % 2
+    base = np.sin(2 * np.pi * freq[:, None] * t + phase[:, None])
+    X = np.where(y[:, None] == 1, np.sign(base), base)
+    X = X + 0.1 * rng.randn(n, T)
+    return X, y, freq
+
+
+FAST = dict(hidden_size=8, max_epochs=15, lr=0.03, batch_size=16, random_state=0)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_classifier_learns_all_cells(cell):
+    X, y, _ = waves(80, seed=0)
+    X_test, y_test, _ = waves(60, seed=1)
+    clf = RNNClassifier(cell, **FAST).fit(X, y)
+    assert clf.score(X_test, y_test) > 0.8
+    assert clf.predict_proba(X_test).shape == (60, 2)
+    np.testing.assert_allclose(clf.predict_proba(X_test).sum(1), 1.0, rtol=1e-6)
+
+
+def test_regressor_learns_frequency():
+    X, _, freq = waves(120, seed=0)
+    X_test, _, freq_test = waves(60, seed=1)
+    reg = RNNRegressor("gru", hidden_size=16, max_epochs=30, lr=0.02, batch_size=16,
+                       random_state=0).fit(X, freq)
+    pred = reg.predict(X_test)
+    assert pred.shape == (60,)
+    mse = np.mean((pred - freq_test) ** 2)
+    assert mse < 0.5 * np.var(freq_test)  # much better than predicting the mean
+
+
+def test_regressor_multioutput():
+    X, _, freq = waves(40, seed=0)
+    Y = np.column_stack([freq, -freq])
+    reg = RNNRegressor(max_epochs=2, hidden_size=4, random_state=0).fit(X, Y)
+    assert reg.predict(X).shape == (40, 2)
+    assert reg.n_outputs_ == 2
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave"])
+def test_bidirectional_merge_modes(merge_mode):
+    module = RNNModule(3, 5, hidden_size=6, bidirectional=True, merge_mode=merge_mode)
+    x = torch.randn(4, 3, 10)
+    width = 12 if merge_mode == "concat" else 6
+    assert module.encode(x).shape == (4, width)
+    assert module(x).shape == (4, 5)
+    X, y, _ = waves(30, seed=0, T=12)
+    clf = RNNClassifier(bidirectional=True, merge_mode=merge_mode, num_layers=2,
+                        max_epochs=2, hidden_size=4, random_state=0).fit(X, y)
+    assert clf.predict_proba(X).shape == (30, 2)
+    assert clf.module_.head.in_features == (8 if merge_mode == "concat" else 4)
+
+
+def test_unit_forget_bias():
+    module = RNNModule(1, 1, hidden_size=4, unit_forget_bias=True)
+    b_ih, b_hh = module.rnn.bias_ih_l0.detach(), module.rnn.bias_hh_l0.detach()
+    assert torch.all(b_ih[4:8] == 1) and torch.all(b_hh[4:8] == 0)
+    off = RNNModule(1, 1, hidden_size=4, unit_forget_bias=False)
+    assert not torch.all(off.rnn.bias_ih_l0.detach()[4:8] == 1)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_padding_does_not_change_prediction(cell, bidirectional):
+    X, y, _ = waves(40, seed=0)
+    X = X[:, None, :].copy()
+    X[::3, :, 20:] = np.nan  # variable lengths in training too
+    clf = RNNClassifier(cell, bidirectional=bidirectional, hidden_size=6,
+                        max_epochs=3, batch_size=8, random_state=0).fit(X, y)
+    seq = waves(1, seed=5)[0][0, :18]
+    padded = np.full((1, 1, T), np.nan)
+    padded[0, 0, :18] = seq
+    proba_padded = clf.predict_proba(padded)
+    # the same series alone, with no padding at all, straight through the module
+    clf.module_.eval()
+    with torch.no_grad():
+        logits = clf.module_(torch.as_tensor(seq[None, None, :], dtype=torch.float32))
+    proba_raw = torch.softmax(logits, dim=1).numpy()
+    np.testing.assert_allclose(proba_padded, proba_raw, rtol=1e-5, atol=1e-6)
+    # and more or less padding (a longer series cut at the same point) agrees too
+    other = np.full((3, 1, T), np.nan)
+    other[:, 0, :18] = seq
+    np.testing.assert_allclose(clf.predict_proba(other), np.repeat(proba_padded, 3, 0),
+                               rtol=1e-5, atol=1e-6)
+    # padding with values instead of NaN would change it: the NaN really is skipped
+    zeros = np.nan_to_num(padded)
+    assert not np.allclose(clf.predict_proba(zeros), proba_padded, atol=1e-6)
+
+
+def test_determinism_random_state():
+    X, y, _ = waves(40, seed=0)
+    a = RNNClassifier(**{**FAST, "max_epochs": 3}).fit(X, y).predict_proba(X)
+    b = RNNClassifier(**{**FAST, "max_epochs": 3}).fit(X, y).predict_proba(X)
+    c = RNNClassifier(**{**FAST, "max_epochs": 3, "random_state": 1}).fit(X, y)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c.predict_proba(X))
+
+
+def test_multichannel_input():
+    X, y, _ = waves(60, seed=0)
+    rng = np.random.RandomState(0)
+    X3 = np.stack([X, rng.randn(*X.shape) * 0.1, X ** 2], axis=1)  # (n, 3, T)
+    clf = RNNClassifier(**FAST).fit(X3, y)
+    assert clf.n_channels_ == 3 and clf.n_timepoints_ == T and clf.input_ndim_ == 3
+    assert clf.module_.rnn.input_size == 3
+    assert clf.score(X3, y) > 0.8
+    reg = RNNRegressor(max_epochs=2, hidden_size=4, random_state=0).fit(X3, X[:, 0])
+    assert reg.predict(X3[:5]).shape == (5,)
+
+
+def test_class_weight():
+    X, y, _ = waves(40, seed=0)
+    y = np.where(np.arange(40) < 30, 0, 1)
+    clf = RNNClassifier(class_weight="balanced", max_epochs=2, hidden_size=4,
+                        random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.class_weight_, [40 / 60, 40 / 20])
+    clf = RNNClassifier(class_weight={0: 1.0, 1: 3.0}, max_epochs=2, hidden_size=4,
+                        random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.class_weight_, [1.0, 3.0])
+    assert clf.net_.criterion_.weight.tolist() == [1.0, 3.0]
+
+
+def test_errors():
+    X, y, _ = waves(20, seed=0)
+    with pytest.raises(NotFittedError):
+        RNNClassifier().predict(X)
+    with pytest.raises(NotFittedError):
+        RNNRegressor().predict(X)
+    bad = X.copy()
+    bad[2, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN inside sample 2"):
+        RNNClassifier(max_epochs=1).fit(bad, y)
+    empty = X.copy()
+    empty[3] = np.nan
+    with pytest.raises(ValueError, match="NaN only for sample 3"):
+        RNNClassifier(max_epochs=1).fit(empty, y)
+    partial = np.stack([X, X], axis=1)
+    partial[1, 0, -3:] = np.nan  # one channel padded, the other not
+    with pytest.raises(ValueError, match="some channels but not all"):
+        RNNClassifier(max_epochs=1).fit(partial, y)
+    with pytest.raises(ValueError, match="inf|infinity"):
+        RNNClassifier(max_epochs=1).fit(np.where(X > 0.9, np.inf, X), y)
+
+    X3 = np.stack([X, X], axis=1)
+    clf = RNNClassifier(max_epochs=1, hidden_size=4, random_state=0).fit(X3, y)
+    with pytest.raises(ValueError, match="expecting 2 features"):  # channels
+        clf.predict(X3[:, :1])
+    with pytest.raises(ValueError, match="time points"):
+        clf.predict(X3[:, :, :10])
+    with pytest.raises(ValueError, match="3-D"):
+        clf.predict(X)
+    with pytest.raises(ValueError, match="NaN inside"):
+        mid = X3.copy()
+        mid[0, :, 3] = np.nan
+        clf.predict(mid)
+    clf2 = RNNClassifier(max_epochs=1, hidden_size=4, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf2.predict(X[:, :10])
+    with pytest.raises(ValueError, match="n_timepoints"):
+        RNNClassifier(max_epochs=1).fit(np.zeros((4, 2, 3, 5)), [0, 1, 0, 1])
+
+
+def test_invalid_params():
+    X, y, _ = waves(20, seed=0)
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError):
+        RNNClassifier(cell="transformer").fit(X, y)
+    with pytest.raises(InvalidParameterError):
+        RNNClassifier(merge_mode="max").fit(X, y)

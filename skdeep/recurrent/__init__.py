@@ -1,4 +1,5 @@
-"""Sequence models as scikit-learn estimators: RNN, LSTM and GRU classifiers and regressors."""
+"""Sequence models as scikit-learn estimators: RNN, LSTM and GRU classifiers and
+regressors."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause

@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import torch
+import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 MERGE_MODES = ("concat", "sum", "mul", "ave")
@@ -33,12 +34,15 @@ def sequence_lengths(x):
 
 
 class RNNModule(nn.Module):
-    """Recurrent encoder (many-to-one) with a linear head.
+    """Recurrent encoder with a linear head, many-to-one or many-to-many.
 
     Reads ``(n, C, T)`` tensors (torch conv order) whose padding is trailing
     NaN time steps; the padding is packed away, so it never reaches the cell.
-    The last valid hidden state of the top layer (both directions merged) is
-    fed to a linear head.
+    Many-to-one: the last valid hidden state of the top layer (both
+    directions merged) is fed to a linear head, giving ``(n, n_outputs)``.
+    ``return_sequences=True``: the same head is applied at every step (Keras'
+    ``TimeDistributed``), giving ``(n, T, n_outputs)``; outputs at padding
+    steps are the head applied to zeros and must be ignored.
     """
 
     def __init__(
@@ -53,8 +57,10 @@ class RNNModule(nn.Module):
         merge_mode="concat",
         dropout=0.0,
         unit_forget_bias=True,
+        return_sequences=False,
     ):
         super().__init__()
+        self.return_sequences = return_sequences
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -78,18 +84,31 @@ class RNNModule(nn.Module):
                             1.0 if name.startswith("bias_ih") else 0.0
                         )
         self.dropout = nn.Dropout(dropout)
-        width = 2 * hidden_size if bidirectional and merge_mode == "concat" else hidden_size
+        concat = bidirectional and merge_mode == "concat"
+        width = 2 * hidden_size if concat else hidden_size
         self.head = nn.Linear(width, n_outputs)
 
-    def encode(self, X):
-        """The merged last hidden state of each series, ``(n, width)``."""
+    def _run(self, X):
         x = X.transpose(1, 2)  # (n, T, C) for batch_first
         lengths = sequence_lengths(x)
         x = torch.nan_to_num(x, nan=0.0)
         packed = pack_padded_sequence(
             x, lengths.cpu(), batch_first=True, enforce_sorted=False
         )
-        _, state = self.rnn(packed)
+        return self.rnn(packed)
+
+    def encode_sequence(self, X):
+        """The merged top-layer hidden state at every step, ``(n, T, width)``."""
+        out, _ = self._run(X)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=X.shape[2])
+        if self.bidirectional:
+            forward, backward = out.split(self.hidden_size, dim=2)
+            return merge_directions(forward, backward, self.merge_mode)
+        return out
+
+    def encode(self, X):
+        """The merged last hidden state of each series, ``(n, width)``."""
+        _, state = self._run(X)
         h = state[0] if isinstance(state, tuple) else state  # (L * D, n, H)
         directions = 2 if self.bidirectional else 1
         h = h.view(self.num_layers, directions, len(X), self.hidden_size)[-1]
@@ -98,4 +117,33 @@ class RNNModule(nn.Module):
         return h[0]
 
     def forward(self, X):
+        if self.return_sequences:
+            return self.head(self.dropout(self.encode_sequence(X)))
         return self.head(self.dropout(self.encode(X)))
+
+
+class SequenceCrossEntropy(nn.Module):
+    """Cross-entropy over ``(n, T, K)`` logits and ``(n, T)`` labels; label
+    ``-100`` (padding steps) is ignored."""
+
+    def __init__(self, weight=None):
+        super().__init__()
+        self.register_buffer("weight", weight)
+
+    def forward(self, y_pred, y_true):
+        return F.cross_entropy(
+            y_pred.reshape(-1, y_pred.shape[-1]),
+            y_true.reshape(-1),
+            weight=self.weight,
+            ignore_index=-100,
+        )
+
+
+class MaskedMSELoss(nn.Module):
+    """Mean squared error over the entries of ``y_true`` that are not NaN."""
+
+    def forward(self, y_pred, y_true):
+        y_pred = y_pred.reshape(y_true.shape)
+        mask = ~torch.isnan(y_true)
+        diff = torch.where(mask, y_pred - torch.nan_to_num(y_true), 0.0)
+        return (diff**2).sum() / mask.sum().clamp(min=1)

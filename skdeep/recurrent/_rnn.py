@@ -8,13 +8,20 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from skdeep.recurrent._modules import CELLS, MERGE_MODES, RNNModule
+from skdeep.recurrent._modules import (
+    CELLS,
+    MERGE_MODES,
+    MaskedMSELoss,
+    RNNModule,
+    SequenceCrossEntropy,
+)
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import BaseTorchEstimator, training_parameters_doc
@@ -44,7 +51,15 @@ RNN_PARAMETERS_DOC = """\
     unit_forget_bias : bool, default=True
         Initialise the LSTM forget-gate bias to 1 (Jozefowicz et al., 2015),
         so that the cell remembers by default early in training. Ignored for
-        ``"gru"`` and ``"rnn"``."""
+        ``"gru"`` and ``"rnn"``.
+
+    return_sequences : bool, default=False
+        ``False``: many-to-one, one output per series. ``True``: many-to-many,
+        the same output layer is applied at every time step (Keras'
+        ``TimeDistributed``); ``y`` then has shape ``(n_samples,
+        n_timepoints)``, its values at padding steps are ignored by the loss
+        and by ``score``, and predictions at padding steps repeat the last
+        valid step's."""
 
 INPUT_DOC = """\
     ``X`` is ``(n_samples, n_channels, n_timepoints)`` (sktime and torch
@@ -58,7 +73,7 @@ INPUT_DOC = """\
 
 
 def _check_padding(X):
-    """Raise a clear ValueError unless every NaN in ``X`` (n, C, T) is trailing padding."""
+    """Raise a clear ValueError unless every NaN in ``X`` (n, C, T) is padding."""
     nan = np.isnan(X)
     if not nan.any():
         return
@@ -99,6 +114,7 @@ class _BaseRNN(BaseTorchEstimator):
         "merge_mode": [StrOptions(set(MERGE_MODES))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "unit_forget_bias": ["boolean"],
+        "return_sequences": ["boolean"],
     }
 
     def _validate_X(self, X, y="no_validation", *, reset):
@@ -165,7 +181,40 @@ class _BaseRNN(BaseTorchEstimator):
             merge_mode=self.merge_mode,
             dropout=self.dropout,
             unit_forget_bias=self.unit_forget_bias,
+            return_sequences=self.return_sequences,
         )
+
+    def _sequence_targets(self, X3, y):
+        """``y`` of shape (n, T) for ``return_sequences``, and the valid-step mask."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                f"is None."
+            )
+        y = np.asarray(y)
+        if y.shape != (len(X3), self.n_timepoints_):
+            raise ValueError(
+                f"With return_sequences=True, y must have shape (n_samples, "
+                f"n_timepoints) = {(len(X3), self.n_timepoints_)}; got {y.shape}."
+            )
+        return y, ~np.isnan(X3).all(axis=1)
+
+    @staticmethod
+    def _fill_padding(out, X3):
+        """Outputs at padding steps repeat the last valid step's."""
+        lengths = np.maximum((~np.isnan(X3).all(axis=1)).sum(axis=1), 1)
+        idx = np.minimum(np.arange(X3.shape[2]), lengths[:, None] - 1)
+        return out[np.arange(len(out))[:, None], idx]
+
+    def _sequence_score(self, metric, X, y, sample_weight):
+        X3 = self._validate_X(X, reset=False)
+        y, valid = self._sequence_targets(X3, y)
+        pred = self.predict(X)
+        if sample_weight is not None:
+            sample_weight = np.broadcast_to(
+                np.asarray(sample_weight)[:, None], valid.shape
+            )[valid]
+        return float(metric(y[valid], pred[valid], sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -274,6 +323,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         merge_mode="concat",
         dropout=0.0,
         unit_forget_bias=True,
+        return_sequences=False,
         class_weight=None,
         lr=0.01,
         max_epochs=100,
@@ -309,11 +359,20 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         self : object
             Fitted estimator.
         """
-        X, y = self._validate_X(X, y, reset=True)
+        if self.return_sequences:
+            X = self._validate_X(X, reset=True)
+            y_all, valid = self._sequence_targets(X, y)
+            y = y_all[valid]
+        else:
+            X, y = self._validate_X(X, y, reset=True)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
-        codes = encoder.transform(y)
+        if self.return_sequences:
+            codes = np.full(valid.shape, -100, dtype=np.int64)  # ignored by the loss
+            codes[valid] = encoder.transform(y)
+        else:
+            codes = encoder.transform(y)
         if self.class_weight is None:
             self.class_weight_ = np.ones(len(self.classes_))
         else:
@@ -322,7 +381,9 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             )
         self._training_setup()
         y_t = torch.as_tensor(codes, dtype=torch.long)
-        self._fit_module(as_float32_tensor(X), y_t, stratified=True)
+        self._fit_module(
+            as_float32_tensor(X), y_t, stratified=not self.return_sequences
+        )
         return self
 
     def predict_proba(self, X):
@@ -335,13 +396,16 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray of shape (n_samples, n_classes) or \
+(n_samples, n_timepoints, n_classes)
+            The latter with ``return_sequences=True``.
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return self._batched(
-            lambda xb: torch.softmax(self.module_(xb), dim=1), X, out_dtype=np.float64
+        proba = self._batched(
+            lambda xb: torch.softmax(self.module_(xb), dim=-1), X, out_dtype=np.float64
         )
+        return self._fill_padding(proba, X) if self.return_sequences else proba
 
     def predict(self, X):
         """Most probable class of each series.
@@ -353,10 +417,32 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_timepoints)
         """
         check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return self.classes_[np.argmax(self.predict_proba(X), axis=-1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy; over the valid (non-padding) steps with
+        ``return_sequences=True``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timepoints) or \
+(n_samples, n_channels, n_timepoints)
+
+        y : array-like of shape (n_samples,) or (n_samples, n_timepoints)
+
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        if not self.return_sequences:
+            return super().score(X, y, sample_weight=sample_weight)
+        check_is_fitted(self)
+        return self._sequence_score(accuracy_score, X, y, sample_weight)
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -373,6 +459,8 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
 
     def _criterion(self):
         weight = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        if self.return_sequences:
+            return SequenceCrossEntropy(weight.to(self._device))
         return nn.CrossEntropyLoss(weight=weight.to(self._device))
 
 
@@ -426,6 +514,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         merge_mode="concat",
         dropout=0.0,
         unit_forget_bias=True,
+        return_sequences=False,
         lr=0.01,
         max_epochs=100,
         batch_size=128,
@@ -463,11 +552,19 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         self : object
             Fitted estimator.
         """
-        X, y = self._validate_X(X, y, reset=True)
-        y = np.asarray(y, dtype=np.float64)
+        if self.return_sequences:
+            X = self._validate_X(X, reset=True)
+            y, valid = self._sequence_targets(X, y)
+            y = np.array(y, dtype=np.float64)
+            y[~valid] = np.nan  # masked out of the loss
+            if not np.isfinite(y[valid]).all():
+                raise ValueError("y contains NaN or infinity at a valid time step.")
+        else:
+            X, y = self._validate_X(X, y, reset=True)
+            y = np.asarray(y, dtype=np.float64)
         self._y_1d = y.ndim == 1
-        y2 = y.reshape(len(y), -1)
-        self.n_outputs_ = y2.shape[1]
+        y2 = y if self.return_sequences else y.reshape(len(y), -1)
+        self.n_outputs_ = 1 if self.return_sequences else y2.shape[1]
         self._training_setup()
         self._fit_module(as_float32_tensor(X), as_float32_tensor(y2))
         return self
@@ -482,12 +579,39 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        y_pred : ndarray of shape (n_samples,), (n_samples, n_outputs) or \
+(n_samples, n_timepoints)
+            The latter with ``return_sequences=True``.
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         out = self._batched(self.module_, X, out_dtype=np.float64)
+        if self.return_sequences:
+            return self._fill_padding(out[..., 0], X)
         return out[:, 0] if self._y_1d else out
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R²; over the valid (non-padding) steps
+        with ``return_sequences=True``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timepoints) or \
+(n_samples, n_channels, n_timepoints)
+
+        y : array-like of shape (n_samples,), (n_samples, n_outputs) or \
+(n_samples, n_timepoints)
+
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        if not self.return_sequences:
+            return super().score(X, y, sample_weight=sample_weight)
+        check_is_fitted(self)
+        return self._sequence_score(r2_score, X, y, sample_weight)
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -507,7 +631,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         return self._module(self.n_outputs_)
 
     def _criterion(self):
-        return nn.MSELoss()
+        return MaskedMSELoss() if self.return_sequences else nn.MSELoss()
 
 
 def _fill_doc(cls):

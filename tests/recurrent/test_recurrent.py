@@ -187,3 +187,62 @@ def test_invalid_params():
         RNNClassifier(cell="transformer").fit(X, y)
     with pytest.raises(InvalidParameterError):
         RNNClassifier(merge_mode="max").fit(X, y)
+
+
+def running_data(n=80, T=15, seed=0):
+    """Per-step targets that need memory: the running mean of the series so far."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, T)
+    X[::4, 10:] = np.nan  # some shorter series
+    running = np.nancumsum(X, axis=1) / np.arange(1, T + 1)
+    return X, running
+
+
+def test_return_sequences_regressor():
+    X, y = running_data()
+    X_test, y_test = running_data(seed=1)
+    reg = RNNRegressor("gru", return_sequences=True, hidden_size=16, max_epochs=40,
+                       lr=0.02, batch_size=16, random_state=0).fit(X, y)
+    pred = reg.predict(X_test)
+    assert pred.shape == y_test.shape
+    assert reg.score(X_test, y_test) > 0.5  # R² over the valid steps
+    # padding steps repeat the last valid step's prediction
+    np.testing.assert_array_equal(pred[0, 10:], np.repeat(pred[0, 9], 5))
+    # y at padding steps is ignored (NaN there is fine, so is garbage)
+    y_garbage = y.copy()
+    y_garbage[np.isnan(X)] = 1e6
+    reg2 = RNNRegressor("gru", return_sequences=True, hidden_size=16, max_epochs=40,
+                        lr=0.02, batch_size=16, random_state=0).fit(X, y_garbage)
+    np.testing.assert_allclose(reg2.predict(X_test), pred, rtol=1e-6, atol=1e-6)
+
+
+def test_return_sequences_classifier():
+    X, running = running_data()
+    y = np.where(running > 0, "up", "down")
+    X_test, running_test = running_data(seed=1)
+    y_test = np.where(running_test > 0, "up", "down")
+    clf = RNNClassifier(return_sequences=True, bidirectional=False, hidden_size=16,
+                        max_epochs=30, lr=0.02, batch_size=16,
+                        class_weight="balanced", random_state=0).fit(X, y)
+    assert clf.predict_proba(X_test).shape == (80, 15, 2)
+    assert clf.predict(X_test).shape == (80, 15)
+    assert clf.score(X_test, y_test) > 0.8
+    assert list(clf.classes_) == ["down", "up"]
+    with pytest.raises(ValueError, match="n_timepoints"):
+        clf.fit(X, y[:, 0])
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "mul"])
+def test_return_sequences_bidirectional_padding(merge_mode):
+    X, y = running_data(n=20)
+    reg = RNNRegressor("lstm", return_sequences=True, bidirectional=True,
+                       merge_mode=merge_mode, hidden_size=4, max_epochs=2,
+                       random_state=0).fit(X[:, None, :], y)
+    seq = X[1, :10]  # a full series, cut to 10 steps and NaN-padded to 15
+    padded = np.full((1, 1, 15), np.nan)
+    padded[0, 0, :10] = seq
+    reg.module_.eval()
+    with torch.no_grad():
+        raw = reg.module_(torch.as_tensor(seq[None, None, :], dtype=torch.float32))
+    np.testing.assert_allclose(reg.predict(padded)[0, :10], raw[0, :, 0].numpy(),
+                               rtol=1e-5, atol=1e-6)

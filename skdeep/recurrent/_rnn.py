@@ -64,8 +64,11 @@ RNN_PARAMETERS_DOC = """\
 INPUT_DOC = """\
     ``X`` is ``(n_samples, n_channels, n_timepoints)`` (sktime and torch
     convolution order), or ``(n_samples, n_timepoints)`` for univariate
-    series. Series of different lengths are given padded at the end with NaN
-    (a time step is padding when all its channels are NaN); the padding is
+    series. Series of different lengths are given as a list of arrays of
+    shape ``(n_timepoints_i,)`` or ``(n_channels, n_timepoints_i)``, or
+    padded at the end with NaN (a time step is padding when all its channels
+    are NaN; a list is padded so at fit, and to the fitted length at
+    predict); the padding is
     packed away (``pack_padded_sequence``) and never reaches the model, so a
     series' prediction does not depend on how much padding follows it. NaN
     anywhere else is an error. Scale the inputs (to about [-1, 1]) first: the
@@ -117,8 +120,47 @@ class _BaseRNN(BaseTorchEstimator):
         "return_sequences": ["boolean"],
     }
 
+    def _pad_ragged(self, X, reset):
+        """A list of series of different lengths -> one NaN-padded array.
+
+        Anything else (arrays, lists of equal-length rows) is returned as is.
+        """
+        if not isinstance(X, (list, tuple)) or len(X) == 0:
+            return X
+        try:
+            arrays = [np.asarray(x, dtype=np.float64) for x in X]
+        except (TypeError, ValueError):
+            return X
+        ndims = {a.ndim for a in arrays}
+        lengths = [a.shape[-1] if a.ndim else 0 for a in arrays]
+        if len(set(lengths)) == 1 or not ndims <= {1, 2}:
+            return X
+        if len(ndims) != 1:
+            raise ValueError(
+                "A list of series must hold either 1-D series (n_timepoints,) or "
+                "2-D series (n_channels, n_timepoints), not both."
+            )
+        channels = {a.shape[0] for a in arrays} if ndims == {2} else {None}
+        if len(channels) != 1:
+            raise ValueError(
+                f"The series in the list have different numbers of channels: "
+                f"{sorted(channels)}."
+            )
+        T = max(lengths) if reset else self.n_timepoints_
+        if max(lengths) > T:
+            raise ValueError(
+                f"A series has {max(lengths)} time points, but "
+                f"{type(self).__name__} was fitted on series of at most {T}."
+            )
+        shape = (len(arrays), T) if ndims == {1} else (len(arrays), *channels, T)
+        out = np.full(shape, np.nan)
+        for i, a in enumerate(arrays):
+            out[i, ..., : a.shape[-1]] = a
+        return out
+
     def _validate_X(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y`` at fit); return ``X`` as (n, C, T) floats."""
+        X = self._pad_ragged(X, reset)
         if (
             not reset
             and hasattr(X, "shape")

@@ -246,3 +246,25 @@ def test_return_sequences_bidirectional_padding(merge_mode):
         raw = reg.module_(torch.as_tensor(seq[None, None, :], dtype=torch.float32))
     np.testing.assert_allclose(reg.predict(padded)[0, :10], raw[0, :, 0].numpy(),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_list_of_variable_length_series():
+    X, y, _ = waves(30, seed=0)
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(15, T + 1, size=30)
+    series = [X[i, : lengths[i]] for i in range(30)]
+    clf = RNNClassifier(hidden_size=4, max_epochs=2, random_state=0).fit(series, y)
+    assert clf.n_timepoints_ == lengths.max() and clf.input_ndim_ == 2
+    padded = np.full((30, lengths.max()), np.nan)
+    for i, s in enumerate(series):
+        padded[i, : len(s)] = s
+    np.testing.assert_array_equal(clf.predict_proba(series), clf.predict_proba(padded))
+    clf2 = RNNClassifier(hidden_size=4, max_epochs=2, random_state=0).fit(padded, y)
+    np.testing.assert_array_equal(clf2.predict_proba(padded), clf.predict_proba(padded))
+    multi = [np.stack([s, -s]) for s in series]  # (2, T_i) each
+    reg = RNNRegressor(hidden_size=4, max_epochs=2, random_state=0).fit(multi, lengths)
+    assert reg.n_channels_ == 2 and reg.predict(multi[:3]).shape == (3,)
+    with pytest.raises(ValueError, match="at most"):
+        clf.predict([np.zeros(T + 5), np.zeros(3)])
+    with pytest.raises(ValueError, match="different numbers of channels"):
+        reg.predict([np.zeros((2, 5)), np.zeros((3, 6))])

@@ -64,15 +64,15 @@ RNN_PARAMETERS_DOC = """\
 INPUT_DOC = """\
     ``X`` is ``(n_samples, n_channels, n_timepoints)`` (sktime and torch
     convolution order), or ``(n_samples, n_timepoints)`` for univariate
-    series. Series of different lengths are given as a list of arrays of
-    shape ``(n_timepoints_i,)`` or ``(n_channels, n_timepoints_i)``, or
-    padded at the end with NaN (a time step is padding when all its channels
-    are NaN; a list is padded so at fit, and to the fitted length at
-    predict); the padding is
-    packed away (``pack_padded_sequence``) and never reaches the model, so a
-    series' prediction does not depend on how much padding follows it. NaN
-    anywhere else is an error. Scale the inputs (to about [-1, 1]) first: the
-    cells saturate through tanh and sigmoid."""
+    series. Series of different lengths are given either padded at the end
+    with NaN (a time step is padding when all its channels are NaN), or as a
+    list of arrays of shape ``(n_timepoints_i,)`` or ``(n_channels,
+    n_timepoints_i)``, which is NaN-padded to the longest series at ``fit``
+    and to the fitted length at ``predict``. The padding is packed away
+    (``pack_padded_sequence``) and never reaches the model, so a series'
+    prediction does not depend on how much padding follows it. NaN anywhere
+    else is an error. Scale the inputs (to about [-1, 1]) first: the cells
+    saturate through tanh and sigmoid."""
 
 
 def _check_padding(X):

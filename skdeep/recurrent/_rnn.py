@@ -67,11 +67,15 @@ INPUT_DOC = """\
     series. Series of different lengths are given either padded at the end
     with NaN (a time step is padding when all its channels are NaN), or as a
     list of arrays of shape ``(n_timepoints_i,)`` or ``(n_channels,
-    n_timepoints_i)``, which is NaN-padded to the longest series at ``fit``
-    and to the fitted length at ``predict``. The padding is packed away
+    n_timepoints_i)``, which is NaN-padded to its longest series (lists of
+    1-D series at ``predict``: to the fitted length). The padding is packed
+    away
     (``pack_padded_sequence``) and never reaches the model, so a series'
     prediction does not depend on how much padding follows it. NaN anywhere
-    else is an error. Scale the inputs (to about [-1, 1]) first: the cells
+    else is an error. 3-D input (and lists of 2-D series) may have any
+    number of time points at ``predict``, the RNN reads series of any length;
+    2-D input must keep the fitted ``n_timepoints`` (scikit-learn's
+    ``n_features_in_``). Scale the inputs (to about [-1, 1]) first: the cells
     saturate through tanh and sigmoid."""
 
 
@@ -146,7 +150,9 @@ class _BaseRNN(BaseTorchEstimator):
                 f"The series in the list have different numbers of channels: "
                 f"{sorted(channels)}."
             )
-        T = max(lengths) if reset else self.n_timepoints_
+        # 3-D input may have any length at predict; 2-D input has
+        # n_features_in_ = n_timepoints fixed, as scikit-learn requires.
+        T = max(lengths) if reset or ndims == {2} else self.n_timepoints_
         if max(lengths) > T:
             raise ValueError(
                 f"A series has {max(lengths)} time points, but "
@@ -199,12 +205,10 @@ class _BaseRNN(BaseTorchEstimator):
         X3 = X[:, None, :] if X.ndim == 2 else X
         if reset:
             self.n_channels_, self.n_timepoints_ = X3.shape[1], X3.shape[2]
-        elif X3.shape[1:] != (self.n_channels_, self.n_timepoints_):
+        elif X3.shape[1] != self.n_channels_:
             raise ValueError(
-                f"X has {X3.shape[1]} channels and {X3.shape[2]} time points, but "
-                f"{type(self).__name__} was fitted on {self.n_channels_} channels "
-                f"and {self.n_timepoints_} time points (pad shorter series with "
-                f"trailing NaN)."
+                f"X has {X3.shape[1]} channels, but {type(self).__name__} was "
+                f"fitted on {self.n_channels_} channels."
             )
         _check_padding(X3)
         return (X3, y) if fit else X3
@@ -234,12 +238,25 @@ class _BaseRNN(BaseTorchEstimator):
                 f"is None."
             )
         y = np.asarray(y)
-        if y.shape != (len(X3), self.n_timepoints_):
+        if y.shape != X3.shape[::2]:
             raise ValueError(
                 f"With return_sequences=True, y must have shape (n_samples, "
-                f"n_timepoints) = {(len(X3), self.n_timepoints_)}; got {y.shape}."
+                f"n_timepoints) = {X3.shape[::2]}; got {y.shape}."
             )
         return y, ~np.isnan(X3).all(axis=1)
+
+    def _batched_padded(self, fn, X3):
+        """``self._batched`` with the last batch filled by copies of the last row.
+
+        ``_batched`` fills it with zero rows, which count as series of the full
+        padded length; copies keep the packed batch the same whatever the
+        array's padding, so a series' output does not depend on it.
+        """
+        n = len(X3)
+        extra = -n % self.batch_size
+        if extra:
+            X3 = np.concatenate([X3, np.repeat(X3[-1:], extra, axis=0)])
+        return self._batched(fn, X3, out_dtype=np.float64)[:n]
 
     @staticmethod
     def _fill_padding(out, X3):
@@ -287,7 +304,7 @@ _ATTRIBUTES_DOC = """\
         Channels of each series.
 
     n_timepoints_ : int
-        Time points of each (padded) series.
+        Time points of the (padded) training series.
 
     input_ndim_ : int
         2 or 3, the dimensionality of ``X`` seen in ``fit``."""
@@ -444,8 +461,8 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        proba = self._batched(
-            lambda xb: torch.softmax(self.module_(xb), dim=-1), X, out_dtype=np.float64
+        proba = self._batched_padded(
+            lambda xb: torch.softmax(self.module_(xb), dim=-1), X
         )
         return self._fill_padding(proba, X) if self.return_sequences else proba
 
@@ -627,7 +644,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        out = self._batched(self.module_, X, out_dtype=np.float64)
+        out = self._batched_padded(self.module_, X)
         if self.return_sequences:
             return self._fill_padding(out[..., 0], X)
         return out[:, 0] if self._y_1d else out

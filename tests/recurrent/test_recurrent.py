@@ -90,6 +90,9 @@ def test_padding_does_not_change_prediction(cell, bidirectional):
     padded = np.full((1, 1, T), np.nan)
     padded[0, 0, :18] = seq
     proba_padded = clf.predict_proba(padded)
+    # through the estimator: the unpadded series (3-D input, any length)
+    np.testing.assert_array_equal(clf.predict_proba(seq[None, None, :]), proba_padded)
+    np.testing.assert_array_equal(clf.predict_proba([seq[None, :]]), proba_padded)
     # the same series alone, with no padding at all, straight through the module
     clf.module_.eval()
     with torch.no_grad():
@@ -164,8 +167,9 @@ def test_errors():
     clf = RNNClassifier(max_epochs=1, hidden_size=4, random_state=0).fit(X3, y)
     with pytest.raises(ValueError, match="expecting 2 features"):  # channels
         clf.predict(X3[:, :1])
-    with pytest.raises(ValueError, match="time points"):
-        clf.predict(X3[:, :, :10])
+    with pytest.raises(ValueError, match="expecting 2 features"):
+        clf.predict([np.zeros((3, 5)), np.zeros((3, 6))])
+    assert clf.predict(X3[:, :, :10]).shape == (20,)  # 3-D: any length at predict
     with pytest.raises(ValueError, match="3-D"):
         clf.predict(X)
     with pytest.raises(ValueError, match="NaN inside"):
@@ -265,6 +269,8 @@ def test_list_of_variable_length_series():
     reg = RNNRegressor(hidden_size=4, max_epochs=2, random_state=0).fit(multi, lengths)
     assert reg.n_channels_ == 2 and reg.predict(multi[:3]).shape == (3,)
     with pytest.raises(ValueError, match="at most"):
-        clf.predict([np.zeros(T + 5), np.zeros(3)])
+        clf.predict([np.zeros(T + 5), np.zeros(3)])  # 2-D input: fixed length
+    longer = [np.stack([s, -s]) for s in waves(3, seed=3, T=T + 10)[0]]
+    assert reg.predict(longer + multi[:2]).shape == (5,)  # 3-D input: any length
     with pytest.raises(ValueError, match="different numbers of channels"):
         reg.predict([np.zeros((2, 5)), np.zeros((3, 6))])

@@ -40,6 +40,7 @@ BUILTIN_PLUGINS = (
     ("signal", "skdeep.signal._plugin"),
     ("uncertainty", "skdeep.uncertainty._plugin"),
     ("graph", "skdeep.graph._plugin"),
+    ("recurrent", "skdeep.recurrent._plugin"),
 )
 
 _TYPE_FILTERS = (

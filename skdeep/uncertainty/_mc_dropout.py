@@ -97,14 +97,12 @@ class _BaseMCDropout(BaseTorchEstimator):
         self._fit_module(as_float32_tensor(self._standardize(X)), y_tensor,
                          stratified=stratified)
 
-    def _make_net(self, module, criterion, *, stratified=False):
-        net = super()._make_net(module, criterion, stratified=stratified)
+    def _optimizer_params(self):
         # Weight decay on the weights only, as Keras' W_regularizer.
-        net.set_params(
-            optimizer__weight_decay=self.weight_decay_,
-            optimizer__param_groups=[("*bias", {"weight_decay": 0.0})],
-        )
-        return net
+        return {
+            "weight_decay": self.weight_decay_,
+            "param_groups": [("*bias", {"weight_decay": 0.0})],
+        }
 
     def _standardize(self, X):
         return (X - self.x_mean_) / self.x_scale_

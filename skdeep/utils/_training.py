@@ -209,6 +209,12 @@ class BaseTorchEstimator(BaseEstimator):
         """The training loss, an ``nn.Module`` instance."""
         raise NotImplementedError
 
+    def _optimizer_params(self):
+        """Keyword arguments for the optimizer besides ``lr`` (skorch's
+        ``optimizer__*``); override to derive them in ``fit`` or to use
+        parameter groups."""
+        return {"weight_decay": self.weight_decay}
+
     def _make_net(self, module, criterion, *, stratified=False):
         optimizer = self.optimizer
         if isinstance(optimizer, str):
@@ -243,7 +249,7 @@ class BaseTorchEstimator(BaseEstimator):
             criterion=criterion,
             optimizer=optimizer,
             lr=self.lr,
-            optimizer__weight_decay=self.weight_decay,
+            **{f"optimizer__{k}": v for k, v in self._optimizer_params().items()},
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train=TensorBatchIterator,

@@ -133,7 +133,9 @@ class _BaseMCDropout(BaseTorchEstimator):
         T = self.n_mc_samples
         module = self.module_
         device = self.net_.device
-        generator = torch.Generator(device=device)
+        # Masks are drawn on the CPU and moved: they are small, and the same
+        # seed then gives the same masks, hence predictions, on every device.
+        generator = torch.Generator()
         generator.manual_seed(int(self._seed) + _MASK_SEED_OFFSET)
         widest = max([*module.layer_inputs, self._n_outputs()])
         rows = max(1, min(len(X), _MC_ELEMENTS_PER_CHUNK // (T * widest)))

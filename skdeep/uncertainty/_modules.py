@@ -87,7 +87,9 @@ class MCDropoutMLP(nn.Module):
             if self.dropout == 0.0:
                 masks.append(torch.ones(n_samples, width, device=device))
                 continue
-            u = torch.rand(n_samples, width, generator=generator, device=device)
+            u = torch.rand(
+                n_samples, width, generator=generator, device=generator.device
+            ).to(device)
             masks.append((u < keep).to(torch.float32) / keep)
         return masks
 

@@ -1,9 +1,31 @@
-"""Sequence models as scikit-learn estimators: RNN, LSTM and GRU classifiers and
-regressors."""
+"""Sequence models: RNN, LSTM and GRU classifiers and regressors (scikit-learn),
+and an LSTM forecaster (sktime)."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 from skdeep.recurrent._rnn import RNNClassifier, RNNRegressor
 
-__all__ = ["RNNClassifier", "RNNRegressor"]
+# LSTMForecaster subclasses sktime's BaseForecaster; sktime is optional (the
+# ``timeseries`` extra), so the forecaster is imported on first access.
+_LAZY = {"LSTMForecaster": "skdeep.recurrent._forecaster"}
+
+__all__ = ["LSTMForecaster", "RNNClassifier", "RNNRegressor"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        try:
+            module = importlib.import_module(_LAZY[name])
+        except ImportError as exc:
+            raise ImportError(
+                f"skdeep.recurrent.{name} needs sktime: pip install 'skdeep[timeseries]'."
+            ) from exc
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

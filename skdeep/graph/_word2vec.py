@@ -8,25 +8,75 @@ import tempfile
 
 import numpy as np
 
-_CHUNK = 8192
 MAX_SEQUENCE_LENGTH = 10000  # gensim's corpus_file reader truncates longer lines
 
+_KERNELS = {}
 
-def _write_corpus(handle, blocks):
-    """Write -1-padded int blocks as lines of space-separated node ids."""
+
+def _format_kernel():
+    """Compile (once, cached on disk by numba) the int -> text corpus kernel."""
+    if "format" not in _KERNELS:
+        from numba import njit
+
+        @njit(cache=True)
+        def format_lines(block, buffer, start):
+            # Write the non-negative entries of each row of ``block`` as decimal
+            # ids separated by spaces, one line per row with at least one id;
+            # return (end position in ``buffer``, number of lines written).
+            pos = start
+            n_lines = 0
+            digits = np.empty(12, dtype=np.uint8)
+            for i in range(block.shape[0]):
+                first = True
+                for j in range(block.shape[1]):
+                    v = np.int64(block[i, j])
+                    if v < 0:
+                        continue
+                    if not first:
+                        buffer[pos] = 32  # space
+                        pos += 1
+                    first = False
+                    k = 0
+                    while True:
+                        digits[k] = 48 + v % 10
+                        k += 1
+                        v //= 10
+                        if v == 0:
+                            break
+                    while k > 0:
+                        k -= 1
+                        buffer[pos] = digits[k]
+                        pos += 1
+                if not first:
+                    buffer[pos] = 10  # newline
+                    pos += 1
+                    n_lines += 1
+            return pos, n_lines
+
+        _KERNELS["format"] = format_lines
+    return _KERNELS["format"]
+
+
+def _write_corpus(handle, blocks, rows_per_chunk=65536):
+    """Write -1-padded int blocks to a binary file as lines of space-separated
+    node ids (rows without ids are skipped); return the number of lines.
+
+    A compiled kernel formats the digits straight into a byte buffer, so no
+    Python string is made per token.
+    """
+    fmt = _format_kernel()
     n_lines = 0
     for block in blocks:
-        for start in range(0, len(block), _CHUNK):
-            chunk = block[start : start + _CHUNK]
-            if (chunk < 0).any():
-                rows = [row[row >= 0].tolist() for row in chunk]
-                rows = [row for row in rows if row]
-            else:
-                rows = chunk.tolist()
-            if rows:
-                handle.write("\n".join(" ".join(map(str, row)) for row in rows))
-                handle.write("\n")
-                n_lines += len(rows)
+        block = np.asarray(block)
+        if block.size == 0:
+            continue
+        width = len(str(max(int(block.max()), 0))) + 1
+        for start in range(0, block.shape[0], rows_per_chunk):
+            chunk = block[start : start + rows_per_chunk]
+            buffer = np.empty(chunk.size * width + chunk.shape[0], dtype=np.uint8)
+            end, lines = fmt(chunk, buffer, 0)
+            handle.write(memoryview(buffer[:end]))
+            n_lines += lines
     return n_lines
 
 
@@ -63,7 +113,9 @@ def word2vec_embedding(
     Tokens are the decimal strings of node ids, the vocabulary is built from
     counts (no hashing of tokens), vectors are initialised from ``seed``, and
     the corpus is streamed from a temporary file (gensim's ``corpus_file``
-    mode, faster than an iterable and free of Python's GIL). With
+    mode, faster than an iterable and free of Python's GIL) that a compiled
+    kernel writes straight from the int arrays (no Python string per
+    token); the file is deleted when training ends. With
     ``workers=1`` the result is bitwise reproducible on a given machine,
     whatever ``PYTHONHASHSEED``; with more workers the threads update shared
     vectors without locks (Hogwild) and results vary from run to run.
@@ -79,7 +131,7 @@ def word2vec_embedding(
     model.build_vocab_from_freq({str(i): int(counts[i]) for i in present})
     with tempfile.TemporaryDirectory(prefix="skdeep-walks-") as tmp:
         path = os.path.join(tmp, "walks.txt")
-        with open(path, "w") as handle:
+        with open(path, "wb") as handle:
             n_lines = _write_corpus(handle, blocks)
         model.train(
             corpus_file=path, total_examples=n_lines, total_words=int(counts.sum()),

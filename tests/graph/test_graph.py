@@ -113,6 +113,27 @@ def test_walks_return_parameter_changes_backtracking():
     assert backtrack_rate(0.1) > 3 * backtrack_rate(10.0)
 
 
+def test_corpus_writer_matches_python_formatting():
+    """The compiled corpus writer gives the bytes of a plain Python join."""
+    import io
+
+    from skdeep.graph._word2vec import _write_corpus
+
+    rng = np.random.RandomState(0)
+    W = rng.randint(-1, 123456, (300, 17)).astype(np.int32)
+    W[5] = -1  # a row with no node: no line
+    W[7, 3:] = -1
+    blocks = [W, W[:, 1::3], np.zeros((0, 4), np.int32), np.array([[0, 10]], np.int32)]
+    expected = "".join(
+        " ".join(map(str, row[row >= 0])) + "\n"
+        for block in blocks for row in block if (row >= 0).any()
+    )
+    out = io.BytesIO()
+    n_lines = _write_corpus(out, blocks, rows_per_chunk=29)
+    assert out.getvalue().decode() == expected
+    assert n_lines == expected.count("\n")
+
+
 # -- graph inputs --------------------------------------------------------------
 
 

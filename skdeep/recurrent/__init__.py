@@ -21,7 +21,8 @@ def __getattr__(name):
             module = importlib.import_module(_LAZY[name])
         except ImportError as exc:
             raise ImportError(
-                f"skdeep.recurrent.{name} needs sktime: pip install 'skdeep[timeseries]'."
+                f"skdeep.recurrent.{name} needs sktime: "
+                "pip install 'skdeep[timeseries]'."
             ) from exc
         return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

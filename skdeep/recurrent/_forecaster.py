@@ -30,8 +30,9 @@ class _LSTMForecastNet(nn.Module):
     without hidden layers).
     """
 
-    def __init__(self, n_inputs, n_head_exog, n_outputs, hidden_size, num_layers,
-                 dropout):
+    def __init__(
+        self, n_inputs, n_head_exog, n_outputs, hidden_size, num_layers, dropout
+    ):
         super().__init__()
         self.hidden_size = hidden_size
         self.dropout = float(dropout)
@@ -51,8 +52,13 @@ class _LSTMForecastNet(nn.Module):
         device = self.head.linears[0].weight.device
         between = []
         for _ in range(len(self.lstms) - 1):
-            u = torch.rand(n_passes, 1, self.hidden_size, generator=generator,
-                           device=device)
+            u = torch.rand(
+                n_passes,
+                1,
+                self.hidden_size,
+                generator=generator,
+                device=generator.device,
+            ).to(device)
             between.append((u < keep).to(torch.float32) / keep)
         return between, self.head.draw_masks(n_passes, generator)
 
@@ -110,8 +116,9 @@ class LSTMForecaster(BaseForecaster):
 
     strategy : {"recursive", "direct"}, default="recursive"
         ``"recursive"``: one-step-ahead model applied repeatedly.
-        ``"direct"``: one output per step of the horizon, so the horizon
-        must be given to ``fit``; ``predict`` takes any of its steps.
+        ``"direct"``: one output per step up to the furthest step of the
+        horizon, which must be given to ``fit`` (sktime then holds
+        ``predict`` to that horizon).
 
     hidden_size : int, default=32
         Width of the LSTM state.
@@ -293,14 +300,20 @@ class LSTMForecaster(BaseForecaster):
     def _check_params(self):
         def positive_int(name, minimum=1):
             value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) \
-                    or value < minimum:
-                raise ValueError(
-                    f"{name} must be an int >= {minimum}; got {value!r}."
-                )
+            if (
+                not isinstance(value, (int, np.integer))
+                or isinstance(value, bool)
+                or value < minimum
+            ):
+                raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
 
-        for name in ("window_length", "hidden_size", "num_layers", "n_mc_samples",
-                     "batch_size"):
+        for name in (
+            "window_length",
+            "hidden_size",
+            "num_layers",
+            "n_mc_samples",
+            "batch_size",
+        ):
             positive_int(name)
         positive_int("max_epochs", 0)
         if self.strategy not in _STRATEGIES:
@@ -322,13 +335,17 @@ class LSTMForecaster(BaseForecaster):
             )
 
     def _scale_y(self, y):
-        return 2.0 * (np.asarray(y, dtype=np.float64) - self.y_min_) / self._y_range - 1.0
+        return (
+            2.0 * (np.asarray(y, dtype=np.float64) - self.y_min_) / self._y_range - 1.0
+        )
 
     def _unscale_y(self, z):
         return (z + 1.0) / 2.0 * self._y_range + self.y_min_
 
     def _scale_X(self, X):
-        return 2.0 * (np.asarray(X, dtype=np.float64) - self._x_min) / self._x_range - 1.0
+        return (
+            2.0 * (np.asarray(X, dtype=np.float64) - self._x_min) / self._x_range - 1.0
+        )
 
     def _steps(self, y_scaled, X_scaled):
         """``(n, 1 + n_exog)`` LSTM input steps."""
@@ -342,8 +359,10 @@ class LSTMForecaster(BaseForecaster):
         self._check_params()
         values = y.to_numpy(dtype=np.float64)
         if not np.all(np.isfinite(values)):
-            raise ValueError("y contains NaN or infinite values; LSTMForecaster "
-                             "needs a complete series.")
+            raise ValueError(
+                "y contains NaN or infinite values; LSTMForecaster "
+                "needs a complete series."
+            )
         if self.strategy == "direct":
             steps = self._relative_steps(fh)
             self.horizon_ = int(steps.max())
@@ -382,7 +401,11 @@ class LSTMForecaster(BaseForecaster):
         self._seed = derive_seed(self.random_state)
         with seeded(self._seed, self._device):
             self.module_ = _LSTMForecastNet(
-                Z.shape[1], k * self.n_exog_, k, self.hidden_size, self.num_layers,
+                Z.shape[1],
+                k * self.n_exog_,
+                k,
+                self.hidden_size,
+                self.num_layers,
                 self.dropout,
             ).to(self._device)
             if self.stateful:
@@ -395,8 +418,9 @@ class LSTMForecaster(BaseForecaster):
         return self
 
     def _optimizer(self):
-        return torch.optim.Adam(self.module_.parameters(), lr=self.lr,
-                                weight_decay=self.weight_decay)
+        return torch.optim.Adam(
+            self.module_.parameters(), lr=self.lr, weight_decay=self.weight_decay
+        )
 
     def _log_epoch(self, epoch, loss):
         if not np.isfinite(loss):
@@ -413,8 +437,11 @@ class LSTMForecaster(BaseForecaster):
         dev = self._device
         Zw = as_float32_tensor(np.stack([Z[t - L : t] for t in starts]), dev)
         Yw = as_float32_tensor(np.stack([ys[t : t + k] for t in starts]), dev)
-        Ew = (as_float32_tensor(np.stack([Xs[t : t + k].ravel() for t in starts]), dev)
-              if self.n_exog_ else None)
+        Ew = (
+            as_float32_tensor(np.stack([Xs[t : t + k].ravel() for t in starts]), dev)
+            if self.n_exog_
+            else None
+        )
         module, opt = self.module_, self._optimizer()
         N = len(starts)
         self.loss_curve_ = []
@@ -444,11 +471,16 @@ class LSTMForecaster(BaseForecaster):
         n, L, dev = len(ys), self.window_length, self._device
         J = n - k  # step j predicts ys[j + 1 : j + 1 + k]
         Zs = as_float32_tensor(Z[None, :J], dev)
-        Ys = as_float32_tensor(np.stack([ys[j + 1 : j + 1 + k] for j in range(J)])[None],
-                               dev)
-        Es = (as_float32_tensor(
-            np.stack([Xs[j + 1 : j + 1 + k].ravel() for j in range(J)])[None], dev)
-            if self.n_exog_ else None)
+        Ys = as_float32_tensor(
+            np.stack([ys[j + 1 : j + 1 + k] for j in range(J)])[None], dev
+        )
+        Es = (
+            as_float32_tensor(
+                np.stack([Xs[j + 1 : j + 1 + k].ravel() for j in range(J)])[None], dev
+            )
+            if self.n_exog_
+            else None
+        )
         module, opt = self.module_, self._optimizer()
         self.loss_curve_ = []
         module.train()
@@ -506,10 +538,14 @@ class LSTMForecaster(BaseForecaster):
             known = known[~known.index.duplicated(keep="last")]
         future = known.reindex(index)
         if X is not None and len(X) >= H and future.isna().all(axis=None):
-            future = pd.DataFrame(X.iloc[:H, : self.n_exog_].to_numpy(),
-                                  index=index)  # index types differ: by position
-        filled = pd.concat([known.iloc[-1:].set_axis(future.columns, axis=1),
-                            future]).ffill().iloc[1:]
+            future = pd.DataFrame(
+                X.iloc[:H, : self.n_exog_].to_numpy(), index=index
+            )  # index types differ: by position
+        filled = (
+            pd.concat([known.iloc[-1:].set_axis(future.columns, axis=1), future])
+            .ffill()
+            .iloc[1:]
+        )
         return self._scale_X(filled.to_numpy(dtype=np.float64))
 
     def _history(self):
@@ -531,13 +567,18 @@ class LSTMForecaster(BaseForecaster):
         module, dev = self.module_, self._device
         mc = n_passes is not None
         T = n_passes if mc else 1
-        generator = torch.Generator(device=dev)
+        # Masks and noise are drawn on the CPU and moved (as the uncertainty
+        # family does): the same seed gives the same trajectories on any device.
+        generator = torch.Generator()
         generator.manual_seed(int(self._seed) + _MASK_SEED_OFFSET)
         module.eval()
         with torch.no_grad():
             masks = module.draw_masks(T, generator) if mc else (None, None)
-            noise = (as_float32_tensor(self._noise_scaled, dev)
-                     if mc and self.inherent_noise else None)
+            noise = (
+                as_float32_tensor(self._noise_scaled, dev)
+                if mc and self.inherent_noise
+                else None
+            )
             xf = None if x_future is None else as_float32_tensor(x_future, dev)
             z = as_float32_tensor(self._history(), dev)[None].expand(T, -1, -1)
             h, states = module.encode(z.contiguous(), None, masks[0])
@@ -545,23 +586,29 @@ class LSTMForecaster(BaseForecaster):
             if self.strategy == "direct":
                 exog = None if xf is None else xf[: self.horizon_].reshape(1, -1)
                 out = module.predict_head(
-                    h, None if exog is None else exog.expand(T, -1), masks[1])
+                    h, None if exog is None else exog.expand(T, -1), masks[1]
+                )
                 if noise is not None:
-                    out = out + noise * torch.randn(out.shape, generator=generator,
-                                                    device=dev)
+                    out = out + noise * torch.randn(out.shape, generator=generator).to(
+                        dev
+                    )
                 return out[:, :H].cpu().numpy().astype(np.float64)
             window, outputs = z, []
             for s in range(H):
                 exog = None if xf is None else xf[s : s + 1].expand(T, -1)
                 out = module.predict_head(h, exog, masks[1])  # (T, 1)
                 if noise is not None:
-                    out = out + noise * torch.randn(out.shape, generator=generator,
-                                                    device=dev)
+                    out = out + noise * torch.randn(out.shape, generator=generator).to(
+                        dev
+                    )
                 outputs.append(out)
                 if s == H - 1:
                     break
-                step = out[:, None, :] if exog is None else torch.cat(
-                    [out, exog], dim=1)[:, None, :]
+                step = (
+                    out[:, None, :]
+                    if exog is None
+                    else torch.cat([out, exog], dim=1)[:, None, :]
+                )
                 if self.stateful:
                     h, states = module.encode(step, states, masks[0])
                 else:
@@ -587,8 +634,11 @@ class LSTMForecaster(BaseForecaster):
         """Deterministic forecast (dropout off)."""
         steps, H, xf = self._prepare_predict(fh, X)
         path = self._trajectories(H, xf, None)[0]
-        return pd.Series(self._unscale_y(path[steps - 1]), index=self._index(fh),
-                         name=self._cur_y.name)
+        return pd.Series(
+            self._unscale_y(path[steps - 1]),
+            index=self._index(fh),
+            name=self._cur_y.name,
+        )
 
     def sample_trajectories(self, fh, X=None):
         """Monte-Carlo trajectories, one per dropout pass.
@@ -643,10 +693,23 @@ class LSTMForecaster(BaseForecaster):
     def get_test_params(cls, parameter_set="default"):
         """Tiny, fast settings for sktime's conformance checks."""
         return [
-            {"window_length": 3, "hidden_size": 4, "max_epochs": 2,
-             "n_mc_samples": 10, "random_state": 0},
-            {"window_length": 2, "hidden_size": 3, "num_layers": 2,
-             "strategy": "direct", "stateful": True, "dropout": 0.2,
-             "interval_method": "gaussian", "max_epochs": 2, "n_mc_samples": 10,
-             "random_state": 0},
+            {
+                "window_length": 3,
+                "hidden_size": 4,
+                "max_epochs": 2,
+                "n_mc_samples": 10,
+                "random_state": 0,
+            },
+            {
+                "window_length": 5,
+                "hidden_size": 3,
+                "num_layers": 2,
+                "strategy": "direct",
+                "stateful": True,
+                "dropout": 0.2,
+                "interval_method": "gaussian",
+                "max_epochs": 2,
+                "n_mc_samples": 10,
+                "random_state": 0,
+            },
         ]

@@ -1,0 +1,214 @@
+"""Tests of LSTMForecaster, the sktime forecaster of the recurrent family."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+pytest.importorskip("sktime")
+
+from sktime.utils import check_estimator  # noqa: E402
+
+from skdeep.recurrent import LSTMForecaster  # noqa: E402
+
+FAST = {
+    "window_length": 12,
+    "hidden_size": 16,
+    "max_epochs": 60,
+    "lr": 0.01,
+    "n_mc_samples": 50,
+}
+
+
+def seasonal(n=120, seed=0):
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    values = 10 + 3 * np.sin(2 * np.pi * t / 12) + 0.03 * t + 0.3 * rng.randn(n)
+    return pd.Series(values, index=pd.period_range("2000-01", periods=n, freq="M"))
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
+
+
+@pytest.mark.parametrize(
+    "params", LSTMForecaster.get_test_params(), ids=["recursive", "direct-stateful"]
+)
+def test_sktime_conformance(params):
+    results = check_estimator(
+        LSTMForecaster(**params), raise_exceptions=True, verbose=False
+    )
+    assert results and all(v == "PASSED" for v in results.values())
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"strategy": "recursive"},
+        {"strategy": "direct"},
+        {"strategy": "recursive", "stateful": True},
+    ],
+)
+def test_beats_naive_last_value(kwargs):
+    y = seasonal()
+    train, test = y[:108], y[108:]
+    fh = np.arange(1, 13)
+    f = LSTMForecaster(**FAST, **kwargs, random_state=0).fit(train, fh=fh)
+    pred = f.predict(fh)
+    assert pred.shape == (12,)
+    assert pred.index.equals(test.index)
+    assert np.all(np.isfinite(pred))
+    mae = np.mean(np.abs(pred.to_numpy() - test.to_numpy()))
+    naive = np.mean(np.abs(train.iloc[-1] - test.to_numpy()))
+    assert mae < 0.6 * naive, (mae, naive)
+
+
+def test_same_seed_same_forecasts_and_global_rng_untouched():
+    y = seasonal(72)
+    fh = [1, 2, 3, 4, 5, 6]
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()
+    a = LSTMForecaster(window_length=6, max_epochs=10, random_state=3).fit(y)
+    b = LSTMForecaster(window_length=6, max_epochs=10, random_state=3).fit(y)
+    assert torch.equal(torch_state, torch.get_rng_state())
+    assert np.array_equal(np_state[1], np.random.get_state()[1])
+    pd.testing.assert_series_equal(a.predict(fh), b.predict(fh))
+    pd.testing.assert_frame_equal(a.predict_interval(fh), b.predict_interval(fh))
+    # a fitted model gives the same intervals at every call
+    pd.testing.assert_frame_equal(a.predict_interval(fh), a.predict_interval(fh))
+    c = LSTMForecaster(window_length=6, max_epochs=10, random_state=4).fit(y)
+    assert not np.allclose(a.predict(fh), c.predict(fh))
+
+
+@pytest.mark.parametrize("interval_method", ["empirical", "gaussian"])
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_intervals_nested_and_quantiles_monotone(interval_method, strategy):
+    y = seasonal(72)
+    fh = np.arange(1, 7)
+    f = LSTMForecaster(
+        window_length=6,
+        max_epochs=15,
+        strategy=strategy,
+        interval_method=interval_method,
+        random_state=0,
+    ).fit(y, fh=fh)
+    ints = f.predict_interval(fh, coverage=[0.5, 0.9])
+    name = ints.columns.levels[0][0]
+    lo50, hi50 = ints[(name, 0.5, "lower")], ints[(name, 0.5, "upper")]
+    lo90, hi90 = ints[(name, 0.9, "lower")], ints[(name, 0.9, "upper")]
+    assert np.all(lo90 <= lo50) and np.all(hi50 <= hi90)
+    assert np.all(hi90 - lo90 > hi50 - lo50)
+    alpha = [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]
+    q = f.predict_quantiles(fh, alpha=alpha).to_numpy()
+    assert q.shape == (6, 7)
+    assert np.all(np.diff(q, axis=1) >= 0)
+    var = f.predict_var(fh)
+    assert var.shape == (6, 1) and np.all(var.to_numpy() > 0)
+
+
+def test_trajectories_without_dropout_or_noise_equal_the_forecast():
+    y = seasonal(72)
+    fh = [1, 2, 3, 4]
+    f = LSTMForecaster(
+        window_length=6,
+        max_epochs=10,
+        dropout=0.0,
+        inherent_noise=False,
+        n_mc_samples=5,
+        random_state=0,
+    ).fit(y)
+    paths = f.sample_trajectories(fh)
+    assert paths.shape == (5, 4)
+    np.testing.assert_allclose(
+        paths.to_numpy(), np.tile(f.predict(fh), (5, 1)), rtol=1e-6
+    )
+
+
+def test_recursive_trajectories_feed_back_their_own_samples():
+    # With noise fed back, the spread of the recursive trajectories grows
+    # with the horizon on a persistent (random-walk-like) series.
+    rng = np.random.RandomState(0)
+    y = pd.Series(np.cumsum(rng.randn(150)))
+    f = LSTMForecaster(
+        window_length=8, max_epochs=30, lr=0.01, n_mc_samples=200, random_state=0
+    ).fit(y)
+    paths = f.sample_trajectories(np.arange(1, 11)).to_numpy()
+    assert paths.std(axis=0)[-1] > 1.5 * paths.std(axis=0)[0]
+
+
+def test_exogenous_X_changes_forecasts():
+    rng = np.random.RandomState(0)
+    n = 100
+    x = rng.randn(n)
+    y = pd.Series(np.r_[0.0, 2.0 * x[1:]] + 0.1 * rng.randn(n))
+    X = pd.DataFrame({"x": x})
+    fh = [1, 2, 3]
+    f = LSTMForecaster(
+        window_length=4, hidden_size=8, max_epochs=60, lr=0.01, random_state=0
+    ).fit(y[:90], X=X[:90])
+    assert f.n_exog_ == 1
+    X_future = X[90:93]
+    low = f.predict(fh, X=X_future - 1.0)
+    high = f.predict(fh, X=X_future + 1.0)
+    assert np.all(high.to_numpy() > low.to_numpy() + 0.5)
+    # the learned effect tracks the true one: y = 2 x
+    pred = f.predict(fh, X=X_future)
+    assert np.corrcoef(pred, 2 * X_future["x"])[0, 1] > 0.9
+    f_direct = LSTMForecaster(
+        window_length=4, hidden_size=8, max_epochs=5, strategy="direct", random_state=0
+    )
+    f_direct.fit(y[:90], X=X[:90], fh=fh)
+    assert not np.allclose(
+        f_direct.predict(fh, X=X_future - 1.0), f_direct.predict(fh, X=X_future + 1.0)
+    )
+
+
+def test_direct_strategy_needs_the_horizon():
+    y = seasonal(60)
+    f = LSTMForecaster(window_length=6, max_epochs=2, strategy="direct")
+    assert f.get_tag("requires-fh-in-fit")
+    assert not LSTMForecaster().get_tag("requires-fh-in-fit")
+    with pytest.raises(ValueError, match="fh"):
+        f.fit(y)
+    f.fit(y, fh=[1, 3])
+    assert f.predict().shape == (2,)
+    assert f.horizon_ == 3 and f.noise_std_.shape == (3,)
+    with pytest.raises(ValueError, match="different forecasting horizon"):
+        f.predict(fh=[1, 2, 3, 4])
+
+
+def test_stateful_reads_whole_history_and_update_moves_the_start():
+    y = seasonal(96)
+    fh = [1, 2, 3]
+    f = LSTMForecaster(
+        window_length=12, hidden_size=8, max_epochs=10, stateful=True, random_state=0
+    ).fit(y[:84])
+    before = f.predict(fh)
+    f.update(y[84:], update_params=False)
+    after = f.predict(fh)
+    assert after.index[0] == y.index[-1] + 1
+    assert not np.allclose(before.to_numpy(), after.to_numpy())
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="too few"):
+        LSTMForecaster(window_length=12, max_epochs=1).fit(seasonal(10))
+    with pytest.raises(ValueError, match="too few"):
+        LSTMForecaster(window_length=6, strategy="direct", max_epochs=1).fit(
+            seasonal(10), fh=np.arange(1, 6)
+        )
+    y = seasonal(40)
+    y.iloc[5] = np.nan
+    with pytest.raises(ValueError, match="(?i)nan|missing"):
+        LSTMForecaster(window_length=6, max_epochs=1).fit(y)
+    with pytest.raises(ValueError, match="strategy"):
+        LSTMForecaster(strategy="mimo").fit(seasonal(40))
+    with pytest.raises(ValueError, match="dropout"):
+        LSTMForecaster(dropout=1.0).fit(seasonal(40))

@@ -46,7 +46,7 @@ each, two processes at a time)::
         energy concrete wine-quality-red kin8nm
     python benchmarks/uncertainty.py --part uci --datasets power-plant \
         naval-propulsion-plant protein-tertiary-structure
-    # the small data sets again with Gal's original batch size, as a variant
+    # the small data sets again with batches of 32 (Gal's code uses 128)
     python benchmarks/uncertainty.py --part uci --datasets yacht bostonHousing \
         energy concrete wine-quality-red --batch-size 32 --variant "batch 32"
     python benchmarks/uncertainty.py --part table   # rewrite the markdown only
@@ -522,10 +522,12 @@ def run_speed(args):
         X = rng.randn(max(n_rows, 50), n_features)
         y = rng.randn(len(X))
         model = MCDropoutRegressor(
-            hidden, max_epochs=1, n_mc_samples=T, random_state=0
+            hidden, max_epochs=1, n_mc_samples=T, random_state=0,
+            device=args.device,
         ).fit(X, y)
         X = X[:n_rows]
         module = model.module_
+        device = next(module.parameters()).device
         model.sample_predictions(X)  # warm up
         start = time.perf_counter()
         for _ in range(args.speed_repeats):
@@ -535,9 +537,12 @@ def run_speed(args):
         with torch.no_grad():
             start = time.perf_counter()
             for _ in range(args.speed_repeats):
-                Xt = torch.as_tensor(model._standardize(X), dtype=torch.float32)
+                Xt = torch.as_tensor(
+                    model._standardize(X), dtype=torch.float32, device=device
+                )
                 out = torch.stack([module(Xt)[:, 0] for _ in range(T)])
-                model.y_mean_ + model.y_scale_ * out.numpy().astype(np.float64)
+                # .cpu() waits for the device, so both timings include it
+                model.y_mean_ + model.y_scale_ * out.cpu().numpy().astype(np.float64)
             loop = (time.perf_counter() - start) / args.speed_repeats
         rows.append(
             {
@@ -550,22 +555,39 @@ def run_speed(args):
             }
         )
         print(json.dumps(rows[-1]), flush=True)
+    machine = (
+        f"{platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, torch {torch.__version__}"
+    )
+    if args.device != "cpu":
+        machine += f", {torch.cuda.get_device_name(args.device)}"
     info = {
         "rows": rows,
         "threads": torch.get_num_threads(),
-        "machine": f"{platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, torch {torch.__version__}",
+        "machine": machine,
+        "device": args.device,
     }
-    _update_raw(lambda raw: raw.__setitem__("speed", info))
+    key = "speed" if args.device == "cpu" else f"speed_{args.device}"
+    _update_raw(lambda raw: raw.__setitem__(key, info))
 
 
 def _speed_table(raw):
-    speed = raw.get("speed")
-    if not speed:
+    keys = [k for k in sorted(raw) if k == "speed" or k.startswith("speed_")]
+    if not keys:
         return "_No speed results yet._\n"
-    lines = [
+    return "\n".join(_one_speed_table(raw[k]) for k in keys)
+
+
+def _one_speed_table(speed):
+    device = speed.get("device", "cpu")
+    where = (
         f"CPU, {speed['threads']} torch thread(s) ({speed['machine']}; the "
-        f"machine was shared with other jobs, so absolute numbers are noisy). "
+        f"machine was shared with other jobs, so absolute numbers are noisy)."
+        if device == "cpu"
+        else f"Device {device} ({speed['machine']}), both methods on the GPU."
+    )
+    lines = [
+        f"{where} "
         f"`sample_predictions` (all T passes batched, masks shared by the rows "
         f"of a pass, rows chunked to bound memory) against a Python loop of T "
         f"ordinary dropout forward calls over the same rows.",
@@ -641,6 +663,7 @@ def main(argv=None):
     parser.add_argument("--ood-seeds", type=int, default=5)
     parser.add_argument("--speed-repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="speed part: torch device")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="markdown file to merge the results into")
     args = parser.parse_args(argv)

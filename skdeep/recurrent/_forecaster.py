@@ -104,9 +104,9 @@ class LSTMForecaster(BaseForecaster):
     Prediction intervals and quantiles follow Zhu & Laptev (Uber, 2017):
     dropout stays on at prediction, each of ``n_mc_samples`` passes is one
     sample of the weights (Gal & Ghahramani, 2016), and the inherent noise is
-    estimated from the training residuals. Each pass produces a whole
-    trajectory: with the recursive strategy a pass feeds its own sampled
-    values back, so uncertainty compounds along the horizon.
+    estimated from the residuals on held-out training samples. Each pass
+    produces a whole trajectory: with the recursive strategy a pass feeds its
+    own sampled values back, so uncertainty compounds along the horizon.
 
     Parameters
     ----------
@@ -143,10 +143,20 @@ class LSTMForecaster(BaseForecaster):
 
     inherent_noise : bool, default=True
         Add the inherent noise to each trajectory: Gaussian with the
-        root-mean-square training residual (one per horizon step for the
-        direct strategy), fed back with the sampled values by the recursive
+        root-mean-square residual (one per horizon step for the direct
+        strategy), fed back with the sampled values by the recursive
         strategy. ``False``: the intervals reflect the model (dropout)
         uncertainty only, which usually under-covers.
+
+    noise_holdout : float, default=0.2
+        Share of the training samples (the latest windows) held out to
+        estimate the inherent noise, as Zhu & Laptev do with a validation
+        set: a first network is trained without them and its residuals on
+        them set the noise level; the forecasting network is then trained on
+        all samples, with the same seed (so fitting costs two trainings).
+        In-sample residuals, which are smaller and give narrower intervals,
+        are used when it is 0, when it leaves no sample on either side, or
+        when ``inherent_noise=False``.
 
     stateful : bool, default=False
         ``False``: every forecast starts from a zero LSTM state and reads the
@@ -188,8 +198,12 @@ class LSTMForecaster(BaseForecaster):
         Mean training loss (scaled units) of each epoch.
 
     noise_std_ : ndarray of shape (n_outputs,)
-        Root-mean-square training residual in the units of ``y`` (one value
-        for the recursive strategy, one per horizon step for the direct one).
+        Standard deviation of the inherent noise in the units of ``y``: the
+        root-mean-square residual (one value for the recursive strategy, one
+        per horizon step for the direct one).
+
+    noise_source_ : {"holdout", "in-sample"}
+        Which residuals ``noise_std_`` comes from (see ``noise_holdout``).
 
     y_min_, y_max_ : float
         The training range of ``y``, mapped to [-1, 1].
@@ -265,6 +279,7 @@ class LSTMForecaster(BaseForecaster):
         n_mc_samples=100,
         interval_method="empirical",
         inherent_noise=True,
+        noise_holdout=0.2,
         stateful=False,
         lr=0.005,
         max_epochs=200,
@@ -282,6 +297,7 @@ class LSTMForecaster(BaseForecaster):
         self.n_mc_samples = n_mc_samples
         self.interval_method = interval_method
         self.inherent_noise = inherent_noise
+        self.noise_holdout = noise_holdout
         self.stateful = stateful
         self.lr = lr
         self.max_epochs = max_epochs
@@ -324,6 +340,10 @@ class LSTMForecaster(BaseForecaster):
             raise ValueError(
                 f"interval_method must be one of {_INTERVAL_METHODS}; got "
                 f"{self.interval_method!r}."
+            )
+        if not 0 <= self.noise_holdout < 1:
+            raise ValueError(
+                f"noise_holdout must be in [0, 1); got {self.noise_holdout!r}."
             )
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
@@ -399,23 +419,38 @@ class LSTMForecaster(BaseForecaster):
 
         self._device = resolve_device(self.device)
         self._seed = derive_seed(self.random_state)
+        train = self._train_stateful if self.stateful else self._train_windows
+        n_samples = n - k if self.stateful else n - L - k + 1
+        n_holdout = int(self.noise_holdout * n_samples)
+        if self.inherent_noise and 1 <= n_holdout < n_samples:
+            # Zhu & Laptev: the noise level from residuals on held-out data
+            # (the latest samples), then the network is retrained on all.
+            with seeded(self._seed, self._device):
+                self.module_ = self._build(Z.shape[1], k)
+                residuals = train(Z, ys, Xs, k, n_samples - n_holdout)
+            self.noise_source_ = "holdout"
+        else:
+            residuals = None
+            self.noise_source_ = "in-sample"
         with seeded(self._seed, self._device):
-            self.module_ = _LSTMForecastNet(
-                Z.shape[1],
-                k * self.n_exog_,
-                k,
-                self.hidden_size,
-                self.num_layers,
-                self.dropout,
-            ).to(self._device)
-            if self.stateful:
-                residuals = self._train_stateful(Z, ys, Xs, k)
-            else:
-                residuals = self._train_windows(Z, ys, Xs, k)
+            self.module_ = self._build(Z.shape[1], k)
+            in_sample = train(Z, ys, Xs, k, n_samples)
         self.module_.eval()
+        if residuals is None:
+            residuals = in_sample
         self._noise_scaled = np.sqrt(np.mean(residuals**2, axis=0))
         self.noise_std_ = self._noise_scaled * self._y_range / 2.0
         return self
+
+    def _build(self, n_inputs, k):
+        return _LSTMForecastNet(
+            n_inputs,
+            k * self.n_exog_,
+            k,
+            self.hidden_size,
+            self.num_layers,
+            self.dropout,
+        ).to(self._device)
 
     def _optimizer(self):
         return torch.optim.Adam(
@@ -430,8 +465,12 @@ class LSTMForecaster(BaseForecaster):
         if self.verbose:
             print(f"epoch {epoch + 1:4d}  loss {loss:.6f}")
 
-    def _train_windows(self, Z, ys, Xs, k):
-        """Stateless training on all windows; returns the fitted residuals."""
+    def _train_windows(self, Z, ys, Xs, k, n_train):
+        """Stateless training on the first ``n_train`` windows.
+
+        Returns the residuals on the other windows (on all when there are
+        none), in scaled units.
+        """
         L, n = self.window_length, len(ys)
         starts = np.arange(L, n - k + 1)
         dev = self._device
@@ -443,7 +482,7 @@ class LSTMForecaster(BaseForecaster):
             else None
         )
         module, opt = self.module_, self._optimizer()
-        N = len(starts)
+        N = n_train
         self.loss_curve_ = []
         module.train()
         for epoch in range(self.max_epochs):
@@ -461,13 +500,18 @@ class LSTMForecaster(BaseForecaster):
             self.loss_curve_.append(total / N)
             self._log_epoch(epoch, self.loss_curve_[-1])
         module.eval()
+        rest = slice(n_train, None) if n_train < len(starts) else slice(None)
         with torch.no_grad():
-            h, _ = module.encode(Zw)
-            out = module.predict_head(h[:, -1], Ew)
-        return (out - Yw).cpu().numpy().astype(np.float64)
+            h, _ = module.encode(Zw[rest])
+            out = module.predict_head(h[:, -1], None if Ew is None else Ew[rest])
+        return (out - Yw[rest]).cpu().numpy().astype(np.float64)
 
-    def _train_stateful(self, Z, ys, Xs, k):
-        """Stateful training (truncated BPTT over the whole series)."""
+    def _train_stateful(self, Z, ys, Xs, k, n_train):
+        """Stateful training (truncated BPTT) on the first ``n_train`` steps.
+
+        Returns the residuals of the later steps after reading the series
+        from its start (of all steps when there are none), in scaled units.
+        """
         n, L, dev = len(ys), self.window_length, self._device
         J = n - k  # step j predicts ys[j + 1 : j + 1 + k]
         Zs = as_float32_tensor(Z[None, :J], dev)
@@ -486,22 +530,24 @@ class LSTMForecaster(BaseForecaster):
         module.train()
         for epoch in range(self.max_epochs):
             states, total = None, 0.0
-            for c in range(0, J, L):
-                h, states = module.encode(Zs[:, c : c + L], states)
+            for c in range(0, n_train, L):
+                chunk = slice(c, min(c + L, n_train))
+                h, states = module.encode(Zs[:, chunk], states)
                 states = [tuple(s.detach() for s in st) for st in states]
-                out = module.predict_head(h, None if Es is None else Es[:, c : c + L])
-                loss = F.mse_loss(out, Ys[:, c : c + L])
+                out = module.predict_head(h, None if Es is None else Es[:, chunk])
+                loss = F.mse_loss(out, Ys[:, chunk])
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
                 total += loss.item() * out.shape[1]
-            self.loss_curve_.append(total / J)
+            self.loss_curve_.append(total / n_train)
             self._log_epoch(epoch, self.loss_curve_[-1])
         module.eval()
+        rest = slice(n_train, None) if n_train < J else slice(None)
         with torch.no_grad():
             h, _ = module.encode(Zs)
             out = module.predict_head(h, Es)
-        return (out - Ys)[0].cpu().numpy().astype(np.float64)
+        return (out - Ys)[0, rest].cpu().numpy().astype(np.float64)
 
     def _update(self, y, X=None, update_params=True):
         """Append new observations to the history forecasts start from."""

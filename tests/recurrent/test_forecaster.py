@@ -113,6 +113,19 @@ def test_intervals_nested_and_quantiles_monotone(interval_method, strategy):
     assert var.shape == (6, 1) and np.all(var.to_numpy() > 0)
 
 
+def test_noise_from_held_out_windows():
+    y = seasonal(72)
+    held = LSTMForecaster(window_length=6, max_epochs=10, random_state=0).fit(y)
+    assert held.noise_source_ == "holdout"
+    insample = LSTMForecaster(
+        window_length=6, max_epochs=10, noise_holdout=0.0, random_state=0
+    ).fit(y)
+    assert insample.noise_source_ == "in-sample"
+    # the forecasting network is the same: only the noise level differs
+    pd.testing.assert_series_equal(held.predict([1, 2]), insample.predict([1, 2]))
+    assert held.noise_std_[0] != insample.noise_std_[0]
+
+
 def test_trajectories_without_dropout_or_noise_equal_the_forecast():
     y = seasonal(72)
     fh = [1, 2, 3, 4]

@@ -9,6 +9,7 @@ on the GPU reproduces them, and that a GPU-fitted model, pickled or saved with
 """
 
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -22,7 +23,8 @@ from sklearn.base import clone
 
 import skdeep
 from skdeep import io
-from skdeep.utils.estimator_checks import _check_data, _fit, _outputs, test_instances
+from skdeep.utils.estimator_checks import _check_data, _fit, _outputs
+from skdeep.utils.estimator_checks import test_instances as _test_instances
 
 pytestmark = pytest.mark.skipif(
     not torch.cuda.is_available(), reason="needs a CUDA GPU"
@@ -33,7 +35,7 @@ def _device_instances():
     for name, cls, _ in skdeep.all_estimators():
         if hasattr(cls, "get_class_tag"):  # sktime objects
             continue
-        for i, est in enumerate(test_instances(cls)):
+        for i, est in enumerate(_test_instances(cls)):
             if "device" in est.get_params():
                 yield f"{name}-{i}", est
 
@@ -129,7 +131,7 @@ def loaded_on_cpu_only(cuda_fits, tmp_path_factory):
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,
-        env={**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""},
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

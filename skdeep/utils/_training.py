@@ -19,6 +19,7 @@ trains it with:
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import io
 import math
 import warnings
 from numbers import Integral, Real
@@ -294,6 +295,33 @@ class BaseTorchEstimator(BaseEstimator):
     def module_(self):
         """The trained torch module (``net_.module_``)."""
         return self.net_.module_
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        net = state.get("net_")
+        if net is not None and torch.device(net.device).type != "cpu":
+            state = dict(state)  # may be the live __dict__
+            # A net on a GPU pickles CUDA storages, which a machine without a
+            # GPU cannot load. Keep its weights as a CPU state_dict instead and
+            # rebuild the net on load, as skdeep.io does.
+            buffer = io.BytesIO()
+            weights = net.module_.state_dict()
+            torch.save({k: v.detach().cpu() for k, v in weights.items()}, buffer)
+            state["net_"] = None
+            state.pop("history_", None)
+            state["_gpu_net_weights"] = (buffer.getvalue(), net.history)
+        return state
+
+    def __setstate__(self, state):
+        payload = state.pop("_gpu_net_weights", None)
+        super().__setstate__(state)
+        if payload is not None:
+            from skdeep.io import _restore_torch
+
+            weights, history = payload
+            # On the GPU again where there is one, else on the CPU.
+            _restore_torch(self, weights, [], None)
+            self.net_.history = self.history_ = history
 
     def _batched(self, fn, X, out_dtype=None):
         """Run ``fn`` over ``X`` in ``batch_size`` chunks in eval mode, no grad."""

@@ -14,6 +14,7 @@ DEMOS = {
     "signal": "skdeep.signal._demo",
     "uncertainty": "skdeep.uncertainty._demo",
     "graph": "skdeep.graph._demo",
+    "recurrent": "skdeep.recurrent._demo",
 }
 
 

@@ -3,6 +3,8 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
+
 import numpy as np
 import pandas as pd
 import torch
@@ -228,7 +230,9 @@ class LSTMForecaster(BaseForecaster):
     returns the same intervals every time and quantiles of one call are
     nested. ``update`` extends the history forecasts start from; it does not
     retrain (refit, or wrap the forecaster in sktime's ``UpdateRefitsEvery``).
-    In-sample forecasts are not supported.
+    In-sample forecasts are not supported. A pickled forecaster stores its
+    network on the CPU and moves it back to ``device`` when loaded, or keeps
+    it on the CPU where that device is missing.
 
     References
     ----------
@@ -441,6 +445,27 @@ class LSTMForecaster(BaseForecaster):
         self._noise_scaled = np.sqrt(np.mean(residuals**2, axis=0))
         self.noise_std_ = self._noise_scaled * self._y_range / 2.0
         return self
+
+    def __getstate__(self):
+        # The network travels on the CPU, so a model fitted on a GPU loads
+        # on a machine without one.
+        state = self.__dict__.copy()
+        module = state.get("module_")
+        if module is not None and any(
+            p.device.type != "cpu" for p in module.parameters()
+        ):
+            state["module_"] = copy.deepcopy(module).cpu()
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if state.get("module_") is not None:
+            try:
+                device = resolve_device(str(state["_device"]))
+            except ValueError:  # fitted on a device this machine does not have
+                device = torch.device("cpu")
+            self._device = device
+            self.module_ = self.module_.to(device)
 
     def _build(self, n_inputs, k):
         return _LSTMForecastNet(

@@ -210,6 +210,21 @@ def test_stateful_reads_whole_history_and_update_moves_the_start():
     assert not np.allclose(before.to_numpy(), after.to_numpy())
 
 
+def test_pickle_round_trip_falls_back_to_cpu():
+    import pickle
+
+    y = seasonal(60)
+    f = LSTMForecaster(window_length=6, max_epochs=3, random_state=0).fit(y)
+    expected = f.predict([1, 2, 3])
+    loaded = pickle.loads(pickle.dumps(f))
+    pd.testing.assert_series_equal(loaded.predict([1, 2, 3]), expected)
+    # a model saved on a device this machine lacks predicts on the CPU
+    f._device = torch.device("cuda:7")
+    loaded = pickle.loads(pickle.dumps(f))
+    assert loaded._device == torch.device("cpu")
+    pd.testing.assert_series_equal(loaded.predict([1, 2, 3]), expected)
+
+
 def test_errors():
     with pytest.raises(ValueError, match="too few"):
         LSTMForecaster(window_length=12, max_epochs=1).fit(seasonal(10))

@@ -603,20 +603,21 @@ class LSTMForecaster(BaseForecaster):
         index = full.to_absolute_index(self.cutoff)
         known = self._cur_X
         if X is not None and len(X):
-            Xn = X.iloc[:, : self.n_exog_]
-            Xn.columns = known.columns
-            known = pd.concat([known, Xn])
+            if X.shape[1] != self.n_exog_:
+                raise ValueError(
+                    f"X has {X.shape[1]} columns; the forecaster was fitted with "
+                    f"{self.n_exog_}."
+                )
+            known = pd.concat([known, X.set_axis(known.columns, axis=1)])
             known = known[~known.index.duplicated(keep="last")]
         future = known.reindex(index)
         if X is not None and len(X) >= H and future.isna().all(axis=None):
             future = pd.DataFrame(
-                X.iloc[:H, : self.n_exog_].to_numpy(), index=index
+                X.iloc[:H].to_numpy(), index=index, columns=known.columns
             )  # index types differ: by position
-        filled = (
-            pd.concat([known.iloc[-1:].set_axis(future.columns, axis=1), future])
-            .ffill()
-            .iloc[1:]
-        )
+        # missing rows repeat the latest earlier value (the history's last)
+        last = self._cur_X.iloc[-1:]
+        filled = pd.concat([last, future]).ffill().iloc[1:]
         return self._scale_X(filled.to_numpy(dtype=np.float64))
 
     def _history(self):

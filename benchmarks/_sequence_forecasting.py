@@ -45,7 +45,9 @@ last 36 months). **Shampoo sales** (36 months): origins after months 24 and
 MASE (scaled by the in-sample seasonal-naive error: sp=12 for airline, 1 for
 shampoo) from `sktime.performance_metrics.forecasting`, averaged over the
 folds; coverage is the share of all test points inside the 90% prediction
-interval; time is fit + predict (point forecast) summed over the folds.
+interval; time is fit + predict (point forecast) summed over the folds (an
+LSTM fit trains twice: once without the held-out windows for the noise
+level, once on all windows).
 LSTM rows are the mean (± std) over seeds {seeds}; ratios are to the best
 baseline (lowest value among the non-LSTM rows) of the same column.
 

@@ -213,6 +213,10 @@ class LSTMForecaster(BaseForecaster):
     n_exog_ : int
         Number of exogenous columns seen in ``fit`` (0 without ``X``).
 
+    horizon_ : int
+        Number of steps the network outputs: 1 for the recursive strategy,
+        the furthest step of ``fh`` for the direct one.
+
     See Also
     --------
     skdeep.recurrent.RNNRegressor : Sequence-to-value regression.

@@ -68,7 +68,7 @@ def test_beats_naive_last_value(kwargs):
     assert np.all(np.isfinite(pred))
     mae = np.mean(np.abs(pred.to_numpy() - test.to_numpy()))
     naive = np.mean(np.abs(train.iloc[-1] - test.to_numpy()))
-    assert mae < 0.6 * naive, (mae, naive)
+    assert mae < 0.75 * naive, (mae, naive)
 
 
 def test_same_seed_same_forecasts_and_global_rng_untouched():

@@ -1,5 +1,4 @@
-"""Sequence models: RNN, LSTM and GRU classifiers and regressors (scikit-learn),
-and an LSTM forecaster (sktime)."""
+"""Recurrent sequence models: RNN/LSTM/GRU estimators and an LSTM forecaster."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause

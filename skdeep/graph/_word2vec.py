@@ -5,6 +5,7 @@
 
 import os
 import tempfile
+import time
 
 import numpy as np
 
@@ -90,7 +91,7 @@ def node_counts(blocks, n_nodes):
 
 def word2vec_embedding(
     blocks, n_nodes, *, dimensions, window, epochs, negative, lr, sample, workers,
-    seed,
+    seed, timings=None,
 ):
     """Train skip-gram (SGNS) on node sequences; one embedding row per node.
 
@@ -102,6 +103,9 @@ def word2vec_embedding(
     dimensions, window, epochs, negative, lr, sample, workers, seed
         Word2Vec's ``vector_size``, ``window``, ``epochs``, ``negative``,
         ``alpha``, ``sample``, ``workers`` and ``seed``.
+    timings : dict, default=None
+        If given, receives ``prepare_s`` (counts, vocabulary, corpus file) and
+        ``train_s`` (gensim's training) in seconds.
 
     Returns
     -------
@@ -122,6 +126,7 @@ def word2vec_embedding(
     """
     from gensim.models import Word2Vec
 
+    start = time.perf_counter()
     counts = node_counts(blocks, n_nodes)
     present = np.flatnonzero(counts)
     model = Word2Vec(
@@ -133,10 +138,20 @@ def word2vec_embedding(
         path = os.path.join(tmp, "walks.txt")
         with open(path, "wb") as handle:
             n_lines = _write_corpus(handle, blocks)
+        prepared = time.perf_counter()
+        # Each of gensim's corpus_file threads reads 1/workers of the file but
+        # decays its learning rate by its own line count over total_examples:
+        # given all the lines, k threads would stop at 1/k of the decay (the
+        # rate would end near lr * (1 - 1/k), not near 0). Passing one
+        # thread's share gives every thread the full linear decay, as with
+        # one thread or gensim's iterable mode.
         model.train(
-            corpus_file=path, total_examples=n_lines, total_words=int(counts.sum()),
-            epochs=epochs,
+            corpus_file=path, total_examples=-(-n_lines // workers),
+            total_words=int(counts.sum()), epochs=epochs,
         )
+        trained = time.perf_counter()
+    if timings is not None:
+        timings.update(prepare_s=prepared - start, train_s=trained - prepared)
     index = np.array([model.wv.key_to_index[str(i)] for i in present], dtype=np.int64)
     embedding = np.zeros((n_nodes, dimensions), dtype=np.float64)
     embedding[present] = model.wv.vectors[index]

@@ -134,6 +134,30 @@ def test_corpus_writer_matches_python_formatting():
     assert n_lines == expected.count("\n")
 
 
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_word2vec_threads_get_the_full_learning_rate_decay(workers, monkeypatch):
+    """gensim's corpus_file threads decay the rate by their own line count:
+    each must be told its share of the lines, not the total."""
+    from gensim.models import Word2Vec
+
+    from skdeep.graph._word2vec import word2vec_embedding
+
+    seen = {}
+    train = Word2Vec.train
+
+    def spy(self, *args, **kwargs):
+        seen.update(kwargs)
+        return train(self, *args, **kwargs)
+
+    monkeypatch.setattr(Word2Vec, "train", spy)
+    walks = np.random.RandomState(0).randint(0, 30, (100, 8)).astype(np.int32)
+    emb = word2vec_embedding([walks], 30, dimensions=4, window=2, epochs=1,
+                             negative=2, lr=0.025, sample=0, workers=workers, seed=0)
+    assert emb.shape == (30, 4)
+    assert seen["total_examples"] == -(-100 // workers)
+    assert seen["total_words"] == 800
+
+
 # -- graph inputs --------------------------------------------------------------
 
 

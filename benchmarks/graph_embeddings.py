@@ -1,30 +1,66 @@
 """Graph embeddings: skdeep vs karateclub and other node2vec packages.
 
-Two parts, run by hand (no network):
+Parts, run by hand (no network):
 
-* ``quality``: BlogCatalog (node2vec paper protocol: 128 dimensions, 10 walks
-  of length 80 per node, window 10, one-vs-rest logistic regression on 50% of
-  the nodes, top-k label prediction as in DeepWalk's/node2vec's scoring code,
-  Macro- and Micro-F1) for DeepWalk and node2vec over a (p, q) grid, the
-  (p, q) chosen on a validation part of the labelled half; and Cora
-  (structure only, Planetoid split, accuracy).
-* ``repeat``: interleaved repeats of the fast BlogCatalog speed runs (medians).
-* ``alias``: per-edge alias tables (the node2vec paper's method) against
-  skdeep's rejection sampling: table size, build time and walk time.
+* ``quality``: DeepWalk and node2vec on BlogCatalog and Cora, (p, q) grid,
+  one process per (p, q), protocol below.
 * ``speed``: walk time, Word2Vec time and peak memory (each run in its own
   process) of skdeep, karateclub, nodevectors, fastnode2vec and node2vec
   (eliorc) on BlogCatalog and a 100,000-node Barabasi-Albert graph.
+* ``repeat``: interleaved repeats of the speed runs that finish (medians), on
+  ``--graphs blogcatalog`` (default) and/or ``synthetic``.
+* ``alias``: per-edge alias tables (the node2vec paper's method) against
+  skdeep's rejection sampling: table size, build time and walk time.
+
+Quality protocol (fixed before the full 5 x 5 run)
+--------------------------------------------------
+
+* Embeddings: one per (p, q), seed 0, the paper's settings (128 dimensions,
+  10 walks of length 80 per node, window 10); 1 epoch (the node2vec reference
+  code's default, ``--iter 1``), 5 negative samples, ``sample=1e-3``, gensim
+  ``workers=1`` and one walk thread, so every embedding is bitwise
+  reproducible; each (p, q) is its own process (``--parallel K`` runs K at a
+  time), writing one JSON. DeepWalk is the p = q = 1 cell of the same grid.
+* BlogCatalog: 10 random 50/50 splits (seed 0) into a labelled and a test
+  half. Classifier: one-vs-rest logistic regression, C=1 (scikit-learn's
+  default, as in the DeepWalk scoring code; fixed, not tuned: in a full-size
+  p = q = 1 run, C = 0.1, 1 and 10 gave mean test Macro-F1 within 0.0021 of each
+  other, and choosing C per split on a 20% validation part lost 0.0032
+  against C=1), lbfgs, ``max_iter=1000``, on standardized embeddings; each
+  node gets its k top-scoring labels (k = its true label count, as in the
+  DeepWalk/node2vec scoring code). In each split, node2vec's (p, q) is the one
+  with the best 5-fold cross-validated Macro-F1 on the labelled half (folds
+  seeded per split); DeepWalk is the p = q = 1 cell. The regression is then
+  fitted on the whole labelled half and scored on the test half (Macro- and
+  Micro-F1). Reported: mean ± std over the 10 splits, beside the published
+  Macro-F1 (node2vec paper, Table 2: DeepWalk 0.2110, node2vec 0.2581).
+* Cora: graph structure only, Planetoid split: logistic regression (no
+  scaling, ``max_iter=2000``) on the 140 training nodes for every C in
+  [0.01, 0.1, 1, 10] (Cora's 140 labels make C matter); (p, q, C) chosen by
+  accuracy on the 500 validation nodes, separately for each of 3 embedding
+  seeds; accuracy on the 1,000 test nodes, mean ± std over seeds.
 
 Usage::
 
-    python benchmarks/graph_embeddings.py                 # both parts
-    python benchmarks/graph_embeddings.py --part quality --grid coarse
+    # quality, full 5 x 5 grid, 16 single-threaded processes at a time
+    python benchmarks/graph_embeddings.py --part quality --grid full \
+        --parallel 16 --out-dir graph_quality_runs --data-dir /path/to/data
+    # rebuild the tables from the JSONs (also after an interrupted run,
+    # which resumes: configurations with a JSON are skipped)
+    python benchmarks/graph_embeddings.py --merge --out-dir graph_quality_runs
+    # smoke test of the quality harness (tiny walks, 2 configurations)
+    python benchmarks/graph_embeddings.py --part quality --configs 1:1,1:0.25 \
+        --parallel 2 --n-walks 2 --walk-length 10 --dimensions 16 --splits 2 \
+        --out-dir /tmp/smoke --results /tmp/smoke.md
     python benchmarks/graph_embeddings.py --part speed
-    python benchmarks/graph_embeddings.py --part repeat --repeats 3
+    python benchmarks/graph_embeddings.py --part repeat --graphs synthetic
     python benchmarks/graph_embeddings.py --part alias
 
-Writes ``benchmarks/results/graph_embeddings.md`` (the parts run are
-replaced, the others kept). ``SKDEEP_SHARED_DATA`` overrides the data folder.
+Writes ``benchmarks/results/graph_embeddings.md`` (or ``--results``; the
+parts run are replaced, the others kept). The data folder is ``--data-dir``,
+else ``SKDEEP_SHARED_DATA``, else ``../shared/data`` next to the repository.
+A quality worker needs only numpy, scipy, scikit-learn, numba, gensim and
+skdeep (with pluggy, which ``import skdeep`` needs); not torch.
 """
 
 # Authors: The skdeep developers
@@ -111,8 +147,19 @@ def synthetic_graph(n=100_000, m=5, seed=0):
 
 # -- quality -----------------------------------------------------------------
 
+PQ_VALUES = {"full": [0.25, 0.5, 1, 2, 4], "coarse": [0.25, 1, 4]}
+BLOG_C = 1.0  # BlogCatalog's regression C, fixed (see the protocol)
+BLOG_FOLDS = 5  # cross-validation folds of the labelled half that choose (p, q)
+QUALITY_C = [0.01, 0.1, 1.0, 10.0]  # Cora's C grid, chosen on its validation nodes
+QUALITY_SPLITS = 10
+CORA_SEEDS = 3
+SINGLE_THREAD_ENV = {
+    "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 
-def topk_f1(emb, Y, train, test, seed=0):
+
+def topk_f1(emb, Y, train, test, C=1.0):
     """One-vs-rest logistic regression; predict each test node's k top labels."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
@@ -120,7 +167,7 @@ def topk_f1(emb, Y, train, test, seed=0):
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(emb[train])
-    clf = OneVsRestClassifier(LogisticRegression(max_iter=1000), n_jobs=1)
+    clf = OneVsRestClassifier(LogisticRegression(C=C, max_iter=1000), n_jobs=1)
     clf.fit(scaler.transform(emb[train]), Y[train])
     proba = clf.predict_proba(scaler.transform(emb[test]))
     k = Y[test].sum(1)
@@ -135,116 +182,272 @@ def topk_f1(emb, Y, train, test, seed=0):
 
 
 def splits(n, n_splits, seed=0):
+    """Labelled half, test half and the labelled half's cross-validation folds."""
+    from sklearn.model_selection import KFold
+
     rng = np.random.RandomState(seed)
-    for _ in range(n_splits):
+    for s in range(n_splits):
         perm = rng.permutation(n)
-        yield perm[: n // 2], perm[n // 2 :]
+        train, test = perm[: n // 2], perm[n // 2 :]
+        folds = KFold(BLOG_FOLDS, shuffle=True, random_state=1000 + s).split(train)
+        yield train, test, [(train[a], train[b]) for a, b in folds]
 
 
-def embed(A, p, q, seed=0, **kw):
+def quality_settings(args):
+    s = dict(PAPER, epochs=1)
+    if args.n_walks:
+        s["n_walks"] = args.n_walks
+    if args.walk_length:
+        s["walk_length"] = args.walk_length
+    if args.dimensions:
+        s["dimensions"] = args.dimensions
+    return s
+
+
+def _config_file(out_dir, p, q):
+    return Path(out_dir) / f"p{p:g}_q{q:g}.json"
+
+
+def quality_worker(p, q, args):
+    """One (p, q): embed BlogCatalog (and Cora), score every split and C; JSON."""
     from skdeep.graph import Node2VecEmbedder
 
-    params = {**PAPER, **kw}
-    est = Node2VecEmbedder(
-        params.pop("dimensions"), p=p, q=q, workers=WORKERS, n_jobs=2,
-        random_state=seed, **params,
-    )
-    t0 = time.perf_counter()
-    emb = est.fit_transform(A)
-    return emb, time.perf_counter() - t0
+    settings = quality_settings(args)
+    datasets = args.datasets.split(",")
+    out = {"p": p, "q": q, "settings": settings, "splits_n": args.splits,
+           "C": QUALITY_C, "blog_C": BLOG_C, "blog_folds": BLOG_FOLDS,
+           "datasets": datasets, "host": platform.node(),
+           "cpus": os.cpu_count()}
 
-
-def quality(grid, n_splits):
-    A, Y = load_blogcatalog()
-    n = A.shape[0]
-    values = [0.25, 0.5, 1, 2, 4] if grid == "full" else [0.25, 1, 4]
-    pq_grid = [(p, q) for p in values for q in values]
-    if (1, 1) not in pq_grid:
-        pq_grid.insert(0, (1, 1))
-    all_splits = list(splits(n, n_splits))
-    train0, _ = all_splits[0]
-    rng = np.random.RandomState(1)
-    val_mask = rng.rand(len(train0)) < 0.2
-    fit_part, val_part = train0[~val_mask], train0[val_mask]
-    rows = []
-    embeddings = {}
-    for p, q in pq_grid:
-        emb, seconds = embed(A, p, q)
-        val_macro, val_micro = topk_f1(emb, Y, fit_part, val_part)
-        embeddings[(p, q)] = emb
-        rows.append({"p": p, "q": q, "val_macro": val_macro, "val_micro": val_micro,
-                     "seconds": seconds})
-        print(f"p={p} q={q}: validation Macro-F1 {val_macro:.4f} "
-              f"Micro-F1 {val_micro:.4f} ({seconds:.0f} s)", flush=True)
-    best = max(rows, key=lambda r: r["val_macro"])
-    final = {}
-    for name, key in (("DeepWalk", (1, 1)), ("node2vec", (best["p"], best["q"]))):
-        scores = [topk_f1(embeddings[key], Y, tr, te) for tr, te in all_splits]
-        final[name] = (key, np.mean(scores, axis=0), np.std(scores, axis=0))
-        print(name, key, final[name][1], flush=True)
-    # Cora: structure only, Planetoid split, accuracy of logistic regression.
-    from sklearn.linear_model import LogisticRegression
-
-    Ac, yc, tr, va, te = load_cora()
-    cora = []
-    for name, (p, q) in (("DeepWalk", (1, 1)), ("node2vec", (best["p"], best["q"]))):
-        accs = []
-        for seed in range(3):
-            emb, _ = embed(Ac, p, q, seed=seed)
-            clf = LogisticRegression(max_iter=2000).fit(emb[tr], yc[tr])
-            accs.append(clf.score(emb[te], yc[te]))
-        cora.append((name, p, q, np.mean(accs), np.std(accs)))
-        print("Cora", name, p, q, np.mean(accs), flush=True)
-    return rows, best, final, cora, grid, n_splits
-
-
-def quality_markdown(rows, best, final, cora, grid, n_splits):
-    lines = [
-        "## Quality: BlogCatalog (node2vec paper protocol)",
-        "",
-        f"128 dimensions, 10 walks of length 80 per node, window 10, 1 epoch, 5 "
-        f"negative samples, `workers={WORKERS}`; one-vs-rest logistic regression "
-        "(standardized embeddings) trained on 50% of the nodes, each test node "
-        "predicted with its k top-scoring labels (k = its true label count, as in "
-        f"DeepWalk's and node2vec's scoring code); mean ± std over {n_splits} random "
-        "splits of the same embedding.",
-        "",
-        "| method | p | q | Macro-F1 | Micro-F1 | published Macro-F1 |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, (key, mean, std) in final.items():
-        lines.append(
-            f"| skdeep {name} | {key[0]} | {key[1]} | {mean[0]:.4f} ± {std[0]:.4f} | "
-            f"{mean[1]:.4f} ± {std[1]:.4f} | {PUBLISHED[name]:.4f} |"
+    def fit(A, seed):
+        params = dict(settings)
+        est = Node2VecEmbedder(
+            params.pop("dimensions"), p=p, q=q, workers=1, n_jobs=1,
+            random_state=seed, **params,
         )
-    values = sorted({r["p"] for r in rows})
-    lines += [
-        "",
-        f"(p, q) grid: {'full 5 x 5' if grid == 'full' else 'coarse 3 x 3'} over "
-        f"{values}, chosen by Macro-F1 on a 20% validation part of the first split's "
-        f"labelled half (best: p={best['p']}, q={best['q']}).",
-        "",
-        "| p | q | validation Macro-F1 | validation Micro-F1 | fit seconds |",
-        "|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['p']} | {r['q']} | {r['val_macro']:.4f} | {r['val_micro']:.4f} | "
-            f"{r['seconds']:.0f} |"
-        )
-    lines += [
-        "",
-        "## Quality: Cora (structure only, Planetoid split)",
-        "",
-        "Embeddings of the graph alone (no node features), logistic regression on "
-        "the 140 training nodes, accuracy on the 1,000 test nodes, mean ± std over "
-        "3 embedding seeds.",
-        "",
-        "| method | p | q | test accuracy |",
-        "|---|---|---|---|",
-    ]
-    for name, p, q, mean, std in cora:
-        lines.append(f"| skdeep {name} | {p} | {q} | {mean:.4f} ± {std:.4f} |")
+        t0 = time.perf_counter()
+        emb = est.fit_transform(A)
+        return emb, time.perf_counter() - t0
+
+    if "blogcatalog" in datasets:
+        A, Y = load_blogcatalog()
+        emb, out["fit_s"] = fit(A, 0)
+        t0 = time.perf_counter()
+        out["blogcatalog"] = []
+        for train, test, folds in splits(A.shape[0], args.splits):
+            cv = [topk_f1(emb, Y, a, b, BLOG_C) for a, b in folds]
+            out["blogcatalog"].append({
+                "val": list(np.mean(cv, axis=0)),
+                "test": list(topk_f1(emb, Y, train, test, BLOG_C)),
+            })
+        out["score_s"] = time.perf_counter() - t0
+        print(f"p={p} q={q} BlogCatalog: fit {out['fit_s']:.0f} s, scoring "
+              f"{out['score_s']:.0f} s", flush=True)
+    if "cora" in datasets:
+        from sklearn.linear_model import LogisticRegression
+
+        Ac, yc, tr, va, te = load_cora()
+        out["cora"] = []
+        for seed in range(CORA_SEEDS):
+            emb, seconds = fit(Ac, seed)
+            val, test = [], []
+            for C in QUALITY_C:
+                clf = LogisticRegression(C=C, max_iter=2000).fit(emb[tr], yc[tr])
+                val.append(clf.score(emb[va], yc[va]))
+                test.append(clf.score(emb[te], yc[te]))
+            out["cora"].append({"seed": seed, "fit_s": seconds, "val": val,
+                                "test": test})
+        print(f"p={p} q={q} Cora done", flush=True)
+    out["peak_mb"] = _peak_mb()
+    path = _config_file(args.out_dir, p, q)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(out, indent=1))
+    tmp.replace(path)  # atomic: a JSON present is a finished config
+
+
+def _worker_command(p, q, args):
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--quality-worker", str(p),
+           str(q), "--out-dir", str(args.out_dir), "--splits", str(args.splits),
+           "--datasets", args.datasets, "--data-dir", str(DATA)]
+    for name in ("n_walks", "walk_length", "dimensions"):
+        if getattr(args, name):
+            cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    return cmd
+
+
+def run_quality(args):
+    """Run the (p, q) configurations, ``args.parallel`` processes at a time.
+
+    Each configuration is its own single-threaded process writing its JSON to
+    ``args.out_dir``; configurations whose JSON exists are skipped (resume).
+    """
+    out_dir = Path(args.out_dir)
+    (out_dir / "logs").mkdir(parents=True, exist_ok=True)
+    values = PQ_VALUES[args.grid]
+    configs = [(p, q) for p in values for q in values]
+    if args.configs:
+        configs = [tuple(float(v) for v in c.split(":"))
+                   for c in args.configs.split(",")]
+    todo = [c for c in configs if not _config_file(out_dir, *c).exists()]
+    print(f"{len(configs) - len(todo)} of {len(configs)} configurations done; "
+          f"running {len(todo)}, {args.parallel} at a time", flush=True)
+    if todo:
+        # Compile the numba kernels once (cached on disk) before the workers
+        # start, so that they do not all compile and write the cache at once.
+        import io
+
+        from skdeep.graph._walks import random_walks
+        from skdeep.graph._word2vec import _write_corpus
+
+        W = random_walks(sp.csr_matrix(np.ones((3, 3))), n_walks=1, walk_length=3,
+                         p=0.5, q=2.0)
+        _write_corpus(io.BytesIO(), [W])
+    env = {**os.environ, **SINGLE_THREAD_ENV}
+    running = []
+    failed = []
+    while todo or running:
+        while todo and len(running) < args.parallel:
+            p, q = todo.pop(0)
+            log = open(out_dir / "logs" / f"p{p:g}_q{q:g}.log", "w")
+            proc = subprocess.Popen(_worker_command(p, q, args), stdout=log,
+                                    stderr=subprocess.STDOUT, env=env)
+            running.append((proc, (p, q), log, time.perf_counter()))
+        time.sleep(0.5)
+        for item in list(running):
+            proc, (p, q), log, t0 = item
+            if proc.poll() is None:
+                continue
+            running.remove(item)
+            log.close()
+            status = "done" if proc.returncode == 0 else f"FAILED ({proc.returncode})"
+            if proc.returncode:
+                failed.append((p, q))
+            print(f"p={p:g} q={q:g}: {status} in {time.perf_counter() - t0:.0f} s",
+                  flush=True)
+    if failed:
+        print(f"failed: {failed}; see {out_dir / 'logs'}", flush=True)
+
+
+def merge_quality(out_dir):
+    """Read the per-(p, q) JSONs, select as the protocol says, return markdown."""
+    runs = [json.loads(f.read_text()) for f in sorted(Path(out_dir).glob("p*_q*.json"))]
+    if not runs:
+        raise SystemExit(f"no results in {out_dir}")
+    settings = runs[0]["settings"]
+    if any(r["settings"] != settings or r["splits_n"] != runs[0]["splits_n"]
+           for r in runs):
+        raise SystemExit("the JSONs were made with different settings")
+    runs.sort(key=lambda r: (r["p"], r["q"]))
+    pq = [(r["p"], r["q"]) for r in runs]
+    Cs = runs[0]["C"]
+    values = sorted({p for p, _ in pq} | {q for _, q in pq})
+    smoke = {k: v for k, v in settings.items()
+             if k in PAPER and v != PAPER[k]}
+    lines = []
+    if smoke:
+        lines += [f"**Smoke test, not the paper's settings: {smoke}.**", ""]
+    has_deepwalk = (1, 1) in pq
+    if "blogcatalog" in runs[0]:
+        n_splits = runs[0]["splits_n"]
+        # val[r, s, metric] (cross-validated on the labelled half), test[r, s, metric]
+        val = np.array([[sp_["val"] for sp_ in r["blogcatalog"]] for r in runs])
+        test = np.array([[sp_["test"] for sp_ in r["blogcatalog"]] for r in runs])
+        final = {}
+        chosen = {}
+        for name, rows in (("DeepWalk", [pq.index((1, 1))] if has_deepwalk else []),
+                           ("node2vec", list(range(len(runs))))):
+            if not rows:
+                continue
+            picks = [rows[int(np.argmax(val[rows, s, 0]))] for s in range(n_splits)]
+            scores = test[picks, np.arange(n_splits)]
+            final[name] = (scores.mean(axis=0), scores.std(axis=0))
+            chosen[name] = [pq[i] for i in picks]
+        lines += [
+            "## Quality: BlogCatalog (node2vec paper protocol)",
+            "",
+            f"{settings['dimensions']} dimensions, {settings['n_walks']} walks of "
+            f"length {settings['walk_length']} per node, window {settings['window']}, "
+            f"{settings['epochs']} epoch, 5 negative samples, sample=1e-3, gensim "
+            "`workers=1` and one walk thread per (p, q) (each its own process, "
+            "bitwise reproducible), one embedding (seed 0) per (p, q). "
+            f"{n_splits} random 50/50 splits into a labelled and a test half; "
+            "one-vs-rest logistic regression (C=1, standardized embeddings), each "
+            "node given its k top-scoring labels (k = its true label count, as in "
+            "DeepWalk's and node2vec's scoring code). In each split, node2vec's "
+            f"(p, q) is the one with the best {runs[0]['blog_folds']}-fold "
+            "cross-validated Macro-F1 on the labelled half; DeepWalk is the "
+            "p = q = 1 cell. The regression is then fitted on the whole labelled "
+            "half and scored on the test half. Mean ± std over the splits.",
+            "",
+            "| method | (p, q) chosen (splits) | Macro-F1 | Micro-F1 | "
+            "published Macro-F1 |",
+            "|---|---|---|---|---|",
+        ]
+        for name, (mean, std) in final.items():
+            counts = {}
+            for p, q in chosen[name]:
+                key = f"({p:g}, {q:g})"
+                counts[key] = counts.get(key, 0) + 1
+            picks = "; ".join(f"{k} ({v})" for k, v in
+                              sorted(counts.items(), key=lambda kv: -kv[1]))
+            lines.append(
+                f"| skdeep {name} | {picks} | {mean[0]:.4f} ± {std[0]:.4f} | "
+                f"{mean[1]:.4f} ± {std[1]:.4f} | {PUBLISHED[name]:.4f} |"
+            )
+        grid = "full 5 x 5" if len(values) == 5 and len(runs) == 25 else (
+            f"{len(runs)} configurations")
+        lines += [
+            "",
+            f"All (p, q) ({grid}, values {values}): cross-validated Macro-F1 on "
+            "the labelled halves (the choice) and, for reference only (used for "
+            "no choice), test scores; means over the splits. Fit seconds: walks + "
+            f"Word2Vec with one thread on {runs[0]['host']} ({runs[0]['cpus']} "
+            "CPUs, shared by the parallel processes and any other load); peak MB: "
+            "the process's peak RSS.",
+            "",
+            "| p | q | CV Macro-F1 | test Macro-F1 | test Micro-F1 | fit seconds "
+            "| peak MB |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for i, r in enumerate(runs):
+            vm = val[i, :, 0].mean()
+            tm = test[i].mean(axis=0)
+            lines.append(
+                f"| {r['p']:g} | {r['q']:g} | {vm:.4f} | {tm[0]:.4f} | "
+                f"{tm[1]:.4f} | {r['fit_s']:.0f} | {r['peak_mb']:.0f} |"
+            )
+    if "cora" in runs[0]:
+        # val/test[r, seed, c]
+        val = np.array([[s["val"] for s in r["cora"]] for r in runs])
+        test = np.array([[s["test"] for s in r["cora"]] for r in runs])
+        n_seeds = val.shape[1]
+        lines += [
+            "",
+            "## Quality: Cora (structure only, Planetoid split)",
+            "",
+            "Embeddings of the graph alone (no node features), same walk and "
+            "Word2Vec settings; logistic regression on the 140 training nodes, "
+            f"(p, q) and C (from {Cs}) chosen by accuracy on the 500 validation "
+            "nodes (first best in (p, q, C) order on ties), accuracy on the 1,000 "
+            f"test nodes; mean ± std over {n_seeds} embedding seeds.",
+            "",
+            "| method | (p, q), C chosen (seeds) | test accuracy |",
+            "|---|---|---|",
+        ]
+        for name, rows in (("DeepWalk", [pq.index((1, 1))] if has_deepwalk else []),
+                           ("node2vec", list(range(len(runs))))):
+            if not rows:
+                continue
+            accs, counts = [], {}
+            for s in range(n_seeds):
+                sub = val[rows, s, :]
+                i, c = np.unravel_index(np.argmax(sub), sub.shape)
+                accs.append(test[rows[i], s, c])
+                key = f"({pq[rows[i]][0]:g}, {pq[rows[i]][1]:g}), C={Cs[c]:g}"
+                counts[key] = counts.get(key, 0) + 1
+            picks = "; ".join(f"{k} ({v})" for k, v in counts.items())
+            lines.append(f"| skdeep {name} | {picks} | {np.mean(accs):.4f} ± "
+                         f"{np.std(accs):.4f} |")
     return "\n".join(lines)
 
 
@@ -291,11 +494,13 @@ def worker(library, method, graph_name, start_fraction):
         W = random_walks(g, n_walks=s["n_walks"], walk_length=s["walk_length"], p=p,
                          q=q, random_state=0, n_jobs=2)
         t1 = time.perf_counter()
+        timings = {}
         word2vec_embedding([W], n, dimensions=s["dimensions"], window=s["window"],
                            epochs=1, negative=5, lr=0.025, sample=1e-3,
-                           workers=WORKERS, seed=0)
+                           workers=WORKERS, seed=0, timings=timings)
         t2 = time.perf_counter()
-        out.update(walk_s=t1 - t0, w2v_s=t2 - t1)
+        out.update(walk_s=t1 - t0, w2v_s=t2 - t1, w2v_prepare_s=timings["prepare_s"],
+                   w2v_train_s=timings["train_s"])
     elif library == "karateclub":
         import networkx as nx
         from gensim.models import Word2Vec
@@ -685,38 +890,66 @@ REPEAT_RUNS = [("skdeep", "DeepWalk"), ("skdeep", "node2vec"),
 
 
 def repeat(n_repeats, graph="blogcatalog"):
-    """Interleaved repeats of the fast runs, to see past the machine's load."""
+    """Interleaved repeats of the fast runs, to see past the machine's load.
+
+    Every run is a full one (no extrapolation from a subset of start nodes).
+    """
     results = {run: [] for run in REPEAT_RUNS}
+    loads = []
     for _ in range(n_repeats):
         for library, method in REPEAT_RUNS:
             res = run_worker(library, method, graph)
+            res["load"] = os.getloadavg()[0]
+            loads.append(res["load"])
             print(json.dumps(res), flush=True)
             if "error" not in res:
                 results[(library, method)].append(res)
-    return results, n_repeats, graph
+    return results, n_repeats, graph, loads
 
 
-def repeat_markdown(results, n_repeats, graph):
+GRAPH_TITLES = {
+    "blogcatalog": "BlogCatalog, 2 walks of length 80 per node",
+    "synthetic": "synthetic 100,000-node Barabasi-Albert graph, 1 walk of length 40 "
+                 "per node",
+}
+
+
+def repeat_markdown(results, n_repeats, graph, loads=()):
+    load = (f" 1-minute load average after each run: {min(loads):.1f} to "
+            f"{max(loads):.1f} on {os.cpu_count()} cores (other jobs shared the "
+            "machine)." if loads else "")
     lines = [
-        f"## Speed, repeated ({graph}, median of {n_repeats} interleaved runs)",
+        f"## Speed, repeated ({GRAPH_TITLES.get(graph, graph)}; median of "
+        f"{n_repeats} interleaved runs)",
         "",
         "Same settings as the speed table; the runs of the libraries alternate, so "
-        "the machine's changing load hits all of them alike. karateclub's "
-        "Word2Vec is CBOW (gensim's default `sg=0`, which karateclub keeps) with "
-        "hierarchical softmax; the others train skip-gram, as the papers do.",
+        "the machine's changing load hits all of them alike. Every run is complete "
+        "(no extrapolation). karateclub's Word2Vec is CBOW (gensim's default "
+        "`sg=0`, which karateclub keeps) with hierarchical softmax plus gensim's "
+        "default 5 negative samples; the others train skip-gram with negative "
+        "sampling, as the papers do. skdeep's Word2Vec time is split into "
+        "preparation (node counts, vocabulary, corpus file) and gensim's training."
+        + load,
         "",
-        "| library | method | walks (s) | Word2Vec (s) | total (s) | all totals (s) |",
-        "|---|---|---|---|---|---|",
+        "| library | method | walks (s) | Word2Vec (s) | of which skdeep prepare / "
+        "train (s) | total (s) | all totals (s) | peak MB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for (library, method), runs in results.items():
         if not runs:
             continue
         walk = np.median([r["walk_s"] for r in runs])
         w2v = np.median([r["w2v_s"] for r in runs])
+        split = ""
+        if "w2v_train_s" in runs[0]:
+            split = (f"{np.median([r['w2v_prepare_s'] for r in runs]):.1f} / "
+                     f"{np.median([r['w2v_train_s'] for r in runs]):.1f}")
         totals = [r["walk_s"] + r["w2v_s"] for r in runs]
+        peak = max(r["peak_mb"] for r in runs)
         lines.append(
-            f"| {library} | {method} | {walk:.2f} | {w2v:.1f} | "
-            f"{np.median(totals):.1f} | {', '.join(f'{t:.1f}' for t in totals)} |"
+            f"| {library} | {method} | {walk:.2f} | {w2v:.1f} | {split} | "
+            f"{np.median(totals):.1f} | {', '.join(f'{t:.1f}' for t in totals)} | "
+            f"{peak:.0f} |"
         )
     return "\n".join(lines)
 
@@ -736,7 +969,8 @@ def write(sections):
     out = ["# Graph embeddings benchmark", "",
            "Produced by `python benchmarks/graph_embeddings.py` (see its docstring).",
            ""]
-    for name in ("quality", "speed", "repeat", "alias"):
+    order = ["quality", "speed", "repeat", "repeat_synthetic", "alias"]
+    for name in order + sorted(set(parts) - set(order)):
         if name in parts:
             out.append(f"<!-- part:{name} -->")
             out.extend(parts[name])
@@ -747,29 +981,71 @@ def write(sections):
 
 
 def main():
+    global DATA, RESULTS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=["quality", "speed", "repeat", "alias", "all"],
                     default="all")
-    ap.add_argument("--grid", choices=["coarse", "full"], default="coarse")
-    ap.add_argument("--splits", type=int, default=5)
+    ap.add_argument("--grid", choices=["coarse", "full"], default="coarse",
+                    help="quality: (p, q) from {0.25, 1, 4} (coarse) or "
+                    "{0.25, 0.5, 1, 2, 4} (full)")
+    ap.add_argument("--configs", default=None,
+                    help="quality: explicit p:q list instead of the grid, e.g. "
+                    "1:1,1:0.25")
+    ap.add_argument("--splits", type=int, default=QUALITY_SPLITS)
+    ap.add_argument("--parallel", type=int, default=1,
+                    help="quality: (p, q) processes at a time (each single-threaded)")
+    ap.add_argument("--out-dir", default="graph_quality_runs",
+                    help="quality: folder of the per-(p, q) JSON results")
+    ap.add_argument("--merge", action="store_true",
+                    help="quality: only build the tables from --out-dir's JSONs")
+    ap.add_argument("--datasets", default="blogcatalog,cora")
+    ap.add_argument("--n-walks", type=int, default=None,
+                    help="quality smoke tests only: override the paper's 10")
+    ap.add_argument("--walk-length", type=int, default=None,
+                    help="quality smoke tests only: override the paper's 80")
+    ap.add_argument("--dimensions", type=int, default=None,
+                    help="quality smoke tests only: override the paper's 128")
+    ap.add_argument("--data-dir", default=None,
+                    help="data folder (default: SKDEEP_SHARED_DATA or ../shared/data)")
+    ap.add_argument("--results", default=None,
+                    help="markdown file to update (default: "
+                    "benchmarks/results/graph_embeddings.md)")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--graphs", default="blogcatalog,synthetic")
+    ap.add_argument("--graphs", default=None,
+                    help="comma-separated, from blogcatalog and synthetic "
+                    "(default: both for speed, blogcatalog for repeat)")
     ap.add_argument("--worker", nargs=4)
+    ap.add_argument("--quality-worker", nargs=2, type=float)
     args = ap.parse_args()
+    if args.data_dir:
+        DATA = Path(args.data_dir).resolve()
+    if args.results:
+        RESULTS = Path(args.results).resolve()
     if args.worker:
         library, method, graph, fraction = args.worker
         worker(library, method, graph, float(fraction))
         return
+    if args.quality_worker:
+        quality_worker(*args.quality_worker, args)
+        return
     sections = {}
+    if args.merge:
+        sections["quality"] = merge_quality(args.out_dir)
+        write(sections)
+        return
     if args.part in ("quality", "all"):
-        sections["quality"] = quality_markdown(*quality(args.grid, args.splits))
+        run_quality(args)
+        sections["quality"] = merge_quality(args.out_dir)
         write(sections)
     if args.part in ("speed", "all"):
-        sections["speed"] = speed_markdown(speed(args.graphs.split(",")))
+        sections["speed"] = speed_markdown(
+            speed((args.graphs or "blogcatalog,synthetic").split(",")))
         write(sections)
     if args.part in ("repeat", "all"):
-        sections["repeat"] = repeat_markdown(*repeat(args.repeats))
-        write(sections)
+        for graph in (args.graphs or "blogcatalog").split(","):
+            name = "repeat" if graph == "blogcatalog" else f"repeat_{graph}"
+            sections[name] = repeat_markdown(*repeat(args.repeats, graph))
+            write(sections)
     if args.part in ("alias", "all"):
         sections["alias"] = alias_markdown(alias_vs_rejection())
         write(sections)

@@ -491,6 +491,7 @@ def worker(library, method, graph_name, start_fraction):
         random_walks(g, n_walks=1, walk_length=3, start_nodes=[0])  # compile/load
         base_mb = _peak_mb()
         t0 = time.perf_counter()
+        cpu0 = time.process_time()  # all threads of this process
         W = random_walks(g, n_walks=s["n_walks"], walk_length=s["walk_length"], p=p,
                          q=q, random_state=0, n_jobs=2)
         t1 = time.perf_counter()
@@ -521,6 +522,7 @@ def worker(library, method, graph_name, start_fraction):
                 walker.weight_fn = _get_weight_fn(G)
             walker.walks = []
             t0 = time.perf_counter()
+            cpu0 = time.process_time()  # all threads of this process
             for node in nodes:
                 for _ in range(s["n_walks"]):
                     walker.walks.append(walker.do_walk(int(node)))
@@ -535,6 +537,7 @@ def worker(library, method, graph_name, start_fraction):
             out["w2v_note"] = "karateclub's Word2Vec call on a full-size corpus"
         else:
             t0 = time.perf_counter()
+            cpu0 = time.process_time()  # all threads of this process
             walker.do_walks(G)
             walk_s = time.perf_counter() - t0
             walks = walker.walks
@@ -556,6 +559,7 @@ def worker(library, method, graph_name, start_fraction):
         if start_fraction < 1:
             starts = np.random.RandomState(0).choice(n, int(n * start_fraction), False)
         t0 = time.perf_counter()
+        cpu0 = time.process_time()  # all threads of this process
         walks = G.random_walks(walklen=s["walk_length"], epochs=s["n_walks"],
                                start_nodes=starts, return_weight=1 / p,
                                neighbor_weight=1 / q)
@@ -591,6 +595,7 @@ def worker(library, method, graph_name, start_fraction):
                          window=s["window"], p=p, q=q, workers=WORKERS, seed=0)
         model.generate_random_walk(0)
         t0 = time.perf_counter()
+        cpu0 = time.process_time()  # all threads of this process
         for _ in range(s["n_walks"]):
             for node in range(len(g.node_names)):
                 model.generate_random_walk(node)
@@ -606,12 +611,14 @@ def worker(library, method, graph_name, start_fraction):
         G = nx.from_scipy_sparse_array(A)
         base_mb = _peak_mb()
         t0 = time.perf_counter()
+        cpu0 = time.process_time()  # all threads of this process
         model = Node2Vec(G, dimensions=s["dimensions"], walk_length=s["walk_length"],
                          num_walks=s["n_walks"], p=p, q=q, workers=1, quiet=True,
                          seed=0)
         t1 = time.perf_counter()
         model.fit(window=s["window"], min_count=1, workers=WORKERS)
         out.update(walk_s=t1 - t0, w2v_s=time.perf_counter() - t1)
+    out["cpu_s"] = time.process_time() - cpu0
     out["peak_mb"] = _peak_mb()
     out["base_mb"] = base_mb
     print("RESULT " + json.dumps(out), flush=True)
@@ -928,12 +935,14 @@ def repeat_markdown(results, n_repeats, graph, loads=()):
         "`sg=0`, which karateclub keeps) with hierarchical softmax plus gensim's "
         "default 5 negative samples; the others train skip-gram with negative "
         "sampling, as the papers do. skdeep's Word2Vec time is split into "
-        "preparation (node counts, vocabulary, corpus file) and gensim's training."
-        + load,
+        "preparation (node counts, vocabulary, corpus file) and gensim's training. "
+        "CPU seconds (walks + Word2Vec, summed over the process's threads) are "
+        "less sensitive than wall time to the other jobs on the machine." + load,
         "",
         "| library | method | walks (s) | Word2Vec (s) | of which skdeep prepare / "
-        "train (s) | total (s) | all totals (s) | peak MB |",
-        "|---|---|---|---|---|---|---|---|",
+        "train (s) | total (s) | all totals (s) | CPU seconds, all threads "
+        "(median) | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for (library, method), runs in results.items():
         if not runs:
@@ -946,10 +955,12 @@ def repeat_markdown(results, n_repeats, graph, loads=()):
                      f"{np.median([r['w2v_train_s'] for r in runs]):.1f}")
         totals = [r["walk_s"] + r["w2v_s"] for r in runs]
         peak = max(r["peak_mb"] for r in runs)
+        cpu = (f"{np.median([r['cpu_s'] for r in runs]):.1f}"
+               if all("cpu_s" in r for r in runs) else "")
         lines.append(
             f"| {library} | {method} | {walk:.2f} | {w2v:.1f} | {split} | "
             f"{np.median(totals):.1f} | {', '.join(f'{t:.1f}' for t in totals)} | "
-            f"{peak:.0f} |"
+            f"{cpu} | {peak:.0f} |"
         )
     return "\n".join(lines)
 

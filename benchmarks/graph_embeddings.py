@@ -201,6 +201,8 @@ def quality_settings(args):
         s["walk_length"] = args.walk_length
     if args.dimensions:
         s["dimensions"] = args.dimensions
+    if args.epochs:
+        s["epochs"] = args.epochs
     return s
 
 
@@ -269,7 +271,7 @@ def _worker_command(p, q, args):
     cmd = [sys.executable, str(Path(__file__).resolve()), "--quality-worker", str(p),
            str(q), "--out-dir", str(args.out_dir), "--splits", str(args.splits),
            "--datasets", args.datasets, "--data-dir", str(DATA)]
-    for name in ("n_walks", "walk_length", "dimensions"):
+    for name in ("n_walks", "walk_length", "dimensions", "epochs"):
         if getattr(args, name):
             cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     return cmd
@@ -367,7 +369,7 @@ def merge_quality(out_dir):
             "",
             f"{settings['dimensions']} dimensions, {settings['n_walks']} walks of "
             f"length {settings['walk_length']} per node, window {settings['window']}, "
-            f"{settings['epochs']} epoch, 5 negative samples, sample=1e-3, gensim "
+            f"{settings['epochs']} epoch(s), 5 negative samples, sample=1e-3, gensim "
             "`workers=1` and one walk thread per (p, q) (each its own process, "
             "bitwise reproducible), one embedding (seed 0) per (p, q). "
             f"{n_splits} random 50/50 splits into a labelled and a test half; "
@@ -1016,6 +1018,9 @@ def main():
                     help="quality smoke tests only: override the paper's 80")
     ap.add_argument("--dimensions", type=int, default=None,
                     help="quality smoke tests only: override the paper's 128")
+    ap.add_argument("--epochs", type=int, default=None,
+                    help="quality: skip-gram passes (default 1, the protocol's); "
+                    "a variant, recorded in the JSONs and tables")
     ap.add_argument("--data-dir", default=None,
                     help="data folder (default: SKDEEP_SHARED_DATA or ../shared/data)")
     ap.add_argument("--results", default=None,

@@ -979,6 +979,9 @@ def write(sections):
             parts[current].append(line)
     for name, body in sections.items():
         parts[name] = body.splitlines()
+    for lines in parts.values():
+        while lines and not lines[-1].strip():
+            lines.pop()
     out = ["# Graph embeddings benchmark", "",
            "Produced by `python benchmarks/graph_embeddings.py` (see its docstring).",
            ""]

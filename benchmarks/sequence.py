@@ -20,13 +20,12 @@ Parts, each run on its own with ``--part`` (``all`` runs both):
       the estimator). ``hidden_size`` (32, 64) x ``max_epochs`` (100, 300)
       is chosen by 3-fold stratified cross-validation on the training part
       only (GridSearchCV, then refit on the whole training part); Adam, lr
-      0.01, batch 32. Five
-      seeds (the seed sets both the network's and the folds' randomness);
-      accuracy mean +- standard deviation over seeds.
+      0.01, batch 32. Five seeds (the seed sets both the network's and the
+      folds' randomness); accuracy mean +- standard deviation over seeds.
     * sktime MiniRocket (``MiniRocketMultivariate``; JapaneseVowels:
       ``MiniRocketMultivariateVariable``, the variant for unequal lengths,
       with ``pad_value_short_series=0`` because it needs at least 9 time
-      points and 7 of the series are shorter) followed by
+      points and two series, one train and one test, have 7) followed by
       ``StandardScaler(with_mean=False)`` and
       ``RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))``, as sktime's
       ``RocketClassifier`` does. Random only through its bias quantiles: five

@@ -1,4 +1,4 @@
-"""Graph embeddings: skdeep vs karateclub and other node2vec packages.
+r"""Graph embeddings: skdeep vs karateclub and other node2vec packages.
 
 Parts, run by hand (no network):
 

@@ -8,6 +8,8 @@ import time
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from skdeep.utils._torch import torch_threads
+
 
 class _ChannelScaler(TransformerMixin, BaseEstimator):
     """Standardize each channel of ``(n, C, T)`` series with training statistics."""
@@ -42,15 +44,9 @@ def demo():
         One row with ``task``, ``model``, ``score``, ``baseline``,
         ``baseline_score``, ``metric`` and ``seconds``.
     """
-    import torch
-
-    threads = torch.get_num_threads()
     # Small recurrent nets: one thread is faster than torch's pool on 2 cores.
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         return _demo()
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _load():

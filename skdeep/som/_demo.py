@@ -6,6 +6,8 @@
 import time
 import warnings
 
+from skdeep.utils._torch import torch_threads
+
 
 def demo():
     """Tune a SOM inside a Pipeline with GridSearchCV, against KMeans.
@@ -22,19 +24,13 @@ def demo():
         One row with ``task``, ``model``, ``score``, ``baseline``,
         ``baseline_score``, ``metric`` and ``seconds``.
     """
-    import torch
     from threadpoolctl import threadpool_limits
 
     start = time.perf_counter()
-    threads = torch.get_num_threads()
     # Small matrices: one thread is as fast, and immune to the stalls that
     # threaded kernels suffer on a busy machine. Both limits are restored.
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            return _demo(start)
-    finally:
-        torch.set_num_threads(threads)
+    with torch_threads(1), threadpool_limits(1):
+        return _demo(start)
 
 
 def _demo(start):

@@ -32,6 +32,7 @@ from skdeep.utils._torch import (
     derive_seed,
     resolve_device,
     seeded,
+    torch_threads,
 )
 
 # Largest distance block (rows x nodes) computed at once: 4M floats, 16 MB.
@@ -691,15 +692,8 @@ def _few_threads_if_small(n_distances, device):
     if device.type != "cpu" or n_distances > _BLOCK_ELEMENTS:
         yield
         return
-    threads = torch.get_num_threads()
-    if threads == 1:
+    with torch_threads(1):
         yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _block_rows(n_nodes):

@@ -5,6 +5,8 @@
 
 import time
 
+from skdeep.utils._torch import torch_threads
+
 
 def demo():
     """Tune dropout and tau by test log-likelihood inside a Pipeline.
@@ -15,15 +17,9 @@ def demo():
     Gaussian predictive distribution (``return_std=True``) is scored the same
     way. A second row compares the RMSE of the predictive means.
     """
-    import torch
-
-    threads = torch.get_num_threads()
     # Tiny networks: torch's thread pool makes them ~10x slower on 2 cores.
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         return _demo()
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _demo():

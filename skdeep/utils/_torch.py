@@ -89,6 +89,34 @@ def derive_seed(random_state):
 
 
 @contextlib.contextmanager
+def torch_threads(n):
+    """Run a block with torch limited to ``n`` CPU threads, then restore.
+
+    Small networks train fastest on one thread: torch's pool costs more than
+    it saves and stalls on a busy machine.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeep.utils._torch import torch_threads
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    previous = torch.get_num_threads()
+    if previous != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
+
+
+@contextlib.contextmanager
 def seeded(seed, device="cpu"):
     """Run a block with torch's RNG seeded, restoring the global state after.
 

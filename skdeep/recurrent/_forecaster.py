@@ -13,8 +13,7 @@ from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 from torch import nn
 from torch.nn import functional as F
 
-from skdeep.uncertainty._mc_dropout import _MASK_SEED_OFFSET
-from skdeep.uncertainty._modules import MCDropoutMLP
+from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, MCDropoutMLP
 from skdeep.utils._torch import as_float32_tensor, derive_seed, resolve_device, seeded
 
 _STRATEGIES = ("recursive", "direct")

@@ -15,7 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 from torch import nn
 
-from skdeep.uncertainty._modules import ACTIVATIONS, MCDropoutMLP
+from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, ACTIVATIONS, MCDropoutMLP
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import BaseTorchEstimator, training_parameters_doc
@@ -24,7 +24,6 @@ from skdeep.utils.validation import check_layer_sizes
 # Activations of one MC forward (n_mc_samples x rows x width floats) are kept
 # under this many elements, so n_mc_samples=10_000 stays within memory.
 _MC_ELEMENTS_PER_CHUNK = 2**20
-_MASK_SEED_OFFSET = 7919  # masks use their own stream, not the training one
 
 _COMMON_PARAMETERS_DOC = """\
     hidden_layer_sizes : tuple of int, default=(50,)

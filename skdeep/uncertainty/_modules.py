@@ -7,6 +7,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+# Dropout masks at prediction time use their own seed stream, not training's.
+_MASK_SEED_OFFSET = 7919
+
 ACTIVATIONS = {
     "relu": F.relu,
     "tanh": torch.tanh,

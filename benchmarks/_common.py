@@ -39,3 +39,33 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def write_parts(path, title, produced_by, sections, order):
+    """Merge ``sections`` ({name: markdown}) into the results file ``path``.
+
+    Each part sits under a ``<!-- part:NAME -->`` marker, so parts run
+    separately replace only their own section; the others are kept. Parts are
+    written in ``order``, then any others alphabetically.
+    """
+    path = Path(path)
+    text = path.read_text() if path.exists() else ""
+    parts, current = {}, None
+    for line in text.splitlines():
+        if line.startswith("<!-- part:"):
+            current = line.split(":")[1].split()[0]
+            parts[current] = []
+        elif current:
+            parts[current].append(line)
+    for name, body in sections.items():
+        parts[name] = body.splitlines()
+    out = [f"# {title}", "", produced_by, ""]
+    for name in [*order, *sorted(set(parts) - set(order))]:
+        if name in parts:
+            lines = parts[name]
+            while lines and not lines[-1].strip():
+                lines.pop()
+            out += [f"<!-- part:{name} -->", *lines, ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(out).rstrip() + "\n")
+    print(f"wrote {path}")

@@ -982,32 +982,14 @@ def repeat_markdown(results, n_repeats, graph, loads=()):
 
 
 def write(sections):
-    text = RESULTS.read_text() if RESULTS.exists() else ""
-    parts = {}
-    current = None
-    for line in text.splitlines():
-        if line.startswith("<!-- part:"):
-            current = line.split(":")[1].split()[0]
-            parts[current] = []
-        elif current:
-            parts[current].append(line)
-    for name, body in sections.items():
-        parts[name] = body.splitlines()
-    for lines in parts.values():
-        while lines and not lines[-1].strip():
-            lines.pop()
-    out = ["# Graph embeddings benchmark", "",
-           "Produced by `python benchmarks/graph_embeddings.py` (see its docstring).",
-           ""]
-    order = ["quality", "speed", "repeat", "repeat_synthetic", "alias"]
-    for name in order + sorted(set(parts) - set(order)):
-        if name in parts:
-            out.append(f"<!-- part:{name} -->")
-            out.extend(parts[name])
-            out.append("")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(out).rstrip() + "\n")
-    print(f"wrote {RESULTS}")
+    sys.path.append(str(Path(__file__).resolve().parent))  # after the stdlib
+    from _common import write_parts
+
+    write_parts(
+        RESULTS, "Graph embeddings benchmark",
+        "Produced by `python benchmarks/graph_embeddings.py` (see its docstring).",
+        sections, ["quality", "speed", "repeat", "repeat_synthetic", "alias"],
+    )
 
 
 def main():

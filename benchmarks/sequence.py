@@ -85,7 +85,13 @@ from collections import Counter  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from _common import RESULTS, Timer, machine, markdown_table  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS,
+    Timer,
+    machine,
+    markdown_table,
+    write_parts,
+)
 from sklearn.base import BaseEstimator, TransformerMixin  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -389,30 +395,11 @@ def _version(package):
 
 
 def write(sections):
-    text = RESULT_FILE.read_text() if RESULT_FILE.exists() else ""
-    parts, current = {}, None
-    for line in text.splitlines():
-        if line.startswith("<!-- part:"):
-            current = line.split(":")[1].split()[0]
-            parts[current] = []
-        elif current:
-            parts[current].append(line)
-    for name, body in sections.items():
-        parts[name] = body.splitlines()
-    out = [
-        "# Sequence models benchmark",
-        "",
+    write_parts(
+        RESULT_FILE, "Sequence models benchmark",
         "Produced by `python benchmarks/sequence.py --part PART` (see its docstring).",
-        "",
-    ]
-    for name in PARTS:
-        if name in parts:
-            out.append(f"<!-- part:{name} -->")
-            out.extend(parts[name])
-            out.append("")
-    RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULT_FILE.write_text("\n".join(out).rstrip() + "\n")
-    print(f"wrote {RESULT_FILE}")
+        sections, PARTS,
+    )
 
 
 def main():

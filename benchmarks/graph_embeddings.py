@@ -418,9 +418,23 @@ def merge_quality(out_dirs, title="", preamble=""):
     epochs = sorted({r["settings"]["epochs"] for r in runs})
     vary = len(epochs) > 1
     cells = [_cell(r, vary) for r in runs]
-    deepwalk = [i for i, r in enumerate(runs) if r["p"] == r["q"] == 1]
-    methods = (("DeepWalk", deepwalk), ("node2vec", list(range(len(runs)))))
-    datasets = [d for d in ["blogcatalog", *PLANETOID] if all(d in r for r in runs)]
+    datasets = [d for d in ["blogcatalog", *PLANETOID] if any(d in r for r in runs)]
+
+    def methods(data):
+        """DeepWalk's and node2vec's candidate rows among the runs with ``data``."""
+        rows = [i for i, r in enumerate(runs) if data in r]
+        return (("DeepWalk", [i for i in rows if runs[i]["p"] == runs[i]["q"] == 1]),
+                ("node2vec", rows))
+
+    def score_arrays(data, rows):
+        # val/test[row, split or seed, metric or C], rows in ``runs`` order
+        val = np.full((len(runs),) + np.shape([s["val"] for s in runs[rows[0]][data]]),
+                      np.nan)
+        test = np.full_like(val, np.nan)
+        for i in rows:
+            val[i] = [s["val"] for s in runs[i][data]]
+            test[i] = [s["test"] for s in runs[i][data]]
+        return val, test
     Cs = runs[0]["C"]
     values = sorted({r["p"] for r in runs} | {r["q"] for r in runs})
     backend = settings.get("backend", "gensim")
@@ -433,9 +447,9 @@ def merge_quality(out_dirs, title="", preamble=""):
         lines += [f"**Smoke test, not the paper's settings: {smoke}.**", ""]
     if "blogcatalog" in datasets:
         n_splits = runs[0]["splits_n"]
+        blog = methods("blogcatalog")
         # val[r, s, metric] (cross-validated on the labelled half), test[r, s, metric]
-        val = np.array([[sp_["val"] for sp_ in r["blogcatalog"]] for r in runs])
-        test = np.array([[sp_["test"] for sp_ in r["blogcatalog"]] for r in runs])
+        val, test = score_arrays("blogcatalog", blog[1][1])
         lines += [
             "### BlogCatalog (node2vec paper protocol)",
             "",
@@ -459,7 +473,7 @@ def merge_quality(out_dirs, title="", preamble=""):
             "published Macro-F1 |",
             "|---|---|---|---|---|",
         ]
-        for name, rows in methods:
+        for name, rows in blog:
             if not rows:
                 continue
             picks = [rows[int(np.argmax(val[rows, s, 0]))] for s in range(n_splits)]
@@ -478,7 +492,7 @@ def merge_quality(out_dirs, title="", preamble=""):
             lines += ["", LEARNING_RATE_NOTE]
         lines += [
             "",
-            f"All {len(runs)} configurations (p, q from {values}"
+            f"All {len(blog[1][1])} configurations (p, q from {values}"
             + (f", epochs from {epochs}" if vary else "") + "): cross-validated "
             "Macro-F1 on the labelled halves (the choice) and, for reference only "
             "(used for no choice), test scores; means over the splits. Fit "
@@ -490,7 +504,8 @@ def merge_quality(out_dirs, title="", preamble=""):
             "seconds | peak MB |",
             "|---|---|---|---|---|---|---|---|",
         ]
-        for i, r in enumerate(runs):
+        for i in blog[1][1]:
+            r = runs[i]
             vm = val[i, :, 0].mean()
             tm = test[i].mean(axis=0)
             lines.append(
@@ -498,10 +513,11 @@ def merge_quality(out_dirs, title="", preamble=""):
                 f"{tm[0]:.4f} | {tm[1]:.4f} | {r['fit_s']:.0f} | {r['peak_mb']:.0f} |"
             )
     for data in (d for d in datasets if d in PLANETOID):
-        # val/test[r, seed, c]
-        val = np.array([[s["val"] for s in r[data]] for r in runs])
-        test = np.array([[s["test"] for s in r[data]] for r in runs])
+        candidates = methods(data)
+        val, test = score_arrays(data, candidates[1][1])  # [r, seed, c]
         n_seeds = val.shape[1]
+        which = ("" if len(candidates[1][1]) == len(runs) else
+                 f" (the {len(candidates[1][1])} configurations run on it)")
         label = {"cora": "Cora", "citeseer": "CiteSeer"}[data]
         lines += [
             "",
@@ -510,7 +526,7 @@ def merge_quality(out_dirs, title="", preamble=""):
             "Embeddings of the graph alone (no node features), same walk and "
             "skip-gram settings; logistic regression on the "
             f"{len(load_planetoid(data)[2]) if DATA.exists() else 'Planetoid'} "
-            f"training nodes, {chosen_what} and C (from {Cs}) chosen by accuracy "
+            f"training nodes, {chosen_what}{which} and C (from {Cs}) chosen by accuracy "
             "on the 500 validation nodes (first best in configuration order on "
             "ties), accuracy on the 1,000 test nodes; mean ± std over "
             f"{n_seeds} embedding seeds.",
@@ -518,7 +534,7 @@ def merge_quality(out_dirs, title="", preamble=""):
             f"| method | {chosen_what}, C chosen (seeds) | test accuracy |",
             "|---|---|---|",
         ]
-        for name, rows in methods:
+        for name, rows in candidates:
             if not rows:
                 continue
             accs, counts = [], {}
@@ -566,9 +582,15 @@ def worker(library, method, graph_name, start_fraction):
     n = A.shape[0]
     out = {"library": library, "method": method, "graph": graph_name}
     base_mb = _peak_mb()
-    if library == "skdeep":
+    if library in ("skdeep", "skdeep-numba"):
+        from skdeep.graph._sgns import sgns_embedding
         from skdeep.graph._walks import CSRGraph, random_walks
         from skdeep.graph._word2vec import word2vec_embedding
+
+        train = sgns_embedding if library == "skdeep-numba" else word2vec_embedding
+        if library == "skdeep-numba":  # compile/load the kernel outside the timing
+            sgns_embedding([np.zeros((1, 2), int)], 1, dimensions=2, window=1,
+                           epochs=1, negative=1, lr=0.01, sample=0, workers=1, seed=0)
 
         g = CSRGraph(A)
         random_walks(g, n_walks=1, walk_length=3, start_nodes=[0])  # compile/load
@@ -579,9 +601,9 @@ def worker(library, method, graph_name, start_fraction):
                          q=q, random_state=0, n_jobs=2)
         t1 = time.perf_counter()
         timings = {}
-        word2vec_embedding([W], n, dimensions=s["dimensions"], window=s["window"],
-                           epochs=1, negative=5, lr=0.025, sample=1e-3,
-                           workers=WORKERS, seed=0, timings=timings)
+        train([W], n, dimensions=s["dimensions"], window=s["window"], epochs=1,
+              negative=5, lr=0.025, sample=1e-3, workers=WORKERS, seed=0,
+              timings=timings)
         t2 = time.perf_counter()
         out.update(walk_s=t1 - t0, w2v_s=t2 - t1, w2v_prepare_s=timings["prepare_s"],
                    w2v_train_s=timings["train_s"])
@@ -738,6 +760,8 @@ SPEED_RUNS = [
     # library, method, karateclub start fraction, timeout, memory limit (GB)
     ("skdeep", "DeepWalk", 1.0, 1800, None),
     ("skdeep", "node2vec", 1.0, 1800, None),
+    ("skdeep-numba", "DeepWalk", 1.0, 1800, None),
+    ("skdeep-numba", "node2vec", 1.0, 1800, None),
     ("karateclub", "DeepWalk", 1.0, 1800, None),
     ("karateclub", "node2vec", 0.02, 1800, None),
     ("nodevectors", "DeepWalk", 1.0, 1800, None),
@@ -761,6 +785,11 @@ def speed(graphs):
     return results
 
 
+LIBRARY_NOTE = (
+    "`skdeep` rows train skip-gram with gensim (`backend=\"gensim\"`, the "
+    "default), `skdeep-numba` rows with skdeep's compiled kernel "
+    "(`backend=\"numba\"`); the walks are the same."
+)
 NOT_RUN_NOTE = (
     'Not run: pecanpy 2.0.9 (its dependency nptyping 2.5 uses `np.bool8`, removed '
     'in numpy 2, so `import pecanpy` fails; pip would otherwise downgrade numpy to '
@@ -792,7 +821,7 @@ def speed_markdown(results):
         f"{platform.processor() or platform.machine()}, Python "
         f"{platform.python_version()}.",
         "",
-        NOT_RUN_NOTE,
+        NOT_RUN_NOTE + " " + LIBRARY_NOTE,
         "",
         "| graph | library | method | walks (s) | Word2Vec (s) | total (s) | "
         "walk speed-up of skdeep | peak MB | notes |",
@@ -806,7 +835,8 @@ def speed_markdown(results):
                          f"| - | - | failed: {r['error']} |")
             continue
         sk = ref.get((r["graph"], r["method"]))
-        ratio = f"{r['walk_s'] / sk:.0f}x" if sk and r["library"] != "skdeep" else ""
+        ratio = (f"{r['walk_s'] / sk:.0f}x"
+                 if sk and not r["library"].startswith("skdeep") else "")
         notes = "; ".join(r[k] for k in ("walk_note", "w2v_note") if k in r)
         lines.append(
             f"| {r['graph']} | {r['library']} | {r['method']} | {r['walk_s']:.2f} | "
@@ -975,6 +1005,7 @@ def alias_markdown(rows):
 
 
 REPEAT_RUNS = [("skdeep", "DeepWalk"), ("skdeep", "node2vec"),
+               ("skdeep-numba", "DeepWalk"), ("skdeep-numba", "node2vec"),
                ("fastnode2vec", "node2vec"), ("nodevectors", "DeepWalk"),
                ("karateclub", "DeepWalk")]
 
@@ -1018,15 +1049,19 @@ def repeat_markdown(results, n_repeats, graph, loads=()):
         "`sg=0`, which karateclub keeps) with hierarchical softmax plus gensim's "
         "default 5 negative samples; the others train skip-gram with negative "
         "sampling, as the papers do. skdeep's Word2Vec time is split into "
-        "preparation (node counts, vocabulary, corpus file) and gensim's training. "
+        "preparation (node counts, vocabulary, corpus file for gensim; counts and "
+        "noise table for numba) and training. " + LIBRARY_NOTE + " "
         "CPU seconds (walks + Word2Vec, summed over the process's threads) are "
         "less sensitive than wall time to the other jobs on the machine." + load,
         "",
         "| library | method | walks (s) | Word2Vec (s) | of which skdeep prepare / "
-        "train (s) | total (s) | all totals (s) | CPU seconds, all threads "
-        "(median) | peak MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "train (s) | total (s) | total ÷ skdeep-numba's | all totals (s) | CPU "
+        "seconds, all threads (median) | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    fastest = {method: np.median([r["walk_s"] + r["w2v_s"] for r in runs])
+               for (library, method), runs in results.items()
+               if library == "skdeep-numba" and runs}
     for (library, method), runs in results.items():
         if not runs:
             continue
@@ -1040,10 +1075,12 @@ def repeat_markdown(results, n_repeats, graph, loads=()):
         peak = max(r["peak_mb"] for r in runs)
         cpu = (f"{np.median([r['cpu_s'] for r in runs]):.1f}"
                if all("cpu_s" in r for r in runs) else "")
+        ratio = (f"{np.median(totals) / fastest[method]:.2f}" if method in fastest
+                 else "")
         lines.append(
             f"| {library} | {method} | {walk:.2f} | {w2v:.1f} | {split} | "
-            f"{np.median(totals):.1f} | {', '.join(f'{t:.1f}' for t in totals)} | "
-            f"{cpu} | {peak:.0f} |"
+            f"{np.median(totals):.1f} | {ratio} | "
+            f"{', '.join(f'{t:.1f}' for t in totals)} | {cpu} | {peak:.0f} |"
         )
     return "\n".join(lines)
 

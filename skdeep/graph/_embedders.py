@@ -12,8 +12,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from skdeep.graph._graph_input import to_adjacency
-from skdeep.graph._walks import CSRGraph, random_walks
 from skdeep.graph._sgns import sgns_embedding
+from skdeep.graph._walks import CSRGraph, random_walks
 from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH, word2vec_embedding
 from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 

@@ -4,10 +4,11 @@ The same algorithm as gensim's ``Word2Vec(sg=1, hs=0)`` (Mikolov et al.,
 2013): frequent nodes down-sampled with ``sample``, a context window shrunk
 by a random amount at every position, ``negative`` noise nodes drawn from
 the unigram distribution raised to 0.75, a learning rate decayed linearly to
-0.0001 in steps of 10,000 tokens, and lock-free (Hogwild) updates when several threads train. What it
-saves over gensim: no vocabulary (node ids are already row indices), no
-corpus file, and an inner loop that numba compiles to SIMD code instead of
-calling BLAS on 128-float vectors, which is about twice as fast per thread.
+0.0001 in steps of 10,000 tokens, and lock-free (Hogwild) updates when
+several threads train. What it saves over gensim: no vocabulary (node ids are
+already row indices), no corpus file, and an inner loop that numba compiles
+to SIMD code instead of calling BLAS on 128-float vectors, which is about
+twice as fast per thread.
 """
 
 # Authors: The skdeep developers
@@ -28,6 +29,7 @@ BATCH_WORDS = 10000
 # 1000 entries).
 MAX_EXP = 6.0
 SIGMOID_SIZE = 4096
+SIGMOID_SCALE = SIGMOID_SIZE / (2 * MAX_EXP)  # table index per unit of score
 
 _KERNELS = {}
 
@@ -76,6 +78,34 @@ def _kernels():
             state ^= state >> np.uint64(27)
             return state, state * np.uint64(2685821657736338717)
 
+        @njit(inline="always")
+        def draw_noise(state, accept, alias):
+            # One node from the alias table; returns (new state, node).
+            state, bits = next_random(state)
+            # the high 32 bits pick a column, the low 24 accept or alias it
+            column = np.int64(
+                ((bits >> np.uint64(32)) * np.uint64(accept.shape[0])) >> np.uint64(32)
+            )
+            u = (bits & np.uint64(0xFFFFFF)) * (1.0 / 16777216.0)
+            return state, (column if u < accept[column] else np.int64(alias[column]))
+
+        @njit(inline="always", fastmath=True)
+        def update_pair(syn0, syn1, context, target, label, alpha, grad,
+                        sigmoid_table):
+            # One logistic step of syn0[context] . syn1[target] towards label:
+            # syn1[target] moves now, syn0[context]'s step accumulates in grad.
+            dim = syn0.shape[1]
+            dot = np.float32(0.0)
+            for k in range(dim):
+                dot += syn0[context, k] * syn1[target, k]
+            if dot >= MAX_EXP or dot <= -MAX_EXP:
+                return  # saturated: no update, as in gensim
+            sigmoid = sigmoid_table[np.int64((dot + MAX_EXP) * SIGMOID_SCALE)]
+            g = np.float32((label - sigmoid) * alpha)
+            for k in range(dim):
+                grad[k] += g * syn1[target, k]
+                syn1[target, k] += g * syn0[context, k]
+
         @njit(cache=True, nogil=True, fastmath=True)
         def train_rows(sequences, first, last, syn0, syn1, accept, alias, keep,
                        window, negative, lr, min_lr, done, total, seed,
@@ -87,7 +117,7 @@ def _kernels():
             state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) | np.uint64(1)
             for _ in range(4):  # decorrelate nearby seeds
                 state, bits = next_random(state)
-            n_nodes, dim = syn0.shape
+            dim = syn0.shape[1]
             kept = np.empty(sequences.shape[1], dtype=np.int64)
             grad = np.empty(dim, dtype=np.float32)
             alpha = max(lr - (lr - min_lr) * (done / total), min_lr)
@@ -111,41 +141,22 @@ def _kernels():
                     center = kept[i]
                     state, bits = next_random(state)
                     shrink = np.int64(bits >> np.uint64(33)) % window
-                    lo = max(i - window + shrink, 0)
-                    hi = min(i + window + 1 - shrink, m)
-                    for j in range(lo, hi):
+                    for j in range(max(i - window + shrink, 0),
+                                   min(i + window + 1 - shrink, m)):
                         if j == i:
                             continue
                         # The context node's input vector predicts the center
                         # node against ``negative`` noise nodes.
                         context = kept[j]
-                        for k in range(dim):
-                            grad[k] = 0.0
-                        for s in range(negative + 1):
-                            if s == 0:
-                                target = center
-                                label = np.float32(1.0)
-                            else:
-                                state, bits = next_random(state)
-                                idx = np.int64(((bits >> np.uint64(32)) * np.uint64(n_nodes))
-                                               >> np.uint64(32))
-                                u = (bits & np.uint64(0xFFFFFF)) * (1.0 / 16777216.0)
-                                target = idx if u < accept[idx] else alias[idx]
-                                if target == center:
-                                    continue
-                                label = np.float32(0.0)
-                            dot = np.float32(0.0)
-                            for k in range(dim):
-                                dot += syn0[context, k] * syn1[target, k]
-                            if dot >= MAX_EXP or dot <= -MAX_EXP:
-                                continue  # saturated: no update, as in gensim
-                            sigmoid = sigmoid_table[
-                                np.int64((dot + MAX_EXP) * (SIGMOID_SIZE / (2 * MAX_EXP)))
-                            ]
-                            g = np.float32((label - sigmoid) * alpha)
-                            for k in range(dim):
-                                grad[k] += g * syn1[target, k]
-                                syn1[target, k] += g * syn0[context, k]
+                        grad[:] = 0.0
+                        update_pair(syn0, syn1, context, center, np.float32(1.0),
+                                    alpha, grad, sigmoid_table)
+                        for _ in range(negative):
+                            state, target = draw_noise(state, accept, alias)
+                            if target != center:
+                                update_pair(syn0, syn1, context, target,
+                                            np.float32(0.0), alpha, grad,
+                                            sigmoid_table)
                         for k in range(dim):
                             syn0[context, k] += grad[k]
                 if done >= batch_end:
@@ -226,8 +237,7 @@ def sgns_embedding(
         done[thread] = kernels["train_rows"](
             sequences, bounds[thread], bounds[thread + 1], syn0, syn1, accept,
             alias, keep, window, negative, lr, min(lr, MIN_LR), done[thread],
-            shares[thread],
-            _thread_seed(seed, epoch, thread), sigmoid_table,
+            shares[thread], _thread_seed(seed, epoch, thread), sigmoid_table,
         )
 
     for epoch in range(epochs):

@@ -550,8 +550,8 @@ def merge_quality(out_dirs, title="", preamble=""):
             "skip-gram settings; logistic regression on the "
             f"{len(load_planetoid(data)[2]) if DATA.exists() else 'Planetoid'} "
             f"training nodes, {chosen_what}{which} and C (from {Cs}) chosen by "
-            "accuracy on the 500 validation nodes (first best in configuration order on "
-            "ties), accuracy on the 1,000 test nodes; mean ± std over "
+            "accuracy on the 500 validation nodes (first best in configuration "
+            "order on ties), accuracy on the 1,000 test nodes; mean ± std over "
             f"{n_seeds} embedding seeds.",
             "",
             f"| method | {chosen_what}, C chosen (seeds) | test accuracy |",
@@ -840,7 +840,8 @@ def speed_markdown(results):
         f"`workers={WORKERS}` in every library. Each run is its own process; peak "
         "memory is its peak RSS (after-load baseline in brackets). "
         f"Load average at the end of the run: {load[0]:.1f} on {os.cpu_count()} "
-        f"cores (other jobs shared the machine, so times are noisy). "
+        f"cores (the benchmark's own threads included; a shared VM, so times are "
+        "noisy). "
         f"{platform.processor() or platform.machine()}, Python "
         f"{platform.python_version()}.",
         "",
@@ -1061,8 +1062,8 @@ GRAPH_TITLES = {
 
 def repeat_markdown(results, n_repeats, graph, loads=()):
     load = (f" 1-minute load average after each run: {min(loads):.1f} to "
-            f"{max(loads):.1f} on {os.cpu_count()} cores (other jobs shared the "
-            "machine)." if loads else "")
+            f"{max(loads):.1f} on {os.cpu_count()} cores (the benchmark's own "
+            "threads included)." if loads else "")
     lines = [
         f"## Speed, repeated ({GRAPH_TITLES.get(graph, graph)}; median of "
         f"{n_repeats} interleaved runs)",

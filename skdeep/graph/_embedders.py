@@ -116,13 +116,18 @@ def _walks(adjacency, *, weighted, n_walks, walk_length, p, q, seed, n_jobs):
 _SKIPGRAM_BACKENDS = {"gensim": word2vec_embedding, "numba": sgns_embedding}
 
 
+def _skipgram_trainer(sg_params):
+    """The training function of ``sg_params["backend"]`` and its other params."""
+    params = {k: v for k, v in sg_params.items() if k != "backend"}
+    return _SKIPGRAM_BACKENDS[sg_params["backend"]], params
+
+
 def _skipgram_embedding(adjacency, walk_params, sg_params, n_jobs, workers, memory):
     """Walks, then skip-gram over them (both cached through ``memory``)."""
     walks = memory.cache(_walks, ignore=["n_jobs"])(
         adjacency, **walk_params, n_jobs=n_jobs
     )
-    sg_params = dict(sg_params)
-    train = _SKIPGRAM_BACKENDS[sg_params.pop("backend")]
+    train, sg_params = _skipgram_trainer(sg_params)
     return train(
         [walks], adjacency.shape[0], **sg_params, seed=walk_params["seed"],
         workers=workers,
@@ -135,8 +140,7 @@ def _walklets_embedding(adjacency, walk_params, sg_params, n_scales, n_jobs, wor
     walks = memory.cache(_walks, ignore=["n_jobs"])(
         adjacency, **walk_params, n_jobs=n_jobs
     )
-    sg_params = dict(sg_params)
-    train = _SKIPGRAM_BACKENDS[sg_params.pop("backend")]
+    train, sg_params = _skipgram_trainer(sg_params)
     parts = []
     for scale in range(1, n_scales + 1):
         blocks = [walks[:, offset::scale] for offset in range(scale)]

@@ -19,6 +19,8 @@ import time
 
 import numpy as np
 
+from skdeep.graph._word2vec import node_counts
+
 MIN_LR = 0.0001  # gensim's min_alpha: the rate at the end of training
 # The learning rate steps down after every BATCH_WORDS tokens, as gensim's
 # does after every job of ``batch_words=10000`` words: a corpus smaller than
@@ -173,6 +175,8 @@ def _stack(blocks):
     blocks = [np.asarray(b) for b in blocks if np.asarray(b).size]
     if not blocks:
         return np.full((0, 1), -1, dtype=np.int32)
+    if len(blocks) == 1:  # node2vec's walks: no copy when already int32
+        return np.ascontiguousarray(blocks[0], dtype=np.int32)
     width = max(b.shape[1] for b in blocks)
     out = np.full((sum(b.shape[0] for b in blocks), width), -1, dtype=np.int32)
     row = 0
@@ -203,7 +207,7 @@ def sgns_embedding(
     kernels = _kernels()
     start = time.perf_counter()
     sequences = _stack(blocks)
-    counts = np.bincount(sequences[sequences >= 0].ravel(), minlength=n_nodes)
+    counts = node_counts([sequences], n_nodes)
     n_tokens = int(counts.sum())
     embedding = np.zeros((n_nodes, dimensions), dtype=np.float64)
     if n_tokens == 0:

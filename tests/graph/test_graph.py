@@ -14,6 +14,8 @@ from sklearn.pipeline import make_pipeline
 pytest.importorskip("numba")
 pytest.importorskip("gensim")
 
+from _graph_data import planted_partition  # noqa: E402
+
 from skdeep.graph import (  # noqa: E402
     DeepWalkEmbedder,
     Node2VecEmbedder,
@@ -23,16 +25,6 @@ from skdeep.graph import (  # noqa: E402
 )
 
 FAST = dict(walk_length=20, n_walks=5, window=4, sample=0.0, random_state=0)
-
-
-def two_communities(n=40, p_in=0.5, p_out=0.02, seed=0):
-    """A planted-partition graph: two dense blocks, few edges between them."""
-    rng = np.random.RandomState(seed)
-    y = np.repeat([0, 1], n // 2)
-    prob = np.where(y[:, None] == y[None, :], p_in, p_out)
-    upper = np.triu(rng.rand(n, n) < prob, 1)
-    A = (upper | upper.T).astype(float)
-    return sp.csr_matrix(A), y
 
 
 def small_weighted(n=7, seed=0):
@@ -71,7 +63,7 @@ def test_second_order_transitions_match_node2vec(p, q, weighted):
 
 
 def test_walks_deterministic_whatever_n_jobs():
-    A, _ = two_communities()
+    A, _ = planted_partition()
     a = random_walks(A, n_walks=3, walk_length=15, p=0.5, q=2, random_state=7, n_jobs=1)
     b = random_walks(A, n_walks=3, walk_length=15, p=0.5, q=2, random_state=7, n_jobs=2)
     c = random_walks(A, n_walks=3, walk_length=15, p=0.5, q=2, random_state=8, n_jobs=2)
@@ -94,7 +86,7 @@ def test_walks_follow_edges_and_stop_at_dead_ends():
 
 
 def test_walks_skip_and_start_nodes():
-    A, _ = two_communities()
+    A, _ = planted_partition()
     W = random_walks(A, n_walks=2, walk_length=4, skip=3, start_nodes=[0, 5],
                      random_state=0)
     assert W.shape == (4, 4)
@@ -104,7 +96,7 @@ def test_walks_skip_and_start_nodes():
 
 
 def test_walks_return_parameter_changes_backtracking():
-    A, _ = two_communities()
+    A, _ = planted_partition()
 
     def backtrack_rate(p):
         W = random_walks(A, n_walks=5, walk_length=30, p=p, q=1, random_state=0)
@@ -188,7 +180,7 @@ def test_to_adjacency_inputs():
 
 
 def test_node2vec_separates_communities():
-    A, y = two_communities()
+    A, y = planted_partition()
     emb = Node2VecEmbedder(16, **FAST).fit_transform(A)
     assert emb.shape == (40, 16) and emb.dtype == np.float64
     acc = cross_val_score(LogisticRegression(), emb, y, cv=4).mean()
@@ -196,7 +188,7 @@ def test_node2vec_separates_communities():
 
 
 def test_same_seed_same_embedding_and_n_jobs_free():
-    A, _ = two_communities()
+    A, _ = planted_partition()
     a = Node2VecEmbedder(8, p=0.5, q=2, n_jobs=1, **FAST).fit_transform(A)
     b = Node2VecEmbedder(8, p=0.5, q=2, n_jobs=2, **FAST).fit_transform(A)
     np.testing.assert_array_equal(a, b)
@@ -205,7 +197,7 @@ def test_same_seed_same_embedding_and_n_jobs_free():
 
 
 def test_deepwalk_is_node2vec_with_p_q_one():
-    A, _ = two_communities()
+    A, _ = planted_partition()
     a = DeepWalkEmbedder(8, **FAST).fit_transform(A)
     b = Node2VecEmbedder(8, p=1, q=1, **FAST).fit_transform(A)
     np.testing.assert_array_equal(a, b)
@@ -213,7 +205,7 @@ def test_deepwalk_is_node2vec_with_p_q_one():
 
 
 def test_walklets_concatenates_scales():
-    A, y = two_communities()
+    A, y = planted_partition()
     est = WalkletsEmbedder(6, n_scales=3, walk_length=20, n_walks=5, sample=0.0,
                            random_state=0)
     emb = est.fit_transform(A)
@@ -224,7 +216,7 @@ def test_walklets_concatenates_scales():
 
 
 def test_graph_inputs_give_same_embedding():
-    A, _ = two_communities()
+    A, _ = planted_partition()
     coo = sp.triu(A).tocoo()
     edges = np.c_[coo.row, coo.col]
     a = DeepWalkEmbedder(4, **FAST).fit_transform(A)
@@ -235,7 +227,7 @@ def test_graph_inputs_give_same_embedding():
 
 
 def test_bad_graphs_raise():
-    A, _ = two_communities()
+    A, _ = planted_partition()
     with pytest.raises(ValueError, match="Negative values"):
         DeepWalkEmbedder(4, **FAST).fit(-A)
     with pytest.raises(ValueError, match="must be a graph"):
@@ -245,7 +237,7 @@ def test_bad_graphs_raise():
 
 
 def test_fixed_graph_pipeline_grid_search_and_memory(tmp_path):
-    A, y = two_communities()
+    A, y = planted_partition()
     nodes = np.arange(40).reshape(-1, 1)
     pipe = make_pipeline(
         Node2VecEmbedder(8, graph=A, memory=str(tmp_path), **FAST),
@@ -271,7 +263,7 @@ def test_fixed_graph_pipeline_grid_search_and_memory(tmp_path):
 
 
 def test_pickle_round_trip():
-    A, _ = two_communities()
+    A, _ = planted_partition()
     est = WalkletsEmbedder(3, n_scales=2, walk_length=10, n_walks=2, random_state=0)
     est.fit(A)
     clone = pickle.loads(pickle.dumps(est))
@@ -283,7 +275,7 @@ def test_skdeep_contract_checks_on_a_graph(cls, monkeypatch):
     """skdeep's reproducibility, RNG and io checks, fed an adjacency."""
     from skdeep.utils import estimator_checks as ec
 
-    A, y = two_communities(n=20)
+    A, y = planted_partition(size=10)
     monkeypatch.setattr(ec, "_check_data", lambda est: (A.toarray(), y))
     est = cls(**cls.get_test_params() if isinstance(cls.get_test_params(), dict)
               else cls.get_test_params()[0])

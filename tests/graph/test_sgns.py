@@ -5,11 +5,12 @@ import sys
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
 pytest.importorskip("numba")
+
+from _graph_data import planted_partition  # noqa: E402
 
 from skdeep.graph import (  # noqa: E402
     DeepWalkEmbedder,
@@ -22,14 +23,6 @@ from skdeep.graph._sgns import _kernels, _stack, sgns_embedding  # noqa: E402
 FAST = dict(walk_length=20, n_walks=5, window=4, sample=0.0, random_state=0,
             backend="numba")
 SG = dict(dimensions=8, window=3, epochs=1, negative=3, lr=0.025, sample=0.0)
-
-
-def planted_partition(n_blocks=2, size=20, p_in=0.5, p_out=0.02, seed=0):
-    rng = np.random.RandomState(seed)
-    y = np.repeat(np.arange(n_blocks), size)
-    prob = np.where(y[:, None] == y[None, :], p_in, p_out)
-    upper = np.triu(rng.rand(len(y), len(y)) < prob, 1)
-    return sp.csr_matrix((upper | upper.T).astype(float)), y
 
 
 def test_numba_backend_separates_communities():

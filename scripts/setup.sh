@@ -20,7 +20,18 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     fi
 fi
 
-$PIP install --quiet -e ".[test,docs,plot,graph,timeseries]" -e plugins/skdeep-plugin-template
+# torchvision (the "vision" extra) must be the release built for the installed
+# torch: a bare "torchvision" pulls the newest torch, a multi-GB CUDA build.
+# For torch 2.x the pair is torchvision 0.(minor + 15), e.g. 2.13 <-> 0.28.
+if ! .venv/bin/python -c "import torchvision" 2>/dev/null; then
+    TORCHVISION=$(.venv/bin/python -c 'import torch
+major, minor = (int(v) for v in torch.__version__.split(".")[:2])
+assert major == 2, f"no known torchvision pairing for torch {torch.__version__}"
+print(f"torchvision==0.{minor + 15}.*")')
+    $PIP install --quiet "$TORCHVISION"
+fi
+
+$PIP install --quiet -e ".[test,docs,plot,graph,timeseries,vision]" -e plugins/skdeep-plugin-template
 
 # The karateclub plugin: karateclub pins numpy<1.23, networkx<2.7 and
 # pandas<=1.3.5, so it is installed without its declared dependencies; the

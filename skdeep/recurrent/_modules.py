@@ -4,7 +4,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -120,23 +119,6 @@ class RNNModule(nn.Module):
         if self.return_sequences:
             return self.head(self.dropout(self.encode_sequence(X)))
         return self.head(self.dropout(self.encode(X)))
-
-
-class SequenceCrossEntropy(nn.Module):
-    """Cross-entropy over ``(n, T, K)`` logits and ``(n, T)`` labels; label
-    ``-100`` (padding steps) is ignored."""
-
-    def __init__(self, weight=None):
-        super().__init__()
-        self.register_buffer("weight", weight)
-
-    def forward(self, y_pred, y_true):
-        return F.cross_entropy(
-            y_pred.reshape(-1, y_pred.shape[-1]),
-            y_true.reshape(-1),
-            weight=self.weight,
-            ignore_index=-100,
-        )
 
 
 class MaskedMSELoss(nn.Module):

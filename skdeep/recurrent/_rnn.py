@@ -10,21 +10,25 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from skdeep.recurrent._modules import (
-    CELLS,
-    MERGE_MODES,
-    MaskedMSELoss,
-    RNNModule,
-    SequenceCrossEntropy,
-)
+from skdeep.recurrent._modules import CELLS, MERGE_MODES, MaskedMSELoss, RNNModule
+from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
+from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
-from skdeep.utils._training import BaseTorchEstimator, training_parameters_doc
+from skdeep.utils._training import (
+    CLASS_WEIGHT_CONSTRAINT,
+    CLASS_WEIGHT_DOC,
+    SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
+    SAMPLE_WEIGHT_FIT_DOC,
+    BaseTorchEstimator,
+    class_weight_array,
+    training_parameters_doc,
+    validate_sample_weight,
+)
 
 RNN_PARAMETERS_DOC = """\
     cell : {"lstm", "gru", "rnn"}, default="lstm"
@@ -79,36 +83,6 @@ INPUT_DOC = """\
     saturate through tanh and sigmoid."""
 
 
-def _check_padding(X):
-    """Raise a clear ValueError unless every NaN in ``X`` (n, C, T) is padding."""
-    nan = np.isnan(X)
-    if not nan.any():
-        return
-    padding = nan.all(axis=1)  # (n, T)
-    partial = nan.any(axis=1) & ~padding
-    if partial.any():
-        i, t = np.argwhere(partial)[0]
-        raise ValueError(
-            f"Input contains NaN in some channels but not all at sample {i}, time "
-            f"step {t}. NaN is only allowed as trailing padding of whole time "
-            f"steps (all channels NaN)."
-        )
-    inner = padding[:, :-1] & ~padding[:, 1:]
-    if inner.any():
-        i, t = np.argwhere(inner)[0]
-        raise ValueError(
-            f"Input contains NaN inside sample {i} (time step {t} is NaN but a "
-            f"later step is not). NaN is only allowed as trailing padding of "
-            f"variable-length series; impute missing values first."
-        )
-    empty = padding.all(axis=1)
-    if empty.any():
-        raise ValueError(
-            f"Input contains NaN only for sample {np.flatnonzero(empty)[0]}: every "
-            f"series needs at least one observed time step."
-        )
-
-
 class _BaseRNN(BaseTorchEstimator):
     """Input handling and module building shared by the RNN estimators."""
 
@@ -124,49 +98,13 @@ class _BaseRNN(BaseTorchEstimator):
         "return_sequences": ["boolean"],
     }
 
-    def _pad_ragged(self, X, reset):
-        """A list of series of different lengths -> one NaN-padded array.
-
-        Anything else (arrays, lists of equal-length rows) is returned as is.
-        """
-        if not isinstance(X, (list, tuple)) or len(X) == 0:
-            return X
-        try:
-            arrays = [np.asarray(x, dtype=np.float64) for x in X]
-        except (TypeError, ValueError):
-            return X
-        ndims = {a.ndim for a in arrays}
-        lengths = [a.shape[-1] if a.ndim else 0 for a in arrays]
-        if len(set(lengths)) == 1 or not ndims <= {1, 2}:
-            return X
-        if len(ndims) != 1:
-            raise ValueError(
-                "A list of series must hold either 1-D series (n_timepoints,) or "
-                "2-D series (n_channels, n_timepoints), not both."
-            )
-        channels = {a.shape[0] for a in arrays} if ndims == {2} else {None}
-        if len(channels) != 1:
-            raise ValueError(
-                f"The series in the list have different numbers of channels: "
-                f"{sorted(channels)}."
-            )
-        # 3-D input may have any length at predict; 2-D input has
-        # n_features_in_ = n_timepoints fixed, as scikit-learn requires.
-        T = max(lengths) if reset or ndims == {2} else self.n_timepoints_
-        if max(lengths) > T:
-            raise ValueError(
-                f"A series has {max(lengths)} time points, but "
-                f"{type(self).__name__} was fitted on series of at most {T}."
-            )
-        shape = (len(arrays), T) if ndims == {1} else (len(arrays), *channels, T)
-        out = np.full(shape, np.nan)
-        for i, a in enumerate(arrays):
-            out[i, ..., : a.shape[-1]] = a
-        return out
-
     def _validate_X(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y`` at fit); return ``X`` as (n, C, T) floats."""
-        X = self._pad_ragged(X, reset)
+        X = pad_ragged_series(
+            X,
+            max_length=None if reset else self.n_timepoints_,
+            estimator_name=type(self).__name__,
+        )
         if (
             not reset
             and hasattr(X, "shape")
@@ -210,7 +148,7 @@ class _BaseRNN(BaseTorchEstimator):
                 f"X has {X3.shape[1]} channels, but {type(self).__name__} was "
                 f"fitted on {self.n_channels_} channels."
             )
-        _check_padding(X3)
+        check_trailing_nan_padding(X3)
         return (X3, y) if fit else X3
 
     def _y_validation(self):
@@ -329,9 +267,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     ----------
 {rnn_parameters}
 
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the cross-entropy loss, as in
-        :class:`~sklearn.linear_model.LogisticRegression`.
+{class_weight}
 
 {training_parameters}
 
@@ -341,7 +277,8 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         Class labels.
 
     class_weight_ : ndarray of shape (n_classes,)
-        Weight of each class in the loss (ones without ``class_weight``).
+        Weight of each class in the cross-entropy loss (ones without
+        ``class_weight``).
 
 {attributes}
 
@@ -369,7 +306,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
 
     _parameter_constraints: dict = {
         **_BaseRNN._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        **CLASS_WEIGHT_CONSTRAINT,
     }
 
     def __init__(
@@ -401,7 +338,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         _init_params(self, locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the classifier.
 
         Parameters
@@ -410,8 +347,12 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
 (n_samples, n_channels, n_timepoints)
             Training series, optionally NaN-padded at the end.
 
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_timepoints)
+            Class labels; one per time step with ``return_sequences=True``.
+
+{sample_weight}
+            With ``return_sequences=True`` a series' weight applies to each
+            of its valid time steps.
 
         Returns
         -------
@@ -424,6 +365,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             y = y_all[valid]
         else:
             X, y = self._validate_X(X, y, reset=True)
+        weights = validate_sample_weight(sample_weight, X)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
@@ -432,16 +374,19 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             codes[valid] = encoder.transform(y)
         else:
             codes = encoder.transform(y)
-        if self.class_weight is None:
-            self.class_weight_ = np.ones(len(self.classes_))
-        else:
-            self.class_weight_ = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y
-            )
+        self.class_weight_ = class_weight_array(
+            self.class_weight,
+            self.classes_,
+            codes,
+            None if weights is None else weights.double().numpy(),
+        )
         self._training_setup()
         y_t = torch.as_tensor(codes, dtype=torch.long)
         self._fit_module(
-            as_float32_tensor(X), y_t, stratified=not self.return_sequences
+            as_float32_tensor(X),
+            y_t,
+            stratified=not self.return_sequences,
+            sample_weight=weights,
         )
         return self
 
@@ -516,11 +461,14 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     def _build_module(self):
         return self._module(len(self.classes_))
 
+    def _expected_failed_checks(self):
+        return dict(SAMPLE_WEIGHT_EQUIVALENCE_XFAIL)
+
     def _criterion(self):
-        weight = torch.as_tensor(self.class_weight_, dtype=torch.float32)
-        if self.return_sequences:
-            return SequenceCrossEntropy(weight.to(self._device))
-        return nn.CrossEntropyLoss(weight=weight.to(self._device))
+        # Padding steps carry the code -100, which the loss ignores.
+        return ClassificationLoss(
+            class_weight=torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        )
 
 
 class RNNRegressor(RegressorMixin, _BaseRNN):
@@ -697,6 +645,7 @@ def _fill_doc(cls):
     cls.__doc__ = (
         cls.__doc__.replace("{input_doc}", INPUT_DOC)
         .replace("{rnn_parameters}", RNN_PARAMETERS_DOC)
+        .replace("{class_weight}", CLASS_WEIGHT_DOC)
         .replace("{training_parameters}", training_parameters_doc(lr=0.01))
         .replace("{attributes}", _ATTRIBUTES_DOC)
     )
@@ -704,3 +653,6 @@ def _fill_doc(cls):
 
 for _cls in (RNNClassifier, RNNRegressor):
     _fill_doc(_cls)
+RNNClassifier.fit.__doc__ = RNNClassifier.fit.__doc__.replace(
+    "{sample_weight}", SAMPLE_WEIGHT_FIT_DOC
+)

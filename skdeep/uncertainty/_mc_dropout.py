@@ -16,9 +16,19 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from torch import nn
 
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, ACTIVATIONS, MCDropoutMLP
+from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
-from skdeep.utils._training import BaseTorchEstimator, training_parameters_doc
+from skdeep.utils._training import (
+    CLASS_WEIGHT_CONSTRAINT,
+    CLASS_WEIGHT_DOC,
+    SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
+    SAMPLE_WEIGHT_FIT_DOC,
+    BaseTorchEstimator,
+    class_weight_array,
+    training_parameters_doc,
+    validate_sample_weight,
+)
 from skdeep.utils.validation import check_layer_sizes
 
 # Activations of one MC forward (n_mc_samples x rows x width floats) are kept
@@ -75,13 +85,24 @@ class _BaseMCDropout(BaseTorchEstimator):
         """:math:`\\tau` in the weight-decay formula (1 for classification)."""
         return 1.0
 
-    def _fit_standardized(self, X, y_tensor, *, stratified=False):
-        """Standardize X, set the weight decay, train the module."""
-        self.x_mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
+    def _fit_standardized(self, X, y_tensor, *, stratified=False, sample_weight=None):
+        """Standardize X, set the weight decay, train the module.
+
+        With ``sample_weight`` (a float tensor, or None) the means, deviations
+        and the number of rows :math:`N` in the weight decay are the weighted
+        ones, what repeating each row ``sample_weight`` times would give.
+        """
+        if sample_weight is None:
+            self.x_mean_ = X.mean(axis=0)
+            scale = X.std(axis=0)
+            n = X.shape[0]
+        else:
+            w = sample_weight.double().numpy()
+            self.x_mean_ = np.average(X, axis=0, weights=w)
+            scale = np.sqrt(np.average((X - self.x_mean_) ** 2, axis=0, weights=w))
+            n = float(w.sum())
         scale[scale == 0] = 1.0
         self.x_scale_ = scale
-        n = X.shape[0]
         if self.weight_decay is None:
             # Gal & Ghahramani: reg = l^2 (1 - p) / (2 N tau) multiplies
             # sum(W^2) in the loss (Keras' l2(reg)); its gradient 2 reg W is
@@ -94,7 +115,7 @@ class _BaseMCDropout(BaseTorchEstimator):
             self.weight_decay_ = float(self.weight_decay)
         self._training_setup()
         self._fit_module(as_float32_tensor(self._standardize(X)), y_tensor,
-                         stratified=stratified)
+                         stratified=stratified, sample_weight=sample_weight)
 
     def _optimizer_params(self):
         # Weight decay on the weights only, as Keras' W_regularizer.
@@ -532,6 +553,8 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
     ----------
 {common}
 
+{class_weight}
+
 {weight_decay}
 
 {training_parameters}
@@ -541,13 +564,19 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
     classes_ : ndarray of shape (n_classes,)
         The class labels.
 
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the cross-entropy loss (ones without
+        ``class_weight``).
+
     weight_decay_ : float
         The L2 penalty used on the weights: unless ``weight_decay`` is set,
         :math:`l^2 (1 - p) / N` (Gal & Ghahramani's ``l^2 (1-p) / (2N)``
-        coefficient of ``sum(W**2)``, as a gradient).
+        coefficient of ``sum(W**2)``, as a gradient), with :math:`N` the
+        number of training rows, or the sum of ``sample_weight``.
 
     x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
-        Standardization of the inputs.
+        Standardization of the inputs (weighted by ``sample_weight`` when
+        it is given).
 
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module.
@@ -606,6 +635,11 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
     (2,)
     """
 
+    _parameter_constraints: dict = {
+        **_BaseMCDropout._parameter_constraints,
+        **CLASS_WEIGHT_CONSTRAINT,
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(50,),
@@ -614,6 +648,7 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
         n_mc_samples=100,
         length_scale=1e-2,
         activation="relu",
+        class_weight=None,
         lr=0.001,
         max_epochs=40,
         batch_size=128,
@@ -633,6 +668,7 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
         self.n_mc_samples = n_mc_samples
         self.length_scale = length_scale
         self.activation = activation
+        self.class_weight = class_weight
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -648,7 +684,7 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
         self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network with dropout.
 
         Parameters
@@ -659,6 +695,10 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
         y : array-like of shape (n_samples,)
             Class labels.
 
+{sample_weight}
+            The standardization of ``X`` and the :math:`N` of the weight
+            decay are weighted too.
+
         Returns
         -------
         self : object
@@ -666,18 +706,37 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
         """
         _check_mc_params(self)
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
+        weights = validate_sample_weight(sample_weight, X)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
-        y_t = torch.as_tensor(encoder.transform(y), dtype=torch.long)
-        self._fit_standardized(X, y_t, stratified=self.early_stopping)
+        codes = encoder.transform(y)
+        self.class_weight_ = class_weight_array(
+            self.class_weight,
+            self.classes_,
+            codes,
+            None if weights is None else weights.double().numpy(),
+        )
+        y_t = torch.as_tensor(codes, dtype=torch.long)
+        self._fit_standardized(
+            X, y_t, stratified=self.early_stopping, sample_weight=weights
+        )
         return self
 
     def _n_outputs(self):
         return len(self.classes_)
 
+    def _expected_failed_checks(self):
+        return dict(SAMPLE_WEIGHT_EQUIVALENCE_XFAIL)
+
     def _criterion(self):
-        return nn.CrossEntropyLoss()
+        # Models saved before class_weight existed have no class_weight_.
+        class_weight = getattr(self, "class_weight_", None)
+        return ClassificationLoss(
+            class_weight=None
+            if class_weight is None
+            else torch.as_tensor(class_weight, dtype=torch.float32)
+        )
 
     def sample_proba(self, X):
         """Class probabilities of every stochastic pass.
@@ -824,6 +883,7 @@ def log_likelihood_scorer(estimator, X, y):
 for _cls in (MCDropoutRegressor, MCDropoutClassifier):
     _cls.__doc__ = (
         _cls.__doc__.replace("{common}", _COMMON_PARAMETERS_DOC)
+        .replace("{class_weight}", CLASS_WEIGHT_DOC)
         .replace("{weight_decay}", _WEIGHT_DECAY_DOC)
         .replace(
             "{training_parameters}",
@@ -836,3 +896,6 @@ for _cls in (MCDropoutRegressor, MCDropoutClassifier):
         )
     )
 del _cls
+MCDropoutClassifier.fit.__doc__ = MCDropoutClassifier.fit.__doc__.replace(
+    "{sample_weight}", SAMPLE_WEIGHT_FIT_DOC
+)

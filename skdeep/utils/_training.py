@@ -12,7 +12,11 @@ trains it with:
   reproducible and the global RNG is left as it was;
 * early stopping on a validation fraction, user callbacks passed through,
   ``verbose`` mapped onto skorch's progress bar and epoch table, and a clear
-  error when the loss stops being finite.
+  error when the loss stops being finite;
+* per-sample weights carried next to the targets, and class-balanced
+  resampling of the training batches, for every classifier alike (with
+  :class:`~skdeep.utils._losses.ClassificationLoss`, :data:`CLASS_WEIGHT_DOC`,
+  :func:`class_weight_array` and :func:`validate_sample_weight`).
 """
 
 # Authors: The skdeep developers
@@ -28,6 +32,8 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import _check_sample_weight
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
@@ -96,26 +102,259 @@ def training_parameters_doc(**defaults):
     return TRAINING_PARAMETERS_DOC.format(**values)
 
 
+# -- what classifiers share: class weights and sample weights ------------------
+
+CLASS_WEIGHT_DOC = """\
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in
+        :class:`~sklearn.linear_model.LogisticRegression`: a dict maps class
+        labels to weights (missing classes weigh one), ``"balanced"`` uses
+        ``n_samples / (n_classes * np.bincount(y))`` (counts weighted by
+        ``sample_weight`` when it is given), ``None`` weighs every class one.
+        Each element's weight is its class weight times its sample weight,
+        and the loss is the weighted mean ``sum(w_i l_i) / sum(w_i)``."""
+
+SAMPLE_WEIGHT_FIT_DOC = """\
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss, times its class
+            weight. An integer weight ``k`` acts like ``k`` copies of the
+            sample in expectation (exactly so when one batch holds all the
+            data and nothing else is random); a zero weight removes it from
+            training."""
+
+CLASS_WEIGHT_CONSTRAINT = {"class_weight": [dict, StrOptions({"balanced"}), None]}
+
+# For the ``_expected_failed_checks`` of estimators whose ``fit`` takes
+# ``sample_weight``: scikit-learn's check compares predictions to rtol=1e-7.
+SAMPLE_WEIGHT_EQUIVALENCE_XFAIL = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "minibatch training in float32: a weight-k row gives the same "
+        "expected gradient as k copies of it, but the shuffling, the number of "
+        "steps per epoch and the dropout masks depend on the number of rows, "
+        "and even one full batch without dropout agrees only to float32 "
+        "rounding (about 1e-7), so the two fits are close, not equal to "
+        "rtol=1e-7"
+    ),
+}
+
+
+def class_weight_array(class_weight, classes, codes, sample_weight=None):
+    """The ``class_weight_`` of a classifier, one weight per class.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None
+        The estimator's parameter (:data:`CLASS_WEIGHT_DOC`).
+
+    classes : ndarray of shape (n_classes,)
+        The estimator's ``classes_``; dict keys are looked up among them.
+
+    codes : ndarray of shape (n_samples,) or (n_samples, n_timepoints)
+        The encoded labels (indices into ``classes``). Codes below 0 (the
+        ``-100`` label of padding steps) are not counted.
+
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weights the class counts of ``"balanced"`` (each sample's weight
+        counts for every one of its time steps).
+
+    Returns
+    -------
+    class_weight_ : ndarray of shape (n_classes,)
+        Ones when ``class_weight`` is None. Under ``"balanced"``, a class
+        whose samples all weigh zero gets weight 0 (it has nothing to
+        balance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils._training import class_weight_array
+    >>> class_weight_array("balanced", np.array(["a", "b"]), np.array([0, 0, 0, 1]))
+    array([0.66666667, 2.        ])
+    """
+    n_classes = len(classes)
+    if class_weight is None:
+        return np.ones(n_classes)
+    codes = np.asarray(codes)
+    if sample_weight is not None:
+        shape = (-1,) + (1,) * (codes.ndim - 1)
+        sample_weight = np.broadcast_to(
+            np.asarray(sample_weight, dtype=np.float64).reshape(shape), codes.shape
+        )
+    labelled = codes >= 0
+    codes = codes[labelled]
+    if sample_weight is not None and isinstance(class_weight, str):
+        # "balanced" with weighted counts; rows of weight zero are absent
+        # (as repeating each row sample_weight times would make them), so a
+        # class with no weight left is left out instead of dividing by zero.
+        sample_weight = sample_weight[labelled]
+        keep = sample_weight > 0
+        present = np.unique(codes[keep])
+        weights = np.zeros(n_classes)
+        weights[present] = compute_class_weight(
+            class_weight,
+            classes=classes[present],
+            y=classes[codes[keep]],
+            sample_weight=sample_weight[keep],
+        )
+        return weights
+    return np.asarray(
+        compute_class_weight(class_weight, classes=classes, y=classes[codes]),
+        dtype=np.float64,
+    )
+
+
+def validate_sample_weight(sample_weight, X):
+    """Check ``sample_weight`` for ``fit`` and return it as a tensor.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), scalar or None
+        Per-sample weights, non-negative and finite, not all zero.
+
+    X : array-like
+        The training input; only its number of samples is used.
+
+    Returns
+    -------
+    sample_weight : torch.Tensor of shape (n_samples,), dtype float32, or None
+        None stays None, so unweighted training takes the unweighted road.
+
+    Raises
+    ------
+    ValueError
+        For negative, non-finite or all-zero weights, or a length other than
+        ``n_samples`` (scikit-learn's messages).
+    """
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    return torch.as_tensor(sample_weight, dtype=torch.float32)
+
+
+BALANCE_OPTIONS = ("oversample", "undersample")
+
+
 class TensorBatchIterator:
     """Yield ``(X, y)`` slices of a skorch dataset holding tensors.
 
     skorch builds one iterator per epoch with ``iterator(dataset, **kwargs)``.
     The default ``DataLoader`` collates one sample at a time; this one slices
     whole batches from tensors that already live on the training device.
-    Shuffling draws from torch's (forked, seeded) global RNG.
+    Shuffling and resampling draw from torch's (forked, seeded) global RNG.
+
+    Parameters
+    ----------
+    dataset : skorch Dataset or torch Subset of one
+        Holds the ``X`` and ``y`` tensors given to ``net.partial_fit``; a
+        ``Subset`` is skorch's training or validation split.
+
+    batch_size : int, default=128
+        Rows per batch.
+
+    shuffle : bool, default=False
+        Draw a new order each epoch. A balanced set (see ``balance``) is
+        always shuffled.
+
+    sample_weight : torch.Tensor of shape (n_samples,) or None, default=None
+        Weight of each row of the *full* tensors given to ``partial_fit``;
+        for a ``Subset`` the weights at its indices are used. With weights,
+        each batch is ``(Xb, (yb, wb))``, the pair the loss
+        (:class:`~skdeep.utils._losses.ClassificationLoss`) unpacks.
+
+    balance : {"oversample", "undersample"} or None, default=None
+        Draw a class-balanced set of rows each epoch from the integer class
+        codes in ``y`` (codes below 0, such as the ``-100`` padding label,
+        belong to no class and are left out). ``"oversample"``: every class
+        up to the size of the largest, keeping each of its rows once and
+        drawing the rest with replacement (Buda et al., 2018).
+        ``"undersample"``: every class down to the size of the smallest,
+        without replacement, a new draw each epoch. skdeep passes it to the
+        training iterator only; validation batches are never resampled.
+
+    References
+    ----------
+    M. Buda, A. Maki and M. A. Mazurowski, "A systematic study of the class
+    imbalance problem in convolutional neural networks", Neural Networks
+    106, 2018, arXiv:1710.05381.
     """
 
-    def __init__(self, dataset, batch_size=128, shuffle=False, **_):
+    def __init__(
+        self,
+        dataset,
+        batch_size=128,
+        shuffle=False,
+        sample_weight=None,
+        balance=None,
+        **_,
+    ):
         self.X, self.y = _dataset_tensors(dataset)
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.sample_weight = _dataset_weights(dataset, sample_weight)
+        if self.sample_weight is not None and len(self.sample_weight) != len(self.X):
+            raise ValueError(
+                f"sample_weight has {len(self.sample_weight)} entries for "
+                f"{len(self.X)} rows."
+            )
+        if balance is not None and balance not in BALANCE_OPTIONS:
+            raise ValueError(
+                f"balance must be one of {BALANCE_OPTIONS} or None; got {balance!r}."
+            )
+        self.balance = balance
+        self._class_rows = None if balance is None else self._rows_by_class()
+
+    def _rows_by_class(self):
+        """The row indices of each class present, from the codes in ``y``."""
+        y = self.y
+        if y is None or y is self.X or y.ndim != 1 or y.is_floating_point():
+            raise ValueError(
+                "balance needs y to hold one integer class code per sample."
+            )
+        codes = y[y >= 0].unique()
+        if len(codes) == 0:
+            raise ValueError("balance found no labelled sample (all codes < 0).")
+        return [torch.nonzero(y == c).flatten() for c in codes]
+
+    def _balanced_order(self):
+        """One epoch's class-balanced, shuffled row indices."""
+        sizes = [len(rows) for rows in self._class_rows]
+        parts = []
+        if self.balance == "oversample":
+            target = max(sizes)
+            for rows in self._class_rows:
+                extra = torch.randint(
+                    len(rows), (target - len(rows),), device=rows.device
+                )
+                parts += [rows, rows[extra]]
+        else:  # undersample
+            target = min(sizes)
+            for rows in self._class_rows:
+                keep = torch.randperm(len(rows), device=rows.device)[:target]
+                parts.append(rows[keep])
+        order = torch.cat(parts)
+        # Shuffle always: the classes come in blocks otherwise.
+        return order[torch.randperm(len(order), device=order.device)]
+
+    def _n_rows(self):
+        if self._class_rows is None:
+            return len(self.X)
+        sizes = [len(rows) for rows in self._class_rows]
+        pick = max if self.balance == "oversample" else min
+        return len(sizes) * pick(sizes)
 
     def __len__(self):
-        return math.ceil(len(self.X) / self.batch_size)
+        return math.ceil(self._n_rows() / self.batch_size)
 
     def __iter__(self):
-        n = len(self.X)
-        order = torch.randperm(n, device=self.X.device) if self.shuffle else None
+        if self._class_rows is not None:
+            order = self._balanced_order()
+        elif self.shuffle:
+            order = torch.randperm(len(self.X), device=self.X.device)
+        else:
+            order = None
+        n = len(self.X) if order is None else len(order)
         same_target = self.y is self.X  # autoencoders: gather each batch once
         for start in range(0, n, self.batch_size):
             if order is None:
@@ -124,9 +363,13 @@ class TensorBatchIterator:
                 index = order[start : start + self.batch_size]
             Xb = self.X[index]
             if same_target:
-                yield Xb, Xb
+                yb = Xb
             else:
-                yield Xb, (None if self.y is None else self.y[index])
+                yb = None if self.y is None else self.y[index]
+            if self.sample_weight is None:
+                yield Xb, yb
+            else:
+                yield Xb, (yb, self.sample_weight[index])
 
 
 def _dataset_tensors(dataset):
@@ -140,6 +383,27 @@ def _dataset_tensors(dataset):
             dataset._skdeep_tensors = cached  # skorch asks again every epoch
         return cached
     return dataset.X, dataset.y
+
+
+def _subset_index(dataset):
+    """Row indices of a (nested) torch Subset into the full tensors, or None."""
+    if not isinstance(dataset, torch.utils.data.Subset):
+        return None
+    index = torch.as_tensor(np.asarray(dataset.indices), dtype=torch.long)
+    parent = _subset_index(dataset.dataset)
+    return index if parent is None else parent[index]
+
+
+def _dataset_weights(dataset, sample_weight):
+    """``sample_weight`` (aligned with the full tensors) at a Subset's rows."""
+    if sample_weight is None or not isinstance(dataset, torch.utils.data.Subset):
+        return sample_weight
+    cached = getattr(dataset, "_skdeep_weights", None)
+    if cached is None or cached[0] is not sample_weight:
+        index = _subset_index(dataset).to(sample_weight.device)
+        cached = (sample_weight, sample_weight[index])
+        dataset._skdeep_weights = cached  # skorch asks again every epoch
+    return cached[1]
 
 
 class _Net(NeuralNet):
@@ -216,7 +480,11 @@ class BaseTorchEstimator(BaseEstimator):
         parameter groups."""
         return {"weight_decay": self.weight_decay}
 
-    def _make_net(self, module, criterion, *, stratified=False):
+    def _make_net(
+        self, module, criterion, *, stratified=False, sample_weight=None, balance=None
+    ):
+        """The skorch net; ``sample_weight`` (aligned with the training
+        tensors) goes to both iterators, ``balance`` to the training one."""
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]
@@ -255,28 +523,56 @@ class BaseTorchEstimator(BaseEstimator):
             batch_size=self.batch_size,
             iterator_train=TensorBatchIterator,
             iterator_train__shuffle=True,
+            iterator_train__sample_weight=sample_weight,
+            iterator_train__balance=balance,
             iterator_valid=TensorBatchIterator,
+            iterator_valid__sample_weight=sample_weight,
             train_split=train_split,
             callbacks=callbacks,
             verbose=int(self.verbose),
             device=str(self._device),
         )
 
-    def _fit_module(self, X, y, *, stratified=False):
+    def _fit_module(self, X, y, *, stratified=False, sample_weight=None, balance=None):
         """Build ``self._build_module()`` and train it on tensors ``X``, ``y``.
 
         The module is built inside the seeded block, so its initial weights
         follow ``random_state`` too. The tensors are moved to the device once.
+        ``sample_weight`` (a float tensor of shape ``(n_samples,)`` or None)
+        travels next to ``y`` in every batch, training and validation, so
+        ``y`` stays the plain tensor that a stratified split needs; the loss
+        must accept ``(y, weight)`` pairs then. ``balance`` (None,
+        ``"oversample"`` or ``"undersample"``) resamples the training batches
+        of each epoch to balanced classes, see :class:`TensorBatchIterator`.
         Sets ``net_``, ``history_``, ``n_iter_`` and ``loss_curve_``; returns
         the trained module.
         """
         device, seed = self._device, self._seed
         X = X.to(device)
         y = y.to(device) if isinstance(y, torch.Tensor) else y
+        if sample_weight is not None:
+            if len(sample_weight) != len(X):
+                raise ValueError(
+                    f"sample_weight has {len(sample_weight)} entries but X has "
+                    f"{len(X)} samples."
+                )
+            sample_weight = torch.as_tensor(sample_weight, dtype=torch.float32)
+            sample_weight = sample_weight.to(device)
         with seeded(seed, device):
-            net = self._make_net(self._build_module(), self._criterion(), stratified=stratified)
+            net = self._make_net(
+                self._build_module(),
+                self._criterion(),
+                stratified=stratified,
+                sample_weight=sample_weight,
+                balance=balance,
+            )
             net.initialize()
             net.partial_fit(X, y)
+        if sample_weight is not None:
+            # The trained net need not carry the data's weights (pickles, GPU
+            # memory); the iterators read them at construction only.
+            net.iterator_train__sample_weight = None
+            net.iterator_valid__sample_weight = None
         self.net_ = net
         self.history_ = net.history
         self.n_iter_ = len(net.history)

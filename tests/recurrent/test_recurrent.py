@@ -139,7 +139,7 @@ def test_class_weight():
     clf = RNNClassifier(class_weight={0: 1.0, 1: 3.0}, max_epochs=2, hidden_size=4,
                         random_state=0).fit(X, y)
     np.testing.assert_allclose(clf.class_weight_, [1.0, 3.0])
-    assert clf.net_.criterion_.weight.tolist() == [1.0, 3.0]
+    assert clf.net_.criterion_.class_weight.tolist() == [1.0, 3.0]
 
 
 def test_errors():

@@ -1,0 +1,146 @@
+"""Input helpers shared by the time-series families (recurrent, convolutional).
+
+Series of different lengths reach the estimators either NaN-padded at the end
+or as a list of arrays; these helpers turn the list into one padded array and
+check that NaN is only ever trailing padding of whole time steps.
+"""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+
+def pad_ragged_series(X, *, max_length=None, estimator_name="The estimator"):
+    """Turn a list of series of different lengths into one NaN-padded array.
+
+    Parameters
+    ----------
+    X : object
+        Training or test input. Only a list (or tuple) of series of different
+        lengths is changed, each series of shape ``(n_timepoints_i,)`` or
+        ``(n_channels, n_timepoints_i)``; anything else (arrays, lists of
+        equal-length rows, data that is not numeric) is returned as is, for
+        scikit-learn's validation to judge.
+
+    max_length : int or None, default=None
+        Length to pad a list of 1-D series to: the fitted number of time
+        points at ``predict``, because 2-D input has ``n_features_in_ =
+        n_timepoints`` fixed, as scikit-learn requires. ``None`` (at ``fit``)
+        pads to the longest series. Lists of 2-D series are always padded to
+        their longest series, since 3-D input may have any length.
+
+    estimator_name : str, default="The estimator"
+        Name used in the error messages.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, T) or (n_samples, n_channels, T), or ``X``
+        The padded array (NaN after each series' end), or ``X`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If the list mixes 1-D and 2-D series, if the 2-D series have different
+        numbers of channels, or if a 1-D series is longer than ``max_length``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils._input import pad_ragged_series
+    >>> pad_ragged_series([np.array([1.0, 2.0]), np.array([3.0])])
+    array([[ 1.,  2.],
+           [ 3., nan]])
+    """
+    if not isinstance(X, (list, tuple)) or len(X) == 0:
+        return X
+    try:
+        arrays = [np.asarray(x, dtype=np.float64) for x in X]
+    except (TypeError, ValueError):
+        return X
+    ndims = {a.ndim for a in arrays}
+    lengths = [a.shape[-1] if a.ndim else 0 for a in arrays]
+    if len(set(lengths)) == 1 or not ndims <= {1, 2}:
+        return X
+    if len(ndims) != 1:
+        raise ValueError(
+            "A list of series must hold either 1-D series (n_timepoints,) or "
+            "2-D series (n_channels, n_timepoints), not both."
+        )
+    channels = {a.shape[0] for a in arrays} if ndims == {2} else {None}
+    if len(channels) != 1:
+        raise ValueError(
+            f"The series in the list have different numbers of channels: "
+            f"{sorted(channels)}."
+        )
+    # 3-D input may have any length at predict; 2-D input has
+    # n_features_in_ = n_timepoints fixed, as scikit-learn requires.
+    T = max(lengths) if max_length is None or ndims == {2} else max_length
+    if max(lengths) > T:
+        raise ValueError(
+            f"A series has {max(lengths)} time points, but "
+            f"{estimator_name} was fitted on series of at most {T}."
+        )
+    shape = (len(arrays), T) if ndims == {1} else (len(arrays), *channels, T)
+    out = np.full(shape, np.nan)
+    for i, a in enumerate(arrays):
+        out[i, ..., : a.shape[-1]] = a
+    return out
+
+
+def check_trailing_nan_padding(X3):
+    """Raise a clear ValueError unless every NaN in ``X3`` is trailing padding.
+
+    A time step is padding when all its channels are NaN; padding may only
+    follow a series' last observed step, and every series needs at least one
+    observed step.
+
+    Parameters
+    ----------
+    X3 : ndarray of shape (n_samples, n_channels, n_timepoints)
+        Validated float input.
+
+    Raises
+    ------
+    ValueError
+        Naming the first sample (and time step) where NaN is not trailing
+        padding of whole time steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils._input import check_trailing_nan_padding
+    >>> check_trailing_nan_padding(np.array([[[1.0, 2.0, np.nan]]]))  # fine
+    >>> check_trailing_nan_padding(np.array([[[1.0, np.nan, 2.0]]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Input contains NaN inside sample 0 (time step 1 is NaN but a later \
+step is not). NaN is only allowed as trailing padding of variable-length series; \
+impute missing values first.
+    """
+    nan = np.isnan(X3)
+    if not nan.any():
+        return
+    padding = nan.all(axis=1)  # (n, T)
+    partial = nan.any(axis=1) & ~padding
+    if partial.any():
+        i, t = np.argwhere(partial)[0]
+        raise ValueError(
+            f"Input contains NaN in some channels but not all at sample {i}, time "
+            f"step {t}. NaN is only allowed as trailing padding of whole time "
+            f"steps (all channels NaN)."
+        )
+    inner = padding[:, :-1] & ~padding[:, 1:]
+    if inner.any():
+        i, t = np.argwhere(inner)[0]
+        raise ValueError(
+            f"Input contains NaN inside sample {i} (time step {t} is NaN but a "
+            f"later step is not). NaN is only allowed as trailing padding of "
+            f"variable-length series; impute missing values first."
+        )
+    empty = padding.all(axis=1)
+    if empty.any():
+        raise ValueError(
+            f"Input contains NaN only for sample {np.flatnonzero(empty)[0]}: every "
+            f"series needs at least one observed time step."
+        )

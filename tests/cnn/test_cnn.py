@@ -1,0 +1,405 @@
+"""CNNClassifier and CNNRegressor: input forms, learning, errors, imbalance, transfer."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.metrics import recall_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from skdeep import io
+from skdeep.cnn import CNNClassifier, CNNRegressor
+
+FAST = dict(max_epochs=15, lr=0.01, batch_size=16, random_state=0)
+
+
+def bar_images(n=60, size=12, seed=0):
+    """Noise images; class 1 carries a bright vertical bar somewhere."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(scale=0.5, size=(n, 1, size, size))
+    y = np.arange(n) % 2
+    for i in np.flatnonzero(y):
+        col = rng.randint(0, size - 2)
+        X[i, 0, 2:-2, col : col + 2] += 2.0
+    return X, y
+
+
+def wave_series(n=60, length=40, channels=1, seed=0):
+    """Sines (class 0) against square waves (class 1) with random phase."""
+    rng = np.random.RandomState(seed)
+    t = np.linspace(0, 4 * np.pi, length)
+    phase = rng.uniform(0, 2 * np.pi, (n, channels, 1))
+    y = np.arange(n) % 2
+    X = np.sin(t + phase)
+    X[y == 1] = np.sign(X[y == 1])
+    return X + rng.normal(scale=0.1, size=X.shape), y
+
+
+@pytest.mark.parametrize("architecture", ["plain", "fcn", "resnet", "inception", "tcn"])
+def test_every_architecture_learns_series(architecture):
+    X, y = wave_series()
+    small = {"plain": (8, 8), "fcn": (8, 8, 8), "resnet": (8,), "inception": (4, 4, 4),
+             "tcn": (8, 8)}[architecture]
+    clf = CNNClassifier(architecture, conv_channels=small, **FAST).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    assert clf.predict_proba(X).shape == (60, 2)
+    assert np.allclose(clf.predict_proba(X).sum(axis=1), 1)
+    assert clf.conv_dims_ == 1 and clf.input_shape_ == (1, 40)
+
+
+@pytest.mark.parametrize("architecture", ["plain", "fcn", "resnet", "inception"])
+def test_image_architectures(architecture):
+    X, y = bar_images()
+    small = {"plain": (8,), "fcn": (8, 8, 8), "resnet": (8,), "inception": (4,)}
+    kernel = {"inception": 8}.get(architecture)
+    clf = CNNClassifier(architecture, conv_channels=small[architecture],
+                        kernel_size=kernel, **FAST).fit(X, y)
+    assert clf.conv_dims_ == 2
+    assert clf.score(X, y) > 0.85
+
+
+def test_tcn_refuses_images():
+    X, y = bar_images(n=10)
+    with pytest.raises(ValueError, match="1-D series"):
+        CNNClassifier("tcn", max_epochs=1).fit(X, y)
+
+
+def test_input_forms_agree():
+    """(n, H, W) with conv_dims=2 and flat rows with input_shape are the same images."""
+    X, y = bar_images(n=40)
+    a = CNNClassifier(conv_channels=(4,), max_epochs=2, random_state=0).fit(X, y)
+    b = CNNClassifier(conv_channels=(4,), max_epochs=2, random_state=0, conv_dims=2)
+    b.fit(X[:, 0], y)
+    c = CNNClassifier(conv_channels=(4,), max_epochs=2, random_state=0,
+                      input_shape=(1, 12, 12)).fit(X.reshape(40, -1), y)
+    expected = a.predict_proba(X)
+    np.testing.assert_allclose(b.predict_proba(X[:, 0]), expected, rtol=1e-5)
+    np.testing.assert_allclose(c.predict_proba(X.reshape(40, -1)), expected, rtol=1e-5)
+    assert b.n_features_in_ == 1 and c.n_features_in_ == 144
+
+
+def test_flat_rows_after_a_transformer_in_a_pipeline():
+    X, y = bar_images()
+    pipe = make_pipeline(StandardScaler(), CNNClassifier(
+        conv_channels=(8,), input_shape=(1, 12, 12), **FAST))
+    assert pipe.fit(X.reshape(60, -1), y).score(X.reshape(60, -1), y) > 0.85
+
+
+def test_transform_is_a_feature_extractor():
+    X, y = wave_series()
+    clf = CNNClassifier(conv_channels=(8, 16), head_hidden=(5,), **FAST).fit(X, y)
+    assert clf.transform(X).shape == (60, 5)  # the input of the output layer
+    clf = CNNClassifier(conv_channels=(8, 16), **FAST).fit(X, y)
+    features = clf.transform(X)
+    assert features.shape == (60, 16)
+    from sklearn.linear_model import LogisticRegression
+
+    pipe = make_pipeline(clf, LogisticRegression()).fit(X, y)  # CNN as a step
+    assert pipe.score(X, y) > 0.9
+
+
+def test_unequal_length_series():
+    X, y = wave_series(n=40, length=50, channels=2)
+    X_padded = X.copy()
+    X_padded[::3, :, 35:] = np.nan  # every third series is shorter
+    clf = CNNClassifier(conv_channels=(8, 8), **FAST).fit(X_padded, y)
+    assert clf.score(X_padded, y) > 0.9
+    # a list of ragged series is padded the same way
+    ragged = [x[:, : 35 if i % 3 == 0 else 50] for i, x in enumerate(X)]
+    np.testing.assert_allclose(clf.predict_proba(ragged), clf.predict_proba(X_padded))
+    # More trailing padding changes the output only through the boundary
+    # effects of 'same' convolutions and pooling (documented), not the class.
+    longer = np.concatenate([X_padded, np.full((40, 2, 10), np.nan)], axis=2)
+    np.testing.assert_allclose(clf.predict_proba(longer), clf.predict_proba(X_padded),
+                               atol=0.05)
+    # A causal stack (tcn) sees nothing past a series' end: exactly invariant.
+    tcn = CNNClassifier("tcn", conv_channels=(8, 8), **FAST).fit(X_padded, y)
+    np.testing.assert_allclose(tcn.predict_proba(longer), tcn.predict_proba(X_padded),
+                               rtol=1e-5, atol=1e-6)
+    truncated = [x[:, : 35 if i % 3 == 0 else 50] for i, x in enumerate(X)]
+    alone = np.vstack([tcn.predict_proba(t[None]) for t in truncated])
+    np.testing.assert_allclose(alone, tcn.predict_proba(X_padded), rtol=1e-5, atol=1e-6)
+    # and global pooling accepts series of another length
+    assert clf.predict(X[:, :, :30]).shape == (40,)
+
+
+def test_nan_padding_needs_global_pooling():
+    X, y = wave_series(n=20)
+    X[0, :, 30:] = np.nan
+    with pytest.raises(ValueError, match="global_pooling"):
+        CNNClassifier(global_pooling=None, max_epochs=1).fit(X, y)
+
+
+def test_flatten_needs_the_fitted_size():
+    X, y = wave_series(n=20)
+    clf = CNNClassifier(conv_channels=(4,), global_pooling=None, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="fitted size"):
+        clf.predict(X[:, :, :32])
+
+
+@pytest.mark.parametrize(
+    "make_X, match",
+    [
+        (lambda X: np.where(np.arange(12) == 5, np.nan, X), "NaN"),  # NaN in images
+        (lambda X: X[:, :, :3, :3], "smaller than the 8 pixels"),
+        (lambda X: np.concatenate([X, X], axis=1), "2 channels"),
+        (lambda X: X[:, 0, 0, :], "fitted on 4-D input"),
+    ],
+)
+def test_clear_errors_at_predict(make_X, match):
+    X, y = bar_images(n=20)
+    clf = CNNClassifier(conv_channels=(4, 4, 4), max_epochs=1).fit(X, y)
+    assert clf.min_input_size_ == 8
+    with pytest.raises(ValueError, match=match):
+        clf.predict(make_X(X.copy()))
+
+
+def test_too_small_at_fit_names_the_minimum():
+    X, y = bar_images(n=20, size=6)
+    with pytest.raises(ValueError, match="smaller than the 8 pixels"):
+        CNNClassifier(max_epochs=1).fit(X, y)  # three 2x2 poolings need 8x8
+
+
+def test_nan_inside_a_series_is_refused():
+    X, y = wave_series(n=20)
+    X[0, 0, 10] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        CNNClassifier(max_epochs=1).fit(X, y)
+
+
+def test_unfitted_and_bad_parameters():
+    from sklearn.exceptions import NotFittedError
+
+    X, y = wave_series(n=20)
+    with pytest.raises(NotFittedError):
+        CNNClassifier().predict(X)
+    with pytest.raises(ValueError, match="conv_channels"):
+        CNNClassifier(conv_channels=(8, -1), max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="kernel_size"):
+        CNNClassifier(conv_channels=(8, 8), kernel_size=(3, 3, 3), max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="input_shape"):
+        CNNClassifier(input_shape=(1, 7, 7), max_epochs=1).fit(X[:, 0], y)
+    with pytest.raises(ValueError, match="not an augmentation for series"):
+        CNNClassifier(augment="flip", max_epochs=1).fit(X, y)
+
+
+def test_random_state_makes_fits_reproducible():
+    X, y = wave_series(n=30)
+    a = CNNClassifier(conv_channels=(4,), max_epochs=2, random_state=3).fit(X, y)
+    b = CNNClassifier(conv_channels=(4,), max_epochs=2, random_state=3).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_regressor_learns_frequency():
+    rng = np.random.RandomState(0)
+    freq = rng.uniform(1, 3, 100)
+    X = np.sin(np.outer(freq, np.linspace(0, 6, 40)))
+    reg = CNNRegressor("fcn", conv_channels=(8, 8), max_epochs=60, lr=0.01,
+                       batch_size=16, random_state=0).fit(X, freq)
+    assert reg.score(X, freq) > 0.8
+    Y = np.column_stack([freq, -freq])
+    reg2 = CNNRegressor(conv_channels=(8,), max_epochs=5, random_state=0).fit(X, Y)
+    assert reg2.predict(X).shape == (100, 2)
+
+
+def test_regressor_sample_weight_zero_ignores_rows():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 1, 16))
+    y = X.mean(axis=(1, 2))
+    y_bad = y.copy()
+    y_bad[:10] = 100.0  # outliers given zero weight
+    w = np.ones(40)
+    w[:10] = 0
+    kw = dict(conv_channels=(4,), max_epochs=3, random_state=0)
+    a = CNNRegressor(**kw).fit(X[10:], y[10:])
+    b = CNNRegressor(**kw).fit(X, y_bad, sample_weight=w)
+    assert np.abs(b.predict(X[10:]) - y[10:]).max() < 5  # outliers did not drag it
+    assert a.predict(X).shape == b.predict(X).shape
+
+
+# ---------------------------------------------------------------- imbalance
+def imbalanced_series(seed=0, n_minority=6):
+    X, y = wave_series(n=220, length=30, seed=seed)
+    keep = np.concatenate([np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:n_minority]])
+    return X[keep], y[keep]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(class_weight="balanced"), dict(sampling="oversample"),
+     dict(sampling="undersample"), dict(class_weight={0: 1.0, 1: 20.0})],
+)
+def test_imbalance_remedies_raise_minority_recall(params):
+    """110:6 imbalance, a short budget: the plain fit mostly predicts the
+    majority class; each remedy finds more of the minority (3 seeds)."""
+    Xt, yt = wave_series(n=200, length=30, seed=5)
+    gains = []
+    for seed in range(3):
+        X, y = imbalanced_series(seed)
+        kw = dict(conv_channels=(4,), max_epochs=5, lr=0.003, batch_size=64,
+                  random_state=seed)
+        none = CNNClassifier(**kw).fit(X, y)
+        remedy = CNNClassifier(**kw, **params).fit(X, y)
+        gains.append(recall_score(yt, remedy.predict(Xt), pos_label=1)
+                     - recall_score(yt, none.predict(Xt), pos_label=1))
+    assert np.mean(gains) > 0.15
+
+
+def test_focal_loss_trains_and_equals_cross_entropy_at_gamma_zero():
+    X, y = imbalanced_series(n_minority=20)
+    kw = dict(conv_channels=(4,), max_epochs=3, random_state=0)
+    ce = CNNClassifier(**kw).fit(X, y)
+    focal0 = CNNClassifier(loss="focal", focal_gamma=0.0, **kw).fit(X, y)
+    np.testing.assert_allclose(focal0.predict_proba(X), ce.predict_proba(X), rtol=1e-4)
+    focal = CNNClassifier(loss="focal", conv_channels=(8,), max_epochs=20, lr=0.01,
+                          batch_size=32, random_state=0).fit(X, y)
+    Xt, yt = wave_series(n=100, length=30, seed=1)
+    assert recall_score(yt, focal.predict(Xt), average="macro") > 0.7
+
+
+def test_sample_weight_shapes_and_errors():
+    X, y = wave_series(n=20)
+    with pytest.raises(ValueError):
+        CNNClassifier(max_epochs=1).fit(X, y, sample_weight=np.ones(19))
+    with pytest.raises(ValueError, match="(?i)negative"):
+        CNNClassifier(max_epochs=1).fit(X, y, sample_weight=-np.ones(20))
+    CNNClassifier(conv_channels=(4,), max_epochs=1).fit(X, y, sample_weight=np.ones(20))
+
+
+# ----------------------------------------------------------------- transfer
+@pytest.fixture(scope="module")
+def source():
+    X, y = wave_series(n=60, length=40, seed=2)
+    return CNNClassifier(conv_channels=(8, 8), **FAST).fit(X, y)
+
+
+def _stack_state(est):
+    return {k: v.clone() for k, v in est.module_.stack.state_dict().items()}
+
+
+def test_init_from_copies_frozen_features_and_leaves_the_source_alone(source):
+    before = _stack_state(source)
+    proba_before = source.predict_proba(wave_series(n=5)[0])
+    X, y = wave_series(n=30, length=40, seed=7)
+    y = np.where(y == 1, "b", "a")  # other labels: a new head is built
+    clf = CNNClassifier(conv_channels=(8, 8), init_from=source, freeze="features",
+                        **FAST).fit(X, y)
+    after = _stack_state(clf)
+    for key, value in before.items():
+        torch.testing.assert_close(after[key], value)  # frozen: weights and BN stats
+        torch.testing.assert_close(_stack_state(source)[key], value)  # untouched
+    np.testing.assert_array_equal(source.predict_proba(wave_series(n=5)[0]), proba_before)
+    assert list(clf.classes_) == ["a", "b"]
+
+
+def test_freeze_first_blocks_only(source):
+    X, y = wave_series(n=30, seed=8)
+    clf = CNNClassifier(conv_channels=(8, 8), init_from=source, freeze=1,
+                        **FAST).fit(X, y)
+    blocks_src, blocks_new = source.module_.stack.blocks, clf.module_.stack.blocks
+    for a, b in zip(blocks_src[0].state_dict().values(), blocks_new[0].state_dict().values()):
+        torch.testing.assert_close(a, b)
+    changed = any(not torch.equal(a, b) for a, b in zip(
+        blocks_src[1].state_dict().values(), blocks_new[1].state_dict().values()))
+    assert changed
+    with pytest.raises(ValueError, match="only 2 blocks"):
+        CNNClassifier(conv_channels=(8, 8), freeze=3, max_epochs=1).fit(X, y)
+
+
+def test_init_from_without_freeze_starts_from_the_source(source):
+    X, y = wave_series(n=30, seed=9)
+    kw = dict(conv_channels=(8, 8), max_epochs=1, lr=1e-6, random_state=1)
+    tuned = CNNClassifier(init_from=source, **kw).fit(X, y)
+    scratch = CNNClassifier(**kw).fit(X, y)
+    s, t, r = (_stack_state(e) for e in (source, tuned, scratch))
+    key = next(k for k in s if k.endswith("weight"))
+    assert torch.allclose(t[key], s[key], atol=1e-4)  # lr ~ 0: still the source's
+    assert not torch.allclose(r[key], s[key], atol=1e-2)
+
+
+def test_init_from_survives_clone_and_grid_search(source):
+    from sklearn.frozen import FrozenEstimator
+
+    clf = CNNClassifier(conv_channels=(8, 8), init_from=source, max_epochs=2)
+    assert clone(clf).init_from is source
+    assert "init_from__lr" not in clf.get_params()
+    X, y = wave_series(n=30, seed=4)
+    grid = {"init_from": [None, FrozenEstimator(source)], "freeze": [None, "features"]}
+    search = GridSearchCV(clf, grid, cv=2, error_score="raise").fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    # A bare fitted estimator in a grid is cloned unfitted by scikit-learn:
+    # the error says what to do instead.
+    with pytest.raises(ValueError, match="FrozenEstimator"):
+        GridSearchCV(clf, {"init_from": [source]}, cv=2, error_score="raise").fit(X, y)
+
+
+def test_init_from_a_saved_file(source, tmp_path):
+    path = tmp_path / "source.skdeep"
+    io.save(source, path)
+    X, y = wave_series(n=30, seed=4)
+    clf = CNNClassifier(conv_channels=(8, 8), init_from=str(path), freeze="features",
+                        max_epochs=1).fit(X, y)
+    for key, value in _stack_state(source).items():
+        torch.testing.assert_close(_stack_state(clf)[key], value)
+    io.save(clf, tmp_path / "target.skdeep")  # a path parameter is storable
+
+
+def test_init_from_mismatch_is_explained(source):
+    X, y = wave_series(n=30, seed=4)
+    with pytest.raises(ValueError, match="does not match"):
+        CNNClassifier(conv_channels=(16, 8), init_from=source, max_epochs=1).fit(X, y)
+    X2, _ = wave_series(n=30, channels=2)
+    with pytest.raises(ValueError, match="does not match"):
+        CNNClassifier(conv_channels=(8, 8), init_from=source, max_epochs=1).fit(X2, y)
+    with pytest.raises(TypeError, match="init_from"):
+        CNNClassifier(init_from=StandardScaler().fit(X[:, 0]), max_epochs=1).fit(X, y)
+
+
+def test_head_lr_sets_discriminative_learning_rates():
+    X, y = wave_series(n=20)
+    clf = CNNClassifier(conv_channels=(4,), head_hidden=(3,), lr=1e-4, head_lr=1e-2,
+                        max_epochs=1).fit(X, y)
+    lrs = sorted(g["lr"] for g in clf.net_.optimizer_.param_groups)
+    assert lrs[0] == 1e-4 and lrs[-1] == 1e-2
+
+
+def test_regressor_transfers_from_a_classifier(source):
+    X, _ = wave_series(n=30, seed=4)
+    reg = CNNRegressor(conv_channels=(8, 8), init_from=source, freeze="features",
+                       max_epochs=2).fit(X, X.mean(axis=(1, 2)))
+    for key, value in _stack_state(source).items():
+        torch.testing.assert_close(_stack_state(reg)[key], value)
+
+
+# ------------------------------------------------------------- augmentation
+def test_augmentation_only_in_training():
+    X, y = bar_images(n=40)
+    plain = CNNClassifier(conv_channels=(4,), max_epochs=2, random_state=0).fit(X, y)
+    aug = CNNClassifier(conv_channels=(4,), max_epochs=2, random_state=0,
+                        augment=("shift", "flip")).fit(X, y)
+    assert not np.allclose(plain.predict_proba(X), aug.predict_proba(X))
+    np.testing.assert_array_equal(aug.predict_proba(X), aug.predict_proba(X))
+    Xs, ys = wave_series(n=40)
+    CNNClassifier(conv_channels=(4,), max_epochs=2, augment="auto").fit(Xs, ys)
+    CNNClassifier(conv_channels=(4,), max_epochs=2, augment=("slice",)).fit(Xs, ys)
+
+
+# -------------------------------------------------------------- persistence
+def test_pickle_and_io_round_trip(tmp_path):
+    X, y = bar_images(n=30)
+    clf = CNNClassifier(conv_channels=(4,), max_epochs=2, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(X), expected)
+    io.save(clf, tmp_path / "cnn.skdeep")
+    np.testing.assert_array_equal(io.load(tmp_path / "cnn.skdeep").predict_proba(X), expected)
+
+
+def test_function_transformer_pipeline_reshapes():
+    X, y = bar_images(n=40)
+    pipe = make_pipeline(FunctionTransformer(lambda Z: Z.reshape(len(Z), 1, 12, 12)),
+                         CNNClassifier(conv_channels=(8,), **FAST))
+    assert pipe.fit(X.reshape(40, -1), y).score(X.reshape(40, -1), y) > 0.85

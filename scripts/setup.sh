@@ -23,12 +23,16 @@ fi
 # torchvision (the "vision" extra) must be the release built for the installed
 # torch: a bare "torchvision" pulls the newest torch, a multi-GB CUDA build.
 # For torch 2.x the pair is torchvision 0.(minor + 15), e.g. 2.13 <-> 0.28.
-if ! .venv/bin/python -c "import torchvision" 2>/dev/null; then
-    TORCHVISION=$(.venv/bin/python -c 'import torch
+# The installed version is compared, not `import torchvision`: PyPI's wheel
+# imports beside a CPU torch only through skdeep (_import_torchvision in
+# skdeep/cnn/_pretrained.py).
+TORCHVISION=$(.venv/bin/python -c 'import torch
 major, minor = (int(v) for v in torch.__version__.split(".")[:2])
 assert major == 2, f"no known torchvision pairing for torch {torch.__version__}"
-print(f"torchvision==0.{minor + 15}.*")')
-    $PIP install --quiet "$TORCHVISION"
+print(f"0.{minor + 15}")')
+if ! .venv/bin/python -c "import importlib.metadata as m, sys
+sys.exit(not m.version('torchvision').startswith('$TORCHVISION.'))" 2>/dev/null; then
+    $PIP install --quiet "torchvision==$TORCHVISION.*"
 fi
 
 $PIP install --quiet -e ".[test,docs,plot,graph,timeseries,vision]" -e plugins/skdeep-plugin-template

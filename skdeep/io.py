@@ -7,7 +7,9 @@ registry, so a file can only rebuild an estimator that an installed plugin
 registered; any other name is refused.
 
 The file is a zip archive holding ``meta.json``, ``arrays.npz`` and, for torch
-estimators, ``state_dict.pt``.
+estimators, ``state_dict.pt``. A fitted attribute that is a torch module (other
+than a skorch net's) is stored as ``modules/<name>.pt``, its ``state_dict``; the
+estimator rebuilds the empty module with ``_rebuild_module(name)`` at load.
 """
 
 # Authors: The skdeep developers
@@ -15,6 +17,8 @@ estimators, ``state_dict.pt``.
 
 import io as _io
 import json
+import os
+import pathlib
 import zipfile
 
 import numpy as np
@@ -58,13 +62,21 @@ def save(estimator, path):
         k: _encode(v, f"parameter {k!r}")
         for k, v in estimator.get_params(deep=False).items()
     }
-    arrays, attributes = {}, {}
+    arrays, attributes, modules = {}, {}, {}
     for key, value in vars(estimator).items():
         if key in _SKIP_ATTRIBUTES or not (key.endswith("_") or key.startswith("_")):
             continue
         if key.startswith("__"):
             continue
-        if isinstance(value, np.ndarray) and value.dtype != object:
+        if _is_torch_module(value):
+            if not hasattr(estimator, "_rebuild_module"):
+                raise TypeError(
+                    f"Cannot save fitted attribute {key!r}, a torch module: "
+                    f"{cls.__qualname__} has no _rebuild_module(name) to rebuild it "
+                    f"at load; use pickle/joblib."
+                )
+            modules[key] = value
+        elif isinstance(value, np.ndarray) and value.dtype != object:
             arrays[key] = value
         else:
             attributes[key] = _encode(value, f"fitted attribute {key!r}")
@@ -75,6 +87,7 @@ def save(estimator, path):
         "params": params,
         "attributes": attributes,
         "history": None,
+        "modules": {key: {"training": m.training} for key, m in modules.items()},
     }
     state = None
     if isinstance(estimator, BaseTorchEstimator) and hasattr(estimator, "net_"):
@@ -95,6 +108,8 @@ def save(estimator, path):
         zf.writestr("arrays.npz", buffer.getvalue())
         if state is not None:
             zf.writestr("state_dict.pt", state)
+        for key, module in modules.items():
+            zf.writestr(f"modules/{key}.pt", _state_bytes(module))
 
 
 def load(path, *, device=None):
@@ -126,6 +141,9 @@ def load(path, *, device=None):
         meta = json.loads(zf.read("meta.json"))
         arrays = dict(np.load(_io.BytesIO(zf.read("arrays.npz")), allow_pickle=False))
         state = zf.read("state_dict.pt") if "state_dict.pt" in names else None
+        module_states = {
+            key: zf.read(f"modules/{key}.pt") for key in meta.get("modules", {})
+        }
     if meta.get("format_version") != FORMAT_VERSION:
         raise ValueError(
             f"{path} has format version {meta.get('format_version')!r}; this skdeep "
@@ -146,6 +164,8 @@ def load(path, *, device=None):
         setattr(estimator, key, value)
     if state is not None:
         _restore_torch(estimator, state, meta["history"], device)
+    for key, info in meta.get("modules", {}).items():
+        _restore_module(estimator, key, module_states[key], info, device)
     return estimator
 
 
@@ -171,6 +191,38 @@ def _restore_torch(estimator, state, history, device):
     net.history = History(_decode(history))
     estimator.net_ = net
     estimator.history_ = net.history
+
+
+def _is_torch_module(value):
+    import torch
+
+    return isinstance(value, torch.nn.Module)
+
+
+def _state_bytes(module):
+    import torch
+
+    buffer = _io.BytesIO()
+    torch.save({k: v.cpu() for k, v in module.state_dict().items()}, buffer)
+    return buffer.getvalue()
+
+
+def _restore_module(estimator, key, state, info, device):
+    """Rebuild fitted attribute ``key`` (a torch module) and load its weights."""
+    import torch
+
+    from skdeep.utils._torch import resolve_device
+
+    if device is None:
+        try:
+            device = resolve_device(getattr(estimator, "device", "cpu"))
+        except ValueError:
+            device = torch.device("cpu")
+    module = estimator._rebuild_module(key)
+    module.load_state_dict(
+        torch.load(_io.BytesIO(state), weights_only=True, map_location="cpu")
+    )
+    setattr(estimator, key, module.to(resolve_device(device)).train(info["training"]))
 
 
 def _registered_name(cls):
@@ -209,6 +261,8 @@ def _encode(value, what):
         return {"__array__": value.tolist(), "dtype": str(value.dtype)}
     if isinstance(value, torch.device):
         return {"__device__": str(value)}
+    if isinstance(value, os.PathLike):
+        return {"__path__": os.fspath(value)}
     raise TypeError(
         f"Cannot save {what} of type {type(value).__name__} safely; set it to a "
         f"plain value (for example callbacks=None) or use pickle/joblib."
@@ -231,5 +285,7 @@ def _decode(value):
             import torch
 
             return torch.device(value["__device__"])
+        if "__path__" in value:
+            return pathlib.Path(value["__path__"])
         return {k: _decode(v) for k, v in value.items()}
     return value

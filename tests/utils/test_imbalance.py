@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from skorch.dataset import Dataset
 from sklearn.metrics import recall_score
+from skorch.dataset import Dataset
 from torch import nn
 from torch.utils.data import Subset
 
@@ -162,6 +162,7 @@ class _Toy(BaseTorchEstimator):
         return _RecordingLoss()
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_fit_module_weights_both_splits_and_balances_training_only():
     codes = torch.tensor([0] * 48 + [1] * 16)
     weight = 1.0 + torch.arange(64, dtype=torch.float32) / 64

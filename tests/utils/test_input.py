@@ -1,0 +1,45 @@
+"""The series-input helpers shared by the time-series families."""
+
+import numpy as np
+import pytest
+
+from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
+
+
+def test_pad_ragged_series():
+    one_d = [np.arange(3.0), np.arange(5.0)]
+    out = pad_ragged_series(one_d)
+    assert out.shape == (2, 5) and np.isnan(out[0, 3:]).all()
+    np.testing.assert_array_equal(out[1], np.arange(5.0))
+    assert pad_ragged_series(one_d, max_length=7).shape == (2, 7)  # fitted length
+    with pytest.raises(ValueError, match="A series has 5 time points, but Foo was "
+                                         "fitted on series of at most 4"):
+        pad_ragged_series(one_d, max_length=4, estimator_name="Foo")
+    two_d = [np.ones((2, 3)), np.ones((2, 6))]
+    assert pad_ragged_series(two_d, max_length=4).shape == (2, 2, 6)  # any length
+    with pytest.raises(ValueError, match="different numbers of channels"):
+        pad_ragged_series([np.ones((2, 3)), np.ones((3, 4))])
+    with pytest.raises(ValueError, match="not both"):
+        pad_ragged_series([np.ones(3), np.ones((1, 4))])
+    same = [[1.0, 2.0], [3.0, 4.0]]
+    assert pad_ragged_series(same) is same  # nothing ragged: left to validation
+    arr = np.ones((2, 3))
+    assert pad_ragged_series(arr) is arr
+
+
+def test_check_trailing_nan_padding():
+    X = np.ones((2, 2, 5))
+    X[0, :, 3:] = np.nan
+    check_trailing_nan_padding(X)  # trailing whole steps: fine
+    partial = X.copy()
+    partial[1, 0, 4] = np.nan
+    with pytest.raises(ValueError, match="some channels but not all at sample 1"):
+        check_trailing_nan_padding(partial)
+    inner = X.copy()
+    inner[1, :, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN inside sample 1"):
+        check_trailing_nan_padding(inner)
+    empty = X.copy()
+    empty[1] = np.nan
+    with pytest.raises(ValueError, match="NaN only for sample 1"):
+        check_trailing_nan_padding(empty)

@@ -12,9 +12,11 @@ def register_estimators(register):
 
     register(CNNClassifier)
     register(CNNRegressor)
-    try:
-        import torchvision  # noqa: F401  (the optional ``vision`` extra)
-    except Exception:  # missing, or built for another torch: skip it alone
+    try:  # the optional ``vision`` extra
+        from skdeep.cnn._pretrained import _import_torchvision
+
+        _import_torchvision()
+    except ImportError:
         return
     from skdeep.cnn import PretrainedFeatureExtractor
 

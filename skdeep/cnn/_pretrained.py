@@ -85,13 +85,17 @@ def _import_torchvision():
     return torchvision
 
 
+class _FeatureShapeError(ValueError):
+    """The feature layer's output is neither a map nor a vector."""
+
+
 def _pool(features, where):
     """Global average pooling of a (N, C, H, W) map; (N, F) passes through."""
     if features.ndim == 4:
         return features.mean(dim=(2, 3))
     if features.ndim == 2:
         return features
-    raise ValueError(
+    raise _FeatureShapeError(
         f"The output of {where} has shape {tuple(features.shape)}; only (N, C, H, W) "
         f"feature maps (averaged over H and W) and (N, F) vectors are supported. "
         f"Choose another layer."
@@ -195,14 +199,17 @@ class PretrainedFeatureExtractor(
         MobileNetV3-Small, 1280 for EfficientNet-B0, 4096 for VGG).
         Otherwise the name of a module (from ``model.named_modules()``,
         such as ``"layer3"`` or ``"features.6"``) whose output is taken and
-        averaged over its spatial positions. Earlier layers give more
-        generic, less ImageNet-specific features.
+        averaged over its spatial positions, read as ``(N, C, H, W)``. Swin
+        transformers' ``"features.*"`` blocks are ``(N, H, W, C)``: take
+        ``"permute"`` there. Earlier layers give more generic, less
+        ImageNet-specific features.
 
     model_kwargs : dict or None, default=None
         Keyword arguments of the builder, so that the network matches the
-        file: ``{"num_classes": 10}`` for a fine-tuned ResNet, or
-        ``{"aux_logits": False, "transform_input": True}`` for GoogLeNet
-        weights. ``weights`` is not accepted.
+        file and behaves as with its weights: ``{"num_classes": 10}`` for a
+        fine-tuned ResNet, ``{"aux_logits": False, "transform_input": True}``
+        for torchvision's GoogLeNet weights, ``{"transform_input": True}``
+        for its Inception-v3 weights. ``weights`` is not accepted.
 
     input_shape : tuple of int or None, default=None
         ``(C, H, W)`` to read flat rows, so that the extractor works after a
@@ -273,6 +280,7 @@ class PretrainedFeatureExtractor(
     >>> from skdeep.cnn import PretrainedFeatureExtractor
     >>> X, y = load_digits(return_X_y=True)
     >>> images = X[:100].reshape(-1, 8, 8)  # grayscale, values 0..16
+    >>> # Random weights here; pass weights_path=... for pretrained features.
     >>> extractor = PretrainedFeatureExtractor(
     ...     "resnet18", input_range=(0, 16), resize=32, random_state=0)
     >>> extractor.fit_transform(images).shape
@@ -392,7 +400,7 @@ class PretrainedFeatureExtractor(
             )
         return kwargs
 
-    def _backbone(self, torchvision):
+    def _backbone(self, torchvision, seed):
         """The full network, randomly initialised (seeded), in evaluation mode."""
         names = torchvision.models.list_models(module=torchvision.models)
         if self.architecture not in names:
@@ -406,9 +414,6 @@ class PretrainedFeatureExtractor(
                 f"torchvision.models.list_models(module=torchvision.models))."
             )
         kwargs = self._builder_kwargs()
-        # Random weights follow random_state; with a weights file they are
-        # overwritten, so any fixed seed does (and numpy's RNG is not drawn).
-        seed = derive_seed(self.random_state) if self.weights_path is None else 0
         with seeded(seed):
             model = torchvision.models.get_model(self.architecture, weights=None,
                                                  **kwargs)
@@ -454,8 +459,7 @@ class PretrainedFeatureExtractor(
         ]
         if missing or unexpected or mismatched:
             parts = [
-                f"{label} {items[:5]}" + (f" ({len(items)} in all)" if len(items) > 5
-                                          else "")
+                f"{label} {items[:5]}{f' ({len(items)} in all)' * (len(items) > 5)}"
                 for label, items in (
                     ("missing keys", missing),
                     ("unexpected keys", unexpected),
@@ -550,7 +554,12 @@ class PretrainedFeatureExtractor(
 
     def _build_model(self, *, load_weights):
         torchvision = _import_torchvision()
-        model = self._backbone(torchvision)
+        random_weights = load_weights and self.weights_path is None
+        # Random weights follow random_state; weights that will be overwritten
+        # (from the file, or by skdeep.io.load) take any fixed seed, so that
+        # numpy's global RNG is not drawn.
+        seed = derive_seed(self.random_state) if random_weights else 0
+        model = self._backbone(torchvision, seed)
         if load_weights and self.weights_path is not None:
             self._load_weights(model)
         convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
@@ -607,6 +616,8 @@ class PretrainedFeatureExtractor(
         try:
             with torch.no_grad():
                 width = model(probe).shape[1]
+        except _FeatureShapeError:
+            raise
         except (RuntimeError, ValueError, AssertionError) as exc:
             raise ValueError(
                 f"Architecture {self.architecture!r} cannot read images of shape "

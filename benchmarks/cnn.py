@@ -67,8 +67,10 @@ Data (no network; the data folder is ``SKDEEP_SHARED_DATA``, else
     ``RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))``, ``n_jobs=1``,
     seeded; numba compiled on a few series before the timings. Data sets, from
     the cheapest to the most expensive to train (the order of the work, so a
-    partial run is useful): UnitTest, ItalyPowerDemand, BasicMotions,
-    GunPoint, JapaneseVowels, ArrowHead, OSULeaf, ACSF1, PLAID. Seeds:
+    partial run is useful; measured: one seed of the four CNNs takes about
+    6 s, 20 s, 35 s, 55 s, 65 s, 90 s, 12 min, 19 min and 90 min on one
+    core): UnitTest, ItalyPowerDemand, BasicMotions, GunPoint, ArrowHead,
+    JapaneseVowels, OSULeaf, ACSF1, PLAID. Seeds:
     ``--seeds``, default 3 (0, 1, 2). Reported per data set and method: test
     accuracy mean ± std (ddof=1) over seeds, training accuracy, fit and
     predict seconds, fit-time ratio to MiniRocket, the published number
@@ -124,10 +126,18 @@ Data (no network; the data folder is ``SKDEEP_SHARED_DATA``, else
     test accuracy; transfer "beats" scratch at a size when its mean accuracy
     is higher (the number of seeds where it is higher, paired, is shown).
 
+Threads: torch's default (2 on the 2-core machine) unless ``--threads N``.
+On a machine where another process keeps the cores busy, 2 OpenMP threads
+ran about 10 times slower than 1 (default CNN on Fashion-MNIST: 190 against
+2,000 training images/s, measured while another job used both cores): use
+``--threads 1`` there. The machine line of each table gives the thread
+count.
+
 ``--smoke`` shrinks every part (tiny subsets, 1-2 epochs, 1-2 seeds) to check
 the harness in under two minutes; it prints the tables and writes no results
-file (unless ``--results`` is given) and keeps its JSON lines in a temporary
-folder (unless ``--out-dir`` is given). Its numbers mean nothing.
+file (unless ``--results`` is given), keeps its JSON lines in a temporary
+folder (unless ``--out-dir`` is given) and runs torch on one thread (unless
+``--threads`` is given). Its numbers mean nothing.
 
 Usage::
 
@@ -190,7 +200,7 @@ SMOKE_SEEDS = dict(fashion=1, ucr=1, imbalance=1, transfer=2)
 # Cheapest to most expensive (training cost ~ n_train x longest series).
 UCR_DATASETS = (
     "UnitTest", "ItalyPowerDemand", "BasicMotions", "GunPoint",
-    "JapaneseVowels", "ArrowHead", "OSULeaf", "ACSF1", "PLAID",
+    "ArrowHead", "JapaneseVowels", "OSULeaf", "ACSF1", "PLAID",
 )
 SMOKE_UCR_DATASETS = ("UnitTest", "JapaneseVowels", "PLAID")
 SMOKE_UCR_CAP = 12  # smoke: 12 evenly spaced train and test series per set
@@ -379,7 +389,8 @@ def _ts_file(name, split):
 def _nested_to_padded(X):
     """sktime nested DataFrame -> (n, C, T_max) with trailing NaN padding."""
     arrays = [
-        np.vstack([np.asarray(X.iloc[i, c], dtype=np.float64) for c in range(X.shape[1])])
+        np.vstack([np.asarray(X.iloc[i, c], dtype=np.float64)
+                   for c in range(X.shape[1])])
         for i in range(len(X))
     ]
     T = max(a.shape[1] for a in arrays)
@@ -576,7 +587,8 @@ def fashion(args):
     for e in range(n_ep):
         rows.append([e + 1, f"{np.mean([c['cum'][e] for c in curves]):.1f}",
                      _mean_std([c["acc"][e] for c in curves])])
-    sections += [markdown_table(["epoch", "cumulative fit (s)", "test accuracy"], rows), ""]
+    sections += [
+        markdown_table(["epoch", "cumulative fit (s)", "test accuracy"], rows), ""]
 
     cnn_fit = np.mean([r["fit_s"] for r in runs["cnn"]])
     labels = {
@@ -794,9 +806,12 @@ def ucr_tables(store, seeds, epochs, args):
     for d in present:
         rows.append([d] + [_mean_std([r["accuracy"] for r in cell(d, m)])
                            if cell(d, m) else "—" for m in UCR_METHODS])
+    def mean_acc(d, m):
+        return np.mean([r["accuracy"] for r in cell(d, m)])
+
     if complete:
         rows.append([f"**mean over {len(complete)} complete sets**"] + [
-            f"**{np.mean([np.mean([r['accuracy'] for r in cell(d, m)]) for d in complete]):.4f}**"
+            f"**{np.mean([mean_acc(d, m) for d in complete]):.4f}**"
             for m in UCR_METHODS])
         ratios = []
         for m in UCR_METHODS:
@@ -840,7 +855,7 @@ def ucr_tables(store, seeds, epochs, args):
         for m in UCR_METHODS:
             rs = cell(d, m)
             if not rs:
-                rows.append([METHOD_NAMES[m], "—", 0, "—", "—", "—", "—", "—", "—"])
+                rows.append([METHOD_NAMES[m], "—", 0, *["—"] * 6])
                 continue
             acc = np.mean([r["accuracy"] for r in rs])
             fit = np.mean([r["fit_s"] for r in rs])
@@ -913,7 +928,7 @@ def imbalance(args):
     if not args.merge:
         for seed in seeds:
             for kind, rho in IMBALANCE_SETTINGS:
-                idx, sizes, minority = imbalanced_indices(ytr, seed, majority, kind, rho)
+                idx, sizes, _ = imbalanced_indices(ytr, seed, majority, kind, rho)
                 for method, params in IMBALANCE_METHODS.items():
                     key = dict(setting=f"{kind} rho={rho}", method=method, seed=seed)
                     if store.get(**key) is not None:
@@ -1173,7 +1188,13 @@ def main():
     ap.add_argument("--results", default=None,
                     help="markdown file to write (default benchmarks/results/cnn.md)")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch threads (default: torch's default); see docstring")
     args = ap.parse_args()
+    if args.threads is None and args.smoke:
+        args.threads = 1  # see the docstring: robust on a busy machine
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
 
     def seed_list(part):
         if args.seeds is not None:

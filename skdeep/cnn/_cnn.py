@@ -30,6 +30,7 @@ from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import (
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
+    LR_SCHEDULE_DOC,
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
@@ -151,7 +152,9 @@ default="plain"
     head_lr : float or None, default=None
         Learning rate of the dense head; ``lr`` then applies to the feature
         stack only (discriminative fine-tuning: a small ``lr``, a larger
-        ``head_lr``). ``None`` uses ``lr`` everywhere."""
+        ``head_lr``). ``None`` uses ``lr`` everywhere.
+
+{lr_schedule}"""
 
 _INPUT_DOC = """\
     Input is images ``(n_samples, C, H, W)``, series ``(n_samples, C, T)``
@@ -239,6 +242,7 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
         "init_from": [HasMethods(["predict"]), str, os.PathLike, None],
         "freeze": [StrOptions({"features"}), Interval(Integral, 0, None, closed="left"), None],
         "head_lr": [Interval(Real, 0, None, closed="neither"), None],
+        "lr_schedule": [StrOptions({"cosine", "constant"})],
     }
 
     # ------------------------------------------------------------------ input
@@ -666,12 +670,13 @@ class CNNClassifier(ClassifierMixin, _BaseCNN):
         init_from=None,
         freeze=None,
         head_lr=None,
+        lr_schedule="cosine",
         class_weight=None,
         sampling=None,
         loss="cross_entropy",
         focal_gamma=2.0,
         lr=0.001,
-        max_epochs=20,
+        max_epochs=10,
         batch_size=128,
         optimizer="adam",
         weight_decay=0.0,
@@ -838,8 +843,9 @@ class CNNRegressor(RegressorMixin, _BaseCNN):
         init_from=None,
         freeze=None,
         head_lr=None,
+        lr_schedule="cosine",
         lr=0.001,
-        max_epochs=20,
+        max_epochs=10,
         batch_size=128,
         optimizer="adam",
         weight_decay=0.0,
@@ -932,8 +938,9 @@ def _fill_doc(cls, class_weight=""):
     cls.__doc__ = (
         cls.__doc__.replace("{input_doc}", _INPUT_DOC)
         .replace("{cnn_parameters}", _CNN_PARAMETERS_DOC)
+        .replace("{lr_schedule}", LR_SCHEDULE_DOC.format(default="cosine"))
         .replace("{class_weight}", class_weight)
-        .replace("{training_parameters}", training_parameters_doc(max_epochs=20))
+        .replace("{training_parameters}", training_parameters_doc(max_epochs=10))
         .replace("{attributes}", _ATTRIBUTES_DOC)
         .replace("{{", "{")
         .replace("}}", "}")

@@ -122,6 +122,12 @@ SAMPLE_WEIGHT_FIT_DOC = """\
             data and nothing else is random); a zero weight removes it from
             training."""
 
+LR_SCHEDULE_DOC = """\
+    lr_schedule : {{"cosine", "constant"}}, default="{default}"
+        ``"cosine"`` anneals the learning rate of every parameter group from
+        its initial value to zero over ``max_epochs`` (Loshchilov & Hutter,
+        2017), stepped once per epoch; ``"constant"`` keeps it."""
+
 CLASS_WEIGHT_CONSTRAINT = {"class_weight": [dict, StrOptions({"balanced"}), None]}
 
 # For the ``_expected_failed_checks`` of estimators whose ``fit`` takes
@@ -474,6 +480,18 @@ class BaseTorchEstimator(BaseEstimator):
         """The training loss, an ``nn.Module`` instance."""
         raise NotImplementedError
 
+    def _lr_scheduler(self):
+        """A skorch ``LRScheduler`` callback for estimators with an
+        ``lr_schedule`` parameter (see :data:`LR_SCHEDULE_DOC`), else None."""
+        schedule = getattr(self, "lr_schedule", "constant")
+        if schedule == "constant":
+            return None
+        from skorch.callbacks import LRScheduler
+        from torch.optim.lr_scheduler import CosineAnnealingLR
+
+        # Stepped once per epoch, from lr down to 0 at max_epochs.
+        return LRScheduler(policy=CosineAnnealingLR, T_max=self.max_epochs)
+
     def _optimizer_params(self):
         """Keyword arguments for the optimizer besides ``lr`` (skorch's
         ``optimizer__*``); override to derive them in ``fit`` or to use
@@ -509,6 +527,9 @@ class BaseTorchEstimator(BaseEstimator):
                     ),
                 )
             )
+        schedule = self._lr_scheduler()
+        if schedule is not None:
+            callbacks.append(("lr_scheduler", schedule))
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
         for i, cb in enumerate(copy.deepcopy(self.callbacks or [])):

@@ -362,9 +362,18 @@ def test_init_from_mismatch_is_explained(source):
 def test_head_lr_sets_discriminative_learning_rates():
     X, y = wave_series(n=20)
     clf = CNNClassifier(conv_channels=(4,), head_hidden=(3,), lr=1e-4, head_lr=1e-2,
-                        max_epochs=1).fit(X, y)
+                        lr_schedule="constant", max_epochs=1).fit(X, y)
     lrs = sorted(g["lr"] for g in clf.net_.optimizer_.param_groups)
     assert lrs[0] == 1e-4 and lrs[-1] == 1e-2
+
+
+def test_cosine_schedule_anneals_every_group_to_zero():
+    X, y = wave_series(n=20)
+    clf = CNNClassifier(conv_channels=(4,), lr=0.01, head_lr=0.1, max_epochs=4).fit(X, y)
+    # skorch records the last parameter group's rate: the head's
+    np.testing.assert_allclose(clf.history_[:, "event_lr"],
+                               0.1 * (1 + np.cos(np.pi * np.arange(4) / 4)) / 2)
+    assert all(g["lr"] < 1e-12 for g in clf.net_.optimizer_.param_groups)
 
 
 def test_regressor_transfers_from_a_classifier(source):

@@ -584,8 +584,9 @@ def fashion(args):
         f"{len(Xtr)} training / {len(Xte)} test images (28 x 28, scaled to "
         f"[0, 1]). Seeds {list(seeds)}; mean ± std (ddof=1) where more than "
         f"one. CNN: `CNNClassifier(random_state=seed)` defaults (plain "
-        f"conv_channels (32, 64, 128), Adam lr {defaults.lr}, batch "
-        f"{defaults.batch_size}, {epochs} epochs, no early stopping). Fit "
+        f"conv_channels (32, 64, 128), Adam lr {defaults.lr} with the "
+        f"{defaults.lr_schedule} schedule, batch {defaults.batch_size}, "
+        f"{epochs} epochs, no early stopping). Fit "
         "time of the CNN excludes the per-epoch test-accuracy callback.",
         "",
         "### Test accuracy after each epoch (curve only; not used for any choice)",

@@ -35,6 +35,7 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
     class_weight_array,
+    store_init_params,
     training_parameters_doc,
     validate_sample_weight,
 )
@@ -689,7 +690,7 @@ class CNNClassifier(ClassifierMixin, _BaseCNN):
         verbose=0,
         callbacks=None,
     ):
-        _init_params(self, locals())
+        store_init_params(self, locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -858,7 +859,7 @@ class CNNRegressor(RegressorMixin, _BaseCNN):
         verbose=0,
         callbacks=None,
     ):
-        _init_params(self, locals())
+        store_init_params(self, locals())
 
     def _y_validation(self):
         return {"multi_output": True, "y_numeric": True}
@@ -926,12 +927,6 @@ class CNNRegressor(RegressorMixin, _BaseCNN):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-def _init_params(self, params):
-    for key, value in params.items():
-        if key not in ("self", "__class__"):
-            setattr(self, key, value)
 
 
 def _fill_doc(cls, class_weight=""):

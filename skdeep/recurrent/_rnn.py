@@ -26,6 +26,7 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
     class_weight_array,
+    store_init_params,
     training_parameters_doc,
     validate_sample_weight,
 )
@@ -248,12 +249,6 @@ _ATTRIBUTES_DOC = """\
         2 or 3, the dimensionality of ``X`` seen in ``fit``."""
 
 
-def _init_params(self, params):
-    for key, value in params.items():
-        if key not in ("self", "__class__"):
-            setattr(self, key, value)
-
-
 class RNNClassifier(ClassifierMixin, _BaseRNN):
     """Recurrent (LSTM, GRU or plain RNN) classifier of time series.
 
@@ -335,7 +330,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         verbose=0,
         callbacks=None,
     ):
-        _init_params(self, locals())
+        store_init_params(self, locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -536,7 +531,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         verbose=0,
         callbacks=None,
     ):
-        _init_params(self, locals())
+        store_init_params(self, locals())
 
     def _y_validation(self):
         return {"multi_output": True, "y_numeric": True}

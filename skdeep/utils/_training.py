@@ -657,5 +657,17 @@ class BaseTorchEstimator(BaseEstimator):
             module.train(was_training)
 
 
+def store_init_params(estimator, params):
+    """Set every ``__init__`` argument as an attribute (call with ``locals()``).
+
+    scikit-learn's contract: ``__init__`` stores its parameters unchanged
+    and does nothing else; this spares estimators with long parameter lists
+    one assignment line per parameter.
+    """
+    for key, value in params.items():
+        if key not in ("self", "__class__"):
+            setattr(estimator, key, value)
+
+
 def _silent(*args, **kwargs):
     """A no-op print for skorch callbacks when verbose=0 (picklable)."""

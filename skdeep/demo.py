@@ -15,6 +15,7 @@ DEMOS = {
     "uncertainty": "skdeep.uncertainty._demo",
     "graph": "skdeep.graph._demo",
     "recurrent": "skdeep.recurrent._demo",
+    "cnn": "skdeep.cnn._demo",
 }
 
 

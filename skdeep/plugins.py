@@ -41,6 +41,7 @@ BUILTIN_PLUGINS = (
     ("uncertainty", "skdeep.uncertainty._plugin"),
     ("graph", "skdeep.graph._plugin"),
     ("recurrent", "skdeep.recurrent._plugin"),
+    ("cnn", "skdeep.cnn._plugin"),
 )
 
 _TYPE_FILTERS = (

@@ -633,7 +633,7 @@ class CNNClassifier(ClassifierMixin, _BaseCNN):
     >>> X = rng.normal(size=(60, 1, 12, 12))
     >>> y = np.repeat([0, 1], 30)
     >>> X[y == 1, :, 3:9, 5:7] += 2.0  # class 1: a bright vertical bar
-    >>> clf = CNNClassifier(conv_channels=(8,), max_epochs=10, random_state=0)
+    >>> clf = CNNClassifier(conv_channels=(8,), lr=0.01, batch_size=16, random_state=0)
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     >>> clf.transform(X[:2]).shape  # pooled features, for a Pipeline

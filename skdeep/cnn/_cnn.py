@@ -23,7 +23,12 @@ from skdeep.cnn._modules import (
     min_input_size,
     output_spatial_shape,
 )
-from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
+from skdeep.utils._input import (
+    check_trailing_nan_padding,
+    pad_ragged_series,
+    prepare_conv_input,
+    read_input_shape,
+)
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
@@ -252,17 +257,7 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
         conv_dims = self.conv_dims
         if X.ndim == 2:
             if self.input_shape is not None:
-                shape = tuple(int(s) for s in self.input_shape)
-                if len(shape) not in (2, 3) or min(shape) < 1:
-                    raise ValueError(
-                        f"input_shape must be (C, H, W) for images or (C, T) for "
-                        f"series; got {self.input_shape!r}."
-                    )
-                if np.prod(shape) != X.shape[1]:
-                    raise ValueError(
-                        f"input_shape={shape} holds {int(np.prod(shape))} values, but "
-                        f"X has {X.shape[1]} features per row."
-                    )
+                shape = read_input_shape(self.input_shape, X.shape[1])
                 n_dims = len(shape) - 1
                 if conv_dims != "auto" and conv_dims != n_dims:
                     raise ValueError(
@@ -275,7 +270,6 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
                     "read as images."
                 )
             return 1, (1, X.shape[1])
-        self._check_no_input_shape(X)
         if X.ndim == 3:
             if conv_dims == 2:
                 return 2, (1, *X.shape[1:])
@@ -293,13 +287,6 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
             f"got an array with shape {X.shape}."
         )
 
-    def _check_no_input_shape(self, X):
-        if self.input_shape is not None:
-            raise ValueError(
-                f"input_shape is for flat rows (n_samples, n_features); X already "
-                f"has shape {X.shape}. Drop input_shape or flatten X."
-            )
-
     def _validate_X(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y`` at fit); return ``(n, C, *spatial)`` floats."""
         fit = not (isinstance(y, str) and y == "no_validation")
@@ -308,22 +295,12 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
             max_length=None if reset else self.input_shape_[-1],
             estimator_name=type(self).__name__,
         ) if self._reads_series(reset) else X
-        ndim = given_ndim = getattr(X, "ndim", None)
-        if not reset and ndim in (2, 3, 4) and ndim != self.input_ndim_:
-            raise ValueError(
-                f"{type(self).__name__} was fitted on {self.input_ndim_}-D input "
-                f"but X is {ndim}-D with shape {X.shape}."
-            )
-        if ndim == 3 and (self.conv_dims == 2 if reset else self.conv_dims_ == 2):
-            # (n, H, W) grayscale: add the channel axis before scikit-learn
-            # counts features, so n_features_in_ is the channel count (1).
-            X = np.asarray(X)[:, None]
-            ndim = 4
-        if not reset and ndim in (3, 4) and X.shape[1] != self.input_shape_[0]:
-            raise ValueError(
-                f"X has {X.shape[1]} channels, but {type(self).__name__} was "
-                f"fitted on {self.input_shape_[0]} channels."
-            )
+        X, given_ndim = prepare_conv_input(
+            X,
+            self,
+            reset=reset,
+            grayscale=(self.conv_dims if reset else self.conv_dims_) == 2,
+        )
         kwargs = dict(
             dtype=[np.float64, np.float32],
             ensure_all_finite="allow-nan",

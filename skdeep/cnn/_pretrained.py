@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 from torch.nn import functional as F
 
+from skdeep.utils._input import prepare_conv_input, read_input_shape
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import batched_numpy, derive_seed, resolve_device, seeded
 
@@ -337,34 +338,14 @@ class PretrainedFeatureExtractor(
     # ------------------------------------------------------------------ input
     def _validate_X(self, X, *, reset):
         """Validate ``X``; return it as ``(n, C, H, W)``, and its float dtype."""
-        name = type(self).__name__
         if getattr(X, "ndim", None) is None:  # lists and other array-likes
             X = np.asarray(X)
-        ndim = X.ndim
-        if not reset and ndim >= 2 and ndim != self.input_ndim_:
-            raise ValueError(
-                f"{name} was fitted on {self.input_ndim_}-D input but X is "
-                f"{ndim}-D with shape {X.shape}."
-            )
-        if reset and ndim > 2 and self.input_shape is not None:
-            raise ValueError(
-                f"input_shape is for flat rows (n_samples, n_features); X already "
-                f"has shape {X.shape}. Drop input_shape or flatten X."
-            )
-        if ndim == 3:
-            # (n, H, W) grayscale: add the channel axis before scikit-learn
-            # counts features, so that n_features_in_ is the channel count.
-            X = np.asarray(X)[:, None]
-        elif ndim > 4:
+        if X.ndim > 4:
             raise ValueError(
                 f"Expected images (n_samples, C, H, W) or (n_samples, H, W), or flat "
                 f"rows (n_samples, n_features); got an array with shape {X.shape}."
             )
-        if not reset and ndim in (3, 4) and X.shape[1] != self.input_shape_[0]:
-            raise ValueError(
-                f"X has {X.shape[1]} channels, but {name} was fitted on "
-                f"{self.input_shape_[0]} channels."
-            )
+        X, ndim = prepare_conv_input(X, self, reset=reset, grayscale=True)
         # "numeric" keeps uint8 images as they are (8x smaller than float64);
         # each batch becomes float32 on its way to the network.
         X = validate_data(self, X, reset=reset, dtype="numeric", allow_nd=True)
@@ -378,17 +359,7 @@ class PretrainedFeatureExtractor(
     def _flat_shape(self, X):
         if self.input_shape is None:
             return (1, 1, X.shape[1])
-        shape = tuple(int(s) for s in self.input_shape)
-        if len(shape) != 3 or min(shape) < 1:
-            raise ValueError(
-                f"input_shape must be (C, H, W); got {self.input_shape!r}."
-            )
-        if np.prod(shape) != X.shape[1]:
-            raise ValueError(
-                f"input_shape={shape} holds {int(np.prod(shape))} values, but X has "
-                f"{X.shape[1]} features per row."
-            )
-        return shape
+        return read_input_shape(self.input_shape, X.shape[1], ndims=(3,))
 
     # ---------------------------------------------------------------- network
     def _builder_kwargs(self):

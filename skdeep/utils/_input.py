@@ -144,3 +144,78 @@ impute missing values first.
             f"Input contains NaN only for sample {np.flatnonzero(empty)[0]}: every "
             f"series needs at least one observed time step."
         )
+
+
+def read_input_shape(input_shape, n_features, *, ndims=(2, 3)):
+    """The per-sample shape that an ``input_shape`` parameter gives flat rows.
+
+    Parameters
+    ----------
+    input_shape : array-like of int
+        ``(C, T)`` (series) or ``(C, H, W)`` (images), as allowed by ``ndims``.
+    n_features : int
+        Values per flat row; their product must equal it.
+    ndims : tuple of int, default=(2, 3)
+        Allowed lengths of ``input_shape``.
+
+    Returns
+    -------
+    shape : tuple of int
+
+    Examples
+    --------
+    >>> from skdeep.utils._input import read_input_shape
+    >>> read_input_shape([1, 28, 28], 784)
+    (1, 28, 28)
+    """
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) not in ndims or min(shape) < 1:
+        kinds = {2: "(C, T) for series", 3: "(C, H, W) for images"}
+        raise ValueError(
+            f"input_shape must be {' or '.join(kinds[n] for n in ndims)}; got "
+            f"{input_shape!r}."
+        )
+    if int(np.prod(shape)) != n_features:
+        raise ValueError(
+            f"input_shape={shape} holds {int(np.prod(shape))} values, but X has "
+            f"{n_features} features per row."
+        )
+    return shape
+
+
+def prepare_conv_input(X, estimator, *, reset, grayscale):
+    """Shape checks of image/series input that come before ``validate_data``.
+
+    Checks that ``X`` has the ndim seen in ``fit`` (``estimator.input_ndim_``),
+    refuses ``input_shape`` for input that is not flat, turns grayscale images
+    ``(n, H, W)`` into ``(n, 1, H, W)`` when ``grayscale`` (so that
+    scikit-learn counts one feature, the channel), and checks the channel
+    count against ``estimator.input_shape_[0]``.
+
+    Returns
+    -------
+    X : array-like
+        ``X``, with the channel axis added where it applies.
+    ndim : int or None
+        The ndim ``X`` was given with (None for input without one).
+    """
+    name = type(estimator).__name__
+    ndim = getattr(X, "ndim", None)
+    if not reset and ndim in (2, 3, 4) and ndim != estimator.input_ndim_:
+        raise ValueError(
+            f"{name} was fitted on {estimator.input_ndim_}-D input but X is "
+            f"{ndim}-D with shape {X.shape}."
+        )
+    if reset and ndim is not None and ndim > 2 and estimator.input_shape is not None:
+        raise ValueError(
+            f"input_shape is for flat rows (n_samples, n_features); X already has "
+            f"shape {X.shape}. Drop input_shape or flatten X."
+        )
+    if ndim == 3 and grayscale:
+        X = np.asarray(X)[:, None]
+    if not reset and ndim in (3, 4) and X.shape[1] != estimator.input_shape_[0]:
+        raise ValueError(
+            f"X has {X.shape[1]} channels, but {name} was fitted on "
+            f"{estimator.input_shape_[0]} channels."
+        )
+    return X, ndim

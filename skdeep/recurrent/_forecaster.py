@@ -1,4 +1,4 @@
-"""LSTM forecaster for sktime with Monte-Carlo dropout prediction intervals."""
+"""LSTM (or other cell) forecaster for sktime with Monte-Carlo dropout intervals."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
@@ -13,6 +13,7 @@ from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 from torch import nn
 from torch.nn import functional as F
 
+from skdeep.recurrent._cells import CELLS, RecurrentStack, detach_state
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, MCDropoutMLP
 from skdeep.utils._torch import as_float32_tensor, derive_seed, resolve_device, seeded
 
@@ -21,30 +22,30 @@ _INTERVAL_METHODS = ("empirical", "gaussian")
 
 
 class _LSTMForecastNet(nn.Module):
-    """Stacked LSTM encoder with a Monte-Carlo dropout linear head.
+    """Stacked recurrent layers with a Monte-Carlo dropout linear head.
 
-    The LSTM reads steps ``(y_t, X_t)``; the head reads the top layer's last
-    output together with the exogenous values at the ``n_outputs`` target
-    times. Dropout acts between stacked layers with one mask per sequence
-    (the same at every step, Gal & Ghahramani's variational RNN dropout) and
-    on the head's inputs (an :class:`~skdeep.uncertainty._modules.MCDropoutMLP`
-    without hidden layers).
+    The recurrent layers (one :class:`~skdeep.recurrent._cells.RecurrentStack`
+    each, of any cell) read steps ``(y_t, X_t)``; the head reads the top
+    layer's last output together with the exogenous values at the
+    ``n_outputs`` target times. Dropout acts between stacked layers with one
+    mask per sequence (the same at every step, Gal & Ghahramani's variational
+    RNN dropout) and on the head's inputs (an
+    :class:`~skdeep.uncertainty._modules.MCDropoutMLP` without hidden layers).
     """
 
     def __init__(
-        self, n_inputs, n_head_exog, n_outputs, hidden_size, num_layers, dropout
+        self, n_inputs, n_head_exog, n_outputs, hidden_size, num_layers, dropout,
+        cell="lstm",
     ):
         super().__init__()
         self.hidden_size = hidden_size
         self.dropout = float(dropout)
-        self.lstms = nn.ModuleList(
-            nn.LSTM(n_inputs if i == 0 else hidden_size, hidden_size, batch_first=True)
+        # Forget-gate bias 1 (Jozefowicz et al., 2015): RecurrentStack's
+        # unit_forget_bias default.
+        self.layers = nn.ModuleList(
+            RecurrentStack(n_inputs if i == 0 else hidden_size, hidden_size, cell=cell)
             for i in range(num_layers)
         )
-        with torch.no_grad():  # forget-gate bias 1 (Jozefowicz et al., 2015)
-            for lstm in self.lstms:
-                lstm.bias_ih_l0[hidden_size : 2 * hidden_size] = 1.0
-                lstm.bias_hh_l0[hidden_size : 2 * hidden_size] = 0.0
         self.head = MCDropoutMLP(hidden_size + n_head_exog, (), n_outputs, dropout)
 
     def draw_masks(self, n_passes, generator):
@@ -52,7 +53,7 @@ class _LSTMForecastNet(nn.Module):
         keep = 1.0 - self.dropout
         device = self.head.linears[0].weight.device
         between = []
-        for _ in range(len(self.lstms) - 1):
+        for _ in range(len(self.layers) - 1):
             u = torch.rand(
                 n_passes,
                 1,
@@ -71,14 +72,14 @@ class _LSTMForecastNet(nn.Module):
         none in eval mode.
         """
         h, new_states = z, []
-        for i, lstm in enumerate(self.lstms):
+        for i, layer in enumerate(self.layers):
             if i > 0:
                 if masks is not None:
                     h = h * masks[i - 1]
                 elif self.training and self.dropout > 0:
                     ones = h.new_ones(h.shape[0], 1, h.shape[2])
                     h = h * F.dropout(ones, self.dropout, True)
-            h, state = lstm(h, None if states is None else states[i])
+            h, _, state = layer(h, None, None if states is None else states[i])
             new_states.append(state)
         return h, new_states
 
@@ -95,7 +96,7 @@ class _LSTMForecastNet(nn.Module):
 class LSTMForecaster(BaseForecaster):
     """LSTM forecaster with Monte-Carlo dropout prediction intervals.
 
-    An sktime forecaster: an LSTM reads the last ``window_length`` values of
+    An sktime forecaster: an LSTM (or another ``cell``) reads the last ``window_length`` values of
     the series (scaled to [-1, 1] with the training minimum and maximum),
     together with optional exogenous variables ``X``, and a linear head
     predicts the next value (``strategy="recursive"``, fed back step by step
@@ -122,10 +123,14 @@ class LSTMForecaster(BaseForecaster):
         ``predict`` to that horizon).
 
     hidden_size : int, default=32
-        Width of the LSTM state.
+        Width of the recurrent state.
 
     num_layers : int, default=1
-        Number of stacked LSTM layers.
+        Number of stacked recurrent layers.
+
+    cell : {"lstm", "gru", "rnn", "rwa", "qrnn", "sru"}, default="lstm"
+        The recurrent cell, as in :class:`~skdeep.recurrent.RNNRegressor`
+        (QRNN with its defaults ``window=2``, ``qrnn_pooling="fo"``).
 
     dropout : float, default=0.1
         Probability of dropping a unit, in training and at prediction for the
@@ -282,6 +287,7 @@ class LSTMForecaster(BaseForecaster):
         strategy="recursive",
         hidden_size=32,
         num_layers=1,
+        cell="lstm",
         dropout=0.1,
         n_mc_samples=100,
         interval_method="empirical",
@@ -300,6 +306,7 @@ class LSTMForecaster(BaseForecaster):
         self.strategy = strategy
         self.hidden_size = hidden_size
         self.num_layers = num_layers
+        self.cell = cell
         self.dropout = dropout
         self.n_mc_samples = n_mc_samples
         self.interval_method = interval_method
@@ -339,6 +346,8 @@ class LSTMForecaster(BaseForecaster):
         ):
             positive_int(name)
         positive_int("max_epochs", 0)
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}; got {self.cell!r}.")
         if self.strategy not in _STRATEGIES:
             raise ValueError(
                 f"strategy must be one of {_STRATEGIES}; got {self.strategy!r}."
@@ -478,6 +487,7 @@ class LSTMForecaster(BaseForecaster):
             self.hidden_size,
             self.num_layers,
             self.dropout,
+            cell=self.cell,
         ).to(self._device)
 
     def _optimizer(self):
@@ -561,7 +571,7 @@ class LSTMForecaster(BaseForecaster):
             for c in range(0, n_train, L):
                 chunk = slice(c, min(c + L, n_train))
                 h, states = module.encode(Zs[:, chunk], states)
-                states = [tuple(s.detach() for s in st) for st in states]
+                states = [detach_state(st) for st in states]
                 out = module.predict_head(h, None if Es is None else Es[:, chunk])
                 loss = F.mse_loss(out, Ys[:, chunk])
                 opt.zero_grad()
@@ -778,6 +788,7 @@ class LSTMForecaster(BaseForecaster):
             {
                 "window_length": 5,
                 "hidden_size": 3,
+                "cell": "sru",
                 "num_layers": 2,
                 "strategy": "direct",
                 "stateful": True,

@@ -1,25 +1,12 @@
-"""Plain torch modules of the recurrent family: packed RNN/LSTM/GRU encoders."""
+"""Torch modules of the recurrent estimators: the encoder-with-head and the masked loss."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-MERGE_MODES = ("concat", "sum", "mul", "ave")
-
-
-def merge_directions(forward, backward, merge_mode):
-    """Combine the two directions of a bidirectional layer (Keras' merge modes)."""
-    if merge_mode == "concat":
-        return torch.cat([forward, backward], dim=-1)
-    if merge_mode == "sum":
-        return forward + backward
-    if merge_mode == "mul":
-        return forward * backward
-    return (forward + backward) / 2  # "ave"
+from skdeep.recurrent._cells import RecurrentStack, detach_state, state_prefix
 
 
 def sequence_lengths(x):
@@ -36,12 +23,19 @@ class RNNModule(nn.Module):
     """Recurrent encoder with a linear head, many-to-one or many-to-many.
 
     Reads ``(n, C, T)`` tensors (torch conv order) whose padding is trailing
-    NaN time steps; the padding is packed away, so it never reaches the cell.
-    Many-to-one: the last valid hidden state of the top layer (both
-    directions merged) is fed to a linear head, giving ``(n, n_outputs)``.
+    NaN time steps; the padding never reaches a valid step's output (packed
+    away for torch's cells, read after each series' end, or reversed within
+    each series' length, for the others; see :class:`RecurrentStack`).
+    Many-to-one: the last valid output of the top layer (both directions
+    merged) is fed to a linear head, giving ``(n, n_outputs)``.
     ``return_sequences=True``: the same head is applied at every step (Keras'
     ``TimeDistributed``), giving ``(n, T, n_outputs)``; outputs at padding
-    steps are the head applied to zeros and must be ignored.
+    steps must be ignored.
+
+    ``stateful=True``: each call continues from the state the previous call
+    left (detached, for truncated back-propagation through time), row ``i``
+    of a batch from row ``i`` of the previous batch; :meth:`reset_state`
+    starts afresh. Needs a one-directional stack and unpadded input.
     """
 
     def __init__(
@@ -57,68 +51,71 @@ class RNNModule(nn.Module):
         dropout=0.0,
         unit_forget_bias=True,
         return_sequences=False,
+        window=2,
+        qrnn_pooling="fo",
+        stateful=False,
     ):
         super().__init__()
         self.return_sequences = return_sequences
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.merge_mode = merge_mode
-        self.rnn = CELLS[cell](
+        self.stateful = stateful
+        self.encoder = RecurrentStack(
             n_channels,
             hidden_size,
+            cell=cell,
             num_layers=num_layers,
-            batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
             bidirectional=bidirectional,
+            merge_mode=merge_mode,
+            dropout=dropout,
+            unit_forget_bias=unit_forget_bias,
+            window=window,
+            qrnn_pooling=qrnn_pooling,
         )
-        if unit_forget_bias and cell == "lstm":
-            # Jozefowicz et al. (2015): forget-gate bias 1 (torch gate order i, f, g, o;
-            # torch adds bias_ih and bias_hh, so one is set to 1, the other to 0).
-            with torch.no_grad():
-                for name, param in self.rnn.named_parameters():
-                    if name.startswith("bias_"):
-                        param[hidden_size : 2 * hidden_size] = (
-                            1.0 if name.startswith("bias_ih") else 0.0
-                        )
         self.dropout = nn.Dropout(dropout)
-        concat = bidirectional and merge_mode == "concat"
-        width = 2 * hidden_size if concat else hidden_size
-        self.head = nn.Linear(width, n_outputs)
+        self.head = nn.Linear(self.encoder.output_size, n_outputs)
+        self._carried = None
+
+    def reset_state(self):
+        """Forget the carried state (``stateful=True``)."""
+        self._carried = None
 
     def _run(self, X):
-        x = X.transpose(1, 2)  # (n, T, C) for batch_first
+        x = X.transpose(1, 2)  # (n, T, C)
+        if self.stateful:
+            state = self._carried
+            if state is not None:
+                state = state_prefix(state, len(x))
+            outputs, last, new_state = self.encoder(x, None, state)
+            self._carried = detach_state(new_state)
+            return outputs, last
         lengths = sequence_lengths(x)
-        x = torch.nan_to_num(x, nan=0.0)
-        packed = pack_padded_sequence(
-            x, lengths.cpu(), batch_first=True, enforce_sorted=False
-        )
-        return self.rnn(packed)
+        outputs, last, _ = self.encoder(torch.nan_to_num(x, nan=0.0), lengths)
+        return outputs, last
 
     def encode_sequence(self, X):
-        """The merged top-layer hidden state at every step, ``(n, T, width)``."""
-        out, _ = self._run(X)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=X.shape[2])
-        if self.bidirectional:
-            forward, backward = out.split(self.hidden_size, dim=2)
-            return merge_directions(forward, backward, self.merge_mode)
-        return out
+        """The merged top-layer output at every step, ``(n, T, width)``."""
+        return self._run(X)[0]
 
     def encode(self, X):
-        """The merged last hidden state of each series, ``(n, width)``."""
-        _, state = self._run(X)
-        h = state[0] if isinstance(state, tuple) else state  # (L * D, n, H)
-        directions = 2 if self.bidirectional else 1
-        h = h.view(self.num_layers, directions, len(X), self.hidden_size)[-1]
-        if self.bidirectional:
-            return merge_directions(h[0], h[1], self.merge_mode)
-        return h[0]
+        """The merged last valid output of each series, ``(n, width)``."""
+        return self._run(X)[1]
 
     def forward(self, X):
-        if self.return_sequences:
-            return self.head(self.dropout(self.encode_sequence(X)))
-        return self.head(self.dropout(self.encode(X)))
+        outputs, last = self._run(X)
+        return self.head(self.dropout(outputs if self.return_sequences else last))
+
+    def forward_stream(self, X):
+        """:meth:`forward` over the rows of ``X`` ``(n, C, T)`` read as one
+        continuous series from a fresh state (stateful inference): the same
+        outputs as feeding the rows one by one with the state carried."""
+        n, C, T = X.shape
+        outputs, _, _ = self.encoder(X.transpose(1, 2).reshape(1, n * T, C))
+        outputs = outputs.view(n, T, -1)
+        h = outputs if self.return_sequences else outputs[:, -1]
+        return self.head(self.dropout(h))
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        return {**state, "_carried": None}  # the carried state is not a weight
 
 
 class MaskedMSELoss(nn.Module):

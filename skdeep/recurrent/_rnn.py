@@ -1,4 +1,4 @@
-"""Recurrent classifiers and regressors (RNN, LSTM, GRU) for time series."""
+"""Recurrent classifiers and regressors (LSTM, GRU, RNN, RWA, QRNN, SRU) for time series."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
@@ -14,7 +14,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from skdeep.recurrent._modules import CELLS, MERGE_MODES, MaskedMSELoss, RNNModule
+from skdeep.recurrent._cells import CELL_PARAMETERS_DOC, CELLS, MERGE_MODES, QRNN_POOLINGS
+from skdeep.recurrent._modules import MaskedMSELoss, RNNModule
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
 from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
@@ -31,10 +32,7 @@ from skdeep.utils._training import (
     validate_sample_weight,
 )
 
-RNN_PARAMETERS_DOC = """\
-    cell : {"lstm", "gru", "rnn"}, default="lstm"
-        The recurrent cell: long short-term memory, gated recurrent unit, or
-        the plain (Elman, tanh) recurrent layer.
+RNN_PARAMETERS_DOC = CELL_PARAMETERS_DOC + """
 
     hidden_size : int, default=32
         Width of the hidden state of each layer and direction.
@@ -54,9 +52,9 @@ RNN_PARAMETERS_DOC = """\
         only).
 
     unit_forget_bias : bool, default=True
-        Initialise the LSTM forget-gate bias to 1 (Jozefowicz et al., 2015),
-        so that the cell remembers by default early in training. Ignored for
-        ``"gru"`` and ``"rnn"``.
+        Initialise the forget-gate bias to 1 (Jozefowicz et al., 2015), so
+        that the cell remembers by default early in training: LSTM, QRNN and
+        SRU. Ignored for ``"gru"``, ``"rnn"`` and ``"rwa"``.
 
     return_sequences : bool, default=False
         ``False``: many-to-one, one output per series. ``True``: many-to-many,
@@ -90,6 +88,9 @@ class _BaseRNN(BaseTorchEstimator):
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
         "cell": [StrOptions(set(CELLS))],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "qrnn_pooling": [StrOptions(set(QRNN_POOLINGS))],
+        "stateful": ["boolean"],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
@@ -167,6 +168,9 @@ class _BaseRNN(BaseTorchEstimator):
             dropout=self.dropout,
             unit_forget_bias=self.unit_forget_bias,
             return_sequences=self.return_sequences,
+            window=self.window,
+            qrnn_pooling=self.qrnn_pooling,
+            stateful=self.stateful,
         )
 
     def _sequence_targets(self, X3, y):
@@ -183,6 +187,44 @@ class _BaseRNN(BaseTorchEstimator):
                 f"n_timepoints) = {X3.shape[::2]}; got {y.shape}."
             )
         return y, ~np.isnan(X3).all(axis=1)
+
+    def _check_stateful(self, X3):
+        """The conditions of ``stateful=True`` on the parameters and data."""
+        name = type(self).__name__
+        if not self.stateful:
+            return
+        if self.bidirectional:
+            raise ValueError(
+                f"{name}(stateful=True) carries the state forwards in time and "
+                f"needs bidirectional=False."
+            )
+        if self.early_stopping:
+            raise ValueError(
+                f"{name}(stateful=True) does not support early_stopping: a "
+                f"validation split would break the order of the windows."
+            )
+        if np.isnan(X3).any():
+            raise ValueError(
+                f"{name}(stateful=True) needs consecutive equal-length windows; "
+                f"X contains NaN (padding or missing values)."
+            )
+
+    def _forward_all(self, fn, X3):
+        """``fn(module output)`` for every row as float64 numpy: in batches,
+        or, with ``stateful=True``, over the rows read as one series."""
+        if not self.stateful:
+            return self._batched_padded(lambda xb: fn(self.module_(xb)), X3)
+        self._check_stateful(X3)
+        module = self.module_
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                x = as_float32_tensor(X3, self.net_.device)
+                out = fn(module.forward_stream(x))
+            return out.cpu().numpy().astype(np.float64)
+        finally:
+            module.train(was_training)
 
     def _batched_padded(self, fn, X3):
         """``self._batched`` with the last batch filled by copies of the last row.
@@ -315,6 +357,9 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         dropout=0.0,
         unit_forget_bias=True,
         return_sequences=False,
+        window=2,
+        qrnn_pooling="fo",
+        stateful=False,
         class_weight=None,
         lr=0.01,
         max_epochs=100,
@@ -360,6 +405,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             y = y_all[valid]
         else:
             X, y = self._validate_X(X, y, reset=True)
+        self._check_stateful(X)
         weights = validate_sample_weight(sample_weight, X)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -382,6 +428,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             y_t,
             stratified=not self.return_sequences,
             sample_weight=weights,
+            streams=self.stateful,
         )
         return self
 
@@ -401,9 +448,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        proba = self._batched_padded(
-            lambda xb: torch.softmax(self.module_(xb), dim=-1), X
-        )
+        proba = self._forward_all(lambda out: torch.softmax(out, dim=-1), X)
         return self._fill_padding(proba, X) if self.return_sequences else proba
 
     def predict(self, X):
@@ -448,7 +493,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         """Fast parameter sets for the conformance checks."""
         return [
             {"hidden_size": 8, "max_epochs": 30, "lr": 0.05, "batch_size": 32},
-            {"cell": "gru", "hidden_size": 8, "num_layers": 2, "dropout": 0.1,
+            {"cell": "qrnn", "hidden_size": 8, "num_layers": 2, "dropout": 0.1,
              "bidirectional": True, "merge_mode": "sum", "max_epochs": 30,
              "lr": 0.05, "batch_size": 32},
         ]
@@ -517,6 +562,9 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         dropout=0.0,
         unit_forget_bias=True,
         return_sequences=False,
+        window=2,
+        qrnn_pooling="fo",
+        stateful=False,
         lr=0.01,
         max_epochs=100,
         batch_size=128,
@@ -564,11 +612,14 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         else:
             X, y = self._validate_X(X, y, reset=True)
             y = np.asarray(y, dtype=np.float64)
+        self._check_stateful(X)
         self._y_1d = y.ndim == 1
         y2 = y if self.return_sequences else y.reshape(len(y), -1)
         self.n_outputs_ = 1 if self.return_sequences else y2.shape[1]
         self._training_setup()
-        self._fit_module(as_float32_tensor(X), as_float32_tensor(y2))
+        self._fit_module(
+            as_float32_tensor(X), as_float32_tensor(y2), streams=self.stateful
+        )
         return self
 
     def predict(self, X):
@@ -587,7 +638,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        out = self._batched_padded(self.module_, X)
+        out = self._forward_all(lambda out: out, X)
         if self.return_sequences:
             return self._fill_padding(out[..., 0], X)
         return out[:, 0] if self._y_1d else out
@@ -620,7 +671,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         """Fast parameter sets for the conformance checks."""
         return [
             {"hidden_size": 16, "max_epochs": 60, "lr": 0.02, "batch_size": 32},
-            {"cell": "rnn", "hidden_size": 16, "bidirectional": True,
+            {"cell": "sru", "hidden_size": 16, "bidirectional": True,
              "merge_mode": "ave", "max_epochs": 60, "lr": 0.02, "batch_size": 32},
         ]
 

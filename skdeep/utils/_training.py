@@ -279,6 +279,12 @@ class TensorBatchIterator:
         without replacement, a new draw each epoch. skdeep passes it to the
         training iterator only; validation batches are never resampled.
 
+    streams : bool, default=False
+        Stateful (truncated back-propagation) order, see
+        :func:`stream_batches`: the rows are consecutive windows of one
+        series, split into ``batch_size`` streams read side by side, never
+        shuffled.
+
     References
     ----------
     M. Buda, A. Maki and M. A. Mazurowski, "A systematic study of the class
@@ -293,9 +299,11 @@ class TensorBatchIterator:
         shuffle=False,
         sample_weight=None,
         balance=None,
+        streams=False,
         **_,
     ):
         self.X, self.y = _dataset_tensors(dataset)
+        self.streams = streams
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.sample_weight = _dataset_weights(dataset, sample_weight)
@@ -351,9 +359,19 @@ class TensorBatchIterator:
         return len(sizes) * pick(sizes)
 
     def __len__(self):
+        if self.streams:
+            return math.ceil(len(self.X) / self.batch_size)
         return math.ceil(self._n_rows() / self.batch_size)
 
     def __iter__(self):
+        if self.streams:
+            for index in stream_batches(len(self.X), self.batch_size, self.X.device):
+                yb = None if self.y is None else self.y[index]
+                if self.sample_weight is None:
+                    yield self.X[index], yb
+                else:
+                    yield self.X[index], (yb, self.sample_weight[index])
+            return
         if self._class_rows is not None:
             order = self._balanced_order()
         elif self.shuffle:
@@ -376,6 +394,30 @@ class TensorBatchIterator:
                 yield Xb, yb
             else:
                 yield Xb, (yb, self.sample_weight[index])
+
+
+def stream_batches(n_rows, n_streams, device=None):
+    """Row indices of the batches of stateful training, in order.
+
+    The rows ``0..n_rows-1`` (consecutive windows of one series) are cut into
+    ``n_streams`` contiguous streams of ``m = ceil(n_rows / n_streams)`` rows
+    (the last ones shorter or empty); batch ``k`` holds row ``k`` of every
+    stream still running. Row ``i`` of batch ``k + 1`` thus continues row
+    ``i`` of batch ``k``, and the streams still running are always the first
+    ones, so a carried state is cut to the batch by keeping its first rows.
+    """
+    m = math.ceil(n_rows / n_streams)
+    starts = torch.arange(0, n_rows, m, device=device)
+    for k in range(m):
+        rows = starts + k
+        yield rows[rows < torch.minimum(starts + m, torch.tensor(n_rows))]
+
+
+class ResetState(Callback):
+    """Call the module's ``reset_state()`` before every epoch (stateful training)."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        net.module_.reset_state()
 
 
 def _dataset_tensors(dataset):
@@ -499,10 +541,18 @@ class BaseTorchEstimator(BaseEstimator):
         return {"weight_decay": self.weight_decay}
 
     def _make_net(
-        self, module, criterion, *, stratified=False, sample_weight=None, balance=None
+        self,
+        module,
+        criterion,
+        *,
+        stratified=False,
+        sample_weight=None,
+        balance=None,
+        streams=False,
     ):
         """The skorch net; ``sample_weight`` (aligned with the training
-        tensors) goes to both iterators, ``balance`` to the training one."""
+        tensors) goes to both iterators, ``balance`` and ``streams`` to the
+        training one."""
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]
@@ -530,6 +580,8 @@ class BaseTorchEstimator(BaseEstimator):
         schedule = self._lr_scheduler()
         if schedule is not None:
             callbacks.append(("lr_scheduler", schedule))
+        if streams:
+            callbacks.append(("reset_state", ResetState()))
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
         for i, cb in enumerate(copy.deepcopy(self.callbacks or [])):
@@ -543,7 +595,8 @@ class BaseTorchEstimator(BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train=TensorBatchIterator,
-            iterator_train__shuffle=True,
+            iterator_train__shuffle=not streams,
+            iterator_train__streams=streams,
             iterator_train__sample_weight=sample_weight,
             iterator_train__balance=balance,
             iterator_valid=TensorBatchIterator,
@@ -554,7 +607,9 @@ class BaseTorchEstimator(BaseEstimator):
             device=str(self._device),
         )
 
-    def _fit_module(self, X, y, *, stratified=False, sample_weight=None, balance=None):
+    def _fit_module(
+        self, X, y, *, stratified=False, sample_weight=None, balance=None, streams=False
+    ):
         """Build ``self._build_module()`` and train it on tensors ``X``, ``y``.
 
         The module is built inside the seeded block, so its initial weights
@@ -565,7 +620,8 @@ class BaseTorchEstimator(BaseEstimator):
         must accept ``(y, weight)`` pairs then. ``balance`` (None,
         ``"oversample"`` or ``"undersample"``) resamples the training batches
         of each epoch to balanced classes, see :class:`TensorBatchIterator`.
-        Sets ``net_``, ``history_``, ``n_iter_`` and ``loss_curve_``; returns
+        ``streams=True``: stateful training in :func:`stream_batches` order,
+        the module's ``reset_state()`` called before each epoch. Sets ``net_``, ``history_``, ``n_iter_`` and ``loss_curve_``; returns
         the trained module.
         """
         device, seed = self._device, self._seed
@@ -586,6 +642,7 @@ class BaseTorchEstimator(BaseEstimator):
                 stratified=stratified,
                 sample_weight=sample_weight,
                 balance=balance,
+                streams=streams,
             )
             net.initialize()
             net.partial_fit(X, y)

@@ -72,10 +72,10 @@ def test_bidirectional_merge_modes(merge_mode):
 
 def test_unit_forget_bias():
     module = RNNModule(1, 1, hidden_size=4, unit_forget_bias=True)
-    b_ih, b_hh = module.rnn.bias_ih_l0.detach(), module.rnn.bias_hh_l0.detach()
+    b_ih, b_hh = module.encoder.rnn.bias_ih_l0.detach(), module.encoder.rnn.bias_hh_l0.detach()
     assert torch.all(b_ih[4:8] == 1) and torch.all(b_hh[4:8] == 0)
     off = RNNModule(1, 1, hidden_size=4, unit_forget_bias=False)
-    assert not torch.all(off.rnn.bias_ih_l0.detach()[4:8] == 1)
+    assert not torch.all(off.encoder.rnn.bias_ih_l0.detach()[4:8] == 1)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
@@ -124,7 +124,7 @@ def test_multichannel_input():
     X3 = np.stack([X, rng.randn(*X.shape) * 0.1, X ** 2], axis=1)  # (n, 3, T)
     clf = RNNClassifier(**FAST).fit(X3, y)
     assert clf.n_channels_ == 3 and clf.n_timepoints_ == T and clf.input_ndim_ == 3
-    assert clf.module_.rnn.input_size == 3
+    assert clf.module_.encoder.rnn.input_size == 3
     assert clf.score(X3, y) > 0.8
     reg = RNNRegressor(max_epochs=2, hidden_size=4, random_state=0).fit(X3, X[:, 0])
     assert reg.predict(X3[:5]).shape == (5,)

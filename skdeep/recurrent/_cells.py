@@ -1,0 +1,515 @@
+"""The recurrent layer every recurrent estimator uses, and its cells.
+
+One interface, :class:`RecurrentStack`, serves all cells: it reads
+``(n, T, C)`` batches with optional valid lengths (trailing padding) and an
+optional carried state, and returns the merged top-layer output at every
+step, the merged output at each series' last valid step, and the new state.
+
+* ``"lstm"``, ``"gru"``, ``"rnn"``: torch's fused multi-layer modules, with the
+  padding packed away (``pack_padded_sequence``).
+* ``"rwa"``: the recurrent weighted average (Ostmeyer & Cowell, 2017) in the
+  paper's running-maximum form, so that long sequences do not overflow.
+* ``"qrnn"``: the quasi-recurrent network (Bradbury et al., 2017): the gates of
+  all steps come from one causal convolution over time, and only the
+  element-wise pooling is sequential.
+* ``"sru"``: the simple recurrent unit (Lei et al., 2017): gates from the
+  current input only, an element-wise recurrence and a highway connection.
+
+QRNN and SRU share their sequential part, :func:`linear_recurrence` (the
+first-order recurrence ``c_t = f_t * c_{t-1} + b_t``), written as an autograd
+function whose forward and backward passes are each one loop of fused
+element-wise kernels over time; see :func:`linear_recurrence` for the choice.
+Layers of the new cells read a whole batch; padding steps come after each
+series' valid steps, so a forward layer's valid outputs never see them, and a
+backward layer reads every series reversed within its own length.
+"""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+TORCH_CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+CELLS = ("lstm", "gru", "rnn", "rwa", "qrnn", "sru")
+MERGE_MODES = ("concat", "sum", "mul", "ave")
+QRNN_POOLINGS = ("f", "fo", "ifo")
+
+CELL_PARAMETERS_DOC = """\
+    cell : {"lstm", "gru", "rnn", "rwa", "qrnn", "sru"}, default="lstm"
+        The recurrent cell: long short-term memory, gated recurrent unit, the
+        plain (Elman, tanh) layer, the recurrent weighted average (RWA,
+        Ostmeyer & Cowell 2017: an attention-like running average over all
+        past steps, computed with a running maximum so long series do not
+        overflow), the quasi-recurrent network (QRNN, Bradbury et al. 2017:
+        gates from a causal convolution over ``window`` steps, computed for
+        all steps at once; only the element-wise ``qrnn_pooling`` runs step
+        by step) or the simple recurrent unit (SRU, Lei et al. 2017: gates
+        from the current input only, an element-wise recurrence and a
+        highway connection). QRNN and SRU do most of their work in batched
+        matrix products and are several times faster than LSTM on long
+        series.
+
+    window : int, default=2
+        QRNN only: steps the gate convolution covers (1: current step only);
+        at the first steps of a series it reads zeros before the start.
+
+    qrnn_pooling : {"f", "fo", "ifo"}, default="fo"
+        QRNN only: forget-gate pooling, with an output gate, or with output
+        and separate input gates."""
+
+
+def merge_directions(forward, backward, merge_mode):
+    """Combine the two directions of a bidirectional layer (Keras' merge modes)."""
+    if merge_mode == "concat":
+        return torch.cat([forward, backward], dim=-1)
+    if merge_mode == "sum":
+        return forward + backward
+    if merge_mode == "mul":
+        return forward * backward
+    return (forward + backward) / 2  # "ave"
+
+
+# ---------------------------------------------------------------------------
+# The shared sequential kernel of QRNN and SRU
+# ---------------------------------------------------------------------------
+
+
+class _LinearRecurrence(torch.autograd.Function):
+    """``c_t = f_t * c_{t-1} + b_t`` over time-major ``(T, ...)`` tensors."""
+
+    @staticmethod
+    def _scan(f, b, c0):
+        c = torch.empty_like(b)
+        prev = c0
+        for t in range(b.shape[0]):
+            prev = torch.addcmul(b[t], f[t], prev, out=c[t])
+        return c
+
+    @staticmethod
+    def forward(ctx, f, b, c0):
+        c = _LinearRecurrence._scan(f, b, c0)
+        ctx.save_for_backward(f, c, c0)
+        return c
+
+    @staticmethod
+    def backward(ctx, grad_c):
+        f, c, c0 = ctx.saved_tensors
+        grad_c = grad_c.contiguous()
+        # g_t = dL/dc_t = grad_c_t + f_{t+1} g_{t+1}: the same recurrence
+        # backwards in time; the other gradients are element-wise after it.
+        g = torch.empty_like(grad_c)
+        T = f.shape[0]
+        g[T - 1] = grad_c[T - 1]
+        for t in range(T - 2, -1, -1):
+            torch.addcmul(grad_c[t], f[t + 1], g[t + 1], out=g[t])
+        grad_f = torch.empty_like(f)
+        torch.mul(g[1:], c[:-1], out=grad_f[1:])
+        torch.mul(g[0], c0, out=grad_f[0])
+        return grad_f, g, g[0] * f[0]
+
+
+def linear_recurrence(f, b, c0=None):
+    """``c_t = f_t * c_{t-1} + b_t`` for ``t = 1..T``, batch-first.
+
+    Parameters
+    ----------
+    f, b : Tensor of shape (n, T, H)
+        Forget factors and inputs.
+    c0 : Tensor of shape (n, H) or None
+        The state before the first step (zeros when None).
+
+    Returns
+    -------
+    c : Tensor of shape (n, T, H)
+
+    Notes
+    -----
+    The recurrence is linear, so a parallel scan could run it in
+    ``O(log T)`` depth, but a stable scan needs products of the ``f_t`` that
+    underflow over long series unless computed in blocks; at the widths used
+    here a loop of one fused multiply-add per step, forward and backward, with
+    a hand-written gradient instead of autograd's per-step graph, costs a few
+    percent of the layer's matrix products on the CPU and runs on any device
+    (``benchmarks/sequence.py --part speed`` measures it).
+    """
+    if c0 is None:
+        c0 = f.new_zeros(f.shape[0], f.shape[2])
+    ft, bt = f.transpose(0, 1).contiguous(), b.transpose(0, 1).contiguous()
+    return _LinearRecurrence.apply(ft, bt, c0.contiguous()).transpose(0, 1)
+
+
+# ---------------------------------------------------------------------------
+# Single-direction layers of the new cells: (n, T, C) -> (n, T, H), state
+# ---------------------------------------------------------------------------
+
+
+class RWALayer(nn.Module):
+    """Recurrent weighted average (Ostmeyer & Cowell, 2017), one direction.
+
+    ``h_t = tanh(n_t / d_t)``, the average of ``z_i = u(x_i) * tanh(g(x_i,
+    h_{i-1}))`` over all steps so far weighted by ``exp(a(x_i, h_{i-1}))``.
+    Numerator and denominator are kept scaled by ``exp(-m_t)``, ``m_t`` the
+    running maximum of the ``a``, so no exponential overflows whatever the
+    series' length. ``h_0 = tanh(s)`` with ``s`` learned. State:
+    ``(h, numerator, denominator, running_max)``.
+    """
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        # x -> (u, g, a) in one product for all steps; h -> (g, a) per step.
+        # u and g have biases; a has none, as in the paper: a constant shift
+        # of a cancels in the weighted average.
+        self.input_proj = nn.Linear(input_size, 3 * hidden_size, bias=False)
+        self.bias = nn.Parameter(torch.zeros(2 * hidden_size))
+        self.hidden_proj = nn.Linear(hidden_size, 2 * hidden_size, bias=False)
+        self.initial = nn.Parameter(torch.empty(hidden_size))
+        with torch.no_grad():
+            nn.init.xavier_uniform_(self.input_proj.weight)
+            nn.init.xavier_uniform_(self.hidden_proj.weight)
+            nn.init.normal_(self.initial, 0.0, 1.0)
+
+    def initial_state(self, n, like):
+        H = self.hidden_size
+        h = torch.tanh(self.initial).expand(n, H)
+        zeros = like.new_zeros(n, H)
+        # A finite "minus infinity": exp(m_0 - m_1) is exactly 0, never NaN.
+        return h, zeros, zeros, torch.full_like(zeros, -1e30)
+
+    def forward(self, x, state=None):
+        n, T, _ = x.shape
+        H = self.hidden_size
+        h, num, den, m = self.initial_state(n, x) if state is None else state
+        # unbind: one backward node for all steps, where indexing [:, t]
+        # would allocate a full-size gradient at every step.
+        proj = self.input_proj(x)
+        proj = torch.cat([proj[..., : 2 * H] + self.bias, proj[..., 2 * H :]], dim=2)
+        u, gx, ax = (p.unbind(1) for p in proj.split(H, dim=2))
+        outputs = []
+        for t in range(T):
+            gh, ah = self.hidden_proj(h).split(H, dim=1)
+            z = u[t] * torch.tanh(gx[t] + gh)
+            a = ax[t] + ah
+            m_new = torch.maximum(m, a)
+            scale_old, scale_new = torch.exp(m - m_new), torch.exp(a - m_new)
+            num = torch.addcmul(num * scale_old, z, scale_new)
+            den = den * scale_old + scale_new
+            m = m_new
+            h = torch.tanh(num / den)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), (h, num, den, m)
+
+
+class QRNNLayer(nn.Module):
+    """Quasi-recurrent layer (Bradbury et al., 2017), one direction.
+
+    One causal convolution over ``window`` steps gives the candidate ``z``
+    (tanh) and the gates (sigmoid) of every step at once; the pooling is
+    ``c_t = f_t c_{t-1} + (1 - f_t) z_t`` (``"f"``, ``"fo"``) or ``f_t c_{t-1}
+    + i_t z_t`` (``"ifo"``), with ``h_t = c_t`` (``"f"``) or ``o_t c_t``. State:
+    ``(c, the last window - 1 inputs)``, so a carried state continues the
+    convolution across chunks exactly.
+    """
+
+    def __init__(
+        self, input_size, hidden_size, *, window=2, pooling="fo", forget_bias=1.0
+    ):
+        super().__init__()
+        if pooling not in QRNN_POOLINGS:
+            raise ValueError(
+                f"qrnn_pooling must be one of {QRNN_POOLINGS}, got {pooling!r}"
+            )
+        self.hidden_size, self.window, self.pooling = hidden_size, window, pooling
+        self.n_gates = {"f": 2, "fo": 3, "ifo": 4}[pooling]
+        self.conv = nn.Linear(window * input_size, self.n_gates * hidden_size)
+        with torch.no_grad():
+            self.conv.bias[hidden_size : 2 * hidden_size] = forget_bias
+
+    def forward(self, x, state=None):
+        n, T, C = x.shape
+        k, H = self.window, self.hidden_size
+        if state is None:
+            c0, tail = None, x.new_zeros(n, k - 1, C)
+        else:
+            c0, tail = state
+        padded = torch.cat([tail, x], dim=1)  # (n, T + k - 1, C)
+        # The k-step windows as one (n, T, k * C) view: the convolution is a
+        # single matrix product over all steps.
+        windows = padded.unfold(1, k, 1).transpose(2, 3).reshape(n, T, k * C)
+        gates = self.conv(windows).split(H, dim=2)
+        z, f = torch.tanh(gates[0]), torch.sigmoid(gates[1])
+        if self.pooling == "ifo":
+            b = torch.sigmoid(gates[3]) * z
+        else:
+            b = (1 - f) * z
+        c = linear_recurrence(f, b, c0)
+        h = c if self.pooling == "f" else torch.sigmoid(gates[2]) * c
+        return h, (c[:, -1], padded[:, T:])
+
+
+class SRULayer(nn.Module):
+    """Simple recurrent unit (Lei et al., 2017), one direction.
+
+    ``x~ = W x``, ``f = sigmoid(W_f x + b_f)``, ``r = sigmoid(W_r x + b_r)``
+    from one matrix product over all steps; ``c_t = f_t c_{t-1} + (1 - f_t)
+    x~_t`` element-wise, and the highway output ``h_t = r_t tanh(c_t) + (1 -
+    r_t) x'_t``, with ``x' = x`` when the widths agree, else a learned
+    projection of ``x``. State: ``(c,)``.
+    """
+
+    def __init__(self, input_size, hidden_size, *, forget_bias=1.0):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.project = input_size != hidden_size
+        n_parts = 4 if self.project else 3
+        self.proj = nn.Linear(input_size, n_parts * hidden_size)
+        with torch.no_grad():
+            self.proj.bias[hidden_size : 2 * hidden_size] = forget_bias
+
+    def forward(self, x, state=None):
+        H = self.hidden_size
+        parts = self.proj(x).split(H, dim=2)
+        x_tilde, f, r = parts[0], torch.sigmoid(parts[1]), torch.sigmoid(parts[2])
+        skip = parts[3] if self.project else x
+        c = linear_recurrence(f, (1 - f) * x_tilde, None if state is None else state[0])
+        h = r * torch.tanh(c) + (1 - r) * skip
+        return h, (c[:, -1],)
+
+
+def make_layer(cell, input_size, hidden_size, *, window=2, qrnn_pooling="fo",
+               forget_bias=1.0):
+    """One single-direction layer of a new cell (``"rwa"``, ``"qrnn"``, ``"sru"``)."""
+    if cell == "rwa":
+        return RWALayer(input_size, hidden_size)
+    if cell == "qrnn":
+        return QRNNLayer(
+            input_size, hidden_size, window=window, pooling=qrnn_pooling,
+            forget_bias=forget_bias,
+        )
+    if cell == "sru":
+        return SRULayer(input_size, hidden_size, forget_bias=forget_bias)
+    raise ValueError(f"unknown cell {cell!r}; expected one of {CELLS}")
+
+
+def reverse_padded(x, lengths):
+    """Reverse each series of ``(n, T, ...)`` within its first ``lengths[i]`` steps.
+
+    Steps past a series' length stay where they are; applying it twice is
+    the identity.
+    """
+    T = x.shape[1]
+    steps = torch.arange(T, device=x.device)
+    lengths = lengths.to(x.device)[:, None]
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)
+    index = index.view(*index.shape, *([1] * (x.ndim - 2))).expand_as(x)
+    return x.gather(1, index)
+
+
+# ---------------------------------------------------------------------------
+# The stack
+# ---------------------------------------------------------------------------
+
+
+class RecurrentStack(nn.Module):
+    """Stacked (optionally bidirectional) recurrent layers of any cell.
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+    cell : {"lstm", "gru", "rnn", "rwa", "qrnn", "sru"}
+    num_layers : int
+    bidirectional : bool
+    merge_mode : {"concat", "sum", "mul", "ave"}
+        How the two directions' outputs are combined (Keras' modes).
+    dropout : float
+        Dropout on the outputs of every layer but the last (training only).
+    unit_forget_bias : bool
+        Forget-gate bias 1 for ``"lstm"`` (Jozefowicz et al., 2015) and for
+        the forget gates of ``"qrnn"`` and ``"sru"``.
+    window, qrnn_pooling
+        QRNN options, see :data:`CELL_PARAMETERS_DOC`.
+
+    Attributes
+    ----------
+    output_size : int
+        Width of the merged outputs.
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        *,
+        cell="lstm",
+        num_layers=1,
+        bidirectional=False,
+        merge_mode="concat",
+        dropout=0.0,
+        unit_forget_bias=True,
+        window=2,
+        qrnn_pooling="fo",
+    ):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"unknown cell {cell!r}; expected one of {CELLS}")
+        if merge_mode not in MERGE_MODES:
+            raise ValueError(
+                f"unknown merge_mode {merge_mode!r}; expected one of {MERGE_MODES}"
+            )
+        self.cell, self.input_size, self.hidden_size = cell, input_size, hidden_size
+        self.num_layers, self.bidirectional = num_layers, bidirectional
+        self.merge_mode, self.dropout = merge_mode, float(dropout)
+        self.directions = 2 if bidirectional else 1
+        if cell in TORCH_CELLS:
+            self.rnn = TORCH_CELLS[cell](
+                input_size,
+                hidden_size,
+                num_layers=num_layers,
+                batch_first=True,
+                dropout=dropout if num_layers > 1 else 0.0,
+                bidirectional=bidirectional,
+            )
+            if unit_forget_bias and cell == "lstm":
+                # Torch gate order i, f, g, o; it adds bias_ih and bias_hh,
+                # so one is set to 1 and the other to 0.
+                with torch.no_grad():
+                    for name, param in self.rnn.named_parameters():
+                        if name.startswith("bias_"):
+                            param[hidden_size : 2 * hidden_size] = (
+                                1.0 if name.startswith("bias_ih") else 0.0
+                            )
+        else:
+            layer_input = 2 * hidden_size if bidirectional else hidden_size
+            self.layers = nn.ModuleList(
+                make_layer(
+                    cell,
+                    input_size if i < self.directions else layer_input,
+                    hidden_size,
+                    window=window,
+                    qrnn_pooling=qrnn_pooling,
+                    forget_bias=1.0 if unit_forget_bias else 0.0,
+                )
+                for i in range(num_layers * self.directions)
+            )
+        concat = bidirectional and merge_mode == "concat"
+        self.output_size = 2 * hidden_size if concat else hidden_size
+
+    def _merge(self, out):
+        if not self.bidirectional:
+            return out
+        forward, backward = out.split(self.hidden_size, dim=-1)
+        return merge_directions(forward, backward, self.merge_mode)
+
+    def forward(self, x, lengths=None, state=None):
+        """Run the stack.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n, T, C)
+            Finite values; padding steps (after each series' ``lengths``)
+            may hold anything.
+        lengths : Tensor of shape (n,) or None
+            Valid steps of each series (``None``: all ``T``).
+        state : list or None
+            A state returned by an earlier call, to continue from (one
+            direction only). ``None`` starts afresh.
+
+        Returns
+        -------
+        outputs : Tensor of shape (n, T, output_size)
+            Merged top-layer outputs; those at padding steps are meaningless.
+        last : Tensor of shape (n, output_size)
+            Merged outputs after each series' last valid step (the backward
+            direction: after reading the series back to its first step).
+        state : list
+            One tuple of ``(n, ...)`` tensors per layer, to pass back in.
+        """
+        if state is not None and self.bidirectional:
+            raise ValueError("a carried state needs a one-directional stack")
+        if self.cell in TORCH_CELLS:
+            return self._forward_torch(x, lengths, state)
+        return self._forward_layers(x, lengths, state)
+
+    def _forward_torch(self, x, lengths, state):
+        n, T, _ = x.shape
+        hx = None
+        if state is not None:  # per layer (h,) or (h, c), batch first
+            hx = tuple(torch.stack(parts) for parts in zip(*state))
+            hx = hx[0] if len(hx) == 1 else hx
+        if lengths is None:
+            out, final = self.rnn(x, hx)
+        else:
+            packed = pack_padded_sequence(
+                x, lengths.cpu(), batch_first=True, enforce_sorted=False
+            )
+            out, final = self.rnn(packed, hx)
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
+        finals = final if isinstance(final, tuple) else (final,)
+        h = finals[0].view(self.num_layers, self.directions, n, self.hidden_size)[-1]
+        last = merge_directions(h[0], h[1], self.merge_mode) if self.bidirectional else h[0]
+        new_state = [
+            tuple(part[layer] for part in finals) for layer in range(self.num_layers)
+        ]
+        return self._merge(out), last, new_state
+
+    def _forward_layers(self, x, lengths, state):
+        n, T, _ = x.shape
+        if lengths is None:
+            lengths = torch.full((n,), T, dtype=torch.long, device=x.device)
+        h, new_state = x, []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.dropout:
+                h = F.dropout(h, self.dropout, self.training)
+            cell = self.layers[layer * self.directions]
+            out, st = cell(h, None if state is None else state[layer])
+            new_state.append(st)
+            if self.bidirectional:
+                back = self.layers[layer * self.directions + 1]
+                out_b, _ = back(reverse_padded(h, lengths), None)
+                out = torch.cat([out, reverse_padded(out_b, lengths)], dim=2)
+            h = out
+        idx = (lengths.to(x.device) - 1).clamp(min=0)
+        rows = torch.arange(n, device=x.device)
+        if self.bidirectional:
+            H = self.hidden_size
+            last_f, first_b = h[rows, idx, :H], h[:, 0, H:]
+            last = merge_directions(last_f, first_b, self.merge_mode)
+        else:
+            last = h[rows, idx]
+        return self._merge(h), last, new_state
+
+
+def detach_state(state):
+    """A carried state cut from the graph: truncated back-propagation."""
+    return [tuple(t.detach() for t in layer) for layer in state]
+
+
+def state_prefix(state, n):
+    """The states of the first ``n`` streams (batch rows)."""
+    return [tuple(t[:n] for t in layer) for layer in state]
+
+
+def parameter_count(module):
+    """Trainable parameters of ``module``."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def hidden_size_for_budget(cell, input_size, budget, **kwargs):
+    """Largest hidden size whose one-layer stack has at most ``budget``
+    parameters (for comparisons at equal parameter counts)."""
+    def count(h):
+        return parameter_count(RecurrentStack(input_size, h, cell=cell, **kwargs))
+
+    lo, hi = 1, 2
+    while count(hi) <= budget:  # parameters grow with the hidden size
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if count(mid) <= budget:
+            lo = mid
+        else:
+            hi = mid
+    return lo

@@ -1,0 +1,300 @@
+"""The recurrent cells (RWA, QRNN, SRU), the shared stack and stateful training."""
+
+import numpy as np
+import pytest
+import torch
+
+from skdeep.recurrent import RNNClassifier, RNNRegressor
+from skdeep.recurrent._cells import (
+    CELLS,
+    QRNNLayer,
+    RecurrentStack,
+    RWALayer,
+    SRULayer,
+    hidden_size_for_budget,
+    linear_recurrence,
+    parameter_count,
+    reverse_padded,
+)
+from skdeep.utils._training import stream_batches
+
+NEW_CELLS = ("rwa", "qrnn", "sru")
+
+
+# ------------------------------------------------- naive step-by-step references
+
+
+def naive_linear_recurrence(f, b, c0):
+    c, out = c0, []
+    for t in range(f.shape[1]):
+        c = f[:, t] * c + b[:, t]
+        out.append(c)
+    return torch.stack(out, dim=1)
+
+
+def naive_rwa(layer, x):
+    """The paper's equations with plain (unscaled) exponentials."""
+    H = layer.hidden_size
+    Wx = layer.input_proj.weight
+    bx = torch.cat([layer.bias, layer.bias.new_zeros(H)])
+    Wh = layer.hidden_proj.weight
+    h = torch.tanh(layer.initial).expand(x.shape[0], H)
+    num = den = 0
+    outs = []
+    for t in range(x.shape[1]):
+        px = x[:, t] @ Wx.T + bx
+        ph = h @ Wh.T
+        u, g, a = px[:, :H], px[:, H : 2 * H] + ph[:, :H], px[:, 2 * H :] + ph[:, H:]
+        z = u * torch.tanh(g)
+        num = num + z * torch.exp(a)
+        den = den + torch.exp(a)
+        h = torch.tanh(num / den)
+        outs.append(h)
+    return torch.stack(outs, dim=1)
+
+
+def naive_qrnn(layer, x):
+    """Explicit window sum and pooling loop."""
+    k, H = layer.window, layer.hidden_size
+    n, T, C = x.shape
+    W = layer.conv.weight.view(-1, k, C)  # (gates, k, C): window offset j = t-k+1+j
+    c = x.new_zeros(n, H)
+    outs = []
+    for t in range(T):
+        pre = layer.conv.bias.expand(n, -1).clone()
+        for j in range(k):
+            s = t - k + 1 + j
+            if s >= 0:
+                pre = pre + x[:, s] @ W[:, j].T
+        z, f = torch.tanh(pre[:, :H]), torch.sigmoid(pre[:, H : 2 * H])
+        if layer.pooling == "ifo":
+            c = f * c + torch.sigmoid(pre[:, 3 * H :]) * z
+        else:
+            c = f * c + (1 - f) * z
+        outs.append(c if layer.pooling == "f" else torch.sigmoid(pre[:, 2 * H : 3 * H]) * c)
+    return torch.stack(outs, dim=1)
+
+
+def naive_sru(layer, x):
+    H = layer.hidden_size
+    c = x.new_zeros(x.shape[0], H)
+    outs = []
+    for t in range(x.shape[1]):
+        p = x[:, t] @ layer.proj.weight.T + layer.proj.bias
+        xt, f, r = p[:, :H], torch.sigmoid(p[:, H : 2 * H]), torch.sigmoid(p[:, 2 * H : 3 * H])
+        skip = p[:, 3 * H :] if layer.project else x[:, t]
+        c = f * c + (1 - f) * xt
+        outs.append(r * torch.tanh(c) + (1 - r) * skip)
+    return torch.stack(outs, dim=1)
+
+
+def _check_against(layer, reference, x):
+    x1 = x.clone().requires_grad_(True)
+    x2 = x.clone().requires_grad_(True)
+    out, _ = layer(x1)
+    ref = reference(layer, x2)
+    torch.testing.assert_close(out, ref)
+    weights = torch.randn_like(out)
+    grads = torch.autograd.grad((out * weights).sum(), [x1, *layer.parameters()])
+    grads_ref = torch.autograd.grad((ref * weights).sum(), [x2, *layer.parameters()])
+    for g, g_ref in zip(grads, grads_ref):
+        torch.testing.assert_close(g, g_ref)
+
+
+def test_linear_recurrence_gradcheck_and_reference():
+    g = torch.Generator().manual_seed(0)
+    f = torch.rand(3, 6, 4, dtype=torch.float64, generator=g).requires_grad_()
+    b = torch.randn(3, 6, 4, dtype=torch.float64, generator=g).requires_grad_()
+    c0 = torch.randn(3, 4, dtype=torch.float64, generator=g).requires_grad_()
+    assert torch.autograd.gradcheck(linear_recurrence, (f, b, c0))
+    torch.testing.assert_close(linear_recurrence(f, b, c0), naive_linear_recurrence(f, b, c0))
+    torch.testing.assert_close(
+        linear_recurrence(f, b), naive_linear_recurrence(f, b, torch.zeros_like(c0))
+    )
+
+
+@pytest.mark.parametrize("pooling", ["f", "fo", "ifo"])
+@pytest.mark.parametrize("window", [1, 3])
+def test_qrnn_matches_step_by_step_reference(pooling, window):
+    torch.manual_seed(0)
+    layer = QRNNLayer(3, 5, window=window, pooling=pooling).double()
+    _check_against(layer, naive_qrnn, torch.randn(2, 7, 3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("input_size", [5, 3])  # identity / projected highway
+def test_sru_matches_step_by_step_reference(input_size):
+    torch.manual_seed(0)
+    layer = SRULayer(input_size, 5).double()
+    _check_against(layer, naive_sru, torch.randn(2, 7, input_size, dtype=torch.float64))
+
+
+def test_rwa_matches_unscaled_reference():
+    torch.manual_seed(0)
+    layer = RWALayer(3, 5).double()
+    _check_against(layer, naive_rwa, torch.randn(2, 9, 3, dtype=torch.float64))
+
+
+def test_rwa_long_series_do_not_overflow():
+    # Large attention logits: the unscaled average overflows after a few
+    # steps, the running-maximum form stays finite over 3000 steps.
+    torch.manual_seed(0)
+    layer = RWALayer(2, 4)
+    with torch.no_grad():
+        layer.input_proj.weight.mul_(60.0)
+    x = torch.randn(2, 3000, 2)
+    out, _ = layer(x)
+    assert torch.isfinite(out).all()
+    assert not torch.isfinite(naive_rwa(layer, x[:, :200])).all()
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_stack_padding_bidirectional_and_carried_state(cell):
+    torch.manual_seed(0)
+    stack = RecurrentStack(3, 4, cell=cell, num_layers=2, bidirectional=True).double()
+    x = torch.randn(4, 9, 3, dtype=torch.float64)
+    lengths = torch.tensor([9, 5, 1, 7])
+    out, last, _ = stack(x, lengths)
+    assert out.shape == (4, 9, 8) and last.shape == (4, 8)
+    noisy = x.clone()
+    noisy[1, 5:] = 1e3  # whatever follows a series' end is ignored
+    torch.testing.assert_close(stack(noisy, lengths)[1], last)
+    alone_out, alone_last, _ = stack(x[1:2, :5], None)
+    torch.testing.assert_close(alone_last[0], last[1])
+    torch.testing.assert_close(alone_out[0], out[1, :5])
+    # One direction: two chunks with the state carried give the whole run.
+    forward = RecurrentStack(3, 4, cell=cell, num_layers=2).double()
+    whole, whole_last, _ = forward(x)
+    first, _, state = forward(x[:, :4])
+    second, second_last, _ = forward(x[:, 4:], state=state)
+    torch.testing.assert_close(torch.cat([first, second], dim=1), whole)
+    torch.testing.assert_close(second_last, whole_last)
+
+
+def test_carried_state_needs_one_direction():
+    stack = RecurrentStack(2, 3, cell="sru", bidirectional=True)
+    _, _, state = RecurrentStack(2, 3, cell="sru")(torch.zeros(1, 4, 2))
+    with pytest.raises(ValueError, match="one-directional"):
+        stack(torch.zeros(1, 4, 2), state=state)
+
+
+def test_reverse_padded_is_an_involution():
+    x = torch.arange(12.0).view(2, 6, 1)
+    lengths = torch.tensor([6, 3])
+    r = reverse_padded(x, lengths)
+    assert r[1, :, 0].tolist() == [8.0, 7.0, 6.0, 9.0, 10.0, 11.0]
+    torch.testing.assert_close(reverse_padded(r, lengths), x)
+
+
+def test_equal_parameter_budget():
+    budget = parameter_count(RecurrentStack(2, 32, cell="lstm"))
+    for cell in NEW_CELLS + ("gru",):
+        h = hidden_size_for_budget(cell, 2, budget)
+        assert parameter_count(RecurrentStack(2, h, cell=cell)) <= budget
+        assert parameter_count(RecurrentStack(2, h + 1, cell=cell)) > budget
+
+
+def test_stream_batches_continue_rows():
+    batches = [b.tolist() for b in stream_batches(10, 3)]
+    assert batches == [[0, 4, 8], [1, 5, 9], [2, 6], [3, 7]]
+    assert sorted(sum(batches, [])) == list(range(10))
+
+
+# ------------------------------------------------------------ in the estimators
+
+
+def _sequences(n=60, T=12, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 2, T))
+    # The sign of a running total: a memory of every step. (QRNN and SRU,
+    # whose gates see only the current inputs, cannot tell early steps from
+    # late ones, so a label set by the first steps alone suits them less.)
+    y = (X[:, 0].sum(axis=1) > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("cell", NEW_CELLS)
+def test_classifier_learns_with_each_new_cell(cell):
+    X, y = _sequences(200, seed=1)
+    clf = RNNClassifier(cell, hidden_size=16, max_epochs=30, lr=0.02, batch_size=32,
+                        random_state=0).fit(X[:120], y[:120])
+    assert clf.score(X[120:], y[120:]) > 0.75  # chance: about 0.5
+    same = RNNClassifier(cell, hidden_size=16, max_epochs=30, lr=0.02, batch_size=32,
+                         random_state=0).fit(X[:120], y[:120])
+    np.testing.assert_array_equal(clf.predict_proba(X), same.predict_proba(X))
+
+
+@pytest.mark.parametrize("cell", NEW_CELLS)
+def test_new_cells_ignore_nan_padding(cell):
+    X, y = _sequences(40)
+    X[::3, :, 8:] = np.nan
+    reg = RNNRegressor(cell, hidden_size=4, bidirectional=True, max_epochs=2,
+                       random_state=0).fit(X, y.astype(float))
+    longer = np.concatenate([X, np.full((40, 2, 5), np.nan)], axis=2)
+    np.testing.assert_allclose(reg.predict(X), reg.predict(longer), rtol=1e-5, atol=1e-6)
+
+
+def _window_memory_task(n_windows=240, T=5, seed=0):
+    """Consecutive windows of one noise series; each window's target is the
+    exponential moving average (half-life about 14 steps) at its end, mostly
+    made of steps before the window, which only a carried state sees."""
+    rng = np.random.RandomState(seed)
+    x = rng.normal(size=n_windows * T)
+    ema, level = np.empty_like(x), 0.0
+    for t, value in enumerate(x):
+        level = 0.95 * level + 0.05 * value
+        ema[t] = level
+    y = ema[T - 1 :: T]
+    return x.reshape(n_windows, 1, T), y / y.std()
+
+
+@pytest.mark.parametrize("cell", ["gru", "sru"])
+def test_stateful_regressor_sees_across_windows(cell):
+    X, y = _window_memory_task()
+    params = dict(hidden_size=8, max_epochs=30, lr=0.02, batch_size=8, random_state=0)
+    stateful = RNNRegressor(cell, stateful=True, **params).fit(X[:160], y[:160])
+    stateless = RNNRegressor(cell, **params).fit(X[:160], y[:160])
+    # predict reads the rows as one series: score the held-out windows after
+    # reading the training ones.
+    pred = stateful.predict(X)[160:]
+    r2 = 1 - np.mean((pred - y[160:]) ** 2) / np.var(y[160:])
+    assert r2 > 0.8
+    assert stateless.score(X[160:], y[160:]) < 0.3
+
+
+def test_stateful_predict_equals_carrying_the_state_row_by_row():
+    X, y = _window_memory_task(40)
+    reg = RNNRegressor("gru", stateful=True, hidden_size=4, max_epochs=2,
+                       batch_size=4, random_state=0).fit(X, y)
+    module = reg.module_
+    module.eval()
+    module.reset_state()
+    with torch.no_grad():
+        rows = [module(torch.as_tensor(X[i : i + 1], dtype=torch.float32))
+                for i in range(len(X))]
+    np.testing.assert_allclose(reg.predict(X), torch.cat(rows)[:, 0].numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_stateful_classifier_many_to_many():
+    X, y = _window_memory_task(60)
+    labels = (np.repeat(y[:, None], X.shape[2], axis=1) > 0).astype(int)
+    clf = RNNClassifier("qrnn", stateful=True, return_sequences=True, hidden_size=4,
+                        max_epochs=2, batch_size=4, random_state=0).fit(X, labels)
+    assert clf.predict(X).shape == labels.shape
+
+
+@pytest.mark.parametrize(
+    "params, X_change, match",
+    [
+        ({"bidirectional": True}, None, "bidirectional=False"),
+        ({"early_stopping": True}, None, "early_stopping"),
+        ({}, "nan", "contains NaN"),
+    ],
+)
+def test_stateful_errors(params, X_change, match):
+    X, y = _window_memory_task(20)
+    if X_change == "nan":
+        X = X.copy()
+        X[3, 0, 4:] = np.nan
+    with pytest.raises(ValueError, match=match):
+        RNNRegressor(stateful=True, max_epochs=1, **params).fit(X, y)

@@ -1,6 +1,8 @@
-"""Benchmark of the recurrent family: sequence classification (and forecasting).
+"""Benchmark of the recurrent family: classification, forecasting, memory,
+speed, stateful forecasting, hierarchical classification.
 
-Parts, each run on its own with ``--part`` (``all`` runs both):
+Parts, each run on its own with ``--part`` (``all`` runs all six, in this
+order):
 
 ``classification``
     Two UEA multivariate archive problems that sktime ships (loaded offline
@@ -13,8 +15,10 @@ Parts, each run on its own with ``--part`` (``all`` runs both):
 
     Methods:
 
-    * skdeep :class:`~skdeep.recurrent.RNNClassifier`: LSTM, GRU and a
-      bidirectional LSTM (``merge_mode="concat"``), inside a Pipeline
+    * skdeep :class:`~skdeep.recurrent.RNNClassifier`: LSTM, GRU, a
+      bidirectional LSTM (``merge_mode="concat"``), QRNN and SRU (``cell=
+      "qrnn"``, window 2 with fo-pooling, and ``cell="sru"``, the cells'
+      defaults), inside a Pipeline
       after a per-channel standardization fitted on the training part
       (JapaneseVowels: NaN-padded at the end, the padding is packed away by
       the estimator). ``hidden_size`` (32, 64) x ``max_epochs`` (100, 300)
@@ -36,6 +40,12 @@ Parts, each run on its own with ``--part`` (``all`` runs both):
       series are padded to 29 time points by repeating their last value
       (which DTW can warp onto the series' last point).
 
+    The section ends with one sentence per data set comparing QRNN and SRU
+    with LSTM: "equal accuracy" when their mean accuracies differ by at most
+    the larger of the two standard deviations over seeds (fixed before the
+    run), and the ratio of the mean refit times (LSTM / cell), so the speed
+    part's claim can be read "at equal accuracy".
+
     Numba-compiled baselines are warmed up on a few series first, so their
     timings exclude JIT compilation. Torch runs on one thread, numba with its
     "workqueue" threading layer (see below).
@@ -48,14 +58,165 @@ Parts, each run on its own with ``--part`` (``all`` runs both):
     Written by ``benchmarks/_sequence_forecasting.py`` (``run_forecasting``),
     imported only when this part is asked for.
 
+``memory``
+    Long-range memory tasks, generated from seeds (no downloads), written by
+    ``benchmarks/_sequence_memory.py`` (``run_memory``):
+
+    * The adding problem (Hochreiter & Schmidhuber 1997; as in Le et al.
+      2015 and the RWA paper, Ostmeyer & Cowell 2017): inputs ``(T, 2)``,
+      channel 0 uniform [0, 1] values, channel 1 a marker that is 1 at
+      exactly two steps, one drawn uniformly from the first half and one from
+      the second; target the sum of the two marked values; MSE. Predicting
+      1.0 scores 1/6 = 0.167. SOLVED = test MSE below 0.01 (threshold fixed
+      before any run). T = 100, 500, 1000.
+    * The copy-memory task (Arjovsky et al. 2016): 10 symbols drawn from 8
+      categories, then T - 1 blanks, a delimiter and 10 blanks (T + 20 steps,
+      one-hot over 10 codes); the targets are blanks, then the 10 symbols
+      over the last 10 steps; cross-entropy averaged over all steps (the
+      baseline that outputs blanks and then guesses uniformly scores
+      10 log 8 / (T + 20)). Reported: final cross-entropy and the accuracy on
+      the 10 recalled symbols; SOLVED = recall accuracy >= 0.99 (fixed before
+      any run). T = 50 and 100 (feasible on a CPU core).
+
+    Models: a plain torch module, ``RecurrentStack`` (one layer, the cells'
+    defaults: QRNN window 2 with fo-pooling, unit forget bias) + a linear
+    readout (adding: from the output after the last step; copy: at every
+    step), for RWA, QRNN, SRU, LSTM and GRU at EQUAL parameter counts of the
+    recurrent layer: the largest hidden size whose layer has at most the
+    parameters of a one-layer LSTM with ``--budget-hidden`` units (default
+    32: adding 4,608, copy 5,632 parameters; the RWA paper used 250 units,
+    scaled down here for one CPU core). So the cells without a
+    hidden-to-hidden matrix get much wider states (adding: QRNN 307, SRU 384
+    units; copy: 89 and 128), and on one CPU core a QRNN or SRU step at
+    T=1000 costs about 40x an LSTM step (mostly memory-bound element-wise
+    work on (100, 1000, 4H) tensors), so within the wall budget they run few
+    steps at the long T. ``--memory-match hidden`` gives every cell
+    ``--budget-hidden`` units instead (the RWA paper's protocol). The
+    readouts add H + 1 (adding) or 10 (H + 1) (copy) parameters; both counts
+    are reported. Adam, lr 1e-3 and batch 100 (the RWA paper's),
+    no gradient clipping; a fresh batch generated every step from a seeded
+    ``torch.Generator`` (seed 10000 * seed + T), the network initialised with
+    ``torch.manual_seed(seed)``; a fixed held-out test set of
+    ``--test-size`` (default 1000) sequences, the same for every run of a T.
+
+    Budgets: each run trains until solved, or for at most ``--max-steps``
+    (default 20,000) steps, or until its training time (evaluation
+    excluded) reaches its wall-clock budget: adding T=100 45 s, T=500 75 s,
+    T=1000 120 s; copy T=50 40 s, T=100 60 s (times ``--wall-scale``). The
+    test error is evaluated every ``--eval-every`` (default 50) steps; *steps
+    to solve* is the first evaluation under the threshold (the run stops
+    there), otherwise "not solved" within the steps and seconds it ran.
+    Seeds: ``--memory-seeds`` (default 2: seeds 0, 1) for adding T=100 and
+    copy T=50, ``--memory-long-seeds`` (default 1: seed 0) for the longer T.
+    With the defaults the part takes at most about 36 minutes of training
+    plus 5-10% of evaluation on one core (less when runs solve early).
+    Table: task x T x cell -> hidden size, parameters, steps and training
+    seconds to solve per seed, final test error (mean +- std over seeds),
+    steps run, ms per step, time. A closing sentence states, computed from
+    the records, whether "RWA solves the adding problem at T=1000 much faster
+    than LSTM" holds: every RWA run solved it and either no LSTM run did
+    (within its budget) or RWA's median steps and training seconds to solve
+    are both at most half of LSTM's.
+
+    Resumable: every run appends a JSON line to
+    ``<--runs-dir>/memory.jsonl`` (default ``benchmarks/sequence_runs/``)
+    with the settings it ran with; runs already present with the same
+    settings are skipped, and the table is built from all of them. Split a
+    long run with ``--memory-tasks adding:1000,copy:100`` and
+    ``--memory-cells rwa,lstm``; ``--merge`` only rebuilds the table.
+
+``speed``
+    Forward + backward wall time of ONE layer, batch 32, input 256, hidden
+    256, float32, T = 100 and 1000, for ``RecurrentStack`` with each cell
+    (lstm, gru, rnn, rwa, qrnn, sru) and for torch's ``nn.LSTM`` and
+    ``nn.GRU`` called directly (the stack's lstm/gru paths wrap them); a
+    random input requiring its gradient, a fixed random output gradient;
+    median of ``--speed-repeats`` (default 5) repeats after
+    ``--speed-warmup`` (default 2) warm-up passes. Also the shared
+    sequential kernel ``linear_recurrence`` alone (forward + backward on
+    (32, T, 256)) and its share of the QRNN and SRU layers' time. On the
+    CPU with 1 thread and with torch's default thread count at start-up (the
+    machine's cores; skipped when that is 1); ``--device cuda`` times on
+    the GPU instead (records from several machines merge in the table).
+    Ratios vs ``nn.LSTM``; the target "QRNN and SRU >= 2x faster than
+    nn.LSTM at T=1000 on CPU" is printed as met / not met from the numbers.
+    Accuracy at these speeds: the classification part's QRNN and SRU rows.
+    Records go to ``<--runs-dir>/speed.jsonl``; the table shows the latest
+    record of each cell.
+
+``stateful``
+    Stateful against stateless recurrent forecasting on long real series,
+    written by ``benchmarks/_sequence_stateful.py`` (``run_stateful``).
+    Protocol, fixed before any full run:
+
+    * Data, shipped inside sktime (offline). Main set: the ECG excerpt
+      ``sktime/datasets/data/mitdb/mitdb.csv`` (7,500 samples of an MIT-BIH
+      arrhythmia record at 360 Hz; sktime 1.2 ships the file without a
+      loader, read with pandas), averaged over non-overlapping blocks of 4
+      -> 1,875 points at 90 Hz (one beat is about 75 points). Second,
+      held-out set (nothing chosen on it):
+      ``load_electric_devices_segmentation()`` from its third annotated
+      change point (index 5,712) to the end, 5,820 points over two annotated
+      regimes. Each series: the first 2/3 train, the last 1/3 is tested.
+      Dominant period ``sp``: lag of the highest autocorrelation of the
+      training part after it first turns negative.
+    * Forecasters, rolling origin: 25 (ECG) / 40 (ElectricDevices) origins
+      evenly spaced over the test part, forecasts of steps 1-24 from all data
+      up to the origin. skdeep ``LSTMForecaster(window_length=24, cell=C,
+      stateful=S, hidden_size=32, dropout=0.0, inherent_noise=False,
+      lr=0.005, batch_size=32, max_epochs=150)``, C in lstm, sru, S in
+      False, True (equal window: the stateless input window is the stateful
+      truncated-BPTT chunk), fitted ONCE on the training part, then fed the
+      later observations with ``update(update_params=False)`` (no
+      retraining). Peers in the same run, refitted at every origin: sktime
+      ``NaiveForecaster(strategy="last")`` and seasonal naive
+      ``NaiveForecaster(strategy="last", sp=sp)`` (Theta, ExponentialSmoothing
+      and AutoETS need statsmodels, which is not installed). sMAPE (%) and
+      MASE (``y_train`` = all data up to the origin, ``sp``) from
+      ``sktime.performance_metrics.forecasting``, averaged over the origins;
+      MASE is the main metric (both series cross zero, where sMAPE's
+      denominator vanishes).
+    * One-step regressor: the series scaled to [-1, 1] (training min/max),
+      cut into consecutive non-overlapping windows of 8 points, row k =
+      window k, target = the next point. Rows whose target is in the training
+      part train, the rest are tested. skdeep ``RNNRegressor(cell="lstm",
+      hidden_size=32, lr=0.01, batch_size=8, max_epochs=200, stateful=S)``
+      (stateful: 8 streams carried side by side). Stateful predictions:
+      ``predict`` on ALL rows in order (one continuous series from a fresh
+      state) keeping the test rows; stateless: ``predict`` on the test rows.
+      Peers on the same targets: the row's last value and the value ``sp``
+      steps back.
+    * Seeds: ``--stateful-seeds`` (default 3: 0, 1, 2), mean +- std (ddof=1);
+      the peers are deterministic. Ratios to the best peer; a verdict per
+      pair computed from the numbers: stateful *helped* / *hurt* when its
+      mean MASE is below / above the stateless one's by more than the larger
+      of the two standard deviations over seeds, else *no clear
+      difference*; the section ends with the list of cases where stateful
+      helped. About 15 minutes on one core.
+
+``hierarchical``
+    Hierarchical RNN against a row LSTM and the CNN on Fashion-MNIST,
+    written by ``benchmarks/_sequence_hierarchical.py``
+    (``run_hierarchical``); its protocol is declared there and in the
+    section it writes (PROTOCOL).
+
 Results go to ``benchmarks/results/sequence.md``; each part has its own
 section (``<!-- part:NAME -->`` markers), so parts can be rerun separately.
+``--quick`` runs a smoke version of a part (memory: T = 100, 1000 and copy
+T = 20 with 2 s per run; speed: T = 50, 200, 1 repeat), prints its section
+and writes nothing (its JSON lines go to a temporary folder).
 
 Usage::
 
     python benchmarks/sequence.py --part classification
     python benchmarks/sequence.py --part classification --quick   # smoke run
     python benchmarks/sequence.py --part forecasting
+    python benchmarks/sequence.py --part memory                   # ~40 min
+    python benchmarks/sequence.py --part memory --memory-tasks adding:1000
+    python benchmarks/sequence.py --part speed
+    python benchmarks/sequence.py --part speed --device cuda
+    python benchmarks/sequence.py --part stateful                 # ~15 min
+    python benchmarks/sequence.py --part hierarchical             # ~25 min
 """
 
 # Authors: The skdeep developers
@@ -79,12 +240,18 @@ import os  # noqa: E402
 os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
 
 import argparse  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections import Counter  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+# torch's thread count before main() sets one thread (the speed part's
+# "default threads").
+DEFAULT_THREADS = torch.get_num_threads()
+
 from _common import (  # noqa: E402
     RESULTS,
     Timer,
@@ -99,11 +266,14 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from skdeep.recurrent import RNNClassifier  # noqa: E402
 
 RESULT_FILE = RESULTS / "sequence.md"
-PARTS = ("classification", "forecasting")
+PARTS = ("classification", "forecasting", "memory", "speed", "stateful",
+         "hierarchical")
 RNN_METHODS = {
     "LSTM": dict(cell="lstm"),
     "GRU": dict(cell="gru"),
     "BiLSTM": dict(cell="lstm", bidirectional=True),
+    "QRNN": dict(cell="qrnn"),
+    "SRU": dict(cell="sru"),
 }
 # The epochs axis: with 100 epochs (2 batches of 32 each on BasicMotions' 40
 # series) the LSTM underfit 3 of 5 seeds (training accuracy 0.70-0.75).
@@ -368,9 +538,43 @@ def classification(seeds, quick):
                 table,
             ),
             "",
+            *_versus_lstm(rows, name),
         ]
     sections.append(f"Load average at the end: {_load()}.")
     return "\n".join(sections)
+
+
+def _versus_lstm(rows, name):
+    """Sentences comparing the QRNN and SRU rows with the LSTM row.
+
+    "Equal accuracy": mean accuracies at most the larger of the two standard
+    deviations (ddof=1) apart; speed: mean refit time of LSTM / the cell's.
+    """
+    lstm = rows.get("skdeep RNNClassifier LSTM")
+    if not lstm:
+        return []
+    out = []
+    for cell in ("QRNN", "SRU"):
+        runs = rows.get(f"skdeep RNNClassifier {cell}")
+        if not runs:
+            continue
+        a = np.array([r["accuracy"] for r in runs])
+        b = np.array([r["accuracy"] for r in lstm])
+        tol = max(
+            a.std(ddof=1) if len(a) > 1 else 0.0, b.std(ddof=1) if len(b) > 1 else 0.0
+        )
+        diff = a.mean() - b.mean()
+        verdict = "equal accuracy" if abs(diff) <= tol else (
+            "higher accuracy" if diff > 0 else "lower accuracy")
+        speed = np.mean([r["fit_s"] for r in lstm]) / np.mean(
+            [r["fit_s"] for r in runs])
+        out.append(
+            f"{name}, {cell} vs LSTM: {verdict} ({a.mean():.4f} vs {b.mean():.4f}, "
+            f"difference {diff:+.4f}, tolerance {tol:.4f}); refit {speed:.2f}x "
+            "as fast as LSTM's (note: each refit uses the hidden size and epochs "
+            "its own CV chose)."
+        )
+    return out + ([""] if out else [])
 
 
 def _load():
@@ -405,13 +609,66 @@ def write(sections):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=[*PARTS, "all"], default="all")
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seeds", type=int, default=5, help="classification seeds")
     ap.add_argument(
         "--quick",
         action="store_true",
-        help="one seed, a one-point grid of tiny nets; prints, writes nothing",
+        help="smoke run: one seed, tiny nets / short budgets; prints, writes "
+        "nothing",
     )
+    mem = ap.add_argument_group("memory and speed parts (see the docstring)")
+    mem.add_argument("--memory-seeds", type=int, default=2,
+                     help="seeds of adding T=100 and copy T=50")
+    mem.add_argument("--memory-long-seeds", type=int, default=1,
+                     help="seeds of adding T=500, 1000 and copy T=100")
+    mem.add_argument("--memory-tasks", default=None,
+                     help="comma-separated subset, e.g. adding:1000,copy:50")
+    mem.add_argument("--memory-cells", default=None,
+                     help="comma-separated subset of rwa,qrnn,sru,lstm,gru")
+    mem.add_argument("--budget-hidden", type=int, default=32,
+                     help="parameter budget = one-layer LSTM of this width")
+    mem.add_argument("--memory-match", choices=["params", "hidden"],
+                     default="params",
+                     help="equal parameter counts (default) or every cell "
+                     "with --budget-hidden units")
+    mem.add_argument("--memory-batch", type=int, default=100)
+    mem.add_argument("--max-steps", type=int, default=20000)
+    mem.add_argument("--wall-scale", type=float, default=1.0,
+                     help="multiplies every run's wall-clock budget")
+    mem.add_argument("--eval-every", type=int, default=None,
+                     help="steps between test evaluations (default 50; quick 10)")
+    mem.add_argument("--test-size", type=int, default=None,
+                     help="held-out sequences (default 1000; quick 200)")
+    mem.add_argument("--speed-repeats", type=int, default=None,
+                     help="timed repeats (default 5; quick 1)")
+    mem.add_argument("--speed-warmup", type=int, default=None,
+                     help="warm-up passes (default 2; quick 1)")
+    mem.add_argument("--device", default="cpu", help="speed: cpu or cuda")
+    mem.add_argument("--runs-dir", default=None,
+                     help="JSON lines of memory/speed runs (default "
+                     "benchmarks/sequence_runs/; quick: a temporary folder)")
+    mem.add_argument("--merge", action="store_true",
+                     help="memory/speed: only build the tables from --runs-dir")
+    new = ap.add_argument_group("stateful and hierarchical parts")
+    new.add_argument("--stateful-seeds", type=int, default=3)
+    new.add_argument("--hier-seeds", type=int, default=2)
+    new.add_argument("--hier-train", type=int, default=10000,
+                     help="training images (a stratified subset)")
+    new.add_argument("--hier-epochs", type=int, default=None,
+                     help="epochs of every network (default: the protocol's)")
     args = ap.parse_args()
+    if args.eval_every is None:
+        args.eval_every = 10 if args.quick else 50
+    if args.test_size is None:
+        args.test_size = 200 if args.quick else 1000
+    if args.speed_repeats is None:
+        args.speed_repeats = 1 if args.quick else 5
+    if args.speed_warmup is None:
+        args.speed_warmup = 1 if args.quick else 2
+    if args.runs_dir is None:
+        args.runs_dir = (tempfile.mkdtemp(prefix="skdeep_sequence_quick_")
+                         if args.quick else str(_HERE / "sequence_runs"))
+    args.default_threads = DEFAULT_THREADS
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=FutureWarning)
     seeds = range(1 if args.quick else args.seeds)
@@ -434,6 +691,29 @@ def main():
             print(section)
         else:
             write({"forecasting": section})
+    for part in ("memory", "speed"):
+        if args.part not in (part, "all"):
+            continue
+        import _sequence_memory
+
+        with Timer() as t:
+            section = getattr(_sequence_memory, f"run_{part}")(args)
+        if args.quick:
+            print(section)
+        else:
+            write({part: section})
+        print(f"part {part} done in {t.seconds:.0f} s", flush=True)
+    for part in ("stateful", "hierarchical"):
+        if args.part not in (part, "all"):
+            continue
+        module = __import__(f"_sequence_{part}")
+        with Timer() as t:
+            section = getattr(module, f"run_{part}")(args)
+        if args.quick:
+            print(section)
+        else:
+            write({part: section})
+        print(f"part {part} done in {t.seconds:.0f} s", flush=True)
     print(f"done in {time.perf_counter() - start:.0f} s")
 
 

@@ -1,15 +1,26 @@
-"""Recurrent sequence models: RNN/LSTM/GRU estimators and an LSTM forecaster."""
+"""Recurrent sequence models: RNN/LSTM/GRU estimators, hierarchical RNNs for
+sequences of sequences, and an LSTM forecaster."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from skdeep.recurrent._hierarchical import (
+    HierarchicalRNNClassifier,
+    HierarchicalRNNRegressor,
+)
 from skdeep.recurrent._rnn import RNNClassifier, RNNRegressor
 
 # LSTMForecaster subclasses sktime's BaseForecaster; sktime is optional (the
 # ``timeseries`` extra), so the forecaster is imported on first access.
 _LAZY = {"LSTMForecaster": "skdeep.recurrent._forecaster"}
 
-__all__ = ["LSTMForecaster", "RNNClassifier", "RNNRegressor"]
+__all__ = [
+    "HierarchicalRNNClassifier",
+    "HierarchicalRNNRegressor",
+    "LSTMForecaster",
+    "RNNClassifier",
+    "RNNRegressor",
+]
 
 
 def __getattr__(name):

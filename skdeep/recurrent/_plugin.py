@@ -8,7 +8,14 @@ from skdeep import hookimpl
 
 @hookimpl
 def register_estimators(register):
-    from skdeep.recurrent import RNNClassifier, RNNRegressor
+    from skdeep.recurrent import (
+        HierarchicalRNNClassifier,
+        HierarchicalRNNRegressor,
+        RNNClassifier,
+        RNNRegressor,
+    )
 
     register(RNNClassifier)
     register(RNNRegressor)
+    register(HierarchicalRNNClassifier)
+    register(HierarchicalRNNRegressor)

@@ -493,7 +493,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         """Fast parameter sets for the conformance checks."""
         return [
             {"hidden_size": 8, "max_epochs": 30, "lr": 0.05, "batch_size": 32},
-            {"cell": "qrnn", "hidden_size": 8, "num_layers": 2, "dropout": 0.1,
+            {"cell": "sru", "hidden_size": 8, "num_layers": 2, "dropout": 0.1,
              "bidirectional": True, "merge_mode": "sum", "max_epochs": 30,
              "lr": 0.05, "batch_size": 32},
         ]
@@ -671,8 +671,8 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         """Fast parameter sets for the conformance checks."""
         return [
             {"hidden_size": 16, "max_epochs": 60, "lr": 0.02, "batch_size": 32},
-            {"cell": "sru", "hidden_size": 16, "bidirectional": True,
-             "merge_mode": "ave", "max_epochs": 60, "lr": 0.02, "batch_size": 32},
+            {"cell": "qrnn", "hidden_size": 16, "bidirectional": True,
+             "merge_mode": "ave", "max_epochs": 60, "lr": 0.05, "batch_size": 32},
         ]
 
     def __sklearn_tags__(self):

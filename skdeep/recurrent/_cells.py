@@ -77,38 +77,52 @@ def merge_directions(forward, backward, merge_mode):
 # ---------------------------------------------------------------------------
 
 
-class _LinearRecurrence(torch.autograd.Function):
-    """``c_t = f_t * c_{t-1} + b_t`` over time-major ``(T, ...)`` tensors."""
+def _scan(f, b, c0, out):
+    """``out[:, t] = f[:, t] * out[:, t - 1] + b[:, t]`` from ``c0``, batch-first."""
+    prev = c0
+    for t in range(f.shape[1]):
+        prev = torch.addcmul(b[:, t], f[:, t], prev, out=out[:, t])
+    return out
 
-    @staticmethod
-    def _scan(f, b, c0):
-        c = torch.empty_like(b)
-        prev = c0
-        for t in range(b.shape[0]):
-            prev = torch.addcmul(b[t], f[t], prev, out=c[t])
-        return c
+
+def _scan_back(f, grad, out):
+    """The adjoint of :func:`_scan`: ``out[:, t] = grad[:, t] + f[:, t + 1] *
+    out[:, t + 1]``, the gradient with respect to every ``c_t``."""
+    T = f.shape[1]
+    out[:, T - 1] = grad[:, T - 1]
+    for t in range(T - 2, -1, -1):
+        torch.addcmul(grad[:, t], f[:, t + 1], out[:, t + 1], out=out[:, t])
+    return out
+
+
+def _grad_f(g, c, c0, minus=None):
+    """``g_t * (c_{t-1} - minus_t)`` without building the shifted ``c``."""
+    out = torch.empty_like(g)
+    if minus is None:
+        torch.mul(g[:, 1:], c[:, :-1], out=out[:, 1:])
+        torch.mul(g[:, 0], c0, out=out[:, 0])
+    else:
+        torch.mul(g[:, 1:], c[:, :-1] - minus[:, 1:], out=out[:, 1:])
+        torch.mul(g[:, 0], c0 - minus[:, 0], out=out[:, 0])
+    return out
+
+
+class _LinearRecurrence(torch.autograd.Function):
+    """``c_t = f_t * c_{t-1} + b_t`` over batch-first ``(n, T, H)`` tensors."""
 
     @staticmethod
     def forward(ctx, f, b, c0):
-        c = _LinearRecurrence._scan(f, b, c0)
+        c = _scan(f, b, c0, torch.empty_like(b))
         ctx.save_for_backward(f, c, c0)
         return c
 
     @staticmethod
     def backward(ctx, grad_c):
         f, c, c0 = ctx.saved_tensors
-        grad_c = grad_c.contiguous()
         # g_t = dL/dc_t = grad_c_t + f_{t+1} g_{t+1}: the same recurrence
         # backwards in time; the other gradients are element-wise after it.
-        g = torch.empty_like(grad_c)
-        T = f.shape[0]
-        g[T - 1] = grad_c[T - 1]
-        for t in range(T - 2, -1, -1):
-            torch.addcmul(grad_c[t], f[t + 1], g[t + 1], out=g[t])
-        grad_f = torch.empty_like(f)
-        torch.mul(g[1:], c[:-1], out=grad_f[1:])
-        torch.mul(g[0], c0, out=grad_f[0])
-        return grad_f, g, g[0] * f[0]
+        g = _scan_back(f, grad_c, torch.empty_like(grad_c))
+        return _grad_f(g, c, c0), g, g[:, 0] * f[:, 0]
 
 
 def linear_recurrence(f, b, c0=None):
@@ -132,13 +146,45 @@ def linear_recurrence(f, b, c0=None):
     underflow over long series unless computed in blocks; at the widths used
     here a loop of one fused multiply-add per step, forward and backward, with
     a hand-written gradient instead of autograd's per-step graph, costs a few
-    percent of the layer's matrix products on the CPU and runs on any device
-    (``benchmarks/sequence.py --part speed`` measures it).
+    percent of the layer's time on the CPU and runs on any device
+    (``benchmarks/sequence.py --part speed`` times it).
     """
     if c0 is None:
         c0 = f.new_zeros(f.shape[0], f.shape[2])
-    ft, bt = f.transpose(0, 1).contiguous(), b.transpose(0, 1).contiguous()
-    return _LinearRecurrence.apply(ft, bt, c0.contiguous()).transpose(0, 1)
+    return _LinearRecurrence.apply(f, b, c0)
+
+
+class _SRUElementwise(torch.autograd.Function):
+    """SRU after its input projection, fused: from ``(x~, f, r)`` pre-activations
+    and the highway input to ``h`` and ``c``, with a hand-written gradient.
+
+    The same math as composing :func:`linear_recurrence` with torch's
+    element-wise ops, in about half the passes over memory, which dominate a
+    wide SRU on the CPU.
+    """
+
+    @staticmethod
+    def forward(ctx, x_tilde, f_pre, r_pre, skip, c0):
+        f, r = torch.sigmoid(f_pre), torch.sigmoid(r_pre)
+        b = torch.addcmul(x_tilde, f, x_tilde, value=-1.0)  # (1 - f) x~
+        c = _scan(f, b, c0, b)  # in place: b is not needed again
+        tc = torch.tanh(c)
+        h = torch.addcmul(skip, r, tc - skip)  # r tanh(c) + (1 - r) skip
+        ctx.save_for_backward(x_tilde, f, r, c, tc, skip, c0)
+        return h, c
+
+    @staticmethod
+    def backward(ctx, grad_h, grad_c):
+        x_tilde, f, r, c, tc, skip, c0 = ctx.saved_tensors
+        grad_skip = torch.addcmul(grad_h, grad_h, r, value=-1.0)
+        grad_r_pre = grad_h * (tc - skip) * r * (1 - r)
+        grad_c_direct = grad_h * r * (1 - tc * tc)
+        if grad_c is not None:
+            grad_c_direct = grad_c_direct + grad_c
+        g = _scan_back(f, grad_c_direct, grad_c_direct)  # in place
+        grad_f_pre = _grad_f(g, c, c0, minus=x_tilde).mul_(f * (1 - f))
+        grad_x_tilde = torch.addcmul(g, g, f, value=-1.0)
+        return grad_x_tilde, grad_f_pre, grad_r_pre, grad_skip, g[:, 0] * f[:, 0]
 
 
 # ---------------------------------------------------------------------------
@@ -272,10 +318,9 @@ class SRULayer(nn.Module):
     def forward(self, x, state=None):
         H = self.hidden_size
         parts = self.proj(x).split(H, dim=2)
-        x_tilde, f, r = parts[0], torch.sigmoid(parts[1]), torch.sigmoid(parts[2])
         skip = parts[3] if self.project else x
-        c = linear_recurrence(f, (1 - f) * x_tilde, None if state is None else state[0])
-        h = r * torch.tanh(c) + (1 - r) * skip
+        c0 = x.new_zeros(x.shape[0], H) if state is None else state[0]
+        h, c = _SRUElementwise.apply(parts[0], parts[1], parts[2], skip, c0)
         return h, (c[:, -1],)
 
 

@@ -113,6 +113,17 @@ def test_linear_recurrence_gradcheck_and_reference():
     )
 
 
+def test_fused_sru_gradcheck():
+    from skdeep.recurrent._cells import _SRUElementwise
+
+    g = torch.Generator().manual_seed(1)
+    args = [torch.randn(2, 5, 3, dtype=torch.float64, generator=g).requires_grad_()
+            for _ in range(4)]
+    c0 = torch.randn(2, 3, dtype=torch.float64, generator=g).requires_grad_()
+    # Both outputs (h and the cell states c) carry gradients.
+    assert torch.autograd.gradcheck(_SRUElementwise.apply, (*args, c0))
+
+
 @pytest.mark.parametrize("pooling", ["f", "fo", "ifo"])
 @pytest.mark.parametrize("window", [1, 3])
 def test_qrnn_matches_step_by_step_reference(pooling, window):

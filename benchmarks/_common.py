@@ -1,5 +1,6 @@
 """Helpers shared by the benchmark scripts (run by hand, never by the tests)."""
 
+import json
 import os
 import platform
 import time
@@ -69,3 +70,54 @@ def write_parts(path, title, produced_by, sections, order):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(out).rstrip() + "\n")
     print(f"wrote {path}")
+
+
+class Store:
+    """Results as JSON lines in ``out_dir/<part>.jsonl``: resume and merge.
+
+    Every record carries the settings (``config``) it was run with, and the
+    ``command`` that produced it; a cell is skipped when a record with the
+    same key and config exists, and tables use only records with the current
+    config. Several files ``<part>*.jsonl`` are read, so runs split across
+    processes or machines merge.
+    """
+
+    def __init__(self, out_dir, part, config, command):
+        self.path = Path(out_dir) / f"{part}.jsonl"
+        self.config = json.loads(json.dumps(config))  # as read back
+        self.command = command
+        self.records = []
+        for f in sorted(Path(out_dir).glob(f"{part}*.jsonl")):
+            for line in f.read_text().splitlines():
+                if line.strip():
+                    r = json.loads(line)
+                    if r.get("config") == self.config:
+                        self.records.append(r)
+
+    def get(self, **key):
+        for r in self.records:
+            if all(r.get(k) == v for k, v in key.items()):
+                return r
+        return None
+
+    def add(self, record):
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        record = dict(record, config=self.config, command=self.command,
+                      machine=machine(), load=load,
+                      time=time.strftime("%Y-%m-%d %H:%M:%S"))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        self.records.append(record)
+        return record
+
+    def provenance(self, records):
+        machines = sorted({r["machine"] for r in records})
+        commands = sorted({r["command"] for r in records})
+        return [
+            f"Cells read from `{self.path.parent}/{self.path.stem}*.jsonl` "
+            f"({len(records)} records), produced by "
+            + "; ".join(f"`{c}`" for c in commands)
+            + " on " + "; ".join(machines) + ".",
+            "",
+        ]

@@ -212,6 +212,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from _common import (  # noqa: E402
     RESULTS,
+    Store,
     Timer,
     machine,
     markdown_table,
@@ -316,53 +317,6 @@ def _emit(section, name, args):
             "for the protocol).",
             {name: section}, PARTS,
         )
-
-
-class Store:
-    """Results as JSON lines in ``out_dir/<part>.jsonl``: resume and merge.
-
-    Every record carries the settings (``config``) it was run with; a cell is
-    skipped when a record with the same key and config exists, and tables
-    use only records with the current config.
-    """
-
-    def __init__(self, out_dir, part, config):
-        self.path = Path(out_dir) / f"{part}.jsonl"
-        self.config = config
-        self.records = []
-        for f in sorted(Path(out_dir).glob(f"{part}*.jsonl")):
-            for line in f.read_text().splitlines():
-                if line.strip():
-                    r = json.loads(line)
-                    if r.get("config") == config:
-                        self.records.append(r)
-
-    def get(self, **key):
-        for r in self.records:
-            if all(r.get(k) == v for k, v in key.items()):
-                return r
-        return None
-
-    def add(self, record):
-        record = dict(record, config=self.config, command=_command(),
-                      machine=machine(), load=_load(),
-                      time=time.strftime("%Y-%m-%d %H:%M:%S"))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a") as f:
-            f.write(json.dumps(record) + "\n")
-        self.records.append(record)
-        return record
-
-    def provenance(self, records):
-        machines = sorted({r["machine"] for r in records})
-        commands = sorted({r["command"] for r in records})
-        return [
-            f"Cells read from `{self.path.parent}/{self.path.stem}*.jsonl` "
-            f"({len(records)} records), produced by "
-            + "; ".join(f"`{c}`" for c in commands)
-            + " on " + "; ".join(machines) + ".",
-            "",
-        ]
 
 
 class _Shared:
@@ -793,7 +747,7 @@ def ucr(args):
     epochs = args.ucr_epochs if not args.smoke else min(args.ucr_epochs, 2)
     cap = SMOKE_UCR_CAP if args.smoke else None
     config = dict(epochs=epochs, cap=cap, batch_size=16, lr=0.001)
-    store = Store(args.out_dir, "ucr", config)
+    store = Store(args.out_dir, "ucr", config, _command())
     datasets = args.dataset_list()
     if not args.merge:
         for name in datasets:
@@ -974,7 +928,7 @@ def imbalance(args):
         keep = np.concatenate([np.flatnonzero(yte == c)[:20] for c in range(10)])
         Xte, yte = Xte[keep], yte[keep]
     config = dict(majority=majority, epochs=epochs, n_test=len(yte))
-    store = Store(args.out_dir, "imbalance", config)
+    store = Store(args.out_dir, "imbalance", config, _command())
     if not args.merge:
         for seed in seeds:
             for kind, rho in IMBALANCE_SETTINGS:
@@ -1109,7 +1063,7 @@ def transfer(args):
         source_epochs, target_epochs = 1, 1
     config = dict(source_epochs=source_epochs, target_epochs=target_epochs,
                   n_source=len(src_tr), n_test=len(tgt_te))
-    store = Store(args.out_dir, "transfer", config)
+    store = Store(args.out_dir, "transfer", config, _command())
     source = None
     if not args.merge:
         for seed in seeds:

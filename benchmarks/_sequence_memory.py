@@ -65,6 +65,8 @@ QUICK_MEMORY_PLAN = {
     ("adding", 1000): ("long", 2),
     ("copy", 20): ("short", 2),
 }
+SCAN_VARIANTS = ("scan: autograd loop", "scan: TorchScript loop",
+                 "scan: cumprod/cumsum", "scan: numba loops")
 SPEED_MODELS = ("nn.LSTM", "nn.GRU", "lstm", "gru", "rnn", "rwa", "qrnn", "qrnn-window1",
                 "sru")
 SPEED_BATCH, SPEED_HIDDEN, SPEED_INPUT = 32, 256, 256
@@ -613,6 +615,78 @@ def run_speed(opts):
     return speed_tables(store, opts)
 
 
+def _autograd_loop(f, b):
+    c = torch.zeros_like(f[:, 0])
+    out: list[torch.Tensor] = []
+    for t in range(f.shape[1]):
+        c = f[:, t] * c + b[:, t]
+        out.append(c)
+    return torch.stack(out, 1)
+
+
+def _cumulative_scan(f, b):
+    """The parallel form ``c_t = A_t * sum_{s<=t} b_s / A_s``, ``A = cumprod(f)``:
+    O(log T) depth, but ``A_t`` underflows on long series."""
+    A = torch.cumprod(f, 1)
+    return A * torch.cumsum(b / A, 1)
+
+
+def _numba_scan():
+    """Forward and backward loops compiled with numba (CPU only)."""
+    import numba
+
+    @numba.njit(cache=False)
+    def forward(f, b, out):
+        n, T, H = f.shape
+        for i in range(n):
+            c = np.zeros(H, f.dtype)
+            for t in range(T):
+                for h in range(H):
+                    c[h] = f[i, t, h] * c[h] + b[i, t, h]
+                    out[i, t, h] = c[h]
+
+    @numba.njit(cache=False)
+    def backward(f, c, grad, gf, gb):
+        n, T, H = f.shape
+        for i in range(n):
+            g = np.zeros(H, f.dtype)
+            for t in range(T - 1, -1, -1):
+                for h in range(H):
+                    g[h] = grad[i, t, h] + (f[i, t + 1, h] * g[h] if t + 1 < T else 0.0)
+                    gb[i, t, h] = g[h]
+                    gf[i, t, h] = g[h] * (c[i, t - 1, h] if t > 0 else 0.0)
+
+    class Scan(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, f, b):
+            out = torch.empty_like(b)
+            forward(f.detach().numpy(), b.detach().numpy(), out.numpy())
+            ctx.save_for_backward(f, out)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            f, c = ctx.saved_tensors
+            gf, gb = torch.empty_like(f), torch.empty_like(f)
+            backward(f.numpy(), c.numpy(), grad.contiguous().numpy(), gf.numpy(),
+                     gb.numpy())
+            return gf, gb
+
+    return Scan.apply
+
+
+def _scan_variants(device):
+    """name -> callable(f, b) of the other ways to run linear_recurrence."""
+    variants = {
+        "scan: autograd loop": _autograd_loop,
+        "scan: TorchScript loop": torch.jit.script(_autograd_loop),
+        "scan: cumprod/cumsum": _cumulative_scan,
+    }
+    if device.type == "cpu":
+        variants["scan: numba loops"] = _numba_scan()
+    return variants
+
+
 def _speed_cell(store, opts, device, threads, T):
     gen = torch.Generator().manual_seed(T)
     x = torch.randn(SPEED_BATCH, T, SPEED_INPUT, generator=gen).to(device)
@@ -646,6 +720,26 @@ def _speed_cell(store, opts, device, threads, T):
     med = statistics.median(times)
     store.add(dict(key, model="linear_recurrence", seconds=med, times=times, params=0))
     print(f"{'linear_recurrence':8s} {med * 1000:9.1f} ms", flush=True)
+    # The ways of running the same recurrence the issue asks to compare.
+    reference = linear_recurrence(f, b).detach()
+    for name, fn in _scan_variants(device).items():
+        times = []
+        for i in range(opts.speed_warmup + opts.speed_repeats):
+            f.grad = b.grad = None
+            _sync(device)
+            start = time.perf_counter()
+            out = fn(f, b)
+            out.backward(grad)
+            _sync(device)
+            if i >= opts.speed_warmup:
+                times.append(time.perf_counter() - start)
+        out = out.detach()
+        error = float((out - reference).abs().max()) if torch.isfinite(out).all() \
+            else float("nan")
+        med = statistics.median(times)
+        store.add(dict(key, model=name, seconds=med, times=times, params=0,
+                       max_abs_error=error))
+        print(f"{name:8s} {med * 1000:9.1f} ms, max |error| {error:.2e}", flush=True)
 
 
 def speed_tables(store, opts):
@@ -669,7 +763,9 @@ def speed_tables(store, opts):
         "and `qrnn-window1` with window 1; SRU without the input projection "
         "since input = hidden). With input = hidden, QRNN (window 2) does 3/4 "
         "of an LSTM layer's multiply-adds, QRNN (window 1) and SRU 3/8. "
-        "`linear_recurrence`: the "
+        "`scan: ...` rows: the other ways of running that kernel, on the "
+        "same data (max error against it; the cumprod/cumsum parallel form "
+        "underflows on long series). `linear_recurrence`: the "
         "sequential kernel QRNN and SRU share, alone on (32, T, 256), and its "
         "share of their layer's time. CPU with 1 thread and with torch's "
         "default thread count (the machine's cores; the machine is shared, so "
@@ -683,9 +779,9 @@ def speed_tables(store, opts):
     for host, device, threads in groups:
         Ts = sorted({k[3] for k in latest if k[:3] == (host, device, threads)})
         rows = []
-        for name in (*SPEED_MODELS, "linear_recurrence"):
+        for name in (*SPEED_MODELS, "linear_recurrence", *SCAN_VARIANTS):
             row = [name if name.startswith("nn.") or name == "linear_recurrence"
-                   else f"RecurrentStack {name}"]
+                   or name in SCAN_VARIANTS else f"RecurrentStack {name}"]
             for T in Ts:
                 r = latest.get((host, device, threads, T, name))
                 ref = latest.get((host, device, threads, T, "nn.LSTM"))
@@ -693,6 +789,15 @@ def speed_tables(store, opts):
                     row += ["—", "—"]
                     continue
                 row.append(f"{r['seconds'] * 1000:.1f}")
+                if name in SCAN_VARIANTS:
+                    lr_rec = latest.get((host, device, threads, T, "linear_recurrence"))
+                    err = r.get("max_abs_error")
+                    row.append(
+                        ("diverges (non-finite)" if err is None or err != err
+                         else f"max error {err:.1e}")
+                        + (f"; {r['seconds'] / lr_rec['seconds']:.1f}x "
+                           "linear_recurrence's time" if lr_rec else ""))
+                    continue
                 if name == "linear_recurrence":
                     shares = []
                     for cell in ("qrnn", "sru"):

@@ -163,12 +163,32 @@ def fit_karateclub(name, params, adjacency, features, seed):
         _check_diff2vec(G, params)
     py_state, np_state = random.getstate(), np.random.get_state()
     try:
-        model = cls(**params, seed=seed)
-        if features is None:
-            model.fit(G)
-        else:
-            model.fit(G, features)
-        embedding = np.asarray(model.get_embedding(), dtype=np.float64)
+        with warnings.catch_warnings():
+            # Warnings of karateclub's own code, not the user's: gensim's renamed
+            # ``docvecs`` (AE, ASNE, MUSAE) and numpy's divisions by zero on
+            # degenerate toy graphs (BoostNE) say nothing the user can act on.
+            warnings.filterwarnings(
+                "ignore", message="Call to deprecated `docvecs`",
+                category=DeprecationWarning,
+            )
+            warnings.filterwarnings(
+                "ignore", category=RuntimeWarning, module="karateclub"
+            )
+            # ... and of the scikit-learn decompositions it runs inside
+            # (NMF iterations, TruncatedSVD's variance ratio on rank-poor
+            # toy matrices).
+            warnings.filterwarnings(
+                "ignore", category=RuntimeWarning, module="sklearn.decomposition"
+            )
+            warnings.filterwarnings(
+                "ignore", message="Maximum number of iterations", module="sklearn"
+            )
+            model = cls(**params, seed=seed)
+            if features is None:
+                model.fit(G)
+            else:
+                model.fit(G, features)
+            embedding = np.asarray(model.get_embedding(), dtype=np.float64)
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)

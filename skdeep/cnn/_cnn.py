@@ -9,8 +9,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin, clone
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
@@ -39,7 +37,7 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
-    class_weight_array,
+    encode_classes,
     store_init_params,
     training_parameters_doc,
     validate_sample_weight,
@@ -690,13 +688,7 @@ class CNNClassifier(ClassifierMixin, _BaseCNN):
             Fitted estimator.
         """
         X, y = self._validate_X(X, y, reset=True)
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        codes = encoder.transform(y)
-        self.class_weight_ = class_weight_array(
-            self.class_weight, self.classes_, codes, sample_weight
-        )
+        codes = encode_classes(self, y, sample_weight)
         return self._fit_network(
             X,
             torch.as_tensor(codes, dtype=torch.long),

@@ -18,8 +18,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
@@ -40,7 +38,7 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
-    class_weight_array,
+    encode_classes,
     store_init_params,
     training_parameters_doc,
     validate_sample_weight,
@@ -698,16 +696,7 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
         """
         X, y = self._validate_X(X, y, reset=True)
         weights = validate_sample_weight(sample_weight, X)
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        codes = encoder.transform(y)
-        self.class_weight_ = class_weight_array(
-            self.class_weight,
-            self.classes_,
-            codes,
-            None if weights is None else weights.double().numpy(),
-        )
+        codes = encode_classes(self, y, weights)
         self._training_setup()
         self._fit_module(
             as_float32_tensor(X),

@@ -9,8 +9,6 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
@@ -26,7 +24,7 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
-    class_weight_array,
+    encode_classes,
     store_init_params,
     training_parameters_doc,
     validate_sample_weight,
@@ -407,19 +405,8 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             X, y = self._validate_X(X, y, reset=True)
         self._check_stateful(X)
         weights = validate_sample_weight(sample_weight, X)
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if self.return_sequences:
-            codes = np.full(valid.shape, -100, dtype=np.int64)  # ignored by the loss
-            codes[valid] = encoder.transform(y)
-        else:
-            codes = encoder.transform(y)
-        self.class_weight_ = class_weight_array(
-            self.class_weight,
-            self.classes_,
-            codes,
-            None if weights is None else weights.double().numpy(),
+        codes = encode_classes(
+            self, y, weights, valid=valid if self.return_sequences else None
         )
         self._training_setup()
         y_t = torch.as_tensor(codes, dtype=torch.long)

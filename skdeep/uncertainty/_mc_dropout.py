@@ -9,9 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 from torch import nn
 
@@ -25,7 +23,7 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
-    class_weight_array,
+    encode_classes,
     training_parameters_doc,
     validate_sample_weight,
 )
@@ -707,16 +705,7 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
         _check_mc_params(self)
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
         weights = validate_sample_weight(sample_weight, X)
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        codes = encoder.transform(y)
-        self.class_weight_ = class_weight_array(
-            self.class_weight,
-            self.classes_,
-            codes,
-            None if weights is None else weights.double().numpy(),
-        )
+        codes = encode_classes(self, y, weights)
         y_t = torch.as_tensor(codes, dtype=torch.long)
         self._fit_standardized(
             X, y_t, stratified=self.early_stopping, sample_weight=weights

@@ -32,7 +32,9 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
@@ -207,6 +209,44 @@ def class_weight_array(class_weight, classes, codes, sample_weight=None):
         compute_class_weight(class_weight, classes=classes, y=classes[codes]),
         dtype=np.float64,
     )
+
+
+def encode_classes(estimator, y, sample_weight=None, valid=None):
+    """The fit-time label bookkeeping every skdeep classifier shares.
+
+    Checks that ``y`` holds classification targets, sets ``classes_`` and
+    ``class_weight_`` (from ``estimator.class_weight`` and the sample
+    weights, see :func:`class_weight_array`) and returns the integer code of
+    each label.
+
+    Parameters
+    ----------
+    estimator : classifier with a ``class_weight`` parameter
+    y : array-like of shape (n_labels,)
+        The labels (with ``valid``: those of the valid steps, in order).
+    sample_weight : ndarray, torch.Tensor of shape (n_samples,) or None
+    valid : ndarray of bool of shape (n_samples, n_timepoints) or None
+        Many-to-many targets: the codes come back in this shape, ``-100``
+        (ignored by the loss) at the steps that are not valid.
+
+    Returns
+    -------
+    codes : ndarray of int64
+    """
+    check_classification_targets(y)
+    encoder = LabelEncoder().fit(y)
+    estimator.classes_ = encoder.classes_
+    codes = encoder.transform(y).astype(np.int64)
+    if valid is not None:
+        full = np.full(valid.shape, -100, dtype=np.int64)
+        full[valid] = codes
+        codes = full
+    if isinstance(sample_weight, torch.Tensor):
+        sample_weight = sample_weight.double().cpu().numpy()
+    estimator.class_weight_ = class_weight_array(
+        estimator.class_weight, estimator.classes_, codes, sample_weight
+    )
+    return codes
 
 
 def validate_sample_weight(sample_weight, X):

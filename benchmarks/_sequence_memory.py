@@ -223,6 +223,11 @@ def _solved(task, ev):
     return ev["accuracy"] >= COPY_SOLVED_ACCURACY
 
 
+def _stop_text(stop):
+    # Runs recorded before the budget was named for the CPU time it counts.
+    return "CPU-time budget" if stop == "wall budget" else stop
+
+
 def train_memory(task, T, cell, seed, *, budget, batch_size, lr, max_steps,
                  wall_s, eval_every, test, width=None):
     """One run: train until solved, ``max_steps`` or ``wall_s`` of training.
@@ -246,7 +251,7 @@ def train_memory(task, T, cell, seed, *, budget, batch_size, lr, max_steps,
     last_loss = None
     while steps < max_steps:
         if train_s >= wall_s:
-            stop = "wall budget"
+            stop = "CPU-time budget"
             break
         # Budgets count this process's CPU time (torch on one thread), so a
         # busy machine does not cut a run short.
@@ -416,8 +421,9 @@ def rwa_claim(records, T=1000):
         unsolved = [r for r in rs if r["solved_step"] is None]
         if unsolved:
             text += ("; unsolved after " + ", ".join(
-                f"{r['steps']} steps / {r['train_s']:.0f} s ({r['stop']}, test MSE "
-                f"{r['final_error']:.3f})" for r in unsolved))
+                f"{r['steps']} steps / {r['train_s']:.0f} CPU s "
+                f"({_stop_text(r['stop'])}, test MSE {r['final_error']:.3f})"
+                for r in unsolved))
         return text
 
     detail = f"{describe('rwa')}; {describe('lstm')}."
@@ -475,7 +481,7 @@ def memory_tables(store, opts):
         f"{cfg['test_size']} fixed held-out sequences, evaluated every "
         f"{cfg['eval_every']} steps. A run stops when solved, after "
         f"{cfg['max_steps']:,} steps or after its budget of training CPU time "
-        "time (evaluation excluded): "
+        "(evaluation excluded; one torch thread): "
         + ", ".join(f"{k} {v:g} s" for k, v in cfg["walls"].items())
         + f". Solved: adding, test MSE < {cfg['adding_solved_mse']} (trivial "
         f"baseline, predicting 1: {ADDING_TRIVIAL_MSE:.3f}); copy, recall "

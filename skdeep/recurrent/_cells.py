@@ -187,6 +187,49 @@ class _SRUElementwise(torch.autograd.Function):
         return grad_x_tilde, grad_f_pre, grad_r_pre, grad_skip, g[:, 0] * f[:, 0]
 
 
+class _QRNNElementwise(torch.autograd.Function):
+    """QRNN after its gate convolution, fused like :class:`_SRUElementwise`:
+    from the pre-activations of ``z``, ``f`` and (pooling permitting) ``o``
+    and ``i`` to ``h`` and ``c``, with a hand-written gradient."""
+
+    @staticmethod
+    def forward(ctx, pooling, z_pre, f_pre, o_pre, i_pre, c0):
+        z, f = torch.tanh(z_pre), torch.sigmoid(f_pre)
+        i = torch.sigmoid(i_pre) if pooling == "ifo" else None
+        b = i * z if pooling == "ifo" else torch.addcmul(z, f, z, value=-1.0)
+        c = _scan(f, b, c0, b)  # in place: b is not needed again
+        o = None if pooling == "f" else torch.sigmoid(o_pre)
+        h = c if o is None else o * c
+        ctx.pooling = pooling
+        ctx.save_for_backward(z, f, o, i, c, c0)
+        return h, c
+
+    @staticmethod
+    def backward(ctx, grad_h, grad_c):
+        z, f, o, i, c, c0 = ctx.saved_tensors
+        grad_o_pre = None
+        if o is None:
+            grad_c_direct = grad_h.clone()
+        else:
+            grad_o_pre = grad_h * c * o * (1 - o)
+            grad_c_direct = grad_h * o
+        if grad_c is not None:
+            grad_c_direct += grad_c
+        g = _scan_back(f, grad_c_direct, grad_c_direct)  # in place
+        grad_i_pre = None
+        if i is None:  # b = (1 - f) z
+            grad_f = _grad_f(g, c, c0, minus=z)
+            grad_z = torch.addcmul(g, g, f, value=-1.0)
+        else:  # b = i z
+            grad_f = _grad_f(g, c, c0)
+            grad_i_pre = g * z * i * (1 - i)
+            grad_z = g * i
+        grad_z_pre = grad_z.mul_(1 - z * z)
+        grad_f_pre = grad_f.mul_(f * (1 - f))
+        return (None, grad_z_pre, grad_f_pre, grad_o_pre, grad_i_pre,
+                g[:, 0] * f[:, 0])
+
+
 # ---------------------------------------------------------------------------
 # Single-direction layers of the new cells: (n, T, C) -> (n, T, H), state
 # ---------------------------------------------------------------------------
@@ -286,13 +329,16 @@ class QRNNLayer(nn.Module):
         # single matrix product over all steps.
         windows = padded.unfold(1, k, 1).transpose(2, 3).reshape(n, T, k * C)
         gates = self.conv(windows).split(H, dim=2)
-        z, f = torch.tanh(gates[0]), torch.sigmoid(gates[1])
-        if self.pooling == "ifo":
-            b = torch.sigmoid(gates[3]) * z
-        else:
-            b = (1 - f) * z
-        c = linear_recurrence(f, b, c0)
-        h = c if self.pooling == "f" else torch.sigmoid(gates[2]) * c
+        if c0 is None:
+            c0 = x.new_zeros(n, H)
+        h, c = _QRNNElementwise.apply(
+            self.pooling,
+            gates[0],
+            gates[1],
+            gates[2] if self.pooling != "f" else None,
+            gates[3] if self.pooling == "ifo" else None,
+            c0,
+        )
         return h, (c[:, -1], padded[:, T:])
 
 

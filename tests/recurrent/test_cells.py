@@ -125,6 +125,26 @@ def test_fused_sru_gradcheck():
 
 
 @pytest.mark.parametrize("pooling", ["f", "fo", "ifo"])
+def test_fused_qrnn_gradcheck(pooling):
+    from skdeep.recurrent._cells import _QRNNElementwise
+
+    g = torch.Generator().manual_seed(2)
+
+    def gate():
+        return torch.randn(2, 5, 3, dtype=torch.float64, generator=g).requires_grad_()
+
+    z, f = gate(), gate()
+    o = gate() if pooling != "f" else None
+    i = gate() if pooling == "ifo" else None
+    c0 = torch.randn(2, 3, dtype=torch.float64, generator=g).requires_grad_()
+
+    def fn(z, f, o, i, c0):
+        return _QRNNElementwise.apply(pooling, z, f, o, i, c0)
+
+    assert torch.autograd.gradcheck(fn, (z, f, o, i, c0))
+
+
+@pytest.mark.parametrize("pooling", ["f", "fo", "ifo"])
 @pytest.mark.parametrize("window", [1, 3])
 def test_qrnn_matches_step_by_step_reference(pooling, window):
     torch.manual_seed(0)

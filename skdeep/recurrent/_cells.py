@@ -15,10 +15,13 @@ step, the merged output at each series' last valid step, and the new state.
 * ``"sru"``: the simple recurrent unit (Lei et al., 2017): gates from the
   current input only, an element-wise recurrence and a highway connection.
 
-QRNN and SRU share their sequential part, :func:`linear_recurrence` (the
-first-order recurrence ``c_t = f_t * c_{t-1} + b_t``), written as an autograd
-function whose forward and backward passes are each one loop of fused
-element-wise kernels over time; see :func:`linear_recurrence` for the choice.
+QRNN and SRU share their sequential part, the first-order recurrence
+``c_t = f_t * c_{t-1} + b_t`` and its adjoint (``_scan``, ``_scan_back``):
+one loop of fused multiply-adds over time each way. Each cell fuses its own
+element-wise gates around that loop in one hand-differentiated autograd
+function; :func:`linear_recurrence` is the loop alone as an autograd op (the
+unit the tests and the speed benchmark check; see it for the choice of a
+loop over a parallel scan).
 Layers of the new cells read a whole batch; padding steps come after each
 series' valid steps, so a forward layer's valid outputs never see them, and a
 backward layer reads every series reversed within its own length.

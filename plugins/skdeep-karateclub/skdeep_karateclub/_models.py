@@ -146,6 +146,29 @@ def _check_diff2vec(G, params):
         )
 
 
+def _fit_with_arpack_retries(cls, params, seed, G, features, attempts=3):
+    """Fit, retrying when ARPACK fails to converge from its random start.
+
+    Some karateclub models (GLEE, ...) call scipy's ``eigsh`` without a start
+    vector, so ARPACK draws one from its own Fortran generator, which no seed
+    reaches; on small graphs an unlucky draw ends in ``ArpackError``
+    ("no shifts could be applied") where another draw converges.
+    """
+    from scipy.sparse.linalg import ArpackError
+
+    for attempt in range(attempts):
+        model = cls(**params, seed=seed)
+        try:
+            if features is None:
+                model.fit(G)
+            else:
+                model.fit(G, features)
+            return model
+        except ArpackError:
+            if attempt == attempts - 1:
+                raise
+
+
 def fit_karateclub(name, params, adjacency, features, seed):
     """Fit karateclub's ``name`` on the graph; global RNG states are restored."""
     cls = _karateclub_class(name)
@@ -183,11 +206,7 @@ def fit_karateclub(name, params, adjacency, features, seed):
             warnings.filterwarnings(
                 "ignore", message="Maximum number of iterations", module="sklearn"
             )
-            model = cls(**params, seed=seed)
-            if features is None:
-                model.fit(G)
-            else:
-                model.fit(G, features)
+            model = _fit_with_arpack_retries(cls, params, seed, G, features)
             embedding = np.asarray(model.get_embedding(), dtype=np.float64)
     finally:
         random.setstate(py_state)

@@ -347,10 +347,10 @@ class TensorBatchIterator:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.sample_weight = _dataset_weights(dataset, sample_weight)
-        if self.sample_weight is not None and len(self.sample_weight) != len(self.X):
+        if self.sample_weight is not None and len(self.sample_weight) != n_rows(self.X):
             raise ValueError(
                 f"sample_weight has {len(self.sample_weight)} entries for "
-                f"{len(self.X)} rows."
+                f"{n_rows(self.X)} rows."
             )
         if balance is not None and balance not in BALANCE_OPTIONS:
             raise ValueError(
@@ -393,19 +393,19 @@ class TensorBatchIterator:
 
     def _n_rows(self):
         if self._class_rows is None:
-            return len(self.X)
+            return n_rows(self.X)
         sizes = [len(rows) for rows in self._class_rows]
         pick = max if self.balance == "oversample" else min
         return len(sizes) * pick(sizes)
 
     def __len__(self):
         if self.streams:
-            return math.ceil(len(self.X) / self.batch_size)
+            return math.ceil(n_rows(self.X) / self.batch_size)
         return math.ceil(self._n_rows() / self.batch_size)
 
     def __iter__(self):
         if self.streams:
-            for index in stream_batches(len(self.X), self.batch_size, self.X.device):
+            for index in stream_batches(n_rows(self.X), self.batch_size, self.X.device):
                 yb = None if self.y is None else self.y[index]
                 if self.sample_weight is None:
                     yield self.X[index], yb
@@ -415,17 +415,17 @@ class TensorBatchIterator:
         if self._class_rows is not None:
             order = self._balanced_order()
         elif self.shuffle:
-            order = torch.randperm(len(self.X), device=self.X.device)
+            order = torch.randperm(n_rows(self.X), device=tensor_device(self.X))
         else:
             order = None
-        n = len(self.X) if order is None else len(order)
+        n = n_rows(self.X) if order is None else len(order)
         same_target = self.y is self.X  # autoencoders: gather each batch once
         for start in range(0, n, self.batch_size):
             if order is None:
                 index = slice(start, start + self.batch_size)
             else:
                 index = order[start : start + self.batch_size]
-            Xb = self.X[index]
+            Xb = take_rows(self.X, index)
             if same_target:
                 yb = Xb
             else:
@@ -434,6 +434,35 @@ class TensorBatchIterator:
                 yield Xb, yb
             else:
                 yield Xb, (yb, self.sample_weight[index])
+
+
+# Training inputs are one tensor, or a dict of tensors with one row per
+# sample (seq2seq models take ``source`` and ``target``; skorch passes a
+# dict's entries to ``module.forward`` as keyword arguments).
+
+
+def n_rows(X):
+    """Rows of a tensor or of a dict of tensors."""
+    return len(next(iter(X.values()))) if isinstance(X, dict) else len(X)
+
+
+def take_rows(X, index):
+    """``X[index]`` for a tensor or for each tensor of a dict."""
+    if isinstance(X, dict):
+        return {key: value[index] for key, value in X.items()}
+    return X[index]
+
+
+def tensor_device(X):
+    """The device of a tensor or of a dict's tensors."""
+    return next(iter(X.values())).device if isinstance(X, dict) else X.device
+
+
+def to_device(X, device):
+    """A tensor, or a dict of tensors, moved to ``device``."""
+    if isinstance(X, dict):
+        return {key: value.to(device) for key, value in X.items()}
+    return X.to(device)
 
 
 def stream_batches(n_rows, n_streams, device=None):
@@ -466,8 +495,8 @@ def _dataset_tensors(dataset):
         cached = getattr(dataset, "_skdeep_tensors", None)
         if cached is None:
             X, y = _dataset_tensors(dataset.dataset)
-            index = torch.as_tensor(np.asarray(dataset.indices), device=X.device)
-            cached = (X[index], None if y is None else y[index])
+            index = torch.as_tensor(np.asarray(dataset.indices), device=tensor_device(X))
+            cached = (take_rows(X, index), None if y is None else y[index])
             dataset._skdeep_tensors = cached  # skorch asks again every epoch
         return cached
     return dataset.X, dataset.y
@@ -665,13 +694,13 @@ class BaseTorchEstimator(BaseEstimator):
         the trained module.
         """
         device, seed = self._device, self._seed
-        X = X.to(device)
+        X = to_device(X, device)
         y = y.to(device) if isinstance(y, torch.Tensor) else y
         if sample_weight is not None:
-            if len(sample_weight) != len(X):
+            if len(sample_weight) != n_rows(X):
                 raise ValueError(
                     f"sample_weight has {len(sample_weight)} entries but X has "
-                    f"{len(X)} samples."
+                    f"{n_rows(X)} samples."
                 )
             sample_weight = torch.as_tensor(sample_weight, dtype=torch.float32)
             sample_weight = sample_weight.to(device)

@@ -210,9 +210,15 @@ def _outputs(estimator, X):
 
 
 def _fit(estimator, X, y):
+    from sklearn.utils import get_tags
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        needs_y = is_classifier(estimator) or is_regressor(estimator)
+        needs_y = (
+            is_classifier(estimator)
+            or is_regressor(estimator)
+            or get_tags(estimator).target_tags.required
+        )
         return estimator.fit(X, y) if needs_y else estimator.fit(X)
 
 

@@ -1,0 +1,1053 @@
+"""Sequence-to-sequence estimators: the attention translator and the
+denoising sequence autoencoder."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import dataclasses
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback, GradientNormClipping
+
+from skdeep.seq2seq._modules import (
+    ATTENTIONS,
+    Seq2SeqLoss,
+    Seq2SeqModule,
+    series_log_likelihood,
+    token_log_likelihood,
+)
+from skdeep.seq2seq._noise import NOISE_RATES
+from skdeep.seq2seq._sequences import (
+    EOS,
+    N_SPECIAL,
+    SERIES_KINDS,
+    SequenceFormat,
+    build_vocabulary,
+    decode_series,
+    decode_tokens,
+    encode_tokens,
+    read_sequences,
+    truncate,
+)
+from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._training import (
+    BaseTorchEstimator,
+    store_init_params,
+    training_parameters_doc,
+)
+
+DECODINGS = ("greedy", "beam")
+TEACHER_FORCING_SCHEDULES = ("constant", "linear")
+TOKENIZERS = ("char", "word")
+
+SEQUENCES_DOC = """\
+    Sequences come in any of these kinds (see :mod:`skdeep.seq2seq`):
+
+    * a 1-D array or list of strings, split into tokens by ``tokenizer``;
+    * a list of lists (or 1-D arrays) of non-negative integer token ids;
+    * a 2-D integer array of token ids, padded at the end with ``-1``;
+    * numeric series: a float array ``(n, T)`` or ``(n, C, T)``, padded at
+      the end with NaN time steps, or a list of float arrays.
+
+    Targets may also be a 1-D integer or float array (sequences of one
+    element). Predictions come back in the kind the targets were fitted in:
+    strings for strings, -1-padded arrays for arrays (unknown tokens, which
+    have no symbol, come back as -1), lists for lists."""
+
+MODEL_PARAMETERS_DOC = """\
+    tokenizer : {{"char", "word"}} or callable, default="char"
+        How strings are split into tokens: characters, whitespace-separated
+        words, or a callable ``str -> list of str``. Predicted strings are
+        joined with ``""`` after ``"char"`` and with ``" "`` otherwise.
+
+    embedding_size : int, default=64
+        Width of the token (or series step) embeddings.
+
+    hidden_size : int, default=128
+        Width of the recurrent states of the encoder (each direction) and
+        the decoder, and of the code.
+
+    num_layers : int, default=1
+        Stacked recurrent layers in the encoder and in the decoder.
+
+    cell : {{"gru", "lstm"}}, default="gru"
+        The recurrent cell (the recurrent family's layer).
+
+    bidirectional : bool, default=True
+        Read the source forwards and backwards.
+
+    attention : {{"bahdanau", "luong"}} or None, default={attention}
+        ``"bahdanau"``: additive attention queried by the previous decoder
+        state (Bahdanau et al., 2015). ``"luong"``: general (bilinear)
+        attention queried by the current decoder output, combined by an
+        attentional layer (Luong et al., 2015); it decodes a teacher-forced
+        batch in one RNN call, so it trains faster. None: the decoder sees
+        the source only through the code that starts it.
+
+    dropout : float, default=0.0
+        Dropout on the embeddings, between stacked layers and before the
+        output layer (training only).
+
+    teacher_forcing : float, default=1.0
+        Probability that a training step feeds the true previous element to
+        the decoder rather than the model's own previous output (scheduled
+        sampling, Bengio et al., 2015). 1 is plain teacher forcing, the
+        fastest.
+
+    teacher_forcing_schedule : {{"constant", "linear"}}, default="constant"
+        ``"linear"`` lowers the probability from ``teacher_forcing`` at the
+        first epoch to 0 after the last.
+
+    decoding : {{"greedy", "beam"}}, default="greedy"
+        How :meth:`predict` generates token sequences. Series are always
+        decoded greedily.
+
+    beam_width : int, default=5
+        Hypotheses kept per sequence by beam search.
+
+    length_penalty : float, default=1.0
+        Beam hypotheses are ranked by log-probability divided by ``((5 +
+        length) / 6) ** length_penalty`` (Wu et al., 2016); 0 ranks by
+        log-probability alone, which favours short outputs.
+
+    max_length : int or None, default=None
+        Input sequences longer than this are cut to their first
+        ``max_length`` elements, with a ``UserWarning`` saying how many were
+        cut, at ``fit`` and at ``predict``. None reads them whole.
+
+    max_output_length : int or None, default=None
+        The most elements a prediction may have (targets longer than this
+        are cut at ``fit`` with a warning). None: twice the longest target
+        seen at ``fit``, plus one. Targets of one fixed length (arrays
+        without padding) are always predicted at that length.
+
+    min_frequency : int, default=1
+        Tokens seen fewer times at ``fit`` become the unknown token.
+
+    max_vocabulary : int or None, default=None
+        Keep only the most frequent tokens (per vocabulary).
+
+    gradient_clipping : float or None, default=5.0
+        Clip the gradient norm of each step to this value (recurrent nets'
+        standard guard against exploding gradients); None does not clip."""
+
+_PARAMETER_CONSTRAINTS = {
+    **BaseTorchEstimator._parameter_constraints,
+    "tokenizer": [StrOptions(set(TOKENIZERS)), callable],
+    "embedding_size": [Interval(Integral, 1, None, closed="left")],
+    "hidden_size": [Interval(Integral, 1, None, closed="left")],
+    "num_layers": [Interval(Integral, 1, None, closed="left")],
+    "cell": [StrOptions({"gru", "lstm"})],
+    "bidirectional": ["boolean"],
+    "attention": [StrOptions(set(ATTENTIONS)), None],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "teacher_forcing": [Interval(Real, 0, 1, closed="both")],
+    "teacher_forcing_schedule": [StrOptions(set(TEACHER_FORCING_SCHEDULES))],
+    "decoding": [StrOptions(set(DECODINGS))],
+    "beam_width": [Interval(Integral, 1, None, closed="left")],
+    "length_penalty": [Interval(Real, 0, None, closed="left")],
+    "max_length": [Interval(Integral, 1, None, closed="left"), None],
+    "max_output_length": [Interval(Integral, 1, None, closed="left"), None],
+    "min_frequency": [Interval(Integral, 1, None, closed="left")],
+    "max_vocabulary": [Interval(Integral, 1, None, closed="left"), None],
+    "gradient_clipping": [Interval(Real, 0, None, closed="neither"), None],
+}
+
+
+class _TeacherForcing(Callback):
+    """Set the module's teacher-forcing probability before each epoch."""
+
+    def __init__(self, start, schedule, max_epochs):
+        self.start, self.schedule, self.max_epochs = start, schedule, max_epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        epoch = len(net.history) - 1
+        ratio = self.start
+        if self.schedule == "linear":
+            ratio = self.start * (1.0 - epoch / self.max_epochs)
+        net.module_.teacher_forcing = float(ratio)
+
+
+class _BaseSeq2Seq(BaseTorchEstimator):
+    """Input handling, training and decoding shared by the seq2seq estimators."""
+
+    _parameter_constraints: dict = _PARAMETER_CONSTRAINTS
+
+    # -- reading sequences -------------------------------------------------------
+
+    def _read(self, X, what, *, targets=False, reset=False, fitted=None):
+        """Read ``X``; at predict, check it against the fitted ``fitted`` format."""
+        name = type(self).__name__
+        seqs = read_sequences(
+            X, what=what, tokenizer=self.tokenizer, targets=targets, name=name
+        )
+        fmt = seqs.format
+        if fitted is not None:
+            tokens_fitted = fitted["kind"] not in SERIES_KINDS
+            if fmt.is_tokens != tokens_fitted:
+                raise ValueError(
+                    f"{name} was fitted on {'token' if tokens_fitted else 'series'} "
+                    f"{what} but {what} now holds "
+                    f"{'tokens' if fmt.is_tokens else 'series'} ({fmt.kind})."
+                )
+            if not fmt.is_tokens and fmt.n_channels != fitted["n_channels"]:
+                raise ValueError(
+                    f"{what} has {fmt.n_channels} channels, but {name} was fitted "
+                    f"on {fitted['n_channels']} channels."
+                )
+        if what == "X":
+            self._check_array_features(X, fmt, reset)
+            seqs = truncate(seqs, self.max_length, what=what, name=name)
+        return seqs
+
+    def _check_array_features(self, X, fmt, reset):
+        """scikit-learn's ``n_features_in_`` for 2-D (and 3-D) array input."""
+        if fmt.kind in ("tokens", "series") and not fmt.listed:
+            n_features = fmt.width if fmt.ndim == 2 else fmt.n_channels
+            if reset:
+                self.n_features_in_ = n_features
+            elif hasattr(self, "n_features_in_") and n_features != self.n_features_in_:
+                raise ValueError(
+                    f"X has {n_features} features, but {type(self).__name__} is "
+                    f"expecting {self.n_features_in_} features as input."
+                )
+        elif reset and hasattr(self, "n_features_in_"):
+            del self.n_features_in_
+
+    @staticmethod
+    def _format_dict(fmt):
+        return dataclasses.asdict(fmt)
+
+    def _ids(self, seqs, vocabulary, *, width=None, add_eos=False):
+        """A tensor of ids (tokens) or of NaN-padded values (series)."""
+        if seqs.tokens is not None:
+            ids, _ = encode_tokens(seqs.tokens, vocabulary, width=width, add_eos=add_eos)
+            return torch.from_numpy(ids)
+        values = seqs.values
+        if width is not None and values.shape[1] < width:
+            pad = np.full((len(values), width - values.shape[1], values.shape[2]), np.nan)
+            values = np.concatenate([values, pad], axis=1)
+        return torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32))
+
+    def _fit_vocabulary(self, seqs):
+        if seqs.tokens is None:
+            return None
+        vocabulary = build_vocabulary(
+            seqs.tokens,
+            min_frequency=self.min_frequency,
+            max_vocabulary=self.max_vocabulary,
+        )
+        if len(vocabulary) == 0:
+            raise ValueError(
+                f"No token occurs at least min_frequency={self.min_frequency} "
+                f"times; lower min_frequency."
+            )
+        return vocabulary
+
+    # -- the module and training ---------------------------------------------------
+
+    def _module_kwargs(self):
+        return dict(
+            embedding_size=self.embedding_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            cell=self.cell,
+            bidirectional=self.bidirectional,
+            attention=self.attention,
+            dropout=self.dropout,
+        )
+
+    def _build_module(self):
+        src, tgt = self._source_vocabulary(), self._target_vocabulary()
+        return Seq2SeqModule(
+            source_vocabulary_size=None if src is None else len(src) + N_SPECIAL,
+            source_channels=self.source_format_["n_channels"],
+            target_vocabulary_size=None if tgt is None else len(tgt) + N_SPECIAL,
+            target_channels=self.target_format_["n_channels"],
+            variable_length=not self.target_format_["fixed"],
+            **self._module_kwargs(),
+            **self._extra_module_kwargs(),
+        )
+
+    def _extra_module_kwargs(self):
+        return {}
+
+    def _criterion(self):
+        return Seq2SeqLoss(variable_length=not self.target_format_["fixed"])
+
+    def _make_net(self, module, criterion, **kwargs):
+        net = super()._make_net(module, criterion, **kwargs)
+        extra = [
+            (
+                "teacher_forcing",
+                _TeacherForcing(
+                    self.teacher_forcing, self.teacher_forcing_schedule, self.max_epochs
+                ),
+            )
+        ]
+        if self.gradient_clipping is not None:
+            extra.append(
+                ("gradient_clipping", GradientNormClipping(self.gradient_clipping))
+            )
+        net.callbacks = extra + list(net.callbacks)
+        return net
+
+    def _fit_pairs(self, source, target):
+        """Fit on read source and target sequences (already in ``*_format_``)."""
+        self._training_setup()
+        self.source_width_ = int(source.lengths.max())
+        target_fmt = SequenceFormat(**self.target_format_)
+        longest = int(target.lengths.max())
+        if target_fmt.fixed:
+            self.max_output_length_ = target_fmt.width
+        elif self.max_output_length is not None:
+            self.max_output_length_ = int(self.max_output_length)
+        else:
+            self.max_output_length_ = 2 * longest + 1
+        if not target_fmt.fixed:
+            target = truncate(
+                target, self.max_output_length_ - int(target.format.is_tokens),
+                what="y", name=type(self).__name__,
+            )
+        X = {
+            "source": self._ids(source, self._source_vocabulary()),
+            "target": self._ids(
+                target, self._target_vocabulary(), add_eos=not target_fmt.fixed
+            ),
+        }
+        self._fit_module(X, X["target"])
+        return self
+
+    # -- inference -------------------------------------------------------------
+
+    def _source_batches(self, seqs):
+        """Padded source tensors of ``batch_size`` rows each, and each batch's
+        count of real rows (the rest repeat row 0, so that every call sees
+        the same shape and a row's output does not depend on its batch)."""
+        source = self._ids(seqs, self._source_vocabulary(), width=self.source_width_)
+        n, bs = len(source), self.batch_size
+        for start in range(0, n, bs):
+            batch = source[start : start + bs]
+            m = len(batch)
+            if m < bs:
+                filler = batch[:1].expand(bs - m, *batch.shape[1:])
+                batch = torch.cat([batch, filler])
+            yield batch.to(self.net_.device), m
+
+    def _generate(self, seqs, *, decoding=None, max_steps=None, fixed=None,
+                  attention=False):
+        """Decode every sequence; returns lists of emitted ids/values, their
+        log-likelihoods, lengths, and attention matrices (when asked)."""
+        module = self.net_.module_
+        fixed = self.target_format_["fixed"] if fixed is None else fixed
+        steps = self.max_output_length_ if max_steps is None else max_steps
+        beam = (decoding or self.decoding) == "beam" and (
+            self.target_format_["kind"] not in SERIES_KINDS
+        )
+
+        def search(memory):
+            if beam:
+                return module.beam_search(
+                    memory, steps, self.beam_width, self.length_penalty, fixed
+                )
+            return module.greedy(memory, steps, fixed)
+
+        out = {"emitted": [], "logp": [], "lengths": [], "weights": []}
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                for batch, m in self._source_batches(seqs):
+                    emitted, logp, lengths, weights = search(module.encode(batch))
+                    out["emitted"].append(emitted[:m].cpu())
+                    out["logp"].append(logp[:m].cpu())
+                    out["lengths"].append(lengths[:m].cpu())
+                    if attention and weights is not None:
+                        out["weights"].append(weights[:m].cpu())
+        finally:
+            module.train(was_training)
+        return out
+
+    def _emitted_to_outputs(self, out):
+        """Predictions in the fitted targets' kind."""
+        fmt = SequenceFormat(**self.target_format_)
+        lengths = torch.cat(out["lengths"]).numpy()
+        if fmt.kind in SERIES_KINDS:
+            values = torch.cat(
+                [_pad_to(e, self.max_output_length_) for e in out["emitted"]]
+            ).numpy()
+            return decode_series(values, lengths, fmt)
+        return decode_tokens(
+            self._emitted_ids(out), self._target_vocabulary(), fmt, self.tokenizer
+        )
+
+    def _emitted_ids(self, out):
+        """The emitted token ids of each sequence, without the end token."""
+        lengths = torch.cat(out["lengths"]).tolist()
+        ids = torch.cat([_pad_to(e, self.max_output_length_) for e in out["emitted"]])
+        return [
+            [t for t in row[:k] if t != EOS] for row, k in zip(ids.tolist(), lengths)
+        ]
+
+    def _teacher_forced_log_likelihood(self, source_seqs, target_seqs):
+        """Per-sequence mean log-likelihood of given targets (teacher forced)."""
+        module = self.net_.module_
+        fmt = SequenceFormat(**self.target_format_)
+        target = self._ids(
+            target_seqs, self._target_vocabulary(), add_eos=not fmt.fixed
+        )
+        scores = []
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                start = 0
+                for batch, m in self._source_batches(source_seqs):
+                    tgt = target[start : start + m]
+                    start += m
+                    if m < len(batch):
+                        tgt = torch.cat([tgt, tgt[:1].expand(len(batch) - m, *tgt.shape[1:])])
+                    outputs = module(batch, tgt.to(batch.device))
+                    tgt = tgt.to(outputs.device)
+                    if fmt.kind in SERIES_KINDS:
+                        scores.append(series_log_likelihood(outputs, tgt)[:m].cpu())
+                    else:
+                        scores.append(token_log_likelihood(outputs, tgt)[:m].cpu())
+        finally:
+            module.train(was_training)
+        return torch.cat(scores).double().numpy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        # allow_nan stays False: NaN is accepted only as trailing padding of
+        # series, and scikit-learn's checks put NaN anywhere when it is True.
+        return tags
+
+
+def _pad_to(tensor, width):
+    """Pad the time axis (1) of a batch of decoder outputs to ``width``."""
+    missing = width - tensor.shape[1]
+    if missing <= 0:
+        return tensor
+    shape = (tensor.shape[0], missing, *tensor.shape[2:])
+    return torch.cat([tensor, tensor.new_zeros(shape)], dim=1)
+
+
+class Seq2SeqTranslator(_BaseSeq2Seq):
+    """Attention encoder-decoder that maps sequences to sequences.
+
+    The English-to-Katakana transliterator of ``wanasit/katakana``, as a
+    scikit-learn estimator: a bidirectional GRU (or LSTM) encoder reads the
+    source, a GRU decoder with attention writes the target token by token,
+    trained with teacher forcing. ``fit(X, y)`` takes source and target
+    sequences; :meth:`predict` gives sequences of the kind ``y`` was.
+
+    Parameters
+    ----------
+{model}
+
+{training}
+
+    Attributes
+    ----------
+    source_vocabulary_, target_vocabulary_ : ndarray or None
+        The symbols of each vocabulary (id ``i + 5`` is symbol ``i``; ids 0-4
+        are padding, start, end, unknown and mask); None for series.
+    source_format_, target_format_ : dict
+        How ``X`` and ``y`` were given (kind, width, channels), so that
+        predictions come back alike.
+    max_output_length_ : int
+        The most elements :meth:`predict` emits.
+    n_features_in_ : int
+        Columns of ``X`` when it was a 2-D or 3-D array (absent for strings
+        and lists).
+    net_ : skorch.NeuralNet
+        The trained net; ``module_`` is its :class:`torch.nn.Module`.
+    history_ : skorch History
+        Per-epoch losses.
+
+    See Also
+    --------
+    SequenceAutoencoder : The same encoder-decoder trained to restore
+        corrupted inputs; its codes are features.
+
+    Notes
+    -----
+{sequences}
+
+    The loss is the cross-entropy per target token (the end token counted,
+    padding not), so ``history_[:, "valid_loss"]`` is a per-character loss.
+
+    References
+    ----------
+    D. Bahdanau, K. Cho and Y. Bengio, "Neural machine translation by jointly
+    learning to align and translate", ICLR 2015.
+
+    M.-T. Luong, H. Pham and C. D. Manning, "Effective approaches to
+    attention-based neural machine translation", EMNLP 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.seq2seq import Seq2SeqTranslator
+    >>> words = np.array(["abc", "bca", "cab", "acb", "bac", "cba"] * 20)
+    >>> reversed_words = np.array([w[::-1] for w in words])
+    >>> model = Seq2SeqTranslator(hidden_size=32, max_epochs=40, lr=0.01,
+    ...                           random_state=0).fit(words, reversed_words)
+    >>> model.predict(["abc", "cab"]).tolist()
+    ['cba', 'bac']
+    >>> model.score(words, reversed_words)
+    1.0
+    """
+
+    def __init__(
+        self,
+        *,
+        tokenizer="char",
+        embedding_size=64,
+        hidden_size=128,
+        num_layers=1,
+        cell="gru",
+        bidirectional=True,
+        attention="bahdanau",
+        dropout=0.0,
+        teacher_forcing=1.0,
+        teacher_forcing_schedule="constant",
+        decoding="greedy",
+        beam_width=5,
+        length_penalty=1.0,
+        max_length=None,
+        max_output_length=None,
+        min_frequency=1,
+        max_vocabulary=None,
+        gradient_clipping=5.0,
+        lr=0.002,
+        max_epochs=20,
+        batch_size=64,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        store_init_params(self, locals())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+    def _source_vocabulary(self):
+        return self.source_vocabulary_
+
+    def _target_vocabulary(self):
+        return self.target_vocabulary_
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the translator on source sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : sequences
+            Sources (see the class notes for the kinds).
+        y : sequences
+            Targets, one per source.
+
+        Returns
+        -------
+        self : Seq2SeqTranslator
+        """
+        source = self._read(X, "X", reset=True)
+        target = self._read(y, "y", targets=True)
+        if len(source) != len(target):
+            raise ValueError(
+                f"Found input variables with inconsistent numbers of samples: "
+                f"[{len(source)}, {len(target)}]"
+            )
+        if len(source) < 2:
+            raise ValueError(
+                f"Found array with 1 sample(s) while a minimum of 2 is required "
+                f"by {type(self).__name__}."
+            )
+        self.source_format_ = self._format_dict(source.format)
+        self.target_format_ = self._format_dict(target.format)
+        self.source_vocabulary_ = self._fit_vocabulary(source)
+        self.target_vocabulary_ = self._fit_vocabulary(target)
+        return self._fit_pairs(source, target)
+
+    def _read_X(self, X):
+        check_is_fitted(self)
+        return self._read(X, "X", fitted=self.source_format_)
+
+    def predict(self, X):
+        """Translate sequences.
+
+        Parameters
+        ----------
+        X : sequences
+            Sources, of the kind seen at ``fit``.
+
+        Returns
+        -------
+        y_pred : sequences
+            Of the kind of the fitted targets: an array of strings, a list of
+            token lists (object array), a 2-D int array padded with -1, or a
+            float array (series; NaN after a shorter series' end).
+        """
+        seqs = self._read_X(X)
+        return self._emitted_to_outputs(self._generate(seqs))
+
+    def predict_attention(self, X):
+        """The attention matrix of each prediction, for plotting.
+
+        Parameters
+        ----------
+        X : sequences
+
+        Returns
+        -------
+        attention : list of ndarray
+            One ``(n_output_elements, n_input_elements)`` matrix per
+            sequence: row ``t`` is how the decoder weighed the source
+            elements when it emitted its ``t``-th element (the end token's
+            row included last for token targets). Rows sum to one.
+        """
+        seqs = self._read_X(X)
+        if self.attention is None:
+            raise ValueError(
+                f"{type(self).__name__}(attention=None) has no attention to "
+                f"show; fit with attention='bahdanau' or 'luong'."
+            )
+        out = self._generate(seqs, attention=True)
+        lengths = torch.cat(out["lengths"]).tolist()
+        weights = [w.numpy() for batch in out["weights"] for w in batch]
+        return [
+            w[:k, :s].astype(np.float64)
+            for w, k, s in zip(weights, lengths, seqs.lengths.tolist())
+        ]
+
+    def score(self, X, y, sample_weight=None):
+        """Exact-match accuracy for token targets; R² for series.
+
+        A predicted token sequence counts when it equals the target token
+        for token (after tokenising; unknown target tokens can never be
+        matched). For series, the model decodes each series for its true
+        length and the R² is taken over all valid values.
+
+        Parameters
+        ----------
+        X : sequences
+        y : sequences
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        seqs = self._read_X(X)
+        target = self._read(y, "y", targets=True, fitted=self.target_format_)
+        if len(target) != len(seqs):
+            raise ValueError(
+                f"Found input variables with inconsistent numbers of samples: "
+                f"[{len(seqs)}, {len(target)}]"
+            )
+        if target.tokens is None:
+            steps = int(target.lengths.max())
+            out = self._generate(seqs, max_steps=steps, fixed=True)
+            pred = torch.cat(out["emitted"]).numpy()
+            valid = ~np.isnan(target.values)
+            weights = None
+            if sample_weight is not None:
+                weights = np.broadcast_to(
+                    np.asarray(sample_weight, dtype=float)[:, None, None], valid.shape
+                )[valid]
+            return float(r2_score(target.values[valid], pred[valid], sample_weight=weights))
+        vocabulary = self._target_vocabulary().tolist()
+        predicted = [
+            [vocabulary[i - N_SPECIAL] for i in row]
+            for row in self._emitted_ids(self._generate(seqs))
+        ]
+        hits = [p == list(t) for p, t in zip(predicted, target.tokens)]
+        return float(np.average(np.array(hits, dtype=float), weights=sample_weight))
+
+    def score_samples(self, X, y=None):
+        """Mean log-likelihood per target token of each sequence.
+
+        Parameters
+        ----------
+        X : sequences
+        y : sequences or None, default=None
+            Targets to score (teacher forced: the probability the model
+            gives each target token after the true previous ones, the end
+            token included). None scores the model's own prediction (its
+            confidence).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Mean log-probability per token (at most 0), or for series minus
+            the mean squared error per value.
+        """
+        seqs = self._read_X(X)
+        if y is None:
+            if self.target_format_["kind"] in SERIES_KINDS:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on series targets; "
+                    f"score_samples needs the targets y to score."
+                )
+            out = self._generate(seqs)
+            logps = torch.cat([_pad_to(p, self.max_output_length_) for p in out["logp"]])
+            lengths = torch.cat(out["lengths"])
+            mask = torch.arange(logps.shape[1])[None] < lengths[:, None]
+            return ((logps * mask).sum(1) / lengths.clamp(min=1)).double().numpy()
+        target = self._read(y, "y", targets=True, fitted=self.target_format_)
+        return self._teacher_forced_log_likelihood(seqs, target)
+
+    @classmethod
+    def get_test_params(cls):
+        """Small, fast parameter sets for the conformance tests."""
+        return [
+            {"embedding_size": 4, "hidden_size": 4, "max_epochs": 2, "batch_size": 16},
+            {
+                "embedding_size": 4,
+                "hidden_size": 4,
+                "max_epochs": 2,
+                "batch_size": 16,
+                "attention": "luong",
+                "cell": "lstm",
+                "decoding": "beam",
+                "beam_width": 2,
+            },
+        ]
+
+
+class SequenceAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseSeq2Seq):
+    """Denoising sequence autoencoder (BART's corruptions) and feature extractor.
+
+    The encoder-decoder of :class:`Seq2SeqTranslator`, trained to restore each
+    sequence from a corrupted copy of it (Lewis et al., 2019). Corruptions
+    are drawn afresh for every batch. :meth:`transform` gives a fixed-size
+    code per sequence (the encoder's summary that starts the decoder), so
+    strings and series become feature vectors; :meth:`inverse_transform`
+    decodes codes back into sequences; :meth:`score_samples` is the
+    reconstruction log-likelihood, an anomaly score (low is unusual).
+
+    Parameters
+    ----------
+    noise : str, list of str, dict or None, default=None
+        The corruptions: any of ``"mask"`` (each token becomes a mask token
+        with probability rate, default 0.15), ``"delete"`` (each token is
+        deleted, 0.15), ``"infill"`` (spans of Poisson(3) length, about rate
+        0.3 of the tokens, each become one mask; a span of length 0 inserts
+        a mask), ``"permute"`` (the segments between ``separators`` are
+        shuffled, with probability 1.0) and ``"rotate"`` (the sequence starts
+        at a random element and wraps around, probability 1.0). A dict maps
+        names to rates. They apply in the order permute, rotate, infill,
+        mask, delete. None is a plain sequence autoencoder. Series take the
+        same corruptions (a masked step is replaced by a learned vector), all
+        but ``"permute"``.
+
+    separators : list or None, default=None
+        Tokens that separate segments for ``"permute"``; None means ``[" "]``
+        for strings (words) and none otherwise.
+
+{model}
+
+{training}
+
+    Attributes
+    ----------
+    vocabulary_ : ndarray or None
+        The symbols (id ``i + 5`` is symbol ``i``); None for series.
+    source_format_ : dict
+        How ``X`` was given, so that :meth:`inverse_transform` gives it back
+        alike.
+    noise_ : dict
+        The corruptions used, with their rates.
+    n_features_in_ : int
+        Columns of ``X`` when it was a 2-D or 3-D array (absent for strings
+        and lists).
+    net_ : skorch.NeuralNet
+    history_ : skorch History
+
+    See Also
+    --------
+    Seq2SeqTranslator : The encoder-decoder for source and target sequences.
+    skdeep.autoencoder.AutoencoderOutlierDetector : A dense autoencoder
+        outlier detector for fixed-size rows.
+
+    Notes
+    -----
+{sequences}
+
+    With ``attention`` set, the decoder reads the encoder's outputs as well
+    as the code, so the code need not hold everything and
+    :meth:`inverse_transform` (which has only the code) is unavailable.
+    As an outlier score use ``-score_samples(X)`` (or
+    ``score_samples(X) < threshold``).
+
+    References
+    ----------
+    M. Lewis et al., "BART: Denoising sequence-to-sequence pre-training for
+    natural language generation, translation, and comprehension", ACL 2020,
+    arXiv:1910.13461.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.seq2seq import SequenceAutoencoder
+    >>> words = np.array(["abc", "bca", "cab", "acb", "bac", "cba"] * 20)
+    >>> ae = SequenceAutoencoder(hidden_size=16, noise="mask", max_epochs=30,
+    ...                          lr=0.01, random_state=0).fit(words)
+    >>> ae.transform(words[:2]).shape
+    (2, 16)
+    >>> ae.inverse_transform(ae.transform(["cab"])).tolist()
+    ['cab']
+    """
+
+    def __init__(
+        self,
+        *,
+        noise=None,
+        separators=None,
+        tokenizer="char",
+        embedding_size=64,
+        hidden_size=128,
+        num_layers=1,
+        cell="gru",
+        bidirectional=True,
+        attention=None,
+        dropout=0.0,
+        teacher_forcing=1.0,
+        teacher_forcing_schedule="constant",
+        decoding="greedy",
+        beam_width=5,
+        length_penalty=1.0,
+        max_length=None,
+        max_output_length=None,
+        min_frequency=1,
+        max_vocabulary=None,
+        gradient_clipping=5.0,
+        lr=0.002,
+        max_epochs=20,
+        batch_size=64,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        store_init_params(self, locals())
+
+    _parameter_constraints: dict = {
+        **_PARAMETER_CONSTRAINTS,
+        "noise": [str, list, tuple, dict, None],
+        "separators": [list, tuple, None],
+    }
+
+    def _source_vocabulary(self):
+        return self.vocabulary_
+
+    _target_vocabulary = _source_vocabulary
+
+    def _noise(self, fmt):
+        noise = self.noise
+        if noise is None:
+            return {}
+        if isinstance(noise, str):
+            noise = [noise]
+        if not isinstance(noise, dict):
+            noise = {name: NOISE_RATES.get(name) for name in noise}
+        unknown = sorted(set(noise) - set(NOISE_RATES))
+        if unknown:
+            raise ValueError(
+                f"Unknown noise {unknown}; expected names among "
+                f"{sorted(NOISE_RATES)}."
+            )
+        for name, rate in noise.items():
+            if not isinstance(rate, Real) or not 0 <= rate <= 1:
+                raise ValueError(f"The rate of noise {name!r} must be in [0, 1]; got {rate!r}.")
+        if "permute" in noise and not fmt.is_tokens:
+            raise ValueError(
+                "noise='permute' shuffles segments between separator tokens; "
+                "series have no separators."
+            )
+        return {name: float(rate) for name, rate in noise.items()}
+
+    def _separator_ids(self):
+        separators = self.separators
+        if separators is None:
+            separators = [" "] if self.source_format_["kind"] == "text" else []
+        if self.vocabulary_ is None:
+            return ()
+        index = {s: i + N_SPECIAL for i, s in enumerate(self.vocabulary_.tolist())}
+        return tuple(index[s] for s in separators if s in index)
+
+    def _extra_module_kwargs(self):
+        return {"noise": self.noise_ or None, "separator_ids": self._separator_ids()}
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to restore ``X`` from corrupted copies.
+
+        Parameters
+        ----------
+        X : sequences
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceAutoencoder
+        """
+        seqs = self._read(X, "X", reset=True)
+        if len(seqs) < 2:
+            raise ValueError(
+                f"Found array with 1 sample(s) while a minimum of 2 is required "
+                f"by {type(self).__name__}."
+            )
+        self.noise_ = self._noise(seqs.format)
+        self.source_format_ = self.target_format_ = self._format_dict(seqs.format)
+        self.vocabulary_ = self._fit_vocabulary(seqs)
+        return self._fit_pairs(seqs, seqs)
+
+    def _read_X(self, X):
+        check_is_fitted(self)
+        return self._read(X, "X", fitted=self.source_format_)
+
+    def transform(self, X):
+        """The code of each sequence: the encoder's fixed-size summary.
+
+        Parameters
+        ----------
+        X : sequences
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, hidden_size)
+        """
+        seqs = self._read_X(X)
+        module = self.net_.module_
+        codes = []
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                for batch, m in self._source_batches(seqs):
+                    codes.append(module.encode(batch)["code"][:m].cpu())
+        finally:
+            module.train(was_training)
+        return torch.cat(codes).double().numpy()
+
+    @property
+    def _n_features_out(self):
+        return self.hidden_size
+
+    def inverse_transform(self, X):
+        """Decode codes back into sequences (greedy).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, hidden_size)
+            Codes, as :meth:`transform` gives them.
+
+        Returns
+        -------
+        sequences : sequences
+            In the kind ``X`` was fitted in.
+        """
+        check_is_fitted(self)
+        if self.attention is not None:
+            raise ValueError(
+                f"{type(self).__name__}(attention={self.attention!r}) decodes from "
+                f"the encoder outputs as well as the code; inverse_transform needs "
+                f"attention=None."
+            )
+        from sklearn.utils.validation import check_array
+
+        codes = check_array(X, dtype=np.float64)
+        if codes.shape[1] != self.hidden_size:
+            raise ValueError(
+                f"X has {codes.shape[1]} features, but inverse_transform expects "
+                f"codes of {self.hidden_size}."
+            )
+        module = self.net_.module_
+        fixed = self.target_format_["fixed"]
+        out = {"emitted": [], "logp": [], "lengths": [], "weights": []}
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                for start in range(0, len(codes), self.batch_size):
+                    code = torch.as_tensor(
+                        codes[start : start + self.batch_size], dtype=torch.float32
+                    ).to(self.net_.device)
+                    emitted, _, lengths, _ = module.greedy(
+                        {"code": code}, self.max_output_length_, fixed
+                    )
+                    out["emitted"].append(emitted.cpu())
+                    out["lengths"].append(lengths.cpu())
+        finally:
+            module.train(was_training)
+        return self._emitted_to_outputs(out)
+
+    def score_samples(self, X):
+        """Reconstruction log-likelihood of each sequence (higher is more typical).
+
+        Parameters
+        ----------
+        X : sequences
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Mean log-probability per token of the sequence given its clean
+            encoding (teacher forced), or for series minus the mean squared
+            error per value.
+        """
+        seqs = self._read_X(X)
+        return self._teacher_forced_log_likelihood(seqs, seqs)
+
+    @classmethod
+    def get_test_params(cls):
+        """Small, fast parameter sets for the conformance tests."""
+        return [
+            {"embedding_size": 4, "hidden_size": 4, "max_epochs": 2, "batch_size": 16},
+            {
+                "embedding_size": 4,
+                "hidden_size": 4,
+                "max_epochs": 2,
+                "batch_size": 16,
+                "noise": {"mask": 0.2, "infill": 0.3, "rotate": 0.5},
+                "cell": "lstm",
+            },
+        ]
+
+
+_DOCS = {
+    "training": training_parameters_doc(lr=0.002, max_epochs=20, batch_size=64),
+    "sequences": SEQUENCES_DOC,
+}
+Seq2SeqTranslator.__doc__ = Seq2SeqTranslator.__doc__.format(
+    model=MODEL_PARAMETERS_DOC.format(attention='"bahdanau"'), **_DOCS
+)
+SequenceAutoencoder.__doc__ = SequenceAutoencoder.__doc__.format(
+    model=MODEL_PARAMETERS_DOC.format(attention="None"), **_DOCS
+)

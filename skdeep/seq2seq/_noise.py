@@ -155,7 +155,8 @@ def corrupt(lengths, width, noise, separator_mask=None):
     noise : dict
         Corruption name -> rate (see :data:`NOISE_RATES`).
     separator_mask : Tensor of bool of shape (n, width) or None
-        Which clean elements are segment separators; needed by ``"permute"``.
+        Which clean elements are segment separators, for ``"permute"``; None
+        (no separators) leaves ``"permute"`` out: a sequence is one segment.
 
     Returns
     -------
@@ -170,6 +171,8 @@ def corrupt(lengths, width, noise, separator_mask=None):
             continue
         rate = noise[name]
         if name == "permute":
+            if separator_mask is None:
+                continue  # no separators: one segment, nothing to permute
             is_sep = separator_mask.gather(1, index.clamp(min=0)) & (index >= 0)
             index, lengths = permute_segments(index, lengths, is_sep, rate)
         elif name == "rotate":

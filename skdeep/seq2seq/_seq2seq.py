@@ -310,9 +310,11 @@ class _BaseSeq2Seq(BaseTorchEstimator):
         else:
             self.max_output_length_ = 2 * longest + 1
         if not target_fmt.fixed:
+            # Token targets keep one place for the end token.
             target = truncate(
                 target, self.max_output_length_ - int(target.format.is_tokens),
                 what="y", name=type(self).__name__,
+                parameter="max_output_length (minus one for the end token)",
             )
         X = {
             "source": self._ids(source, self._source_vocabulary()),
@@ -667,13 +669,14 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
             steps = int(target.lengths.max())
             out = self._generate(seqs, max_steps=steps, fixed=True)
             pred = torch.cat(out["emitted"]).numpy()
-            valid = ~np.isnan(target.values)
+            truth = target.values[:, :steps]
+            valid = ~np.isnan(truth)
             weights = None
             if sample_weight is not None:
                 weights = np.broadcast_to(
                     np.asarray(sample_weight, dtype=float)[:, None, None], valid.shape
                 )[valid]
-            return float(r2_score(target.values[valid], pred[valid], sample_weight=weights))
+            return float(r2_score(truth[valid], pred[valid], sample_weight=weights))
         vocabulary = self._target_vocabulary().tolist()
         predicted = [
             [vocabulary[i - N_SPECIAL] for i in row]

@@ -382,14 +382,14 @@ def encode_tokens(token_lists, vocabulary, *, width=None, add_eos=False):
     return ids, n_unknown
 
 
-def truncate(sequences, max_length, *, what, name):
+def truncate(sequences, max_length, *, what, name, parameter="max_length"):
     """Cut sequences longer than ``max_length``, with a warning naming how many."""
     if max_length is None or sequences.lengths.max() <= max_length:
         return sequences
     too_long = sequences.lengths > max_length
     warnings.warn(
         f"{int(too_long.sum())} sequence(s) of {what} are longer than "
-        f"max_length={max_length} (the longest has {int(sequences.lengths.max())}); "
+        f"{parameter}={max_length} (the longest has {int(sequences.lengths.max())}); "
         f"{name} reads their first {max_length} elements only.",
         UserWarning,
         stacklevel=3,

@@ -681,6 +681,10 @@ class BaseTorchEstimator(BaseEstimator):
     ):
         """Build ``self._build_module()`` and train it on tensors ``X``, ``y``.
 
+        ``X`` is a tensor, or a dict of tensors with one row per sample whose
+        entries reach ``module.forward`` as keyword arguments (seq2seq models
+        take ``source`` and ``target``).
+
         The module is built inside the seeded block, so its initial weights
         follow ``random_state`` too. The tensors are moved to the device once.
         ``sample_weight`` (a float tensor of shape ``(n_samples,)`` or None)

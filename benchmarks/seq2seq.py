@@ -93,7 +93,6 @@ Run by hand, e.g.::
 import argparse
 import math
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -101,7 +100,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS, Store, Timer, machine, markdown_table, shared_data, write_parts  # noqa: E402
+from _common import (
+    RESULTS,
+    Store,
+    Timer,
+    machine,
+    markdown_table,
+    shared_data,
+    write_parts,
+)  # noqa: E402
 
 OUT_DIR = Path(__file__).resolve().parent / "seq2seq_runs"
 PARTS = ("transliteration", "heldout", "throughput", "features", "oneclass")
@@ -129,8 +136,9 @@ def levenshtein(a, b):
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ca != cb)))
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            )
         previous = current
     return previous[-1]
 
@@ -179,7 +187,8 @@ class WordLookup:
         self.words = np.array(sorted(self.table))
         self.vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3))
         self.nn = NearestNeighbors(n_neighbors=1, metric="cosine").fit(
-            self.vec.fit_transform(self.words))
+            self.vec.fit_transform(self.words)
+        )
         return self
 
     def predict(self, english):
@@ -187,8 +196,10 @@ class WordLookup:
         unknown = sorted({w for words in split for w in words if w not in self.table})
         guess = dict(self.table)
         for i in range(0, len(unknown), 2000):
-            chunk = unknown[i:i + 2000]
-            idx = self.nn.kneighbors(self.vec.transform(chunk), return_distance=False)[:, 0]
+            chunk = unknown[i : i + 2000]
+            idx = self.nn.kneighbors(self.vec.transform(chunk), return_distance=False)[
+                :, 0
+            ]
             guess.update({w: self.table[self.words[j]] for w, j in zip(chunk, idx)})
         joiner = " " if self.reverse else "・"
         return np.array([joiner.join(guess[w] for w in words) for words in split])
@@ -197,8 +208,13 @@ class WordLookup:
 def _translator(attention, seed, **kw):
     from skdeep.seq2seq import Seq2SeqTranslator
 
-    return Seq2SeqTranslator(attention=attention, max_length=20,
-                             max_output_length=21, random_state=seed, **kw)
+    return Seq2SeqTranslator(
+        attention=attention,
+        max_length=20,
+        max_output_length=21,
+        random_state=seed,
+        **kw,
+    )
 
 
 def run_transliteration(args, store):
@@ -220,8 +236,11 @@ def run_transliteration(args, store):
                 with Timer() as pt:
                     pred = baseline.predict(X)
                 acc, cer = accuracy_cer(pred, y)
-                record[f"{split}_greedy"] = {"accuracy": acc, "cer": cer,
-                                             "predict_s": pt.seconds}
+                record[f"{split}_greedy"] = {
+                    "accuracy": acc,
+                    "cer": cer,
+                    "predict_s": pt.seconds,
+                }
         elif method == "knn-ngram":
             from sklearn.feature_extraction.text import TfidfVectorizer
             from sklearn.neighbors import NearestNeighbors
@@ -234,14 +253,21 @@ def run_transliteration(args, store):
             for split in ("valid", "test"):
                 X, y = data[split]
                 with Timer() as pt:
-                    idx = np.concatenate([
-                        nn.kneighbors(vec.transform(X[i:i + 2000]), return_distance=False)[:, 0]
-                        for i in range(0, len(X), 2000)
-                    ])
+                    idx = np.concatenate(
+                        [
+                            nn.kneighbors(
+                                vec.transform(X[i : i + 2000]), return_distance=False
+                            )[:, 0]
+                            for i in range(0, len(X), 2000)
+                        ]
+                    )
                     pred = ytr[idx]
                 acc, cer = accuracy_cer(pred, y)
-                record[f"{split}_greedy"] = {"accuracy": acc, "cer": cer,
-                                             "predict_s": pt.seconds}
+                record[f"{split}_greedy"] = {
+                    "accuracy": acc,
+                    "cer": cer,
+                    "predict_s": pt.seconds,
+                }
         else:
             attention = None if method == "none" else method
             model = _translator(attention, 0, max_epochs=args.epochs, verbose=0)
@@ -250,13 +276,17 @@ def run_transliteration(args, store):
                 with Timer() as fit:
                     model.fit(Xtr, ytr)
                 record["fit_s"] = fit.seconds
-                record["train_loss"] = [float(v) for v in model.history_[:, "train_loss"]]
+                record["train_loss"] = [
+                    float(v) for v in model.history_[:, "train_loss"]
+                ]
                 Xva, yva = data["valid"]
                 ll = model.score_samples(Xva, yva)
                 n_tokens = np.array([min(len(t), 20) + 1 for t in yva])
                 total = -(ll * n_tokens).sum()
                 record["valid_loss_per_token"] = float(total / n_tokens.sum())
-                record["valid_loss_repo_convention"] = float(total / (REPO_POSITIONS * len(yva)))
+                record["valid_loss_repo_convention"] = float(
+                    total / (REPO_POSITIONS * len(yva))
+                )
                 for split in ("valid", "test"):
                     X, y = data[split]
                     for decoding in ("greedy", "beam"):
@@ -265,16 +295,43 @@ def run_transliteration(args, store):
                             pred = model.predict(X)
                         acc, cer = accuracy_cer(pred, y)
                         record[f"{split}_{decoding}"] = {
-                            "accuracy": acc, "cer": cer, "predict_s": pt.seconds}
-                        print(f"  {split} {decoding}: {acc:.4f} CER {cer:.4f} "
-                              f"({pt.seconds:.0f} s)", flush=True)
+                            "accuracy": acc,
+                            "cer": cer,
+                            "predict_s": pt.seconds,
+                        }
+                        print(
+                            f"  {split} {decoding}: {acc:.4f} CER {cer:.4f} "
+                            f"({pt.seconds:.0f} s)",
+                            flush=True,
+                        )
                 record["examples"] = {
-                    name: str(p) for name, p in zip(
-                        ["james", "john", "robert", "mary", "patricia", "linda",
-                         "banana", "peter parker", "jonny snow"],
+                    name: str(p)
+                    for name, p in zip(
+                        [
+                            "james",
+                            "john",
+                            "robert",
+                            "mary",
+                            "patricia",
+                            "linda",
+                            "banana",
+                            "peter parker",
+                            "jonny snow",
+                        ],
                         model.set_params(decoding="greedy").predict(
-                            ["james", "john", "robert", "mary", "patricia", "linda",
-                             "banana", "peter parker", "jonny snow"]))
+                            [
+                                "james",
+                                "john",
+                                "robert",
+                                "mary",
+                                "patricia",
+                                "linda",
+                                "banana",
+                                "peter parker",
+                                "jonny snow",
+                            ]
+                        ),
+                    )
                 }
         store.add(record)
         print(f"  done: {record.get('valid_greedy')}", flush=True)
@@ -282,11 +339,13 @@ def run_transliteration(args, store):
 
 
 def table_transliteration(store):
-    names = {"bahdanau": "Seq2SeqTranslator, Bahdanau attention",
-             "luong": "Seq2SeqTranslator, Luong attention",
-             "none": "plain seq2seq (attention=None)",
-             "word-lookup": "word dictionary + char n-gram 1-NN",
-             "knn-ngram": "char 1-3-gram TF-IDF 1-NN (whole title)"}
+    names = {
+        "bahdanau": "Seq2SeqTranslator, Bahdanau attention",
+        "luong": "Seq2SeqTranslator, Luong attention",
+        "none": "plain seq2seq (attention=None)",
+        "word-lookup": "word dictionary + char n-gram 1-NN",
+        "knn-ngram": "char 1-3-gram TF-IDF 1-NN (whole title)",
+    }
     rows, records = [], []
     for method in names:
         r = store.get(method=method)
@@ -297,32 +356,58 @@ def table_transliteration(store):
             v, t = r.get(f"valid_{decoding}"), r.get(f"test_{decoding}")
             if v is None:
                 continue
-            rows.append([
-                names[method], "-" if method in ("knn-ngram", "word-lookup") else decoding,
-                f"{v['accuracy']:.4f}", f"{v['cer']:.4f}",
-                f"{t['accuracy']:.4f}", f"{t['cer']:.4f}",
-                f"{r['fit_s']:.0f}", f"{t['predict_s']:.1f}",
-                f"{r['valid_loss_per_token']:.4f}" if "valid_loss_per_token" in r else "-",
-                f"{r['valid_loss_repo_convention']:.4f}"
-                if "valid_loss_repo_convention" in r else "-",
-            ])
+            rows.append(
+                [
+                    names[method],
+                    "-" if method in ("knn-ngram", "word-lookup") else decoding,
+                    f"{v['accuracy']:.4f}",
+                    f"{v['cer']:.4f}",
+                    f"{t['accuracy']:.4f}",
+                    f"{t['cer']:.4f}",
+                    f"{r['fit_s']:.0f}",
+                    f"{t['predict_s']:.1f}",
+                    f"{r['valid_loss_per_token']:.4f}"
+                    if "valid_loss_per_token" in r
+                    else "-",
+                    f"{r['valid_loss_repo_convention']:.4f}"
+                    if "valid_loss_repo_convention" in r
+                    else "-",
+                ]
+            )
     lines = ["## Transliteration (English -> Katakana)", ""]
-    lines.append(markdown_table(
-        ["method", "decoding", "valid exact", "valid CER", "test exact", "test CER",
-         "fit s", "test predict s", "valid loss / token",
-         f"valid loss, repo convention (repo: {REPO_VAL_LOSS})"], rows))
+    lines.append(
+        markdown_table(
+            [
+                "method",
+                "decoding",
+                "valid exact",
+                "valid CER",
+                "test exact",
+                "test CER",
+                "fit s",
+                "test predict s",
+                "valid loss / token",
+                f"valid loss, repo convention (repo: {REPO_VAL_LOSS})",
+            ],
+            rows,
+        )
+    )
     best = {m: store.get(method=m) for m in names}
     notes = []
     if best.get("bahdanau") and best.get("none"):
         a = best["bahdanau"]["test_greedy"]["accuracy"]
         b = best["none"]["test_greedy"]["accuracy"]
-        notes.append(f"Test exact match, Bahdanau attention / no attention: "
-                     f"{a:.4f} / {b:.4f} = {a / max(b, 1e-12):.2f}x.")
+        notes.append(
+            f"Test exact match, Bahdanau attention / no attention: "
+            f"{a:.4f} / {b:.4f} = {a / max(b, 1e-12):.2f}x."
+        )
     if best.get("bahdanau") and best.get("word-lookup"):
         a = best["bahdanau"]["test_greedy"]["accuracy"]
         b = best["word-lookup"]["test_greedy"]["accuracy"]
-        notes.append(f"Test exact match, Bahdanau attention / word dictionary baseline: "
-                     f"{a:.4f} / {b:.4f} = {a / max(b, 1e-12):.2f}x.")
+        notes.append(
+            f"Test exact match, Bahdanau attention / word dictionary baseline: "
+            f"{a:.4f} / {b:.4f} = {a / max(b, 1e-12):.2f}x."
+        )
     for m in ("bahdanau", "luong", "none"):
         if best.get(m) and "examples" in best[m]:
             ex = ", ".join(f"{k} {v}" for k, v in best[m]["examples"].items())
@@ -333,13 +418,16 @@ def table_transliteration(store):
 
 # ---------------------------------------------------------------- held-out tasks
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve "
-         "thirteen fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve "
+    "thirteen fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
 def spell(n):
     """English words of 0 <= n < 10**6 ("three hundred forty two thousand ...")."""
+
     def below_thousand(k):
         words = []
         if k >= 100:
@@ -387,8 +475,15 @@ def run_heldout(args, store):
             with Timer() as fit:
                 baseline = WordLookup(reverse=True).fit(etr, ktr)
             acc, cer = accuracy_cer(baseline.predict(kte), ete)
-            store.add({"task": "katakana-english", "method": "word-lookup",
-                       "accuracy": acc, "cer": cer, "fit_s": fit.seconds})
+            store.add(
+                {
+                    "task": "katakana-english",
+                    "method": "word-lookup",
+                    "accuracy": acc,
+                    "cer": cer,
+                    "fit_s": fit.seconds,
+                }
+            )
         if not store.get(task="katakana-english", method="bahdanau"):
             model = _translator("bahdanau", 0, max_epochs=args.epochs)
             with warnings.catch_warnings():
@@ -396,8 +491,15 @@ def run_heldout(args, store):
                 with Timer() as fit:
                     model.fit(ktr, etr)
                 acc, cer = accuracy_cer(model.predict(kte), ete)
-            store.add({"task": "katakana-english", "method": "bahdanau",
-                       "accuracy": acc, "cer": cer, "fit_s": fit.seconds})
+            store.add(
+                {
+                    "task": "katakana-english",
+                    "method": "bahdanau",
+                    "accuracy": acc,
+                    "cer": cer,
+                    "fit_s": fit.seconds,
+                }
+            )
             print(f"heldout katakana-english: {acc:.4f} CER {cer:.4f}", flush=True)
     if "numbers" in tasks:
         (dtr, wtr), (dte, wte) = number_data(2000 if args.smoke else 20000, 5000)
@@ -410,31 +512,53 @@ def run_heldout(args, store):
             with Timer() as fit:
                 vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3))
                 nn = NearestNeighbors(n_neighbors=1, metric="cosine").fit(
-                    vec.fit_transform(src_tr))
+                    vec.fit_transform(src_tr)
+                )
             idx = nn.kneighbors(vec.transform(src_te), return_distance=False)[:, 0]
             acc = float(np.mean(wtr[idx] == wte))
-            store.add({"task": "numbers", "method": "knn-ngram", "accuracy": acc,
-                       "fit_s": fit.seconds})
+            store.add(
+                {
+                    "task": "numbers",
+                    "method": "knn-ngram",
+                    "accuracy": acc,
+                    "fit_s": fit.seconds,
+                }
+            )
         if not store.get(task="numbers", method="bahdanau"):
-            model = Seq2SeqTranslator(tokenizer="word", random_state=0,
-                                      max_epochs=args.epochs)
+            model = Seq2SeqTranslator(
+                tokenizer="word", random_state=0, max_epochs=args.epochs
+            )
             with Timer() as fit:
                 model.fit(dtr, wtr)
             acc = float(model.score(dte, wte))
-            store.add({"task": "numbers", "method": "bahdanau", "accuracy": acc,
-                       "fit_s": fit.seconds,
-                       "examples": dict(zip(["".join(map(str, d)) for d in dte[:5]],
-                                            model.predict(dte[:5]).tolist()))})
+            store.add(
+                {
+                    "task": "numbers",
+                    "method": "bahdanau",
+                    "accuracy": acc,
+                    "fit_s": fit.seconds,
+                    "examples": dict(
+                        zip(
+                            ["".join(map(str, d)) for d in dte[:5]],
+                            model.predict(dte[:5]).tolist(),
+                        )
+                    ),
+                }
+            )
             print(f"heldout numbers: {acc:.4f}", flush=True)
     return table_heldout(store)
 
 
 def table_heldout(store):
-    labels = {"katakana-english": "Katakana -> English (test part, 32,179 titles)",
-              "numbers": "digits -> English number words (5,000 unseen numbers)"}
-    methods = {"bahdanau": "Seq2SeqTranslator (defaults, 20 epochs)",
-               "word-lookup": "word dictionary + char n-gram 1-NN",
-               "knn-ngram": "char n-gram 1-NN"}
+    labels = {
+        "katakana-english": "Katakana -> English (test part, 32,179 titles)",
+        "numbers": "digits -> English number words (5,000 unseen numbers)",
+    }
+    methods = {
+        "bahdanau": "Seq2SeqTranslator (defaults, 20 epochs)",
+        "word-lookup": "word dictionary + char n-gram 1-NN",
+        "knn-ngram": "char n-gram 1-NN",
+    }
     rows, records = [], []
     for task, label in labels.items():
         for method, mlabel in methods.items():
@@ -442,14 +566,28 @@ def table_heldout(store):
             if r is None:
                 continue
             records.append(r)
-            rows.append([label, mlabel, f"{r['accuracy']:.4f}",
-                         f"{r['cer']:.4f}" if "cer" in r else "-", f"{r['fit_s']:.0f}"])
+            rows.append(
+                [
+                    label,
+                    mlabel,
+                    f"{r['accuracy']:.4f}",
+                    f"{r['cer']:.4f}" if "cer" in r else "-",
+                    f"{r['fit_s']:.0f}",
+                ]
+            )
     examples = [r for r in records if "examples" in r]
     notes = [f"Examples: {r['examples']}" for r in examples]
-    return "\n".join([
-        "## Held-out tasks (not named by the issue; defaults unchanged)", "",
-        markdown_table(["task", "method", "exact match", "CER", "fit s"], rows), "",
-        *notes, "", *store.provenance(records)])
+    return "\n".join(
+        [
+            "## Held-out tasks (not named by the issue; defaults unchanged)",
+            "",
+            markdown_table(["task", "method", "exact match", "CER", "fit s"], rows),
+            "",
+            *notes,
+            "",
+            *store.provenance(records),
+        ]
+    )
 
 
 # ---------------------------------------------------------------- throughput
@@ -470,7 +608,7 @@ def _plain_torch_epoch(model, X, y, seed, batch_size=64, lr=0.002, clip=5.0):
     with Timer() as t:
         order = torch.randperm(len(source))
         for start in range(0, len(source), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             opt.zero_grad()
             loss = loss_fn(module(source[idx], target[idx]), target[idx])
             loss.backward()
@@ -503,16 +641,31 @@ def run_throughput(args, store):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 source = model._ids(model._read(Xtr, "X"), model.source_vocabulary_)
-                target = truncate(model._read(ytr, "y", targets=True), 20,
-                                  what="y", name="")
+                target = truncate(
+                    model._read(ytr, "y", targets=True), 20, what="y", name=""
+                )
             target = model._ids(target, model.target_vocabulary_, add_eos=True)
-            plain_s.append(_plain_torch_epoch(model, {"source": source, "target": target},
-                                              None, rep))
+            plain_s.append(
+                _plain_torch_epoch(
+                    model, {"source": source, "target": target}, None, rep
+                )
+            )
         tokens = int((target != 0).sum())
-        store.add({"kind": "train", "attention": attention, "n_pairs": n,
-                   "tokens": tokens, "skdeep_s": min(skdeep_s), "plain_s": min(plain_s)})
-        print(f"throughput {attention}: skdeep {min(skdeep_s):.1f}s plain {min(plain_s):.1f}s",
-              flush=True)
+        store.add(
+            {
+                "kind": "train",
+                "attention": attention,
+                "n_pairs": n,
+                "tokens": tokens,
+                "skdeep_s": min(skdeep_s),
+                "plain_s": min(plain_s),
+            }
+        )
+        print(
+            f"throughput {attention}: skdeep {min(skdeep_s):.1f}s "
+            f"plain {min(plain_s):.1f}s",
+            flush=True,
+        )
     if not store.get(kind="decode"):
         model = _translator("bahdanau", 0, max_epochs=1 if args.smoke else 2)
         with warnings.catch_warnings():
@@ -520,15 +673,23 @@ def run_throughput(args, store):
             model.fit(Xtr, ytr)
             Xva = data["valid"][0][: 500 if args.smoke else 5000]
             speeds = {}
-            for label, params in (("greedy", {"decoding": "greedy"}),
-                                  ("beam 5", {"decoding": "beam", "beam_width": 5}),
-                                  ("beam 10", {"decoding": "beam", "beam_width": 10})):
+            for label, params in (
+                ("greedy", {"decoding": "greedy"}),
+                ("beam 5", {"decoding": "beam", "beam_width": 5}),
+                ("beam 10", {"decoding": "beam", "beam_width": 10}),
+            ):
                 model.set_params(**params)
                 with Timer() as t:
                     model.predict(Xva)
                 speeds[label] = len(Xva) / t.seconds
-        store.add({"kind": "decode", "titles_per_s": speeds, "n": len(Xva),
-                   "threads": torch.get_num_threads()})
+        store.add(
+            {
+                "kind": "decode",
+                "titles_per_s": speeds,
+                "n": len(Xva),
+                "threads": torch.get_num_threads(),
+            }
+        )
     return table_throughput(store)
 
 
@@ -539,23 +700,46 @@ def table_throughput(store):
         if r is None:
             continue
         records.append(r)
-        rows.append([attention, r["n_pairs"], r["tokens"],
-                     f"{r['tokens'] / r['skdeep_s']:.0f}", f"{r['tokens'] / r['plain_s']:.0f}",
-                     f"{r['plain_s'] / r['skdeep_s']:.2f}"])
-    lines = ["## Throughput", "", "Training, one epoch (tokens = target characters "
-             "and end tokens):", "",
-             markdown_table(["attention", "pairs", "tokens", "skdeep tokens/s",
-                             "plain torch tokens/s", "skdeep / plain (target >= 0.9)"],
-                            rows)]
+        rows.append(
+            [
+                attention,
+                r["n_pairs"],
+                r["tokens"],
+                f"{r['tokens'] / r['skdeep_s']:.0f}",
+                f"{r['tokens'] / r['plain_s']:.0f}",
+                f"{r['plain_s'] / r['skdeep_s']:.2f}",
+            ]
+        )
+    lines = [
+        "## Throughput",
+        "",
+        "Training, one epoch (tokens = target characters and end tokens):",
+        "",
+        markdown_table(
+            [
+                "attention",
+                "pairs",
+                "tokens",
+                "skdeep tokens/s",
+                "plain torch tokens/s",
+                "skdeep / plain (target >= 0.9)",
+            ],
+            rows,
+        ),
+    ]
     d = store.get(kind="decode")
     if d:
         records.append(d)
         g = d["titles_per_s"]["greedy"]
-        lines += ["", f"Decoding {d['n']} validation titles (Bahdanau attention, "
-                  f"batch 64):", "",
-                  markdown_table(["decoding", "titles/s", "relative to greedy"],
-                                 [[k, f"{v:.0f}", f"{v / g:.2f}"]
-                                  for k, v in d["titles_per_s"].items()])]
+        lines += [
+            "",
+            f"Decoding {d['n']} validation titles (Bahdanau attention, batch 64):",
+            "",
+            markdown_table(
+                ["decoding", "titles/s", "relative to greedy"],
+                [[k, f"{v:.0f}", f"{v / g:.2f}"] for k, v in d["titles_per_s"].items()],
+            ),
+        ]
     lines += ["", *store.provenance(records)]
     return "\n".join(lines)
 
@@ -584,8 +768,10 @@ def _probe(Ftr, ytr, Fte, yte):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    clf = make_pipeline(StandardScaler(with_mean=not hasattr(Ftr, "tocsr")),
-                        LogisticRegression(max_iter=2000))
+    clf = make_pipeline(
+        StandardScaler(with_mean=not hasattr(Ftr, "tocsr")),
+        LogisticRegression(max_iter=2000),
+    )
     return float(clf.fit(Ftr, ytr).score(Fte, yte))
 
 
@@ -605,26 +791,44 @@ def run_features(args, store):
     keep_tr, keep_te = np.isin(first_tr, top), np.isin(first_te, top)
 
     def probes(Ftr, Fte):
-        return {"words": _probe(Ftr, words_tr, Fte, words_te),
-                "first": _probe(Ftr[keep_tr], first_tr[keep_tr], Fte[keep_te],
-                                first_te[keep_te])}
+        return {
+            "words": _probe(Ftr, words_tr, Fte, words_te),
+            "first": _probe(
+                Ftr[keep_tr], first_tr[keep_tr], Fte[keep_te], first_te[keep_te]
+            ),
+        }
 
     if not store.get(method="tfidf"):
         vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3)).fit(probe_train)
-        store.add({"method": "tfidf", **probes(vec.transform(probe_train),
-                                               vec.transform(probe_test))})
+        store.add(
+            {
+                "method": "tfidf",
+                **probes(vec.transform(probe_train), vec.transform(probe_test)),
+            }
+        )
     for name, noise in NOISES.items():
         if store.get(method=name):
             continue
-        ae = SequenceAutoencoder(noise=noise, separators=["・", " "], hidden_size=128,
-                                 max_epochs=args.feature_epochs, random_state=0)
+        ae = SequenceAutoencoder(
+            noise=noise,
+            separators=["・", " "],
+            hidden_size=128,
+            max_epochs=args.feature_epochs,
+            random_state=0,
+        )
         with Timer() as t:
             ae.fit(ae_strings)
-        record = {"method": name, "fit_s": t.seconds,
-                  **probes(ae.transform(probe_train), ae.transform(probe_test))}
-        record["reconstruction_exact"] = float(np.mean(
-            ae.inverse_transform(ae.transform(probe_test[:1000])).astype(str)
-            == probe_test[:1000]))
+        record = {
+            "method": name,
+            "fit_s": t.seconds,
+            **probes(ae.transform(probe_train), ae.transform(probe_test)),
+        }
+        record["reconstruction_exact"] = float(
+            np.mean(
+                ae.inverse_transform(ae.transform(probe_test[:1000])).astype(str)
+                == probe_test[:1000]
+            )
+        )
         store.add(record)
         print(f"features {name}: {record}", flush=True)
     return table_features(store)
@@ -637,17 +841,44 @@ def table_features(store):
         if r is None:
             continue
         records.append(r)
-        label = "TF-IDF char 1-3 grams" if name == "tfidf" else f"SequenceAutoencoder, noise {name}"
-        rows.append([label, f"{r['words']:.4f}", f"{r['first']:.4f}",
-                     f"{r['reconstruction_exact']:.3f}" if "reconstruction_exact" in r else "-",
-                     f"{r['fit_s']:.0f}" if "fit_s" in r else "-"])
-    return "\n".join([
-        "## Denoising autoencoder codes as features (Katakana strings)", "",
-        "Linear probe accuracy on 5,000 held-out strings (codes of size 128; TF-IDF "
-        "has one column per n-gram):", "",
-        markdown_table(["features", "two+ words", "first character (top 20)",
-                        "decode(code) exact, 1000 test strings", "fit s"], rows),
-        "", *store.provenance(records)])
+        label = (
+            "TF-IDF char 1-3 grams"
+            if name == "tfidf"
+            else f"SequenceAutoencoder, noise {name}"
+        )
+        rows.append(
+            [
+                label,
+                f"{r['words']:.4f}",
+                f"{r['first']:.4f}",
+                f"{r['reconstruction_exact']:.3f}"
+                if "reconstruction_exact" in r
+                else "-",
+                f"{r['fit_s']:.0f}" if "fit_s" in r else "-",
+            ]
+        )
+    return "\n".join(
+        [
+            "## Denoising autoencoder codes as features (Katakana strings)",
+            "",
+            "Linear probe accuracy on 5,000 held-out strings (codes of size 128; "
+            "TF-IDF "
+            "has one column per n-gram):",
+            "",
+            markdown_table(
+                [
+                    "features",
+                    "two+ words",
+                    "first character (top 20)",
+                    "decode(code) exact, 1000 test strings",
+                    "fit s",
+                ],
+                rows,
+            ),
+            "",
+            *store.provenance(records),
+        ]
+    )
 
 
 # ---------------------------------------------------------------- one-class
@@ -656,10 +887,10 @@ ONECLASS_SETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead")
 
 
 def run_oneclass(args, store):
+    from cnn import load_ucr
     from sklearn.ensemble import IsolationForest
     from sklearn.metrics import roc_auc_score
 
-    from cnn import load_ucr
     from skdeep.autoencoder import AutoencoderOutlierDetector
     from skdeep.seq2seq import SequenceAutoencoder
 
@@ -681,28 +912,44 @@ def run_oneclass(args, store):
                             batches = math.ceil(len(normal) / 64)
                             est = SequenceAutoencoder(
                                 noise="mask" if method.endswith("mask") else None,
-                                hidden_size=64, max_epochs=math.ceil(300 / batches),
-                                random_state=seed).fit(normal)
+                                hidden_size=64,
+                                max_epochs=math.ceil(300 / batches),
+                                random_state=seed,
+                            ).fit(normal)
                         elif method == "dense-ae":
-                            est = AutoencoderOutlierDetector(random_state=seed).fit(normal)
+                            est = AutoencoderOutlierDetector(random_state=seed).fit(
+                                normal
+                            )
                         else:
                             est = IsolationForest(random_state=seed).fit(normal)
                         scores = -est.score_samples(Xte)
-                    store.add({**key, "auc": float(roc_auc_score(anomaly, scores)),
-                               "fit_s": t.seconds})
+                    store.add(
+                        {
+                            **key,
+                            "auc": float(roc_auc_score(anomaly, scores)),
+                            "fit_s": t.seconds,
+                        }
+                    )
                 print(f"oneclass {name} class {cls} {method} done", flush=True)
     return table_oneclass(store)
 
 
 def table_oneclass(store):
-    names = {"seq-ae": "SequenceAutoencoder", "seq-ae-mask": "SequenceAutoencoder, noise mask",
-             "dense-ae": "AutoencoderOutlierDetector (flattened)", "iforest": "IsolationForest"}
+    names = {
+        "seq-ae": "SequenceAutoencoder",
+        "seq-ae-mask": "SequenceAutoencoder, noise mask",
+        "dense-ae": "AutoencoderOutlierDetector (flattened)",
+        "iforest": "IsolationForest",
+    }
     rows, records = [], []
     for method, label in names.items():
         row = [label]
         for name in ONECLASS_SETS:
-            recs = [r for r in store.records if r.get("dataset") == name
-                    and r.get("method") == method]
+            recs = [
+                r
+                for r in store.records
+                if r.get("dataset") == name and r.get("method") == method
+            ]
             records += recs
             if not recs:
                 row.append("-")
@@ -713,16 +960,27 @@ def table_oneclass(store):
             per_seed = np.mean([np.mean(v) for v in by_class.values()])
             row.append(f"{per_seed:.3f}")
         rows.append(row)
-    return "\n".join([
-        "## One-class detection on UCR series", "",
-        "ROC AUC, mean over classes (each class as the normal one in turn) and seeds:", "",
-        markdown_table(["method", *ONECLASS_SETS], rows), "",
-        *store.provenance(records)])
+    return "\n".join(
+        [
+            "## One-class detection on UCR series",
+            "",
+            "ROC AUC, mean over classes (each class as the normal one in turn) "
+            "and seeds:",
+            "",
+            markdown_table(["method", *ONECLASS_SETS], rows),
+            "",
+            *store.provenance(records),
+        ]
+    )
 
 
-RUNNERS = {"transliteration": run_transliteration, "heldout": run_heldout,
-           "throughput": run_throughput,
-           "features": run_features, "oneclass": run_oneclass}
+RUNNERS = {
+    "transliteration": run_transliteration,
+    "heldout": run_heldout,
+    "throughput": run_throughput,
+    "features": run_features,
+    "oneclass": run_oneclass,
+}
 
 
 def main():
@@ -735,7 +993,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--datasets", default=",".join(ONECLASS_SETS))
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--smoke", action="store_true", help="tiny data, for checking the script")
+    ap.add_argument(
+        "--smoke", action="store_true", help="tiny data, for checking the script"
+    )
     ap.add_argument("--out-dir", default=None)
     ap.add_argument("--results", default=None)
     ap.add_argument("--table-only", action="store_true")
@@ -755,13 +1015,24 @@ def main():
         if part == "features":
             config["epochs"] = args.feature_epochs
         store = Store(out_dir, part, config, command)
-        tables = {"transliteration": table_transliteration, "heldout": table_heldout,
-                  "throughput": table_throughput,
-                  "features": table_features, "oneclass": table_oneclass}
-        sections[part] = tables[part](store) if args.table_only else RUNNERS[part](args, store)
+        tables = {
+            "transliteration": table_transliteration,
+            "heldout": table_heldout,
+            "throughput": table_throughput,
+            "features": table_features,
+            "oneclass": table_oneclass,
+        }
+        sections[part] = (
+            tables[part](store) if args.table_only else RUNNERS[part](args, store)
+        )
     results = Path(args.results) if args.results else RESULTS / "seq2seq.md"
-    write_parts(results, "seq2seq benchmarks",
-                f"Produced by `benchmarks/seq2seq.py` on {machine()}.", sections, PARTS)
+    write_parts(
+        results,
+        "seq2seq benchmarks",
+        f"Produced by `benchmarks/seq2seq.py` on {machine()}.",
+        sections,
+        PARTS,
+    )
 
 
 if __name__ == "__main__":

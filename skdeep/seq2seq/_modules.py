@@ -82,19 +82,27 @@ class Seq2SeqModule(nn.Module):
         self.source_tokens = source_vocabulary_size is not None
         self.target_tokens = target_vocabulary_size is not None
         if self.source_tokens:
-            self.source_embedding = nn.Embedding(source_vocabulary_size, E, padding_idx=PAD)
+            self.source_embedding = nn.Embedding(
+                source_vocabulary_size, E, padding_idx=PAD
+            )
         else:
             self.source_embedding = nn.Linear(source_channels, E)
         if self.noise:
             self.mask_vector = nn.Parameter(torch.randn(E) * 0.1)
         self.encoder = RecurrentStack(
-            E, H, cell=cell, num_layers=num_layers, bidirectional=bidirectional,
+            E,
+            H,
+            cell=cell,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
             dropout=dropout,
         )
         enc = self.encoder.output_size
         self.bridge = nn.Linear(enc, H)
         if self.target_tokens:
-            self.target_embedding = nn.Embedding(target_vocabulary_size, E, padding_idx=PAD)
+            self.target_embedding = nn.Embedding(
+                target_vocabulary_size, E, padding_idx=PAD
+            )
             n_out = target_vocabulary_size
         else:
             self.target_embedding = nn.Linear(target_channels, E)
@@ -159,7 +167,11 @@ class Seq2SeqModule(nn.Module):
         embedded = F.dropout(embedded, self.dropout, self.training)
         outputs, last, _ = self.encoder(embedded, lengths)
         mask = torch.arange(outputs.shape[1], device=outputs.device) < lengths[:, None]
-        memory = {"outputs": outputs, "mask": mask, "code": torch.tanh(self.bridge(last))}
+        memory = {
+            "outputs": outputs,
+            "mask": mask,
+            "code": torch.tanh(self.bridge(last)),
+        }
         if self.attention is not None:
             memory["keys"] = self.attention_key(outputs)
         return memory
@@ -172,7 +184,7 @@ class Seq2SeqModule(nn.Module):
     # -- decoder ---------------------------------------------------------------
 
     def _attend(self, query, memory):
-        """Attention weights (n, t, S) and contexts (n, t, enc) for queries (n, t, H)."""
+        """Attention weights (n, t, S) and contexts (n, t, enc) of queries (n, t, H)."""
         keys = memory["keys"]
         if self.attention == "bahdanau":
             hidden = torch.tanh(keys[:, None] + self.attention_query(query)[:, :, None])
@@ -325,7 +337,9 @@ class Seq2SeqModule(nn.Module):
         weights = torch.stack(weights, dim=1) if weights else None
         return torch.stack(emitted, dim=1), torch.stack(logps, dim=1), lengths, weights
 
-    def beam_search(self, memory, max_steps, beam_width, length_penalty=1.0, fixed=False):
+    def beam_search(
+        self, memory, max_steps, beam_width, length_penalty=1.0, fixed=False
+    ):
         """Beam search over a batch, vectorised over the batch and the beams.
 
         Hypotheses are ranked at the end by their log-probability divided by
@@ -364,8 +378,10 @@ class Seq2SeqModule(nn.Module):
             if w is not None:
                 w = w[:, 0].view(n, B, -1)
                 step_w = w[rows, beam][:, :, None]
-                weights = step_w if weights is None else torch.cat(
-                    [weights[rows, beam], step_w], dim=2
+                weights = (
+                    step_w
+                    if weights is None
+                    else torch.cat([weights[rows, beam], step_w], dim=2)
                 )
             done = done[rows, beam]
             lengths = lengths[rows, beam] + (~done).long()
@@ -404,7 +420,8 @@ class Seq2SeqLoss(nn.Module):
         target = target[:, :T]
         if not target.is_floating_point():
             return F.cross_entropy(
-                outputs.reshape(-1, outputs.shape[-1]), target.reshape(-1),
+                outputs.reshape(-1, outputs.shape[-1]),
+                target.reshape(-1),
                 ignore_index=PAD,
             )
         C = target.shape[2]
@@ -414,7 +431,9 @@ class Seq2SeqLoss(nn.Module):
         if self.variable_length:
             lengths = valid.sum(dim=1)
             stop = F.one_hot(lengths - 1, T).to(outputs.dtype)
-            bce = F.binary_cross_entropy_with_logits(outputs[..., C], stop, reduction="none")
+            bce = F.binary_cross_entropy_with_logits(
+                outputs[..., C], stop, reduction="none"
+            )
             loss = loss + bce[valid].mean()
         return loss
 
@@ -423,7 +442,9 @@ def token_log_likelihood(outputs, target):
     """Per-sequence mean log-probability of the target tokens (padding ignored)."""
     T = outputs.shape[1]
     target = target[:, :T]
-    logp = torch.log_softmax(outputs, dim=-1).gather(2, target.clamp(min=0)[..., None])[..., 0]
+    logp = torch.log_softmax(outputs, dim=-1).gather(2, target.clamp(min=0)[..., None])[
+        ..., 0
+    ]
     valid = target != PAD
     return (logp * valid).sum(dim=1) / valid.sum(dim=1).clamp(min=1)
 

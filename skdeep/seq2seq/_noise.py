@@ -18,7 +18,13 @@ skdeep's training road seeds from ``random_state``.
 
 import torch
 
-NOISE_RATES = {"mask": 0.15, "delete": 0.15, "infill": 0.3, "permute": 1.0, "rotate": 1.0}
+NOISE_RATES = {
+    "mask": 0.15,
+    "delete": 0.15,
+    "infill": 0.3,
+    "permute": 1.0,
+    "rotate": 1.0,
+}
 """The corruptions and their default rates: the share of tokens masked or
 deleted, the share of tokens inside infilled spans, and the probability that a
 sequence has its segments permuted or is rotated."""

@@ -9,7 +9,8 @@ kind                what it is                                  one sequence
 ==================  ==========================================  =================
 ``"text"``          1-D array or list of ``str``                the tokens of a
                                                                 string (``tokenizer``)
-``"ragged"``        list of lists (or 1-D arrays) of ints       a list of token ids
+``"ragged"``        list of lists (or 1-D arrays) of ints, or   a list of tokens
+                    lists of string tokens (pre-tokenized)
 ``"tokens"``        2-D int array padded at the end with -1     a row without its -1s
 ``"scalar_tokens"`` 1-D int array (targets only)                one token
 ``"series"``        2-D ``(n, T)`` or 3-D ``(n, C, T)`` float   a series; NaN steps
@@ -106,7 +107,9 @@ def _tokenize(strings, tokenizer):
     out = []
     for s in strings:
         tokens = tokenizer(s)
-        if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
+        if not isinstance(tokens, (list, tuple)) or not all(
+            isinstance(t, str) for t in tokens
+        ):
             raise TypeError(
                 f"tokenizer must return a list of strings; it returned "
                 f"{tokens!r} for {s!r}."
@@ -162,7 +165,7 @@ def read_sequences(X, *, what, tokenizer="char", targets=False, name="estimator"
         X = np.asarray(X)
     if hasattr(X, "shape") and getattr(X, "dtype", None) is not None:
         dtype = np.asarray(X[:0]).dtype if hasattr(X, "iloc") else X.dtype
-        if dtype.kind in "US" or (dtype == object and len(X.shape) == 1):
+        if dtype.kind in "US" or (dtype.kind == "O" and len(X.shape) == 1):
             X = list(np.asarray(X, dtype=object))
     if isinstance(X, (list, tuple)):
         return _read_list(list(X), what, tokenizer, targets, name)
@@ -197,6 +200,14 @@ def _read_list(items, what, tokenizer, targets, name):
             f"{what} must hold sequences (strings, lists of token ids or series "
             f"arrays); found {', '.join(kinds)}."
         )
+    if all(
+        isinstance(s, (list, tuple)) and all(isinstance(t, str) for t in s)
+        for s in items
+    ):  # pre-tokenized text: lists of string tokens
+        tokens = [list(s) for s in items]
+        _check_not_empty(tokens, what)
+        lengths = np.array([len(t) for t in tokens], dtype=np.int64)
+        return Sequences(SequenceFormat("ragged"), lengths, tokens=tokens)
     arrays = [np.asarray(s) for s in items]
     if all(a.ndim == 1 and (a.size == 0 or a.dtype.kind in "iu") for a in arrays):
         tokens = [[int(v) for v in a] for a in arrays]
@@ -251,7 +262,11 @@ def _read_array(X, what, targets, name, from_list=False):
             f"single feature or array.reshape(1, -1) if it contains a single "
             f"sample. (A 1-D {what} of strings is read as text.)"
         )
-    if array.ndim == 0 or array.ndim > 3 or (array.ndim == 3 and array.dtype.kind != "f"):
+    if (
+        array.ndim == 0
+        or array.ndim > 3
+        or (array.ndim == 3 and array.dtype.kind != "f")
+    ):
         raise ValueError(
             f"{what} must be 1-D strings, 2-D token ids, or (n, T) / (n, C, T) "
             f"float series; got an array with shape {array.shape} and dtype "
@@ -431,6 +446,13 @@ def decode_tokens(ids, vocabulary, fmt, tokenizer="char"):
             [sep.join("" if s is None else str(s) for s in row) for row in symbols],
             dtype=object,
         )
+    if fmt.kind == "ragged" and vocabulary.dtype.kind == "U":
+        out = np.empty(len(symbols), dtype=object)
+        out[:] = [
+            [SPECIAL_TOKENS[UNK] if s is None else str(s) for s in row]
+            for row in symbols
+        ]
+        return out
     # <unk> has no symbol: it comes back as the pad value -1 (never a real id).
     rows = [[TOKEN_PAD if s is None else int(s) for s in row] for row in symbols]
     if fmt.kind == "ragged":
@@ -454,7 +476,8 @@ def decode_series(values, lengths, fmt):
         return values[:, 0, 0].astype(np.float64)
     if fmt.listed:
         return [
-            values[i, :k, 0].astype(np.float64) if fmt.ndim == 2
+            values[i, :k, 0].astype(np.float64)
+            if fmt.ndim == 2
             else values[i, :k].T.astype(np.float64)
             for i, k in enumerate(lengths)
         ]

@@ -1,0 +1,657 @@
+"""Radial basis function networks: a classifier and a regressor."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.linalg
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
+from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from skdeep.rbf._modules import KERNELS, RBFLayer, RBFNetwork
+from skdeep.utils._losses import ClassificationLoss
+from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._torch import as_float32_tensor, batched_numpy
+from skdeep.utils._training import (
+    BaseTorchEstimator,
+    encode_classes,
+    store_init_params,
+    training_parameters_doc,
+)
+
+CENTER_INITS = ("kmeans", "kmeans_per_class", "random")
+TRAININGS = ("hybrid", "end_to_end")
+
+RBF_PARAMETERS_DOC = """\
+    n_centers : int, default=100
+        Hidden units, one center each. More centers than training rows are
+        clipped to the number of rows (with a ``UserWarning``); the fitted
+        number is ``n_centers_``.
+
+    centers : {centers_options}, default="kmeans"
+        Where the centers start: the cluster centers of k-means on the
+        training rows (one run, seeded by ``random_state``){per_class}, or
+        training rows drawn at random (``"random"``).
+
+    kernel : {{"gaussian", "multiquadric", "inverse_multiquadric"}}, \
+default="gaussian"
+        The basis function of the squared distance ``r^2`` to a center:
+        ``exp(-gamma r^2)``, ``sqrt(1 + gamma r^2)`` or ``1 / sqrt(1 + gamma
+        r^2)``.
+
+    gamma : float or "scale", default="scale"
+        Width of the basis functions. ``"scale"`` derives it from the
+        spacing of the centers: ``1 / (2 s^2)`` with ``s`` the mean distance
+        from a center to its nearest other center (Moody & Darken, 1989).
+
+    width_per_center : bool, default=False
+        One width per center: with ``gamma="scale"`` each center's ``s`` is
+        its own distance to its nearest other center (a float ``gamma``
+        starts every center at that value), and ``"end_to_end"`` training
+        learns each width.
+
+    training : {{"hybrid", "end_to_end"}}, default="hybrid"
+        ``"hybrid"``: the classic two stages, centers unsupervised and the
+        output layer solved in closed form by regularised least squares
+        (ridge with penalty ``alpha``{target}). ``"end_to_end"``: starting
+        from the hybrid solution, centers, widths and output layer are
+        trained together by gradient descent on the {loss} (the training
+        parameters below apply to this stage only).
+
+    alpha : float, default=1e-3
+        Ridge penalty of the closed-form output layer (the bias is not
+        penalised)."""
+
+
+class _BaseRBF(TransformerMixin, BaseTorchEstimator):
+    """Centers, widths, the closed-form output layer and the shared torch road."""
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "n_centers": [Interval(Integral, 1, None, closed="left")],
+        "centers": [StrOptions(set(CENTER_INITS))],
+        "kernel": [StrOptions(set(KERNELS))],
+        "gamma": [Interval(Real, 0, None, closed="neither"), StrOptions({"scale"})],
+        "width_per_center": ["boolean"],
+        "training": [StrOptions(set(TRAININGS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
+
+    # -- the hidden layer ------------------------------------------------------
+
+    def _init_centers(self, X, codes=None):
+        n = len(X)
+        k = self.n_centers
+        if k > n:
+            warnings.warn(
+                f"n_centers={k} is more than the {n} training rows; "
+                f"{type(self).__name__} uses {n} centers.",
+                UserWarning,
+                stacklevel=3,
+            )
+            k = n
+        rng = check_random_state(self.random_state)
+        if self.centers == "random":
+            return X[rng.choice(n, size=k, replace=False)]
+        if self.centers == "kmeans_per_class":
+            if codes is None:
+                raise ValueError(
+                    "centers='kmeans_per_class' needs class labels: it is for "
+                    "RBFNetworkClassifier."
+                )
+            return self._per_class_centers(X, codes, k, rng)
+        return self._kmeans(X, k, rng)
+
+    @staticmethod
+    def _kmeans(X, k, rng):
+        if k == len(X):
+            return X.copy()
+        seed = rng.randint(np.iinfo(np.int32).max)
+        with warnings.catch_warnings():
+            # Duplicate rows can leave fewer distinct clusters than k; the
+            # duplicated centers are harmless (the ridge shares their weight).
+            warnings.filterwarnings("ignore", message="Number of distinct clusters")
+            return (
+                KMeans(n_clusters=k, n_init=1, random_state=seed)
+                .fit(X)
+                .cluster_centers_
+            )
+
+    def _per_class_centers(self, X, codes, k, rng):
+        """k-means within each class, centers shared out by class size."""
+        classes, counts = np.unique(codes, return_counts=True)
+        share = np.maximum(1, np.floor(k * counts / counts.sum())).astype(int)
+        share = np.minimum(share, counts)
+        # Hand out what rounding left over to the classes with the most rows.
+        for c in np.argsort(-counts):
+            if share.sum() >= k:
+                break
+            share[c] += min(k - share.sum(), counts[c] - share[c])
+        return np.vstack(
+            [self._kmeans(X[codes == c], m, rng) for c, m in zip(classes, share)]
+        )
+
+    def _init_gamma(self, centers, X):
+        """Initial widths: ``gamma`` or the center-spacing heuristic."""
+        k = len(centers)
+        if k > 1:
+            d2 = squared_center_distances(centers)
+            np.fill_diagonal(d2, np.inf)
+            nearest = np.sqrt(d2.min(axis=1))
+        else:
+            nearest = np.full(1, np.sqrt(X.var(axis=0).sum()))
+        if self.gamma != "scale":
+            gamma = np.full(k, float(self.gamma))
+        elif self.width_per_center:
+            s = np.where(
+                nearest > 0,
+                nearest,
+                nearest[nearest > 0].mean() if (nearest > 0).any() else 1.0,
+            )
+            gamma = 1.0 / (2.0 * s**2)
+        else:
+            s = nearest.mean()
+            gamma = np.full(k, 1.0 / (2.0 * s**2) if s > 0 else 1.0)
+        return gamma if self.width_per_center else np.asarray(gamma[0])
+
+    def _activations(self, layer, X):
+        """Hidden activations of ``X`` in batches, float64."""
+        with torch.no_grad():
+            return batched_numpy(
+                layer,
+                X,
+                batch_size=max(self.batch_size, 1024),
+                device="cpu",
+                out_dtype=np.float64,
+            )
+
+    def _solve_output(self, H, Y):
+        """Ridge solution ``(k + 1, m)`` for hidden activations ``H`` (bias last).
+
+        The normal equations ``(H1' H1 + alpha I') W = H1' Y`` with ``H1 =
+        [H, 1]`` and no penalty on the bias; ``H1' H1`` costs ``O(n k^2)``,
+        linear in the number of rows.
+        """
+        n, k = H.shape
+        H1 = np.hstack([H, np.ones((n, 1))])
+        A = H1.T @ H1
+        A[np.arange(k), np.arange(k)] += self.alpha
+        b = H1.T @ Y
+        try:
+            return scipy.linalg.solve(A, b, assume_a="sym")
+        except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
+            return np.linalg.lstsq(A, b, rcond=None)[0]
+
+    def _fit_network(self, X, Y, codes=None, y_tensor=None):
+        """Centers, widths, closed-form output layer; then end-to-end training."""
+        self._training_setup()
+        centers = self._init_centers(X, codes)
+        gamma = self._init_gamma(centers, X)
+        layer = RBFLayer(centers, gamma, self.kernel)
+        H = self._activations(layer, X)
+        self._initial = (centers, gamma, self._solve_output(H, Y))
+        self.n_centers_ = len(centers)
+        for stale in ("net_", "history_", "module_hybrid_"):  # from an earlier fit
+            self.__dict__.pop(stale, None)
+        if self.training == "hybrid":
+            self.module_hybrid_ = RBFNetwork(*self._initial, kernel=self.kernel)
+        else:
+            self._fit_module(as_float32_tensor(X), y_tensor)
+        del self._initial
+        return self
+
+    def _build_module(self):
+        initial = getattr(self, "_initial", None)
+        if initial is None:  # skdeep.io.load: the weights come from the file
+            k, m = self.n_centers_, self._n_outputs()
+            gamma = np.ones(k) if self.width_per_center else np.ones(())
+            initial = (np.zeros((k, self.n_features_in_)), gamma, np.zeros((k + 1, m)))
+        return RBFNetwork(*initial, kernel=self.kernel)
+
+    def _rebuild_module(self, name):
+        """The empty network of a fitted attribute, for :func:`skdeep.io.load`."""
+        return self._build_module()
+
+    @property
+    def network_(self):
+        """The fitted :class:`~skdeep.rbf._modules.RBFNetwork`."""
+        check_is_fitted(self, "n_centers_")
+        if "net_" in self.__dict__:
+            return self.net_.module_
+        return self.module_hybrid_
+
+    @property
+    def centers_(self):
+        """The centers, ``(n_centers_, n_features_in_)``."""
+        check_is_fitted(self, "n_centers_")
+        return self.network_.rbf.centers.detach().cpu().double().numpy()
+
+    @property
+    def gamma_(self):
+        """The widths: a float, or one per center with ``width_per_center``."""
+        check_is_fitted(self, "n_centers_")
+        gamma = self.network_.rbf.gamma.detach().cpu().double().numpy()
+        return float(gamma) if gamma.ndim == 0 else gamma
+
+    def _outputs(self, X):
+        network = self.network_
+        device = next(network.parameters()).device
+        was_training = network.training
+        network.eval()
+        try:
+            with torch.no_grad():
+                return batched_numpy(
+                    network,
+                    X,
+                    batch_size=self.batch_size,
+                    device=device,
+                    out_dtype=np.float64,
+                )
+        finally:
+            network.train(was_training)
+
+    def _validate(self, X):
+        check_is_fitted(self, "n_centers_")
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def transform(self, X):
+        """The hidden activations: one basis function per center.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_centers_)
+        """
+        X = self._validate(X)
+        layer = self.network_.rbf
+        device = layer.centers.device
+        with torch.no_grad():
+            return batched_numpy(
+                layer,
+                X,
+                batch_size=self.batch_size,
+                device=device,
+                out_dtype=np.float64,
+            )
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the hidden units, ``rbf0`` ... ``rbf{n_centers_ - 1}``."""
+        check_is_fitted(self, "n_centers_")
+        prefix = type(self).__name__.lower()
+        return np.asarray(
+            [f"{prefix}{i}" for i in range(self.n_centers_)], dtype=object
+        )
+
+
+def squared_center_distances(centers):
+    """Pairwise squared distances of the centers (float64)."""
+    sq = (centers**2).sum(axis=1)
+    return np.maximum(sq[:, None] - 2.0 * centers @ centers.T + sq[None], 0.0)
+
+
+class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
+    """Radial basis function network for regression.
+
+        Each hidden unit stores a center and fires by the input's distance to it;
+        the output is a linear combination of the units. Trained the classic way
+        (centers by k-means, output layer in closed form) or end to end.
+
+        Parameters
+        ----------
+    {rbf}
+
+    {training}
+
+        Attributes
+        ----------
+        n_centers_ : int
+            Hidden units used (``n_centers`` clipped to the training rows).
+        centers_ : ndarray of shape (n_centers_, n_features_in_)
+        gamma_ : float or ndarray of shape (n_centers_,)
+        network_ : torch.nn.Module
+            The fitted network (:class:`~skdeep.rbf._modules.RBFNetwork`).
+        n_features_in_ : int
+        net_ : skorch.NeuralNet
+            The end-to-end training's net (``"end_to_end"`` only).
+        history_ : skorch History
+            Per-epoch losses of ``"end_to_end"`` training.
+
+        See Also
+        --------
+        RBFNetworkClassifier : The classifier.
+        sklearn.kernel_approximation.Nystroem : Kernel features at sampled rows.
+        sklearn.svm.SVR : Support vector regression with an RBF kernel.
+
+        Notes
+        -----
+        The kernel acts on distances, so scale the features first (for example
+        ``make_pipeline(StandardScaler(), RBFNetworkRegressor())``). The closed
+        form costs ``O(n k^2 + k^3)`` for ``n`` rows and ``k`` centers, k-means
+        ``O(n k d)`` per iteration: linear in ``n``.
+
+        References
+        ----------
+        J. Moody and C. J. Darken, "Fast learning in networks of locally-tuned
+        processing units", Neural Computation 1(2), 1989.
+
+        D. S. Broomhead and D. Lowe, "Multivariable functional interpolation and
+        adaptive networks", Complex Systems 2, 1988.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdeep.rbf import RBFNetworkRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.uniform(-3, 3, size=(200, 1))
+        >>> y = np.sin(X[:, 0])
+        >>> model = RBFNetworkRegressor(n_centers=20, random_state=0).fit(X, y)
+        >>> round(model.score(X, y), 3)
+        1.0
+    """
+
+    def __init__(
+        self,
+        *,
+        n_centers=100,
+        centers="kmeans",
+        kernel="gaussian",
+        gamma="scale",
+        width_per_center=False,
+        training="hybrid",
+        alpha=1e-3,
+        lr=0.005,
+        max_epochs=30,
+        batch_size=128,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        store_init_params(self, locals())
+
+    _parameter_constraints: dict = {
+        **_BaseRBF._parameter_constraints,
+        "centers": [StrOptions({"kmeans", "random"})],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self : RBFNetworkRegressor
+        """
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+        )
+        X = X.astype(np.float64, copy=False)
+        y = np.asarray(y, dtype=np.float64)
+        self._y_ndim = y.ndim
+        Y = y.reshape(len(y), -1)
+        self.n_outputs_ = Y.shape[1]
+        # A copy: y may be read-only memory, which torch does not wrap.
+        y_tensor = torch.tensor(Y, dtype=torch.float32)
+        return self._fit_network(X, Y, y_tensor=y_tensor)
+
+    def _n_outputs(self):
+        return self.n_outputs_
+
+    def _criterion(self):
+        return nn.MSELoss()
+
+    def predict(self, X):
+        """Predicted values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        out = self._outputs(self._validate(X))
+        return out[:, 0] if getattr(self, "_y_ndim", 1) == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @classmethod
+    def get_test_params(cls):
+        """Small, fast parameter sets for the conformance tests."""
+        return [
+            {"n_centers": 10},
+            {
+                "n_centers": 10,
+                "training": "end_to_end",
+                "max_epochs": 2,
+                "kernel": "inverse_multiquadric",
+                "width_per_center": True,
+            },
+        ]
+
+
+class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
+    """Radial basis function network for classification.
+
+        Each hidden unit stores a center and fires by the input's distance to it;
+        a linear layer turns the units into class scores. Trained the classic way
+        (centers by k-means, output layer in closed form on one-hot targets) or
+        end to end with the cross-entropy.
+
+        Parameters
+        ----------
+    {rbf}
+
+    {training}
+
+        Attributes
+        ----------
+        classes_ : ndarray of shape (n_classes,)
+        n_centers_ : int
+            Hidden units used (``n_centers`` clipped to the training rows).
+        centers_ : ndarray of shape (n_centers_, n_features_in_)
+        gamma_ : float or ndarray of shape (n_centers_,)
+        network_ : torch.nn.Module
+            The fitted network (:class:`~skdeep.rbf._modules.RBFNetwork`).
+        n_features_in_ : int
+        net_ : skorch.NeuralNet
+            The end-to-end training's net (``"end_to_end"`` only).
+        history_ : skorch History
+            Per-epoch losses of ``"end_to_end"`` training.
+
+        See Also
+        --------
+        RBFNetworkRegressor : The regressor.
+        sklearn.svm.SVC : Support vector classification with an RBF kernel.
+
+        Notes
+        -----
+        :meth:`predict_proba`: after ``"end_to_end"`` training, the softmax of
+        the class scores. After ``"hybrid"`` training the scores are least-squares
+        estimates of the class probabilities (regression on one-hot targets),
+        which can leave [0, 1]; they are clipped at 0 and normalised to sum to
+        one. Scale the features first: the kernel acts on distances.
+
+        References
+        ----------
+        J. Moody and C. J. Darken, "Fast learning in networks of locally-tuned
+        processing units", Neural Computation 1(2), 1989.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from skdeep.rbf import RBFNetworkClassifier
+        >>> X, y = make_moons(200, noise=0.1, random_state=0)
+        >>> clf = RBFNetworkClassifier(n_centers=20, random_state=0).fit(X, y)
+        >>> clf.score(X, y) > 0.95
+        True
+    """
+
+    def __init__(
+        self,
+        *,
+        n_centers=100,
+        centers="kmeans",
+        kernel="gaussian",
+        gamma="scale",
+        width_per_center=False,
+        training="hybrid",
+        alpha=1e-3,
+        lr=0.005,
+        max_epochs=30,
+        batch_size=128,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        store_init_params(self, locals())
+
+    class_weight = None  # encode_classes reads it; RBF networks weigh classes equally
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : RBFNetworkClassifier
+        """
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        X = X.astype(np.float64, copy=False)
+        codes = encode_classes(self, y)
+        Y = np.eye(len(self.classes_))[codes]
+        return self._fit_network(
+            X, Y, codes=codes, y_tensor=torch.as_tensor(codes, dtype=torch.long)
+        )
+
+    def _n_outputs(self):
+        return len(self.classes_)
+
+    def _criterion(self):
+        return ClassificationLoss()
+
+    def decision_function(self, X):
+        """Class scores (least-squares estimates, or logits end to end).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes), or (n_samples,)
+            for two classes (the second class's score minus the first's).
+        """
+        out = self._outputs(self._validate(X))
+        return out[:, 1] - out[:, 0] if out.shape[1] == 2 else out
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        out = self._outputs(self._validate(X))
+        if self.training == "end_to_end":
+            out = out - out.max(axis=1, keepdims=True)
+            proba = np.exp(out)
+        else:
+            proba = np.clip(out, 0.0, None)
+            empty = proba.sum(axis=1) == 0
+            proba[empty] = 1.0  # no positive score: no preference
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        out = self._outputs(self._validate(X))
+        return self.classes_[out.argmax(axis=1)]
+
+    @classmethod
+    def get_test_params(cls):
+        """Small, fast parameter sets for the conformance tests."""
+        return [
+            {"n_centers": 10},
+            {
+                "n_centers": 10,
+                "centers": "kmeans_per_class",
+                "training": "end_to_end",
+                "max_epochs": 2,
+                "kernel": "multiquadric",
+            },
+        ]
+
+
+def _fill_docs(cls, per_class, centers_options, target, loss):
+    rbf = RBF_PARAMETERS_DOC.format(
+        centers_options=centers_options, per_class=per_class, target=target, loss=loss
+    )
+    cls.__doc__ = cls.__doc__.format(
+        rbf=rbf, training=training_parameters_doc(lr=0.005, max_epochs=30)
+    )
+
+
+_fill_docs(RBFNetworkRegressor, "", '{"kmeans", "random"}', "", "mean squared error")
+_fill_docs(
+    RBFNetworkClassifier,
+    ", k-means within each class with centers shared out by class size "
+    '(``"kmeans_per_class"``)',
+    '{"kmeans", "kmeans_per_class", "random"}',
+    " on one-hot class targets",
+    "cross-entropy",
+)

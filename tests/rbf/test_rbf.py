@@ -1,0 +1,165 @@
+"""Tests of the RBF network family."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs, make_moons
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdeep.rbf import RBFNetworkClassifier, RBFNetworkRegressor
+from skdeep.rbf._modules import KERNELS
+from skdeep.rbf._rbf import squared_center_distances
+
+
+@pytest.fixture(scope="module")
+def sine():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-3, 3, size=(300, 2))
+    y = np.sin(X[:, 0]) * np.cos(X[:, 1]) + 0.05 * rng.randn(300)
+    return train_test_split(X, y, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    X, y = make_moons(400, noise=0.15, random_state=0)
+    return train_test_split(X, y, random_state=0)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_regressor_fits_a_nonlinear_function(sine, kernel):
+    Xtr, Xte, ytr, yte = sine
+    model = RBFNetworkRegressor(n_centers=40, kernel=kernel, random_state=0)
+    model.fit(Xtr, ytr)
+    linear = Ridge().fit(Xtr, ytr).score(Xte, yte)
+    assert model.score(Xte, yte) > 0.8 > linear
+
+
+def test_end_to_end_starts_from_hybrid_and_lowers_the_training_error(sine):
+    Xtr, _, ytr, _ = sine
+    params = dict(n_centers=8, random_state=0, width_per_center=True)
+    hybrid = RBFNetworkRegressor(**params).fit(Xtr, ytr)
+    e2e = RBFNetworkRegressor(
+        training="end_to_end", max_epochs=100, lr=0.01, **params
+    ).fit(Xtr, ytr)
+    mse = lambda m: np.mean((m.predict(Xtr) - ytr) ** 2)  # noqa: E731
+    assert mse(e2e) < mse(hybrid)
+    assert not np.allclose(e2e.centers_, hybrid.centers_)  # centers were trained
+    assert e2e.gamma_.shape == (8,) and not np.allclose(e2e.gamma_, hybrid.gamma_)
+    assert len(e2e.history_) == 100 and not hasattr(hybrid, "history_")
+
+
+@pytest.mark.parametrize("training", ["hybrid", "end_to_end"])
+@pytest.mark.parametrize("centers", ["kmeans", "kmeans_per_class", "random"])
+def test_classifier_on_moons(moons, training, centers):
+    Xtr, Xte, ytr, yte = moons
+    clf = RBFNetworkClassifier(
+        n_centers=30,
+        centers=centers,
+        training=training,
+        max_epochs=20,
+        lr=0.02,
+        random_state=0,
+    ).fit(Xtr, ytr)
+    assert clf.score(Xte, yte) > 0.9
+    proba = clf.predict_proba(Xte)
+    assert proba.shape == (len(Xte), 2)
+    assert np.all(proba >= 0) and np.allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(Xte))
+    assert clf.decision_function(Xte).shape == (len(Xte),)
+
+
+def test_kmeans_per_class_shares_centers_by_class_size():
+    X, y = make_blobs([300, 100], centers=[[0, 0], [6, 6]], random_state=0)
+    clf = RBFNetworkClassifier(n_centers=20, centers="kmeans_per_class", random_state=0)
+    clf.fit(X, y)
+    near_first = (np.linalg.norm(clf.centers_ - [0, 0], axis=1) < 3).sum()
+    assert clf.n_centers_ == 20 and near_first == 15
+
+
+def test_multiclass_and_string_labels():
+    X, y = make_blobs(300, centers=4, random_state=1)
+    labels = np.array(["a", "b", "c", "d"])[y]
+    clf = RBFNetworkClassifier(n_centers=20, random_state=0).fit(X, labels)
+    assert clf.score(X, labels) > 0.9
+    assert clf.predict_proba(X).shape == (300, 4)
+    assert clf.decision_function(X).shape == (300, 4)
+    assert set(clf.predict(X)) <= set(labels)
+
+
+def test_transform_is_the_hidden_layer(sine):
+    Xtr, Xte, ytr, _ = sine
+    model = RBFNetworkRegressor(n_centers=12, random_state=0).fit(Xtr, ytr)
+    H = model.transform(Xte)
+    assert H.shape == (len(Xte), 12) and H.dtype == np.float64
+    d2 = ((Xte[:, None] - model.centers_[None]) ** 2).sum(-1)
+    np.testing.assert_allclose(H, np.exp(-model.gamma_ * d2), rtol=1e-4, atol=1e-6)
+    assert list(model.get_feature_names_out()[:2]) == [
+        "rbfnetworkregressor0",
+        "rbfnetworkregressor1",
+    ]
+    # The output layer is the ridge solution on H: refitting it agrees.
+    ridge = Ridge(alpha=model.alpha).fit(model.transform(Xtr), ytr)
+    np.testing.assert_allclose(model.predict(Xte), ridge.predict(H), atol=1e-3)
+
+
+def test_gamma_scale_heuristic_and_per_center(sine):
+    Xtr, _, ytr, _ = sine
+    model = RBFNetworkRegressor(n_centers=10, random_state=0).fit(Xtr, ytr)
+    d2 = squared_center_distances(model.centers_)
+    np.fill_diagonal(d2, np.inf)
+    s = np.sqrt(d2.min(axis=1))
+    assert model.gamma_ == pytest.approx(1 / (2 * s.mean() ** 2), rel=1e-5)
+    per = RBFNetworkRegressor(n_centers=10, width_per_center=True, random_state=0)
+    per.fit(Xtr, ytr)
+    np.testing.assert_allclose(per.gamma_, 1 / (2 * s**2), rtol=1e-5)
+    fixed = RBFNetworkRegressor(n_centers=10, gamma=0.7, random_state=0).fit(Xtr, ytr)
+    assert fixed.gamma_ == pytest.approx(0.7)
+
+
+def test_more_centers_than_rows_are_clipped_with_a_warning():
+    X, y = make_moons(15, random_state=0)
+    with pytest.warns(UserWarning, match="n_centers=50 is more than the 15 training"):
+        clf = RBFNetworkClassifier(n_centers=50, random_state=0).fit(X, y)
+    assert clf.n_centers_ == 15 and clf.transform(X).shape == (15, 15)
+
+
+def test_multi_output_regression(sine):
+    Xtr, Xte, ytr, yte = sine
+    Y = np.column_stack([ytr, -2 * ytr])
+    model = RBFNetworkRegressor(n_centers=30, random_state=0).fit(Xtr, Y)
+    pred = model.predict(Xte)
+    assert pred.shape == (len(Xte), 2)
+    np.testing.assert_allclose(pred[:, 1], -2 * pred[:, 0], rtol=1e-3, atol=1e-4)
+
+
+def test_random_state_makes_fits_identical(moons):
+    Xtr, Xte, ytr, _ = moons
+    params = dict(n_centers=10, training="end_to_end", max_epochs=3, random_state=3)
+    a = RBFNetworkClassifier(**params).fit(Xtr, ytr).predict_proba(Xte)
+    b = RBFNetworkClassifier(**params).fit(Xtr, ytr).predict_proba(Xte)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_bad_input_and_parameters(moons):
+    Xtr, _, ytr, _ = moons
+    X = Xtr.copy()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        RBFNetworkClassifier(n_centers=5).fit(X, ytr)
+    with pytest.raises(ValueError, match="centers"):
+        RBFNetworkRegressor(centers="kmeans_per_class").fit(Xtr, ytr.astype(float))
+    with pytest.raises(ValueError, match="kernel"):
+        RBFNetworkClassifier(kernel="cubic").fit(Xtr, ytr)
+    clf = RBFNetworkClassifier(n_centers=5, random_state=0).fit(Xtr, ytr)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(Xtr[:, :1])
+
+
+def test_in_a_pipeline_with_scaling(moons):
+    Xtr, Xte, ytr, yte = moons
+    pipe = make_pipeline(
+        StandardScaler(), RBFNetworkClassifier(n_centers=30, random_state=0)
+    )
+    assert pipe.fit(Xtr * 1000, ytr).score(Xte * 1000, yte) > 0.9

@@ -22,10 +22,10 @@ from skdeep.cnn._modules import (
     output_spatial_shape,
 )
 from skdeep.utils._input import (
+    conv_data_shape,
     check_trailing_nan_padding,
     pad_ragged_series,
     prepare_conv_input,
-    read_input_shape,
 )
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
@@ -252,38 +252,7 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
     # ------------------------------------------------------------------ input
     def _data_shape(self, X):
         """``(n_dims, (C, *spatial))`` for a validated array at fit time."""
-        conv_dims = self.conv_dims
-        if X.ndim == 2:
-            if self.input_shape is not None:
-                shape = read_input_shape(self.input_shape, X.shape[1])
-                n_dims = len(shape) - 1
-                if conv_dims != "auto" and conv_dims != n_dims:
-                    raise ValueError(
-                        f"conv_dims={conv_dims} contradicts input_shape={shape}."
-                    )
-                return n_dims, shape
-            if conv_dims == 2:
-                raise ValueError(
-                    "Flat rows with conv_dims=2 need input_shape=(C, H, W) to be "
-                    "read as images."
-                )
-            return 1, (1, X.shape[1])
-        if X.ndim == 3:
-            if conv_dims == 2:
-                return 2, (1, *X.shape[1:])
-            return 1, X.shape[1:]
-        if X.ndim == 4:
-            if conv_dims == 1:
-                raise ValueError(
-                    f"conv_dims=1 (series) but X is 4-D with shape {X.shape}; "
-                    f"series are (n_samples, n_channels, n_timepoints)."
-                )
-            return 2, X.shape[1:]
-        raise ValueError(
-            f"Expected images (n_samples, C, H, W) or (n_samples, H, W), series "
-            f"(n_samples, C, T) or (n_samples, T), or flat rows with input_shape; "
-            f"got an array with shape {X.shape}."
-        )
+        return conv_data_shape(X, self.input_shape, self.conv_dims)
 
     def _validate_X(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y`` at fit); return ``(n, C, *spatial)`` floats."""

@@ -219,3 +219,66 @@ def prepare_conv_input(X, estimator, *, reset, grayscale):
             f"{estimator.input_shape_[0]} channels."
         )
     return X, ndim
+
+
+def conv_data_shape(X, input_shape=None, conv_dims="auto"):
+    """How an image or series estimator reads a validated array at fit time.
+
+    Parameters
+    ----------
+    X : ndarray
+        2-D flat rows (a series of one channel, or images or series laid out
+        by ``input_shape``), 3-D ``(n, C, T)`` series (``(n, H, W)`` grayscale
+        images with ``conv_dims=2``) or 4-D ``(n, C, H, W)`` images.
+    input_shape : array-like of int or None
+        The per-sample shape of flat rows, see :func:`read_input_shape`.
+    conv_dims : {"auto", 1, 2}
+        Force series (1) or images (2); ``"auto"`` decides from the shape.
+
+    Returns
+    -------
+    n_dims : {1, 2}
+        Spatial dimensions of a sample.
+    shape : tuple of int
+        ``(C, *spatial)`` of a sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils._input import conv_data_shape
+    >>> conv_data_shape(np.zeros((5, 784)), input_shape=(1, 28, 28))
+    (2, (1, 28, 28))
+    >>> conv_data_shape(np.zeros((5, 3, 100)))
+    (1, (3, 100))
+    """
+    if X.ndim == 2:
+        if input_shape is not None:
+            shape = read_input_shape(input_shape, X.shape[1])
+            n_dims = len(shape) - 1
+            if conv_dims != "auto" and conv_dims != n_dims:
+                raise ValueError(
+                    f"conv_dims={conv_dims} contradicts input_shape={shape}."
+                )
+            return n_dims, shape
+        if conv_dims == 2:
+            raise ValueError(
+                "Flat rows with conv_dims=2 need input_shape=(C, H, W) to be "
+                "read as images."
+            )
+        return 1, (1, X.shape[1])
+    if X.ndim == 3:
+        if conv_dims == 2:
+            return 2, (1, *X.shape[1:])
+        return 1, tuple(X.shape[1:])
+    if X.ndim == 4:
+        if conv_dims == 1:
+            raise ValueError(
+                f"conv_dims=1 (series) but X is 4-D with shape {X.shape}; "
+                f"series are (n_samples, n_channels, n_timepoints)."
+            )
+        return 2, tuple(X.shape[1:])
+    raise ValueError(
+        f"Expected images (n_samples, C, H, W) or (n_samples, H, W), series "
+        f"(n_samples, C, T) or (n_samples, T), or flat rows with input_shape; "
+        f"got an array with shape {X.shape}."
+    )

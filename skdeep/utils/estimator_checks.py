@@ -43,9 +43,11 @@ _OUTPUT_METHODS = (
 
 def test_instances(estimator_cls):
     """Instances of ``estimator_cls`` built from its ``get_test_params()``."""
-    params = estimator_cls.get_test_params() if hasattr(
-        estimator_cls, "get_test_params"
-    ) else {}
+    params = (
+        estimator_cls.get_test_params()
+        if hasattr(estimator_cls, "get_test_params")
+        else {}
+    )
     if isinstance(params, dict):
         params = [params]
     return [estimator_cls(**p) for p in params]
@@ -196,6 +198,11 @@ def _check_data(estimator):
         A = np.triu((rng.uniform(size=(40, 40)) < 0.2).astype(np.float64), 1)
         return A + A.T, y
     X = (X - X.mean(0)) / X.std(0)
+    if getattr(estimator, "_takes_pairs", False):
+        # Pair learners (metric learning): pairs of rows, 1 when same blob.
+        rng = np.random.RandomState(0)
+        i, j = rng.randint(len(X), size=(2, 60))
+        return np.stack([X[i], X[j]], axis=1), (y[i] == y[j]).astype(int)
     if is_regressor(estimator):
         y = X[:, 0] * 2.0 + 0.5
     return X, y

@@ -1,0 +1,19 @@
+"""Registers the Siamese family with skdeep's plugin manager."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from skdeep import hookimpl
+
+
+@hookimpl
+def register_estimators(register):
+    from skdeep.siamese import (
+        PrototypeClassifier,
+        SiamesePairClassifier,
+        SiameseTransformer,
+    )
+
+    register(SiameseTransformer)
+    register(SiamesePairClassifier)
+    register(PrototypeClassifier)

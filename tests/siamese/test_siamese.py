@@ -1,0 +1,270 @@
+"""Tests of the Siamese (metric learning) family."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import MinMaxScaler
+
+from skdeep.siamese import (
+    PrototypeClassifier,
+    SiamesePairClassifier,
+    SiameseTransformer,
+)
+from skdeep.siamese._modules import (
+    MetricLoss,
+    contrastive_loss,
+    pairwise_distances,
+    triplet_loss,
+)
+from skdeep.siamese._siamese import _best_threshold
+
+FAST = dict(
+    embedding_size=16, hidden_layer_sizes=(64,), max_epochs=8, lr=0.003, random_state=0
+)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return MinMaxScaler().fit_transform(X), y
+
+
+# -- losses ----------------------------------------------------------------------
+
+
+def test_triplet_loss_by_hand():
+    # Points on a line: class 0 at 0 and 1, class 1 at 1.5 and 5.
+    z = torch.tensor([[0.0], [1.0], [1.5], [5.0]])
+    labels = torch.tensor([0, 0, 1, 1])
+    D = pairwise_distances(z)
+    m = 1.0
+    # Batch-hard: anchor 0: pos 1, neg 1.5 -> 0.5; anchor 1: 1 vs 0.5 -> 1.5;
+    # anchor 2: pos 3.5 vs neg 0.5 -> 4; anchor 3: 3.5 vs 4 -> 0.5.
+    assert triplet_loss(D, labels, m, "hard").item() == pytest.approx(6.5 / 4, abs=1e-5)
+    # Semi-hard: (0,1): negatives farther than 1: 1.5 -> 0.5; (1,0): farther than
+    # 1: 4 -> 0; (2,3): farther than 3.5: none -> farthest 1.5 -> 3; (3,2):
+    # farther than 3.5: 4, 5 -> 4 -> 0.5.
+    assert triplet_loss(D, labels, m, "semihard").item() == pytest.approx(
+        4 / 4, abs=1e-5
+    )
+    torch.manual_seed(0)
+    random = triplet_loss(D, labels, m, "random").item()
+    assert 0 <= random <= 6.5
+
+
+def test_losses_vanish_when_classes_are_far_apart():
+    z = torch.tensor([[0.0, 0.0], [0.0, 0.01], [9.0, 0.0], [9.0, 0.01]])
+    labels = torch.tensor([0, 0, 1, 1])
+    D = pairwise_distances(z)
+    for mining in ("random", "hard", "semihard"):
+        assert triplet_loss(D, labels, 1.0, mining).item() == pytest.approx(0, abs=1e-6)
+        assert contrastive_loss(D, labels, 1.0, mining).item() < 1e-3
+
+
+def test_contrastive_loss_by_hand_and_pairs():
+    z = torch.tensor([[0.0], [1.0], [0.5]])
+    labels = torch.tensor([0, 0, 1])
+    D = pairwise_distances(z)
+    # Positives: (0,1), (1,0): d^2 = 1. Negatives: d = 0.5 twice, 0.5 twice
+    # -> (1 - 0.5)^2 = 0.25.
+    assert contrastive_loss(D, labels, 1.0, "random").item() == pytest.approx(
+        1.25, abs=1e-5
+    )
+    pairs = torch.stack([z[[0, 0]], z[[1, 2]]], dim=1)  # (2, 2, 1)
+    loss = MetricLoss(margin=1.0)(pairs, torch.tensor([1, 0]))
+    assert loss.item() == pytest.approx(1.0 + 0.25, abs=1e-5)
+
+
+def test_losses_have_finite_gradients_at_zero_distance():
+    z = torch.zeros(4, 3, requires_grad=True)
+    labels = torch.tensor([0, 0, 1, 1])
+    for loss in ("triplet", "contrastive"):
+        MetricLoss(loss, 0.5, "hard")(z, labels).backward()
+        assert torch.isfinite(z.grad).all()
+
+
+# -- the embedding transformer -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss, mining",
+    [("triplet", "semihard"), ("triplet", "hard"), ("contrastive", "random")],
+)
+def test_embedding_separates_classes(digits, loss, mining):
+    X, y = digits
+    model = SiameseTransformer(loss=loss, mining=mining, **FAST).fit(X[:1000], y[:1000])
+    Z = model.transform(X[1000:])
+    assert Z.shape == (len(X) - 1000, 16)
+    np.testing.assert_allclose(np.linalg.norm(Z, axis=1), 1, rtol=1e-5)
+    knn = KNeighborsClassifier(1).fit(model.transform(X[:1000]), y[:1000])
+    assert knn.score(Z, y[1000:]) > 0.85
+
+
+def test_cnn_network_reuses_the_cnn_stack(digits):
+    X, y = digits
+    images = X.reshape(-1, 1, 8, 8)
+    model = SiameseTransformer(
+        network="cnn",
+        network_params={"conv_channels": (8,), "pooling": None},
+        embedding_size=8,
+        max_epochs=3,
+        random_state=0,
+    ).fit(images[:300], y[:300])
+    from skdeep.cnn._modules import CNNModule
+
+    assert isinstance(model.embedding_net_.body, CNNModule)
+    assert model.transform(images[:5]).shape == (5, 8)
+    # Flat rows with input_shape are read as the same images.
+    flat = SiameseTransformer(
+        input_shape=(1, 8, 8),
+        network_params={"conv_channels": (8,), "pooling": None},
+        embedding_size=8,
+        max_epochs=3,
+        random_state=0,
+    ).fit(X[:300], y[:300])
+    assert flat.network_kind_ == "cnn"
+    np.testing.assert_allclose(
+        flat.transform(X[:5]), model.transform(images[:5]), atol=1e-5
+    )
+
+
+def test_series_and_a_user_module():
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 2, 60)
+    t = np.linspace(0, 1, 32)
+    X = np.sin(2 * np.pi * (1 + 2 * y)[:, None] * t)[:, None, :] + 0.1 * rng.randn(
+        60, 1, 32
+    )
+    model = SiameseTransformer(embedding_size=4, max_epochs=2, random_state=0).fit(X, y)
+    assert model.network_kind_ == "cnn" and model.transform(X).shape == (60, 4)
+
+    class Tiny(torch.nn.Module):
+        def __init__(self, width=3):
+            super().__init__()
+            self.layer = torch.nn.Linear(32, width)
+
+        def forward(self, x):
+            return self.layer(x.flatten(1))
+
+    custom = SiameseTransformer(
+        network=Tiny, network_params={"width": 5}, max_epochs=2, random_state=0
+    ).fit(X, y)
+    assert custom.network_kind_ == "custom" and custom.transform(X).shape == (60, 5)
+
+
+def test_fit_from_pairs(digits):
+    X, y = digits
+    rng = np.random.RandomState(0)
+    i, j = rng.randint(1000, size=(2, 3000))
+    pairs = np.stack([X[i], X[j]], axis=1)
+    same = np.where(y[i] == y[j], 1, -1)
+    model = SiameseTransformer(pairs=True, **FAST).fit(pairs, same)
+    assert model.fitted_on_pairs_ and model.transform(X[:3]).shape == (3, 16)
+    knn = KNeighborsClassifier(1).fit(model.transform(X[:1000]), y[:1000])
+    assert knn.score(model.transform(X[1000:]), y[1000:]) > 0.8
+    assert model.pair_distance(pairs[:4]).shape == (4,)
+
+
+def test_bad_input(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match=r"pairs must have shape \(n_pairs, 2"):
+        SiameseTransformer(pairs=True).fit(X[:10], y[:10])
+    pairs = np.stack([X[:10], X[10:20]], axis=1)
+    with pytest.raises(ValueError, match="Pair labels must be in"):
+        SiameseTransformer(pairs=True).fit(pairs, y[:10])
+    with pytest.raises(ValueError, match="requires y"):
+        SiameseTransformer().fit(X[:10], None)
+    bad = X[:20].copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        SiameseTransformer(max_epochs=1).fit(bad, y[:20])
+    model = SiameseTransformer(max_epochs=1, random_state=0).fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match="features"):
+        model.transform(X[:5, :10])
+
+
+def test_random_state(digits):
+    X, y = digits
+    a = SiameseTransformer(max_epochs=2, random_state=1).fit(X[:200], y[:200])
+    b = SiameseTransformer(max_epochs=2, random_state=1).fit(X[:200], y[:200])
+    np.testing.assert_array_equal(a.transform(X[:20]), b.transform(X[:20]))
+
+
+# -- the pair classifier and one-shot use ------------------------------------------
+
+
+def test_best_threshold():
+    d = np.array([0.1, 0.2, 0.3, 0.9, 1.0])
+    assert _best_threshold(d, np.array([1, 1, 1, 0, 0], bool)) == pytest.approx(0.6)
+    assert _best_threshold(d, np.ones(5, bool)) > 1.0
+    assert _best_threshold(d, np.zeros(5, bool)) < 0.1
+
+
+def test_pair_classifier(digits):
+    X, y = digits
+    rng = np.random.RandomState(1)
+    i, j = rng.randint(1000, size=(2, 2000))
+    pairs, same = np.stack([X[i], X[j]], axis=1), (y[i] == y[j]).astype(int)
+    i2, j2 = rng.randint(1000, 1797, size=(2, 500))
+    test_pairs, test_same = (
+        np.stack([X[i2], X[j2]], axis=1),
+        (y[i2] == y[j2]).astype(int),
+    )
+    clf = SiamesePairClassifier(**FAST).fit(pairs, same)
+    assert list(clf.classes_) == [0, 1]
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(test_same, clf.decision_function(test_pairs)) > 0.9
+    assert clf.score(test_pairs, test_same) > 0.85
+    np.testing.assert_allclose(
+        clf.pair_score(test_pairs), -clf.pair_distance(test_pairs)
+    )
+    np.testing.assert_array_equal(
+        clf.predict(test_pairs),
+        (clf.pair_distance(test_pairs) < clf.threshold_).astype(int),
+    )
+    proba = clf.predict_proba(test_pairs)
+    assert (
+        np.allclose(proba.sum(1), 1)
+        and (proba.argmax(1) == clf.predict(test_pairs)).all()
+    )
+    minus = SiamesePairClassifier(max_epochs=1, random_state=0).fit(pairs, 2 * same - 1)
+    assert list(minus.classes_) == [-1, 1]
+
+
+def test_one_shot_on_unseen_classes(digits):
+    X, y = digits
+    seen, unseen = y < 7, y >= 7
+    embed = SiameseTransformer(**FAST).fit(X[seen], y[seen])
+    Xu, yu = X[unseen], y[unseen]
+    rng = np.random.RandomState(0)
+    accs = {"embedding": [], "raw": []}
+    for _ in range(20):
+        support = np.concatenate(
+            [rng.choice(np.flatnonzero(yu == c), 5) for c in (7, 8, 9)]
+        )
+        query = np.setdiff1d(np.arange(len(yu)), support)
+        for name, transformer in (("embedding", embed), ("raw", None)):
+            clf = PrototypeClassifier(transformer).fit(Xu[support], yu[support])
+            accs[name].append(clf.score(Xu[query], yu[query]))
+    # Far above chance (1/3) on classes the embedding never saw. (On these
+    # small 8x8 digits raw pixels are as good or better: the benchmark
+    # compares on Fashion-MNIST.)
+    assert np.mean(accs["embedding"]) > 0.55
+    assert np.mean(accs["raw"]) > 0.55
+    # A fitted transformer is used as it is.
+    clf = PrototypeClassifier(embed).fit(Xu[:30], yu[:30])
+    assert clf.transformer_ is embed and clf.prototypes_.shape == (3, 16)
+
+
+def test_prototype_classifier_basics():
+    X = np.array([[0.0, 0.0], [0.2, 0.0], [4.0, 4.0]])
+    clf = PrototypeClassifier().fit(X, ["a", "a", "b"])
+    np.testing.assert_allclose(clf.prototypes_, [[0.1, 0.0], [4.0, 4.0]])
+    assert list(clf.predict([[0.0, 1.0], [5.0, 5.0]])) == ["a", "b"]
+    proba = clf.predict_proba([[2.05, 2.0]])
+    assert proba.shape == (1, 2) and np.allclose(proba.sum(), 1)
+    cos = PrototypeClassifier(metric="cosine").fit([[1.0, 0.0], [0.0, 1.0]], [0, 1])
+    assert list(cos.predict([[10.0, 1.0], [1.0, 10.0]])) == [0, 1]

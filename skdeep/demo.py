@@ -16,6 +16,9 @@ DEMOS = {
     "graph": "skdeep.graph._demo",
     "recurrent": "skdeep.recurrent._demo",
     "cnn": "skdeep.cnn._demo",
+    "seq2seq": "skdeep.seq2seq._demo",
+    "rbf": "skdeep.rbf._demo",
+    "siamese": "skdeep.siamese._demo",
 }
 
 

@@ -17,7 +17,16 @@ _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
 def spell(n):
-    """English words of ``0 <= n < 1000``, e.g. ``342 -> "three hundred forty two"``."""
+    """English words of ``0 <= n < 10**6``.
+
+    >>> spell(342)
+    'three hundred forty two'
+    >>> spell(40010)
+    'forty thousand ten'
+    """
+    if n >= 1000:
+        head, tail = divmod(n, 1000)
+        return spell(head) + " thousand" + (" " + spell(tail) if tail else "")
     words = []
     if n >= 100:
         words += [_ONES[n // 100], "hundred"]

@@ -94,7 +94,7 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
                 f"n_centers={k} is more than the {n} training rows; "
                 f"{type(self).__name__} uses {n} centers.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=5,  # _init_centers, _fit_network, fit, _fit_context
             )
             k = n
         rng = check_random_state(self.random_state)
@@ -302,61 +302,61 @@ def squared_center_distances(centers):
 class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
     """Radial basis function network for regression.
 
-        Each hidden unit stores a center and fires by the input's distance to it;
-        the output is a linear combination of the units. Trained the classic way
-        (centers by k-means, output layer in closed form) or end to end.
+    Each hidden unit stores a center and fires by the input's distance to it;
+    the output is a linear combination of the units. Trained the classic way
+    (centers by k-means, output layer in closed form) or end to end.
 
-        Parameters
-        ----------
-    {rbf}
+    Parameters
+    ----------
+{rbf}
 
-    {training}
+{training}
 
-        Attributes
-        ----------
-        n_centers_ : int
-            Hidden units used (``n_centers`` clipped to the training rows).
-        centers_ : ndarray of shape (n_centers_, n_features_in_)
-        gamma_ : float or ndarray of shape (n_centers_,)
-        network_ : torch.nn.Module
-            The fitted network (:class:`~skdeep.rbf._modules.RBFNetwork`).
-        n_features_in_ : int
-        net_ : skorch.NeuralNet
-            The end-to-end training's net (``"end_to_end"`` only).
-        history_ : skorch History
-            Per-epoch losses of ``"end_to_end"`` training.
+    Attributes
+    ----------
+    n_centers_ : int
+        Hidden units used (``n_centers`` clipped to the training rows).
+    centers_ : ndarray of shape (n_centers_, n_features_in_)
+    gamma_ : float or ndarray of shape (n_centers_,)
+    network_ : torch.nn.Module
+        The fitted network (:class:`~skdeep.rbf._modules.RBFNetwork`).
+    n_features_in_ : int
+    net_ : skorch.NeuralNet
+        The end-to-end training's net (``"end_to_end"`` only).
+    history_ : skorch History
+        Per-epoch losses of ``"end_to_end"`` training.
 
-        See Also
-        --------
-        RBFNetworkClassifier : The classifier.
-        sklearn.kernel_approximation.Nystroem : Kernel features at sampled rows.
-        sklearn.svm.SVR : Support vector regression with an RBF kernel.
+    See Also
+    --------
+    RBFNetworkClassifier : The classifier.
+    sklearn.kernel_approximation.Nystroem : Kernel features at sampled rows.
+    sklearn.svm.SVR : Support vector regression with an RBF kernel.
 
-        Notes
-        -----
-        The kernel acts on distances, so scale the features first (for example
-        ``make_pipeline(StandardScaler(), RBFNetworkRegressor())``). The closed
-        form costs ``O(n k^2 + k^3)`` for ``n`` rows and ``k`` centers, k-means
-        ``O(n k d)`` per iteration: linear in ``n``.
+    Notes
+    -----
+    The kernel acts on distances, so scale the features first (for example
+    ``make_pipeline(StandardScaler(), RBFNetworkRegressor())``). The closed
+    form costs ``O(n k^2 + k^3)`` for ``n`` rows and ``k`` centers, k-means
+    ``O(n k d)`` per iteration: linear in ``n``.
 
-        References
-        ----------
-        J. Moody and C. J. Darken, "Fast learning in networks of locally-tuned
-        processing units", Neural Computation 1(2), 1989.
+    References
+    ----------
+    J. Moody and C. J. Darken, "Fast learning in networks of locally-tuned
+    processing units", Neural Computation 1(2), 1989.
 
-        D. S. Broomhead and D. Lowe, "Multivariable functional interpolation and
-        adaptive networks", Complex Systems 2, 1988.
+    D. S. Broomhead and D. Lowe, "Multivariable functional interpolation and
+    adaptive networks", Complex Systems 2, 1988.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skdeep.rbf import RBFNetworkRegressor
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.uniform(-3, 3, size=(200, 1))
-        >>> y = np.sin(X[:, 0])
-        >>> model = RBFNetworkRegressor(n_centers=20, random_state=0).fit(X, y)
-        >>> round(model.score(X, y), 3)
-        1.0
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.rbf import RBFNetworkRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-3, 3, size=(200, 1))
+    >>> y = np.sin(X[:, 0])
+    >>> model = RBFNetworkRegressor(n_centers=20, random_state=0).fit(X, y)
+    >>> round(model.score(X, y), 3)
+    1.0
     """
 
     def __init__(
@@ -463,58 +463,58 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
 class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
     """Radial basis function network for classification.
 
-        Each hidden unit stores a center and fires by the input's distance to it;
-        a linear layer turns the units into class scores. Trained the classic way
-        (centers by k-means, output layer in closed form on one-hot targets) or
-        end to end with the cross-entropy.
+    Each hidden unit stores a center and fires by the input's distance to it;
+    a linear layer turns the units into class scores. Trained the classic way
+    (centers by k-means, output layer in closed form on one-hot targets) or
+    end to end with the cross-entropy.
 
-        Parameters
-        ----------
-    {rbf}
+    Parameters
+    ----------
+{rbf}
 
-    {training}
+{training}
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-        n_centers_ : int
-            Hidden units used (``n_centers`` clipped to the training rows).
-        centers_ : ndarray of shape (n_centers_, n_features_in_)
-        gamma_ : float or ndarray of shape (n_centers_,)
-        network_ : torch.nn.Module
-            The fitted network (:class:`~skdeep.rbf._modules.RBFNetwork`).
-        n_features_in_ : int
-        net_ : skorch.NeuralNet
-            The end-to-end training's net (``"end_to_end"`` only).
-        history_ : skorch History
-            Per-epoch losses of ``"end_to_end"`` training.
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_centers_ : int
+        Hidden units used (``n_centers`` clipped to the training rows).
+    centers_ : ndarray of shape (n_centers_, n_features_in_)
+    gamma_ : float or ndarray of shape (n_centers_,)
+    network_ : torch.nn.Module
+        The fitted network (:class:`~skdeep.rbf._modules.RBFNetwork`).
+    n_features_in_ : int
+    net_ : skorch.NeuralNet
+        The end-to-end training's net (``"end_to_end"`` only).
+    history_ : skorch History
+        Per-epoch losses of ``"end_to_end"`` training.
 
-        See Also
-        --------
-        RBFNetworkRegressor : The regressor.
-        sklearn.svm.SVC : Support vector classification with an RBF kernel.
+    See Also
+    --------
+    RBFNetworkRegressor : The regressor.
+    sklearn.svm.SVC : Support vector classification with an RBF kernel.
 
-        Notes
-        -----
-        :meth:`predict_proba`: after ``"end_to_end"`` training, the softmax of
-        the class scores. After ``"hybrid"`` training the scores are least-squares
-        estimates of the class probabilities (regression on one-hot targets),
-        which can leave [0, 1]; they are clipped at 0 and normalised to sum to
-        one. Scale the features first: the kernel acts on distances.
+    Notes
+    -----
+    :meth:`predict_proba`: after ``"end_to_end"`` training, the softmax of
+    the class scores. After ``"hybrid"`` training the scores are least-squares
+    estimates of the class probabilities (regression on one-hot targets),
+    which can leave [0, 1]; they are clipped at 0 and normalised to sum to
+    one. Scale the features first: the kernel acts on distances.
 
-        References
-        ----------
-        J. Moody and C. J. Darken, "Fast learning in networks of locally-tuned
-        processing units", Neural Computation 1(2), 1989.
+    References
+    ----------
+    J. Moody and C. J. Darken, "Fast learning in networks of locally-tuned
+    processing units", Neural Computation 1(2), 1989.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import make_moons
-        >>> from skdeep.rbf import RBFNetworkClassifier
-        >>> X, y = make_moons(200, noise=0.1, random_state=0)
-        >>> clf = RBFNetworkClassifier(n_centers=20, random_state=0).fit(X, y)
-        >>> clf.score(X, y) > 0.95
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from skdeep.rbf import RBFNetworkClassifier
+    >>> X, y = make_moons(200, noise=0.1, random_state=0)
+    >>> clf = RBFNetworkClassifier(n_centers=20, random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.95
+    True
     """
 
     def __init__(
@@ -599,7 +599,7 @@ class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
         proba : ndarray of shape (n_samples, n_classes)
         """
         out = self._outputs(self._validate(X))
-        if self.training == "end_to_end":
+        if "net_" in self.__dict__:  # trained end to end: the outputs are logits
             out = out - out.max(axis=1, keepdims=True)
             proba = np.exp(out)
         else:

@@ -454,68 +454,68 @@ def _pad_to(tensor, width):
 class Seq2SeqTranslator(_BaseSeq2Seq):
     """Attention encoder-decoder that maps sequences to sequences.
 
-        The English-to-Katakana transliterator of ``wanasit/katakana``, as a
-        scikit-learn estimator: a bidirectional GRU (or LSTM) encoder reads the
-        source, a GRU decoder with attention writes the target token by token,
-        trained with teacher forcing. ``fit(X, y)`` takes source and target
-        sequences; :meth:`predict` gives sequences of the kind ``y`` was.
+    The English-to-Katakana transliterator of ``wanasit/katakana``, as a
+    scikit-learn estimator: a bidirectional GRU (or LSTM) encoder reads the
+    source, a GRU decoder with attention writes the target token by token,
+    trained with teacher forcing. ``fit(X, y)`` takes source and target
+    sequences; :meth:`predict` gives sequences of the kind ``y`` was.
 
-        Parameters
-        ----------
-    {model}
+    Parameters
+    ----------
+{model}
 
-    {training}
+{training}
 
-        Attributes
-        ----------
-        source_vocabulary_, target_vocabulary_ : ndarray or None
-            The symbols of each vocabulary (id ``i + 5`` is symbol ``i``; ids 0-4
-            are padding, start, end, unknown and mask); None for series.
-        source_format_, target_format_ : dict
-            How ``X`` and ``y`` were given (kind, width, channels), so that
-            predictions come back alike.
-        max_output_length_ : int
-            The most elements :meth:`predict` emits.
-        n_features_in_ : int
-            Columns of ``X`` when it was a 2-D or 3-D array (absent for strings
-            and lists).
-        net_ : skorch.NeuralNet
-            The trained net; ``module_`` is its :class:`torch.nn.Module`.
-        history_ : skorch History
-            Per-epoch losses.
+    Attributes
+    ----------
+    source_vocabulary_, target_vocabulary_ : ndarray or None
+        The symbols of each vocabulary (id ``i + 5`` is symbol ``i``; ids 0-4
+        are padding, start, end, unknown and mask); None for series.
+    source_format_, target_format_ : dict
+        How ``X`` and ``y`` were given (kind, width, channels), so that
+        predictions come back alike.
+    max_output_length_ : int
+        The most elements :meth:`predict` emits.
+    n_features_in_ : int
+        Columns of ``X`` when it was a 2-D or 3-D array (absent for strings
+        and lists).
+    net_ : skorch.NeuralNet
+        The trained net; ``module_`` is its :class:`torch.nn.Module`.
+    history_ : skorch History
+        Per-epoch losses.
 
-        See Also
-        --------
-        SequenceAutoencoder : The same encoder-decoder trained to restore
-            corrupted inputs; its codes are features.
+    See Also
+    --------
+    SequenceAutoencoder : The same encoder-decoder trained to restore
+        corrupted inputs; its codes are features.
 
-        Notes
-        -----
-    {sequences}
+    Notes
+    -----
+{sequences}
 
-        The loss is the cross-entropy per target token (the end token counted,
-        padding not), so ``history_[:, "valid_loss"]`` is a per-character loss.
+    The loss is the cross-entropy per target token (the end token counted,
+    padding not), so ``history_[:, "valid_loss"]`` is a per-character loss.
 
-        References
-        ----------
-        D. Bahdanau, K. Cho and Y. Bengio, "Neural machine translation by jointly
-        learning to align and translate", ICLR 2015.
+    References
+    ----------
+    D. Bahdanau, K. Cho and Y. Bengio, "Neural machine translation by jointly
+    learning to align and translate", ICLR 2015.
 
-        M.-T. Luong, H. Pham and C. D. Manning, "Effective approaches to
-        attention-based neural machine translation", EMNLP 2015.
+    M.-T. Luong, H. Pham and C. D. Manning, "Effective approaches to
+    attention-based neural machine translation", EMNLP 2015.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skdeep.seq2seq import Seq2SeqTranslator
-        >>> words = np.array(["abc", "bca", "cab", "acb", "bac", "cba"] * 20)
-        >>> reversed_words = np.array([w[::-1] for w in words])
-        >>> model = Seq2SeqTranslator(hidden_size=32, max_epochs=40, lr=0.01,
-        ...                           random_state=0).fit(words, reversed_words)
-        >>> model.predict(["abc", "cab"]).tolist()
-        ['cba', 'bac']
-        >>> model.score(words, reversed_words)
-        1.0
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.seq2seq import Seq2SeqTranslator
+    >>> words = np.array(["abc", "bca", "cab", "acb", "bac", "cba"] * 20)
+    >>> reversed_words = np.array([w[::-1] for w in words])
+    >>> model = Seq2SeqTranslator(hidden_size=32, max_epochs=40, lr=0.01,
+    ...                           random_state=0).fit(words, reversed_words)
+    >>> model.predict(["abc", "cab"]).tolist()
+    ['cba', 'bac']
+    >>> model.score(words, reversed_words)
+    1.0
     """
 
     def __init__(
@@ -753,85 +753,85 @@ class SequenceAutoencoder(
 ):
     """Denoising sequence autoencoder (BART's corruptions) and feature extractor.
 
-        The encoder-decoder of :class:`Seq2SeqTranslator`, trained to restore each
-        sequence from a corrupted copy of it (Lewis et al., 2019). Corruptions
-        are drawn afresh for every batch. :meth:`transform` gives a fixed-size
-        code per sequence (the encoder's summary that starts the decoder), so
-        strings and series become feature vectors; :meth:`inverse_transform`
-        decodes codes back into sequences; :meth:`score_samples` is the
-        reconstruction log-likelihood, an anomaly score (low is unusual).
+    The encoder-decoder of :class:`Seq2SeqTranslator`, trained to restore each
+    sequence from a corrupted copy of it (Lewis et al., 2019). Corruptions
+    are drawn afresh for every batch. :meth:`transform` gives a fixed-size
+    code per sequence (the encoder's summary that starts the decoder), so
+    strings and series become feature vectors; :meth:`inverse_transform`
+    decodes codes back into sequences; :meth:`score_samples` is the
+    reconstruction log-likelihood, an anomaly score (low is unusual).
 
-        Parameters
-        ----------
-        noise : str, list of str, dict or None, default=None
-            The corruptions: any of ``"mask"`` (each token becomes a mask token
-            with probability rate, default 0.15), ``"delete"`` (each token is
-            deleted, 0.15), ``"infill"`` (spans of Poisson(3) length, about rate
-            0.3 of the tokens, each become one mask; a span of length 0 inserts
-            a mask), ``"permute"`` (the segments between ``separators`` are
-            shuffled, with probability 1.0) and ``"rotate"`` (the sequence starts
-            at a random element and wraps around, probability 1.0). A dict maps
-            names to rates. They apply in the order permute, rotate, infill,
-            mask, delete. None is a plain sequence autoencoder. Series take the
-            same corruptions (a masked step is replaced by a learned vector), all
-            but ``"permute"``.
+    Parameters
+    ----------
+    noise : str, list of str, dict or None, default=None
+        The corruptions: any of ``"mask"`` (each token becomes a mask token
+        with probability rate, default 0.15), ``"delete"`` (each token is
+        deleted, 0.15), ``"infill"`` (spans of Poisson(3) length, about rate
+        0.3 of the tokens, each become one mask; a span of length 0 inserts
+        a mask), ``"permute"`` (the segments between ``separators`` are
+        shuffled, with probability 1.0) and ``"rotate"`` (the sequence starts
+        at a random element and wraps around, probability 1.0). A dict maps
+        names to rates. They apply in the order permute, rotate, infill,
+        mask, delete. None is a plain sequence autoencoder. Series take the
+        same corruptions (a masked step is replaced by a learned vector), all
+        but ``"permute"``.
 
-        separators : list or None, default=None
-            Tokens that separate segments for ``"permute"``; None means ``[" "]``
-            for strings (words) and none otherwise.
+    separators : list or None, default=None
+        Tokens that separate segments for ``"permute"``; None means ``[" "]``
+        for strings (words) and none otherwise.
 
-    {model}
+{model}
 
-    {training}
+{training}
 
-        Attributes
-        ----------
-        vocabulary_ : ndarray or None
-            The symbols (id ``i + 5`` is symbol ``i``); None for series.
-        source_format_ : dict
-            How ``X`` was given, so that :meth:`inverse_transform` gives it back
-            alike.
-        noise_ : dict
-            The corruptions used, with their rates.
-        n_features_in_ : int
-            Columns of ``X`` when it was a 2-D or 3-D array (absent for strings
-            and lists).
-        net_ : skorch.NeuralNet
-        history_ : skorch History
+    Attributes
+    ----------
+    vocabulary_ : ndarray or None
+        The symbols (id ``i + 5`` is symbol ``i``); None for series.
+    source_format_ : dict
+        How ``X`` was given, so that :meth:`inverse_transform` gives it back
+        alike.
+    noise_ : dict
+        The corruptions used, with their rates.
+    n_features_in_ : int
+        Columns of ``X`` when it was a 2-D or 3-D array (absent for strings
+        and lists).
+    net_ : skorch.NeuralNet
+    history_ : skorch History
 
-        See Also
-        --------
-        Seq2SeqTranslator : The encoder-decoder for source and target sequences.
-        skdeep.autoencoder.AutoencoderOutlierDetector : A dense autoencoder
-            outlier detector for fixed-size rows.
+    See Also
+    --------
+    Seq2SeqTranslator : The encoder-decoder for source and target sequences.
+    skdeep.autoencoder.AutoencoderOutlierDetector : A dense autoencoder
+        outlier detector for fixed-size rows.
 
-        Notes
-        -----
-    {sequences}
+    Notes
+    -----
+{sequences}
 
-        With ``attention`` set, the decoder reads the encoder's outputs as well
-        as the code, so the code need not hold everything and
-        :meth:`inverse_transform` (which has only the code) is unavailable.
-        As an outlier score use ``-score_samples(X)`` (or
-        ``score_samples(X) < threshold``).
+    With ``attention`` set, the decoder reads the encoder's outputs as well
+    as the code, so the code need not hold everything and
+    :meth:`inverse_transform` (which has only the code) is unavailable.
+    As an outlier score use ``-score_samples(X)`` (or
+    ``score_samples(X) < threshold``).
 
-        References
-        ----------
-        M. Lewis et al., "BART: Denoising sequence-to-sequence pre-training for
-        natural language generation, translation, and comprehension", ACL 2020,
-        arXiv:1910.13461.
+    References
+    ----------
+    M. Lewis et al., "BART: Denoising sequence-to-sequence pre-training for
+    natural language generation, translation, and comprehension", ACL 2020,
+    arXiv:1910.13461.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skdeep.seq2seq import SequenceAutoencoder
-        >>> words = np.array(["abc", "bca", "cab", "acb", "bac", "cba"] * 20)
-        >>> ae = SequenceAutoencoder(hidden_size=16, noise="mask", max_epochs=30,
-        ...                          lr=0.01, random_state=0).fit(words)
-        >>> ae.transform(words[:2]).shape
-        (2, 16)
-        >>> ae.inverse_transform(ae.transform(["cab"])).tolist()
-        ['cab']
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.seq2seq import SequenceAutoencoder
+    >>> words = np.array(["abc", "bca", "cab", "acb", "bac", "cba"] * 20)
+    >>> ae = SequenceAutoencoder(hidden_size=16, noise="mask", max_epochs=30,
+    ...                          lr=0.01, random_state=0).fit(words)
+    >>> ae.transform(words[:2]).shape
+    (2, 16)
+    >>> ae.inverse_transform(ae.transform(["cab"])).tolist()
+    ['cab']
     """
 
     def __init__(

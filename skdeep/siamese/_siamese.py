@@ -63,10 +63,11 @@ SIAMESE_PARAMETERS_DOC = """\
         ``network(**network_params)`` and its output is the embedding.
 
     network_params : dict or None, default=None
-        Extra arguments of the network: for ``"cnn"`` those of the CNN
-        family's stack (``conv_channels``, ``kernel_size``, ``pooling``,
-        ``batch_norm``, ``dropout``... and ``head_hidden``); for a module
-        class, its constructor's arguments.
+        Extra arguments of the network: for ``"mlp"`` only ``dropout``
+        (others are an error); for ``"cnn"`` those of the CNN family's stack
+        (``conv_channels``, ``kernel_size``, ``pooling``, ``batch_norm``,
+        ``dropout``... and ``head_hidden``); for a module class, its
+        constructor's arguments.
 
     hidden_layer_sizes : tuple of int, default=(128,)
         Hidden widths of the ``"mlp"`` network.
@@ -217,6 +218,14 @@ class _BaseSiamese(BaseTorchEstimator):
         if kind == "custom":
             return self.network(**params)
         if kind == "mlp":
+            unknown = sorted(set(params) - {"dropout"})
+            if unknown:
+                raise ValueError(
+                    f"network_params {unknown} do not apply to the 'mlp' network, "
+                    f"which reads only 'dropout' (use hidden_layer_sizes and "
+                    f"activation; for images or series pass 3-D/4-D X or "
+                    f"input_shape, or network='cnn')."
+                )
             sizes = (
                 int(np.prod(self.sample_shape_)),
                 *self.hidden_layer_sizes,
@@ -338,68 +347,68 @@ class SiameseTransformer(
 ):
     """Learn an embedding in which examples of one class lie close together.
 
-        A Siamese network: one embedding network, trained so that same-class
-        examples are near and different-class examples far apart (triplet or
-        contrastive loss, pairs and triplets mined inside each batch).
-        :meth:`transform` returns the embeddings, so the canonical use is
-        ``make_pipeline(SiameseTransformer(), KNeighborsClassifier())``, and the
-        embedding also recognises classes never seen in training from one
-        example each (see :class:`PrototypeClassifier`).
+    A Siamese network: one embedding network, trained so that same-class
+    examples are near and different-class examples far apart (triplet or
+    contrastive loss, pairs and triplets mined inside each batch).
+    :meth:`transform` returns the embeddings, so the canonical use is
+    ``make_pipeline(SiameseTransformer(), KNeighborsClassifier())``, and the
+    embedding also recognises classes never seen in training from one
+    example each (see :class:`PrototypeClassifier`).
 
-        Parameters
-        ----------
-    {siamese}
+    Parameters
+    ----------
+{siamese}
 
-        pairs : bool, default=False
-            ``fit(pairs, y)`` on explicit pairs ``(n_pairs, 2, ...)`` with ``y``
-            in {{-1, 1}} or {{0, 1}} (1: similar), the metric-learn convention,
-            instead of ``fit(X, y)`` on class labels. :meth:`transform` embeds
-            single samples either way.
+    pairs : bool, default=False
+        ``fit(pairs, y)`` on explicit pairs ``(n_pairs, 2, ...)`` with ``y``
+        in {{-1, 1}} or {{0, 1}} (1: similar), the metric-learn convention,
+        instead of ``fit(X, y)`` on class labels. :meth:`transform` embeds
+        single samples either way.
 
-    {training}
+{training}
 
-        Attributes
-        ----------
-        classes_ : ndarray
-            The class labels seen at fit (training from labels).
-        network_kind_ : {{"mlp", "cnn", "custom"}}
-        sample_shape_ : tuple of int
-            The shape of one sample as the network reads it.
-        embedding_net_ : torch.nn.Module
-            The trained embedding network.
-        n_features_in_ : int
-        net_ : skorch.NeuralNet
-        history_ : skorch History
+    Attributes
+    ----------
+    classes_ : ndarray
+        The class labels seen at fit (training from labels).
+    network_kind_ : {{"mlp", "cnn", "custom"}}
+    sample_shape_ : tuple of int
+        The shape of one sample as the network reads it.
+    embedding_net_ : torch.nn.Module
+        The trained embedding network.
+    n_features_in_ : int
+    net_ : skorch.NeuralNet
+    history_ : skorch History
 
-        See Also
-        --------
-        SiamesePairClassifier : "Same class?" decisions on pairs.
-        PrototypeClassifier : Few-shot classification in an embedding.
-        sklearn.neighbors.NeighborhoodComponentsAnalysis : A linear learned metric.
+    See Also
+    --------
+    SiamesePairClassifier : "Same class?" decisions on pairs.
+    PrototypeClassifier : Few-shot classification in an embedding.
+    sklearn.neighbors.NeighborhoodComponentsAnalysis : A linear learned metric.
 
-        References
-        ----------
-        R. Hadsell, S. Chopra and Y. LeCun, "Dimensionality reduction by learning
-        an invariant mapping", CVPR 2006.
+    References
+    ----------
+    R. Hadsell, S. Chopra and Y. LeCun, "Dimensionality reduction by learning
+    an invariant mapping", CVPR 2006.
 
-        F. Schroff, D. Kalenichenko and J. Philbin, "FaceNet: a unified embedding
-        for face recognition and clustering", CVPR 2015.
+    F. Schroff, D. Kalenichenko and J. Philbin, "FaceNet: a unified embedding
+    for face recognition and clustering", CVPR 2015.
 
-        A. Hermans, L. Beyer and B. Leibe, "In defense of the triplet loss for
-        person re-identification", arXiv:1703.07737, 2017.
+    A. Hermans, L. Beyer and B. Leibe, "In defense of the triplet loss for
+    person re-identification", arXiv:1703.07737, 2017.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from sklearn.neighbors import KNeighborsClassifier
-        >>> from sklearn.pipeline import make_pipeline
-        >>> from sklearn.preprocessing import MinMaxScaler
-        >>> from skdeep.siamese import SiameseTransformer
-        >>> X, y = load_digits(return_X_y=True)
-        >>> pipe = make_pipeline(MinMaxScaler(), SiameseTransformer(random_state=0),
-        ...                      KNeighborsClassifier())
-        >>> pipe.fit(X[:1000], y[:1000]).score(X[1000:], y[1000:]) > 0.9
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from skdeep.siamese import SiameseTransformer
+    >>> X, y = load_digits(return_X_y=True)
+    >>> pipe = make_pipeline(MinMaxScaler(), SiameseTransformer(random_state=0),
+    ...                      KNeighborsClassifier())
+    >>> pipe.fit(X[:1000], y[:1000]).score(X[1000:], y[1000:]) > 0.9
+    True
     """
 
     def __init__(
@@ -477,6 +486,12 @@ class SiameseTransformer(
 
     @property
     def _n_features_out(self):
+        # network_kind_ is set by fit: before it, AttributeError, so that
+        # get_feature_names_out raises NotFittedError. A user's module sets
+        # its own output width, which embedding_size does not describe.
+        if self.network_kind_ == "custom":
+            sample = np.zeros((1, *self.sample_shape_), dtype=np.float32)
+            return self._embed(sample).shape[1]
         return self.embedding_size
 
     def __sklearn_tags__(self):
@@ -504,50 +519,50 @@ class SiameseTransformer(
 class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
     """Verification: decide whether the two members of a pair are alike.
 
-        Learns an embedding from pairs labelled similar or dissimilar (the
-        contrastive loss of a Siamese network), then calls a pair similar when
-        its distance is below a threshold calibrated on the training pairs (the
-        distance that classifies most of them right).
+    Learns an embedding from pairs labelled similar or dissimilar (the
+    contrastive loss of a Siamese network), then calls a pair similar when
+    its distance is below a threshold calibrated on the training pairs (the
+    distance that classifies most of them right).
 
-        Parameters
-        ----------
-    {siamese}
+    Parameters
+    ----------
+{siamese}
 
-    {training}
+{training}
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (2,)
-            The pair labels, ``[-1, 1]`` or ``[0, 1]`` (the second: similar).
-        threshold_ : float
-            Pairs closer than this are predicted similar.
-        embedding_net_ : torch.nn.Module
-        net_ : skorch.NeuralNet
-        history_ : skorch History
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The pair labels, ``[-1, 1]`` or ``[0, 1]`` (the second: similar).
+    threshold_ : float
+        Pairs closer than this are predicted similar.
+    embedding_net_ : torch.nn.Module
+    net_ : skorch.NeuralNet
+    history_ : skorch History
 
-        See Also
-        --------
-        SiameseTransformer : The embedding as a transformer.
+    See Also
+    --------
+    SiameseTransformer : The embedding as a transformer.
 
-        Notes
-        -----
-        ``X`` is always pairs ``(n_pairs, 2, ...)``, so scikit-learn's checks,
-        which feed plain rows, mostly do not apply; see
-        ``_expected_failed_checks``.
+    Notes
+    -----
+    ``X`` is always pairs ``(n_pairs, 2, ...)``, so scikit-learn's checks,
+    which feed plain rows, mostly do not apply; see
+    ``_expected_failed_checks``.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skdeep.siamese import SiamesePairClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> a = rng.randn(200, 5)
-        >>> b = np.where(rng.rand(200, 1) < 0.5, a + 0.1 * rng.randn(200, 5),
-        ...              rng.randn(200, 5))
-        >>> y = (np.abs(a - b).mean(axis=1) < 0.5).astype(int)
-        >>> pairs = np.stack([a, b], axis=1)
-        >>> clf = SiamesePairClassifier(max_epochs=20, random_state=0).fit(pairs, y)
-        >>> clf.score(pairs, y) > 0.9
-        True
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.siamese import SiamesePairClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> a = rng.randn(200, 5)
+    >>> b = np.where(rng.rand(200, 1) < 0.5, a + 0.1 * rng.randn(200, 5),
+    ...              rng.randn(200, 5))
+    >>> y = (np.abs(a - b).mean(axis=1) < 0.5).astype(int)
+    >>> pairs = np.stack([a, b], axis=1)
+    >>> clf = SiamesePairClassifier(max_epochs=20, random_state=0).fit(pairs, y)
+    >>> clf.score(pairs, y) > 0.9
+    True
     """
 
     def __init__(

@@ -152,6 +152,8 @@ def test_series_and_a_user_module():
         network=Tiny, network_params={"width": 5}, max_epochs=2, random_state=0
     ).fit(X, y)
     assert custom.network_kind_ == "custom" and custom.transform(X).shape == (60, 5)
+    # The feature names follow the module's width, not embedding_size.
+    assert len(custom.get_feature_names_out()) == 5
 
 
 def test_fit_from_pairs(digits):

@@ -42,6 +42,9 @@ BUILTIN_PLUGINS = (
     ("graph", "skdeep.graph._plugin"),
     ("recurrent", "skdeep.recurrent._plugin"),
     ("cnn", "skdeep.cnn._plugin"),
+    ("seq2seq", "skdeep.seq2seq._plugin"),
+    ("rbf", "skdeep.rbf._plugin"),
+    ("siamese", "skdeep.siamese._plugin"),
 )
 
 _TYPE_FILTERS = (

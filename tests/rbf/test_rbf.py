@@ -109,7 +109,7 @@ def test_gamma_scale_heuristic_and_per_center(sine):
     model = RBFNetworkRegressor(n_centers=10, random_state=0).fit(Xtr, ytr)
     d2 = squared_center_distances(model.centers_)
     np.fill_diagonal(d2, np.inf)
-    s = np.sqrt(d2.min(axis=1))
+    s = 2 * np.sqrt(d2.min(axis=1))  # twice the nearest-center distance
     assert model.gamma_ == pytest.approx(1 / (2 * s.mean() ** 2), rel=1e-5)
     per = RBFNetworkRegressor(n_centers=10, width_per_center=True, random_state=0)
     per.fit(Xtr, ytr)

@@ -196,7 +196,7 @@ def table_rbf_regression(store):
             vals = [r["rmse"] for r in recs if r["method"] == m]
             secs = [r["fit_s"] for r in recs if r["method"] == m]
             row.append(
-                f"{np.mean(vals):.3f} ± {np.std(vals):.3f} ({np.mean(secs):.1f} s)"
+                f"{np.mean(vals):.4g} ± {np.std(vals):.2g} ({np.mean(secs):.1f} s)"
                 if vals
                 else "-"
             )

@@ -190,8 +190,9 @@ class WordLookup:
 
         counts = defaultdict(Counter)
         for e, k in zip(english, katakana):
-            words = self._split(e, self.reverse)
-            parts = self._split(k, not self.reverse)
+            source, target = (k, e) if self.reverse else (e, k)
+            words = self._split(source, self.reverse)
+            parts = self._split(target, not self.reverse)
             if len(words) == len(parts):
                 for w, p in zip(words, parts):
                     counts[w][p] += 1

@@ -18,7 +18,7 @@ from torch import nn
 from skdeep.rbf._modules import KERNELS, RBFLayer, RBFNetwork
 from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._torch import as_float32_tensor, batched_numpy
+from skdeep.utils._torch import as_float32_tensor, batched_numpy, inference_mode
 from skdeep.utils._training import (
     BaseTorchEstimator,
     encode_classes,
@@ -250,19 +250,14 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
     def _outputs(self, X):
         network = self.network_
         device = next(network.parameters()).device
-        was_training = network.training
-        network.eval()
-        try:
-            with torch.no_grad():
-                return batched_numpy(
-                    network,
-                    X,
-                    batch_size=self.batch_size,
-                    device=device,
-                    out_dtype=np.float64,
-                )
-        finally:
-            network.train(was_training)
+        with inference_mode(network):
+            return batched_numpy(
+                network,
+                X,
+                batch_size=self.batch_size,
+                device=device,
+                out_dtype=np.float64,
+            )
 
     def _validate(self, X):
         check_is_fitted(self, "n_centers_")

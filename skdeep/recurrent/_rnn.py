@@ -17,7 +17,7 @@ from skdeep.recurrent._modules import MaskedMSELoss, RNNModule
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
 from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._torch import as_float32_tensor
+from skdeep.utils._torch import as_float32_tensor, inference_mode
 from skdeep.utils._training import (
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
@@ -213,16 +213,10 @@ class _BaseRNN(BaseTorchEstimator):
         if not self.stateful:
             return self._batched_padded(lambda xb: fn(self.module_(xb)), X3)
         self._check_stateful(X3)
-        module = self.module_
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                x = as_float32_tensor(X3, self.net_.device)
-                out = fn(module.forward_stream(x))
-            return out.cpu().numpy().astype(np.float64)
-        finally:
-            module.train(was_training)
+        with inference_mode(self.module_) as module:
+            x = as_float32_tensor(X3, self.net_.device)
+            out = fn(module.forward_stream(x))
+        return out.cpu().numpy().astype(np.float64)
 
     def _batched_padded(self, fn, X3):
         """``self._batched`` with the last batch filled by copies of the last row.

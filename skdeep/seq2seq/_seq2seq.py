@@ -35,6 +35,7 @@ from skdeep.seq2seq._sequences import (
     truncate,
 )
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._torch import inference_mode
 from skdeep.utils._training import (
     BaseTorchEstimator,
     store_init_params,
@@ -368,19 +369,14 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             return module.greedy(memory, steps, fixed)
 
         out = {"emitted": [], "logp": [], "lengths": [], "weights": []}
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                for batch, m in self._source_batches(seqs):
-                    emitted, logp, lengths, weights = search(module.encode(batch))
-                    out["emitted"].append(emitted[:m].cpu())
-                    out["logp"].append(logp[:m].cpu())
-                    out["lengths"].append(lengths[:m].cpu())
-                    if attention and weights is not None:
-                        out["weights"].append(weights[:m].cpu())
-        finally:
-            module.train(was_training)
+        with inference_mode(module):
+            for batch, m in self._source_batches(seqs):
+                emitted, logp, lengths, weights = search(module.encode(batch))
+                out["emitted"].append(emitted[:m].cpu())
+                out["logp"].append(logp[:m].cpu())
+                out["lengths"].append(lengths[:m].cpu())
+                if attention and weights is not None:
+                    out["weights"].append(weights[:m].cpu())
         return out
 
     def _emitted_to_outputs(self, out):
@@ -411,27 +407,20 @@ class _BaseSeq2Seq(BaseTorchEstimator):
         target = self._ids(
             target_seqs, self._target_vocabulary(), add_eos=not fmt.fixed
         )
-        scores = []
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                start = 0
-                for batch, m in self._source_batches(source_seqs):
-                    tgt = target[start : start + m]
-                    start += m
-                    if m < len(batch):
-                        tgt = torch.cat(
-                            [tgt, tgt[:1].expand(len(batch) - m, *tgt.shape[1:])]
-                        )
-                    outputs = module(batch, tgt.to(batch.device))
-                    tgt = tgt.to(outputs.device)
-                    if fmt.kind in SERIES_KINDS:
-                        scores.append(series_log_likelihood(outputs, tgt)[:m].cpu())
-                    else:
-                        scores.append(token_log_likelihood(outputs, tgt)[:m].cpu())
-        finally:
-            module.train(was_training)
+        scores, start = [], 0
+        with inference_mode(module):
+            for batch, m in self._source_batches(source_seqs):
+                tgt = target[start : start + m]
+                start += m
+                if m < len(batch):
+                    filler = tgt[:1].expand(len(batch) - m, *tgt.shape[1:])
+                    tgt = torch.cat([tgt, filler])
+                outputs = module(batch, tgt.to(batch.device))
+                tgt = tgt.to(outputs.device)
+                if fmt.kind in SERIES_KINDS:
+                    scores.append(series_log_likelihood(outputs, tgt)[:m].cpu())
+                else:
+                    scores.append(token_log_likelihood(outputs, tgt)[:m].cpu())
         return torch.cat(scores).double().numpy()
 
     def __sklearn_tags__(self):
@@ -964,14 +953,9 @@ class SequenceAutoencoder(
         seqs = self._read_X(X)
         module = self.net_.module_
         codes = []
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                for batch, m in self._source_batches(seqs):
-                    codes.append(module.encode(batch)["code"][:m].cpu())
-        finally:
-            module.train(was_training)
+        with inference_mode(module):
+            for batch, m in self._source_batches(seqs):
+                codes.append(module.encode(batch)["code"][:m].cpu())
         return torch.cat(codes).double().numpy()
 
     @property
@@ -1009,21 +993,16 @@ class SequenceAutoencoder(
         module = self.net_.module_
         fixed = self.target_format_["fixed"]
         out = {"emitted": [], "logp": [], "lengths": [], "weights": []}
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                for start in range(0, len(codes), self.batch_size):
-                    code = torch.as_tensor(
-                        codes[start : start + self.batch_size], dtype=torch.float32
-                    ).to(self.net_.device)
-                    emitted, _, lengths, _ = module.greedy(
-                        {"code": code}, self.max_output_length_, fixed
-                    )
-                    out["emitted"].append(emitted.cpu())
-                    out["lengths"].append(lengths.cpu())
-        finally:
-            module.train(was_training)
+        with inference_mode(module):
+            for start in range(0, len(codes), self.batch_size):
+                code = torch.as_tensor(
+                    codes[start : start + self.batch_size], dtype=torch.float32
+                ).to(self.net_.device)
+                emitted, _, lengths, _ = module.greedy(
+                    {"code": code}, self.max_output_length_, fixed
+                )
+                out["emitted"].append(emitted.cpu())
+                out["lengths"].append(lengths.cpu())
         return self._emitted_to_outputs(out)
 
     def score_samples(self, X):

@@ -297,21 +297,7 @@ class _BaseSiamese(BaseTorchEstimator):
         return self
 
     def _embed(self, samples):
-        net = self.embedding_net_
-        was_training = net.training
-        net.eval()
-        try:
-            from skdeep.utils._torch import batched_numpy
-
-            return batched_numpy(
-                net,
-                samples,
-                batch_size=self.batch_size,
-                device=self.net_.device,
-                out_dtype=np.float64,
-            )
-        finally:
-            net.train(was_training)
+        return self._batched(self.embedding_net_, samples, out_dtype=np.float64)
 
     def _pair_distances(self, pairs):
         check_is_fitted(self, "net_")

@@ -16,7 +16,7 @@ from torch import nn
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, ACTIVATIONS, MCDropoutMLP
 from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._torch import as_float32_tensor
+from skdeep.utils._torch import as_float32_tensor, inference_mode
 from skdeep.utils._training import (
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
@@ -159,27 +159,22 @@ class _BaseMCDropout(BaseTorchEstimator):
         rows = max(1, min(len(X), _MC_ELEMENTS_PER_CHUNK // (T * widest)))
         Xs = self._standardize(X)
         outputs = []
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                masks = module.draw_masks(T, generator)
-                for start in range(0, len(Xs), rows):
-                    out = module.forward_mc(
-                        as_float32_tensor(Xs[start : start + rows], device), masks
+        with inference_mode(module):
+            masks = module.draw_masks(T, generator)
+            for start in range(0, len(Xs), rows):
+                out = module.forward_mc(
+                    as_float32_tensor(Xs[start : start + rows], device), masks
+                )
+                if y is None:
+                    result = fn(out)
+                else:
+                    yb = torch.as_tensor(
+                        y[start : start + rows], dtype=torch.float64, device=device
                     )
-                    if y is None:
-                        result = fn(out)
-                    else:
-                        yb = torch.as_tensor(
-                            y[start : start + rows], dtype=torch.float64, device=device
-                        )
-                        result = fn(out, yb)
-                    if not isinstance(result, tuple):
-                        result = (result,)
-                    outputs.append(tuple(r.cpu().numpy() for r in result))
-        finally:
-            module.train(was_training)
+                    result = fn(out, yb)
+                if not isinstance(result, tuple):
+                    result = (result,)
+                outputs.append(tuple(r.cpu().numpy() for r in result))
         results = tuple(
             np.concatenate(parts).astype(np.float64, copy=False)
             for parts in zip(*outputs)

@@ -136,6 +136,31 @@ def seeded(seed, device="cpu"):
         yield
 
 
+@contextlib.contextmanager
+def inference_mode(module):
+    """Run a block with ``module`` in eval mode and gradients off, restoring
+    the module's training mode after (also on error).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeep.utils._torch import inference_mode
+    >>> layer = torch.nn.Dropout(0.5)
+    >>> with inference_mode(layer):
+    ...     layer.training
+    False
+    >>> layer.training
+    True
+    """
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            yield module
+    finally:
+        module.train(was_training)
+
+
 def as_float32_tensor(X, device="cpu"):
     """Copy-free where possible conversion of an array to a float32 tensor."""
     X = np.asarray(X, dtype=np.float32)

@@ -41,7 +41,13 @@ from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 
 from skdeep.utils._sklearn import Interval, StrOptions
-from skdeep.utils._torch import batched_numpy, derive_seed, resolve_device, seeded
+from skdeep.utils._torch import (
+    batched_numpy,
+    derive_seed,
+    inference_mode,
+    resolve_device,
+    seeded,
+)
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -772,10 +778,7 @@ class BaseTorchEstimator(BaseEstimator):
 
     def _batched(self, fn, X, out_dtype=None):
         """Run ``fn`` over ``X`` in ``batch_size`` chunks in eval mode, no grad."""
-        module = self.net_.module_
-        was_training = module.training
-        module.eval()
-        try:
+        with inference_mode(self.net_.module_):
             return batched_numpy(
                 fn,
                 X,
@@ -783,8 +786,6 @@ class BaseTorchEstimator(BaseEstimator):
                 device=self.net_.device,
                 out_dtype=out_dtype,
             )
-        finally:
-            module.train(was_training)
 
 
 def store_init_params(estimator, params):

@@ -45,6 +45,7 @@ BUILTIN_PLUGINS = (
     ("seq2seq", "skdeep.seq2seq._plugin"),
     ("rbf", "skdeep.rbf._plugin"),
     ("siamese", "skdeep.siamese._plugin"),
+    ("capsule", "skdeep.capsule._plugin"),
 )
 
 _TYPE_FILTERS = (

@@ -291,7 +291,7 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
         Xs = X.reshape(len(X), *shape)
         self._check_values(Xs, reset)
         if reset:
-            self.min_input_size_ = min_input_size(self._stack_skeleton(), self.conv_dims_)
+            self.min_input_size_ = min_input_size(self._size_skeleton(), self.conv_dims_)
         self._check_size(Xs.shape[2:])
         return (Xs, y) if fit else Xs
 
@@ -368,6 +368,12 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
         with torch.random.fork_rng(devices=[]), torch.device("meta"):
             return self._stack()
 
+    def _size_skeleton(self):
+        """The layers that bound the input size (``min_input_size_``), as a
+        meta-device module with ``in_channels``; subclasses with layers after
+        the stack (capsule networks) extend it."""
+        return self._stack_skeleton()
+
     def _n_outputs(self):
         raise NotImplementedError
 
@@ -388,11 +394,16 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
             activation=self.activation,
             augment=Augment(names) if names else None,
         )
+        self._initialise_stack(module.stack)
+        return module
+
+    def _initialise_stack(self, stack):
+        """Load ``init_from``'s weights into a freshly built stack and freeze
+        the requested blocks (transfer learning)."""
         transfer = getattr(self, "_transfer_state", None)
         if transfer is not None:
-            module.stack.load_state_dict(transfer)
-        module.stack.freeze(self._n_frozen(module.stack))
-        return module
+            stack.load_state_dict(transfer)
+        stack.freeze(self._n_frozen(stack))
 
     def _n_frozen(self, stack):
         if self.freeze is None:
@@ -464,7 +475,7 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
         self._transfer_state = self._source_stack_state()
         try:
             self._fit_module(
-                as_float32_tensor(X),
+                self._training_input(as_float32_tensor(X), y),
                 y,
                 stratified=stratified,
                 sample_weight=validate_sample_weight(sample_weight, X),
@@ -473,6 +484,12 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
         finally:
             del self._transfer_state
         return self
+
+    def _training_input(self, X, y):
+        """What the module's ``forward`` is trained on: the images or series,
+        or a dict of keyword arguments (capsule networks also take the labels,
+        to mask their reconstruction)."""
+        return X
 
     def __sklearn_clone__(self):
         # A fitted init_from is passed on as it is (scikit-learn would clone it

@@ -1,0 +1,246 @@
+"""CapsNetClassifier and its layers: routing against a loop reference,
+learning, reconstruction, the pose sweep, transfer and bad input."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+
+from skdeep.capsule import CapsNetClassifier
+from skdeep.capsule._modules import CapsuleLoss, RoutingCapsules, squash
+
+SMALL = dict(
+    conv_channels=(8,), kernel_size=3, primary_capsules=4, primary_kernel_size=3,
+    capsule_dim=6, decoder_hidden=(32,), lr=0.01, batch_size=16, max_epochs=12,
+)
+
+
+def bars(n=60, size=12, seed=0):
+    """Vertical bars (class 0) and horizontal bars (class 1) at random places."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(0, 0.2, size=(n, 1, size, size)).astype(np.float32)
+    y = np.arange(n) % 2
+    for i in range(n):
+        a, b = rng.randint(1, size - 8), rng.randint(1, size - 3)
+        if y[i] == 0:
+            X[i, 0, a : a + 7, b : b + 2] = 1.0
+        else:
+            X[i, 0, b : b + 2, a : a + 7] = 1.0
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = bars()
+    return CapsNetClassifier(random_state=0, **SMALL).fit(X, y), X, y
+
+
+# ------------------------------------------------------------------ layers
+
+
+def test_squash_lengths_and_directions():
+    s = torch.randn(50, 7) * torch.logspace(-3, 2, 50)[:, None]
+    v = squash(s)
+    lengths, norms = v.norm(dim=1), s.norm(dim=1)
+    assert torch.all(lengths < 1)
+    torch.testing.assert_close(lengths, norms**2 / (1 + norms**2), rtol=1e-4, atol=1e-6)
+    cosine = (v * s).sum(1) / (lengths * norms)
+    torch.testing.assert_close(cosine, torch.ones(50), rtol=1e-4, atol=1e-4)
+    zero = torch.zeros(1, 3, requires_grad=True)
+    squash(zero).sum().backward()
+    assert torch.isfinite(zero.grad).all()
+
+
+def routing_reference(u, W, n_out, out_dim, iters):
+    """Procedure 1 of Sabour et al., written with loops over capsules."""
+    n, n_in, _ = u.shape
+    v_all = torch.zeros(n, n_out, out_dim, dtype=torch.float64)
+    for s in range(n):
+        u_hat = [[W[i, j * out_dim : (j + 1) * out_dim] @ u[s, i] for j in range(n_out)]
+                 for i in range(n_in)]
+        b = torch.zeros(n_in, n_out, dtype=torch.float64)
+        for r in range(iters):
+            c = torch.softmax(b, dim=1)
+            v = []
+            for j in range(n_out):
+                total = sum(c[i, j] * u_hat[i][j] for i in range(n_in))
+                norm2 = (total**2).sum()
+                v.append(norm2 / (1 + norm2) * total / torch.sqrt(norm2))
+            for i in range(n_in):
+                for j in range(n_out):
+                    b[i, j] += u_hat[i][j] @ v[j]
+        v_all[s] = torch.stack(v)
+    return v_all
+
+
+@pytest.mark.parametrize("iters", [1, 3])
+def test_vectorised_routing_matches_the_loop_reference(iters):
+    torch.manual_seed(0)
+    layer = RoutingCapsules(n_in=5, in_dim=3, n_out=4, out_dim=2, routing_iters=iters)
+    layer = layer.double()
+    u = squash(torch.randn(3, 5, 3, dtype=torch.float64))
+    v, coupling = layer(u, return_coupling=True)
+    expected = routing_reference(u, layer.weight.detach(), 4, 2, iters)
+    torch.testing.assert_close(v.detach(), expected, rtol=1e-6, atol=1e-8)
+    torch.testing.assert_close(coupling.sum(dim=2), torch.ones(3, 5, dtype=torch.float64))
+    if iters == 1:  # uniform coupling
+        torch.testing.assert_close(coupling, torch.full_like(coupling, 0.25))
+
+
+def test_routing_gradient_modes_share_the_forward_pass():
+    torch.manual_seed(0)
+    last = RoutingCapsules(6, 4, 3, 5, routing_iters=3, routing_gradient="last")
+    every = RoutingCapsules(6, 4, 3, 5, routing_iters=3, routing_gradient="all")
+    every.load_state_dict(last.state_dict())
+    u = squash(torch.randn(4, 6, 4))
+    out_last, out_all = last(u), every(u)
+    torch.testing.assert_close(out_last, out_all)
+    out_last.sum().backward()
+    out_all.sum().backward()
+    assert torch.isfinite(last.weight.grad).all()
+    assert not torch.allclose(last.weight.grad, every.weight.grad)
+    with pytest.raises(ValueError, match="routing_gradient"):
+        RoutingCapsules(6, 4, 3, 5, routing_iters=3, routing_gradient="some")
+
+
+def test_margin_loss_values_and_weights():
+    lengths = torch.tensor([[0.95, 0.05], [0.5, 0.6]])
+    loss = CapsuleLoss(reconstruction_weight=0.0)
+    codes = torch.tensor([0, 0])
+    per_sample = loss.per_sample((lengths, None, None), codes)
+    # sample 0: both margins met; sample 1: (0.9-0.5)^2 + 0.5 (0.6-0.1)^2
+    torch.testing.assert_close(per_sample, torch.tensor([0.0, 0.16 + 0.125]))
+    weighted = loss((lengths, None, None), (codes, torch.tensor([0.0, 2.0])))
+    torch.testing.assert_close(weighted, per_sample[1])
+    x = torch.ones(2, 1, 2, 2)
+    with_recon = CapsuleLoss(reconstruction_weight=0.5)((lengths, x * 0, x), codes)
+    torch.testing.assert_close(with_recon, per_sample.mean() + 0.5 * 4)
+
+
+# --------------------------------------------------------------- estimator
+
+
+def test_learns_and_exposes_capsules(fitted):
+    clf, X, y = fitted
+    Xt, yt = bars(40, seed=1)
+    assert clf.score(Xt, yt) >= 0.85
+    lengths = clf.capsule_lengths(Xt)
+    assert lengths.shape == (40, 2) and (lengths >= 0).all() and (lengths < 1).all()
+    proba = clf.predict_proba(Xt)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(Xt))
+    poses = clf.transform(Xt).reshape(40, 2, SMALL["capsule_dim"])
+    np.testing.assert_allclose(np.linalg.norm(poses, axis=-1), lengths, rtol=1e-5)
+    assert clf.n_primary_capsules_ == 4 * 4 * 4  # 12 -> 10 (stem) -> 4 (stride 2)
+    assert clf.reconstruction_output_ == "sigmoid"
+
+
+def test_reconstruction_beats_the_mean_image(fitted):
+    clf, X, y = fitted
+    recon = clf.reconstruct(X)
+    assert recon.shape == X.shape and recon.min() >= 0 and recon.max() <= 1
+    error = ((recon - X) ** 2).mean()
+    baseline = ((X.mean(axis=0) - X) ** 2).mean()
+    assert error < baseline
+    # Masking to the other class gives another image.
+    other = clf.reconstruct(X[:4], y=1 - y[:4])
+    assert not np.allclose(other, recon[:4])
+
+
+def test_pose_sweep(fitted):
+    clf, X, _ = fitted
+    deltas = [-0.2, 0.0, 0.2]
+    images = clf.pose_sweep(X[:3], deltas=deltas, dimensions=[0, 5])
+    assert images.shape == (3, 2, 3, 1, 12, 12)
+    np.testing.assert_allclose(images[:, 0, 1], clf.reconstruct(X[:3]), atol=1e-6)
+    np.testing.assert_allclose(images[:, 1, 1], clf.reconstruct(X[:3]), atol=1e-6)
+    assert not np.allclose(images[:, 0, 0], images[:, 0, 2])
+    full = clf.pose_sweep(X[:1])
+    assert full.shape == (1, SMALL["capsule_dim"], 11, 1, 12, 12)
+    with pytest.raises(ValueError, match="dimensions must be integers"):
+        clf.pose_sweep(X[:1], dimensions=[6])
+    with pytest.raises(ValueError, match="not seen in fit"):
+        clf.reconstruct(X[:2], y=[0, 7])
+
+
+def test_determinism_and_persistence(fitted, tmp_path):
+    clf, X, y = fitted
+    again = CapsNetClassifier(random_state=0, **SMALL).fit(X, y)
+    np.testing.assert_array_equal(again.capsule_lengths(X), clf.capsule_lengths(X))
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.transform(X), clf.transform(X))
+    from skdeep import io
+
+    io.save(clf, tmp_path / "capsnet.skdeep")
+    loaded = io.load(tmp_path / "capsnet.skdeep")
+    np.testing.assert_array_equal(loaded.reconstruct(X[:3]), clf.reconstruct(X[:3]))
+
+
+def test_input_layouts_and_series():
+    X, y = bars(40)
+    params = dict(SMALL, max_epochs=2)
+    flat = CapsNetClassifier(input_shape=(1, 12, 12), random_state=0, **params)
+    flat.fit(X.reshape(40, -1), y)
+    assert flat.reconstruct(X.reshape(40, -1)[:2]).shape == (2, 144)
+    gray = CapsNetClassifier(conv_dims=2, random_state=0, **params).fit(X[:, 0], y)
+    assert gray.reconstruct(X[:2, 0]).shape == (2, 12, 12)
+    np.testing.assert_allclose(
+        gray.capsule_lengths(X[:5, 0]),
+        CapsNetClassifier(random_state=0, **params).fit(X, y).capsule_lengths(X[:5]),
+        rtol=1e-5,
+    )
+    rng = np.random.RandomState(0)
+    freq = rng.choice([2, 5], 60)  # slow or fast sines, random phases
+    phase = rng.uniform(0, 2 * np.pi, (60, 1))
+    series = np.sin(2 * np.pi * freq[:, None] * np.linspace(0, 1, 30) + phase)
+    labels = (freq == 5).astype(int)
+    est = CapsNetClassifier(random_state=0, **dict(SMALL, max_epochs=15))
+    est.fit(series + rng.normal(0, 0.1, series.shape), labels)
+    assert est.conv_dims_ == 1 and est.reconstruction_output_ == "linear"
+    assert est.score(series, labels) > 0.9
+
+
+def test_without_decoder():
+    X, y = bars(40)
+    clf = CapsNetClassifier(reconstruction_weight=0, random_state=0,
+                            **dict(SMALL, max_epochs=2)).fit(X, y)
+    assert clf.module_.decoder is None and clf.reconstruction_output_ is None
+    assert clf.predict(X).shape == (40,)
+    with pytest.raises(ValueError, match="reconstruction_weight=0"):
+        clf.reconstruct(X)
+
+
+def test_stem_from_a_fitted_cnn():
+    from skdeep.cnn import CNNClassifier
+
+    X, y = bars(40)
+    source = CNNClassifier(conv_channels=(8,), kernel_size=3, padding="valid",
+                           pooling=None, max_epochs=2, random_state=0).fit(X, y)
+    clf = CapsNetClassifier(init_from=source, freeze="features", random_state=0,
+                            **dict(SMALL, max_epochs=2)).fit(X, y)
+    for key, value in source.module_.stack.state_dict().items():
+        torch.testing.assert_close(clf.module_.stack.state_dict()[key], value)
+
+
+def test_bad_input(fitted):
+    clf, X, y = fitted
+    with pytest.raises(NotFittedError):
+        CapsNetClassifier().predict(X)
+    with pytest.raises(NotFittedError):
+        CapsNetClassifier().reconstruct(X)
+    with pytest.raises(ValueError, match="smaller than the 17 pixels"):
+        CapsNetClassifier().fit(X, y)  # 12 x 12 under the default 9x9 kernels
+    with pytest.raises(ValueError, match="channels"):
+        clf.predict(np.repeat(X, 3, axis=1))
+    with pytest.raises(ValueError, match="differs from the fitted size"):
+        clf.predict(np.zeros((2, 1, 14, 14), dtype=np.float32))
+    bad = X.copy()
+    bad[0, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        CapsNetClassifier(**SMALL).fit(bad, y)
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict(bad)
+    with pytest.raises(ValueError, match="m_minus"):
+        CapsNetClassifier(m_plus=0.3, m_minus=0.4, **SMALL).fit(X, y)

@@ -19,6 +19,7 @@ DEMOS = {
     "seq2seq": "skdeep.seq2seq._demo",
     "rbf": "skdeep.rbf._demo",
     "siamese": "skdeep.siamese._demo",
+    "capsule": "skdeep.capsule._demo",
 }
 
 

@@ -99,8 +99,7 @@ class RoutingCapsules(nn.Module):
     ``v_j = squash(sum_i c[i, j] u_hat[i, j])`` and, except after the last,
     adds the agreement ``u_hat[i, j] . v_j`` to ``b``. All of it is batched
     over samples, input and output capsules (``einsum``); only the
-    ``routing_iters`` iterations loop. Gradients flow through every
-    iteration, as in the paper's algorithm.
+    ``routing_iters`` iterations loop.
 
     Parameters
     ----------
@@ -127,7 +126,9 @@ class RoutingCapsules(nn.Module):
     range rather than in its flat ends.
     """
 
-    def __init__(self, n_in, in_dim, n_out, out_dim, routing_iters, routing_gradient="last"):
+    def __init__(
+        self, n_in, in_dim, n_out, out_dim, routing_iters, routing_gradient="last"
+    ):
         super().__init__()
         if routing_gradient not in ("last", "all"):
             raise ValueError(

@@ -84,7 +84,8 @@ def test_vectorised_routing_matches_the_loop_reference(iters):
     v, coupling = layer(u, return_coupling=True)
     expected = routing_reference(u, layer.weight.detach(), 4, 2, iters)
     torch.testing.assert_close(v.detach(), expected, rtol=1e-6, atol=1e-8)
-    torch.testing.assert_close(coupling.sum(dim=2), torch.ones(3, 5, dtype=torch.float64))
+    ones = torch.ones(3, 5, dtype=torch.float64)
+    torch.testing.assert_close(coupling.sum(dim=2), ones)
     if iters == 1:  # uniform coupling
         torch.testing.assert_close(coupling, torch.full_like(coupling, 0.25))
 

@@ -1,4 +1,5 @@
-"""Signal featurizers: wavelet and Fourier features, wavelet denoising.
+"""Signal featurizers: wavelet and Fourier features, wavelet denoising, and
+learned shapelets (a transformer and the LTS classifier).
 
 ``SktimeAdapter`` (use them in sktime pipelines) needs sktime, the
 ``timeseries`` extra; it is imported on first access, so ``import
@@ -9,9 +10,16 @@ skdeep.signal`` and ``from skdeep.signal import *`` work without sktime.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from skdeep.signal._fft import FFTFeaturizer
+from skdeep.signal._shapelets import ShapeletClassifier, ShapeletTransformer
 from skdeep.signal._wavelet import WaveletDenoiser, WaveletFeaturizer
 
-__all__ = ["FFTFeaturizer", "WaveletDenoiser", "WaveletFeaturizer"]
+__all__ = [
+    "FFTFeaturizer",
+    "ShapeletClassifier",
+    "ShapeletTransformer",
+    "WaveletDenoiser",
+    "WaveletFeaturizer",
+]
 
 
 def __getattr__(name):

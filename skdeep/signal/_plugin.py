@@ -8,11 +8,19 @@ from skdeep import hookimpl
 
 @hookimpl
 def register_estimators(register):
-    from skdeep.signal import FFTFeaturizer, WaveletDenoiser, WaveletFeaturizer
+    from skdeep.signal import (
+        FFTFeaturizer,
+        ShapeletClassifier,
+        ShapeletTransformer,
+        WaveletDenoiser,
+        WaveletFeaturizer,
+    )
 
     register(WaveletFeaturizer)
     register(WaveletDenoiser)
     register(FFTFeaturizer)
+    register(ShapeletTransformer)
+    register(ShapeletClassifier)
     try:  # the sktime adapter exists only with the ``timeseries`` extra
         from skdeep.signal._sktime import SktimeAdapter
     except ImportError:

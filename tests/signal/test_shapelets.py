@@ -1,0 +1,366 @@
+"""Tests of the learned shapelets: ShapeletTransformer and ShapeletClassifier."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from skdeep.signal import ShapeletClassifier, ShapeletTransformer
+from skdeep.signal._shapelet_modules import ShapeletDistances, min_distances
+
+FAST = dict(max_epochs=40, lr=0.05, batch_size=32, random_state=0)
+
+
+def _planted(n=60, T=60, L=10, channels=None, seed=0, noise=0.3):
+    """Class 1 carries a bump of length L at a random position, class 0 not.
+
+    Returns X of shape (n, T) or (n, channels, T) (the bump in channel 1
+    only), the labels and the bump starts.
+    """
+    rng = np.random.RandomState(seed)
+    shape = (n, T) if channels is None else (n, channels, T)
+    X = rng.normal(scale=noise, size=shape)
+    y = np.arange(n) % 2
+    starts = rng.randint(0, T - L + 1, size=n)
+    bump = 3.0 * np.hanning(L)
+    for i in np.flatnonzero(y == 1):
+        if channels is None:
+            X[i, starts[i] : starts[i] + L] += bump
+        else:
+            X[i, 1, starts[i] : starts[i] + L] += bump
+    return X, y, starts
+
+
+def _window_distances(x, s, length=None):
+    """Brute force: mean squared difference of every valid window, float64."""
+    x = np.atleast_2d(x)
+    s = np.atleast_2d(s)
+    L = s.shape[-1]
+    T = x.shape[-1] if length is None else length
+    return np.array(
+        [np.mean((x[:, p : p + L] - s) ** 2) for p in range(T - L + 1)]
+    )
+
+
+def _reference(est, X3, lengths=None, alpha=None):
+    """Exact (alpha None) or soft minimum distances and argmin, by brute force."""
+    n = len(X3)
+    out = np.zeros((n, est.n_shapelets_))
+    where = np.zeros((n, est.n_shapelets_), dtype=int)
+    for i in range(n):
+        for k, s in enumerate(est.shapelets_):
+            d = _window_distances(X3[i], s, None if lengths is None else lengths[i])
+            where[i, k] = np.argmin(d)
+            if alpha is None:
+                out[i, k] = d.min()
+            else:
+                w = np.exp(-alpha * (d - d.min()))
+                out[i, k] = (w * d).sum() / w.sum()
+    return out, where
+
+
+# -- shapes, names, attributes -------------------------------------------------
+
+
+def test_shapes_names_and_attributes():
+    X, y, _ = _planted(n=30)
+    clf = ShapeletClassifier(n_shapelets=3, shapelet_lengths=(0.1, 8, 0.25), **FAST)
+    clf.fit(X, y)
+    # 0.1 * 60 = 6, 8, 0.25 * 60 = 15: three lengths, three shapelets each
+    np.testing.assert_array_equal(clf.shapelet_lengths_, [6] * 3 + [8] * 3 + [15] * 3)
+    assert clf.n_shapelets_ == 9
+    assert [s.shape for s in clf.shapelets_] == [(1, L) for L in clf.shapelet_lengths_]
+    assert clf.transform(X).shape == (30, 9)
+    assert clf.predict_proba(X).shape == (30, 2)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+    assert clf.decision_function(X).shape == (30,)
+    assert clf.coef_.shape == (2, 9) and clf.intercept_.shape == (2,)
+    pos = clf.best_match_positions(X)
+    assert pos.shape == (30, 9) and pos.dtype == np.int64
+    assert (pos >= 0).all() and (pos + clf.shapelet_lengths_ <= 60).all()
+    names = clf.get_feature_names_out()
+    assert names[0] == "shapelet0_length6" and names[-1] == "shapelet8_length15"
+    assert len(names) == clf.transform(X[:2]).shape[1]
+    # lengths that coincide after rounding are merged
+    st = ShapeletTransformer(n_shapelets=2, shapelet_lengths=(0.1, 6, 0.105)).fit(X)
+    np.testing.assert_array_equal(st.shapelet_lengths_, [6, 6])
+
+
+# -- the distances against a brute-force reference ----------------------------
+
+
+def test_exact_transform_matches_brute_force():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(7, 30))
+    st = ShapeletTransformer(
+        n_shapelets=3, shapelet_lengths=(4, 9), inference_min="exact", random_state=0
+    ).fit(X)
+    expected, where = _reference(st, X[:, None])
+    np.testing.assert_allclose(st.transform(X), expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(st.best_match_positions(X), where)
+    # Far from zero: float32 ||x||^2 - 2 x.s + ||s||^2 would lose the distances
+    # (about 1e-7 * 1e6 * L); they are computed relative to the data's level.
+    far = 1000.0 + X
+    st.fit(far)
+    expected, where = _reference(st, far[:, None])
+    np.testing.assert_allclose(st.transform(far), expected, rtol=1e-3, atol=1e-3)
+    np.testing.assert_array_equal(st.best_match_positions(far), where)
+
+
+def test_soft_transform_matches_reference_and_tends_to_min():
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(6, 2, 25))
+    exact = ShapeletTransformer(
+        n_shapelets=2, shapelet_lengths=(3, 7), inference_min="exact", random_state=0
+    ).fit(X)
+    minimum = exact.transform(X)
+    gaps = []
+    for alpha in (0.5, 5.0, 50.0, 500.0):
+        # unsupervised fits with one seed: the same k-means shapelets
+        st = clone(exact).set_params(alpha=alpha, inference_min="soft").fit(X)
+        for a, b in zip(st.shapelets_, exact.shapelets_):
+            np.testing.assert_array_equal(a, b)
+        soft = st.transform(X)
+        expected, _ = _reference(st, X, alpha=alpha)
+        np.testing.assert_allclose(soft, expected, rtol=1e-4, atol=1e-5)
+        assert (soft >= minimum - 1e-5).all()  # a weighted mean of distances
+        gaps.append(np.abs(soft - minimum).max())
+    assert gaps == sorted(gaps, reverse=True)
+    assert gaps[-1] < 1e-3 < gaps[0]
+
+
+def test_chunked_distances_equal_one_chunk():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(5, 2, 40, generator=gen)
+    lengths = torch.tensor([40, 33, 12, 40, 20])
+    s = torch.randn(3, 2, 6, generator=gen, requires_grad=True)
+    for kwargs in ({"exact": True}, {"alpha": 3.0}):
+        whole = min_distances(x, s, lengths, max_chunk_elements=10**9, **kwargs)
+        parts = min_distances(x, s, lengths, max_chunk_elements=7, **kwargs)
+        torch.testing.assert_close(parts, whole, rtol=1e-5, atol=1e-6)
+        if "alpha" in kwargs:  # the checkpointed chunks give the same gradient
+            (g_whole,) = torch.autograd.grad(whole.sum(), s)
+            (g_parts,) = torch.autograd.grad(parts.sum(), s)
+            torch.testing.assert_close(g_parts, g_whole, rtol=1e-4, atol=1e-5)
+    _, p_whole = min_distances(x, s, lengths, return_positions=True)
+    _, p_parts = min_distances(
+        x, s, lengths, return_positions=True, max_chunk_elements=7
+    )
+    torch.testing.assert_close(p_parts, p_whole)
+
+
+# -- unequal lengths: NaN padding ----------------------------------------------
+
+
+def test_padding_is_never_a_match():
+    # Zero padding would match the zero shapelet perfectly; NaN padding must not.
+    x = torch.full((2, 1, 20), 5.0)
+    x[0, 0, 12:] = float("nan")
+    layer = ShapeletDistances([np.zeros((1, 1, 4))])
+    with torch.no_grad():
+        np.testing.assert_allclose(layer(x, exact=True).numpy(), 25.0)
+        np.testing.assert_allclose(layer(x).numpy(), 25.0)
+        assert layer.best_positions(x)[0, 0] <= 12 - 4
+
+
+def test_nan_padded_series(recwarn):
+    rng = np.random.RandomState(3)
+    lengths = np.array([30, 18, 25, 12, 30, 21, 16, 27])
+    ragged = [rng.normal(size=(2, n)) for n in lengths]
+    X = np.full((8, 2, 30), np.nan)
+    for i, r in enumerate(ragged):
+        X[i, :, : lengths[i]] = r
+    # 0.5 of the shortest series (12 steps) = 6
+    st = ShapeletTransformer(
+        n_shapelets=3, shapelet_lengths=(0.5, 10), inference_min="exact", random_state=0
+    ).fit(X)
+    np.testing.assert_array_equal(np.unique(st.shapelet_lengths_), [6, 10])
+    expected, where = _reference(st, X, lengths)
+    np.testing.assert_allclose(st.transform(X), expected, rtol=1e-4, atol=1e-5)
+    pos = st.best_match_positions(X)
+    np.testing.assert_array_equal(pos, where)
+    assert (pos + st.shapelet_lengths_ <= lengths[:, None]).all()
+    # a list of arrays is padded the same way; one series alone gives the same
+    np.testing.assert_allclose(st.transform(ragged), st.transform(X), rtol=1e-6)
+    np.testing.assert_allclose(
+        st.transform(ragged[3][None]), st.transform(X)[3:4], rtol=1e-4, atol=1e-6
+    )
+    # supervised training runs on padded series too
+    y = np.arange(8) % 2
+    clf = ShapeletClassifier(n_shapelets=2, shapelet_lengths=0.5, **FAST).fit(X, y)
+    assert np.isfinite(clf.loss_curve_).all()
+    assert np.isfinite(clf.predict_proba(X)).all()
+    assert (clf.best_match_positions(X) + 6 <= lengths[:, None]).all()
+
+
+# -- learning -------------------------------------------------------------------
+
+
+def test_classifier_learns_planted_pattern_and_finds_it():
+    X, y, starts = _planted(n=120)
+    train, test = slice(0, 60), slice(60, None)
+    clf = ShapeletClassifier(n_shapelets=4, shapelet_lengths=10, **FAST)
+    clf.fit(X[train], y[train])
+    assert clf.score(X[test], y[test]) >= 0.9  # chance is 0.5
+    assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]
+    # the shapelet speaking most for a class finds the bump in class-1 series
+    k = np.argmax(np.abs(clf.coef_[1] - clf.coef_[0]))
+    pos = clf.best_match_positions(X[test])[:, k]
+    ones = y[test] == 1
+    overlap = np.abs(pos[ones] - starts[test][ones]) < 10
+    assert overlap.mean() >= 0.9
+
+
+def test_transformer_supervised_and_unsupervised_features():
+    X, y, _ = _planted(n=120, seed=4)
+    train, test = slice(0, 60), slice(60, None)
+    for st in (
+        ShapeletTransformer(n_shapelets=4, shapelet_lengths=10, **FAST),
+        ShapeletTransformer(n_shapelets=4, shapelet_lengths=10, supervised=False,
+                            random_state=0),
+    ):
+        pipe = make_pipeline(st, LogisticRegression())
+        assert pipe.fit(X[train], y[train]).score(X[test], y[test]) >= 0.85
+    supervised = ShapeletTransformer(n_shapelets=4, shapelet_lengths=10, **FAST)
+    supervised.fit(X, y)
+    unsupervised = ShapeletTransformer(n_shapelets=4, shapelet_lengths=10,
+                                       random_state=0).fit(X)
+    assert supervised.supervised_ and supervised.n_iter_ == FAST["max_epochs"]
+    assert not unsupervised.supervised_ and unsupervised.n_iter_ == 0
+    assert not hasattr(unsupervised, "classes_")
+
+
+def test_multivariate_series():
+    X, y, starts = _planted(n=80, channels=3, seed=5)
+    clf = ShapeletClassifier(n_shapelets=3, shapelet_lengths=10, **FAST)
+    clf.fit(X[:40], y[:40])
+    assert clf.n_features_in_ == 3 and clf.n_channels_ == 3
+    assert all(s.shape == (3, 10) for s in clf.shapelets_)
+    assert clf.score(X[40:], y[40:]) >= 0.85
+    # each shapelet spans all channels: mean over channels and steps
+    clf.set_params(inference_min="exact")
+    expected, where = _reference(clf, X[:5])
+    np.testing.assert_allclose(clf.transform(X[:5]), expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(clf.best_match_positions(X[:5]), where)
+    # other lengths are accepted for 3-D input
+    assert clf.transform(X[:2, :, :35]).shape == (2, 3)
+
+
+def test_l2_penalises_the_head_and_early_stopping_works():
+    X, y, _ = _planted(n=40, seed=9)
+    params = dict(n_shapelets=3, shapelet_lengths=10, **FAST)
+    free = ShapeletClassifier(l2=0.0, **params).fit(X, y)
+    tight = ShapeletClassifier(l2=1.0, **params).fit(X, y)
+    assert np.linalg.norm(tight.coef_) < 0.5 * np.linalg.norm(free.coef_)
+    stopped = ShapeletClassifier(
+        early_stopping=True, n_iter_no_change=2, validation_fraction=0.25,
+        **{**params, "max_epochs": 300},
+    ).fit(X, y)
+    assert stopped.n_iter_ < 300
+    assert len(stopped.validation_scores_) == stopped.n_iter_
+
+
+# -- reproducibility and persistence -------------------------------------------
+
+
+def test_random_state_reproducible():
+    X, y, _ = _planted(n=40, seed=6)
+    params = dict(n_shapelets=3, shapelet_lengths=(0.1, 0.2), **FAST)
+    a = ShapeletClassifier(**params).fit(X, y)
+    b = ShapeletClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    c = ShapeletClassifier(**{**params, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(a.transform(X), c.transform(X))
+    u1 = ShapeletTransformer(n_shapelets=3, random_state=0).fit(X)
+    u2 = ShapeletTransformer(n_shapelets=3, random_state=0).fit(X)
+    np.testing.assert_array_equal(u1.transform(X), u2.transform(X))
+
+
+def test_pickle_round_trip():
+    X, y, _ = _planted(n=30, seed=7)
+    clf = ShapeletClassifier(n_shapelets=2, shapelet_lengths=(5, 10), **FAST).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(loaded.transform(X), clf.transform(X))
+    np.testing.assert_array_equal(
+        loaded.best_match_positions(X), clf.best_match_positions(X)
+    )
+    st = ShapeletTransformer(n_shapelets=2, shapelet_lengths=5, random_state=0).fit(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(st)).transform(X),
+                                  st.transform(X))
+
+
+# -- bad input -------------------------------------------------------------------
+
+
+def test_errors_on_bad_input():
+    X, y, _ = _planted(n=20, T=30)
+    with pytest.raises(ValueError, match="longer than the shortest training series"):
+        ShapeletTransformer(shapelet_lengths=40).fit(X)
+    ragged = [np.zeros(30), np.ones(8), np.ones(25)]
+    with pytest.raises(ValueError, match="longer than the shortest training series"):
+        ShapeletTransformer(n_shapelets=2, shapelet_lengths=10).fit(ragged)
+    with pytest.raises(ValueError, match="twice as many series as classes"):
+        ShapeletClassifier(shapelet_lengths=5).fit(X[:5], [0, 1, 2, 0, 1])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        ShapeletClassifier(shapelet_lengths=5).fit(X, np.zeros(20))
+    bad = X.copy()
+    bad[3, 10] = np.nan
+    with pytest.raises(ValueError, match="NaN inside sample 3"):
+        ShapeletTransformer(shapelet_lengths=5).fit(bad)
+    with pytest.raises(ValueError, match="shapelet_lengths"):
+        ShapeletTransformer(shapelet_lengths=(0.5, -2)).fit(X)
+    with pytest.raises(ValueError, match="shapelet_lengths"):
+        ShapeletTransformer(shapelet_lengths=1.5).fit(X)
+    with pytest.raises(ValueError, match="windows of length"):
+        ShapeletTransformer(n_shapelets=50, shapelet_lengths=30).fit(X)
+
+    st = ShapeletTransformer(n_shapelets=2, shapelet_lengths=5)
+    with pytest.raises(NotFittedError):
+        st.transform(X)
+    with pytest.raises(NotFittedError):
+        st.best_match_positions(X)
+    with pytest.raises(NotFittedError):
+        st.get_feature_names_out()
+    with pytest.raises(NotFittedError):
+        st.shapelets_
+    with pytest.raises(NotFittedError):
+        ShapeletClassifier().predict(X)
+
+    X3 = np.random.RandomState(0).normal(size=(10, 2, 30))
+    st3 = ShapeletTransformer(n_shapelets=2, shapelet_lengths=(5, 12), random_state=0)
+    st3.fit(X3)
+    with pytest.raises(ValueError, match="X has 3 channels, but .* 2 channels"):
+        st3.transform(np.zeros((2, 3, 30)))
+    with pytest.raises(ValueError, match="fitted on 3-D input"):
+        st3.transform(np.zeros((2, 30)))
+    with pytest.raises(ValueError, match="fewer than the longest shapelet"):
+        st3.transform(X3[:, :, :10])
+    with pytest.raises(ValueError, match="NaN inside"):
+        st3.transform(np.where(np.arange(30) == 4, np.nan, X3))
+    st2 = ShapeletTransformer(n_shapelets=2, shapelet_lengths=5, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="X has 25 features"):
+        st2.transform(X[:, :25])
+
+
+def test_pipeline_and_clone():
+    X, y, _ = _planted(n=60, seed=8)
+    pipe = make_pipeline(
+        ShapeletTransformer(n_shapelets=3, shapelet_lengths=10, **FAST),
+        LogisticRegression(),
+    )
+    pipe.set_params(shapelettransformer__n_shapelets=2)
+    pipe.fit(X[:30], y[:30])
+    assert pipe.score(X[30:], y[30:]) >= 0.8
+    names = pipe[:-1].get_feature_names_out()
+    assert list(names) == ["shapelet0_length10", "shapelet1_length10"]
+    assert clone(pipe).get_params()["shapelettransformer__n_shapelets"] == 2

@@ -1,24 +1,187 @@
-"""Benchmark: skdeep signal featurizers vs sktime's MiniRocket, 1-NN and raw pywt.
+r"""Benchmark: skdeep signal featurizers and learned shapelets against sktime.
 
-Run by hand (needs the ``timeseries`` extra, i.e. sktime, plus numba for
-MiniRocket)::
+Parts, each run on its own with ``--part NAME`` (``--part all`` runs them in
+this order; the default is ``featurizers``, the original benchmark). Results
+merge into ``benchmarks/results/signal.md`` (``--results``), one section per
+part (``<!-- part:NAME -->``), so parts can be rerun separately. Needs the
+``timeseries`` extra (sktime) and numba (``benchmark`` extra). Network access
+is disabled for every part (``socket.connect`` raises), so nothing can be
+downloaded; BLAS and numba run on one thread (threadpoolctl).
 
-    python benchmarks/signal.py            # writes benchmarks/results/signal.md
-    python benchmarks/signal.py --quick    # two data sets, fewer repeats
+Usage::
 
-Data: the UCR/UEA archive data sets that sktime ships *inside its package*
-(GunPoint, ItalyPowerDemand, ArrowHead, OSULeaf, BasicMotions, plus ACSF1 and
-JapaneseVowels, which the issue does not name, as general-case checks), read
-from the installed package (``sktime/datasets/data/``) with sktime's bundled
-loaders on their default train/test splits. Network access is disabled for
-the whole run (``socket.connect`` raises), so nothing can be downloaded.
+    python benchmarks/signal.py                          # featurizers
+    python benchmarks/signal.py --quick                  # two data sets
+    python benchmarks/signal.py --part shapelets         # resumable
+    python benchmarks/signal.py --part shapelets --datasets GunPoint,OSULeaf
+    python benchmarks/signal.py --part shapelets_gunpoint
+    python benchmarks/signal.py --part shapelets_scaling
+    python benchmarks/signal.py --part shapelets --table-only   # tables only
+    python benchmarks/signal.py --part all --smoke       # harness check
 
-1. Accuracy and time (fit + predict, wall clock) of
-   ``featurizer -> StandardScaler -> RidgeClassifierCV`` against sktime's
-   MiniRocket (MiniRocketMultivariate for multivariate data) +
-   RidgeClassifierCV, and against 1-NN with the Euclidean distance.
-2. Transform throughput of the featurizers against calling PyWavelets
-   directly on the same batch (best of several repeats).
+``featurizers``
+    Data: the UCR/UEA archive data sets that sktime ships *inside its package*
+    (GunPoint, ItalyPowerDemand, ArrowHead, OSULeaf, BasicMotions, plus ACSF1
+    and JapaneseVowels, which the issue does not name, as general-case
+    checks), read from the installed package (``sktime/datasets/data/``) with
+    sktime's bundled loaders on their default train/test splits.
+
+    1. Accuracy and time (fit + predict, process CPU time) of
+       ``featurizer -> StandardScaler -> RidgeClassifierCV`` against sktime's
+       MiniRocket (MiniRocketMultivariate for multivariate data) +
+       RidgeClassifierCV, and against 1-NN with the Euclidean distance.
+    2. Transform throughput of the featurizers against calling PyWavelets
+       directly on the same batch (best of several repeats).
+
+    (This part keeps no JSON lines; ``--quick`` and ``--repeats`` apply to
+    it only.)
+
+The three shapelet parts below were declared here before any of their runs;
+nothing in them is tuned on their results. They keep each finished cell as a
+JSON line in ``--out-dir`` (default ``benchmarks/signal_runs/<part>.jsonl``);
+a cell already there with the same settings is skipped (resume), and the
+tables are built from all the lines present with the current settings, so
+runs of ``--datasets`` subsets merge and ``--table-only`` rebuilds the
+tables. Torch runs on ``--threads`` threads (default 1: every method of
+these parts then computes on one core, sktime's with ``n_jobs=1``, so fit
+times compare; the machine line of each table gives the count). Times are
+wall clock (``time.perf_counter``) and, beside them, the process CPU time
+(``time.process_time``); other jobs may share the machine, so the load
+average is printed with each table. Before the timings each part fits a tiny
+ShapeletClassifier once (2 shapelets, 2 epochs, 12 random series), so that
+torch's one-off start-up is not charged to the first cell.
+
+``shapelets`` (accuracy and fit time on sktime's bundled UCR/UEA sets)
+    Data: every classification set with TRAIN/TEST ``.ts`` files in
+    ``sktime/datasets/data/`` of the installed sktime: UnitTest (sktime's
+    test fixture, a 20/22-series subset of Chinatown; included because it is
+    one), ItalyPowerDemand, BasicMotions, GunPoint, ArrowHead,
+    JapaneseVowels, OSULeaf, ACSF1, PLAID (run in this order, cheapest
+    first; Tecator and Covid3Month carry regression targets and are not
+    classification sets). ``--datasets`` (comma-separated) chooses a subset.
+    Read with ``benchmarks/cnn.py``'s ``load_ucr`` (imported from it): the
+    archive's train/test splits, univariate series z-normalised each,
+    multivariate sets standardised per channel with training statistics,
+    unequal lengths (JapaneseVowels, PLAID) NaN-padded at the end. Every
+    method sees these same normalised series. Methods that need equal
+    lengths (sktime's shapelet classifier, 1-NN, the wavelet pipelines) get
+    both splits padded at the end with zeros (the series' or channel's mean
+    after the normalisation) to the longest series of train and test
+    together (JapaneseVowels 29, PLAID 1344); ShapeletClassifier takes the
+    NaN padding (no window reaching into it is a match) and MiniRocket is
+    ``MiniRocketMultivariateVariable(pad_value_short_series=0)`` there, as in
+    ``benchmarks/cnn.py``. Methods, all fitted on the training split and
+    scored (accuracy) on the test split, in one run on the same data:
+
+    * skdeep ``ShapeletClassifier(random_state=seed)`` with its defaults:
+      10 shapelets at each of the lengths 0.1, 0.2, 0.3 of the shortest
+      training series, ``alpha=100``, soft minimum at inference, ``l2=0.01``,
+      Adam ``lr=0.01``, ``batch_size=128``, ``max_epochs=200``, no early
+      stopping (the network after the last epoch).
+    * sktime ``ShapeletTransformClassifier(time_limit_in_minutes=M,
+      random_state=seed, n_jobs=1)``, otherwise its defaults (random
+      shapelet transform, at most ``min(10 n_train, 1000)`` shapelets kept,
+      rotation forest); M = ``--stc-minutes``, default 1: sktime gives 2/3
+      of the contract (less a fifth for the final transform) to the shapelet
+      search, which then samples as many candidates as fit in it
+      (overriding ``n_shapelet_samples``), and 1/3 to the rotation forest.
+      Its fit time is therefore set by the contract and its accuracy grows
+      with it; the comparison below is against this 1-minute contract, which
+      keeps the whole part within about 30 minutes on the 2-core machine. Its numba
+      code is compiled on a few series before the timings.
+    * sktime MiniRocket + ``StandardScaler(with_mean=False)`` +
+      ``RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))``, as
+      ``benchmarks/cnn.py``'s ``ucr`` part (its ``_minirocket`` and
+      ``warm_up_minirocket``, imported), seeded, ``n_jobs=1``.
+    * 1-NN Euclidean: scikit-learn ``KNeighborsClassifier(n_neighbors=1)``
+      on the flattened (zero-padded) series.
+    * skdeep's wavelet pipelines of the ``featurizers`` part,
+      ``WaveletFeaturizer -> StandardScaler -> RidgeClassifierCV`` with the
+      DWT (db4), wavelet packet (db4, level 3) and CWT (morl, 16 scales)
+      statistics (2-D input for univariate sets, 3-D otherwise).
+
+    Seeds: ``--seeds`` (comma-separated, default "0"). Reported per data set
+    and method: test accuracy (mean ± std over seeds), fit seconds (wall and
+    CPU), predict seconds; means over the data sets where every method has
+    results. Targets, fixed before the runs:
+
+    (a) ShapeletClassifier's mean test accuracy over the data sets is higher
+        than that of the reference wavelet pipeline, the CWT statistics
+        pipeline (declared as the reference because it is the most accurate
+        wavelet pipeline of the ``featurizers`` part's committed results,
+        mean 0.893 against 0.793 for DWT and 0.801 for packets; the other
+        two are shown for information).
+    (b) ShapeletClassifier fits at least 10 times faster than sktime's
+        shapelet classifier at equal or better accuracy. Per data set: the
+        ratio of the wall-clock fit times STC / ShapeletClassifier (means
+        over seeds) and the accuracy difference ShapeletClassifier - STC
+        (no tolerance: >= 0); met on a set when ratio >= 10 and difference
+        >= 0. Overall: the ratio of the summed fit times over the data sets
+        and the difference of the mean accuracies; met when both hold. The
+        geometric mean of the per-set ratios, the CPU-time ratio and the
+        number of sets that meet it are shown beside.
+
+``shapelets_gunpoint`` (interpretability on GunPoint)
+    GunPoint (``load_ucr``: 50 training and 150 test series of 150 steps; the
+    actor's hand position while drawing a gun from a hip holster, class "1",
+    or pointing a finger, class "2"). The classes differ where the hand
+    moves: reaching to the holster and putting the gun back show in the
+    transitions into and out of the raised-arm part in the middle. The
+    discriminative region R is derived from the TRAINING set alone, before
+    any model is fitted: the absolute difference of the two class means at
+    each time step, ``d(t) = |mean_{y=1} x_t - mean_{y=2} x_t|``; R is the
+    set of time steps with ``d(t) >= 0.25 max_t d(t)`` (a union of
+    intervals, printed). The factor was set by looking at d(t) on the
+    training series only (no model fitted): half the maximum kept only the
+    rise into the raised-arm part (steps 27-40 and a few around 55), while
+    the description says both transitions differ; the return (around steps
+    96-108) peaks at about 0.4 of the maximum, so a quarter keeps both
+    transitions (about 45 of the 150 steps). Model:
+    ``ShapeletClassifier(random_state=seed)`` with its defaults (as above:
+    lengths 15, 30, 45, 200 epochs). The best shapelet, as in the gallery
+    example
+    (``docs/gallery/plot_signal_shapelets_gunpoint.py``): the one whose
+    distance (``transform``) separates the classes best on the TRAINING
+    series by the Fisher score ``|m_1 - m_2| / sqrt(v_1 + v_2)`` (class means
+    and variances of its distance). Its match on each test series is the
+    window ``[p, p + L - 1]`` with ``p`` from ``best_match_positions`` (the
+    exact minimum). The match overlaps R when at least half of its L steps
+    lie in R (the primary number: a window of 45 steps touches one of R's
+    three bands from every start, so "at least one step in R" holds by
+    chance alone and is shown only beside it). Reported per seed: the
+    fraction of the 150 test series whose match overlaps R, per class too,
+    and its chance level for a window of the same length at a uniformly
+    random start (every start 0..T-L counted once); the same for "at least
+    one step in R". For
+    information, the same for the shapelet with the largest head-weight
+    difference ``|coef_[1] - coef_[0]|``, and the test accuracy. Seeds:
+    ``--seeds`` (default "0"). No target is set; the fractions are reported.
+
+``shapelets_scaling`` (fit time against series length and series count)
+    Synthetic two-class data, generated for each (n, T) with seed 0: each
+    series a Gaussian random walk (cumulative sum of N(0, 1) steps),
+    z-normalised; the series of class 1 (every second one) get a planted
+    pattern added, one period of ``2 sin`` of length ``round(0.1 T)`` at a
+    uniformly random start, and are z-normalised again.
+    ``ShapeletClassifier(max_epochs=E, random_state=0)``, otherwise its
+    defaults, E = ``--scaling-epochs`` (default 50; fixed, no early
+    stopping), fit on all n series. Three sweeps: (1) length T in 150, 300,
+    600, 1000, 1500 at n = 100 with the default lengths (fractions 0.1, 0.2,
+    0.3 of T, so the work per epoch grows about as n T^2); (2) the same T
+    with fixed lengths ``shapelet_lengths=(15, 30, 45)`` (work about n T);
+    (3) n in 100, 200, 400, 800 at T = 300 with the default lengths. Each
+    fit is repeated ``--scaling-repeats`` times (default 3, alternating over
+    the grid); reported: the median fit seconds (wall and CPU, k-means
+    initialisation included), the seconds per epoch, microseconds per
+    series x time point (median fit seconds / (n T)), and the training
+    accuracy as a check that the model learns.
+
+``--smoke`` shrinks every part (shapelet parts: 30 evenly spaced series per
+split, 2 epochs, a 0.05-minute STC contract, smaller scaling grids, 1 repeat;
+featurizers: one data set, one repeat, a small throughput batch) to check
+the harness in a few minutes; it prints the tables and writes no
+results file (unless ``--results`` is given) and keeps its JSON lines in a
+temporary folder (unless ``--out-dir`` is given). Its numbers mean nothing.
 """
 
 # Authors: The skdeep developers
@@ -49,17 +212,29 @@ from pathlib import Path  # noqa: E402
 _HERE = Path(__file__).resolve().parent
 if __name__ == "__main__":
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+    sys.path.append(str(_HERE))  # after the stdlib: _common, cnn
+
+import os  # noqa: E402
+
+# As in cnn.py: numba's own "workqueue" pool, not its OpenMP one, which slows
+# torch's OpenMP runtime in the same process.
+os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
 import platform  # noqa: E402
+import shlex  # noqa: E402
 import socket  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "signal.md"
+OUT_DIR = _HERE / "signal_runs"
+PARTS = ("featurizers", "shapelets", "shapelets_gunpoint", "shapelets_scaling")
+TITLE = "Signal featurizers and learned shapelets: benchmark"
 ALPHAS = np.logspace(-3, 3, 10)
 DATASETS = [
     "GunPoint",
@@ -373,7 +548,7 @@ def throughput_table(names, repeats, min_values=4_000_000):
     return rows
 
 
-def write_markdown(acc_rows, tp_rows, args):
+def featurizers_section(acc_rows, tp_rows, args):
     from importlib.metadata import version
 
     import pywt
@@ -383,9 +558,7 @@ def write_markdown(acc_rows, tp_rows, args):
     import skdeep
 
     lines = [
-        "# Signal featurizers: benchmark",
-        "",
-        f"Produced by `python benchmarks/signal.py{' --quick' if args.quick else ''}` "
+        f"Produced by `{_command()}` "
         f"on {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, skdeep {skdeep.__version__}, "
         f"sktime {sktime.__version__}, scikit-learn {sklearn.__version__}, "
@@ -447,34 +620,750 @@ def write_markdown(acc_rows, tp_rows, args):
             f"{r['pywt_series_per_s']:,.0f} | {r['skdeep_series_per_s']:,.0f} | "
             f"{r['ratio']:.2f} |"
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _command():
+    return ("python benchmarks/signal.py "
+            + " ".join(shlex.quote(a) for a in sys.argv[1:])).rstrip()
+
+
+def _load_average():
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _header(title, args):
+    from _common import machine
+
+    return [
+        f"## {title}",
+        "",
+        f"Command: `{_command()}`",
+        "",
+        f"Machine: {machine()}; load average at the start {_load_average()} (the "
+        "machine is shared: timings are noisy, compare within a table).",
+        "",
+        *(["**Smoke run: tiny subsets and epochs, the numbers mean nothing.**", ""]
+          if args.smoke else []),
+    ]
+
+
+def _mean_std(values, digits=4):
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return "—"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+
+
+def _migrate_legacy(path):
+    """A results file written before the parts existed becomes the
+    ``featurizers`` part, so that write_parts keeps it."""
+    path = Path(path)
+    if not path.exists():
+        return
+    text = path.read_text()
+    if "<!-- part:" in text:
+        return
+    lines = text.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    path.write_text("\n".join([f"# {TITLE}", "", "<!-- part:featurizers -->",
+                               *lines]) + "\n")
+
+
+def _emit(section, name, args):
+    """Print a finished section; write it unless this is a smoke run."""
+    from _common import write_parts
+
+    print("\n" + section + "\n", flush=True)
+    if args.results is None and args.smoke:
+        return
+    path = args.results if args.results is not None else RESULTS
+    _migrate_legacy(path)
+    write_parts(
+        path, TITLE,
+        "Produced by `python benchmarks/signal.py --part PART` (see its docstring "
+        "for the protocol).",
+        {name: section}, PARTS,
+    )
+
+
+def _timed(fn, *a, **k):
+    """(result, wall seconds, process CPU seconds) of ``fn(*a, **k)``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn(*a, **k)
+    return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
+# -------------------------------------------------------------- featurizers
+
+
+def featurizers(args, store=None):
+    names = args.featurizer_datasets
+    warm_up_numba()
+    # Throughput first, in a fresh process: after the accuracy runs (numba,
+    # MiniRocket's large feature matrices) the allocator's state made the same
+    # pywt calls up to 4x slower in our runs, on both sides of a ratio.
+    if args.smoke:  # harness check only
+        tp = throughput_table(names, 2, min_values=50_000)
+    else:
+        tp = throughput_table(names, max(15, args.repeats))
+    acc = accuracy_table(names, args.repeats)
+    section = featurizers_section(acc, tp, args)
+    if args.smoke:
+        section = ("**Smoke run: tiny subsets and repeats, the numbers mean "
+                   "nothing.**\n\n" + section)
+    return section
+
+
+# ---------------------------------------------------------------- shapelets
+
+# Cheapest to most expensive; every classification set with TRAIN/TEST .ts
+# files in sktime's datasets/data (Tecator and Covid3Month are regression).
+SHAPELET_DATASETS = (
+    "UnitTest", "ItalyPowerDemand", "BasicMotions", "GunPoint", "ArrowHead",
+    "JapaneseVowels", "OSULeaf", "ACSF1", "PLAID",
+)
+SMOKE_CAP = 30  # smoke: 30 evenly spaced train and test series per set
+# (enough for ShapeletClassifier, which needs two series per class present)
+WAVELET_METHODS = {
+    "wavelet_dwt": "Wavelet DWT stats (db4)",
+    "wavelet_wpt": "Wavelet packet stats (db4, level 3)",
+    "wavelet_cwt": "Wavelet CWT stats (morl, 16 scales)",
+}
+REFERENCE_WAVELET = "wavelet_cwt"
+SHAPELET_METHODS = {
+    "shapelet": "skdeep ShapeletClassifier (defaults)",
+    "stc": "sktime ShapeletTransformClassifier",
+    "minirocket": "sktime MiniRocket + ridge",
+    "1nn": "1-NN Euclidean",
+    **{k: f"{v} + ridge" for k, v in WAVELET_METHODS.items()},
+}
+# The order in which a data set's cells run: cheap first, STC last.
+RUN_ORDER = ("1nn", *WAVELET_METHODS, "minirocket", "shapelet", "stc")
+
+
+def _zero_padded(data):
+    """Both splits as (n, C, T) with trailing NaN -> 0, to one common length."""
+    T = max(data["train"]["X"].shape[2], data["test"]["X"].shape[2])
+    out = []
+    for split in ("train", "test"):
+        X = data[split]["X"]
+        X = np.pad(X, ((0, 0), (0, 0), (0, T - X.shape[2])), constant_values=np.nan)
+        out.append(np.ascontiguousarray(np.nan_to_num(X, nan=0.0)))
+    return out
+
+
+def _sc_params(args):
+    return {} if args.sc_epochs is None else {"max_epochs": args.sc_epochs}
+
+
+def _fit_predict(model, Xtr, ytr, Xte):
+    _, fit_s, fit_cpu = _timed(model.fit, Xtr, ytr)
+    pred, predict_s, _ = _timed(model.predict, Xte)
+    return pred, dict(fit_s=fit_s, fit_cpu_s=fit_cpu, predict_s=predict_s)
+
+
+def _warm_up_shapelets():
+    """Torch's and skorch's one-off start-up costs, outside the timings."""
+    from skdeep.signal import ShapeletClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(12, 1, 30), np.arange(12) % 2
+    clf = ShapeletClassifier(n_shapelets=2, shapelet_lengths=5, max_epochs=2,
+                             random_state=0).fit(X, y)
+    clf.predict(X), clf.transform(X), clf.best_match_positions(X)
+
+
+def _run_shapelet(data, seed, args):
+    from skdeep.signal import ShapeletClassifier
+
+    tr, te = data["train"], data["test"]
+    model = ShapeletClassifier(random_state=seed, **_sc_params(args))
+    pred, times = _fit_predict(model, tr["X"], tr["y"], te["X"])
+    return pred, dict(
+        times, train_accuracy=float(np.mean(model.predict(tr["X"]) == tr["y"])),
+        n_iter=int(model.n_iter_), final_loss=float(model.loss_curve_[-1]),
+        shapelet_lengths=sorted({int(L) for L in model.shapelet_lengths_}))
+
+
+def _stc(seed, minutes):
+    from sktime.classification.shapelet_based import ShapeletTransformClassifier
+
+    return ShapeletTransformClassifier(
+        time_limit_in_minutes=minutes, random_state=seed, n_jobs=1)
+
+
+def _warm_up_stc(Xtr, ytr):
+    """Compile the shapelet transform's numba code outside the timings."""
+    from sktime.classification.shapelet_based import ShapeletTransformClassifier
+    from sktime.classification.sklearn import RotationForest
+
+    idx = np.linspace(0, len(ytr) - 1, min(12, len(ytr))).astype(int)
+    model = ShapeletTransformClassifier(
+        n_shapelet_samples=20, max_shapelets=5, random_state=0, n_jobs=1,
+        estimator=RotationForest(n_estimators=2, random_state=0))
+    model.fit(Xtr[idx], ytr[idx])
+    model.predict(Xtr[idx[:4]])
+
+
+def _run_stc(Xtr, ytr, Xte, seed, args):
+    model = _stc(seed, args.stc_minutes)
+    pred, times = _fit_predict(model, Xtr, ytr, Xte)
+    return pred, dict(times, n_shapelets=len(model._transformer.shapelets))
+
+
+def _run_minirocket(data, seed):
+    """cnn.py's MiniRocket (transform -> scale -> ridge), with CPU times too."""
+    from cnn import _minirocket
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.preprocessing import StandardScaler
+
+    tr, te = data["train"], data["test"]
+
+    def fit():
+        rocket = _minirocket(data, seed)
+        F = rocket.fit_transform(tr["rocket"])
+        scaler = StandardScaler(with_mean=False)
+        ridge = RidgeClassifierCV(alphas=ALPHAS).fit(scaler.fit_transform(F), tr["y"])
+        return rocket, scaler, ridge
+
+    (rocket, scaler, ridge), fit_s, fit_cpu = _timed(fit)
+    pred, predict_s, _ = _timed(
+        lambda: ridge.predict(scaler.transform(rocket.transform(te["rocket"]))))
+    return pred, dict(fit_s=fit_s, fit_cpu_s=fit_cpu, predict_s=predict_s)
+
+
+def _run_flat(method, Xtr, ytr, Xte):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    if method == "1nn":
+        model = KNeighborsClassifier(n_neighbors=1)
+        return _fit_predict(model, Xtr.reshape(len(Xtr), -1), ytr,
+                            Xte.reshape(len(Xte), -1))
+    model = skdeep_pipelines()[WAVELET_METHODS[method]]()
+    if Xtr.shape[1] == 1:  # 2-D for univariate data, as in the featurizers part
+        Xtr, Xte = Xtr[:, 0], Xte[:, 0]
+    return _fit_predict(model, Xtr, ytr, Xte)
+
+
+def shapelets(args, store):
+    from cnn import load_ucr, warm_up_minirocket
+
+    seeds, cap = args.seed_list(), (SMOKE_CAP if args.smoke else None)
+    if not args.table_only:
+        _warm_up_shapelets()
+        for name in args.dataset_list():
+            todo = [(m, s) for m in RUN_ORDER for s in seeds
+                    if store.get(dataset=name, method=m, seed=s) is None]
+            if not todo:
+                print(f"== {name}: all cells present", flush=True)
+                continue
+            print(f"== {name}: {len(todo)} cells to run", flush=True)
+            data = load_ucr(name, cap)
+            Xtr, Xte = _zero_padded(data)
+            ytr, yte = data["train"]["y"], data["test"]["y"]
+            methods = {m for m, _ in todo}
+            if "minirocket" in methods:
+                warm_up_minirocket(data)
+            if "stc" in methods:
+                _warm_up_stc(Xtr, ytr)
+            for method, seed in todo:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    if method == "shapelet":
+                        pred, res = _run_shapelet(data, seed, args)
+                    elif method == "stc":
+                        pred, res = _run_stc(Xtr, ytr, Xte, seed, args)
+                    elif method == "minirocket":
+                        pred, res = _run_minirocket(data, seed)
+                    else:
+                        pred, res = _run_flat(method, Xtr, ytr, Xte)
+                rec = store.add(dict(
+                    dataset=name, method=method, seed=seed,
+                    accuracy=float(np.mean(pred == yte)),
+                    n_train=len(ytr), n_test=len(yte),
+                    n_classes=len(np.unique(ytr)), channels=data["channels"],
+                    lengths=list(data["lengths"]), padded_length=Xtr.shape[2], **res))
+                print(f"{name:16s} {method:12s} seed {seed}: acc {rec['accuracy']:.4f} "
+                      f"fit {rec['fit_s']:.2f}s (cpu {rec['fit_cpu_s']:.2f}s) "
+                      f"predict {rec['predict_s']:.2f}s", flush=True)
+    return shapelets_tables(store, seeds, args)
+
+
+def shapelets_tables(store, seeds, args):
+    recs = [r for r in store.records if r["seed"] in seeds]
+    present = [d for d in SHAPELET_DATASETS if any(r["dataset"] == d for r in recs)]
+
+    def cell(name, method):
+        return [r for r in recs if r["dataset"] == name and r["method"] == method]
+
+    def mean(name, method, key):
+        c = cell(name, method)
+        return float(np.mean([r[key] for r in c])) if c else None
+
+    complete = [d for d in present if all(cell(d, m) for m in SHAPELET_METHODS)]
+    sc = _sc_params(args)
+    lines = _header("Learned shapelets: accuracy and fit time (sktime's bundled "
+                    "UCR/UEA sets)", args)
+    lines += store.provenance(recs) if recs else []
+    lines += [
+        "The archive's train/test splits, read and normalised by "
+        "`benchmarks/cnn.py`'s `load_ucr`; zero padding to one length for the "
+        "methods that need it (STC, 1-NN, wavelets), NaN padding for "
+        "ShapeletClassifier, MiniRocketMultivariateVariable for unequal lengths "
+        "(see the docstring). ShapeletClassifier: `ShapeletClassifier("
+        f"random_state=seed{''.join(f', {k}={v}' for k, v in sc.items())})`, "
+        "its defaults otherwise (10 shapelets x lengths 0.1/0.2/0.3 of the "
+        f"shortest training series, {sc.get('max_epochs', 200)} epochs, Adam lr "
+        "0.01, batch 128). STC: "
+        "sktime `ShapeletTransformClassifier(time_limit_in_minutes="
+        f"{args.stc_minutes}, random_state=seed, n_jobs=1)`. Torch threads: "
+        f"{args.threads}; BLAS/numba: 1. Seeds requested: {list(seeds)}; "
+        "accuracy mean ± std (ddof=1) over the seeds present; times are means "
+        "over the seeds, in seconds.",
+        "",
+        "| data set | train/test x C x T | method | accuracy | fit (s) | fit CPU (s) "
+        "| predict (s) |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for name in present:
+        for method, label in SHAPELET_METHODS.items():
+            c = cell(name, method)
+            if not c:
+                lines.append(f"| {name} | | {label} | — | — | — | — |")
+                continue
+            r0 = c[0]
+            T = (f"{r0['lengths'][0]}-{r0['lengths'][1]}"
+                 if r0["lengths"][0] != r0["lengths"][1] else str(r0["lengths"][0]))
+            extra = ""
+            if method == "stc":
+                extra = f" ({int(np.mean([r['n_shapelets'] for r in c]))} shapelets)"
+            lines.append(
+                f"| {name} | {r0['n_train']}/{r0['n_test']} x {r0['channels']} x "
+                f"{T} | {label}{extra} | {_mean_std([r['accuracy'] for r in c])} | "
+                f"{mean(name, method, 'fit_s'):.2f} | "
+                f"{mean(name, method, 'fit_cpu_s'):.2f} | "
+                f"{mean(name, method, 'predict_s'):.2f} |")
+    lines += ["", f"### Means over the {len(complete)} data sets with every method "
+              f"({', '.join(complete) or 'none'})", ""]
+    if not complete:
+        lines.append("No data set has results for every method yet.")
+        return "\n".join(lines)
+    rows = []
+    for method, label in SHAPELET_METHODS.items():
+        accs = [mean(d, method, "accuracy") for d in complete]
+        rows.append(f"| {label} | {np.mean(accs):.4f} | "
+                    f"{sum(mean(d, method, 'fit_s') for d in complete):.1f} | "
+                    f"{sum(mean(d, method, 'fit_cpu_s') for d in complete):.1f} |")
+    lines += ["| method | mean accuracy | total fit (s) | total fit CPU (s) |",
+              "|---|---:|---:|---:|", *rows, ""]
+
+    # target (a)
+    acc_sc = np.mean([mean(d, "shapelet", "accuracy") for d in complete])
+    acc_wv = np.mean([mean(d, REFERENCE_WAVELET, "accuracy") for d in complete])
+    lines += [
+        "### Target (a): beat the wavelet pipeline's mean accuracy",
+        "",
+        f"ShapeletClassifier {acc_sc:.4f} against "
+        f"{WAVELET_METHODS[REFERENCE_WAVELET]} + ridge (the declared reference) "
+        f"{acc_wv:.4f}: difference {acc_sc - acc_wv:+.4f}, "
+        f"**{'met' if acc_sc > acc_wv else 'not met'}**.",
+        "",
+    ]
+
+    # target (b)
+    rows, ratios, n_met = [], [], 0
+    for d in complete:
+        f_stc, f_sc = mean(d, "stc", "fit_s"), mean(d, "shapelet", "fit_s")
+        c_stc, c_sc = mean(d, "stc", "fit_cpu_s"), mean(d, "shapelet", "fit_cpu_s")
+        a_stc, a_sc = mean(d, "stc", "accuracy"), mean(d, "shapelet", "accuracy")
+        ratio = f_stc / f_sc
+        met = ratio >= 10 and a_sc - a_stc >= 0
+        ratios.append(ratio)
+        n_met += met
+        rows.append(f"| {d} | {f_stc:.2f} | {f_sc:.2f} | {ratio:.1f}x | "
+                    f"{c_stc / c_sc:.1f}x | {a_stc:.4f} | {a_sc:.4f} | "
+                    f"{a_sc - a_stc:+.4f} | {'yes' if met else 'no'} |")
+    tot_stc = sum(mean(d, "stc", "fit_s") for d in complete)
+    tot_sc = sum(mean(d, "shapelet", "fit_s") for d in complete)
+    cpu_ratio = (sum(mean(d, "stc", "fit_cpu_s") for d in complete)
+                 / sum(mean(d, "shapelet", "fit_cpu_s") for d in complete))
+    acc_stc = np.mean([mean(d, "stc", "accuracy") for d in complete])
+    overall = tot_stc / tot_sc >= 10 and acc_sc - acc_stc >= 0
+    lines += [
+        "### Target (b): fit >= 10x faster than sktime's shapelet classifier at "
+        "equal or better accuracy",
+        "",
+        f"STC under a {args.stc_minutes}-minute contract (its fit time is set by "
+        "the contract). Ratio: wall-clock fit seconds STC / ShapeletClassifier; "
+        "difference: accuracy ShapeletClassifier - STC.",
+        "",
+        "| data set | STC fit (s) | ShapeletClassifier fit (s) | ratio | CPU ratio "
+        "| STC accuracy | ShapeletClassifier accuracy | difference | met |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        *rows,
+        f"| **overall** | {tot_stc:.1f} | {tot_sc:.1f} | {tot_stc / tot_sc:.1f}x "
+        f"| {cpu_ratio:.1f}x | {acc_stc:.4f} | {acc_sc:.4f} | "
+        f"{acc_sc - acc_stc:+.4f} | {'yes' if overall else 'no'} |",
+        "",
+        f"Overall (ratio of the summed fit times >= 10 and mean accuracy "
+        f"difference >= 0): **{'met' if overall else 'not met'}**; geometric mean "
+        f"of the per-set ratios {np.exp(np.mean(np.log(ratios))):.1f}x; met on "
+        f"{n_met} of {len(complete)} data sets.",
+        "",
+        f"Load average at the end: {_load_average()}.",
+    ]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------- shapelets_gunpoint
+
+
+def _intervals(mask):
+    """Runs of True in a boolean vector as (first, last) pairs."""
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1))
+
+
+REGION_FRACTION = 0.25
+
+
+def discriminative_region(X, y):
+    """Training-set rule of the protocol: |difference of class means| >=
+    a quarter of its maximum. Returns the boolean mask over time steps and d(t)."""
+    classes = np.unique(y)
+    d = np.abs(X[y == classes[0], 0].mean(0) - X[y == classes[1], 0].mean(0))
+    return d >= REGION_FRACTION * d.max(), d
+
+
+def _fisher(D, y):
+    classes = np.unique(y)
+    a, b = D[y == classes[0]], D[y == classes[1]]
+    return np.abs(a.mean(0) - b.mean(0)) / np.sqrt(a.var(0) + b.var(0))
+
+
+def _match_stats(starts, L, region):
+    """Per series: touches the region (>= 1 step); overlaps it (>= L/2 steps)."""
+    inside = np.array([region[p:p + L].sum() for p in starts])
+    return inside >= 1, inside >= L / 2
+
+
+def _chance(L, region):
+    T = len(region)
+    inside = np.array([region[p:p + L].sum() for p in range(T - L + 1)])
+    return float(np.mean(inside >= 1)), float(np.mean(inside >= L / 2))
+
+
+def shapelets_gunpoint(args, store):
+    from cnn import load_ucr
+
+    from skdeep.signal import ShapeletClassifier
+
+    data = load_ucr("GunPoint")
+    tr, te = data["train"], data["test"]
+    region, d = discriminative_region(tr["X"], tr["y"])
+    seeds = args.seed_list()
+    if not args.table_only:
+        _warm_up_shapelets()
+        for seed in seeds:
+            if store.get(seed=seed) is not None:
+                print(f"seed {seed}: present", flush=True)
+                continue
+            clf, fit_s, _ = _timed(
+                ShapeletClassifier(random_state=seed, **_sc_params(args)).fit,
+                tr["X"], tr["y"])
+            score = _fisher(clf.transform(tr["X"]), tr["y"])
+            coef = clf.coef_
+            picks = {"fisher": int(np.argmax(score)),
+                     "head_weight": int(np.argmax(np.abs(coef[1] - coef[0])))}
+            positions = clf.best_match_positions(te["X"])
+            rec = dict(seed=seed, fit_s=fit_s,
+                       accuracy=float(clf.score(te["X"], te["y"])))
+            for key, k in picks.items():
+                L = int(clf.shapelet_lengths_[k])
+                D = clf.transform(tr["X"])[:, k]
+                classes = np.unique(tr["y"])
+                closer = classes[int(D[tr["y"] == classes[1]].mean()
+                                     < D[tr["y"] == classes[0]].mean())]
+                rec[key] = dict(
+                    index=k, length=L, fisher=float(score[k]),
+                    weight_difference=float(coef[1, k] - coef[0, k]),
+                    closer_class=str(closer), starts=positions[:, k].tolist())
+            store.add(rec)
+            f = rec["fisher"]
+            _, overlap = _match_stats(f["starts"], f["length"], region)
+            print(f"seed {seed}: acc {rec['accuracy']:.4f}, best shapelet "
+                  f"{f['index']} (L={f['length']}), overlap {overlap.mean():.3f}",
+                  flush=True)
+    return gunpoint_tables(store, seeds, region, d, te["y"], args)
+
+
+def gunpoint_tables(store, seeds, region, d, y_test, args):
+    recs = [r for r in (store.get(seed=s) for s in seeds) if r]
+    classes = np.unique(y_test)
+    spans = ", ".join(f"{a}-{b}" for a, b in _intervals(region))
+    overrides = "".join(f", {k}={v}" for k, v in _sc_params(args).items())
+    lines = _header("Learned shapelets: where the best shapelet matches on "
+                    "GunPoint", args)
+    lines += store.provenance(recs) if recs else []
+    lines += [
+        "Discriminative region R (from the 50 TRAINING series only): the time "
+        "steps where the absolute difference of the two class means is at least "
+        f"{REGION_FRACTION} of its maximum ({d.max():.3f}): steps {spans} "
+        f"({int(region.sum())} "
+        f"of {len(region)}; steps counted from 0). Model: `ShapeletClassifier("
+        f"random_state=seed{overrides})`"
+        ", defaults otherwise. Best shapelet: the highest Fisher score "
+        "|m1 - m2| / sqrt(v1 + v2) of its distance on the training series (as "
+        "in the gallery example); its match on a test series is the window "
+        "[p, p + L - 1], p from `best_match_positions`. Overlap (primary): at "
+        "least L/2 steps of the window in R; touch: at least one step in R. "
+        "Chance: the same for a window of length L at a uniformly random "
+        "start. Fractions of the 150 test series (per class: of that class's "
+        "test series).",
+        "",
+        "| seed | test accuracy | shapelet (rule) | length | Fisher | W[1]-W[0] "
+        "| closer to class | overlap: all | "
+        + " | ".join(f"class {c}" for c in classes)
+        + " | chance | touch: all | chance | median start per class |",
+        "|---|---:|---|---:|---:|---:|---|---:|"
+        + "---:|" * len(classes) + "---:|---:|---:|---|",
+    ]
+    for r in recs:
+        for key, rule in (("fisher", "best Fisher score (primary)"),
+                          ("head_weight", "largest abs(W[1]-W[0]) (info)")):
+            s = r[key]
+            starts = np.array(s["starts"])
+            overlap, half = _match_stats(starts, s["length"], region)
+            ch_touch, ch_half = _chance(s["length"], region)
+            per_class = " | ".join(f"{half[y_test == c].mean():.3f}"
+                                   for c in classes)
+            medians = ", ".join(f"{c}: {int(np.median(starts[y_test == c]))}"
+                                for c in classes)
+            lines.append(
+                f"| {r['seed']} | {r['accuracy']:.4f} | {s['index']} ({rule}) | "
+                f"{s['length']} | {s['fisher']:.2f} | {s['weight_difference']:+.2f} "
+                f"| {s['closer_class']} | **{half.mean():.3f}** | {per_class} | "
+                f"{ch_half:.3f} | {overlap.mean():.3f} | {ch_touch:.3f} | {medians} |")
+    if len(recs) > 1:
+        primary = [_match_stats(r["fisher"]["starts"], r["fisher"]["length"],
+                                region)[1].mean() for r in recs]
+        lines += ["", "Mean over seeds of the primary fraction (best Fisher "
+                  f"score, overlap): {np.mean(primary):.3f}."]
+    lines += ["", f"Load average at the end: {_load_average()}."]
+    return "\n".join(lines)
+
+
+# -------------------------------------------------------- shapelets_scaling
+
+
+def planted_series(n, T, seed=0):
+    """Random walks, z-normalised; class 1 (every second) gets 2 sin of length
+    round(0.1 T) added at a random start, then is z-normalised again."""
+    rng = np.random.RandomState(seed)
+
+    def znorm(X):
+        return (X - X.mean(1, keepdims=True)) / X.std(1, keepdims=True)
+
+    X = znorm(np.cumsum(rng.randn(n, T), axis=1))
+    y = np.arange(n) % 2
+    L = max(2, int(round(0.1 * T)))
+    pattern = 2 * np.sin(2 * np.pi * np.arange(L) / L)
+    starts = rng.randint(0, T - L + 1, size=n)
+    for i in np.flatnonzero(y == 1):
+        X[i, starts[i]:starts[i] + L] += pattern
+    X = np.where(y[:, None] == 1, znorm(X), X)
+    return X[:, None, :].astype(np.float32), y
+
+
+def _scaling_grid(args):
+    if args.smoke:
+        Ts, ns, n_for_T, T_for_n = (150, 300), (50, 100), 50, 150
+    else:
+        Ts, ns, n_for_T, T_for_n = (150, 300, 600, 1000, 1500), (100, 200, 400, 800), \
+            100, 300
+    grid = [("length, default lengths", n_for_T, T, None) for T in Ts]
+    grid += [("length, lengths (15, 30, 45)", n_for_T, T, (15, 30, 45)) for T in Ts]
+    grid += [("series count, default lengths", n, T_for_n, None) for n in ns]
+    return grid
+
+
+def shapelets_scaling(args, store):
+    from skdeep.signal import ShapeletClassifier
+
+    grid = _scaling_grid(args)
+    if not args.table_only:
+        _warm_up_shapelets()
+        for rep in range(args.scaling_repeats):
+            for sweep, n, T, lengths in grid:
+                if store.get(sweep=sweep, n=n, T=T, repeat=rep) is not None:
+                    continue
+                X, y = planted_series(n, T)
+                kw = {} if lengths is None else {"shapelet_lengths": lengths}
+                clf = ShapeletClassifier(max_epochs=args.scaling_epochs,
+                                         random_state=0, **kw)
+                _, fit_s, fit_cpu = _timed(clf.fit, X, y)
+                rec = store.add(dict(
+                    sweep=sweep, n=n, T=T, repeat=rep, fit_s=fit_s,
+                    fit_cpu_s=fit_cpu, n_iter=int(clf.n_iter_),
+                    shapelet_lengths=sorted({int(L) for L in clf.shapelet_lengths_}),
+                    train_accuracy=float(clf.score(X, y))))
+                print(f"{sweep:32s} n={n:4d} T={T:5d} rep {rep}: fit "
+                      f"{rec['fit_s']:.2f}s (cpu {rec['fit_cpu_s']:.2f}s) train acc "
+                      f"{rec['train_accuracy']:.3f}", flush=True)
+    lines = _header("Learned shapelets: fit time against series length and "
+                    "count", args)
+    lines += store.provenance(store.records) if store.records else []
+    lines += [
+        "Synthetic random walks with a planted pattern in class 1 (see the "
+        f"docstring). `ShapeletClassifier(max_epochs={args.scaling_epochs}, "
+        "random_state=0)`, defaults otherwise (10 shapelets per length, batch "
+        f"128); torch threads {args.threads}. Medians over the repeats present "
+        f"(requested: {args.scaling_repeats}); k-means initialisation included. "
+        "µs per series x step: median fit seconds / (n T) x 1e6.",
+        "",
+        "| sweep | n | T | shapelet lengths | fit (s) | fit CPU (s) | fit / epochs (s) "
+        "| µs per series x step | train accuracy | repeats |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for sweep, n, T, _ in grid:
+        recs = [r for r in store.records
+                if r["sweep"] == sweep and r["n"] == n and r["T"] == T]
+        if not recs:
+            lines.append(f"| {sweep} | {n} | {T} |" + " — |" * 6 + " 0 |")
+            continue
+        fit = float(np.median([r["fit_s"] for r in recs]))
+        cpu = float(np.median([r["fit_cpu_s"] for r in recs]))
+        lines.append(
+            f"| {sweep} | {n} | {T} | {recs[0]['shapelet_lengths']} | {fit:.2f} | "
+            f"{cpu:.2f} | {fit / recs[0]['n_iter']:.3f} | {fit / (n * T) * 1e6:.1f} | "
+            f"{np.median([r['train_accuracy'] for r in recs]):.3f} | {len(recs)} |")
+    lines += ["", f"Load average at the end: {_load_average()}."]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- main
+
+RUNNERS = {"featurizers": featurizers, "shapelets": shapelets,
+           "shapelets_gunpoint": shapelets_gunpoint,
+           "shapelets_scaling": shapelets_scaling}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--part", choices=[*PARTS, "all"], default="featurizers")
+    parser.add_argument("--quick", action="store_true",
+                        help="featurizers: two data sets, one repeat")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="featurizers: timing repeats (default 3)")
     parser.add_argument("--datasets", nargs="*", default=None,
-                        help=f"subset of {DATASETS}")
+                        help="featurizers: a subset of "
+                             f"{', '.join(DATASETS)}; shapelets: of "
+                             f"{', '.join(SHAPELET_DATASETS)} (space- or "
+                             "comma-separated)")
+    parser.add_argument("--seeds", default="0",
+                        help="shapelets, shapelets_gunpoint: comma-separated seeds")
+    parser.add_argument("--stc-minutes", type=float, default=None,
+                        help="shapelets: sktime STC's time_limit_in_minutes "
+                             "(default 1; smoke 0.05)")
+    parser.add_argument("--sc-epochs", type=int, default=None,
+                        help="shapelets, shapelets_gunpoint: override "
+                             "ShapeletClassifier's max_epochs (default: its "
+                             "default, 200; smoke 2)")
+    parser.add_argument("--scaling-epochs", type=int, default=None,
+                        help="shapelets_scaling: max_epochs (default 50; smoke 2)")
+    parser.add_argument("--scaling-repeats", type=int, default=None,
+                        help="shapelets_scaling: repeats (default 3; smoke 1)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads for the shapelet parts (default 1)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny shapelet parts; prints, writes no results file")
+    parser.add_argument("--out-dir", default=None,
+                        help="JSON lines of the shapelet parts (default "
+                             "benchmarks/signal_runs/; smoke: a temporary folder)")
+    parser.add_argument("--results", default=None,
+                        help="markdown file (default benchmarks/results/signal.md)")
+    parser.add_argument("--table-only", action="store_true",
+                        help="shapelet parts: only build tables from --out-dir")
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
-    names = args.datasets or (DATASETS[:2] if args.quick else DATASETS)
+    if args.stc_minutes is None:
+        args.stc_minutes = 0.05 if args.smoke else 1.0
+    if args.sc_epochs is None and args.smoke:
+        args.sc_epochs = 2
+    if args.scaling_epochs is None:
+        args.scaling_epochs = 2 if args.smoke else 50
+    if args.scaling_repeats is None:
+        args.scaling_repeats = 1 if args.smoke else 3
+    requested = [d for a in (args.datasets or []) for d in a.split(",") if d]
+
+    def check(names, allowed):
+        unknown = sorted(set(names) - set(allowed))
+        if unknown:
+            parser.error(f"unknown data sets {unknown}; choose from "
+                         f"{', '.join(allowed)}")
+        return [d for d in allowed if d in names]
+
+    parts = PARTS if args.part == "all" else (args.part,)
+    if args.smoke:
+        args.repeats = 1
+    if "featurizers" in parts:
+        args.featurizer_datasets = (
+            check(requested, DATASETS) if requested
+            else (DATASETS[:1] if args.smoke else
+                  DATASETS[:2] if args.quick else DATASETS))
+    if "shapelets" in parts:
+        names = check(requested, SHAPELET_DATASETS) if requested \
+            else list(SHAPELET_DATASETS)
+        args.dataset_list = lambda: names
+    args.seed_list = lambda: [int(s) for s in args.seeds.split(",") if s.strip()]
+    if args.out_dir is None:
+        args.out_dir = (tempfile.mkdtemp(prefix="skdeep_signal_smoke_")
+                        if args.smoke else str(OUT_DIR))
     disable_network()
     # One thread everywhere (BLAS, numba): on a shared 2-core machine, spinning
     # BLAS threads otherwise add CPU time at random to either side.
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    warm_up_numba()
-    # Throughput first, in a fresh process: after the accuracy runs (numba,
-    # MiniRocket's large feature matrices) the allocator's state made the same
-    # pywt calls up to 4x slower in our runs, on both sides of a ratio.
-    tp = throughput_table(names, max(15, args.repeats))
-    acc = accuracy_table(names, args.repeats)
-    write_markdown(acc, tp, args)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    # sktime's MiniRocketMultivariateVariable on univariate PLAID: a hint only.
+    warnings.filterwarnings("ignore", message="X is univariate")
+    for part in parts:
+        if part == "featurizers" and args.table_only:
+            print("--table-only: the featurizers part keeps no JSON lines; skipped")
+            continue
+        store = None
+        if part != "featurizers":
+            import torch
+            from _common import Store
+
+            torch.set_num_threads(args.threads)
+            store = Store(args.out_dir, part, _config(part, args), _command())
+        start = time.perf_counter()
+        section = RUNNERS[part](args, store)
+        _emit(section, part, args)
+        print(f"part {part} done in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def _config(part, args):
+    """The settings a part's cells depend on (Store keeps records apart by them)."""
+    config = dict(protocol=1, threads=args.threads, smoke=args.smoke)
+    if part == "shapelets":
+        config.update(stc_minutes=args.stc_minutes, sc=_sc_params(args),
+                      cap=SMOKE_CAP if args.smoke else None)
+    elif part == "shapelets_gunpoint":
+        config.update(sc=_sc_params(args))  # the region is applied at table time
+    elif part == "shapelets_scaling":
+        config.update(epochs=args.scaling_epochs)
+    return config
 
 
 if __name__ == "__main__":

@@ -33,6 +33,47 @@ def markdown_table(headers, rows):
     return "\n".join(lines)
 
 
+def load_average():
+    """The 1, 5 and 15 minute load averages, for the machine line."""
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def mean_std(values, digits=4):
+    """``mean ± std`` (ddof=1) of a list, the value alone for one, — for none."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return "—"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+
+
+def load_fashion():
+    """Fashion-MNIST from the shared data: ``(X_train, y_train, X_test,
+    y_test)``, images ``(n, 1, 28, 28)`` float32 in [0, 1], labels int64."""
+    import numpy as np
+
+    z = np.load(shared_data() / "fashion_mnist" / "fashion_mnist.npz")
+
+    def images(a):
+        return (a.astype(np.float32) / 255.0)[:, None]
+
+    return (images(z["X_train"]), z["y_train"].astype(np.int64),
+            images(z["X_test"]), z["y_test"].astype(np.int64))
+
+
+class SharedArrays:
+    """Holds arrays that skdeep's deepcopy of skorch callbacks must not copy."""
+
+    def __init__(self, **arrays):
+        self.__dict__.update(arrays)
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class Timer:
     def __enter__(self):
         self.start = time.perf_counter()

@@ -95,7 +95,6 @@ Torch threads: ``--threads`` (default: torch's). Timings are of a shared
 import argparse
 import copy
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -107,11 +106,14 @@ from skorch.callbacks import Callback
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     RESULTS,
+    SharedArrays,
     Store,
     Timer,
+    load_average,
+    load_fashion,
     machine,
     markdown_table,
-    shared_data,
+    mean_std,
     write_parts,
 )
 
@@ -121,20 +123,6 @@ RESULT_FILE = RESULTS / "capsules.md"
 
 
 # ------------------------------------------------------------------- helpers
-
-
-def load_fashion():
-    z = np.load(shared_data() / "fashion_mnist" / "fashion_mnist.npz")
-
-    def images(a):
-        return (a.astype(np.float32) / 255.0)[:, None]
-
-    return (images(z["X_train"]), z["y_train"].astype(np.int64),
-            images(z["X_test"]), z["y_test"].astype(np.int64))
-
-
-def _load():
-    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _command():
@@ -147,33 +135,14 @@ def _header(title):
         "",
         f"Command: `{_command()}`",
         "",
-        f"Machine: {machine()}; load average at the start {_load()} (shared "
+        f"Machine: {machine()}; load average at the start {load_average()} (shared "
         "machine: compare timings within a table).",
         "",
     ]
 
 
-def _mean_std(values, digits=4):
-    values = np.asarray(values, dtype=float)
-    if len(values) == 0:
-        return "—"
-    if len(values) == 1:
-        return f"{values[0]:.{digits}f}"
-    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
-
-
 def n_parameters(module):
     return int(sum(p.numel() for p in module.parameters()))
-
-
-class _Shared:
-    """Arrays that skdeep's deepcopy of the callbacks must not copy."""
-
-    def __init__(self, **arrays):
-        self.__dict__.update(arrays)
-
-    def __deepcopy__(self, memo):
-        return self
 
 
 def _module_accuracy(module, X, codes, device, batch_size=500):
@@ -195,7 +164,7 @@ class EpochAccuracy(Callback):
     weights of every epoch; its own time is recorded apart."""
 
     def __init__(self, X, codes, key, keep_weights=False):
-        self.data = _Shared(X=torch.as_tensor(X), codes=torch.as_tensor(codes),
+        self.data = SharedArrays(X=torch.as_tensor(X), codes=torch.as_tensor(codes),
                             weights=[])
         self.key, self.keep_weights = key, keep_weights
 
@@ -355,9 +324,9 @@ def fashion(args, store):
             continue
         rows.append([
             name, f"{recs[0]['parameters']:,}",
-            _mean_std([r["accuracy"] for r in recs]),
-            _mean_std([r["fit_s"] for r in recs], 1),
-            _mean_std([r["predict_s"] for r in recs], 2),
+            mean_std([r["accuracy"] for r in recs]),
+            mean_std([r["fit_s"] for r in recs], 1),
+            mean_std([r["predict_s"] for r in recs], 2),
         ])
         curves.append((name, recs[0]["curve"]))
     caps = [r for r in (store.get(model=n, seed=s) for n in models for s in seeds)
@@ -482,7 +451,7 @@ def affine(args, store):
             if caps_train is not None:
                 reached = [i for i, a in enumerate(train_curve) if a >= caps_train]
                 epoch = reached[0] + 1 if reached else len(train_curve)
-                # The fitted copy of the callback shares data (see _Shared).
+                # The fitted copy of the callback shares data (see SharedArrays).
                 est.module_.load_state_dict(callback.data.weights[epoch - 1])
             accuracies = {str(k): float(est.score(test_sets[k], yte))
                           for k in STRENGTHS}
@@ -672,8 +641,8 @@ def digits(args, store):
     for name in models:
         recs = [r for r in (store.get(model=name, seed=s) for s in seeds) if r]
         if recs:
-            rows.append([name, len(recs), _mean_std([r["accuracy"] for r in recs]),
-                         _mean_std([r["fit_s"] for r in recs], 1)])
+            rows.append([name, len(recs), mean_std([r["accuracy"] for r in recs]),
+                         mean_std([r["fit_s"] for r in recs], 1)])
     lines = _header("Digits (8 x 8): a small general-case check") + [
         "scikit-learn's digits scaled to [0, 1], stratified 2:1 splits, seeds 0-4; "
         "networks 30 epochs, batch 32.",
@@ -727,8 +696,8 @@ def series(args, store):
         for model in models:
             recs = [r for r in (store.get(dataset=name, model=model, seed=s)
                                 for s in seeds) if r]
-            row += [_mean_std([r["accuracy"] for r in recs]),
-                    _mean_std([r["fit_s"] for r in recs], 1)]
+            row += [mean_std([r["accuracy"] for r in recs]),
+                    mean_std([r["fit_s"] for r in recs], 1)]
         rows.append(row)
     lines = _header("Time series (UCR/UEA sets bundled with sktime)") + [
         "The archive's train/test splits; both networks batch 16, lr 0.001, 100 "

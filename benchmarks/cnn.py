@@ -212,10 +212,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from _common import (  # noqa: E402
     RESULTS,
+    SharedArrays,
     Store,
     Timer,
+    load_average,
+    load_fashion,
     machine,
     markdown_table,
+    mean_std,
     shared_data,
     write_parts,
 )
@@ -269,10 +273,6 @@ FASHION_NAMES = (
 # ------------------------------------------------------------------ helpers
 
 
-def _load():
-    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
 def _version(package):
     from importlib.metadata import version
 
@@ -289,21 +289,12 @@ def _header(title, args):
         "",
         f"Command: `{_command()}`",
         "",
-        f"Machine: {machine()}; load average at the start {_load()} (the "
+        f"Machine: {machine()}; load average at the start {load_average()} (the "
         "machine is shared: timings are noisy, compare within a table).",
         "",
         *(["**Smoke run: tiny subsets and epochs, the numbers mean nothing.**", ""]
           if args.smoke else []),
     ]
-
-
-def _mean_std(values, digits=4):
-    values = np.asarray(values, dtype=float)
-    if len(values) == 0:
-        return "—"
-    if len(values) == 1:
-        return f"{values[0]:.{digits}f}"
-    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
 def _emit(section, name, args):
@@ -319,21 +310,11 @@ def _emit(section, name, args):
         )
 
 
-class _Shared:
-    """Holds arrays that the estimator's deepcopy of callbacks must not copy."""
-
-    def __init__(self, **arrays):
-        self.__dict__.update(arrays)
-
-    def __deepcopy__(self, memo):
-        return self
-
-
 class TestAccuracy(Callback):
     """Record the test accuracy after each epoch (curve only, no selection)."""
 
     def __init__(self, X, codes, batch_size=1000):
-        self.data = _Shared(X=torch.as_tensor(X), codes=torch.as_tensor(codes))
+        self.data = SharedArrays(X=torch.as_tensor(X), codes=torch.as_tensor(codes))
         self.batch_size = batch_size
 
     def on_epoch_end(self, net, **kwargs):
@@ -354,16 +335,6 @@ class TestAccuracy(Callback):
 
 
 # ------------------------------------------------------------------- data
-
-
-def load_fashion():
-    z = np.load(shared_data() / "fashion_mnist" / "fashion_mnist.npz")
-
-    def images(a):
-        return (a.astype(np.float32) / 255.0)[:, None]
-
-    return (images(z["X_train"]), z["y_train"].astype(np.int64),
-            images(z["X_test"]), z["y_test"].astype(np.int64))
 
 
 def _ts_file(name, split):
@@ -588,7 +559,7 @@ def fashion(args):
     rows = []
     for e in range(n_ep):
         rows.append([e + 1, f"{np.mean([c['cum'][e] for c in curves]):.1f}",
-                     _mean_std([c["acc"][e] for c in curves])])
+                     mean_std([c["acc"][e] for c in curves])])
     sections += [
         markdown_table(["epoch", "cumulative fit (s)", "test accuracy"], rows), ""]
 
@@ -605,7 +576,7 @@ def fashion(args):
         ep = [r["epochs"] for r in rs]
         rows.append([
             labels[key], rs[0]["n_train"], len(Xte),
-            _mean_std([r["accuracy"] for r in rs]),
+            mean_std([r["accuracy"] for r in rs]),
             "—" if ep[0] is None else "/".join(str(e) for e in ep),
             f"{fit:.1f}", f"{np.mean([r['predict_s'] for r in rs]):.2f}",
             "—" if key == "cnn" else f"{cnn_fit / fit:.2f}",
@@ -641,7 +612,7 @@ def fashion(args):
         f"Target ratio >= 0.9: **{'met' if med_ratio >= 0.9 else 'NOT met'}** "
         f"(median {med_ratio:.3f}).",
         "",
-        f"Load average at the end: {_load()}.",
+        f"Load average at the end: {load_average()}.",
     ]
     return "\n".join(sections)
 
@@ -808,7 +779,7 @@ def ucr_tables(store, seeds, epochs, args):
     complete = [d for d in present if all(cell(d, m) for m in UCR_METHODS)]
     rows = []
     for d in present:
-        rows.append([d] + [_mean_std([r["accuracy"] for r in cell(d, m)])
+        rows.append([d] + [mean_std([r["accuracy"] for r in cell(d, m)])
                            if cell(d, m) else "—" for m in UCR_METHODS])
     def mean_acc(d, m):
         return np.mean([r["accuracy"] for r in cell(d, m)])
@@ -865,8 +836,8 @@ def ucr_tables(store, seeds, epochs, args):
             fit = np.mean([r["fit_s"] for r in rs])
             pub_text, pub = _published(d, m) if m != "minirocket" else ("—", None)
             rows.append([
-                METHOD_NAMES[m], _mean_std([r["accuracy"] for r in rs]), len(rs),
-                _mean_std([r["train_accuracy"] for r in rs]),
+                METHOD_NAMES[m], mean_std([r["accuracy"] for r in rs]), len(rs),
+                mean_std([r["train_accuracy"] for r in rs]),
                 f"{fit:.1f}", f"{np.mean([r['predict_s'] for r in rs]):.2f}",
                 f"{fit / np.mean(rocket_fit):.1f}" if rocket_fit else "—",
                 pub_text, "—" if pub is None else f"{acc - pub:+.4f}",
@@ -890,7 +861,7 @@ def ucr_tables(store, seeds, epochs, args):
         "Notes from `published_tsc.json`: " + " ".join(
             f"{k}: {v}" for k, v in pub["notes"].items()),
         "",
-        f"Load average at the end: {_load()}.",
+        f"Load average at the end: {load_average()}.",
     ]
     return "\n".join(sections)
 
@@ -985,10 +956,10 @@ def imbalance_tables(store, seeds, majority, epochs, n_test, args):
             stats[method] = dict(auc=np.mean([r["auc"] for r in rs]),
                                  bacc=np.mean([r["balanced_accuracy"] for r in rs]),
                                  gap=np.mean(gap))
-            rows.append([method, len(rs), _mean_std([r["auc"] for r in rs]),
-                         _mean_std([r["balanced_accuracy"] for r in rs]),
-                         _mean_std([r["train_balanced_accuracy"] for r in rs]),
-                         _mean_std(gap), f"{np.mean([r['fit_s'] for r in rs]):.1f}"])
+            rows.append([method, len(rs), mean_std([r["auc"] for r in rs]),
+                         mean_std([r["balanced_accuracy"] for r in rs]),
+                         mean_std([r["train_balanced_accuracy"] for r in rs]),
+                         mean_std(gap), f"{np.mean([r['fit_s'] for r in rs]):.1f}"])
         if not rows:
             continue
         first = min((r for r in recs if r["setting"] == setting),
@@ -1039,7 +1010,7 @@ def imbalance_tables(store, seeds, majority, epochs, n_test, args):
             + ("" if len(verdicts) == 3 else " (not all settings were run)") + ".",
             "",
         ]
-    sections.append(f"Load average at the end: {_load()}.")
+    sections.append(f"Load average at the end: {load_average()}.")
     return "\n".join(sections)
 
 
@@ -1172,7 +1143,7 @@ def transfer_tables(store, seeds, config, args):
         row = [k]
         for m in TRANSFER_METHODS:
             a = acc(k, m)
-            cell = _mean_std(list(a.values()))
+            cell = mean_std(list(a.values()))
             if m != "scratch" and scratch and a:
                 common = sorted(set(a) & set(scratch))
                 wins = sum(a[s] > scratch[s] for s in common)
@@ -1192,7 +1163,7 @@ def transfer_tables(store, seeds, config, args):
     ]
     if statements:
         sections += ["Transfer vs scratch: " + "; ".join(statements) + ".", ""]
-    sections.append(f"Load average at the end: {_load()}.")
+    sections.append(f"Load average at the end: {load_average()}.")
     return "\n".join(sections)
 
 

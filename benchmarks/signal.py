@@ -230,6 +230,7 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _common import load_average, mean_std  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "signal.md"
 OUT_DIR = _HERE / "signal_runs"
@@ -631,10 +632,6 @@ def _command():
             + " ".join(shlex.quote(a) for a in sys.argv[1:])).rstrip()
 
 
-def _load_average():
-    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
 def _header(title, args):
     from _common import machine
 
@@ -643,21 +640,12 @@ def _header(title, args):
         "",
         f"Command: `{_command()}`",
         "",
-        f"Machine: {machine()}; load average at the start {_load_average()} (the "
+        f"Machine: {machine()}; load average at the start {load_average()} (the "
         "machine is shared: timings are noisy, compare within a table).",
         "",
         *(["**Smoke run: tiny subsets and epochs, the numbers mean nothing.**", ""]
           if args.smoke else []),
     ]
-
-
-def _mean_std(values, digits=4):
-    values = np.asarray(values, dtype=float)
-    if len(values) == 0:
-        return "—"
-    if len(values) == 1:
-        return f"{values[0]:.{digits}f}"
-    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
 def _migrate_legacy(path):
@@ -946,7 +934,7 @@ def shapelets_tables(store, seeds, args):
                 extra = f" ({int(np.mean([r['n_shapelets'] for r in c]))} shapelets)"
             lines.append(
                 f"| {name} | {r0['n_train']}/{r0['n_test']} x {r0['channels']} x "
-                f"{T} | {label}{extra} | {_mean_std([r['accuracy'] for r in c])} | "
+                f"{T} | {label}{extra} | {mean_std([r['accuracy'] for r in c])} | "
                 f"{mean(name, method, 'fit_s'):.2f} | "
                 f"{mean(name, method, 'fit_cpu_s'):.2f} | "
                 f"{mean(name, method, 'predict_s'):.2f} |")
@@ -1017,7 +1005,7 @@ def shapelets_tables(store, seeds, args):
         f"of the per-set ratios {np.exp(np.mean(np.log(ratios))):.1f}x; met on "
         f"{n_met} of {len(complete)} data sets.",
         "",
-        f"Load average at the end: {_load_average()}.",
+        f"Load average at the end: {load_average()}.",
     ]
     return "\n".join(lines)
 
@@ -1156,7 +1144,7 @@ def gunpoint_tables(store, seeds, region, d, y_test, args):
                                 region)[1].mean() for r in recs]
         lines += ["", "Mean over seeds of the primary fraction (best Fisher "
                   f"score, overlap): {np.mean(primary):.3f}."]
-    lines += ["", f"Load average at the end: {_load_average()}."]
+    lines += ["", f"Load average at the end: {load_average()}."]
     return "\n".join(lines)
 
 
@@ -1244,7 +1232,7 @@ def shapelets_scaling(args, store):
             f"| {sweep} | {n} | {T} | {recs[0]['shapelet_lengths']} | {fit:.2f} | "
             f"{cpu:.2f} | {fit / recs[0]['n_iter']:.3f} | {fit / (n * T) * 1e6:.1f} | "
             f"{np.median([r['train_accuracy'] for r in recs]):.3f} | {len(recs)} |")
-    lines += ["", f"Load average at the end: {_load_average()}."]
+    lines += ["", f"Load average at the end: {load_average()}."]
     return "\n".join(lines)
 
 

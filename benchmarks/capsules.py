@@ -343,6 +343,8 @@ def fashion(args, store):
                     f"{base_acc - np.mean([r['accuracy'] for r in recs]):+.4f}",
                     f"{base_fit / np.mean([r['fit_s'] for r in recs]):.2f}",
                 ])
+    missing = [name for name in models
+               if not any(store.get(model=name, seed=s) for s in seeds)]
     n_epochs = max((len(c) for _, c in curves), default=0)
     curve_rows = [[e + 1] + [f"{c[e]:.4f}" if e < len(c) else "—" for _, c in curves]
                   for e in range(n_epochs)]
@@ -356,6 +358,8 @@ def fashion(args, store):
         markdown_table(["model", "parameters", "test accuracy", "fit (s)",
                         "predict (s)"], rows),
         "",
+        *([f"Not run to completion (no record): {', '.join(missing)}.", ""]
+          if missing else []),
         "CapsNet against each CNN (accuracy difference, fit-time ratio):",
         "",
         markdown_table(["CNN", "CapsNet accuracy minus CNN's",

@@ -125,7 +125,8 @@ default="plain"
         ``"all"`` back-propagates through every routing iteration;
         ``"last"`` treats the coupling coefficients as constants, so the
         gradient reaches the predictions through the last iteration only.
-        Same forward pass, a backward pass about twice as fast on a CPU; see
+        Same forward pass; a training step of the default network at 3
+        iterations took 384 ms against 591 ms on a CPU. See
         :class:`~skdeep.capsule._modules.RoutingCapsules`.
 
     m_plus, m_minus : float, default=0.9, 0.1

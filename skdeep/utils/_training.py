@@ -25,6 +25,7 @@ trains it with:
 import copy
 import io
 import math
+import sys
 import warnings
 from numbers import Integral, Real
 
@@ -38,7 +39,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
-from skorch.dataset import ValidSplit
+from skorch.dataset import Dataset, ValidSplit
+from skorch.helper import predefined_split
 
 from skdeep.utils._sklearn import Interval, StrOptions
 from skdeep.utils._torch import (
@@ -624,16 +626,20 @@ class BaseTorchEstimator(BaseEstimator):
         sample_weight=None,
         balance=None,
         streams=False,
+        validation=None,
     ):
         """The skorch net; ``sample_weight`` (aligned with the training
         tensors) goes to both iterators, ``balance`` and ``streams`` to the
-        training one."""
+        training one; ``validation`` (an ``(X, y)`` pair of tensors) replaces
+        the ``validation_fraction`` split."""
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]
         callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss())]
         train_split = None
-        if self.early_stopping:
+        if validation is not None:
+            train_split = predefined_split(Dataset(*validation))
+        elif self.early_stopping:
             train_split = ValidSplit(
                 self.validation_fraction,
                 stratified=stratified,
@@ -668,7 +674,8 @@ class BaseTorchEstimator(BaseEstimator):
             lr=self.lr,
             **{f"optimizer__{k}": v for k, v in self._optimizer_params().items()},
             max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            # None: every training row in one step (full-batch graph networks)
+            batch_size=self.batch_size or sys.maxsize,
             iterator_train=TensorBatchIterator,
             iterator_train__shuffle=not streams,
             iterator_train__streams=streams,
@@ -683,7 +690,15 @@ class BaseTorchEstimator(BaseEstimator):
         )
 
     def _fit_module(
-        self, X, y, *, stratified=False, sample_weight=None, balance=None, streams=False
+        self,
+        X,
+        y,
+        *,
+        stratified=False,
+        sample_weight=None,
+        balance=None,
+        streams=False,
+        validation=None,
     ):
         """Build ``self._build_module()`` and train it on tensors ``X``, ``y``.
 
@@ -700,7 +715,10 @@ class BaseTorchEstimator(BaseEstimator):
         ``"oversample"`` or ``"undersample"``) resamples the training batches
         of each epoch to balanced classes, see :class:`TensorBatchIterator`.
         ``streams=True``: stateful training in :func:`stream_batches` order,
-        the module's ``reset_state()`` called before each epoch. Sets ``net_``, ``history_``, ``n_iter_`` and ``loss_curve_``; returns
+        the module's ``reset_state()`` called before each epoch.
+        ``validation``: an ``(X, y)`` pair of tensors scored after every epoch
+        (and watched by early stopping) instead of a ``validation_fraction``
+        of the training rows; it needs ``sample_weight=None``. Sets ``net_``, ``history_``, ``n_iter_`` and ``loss_curve_``; returns
         the trained module.
         """
         device, seed = self._device, self._seed
@@ -714,6 +732,10 @@ class BaseTorchEstimator(BaseEstimator):
                 )
             sample_weight = torch.as_tensor(sample_weight, dtype=torch.float32)
             sample_weight = sample_weight.to(device)
+        if validation is not None:
+            if sample_weight is not None:
+                raise ValueError("A validation set cannot be combined with sample_weight.")
+            validation = tuple(to_device(v, device) for v in validation)
         with seeded(seed, device):
             net = self._make_net(
                 self._build_module(),
@@ -722,6 +744,7 @@ class BaseTorchEstimator(BaseEstimator):
                 sample_weight=sample_weight,
                 balance=balance,
                 streams=streams,
+                validation=validation,
             )
             net.initialize()
             net.partial_fit(X, y)
@@ -734,8 +757,9 @@ class BaseTorchEstimator(BaseEstimator):
         self.history_ = net.history
         self.n_iter_ = len(net.history)
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
-        if self.early_stopping:
+        if self.early_stopping or validation is not None:
             self.validation_scores_ = [float(v) for v in net.history[:, "valid_loss"]]
+        if self.early_stopping:
             if self.n_iter_ == self.max_epochs:
                 warnings.warn(
                     f"{type(self).__name__} reached max_epochs={self.max_epochs} "

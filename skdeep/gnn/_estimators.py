@@ -1,0 +1,816 @@
+"""GCN, GAT and GraphSAGE node classifiers on skdeep's shared training road."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skdeep.gnn._graph import GraphTensors, prepare_graph
+from skdeep.gnn._modules import GATModule, GCNModule, SAGEModule
+from skdeep.utils._losses import ClassificationLoss
+from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._torch import inference_mode
+from skdeep.utils._training import (
+    BaseTorchEstimator,
+    encode_classes,
+    store_init_params,
+)
+
+_GRAPH_PARAMS_DOC = """\
+    graph : scipy.sparse matrix, ndarray or networkx graph
+        The graph: a square adjacency (entry ``[i, j]`` weighs edge
+        ``i -> j``), an ``(n_edges, 2|3)`` integer edge array with an optional
+        weight column, or a networkx graph (rows in ``G.nodes()`` order).
+        It is treated as undirected (``max(A, A.T)``); self-loops in it are
+        dropped and each layer adds its own. Weights must be non-negative.
+        GCN uses them in its normalised adjacency; GAT and GraphSAGE only
+        read which edges exist.
+
+    node_features : array-like, scipy.sparse matrix, {{"identity", "degree"}} \
+or None, default=None
+        One row of features per node (row ``i`` is node ``i``). ``None`` or
+        ``"identity"``: one-hot node ids (featureless, transductive only);
+        ``"degree"``: one-hot of the node degree (capped at 31), which does
+        carry to new graphs. Sparse features stay sparse. The papers
+        row-normalise bag-of-words features first
+        (``sklearn.preprocessing.normalize(F, "l1")``)."""
+
+_TRAINING_DOC = """\
+    lr : float, default={lr}
+        Learning rate of the optimizer.
+
+    max_epochs : int, default={max_epochs}
+        Passes over the labelled nodes (fewer with early stopping).
+
+    batch_size : int or None, default=None
+        Labelled nodes per step; None takes all of them in one step (full
+        batch, the papers' setting).
+
+    optimizer : {{"adam", "adamw", "sgd", "rmsprop"}} or torch optimizer class, \
+default="adam"
+        The optimizer.
+
+    weight_decay : float, default=5e-4
+        {weight_decay_doc}
+
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs and restore the best weights. The
+        validation nodes are those passed as ``fit(..., validation_data=)``,
+        else a stratified ``validation_fraction`` of the labelled nodes.
+
+    validation_fraction : float, default=0.1
+        Share of the labelled nodes held out for early stopping when
+        ``validation_data`` is not given.
+
+    n_iter_no_change : int, default={patience}
+        Patience of early stopping, in epochs.
+
+    tol : float, default=0.0
+        Relative improvement of the validation loss that counts as progress.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss.
+
+    device : str or torch.device, default="cpu"
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``. The graph and its
+        features are moved there once per fit.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, dropout and neighbour sampling; an int makes
+        fits bitwise reproducible on the CPU.
+
+    verbose : int, default=0
+        0 is silent; 1 shows a progress bar and a per-epoch table.
+
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks."""
+
+_USAGE_DOC = """\
+    The classifier is semi-supervised and transductive (Kipf & Welling): the
+    graph and the features of every node are parameters, and ``X`` is a
+    column of node ids (row indices of ``graph``). ``fit(train_ids,
+    y_train)`` learns from the labelled nodes while messages flow over the
+    whole graph; ``predict(ids)`` labels any node. Because ``X`` is node ids,
+    :class:`~sklearn.model_selection.GridSearchCV` and
+    :func:`~sklearn.model_selection.cross_val_score` split the labelled nodes
+    as they split rows.
+
+    Inductive use: ``predict``, ``predict_proba`` and ``transform`` take
+    ``graph=`` and ``node_features=`` for another (or grown) graph whose
+    features have the same columns; the ids in ``X`` then refer to that
+    graph. The trained weights do not depend on the graph's size."""
+
+
+def _check_hidden(sizes):
+    sizes = tuple(sizes)
+    if not all(isinstance(s, Integral) and s > 0 for s in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must hold positive integers; got {sizes!r}."
+        )
+    return sizes
+
+
+class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
+    """Shared fitting and prediction of the node classifiers (private)."""
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "graph": "no_validation",
+        "node_features": "no_validation",
+        "hidden_layer_sizes": ["array-like"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    # --- input ------------------------------------------------------------
+    def _node_ids(self, X, n_nodes, *, reset):
+        """The node ids in ``X`` (one column, or a 1-D array) as int64."""
+        X = X if hasattr(X, "iloc") else np.asarray(X)
+        if getattr(X, "ndim", 2) == 1:
+            X = np.asarray(X).reshape(-1, 1)
+        X = validate_data(self, X, dtype=None, reset=reset)
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"X must be one column of node ids (row indices of graph); got "
+                f"{X.shape[1]} columns. The node features are the node_features= "
+                f"parameter."
+            )
+        ids = X[:, 0]
+        if ids.dtype.kind not in "iuf" or (
+            ids.dtype.kind == "f" and np.any(ids != np.round(ids))
+        ):
+            raise ValueError(f"Node ids must be integers; got dtype {ids.dtype}.")
+        ids = ids.astype(np.int64)
+        if ids.min() < 0 or ids.max() >= n_nodes:
+            raise ValueError(
+                f"Node ids must lie in [0, {n_nodes}), the graph's nodes; got "
+                f"{ids.min()}..{ids.max()}."
+            )
+        return ids
+
+    def _graph_tensors(self, graph=None, node_features=None):
+        """The fitted graph (cached), or another graph for inductive use."""
+        device = self._device
+        if graph is None:
+            if node_features is not None:
+                raise ValueError("node_features= at predict time needs graph= too.")
+            cached = getattr(self, "_fitted_graph", None)
+            if cached is None or cached.device != torch.device(device):
+                A, F = prepare_graph(self.graph, self.node_features)
+                cached = self._fitted_graph = GraphTensors(A, F, device)
+            return cached
+        if node_features is None:
+            if not isinstance(self.node_features, str):
+                raise ValueError(
+                    "A new graph needs its node_features= (the features this "
+                    "model was fitted with belong to the training graph)."
+                )
+            node_features = self.node_features
+        if node_features is None or (
+            isinstance(node_features, str) and node_features == "identity"
+        ) or self._identity_features():
+            raise ValueError(
+                "A model fitted with identity features (node_features=None) "
+                "cannot embed another graph: its first layer has one weight "
+                "row per training node. Fit with real or 'degree' features."
+            )
+        g = GraphTensors(*prepare_graph(graph, node_features), device)
+        if g.n_features != self.n_node_features_:
+            raise ValueError(
+                f"node_features has {g.n_features} columns, but "
+                f"{type(self).__name__} was fitted with {self.n_node_features_}."
+            )
+        return g
+
+    def _identity_features(self):
+        return self.node_features is None or (
+            isinstance(self.node_features, str) and self.node_features == "identity"
+        )
+
+    # --- fit --------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, validation_data=None):
+        """Train on the labelled nodes ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_labelled, 1) or (n_labelled,)
+            Ids of the labelled nodes.
+        y : array-like of shape (n_labelled,)
+            Their labels.
+        validation_data : tuple (X_val, y_val) or None, default=None
+            Labelled validation nodes (for instance the Planetoid split's
+            500): scored after every epoch (``validation_scores_``) and, with
+            ``early_stopping=True``, watched for stopping.
+
+        Returns
+        -------
+        self : object
+        """
+        self._fitted_graph = None
+        self._training_setup()
+        graph = self._graph_tensors()
+        self._hidden = _check_hidden(self.hidden_layer_sizes)
+        self._check_architecture()
+        ids = self._node_ids(X, graph.n_nodes, reset=True)
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(ids):
+            raise ValueError(
+                f"y must be 1-D with one label per node id; got shape {y.shape} "
+                f"for {len(ids)} ids."
+            )
+        codes = encode_classes(self, y)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"The labelled nodes hold only one class ({self.classes_[0]!r}); "
+                f"a classifier needs two or more."
+            )
+        validation = None
+        if validation_data is not None:
+            X_val, y_val = validation_data
+            val_ids = self._node_ids(X_val, graph.n_nodes, reset=False)
+            y_val = np.asarray(y_val)
+            unknown = ~np.isin(y_val, self.classes_)
+            if y_val.shape != val_ids.shape or unknown.any():
+                raise ValueError(
+                    "validation_data must be (node ids, labels) with one label per "
+                    "id, every label a class of y."
+                )
+            validation = (
+                torch.as_tensor(val_ids),
+                torch.as_tensor(np.searchsorted(self.classes_, y_val)),
+            )
+        self.n_nodes_ = graph.n_nodes
+        self.n_node_features_ = graph.n_features
+        self._fit_module(
+            torch.as_tensor(ids),
+            torch.as_tensor(codes),
+            stratified=True,
+            validation=validation,
+        )
+        self.net_.module_.graph = None
+        return self
+
+    def _check_architecture(self):
+        """Extra parameter checks of a subclass (run in ``fit``)."""
+
+    def _criterion(self):
+        return ClassificationLoss(
+            class_weight=torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        )
+
+    def _build_module(self):
+        module = self._make_module()
+        # The graph is not part of the module's state: fit attaches the
+        # training graph, inference attaches the graph it predicts on.
+        module.graph = getattr(self, "_fitted_graph", None)
+        return module
+
+    # --- inference --------------------------------------------------------
+    def _run(self, method, X, graph, node_features):
+        check_is_fitted(self, "net_")
+        self._device = torch.device(self.net_.device)
+        g = self._graph_tensors(graph, node_features)
+        ids = torch.as_tensor(
+            self._node_ids(X, g.n_nodes, reset=False), device=self._device
+        )
+        module = self.net_.module_
+        module.graph = g
+        try:
+            with inference_mode(module), torch.no_grad():
+                return self._run_batches(getattr(module, method), ids)
+        finally:
+            module.graph = None
+
+    def _run_batches(self, fn, ids):
+        """``fn`` over ``ids``: full-graph networks compute every node at
+        once, so one call; GraphSAGE with sampling overrides this."""
+        return fn(ids).cpu().numpy()
+
+    def predict_proba(self, X, *, graph=None, node_features=None):
+        """Class probabilities of the given nodes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1) or (n_samples,)
+            Node ids.
+        graph, node_features : optional
+            Another graph and its features (inductive use); the ids refer to it.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        logits = self._run("forward", X, graph, node_features)
+        return torch.softmax(torch.from_numpy(logits).double(), 1).numpy()
+
+    def predict(self, X, *, graph=None, node_features=None):
+        """Class labels of the given nodes (see :meth:`predict_proba`).
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        logits = self._run("forward", X, graph, node_features)
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def transform(self, X, *, graph=None, node_features=None):
+        """Node embeddings: the last hidden layer's output for the given nodes.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_hidden)
+        """
+        out = self._run("embed", X, graph, node_features)
+        return out.astype(np.float64)
+
+    # --- persistence and tags ---------------------------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        if state.get("_fitted_graph") is not None:
+            state = dict(state)
+            state["_fitted_graph"] = None  # rebuilt from the parameters
+        return state
+
+    def score(self, X, y, sample_weight=None, *, graph=None, node_features=None):
+        """Accuracy on the given nodes (of another graph with ``graph=``).
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import accuracy_score
+
+        return accuracy_score(
+            y, self.predict(X, graph=graph, node_features=node_features),
+            sample_weight=sample_weight,
+        )
+
+
+def _training_doc(**values):
+    return _TRAINING_DOC.format(**values)
+
+
+class GCNClassifier(_BaseGNNClassifier):
+    __doc__ = """Graph convolutional network node classifier (Kipf & Welling, 2017).
+
+    Each layer computes ``H' = D^-1/2 (A + I) D^-1/2 dropout(H) W + b``, with
+    ReLU between layers and a softmax over the last layer's outputs; the
+    loss counts the labelled nodes only.
+
+{usage}
+
+    Parameters
+    ----------
+{graph}
+
+    hidden_layer_sizes : tuple of int, default=(16,)
+        Width of each hidden graph convolution.
+
+    dropout : float, default=0.5
+        Dropout on the input of every layer (on the stored values of sparse
+        features).
+
+{training}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_nodes_ : int
+        Nodes of the training graph.
+    n_node_features_ : int
+        Columns of its node features.
+    n_features_in_ : int
+        Always 1: ``X`` is a column of node ids.
+    history_, n_iter_, loss_curve_, net_ :
+        The training record, as for every skdeep torch estimator;
+        ``validation_scores_`` holds the validation loss per epoch when there
+        is a validation set.
+
+    See Also
+    --------
+    GATClassifier : Attention over the neighbours instead of fixed weights.
+    GraphSAGEClassifier : Sampled neighbourhoods for large graphs.
+    skdeep.graph.Node2VecEmbedder : Unsupervised embeddings without features.
+
+    References
+    ----------
+    T. N. Kipf and M. Welling, "Semi-Supervised Classification with Graph
+    Convolutional Networks", ICLR 2017, arXiv:1609.02907.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn.neighbors import kneighbors_graph
+    >>> from skdeep.gnn import GCNClassifier
+    >>> features, y = make_blobs(200, n_features=5, centers=3, random_state=0)
+    >>> A = kneighbors_graph(features, 5)
+    >>> nodes = np.arange(200)
+    >>> clf = GCNClassifier(graph=A, node_features=features, random_state=0)
+    >>> clf.fit(nodes[:30], y[:30]).score(nodes[30:], y[30:]) > 0.9
+    True
+    >>> clf.transform(nodes[:2]).shape
+    (2, 16)
+    """.format(
+        usage=_USAGE_DOC,
+        graph=_GRAPH_PARAMS_DOC,
+        training=_training_doc(
+            lr=0.01, max_epochs=200, patience=10,
+            weight_decay_doc=(
+                "L2 penalty on the first layer's weights only, as in the paper."
+            ),
+        ),
+    )
+
+    _parameter_constraints: dict = {**_BaseGNNClassifier._parameter_constraints}
+
+    def __init__(
+        self,
+        graph=None,
+        node_features=None,
+        *,
+        hidden_layer_sizes=(16,),
+        dropout=0.5,
+        lr=0.01,
+        max_epochs=200,
+        batch_size=None,
+        optimizer="adam",
+        weight_decay=5e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=0.0,
+        class_weight=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        store_init_params(self, locals())
+
+    def _make_module(self):
+        return GCNModule(
+            self.n_node_features_, _check_hidden(self.hidden_layer_sizes),
+            len(self.classes_), self.dropout,
+        )
+
+    def _optimizer_params(self):
+        # Kipf & Welling decay the first layer's weights only.
+        return {
+            "weight_decay": 0.0,
+            "param_groups": [("layers.0.*", {"weight_decay": self.weight_decay})],
+        }
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """A small graph for the conformance checks."""
+        return {**_test_graph(), "hidden_layer_sizes": (4,), "max_epochs": 3}
+
+
+class GATClassifier(_BaseGNNClassifier):
+    __doc__ = """Graph attention network node classifier (Velickovic et al., 2018).
+
+    Each layer weighs a node's neighbours (and itself) by attention
+    coefficients ``softmax_j(LeakyReLU(a . [W h_i || W h_j]))``, computed
+    per head over an edge list with a numerically stable edge softmax;
+    hidden layers concatenate (or average) their heads and apply ELU, the
+    output layer averages its heads.
+
+{usage}
+
+    Parameters
+    ----------
+{graph}
+
+    hidden_layer_sizes : tuple of int, default=(8,)
+        Features per head of each hidden attention layer.
+
+    n_heads : int, default=8
+        Attention heads of each hidden layer.
+
+    output_heads : int, default=1
+        Heads of the output layer, averaged (the paper uses 8 on PubMed).
+
+    concat : bool, default=True
+        Concatenate the hidden layers' heads (``n_heads * size`` features);
+        False averages them.
+
+    dropout : float, default=0.6
+        Dropout on the input of every layer.
+
+    attention_dropout : float, default=0.6
+        Dropout on the attention coefficients (each node then sees a random
+        subset of its neighbourhood in training).
+
+    negative_slope : float, default=0.2
+        Slope of the LeakyReLU inside the attention.
+
+{training}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_nodes_ : int
+    n_node_features_ : int
+    n_features_in_ : int
+        Always 1: ``X`` is a column of node ids.
+    history_, n_iter_, loss_curve_, net_ :
+        The training record.
+
+    See Also
+    --------
+    GCNClassifier : Fixed, degree-normalised neighbour weights.
+
+    References
+    ----------
+    P. Velickovic, G. Cucurull, A. Casanova, A. Romero, P. Liò and Y. Bengio,
+    "Graph Attention Networks", ICLR 2018, arXiv:1710.10903.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn.neighbors import kneighbors_graph
+    >>> from skdeep.gnn import GATClassifier
+    >>> features, y = make_blobs(200, n_features=5, centers=3, random_state=0)
+    >>> A = kneighbors_graph(features, 5)
+    >>> nodes = np.arange(200)
+    >>> clf = GATClassifier(graph=A, node_features=features, random_state=0)
+    >>> clf.fit(nodes[:30], y[:30]).score(nodes[30:], y[30:]) > 0.9
+    True
+    >>> edges, weights = clf.attention()
+    >>> weights.shape[1]  # one column per head of the first layer
+    8
+    """.format(
+        usage=_USAGE_DOC,
+        graph=_GRAPH_PARAMS_DOC,
+        training=_training_doc(
+            lr=0.005, max_epochs=200, patience=100,
+            weight_decay_doc="L2 penalty on all weights, as in the paper.",
+        ),
+    )
+
+    _parameter_constraints: dict = {
+        **_BaseGNNClassifier._parameter_constraints,
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "output_heads": [Interval(Integral, 1, None, closed="left")],
+        "concat": ["boolean"],
+        "attention_dropout": [Interval(Real, 0, 1, closed="left")],
+        "negative_slope": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        graph=None,
+        node_features=None,
+        *,
+        hidden_layer_sizes=(8,),
+        n_heads=8,
+        output_heads=1,
+        concat=True,
+        dropout=0.6,
+        attention_dropout=0.6,
+        negative_slope=0.2,
+        lr=0.005,
+        max_epochs=200,
+        batch_size=None,
+        optimizer="adam",
+        weight_decay=5e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=100,
+        tol=0.0,
+        class_weight=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        store_init_params(self, locals())
+
+    def _make_module(self):
+        return GATModule(
+            self.n_node_features_, _check_hidden(self.hidden_layer_sizes),
+            len(self.classes_), n_heads=self.n_heads, output_heads=self.output_heads,
+            concat=self.concat, dropout=self.dropout,
+            attention_dropout=self.attention_dropout,
+            negative_slope=self.negative_slope,
+        )
+
+    def attention(self, layer=0, *, graph=None, node_features=None):
+        """The attention coefficients of one layer, edge by edge.
+
+        Parameters
+        ----------
+        layer : int, default=0
+            Which attention layer (0 is the first, -1 the output layer).
+        graph, node_features : optional
+            Another graph (inductive use).
+
+        Returns
+        -------
+        edges : ndarray of shape (n_edges, 2)
+            ``(source, target)`` pairs, each undirected edge both ways plus a
+            self-loop per node; sorted by target.
+        weights : ndarray of shape (n_edges, heads)
+            ``alpha[target <- source]`` per head; for each target they sum
+            to 1 over its incoming edges.
+        """
+        check_is_fitted(self, "net_")
+        self._device = torch.device(self.net_.device)
+        g = self._graph_tensors(graph, node_features)
+        module = self.net_.module_
+        module.graph = g
+        try:
+            with inference_mode(module), torch.no_grad():
+                ids = torch.arange(1, device=self._device)
+                attention = module.propagate(ids, return_attention=True)[2]
+        finally:
+            module.graph = None
+        source, target = g.edges(self_loops=True)
+        edges = torch.stack([source, target], 1).cpu().numpy()
+        return edges, attention[layer].cpu().numpy().astype(np.float64)
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """A small graph for the conformance checks."""
+        return {**_test_graph(), "hidden_layer_sizes": (2,), "n_heads": 2,
+                "max_epochs": 3}
+
+
+class GraphSAGEClassifier(_BaseGNNClassifier):
+    __doc__ = """GraphSAGE node classifier (Hamilton, Ying & Leskovec, 2017).
+
+    Each layer combines a node's own representation with an aggregate of
+    its neighbours': ``h' = W_self h + W_neigh agg(h_neighbours) + b``, the
+    mean or the max-pool aggregator, ReLU and dropout between layers. With
+    ``n_samples`` set, training and inference run in mini-batches of nodes
+    whose neighbourhoods are sampled hop by hop, so memory is bounded by the
+    batch, not the graph: the way to train on graphs of millions of nodes.
+
+{usage}
+
+    Parameters
+    ----------
+{graph}
+
+    hidden_layer_sizes : tuple of int, default=(64,)
+        Width of each hidden layer.
+
+    aggregator : {{"mean", "pool"}}, default="mean"
+        ``"mean"``: average of the neighbours; ``"pool"``: element-wise max
+        of ``ReLU(W_pool h_j + b)`` over the neighbours.
+
+    n_samples : tuple of int or None, default=None
+        Neighbours sampled per node and hop, nearest hop first (the paper's
+        ``(25, 10)``); one entry per layer, so ``len(hidden_layer_sizes) + 1``
+        entries. Sampling is uniform with replacement; at predict time the
+        draws are a fixed function of the node, so predictions do not depend
+        on the batch. None aggregates over all neighbours of every node (full
+        graph, exact; right for graphs that fit in memory).
+
+    dropout : float, default=0.5
+        Dropout on the input of every layer.
+
+{training}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_nodes_ : int
+    n_node_features_ : int
+    n_features_in_ : int
+        Always 1: ``X`` is a column of node ids.
+    history_, n_iter_, loss_curve_, net_ :
+        The training record.
+
+    See Also
+    --------
+    GCNClassifier : Symmetric-normalised convolutions, full batch.
+
+    References
+    ----------
+    W. L. Hamilton, R. Ying and J. Leskovec, "Inductive Representation
+    Learning on Large Graphs", NeurIPS 2017, arXiv:1706.02216.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn.neighbors import kneighbors_graph
+    >>> from skdeep.gnn import GraphSAGEClassifier
+    >>> features, y = make_blobs(300, n_features=5, centers=3, random_state=0)
+    >>> A = kneighbors_graph(features, 5)
+    >>> nodes = np.arange(300)
+    >>> clf = GraphSAGEClassifier(graph=A[:200, :200], node_features=features[:200],
+    ...                           n_samples=(5, 5), batch_size=32, random_state=0)
+    >>> clf.fit(nodes[:40], y[:40]).score(nodes[40:200], y[40:200]) > 0.9
+    True
+
+    Inductive: nodes 200-299 were never seen; predict on the grown graph.
+
+    >>> clf.score(nodes[200:], y[200:], graph=A, node_features=features) > 0.9
+    True
+    """.format(
+        usage=_USAGE_DOC,
+        graph=_GRAPH_PARAMS_DOC,
+        training=_training_doc(
+            lr=0.01, max_epochs=200, patience=10,
+            weight_decay_doc="L2 penalty on all weights.",
+        ),
+    )
+
+    _parameter_constraints: dict = {
+        **_BaseGNNClassifier._parameter_constraints,
+        "aggregator": [StrOptions({"mean", "pool"})],
+        "n_samples": ["array-like", None],
+    }
+
+    def __init__(
+        self,
+        graph=None,
+        node_features=None,
+        *,
+        hidden_layer_sizes=(64,),
+        aggregator="mean",
+        n_samples=None,
+        dropout=0.5,
+        lr=0.01,
+        max_epochs=200,
+        batch_size=None,
+        optimizer="adam",
+        weight_decay=5e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=0.0,
+        class_weight=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        store_init_params(self, locals())
+
+    def _n_samples(self):
+        if self.n_samples is None:
+            return None
+        samples = tuple(self.n_samples)
+        n_layers = len(_check_hidden(self.hidden_layer_sizes)) + 1
+        if len(samples) != n_layers or not all(
+            isinstance(k, Integral) and k > 0 for k in samples
+        ):
+            raise ValueError(
+                f"n_samples must hold {n_layers} positive integers (one per layer: "
+                f"len(hidden_layer_sizes) + 1); got {self.n_samples!r}."
+            )
+        return samples
+
+    def _check_architecture(self):
+        self._n_samples()
+
+    def _make_module(self):
+        return SAGEModule(
+            self.n_node_features_, _check_hidden(self.hidden_layer_sizes),
+            len(self.classes_), aggregator=self.aggregator, dropout=self.dropout,
+            n_samples=self._n_samples(),
+        )
+
+    def _run_batches(self, fn, ids):
+        if self.n_samples is None:
+            return fn(ids).cpu().numpy()
+        step = self.batch_size or 1024
+        return np.concatenate(
+            [fn(ids[i : i + step]).cpu().numpy() for i in range(0, len(ids), step)]
+        )
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Small graphs for the conformance checks: full batch and sampled."""
+        return [
+            {**_test_graph(), "hidden_layer_sizes": (4,), "max_epochs": 3},
+            {**_test_graph(), "hidden_layer_sizes": (4,), "max_epochs": 3,
+             "aggregator": "pool", "n_samples": (3, 2), "batch_size": 8},
+        ]
+
+
+def _test_graph():
+    """A 60-node ring-of-cliques graph with 3 features (conformance checks)."""
+    import scipy.sparse as sp
+
+    n = 60
+    rows = np.arange(n)
+    A = sp.coo_matrix(
+        (np.ones(2 * n), (np.r_[rows, rows], np.r_[(rows + 1) % n, (rows + 2) % n])),
+        shape=(n, n),
+    ).tocsr()
+    features = np.random.RandomState(0).rand(n, 3)
+    return {"graph": A, "node_features": features}

@@ -1,0 +1,213 @@
+"""The graph a message-passing network reads: validated on the CPU, then torch.
+
+:func:`prepare_graph` checks a ``graph=`` / ``node_features=`` pair once
+(scipy and numpy) and :class:`GraphTensors` holds it on the training device,
+building each view a layer asks for (the normalised adjacency of GCN, the
+edge list of GAT, the neighbour lists of GraphSAGE) once, on first use.
+"""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from skdeep.graph._graph_input import to_adjacency
+
+NODE_FEATURE_KINDS = ("identity", "degree")
+# "degree" features: one-hot of min(degree, N_DEGREE_BINS - 1).
+N_DEGREE_BINS = 32
+
+
+def prepare_graph(graph, node_features):
+    """The undirected adjacency and the node features of a GNN's graph.
+
+    Parameters
+    ----------
+    graph : scipy.sparse matrix, ndarray or networkx graph
+        Anything :func:`skdeep.graph.to_adjacency` accepts.
+    node_features : array-like, scipy.sparse matrix, "identity", "degree" or None
+        One row per node; None means "identity".
+
+    Returns
+    -------
+    adjacency : scipy.sparse.csr_matrix of float32, shape (n_nodes, n_nodes)
+        Symmetric, non-negative, no self-loops (each layer adds its own):
+        a directed graph is made undirected with ``max(A, A.T)``.
+    features : ndarray of float32, scipy.sparse.csr_matrix of float32 or "identity"
+    """
+    if graph is None:
+        raise ValueError(
+            "graph= is required: a scipy.sparse adjacency, an (n_edges, 2|3) edge "
+            "array or a networkx graph."
+        )
+    A, _ = to_adjacency(graph)
+    if A.nnz and not np.all(np.isfinite(A.data)):
+        raise ValueError("The graph's edge weights contain NaN or infinity.")
+    if A.nnz and A.data.min() < 0:
+        raise ValueError("The graph's edge weights must be non-negative.")
+    A = A.maximum(A.T).tocsr()  # undirected: an edge either way is an edge
+    A.setdiag(0)
+    A.eliminate_zeros()
+    A.sort_indices()
+    A = A.astype(np.float32)
+    n = A.shape[0]
+    if node_features is None or isinstance(node_features, str):
+        kind = "identity" if node_features is None else node_features
+        if kind not in NODE_FEATURE_KINDS:
+            raise ValueError(
+                f"node_features must be an array, a sparse matrix, None, or one of "
+                f"{NODE_FEATURE_KINDS}; got {node_features!r}."
+            )
+        if kind == "identity":
+            return A, "identity"
+        degree = np.minimum(np.diff(A.indptr), N_DEGREE_BINS - 1)
+        return A, sp.csr_matrix(
+            (np.ones(n, np.float32), (np.arange(n), degree)), shape=(n, N_DEGREE_BINS)
+        )
+    if sp.issparse(node_features):
+        F = sp.csr_matrix(node_features, dtype=np.float32)
+        values = F.data
+    else:
+        F = np.asarray(node_features)
+        if F.dtype.kind not in "biuf":
+            raise ValueError(
+                f"node_features must be numeric; got dtype {F.dtype}."
+            )
+        if F.ndim == 1:
+            F = F.reshape(-1, 1)
+        if F.ndim != 2:
+            raise ValueError(
+                f"node_features must be 2-D (n_nodes, n_features); got shape {F.shape}."
+            )
+        F = np.ascontiguousarray(F, dtype=np.float32)
+        values = F
+    if F.shape[0] != n:
+        raise ValueError(
+            f"node_features has {F.shape[0]} rows but the graph has {n} nodes; "
+            f"row i must hold the features of node i."
+        )
+    if not np.all(np.isfinite(values)):
+        raise ValueError("node_features contains NaN or infinity.")
+    return A, F
+
+
+def _coo_tensor(matrix, device):
+    """A coalesced torch COO tensor of a scipy matrix (no invariant checks)."""
+    coo = matrix.tocoo()
+    index = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
+    values = torch.from_numpy(coo.data.astype(np.float32))
+    tensor = torch.sparse_coo_tensor(
+        index, values, coo.shape, is_coalesced=True, check_invariants=False
+    )
+    return tensor.to(device)
+
+
+class GraphTensors:
+    """A prepared graph on a device, with the views the layers need.
+
+    Parameters
+    ----------
+    adjacency, features :
+        The output of :func:`prepare_graph`.
+    device : torch.device
+
+    Attributes
+    ----------
+    n_nodes : int
+    n_features : int
+        Columns of the features (``n_nodes`` for identity features).
+    """
+
+    def __init__(self, adjacency, features, device):
+        self.adjacency = adjacency
+        self.features = features
+        self.device = torch.device(device)
+        self.n_nodes = adjacency.shape[0]
+        self.n_features = (
+            self.n_nodes if isinstance(features, str) else features.shape[1]
+        )
+        self._cache = {}
+
+    def _cached(self, key, build):
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    # --- features ---------------------------------------------------------
+    @property
+    def identity_features(self):
+        return isinstance(self.features, str)
+
+    def feature_tensor(self):
+        """Dense float32 tensor, or a COO tensor for sparse features; None
+        for identity features (the first layer's weight is looked up)."""
+        if self.identity_features:
+            return None
+        if sp.issparse(self.features):
+            return self._cached("x", lambda: _coo_tensor(self.features, self.device))
+        return self._cached("x", lambda: torch.from_numpy(self.features).to(self.device))
+
+    def feature_rows(self, ids):
+        """The features of nodes ``ids`` (a CPU or device tensor): dense, COO,
+        or None for identity features."""
+        if self.identity_features:
+            return None
+        if sp.issparse(self.features):
+            rows = self.features[ids.cpu().numpy()]
+            return _coo_tensor(rows, self.device)
+        return self.feature_tensor()[ids]
+
+    # --- adjacency views --------------------------------------------------
+    def gcn_adjacency(self):
+        """``D^-1/2 (A + I) D^-1/2`` (Kipf & Welling) as a COO tensor; the
+        edge weights are kept, every node gets a self-loop of weight 1."""
+
+        def build():
+            A = self.adjacency + sp.identity(self.n_nodes, dtype=np.float32, format="csr")
+            scale = np.asarray(A.sum(axis=1)).ravel() ** -0.5
+            A = sp.diags(scale) @ A @ sp.diags(scale)
+            return _coo_tensor(A.astype(np.float32), self.device)
+
+        return self._cached("gcn", build)
+
+    def mean_adjacency(self):
+        """Row-normalised ``A`` (the mean over neighbours, weights ignored),
+        a COO tensor; nodes without neighbours get an empty row."""
+
+        def build():
+            A = self.adjacency.copy()
+            A.data[:] = 1
+            degree = np.maximum(np.diff(A.indptr), 1).astype(np.float32)
+            return _coo_tensor(sp.diags(1 / degree) @ A, self.device)
+
+        return self._cached("mean", build)
+
+    def edges(self, self_loops=True):
+        """``(source, target)`` long tensors of the directed edges (each
+        undirected edge both ways), plus one self-loop per node if asked;
+        sorted by target."""
+
+        def build():
+            A = self.adjacency
+            if self_loops:
+                A = A + sp.identity(self.n_nodes, dtype=np.float32, format="csr")
+            coo = A.tocsr().tocoo()  # CSR order: rows (targets) sorted
+            target = torch.from_numpy(coo.row.astype(np.int64)).to(self.device)
+            source = torch.from_numpy(coo.col.astype(np.int64)).to(self.device)
+            return source, target
+
+        return self._cached(("edges", self_loops), build)
+
+    def neighbour_lists(self):
+        """``(indptr, indices, degree)`` long tensors of the CSR adjacency,
+        for neighbour sampling."""
+
+        def build():
+            A = self.adjacency
+            indptr = torch.from_numpy(A.indptr.astype(np.int64)).to(self.device)
+            indices = torch.from_numpy(A.indices.astype(np.int64)).to(self.device)
+            return indptr, indices, indptr[1:] - indptr[:-1]
+
+        return self._cached("lists", build)

@@ -1,0 +1,354 @@
+"""Message-passing layers and networks: GCN, GAT and GraphSAGE in plain torch.
+
+Messages travel with sparse matrix products (GCN, GraphSAGE's mean) and with
+``index_add_``/``scatter_reduce_`` over an edge list (GAT's edge softmax,
+GraphSAGE's max pooling). A network reads its graph from the attribute
+``graph`` (a :class:`~skdeep.gnn._graph.GraphTensors`), which the estimator
+sets and which is never part of the module's state: the weights do not
+depend on the graph, so a trained network runs on another graph with
+features of the same width (inductive use).
+"""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def sparse_dropout(x, p, training):
+    """Dropout on the stored values of a COO tensor (Kipf & Welling's
+    dropout of sparse bag-of-words inputs)."""
+    if not training or p == 0:
+        return x
+    values = F.dropout(x.values(), p, True)
+    return torch.sparse_coo_tensor(
+        x.indices(), values, x.shape, is_coalesced=True, check_invariants=False
+    )
+
+
+class FeatureLinear(nn.Module):
+    """``dropout(x) @ W + b`` for dense, sparse (COO) or identity inputs.
+
+    Identity features (``x=None``) are one-hot rows, so ``x @ W`` is the row
+    of ``W`` of each node: looked up by ``ids``, with input dropout dropping
+    whole rows.
+    """
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(in_features, out_features))
+        self.bias = nn.Parameter(torch.zeros(out_features)) if bias else None
+        nn.init.xavier_uniform_(self.weight)
+
+    def forward(self, x, ids=None, dropout=0.0):
+        if x is None:
+            out = self.weight[ids]
+            if self.training and dropout > 0:
+                keep = torch.rand(len(ids), 1, device=out.device) >= dropout
+                out = out * keep / (1 - dropout)
+        elif x.is_sparse:
+            out = torch.sparse.mm(sparse_dropout(x, dropout, self.training), self.weight)
+        else:
+            out = F.dropout(x, dropout, self.training) @ self.weight
+        return out if self.bias is None else out + self.bias
+
+
+class GraphModule(nn.Module):
+    """Base of the networks: holds the (unregistered, unpickled) graph.
+
+    Subclasses implement ``propagate(node_ids) -> (logits, embedding)`` for
+    the given nodes; ``forward`` returns the logits (what skorch trains).
+    """
+
+    graph = None
+
+    def forward(self, node_ids):
+        return self.propagate(node_ids)[0]
+
+    def embed(self, node_ids):
+        return self.propagate(node_ids)[1]
+
+    def __getstate__(self):
+        state = super().__getstate__().copy()
+        state.pop("graph", None)
+        return state
+
+
+class GCNModule(GraphModule):
+    """Kipf & Welling's graph convolutional network.
+
+    Each layer is ``H' = Â dropout(H) W + b`` with ``Â = D^-1/2 (A + I)
+    D^-1/2``, ReLU between layers; the whole graph is computed at once
+    (full batch) and the rows of ``node_ids`` returned.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, n_outputs, dropout):
+        super().__init__()
+        sizes = [n_features, *hidden_layer_sizes, n_outputs]
+        self.layers = nn.ModuleList(
+            FeatureLinear(a, b, bias=False) for a, b in zip(sizes[:-1], sizes[1:])
+        )
+        # The bias is added after propagation (as PyG's GCNConv does), so
+        # every node gets it once whatever its degree.
+        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(b)) for b in sizes[1:])
+        self.dropout = dropout
+
+    def propagate(self, node_ids):
+        g = self.graph
+        A = g.gcn_adjacency()
+        h, hidden = g.feature_tensor(), None
+        all_nodes = torch.arange(g.n_nodes, device=A.device)
+        last = len(self.layers) - 1
+        for i, (layer, bias) in enumerate(zip(self.layers, self.biases)):
+            # Â (H W): the product with Â is taken on the narrow side.
+            h = torch.sparse.mm(A, layer(h, ids=all_nodes, dropout=self.dropout)) + bias
+            if i < last:
+                h = hidden = F.relu(h)
+        return h[node_ids], None if hidden is None else hidden[node_ids]
+
+
+class GATLayer(nn.Module):
+    """One graph attention layer (Velickovic et al., 2018).
+
+    ``e_ij = LeakyReLU(a_src . W h_j + a_dst . W h_i)`` over the edges
+    ``j -> i`` (self-loops included), softmax over each node's incoming
+    edges, dropout on the coefficients, then ``h_i' = sum_j alpha_ij W h_j``
+    per head; heads are concatenated or averaged, then the bias is added.
+    """
+
+    def __init__(self, in_features, out_features, n_heads, *, concat,
+                 negative_slope, attention_dropout):
+        super().__init__()
+        self.n_heads, self.out_features, self.concat = n_heads, out_features, concat
+        self.linear = FeatureLinear(in_features, n_heads * out_features, bias=False)
+        self.att_source = nn.Parameter(torch.empty(1, n_heads, out_features))
+        self.att_target = nn.Parameter(torch.empty(1, n_heads, out_features))
+        self.bias = nn.Parameter(
+            torch.zeros(n_heads * out_features if concat else out_features)
+        )
+        nn.init.xavier_uniform_(self.att_source)
+        nn.init.xavier_uniform_(self.att_target)
+        self.negative_slope = negative_slope
+        self.attention_dropout = attention_dropout
+
+    def forward(self, x, ids, source, target, dropout, return_attention=False):
+        n = len(ids)
+        h = self.linear(x, ids=ids, dropout=dropout).view(n, self.n_heads, -1)
+        score_source = (h * self.att_source).sum(-1)  # (n, heads)
+        score_target = (h * self.att_target).sum(-1)
+        e = F.leaky_relu(score_source[source] + score_target[target], self.negative_slope)
+        alpha = edge_softmax(e, target, n)
+        alpha_dropped = F.dropout(alpha, self.attention_dropout, self.training)
+        out = h.new_zeros(n, self.n_heads, self.out_features)
+        out.index_add_(0, target, alpha_dropped.unsqueeze(-1) * h[source])
+        out = out.flatten(1) if self.concat else out.mean(1)
+        out = out + self.bias
+        return (out, alpha) if return_attention else out
+
+
+def edge_softmax(scores, target, n_nodes):
+    """Softmax of edge ``scores`` (n_edges, heads) over the edges sharing a
+    target node; the per-node maximum is subtracted first (it cancels out,
+    so it carries no gradient), which keeps ``exp`` finite."""
+    heads = scores.shape[1]
+    index = target.unsqueeze(1).expand(-1, heads)
+    top = scores.new_full((n_nodes, heads), -math.inf)
+    top.scatter_reduce_(0, index, scores.detach(), reduce="amax", include_self=True)
+    exp = torch.exp(scores - top[target])
+    total = scores.new_zeros(n_nodes, heads).index_add_(0, target, exp)
+    return exp / total[target]
+
+
+class GATModule(GraphModule):
+    """Graph attention network: GAT layers with ELU between them; the output
+    layer averages its heads."""
+
+    def __init__(self, n_features, hidden_layer_sizes, n_outputs, *, n_heads,
+                 output_heads, concat, dropout, attention_dropout, negative_slope):
+        super().__init__()
+        layers, width = [], n_features
+        for size in hidden_layer_sizes:
+            layers.append(GATLayer(width, size, n_heads, concat=concat,
+                                   negative_slope=negative_slope,
+                                   attention_dropout=attention_dropout))
+            width = size * n_heads if concat else size
+        layers.append(GATLayer(width, n_outputs, output_heads, concat=False,
+                               negative_slope=negative_slope,
+                               attention_dropout=attention_dropout))
+        self.layers = nn.ModuleList(layers)
+        self.dropout = dropout
+
+    def propagate(self, node_ids, return_attention=False):
+        g = self.graph
+        source, target = g.edges(self_loops=True)
+        all_nodes = torch.arange(g.n_nodes, device=source.device)
+        h, hidden, attention = g.feature_tensor(), None, []
+        for i, layer in enumerate(self.layers):
+            h, alpha = layer(h, all_nodes, source, target, self.dropout,
+                             return_attention=True)
+            attention.append(alpha)
+            if i < len(self.layers) - 1:
+                h = hidden = F.elu(h)
+        out = h[node_ids], None if hidden is None else hidden[node_ids]
+        return (*out, attention) if return_attention else out
+
+
+class SAGELayer(nn.Module):
+    """One GraphSAGE layer: ``h_i' = W_self h_i + W_neigh agg_j(h_j) + b``.
+
+    ``aggregator="mean"`` averages the neighbours' ``h_j``; ``"pool"`` takes
+    the element-wise maximum of ``ReLU(W_pool h_j + b_pool)`` (Hamilton et
+    al.'s max-pooling aggregator). Both projections of the inputs are one
+    product (the mean commutes with ``W_neigh``).
+    """
+
+    def __init__(self, in_features, out_features, aggregator):
+        super().__init__()
+        self.aggregator, self.out_features = aggregator, out_features
+        self.linear = FeatureLinear(in_features, 2 * out_features, bias=False)
+        self.bias = nn.Parameter(torch.zeros(out_features))
+        if aggregator == "pool":
+            self.pool_bias = nn.Parameter(torch.zeros(out_features))
+            self.neighbour_linear = nn.Linear(out_features, out_features, bias=False)
+
+    def _split(self, x, ids, dropout):
+        projected = self.linear(x, ids=ids, dropout=dropout)
+        own, neighbour = projected.split(self.out_features, dim=1)
+        if self.aggregator == "pool":
+            neighbour = F.relu(neighbour + self.pool_bias)
+        return own, neighbour
+
+    def _combine(self, own, aggregated):
+        if self.aggregator == "pool":
+            aggregated = self.neighbour_linear(aggregated)
+        return own + aggregated + self.bias
+
+    def forward_full(self, x, ids, graph, dropout):
+        """Every node, all its neighbours."""
+        own, neighbour = self._split(x, ids, dropout)
+        if self.aggregator == "mean":
+            aggregated = torch.sparse.mm(graph.mean_adjacency(), neighbour)
+        else:
+            source, target = graph.edges(self_loops=False)
+            index = target.unsqueeze(1).expand(-1, neighbour.shape[1])
+            # Nodes without neighbours keep the initial zeros.
+            aggregated = neighbour.new_zeros(neighbour.shape).scatter_reduce_(
+                0, index, neighbour[source], reduce="amax", include_self=False
+            )
+        return self._combine(own, aggregated)
+
+    def forward_sampled(self, x, ids, block, dropout):
+        """The block's target nodes from their sampled neighbours: ``x`` holds
+        the input rows of ``ids`` (the block's input nodes)."""
+        own_index, neighbours, mask = block
+        own, neighbour = self._split(x, ids, dropout)
+        own = own[own_index]
+        gathered = neighbour[neighbours]  # (n_targets, k, out)
+        weight = mask.unsqueeze(-1).to(gathered.dtype)
+        if self.aggregator == "mean":
+            aggregated = (gathered * weight).sum(1) / weight.sum(1).clamp(min=1)
+        else:
+            gathered = gathered.masked_fill(~mask.unsqueeze(-1), -math.inf)
+            aggregated = gathered.amax(1).masked_fill(~mask.any(1, keepdim=True), 0)
+        return self._combine(own, aggregated)
+
+
+_MIX = (-7046029254386353131, -4658895280553007687, -7723592293110705685)
+
+
+def _hash_uniform(keys):
+    """Uniform floats in [0, 1) from int64 ``keys`` (splitmix64 finaliser;
+    int64 products wrap around, the shifts are masked to act as unsigned)."""
+    x = keys * _MIX[0]
+    x = (x ^ ((x >> 30) & ((1 << 34) - 1))) * _MIX[1]
+    x = (x ^ ((x >> 27) & ((1 << 37) - 1))) * _MIX[2]
+    x = x ^ ((x >> 31) & ((1 << 33) - 1))
+    return ((x >> 11) & ((1 << 53) - 1)).double() / float(1 << 53)
+
+
+def sample_blocks(node_ids, n_samples, graph, *, training, salt=0):
+    """GraphSAGE's neighbourhood sampling, ``n_samples[0]`` neighbours of each
+    target node first.
+
+    Each node draws ``k`` neighbours uniformly with replacement (none for an
+    isolated node). In training the draws come from torch's random generator
+    (seeded by the estimator); otherwise each draw is a hash of (node, slot,
+    hop, salt), so a node's prediction is the same whatever else is in its
+    batch.
+
+    Returns
+    -------
+    input_ids : long tensor, the nodes whose features the first layer reads
+    blocks : list of ``(own_index, neighbours, mask)``, first layer first;
+        indices point into the previous layer's nodes.
+    """
+    indptr, indices, degree = graph.neighbour_lists()
+    nodes, blocks = node_ids, []
+    for hop, k in enumerate(n_samples):
+        deg = degree[nodes]
+        if training:
+            u = torch.rand(len(nodes), k, device=nodes.device, dtype=torch.float64)
+        else:
+            slot = torch.arange(k, device=nodes.device)
+            key = (nodes.unsqueeze(1) * 1024 + slot) * 64 + hop
+            u = _hash_uniform(key * 1_000_003 + salt)
+        offset = (u * deg.unsqueeze(1)).long()
+        mask = (deg > 0).unsqueeze(1).expand(-1, k)
+        position = (indptr[nodes].unsqueeze(1) + offset).clamp(max=max(len(indices) - 1, 0))
+        picked = indices[position] if len(indices) else nodes.unsqueeze(1).expand(-1, k)
+        picked = torch.where(mask, picked, nodes.unsqueeze(1))
+        unique, inverse = torch.unique(
+            torch.cat([nodes, picked.flatten()]), return_inverse=True
+        )
+        own_index = inverse[: len(nodes)]
+        neighbours = inverse[len(nodes):].view(len(nodes), k)
+        blocks.append((own_index, neighbours, mask))
+        nodes = unique
+    return nodes, blocks[::-1]
+
+
+class SAGEModule(GraphModule):
+    """GraphSAGE: SAGE layers with ReLU and dropout between them.
+
+    ``n_samples=None`` aggregates over all neighbours of all nodes (full
+    batch); a tuple samples that many neighbours per hop around the batch's
+    nodes only, so memory follows the batch, not the graph.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, n_outputs, *, aggregator,
+                 dropout, n_samples, salt=0):
+        super().__init__()
+        sizes = [n_features, *hidden_layer_sizes, n_outputs]
+        self.layers = nn.ModuleList(
+            SAGELayer(a, b, aggregator) for a, b in zip(sizes[:-1], sizes[1:])
+        )
+        self.dropout, self.n_samples, self.salt = dropout, n_samples, salt
+
+    def propagate(self, node_ids):
+        g = self.graph
+        last = len(self.layers) - 1
+        hidden = None
+        if self.n_samples is None:
+            ids = torch.arange(g.n_nodes, device=node_ids.device)
+            h = g.feature_tensor()
+            for i, layer in enumerate(self.layers):
+                h = layer.forward_full(h, ids, g, self.dropout if i == 0 else 0.0)
+                if i < last:
+                    h = hidden = F.relu(h)
+                    h = F.dropout(h, self.dropout, self.training)
+            return h[node_ids], None if hidden is None else hidden[node_ids]
+        ids, blocks = sample_blocks(
+            node_ids, self.n_samples, g, training=self.training, salt=self.salt
+        )
+        h = g.feature_rows(ids)
+        for i, (layer, block) in enumerate(zip(self.layers, blocks)):
+            h = layer.forward_sampled(h, ids, block, self.dropout if i == 0 else 0.0)
+            if i < last:
+                h = hidden = F.relu(h)
+                h = F.dropout(h, self.dropout, self.training)
+                ids = None  # later layers read dense rows, not features
+        return h, hidden

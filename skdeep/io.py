@@ -22,6 +22,7 @@ import pathlib
 import zipfile
 
 import numpy as np
+import scipy.sparse as sp
 
 FORMAT_VERSION = 1
 _SKIP_ATTRIBUTES = {"net_", "history_"}
@@ -259,6 +260,12 @@ def _encode(value, what):
         return {"__object_array__": [_encode(v, what) for v in value.tolist()]}
     if isinstance(value, np.ndarray):
         return {"__array__": value.tolist(), "dtype": str(value.dtype)}
+    if sp.issparse(value):  # a graph's adjacency or sparse node features
+        csr = sp.csr_matrix(value)
+        return {
+            "__csr__": [_encode(a, what) for a in (csr.data, csr.indices, csr.indptr)],
+            "shape": list(csr.shape),
+        }
     if isinstance(value, torch.device):
         return {"__device__": str(value)}
     if isinstance(value, os.PathLike):
@@ -281,6 +288,9 @@ def _decode(value):
             return np.array([_decode(v) for v in value["__object_array__"]], dtype=object)
         if "__array__" in value:
             return np.array(value["__array__"], dtype=value["dtype"])
+        if "__csr__" in value:
+            parts = [_decode(a) for a in value["__csr__"]]
+            return sp.csr_matrix(tuple(parts), shape=tuple(value["shape"]))
         if "__device__" in value:
             import torch
 

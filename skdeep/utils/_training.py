@@ -645,6 +645,7 @@ class BaseTorchEstimator(BaseEstimator):
                 stratified=stratified,
                 random_state=self._seed,
             )
+        if self.early_stopping:
             callbacks.append(
                 (
                     "early_stopping",

@@ -351,4 +351,6 @@ class SAGEModule(GraphModule):
                 h = hidden = F.relu(h)
                 h = F.dropout(h, self.dropout, self.training)
                 ids = None  # later layers read dense rows, not features
-        return h, hidden
+        # the last hidden layer covers the last block's input nodes; the
+        # targets sit at its own_index rows
+        return h, None if hidden is None else hidden[blocks[-1][0]]

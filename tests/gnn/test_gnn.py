@@ -1,0 +1,329 @@
+"""GCN, GAT and GraphSAGE node classifiers: the message-passing pieces against
+dense references, learning on planted partitions, the estimator contract on
+node ids (scikit-learn's own checks feed feature rows), inductive use and bad
+input."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+
+from skdeep.gnn import GATClassifier, GCNClassifier, GraphSAGEClassifier
+from skdeep.gnn._graph import GraphTensors, prepare_graph
+from skdeep.gnn._modules import edge_softmax, sample_blocks
+
+FAST = {
+    GCNClassifier: dict(max_epochs=60),
+    GATClassifier: dict(max_epochs=60, hidden_layer_sizes=(4,), n_heads=2, lr=0.02),
+    GraphSAGEClassifier: dict(max_epochs=60, hidden_layer_sizes=(16,)),
+}
+SAMPLED = dict(max_epochs=40, hidden_layer_sizes=(16,), n_samples=(10, 10),
+               batch_size=16)
+ALL = [
+    (GCNClassifier, FAST[GCNClassifier]),
+    (GATClassifier, FAST[GATClassifier]),
+    (GraphSAGEClassifier, FAST[GraphSAGEClassifier]),
+    (GraphSAGEClassifier, SAMPLED),
+]
+IDS = ["gcn", "gat", "sage", "sage-sampled"]
+
+
+def planted_partition(n_per_class=40, n_classes=3, p_in=0.25, p_out=0.01, seed=0,
+                      signal=0.3):
+    """A graph whose communities are the classes; features: class signal
+    buried in noise (weak alone)."""
+    rng = np.random.RandomState(seed)
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    n = len(y)
+    prob = np.where(y[:, None] == y[None, :], p_in, p_out)
+    upper = np.triu(rng.rand(n, n) < prob, 1)
+    A = sp.csr_matrix((upper | upper.T).astype(np.float64))
+    features = rng.normal(size=(n, 4)) + signal * np.eye(n_classes, 4)[y]
+    return A, features, y
+
+
+@pytest.fixture(scope="module")
+def graph():
+    A, features, y = planted_partition()
+    train = np.concatenate([np.flatnonzero(y == c)[:8] for c in range(3)])
+    test = np.setdiff1d(np.arange(len(y)), train)
+    return A, features, y, train, test
+
+
+# ------------------------------------------------------------ building blocks
+
+
+def test_gcn_adjacency_matches_dense_formula():
+    A, _, _ = planted_partition(10, 2, seed=1)
+    A = A.multiply(2.0).tocsr()  # weights are kept
+    g = GraphTensors(*prepare_graph(A, None), "cpu")
+    dense = A.toarray() + np.eye(A.shape[0])
+    d = dense.sum(1) ** -0.5
+    expected = d[:, None] * dense * d[None, :]
+    np.testing.assert_allclose(g.gcn_adjacency().to_dense().numpy(), expected, rtol=1e-6)
+
+
+def test_edge_softmax_matches_loop_and_is_stable():
+    rng = np.random.RandomState(0)
+    target = torch.tensor([0, 0, 0, 1, 1, 2])
+    scores = torch.tensor(rng.normal(size=(6, 2)) * 1e4, dtype=torch.float32)
+    alpha = edge_softmax(scores, target, 3)
+    assert torch.isfinite(alpha).all()
+    for node in range(3):
+        rows = target == node
+        expected = torch.softmax(scores[rows].double(), 0).float()
+        torch.testing.assert_close(alpha[rows], expected)
+
+
+def test_inference_sampling_is_batch_independent_and_skips_isolated_nodes():
+    A, _, _ = planted_partition(20, 2, seed=2)
+    A = sp.lil_matrix(A)
+    A[5, :] = 0
+    A[:, 5] = 0  # an isolated node
+    g = GraphTensors(*prepare_graph(sp.csr_matrix(A), None), "cpu")
+    _, blocks = sample_blocks(torch.tensor([5, 0, 7]), (4, 3), g, training=False)
+    mask = blocks[-1][2]  # the hop nearest the targets
+    assert mask.shape == (3, 4) and not mask[0].any() and mask[1:].all()
+
+    def drawn(batch, node):
+        nodes, blocks = sample_blocks(torch.tensor(batch), (4,), g, training=False)
+        neighbours = blocks[0][1]
+        return nodes[neighbours[batch.index(node)]].tolist()
+
+    assert drawn([7], 7) == drawn([0, 7, 9], 7) == drawn([9, 3, 7], 7)
+
+
+def test_sampled_ids_are_true_neighbours():
+    A, _, _ = planted_partition(20, 2, seed=3)
+    g = GraphTensors(*prepare_graph(A, None), "cpu")
+    indptr, indices, _ = g.neighbour_lists()
+    targets = torch.arange(g.n_nodes)
+    for training in (True, False):
+        nodes, blocks = sample_blocks(targets, (5,), g, training=training)
+        own, neighbours, mask = blocks[0]
+        np.testing.assert_array_equal(nodes[own].numpy(), targets.numpy())
+        dense = g.adjacency.toarray()
+        picked = nodes[neighbours]
+        for i in range(g.n_nodes):
+            for j in picked[i][mask[i]].tolist():
+                assert dense[i, j] > 0
+
+
+# ------------------------------------------------------------------ learning
+
+
+@pytest.mark.parametrize("cls, params", ALL, ids=IDS)
+def test_learns_communities_without_features(cls, params, graph):
+    A, _, y, train, test = graph
+    clf = cls(graph=A, random_state=0, **params).fit(train, y[train])
+    assert clf.score(test, y[test]) > 0.8  # chance is 1/3
+    proba = clf.predict_proba(test)
+    assert proba.shape == (len(test), 3)
+    np.testing.assert_allclose(proba.sum(1), 1)
+    assert clf.transform(test).shape[0] == len(test)
+
+
+@pytest.mark.parametrize("cls, params", ALL, ids=IDS)
+def test_graph_beats_features_alone(cls, params, graph):
+    from sklearn.linear_model import LogisticRegression
+
+    A, features, y, train, test = graph
+    floor = LogisticRegression().fit(features[train], y[train]).score(
+        features[test], y[test])
+    clf = cls(graph=A, node_features=features, random_state=0, **params)
+    assert clf.fit(train, y[train]).score(test, y[test]) > floor + 0.1
+
+
+def test_sparse_and_dense_features_agree(graph):
+    A, features, y, train, test = graph
+    dense = GCNClassifier(graph=A, node_features=features, dropout=0.0,
+                          random_state=0, max_epochs=20).fit(train, y[train])
+    sparse = GCNClassifier(graph=A, node_features=sp.csr_matrix(features), dropout=0.0,
+                           random_state=0, max_epochs=20).fit(train, y[train])
+    np.testing.assert_allclose(dense.predict_proba(test), sparse.predict_proba(test),
+                               atol=1e-4)
+
+
+def test_graph_kinds_directed_and_self_loops(graph):
+    import networkx as nx
+
+    A, features, y, train, test = graph
+    base = GCNClassifier(graph=A, node_features=features, random_state=0,
+                         max_epochs=10).fit(train, y[train]).predict_proba(test)
+    upper = sp.triu(A, 1).tocsr()  # directed: one direction per edge
+    looped = (A + sp.identity(A.shape[0])).tocsr()
+    edges = np.argwhere(sp.triu(A, 1).toarray())
+    G = nx.from_scipy_sparse_array(A)
+    for graph_in in (upper, looped, edges, G, A.toarray()):
+        other = GCNClassifier(graph=graph_in, node_features=features, random_state=0,
+                              max_epochs=10).fit(train, y[train]).predict_proba(test)
+        np.testing.assert_allclose(other, base, atol=1e-5)
+
+
+def test_validation_data_and_early_stopping(graph):
+    A, features, y, train, test = graph
+    clf = GATClassifier(graph=A, node_features=features, early_stopping=True,
+                        n_iter_no_change=5, max_epochs=300, random_state=0,
+                        hidden_layer_sizes=(4,), n_heads=2)
+    clf.fit(train, y[train], validation_data=(test[:30], y[test[:30]]))
+    assert len(clf.validation_scores_) == clf.n_iter_ < 300
+    with pytest.raises(ValueError, match="validation_data"):
+        clf.fit(train, y[train], validation_data=(test[:3], ["x", "y", "z"]))
+
+
+def test_attention_weights_sum_to_one(graph):
+    A, features, y, train, _ = graph
+    clf = GATClassifier(graph=A, node_features=features, random_state=0,
+                        **FAST[GATClassifier]).fit(train, y[train])
+    edges, weights = clf.attention()
+    assert weights.shape == (len(edges), 2)
+    totals = np.zeros((A.shape[0], 2))
+    np.add.at(totals, edges[:, 1], weights)
+    np.testing.assert_allclose(totals, 1, rtol=1e-5)
+    assert (edges[:, 0] == edges[:, 1]).sum() == A.shape[0]  # one self-loop each
+
+
+# --------------------------------------------------- the contract on node ids
+
+
+@pytest.mark.parametrize("cls, params", ALL, ids=IDS)
+def test_contract_on_node_ids(cls, params, graph):
+    A, features, y, train, test = graph
+    clf = cls(graph=A, node_features=features, random_state=0, **params)
+    with pytest.raises(NotFittedError):
+        clf.predict(test)
+    before = clf.get_params()
+    graph_copy, features_copy = A.copy(), features.copy()
+    assert clf.fit(train.reshape(-1, 1), y[train]) is clf
+    assert clf.n_features_in_ == 1
+    for key, value in before.items():  # fit leaves the parameters alone
+        assert clf.get_params()[key] is value
+    assert (clf.graph != graph_copy).nnz == 0
+    np.testing.assert_array_equal(clf.node_features, features_copy)
+    assert type(clone(clf)) is cls and not hasattr(clone(clf), "classes_")
+    proba = clf.predict_proba(test)
+    # 1-D ids, any subset, any order: the same rows
+    np.testing.assert_array_equal(clf.predict_proba(test.reshape(-1, 1)), proba)
+    np.testing.assert_allclose(clf.predict_proba(test[:5]), proba[:5], atol=1e-6)
+    order = np.random.RandomState(0).permutation(len(test))
+    np.testing.assert_allclose(clf.predict_proba(test[order]), proba[order], atol=1e-6)
+    # reproducible, and the seed matters
+    again = cls(graph=A, node_features=features, random_state=0, **params)
+    np.testing.assert_array_equal(again.fit(train, y[train]).predict_proba(test), proba)
+    other = cls(graph=A, node_features=features, random_state=1, **params)
+    assert not np.array_equal(other.fit(train, y[train]).predict_proba(test), proba)
+    # pickle round trip
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict_proba(test), proba)
+    # refitting is idempotent
+    np.testing.assert_array_equal(clf.fit(train, y[train]).predict_proba(test), proba)
+
+
+def test_string_labels_and_model_selection(graph):
+    A, features, y, train, test = graph
+    names = np.array(["red", "green", "blue"])[y]
+    clf = GCNClassifier(graph=A, node_features=features, random_state=0, max_epochs=30)
+    search = GridSearchCV(clf, {"hidden_layer_sizes": [(4,), (16,)]}, cv=2)
+    search.fit(np.arange(len(y)), names)
+    assert set(search.predict(test)) <= set(names)
+    scores = cross_val_score(clf, np.arange(len(y)), names, cv=3)
+    assert scores.mean() > 0.6
+
+
+def test_io_round_trip_with_sparse_features(graph, tmp_path):
+    from skdeep import io
+
+    A, features, y, train, test = graph
+    clf = GraphSAGEClassifier(graph=A, node_features=sp.csr_matrix(features),
+                              random_state=0, **SAMPLED).fit(train, y[train])
+    io.save(clf, tmp_path / "sage.skdeep")
+    loaded = io.load(tmp_path / "sage.skdeep")
+    np.testing.assert_array_equal(loaded.predict_proba(test), clf.predict_proba(test))
+
+
+# ------------------------------------------------------------------ inductive
+
+
+@pytest.mark.parametrize("cls, params", ALL, ids=IDS)
+def test_inductive_prediction_on_a_grown_graph(cls, params):
+    A, features, y = planted_partition(60, 3, seed=4, signal=1.0)
+    old = np.flatnonzero(np.arange(len(y)) % 60 < 40)  # 40 per class seen
+    new = np.setdiff1d(np.arange(len(y)), old)
+    A_old, F_old = A[old][:, old], features[old]
+    clf = cls(graph=A_old, node_features=F_old, random_state=0, **params)
+    clf.fit(np.arange(len(old))[::2], y[old][::2])
+    # the training graph passed explicitly gives the same predictions
+    np.testing.assert_allclose(
+        clf.predict_proba(np.arange(len(old)), graph=A_old, node_features=F_old),
+        clf.predict_proba(np.arange(len(old))), atol=1e-6)
+    assert clf.score(new, y[new], graph=A, node_features=features) > 0.9
+    with pytest.raises(ValueError, match="columns"):
+        clf.predict(new, graph=A, node_features=features[:, :2])
+    with pytest.raises(ValueError, match="node_features"):
+        clf.predict(new, graph=A)
+
+
+def test_identity_features_are_not_inductive(graph):
+    A, _, y, train, test = graph
+    clf = GCNClassifier(graph=A, max_epochs=5, random_state=0).fit(train, y[train])
+    with pytest.raises(ValueError, match="identity features"):
+        clf.predict(test, graph=A, node_features="identity")
+    degree = GCNClassifier(graph=A, node_features="degree", max_epochs=5,
+                           random_state=0).fit(train, y[train])
+    assert degree.predict(test, graph=A).shape == test.shape
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize("cls", [GCNClassifier, GATClassifier, GraphSAGEClassifier])
+def test_bad_input(cls, graph):
+    A, features, y, train, test = graph
+    n = A.shape[0]
+    fit = dict(max_epochs=2)
+    with pytest.raises(ValueError, match=r"lie in \[0, 120\)"):
+        cls(graph=A, **fit).fit(np.r_[train, n], np.r_[y[train], 0])
+    with pytest.raises(ValueError, match="integers"):
+        cls(graph=A, **fit).fit(train + 0.5, y[train])
+    with pytest.raises(ValueError, match="one column of node ids"):
+        cls(graph=A, **fit).fit(features[train], y[train])
+    with pytest.raises(ValueError, match="119 rows but the graph has 120"):
+        cls(graph=A, node_features=features[1:], **fit).fit(train, y[train])
+    bad = features.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        cls(graph=A, node_features=bad, **fit).fit(train, y[train])
+    with pytest.raises(ValueError, match="non-negative"):
+        cls(graph=-A, **fit).fit(train, y[train])
+    with pytest.raises(ValueError, match="graph= is required"):
+        cls(**fit).fit(train, y[train])
+    with pytest.raises(ValueError, match="two or more"):
+        cls(graph=A, **fit).fit(train[:5], np.zeros(5))
+    with pytest.raises(ValueError, match="one label per node id"):
+        cls(graph=A, **fit).fit(train, y[train][:-1])
+    clf = cls(graph=A, **fit).fit(train, y[train])
+    with pytest.raises(ValueError, match=r"lie in \[0, 120\)"):
+        clf.predict([-1])
+
+
+def test_bad_sampling_parameters(graph):
+    A, _, y, train, _ = graph
+    with pytest.raises(ValueError, match="n_samples must hold 2 positive"):
+        GraphSAGEClassifier(graph=A, n_samples=(5,), max_epochs=1).fit(train, y[train])
+
+
+def test_isolated_nodes_get_finite_predictions():
+    A, features, y = planted_partition(20, 2, seed=5)
+    A = sp.lil_matrix(A)
+    A[0, :] = 0
+    A[:, 0] = 0
+    A = sp.csr_matrix(A)
+    for cls, params in ALL:
+        clf = cls(graph=A, node_features=features, random_state=0, **params)
+        proba = clf.fit(np.arange(1, 40, 2), y[1::2]).predict_proba([0])
+        assert np.all(np.isfinite(proba))

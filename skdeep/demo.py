@@ -20,6 +20,7 @@ DEMOS = {
     "rbf": "skdeep.rbf._demo",
     "siamese": "skdeep.siamese._demo",
     "capsule": "skdeep.capsule._demo",
+    "gnn": "skdeep.gnn._demo",
 }
 
 

@@ -46,6 +46,7 @@ BUILTIN_PLUGINS = (
     ("rbf", "skdeep.rbf._plugin"),
     ("siamese", "skdeep.siamese._plugin"),
     ("capsule", "skdeep.capsule._plugin"),
+    ("gnn", "skdeep.gnn._plugin"),
 )
 
 _TYPE_FILTERS = (

@@ -69,8 +69,8 @@ print(f"{name}: GCN test accuracy {gcn.score(test, y[test]):.3f} "
 
 nodes = np.arange(A.shape[0])
 embedding = gcn.transform(nodes)  # the 16 hidden units of every node
-xy = TSNE(init="pca", random_state=0, perplexity=min(30, len(nodes) // 4)).fit_transform(
-    embedding)
+tsne = TSNE(init="pca", random_state=0, perplexity=min(30, len(nodes) // 4))
+xy = tsne.fit_transform(embedding)
 
 fig, ax = plt.subplots(figsize=(7, 6))
 ax.scatter(xy[:, 0], xy[:, 1], c=y, cmap="tab10", s=6, alpha=0.7)

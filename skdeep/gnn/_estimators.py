@@ -160,9 +160,10 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
             )
         return ids
 
-    def _graph_tensors(self, graph=None, node_features=None):
-        """The fitted graph (cached), or another graph for inductive use."""
-        device = self._device
+    def _graph_tensors(self, graph=None, node_features=None, device=None):
+        """The fitted graph (cached), or another graph for inductive use, on
+        ``device`` (the training device by default)."""
+        device = self._device if device is None else device
         if graph is None:
             if node_features is not None:
                 raise ValueError("node_features= at predict time needs graph= too.")
@@ -285,11 +286,9 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
     # --- inference --------------------------------------------------------
     def _run(self, method, X, graph, node_features):
         check_is_fitted(self, "net_")
-        self._device = torch.device(self.net_.device)
-        g = self._graph_tensors(graph, node_features)
-        ids = torch.as_tensor(
-            self._node_ids(X, g.n_nodes, reset=False), device=self._device
-        )
+        device = torch.device(self.net_.device)
+        g = self._graph_tensors(graph, node_features, device)
+        ids = torch.as_tensor(self._node_ids(X, g.n_nodes, reset=False), device=device)
         module = self.net_.module_
         module.graph = g
         try:
@@ -646,13 +645,13 @@ class GATClassifier(_BaseGNNClassifier):
             to 1 over its incoming edges.
         """
         check_is_fitted(self, "net_")
-        self._device = torch.device(self.net_.device)
-        g = self._graph_tensors(graph, node_features)
+        device = torch.device(self.net_.device)
+        g = self._graph_tensors(graph, node_features, device)
         module = self.net_.module_
         module.graph = g
         try:
             with inference_mode(module), torch.no_grad():
-                ids = torch.arange(1, device=self._device)
+                ids = torch.arange(1, device=device)
                 attention = module.propagate(ids, return_attention=True)[2]
         finally:
             module.graph = None

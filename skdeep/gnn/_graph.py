@@ -147,7 +147,9 @@ class GraphTensors:
             return None
         if sp.issparse(self.features):
             return self._cached("x", lambda: _coo_tensor(self.features, self.device))
-        return self._cached("x", lambda: torch.from_numpy(self.features).to(self.device))
+        return self._cached(
+            "x", lambda: torch.from_numpy(self.features).to(self.device)
+        )
 
     def feature_rows(self, ids):
         """The features of nodes ``ids`` (a CPU or device tensor): dense, COO,
@@ -165,7 +167,8 @@ class GraphTensors:
         edge weights are kept, every node gets a self-loop of weight 1."""
 
         def build():
-            A = self.adjacency + sp.identity(self.n_nodes, dtype=np.float32, format="csr")
+            n = self.n_nodes
+            A = self.adjacency + sp.identity(n, dtype=np.float32, format="csr")
             scale = np.asarray(A.sum(axis=1)).ravel() ** -0.5
             A = sp.diags(scale) @ A @ sp.diags(scale)
             return _coo_tensor(A.astype(np.float32), self.device)

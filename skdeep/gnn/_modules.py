@@ -51,7 +51,8 @@ class FeatureLinear(nn.Module):
                 keep = torch.rand(len(ids), 1, device=out.device) >= dropout
                 out = out * keep / (1 - dropout)
         elif x.is_sparse:
-            out = torch.sparse.mm(sparse_dropout(x, dropout, self.training), self.weight)
+            x = sparse_dropout(x, dropout, self.training)
+            out = torch.sparse.mm(x, self.weight)
         else:
             out = F.dropout(x, dropout, self.training) @ self.weight
         return out if self.bias is None else out + self.bias
@@ -140,7 +141,9 @@ class GATLayer(nn.Module):
         h = self.linear(x, ids=ids, dropout=dropout).view(n, self.n_heads, -1)
         score_source = (h * self.att_source).sum(-1)  # (n, heads)
         score_target = (h * self.att_target).sum(-1)
-        e = F.leaky_relu(score_source[source] + score_target[target], self.negative_slope)
+        e = F.leaky_relu(
+            score_source[source] + score_target[target], self.negative_slope
+        )
         alpha = edge_softmax(e, target, n)
         alpha_dropped = F.dropout(alpha, self.attention_dropout, self.training)
         out = h.new_zeros(n, self.n_heads, self.out_features)
@@ -298,7 +301,8 @@ def sample_blocks(node_ids, n_samples, graph, *, training, salt=0):
             u = _hash_uniform(key * 1_000_003 + salt)
         offset = (u * deg.unsqueeze(1)).long()
         mask = (deg > 0).unsqueeze(1).expand(-1, k)
-        position = (indptr[nodes].unsqueeze(1) + offset).clamp(max=max(len(indices) - 1, 0))
+        last = max(len(indices) - 1, 0)
+        position = (indptr[nodes].unsqueeze(1) + offset).clamp(max=last)
         picked = indices[position] if len(indices) else nodes.unsqueeze(1).expand(-1, k)
         picked = torch.where(mask, picked, nodes.unsqueeze(1))
         unique, inverse = torch.unique(

@@ -65,7 +65,8 @@ def test_gcn_adjacency_matches_dense_formula():
     dense = A.toarray() + np.eye(A.shape[0])
     d = dense.sum(1) ** -0.5
     expected = d[:, None] * dense * d[None, :]
-    np.testing.assert_allclose(g.gcn_adjacency().to_dense().numpy(), expected, rtol=1e-6)
+    adjacency = g.gcn_adjacency().to_dense().numpy()
+    np.testing.assert_allclose(adjacency, expected, rtol=1e-6)
 
 
 def test_edge_softmax_matches_loop_and_is_stable():

@@ -10,10 +10,11 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils import TransformerTags
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from skdeep.gnn._graph import GraphTensors, prepare_graph
 from skdeep.gnn._modules import GATModule, GCNModule, SAGEModule
+from skdeep.graph._graph_input import check_node_ids
 from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import inference_mode
@@ -136,29 +137,8 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
 
     # --- input ------------------------------------------------------------
     def _node_ids(self, X, n_nodes, *, reset):
-        """The node ids in ``X`` (one column, or a 1-D array) as int64."""
-        X = X if hasattr(X, "iloc") else np.asarray(X)
-        if getattr(X, "ndim", 2) == 1:
-            X = np.asarray(X).reshape(-1, 1)
-        X = validate_data(self, X, dtype=None, reset=reset)
-        if X.shape[1] != 1:
-            raise ValueError(
-                f"X must be one column of node ids (row indices of graph); got "
-                f"{X.shape[1]} columns. The node features are the node_features= "
-                f"parameter."
-            )
-        ids = X[:, 0]
-        if ids.dtype.kind not in "iuf" or (
-            ids.dtype.kind == "f" and np.any(ids != np.round(ids))
-        ):
-            raise ValueError(f"Node ids must be integers; got dtype {ids.dtype}.")
-        ids = ids.astype(np.int64)
-        if ids.min() < 0 or ids.max() >= n_nodes:
-            raise ValueError(
-                f"Node ids must lie in [0, {n_nodes}), the graph's nodes; got "
-                f"{ids.min()}..{ids.max()}."
-            )
-        return ids
+        return check_node_ids(self, X, n_nodes, reset=reset, hint=(
+            " The node features are the node_features= parameter."))
 
     def _graph_tensors(self, graph=None, node_features=None, device=None):
         """The fitted graph (cached), or another graph for inductive use, on

@@ -11,7 +11,7 @@ from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
-from skdeep.graph._graph_input import to_adjacency
+from skdeep.graph._graph_input import check_node_ids, to_adjacency
 from skdeep.graph._sgns import sgns_embedding
 from skdeep.graph._walks import CSRGraph, random_walks
 from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH, word2vec_embedding
@@ -275,27 +275,9 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         return self.embedding_[self._node_ids(X, reset=False)]
 
     def _node_ids(self, X, *, reset):
-        X = np.asarray(X) if not hasattr(X, "iloc") else X
-        if getattr(X, "ndim", 2) == 1:
-            X = np.asarray(X).reshape(-1, 1)
-        X = validate_data(
-            self, X, dtype=None, reset=reset, ensure_min_samples=1 if not reset else 2
-        )
-        if X.shape[1] != 1:
-            raise ValueError(
-                f"With graph= set, X must be one column of node ids; got {X.shape[1]} "
-                "columns."
-            )
-        ids = X[:, 0]
         n = self.n_nodes_ if not reset else to_adjacency(self.graph)[0].shape[0]
-        if ids.dtype.kind not in "iuf" or np.any(ids != np.round(ids)):
-            raise ValueError("Node ids must be integers.")
-        ids = ids.astype(np.int64)
-        if ids.size and (ids.min() < 0 or ids.max() >= n):
-            raise ValueError(
-                f"Node ids must lie in [0, {n}); got {ids.min()}..{ids.max()}."
-            )
-        return ids
+        return check_node_ids(self, X, n, reset=reset, min_samples=2 if reset else 1,
+                              hint=" With graph= set, X holds node ids.")
 
     @property
     def _n_features_out(self):

@@ -80,3 +80,36 @@ def to_adjacency(X):
         f"weights, or a networkx graph. Got an array of shape {X.shape}. To "
         "embed nodes of a fixed graph, pass it as graph= and node ids as X."
     )
+
+
+def check_node_ids(estimator, X, n_nodes, *, reset, min_samples=1, hint=""):
+    """The node ids in ``X`` (one column, or a 1-D array) as int64.
+
+    Runs scikit-learn's ``validate_data`` (so ``n_features_in_`` is 1) and
+    checks that the ids are integers in ``[0, n_nodes)``. ``hint`` ends the
+    message of the one-column error.
+    """
+    from sklearn.utils.validation import validate_data
+
+    X = X if hasattr(X, "iloc") else np.asarray(X)
+    if getattr(X, "ndim", 2) == 1:
+        X = np.asarray(X).reshape(-1, 1)
+    X = validate_data(estimator, X, dtype=None, reset=reset,
+                      ensure_min_samples=min_samples)
+    if X.shape[1] != 1:
+        raise ValueError(
+            f"X must be one column of node ids (row indices of graph); got "
+            f"{X.shape[1]} columns.{hint}"
+        )
+    ids = X[:, 0]
+    if ids.dtype.kind not in "iuf" or (
+        ids.dtype.kind == "f" and np.any(ids != np.round(ids))
+    ):
+        raise ValueError(f"Node ids must be integers; got dtype {ids.dtype}.")
+    ids = ids.astype(np.int64)
+    if ids.size and (ids.min() < 0 or ids.max() >= n_nodes):
+        raise ValueError(
+            f"Node ids must lie in [0, {n_nodes}), the graph's nodes; got "
+            f"{ids.min()}..{ids.max()}."
+        )
+    return ids

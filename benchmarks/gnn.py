@@ -13,13 +13,15 @@ Common settings
     Features are row-normalised (``sklearn.preprocessing.normalize(F,
     "l1")``), as the GCN and GAT reference code does; skdeep gets them as a
     scipy CSR matrix, PyG as a dense tensor (its examples' form). Models use
-    the papers' hyper-parameters, the estimators' defaults:
+    the papers' hyper-parameters, the estimators' defaults except GAT's
+    ``value_dropout`` (see below):
 
     * GCN (Kipf & Welling): 16 hidden units, dropout 0.5, Adam lr 0.01,
       weight decay 5e-4 on the first layer, at most 200 epochs, early
       stopping with patience 10 on the validation loss.
     * GAT (Velickovic et al.): 8 heads x 8 features, one output head,
-      dropout 0.6 on inputs and attention, LeakyReLU 0.2, Adam lr 0.005,
+      dropout 0.6 on inputs, attention and (as in the reference code) the
+      transformed features that are summed, LeakyReLU 0.2, Adam lr 0.005,
       weight decay 5e-4, early stopping with patience 100 on the validation
       loss, at most 1000 epochs (the paper's cap is 100,000; no run here
       reached 1000, see the epochs column).
@@ -37,6 +39,25 @@ Common settings
     seed one fit. Reported: test accuracy mean ± std beside the published
     mean (GCN 81.5 / 70.3, GAT 83.0 ± 0.7 / 72.5 ± 0.7); target: within one
     standard deviation of it, or above. Epochs run and fit seconds.
+
+GAT rerun with the reference code's dropout (declared before the rerun)
+    The first ``planetoid`` and ``random_splits`` runs used a GAT layer
+    without dropout on the transformed features (torch_geometric's
+    ``GATConv``; ``value_dropout=0``, still the estimator's default) and
+    missed CiteSeer (70.9 ± 0.5). Reading the paper's reference code
+    (``attn_head`` drops ``seq_fts`` before the weighted sum) showed the
+    difference; the protocol now sets ``value_dropout=0.6`` (the paper's
+    dropout, where its code applies it). Checked first on
+    seeds 100-108 of CiteSeer (never reported; validation accuracy 71.8
+    against 71.3 for seeds 0-99 before); one more variant, an independent
+    input-dropout mask per head (as the reference code's separate head
+    layers draw), cost 2.4x per epoch and was dropped before any reported
+    run. The GAT rows of ``planetoid`` (seeds 0-99, Cora and CiteSeer) and
+    ``random_splits`` were then rerun with it; the first runs'
+    records are kept in ``gnn_runs/*_gat_superseded_value_dropout0.jsonl.txt``.
+    ``gat_paper_rule``, ``pyg`` and ``dense_timing`` keep ``value_dropout=0``
+    (``gat_paper_rule`` ran before the change; ``pyg`` and ``dense_timing``
+    compare with ``GATConv``, which has no such dropout).
 
 ``gat_paper_rule`` (added after the ``planetoid`` run, declared before its own)
     The ``planetoid`` run missed the GAT target on CiteSeer (70.9 ± 0.5
@@ -148,9 +169,13 @@ PUBLISHED = {  # test accuracy (%), SOURCES.md / the papers
 }
 PROTOCOL = {
     "gcn": dict(max_epochs=200, n_iter_no_change=10),
-    "gat": dict(max_epochs=1000, n_iter_no_change=100),
+    "gat": dict(max_epochs=1000, n_iter_no_change=100, value_dropout=0.6),
     "sage": dict(max_epochs=200, n_iter_no_change=10),
 }
+
+# The PyG comparisons run skdeep's GAT without the reference code's dropout on
+# the transformed features, which GATConv does not have: same architecture.
+AS_PYG = {"gcn": {}, "gat": {"value_dropout": 0.0}, "sage": {}}
 
 
 def _command():
@@ -365,7 +390,7 @@ def memory_probe(args):
         if lib == "pyg":
             r = pyg_fit(kind, data, 0)
         else:
-            r = fit_skdeep(kind, (F, *data[1:]), 0)
+            r = fit_skdeep(kind, (F, *data[1:]), 0, **AS_PYG[kind])
     r["peak_growth_mb"] = mem.growth
     r["peak_mb"] = _peak_kb() / 1024
     print("PROBE " + json.dumps(r))
@@ -388,7 +413,7 @@ def _child(args, extra):
 
 def run_planetoid(args, store):
     seeds = _seeds(args.seeds)
-    for name in DATASETS:
+    for name in args.datasets.split(","):
         data = load_planetoid(name)
         for kind in args.models.split(","):
             for s in seeds:
@@ -484,7 +509,7 @@ def run_gat_paper_rule(args, store):
                 ("reference_stopping", GATReferenceStopping()),
             ]
             r = fit_skdeep("gat", data, s, early_stopping=False, max_epochs=100000,
-                           callbacks=callbacks)
+                           callbacks=callbacks, value_dropout=0.0)
             store.add(dict(r, dataset=name, model="gat", seed=s))
             print(name, "gat", s, r, flush=True)
     return table_gat_paper_rule(store, seeds)
@@ -492,13 +517,17 @@ def run_gat_paper_rule(args, store):
 
 def table_gat_paper_rule(store, seeds):
     rows = []
-    planetoid = Store(store.path.parent, "planetoid", store.config, "")
+    # Compared with the planetoid part's first GAT run, the same layer
+    # (value_dropout=0) with the loss-only rule.
+    first_run = store.path.parent / "planetoid_gat_superseded_value_dropout0.jsonl.txt"
+    planetoid = [json.loads(line) for line in first_run.read_text().splitlines()
+                 if line.strip()] if first_run.exists() else []
     for name in DATASETS:
         recs = [r for r in store.records if r["dataset"] == name and r["seed"] in seeds]
         if not recs:
             continue
         done = {r["seed"] for r in recs}
-        loss_only = [r["test"] for r in planetoid.records if r["dataset"] == name
+        loss_only = [r["test"] for r in planetoid if r["dataset"] == name
                      and r["model"] == "gat" and r["seed"] in done]
         acc = 100 * np.array([r["test"] for r in recs])
         pub, pub_std = PUBLISHED[("gat", name)]
@@ -510,7 +539,7 @@ def table_gat_paper_rule(store, seeds):
     lines += store.provenance(store.records)
     lines += [markdown_table(
         ["data", "seeds", "test acc % (reference rule)",
-         "same seeds, loss-only rule (planetoid part)", "published",
+         "same seeds, loss-only rule (planetoid part's first run)", "published",
          "target (within 1 sd)", "epochs median"], rows)]
     return "\n".join(lines)
 
@@ -557,7 +586,7 @@ def run_pyg(args, store):
                     if lib == "pyg":
                         r = pyg_fit(kind, data, s)
                     else:
-                        r = fit_skdeep(kind, data, s)
+                        r = fit_skdeep(kind, data, s, **AS_PYG[kind])
                     store.add(dict(r, dataset=name, model=kind, seed=s, lib=lib))
                     print(name, kind, s, lib, r, flush=True)
             for lib in ("pyg", "skdeep", "skdeep_dense"):
@@ -622,7 +651,7 @@ def run_dense_timing(args, store):
                         r = pyg_fit(kind, data, 0, max_epochs=30)
                     else:
                         r = fit_skdeep(kind, dense, 0, early_stopping=False,
-                                       max_epochs=30)
+                                       max_epochs=30, **AS_PYG[kind])
                     store.add(dict(r, dataset=name, model=kind, round=rnd, lib=lib))
                     print(name, kind, rnd, lib, r["epoch_ms"], flush=True)
     rows = []
@@ -782,6 +811,8 @@ def main():
     ap.add_argument("--part", choices=[*PARTS, "all"], default="all")
     ap.add_argument("--models", default="gcn,gat,sage")
     ap.add_argument("--seeds", default="0-99")
+    ap.add_argument("--datasets", default=",".join(DATASETS),
+                    help="planetoid part: the data sets to run")
     ap.add_argument("--pyg-seeds", default="0-19")
     ap.add_argument("--pyg-path", default=None)
     ap.add_argument("--sizes", default="1e5,3e5,1e6")

@@ -119,10 +119,12 @@ class GATLayer(nn.Module):
     ``j -> i`` (self-loops included), softmax over each node's incoming
     edges, dropout on the coefficients, then ``h_i' = sum_j alpha_ij W h_j``
     per head; heads are concatenated or averaged, then the bias is added.
+    ``value_dropout`` drops the messages ``W h_j`` (not the scores), as the
+    paper's reference code does; PyG's ``GATConv`` has no such dropout.
     """
 
     def __init__(self, in_features, out_features, n_heads, *, concat,
-                 negative_slope, attention_dropout):
+                 negative_slope, attention_dropout, value_dropout=0.0):
         super().__init__()
         self.n_heads, self.out_features, self.concat = n_heads, out_features, concat
         self.linear = FeatureLinear(in_features, n_heads * out_features, bias=False)
@@ -135,6 +137,7 @@ class GATLayer(nn.Module):
         nn.init.xavier_uniform_(self.att_target)
         self.negative_slope = negative_slope
         self.attention_dropout = attention_dropout
+        self.value_dropout = value_dropout
 
     def forward(self, x, ids, source, target, dropout, return_attention=False):
         n = len(ids)
@@ -146,8 +149,9 @@ class GATLayer(nn.Module):
         )
         alpha = edge_softmax(e, target, n)
         alpha_dropped = F.dropout(alpha, self.attention_dropout, self.training)
+        values = F.dropout(h, self.value_dropout, self.training)
         out = h.new_zeros(n, self.n_heads, self.out_features)
-        out.index_add_(0, target, alpha_dropped.unsqueeze(-1) * h[source])
+        out.index_add_(0, target, alpha_dropped.unsqueeze(-1) * values[source])
         out = out.flatten(1) if self.concat else out.mean(1)
         out = out + self.bias
         return (out, alpha) if return_attention else out
@@ -171,17 +175,16 @@ class GATModule(GraphModule):
     layer averages its heads."""
 
     def __init__(self, n_features, hidden_layer_sizes, n_outputs, *, n_heads,
-                 output_heads, concat, dropout, attention_dropout, negative_slope):
+                 output_heads, concat, dropout, attention_dropout, negative_slope,
+                 value_dropout=0.0):
         super().__init__()
         layers, width = [], n_features
+        options = dict(negative_slope=negative_slope,
+                       attention_dropout=attention_dropout, value_dropout=value_dropout)
         for size in hidden_layer_sizes:
-            layers.append(GATLayer(width, size, n_heads, concat=concat,
-                                   negative_slope=negative_slope,
-                                   attention_dropout=attention_dropout))
+            layers.append(GATLayer(width, size, n_heads, concat=concat, **options))
             width = size * n_heads if concat else size
-        layers.append(GATLayer(width, n_outputs, output_heads, concat=False,
-                               negative_slope=negative_slope,
-                               attention_dropout=attention_dropout))
+        layers.append(GATLayer(width, n_outputs, output_heads, concat=False, **options))
         self.layers = nn.ModuleList(layers)
         self.dropout = dropout
 

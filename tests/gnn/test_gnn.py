@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from skdeep.gnn import GATClassifier, GCNClassifier, GraphSAGEClassifier
 from skdeep.gnn._graph import GraphTensors, prepare_graph
-from skdeep.gnn._modules import edge_softmax, sample_blocks
+from skdeep.gnn._modules import GATLayer, edge_softmax, sample_blocks
 
 FAST = {
     GCNClassifier: dict(max_epochs=60),
@@ -175,6 +175,37 @@ def test_validation_data_and_early_stopping(graph):
     assert len(clf.validation_scores_) == clf.n_iter_ < 300
     with pytest.raises(ValueError, match="validation_data"):
         clf.fit(train, y[train], validation_data=(test[:3], ["x", "y", "z"]))
+
+
+def test_mostly_zero_dense_features_are_stored_sparse():
+    A, features, _ = planted_partition(10, 2, seed=5)
+    rng = np.random.RandomState(0)
+    bag_of_words = (rng.rand(A.shape[0], 500) < 0.01).astype(np.float64)
+    _, stored = prepare_graph(A, bag_of_words)
+    assert sp.issparse(stored) and stored.dtype == np.float32
+    np.testing.assert_array_equal(stored.toarray(), bag_of_words)
+    _, stored = prepare_graph(A, features)  # dense values stay dense
+    assert isinstance(stored, np.ndarray)
+
+
+def test_value_dropout_acts_in_training_only():
+    A, features, _ = planted_partition(10, 2, seed=6)
+    g = GraphTensors(*prepare_graph(A, features), "cpu")
+    ids = torch.arange(g.n_nodes)
+    layer = GATLayer(features.shape[1], 4, 2, concat=True, negative_slope=0.2,
+                     attention_dropout=0.0, value_dropout=0.5)
+    source, target = g.edges(self_loops=True)
+    x = g.feature_tensor()
+    layer.eval()
+    reference = layer(x, ids, source, target, 0.0)
+    layer.train()
+    torch.manual_seed(0)
+    dropped = layer(x, ids, source, target, 0.0)
+    assert not torch.allclose(dropped, reference)
+    # the attention is computed from undropped messages
+    _, alpha_train = layer(x, ids, source, target, 0.0, return_attention=True)
+    _, alpha_eval = layer.eval()(x, ids, source, target, 0.0, return_attention=True)
+    torch.testing.assert_close(alpha_train, alpha_eval)
 
 
 def test_attention_weights_sum_to_one(graph):

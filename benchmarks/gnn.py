@@ -79,6 +79,16 @@ GAT rerun with the reference code's dropout (declared before the rerun)
     reported is, per library, the median over the 3 rounds of each fit's
     median epoch.
 
+    Rerun (declared before it) after ``prepare_graph`` began storing dense
+    features with at most 2% non-zeros as CSR (Cora's and CiteSeer's
+    bag-of-words rows are 1.3% and 0.9% non-zero): the same dense arrays go
+    in, skdeep now multiplies them as sparse. The first run's records (PyG /
+    skdeep time 0.94, 0.92, 1.94 on Cora and 0.98, 1.09, 1.92 on CiteSeer for
+    GCN, GAT, GraphSAGE) are kept in
+    ``gnn_runs/dense_timing_superseded_before_csr.jsonl.txt``, and the
+    ``pyg`` part's dense-feature probes (``skdeep_dense``), rerun with it,
+    in ``gnn_runs/pyg_skdeep_dense_superseded_before_csr.jsonl.txt``.
+
 ``random_splits``
     10 random splits per data set (split k drawn with seed k): 20 nodes per
     class for training, 500 validation and 1,000 test nodes drawn from the

@@ -1,7 +1,9 @@
-"""The graph family: random-walk node embeddings (node2vec, DeepWalk, Walklets).
+"""The graph family: node embeddings from random walks (node2vec, DeepWalk,
+Walklets), from structural roles (struc2vec) and from a deep autoencoder on
+adjacency rows (SDNE).
 
-``import skdeep.graph`` needs neither numba nor gensim; they are imported when
-an embedder is fitted (``pip install 'skdeep[graph]'``).
+``import skdeep.graph`` needs neither numba, gensim nor torch; they are
+imported when an embedder is fitted (``pip install 'skdeep[graph]'``).
 """
 
 # Authors: The skdeep developers
@@ -14,13 +16,33 @@ from skdeep.graph._embedders import (
     WalkletsEmbedder,
 )
 from skdeep.graph._graph_input import to_adjacency
+from skdeep.graph._struc2vec import Struc2VecEmbedder
 from skdeep.graph._walks import random_walks
 
 __all__ = [
     "BaseNodeEmbedder",
     "DeepWalkEmbedder",
     "Node2VecEmbedder",
+    "SDNEEmbedder",
+    "Struc2VecEmbedder",
     "WalkletsEmbedder",
     "random_walks",
     "to_adjacency",
 ]
+
+
+# Torch-backed embedders, imported on first access: ``import skdeep.graph``
+# stays free of torch.
+_LAZY = {"SDNEEmbedder": "skdeep.graph._sdne"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

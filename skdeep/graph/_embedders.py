@@ -122,15 +122,19 @@ def _skipgram_trainer(sg_params):
     return _SKIPGRAM_BACKENDS[sg_params["backend"]], params
 
 
+def _train_skipgram(walks, n_nodes, sg_params, seed, workers):
+    """Skip-gram (``sg_params["backend"]``) over one block of walks."""
+    train, sg_params = _skipgram_trainer(sg_params)
+    return train([walks], n_nodes, **sg_params, seed=seed, workers=workers)
+
+
 def _skipgram_embedding(adjacency, walk_params, sg_params, n_jobs, workers, memory):
     """Walks, then skip-gram over them (both cached through ``memory``)."""
     walks = memory.cache(_walks, ignore=["n_jobs"])(
         adjacency, **walk_params, n_jobs=n_jobs
     )
-    train, sg_params = _skipgram_trainer(sg_params)
-    return train(
-        [walks], adjacency.shape[0], **sg_params, seed=walk_params["seed"],
-        workers=workers,
+    return _train_skipgram(
+        walks, adjacency.shape[0], sg_params, walk_params["seed"], workers
     )
 
 
@@ -213,6 +217,18 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
+        adjacency, seed = self._fit_graph(X)
+        self.embedding_ = self._embed(adjacency, seed, check_memory(self.memory))
+        self.n_nodes_ = adjacency.shape[0]
+        return self
+
+    def _fit_graph(self, X):
+        """The CSR adjacency to fit on and an integer seed from ``random_state``.
+
+        Validates ``X`` (the graph, or node ids with ``graph=`` set) as ``fit``
+        does; subclasses whose ``fit`` yields more than an embedding (the
+        karateclub plugin's community detectors) build on it.
+        """
         _check_dependencies(self._required_modules)
         if self.graph is None:
             adjacency, _ = to_adjacency(X)
@@ -229,10 +245,7 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
                 "non-negative."
             )
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        self.embedding_ = self._embed(adjacency, seed, check_memory(self.memory))
-        self.n_nodes_ = adjacency.shape[0]
-        return self
+        return adjacency, int(rng.randint(np.iinfo(np.int32).max))
 
     def fit_transform(self, X, y=None):
         """Fit, then return the embedding.
@@ -313,6 +326,13 @@ class _BaseWalkEmbedder(BaseNodeEmbedder):
     @property
     def _required_modules(self):
         return ("numba",) if self.backend == "numba" else ("numba", "gensim")
+
+    def _skipgram_params(self, **extra):
+        """The skip-gram parameters for ``_skipgram_trainer``, plus ``extra``."""
+        return dict(
+            dimensions=self.dimensions, epochs=self.epochs, negative=self.negative,
+            lr=self.lr, sample=self.sample, backend=self.backend, **extra,
+        )
 
 
 class Node2VecEmbedder(_BaseWalkEmbedder):
@@ -456,11 +476,7 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
             weighted=self.weighted, n_walks=self.n_walks,
             walk_length=self.walk_length, p=p, q=q, seed=seed,
         )
-        sg_params = dict(
-            dimensions=self.dimensions, window=self.window, epochs=self.epochs,
-            negative=self.negative, lr=self.lr, sample=self.sample,
-            backend=self.backend,
-        )
+        sg_params = self._skipgram_params(window=self.window)
         embed = memory.cache(
             _skipgram_embedding, ignore=["n_jobs", "workers", "memory"]
         )
@@ -687,10 +703,7 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
             weighted=self.weighted, n_walks=self.n_walks,
             walk_length=self.walk_length, p=1.0, q=1.0, seed=seed,
         )
-        sg_params = dict(
-            dimensions=self.dimensions, epochs=self.epochs, negative=self.negative,
-            lr=self.lr, sample=self.sample, backend=self.backend,
-        )
+        sg_params = self._skipgram_params()
         embed = memory.cache(
             _walklets_embedding, ignore=["n_jobs", "workers", "memory"]
         )

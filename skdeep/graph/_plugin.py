@@ -13,3 +13,11 @@ def register_estimators(register):
     register(Node2VecEmbedder)
     register(DeepWalkEmbedder)
     register(WalkletsEmbedder)
+
+    from skdeep.graph import Struc2VecEmbedder
+
+    register(Struc2VecEmbedder)
+
+    from skdeep.graph import SDNEEmbedder  # torch, imported lazily
+
+    register(SDNEEmbedder)

@@ -22,18 +22,27 @@
 #   a given seed whatever the number of threads.
 # * numba is imported lazily: ``import skdeep.graph`` works without it.
 
+from contextlib import contextmanager
+
 import numpy as np
 import scipy.sparse as sp
 
 _KERNELS = {}
 
 
-def _compile():
-    """Compile (once, cached on disk by numba) and return the walk kernel."""
-    if "walks" in _KERNELS:
-        return _KERNELS["walks"]
-    import numba
-    from numba import njit, prange
+def _primitives():
+    """Compile (once, cached on disk by numba) the kernels' building blocks.
+
+    Returns a dict: ``stream`` (the state of walk ``index``'s own random
+    stream given the kernel's seed), ``uniform`` (one step of a splitmix64
+    stream: ``(new state, float in [0, 1))``), ``first_order``
+    (a neighbour of ``v`` drawn from the row's cumulative weights, or
+    uniformly, given a uniform number) and ``has_edge`` (binary search in a
+    sorted CSR row). The struc2vec walks use them too.
+    """
+    if "primitives" in _KERNELS:
+        return _KERNELS["primitives"]
+    from numba import njit
 
     golden = np.uint64(0x9E3779B97F4A7C15)
     m1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -52,6 +61,12 @@ def _compile():
         # splitmix64 step: returns (new state, float in [0, 1)).
         state = state + golden
         return state, np.float64(_mix(state) >> s11) * inv53
+
+    @njit(inline="always", cache=True)
+    def _stream(seed, index):
+        # counter-based: walk ``index``'s stream depends on nothing else
+        useed = _mix(np.uint64(seed) * golden + np.uint64(0x2545F4914F6CDD1D))
+        return _mix(useed ^ (np.uint64(index) * m1))
 
     @njit(inline="always", cache=True)
     def _first_order(v, u, indptr, indices, cumweights, weighted):
@@ -89,6 +104,25 @@ def _compile():
                 b = mid
         return False
 
+    _KERNELS["primitives"] = dict(
+        stream=_stream, uniform=_uniform, first_order=_first_order,
+        has_edge=_has_edge,
+    )
+    return _KERNELS["primitives"]
+
+
+def _compile():
+    """Compile (once, cached on disk by numba) and return the walk kernel."""
+    if "walks" in _KERNELS:
+        return _KERNELS["walks"]
+    from numba import njit, prange
+
+    primitives = _primitives()
+    _stream = primitives["stream"]
+    _uniform = primitives["uniform"]
+    _first_order = primitives["first_order"]
+    _has_edge = primitives["has_edge"]
+
     @njit(parallel=True, cache=True)
     def walks_kernel(
         indptr, indices, cumweights, weighted, starts, walk_length, inv_p, inv_q,
@@ -98,9 +132,8 @@ def _compile():
         out = np.full((n, walk_length), -1, dtype=np.int32)
         first_order = inv_p == 1.0 and inv_q == 1.0
         envelope = max(1.0, inv_q)
-        useed = _mix(np.uint64(seed) * golden + np.uint64(0x2545F4914F6CDD1D))
         for w in prange(n):
-            state = _mix(useed ^ (np.uint64(w) * m1))
+            state = _stream(seed, w)
             v = starts[w]
             out[w, 0] = v
             t = np.int64(-1)
@@ -165,7 +198,6 @@ def _compile():
         return out
 
     _KERNELS["walks"] = walks_kernel
-    _KERNELS["numba"] = numba
     return walks_kernel
 
 
@@ -241,30 +273,49 @@ def random_walks(
         that reaches a node without out-edges stops; its remaining entries
         are ``-1``.
     """
-    from joblib import effective_n_jobs
-
     if not isinstance(graph, CSRGraph):
         graph = CSRGraph(graph)
     kernel = _compile()
-    numba = _KERNELS["numba"]
     if p <= 0 or q <= 0:
         raise ValueError(f"p and q must be positive, got p={p}, q={q}.")
+    order, seed = start_order(graph.n_nodes, n_walks, random_state, start_nodes)
+    with numba_threads(n_jobs):
+        return kernel(
+            graph.indptr, graph.indices, graph.cumweights, graph.weighted,
+            order, int(walk_length), 1.0 / float(p), 1.0 / float(q),
+            seed, int(skip),
+        )
+
+
+def start_order(n_nodes, n_walks, random_state, start_nodes=None):
+    """Walk start nodes, pass by pass, and the walk kernel's seed.
+
+    Pass ``r`` visits the start nodes (all nodes by default) in a random order
+    drawn from ``random_state`` (an int); returns ``(starts, seed)``, an int32
+    array of ``n_walks * n_starts`` nodes and an int.
+    """
     starts = (
-        np.arange(graph.n_nodes, dtype=np.int32)
+        np.arange(n_nodes, dtype=np.int32)
         if start_nodes is None
         else np.asarray(start_nodes, dtype=np.int32)
     )
     rng = np.random.RandomState(int(random_state) % (2**32))
     order = np.concatenate([rng.permutation(starts) for _ in range(n_walks)])
     seed = int(rng.randint(np.iinfo(np.int32).max))
+    return order.astype(np.int32), seed
+
+
+@contextmanager
+def numba_threads(n_jobs):
+    """Run numba's parallel kernels on ``n_jobs`` threads (joblib's meaning:
+    ``None`` is 1, ``-1`` all cores), restoring the previous count after."""
+    import numba
+    from joblib import effective_n_jobs
+
     threads = min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS)
     previous = numba.get_num_threads()
     numba.set_num_threads(max(1, threads))
     try:
-        return kernel(
-            graph.indptr, graph.indices, graph.cumweights, graph.weighted,
-            order.astype(np.int32), int(walk_length), 1.0 / float(p), 1.0 / float(q),
-            seed, int(skip),
-        )
+        yield
     finally:
         numba.set_num_threads(previous)

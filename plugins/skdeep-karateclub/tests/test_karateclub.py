@@ -1,16 +1,69 @@
 """The karateclub plugin is discovered by skdeep; its wrappers follow the contract."""
 
+import pickle
+import random
+import unittest
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from skdeep_karateclub import CLASSES, NOT_WORKING, WORKING, KarateClubDeepWalk
+from skdeep_karateclub import (
+    CLASSES,
+    NOT_WORKING,
+    WORKING,
+    KarateClubClusterer,
+    KarateClubDeepWalk,
+    KarateClubGraphEmbedder,
+)
+from sklearn.base import clone, is_clusterer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 
 import skdeep
 from skdeep.plugins import list_plugins
-from skdeep.utils.estimator_checks import parametrize_with_checks
+from skdeep.utils.estimator_checks import (
+    expected_failed_checks,
+    parametrize_with_checks,
+)
+
+pytestmark = pytest.mark.filterwarnings(
+    # Node2Vec's warning that karateclub ignores edge weights, raised on
+    # purpose when the conformance checks give it weighted graphs.
+    "ignore:karateclub's Node2Vec cannot read the edge weights:UserWarning"
+)
+
+
+def _by_kind(kind):
+    return sorted(f"KarateClub{name}" for name, (k, _) in WORKING.items()
+                  if k == kind)
+
+
+COMMUNITY = _by_kind("community")
+WHOLE_GRAPH = _by_kind("whole-graph")
+NODE = _by_kind("node") + _by_kind("attributed")
+
+# Parameters under which each community detector finds two planted
+# communities; None: it chooses the number of communities itself.
+CLUSTERING_PARAMS = {
+    "BigClam": dict(dimensions=2, iterations=50),
+    "DANMF": dict(layers=(8, 2), pre_iterations=5, iterations=5),
+    "EdMot": dict(),
+    "EgoNetSplitter": dict(),
+    "GEMSEC": dict(walk_number=5, walk_length=20, dimensions=8, window_size=3,
+                   clusters=2),
+    "LabelPropagation": dict(),
+    "MNMF": dict(dimensions=16, clusters=2, iterations=200),
+    "NNSED": dict(dimensions=2, iterations=200),
+    "SCD": dict(),
+    "SymmNMF": dict(dimensions=2, iterations=200),
+}
+# Graph2Vec and GL2Vec learn their vectors: enough epochs for 24 graphs.
+EMBEDDING_PARAMS = {
+    "Graph2Vec": dict(wl_iterations=2, dimensions=8, epochs=50, min_count=1),
+    "GL2Vec": dict(wl_iterations=2, dimensions=8, epochs=50, min_count=1),
+}
 
 
 def two_communities(n=40, p_in=0.5, p_out=0.02, seed=0):
@@ -21,15 +74,48 @@ def two_communities(n=40, p_in=0.5, p_out=0.02, seed=0):
     return sp.csr_matrix((upper | upper.T).astype(float)), y
 
 
+def ring(n):
+    rows = np.arange(n)
+    A = sp.coo_matrix((np.ones(n), (rows, (rows + 1) % n)), shape=(n, n))
+    return sp.csr_matrix(A + A.T)
+
+
+def rings_and_cliques(n_pairs=12, seed=0):
+    """Cycles (label 0) and complete graphs (label 1) of 10 to 15 nodes."""
+    import networkx as nx
+
+    rng = np.random.RandomState(seed)
+    graphs, y = [], []
+    for _ in range(n_pairs):
+        n = rng.randint(10, 16)
+        graphs += [ring(n), nx.complete_graph(n)]
+        y += [0, 1]
+    return graphs, np.array(y)
+
+
+def _rng_states():
+    return random.getstate(), np.random.get_state()[1].copy()
+
+
+def _assert_rng_states(before):
+    assert random.getstate() == before[0]
+    np.testing.assert_array_equal(np.random.get_state()[1], before[1])
+
+
 def test_plugin_is_installed():
     plugins = {p["name"]: p for p in list_plugins()}
     assert plugins["karateclub"]["error"] is None
     assert sorted(plugins["karateclub"]["estimators"]) == sorted(CLASSES)
     assert skdeep.get_estimator("KarateClubDeepWalk") is KarateClubDeepWalk
     assert not set(WORKING) & set(NOT_WORKING)
+    assert len(COMMUNITY) == 10 and len(WHOLE_GRAPH) == 10
+    assert all(is_clusterer(CLASSES[name]()) for name in COMMUNITY)
 
 
-@pytest.mark.parametrize("name", sorted(CLASSES))
+# -- node embedders -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NODE)
 def test_every_model_embeds_every_node(name):
     A, y = two_communities()
     klass = CLASSES[name]
@@ -49,16 +135,13 @@ def test_deepwalk_learns_communities_and_fixed_graph_pipeline():
 
 
 def test_seeded_and_global_rng_untouched():
-    import random
-
     A, _ = two_communities()
-    state = random.getstate(), np.random.get_state()[1].copy()
+    state = _rng_states()
     params = dict(walk_length=10, dimensions=4, random_state=3)
     a = KarateClubDeepWalk(2, **params).fit_transform(A)
     b = KarateClubDeepWalk(2, **params).fit_transform(A)
     np.testing.assert_array_equal(a, b)
-    assert random.getstate() == state[0]
-    np.testing.assert_array_equal(np.random.get_state()[1], state[1])
+    _assert_rng_states(state)
 
 
 def test_attributed_model_uses_node_features():
@@ -78,6 +161,243 @@ def test_diff2vec_cover_larger_than_component_raises():
         CLASSES["KarateClubDiff2Vec"](diffusion_cover=80).fit(A)
 
 
-@parametrize_with_checks(list(CLASSES.values()))
+# -- community detection --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", COMMUNITY)
+def test_clusterer_recovers_planted_communities(name):
+    A, y = two_communities()
+    klass = CLASSES[name]
+    params = CLUSTERING_PARAMS[name.removeprefix("KarateClub")]
+    state = _rng_states()
+    est = klass(**params, random_state=0)
+    labels = est.fit_predict(A)
+    _assert_rng_states(state)
+    assert labels.shape == (40,) and labels.dtype.kind == "i"
+    np.testing.assert_array_equal(labels, est.labels_)
+    assert set(labels) == set(range(labels.max() + 1))  # 0 .. k-1
+    assert adjusted_rand_score(y, labels) > 0.5  # chance: 0
+    # same seed, same communities
+    again = klass(**params, random_state=0).fit_predict(A)
+    np.testing.assert_array_equal(labels, again)
+    # a fixed graph: labels of node ids, as a pipeline would ask
+    nodes = np.arange(40)[::-1].reshape(-1, 1)
+    fixed = klass(**params, graph=A, random_state=0)
+    np.testing.assert_array_equal(fixed.fit_predict(nodes), labels[::-1])
+    np.testing.assert_array_equal(fixed.predict(nodes[:5]), labels[::-1][:5])
+    assert not hasattr(klass(**params), "predict")  # no graph, no predict
+    if est._embeds:
+        emb = est.embedding_
+        assert emb.shape[0] == 40 and np.all(np.isfinite(emb))
+        np.testing.assert_array_equal(fixed.transform(nodes[:3]), emb[[39, 38, 37]])
+        assert len(est.get_feature_names_out()) == emb.shape[1]
+    else:
+        assert not hasattr(est, "transform")
+        assert not hasattr(est, "fit_transform")
+        assert not hasattr(est, "embedding_")
+    pickle.loads(pickle.dumps(est))
+
+
+def test_clusterer_input_forms_agree():
+    """A networkx graph, a dense adjacency and an edge array give one result."""
+    import networkx as nx
+
+    A, _ = two_communities()
+    est = CLASSES["KarateClubLabelPropagation"](random_state=0)
+    labels = est.fit_predict(A)
+    np.testing.assert_array_equal(est.fit_predict(A.toarray()), labels)
+    np.testing.assert_array_equal(est.fit_predict(nx.from_scipy_sparse_array(A)),
+                                  labels)
+    coo = sp.triu(A).tocoo()
+    np.testing.assert_array_equal(est.fit_predict(np.c_[coo.row, coo.col]), labels)
+
+
+def test_ego_splitter_memberships():
+    A, y = two_communities()
+    est = CLASSES["KarateClubEgoNetSplitter"](random_state=0).fit(A)
+    M = est.memberships_
+    assert sp.issparse(M) and M.shape == (40, est.n_clusters_)
+    # every node belongs to its label's community
+    assert np.all(M.toarray()[np.arange(40), est.labels_] == 1)
+
+
+def test_clusterer_bad_input():
+    klass = CLASSES["KarateClubSCD"]
+    with pytest.raises(ValueError, match="must be a graph"):
+        klass().fit(np.random.RandomState(0).rand(10, 4))
+    with pytest.raises(ValueError, match="non-negative"):
+        klass().fit(-sp.eye(5, format="csr"))
+    A, _ = two_communities()
+    with pytest.raises(ValueError, match="Node ids must lie"):
+        klass(graph=A).fit(np.array([[0], [100]]))
+
+
+# -- whole-graph embedders --------------------------------------------------------
+
+
+def _tolerance(name):
+    """ARPACK's unseeded start vector: last digits differ between calls, and
+    IGE's similarity histograms may move a count across a bin edge."""
+    return 1.0 if name == "KarateClubIGE" else 1e-6
+
+
+def _embedder(name, **extra):
+    klass = CLASSES[name]
+    params = {**klass.get_test_params(),
+              **EMBEDDING_PARAMS.get(name.removeprefix("KarateClub"), {}), **extra}
+    if "random_state" in klass().get_params():
+        params["random_state"] = 0
+    return klass(**params)
+
+
+@pytest.mark.parametrize("name", WHOLE_GRAPH)
+def test_whole_graph_embedder_separates_graph_families(name):
+    graphs, y = rings_and_cliques()
+    state = _rng_states()
+    est = _embedder(name)
+    emb = est.fit_transform(graphs)
+    _assert_rng_states(state)
+    assert emb.shape[0] == len(graphs) and np.all(np.isfinite(emb))
+    np.testing.assert_array_equal(emb, est.embedding_)
+    assert est.n_graphs_ == len(graphs)
+    accuracy = cross_val_score(LogisticRegression(max_iter=1000), emb, y, cv=3)
+    assert accuracy.mean() > 0.8  # chance 0.5
+    # the same seed, the same embedding (up to ARPACK's unseeded start vector)
+    atol = _tolerance(name)
+    np.testing.assert_allclose(clone(est).fit_transform(graphs), emb, atol=atol)
+    # new graphs go through karateclub's infer, repeatably
+    new_graphs, new_y = rings_and_cliques(n_pairs=3, seed=1)
+    state = _rng_states()
+    new = est.transform(new_graphs)
+    _assert_rng_states(state)
+    assert new.shape == (6, emb.shape[1])
+    np.testing.assert_allclose(est.transform(new_graphs), new, atol=atol)
+    assert len(est.get_feature_names_out()) == emb.shape[1]
+    pickle.loads(pickle.dumps(est))
+
+
+@pytest.mark.parametrize("name", sorted(set(WHOLE_GRAPH) - {
+    "KarateClubGraph2Vec", "KarateClubGL2Vec"}))
+def test_whole_graph_transform_equals_fit_for_feature_models(name):
+    """The models that learn nothing transform the training graphs as fit did."""
+    graphs, _ = rings_and_cliques(n_pairs=3)
+    est = _embedder(name)
+    np.testing.assert_allclose(est.fit_transform(graphs), est.transform(graphs),
+                               atol=_tolerance(name))
+
+
+def test_whole_graph_pipeline_cross_validates():
+    """In a pipeline, held-out graphs go through transform (karateclub's infer)."""
+    graphs, y = rings_and_cliques()
+    pipe = make_pipeline(_embedder("KarateClubFeatherGraph"),
+                         LogisticRegression(max_iter=1000))
+    assert cross_val_score(pipe, graphs, y, cv=3).mean() > 0.8
+
+
+def test_whole_graph_input_forms_agree():
+    import networkx as nx
+
+    graphs = [ring(8), nx.complete_graph(6), nx.path_graph(7)]
+    dense = [sp.csr_matrix(nx.to_scipy_sparse_array(g)).toarray()
+             if not sp.issparse(g) else g.toarray() for g in graphs]
+    est = _embedder("KarateClubFGSD")
+    emb = est.fit_transform(graphs)
+    np.testing.assert_allclose(est.fit_transform(dense), emb)
+    # networkx node labels need not be 0 .. n-1; a 3-D stack is a list
+    relabelled = nx.relabel_nodes(nx.path_graph(7), {i: f"v{i}" for i in range(7)})
+    np.testing.assert_allclose(est.transform([relabelled])[0], emb[2])
+    stack = np.stack([ring(6).toarray(), ring(6).toarray()])
+    assert est.transform(stack).shape == (2, emb.shape[1])
+
+
+def test_whole_graph_bad_input():
+    import networkx as nx
+
+    est = _embedder("KarateClubLDP")
+    with pytest.raises(ValueError, match="must be a list of graphs"):
+        est.fit(np.random.RandomState(0).rand(10, 4))
+    with pytest.raises(ValueError, match="must be a list of graphs"):
+        est.fit(ring(5))
+    with pytest.raises(ValueError, match="at least one graph"):
+        est.fit([])
+    two_parts = nx.disjoint_union(nx.cycle_graph(4), nx.cycle_graph(5))
+    with pytest.raises(ValueError, match="Graph 1 of X is not connected"):
+        est.fit([ring(5), two_parts])
+    with pytest.raises(ValueError, match="Graph 0 of X is not a graph"):
+        est.fit([np.ones((3, 4))])
+    with pytest.raises(ValueError, match="non-negative"):
+        est.fit([-ring(5)])
+    with pytest.raises(ValueError, match="needs at least 7"):
+        _embedder("KarateClubIGE").fit([ring(10), ring(5)])
+    with pytest.raises(ValueError, match="lower min_count"):
+        CLASSES["KarateClubGraph2Vec"]().fit([ring(3)])
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        _embedder("KarateClubSF").transform([ring(5)])
+
+
+def test_ige_refuses_larger_degrees_than_fit():
+    import networkx as nx
+
+    est = _embedder("KarateClubIGE").fit([ring(10), ring(12)])
+    with pytest.raises(ValueError, match="largest degree seen in fit"):
+        est.transform([nx.complete_graph(10)])
+
+
+def test_graph2vec_uses_node_features():
+    import networkx as nx
+
+    graphs = []
+    for i in range(6):
+        G = nx.cycle_graph(8)
+        nx.set_node_attributes(G, {n: f"{(n + i) % 2}" for n in G}, "feature")
+        graphs.append(G)
+    est = _embedder("KarateClubGraph2Vec", attributed=True)
+    assert est.fit_transform(graphs).shape == (6, est.dimensions)
+    with pytest.raises(ValueError, match="'feature' attribute"):
+        est.fit([nx.cycle_graph(8)])
+
+
+# -- conformance ------------------------------------------------------------------
+
+
+def _strict_for(kinds, decorator):
+    """``decorator`` with the xfails of the given kinds' estimators made strict.
+
+    Expected failures that come from ARPACK's unseeded start vector may pass
+    (most of the node embedders' ones); the others of the community detectors
+    and whole-graph embedders are deterministic.
+    """
+    argnames, params = decorator.args[:2]
+    strict = []
+    for param in params:
+        if isinstance(param, type(pytest.param())) and param.marks:
+            estimator = param.values[0]
+            reasons = " ".join(m.kwargs.get("reason", "") for m in param.marks)
+            if isinstance(estimator, kinds) and "ARPACK" not in reasons:
+                marks = [pytest.mark.xfail(reason=m.kwargs["reason"], strict=True)
+                         if m.name == "xfail" else m for m in param.marks]
+                param = pytest.param(*param.values, marks=marks, id=param.id)
+        strict.append(param)
+    return pytest.mark.parametrize(argnames, strict, **decorator.kwargs)
+
+
+@_strict_for(
+    (KarateClubClusterer, KarateClubGraphEmbedder),
+    parametrize_with_checks(list(CLASSES.values())),
+)
 def test_conformance(estimator, check):
-    check(estimator)
+    name = getattr(check, "func", check).__name__
+    if name not in expected_failed_checks(estimator):
+        check(estimator)
+        return
+    try:
+        check(estimator)
+    except unittest.SkipTest:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an expected failure (xfail mark)
+        # Reported without its traceback: pytest would otherwise parse the
+        # source of every frame (scikit-learn's long check modules) for each of
+        # the ~350 expected failures, most of the plugin's test time.
+        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)

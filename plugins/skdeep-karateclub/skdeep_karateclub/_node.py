@@ -1,0 +1,123 @@
+"""Base of the karateclub node embedders (one row per node of one graph)."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from skdeep_karateclub._common import (
+    KarateClubParams,
+    fit_model,
+    karateclub_call,
+    karateclub_class,
+    to_networkx,
+)
+
+from skdeep.graph import BaseNodeEmbedder
+
+# Models whose karateclub code breaks on weighted undirected graphs.
+_UNWEIGHTED = {"Node2Vec"}
+
+_ARPACK = (
+    "ARPACK (scipy eigsh/svds) draws its start vector from its own RNG, not from "
+    "seed, and does not always converge on the checks' graphs (linear kernels of "
+    "random data, nearly rank one)"
+)
+_SOCIODIM = (
+    "the checks' graphs (linear kernels of random positive data, nearly rank one) "
+    "have a near-zero modularity matrix, on which karateclub's eigsh call fails "
+    "('Starting vector is zero')"
+)
+_SOCIODIM_CHECKS = (
+    "check_dict_unchanged check_dont_overwrite_parameters check_dtype_object "
+    "check_estimators_dtypes check_estimators_fit_returns_self "
+    "check_estimators_nan_inf check_estimators_overwrite_params "
+    "check_estimators_pickle check_f_contiguous_array_estimator "
+    "check_fit2d_predict1d check_fit_check_is_fitted check_fit_idempotent "
+    "check_fit_score_takes_y check_methods_sample_order_invariance "
+    "check_methods_subset_invariance check_n_features_in "
+    "check_n_features_in_after_fitting check_pipeline_consistency "
+    "check_readonly_memmap_input"
+).split()
+_DIFF2VEC = (
+    "graphs with a connected component smaller than diffusion_cover are refused "
+    "(karateclub's Diff2Vec would loop forever); the checks' sparse and "
+    "one-feature inputs have isolated nodes"
+)
+EXPECTED_FAILED_CHECKS = {
+    "SocioDim": dict.fromkeys(_SOCIODIM_CHECKS, _SOCIODIM),
+    "GLEE": dict.fromkeys(
+        ["check_pipeline_consistency", "check_estimators_pickle",
+         "check_estimator_sparse_array", "check_estimator_sparse_matrix",
+         "check_fit_idempotent", "check_dtype_object"], _ARPACK),
+    "HOPE": dict.fromkeys(["check_pipeline_consistency", "check_fit_idempotent"],
+                          _ARPACK),
+    "LaplacianEigenmaps": dict.fromkeys(
+        ["check_pipeline_consistency", "check_fit_idempotent"], _ARPACK),
+    "Diff2Vec": dict.fromkeys(
+        ["check_estimator_sparse_array", "check_estimator_sparse_matrix",
+         "check_estimator_sparse_tag", "check_fit2d_1feature"], _DIFF2VEC),
+}
+
+
+def _check_diff2vec(G, params):
+    import networkx as nx
+
+    smallest = min(len(c) for c in nx.connected_components(G))
+    if params["diffusion_cover"] > smallest:
+        raise ValueError(
+            f"diffusion_cover={params['diffusion_cover']} exceeds the size of the "
+            f"smallest connected component ({smallest} nodes); karateclub's "
+            "Diff2Vec would loop forever."
+        )
+
+
+def fit_karateclub(name, params, adjacency, features, seed):
+    """Fit karateclub's ``name`` on the graph; global RNG states are restored."""
+    cls = karateclub_class(name)
+    weighted = name not in _UNWEIGHTED
+    if not weighted and adjacency.nnz and np.ptp(adjacency.data) > 0:
+        warnings.warn(
+            f"karateclub's {name} cannot read the edge weights of undirected graphs "
+            "(its walker looks for edge data that Graph.edges(node) does not "
+            "return); the walks ignore them. skdeep.graph.Node2VecEmbedder "
+            "handles weights.",
+            UserWarning,
+        )
+    G = to_networkx(adjacency, weighted=weighted)
+    if name == "Diff2Vec":
+        _check_diff2vec(G, params)
+    fit_args = (G,) if features is None else (G, features)
+    with karateclub_call():
+        model = fit_model(cls, params, seed, *fit_args)
+        return np.asarray(model.get_embedding(), dtype=np.float64)
+
+
+class KarateClubEmbedder(KarateClubParams, BaseNodeEmbedder):
+    """Base of the generated karateclub node embedders."""
+
+    _required_modules = ("karateclub", "networkx")
+    _model_name = None
+    _kind = "node"
+    _xfails = {}  # {check_name: reason}, set per model by the class generator
+
+    def _embed(self, adjacency, seed, memory):
+        features = None
+        if self._kind == "attributed":
+            features = self.node_features
+            if features is None:
+                features = adjacency  # the adjacency rows as node features
+            features = sp.coo_matrix(features, dtype=np.float64)
+            if features.shape[0] != adjacency.shape[0]:
+                raise ValueError(
+                    f"node_features has {features.shape[0]} rows for a graph of "
+                    f"{adjacency.shape[0]} nodes."
+                )
+        fit = memory.cache(fit_karateclub)
+        return fit(self._model_name, self._karateclub_params(), adjacency, features,
+                   seed)
+
+    def _expected_failed_checks(self):
+        return {**super()._expected_failed_checks(), **self._xfails}

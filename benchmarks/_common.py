@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+import resource
 import time
 from pathlib import Path
 
@@ -25,6 +26,17 @@ def machine():
         f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
         f"{time.strftime('%Y-%m-%d')}"
     )
+
+
+def rss_mb():
+    """The process's resident memory now, in MB (Linux ``/proc``)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb():
+    """The process's peak resident memory so far, in MB (``ru_maxrss``)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def markdown_table(headers, rows):

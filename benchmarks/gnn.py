@@ -146,7 +146,6 @@ Torch threads: ``--threads`` (default: torch's). Timings are of a shared
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -165,6 +164,8 @@ from _common import (  # noqa: E402
     machine,
     markdown_table,
     mean_std,
+    peak_rss_mb,
+    rss_mb,
     shared_data,
     write_parts,
 )
@@ -352,15 +353,6 @@ def pyg_fit(kind, data, seed, max_epochs=None):
     }
 
 
-def _peak_kb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def _rss_mb():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 class RSSPeak:
     """Highest resident memory (MB) while the block runs, sampled every 2 ms
     by a thread (the process's lifetime peak would hide a fit whose peak is
@@ -369,12 +361,12 @@ class RSSPeak:
     def __enter__(self):
         import threading
 
-        self.start = self.peak = _rss_mb()
+        self.start = self.peak = rss_mb()
         self._stop = threading.Event()
 
         def sample():
             while not self._stop.wait(0.002):
-                self.peak = max(self.peak, _rss_mb())
+                self.peak = max(self.peak, rss_mb())
 
         self._thread = threading.Thread(target=sample, daemon=True)
         self._thread.start()
@@ -383,7 +375,7 @@ class RSSPeak:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _rss_mb())
+        self.peak = max(self.peak, rss_mb())
         self.growth = self.peak - self.start
 
 
@@ -404,7 +396,7 @@ def memory_probe(args):
         else:
             r = fit_skdeep(kind, (F, *data[1:]), 0, **AS_PYG[kind])
     r["peak_growth_mb"] = mem.growth
-    r["peak_mb"] = _peak_kb() / 1024
+    r["peak_mb"] = peak_rss_mb()
     print("PROBE " + json.dumps(r))
 
 
@@ -779,7 +771,7 @@ def scale_probe(args):
         "n": n, "edges": int(A.maximum(A.T).nnz // 2), "gen_s": t_gen.seconds,
         "fit_s": t.seconds, "epoch_s": float(np.mean([row["dur"] for row in clf.history_])),
         "predict_10k_s": t_pred.seconds, "test": float(acc), "floor": float(floor),
-        "peak_mb": _peak_kb() / 1024, "growth_mb": mem.growth,
+        "peak_mb": peak_rss_mb(), "growth_mb": mem.growth,
     }
     print("PROBE " + json.dumps(r))
 

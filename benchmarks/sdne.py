@@ -74,7 +74,6 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
@@ -82,7 +81,13 @@ import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
 sys.path.append(str(_HERE))
-from _common import Store, markdown_table, mean_std, write_parts  # noqa: E402
+from _common import (  # noqa: E402
+    Store,
+    markdown_table,
+    mean_std,
+    peak_rss_mb,
+    write_parts,
+)
 
 RUNS = _HERE / "sdne_runs"
 RESULTS = _HERE / "results" / "sdne.md"
@@ -115,10 +120,6 @@ def _single_thread():
     import torch
 
     torch.set_num_threads(1)
-
-
-def _peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _load_note(records):
@@ -236,7 +237,7 @@ def scale_worker(n):
     from skdeep.graph._sdne import SDNELoss, SDNEModule, SparseRows
 
     A = random_graph(n)
-    out = {"n": n, "edges": int(A.nnz // 2), "start_mb": _peak_mb()}
+    out = {"n": n, "edges": int(A.nnz // 2), "start_mb": peak_rss_mb()}
     est = SDNEEmbedder(128, random_state=0)
     torch.manual_seed(0)
     rows = SparseRows(A, "cpu")
@@ -257,13 +258,13 @@ def scale_worker(n):
         times.append(time.perf_counter() - t0)
     out["step_s"] = float(np.median(times[1:]))
     out["epoch_estimate_s"] = out["step_s"] * math.ceil(n / BATCH)
-    out["steps_peak_mb"] = _peak_mb()
+    out["steps_peak_mb"] = peak_rss_mb()
     del module, optimizer, rows
     if n <= FULL_EPOCH_MAX:
         t0 = time.perf_counter()
         est.set_params(max_epochs=1).fit(A)
         out["fit_epoch_s"] = time.perf_counter() - t0
-        out["fit_peak_mb"] = _peak_mb()
+        out["fit_peak_mb"] = peak_rss_mb()
     print(json.dumps(out), flush=True)
 
 

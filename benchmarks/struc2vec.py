@@ -80,7 +80,6 @@ machine, compare within a table.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -97,6 +96,8 @@ from _common import (  # noqa: E402
     machine,
     markdown_table,
     mean_std,
+    peak_rss_mb,
+    rss_mb,
     shared_data,
     write_parts,
 )
@@ -289,11 +290,6 @@ def make_graph(family, n):
     return np.array(G.edges(), dtype=np.int64).reshape(-1, 2)
 
 
-def _rss_mb():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 def scale_probe(args):
     """Child process: one fit on the edge list in ``--edges``, prints JSON."""
     import scipy.sparse as sp
@@ -322,7 +318,7 @@ def scale_probe(args):
     warm = sp.csr_matrix(np.ones((4, 4)) - np.eye(4))
     Struc2VecEmbedder(4, walk_length=5, n_walks=1, backend="numba",
                       random_state=0).fit(warm)
-    before = _rss_mb()
+    before = rss_mb()
     t0 = time.perf_counter()
     context = context_graph(A, n_layers=est.n_layers, n_candidates=est.n_candidates,
                             compress=est.compress, seed=seed, n_jobs=1)
@@ -334,7 +330,7 @@ def scale_probe(args):
     emb = _train_skipgram(walks, n, est._skipgram_params(window=est.window), seed,
                           est.workers)
     t3 = time.perf_counter()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     pairs = len(candidate_pairs(np.diff(structure(A).indptr),
                                 est.n_candidates or default_n_candidates(n), seed))
     r = dict(n=n, edges=int(len(edges)), n_layers=int(context.n_layers),

@@ -1,6 +1,7 @@
 """The graph family: node embeddings from random walks (node2vec, DeepWalk,
-Walklets), from structural roles (struc2vec) and from a deep autoencoder on
-adjacency rows (SDNE).
+Walklets), diffusion trees (Diff2Vec), ego-net personas (Splitter), structural
+roles (struc2vec), walks with self-clustering (GEMSEC) and a deep autoencoder
+on adjacency rows (SDNE).
 
 ``import skdeep.graph`` needs neither numba, gensim nor torch; they are
 imported when an embedder is fitted (``pip install 'skdeep[graph]'``).
@@ -9,6 +10,7 @@ imported when an embedder is fitted (``pip install 'skdeep[graph]'``).
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from skdeep.graph._diff2vec import Diff2VecEmbedder
 from skdeep.graph._embedders import (
     BaseNodeEmbedder,
     DeepWalkEmbedder,
@@ -16,14 +18,18 @@ from skdeep.graph._embedders import (
     WalkletsEmbedder,
 )
 from skdeep.graph._graph_input import to_adjacency
+from skdeep.graph._splitter import SplitterEmbedder
 from skdeep.graph._struc2vec import Struc2VecEmbedder
 from skdeep.graph._walks import random_walks
 
 __all__ = [
     "BaseNodeEmbedder",
     "DeepWalkEmbedder",
+    "Diff2VecEmbedder",
+    "GEMSECEmbedder",
     "Node2VecEmbedder",
     "SDNEEmbedder",
+    "SplitterEmbedder",
     "Struc2VecEmbedder",
     "WalkletsEmbedder",
     "random_walks",
@@ -33,7 +39,10 @@ __all__ = [
 
 # Torch-backed embedders, imported on first access: ``import skdeep.graph``
 # stays free of torch.
-_LAZY = {"SDNEEmbedder": "skdeep.graph._sdne"}
+_LAZY = {
+    "GEMSECEmbedder": "skdeep.graph._gemsec",
+    "SDNEEmbedder": "skdeep.graph._sdne",
+}
 
 
 def __getattr__(name):

@@ -18,6 +18,15 @@ def register_estimators(register):
 
     register(Struc2VecEmbedder)
 
+    from skdeep.graph import Diff2VecEmbedder, SplitterEmbedder
+
+    register(Diff2VecEmbedder)
+    register(SplitterEmbedder)
+
     from skdeep.graph import SDNEEmbedder  # torch, imported lazily
 
     register(SDNEEmbedder)
+
+    from skdeep.graph import GEMSECEmbedder  # torch, imported lazily
+
+    register(GEMSECEmbedder)

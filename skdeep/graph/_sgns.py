@@ -9,6 +9,12 @@ several threads train. What it saves over gensim: no vocabulary (node ids are
 already row indices), no corpus file, and an inner loop that numba compiles
 to SIMD code instead of calling BLAS on 128-float vectors, which is about
 twice as fast per thread.
+
+An optional *anchor* term, off by default, serves Splitter (Epasto & Perozzi,
+2019): every occurrence of a sequence token ``t`` also trains ``t``'s input
+vector to predict a fixed vector ``anchor[owner[t]]`` against ``negative``
+noise anchors, at ``anchor_weight`` times the learning rate. Off, the kernel
+draws no extra random numbers and gives bitwise the same embeddings.
 """
 
 # Authors: The skdeep developers
@@ -108,14 +114,31 @@ def _kernels():
                 grad[k] += g * syn1[target, k]
                 syn1[target, k] += g * syn0[context, k]
 
+        @njit(inline="always", fastmath=True)
+        def anchor_step(syn0, anchor, token, node, label, alpha, grad,
+                        sigmoid_table):
+            # update_pair towards a fixed output vector: only syn0[token]'s
+            # step (in grad) is taken, anchor[node] stays as it is.
+            dim = syn0.shape[1]
+            dot = np.float32(0.0)
+            for k in range(dim):
+                dot += syn0[token, k] * anchor[node, k]
+            if dot >= MAX_EXP or dot <= -MAX_EXP:
+                return
+            sigmoid = sigmoid_table[np.int64((dot + MAX_EXP) * SIGMOID_SCALE)]
+            g = np.float32((label - sigmoid) * alpha)
+            for k in range(dim):
+                grad[k] += g * anchor[node, k]
+
         @njit(cache=True, nogil=True, fastmath=True)
         def train_rows(sequences, first, last, syn0, syn1, accept, alias, keep,
                        window, negative, lr, min_lr, done, total, seed,
-                       sigmoid_table):
+                       sigmoid_table, owner, anchor, anchor_weight):
             # One pass of skip-gram over sequences[first:last]; returns the
             # number of tokens seen, counted on from ``done`` (of ``total``)
             # for the learning-rate decay, which steps every BATCH_WORDS
-            # tokens.
+            # tokens. anchor_weight > 0 adds the anchor term (module
+            # docstring) once per kept token.
             state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) | np.uint64(1)
             for _ in range(4):  # decorrelate nearby seeds
                 state, bits = next_random(state)
@@ -161,6 +184,24 @@ def _kernels():
                                             sigmoid_table)
                         for k in range(dim):
                             syn0[context, k] += grad[k]
+                    if anchor_weight > 0:
+                        # Splitter's -lambda log Pr(owner | token): once per
+                        # occurrence, as in the paper's objective; noise
+                        # anchors are the owners of unigram^0.75 noise tokens.
+                        home = owner[center]
+                        grad[:] = 0.0
+                        rate = np.float32(alpha * anchor_weight)
+                        anchor_step(syn0, anchor, center, home, np.float32(1.0),
+                                    rate, grad, sigmoid_table)
+                        for _ in range(negative):
+                            state, noise = draw_noise(state, accept, alias)
+                            other = owner[noise]
+                            if other != home:
+                                anchor_step(syn0, anchor, center, other,
+                                            np.float32(0.0), rate, grad,
+                                            sigmoid_table)
+                        for k in range(dim):
+                            syn0[center, k] += grad[k]
                 if done >= batch_end:
                     alpha = max(lr - (lr - min_lr) * (done / total), min_lr)
                     batch_end = done + BATCH_WORDS
@@ -192,7 +233,7 @@ def _thread_seed(seed, epoch, thread):
 
 def sgns_embedding(
     blocks, n_nodes, *, dimensions, window, epochs, negative, lr, sample, workers,
-    seed, timings=None,
+    seed, timings=None, initial=None, anchor=None, owner=None, anchor_weight=0.0,
 ):
     """Train skip-gram (SGNS) on node sequences with skdeep's numba kernel.
 
@@ -210,6 +251,8 @@ def sgns_embedding(
     counts = node_counts([sequences], n_nodes)
     n_tokens = int(counts.sum())
     embedding = np.zeros((n_nodes, dimensions), dtype=np.float64)
+    if initial is not None:
+        embedding[:] = initial
     if n_tokens == 0:
         return embedding
     # gensim's down-sampling: keep a node with probability
@@ -226,7 +269,20 @@ def sgns_embedding(
     rng = np.random.default_rng(seed)
     # gensim's initialisation: uniform in [-1, 1) / dimensions.
     syn0 = (rng.random((n_nodes, dimensions), dtype=np.float32) * 2 - 1) / dimensions
+    if initial is not None:
+        syn0[:] = initial
     syn1 = np.zeros((n_nodes, dimensions), dtype=np.float32)
+    if anchor_weight > 0:
+        anchor = np.ascontiguousarray(anchor, dtype=np.float32)
+        owner = np.ascontiguousarray(owner, dtype=np.int32)
+        if anchor.shape[1] != dimensions or owner.shape != (n_nodes,):
+            raise ValueError(
+                f"anchor must have {dimensions} columns and owner {n_nodes} "
+                f"entries, got {anchor.shape} and {owner.shape}."
+            )
+    else:
+        anchor = np.zeros((1, dimensions), dtype=np.float32)
+        owner = np.zeros(1, dtype=np.int32)
     workers = max(1, min(int(workers), sequences.shape[0]))
     bounds = np.linspace(0, sequences.shape[0], workers + 1).astype(np.int64)
     # Each thread decays its learning rate over its own share of the tokens.
@@ -242,6 +298,7 @@ def sgns_embedding(
             sequences, bounds[thread], bounds[thread + 1], syn0, syn1, accept,
             alias, keep, window, negative, lr, min(lr, MIN_LR), done[thread],
             shares[thread], _thread_seed(seed, epoch, thread), sigmoid_table,
+            owner, anchor, np.float32(anchor_weight),
         )
 
     for epoch in range(epochs):

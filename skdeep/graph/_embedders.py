@@ -6,7 +6,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin
 from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
@@ -16,6 +16,14 @@ from skdeep.graph._sgns import sgns_embedding
 from skdeep.graph._walks import CSRGraph, random_walks
 from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH, word2vec_embedding
 from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+
+# check_clustering gives X as (50, 2) rows of blob features, whatever the
+# estimator's tags: a graph clusterer refuses them as not square.
+CLUSTERING_CHECK_REASON = (
+    "check_clustering fits on (50, 2) rows of blob features, not a graph (it "
+    "ignores the pairwise tag), and is refused as not square; the tests check "
+    "labels_ against planted communities"
+)
 
 _GRAPH_DOC = """\
 The graph is given in one of two ways (DESIGN.md section 5):
@@ -313,6 +321,60 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         """Checks this embedder is known to fail, ``{check_name: reason}``;
         subclasses (plugins too) extend the dict."""
         return {}
+
+
+class NodeClustererMixin(ClusterMixin):
+    """``fit_predict`` and ``predict`` of node embedders that are also
+    clusterers (``labels_``: one community per node).
+
+    Put it first among the bases of a :class:`BaseNodeEmbedder` subclass whose
+    ``fit`` sets ``labels_`` (GEMSEC here, the karateclub plugin's community
+    detectors). With ``graph=`` set, both methods take node ids.
+    """
+
+    def fit_predict(self, X, y=None):
+        """Fit, then return the community of each node.
+
+        Parameters
+        ----------
+        X : graph or array-like of shape (n_samples, 1)
+            See :meth:`fit`.
+
+        y : Ignored
+
+        Returns
+        -------
+        labels : ndarray of shape (n_nodes,) or (n_samples,)
+            ``labels_`` when ``graph=None``, else the labels of the nodes in
+            ``X``.
+        """
+        self.fit(X, y)
+        if self.graph is None:
+            return self.labels_.copy()
+        return self.labels_[self._node_ids(X, reset=False)]
+
+    @available_if(BaseNodeEmbedder._graph_is_fixed)
+    def predict(self, X):
+        """Communities of the given nodes (only with a fixed ``graph``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1) or (n_samples,)
+            Node ids, row indices of ``graph``.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.labels_[self._node_ids(X, reset=False)]
+
+    def _expected_failed_checks(self):
+        # a more specific reason from the embedder's side wins
+        return {
+            "check_clustering": CLUSTERING_CHECK_REASON,
+            **super()._expected_failed_checks(),
+        }
 
 
 class _BaseWalkEmbedder(BaseNodeEmbedder):

@@ -60,13 +60,10 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import ClusterMixin
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 from torch import nn
 
-from skdeep.graph._embedders import _GRAPH_DOC, BaseNodeEmbedder
+from skdeep.graph._embedders import _GRAPH_DOC, BaseNodeEmbedder, NodeClustererMixin
 from skdeep.graph._walks import CSRGraph, random_walks
 from skdeep.utils._sklearn import Interval
 from skdeep.utils._torch import resolve_device
@@ -421,14 +418,10 @@ def _check_gamma(gamma):
     return values
 
 
-def _graph_is_fixed(estimator):
-    return estimator.graph is not None
-
-
 # -- the estimator ---------------------------------------------------------------
 
 
-class GEMSECEmbedder(ClusterMixin, BaseNodeEmbedder, BaseTorchEstimator):
+class GEMSECEmbedder(NodeClustererMixin, BaseNodeEmbedder, BaseTorchEstimator):
     __doc__ = """GEMSEC: graph embedding with self clustering (Rozemberczki et al.).
 
     Learns a node embedding and ``n_clusters`` cluster centres in the same
@@ -739,52 +732,7 @@ default="adam"
         return _Annealing(float(self.lr), _FINAL_LR_FRACTION, *self._gamma,
                           self._total_steps, warmup)
 
-    def fit_predict(self, X, y=None):
-        """Fit, then return the community of each node.
 
-        Parameters
-        ----------
-        X : graph or array-like of shape (n_samples, 1)
-            See :meth:`fit`.
-
-        y : Ignored
-
-        Returns
-        -------
-        labels : ndarray of shape (n_nodes,) or (n_samples,)
-            ``labels_`` when ``graph=None``, else the labels of the nodes in
-            ``X``.
-        """
-        self.fit(X, y)
-        if self.graph is None:
-            return self.labels_.copy()
-        return self.labels_[self._node_ids(X, reset=False)]
-
-    @available_if(_graph_is_fixed)
-    def predict(self, X):
-        """Communities of the given nodes (only with a fixed ``graph``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, 1) or (n_samples,)
-            Node ids, row indices of ``graph``.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        return self.labels_[self._node_ids(X, reset=False)]
-
-    def _expected_failed_checks(self):
-        return {
-            **super()._expected_failed_checks(),
-            "check_clustering": (
-                "check_clustering fits on (50, 2) rows of blob features, not a "
-                "graph (it ignores the pairwise tag), and is refused as not "
-                "square; the tests check labels_ against planted communities"
-            ),
-        }
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):

@@ -14,10 +14,10 @@ from skdeep_karateclub._common import (
     to_networkx,
 )
 from skdeep_karateclub._node import KarateClubEmbedder
-from sklearn.base import ClusterMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, check_memory
+from sklearn.utils.validation import check_memory
 
+from skdeep.graph._embedders import NodeClustererMixin
 from skdeep.utils._sklearn import _fit_context
 
 
@@ -91,11 +91,7 @@ def _embeds_fixed_graph(estimator):
     return estimator._embeds and estimator.graph is not None
 
 
-def _graph_is_fixed(estimator):
-    return estimator.graph is not None
-
-
-class KarateClubClusterer(ClusterMixin, KarateClubEmbedder):
+class KarateClubClusterer(NodeClustererMixin, KarateClubEmbedder):
     """Base of the generated karateclub community detectors."""
 
     _kind = "community"
@@ -147,42 +143,6 @@ class KarateClubClusterer(ClusterMixin, KarateClubEmbedder):
             self.embedding_ = embedding
         self.n_nodes_ = adjacency.shape[0]
         return self
-
-    def fit_predict(self, X, y=None):
-        """Fit, then return the community of each node.
-
-        Parameters
-        ----------
-        X : graph or array-like of shape (n_samples, 1)
-            See :meth:`fit`.
-
-        y : Ignored
-
-        Returns
-        -------
-        labels : ndarray of shape (n_nodes,) or (n_samples,)
-            ``labels_`` when ``graph=None``, else the labels of the nodes in ``X``.
-        """
-        self.fit(X, y)
-        if self.graph is None:
-            return self.labels_.copy()
-        return self.labels_[self._node_ids(X, reset=False)]
-
-    @available_if(_graph_is_fixed)
-    def predict(self, X):
-        """Communities of the given nodes (only with a fixed ``graph``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, 1) or (n_samples,)
-            Node ids, row indices of ``graph``.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        return self.labels_[self._node_ids(X, reset=False)]
 
     @available_if(_has_embedding)
     def fit_transform(self, X, y=None):

@@ -44,6 +44,11 @@ _KERNELS = {}
 
 def _kernels():
     """Compile (once, cached on disk by numba) the training kernels."""
+    # The kernels reach their helpers as module globals, not closure cells:
+    # numba keys its on-disk cache on the pickled closure, and a captured
+    # dispatcher pickles differently in every process, so closure kernels
+    # were compiled again in every process (about 5 s before a first fit).
+    global next_random, draw_noise, update_pair, anchor_step
     if not _KERNELS:
         from numba import njit
 

@@ -74,6 +74,11 @@ down from there."""
 
 def _kernels():
     """Compile (once, cached on disk by numba) the struc2vec kernels."""
+    # The kernels reach their helpers as module globals, not closure cells:
+    # numba keys its on-disk cache on the pickled closure, and a captured
+    # dispatcher pickles differently in every process, so closure kernels
+    # were compiled again in every process (about 5 s before a first fit).
+    global prange, _stream, _uniform, _first_order, cost, dtw, expand
     if _KERNELS:
         return _KERNELS
     from numba import njit, prange

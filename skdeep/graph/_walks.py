@@ -113,6 +113,11 @@ def _primitives():
 
 def _compile():
     """Compile (once, cached on disk by numba) and return the walk kernel."""
+    # The kernels reach their helpers as module globals, not closure cells:
+    # numba keys its on-disk cache on the pickled closure, and a captured
+    # dispatcher pickles differently in every process, so closure kernels
+    # were compiled again in every process (about 5 s before a first fit).
+    global prange, _stream, _uniform, _first_order, _has_edge
     if "walks" in _KERNELS:
         return _KERNELS["walks"]
     from numba import njit, prange

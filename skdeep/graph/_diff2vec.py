@@ -48,10 +48,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from skdeep.graph._embedders import (
-    _COMMON_PARAMS_DOC,
     _GRAPH_DOC,
     _BaseWalkEmbedder,
     _train_skipgram,
+    common_params_doc,
 )
 from skdeep.graph._walks import CSRGraph, _primitives, numba_threads, start_order
 from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH
@@ -348,15 +348,7 @@ def _params_doc():
             "        identical for a given integer seed whatever ``n_jobs``."
         ),
     }
-    paragraphs = []
-    for paragraph in _COMMON_PARAMS_DOC.format(walk_length=80, n_walks=10).split(
-        "\n\n"
-    ):
-        name = paragraph.split(":")[0].strip()
-        paragraph = replaced.get(name, paragraph)
-        if paragraph is not None:
-            paragraphs.append(paragraph)
-    return "\n\n".join(paragraphs)
+    return common_params_doc(replaced)
 
 
 class Diff2VecEmbedder(_BaseWalkEmbedder):

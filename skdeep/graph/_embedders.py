@@ -100,6 +100,22 @@ _COMMON_PARAMS_DOC = """\
         Unused for now (gensim logs through :mod:`logging`)."""
 
 
+def common_params_doc(replaced, *, walk_length=80, n_walks=10):
+    """The shared walk/skip-gram parameter text with some entries replaced.
+
+    ``replaced`` maps a parameter name to its new numpydoc paragraph, or to
+    ``None`` to leave the parameter out (embedders that do not have it).
+    """
+    paragraphs = []
+    for paragraph in _COMMON_PARAMS_DOC.format(
+        walk_length=walk_length, n_walks=n_walks
+    ).split("\n\n"):
+        name = paragraph.split(":")[0].strip()
+        paragraph = replaced.get(name, paragraph)
+        if paragraph is not None:
+            paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
 def _check_dependencies(modules=("numba", "gensim")):
     missing = []
     for module in modules:

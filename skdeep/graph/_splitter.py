@@ -46,10 +46,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from skdeep.graph._embedders import (
-    _COMMON_PARAMS_DOC,
     _GRAPH_DOC,
     _BaseWalkEmbedder,
     _skipgram_embedding,
+    common_params_doc,
 )
 from skdeep.graph._sgns import sgns_embedding
 from skdeep.graph._walks import CSRGraph, numba_threads, random_walks
@@ -354,15 +354,7 @@ def _params_doc():
             "        them. The ego-nets depend on the structure only."
         ),
     }
-    paragraphs = []
-    for paragraph in _COMMON_PARAMS_DOC.format(walk_length=40, n_walks=10).split(
-        "\n\n"
-    ):
-        name = paragraph.split(":")[0].strip()
-        paragraph = replaced.get(name, paragraph)
-        if paragraph is not None:
-            paragraphs.append(paragraph)
-    return "\n\n".join(paragraphs)
+    return common_params_doc(replaced, walk_length=40, n_walks=10)
 
 
 class SplitterEmbedder(_BaseWalkEmbedder):

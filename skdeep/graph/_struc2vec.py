@@ -43,10 +43,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from skdeep.graph._embedders import (
-    _COMMON_PARAMS_DOC,
     _GRAPH_DOC,
     _BaseWalkEmbedder,
     _train_skipgram,
+    common_params_doc,
 )
 from skdeep.graph._walks import CSRGraph, _primitives, numba_threads, start_order
 from skdeep.utils._sklearn import Interval
@@ -549,15 +549,7 @@ def _params_doc():
             "        walks and skip-gram."
         ),
     }
-    paragraphs = []
-    for paragraph in _COMMON_PARAMS_DOC.format(walk_length=80, n_walks=10).split(
-        "\n\n"
-    ):
-        name = paragraph.split(":")[0].strip()
-        paragraph = replaced.get(name, paragraph)
-        if paragraph is not None:
-            paragraphs.append(paragraph)
-    return "\n\n".join(paragraphs)
+    return common_params_doc(replaced)
 
 
 class Struc2VecEmbedder(_BaseWalkEmbedder):

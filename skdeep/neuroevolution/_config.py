@@ -1,0 +1,311 @@
+"""The NEAT parameters, under neat-python's configuration names."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import configparser
+import dataclasses
+from dataclasses import dataclass, field, fields
+
+from skdeep.neuroevolution._activations import ACTIVATIONS
+
+INITIAL_CONNECTIONS = ("full", "full_nodirect", "full_direct", "unconnected")
+
+
+@dataclass
+class NEATConfig:
+    """Parameters of a NEAT run, named as in neat-python's configuration file.
+
+    Every field keeps the name of the neat-python key it mirrors (section
+    ``[NEAT]``, ``[DefaultGenome]``, ``[DefaultSpeciesSet]``,
+    ``[DefaultStagnation]`` or ``[DefaultReproduction]``), so a neat-python
+    configuration file reads straight in with :meth:`from_neat_python`. The
+    defaults are those of neat-python's XOR example. Three fields are new:
+    ``target_n_species`` (a dynamic compatibility threshold),
+    ``threshold_step`` and ``max_nodes``; see :ref:`neat_config_keys` for the
+    whole table and the keys neat-python has that are not supported.
+
+    Parameters
+    ----------
+    pop_size : int, default=150
+        Genomes per generation.
+    reset_on_extinction : bool, default=False
+        When every species is stagnant at once, start a new random population
+        (True) or stop the run (False).
+    activation_default, activation_options, activation_mutate_rate
+        The activation of new nodes, the functions mutation may pick from
+        (names of :data:`ACTIVATIONS`) and the per-node probability of picking
+        a new one.
+    output_activation : str or None, default=None
+        A fixed activation for the output nodes (e.g. ``"identity"`` for
+        regression); activation mutations then leave outputs alone. None
+        treats outputs like any node (neat-python's behaviour).
+    bias_init_mean, bias_init_stdev, bias_max_value, bias_min_value, \
+bias_mutate_power, bias_mutate_rate, bias_replace_rate
+        Node bias: Gaussian initialisation, clamping range, Gaussian
+        perturbation (probability ``bias_mutate_rate``, scale
+        ``bias_mutate_power``) or re-initialisation (``bias_replace_rate``).
+    response_init_mean, ..., response_replace_rate
+        The same for the node response (the multiplier of the weighted sum).
+    weight_init_mean, ..., weight_replace_rate
+        The same for connection weights.
+    compatibility_disjoint_coefficient, compatibility_weight_coefficient
+        The genetic distance between genomes, as in neat-python: for nodes and
+        connections separately, (weight coefficient x summed attribute
+        differences of matching genes + disjoint coefficient x disjoint and
+        excess genes) divided by the larger gene count; the two add up.
+    conn_add_prob, conn_delete_prob, node_add_prob, node_delete_prob
+        Per-offspring probabilities of each structural mutation.
+    single_structural_mutation : bool, default=False
+        At most one structural mutation per offspring.
+    enabled_default, enabled_mutate_rate
+        New connections start enabled; each connection's enabled flag is
+        redrawn (True or False with equal chance) with this probability.
+    feed_forward : bool, default=True
+        Forbid cycles (networks are evaluated layer by layer). With False,
+        connections may form loops and a network is stepped in time.
+    initial_connection : {"full", "full_nodirect", "full_direct", \
+"unconnected"}, default="full"
+        The first generation's wiring. ``"full"`` is neat-python's
+        ``full_nodirect``: inputs to hidden nodes and hidden nodes to outputs,
+        or inputs to outputs when there are no hidden nodes.
+    num_hidden : int, default=0
+        Hidden nodes of the first generation.
+    compatibility_threshold : float, default=3.0
+        Genomes closer than this to a species' representative join it.
+    target_n_species : int or None, default=None
+        With an int, the threshold moves by ``threshold_step`` after every
+        generation towards this many species (the dynamic threshold of the
+        NEAT papers). None keeps it fixed, as neat-python does.
+    threshold_step : float, default=0.3
+        How far the dynamic threshold moves per generation.
+    species_fitness_func : {"max", "mean", "min", "median"}, default="max"
+        A species' fitness, for stagnation.
+    max_stagnation : int, default=20
+        Generations without improvement after which a species is removed.
+    species_elitism : int, default=2
+        The best species are never removed for stagnation.
+    elitism : int, default=2
+        The best members of each species copied unchanged.
+    survival_threshold : float, default=0.2
+        Fraction of each species allowed to reproduce.
+    min_species_size : int, default=2
+        Smallest number of offspring a surviving species gets.
+    max_nodes : int or None, default=None
+        Cap on nodes per genome (inputs excluded); node additions beyond it
+        are skipped. None means no cap.
+
+    Examples
+    --------
+    >>> from skdeep.neuroevolution import NEATConfig
+    >>> config = NEATConfig(pop_size=50, node_add_prob=0.1)
+    >>> config.pop_size, config.conn_add_prob
+    (50, 0.5)
+    """
+
+    pop_size: int = 150
+    reset_on_extinction: bool = False
+
+    activation_default: str = "sigmoid"
+    activation_options: tuple = ("sigmoid",)
+    activation_mutate_rate: float = 0.0
+    output_activation: str | None = None
+
+    bias_init_mean: float = 0.0
+    bias_init_stdev: float = 1.0
+    bias_max_value: float = 30.0
+    bias_min_value: float = -30.0
+    bias_mutate_power: float = 0.5
+    bias_mutate_rate: float = 0.7
+    bias_replace_rate: float = 0.1
+
+    response_init_mean: float = 1.0
+    response_init_stdev: float = 0.0
+    response_max_value: float = 30.0
+    response_min_value: float = -30.0
+    response_mutate_power: float = 0.0
+    response_mutate_rate: float = 0.0
+    response_replace_rate: float = 0.0
+
+    weight_init_mean: float = 0.0
+    weight_init_stdev: float = 1.0
+    weight_max_value: float = 30.0
+    weight_min_value: float = -30.0
+    weight_mutate_power: float = 0.5
+    weight_mutate_rate: float = 0.8
+    weight_replace_rate: float = 0.1
+
+    compatibility_disjoint_coefficient: float = 1.0
+    compatibility_weight_coefficient: float = 0.5
+
+    conn_add_prob: float = 0.5
+    conn_delete_prob: float = 0.5
+    node_add_prob: float = 0.2
+    node_delete_prob: float = 0.2
+    single_structural_mutation: bool = False
+
+    enabled_default: bool = True
+    enabled_mutate_rate: float = 0.01
+
+    feed_forward: bool = True
+    initial_connection: str = "full"
+    num_hidden: int = 0
+
+    compatibility_threshold: float = 3.0
+    target_n_species: int | None = None
+    threshold_step: float = 0.3
+
+    species_fitness_func: str = "max"
+    max_stagnation: int = 20
+    species_elitism: int = 2
+
+    elitism: int = 2
+    survival_threshold: float = 0.2
+    min_species_size: int = 2
+
+    max_nodes: int | None = None
+
+    # Keys of neat-python files that name things this engine does the same
+    # way and therefore ignores (the input/output counts come from the data).
+    _ignored_keys = (
+        "fitness_criterion", "fitness_threshold", "no_fitness_termination",
+        "num_inputs", "num_outputs", "aggregation_default",
+        "aggregation_options", "aggregation_mutate_rate",
+        "structural_mutation_surer", "bias_init_type", "response_init_type",
+        "weight_init_type", "enabled_rate_to_true_add",
+        "enabled_rate_to_false_add",
+    )
+
+    def __post_init__(self):
+        if isinstance(self.activation_options, str):
+            self.activation_options = tuple(self.activation_options.split())
+        self.activation_options = tuple(self.activation_options)
+        self.validate()
+
+    def validate(self):
+        """Raise ``ValueError`` for a parameter outside its range."""
+        if int(self.pop_size) < 2:
+            raise ValueError(f"pop_size must be at least 2, got {self.pop_size}.")
+        unknown = [
+            name for name in (self.activation_default, *self.activation_options,
+                              *([self.output_activation] if self.output_activation else []))
+            if name not in ACTIVATIONS
+        ]
+        if unknown:
+            raise ValueError(
+                f"Unknown activation {unknown[0]!r}; choose from {sorted(ACTIVATIONS)}."
+            )
+        if not self.activation_options:
+            raise ValueError("activation_options must name at least one function.")
+        if self.initial_connection not in INITIAL_CONNECTIONS:
+            raise ValueError(
+                f"initial_connection must be one of {INITIAL_CONNECTIONS}, got "
+                f"{self.initial_connection!r}."
+            )
+        if self.species_fitness_func not in ("max", "mean", "min", "median"):
+            raise ValueError(
+                "species_fitness_func must be 'max', 'mean', 'min' or 'median', got "
+                f"{self.species_fitness_func!r}."
+            )
+        for name in ("conn_add_prob", "conn_delete_prob", "node_add_prob",
+                     "node_delete_prob", "survival_threshold",
+                     "enabled_mutate_rate", "activation_mutate_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}.")
+        for attribute in ("bias", "response", "weight"):
+            low = getattr(self, f"{attribute}_min_value")
+            high = getattr(self, f"{attribute}_max_value")
+            if low > high:
+                raise ValueError(f"{attribute}_min_value {low} exceeds {attribute}_max_value {high}.")
+            rates = getattr(self, f"{attribute}_mutate_rate") + getattr(self, f"{attribute}_replace_rate")
+            if rates > 1.0:
+                raise ValueError(
+                    f"{attribute}_mutate_rate + {attribute}_replace_rate must not exceed 1, got {rates}."
+                )
+        if self.compatibility_threshold <= 0:
+            raise ValueError("compatibility_threshold must be positive.")
+        if self.elitism < 0 or self.species_elitism < 0 or self.min_species_size < 1:
+            raise ValueError("elitism and species_elitism must be >= 0 and min_species_size >= 1.")
+
+    def replace(self, **changes):
+        """A copy with some fields changed (like :func:`dataclasses.replace`)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_neat_python(cls, source, **overrides):
+        """Read a neat-python configuration file (path or text).
+
+        Keys this engine shares are read; the aggregation keys must say
+        ``sum`` (the only aggregation here); the rest of neat-python's keys
+        are listed in ``NEATConfig._ignored_keys`` and skipped. Returns the
+        configuration and a dict of the ``[NEAT]`` section's
+        ``fitness_threshold``/``num_inputs``/``num_outputs`` when given.
+
+        Examples
+        --------
+        >>> from skdeep.neuroevolution import NEATConfig
+        >>> text = '''
+        ... [NEAT]
+        ... pop_size = 60
+        ... fitness_threshold = 3.9
+        ... [DefaultGenome]
+        ... num_inputs = 2
+        ... num_outputs = 1
+        ... conn_add_prob = 0.3
+        ... activation_options = sigmoid tanh
+        ... '''
+        >>> config, extra = NEATConfig.from_neat_python(text)
+        >>> config.pop_size, config.conn_add_prob, config.activation_options
+        (60, 0.3, ('sigmoid', 'tanh'))
+        >>> extra
+        {'fitness_threshold': 3.9, 'num_inputs': 2, 'num_outputs': 1}
+        """
+        parser = configparser.ConfigParser(inline_comment_prefixes=("#",))
+        text = str(source)
+        if "\n" not in text and "[" not in text:
+            with open(text) as handle:
+                text = handle.read()
+        parser.read_string(text)
+        types = {f.name: f.type for f in fields(cls)}
+        values, extra = {}, {}
+        for section in parser.sections():
+            for key, raw in parser.items(section):
+                if key == "initial_connection":
+                    raw = raw.split()[0]
+                if key in ("fitness_threshold",):
+                    extra[key] = float(raw)
+                elif key in ("num_inputs", "num_outputs"):
+                    extra[key] = int(raw)
+                elif key in ("aggregation_default", "aggregation_options"):
+                    if set(raw.split()) != {"sum"}:
+                        raise ValueError(f"{key} = {raw!r}: only 'sum' aggregation is supported.")
+                elif key in types:
+                    values[key] = _parse(raw, types[key])
+                elif key in cls._ignored_keys:
+                    continue
+                else:
+                    raise ValueError(f"Unsupported neat-python key {key!r} in [{section}].")
+        values.update(overrides)
+        return cls(**values), extra
+
+
+def _parse(raw, kind):
+    raw = raw.strip()
+    if kind in (bool, "bool"):
+        if raw.lower() in ("true", "1", "yes", "on"):
+            return True
+        if raw.lower() in ("false", "0", "no", "off"):
+            return False
+        raise ValueError(f"Cannot read {raw!r} as a boolean.")
+    if kind in (int, "int"):
+        return int(raw)
+    if kind in (float, "float"):
+        return float(raw)
+    if kind in (tuple, "tuple"):
+        return tuple(raw.split())
+    if kind in (str, "str"):
+        return raw
+    if raw.lower() == "none":
+        return None
+    return int(raw)

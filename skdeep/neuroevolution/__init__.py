@@ -9,9 +9,11 @@ from skdeep.neuroevolution._evolve import (
     EvolutionResult,
     Genome,
     NEATPopulation,
+    compile_genomes,
     evolve,
 )
 from skdeep.neuroevolution._network import Phenotypes
+from skdeep.neuroevolution._plot import plot_genome, plot_history
 from skdeep.neuroevolution._tasks import (
     PoleBalancing,
     visual_discrimination,
@@ -29,8 +31,11 @@ __all__ = [
     "NEATConfig",
     "NEATPopulation",
     "Phenotypes",
+    "compile_genomes",
     "PoleBalancing",
     "evolve",
+    "plot_genome",
+    "plot_history",
     "visual_discrimination",
     "visual_discrimination_error",
     "visual_discrimination_fitness",

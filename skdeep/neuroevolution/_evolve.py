@@ -82,33 +82,59 @@ class Genome:
         """Enabled connections."""
         return int(self.enabled.sum())
 
-    def _as_table(self):
-        registry = GeneRegistry(self.n_inputs, self.n_outputs)
-        hidden = self.node_keys[self.node_keys >= self.n_outputs]
-        registry.node_key = np.concatenate([registry.node_key, np.sort(hidden)])
-        column = {int(k): i for i, k in enumerate(registry.node_key)}
-        table = GenomeTable(1, registry.n_nodes, 0)
-        cols = np.array([column[int(k)] for k in self.node_keys], dtype=np.int64)
-        table.node_on[0, cols] = True
-        table.bias[0, cols] = self.bias
-        table.response[0, cols] = self.response
-        table.activation[0, cols] = [ACTIVATION_CODES[a] for a in self.activation]
-        for (a, b) in self.conn_keys.tolist():
-            registry.conn(column[a], column[b])
-        table.resize(registry.n_nodes, registry.n_conns)
-        table.conn_on[0] = True
-        table.enabled[0] = self.enabled
-        table.weight[0] = self.weight
-        return table, registry
-
     def phenotype(self):
         """This genome's network, as one-genome :class:`Phenotypes`."""
-        table, registry = self._as_table()
-        return compile_population(table, [0], registry, self.feed_forward)
+        return compile_genomes([self])
 
     def activate(self, X):
         """Outputs for samples ``X`` of shape (n_samples, n_inputs) (feed-forward genomes)."""
         return self.phenotype().activate(np.asarray(X, dtype=float))[0]
+
+
+def compile_genomes(genomes):
+    """Compile :class:`Genome` records together into one :class:`Phenotypes`.
+
+    For networks that are not one population's, e.g. the best genomes of
+    several runs or CPPNs to render side by side. All genomes must have the
+    same inputs, outputs and ``feed_forward``.
+
+    Examples
+    --------
+    >>> from skdeep.neuroevolution import NEATConfig, NEATPopulation, compile_genomes
+    >>> population = NEATPopulation(2, 1, NEATConfig(pop_size=10), random_state=0)
+    >>> networks = compile_genomes([population.genome(0), population.genome(3)])
+    >>> networks.activate([[0.0, 1.0]]).shape
+    (2, 1, 1)
+    """
+    genomes = list(genomes)
+    if not genomes:
+        raise ValueError("compile_genomes needs at least one genome.")
+    first = genomes[0]
+    shape = (first.n_inputs, first.n_outputs, first.feed_forward)
+    if any((g.n_inputs, g.n_outputs, g.feed_forward) != shape for g in genomes):
+        raise ValueError("All genomes must have the same n_inputs, n_outputs and feed_forward.")
+    registry = GeneRegistry(first.n_inputs, first.n_outputs)
+    hidden = np.unique(np.concatenate([g.node_keys[g.node_keys >= g.n_outputs] for g in genomes]))
+    registry.add_nodes(len(hidden), keys=hidden)
+    keys = registry.node_key
+    table = GenomeTable(len(genomes), registry.n_nodes, 0)
+    conns = []
+    for row, g in enumerate(genomes):
+        cols = np.searchsorted(np.sort(keys), g.node_keys)
+        cols = np.argsort(keys)[cols]
+        table.node_on[row, cols] = True
+        table.bias[row, cols] = g.bias
+        table.response[row, cols] = g.response
+        table.activation[row, cols] = [ACTIVATION_CODES[a] for a in g.activation]
+        if len(g.conn_keys):
+            ends = np.argsort(keys)[np.searchsorted(np.sort(keys), g.conn_keys)]
+            conns.append((row, registry.conns(ends[:, 0], ends[:, 1]), g))
+    table.resize(registry.n_nodes, registry.n_conns)
+    for row, cols, g in conns:
+        table.conn_on[row, cols] = True
+        table.enabled[row, cols] = g.enabled
+        table.weight[row, cols] = g.weight
+    return compile_population(table, np.arange(len(genomes)), registry, first.feed_forward)
 
 
 @dataclass
@@ -153,7 +179,8 @@ class NEATPopulation:
         The fittest genome evaluated so far.
     history : dict of lists
         Per evaluated generation: ``generation``, ``best_fitness``,
-        ``mean_fitness``, ``n_species``, ``species_sizes``, ``threshold``,
+        ``mean_fitness``, ``n_species``, ``species_sizes`` (a dict species key ->
+        members), ``threshold``,
         ``n_evaluations`` (cumulative) and the best genome's ``n_nodes`` and
         ``n_connections``.
 
@@ -259,7 +286,7 @@ class NEATPopulation:
         h["best_fitness"].append(float(fitness[best]))
         h["mean_fitness"].append(float(fitness.mean()))
         h["n_species"].append(len(self.species))
-        h["species_sizes"].append([len(s.members) for s in self.species.values()])
+        h["species_sizes"].append({key: len(self.species[key].members) for key in sorted(self.species)})
         h["threshold"].append(self.threshold)
         h["n_evaluations"].append(self.n_evaluations)
         h["n_nodes"].append(self.best_genome.n_nodes)

@@ -29,33 +29,49 @@ class GeneRegistry:
 
     Node keys follow neat-python: inputs are ``-1, -2, ...``, outputs
     ``0 .. n_outputs - 1`` and hidden nodes count up from ``n_outputs``.
-    A connection is identified by its end points' keys, and gets the next
+    A connection is identified by its end points, and gets the next
     innovation number the first time it appears; a connection split by an
     add-node mutation yields, within one generation, the same new node for
     every genome that splits it (Stanley & Miikkulainen 2002, p. 108).
+    ``conn_index[src, dst]`` is the column of the connection between two node
+    columns (-1 for none), so lookups are array indexing.
     """
 
     def __init__(self, n_inputs, n_outputs):
         self.n_inputs = n_inputs
         self.n_outputs = n_outputs
-        self.node_key = np.concatenate(
-            [-np.arange(1, n_inputs + 1), np.arange(n_outputs)]
-        ).astype(np.int64)
+        n = n_inputs + n_outputs
+        self._node_key = np.zeros(max(64, 2 * n), dtype=np.int64)
+        self._node_key[:n] = np.concatenate([-np.arange(1, n_inputs + 1), np.arange(n_outputs)])
+        self._n_nodes = n
         self.next_node_key = n_outputs
         self._conns = np.zeros((3, 64), dtype=np.int64)  # src, dst, innovation
         self._n_conns = 0
         self.next_innovation = 0
-        self._conn_col = {}
-        self._split_node = {}
-        self.share_splits = True
+        self.conn_index = np.full((len(self._node_key),) * 2, -1, dtype=np.int64)
+        self._split_node = np.full(64, -1, dtype=np.int64)
 
     @property
     def n_nodes(self):
-        return len(self.node_key)
+        return self._n_nodes
 
     @property
     def n_conns(self):
         return self._n_conns
+
+    @property
+    def node_key(self):
+        """Key of every node column."""
+        return self._node_key[: self._n_nodes]
+
+    @node_key.setter
+    def node_key(self, keys):
+        keys = np.asarray(keys, dtype=np.int64)
+        extra = len(keys) - self._n_nodes
+        if extra > 0:
+            self.add_nodes(extra, keys=keys[self._n_nodes:])
+        self._node_key[: len(keys)] = keys
+        self._n_nodes = len(keys)
 
     @property
     def conn_src(self):
@@ -78,50 +94,78 @@ class GeneRegistry:
 
     def new_generation(self):
         """Forget this generation's splits (innovations are shared per generation)."""
-        self._split_node = {}
+        self._split_node[:] = -1
+
+    def reserve(self, n_nodes, n_conns):
+        """Make room for this many node and connection columns in all arrays."""
+        if n_nodes > len(self._node_key):
+            size = max(n_nodes, 2 * len(self._node_key))
+            self._node_key = np.pad(self._node_key, (0, size - len(self._node_key)))
+            index = np.full((size, size), -1, dtype=np.int64)
+            index[: len(self.conn_index), : len(self.conn_index)] = self.conn_index
+            self.conn_index = index
+        if n_conns > self._conns.shape[1]:
+            self._conns = np.pad(self._conns, ((0, 0), (0, max(n_conns, 2 * self._conns.shape[1])
+                                                        - self._conns.shape[1])))
+        if n_conns > len(self._split_node):
+            self._split_node = np.pad(self._split_node, (0, self._conns.shape[1] - len(self._split_node)),
+                                      constant_values=-1)
+
+    def add_nodes(self, count, keys=None):
+        """Columns of ``count`` new nodes (with the next keys, or ``keys``)."""
+        start = self._n_nodes
+        self.reserve(start + count, self._n_conns)
+        if keys is None:
+            keys = np.arange(self.next_node_key, self.next_node_key + count)
+            self.next_node_key += count
+        self._node_key[start:start + count] = keys
+        self._n_nodes += count
+        return np.arange(start, start + count)
 
     def add_node(self):
-        self.node_key = np.append(self.node_key, self.next_node_key)
-        self.next_node_key += 1
-        return self.n_nodes - 1
+        return int(self.add_nodes(1)[0])
 
-    def split_node(self, conn_col):
-        """The node that splits connection ``conn_col`` in this generation."""
-        node = self._split_node.get(conn_col) if self.share_splits else None
-        if node is None:
-            node = self._split_node[conn_col] = self.add_node()
-        return node
+    def conns(self, src, dst):
+        """Columns of the connections ``src[i] -> dst[i]``, creating new ones in order."""
+        src = np.asarray(src, dtype=np.int64)
+        dst = np.asarray(dst, dtype=np.int64)
+        cols = self.conn_index[src, dst]
+        new = np.flatnonzero(cols < 0)
+        if len(new):
+            width = len(self.conn_index)
+            codes, first = np.unique(src[new] * width + dst[new], return_index=True)
+            codes = codes[np.argsort(first)]  # innovation numbers in order of appearance
+            pairs = np.stack([codes // width, codes % width], axis=1)
+            start, count = self._n_conns, len(pairs)
+            if start + count > self._conns.shape[1]:
+                self._conns = np.pad(self._conns, ((0, 0), (0, max(count, self._conns.shape[1]))))
+            created = np.arange(start, start + count)
+            self._conns[0, created] = pairs[:, 0]
+            self._conns[1, created] = pairs[:, 1]
+            self._conns[2, created] = np.arange(self.next_innovation, self.next_innovation + count)
+            self.next_innovation += count
+            self._n_conns += count
+            self.conn_index[pairs[:, 0], pairs[:, 1]] = created
+            cols = self.conn_index[src, dst]
+        return cols
 
     def conn(self, src, dst):
         """Column of the connection between node columns ``src`` and ``dst``."""
-        key = (int(self.node_key[src]), int(self.node_key[dst]))
-        col = self._conn_col.get(key)
-        if col is None:
-            col = self._conn_col[key] = self._n_conns
-            if col == self._conns.shape[1]:
-                self._conns = np.pad(self._conns, ((0, 0), (0, col)))
-            self._conns[:, col] = (src, dst, self.next_innovation)
-            self._n_conns += 1
-            self.next_innovation += 1
-        return col
-
-    def find_conn(self, src, dst):
-        """Column of an existing connection, or -1."""
-        return self._conn_col.get((int(self.node_key[src]), int(self.node_key[dst])), -1)
+        return int(self.conns([src], [dst])[0])
 
     def keep(self, node_alive, conn_alive):
         """Drop dead columns; returns the old-to-new node column map."""
         node_map = np.cumsum(node_alive) - 1
-        self.node_key = self.node_key[node_alive]
+        keys = self.node_key[node_alive]
+        self._n_nodes = len(keys)
+        self._node_key[: len(keys)] = keys
         kept = self._conns[:, : self._n_conns][:, conn_alive]
         kept[:2] = node_map[kept[:2]]
         self._n_conns = kept.shape[1]
         self._conns = np.pad(kept, ((0, 0), (0, max(64, self._n_conns))))
-        self._conn_col = {
-            (int(self.node_key[s]), int(self.node_key[d])): col
-            for col, (s, d) in enumerate(zip(self.conn_src, self.conn_dst))
-        }
-        self._split_node = {}
+        self.conn_index[:] = -1
+        self.conn_index[kept[0], kept[1]] = np.arange(self._n_conns)
+        self._split_node = np.full(self._conns.shape[1], -1, dtype=np.int64)
         return node_map
 
 
@@ -186,25 +230,16 @@ class GenomeTable:
                 setattr(self, name, np.pad(array, ((0, 0), (0, extra)), constant_values=fill))
 
     def keep(self, node_alive, conn_alive):
-        # Some room is left for new genes, so the next mutations need not pad.
+        # The width stays: the freed columns are room for the next mutations.
         for names, alive in ((self._node_fields, node_alive), (self._conn_fields, conn_alive)):
             n_alive = int(alive.sum())
-            width = n_alive + n_alive // 2 + 16
+            width = getattr(self, names[0]).shape[1]
             for name in names:
                 array = getattr(self, name)
                 fill = 1.0 if name == "response" else 0
                 new = np.full((len(array), width), fill, dtype=array.dtype)
                 new[:, :n_alive] = array[:, : len(alive)][:, alive]
                 setattr(self, name, new)
-
-
-def random_choice_in_rows(mask, rng):
-    """One column per row, uniformly among the row's True entries (-1 if none)."""
-    score = rng.random(mask.shape)
-    score[~mask] = -1.0
-    choice = score.argmax(axis=1)
-    choice[~mask.any(axis=1)] = -1
-    return choice
 
 
 class Operators:
@@ -255,7 +290,7 @@ class Operators:
                 pairs += [(i, o) for i in inputs for o in outputs]
             if not cfg.feed_forward:
                 pairs += [(n, n) for n in outputs + hidden]
-        cols = [reg.conn(s, d) for s, d in pairs]
+        cols = list(reg.conns([s for s, _ in pairs], [d for _, d in pairs])) if pairs else []
         table = GenomeTable(n_genomes, reg.n_nodes, reg.n_conns)
         nodes = np.asarray(outputs + hidden)
         table.node_on[:, nodes] = True
@@ -273,7 +308,8 @@ class Operators:
 
     # -- crossover ----------------------------------------------------------------
     def _seed(self):
-        return int(self.rng.integers(2**31 - 1))
+        """A fresh state for the kernels' generator, drawn from the run's."""
+        return np.array([self.rng.integers(1, 2**63 - 1)], dtype=np.uint64)
 
     def breed(self, parents, elites, fitter, other):
         """The next generation: copies of ``elites``, then offspring of ``fitter`` x ``other``.
@@ -308,126 +344,32 @@ class Operators:
         else:
             draws = [rng.random(n) < p for p in (cfg.node_add_prob, cfg.node_delete_prob,
                                                   cfg.conn_add_prob, cfg.conn_delete_prob)]
-        add_node, delete_node, add_conn, delete_conn = draws
-        if add_node.any():
-            self._add_node(table, start + np.flatnonzero(add_node))
-        if delete_node.any():
-            self._delete_node(table, start + np.flatnonzero(delete_node))
-        if add_conn.any():
-            self._add_connection(table, start + np.flatnonzero(add_conn))
-        if delete_conn.any():
-            self._delete_connection(table, start + np.flatnonzero(delete_conn))
+        draws = np.stack(draws, axis=1)
+        if draws.any():
+            self._mutate_structure(table, start, draws)
         self._mutate_attributes(table, start)
 
-    def _add_node(self, table, rows):
+    def _mutate_structure(self, table, start, draws):
         cfg, reg = self.config, self.registry
-        if cfg.max_nodes is not None:
-            rows = rows[table.node_on[rows].sum(axis=1) < cfg.max_nodes]
-        on = table.conn_on[rows, : reg.n_conns]
-        split = random_choice_in_rows(on, self.rng)
-        has = split >= 0
-        # neat-python adds a connection instead when there is none to split
-        # only with structural_mutation_surer; by default nothing happens.
-        rows, split = rows[has], split[has]
-        if not len(rows):
-            return
-        new_nodes = np.empty(len(rows), dtype=np.int64)
-        in_cols = np.empty(len(rows), dtype=np.int64)
-        out_cols = np.empty(len(rows), dtype=np.int64)
-        for i, conn in enumerate(split.tolist()):
-            node = reg.split_node(conn)
-            src, dst = int(reg.conn_src[conn]), int(reg.conn_dst[conn])
-            new_nodes[i] = node
-            in_cols[i] = reg.conn(src, node)
-            out_cols[i] = reg.conn(node, dst)
-        table.resize(reg.n_nodes, reg.n_conns)
-        table.node_on[rows, new_nodes] = True
-        # A new node starts neutral: zero bias (neat-python 2.0), response and
-        # activation as initialised for any new node.
-        table.bias[rows, new_nodes] = 0.0
-        table.response[rows, new_nodes] = self.init_value("response", len(rows))
-        table.activation[rows, new_nodes] = self.activation_default
-        table.enabled[rows, split] = False
-        old_weight = table.weight[rows, split]
-        table.conn_on[rows, in_cols] = True
-        table.enabled[rows, in_cols] = True
-        table.weight[rows, in_cols] = 1.0
-        table.conn_on[rows, out_cols] = True
-        table.enabled[rows, out_cols] = True
-        table.weight[rows, out_cols] = old_weight
-
-    def _delete_node(self, table, rows):
-        reg = self.registry
-        hidden = table.node_on[rows, : reg.n_nodes].copy()
-        hidden[:, : reg.n_inputs + reg.n_outputs] = False
-        node = random_choice_in_rows(hidden, self.rng)
-        has = node >= 0
-        rows, node = rows[has], node[has]
-        if not len(rows):
-            return
-        table.node_on[rows, node] = False
-        touching = (reg.conn_src[None, :] == node[:, None]) | (reg.conn_dst[None, :] == node[:, None])
-        conn_on = table.conn_on[rows, : reg.n_conns]
-        conn_on &= ~touching
-        table.conn_on[rows, : reg.n_conns] = conn_on
-
-    def _add_connection(self, table, rows):
-        cfg, reg, rng = self.config, self.registry, self.rng
-        n_nodes = reg.n_nodes
-        nodes = table.node_on[rows, :n_nodes]
-        dst = random_choice_in_rows(nodes, rng)
-        sources = nodes.copy()
-        sources[:, reg.output_cols] = False
-        sources[:, : reg.n_inputs] = True
-        src = random_choice_in_rows(sources, rng)
-        # Existing connections stay as they are (neat-python's default).
-        existing = np.array([reg.find_conn(s, d) for s, d in zip(src.tolist(), dst.tolist())],
+        n_new_nodes = int(draws[:, 0].sum())
+        n_nodes = reg.n_nodes + n_new_nodes
+        n_conns = reg.n_conns + 2 * n_new_nodes + int(draws[:, 2].sum())
+        reg.reserve(n_nodes, n_conns)
+        table.resize(n_nodes, n_conns)
+        counters = np.array([reg._n_nodes, reg._n_conns, reg.next_innovation, reg.next_node_key],
                             dtype=np.int64)
-        known = existing >= 0
-        already = np.zeros(len(rows), dtype=bool)
-        already[known] = table.conn_on[rows[known], existing[known]]
-        keep = ~already
-        if cfg.feed_forward:
-            keep &= src != dst
-            candidates = np.flatnonzero(keep)
-            if len(candidates):
-                cycle = self._reaches(table, rows[candidates], dst[candidates], src[candidates])
-                keep[candidates[cycle]] = False
-        rows, src, dst = rows[keep], src[keep], dst[keep]
-        if not len(rows):
-            return
-        cols = np.array([reg.conn(s, d) for s, d in zip(src.tolist(), dst.tolist())], dtype=np.int64)
-        table.resize(reg.n_nodes, reg.n_conns)
-        table.conn_on[rows, cols] = True
-        table.enabled[rows, cols] = True
-        table.weight[rows, cols] = self.init_value("weight", len(rows))
-
-    def _reaches(self, table, rows, start, goal):
-        """Whether ``goal`` is reachable from ``start`` in each row's graph.
-
-        Follows every connection gene, enabled or not, as neat-python's
-        ``creates_cycle`` does, one breadth-first step for all rows at once.
-        """
-        reg = self.registry
-        n_nodes, n_conns = reg.n_nodes, reg.n_conns
-        conn_on = table.conn_on[rows, :n_conns]
-        reached = np.zeros((len(rows), n_nodes), dtype=bool)
-        reached[np.arange(len(rows)), start] = True
-        for _ in range(n_nodes):
-            active = conn_on & reached[:, reg.conn_src]
-            step = reached.copy()
-            r, c = np.nonzero(active)
-            step[r, reg.conn_dst[c]] = True
-            if (step == reached).all():
-                break
-            reached = step
-        return reached[np.arange(len(rows)), goal]
-
-    def _delete_connection(self, table, rows):
-        on = table.conn_on[rows, : self.registry.n_conns]
-        conn = random_choice_in_rows(on, self.rng)
-        has = conn >= 0
-        table.conn_on[rows[has], conn[has]] = False
+        init = ("init_mean", "init_stdev", "min_value", "max_value")
+        _kernels.mutate_structure(
+            self._seed(), start, draws, table.node_on, table.bias, table.response,
+            table.activation, table.conn_on, table.enabled, table.weight, reg._node_key,
+            reg.conn_index, reg._conns, reg._split_node, counters, reg.n_inputs, reg.n_outputs,
+            bool(cfg.feed_forward), -1 if cfg.max_nodes is None else int(cfg.max_nodes),
+            tuple(float(getattr(cfg, f"response_{n}")) for n in init),
+            tuple(float(getattr(cfg, f"weight_{n}")) for n in init),
+            self.activation_default,
+        )
+        reg._n_nodes, reg._n_conns, reg.next_innovation, reg.next_node_key = (
+            int(c) for c in counters)
 
     # -- attribute mutations ------------------------------------------------------
     def _params(self, attribute):

@@ -290,14 +290,32 @@ def genetic_distance(a_node_on, a_bias, a_response, a_act, a_conn_on, a_enabled,
     return out
 
 
-@njit(cache=True)
-def seed(value):
-    """Seed numba's own generator (each kernel call is seeded from the run's)."""
-    np.random.seed(value)
+# A small generator of our own (xorshift64*): numba's np.random.seed costs
+# half a millisecond, more than a whole kernel call. Each call gets a fresh
+# state drawn from the run's numpy Generator, so runs stay reproducible.
+@njit(cache=True, inline="always")
+def _uniform(state):
+    x = state[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[0] = x
+    return ((x * np.uint64(2685821657736338717)) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, inline="always")
+def _randint(state, n):
+    return min(int(_uniform(state) * n), n - 1)
+
+
+@njit(cache=True, inline="always")
+def _normal(state, mean, stdev):
+    u = 1.0 - _uniform(state)  # in (0, 1]
+    return mean + stdev * math.sqrt(-2.0 * math.log(u)) * math.cos(2.0 * math.pi * _uniform(state))
 
 
 @njit(cache=True)
-def breed(seed_value, node_on, bias, response, act, conn_on, enabled, weight,
+def breed(state, node_on, bias, response, act, conn_on, enabled, weight,
           elites, fitter, other):
     """Copies of the elites, then crossovers ``fitter`` x ``other``.
 
@@ -305,7 +323,6 @@ def breed(seed_value, node_on, bias, response, act, conn_on, enabled, weight,
     parents carry comes from either parent with equal chance, attribute by
     attribute (neat-python's crossover).
     """
-    np.random.seed(seed_value)
     n_new = elites.shape[0] + fitter.shape[0]
     K, C = node_on.shape[1], conn_on.shape[1]
     out_node_on = np.empty((n_new, K), dtype=np.bool_)
@@ -330,35 +347,35 @@ def breed(seed_value, node_on, bias, response, act, conn_on, enabled, weight,
         mate = other[i - n_elites]
         for k in range(K):
             if node_on[src, k] and node_on[mate, k]:
-                if np.random.random() < 0.5:
+                if _uniform(state) < 0.5:
                     out_bias[i, k] = bias[mate, k]
-                if np.random.random() < 0.5:
+                if _uniform(state) < 0.5:
                     out_response[i, k] = response[mate, k]
-                if np.random.random() < 0.5:
+                if _uniform(state) < 0.5:
                     out_act[i, k] = act[mate, k]
         for c in range(C):
             if conn_on[src, c] and conn_on[mate, c]:
-                if np.random.random() < 0.5:
+                if _uniform(state) < 0.5:
                     out_weight[i, c] = weight[mate, c]
-                if np.random.random() < 0.5:
+                if _uniform(state) < 0.5:
                     out_enabled[i, c] = enabled[mate, c]
     return out_node_on, out_bias, out_response, out_act, out_conn_on, out_enabled, out_weight
 
 
 @njit(cache=True, inline="always")
-def _mutate_value(value, rate, replace, power, mean, stdev, low, high):
-    r = np.random.random()
+def _mutate_value(state, value, rate, replace, power, mean, stdev, low, high):
+    r = _uniform(state)
     if r < rate:
-        value = value + np.random.normal(0.0, power) if power > 0 else value
+        value = value + _normal(state, 0.0, power) if power > 0 else value
     elif r < rate + replace:
-        value = np.random.normal(mean, stdev) if stdev > 0 else mean
+        value = _normal(state, mean, stdev) if stdev > 0 else mean
     else:
         return value
     return min(high, max(low, value))
 
 
 @njit(cache=True)
-def mutate_attributes(seed_value, start, node_on, bias, response, act, conn_on, enabled,
+def mutate_attributes(state, start, node_on, bias, response, act, conn_on, enabled,
                       weight, weight_params, bias_params, response_params, enabled_rate,
                       activation_rate, activation_options, fixed_from, fixed_to):
     """Perturb or redraw every gene attribute of rows ``start`` onwards, in place.
@@ -367,7 +384,6 @@ def mutate_attributes(seed_value, start, node_on, bias, response, act, conn_on, 
     init_stdev, min_value, max_value); node columns ``fixed_from`` to
     ``fixed_to`` keep their activation (fixed output activation).
     """
-    np.random.seed(seed_value)
     wr, wrep, wp, wm, ws, wlo, whi = weight_params
     br, brep, bp, bm, bs, blo, bhi = bias_params
     rr, rrep, rp, rm, rs, rlo, rhi = response_params
@@ -375,15 +391,143 @@ def mutate_attributes(seed_value, start, node_on, bias, response, act, conn_on, 
     for i in range(start, node_on.shape[0]):
         for c in range(conn_on.shape[1]):
             if conn_on[i, c]:
-                weight[i, c] = _mutate_value(weight[i, c], wr, wrep, wp, wm, ws, wlo, whi)
-                if enabled_rate > 0 and np.random.random() < enabled_rate:
-                    enabled[i, c] = np.random.random() < 0.5
+                weight[i, c] = _mutate_value(state, weight[i, c], wr, wrep, wp, wm, ws, wlo, whi)
+                if enabled_rate > 0 and _uniform(state) < enabled_rate:
+                    enabled[i, c] = _uniform(state) < 0.5
         for k in range(node_on.shape[1]):
             if node_on[i, k]:
                 if br > 0 or brep > 0:
-                    bias[i, k] = _mutate_value(bias[i, k], br, brep, bp, bm, bs, blo, bhi)
+                    bias[i, k] = _mutate_value(state, bias[i, k], br, brep, bp, bm, bs, blo, bhi)
                 if rr > 0 or rrep > 0:
-                    response[i, k] = _mutate_value(response[i, k], rr, rrep, rp, rm, rs, rlo, rhi)
+                    response[i, k] = _mutate_value(state, response[i, k], rr, rrep, rp, rm, rs, rlo, rhi)
                 if activation_rate > 0 and not (fixed_from <= k < fixed_to):
-                    if np.random.random() < activation_rate:
-                        act[i, k] = activation_options[np.random.randint(n_options)]
+                    if _uniform(state) < activation_rate:
+                        act[i, k] = activation_options[_randint(state, n_options)]
+
+
+@njit(cache=True, inline="always")
+def _pick(state, mask):
+    """A uniformly random True index of ``mask`` (-1 if none)."""
+    count = 0
+    for j in range(mask.shape[0]):
+        count += mask[j]
+    if count == 0:
+        return -1
+    target = _randint(state, count)
+    for j in range(mask.shape[0]):
+        if mask[j]:
+            if target == 0:
+                return j
+            target -= 1
+    return -1
+
+
+@njit(cache=True, inline="always")
+def _clipped_normal(state, mean, stdev, low, high):
+    value = _normal(state, mean, stdev) if stdev > 0 else mean
+    return min(high, max(low, value))
+
+
+@njit(cache=True)
+def _connection(src, dst, conn_index, conns, counters):
+    """Column of connection ``src -> dst``, created if new (counters: nodes, conns, innovation)."""
+    col = conn_index[src, dst]
+    if col < 0:
+        col = counters[1]
+        conns[0, col] = src
+        conns[1, col] = dst
+        conns[2, col] = counters[2]
+        conn_index[src, dst] = col
+        counters[1] += 1
+        counters[2] += 1
+    return col
+
+
+@njit(cache=True)
+def _reaches(row_on, conns, n_conns, start, goal, n_nodes):
+    """Whether ``goal`` is reachable from ``start`` over a genome's connection genes."""
+    reached = np.zeros(n_nodes, dtype=np.bool_)
+    reached[start] = True
+    changed = True
+    while changed:
+        changed = False
+        for c in range(n_conns):
+            if row_on[c] and reached[conns[0, c]] and not reached[conns[1, c]]:
+                reached[conns[1, c]] = True
+                changed = True
+    return reached[goal]
+
+
+@njit(cache=True)
+def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on, enabled,
+                     weight, node_key, conn_index, conns, split_node, counters, n_inputs,
+                     n_outputs, feed_forward, max_nodes, response_init, weight_init,
+                     default_act):
+    """neat-python's structural mutations of rows ``start`` onwards, in place.
+
+    ``draws[i]`` holds which of add node, delete node, add connection and
+    delete connection row ``start + i`` undergoes, in that order. New genes
+    go to the registry arrays (``node_key``, ``conn_index``, ``conns``;
+    ``counters`` = nodes, connections, next innovation, next node key), which
+    the caller has made large enough; a connection split twice in one
+    generation gets the same new node (``split_node``).
+    """
+    r_mean, r_std, r_low, r_high = response_init
+    w_mean, w_std, w_low, w_high = weight_init
+    first_hidden = n_inputs + n_outputs
+    for i in range(start, node_on.shape[0]):
+        d = draws[i - start]
+        if d[0] and (max_nodes < 0 or node_on[i].sum() < max_nodes):
+            c = _pick(state, conn_on[i, : counters[1]])
+            if c >= 0:
+                node = split_node[c]
+                if node < 0:
+                    node = counters[0]
+                    node_key[node] = counters[3]
+                    counters[0] += 1
+                    counters[3] += 1
+                    split_node[c] = node
+                src, dst = conns[0, c], conns[1, c]
+                node_on[i, node] = True
+                bias[i, node] = 0.0  # a new node starts neutral (neat-python 2.0)
+                response[i, node] = _clipped_normal(state, r_mean, r_std, r_low, r_high)
+                act[i, node] = default_act
+                enabled[i, c] = False
+                old_weight = weight[i, c]
+                c_in = _connection(src, node, conn_index, conns, counters)
+                c_out = _connection(node, dst, conn_index, conns, counters)
+                conn_on[i, c_in] = True
+                enabled[i, c_in] = True
+                weight[i, c_in] = 1.0
+                conn_on[i, c_out] = True
+                enabled[i, c_out] = True
+                weight[i, c_out] = old_weight
+        if d[1]:
+            hidden = node_on[i, : counters[0]].copy()
+            hidden[:first_hidden] = False
+            node = _pick(state, hidden)
+            if node >= 0:
+                node_on[i, node] = False
+                for c in range(counters[1]):
+                    if conn_on[i, c] and (conns[0, c] == node or conns[1, c] == node):
+                        conn_on[i, c] = False
+        if d[2]:
+            targets = node_on[i, : counters[0]]
+            dst = _pick(state, targets)
+            sources = targets.copy()
+            sources[n_inputs:first_hidden] = False
+            sources[:n_inputs] = True
+            src = _pick(state, sources)
+            existing = conn_index[src, dst]
+            skip = existing >= 0 and conn_on[i, existing]
+            if not skip and feed_forward:
+                skip = src == dst or _reaches(conn_on[i], conns, counters[1], dst, src, counters[0])
+            if not skip:
+                c = _connection(src, dst, conn_index, conns, counters)
+                conn_on[i, c] = True
+                enabled[i, c] = True
+                weight[i, c] = _clipped_normal(state, w_mean, w_std, w_low, w_high)
+        if d[3]:
+            c = _pick(state, conn_on[i, : counters[1]])
+            if c >= 0:
+                conn_on[i, c] = False

@@ -144,6 +144,22 @@ class Phenotypes:
         self._state = values
         return self._outputs(values)
 
+    def program(self):
+        """The compiled arrays, rows grouped by genome, for kernels that run networks.
+
+        Returns a dict: ``order`` (rows in evaluation order, genome by genome;
+        genome ``g``'s are ``order[starts[g]:starts[g + 1]]``), ``starts``,
+        the per-row ``bias``, ``response`` and ``activation`` codes, the
+        incoming edges as CSR (``indptr``, ``source``: a row, or input
+        ``-source - 1`` when negative; ``weight``) and ``output_rows``
+        (n_genomes, n_outputs). See :func:`skdeep.neuroevolution._pole.simulate`.
+        """
+        order = self._order[np.argsort(self._row_genome[self._order], kind="stable")]
+        starts = np.searchsorted(self._row_genome[order], np.arange(self.n_genomes + 1))
+        return {"order": order, "starts": starts, "bias": self._bias, "response": self._response,
+                "activation": self._act, "indptr": self._indptr, "source": self._source_rows,
+                "weight": self._weight, "output_rows": self._output_rows}
+
     def select(self, genomes):
         """The networks of some of these genomes (indices into ``0 .. n_genomes - 1``).
 

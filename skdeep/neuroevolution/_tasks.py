@@ -87,11 +87,11 @@ def xor_fitness(phenotypes):
 
 # ------------------------------------------------------------------ pole balancing
 
-_GRAVITY = -9.8  # the reference code's sign convention
-_MUP = 0.000002  # pole hinge friction
-_MASSCART = 1.0
-_FORCE_MAG = 10.0
-_TRACK = 2.4
+from skdeep.neuroevolution import _pole
+from skdeep.neuroevolution._network import Phenotypes
+
+_FORCE_MAG = _pole.FORCE_MAG
+_TRACK = _pole.TRACK
 _GRUAU_STATE_VALUES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _SCALAR_BELOW = 4  # at most this many carts left: the scalar twin steps them
 
@@ -283,36 +283,16 @@ class PoleBalancing:
         u = (np.clip(outputs, lo, hi) - lo) / (hi - lo)
         return (2.0 * u - 1.0) * _FORCE_MAG
 
-    def _derivs(self, S, force):
-        # Wieland's equations with hinge friction (as in Gomez's code)
-        num = force
-        den = _MASSCART
-        parts = []
-        for i, (m, half) in enumerate(self._poles):
-            th, w = S[2 + 2 * i], S[3 + 2 * i]
-            c, sn = np.cos(th), np.sin(th)
-            gsin = _GRAVITY * sn
-            ml = half * m
-            temp = (_MUP / ml) * w
-            num = num + (ml * w * w * sn + 0.75 * m * c * (temp + gsin))
-            den = den + m * (1.0 - 0.75 * c * c)
-            parts.append((c, gsin, temp, half))
-        acc = num / den
-        d = [S[1], acc]
-        for i, (c, gsin, temp, half) in enumerate(parts):
-            d.append(S[3 + 2 * i])
-            d.append((-0.75 / half) * (acc * c + gsin + temp))
-        return np.stack(d)
+    def _physics(self):
+        masses = np.array([m for m, _ in self._poles])
+        halves = np.array([h for _, h in self._poles])
+        return self.tau, self.substeps, masses, halves
 
     def _advance(self, S, force):
-        h, hh, h6 = self.tau, 0.5 * self.tau, self.tau / 6.0
-        for _ in range(self.substeps):
-            k1 = self._derivs(S, force)
-            k2 = self._derivs(S + hh * k1, force)
-            k3 = self._derivs(S + hh * k2, force)
-            k4 = self._derivs(S + h * k3, force)
-            S = S + h6 * (k1 + k4 + 2.0 * (k2 + k3))
-        return S
+        # S is (dim, n); the compiled physics steps one cart at a time
+        states = np.ascontiguousarray(S.T)
+        _pole.advance_many(states, np.ascontiguousarray(force, dtype=float), *self._physics())
+        return np.ascontiguousarray(states.T)
 
     def step(self, states, outputs):
         """Advance states by one network activation (``substeps`` RK4 steps).
@@ -376,6 +356,17 @@ class PoleBalancing:
         """
         n = phenotypes.n_genomes
         states0 = np.atleast_2d(np.asarray(states0, dtype=float))
+        if isinstance(phenotypes, Phenotypes):
+            # skdeep's networks and the carts run together in compiled code
+            p = phenotypes.program()
+            lo, hi = self.output_range
+            balanced, jig = _pole.simulate(
+                p["order"], p["starts"], p["bias"], p["response"], p["activation"],
+                p["indptr"], p["source"], p["weight"], p["output_rows"][:, 0],
+                phenotypes.feed_forward, np.ascontiguousarray(states0), int(n_steps),
+                bool(jiggle), *self._physics(), self._fail, self.velocities,
+                self.bias_input, self.n_inputs, lo, hi)
+            return (balanced, jig) if jiggle else balanced
         n_envs = len(states0)
         total = n * n_envs
         phenotypes.reset(n_envs)
@@ -515,42 +506,10 @@ class PoleBalancing:
         state : list of float
         """
         lo, hi = self.output_range
-        u = (min(max(output, lo), hi) - lo) / (hi - lo)
-        force = (2.0 * u - 1.0) * _FORCE_MAG
-        poles = self._poles
-        h, hh, h6 = self.tau, 0.5 * self.tau, self.tau / 6.0
-
-        def derivs(s):
-            num = force
-            den = _MASSCART
-            parts = []
-            for i, (m, half) in enumerate(poles):
-                th, w = s[2 + 2 * i], s[3 + 2 * i]
-                c, sn = math.cos(th), math.sin(th)
-                gsin = _GRAVITY * sn
-                ml = half * m
-                temp = (_MUP / ml) * w
-                num = num + (ml * w * w * sn + 0.75 * m * c * (temp + gsin))
-                den = den + m * (1.0 - 0.75 * c * c)
-                parts.append((c, gsin, temp, half))
-            acc = num / den
-            d = [s[1], acc]
-            for i, (c, gsin, temp, half) in enumerate(parts):
-                d.append(s[3 + 2 * i])
-                d.append((-0.75 / half) * (acc * c + gsin + temp))
-            return d
-
-        s = [float(v) for v in state]
-        for _ in range(self.substeps):
-            k1 = derivs(s)
-            k2 = derivs([a + hh * b for a, b in zip(s, k1)])
-            k3 = derivs([a + hh * b for a, b in zip(s, k2)])
-            k4 = derivs([a + h * b for a, b in zip(s, k3)])
-            s = [
-                a + h6 * (b1 + b4 + 2.0 * (b2 + b3))
-                for a, b1, b2, b3, b4 in zip(s, k1, k2, k3, k4)
-            ]
-        return s
+        u = (min(max(float(output), lo), hi) - lo) / (hi - lo)
+        s = np.array(state, dtype=float)
+        _pole.advance(s, (2.0 * u - 1.0) * _FORCE_MAG, *self._physics())
+        return s.tolist()
 
     def observe_scalar(self, state):
         """:meth:`observe` for one state, as a list of floats."""

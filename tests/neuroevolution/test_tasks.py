@@ -284,3 +284,37 @@ def test_paper_trials_and_fitness(resolution):
     np.testing.assert_allclose(err, 0.0)
     err0 = visual_discrimination_error(zeros, targets)
     np.testing.assert_allclose(err0, np.linalg.norm(targets + 1, axis=1))
+
+
+class _Wrapped:
+    """Hides skdeep's Phenotypes so that the task takes its generic step loop."""
+
+    def __init__(self, phenotypes):
+        self._p = phenotypes
+        self.n_genomes = phenotypes.n_genomes
+
+    def reset(self, n_envs):
+        self._p.reset(n_envs)
+
+    def step(self, X):
+        return self._p.step(X)
+
+
+@pytest.mark.parametrize("velocities", [True, False])
+def test_compiled_episodes_match_the_generic_step_loop(velocities):
+    from skdeep.neuroevolution import NEATConfig, NEATPopulation
+
+    task = PoleBalancing("double", velocities=velocities, max_steps=300,
+                         output_range=(0.0, 1.0))
+    config = NEATConfig(pop_size=30, feed_forward=velocities, node_add_prob=0.5,
+                        conn_add_prob=0.8, weight_init_stdev=2.0)
+    population = NEATPopulation(task.n_inputs, 1, config, random_state=0)
+    for _ in range(6):  # grow some hidden nodes and loops
+        population.tell(np.random.default_rng(population.generation).random(population.size))
+    phenotypes = population.phenotypes()
+    states = task.generalization_states()[::125]
+    fast = task._simulate(phenotypes, states, 300, jiggle=True)
+    slow = task._simulate(_Wrapped(phenotypes), states, 300, jiggle=True)
+    np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_allclose(fast[1], slow[1], rtol=1e-12)
+    assert fast[0].max() > fast[0].min()  # the genomes differ

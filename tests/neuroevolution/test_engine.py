@@ -1,0 +1,290 @@
+"""The NEAT engine: evaluation, variation, speciation, runs and checkpoints."""
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+from skdeep.neuroevolution import (
+    ACTIVATIONS,
+    NEATConfig,
+    NEATPopulation,
+    evolve,
+    xor_data,
+    xor_fitness,
+)
+from skdeep.neuroevolution import _kernels
+from skdeep.neuroevolution._activations import ACTIVATION_CODES
+from skdeep.neuroevolution._genome import genetic_distance
+
+
+def _grown_population(feed_forward=True, seed=3, generations=25):
+    """A population with hidden nodes, disabled genes and varied topologies."""
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    config = NEATConfig(pop_size=40, node_add_prob=0.5, conn_add_prob=0.7,
+                        feed_forward=feed_forward, activation_mutate_rate=0.2,
+                        activation_options=("sigmoid", "tanh", "sin", "gauss", "relu", "identity"))
+
+    def fitness(phenotypes):
+        if feed_forward:
+            out = phenotypes.activate(X)
+        else:
+            phenotypes.reset(len(X))
+            out = phenotypes.step(np.broadcast_to(X, (phenotypes.n_genomes,) + X.shape))
+        return -np.abs(out - 0.3).sum(axis=(1, 2))
+
+    result = evolve(fitness, 3, 2, generations, config=config, random_state=seed)
+    return result.population, X
+
+
+def _reference_forward(genome, x):
+    """Plain-Python evaluation: each node after all of its inputs."""
+    values = {-(i + 1): float(v) for i, v in enumerate(x)}
+    node = {int(k): (b, r, a) for k, b, r, a in
+            zip(genome.node_keys, genome.bias, genome.response, genome.activation)}
+    edges = [(int(a), int(b), w) for (a, b), w, on in
+             zip(genome.conn_keys.tolist(), genome.weight, genome.enabled) if on]
+    pending = set(node)
+    while pending:
+        for n in sorted(pending):
+            incoming = [(a, w) for a, b, w in edges if b == n]
+            if all(a in values for a, _ in incoming):
+                b, r, act = node[n]
+                z = b + r * sum(values[a] * w for a, w in incoming)
+                values[n] = float(ACTIVATIONS[act](np.array([z]))[0])
+                pending.remove(n)
+                break
+        else:
+            raise AssertionError("cycle in a feed-forward genome")
+    return [values[o] for o in range(genome.n_outputs)]
+
+
+def test_population_program_matches_plain_python_evaluation():
+    population, X = _grown_population()
+    outputs = population.phenotypes().activate(X)
+    assert outputs.shape == (population.size, len(X), 2)
+    hidden = [population.genome(i).n_nodes for i in range(population.size)]
+    assert max(hidden) > 4  # the networks did grow
+    for row in range(0, population.size, 3):
+        genome = population.genome(row)
+        expected = np.array([_reference_forward(genome, x) for x in X])
+        np.testing.assert_allclose(outputs[row], expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(genome.activate(X), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_per_genome_inputs_and_batching_agree_with_shared_inputs():
+    population, X = _grown_population()
+    phenotypes = population.phenotypes()
+    shared = phenotypes.activate(X)
+    own = phenotypes.activate(np.broadcast_to(X, (phenotypes.n_genomes,) + X.shape))
+    batched = phenotypes.activate(X, batch_size=2)
+    np.testing.assert_allclose(own, shared)
+    np.testing.assert_allclose(batched, shared)
+
+
+def test_recurrent_step_uses_previous_values_and_select_keeps_state():
+    population, X = _grown_population(feed_forward=False)
+    phenotypes = population.phenotypes()
+    inputs = np.broadcast_to(X, (phenotypes.n_genomes,) + X.shape)
+    phenotypes.reset(len(X))
+    first = phenotypes.step(inputs)
+    second = phenotypes.step(inputs)
+    # Plain double-buffered reference for one genome with a loop.
+    row = next(i for i in range(population.size)
+               if any(a >= 0 and a == b for a, b in population.genome(i).conn_keys.tolist())
+               or population.genome(i).n_nodes > 2)
+    genome = population.genome(row)
+    keys = [int(k) for k in genome.node_keys]
+    state = {k: np.zeros(len(X)) for k in keys}
+    for _ in range(2):
+        new = {}
+        for k, b, r, act in zip(keys, genome.bias, genome.response, genome.activation):
+            z = np.zeros(len(X))
+            for (a, d), w, on in zip(genome.conn_keys.tolist(), genome.weight, genome.enabled):
+                if on and d == k:
+                    z += w * (X[:, -a - 1] if a < 0 else state[a])
+            new[k] = ACTIVATIONS[act](b + r * z)
+        state = new
+    np.testing.assert_allclose(second[row], np.stack([state[0], state[1]], axis=1), atol=1e-12)
+    assert not np.allclose(first, second)
+    # Narrowing to some genomes keeps their state: the next step agrees.
+    keep = np.array([row, 0])
+    narrowed = phenotypes.select(keep)
+    full_next = phenotypes.step(inputs)
+    narrow_next = narrowed.step(inputs[keep])
+    np.testing.assert_allclose(narrow_next, full_next[keep], atol=1e-12)
+
+
+def test_activate_rejects_recurrent_networks_and_bad_shapes():
+    population, X = _grown_population(feed_forward=False, generations=2)
+    phenotypes = population.phenotypes()
+    with pytest.raises(ValueError, match="recurrent"):
+        phenotypes.activate(X)
+    with pytest.raises(ValueError, match="reset"):
+        phenotypes.step(np.zeros((phenotypes.n_genomes, 1, 3)))
+    feed = NEATPopulation(3, 2, NEATConfig(pop_size=5), random_state=0).phenotypes()
+    with pytest.raises(ValueError, match="features"):
+        feed.activate(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="n_genomes"):
+        feed.activate(np.zeros((3, 4, 3)))
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_numba_activations_match_numpy_ones(name):
+    z = np.linspace(-20, 20, 401)
+    code = ACTIVATION_CODES[name]
+    fast = _kernels.apply_activation(np.array([code]), z[None, :])[0]
+    with np.errstate(all="ignore"):
+        slow = ACTIVATIONS[name](z)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12)
+
+
+def _reference_distance(g1, g2, config):
+    """neat-python's DefaultGenome.distance on two Genome records."""
+    def part(keys1, keys2, attrs1, attrs2):
+        d1, d2 = dict(zip(keys1, attrs1)), dict(zip(keys2, attrs2))
+        if not d1 and not d2:
+            return 0.0
+        disjoint = len(set(d1) ^ set(d2))
+        diff = 0.0
+        for k in set(d1) & set(d2):
+            diff += sum(float(a != b) if isinstance(a, (str, bool, np.bool_)) else abs(a - b)
+                        for a, b in zip(d1[k], d2[k]))
+        return (config.compatibility_weight_coefficient * diff
+                + config.compatibility_disjoint_coefficient * disjoint) / max(len(d1), len(d2))
+
+    nodes = part(list(g1.node_keys), list(g2.node_keys),
+                 list(zip(g1.bias, g1.response, g1.activation)),
+                 list(zip(g2.bias, g2.response, g2.activation)))
+    conns = part([tuple(k) for k in g1.conn_keys.tolist()], [tuple(k) for k in g2.conn_keys.tolist()],
+                 list(zip(g1.weight, g1.enabled)), list(zip(g2.weight, g2.enabled)))
+    return nodes + conns
+
+
+def test_genetic_distance_is_neat_pythons():
+    population, _ = _grown_population()
+    distance = genetic_distance(population.table, population.table, [0, 5, 11], population.config)
+    for j, other in enumerate([0, 5, 11]):
+        for row in range(0, population.size, 4):
+            expected = _reference_distance(population.genome(row), population.genome(other),
+                                           population.config)
+            assert math.isclose(distance[row, j], expected, rel_tol=1e-9, abs_tol=1e-12)
+    assert distance[0, 0] == 0.0
+
+
+def test_offspring_inherit_only_the_fitter_parents_genes():
+    population = NEATPopulation(2, 1, NEATConfig(pop_size=30, node_add_prob=0.6), random_state=1)
+    for _ in range(8):
+        population.tell(np.random.default_rng(population.generation).random(population.size))
+    ops, table = population.operators, population.table
+    rng = np.random.default_rng(0)
+    fitter, other = rng.integers(0, population.size, 20), rng.integers(0, population.size, 20)
+    children = ops.breed(table, np.array([], dtype=np.int64), fitter, other)
+    n_conns = population.registry.n_conns
+    np.testing.assert_array_equal(children.conn_on[:, :n_conns], table.conn_on[fitter, :n_conns])
+    both = table.conn_on[fitter, :n_conns] & table.conn_on[other, :n_conns]
+    w = children.weight[:, :n_conns]
+    from_either = (w == table.weight[fitter, :n_conns]) | (w == table.weight[other, :n_conns])
+    assert from_either[both].all()
+    differs = both & (table.weight[fitter, :n_conns] != table.weight[other, :n_conns])
+    taken = (w == table.weight[other, :n_conns])[differs]
+    assert 0.2 < taken.mean() < 0.8  # attributes come from either parent
+
+
+def test_same_seed_same_run_and_different_seed_different_run():
+    def run(seed):
+        return evolve(xor_fitness, 2, 1, 15, config=NEATConfig(pop_size=60), random_state=seed)
+
+    a, b, c = run(4), run(4), run(5)
+    assert a.history["best_fitness"] == b.history["best_fitness"]
+    assert a.history["species_sizes"] == b.history["species_sizes"]
+    np.testing.assert_array_equal(a.best_genome.weight, b.best_genome.weight)
+    assert a.history["best_fitness"] != c.history["best_fitness"]
+
+
+def test_xor_is_solved_with_neat_pythons_settings():
+    solved = [evolve(xor_fitness, 2, 1, 300, fitness_threshold=3.9, random_state=s)
+              for s in range(3)]
+    assert sum(r.solved for r in solved) >= 2
+    for r in solved:
+        if r.solved:
+            X, y = xor_data()
+            predictions = r.best_genome.activate(X)[:, 0] > 0.5
+            np.testing.assert_array_equal(predictions, y.astype(bool))
+            assert r.best_genome.n_nodes >= 2  # XOR needs a hidden node
+            assert r.n_evaluations == r.generations * 150
+
+
+def test_checkpoint_continues_the_same_run(tmp_path):
+    config = NEATConfig(pop_size=40)
+    straight = evolve(xor_fitness, 2, 1, 12, config=config, random_state=7)
+    first = evolve(xor_fitness, 2, 1, 6, config=config, random_state=7,
+                   checkpoint_every=6, checkpoint_prefix=str(tmp_path / "ckpt-"))
+    assert (tmp_path / "ckpt-6.pkl").exists()
+    resumed = evolve(xor_fitness, n_generations=6,
+                     population=NEATPopulation.load(tmp_path / "ckpt-6.pkl"))
+    assert resumed.history["best_fitness"] == straight.history["best_fitness"]
+    assert first.generations == 6 and resumed.population.generation == 12
+    with pytest.raises(ValueError, match="own config"):
+        evolve(xor_fitness, population=resumed.population, config=config)
+    with open(tmp_path / "other.pkl", "wb") as handle:
+        pickle.dump({"not": "a population"}, handle)
+    with pytest.raises(TypeError, match="not a NEATPopulation"):
+        NEATPopulation.load(tmp_path / "other.pkl")
+
+
+def test_bad_fitness_values_get_clear_errors():
+    population = NEATPopulation(2, 1, NEATConfig(pop_size=10), random_state=0)
+    with pytest.raises(ValueError, match="one value per genome"):
+        population.tell(np.zeros(3))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        population.tell(np.full(10, np.nan))
+    with pytest.raises(ValueError, match="n_inputs and n_outputs"):
+        evolve(xor_fitness)
+
+
+def test_config_validation_and_neat_python_files(tmp_path):
+    with pytest.raises(ValueError, match="Unknown activation"):
+        NEATConfig(activation_options=("sigmoid", "swish"))
+    with pytest.raises(ValueError, match="conn_add_prob"):
+        NEATConfig(conn_add_prob=1.5)
+    with pytest.raises(ValueError, match="weight_min_value"):
+        NEATConfig(weight_min_value=3.0, weight_max_value=1.0)
+    path = tmp_path / "config"
+    path.write_text("[NEAT]\npop_size = 12\n[DefaultGenome]\nnode_add_prob = 0.05\n"
+                    "feed_forward = False\n[DefaultReproduction]\nelitism = 1\n")
+    config, extra = NEATConfig.from_neat_python(str(path))
+    assert (config.pop_size, config.node_add_prob, config.feed_forward, config.elitism) == (
+        12, 0.05, False, 1)
+    assert extra == {}
+    with pytest.raises(ValueError, match="only 'sum'"):
+        NEATConfig.from_neat_python("[DefaultGenome]\naggregation_options = product\n")
+    with pytest.raises(ValueError, match="Unsupported"):
+        NEATConfig.from_neat_python("[DefaultGenome]\nmystery_key = 1\n")
+
+
+def test_max_nodes_output_activation_and_dynamic_threshold():
+    config = NEATConfig(pop_size=40, node_add_prob=0.9, max_nodes=3, output_activation="identity",
+                        activation_options=("sigmoid", "tanh"), activation_mutate_rate=0.5,
+                        target_n_species=8, threshold_step=0.5)
+    result = evolve(xor_fitness, 2, 1, 12, config=config, random_state=0)
+    population = result.population
+    sizes = [population.genome(i).n_nodes for i in range(population.size)]
+    assert max(sizes) <= 3
+    assert all(population.genome(i).activation[0] == "identity" for i in range(population.size))
+    thresholds = result.history["threshold"]
+    assert min(thresholds) < 3.0  # few species: the threshold fell
+
+
+def test_extinction_warns_or_restarts():
+    config = NEATConfig(pop_size=20, max_stagnation=1, species_elitism=0)
+    population = NEATPopulation(2, 1, config, random_state=0)
+    population.tell(np.ones(20))
+    with pytest.warns(RuntimeWarning, match="extinction"):
+        population.tell(np.ones(20))
+    assert population.extinct
+    restart = NEATPopulation(2, 1, config.replace(reset_on_extinction=True), random_state=0)
+    restart.tell(np.ones(20))
+    restart.tell(np.ones(20))
+    assert not restart.extinct and restart.size == 20 and restart.generation == 2

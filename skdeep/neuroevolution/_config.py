@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, fields
 
 from skdeep.neuroevolution._activations import ACTIVATIONS
 
-INITIAL_CONNECTIONS = ("full", "full_nodirect", "full_direct", "unconnected")
+INITIAL_CONNECTIONS = ("full", "full_nodirect", "full_direct", "partial_nodirect",
+                       "partial_direct", "unconnected")
 
 
 @dataclass
@@ -65,10 +66,15 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
         Forbid cycles (networks are evaluated layer by layer). With False,
         connections may form loops and a network is stepped in time.
     initial_connection : {"full", "full_nodirect", "full_direct", \
-"unconnected"}, default="full"
+"partial_nodirect", "partial_direct", "unconnected"}, default="full"
         The first generation's wiring. ``"full"`` is neat-python's
         ``full_nodirect``: inputs to hidden nodes and hidden nodes to outputs,
-        or inputs to outputs when there are no hidden nodes.
+        or inputs to outputs when there are no hidden nodes; ``*_direct``
+        also wires inputs to outputs; ``partial_*`` gives each genome a
+        random ``connection_fraction`` of those connections.
+    connection_fraction : float, default=0.5
+        For the ``partial_*`` wirings (neat-python writes it after the name:
+        ``partial_direct 0.5``).
     num_hidden : int, default=0
         Hidden nodes of the first generation.
     compatibility_threshold : float, default=3.0
@@ -149,6 +155,7 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
 
     feed_forward: bool = True
     initial_connection: str = "full"
+    connection_fraction: float = 0.5
     num_hidden: int = 0
 
     compatibility_threshold: float = 3.0
@@ -171,8 +178,7 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
         "fitness_criterion", "fitness_threshold", "no_fitness_termination",
         "num_inputs", "num_outputs", "aggregation_default",
         "aggregation_options", "aggregation_mutate_rate",
-        "structural_mutation_surer", "bias_init_type", "response_init_type",
-        "weight_init_type", "enabled_rate_to_true_add",
+        "structural_mutation_surer", "enabled_rate_to_true_add",
         "enabled_rate_to_false_add",
     )
 
@@ -207,7 +213,7 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
                 "species_fitness_func must be 'max', 'mean', 'min' or 'median', got "
                 f"{self.species_fitness_func!r}."
             )
-        for name in ("conn_add_prob", "conn_delete_prob", "node_add_prob",
+        for name in ("conn_add_prob", "conn_delete_prob", "node_add_prob", "connection_fraction",
                      "node_delete_prob", "survival_threshold",
                      "enabled_mutate_rate", "activation_mutate_rate"):
             value = getattr(self, name)
@@ -272,11 +278,16 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
         for section in parser.sections():
             for key, raw in parser.items(section):
                 if key == "initial_connection":
-                    raw = raw.split()[0]
+                    raw, *fraction = raw.split()
+                    if fraction:
+                        values["connection_fraction"] = float(fraction[0])
                 if key in ("fitness_threshold",):
                     extra[key] = float(raw)
                 elif key in ("num_inputs", "num_outputs"):
                     extra[key] = int(raw)
+                elif key.endswith("_init_type"):
+                    if "gauss" not in raw.lower() and "normal" not in raw.lower():
+                        raise ValueError(f"{key} = {raw!r}: only Gaussian initialisation is supported.")
                 elif key in ("aggregation_default", "aggregation_options"):
                     if set(raw.split()) != {"sum"}:
                         raise ValueError(f"{key} = {raw!r}: only 'sum' aggregation is supported.")

@@ -258,6 +258,16 @@ def test_config_validation_and_neat_python_files(tmp_path):
     assert (config.pop_size, config.node_add_prob, config.feed_forward, config.elitism) == (
         12, 0.05, False, 1)
     assert extra == {}
+    partial, _ = NEATConfig.from_neat_python(
+        "[NEAT]\npop_size = 20\n[DefaultGenome]\nnum_hidden = 2\n"
+        "initial_connection = partial_direct 0.5\n")
+    assert (partial.initial_connection, partial.connection_fraction) == ("partial_direct", 0.5)
+    population = NEATPopulation(4, 2, partial, random_state=0)
+    # 4x2 + 2x2 + 4x2 candidate connections, half of them in every genome
+    assert (population.table.conn_on.sum(axis=1) == 10).all()
+    assert len({tuple(row) for row in population.table.conn_on.tolist()}) > 1
+    with pytest.raises(ValueError, match="Gaussian"):
+        NEATConfig.from_neat_python("[DefaultGenome]\nweight_init_type = uniform\n")
     with pytest.raises(ValueError, match="only 'sum'"):
         NEATConfig.from_neat_python("[DefaultGenome]\naggregation_options = product\n")
     with pytest.raises(ValueError, match="Unsupported"):

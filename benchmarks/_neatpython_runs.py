@@ -1,10 +1,11 @@
 """neat-python's side of the neuroevolution benchmark: XOR and pole balancing runs.
 
 neat-python (2.0.0, the ``neat`` package) evolves one genome at a time in pure
-Python, so its pole-balancing runs use the scalar twin of the task physics
-(:meth:`PoleBalancing.fitness_scalar`, plain floats and ``math``), which
-agrees with the vectorised physics to the last bit: neat-python is not made
-to pay numpy's overhead on scalar states.
+Python, so its pole-balancing runs step one cart at a time through the task's
+scalar twin (:meth:`PoleBalancing.fitness_scalar`), which calls the same
+compiled physics as skdeep's side: neat-python is timed on its own work
+(networks and evolution), not on numpy's per-call overhead or on slower
+physics.
 
 Run by hand (not by the tests)::
 

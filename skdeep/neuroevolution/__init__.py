@@ -5,12 +5,31 @@
 
 from skdeep.neuroevolution._activations import ACTIVATIONS
 from skdeep.neuroevolution._config import NEATConfig
+from skdeep.neuroevolution._cppn import (
+    CPPN_ACTIVATIONS,
+    cppn_config,
+    image_coordinates,
+    random_cppns,
+    render_cppn,
+)
+from skdeep.neuroevolution._estimators import NEATClassifier, NEATRegressor
 from skdeep.neuroevolution._evolve import (
     EvolutionResult,
     Genome,
     NEATPopulation,
     compile_genomes,
     evolve,
+)
+from skdeep.neuroevolution._hyperneat import (
+    HyperNEATClassifier,
+    HyperNEATRegressor,
+    Substrate,
+    SubstrateNetworks,
+    cppn_shape,
+    express,
+    paint_substrate,
+    plot_substrate,
+    plot_weights,
 )
 from skdeep.neuroevolution._network import Phenotypes
 from skdeep.neuroevolution._plot import plot_genome, plot_history
@@ -26,6 +45,22 @@ from skdeep.neuroevolution._tasks import (
 
 __all__ = [
     "ACTIVATIONS",
+    "CPPN_ACTIVATIONS",
+    "HyperNEATClassifier",
+    "HyperNEATRegressor",
+    "NEATClassifier",
+    "NEATRegressor",
+    "Substrate",
+    "SubstrateNetworks",
+    "cppn_config",
+    "cppn_shape",
+    "express",
+    "image_coordinates",
+    "paint_substrate",
+    "plot_substrate",
+    "plot_weights",
+    "random_cppns",
+    "render_cppn",
     "EvolutionResult",
     "Genome",
     "NEATConfig",

@@ -34,9 +34,10 @@ class NEATConfig:
         When every species is stagnant at once, start a new random population
         (True) or stop the run (False).
     activation_default, activation_options, activation_mutate_rate
-        The activation of new nodes, the functions mutation may pick from
-        (names of :data:`ACTIVATIONS`) and the per-node probability of picking
-        a new one.
+        The activation of new nodes (a name, or ``"random"``: one of the
+        options at random, as in neat-python), the functions mutation may pick
+        from (names of :data:`ACTIVATIONS`) and the per-node probability of
+        picking a new one.
     output_activation : str or None, default=None
         A fixed activation for the output nodes (e.g. ``"identity"`` for
         regression); activation mutations then leave outputs alone. None
@@ -193,7 +194,8 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
         if int(self.pop_size) < 2:
             raise ValueError(f"pop_size must be at least 2, got {self.pop_size}.")
         unknown = [
-            name for name in (self.activation_default, *self.activation_options,
+            name for name in (*([self.activation_default] if self.activation_default != "random"
+                                else []), *self.activation_options,
                               *([self.output_activation] if self.output_activation else []))
             if name not in ACTIVATIONS
         ]

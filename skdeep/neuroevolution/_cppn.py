@@ -6,10 +6,8 @@
 import numpy as np
 
 from skdeep.neuroevolution._config import NEATConfig
-from skdeep.neuroevolution._evolve import Genome, NEATPopulation, _rng
-from skdeep.neuroevolution._genome import GeneRegistry, GenomeTable
-from skdeep.neuroevolution._activations import ACTIVATION_CODES
-from skdeep.neuroevolution._network import Phenotypes, compile_population
+from skdeep.neuroevolution._evolve import Genome, NEATPopulation, _rng, compile_genomes
+from skdeep.neuroevolution._network import Phenotypes
 
 #: The node functions CPPNs mix by default: periodic, symmetric, monotone
 #: and linear building blocks (Stanley 2007; the HyperNEAT papers' set plus
@@ -26,7 +24,8 @@ def cppn_config(**overrides):
     symmetric patterns), the output is ``tanh`` (bipolar, so that a CPPN
     output can be read as a signed weight in [-1, 1] as HyperNEAT does),
     structural mutations are frequent and the number of species is steered
-    towards 8 with a dynamic compatibility threshold.
+    towards ``min(8, pop_size // 12)`` (at least 1) with a dynamic
+    compatibility threshold.
 
     Parameters
     ----------
@@ -60,82 +59,14 @@ def cppn_config(**overrides):
         bias_max_value=8.0,
         bias_min_value=-8.0,
         compatibility_threshold=3.0,
-        target_n_species=8,
         max_stagnation=15,
     )
     defaults.update(overrides)
+    # About a dozen genomes per species, at most 8 species: tiny populations
+    # split into many species cannot select.
+    n_species = max(1, min(8, int(defaults["pop_size"]) // 12))
+    defaults.setdefault("target_n_species", n_species)
     return NEATConfig(**defaults)
-
-
-def compile_genomes(genomes):
-    """Compile several :class:`Genome` objects into one :class:`Phenotypes`.
-
-    The genomes may come from different runs: each keeps its own row of
-    attributes, so only their input and output counts must agree. Use it to
-    query many stored CPPNs with one ``activate`` call.
-
-    Parameters
-    ----------
-    genomes : Genome or iterable of Genome
-        Feed-forward genomes with the same ``n_inputs`` and ``n_outputs``.
-
-    Returns
-    -------
-    phenotypes : Phenotypes
-        ``n_genomes == len(genomes)``, in the given order.
-
-    Examples
-    --------
-    >>> from skdeep.neuroevolution._cppn import compile_genomes, random_cppns
-    >>> cppns = random_cppns(3, n_inputs=2, random_state=0)
-    >>> compile_genomes(cppns).activate([[0.0, 0.5]]).shape
-    (3, 1, 1)
-    """
-    if isinstance(genomes, Genome):
-        genomes = [genomes]
-    genomes = list(genomes)
-    if not genomes:
-        raise ValueError("Need at least one genome to compile.")
-    for g in genomes:
-        if not isinstance(g, Genome):
-            raise TypeError(f"Expected Genome objects, got {type(g).__name__}.")
-    n_in, n_out = genomes[0].n_inputs, genomes[0].n_outputs
-    if any(g.n_inputs != n_in or g.n_outputs != n_out for g in genomes):
-        raise ValueError("All genomes must have the same numbers of inputs and outputs.")
-    if not all(g.feed_forward for g in genomes):
-        raise ValueError("Only feed-forward genomes can be compiled together.")
-    registry = GeneRegistry(n_in, n_out)
-    # Hidden keys of different runs may coincide; that is harmless, because
-    # every genome keeps its own row of attributes and its own wiring.
-    node_keys = np.concatenate([g.node_keys for g in genomes]).astype(np.int64)
-    hidden = np.unique(node_keys[node_keys >= n_out])
-    registry.node_key = np.concatenate([registry.node_key, hidden])
-    order = np.argsort(registry.node_key)
-    sorted_keys = registry.node_key[order]
-
-    def columns(keys):
-        return order[np.searchsorted(sorted_keys, keys)]
-
-    owner_conn = np.concatenate([np.full(len(g.conn_keys), i) for i, g in enumerate(genomes)])
-    conn_keys = np.concatenate([np.asarray(g.conn_keys, dtype=np.int64).reshape(-1, 2)
-                                for g in genomes])
-    pairs, conn_col = np.unique(conn_keys, axis=0, return_inverse=True)
-    conn_col = conn_col.reshape(-1)
-    for a, b in columns(pairs.reshape(-1)).reshape(-1, 2).tolist():
-        registry.conn(a, b)  # columns follow the order of ``pairs``
-    table = GenomeTable(len(genomes), registry.n_nodes, registry.n_conns)
-    owner_node = np.concatenate([np.full(len(g.node_keys), i) for i, g in enumerate(genomes)])
-    node_col = columns(node_keys)
-    table.node_on[owner_node, node_col] = True
-    table.bias[owner_node, node_col] = np.concatenate([g.bias for g in genomes])
-    table.response[owner_node, node_col] = np.concatenate([g.response for g in genomes])
-    table.activation[owner_node, node_col] = [
-        ACTIVATION_CODES[a] for g in genomes for a in g.activation
-    ]
-    table.conn_on[owner_conn, conn_col] = True
-    table.enabled[owner_conn, conn_col] = np.concatenate([g.enabled for g in genomes])
-    table.weight[owner_conn, conn_col] = np.concatenate([g.weight for g in genomes])
-    return compile_population(table, np.arange(len(genomes)), registry, True)
 
 
 def as_phenotypes(cppns):
@@ -146,9 +77,10 @@ def as_phenotypes(cppns):
     if isinstance(cppns, Phenotypes):
         return cppns, False
     if isinstance(cppns, Genome):
-        # compile_genomes rather than Genome.phenotype(): one code path for
-        # one or many genomes.
         return compile_genomes([cppns]), True
+    cppns = list(cppns)
+    if not all(isinstance(g, Genome) for g in cppns):
+        raise TypeError("Expected a Genome, a list of Genome or a Phenotypes.")
     return compile_genomes(cppns), False
 
 
@@ -179,7 +111,9 @@ def image_coordinates(shape, extent=1.0):
     if len(shape) == 1:
         shape = (1, shape[0])
     if len(shape) != 2 or min(shape) < 1:
-        raise ValueError(f"shape must be (height, width) of positive ints, got {shape}.")
+        raise ValueError(
+            f"shape must be (height, width) of positive ints, got {shape}."
+        )
     h, w = shape
 
     def axis(n):
@@ -195,8 +129,8 @@ def _pixel_inputs(shape, n_inputs, extent):
     columns = np.concatenate([xy, d, np.ones((len(xy), 1))], axis=1)
     if not 1 <= n_inputs <= 4:
         raise ValueError(
-            f"An image CPPN takes 1 to 4 inputs (x, y, distance from the centre, bias), "
-            f"got {n_inputs}."
+            "An image CPPN takes 1 to 4 inputs (x, y, distance from the centre, "
+            f"bias), got {n_inputs}."
         )
     return columns[:, :n_inputs]
 
@@ -246,14 +180,18 @@ def render_cppn(cppns, shape=(64, 64), *, extent=1.0, output=None, batch_size=16
     phenotypes, single = as_phenotypes(cppns)
     shape = tuple(int(s) for s in np.atleast_1d(shape))
     if len(shape) != 2 or min(shape) < 1:
-        raise ValueError(f"shape must be (height, width) of positive ints, got {shape}.")
+        raise ValueError(
+            f"shape must be (height, width) of positive ints, got {shape}."
+        )
     if not phenotypes.feed_forward:
         raise ValueError("CPPNs must be feed-forward networks.")
     X = _pixel_inputs(shape, phenotypes.n_inputs, extent)
     out = phenotypes.activate(X, batch_size=batch_size)  # (P, h * w, n_outputs)
     if output is not None:
         if not -phenotypes.n_outputs <= output < phenotypes.n_outputs:
-            raise ValueError(f"output {output} out of range for {phenotypes.n_outputs} outputs.")
+            raise ValueError(
+                f"output {output} out of range for {phenotypes.n_outputs} outputs."
+            )
         out = out[..., [output]]
     images = out.reshape((phenotypes.n_genomes,) + shape + (out.shape[-1],))
     if images.shape[-1] == 1:
@@ -264,7 +202,8 @@ def render_cppn(cppns, shape=(64, 64), *, extent=1.0, output=None, batch_size=16
 def _novelty(behaviour, k):
     """Mean distance of each row to its ``k`` nearest other rows."""
     sq = (behaviour ** 2).sum(axis=1)
-    dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * behaviour @ behaviour.T, 0.0))
+    gram = behaviour @ behaviour.T
+    dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * gram, 0.0))
     np.fill_diagonal(dist, np.inf)
     k = max(1, min(k, len(behaviour) - 1))
     return np.sort(dist, axis=1)[:, :k].mean(axis=1)
@@ -315,14 +254,18 @@ def random_cppns(n, n_inputs=4, n_outputs=1, *, n_generations=10, fitness="novel
     if int(n_generations) < 0:
         raise ValueError(f"n_generations must be >= 0, got {n_generations}.")
     size = max(int(n), 2)  # NEAT needs two genomes to breed
-    config = cppn_config(pop_size=size) if config is None else config.replace(pop_size=size)
+    if config is None:
+        config = cppn_config(pop_size=size)
+    else:
+        config = config.replace(pop_size=size)
     rng = _rng(random_state)
     population = NEATPopulation(n_inputs, n_outputs, config, random_state=rng)
     probe = _pixel_inputs((16, 16), n_inputs, 1.0) if n_inputs <= 4 else rng.uniform(
         -1, 1, (256, n_inputs))
     for _ in range(int(n_generations)):
         if fitness == "novelty":
-            behaviour = population.phenotypes().activate(probe).reshape(population.size, -1)
+            behaviour = population.phenotypes().activate(probe)
+            behaviour = behaviour.reshape(population.size, -1)
             scores = _novelty(np.nan_to_num(behaviour), 5)
         else:
             scores = rng.random(population.size)

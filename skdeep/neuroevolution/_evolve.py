@@ -240,6 +240,11 @@ class NEATPopulation:
         return compile_population(self.table, np.arange(self.size), self.registry,
                                   self.config.feed_forward)
 
+    def n_connections(self):
+        """Enabled connections of every genome of the current generation."""
+        n = self.registry.n_conns
+        return (self.table.conn_on[:, :n] & self.table.enabled[:, :n]).sum(axis=1)
+
     def genome(self, row):
         """Genome ``row`` of the current generation as a :class:`Genome`."""
         reg, table = self.registry, self.table
@@ -384,7 +389,7 @@ class NEATPopulation:
         min_size = max(cfg.min_species_size, cfg.elitism)
         spawn = self._spawn_amounts(adjusted, [len(s.members) for s in survivors],
                                     cfg.pop_size, min_size)
-        elites, first, second, parent_species = [], [], [], []
+        elites, first, second = [], [], []
         for amount, species in zip(spawn, survivors):
             amount = max(amount, cfg.elitism)
             members = species.members
@@ -413,7 +418,8 @@ class NEATPopulation:
         new_ids = np.arange(self._next_genome, self._next_genome + len(fitter))
         self._next_genome += len(fitter)
         self.genome_ids = np.concatenate([self.genome_ids[elites], new_ids])
-        self.species = {s.key: s for s in survivors}
+        # Old species pick their new representatives in key order (neat-python's).
+        self.species = {s.key: s for s in sorted(survivors, key=lambda s: s.key)}
         self.fitness = None
         self.generation += 1
         self._speciate()

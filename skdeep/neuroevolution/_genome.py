@@ -245,7 +245,9 @@ class Operators:
         self.rng = rng
         options = [ACTIVATION_CODES[name] for name in config.activation_options]
         self.activation_options = np.asarray(options, dtype=np.int8)
-        self.activation_default = ACTIVATION_CODES[config.activation_default]
+        # -1: each new node draws one of the options
+        self.activation_default = (-1 if config.activation_default == "random"
+                                   else ACTIVATION_CODES[config.activation_default])
         self.output_activation = (None if config.output_activation is None
                                   else ACTIVATION_CODES[config.output_activation])
 
@@ -281,7 +283,11 @@ class Operators:
         table.node_on[:, nodes] = True
         table.bias[:, nodes] = self.init_value("bias", (n_genomes, len(nodes)))
         table.response[:, nodes] = self.init_value("response", (n_genomes, len(nodes)))
-        table.activation[:, nodes] = self.activation_default
+        if self.activation_default < 0:
+            table.activation[:, nodes] = self.rng.choice(self.activation_options,
+                                                         (n_genomes, len(nodes)))
+        else:
+            table.activation[:, nodes] = self.activation_default
         if self.output_activation is not None:
             table.activation[:, outputs] = self.output_activation
         if cols:
@@ -357,7 +363,7 @@ class Operators:
             bool(cfg.feed_forward), -1 if cfg.max_nodes is None else int(cfg.max_nodes),
             tuple(float(getattr(cfg, f"response_{n}")) for n in init),
             tuple(float(getattr(cfg, f"weight_{n}")) for n in init),
-            self.activation_default,
+            self.activation_default, self.activation_options,
         )
         reg._n_nodes, reg._n_conns, reg.next_innovation, reg.next_node_key = (
             int(c) for c in counters)

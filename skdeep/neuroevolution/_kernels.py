@@ -462,7 +462,7 @@ def _reaches(row_on, conns, n_conns, start, goal, n_nodes):
 def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on, enabled,
                      weight, node_key, conn_index, conns, split_node, counters, n_inputs,
                      n_outputs, feed_forward, max_nodes, response_init, weight_init,
-                     default_act):
+                     default_act, options):
     """neat-python's structural mutations of rows ``start`` onwards, in place.
 
     ``draws[i]`` holds which of add node, delete node, add connection and
@@ -470,7 +470,8 @@ def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on,
     go to the registry arrays (``node_key``, ``conn_index``, ``conns``;
     ``counters`` = nodes, connections, next innovation, next node key), which
     the caller has made large enough; a connection split twice in one
-    generation gets the same new node (``split_node``).
+    generation gets the same new node (``split_node``). New nodes get
+    ``default_act``, or one of ``options`` at random when it is -1.
     """
     r_mean, r_std, r_low, r_high = response_init
     w_mean, w_std, w_low, w_high = weight_init
@@ -491,7 +492,10 @@ def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on,
                 node_on[i, node] = True
                 bias[i, node] = 0.0  # a new node starts neutral (neat-python 2.0)
                 response[i, node] = _clipped_normal(state, r_mean, r_std, r_low, r_high)
-                act[i, node] = default_act
+                if default_act >= 0:
+                    act[i, node] = default_act
+                else:  # "random": one of the options
+                    act[i, node] = options[_randint(state, options.shape[0])]
                 enabled[i, c] = False
                 old_weight = weight[i, c]
                 c_in = _connection(src, node, conn_index, conns, counters)

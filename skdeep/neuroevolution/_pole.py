@@ -26,13 +26,15 @@ TRACK = 2.4
 
 
 @njit(cache=True)
-def _derivs(s, force, masses, halves, out):
+def _derivs(s, force, masses, halves, out, trig):
     # Wieland's equations with hinge friction (as in Gomez's code)
     num = force
     den = MASSCART
     for i in range(masses.shape[0]):
         th, w = s[2 + 2 * i], s[3 + 2 * i]
         c, sn = math.cos(th), math.sin(th)
+        trig[0, i] = c
+        trig[1, i] = sn
         ml = halves[i] * masses[i]
         num += ml * w * w * sn + 0.75 * masses[i] * c * ((MUP / ml) * w + GRAVITY * sn)
         den += masses[i] * (1.0 - 0.75 * c * c)
@@ -40,31 +42,38 @@ def _derivs(s, force, masses, halves, out):
     out[0] = s[1]
     out[1] = acc
     for i in range(masses.shape[0]):
-        th, w = s[2 + 2 * i], s[3 + 2 * i]
-        c, sn = math.cos(th), math.sin(th)
+        w = s[3 + 2 * i]
         ml = halves[i] * masses[i]
         out[2 + 2 * i] = w
-        out[3 + 2 * i] = (-0.75 / halves[i]) * (acc * c + GRAVITY * sn + (MUP / ml) * w)
+        out[3 + 2 * i] = (-0.75 / halves[i]) * (
+            acc * trig[0, i] + GRAVITY * trig[1, i] + (MUP / ml) * w)
+
+
+def work_buffer(dim, n_poles):
+    """Scratch space for :func:`advance` (so that it allocates nothing per step)."""
+    return np.empty((5, dim)), np.empty((2, n_poles))
 
 
 @njit(cache=True)
-def advance(s, force, tau, substeps, masses, halves):
-    """``substeps`` 4th-order Runge-Kutta steps of one state, in place."""
+def advance(s, force, tau, substeps, masses, halves, work, trig):
+    """``substeps`` 4th-order Runge-Kutta steps of one state, in place.
+
+    ``work`` (5, dim) and ``trig`` (2, n_poles) are scratch arrays.
+    """
     dim = s.shape[0]
-    k1, k2, k3, k4 = np.empty(dim), np.empty(dim), np.empty(dim), np.empty(dim)
-    tmp = np.empty(dim)
+    k1, k2, k3, k4, tmp = work[0], work[1], work[2], work[3], work[4]
     h, hh, h6 = tau, 0.5 * tau, tau / 6.0
     for _ in range(substeps):
-        _derivs(s, force, masses, halves, k1)
+        _derivs(s, force, masses, halves, k1, trig)
         for j in range(dim):
             tmp[j] = s[j] + hh * k1[j]
-        _derivs(tmp, force, masses, halves, k2)
+        _derivs(tmp, force, masses, halves, k2, trig)
         for j in range(dim):
             tmp[j] = s[j] + hh * k2[j]
-        _derivs(tmp, force, masses, halves, k3)
+        _derivs(tmp, force, masses, halves, k3, trig)
         for j in range(dim):
             tmp[j] = s[j] + h * k3[j]
-        _derivs(tmp, force, masses, halves, k4)
+        _derivs(tmp, force, masses, halves, k4, trig)
         for j in range(dim):
             s[j] = s[j] + h6 * (k1[j] + k4[j] + 2.0 * (k2[j] + k3[j]))
 
@@ -72,8 +81,10 @@ def advance(s, force, tau, substeps, masses, halves):
 @njit(cache=True)
 def advance_many(states, forces, tau, substeps, masses, halves):
     """:func:`advance` for every row of ``states`` (n, dim), in place."""
+    work = np.empty((5, states.shape[1]))
+    trig = np.empty((2, masses.shape[0]))
     for n in range(states.shape[0]):
-        advance(states[n], forces[n], tau, substeps, masses, halves)
+        advance(states[n], forces[n], tau, substeps, masses, halves, work, trig)
 
 
 @njit(cache=True, inline="always")
@@ -130,6 +141,8 @@ def simulate(order, starts, row_bias, row_response, row_act, indptr, source, edg
     previous = np.zeros(row_bias.shape[0])
     obs = np.zeros(n_inputs)
     s = np.empty(dim)
+    work = np.empty((5, dim))
+    trig = np.empty((2, n_poles))
     ring = np.zeros(100)
     for g in range(n_genomes):
         rows = order[starts[g]:starts[g + 1]]
@@ -155,7 +168,8 @@ def simulate(order, starts, row_bias, row_response, row_act, indptr, source, edg
                         else:
                             acc += edge_weight[e] * previous[src]
                     values[r] = activation(row_act[r], row_bias[r] + row_response[r] * acc)
-                advance(s, _force(values[output_rows[g]], low, high), tau, substeps, masses, halves)
+                advance(s, _force(values[output_rows[g]], low, high), tau, substeps, masses,
+                        halves, work, trig)
                 if not _inside(s, n_poles, fail):
                     break
                 if jiggle:

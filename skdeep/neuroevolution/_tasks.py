@@ -218,6 +218,8 @@ class PoleBalancing:
             failure_angle = 0.628329 if kind == "double" else 0.2094384
         self._fail = float(failure_angle)
         self._dim = 2 + 2 * len(self._poles)
+        self._work = None  # the scalar twin's scratch arrays
+        self._constants = None
 
     # ---- sizes
 
@@ -284,9 +286,11 @@ class PoleBalancing:
         return (2.0 * u - 1.0) * _FORCE_MAG
 
     def _physics(self):
-        masses = np.array([m for m, _ in self._poles])
-        halves = np.array([h for _, h in self._poles])
-        return self.tau, self.substeps, masses, halves
+        if self._constants is None:
+            masses = np.array([m for m, _ in self._poles])
+            halves = np.array([h for _, h in self._poles])
+            self._constants = (self.tau, self.substeps, masses, halves)
+        return self._constants
 
     def _advance(self, S, force):
         # S is (dim, n); the compiled physics steps one cart at a time
@@ -386,7 +390,7 @@ class PoleBalancing:
             position[envs] = np.arange(len(envs))
             action = out[..., 0].reshape(-1)[position[alive]]
             if alive.size <= _SCALAR_BELOW:
-                # a few carts left: plain floats beat numpy's per-call overhead
+                # a few carts left: one at a time beats numpy's per-call overhead
                 S = np.array(
                     [self.step_scalar(S[:, j], a) for j, a in enumerate(action)]
                 ).T
@@ -491,10 +495,10 @@ class PoleBalancing:
             return ok
         return ok & (self.generalization_score(phenotypes) >= min_generalization)
 
-    # ---- scalar twin (plain floats, for one network at a time, e.g. neat-python)
+    # ---- scalar twin (one cart at a time, for one network at a time, e.g. neat-python)
 
     def step_scalar(self, state, output):
-        """:meth:`step` for one state, in plain Python floats (``math`` module).
+        """:meth:`step` for one state given as a list (the compiled physics, one cart).
 
         Parameters
         ----------
@@ -508,7 +512,9 @@ class PoleBalancing:
         lo, hi = self.output_range
         u = (min(max(float(output), lo), hi) - lo) / (hi - lo)
         s = np.array(state, dtype=float)
-        _pole.advance(s, (2.0 * u - 1.0) * _FORCE_MAG, *self._physics())
+        if self._work is None:
+            self._work = _pole.work_buffer(self._dim, len(self._poles))
+        _pole.advance(s, (2.0 * u - 1.0) * _FORCE_MAG, *self._physics(), *self._work)
         return s.tolist()
 
     def observe_scalar(self, state):

@@ -298,3 +298,26 @@ def test_extinction_warns_or_restarts():
     restart.tell(np.ones(20))
     restart.tell(np.ones(20))
     assert not restart.extinct and restart.size == 20 and restart.generation == 2
+
+
+def test_progress_bar_and_callback_stop():
+    seen = []
+
+    def stop_after_three(population):
+        seen.append(population.generation)
+        return len(seen) == 3
+
+    result = evolve(xor_fitness, 2, 1, 20, config=NEATConfig(pop_size=20), random_state=0,
+                    progress=True, callback=stop_after_three)
+    assert result.generations == 3 and seen == [0, 1, 2]
+    assert not result.solved
+
+
+def test_random_default_activation_draws_from_the_options():
+    config = NEATConfig(pop_size=40, activation_default="random", node_add_prob=0.8,
+                        activation_options=("sin", "gauss", "tanh"))
+    population = evolve(xor_fitness, 2, 1, 8, config=config, random_state=0).population
+    used = {a for i in range(population.size) for a in population.genome(i).activation}
+    assert used == {"sin", "gauss", "tanh"}
+    np.testing.assert_array_equal(population.n_connections(),
+                                  [population.genome(i).n_connections for i in range(population.size)])

@@ -182,10 +182,13 @@ def compile_program(node_on, active, conn_src, conn_dst, weight, bias, response,
 
 
 @njit(cache=True)
-def run_forward(order, row_genome, row_bias, row_response, row_act, indptr, source,
-                edge_weight, inputs, inputs_per_genome, n_inputs, values):
-    """Feed-forward pass: ``values[r, b]`` for every row in topological order.
+def run_rows(order, row_genome, row_bias, row_response, row_act, indptr, source, edge_weight,
+             inputs, inputs_per_genome, n_inputs, previous, values):
+    """Compute ``values[r, b]`` for the rows ``order``, for all samples ``b``.
 
+    A row's sources are read from ``previous``: pass ``values`` itself and a
+    topological order for a feed-forward pass (each row sees this pass's
+    values of its inputs), or the last step's values for a recurrent step.
     ``inputs`` is (n_inputs, n) shared by all genomes or (P * n_inputs, n),
     one block per genome.
     """
@@ -193,30 +196,6 @@ def run_forward(order, row_genome, row_bias, row_response, row_act, indptr, sour
     acc = np.empty(n)
     for i in range(order.shape[0]):
         r = order[i]
-        offset = row_genome[r] * n_inputs if inputs_per_genome else 0
-        acc[:] = 0.0
-        for e in range(indptr[r], indptr[r + 1]):
-            s = source[e]
-            w = edge_weight[e]
-            if s >= 0:
-                for b in range(n):
-                    acc[b] += w * values[s, b]
-            else:
-                x = offset - s - 1
-                for b in range(n):
-                    acc[b] += w * inputs[x, b]
-        code, bias, response = row_act[r], row_bias[r], row_response[r]
-        for b in range(n):
-            values[r, b] = activation(code, bias + response * acc[b])
-
-
-@njit(cache=True)
-def run_step(row_genome, row_bias, row_response, row_act, indptr, source, edge_weight,
-             inputs, inputs_per_genome, n_inputs, previous, values):
-    """One recurrent step: every row from the previous step's values."""
-    n = inputs.shape[1]
-    acc = np.empty(n)
-    for r in range(values.shape[0]):
         offset = row_genome[r] * n_inputs if inputs_per_genome else 0
         acc[:] = 0.0
         for e in range(indptr[r], indptr[r + 1]):

@@ -105,9 +105,9 @@ class Phenotypes:
             return np.concatenate(parts, axis=1)
         inputs, per_genome = self._input_block(X)
         values = np.empty((self.n_rows, inputs.shape[1]))
-        _kernels.run_forward(self._order, self._row_genome, self._bias, self._response,
-                             self._act, self._indptr, self._source_rows, self._weight,
-                             inputs, per_genome, self.n_inputs, values)
+        _kernels.run_rows(self._order, self._row_genome, self._bias, self._response,
+                          self._act, self._indptr, self._source_rows, self._weight,
+                          inputs, per_genome, self.n_inputs, values, values)
         return self._outputs(values)
 
     def reset(self, n_envs=1):
@@ -138,9 +138,9 @@ class Phenotypes:
                 f"X has {inputs.shape[1]} environments, reset() was given {self._state.shape[1]}."
             )
         values = np.empty_like(self._state)
-        _kernels.run_step(self._row_genome, self._bias, self._response, self._act,
-                          self._indptr, self._source_rows, self._weight, inputs, per_genome,
-                          self.n_inputs, self._state, values)
+        _kernels.run_rows(np.arange(self.n_rows), self._row_genome, self._bias, self._response,
+                          self._act, self._indptr, self._source_rows, self._weight, inputs,
+                          per_genome, self.n_inputs, self._state, values)
         self._state = values
         return self._outputs(values)
 

@@ -88,7 +88,7 @@ def advance_many(states, forces, tau, substeps, masses, halves):
 
 
 @njit(cache=True, inline="always")
-def _force(output, low, high):
+def force(output, low, high):
     u = (min(max(output, low), high) - low) / (high - low)
     return (2.0 * u - 1.0) * FORCE_MAG
 
@@ -108,6 +108,15 @@ def _observe(s, velocities, bias_input, n_poles, out):
             j += 1
     if bias_input:
         out[j] = 0.5
+
+
+@njit(cache=True)
+def observe_many(states, velocities, bias_input, n_poles, n_inputs):
+    """Network inputs (n, n_inputs) for states (n, dim)."""
+    out = np.empty((states.shape[0], n_inputs))
+    for n in range(states.shape[0]):
+        _observe(states[n], velocities, bias_input, n_poles, out[n])
+    return out
 
 
 @njit(cache=True, inline="always")
@@ -168,7 +177,7 @@ def simulate(order, starts, row_bias, row_response, row_act, indptr, source, edg
                         else:
                             acc += edge_weight[e] * previous[src]
                     values[r] = activation(row_act[r], row_bias[r] + row_response[r] * acc)
-                advance(s, _force(values[output_rows[g]], low, high), tau, substeps, masses,
+                advance(s, force(values[output_rows[g]], low, high), tau, substeps, masses,
                         halves, work, trig)
                 if not _inside(s, n_poles, fail):
                     break

@@ -320,16 +320,9 @@ class PoleBalancing:
         return self._advance(S, F).T.reshape(states.shape)
 
     def _observe(self, S):
-        rows = [S[0] / 4.8]
-        if self.velocities:
-            rows.append(S[1] / 2.0)
-        for i in range(len(self._poles)):
-            rows.append(S[2 + 2 * i] / 0.52)
-            if self.velocities:
-                rows.append(S[3 + 2 * i] / 2.0)
-        if self.bias_input:
-            rows.append(np.full_like(S[0], 0.5))
-        return np.stack(rows, axis=-1)
+        # S is (dim, n); the compiled observation serves every caller
+        return _pole.observe_many(np.ascontiguousarray(S.T), self.velocities, self.bias_input,
+                                  len(self._poles), self.n_inputs)
 
     def observe(self, states):
         """Network inputs for states, shape ``states.shape[:-1] + (n_inputs,)``."""
@@ -509,26 +502,16 @@ class PoleBalancing:
         -------
         state : list of float
         """
-        lo, hi = self.output_range
-        u = (min(max(float(output), lo), hi) - lo) / (hi - lo)
         s = np.array(state, dtype=float)
         if self._work is None:
             self._work = _pole.work_buffer(self._dim, len(self._poles))
-        _pole.advance(s, (2.0 * u - 1.0) * _FORCE_MAG, *self._physics(), *self._work)
+        _pole.advance(s, _pole.force(float(output), *self.output_range), *self._physics(),
+                      *self._work)
         return s.tolist()
 
     def observe_scalar(self, state):
         """:meth:`observe` for one state, as a list of floats."""
-        obs = [state[0] / 4.8]
-        if self.velocities:
-            obs.append(state[1] / 2.0)
-        for i in range(len(self._poles)):
-            obs.append(state[2 + 2 * i] / 0.52)
-            if self.velocities:
-                obs.append(state[3 + 2 * i] / 2.0)
-        if self.bias_input:
-            obs.append(0.5)
-        return obs
+        return self._observe(np.asarray(state, dtype=float)[:, None])[0].tolist()
 
     def failed_scalar(self, state):
         """:meth:`failed` for one state."""

@@ -21,6 +21,7 @@ DEMOS = {
     "siamese": "skdeep.siamese._demo",
     "capsule": "skdeep.capsule._demo",
     "gnn": "skdeep.gnn._demo",
+    "neuroevolution": "skdeep.neuroevolution._demo",
 }
 
 
@@ -32,7 +33,7 @@ def run_demos(families=None, *, print_fn=print):
         raise ValueError(f"Unknown demo family {unknown}; choose from {list(DEMOS)}.")
     all_rows = []
     header = (
-        f"{'family':<12} {'task':<44} {'skdeep model':<26} {'score':>7}   "
+        f"{'family':<14} {'task':<44} {'skdeep model':<26} {'score':>7}   "
         f"{'baseline':<22} {'score':>7}  {'metric':<10} {'time':>6}"
     )
     print_fn(header)
@@ -42,11 +43,11 @@ def run_demos(families=None, *, print_fn=print):
         try:
             rows = importlib.import_module(DEMOS[family]).demo()
         except ImportError as exc:
-            print_fn(f"{family:<12} skipped: {exc} (install the matching extra)")
+            print_fn(f"{family:<14} skipped: {exc} (install the matching extra)")
             continue
         for row in rows:
             print_fn(
-                f"{family:<12} {row['task']:<44.44} {row['model']:<26.26} "
+                f"{family:<14} {row['task']:<44.44} {row['model']:<26.26} "
                 f"{row['score']:>7.4f}   {row['baseline']:<22.22} "
                 f"{row['baseline_score']:>7.4f}  {row['metric']:<10.10} "
                 f"{row.get('seconds', time.perf_counter() - start):>5.1f}s"

@@ -47,6 +47,7 @@ BUILTIN_PLUGINS = (
     ("siamese", "skdeep.siamese._plugin"),
     ("capsule", "skdeep.capsule._plugin"),
     ("gnn", "skdeep.gnn._plugin"),
+    ("neuroevolution", "skdeep.neuroevolution._plugin"),
 )
 
 _TYPE_FILTERS = (

@@ -19,3 +19,8 @@ def register_estimators(register):
     register(RNNRegressor)
     register(HierarchicalRNNClassifier)
     register(HierarchicalRNNRegressor)
+    try:  # the forecaster is an sktime object: only with the ``timeseries`` extra
+        from skdeep.recurrent._forecaster import LSTMForecaster
+    except ImportError:
+        return
+    register(LSTMForecaster)

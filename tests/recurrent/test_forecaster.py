@@ -240,3 +240,23 @@ def test_errors():
         LSTMForecaster(strategy="mimo").fit(seasonal(40))
     with pytest.raises(ValueError, match="dropout"):
         LSTMForecaster(dropout=1.0).fit(seasonal(40))
+
+
+def test_registered_listed_and_checked_with_sktimes_checks(monkeypatch, capsys):
+    import skdeep
+    from skdeep import cli
+
+    assert "LSTMForecaster" in [name for name, _, _ in skdeep.all_estimators("forecaster")]
+    cli.main(["list"])
+    assert any("LSTMForecaster" in line and "forecaster" in line
+               for line in capsys.readouterr().out.splitlines())
+    checked = []
+
+    def fake_sktime_check(estimator):  # the real one runs in test_sktime_conformance
+        checked.append(estimator)
+        return [{"status": "passed", "check_name": "fake"}]
+
+    monkeypatch.setattr(cli, "_check_sktime", fake_sktime_check)
+    assert cli.main(["check", "LSTMForecaster"]) == 0
+    assert len(checked) == len(LSTMForecaster.get_test_params())
+    assert all(isinstance(e, LSTMForecaster) for e in checked)

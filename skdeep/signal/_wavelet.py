@@ -64,6 +64,26 @@ def _sorted_percentiles(sorted_c, percentiles):
     return a + (b - a) * frac
 
 
+# Coefficients within this fraction of the channel's coefficient norm count as
+# zero for zero crossings: rounding noise (float32 ~1e-7, float64 ~1e-16 of
+# the norm) must not flip signs, or a constant signal would cross zero.
+ZERO_CROSSING_TOLERANCE = 1e-5
+
+
+def _zero_crossings(c, total_energy):
+    """Sign changes along the last axis, ignoring coefficients that are zero
+    up to rounding (see ``ZERO_CROSSING_TOLERANCE``)."""
+    tol = ZERO_CROSSING_TOLERANCE * np.sqrt(total_energy)[..., None]
+    signs = np.where(np.abs(c) > tol, np.sign(c), 0).astype(np.int8)
+    # Carry the last non-zero sign over the zeros, then count changes between
+    # non-zero signs.
+    positions = np.arange(c.shape[-1])
+    last = np.maximum.accumulate(np.where(signs != 0, positions, 0), axis=-1)
+    carried = np.take_along_axis(signs, last, axis=-1)
+    changes = (carried[..., 1:] != carried[..., :-1]) & (carried[..., :-1] != 0)
+    return np.count_nonzero(changes, axis=-1)
+
+
 def _band_statistics(c, statistics, percentiles, sq, energy, total_energy):
     """Statistics of coefficient arrays ``c`` of shape (..., L) -> (..., n_stats).
 
@@ -96,9 +116,7 @@ def _band_statistics(c, statistics, percentiles, sq, energy, total_energy):
         elif name == "percentiles":
             out.append(_sorted_percentiles(sorted_c, percentiles))
         elif name == "zero_crossings":
-            signs = np.signbit(c)
-            crossings = np.count_nonzero(signs[..., 1:] != signs[..., :-1], axis=-1)
-            out.append(crossings[..., None].astype(c.dtype))
+            out.append(_zero_crossings(c, total_energy)[..., None].astype(c.dtype))
     return np.concatenate(out, axis=-1)
 
 
@@ -149,7 +167,9 @@ class WaveletFeaturizer(_BaseSignalTransformer):
         the channel's total over all bands), ``"entropy"`` (Shannon entropy,
         natural log, of the band's normalised squared coefficients),
         ``"mean"``, ``"std"``, ``"min"``, ``"max"``, ``"percentiles"`` (see
-        ``percentiles``) and ``"zero_crossings"`` (number of sign changes).
+        ``percentiles``) and ``"zero_crossings"`` (number of sign changes,
+        ignoring coefficients below ``1e-5`` times the channel's coefficient
+        norm, which are zero up to rounding).
 
     percentiles : array-like of float, default=(25, 50, 75)
         Percentiles (0 to 100) computed when ``statistics`` contains

@@ -570,7 +570,8 @@ class ConvAutoencoderTransformer(
         -------
         codes : ndarray of shape (n_samples, code_size)
         """
-        return self._batched(self.module_.encode, self._validate_nd(X))
+        X = self._validate_nd(X)  # first: it raises NotFittedError before module_ is read
+        return self._batched(self.module_.encode, X)
 
     def inverse_transform(self, X):
         """Decode codes; N-D samples if the model was fitted on N-D input.

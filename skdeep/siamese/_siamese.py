@@ -626,11 +626,13 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
         -------
         scores : ndarray of shape (n_pairs,)
         """
-        return self.threshold_ - self._pair_distances(X)
+        distances = self._pair_distances(X)  # first: it raises NotFittedError
+        return self.threshold_ - distances
 
     def predict(self, X):
         """``classes_[1]`` (similar) or ``classes_[0]`` for each pair."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        similar = self.decision_function(X) > 0
+        return self.classes_[similar.astype(int)]
 
     def predict_proba(self, X):
         """Probabilities ``[dissimilar, similar]``: a logistic function of
@@ -827,7 +829,6 @@ _PAIR_XFAILS = (
     "check_dont_overwrite_parameters",
     "check_estimators_fit_returns_self",
     "check_readonly_memmap_input",
-    "check_estimators_unfitted",
     "check_n_features_in_after_fitting",
     "check_positive_only_tag_during_fit",
     "check_estimators_dtypes",

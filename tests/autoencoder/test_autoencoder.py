@@ -140,3 +140,14 @@ def test_invalid_parameters(params, match):
 def test_unknown_device_string():
     with pytest.raises(ValueError, match="Unknown device 'gpu0'"):
         AutoencoderTransformer(device="gpu0", max_epochs=1).fit(np.zeros((4, 3)))
+
+
+def test_unfitted_conv_autoencoder_raises_not_fitted_error():
+    from sklearn.exceptions import NotFittedError
+
+    from skdeep.autoencoder import ConvAutoencoderTransformer
+
+    images = np.zeros((2, 1, 8, 8))
+    for method in ("transform", "reconstruct", "score_samples", "inverse_transform"):
+        with pytest.raises(NotFittedError):
+            getattr(ConvAutoencoderTransformer(), method)(images)

@@ -270,3 +270,14 @@ def test_prototype_classifier_basics():
     assert proba.shape == (1, 2) and np.allclose(proba.sum(), 1)
     cos = PrototypeClassifier(metric="cosine").fit([[1.0, 0.0], [0.0, 1.0]], [0, 1])
     assert list(cos.predict([[10.0, 1.0], [1.0, 10.0]])) == [0, 1]
+
+
+def test_unfitted_pair_classifier_raises_not_fitted_error():
+    from sklearn.exceptions import NotFittedError
+
+    from skdeep.siamese import SiamesePairClassifier
+
+    pairs = np.zeros((3, 2, 4))
+    for method in ("predict", "predict_proba", "decision_function"):
+        with pytest.raises(NotFittedError):
+            getattr(SiamesePairClassifier(), method)(pairs)

@@ -83,6 +83,7 @@ def save(estimator, path):
             attributes[key] = _encode(value, f"fitted attribute {key!r}")
     meta = {
         "format_version": FORMAT_VERSION,
+        "versions": _versions(),
         "estimator": _registered_name(cls),
         "class": f"{cls.__module__}.{cls.__qualname__}",
         "params": params,
@@ -131,25 +132,50 @@ def load(path, *, device=None):
     ------
     ValueError
         If the file names an estimator that no installed plugin registered,
-        or is not an skdeep file.
+        is not an skdeep file, is truncated or corrupted, holds arrays or
+        weights that need pickle, or has another format version. Nothing in
+        the file is executed.
     """
     import skdeep
 
-    with zipfile.ZipFile(path) as zf:
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise ValueError(
+            f"{path} is not a readable skdeep model file (not a zip archive, or a "
+            f"truncated one: {error})."
+        ) from None
+    with zf:
         names = set(zf.namelist())
         if "meta.json" not in names:
             raise ValueError(f"{path} is not an skdeep model file (no meta.json).")
-        meta = json.loads(zf.read("meta.json"))
-        arrays = dict(np.load(_io.BytesIO(zf.read("arrays.npz")), allow_pickle=False))
+        try:
+            meta = json.loads(zf.read("meta.json"))
+        except (zipfile.BadZipFile, ValueError, EOFError) as error:
+            raise ValueError(f"{path} has an unreadable meta.json ({error}).") from None
+        if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+            version = meta.get("format_version") if isinstance(meta, dict) else None
+            saved_by = (meta.get("versions") or {}).get("skdeep") if isinstance(meta, dict) else None
+            raise ValueError(
+                f"{path} has format version {version!r}"
+                + (f" (saved by skdeep {saved_by})" if saved_by else "")
+                + f"; this skdeep reads version {FORMAT_VERSION}."
+            )
+        try:
+            arrays = dict(np.load(_io.BytesIO(zf.read("arrays.npz")), allow_pickle=False))
+        except KeyError:
+            raise ValueError(f"{path} is not an skdeep model file (no arrays.npz).") from None
+        except ValueError as error:
+            # np.load refuses object arrays, which only a pickle can hold.
+            raise ValueError(
+                f"{path} holds arrays that need pickle to load ({error}); refusing to load it."
+            ) from None
+        except (zipfile.BadZipFile, EOFError, OSError) as error:
+            raise ValueError(f"{path} has a truncated or corrupted arrays.npz ({error}).") from None
         state = zf.read("state_dict.pt") if "state_dict.pt" in names else None
         module_states = {
             key: zf.read(f"modules/{key}.pt") for key in meta.get("modules", {})
         }
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has format version {meta.get('format_version')!r}; this skdeep "
-            f"reads version {FORMAT_VERSION}."
-        )
     name = meta.get("estimator")
     try:
         cls = skdeep.get_estimator(name)
@@ -170,6 +196,35 @@ def load(path, *, device=None):
     return estimator
 
 
+def _torch_state(data):
+    """A state_dict from bytes, refusing anything but tensors and plain containers."""
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(_io.BytesIO(data), weights_only=True, map_location="cpu")
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as error:
+        raise ValueError(
+            f"The file's torch weights hold something other than tensors, or are "
+            f"truncated; refusing to load them ({str(error).splitlines()[0]})."
+        ) from None
+
+
+def _versions():
+    """The library versions a file was written with (recorded, informational)."""
+    import sys
+
+    import skdeep
+
+    versions = {"skdeep": skdeep.__version__, "numpy": np.__version__,
+                "python": ".".join(map(str, sys.version_info[:3]))}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        versions["torch"] = torch.__version__
+    return versions
+
+
 def _restore_torch(estimator, state, history, device):
     import torch
     from skorch.history import History
@@ -183,9 +238,7 @@ def _restore_torch(estimator, state, history, device):
             device = torch.device("cpu")
     estimator._device = resolve_device(device)
     module = estimator._build_module()
-    module.load_state_dict(
-        torch.load(_io.BytesIO(state), weights_only=True, map_location="cpu")
-    )
+    module.load_state_dict(_torch_state(state))
     net = estimator._make_net(module, estimator._criterion())
     net.initialize()
     net.module_.to(estimator._device)
@@ -220,9 +273,7 @@ def _restore_module(estimator, key, state, info, device):
         except ValueError:
             device = torch.device("cpu")
     module = estimator._rebuild_module(key)
-    module.load_state_dict(
-        torch.load(_io.BytesIO(state), weights_only=True, map_location="cpu")
-    )
+    module.load_state_dict(_torch_state(state))
     setattr(estimator, key, module.to(resolve_device(device)).train(info["training"]))
 
 

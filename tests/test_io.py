@@ -88,7 +88,7 @@ def test_never_unpickles_code_in_weights(fitted, tmp_path):
     buffer = _io.BytesIO()
     torch.save({"x": Evil()}, buffer)
     _rewrite(path, "state_dict.pt", buffer.getvalue())
-    with pytest.raises(Exception, match="Weights only load failed|Unsupported"):
+    with pytest.raises(ValueError, match="other than tensors.*Weights only load failed"):
         io.load(path)
 
 
@@ -114,3 +114,45 @@ def test_unregistered_class_is_refused(tmp_path):
 
     with pytest.raises(TypeError, match="not registered with skdeep"):
         io.save(Stranger(), tmp_path / "s.skdeep")
+
+
+def test_records_versions(fitted, tmp_path):
+    import skdeep
+
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    with zipfile.ZipFile(path) as zf:
+        versions = json.loads(zf.read("meta.json"))["versions"]
+    assert versions["skdeep"] == skdeep.__version__
+    assert versions["torch"] == torch.__version__ and versions["numpy"] == np.__version__
+
+
+def test_truncated_file_is_refused(fitted, tmp_path):
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="truncated"):
+        io.load(path)
+
+
+def test_pickled_arrays_are_refused(fitted, tmp_path):
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    buffer = _io.BytesIO()
+    np.savez(buffer, evil=np.array([Evil()], dtype=object))
+    _rewrite(path, "arrays.npz", buffer.getvalue())
+    with pytest.raises(ValueError, match="need pickle.*refusing"):
+        io.load(path)
+
+
+def test_newer_format_version_is_refused(fitted, tmp_path):
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("meta.json"))
+    meta["format_version"] = io.FORMAT_VERSION + 1
+    meta["versions"]["skdeep"] = "99.0"
+    _rewrite(path, "meta.json", json.dumps(meta))
+    with pytest.raises(ValueError, match="format version 2 \\(saved by skdeep 99.0\\)"):
+        io.load(path)

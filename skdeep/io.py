@@ -307,6 +307,12 @@ def _encode(value, what):
         return [_encode(v, what) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"__dict__": {k: _encode(v, what) for k, v in value.items()}}
+    if isinstance(value, dict):  # e.g. class_weight={0: 1.0, 1: 5.0}: keys of any plain type
+        return {"__items__": [[_encode(k, what), _encode(v, what)] for k, v in value.items()]}
+    if isinstance(value, np.random.RandomState):
+        name, keys, position, has_gauss, gauss = value.get_state()
+        return {"__random_state__": [name, _encode(keys, what), int(position), int(has_gauss),
+                                     float(gauss)]}
     if isinstance(value, np.ndarray) and value.dtype == object:
         return {"__object_array__": [_encode(v, what) for v in value.tolist()]}
     if isinstance(value, np.ndarray):
@@ -322,9 +328,16 @@ def _encode(value, what):
     if isinstance(value, os.PathLike):
         return {"__path__": os.fspath(value)}
     raise TypeError(
-        f"Cannot save {what} of type {type(value).__name__} safely; set it to a "
-        f"plain value (for example callbacks=None) or use pickle/joblib."
+        f"Cannot save {what} of type {type(value).__name__} safely: skdeep.io stores "
+        f"numbers, strings, None, lists, tuples, dicts, numpy arrays, scipy.sparse "
+        f"matrices, torch devices, paths and RandomState objects. Set {what} to one of "
+        f"those before saving, or use pickle/joblib."
     )
+
+
+def _decode_key(key):
+    key = _decode(key)
+    return tuple(key) if isinstance(key, list) else key  # dict keys must be hashable
 
 
 def _decode(value):
@@ -335,6 +348,13 @@ def _decode(value):
             return tuple(_decode(v) for v in value["__tuple__"])
         if "__dict__" in value:
             return {k: _decode(v) for k, v in value["__dict__"].items()}
+        if "__items__" in value:
+            return {_decode_key(k): _decode(v) for k, v in value["__items__"]}
+        if "__random_state__" in value:
+            name, keys, position, has_gauss, gauss = value["__random_state__"]
+            state = np.random.RandomState()
+            state.set_state((name, _decode(keys), position, has_gauss, gauss))
+            return state
         if "__object_array__" in value:
             return np.array([_decode(v) for v in value["__object_array__"]], dtype=object)
         if "__array__" in value:

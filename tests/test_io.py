@@ -156,3 +156,23 @@ def test_newer_format_version_is_refused(fitted, tmp_path):
     _rewrite(path, "meta.json", json.dumps(meta))
     with pytest.raises(ValueError, match="format version 2 \\(saved by skdeep 99.0\\)"):
         io.load(path)
+
+
+def test_integer_keyed_dicts_and_random_states_round_trip(tmp_path):
+    from skdeep.cnn import CNNClassifier
+
+    state = np.random.RandomState(7)
+    state.rand(3)  # not at the start of its stream
+    estimator = CNNClassifier(class_weight={0: 1.0, 3: 2.5}, random_state=state)
+    path = tmp_path / "cnn.skdeep"
+    io.save(estimator, path)
+    loaded = io.load(path)
+    assert loaded.class_weight == {0: 1.0, 3: 2.5}
+    assert isinstance(loaded.random_state, np.random.RandomState)
+    np.testing.assert_array_equal(loaded.random_state.rand(5), state.rand(5))
+
+
+def test_unsafe_parameter_error_names_the_parameter(tmp_path):
+    estimator = AutoencoderTransformer(hidden_layer_sizes=(4,), random_state=object())
+    with pytest.raises(TypeError, match="Set parameter 'random_state' to one of those"):
+        io.save(estimator, tmp_path / "ae.skdeep")

@@ -8,6 +8,7 @@ import dataclasses
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -474,7 +475,7 @@ class NEATClassifierMixin:
         """
         out = self._outputs(X)
         if out.shape[1] == 1:
-            p1 = 0.5 * (1.0 + np.tanh(0.5 * out[:, 0]))  # the logistic, overflow-free
+            p1 = expit(out[:, 0])
             return np.stack([1.0 - p1, p1], axis=1)
         return np.exp(out - _logsumexp(out)[:, None])
 

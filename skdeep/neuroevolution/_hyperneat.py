@@ -20,6 +20,7 @@ import math
 from numbers import Real
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -269,14 +270,10 @@ def express(raw, weight_threshold=0.2, max_weight=3.0):
     return np.where(magnitude > weight_threshold, np.sign(w) * scaled, 0.0)
 
 
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
-
-
 SUBSTRATE_ACTIVATIONS = {
     "identity": lambda z: z,
     "tanh": np.tanh,
-    "sigmoid": _sigmoid,
+    "sigmoid": expit,
     "relu": lambda z: np.maximum(z, 0.0),
 }
 

@@ -15,7 +15,6 @@ current settings.
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import json
 import math
 import os
 import shlex

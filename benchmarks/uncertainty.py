@@ -403,7 +403,7 @@ def _uci_table(raw):
                 for name, rows in selected.items()
             )
             + " splits. This protocol was defined after the batch-128 and the "
-            f"batch-32 results had been seen."
+            "batch-32 results had been seen."
         )
     lines.append("")
     lines.append("Run settings per data set (Adam; one hidden layer of 50 units, 100 "

@@ -35,7 +35,7 @@ sys.exit(not m.version('torchvision').startswith('$TORCHVISION.'))" 2>/dev/null;
     $PIP install --quiet "torchvision==$TORCHVISION.*"
 fi
 
-$PIP install --quiet -e ".[test,docs,plot,graph,timeseries,vision,neat]" -e plugins/skdeep-plugin-template
+$PIP install --quiet -e ".[test,docs,plot,graph,timeseries,vision,neat,distributed]" -e plugins/skdeep-plugin-template
 
 # The karateclub plugin: karateclub pins numpy<1.23, networkx<2.7 and
 # pandas<=1.3.5, so it is installed without its declared dependencies; the

@@ -10,6 +10,22 @@ The file is a zip archive holding ``meta.json``, ``arrays.npz`` and, for torch
 estimators, ``state_dict.pt``. A fitted attribute that is a torch module (other
 than a skorch net's) is stored as ``modules/<name>.pt``, its ``state_dict``; the
 estimator rebuilds the empty module with ``_rebuild_module(name)`` at load.
+
+Parameter values (and fitted attributes other than plain arrays) are stored
+as tagged JSON and come back as equal objects of the same type: numbers,
+strings, None, lists, tuples, dicts (keys of any of these types), numpy arrays
+of numbers, booleans or strings, scipy.sparse matrices and arrays of every
+format (with their stored entries as they are), networkx ``Graph``,
+``DiGraph``, ``MultiGraph`` and ``MultiDiGraph`` objects (nodes in order, edges
+and graph, node and edge attributes of the types above), ``RandomState``
+objects, torch devices and paths. Anything else, for example a ``callbacks``
+list of objects, a subclass of a networkx graph or a node attribute holding an
+object, is refused by :func:`save` with a ``TypeError`` naming the parameter;
+use pickle or joblib for such estimators.
+
+The skorch net and its torch weights are loaded through the training road
+(:func:`skdeep.utils._training.restore_net`), which does not depend on this
+module.
 """
 
 # Authors: The skdeep developers
@@ -19,6 +35,7 @@ import io as _io
 import json
 import os
 import pathlib
+import sys
 import zipfile
 
 import numpy as np
@@ -42,7 +59,17 @@ def save(estimator, path):
     ------
     TypeError
         If a parameter or fitted attribute cannot be stored safely (for
-        example a ``callbacks`` list of objects): use pickle or joblib then.
+        example a ``callbacks`` list of objects), naming it: use pickle or
+        joblib then.
+
+    Notes
+    -----
+    Every parameter value of the built-in estimators round-trips except
+    ``callbacks`` lists of objects, optimizer classes and other callables,
+    and node or edge attributes of a networkx ``graph`` that are not plain
+    data (numbers, strings, lists, dicts, arrays). Sparse matrices and
+    networkx graphs come back as the same class with the same entries, nodes
+    and edges, in the same order.
 
     Examples
     --------
@@ -179,11 +206,22 @@ def load(path, *, device=None):
     name = meta.get("estimator")
     try:
         cls = skdeep.get_estimator(name)
-    except KeyError:
+    except (KeyError, TypeError):
         raise ValueError(
             f"{path} names estimator {name!r} ({meta.get('class')}), which no "
             f"installed skdeep plugin registers; refusing to load it."
         ) from None
+    # Only names that save writes: the class's parameters, and fitted or
+    # private attributes that do not shadow a method or property.
+    names = getattr(cls, "_get_param_names", None) or cls.get_param_names  # sktime
+    unknown = set(meta["params"]) - set(names())
+    if unknown:
+        raise ValueError(
+            f"{path} sets {sorted(unknown)}, which are not parameters of "
+            f"{cls.__qualname__}; refusing to load it."
+        )
+    for key in [*meta["attributes"], *arrays, *meta.get("modules", {})]:
+        _check_attribute_name(cls, key, path)
     estimator = cls(**{k: _decode(v) for k, v in meta["params"].items()})
     for key, value in meta["attributes"].items():
         setattr(estimator, key, _decode(value))
@@ -194,6 +232,23 @@ def load(path, *, device=None):
     for key, info in meta.get("modules", {}).items():
         _restore_module(estimator, key, module_states[key], info, device)
     return estimator
+
+
+def _check_attribute_name(cls, key, path):
+    """Refuse an attribute name that :func:`save` would not have written."""
+    shadowed = getattr(cls, key, None) if isinstance(key, str) else None
+    if not (
+        isinstance(key, str)
+        and key.isidentifier()
+        and not key.startswith("__")
+        and (key.endswith("_") or key.startswith("_"))
+        and not callable(shadowed)
+        and not isinstance(shadowed, property)
+    ):
+        raise ValueError(
+            f"{path} sets attribute {key!r} of {cls.__qualname__}, which is not a "
+            f"fitted attribute skdeep.io writes; refusing to load it."
+        )
 
 
 def _torch_state(data):
@@ -213,8 +268,6 @@ def _torch_state(data):
 
 def _versions():
     """The library versions a file was written with (recorded, informational)."""
-    import sys
-
     import skdeep
 
     versions = {"skdeep": skdeep.__version__, "numpy": np.__version__,
@@ -226,25 +279,10 @@ def _versions():
 
 
 def _restore_torch(estimator, state, history, device):
-    import torch
-    from skorch.history import History
+    """The skorch net of a torch estimator, from the file's weights and history."""
+    from skdeep.utils._training import restore_net
 
-    from skdeep.utils._torch import resolve_device
-
-    if device is None:
-        try:
-            device = resolve_device(estimator.device)
-        except ValueError:
-            device = torch.device("cpu")
-    estimator._device = resolve_device(device)
-    module = estimator._build_module()
-    module.load_state_dict(_torch_state(state))
-    net = estimator._make_net(module, estimator._criterion())
-    net.initialize()
-    net.module_.to(estimator._device)
-    net.history = History(_decode(history))
-    estimator.net_ = net
-    estimator.history_ = net.history
+    restore_net(estimator, _torch_state(state), _decode(history), device)
 
 
 def _is_torch_module(value):
@@ -263,18 +301,12 @@ def _state_bytes(module):
 
 def _restore_module(estimator, key, state, info, device):
     """Rebuild fitted attribute ``key`` (a torch module) and load its weights."""
-    import torch
+    from skdeep.utils._training import loading_device
 
-    from skdeep.utils._torch import resolve_device
-
-    if device is None:
-        try:
-            device = resolve_device(getattr(estimator, "device", "cpu"))
-        except ValueError:
-            device = torch.device("cpu")
+    device = loading_device(estimator, device)
     module = estimator._rebuild_module(key)
     module.load_state_dict(_torch_state(state))
-    setattr(estimator, key, module.to(resolve_device(device)).train(info["training"]))
+    setattr(estimator, key, module.to(device).train(info["training"]))
 
 
 def _registered_name(cls):
@@ -301,6 +333,8 @@ def _encode(value, what):
         return float(value)
     if isinstance(value, np.bool_):
         return bool(value)
+    if sp.issparse(value):  # a graph's adjacency or sparse node features
+        return _encode_sparse(value, what)  # before dicts: dok_matrix is one
     if isinstance(value, tuple):
         return {"__tuple__": [_encode(v, what) for v in value]}
     if isinstance(value, list):
@@ -315,24 +349,131 @@ def _encode(value, what):
                                      float(gauss)]}
     if isinstance(value, np.ndarray) and value.dtype == object:
         return {"__object_array__": [_encode(v, what) for v in value.tolist()]}
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and value.dtype.kind == "c":
+        return {"__array__": value.real.tolist(), "imag": value.imag.tolist(),
+                "dtype": str(value.dtype)}
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufU":
         return {"__array__": value.tolist(), "dtype": str(value.dtype)}
-    if sp.issparse(value):  # a graph's adjacency or sparse node features
-        csr = sp.csr_matrix(value)
-        return {
-            "__csr__": [_encode(a, what) for a in (csr.data, csr.indices, csr.indptr)],
-            "shape": list(csr.shape),
-        }
+    if _is_networkx_graph(value):
+        return _encode_networkx(value, what)
     if isinstance(value, torch.device):
         return {"__device__": str(value)}
     if isinstance(value, os.PathLike):
         return {"__path__": os.fspath(value)}
+    kind = type(value).__name__
+    if isinstance(value, np.ndarray):
+        kind += f" of dtype {value.dtype}"
+    if what.startswith("parameter"):
+        advice = f"Set {what} to one of those before saving, or use pickle/joblib."
+    else:  # a fitted attribute: nothing the user can change
+        advice = "Use pickle or joblib for this estimator."
     raise TypeError(
-        f"Cannot save {what} of type {type(value).__name__} safely: skdeep.io stores "
-        f"numbers, strings, None, lists, tuples, dicts, numpy arrays, scipy.sparse "
-        f"matrices, torch devices, paths and RandomState objects. Set {what} to one of "
-        f"those before saving, or use pickle/joblib."
+        f"Cannot save {what} of type {kind} safely: skdeep.io stores "
+        f"numbers, strings, None, lists, tuples, dicts, numpy arrays (numbers or "
+        f"strings), scipy.sparse matrices and arrays, networkx graphs, torch "
+        f"devices, paths and RandomState objects. {advice}"
     )
+
+
+# scipy.sparse: each format's own arrays, so that load gives back the same
+# class with the same stored entries (order, duplicates, explicit zeros).
+_SPARSE_PARTS = {
+    "csr": ("data", "indices", "indptr"),
+    "csc": ("data", "indices", "indptr"),
+    "bsr": ("data", "indices", "indptr"),
+    "coo": ("data", "coords"),
+    "dia": ("data", "offsets"),
+    "lil": ("data", "coords"),  # through COO: lil and dok hold no duplicates
+    "dok": ("data", "coords"),
+}
+
+
+def _encode_sparse(value, what):
+    fmt = value.format
+    if fmt not in _SPARSE_PARTS:
+        raise TypeError(f"Cannot save {what}: unknown scipy.sparse format {fmt!r}.")
+    kind = "array" if isinstance(value, sp.sparray) else "matrix"
+    source = value.tocoo() if fmt in ("lil", "dok") else value
+    parts = {}
+    for name in _SPARSE_PARTS[fmt]:
+        if name == "coords":
+            parts[name] = [_encode(np.asarray(c), what) for c in source.coords]
+        else:
+            parts[name] = _encode(np.asarray(getattr(source, name)), what)
+    return {"__sparse__": fmt, "kind": kind, "shape": list(value.shape),
+            "dtype": str(value.dtype), "parts": parts}
+
+
+def _decode_sparse(value):
+    fmt, kind = value["__sparse__"], value["kind"]
+    if fmt not in _SPARSE_PARTS or kind not in ("array", "matrix"):
+        raise ValueError(f"Unknown sparse format {fmt!r} / kind {kind!r} in the file.")
+    parts = value["parts"]
+    shape = tuple(value["shape"])
+    build = fmt if fmt in ("csr", "csc", "bsr", "dia") else "coo"
+    cls = getattr(sp, f"{build}_{kind}")  # from the fixed names above only
+    if build == "coo":
+        coords = tuple(_decode(c) for c in parts["coords"])
+        matrix = cls((_decode(parts["data"]), coords), shape=shape)
+    elif build == "dia":
+        matrix = cls((_decode(parts["data"]), _decode(parts["offsets"])), shape=shape)
+    else:
+        arrays = tuple(_decode(parts[k]) for k in ("data", "indices", "indptr"))
+        matrix = cls(arrays, shape=shape)
+    matrix = matrix.astype(value["dtype"], copy=False)
+    return matrix.asformat(fmt) if build != fmt else matrix
+
+
+# networkx graphs: nodes in order, edges in G.edges order, all with their
+# attributes (JSON-safe values only), the class giving the directedness.
+_NETWORKX_CLASSES = ("Graph", "DiGraph", "MultiGraph", "MultiDiGraph")
+
+
+def _is_networkx_graph(value):
+    networkx = sys.modules.get("networkx")  # a graph implies it is imported
+    return networkx is not None and isinstance(value, networkx.Graph)
+
+
+def _encode_networkx(graph, what):
+    import networkx as nx
+
+    name = type(graph).__name__
+    if name not in _NETWORKX_CLASSES or type(graph) is not getattr(nx, name):
+        raise TypeError(
+            f"Cannot save {what}, a {type(graph).__qualname__}: skdeep.io stores "
+            f"networkx {', '.join(_NETWORKX_CLASSES)} objects, not subclasses; "
+            f"convert it (for example nx.Graph(G)) or use pickle/joblib."
+        )
+    multi, ids = graph.is_multigraph(), f"{what} (node ids)"
+    edges = graph.edges(keys=True, data=True) if multi else graph.edges(data=True)
+    return {
+        "__networkx__": name,
+        "graph": _encode(dict(graph.graph), f"{what} (graph attributes)"),
+        "nodes": [
+            [_encode(n, ids), _encode(dict(d), f"{what} (node attributes)")]
+            for n, d in graph.nodes(data=True)
+        ],
+        "edges": [
+            [_encode(x, ids) for x in e[:-1]]
+            + [_encode(dict(e[-1]), f"{what} (edge attributes)")]
+            for e in edges
+        ],
+    }
+
+
+def _decode_networkx(value):
+    import networkx as nx
+
+    name = value["__networkx__"]
+    if name not in _NETWORKX_CLASSES:
+        raise ValueError(f"Unknown networkx graph class {name!r} in the file.")
+    graph = getattr(nx, name)()
+    graph.graph.update(_decode(value["graph"]))
+    graph.add_nodes_from((_decode_key(n), _decode(d)) for n, d in value["nodes"])
+    graph.add_edges_from(
+        (*(_decode_key(x) for x in e[:-1]), _decode(e[-1])) for e in value["edges"]
+    )
+    return graph
 
 
 def _decode_key(key):
@@ -357,9 +498,16 @@ def _decode(value):
             return state
         if "__object_array__" in value:
             return np.array([_decode(v) for v in value["__object_array__"]], dtype=object)
+        if "__array__" in value and "imag" in value:
+            array = np.array(value["__array__"]) + 1j * np.array(value["imag"])
+            return array.astype(value["dtype"])
         if "__array__" in value:
             return np.array(value["__array__"], dtype=value["dtype"])
-        if "__csr__" in value:
+        if "__sparse__" in value:
+            return _decode_sparse(value)
+        if "__networkx__" in value:
+            return _decode_networkx(value)
+        if "__csr__" in value:  # files of skdeep 0.x before any sparse format
             parts = [_decode(a) for a in value["__csr__"]]
             return sp.csr_matrix(tuple(parts), shape=tuple(value["shape"]))
         if "__device__" in value:

@@ -176,3 +176,195 @@ def test_unsafe_parameter_error_names_the_parameter(tmp_path):
     estimator = AutoencoderTransformer(hidden_layer_sizes=(4,), random_state=object())
     with pytest.raises(TypeError, match="Set parameter 'random_state' to one of those"):
         io.save(estimator, tmp_path / "ae.skdeep")
+
+
+# -- graph= as scipy.sparse matrices and networkx graphs (#23 item 7) ----------
+
+SPARSE_FORMATS = ["csr", "csc", "coo", "bsr", "dia", "lil", "dok"]
+
+
+def _karate():
+    nx = pytest.importorskip("networkx")
+    return nx.karate_club_graph()  # node, edge and graph attributes
+
+
+def _adjacency():
+    nx = pytest.importorskip("networkx")
+    return nx.to_scipy_sparse_array(_karate(), format="csr")
+
+
+def _embedder(graph):
+    from skdeep.graph import Node2VecEmbedder
+
+    return Node2VecEmbedder(
+        dimensions=4, graph=graph, n_walks=2, walk_length=8, p=0.5, q=2.0,
+        random_state=0,
+    )
+
+
+@pytest.mark.parametrize("kind", ["matrix", "array"])
+@pytest.mark.parametrize("fmt", SPARSE_FORMATS)
+def test_sparse_parameter_round_trips_as_the_same_class(fmt, kind, tmp_path):
+    import scipy.sparse as sp
+
+    graph = getattr(sp, f"{fmt}_{kind}")(_adjacency().astype(np.float32))
+    path = tmp_path / "e.skdeep"
+    io.save(_embedder(graph), path)
+    loaded = io.load(path).graph
+    assert type(loaded) is type(graph) and loaded.dtype == np.float32
+    assert loaded.shape == graph.shape and (loaded != graph).nnz == 0
+
+
+def test_sparse_entries_kept_as_stored(tmp_path):
+    # Unsorted column indices, duplicates and explicit zeros are data too:
+    # the random walks read the neighbours in stored order.
+    import scipy.sparse as sp
+
+    csr = sp.csr_matrix(
+        (np.array([1.0, 2.0, 0.0, 4.0]), np.array([2, 1, 0, 0]),
+         np.array([0, 2, 3, 4])),
+        shape=(3, 3),
+    )
+    coo = sp.coo_matrix((np.array([1.0, 2.0]), (np.array([0, 0]), np.array([1, 1]))),
+                        shape=(2, 2))
+    cases = [(csr, ("data", "indices", "indptr")), (coo, ("data", "row", "col"))]
+    for graph, parts in cases:
+        io.save(_embedder(graph), tmp_path / "e.skdeep")
+        loaded = io.load(tmp_path / "e.skdeep").graph
+        for name in parts:
+            np.testing.assert_array_equal(getattr(loaded, name), getattr(graph, name))
+
+
+@pytest.mark.parametrize("cls", ["Graph", "DiGraph", "MultiGraph", "MultiDiGraph"])
+def test_networkx_parameter_round_trips(cls, tmp_path):
+    nx = pytest.importorskip("networkx")
+    graph = getattr(nx, cls)(_karate())
+    graph.add_edge("a", (1, 2), weight=0.5, tags=["x"])  # mixed node ids
+    graph.graph["note"] = {3: "int-keyed"}
+    io.save(_embedder(graph), tmp_path / "e.skdeep")
+    loaded = io.load(tmp_path / "e.skdeep").graph
+    assert type(loaded) is type(graph)
+    assert nx.utils.graphs_equal(loaded, graph)
+    assert list(loaded.nodes(data=True)) == list(graph.nodes(data=True))
+    assert list(loaded.edges(data=True)) == list(graph.edges(data=True))
+    assert loaded.graph == {"name": "Zachary's Karate Club", "note": {3: "int-keyed"}}
+
+
+def test_networkx_refusals_name_the_parameter(tmp_path):
+    nx = pytest.importorskip("networkx")
+    graph = nx.path_graph(4)
+    graph.nodes[1]["payload"] = object()
+    with pytest.raises(TypeError, match="parameter 'graph' \\(node attributes\\)"):
+        io.save(_embedder(graph), tmp_path / "e.skdeep")
+
+    class MyGraph(nx.Graph):
+        pass
+
+    with pytest.raises(TypeError, match="'graph', a .*MyGraph.*not subclasses"):
+        io.save(_embedder(MyGraph(nx.path_graph(4))), tmp_path / "e.skdeep")
+
+
+@pytest.mark.parametrize("form", ["csr", "coo", "dense", "networkx"])
+def test_graph_embedder_fitted_and_unfitted_round_trip(form, tmp_path):
+    import scipy.sparse as sp
+
+    graph = {
+        "csr": lambda: sp.csr_matrix(_adjacency()),
+        "coo": lambda: sp.coo_matrix(_adjacency()),
+        "dense": lambda: _adjacency().toarray(),
+        "networkx": _karate,
+    }[form]()
+    ids = np.arange(34).reshape(-1, 1)
+    unfitted = _embedder(graph)
+    io.save(unfitted, tmp_path / "u.skdeep")
+    fitted = _embedder(graph)
+    Z = fitted.fit_transform(ids)
+    io.save(fitted, tmp_path / "f.skdeep")
+    loaded = io.load(tmp_path / "f.skdeep")
+    assert type(loaded.graph) is type(graph)
+    np.testing.assert_array_equal(loaded.transform(ids), Z)
+    np.testing.assert_array_equal(loaded.transform(ids[::-1]), Z[::-1])
+    # The unfitted file's graph trains to the very same embedding.
+    np.testing.assert_array_equal(io.load(tmp_path / "u.skdeep").fit_transform(ids), Z)
+
+
+def test_old_csr_tag_still_loads(tmp_path):
+    import scipy.sparse as sp
+
+    A = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    path = tmp_path / "e.skdeep"
+    io.save(_embedder(A), path)
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("meta.json"))
+    meta["params"]["graph"] = {  # the tag of files saved before sparse formats
+        "__csr__": [{"__array__": [1.0, 1.0], "dtype": "float64"},
+                    {"__array__": [1, 0], "dtype": "int32"},
+                    {"__array__": [0, 1, 2], "dtype": "int32"}],
+        "shape": [2, 2],
+    }
+    _rewrite(path, "meta.json", json.dumps(meta))
+    loaded = io.load(path).graph
+    assert isinstance(loaded, sp.csr_matrix) and (loaded != A).nnz == 0
+
+
+def test_other_values_refused_with_parameter_named(tmp_path):
+    ae = AutoencoderTransformer(optimizer=torch.optim.SGD)
+    with pytest.raises(TypeError, match="parameter 'optimizer' of type type"):
+        io.save(ae, tmp_path / "ae.skdeep")
+
+
+# -- tampered files: nothing named in the JSON is imported or called (#23 item 3)
+
+
+@pytest.mark.parametrize("target", ["subprocess.Popen", "os.system", "marker"])
+def test_json_naming_an_importable_class_is_refused(target, fitted, tmp_path,
+                                                     monkeypatch):
+    import sys
+
+    # A module whose import would leave a trace: it must never be imported.
+    trace = tmp_path / "imported.txt"
+    (tmp_path / "skdeep_io_marker.py").write_text(
+        f"open({str(trace)!r}, 'w').write('imported')\n"
+        "class Boom:\n    def __init__(self, **kw):\n        raise SystemExit\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = "skdeep_io_marker.Boom" if target == "marker" else target
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("meta.json"))
+    meta["estimator"] = meta["class"] = name
+    meta["params"]["random_state"] = {"__class__": name, "args": ["echo pwned"]}
+    _rewrite(path, "meta.json", json.dumps(meta))
+    with pytest.raises(ValueError, match=f"names estimator '{name}'.*refusing"):
+        io.load(path)
+    assert not trace.exists() and "skdeep_io_marker" not in sys.modules
+
+
+def test_tagged_json_never_calls_anything(fitted, tmp_path):
+    # A registered class with a parameter holding a made-up tag: the tag is
+    # data (a dict), not a class to call.
+    path = tmp_path / "ae.skdeep"
+    io.save(AutoencoderTransformer(code_size=2), path)
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("meta.json"))
+    meta["params"]["callbacks"] = [{"__class__": "os.system", "args": ["echo pwned"]}]
+    _rewrite(path, "meta.json", json.dumps(meta))
+    loaded = io.load(path)
+    assert loaded.callbacks == [{"__class__": "os.system", "args": ["echo pwned"]}]
+
+
+@pytest.mark.parametrize(
+    "section, key",
+    [("params", "evil"), ("attributes", "__class__"), ("attributes", "transform"),
+     ("attributes", "module_"), ("attributes", "not a name_"), ("attributes", "plain")],
+)
+def test_unexpected_names_are_refused(section, key, fitted, tmp_path):
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("meta.json"))
+    meta[section][key] = 1
+    _rewrite(path, "meta.json", json.dumps(meta))
+    with pytest.raises(ValueError, match="refusing to load it"):
+        io.load(path)

@@ -16,6 +16,7 @@ from skdeep.autoencoder._modules import (
     ConvAutoencoderModule,
     DenseAutoencoderModule,
 )
+from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import BaseTorchEstimator, training_parameters_doc
@@ -56,7 +57,14 @@ class _BaseAutoencoder(BaseTorchEstimator):
         "noise_level": [Interval(Real, 0, None, closed="left")],
     }
 
-    def _validate_train(self, X):
+    def _validate_train(self, X, lazy=False):
+        """Validated training rows; with ``lazy``, a memory map or Dask array
+        is checked block by block and comes back as
+        :class:`~skdeep.utils._lazy.LazyRows` instead of being loaded."""
+        if lazy and is_lazy_input(X):
+            return check_lazy_array(
+                self, X, reset=not self._continues_training(), ensure_min_samples=2
+            )
         return validate_data(
             self, X, dtype=[np.float64, np.float32], ensure_min_samples=2
         )
@@ -66,8 +74,17 @@ class _BaseAutoencoder(BaseTorchEstimator):
         return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
     def _train(self, X):
-        """Train the module to reconstruct ``X`` (a validated 2-D array)."""
+        """Train the module to reconstruct ``X`` (a validated 2-D array, or
+        out-of-core :class:`~skdeep.utils._lazy.LazyRows`)."""
         self._training_setup()
+        if isinstance(X, LazyRows):
+            validation = None
+            if self.early_stopping and getattr(self, "_partial_fit_mode", None) is None:
+                # a random split would read rows one by one: hold out the tail
+                X, tail = X.split_tail(self.validation_fraction)
+                validation = (tail, tail)
+            self._fit_module(X, X, validation=validation)
+            return self
         X_t = as_float32_tensor(X)
         self._fit_module(X_t, X_t)
         return self
@@ -99,8 +116,37 @@ class _BaseAutoencoder(BaseTorchEstimator):
         )
 
 
+class _PartialFitMixin:
+    """``partial_fit`` for the autoencoders that reconstruct their input."""
+
+    def partial_fit(self, X, y=None):
+        """Train one more epoch on ``X`` (incremental, out-of-core learning).
+
+        The first call on an unfitted estimator builds the network (seeded
+        by ``random_state``); each call then runs one epoch over ``X`` in
+        shuffled batches of ``batch_size`` and appends it to ``history_``.
+        ``partial_fit`` after ``fit`` continues from the fitted network;
+        ``fit`` starts over. ``early_stopping`` is ignored here. ``X`` may be
+        a memory map or a Dask array, read lazily (see ``fit``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data, with the features of the first call.
+
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return self._partial_fit(self.fit, X)
+
+
 class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _PartialFitMixin, _BaseAutoencoder
 ):
     """Dense autoencoder: a non-linear, learned alternative to PCA.
 
@@ -246,6 +292,14 @@ class AutoencoderTransformer(
     def fit(self, X, y=None):
         """Train the autoencoder to reconstruct ``X``.
 
+        A :class:`numpy.memmap` or a Dask array of 64 MiB or more is not
+        loaded (smaller ones are): it is validated in one streaming pass and
+        read in contiguous blocks whose order, and the rows within each
+        64 MiB buffer of blocks, are shuffled every epoch, so memory stays
+        bounded whatever the number of rows (see :mod:`skdeep.utils._lazy`).
+        Early stopping then holds out the last ``validation_fraction`` of
+        the rows.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -260,7 +314,7 @@ class AutoencoderTransformer(
             Fitted estimator.
         """
         check_layer_sizes(self.hidden_layer_sizes)
-        return self._train(self._validate_train(X))
+        return self._train(self._validate_train(X, lazy=True))
 
     def transform(self, X):
         """Encode ``X`` into codes.
@@ -372,7 +426,7 @@ class AutoencoderTransformer(
 
 
 class ConvAutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _PartialFitMixin, _BaseAutoencoder
 ):
     """Convolutional autoencoder for images and multichannel series.
 

@@ -10,7 +10,11 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from skdeep.autoencoder._autoencoder import _BaseAutoencoder, autoencoder_parameters_doc
+from skdeep.autoencoder._autoencoder import (
+    _BaseAutoencoder,
+    _PartialFitMixin,
+    autoencoder_parameters_doc,
+)
 from skdeep.autoencoder._modules import VAELoss, VariationalAutoencoderModule, vae_terms
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import derive_seed
@@ -19,7 +23,7 @@ from skdeep.utils.validation import check_layer_sizes
 
 
 class VariationalAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _PartialFitMixin, _BaseAutoencoder
 ):
     """Variational autoencoder (Kingma & Welling), a generative model of rows.
 
@@ -166,8 +170,14 @@ class VariationalAutoencoder(
             Fitted estimator.
         """
         check_layer_sizes(self.hidden_layer_sizes)
-        X = self._validate_train(X)
-        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+        X = self._validate_train(X, lazy=True)  # memory maps stay on disk
+        stats = getattr(X, "stats", None)
+        low, high = (
+            (float(stats["min"].min()), float(stats["max"].max()))
+            if stats is not None
+            else (X.min(), X.max())
+        )
+        if self.likelihood == "bernoulli" and (low < 0 or high > 1):
             raise ValueError(
                 "likelihood='bernoulli' needs X in [0, 1]; scale it with "
                 "MinMaxScaler or use likelihood='gaussian'."

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skdeep.gnn._graph import GraphTensors, prepare_graph
 from skdeep.gnn._modules import GATModule, GCNModule, SAGEModule
-from skdeep.graph._graph_input import check_node_ids
+from skdeep.graph._graph_input import INPUT_FORMAT_DOC, INPUT_FORMATS, check_node_ids
 from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import inference_mode
@@ -22,6 +22,7 @@ from skdeep.utils._training import (
     BaseTorchEstimator,
     encode_classes,
     store_init_params,
+    validate_sample_weight,
 )
 
 # estimator -> ((graph id, features id, device), GraphTensors)
@@ -37,7 +38,7 @@ _GRAPH_PARAMS_DOC = """\
         GCN uses them in its normalised adjacency; GAT and GraphSAGE only
         read which edges exist.
 
-    node_features : array-like, scipy.sparse matrix, {{"identity", "degree"}} \
+    node_features : array-like, scipy.sparse matrix, {"identity", "degree"} \
 or None, default=None
         One row of features per node (row ``i`` is node ``i``). ``None`` or
         ``"identity"``: one-hot node ids (featureless, transductive only);
@@ -45,7 +46,11 @@ or None, default=None
         carry to new graphs. Sparse features stay sparse, and dense ones with at
         most 2% non-zeros are multiplied as sparse (faster). The papers
         row-normalise bag-of-words features first
-        (``sklearn.preprocessing.normalize(F, "l1")``)."""
+        (``sklearn.preprocessing.normalize(F, "l1")``).
+
+""" + INPUT_FORMAT_DOC.format(
+    where="``graph``, at fit time\n        and for another graph at predict time"
+)
 
 _TRAINING_DOC = """\
     lr : float, default={lr}
@@ -130,6 +135,7 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
         **BaseTorchEstimator._parameter_constraints,
         "graph": "no_validation",
         "node_features": "no_validation",
+        "input_format": [StrOptions(set(INPUT_FORMATS))],
         "hidden_layer_sizes": ["array-like"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
@@ -150,10 +156,13 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
                 raise ValueError("node_features= at predict time needs graph= too.")
             # Cached per estimator, outside its attributes (skdeep.io and
             # pickle store the parameters, from which it is rebuilt).
-            key = (id(self.graph), id(self.node_features), torch.device(device))
+            key = (id(self.graph), id(self.node_features), self._input_format(),
+                   torch.device(device))
             cached = _GRAPH_CACHE.get(self)
             if cached is None or cached[0] != key:
-                A, F = prepare_graph(self.graph, self.node_features)
+                A, F = prepare_graph(
+                    self.graph, self.node_features, self._input_format()
+                )
                 cached = _GRAPH_CACHE[self] = (key, GraphTensors(A, F, device))
             return cached[1]
         if node_features is None:
@@ -171,13 +180,19 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
                 "cannot embed another graph: its first layer has one weight "
                 "row per training node. Fit with real or 'degree' features."
             )
-        g = GraphTensors(*prepare_graph(graph, node_features), device)
+        g = GraphTensors(
+            *prepare_graph(graph, node_features, self._input_format()), device
+        )
         if g.n_features != self.n_node_features_:
             raise ValueError(
                 f"node_features has {g.n_features} columns, but "
                 f"{type(self).__name__} was fitted with {self.n_node_features_}."
             )
         return g
+
+    def _input_format(self):
+        # models saved or pickled before the parameter existed read "auto"
+        return getattr(self, "input_format", "auto")
 
     def _identity_features(self):
         return self.node_features is None or (
@@ -186,7 +201,7 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
 
     # --- fit --------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, validation_data=None):
+    def fit(self, X, y, sample_weight=None, *, validation_data=None):
         """Train on the labelled nodes ``X``.
 
         Parameters
@@ -195,6 +210,10 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
             Ids of the labelled nodes.
         y : array-like of shape (n_labelled,)
             Their labels.
+        sample_weight : array-like of shape (n_labelled,), default=None
+            Non-negative weight of each labelled node in the loss, times its
+            class weight (a zero weight removes the node's label; the node
+            stays in the graph). Not combined with ``validation_data``.
         validation_data : tuple (X_val, y_val) or None, default=None
             Labelled validation nodes (for instance the Planetoid split's
             500): scored after every epoch (``validation_scores_``) and, with
@@ -216,7 +235,8 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
                 f"y must be 1-D with one label per node id; got shape {y.shape} "
                 f"for {len(ids)} ids."
             )
-        codes = encode_classes(self, y)
+        weights = validate_sample_weight(sample_weight, ids)
+        codes = encode_classes(self, y, weights)
         if len(self.classes_) < 2:
             raise ValueError(
                 f"The labelled nodes hold only one class ({self.classes_[0]!r}); "
@@ -243,6 +263,7 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
             torch.as_tensor(ids),
             torch.as_tensor(codes),
             stratified=True,
+            sample_weight=weights,
             validation=validation,
         )
         self.net_.module_.graph = None
@@ -438,6 +459,7 @@ class GCNClassifier(_BaseGNNClassifier):
         graph=None,
         node_features=None,
         *,
+        input_format="auto",
         hidden_layer_sizes=(16,),
         dropout=0.5,
         lr=0.01,
@@ -584,6 +606,7 @@ class GATClassifier(_BaseGNNClassifier):
         graph=None,
         node_features=None,
         *,
+        input_format="auto",
         hidden_layer_sizes=(8,),
         n_heads=8,
         output_heads=1,
@@ -752,6 +775,7 @@ class GraphSAGEClassifier(_BaseGNNClassifier):
         graph=None,
         node_features=None,
         *,
+        input_format="auto",
         hidden_layer_sizes=(64,),
         aggregator="mean",
         n_samples=None,
@@ -868,4 +892,14 @@ _NODE_ID_XFAILS = (
     "check_supervised_y_2d",
     "check_transformer_data_not_an_array",
     "check_transformer_general",
+    # the sample_weight checks fit on rows of floats too (weights of labelled
+    # nodes are tested in tests/utils/test_sample_weight.py)
+    "check_sample_weights_pandas_series",
+    "check_sample_weights_not_an_array",
+    "check_sample_weights_list",
+    "check_all_zero_sample_weights_error",
+    "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_classifiers_one_label_sample_weights",
 )

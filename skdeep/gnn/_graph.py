@@ -25,7 +25,7 @@ N_DEGREE_BINS = 32
 SPARSE_FEATURE_DENSITY = 0.02
 
 
-def prepare_graph(graph, node_features):
+def prepare_graph(graph, node_features, input_format="auto"):
     """The undirected adjacency and the node features of a GNN's graph.
 
     Parameters
@@ -34,6 +34,9 @@ def prepare_graph(graph, node_features):
         Anything :func:`skdeep.graph.to_adjacency` accepts.
     node_features : array-like, scipy.sparse matrix, "identity", "degree" or None
         One row per node; None means "identity".
+    input_format : {"auto", "adjacency", "edgelist"}, default="auto"
+        How a dense ``graph`` array is read (see
+        :func:`skdeep.graph.to_adjacency`).
 
     Returns
     -------
@@ -50,7 +53,7 @@ def prepare_graph(graph, node_features):
             "graph= is required: a scipy.sparse adjacency, an (n_edges, 2|3) edge "
             "array or a networkx graph."
         )
-    A, _ = to_adjacency(graph)
+    A, _ = to_adjacency(graph, input_format)
     if A.nnz and not np.all(np.isfinite(A.data)):
         raise ValueError("The graph's edge weights contain NaN or infinity.")
     if A.nnz and A.data.min() < 0:

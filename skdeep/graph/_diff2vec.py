@@ -49,6 +49,7 @@ from scipy.sparse.csgraph import connected_components
 
 from skdeep.graph._embedders import (
     _GRAPH_DOC,
+    _NOT_CACHED,
     _BaseWalkEmbedder,
     _train_skipgram,
     common_params_doc,
@@ -307,14 +308,18 @@ def _sequences(adjacency, sequence_params, n_jobs):
 
 
 def _diff2vec_embedding(adjacency, sequence_params, sg_params, n_jobs, workers,
-                        memory):
+                        memory, progress=None):
     """Diffusion sequences, then skip-gram (both cached through ``memory``)."""
+    if progress:
+        progress("diffusion sequences...")
     sequences = memory.cache(_sequences, ignore=["n_jobs"])(
         adjacency, sequence_params, n_jobs
     )
+    if progress:
+        progress(f"diffusion sequences {len(sequences)}/{len(sequences)}")
     return _train_skipgram(
         sequences, adjacency.shape[0], sg_params, sequence_params["random_state"],
-        workers,
+        workers, progress,
     )
 
 
@@ -472,6 +477,7 @@ class Diff2VecEmbedder(_BaseWalkEmbedder):
         dimensions=128,
         *,
         graph=None,
+        input_format="auto",
         n_diffusions=10,
         diffusion_cover=40,
         window=10,
@@ -489,6 +495,7 @@ class Diff2VecEmbedder(_BaseWalkEmbedder):
     ):
         self.dimensions = dimensions
         self.graph = graph
+        self.input_format = input_format
         self.n_diffusions = n_diffusions
         self.diffusion_cover = diffusion_cover
         self.window = window
@@ -509,12 +516,10 @@ class Diff2VecEmbedder(_BaseWalkEmbedder):
             n_diffusions=self.n_diffusions, diffusion_cover=self.diffusion_cover,
             weighted=bool(self.weighted), random_state=seed,
         )
-        embed = memory.cache(
-            _diff2vec_embedding, ignore=["n_jobs", "workers", "memory"]
-        )
+        embed = memory.cache(_diff2vec_embedding, ignore=_NOT_CACHED)
         return embed(
             adjacency, sequence_params, self._skipgram_params(window=self.window),
-            self.n_jobs, self.workers, memory,
+            self.n_jobs, self.workers, memory, self._progress(),
         )
 
     @classmethod

@@ -11,11 +11,18 @@ from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
-from skdeep.graph._graph_input import check_node_ids, to_adjacency
+from skdeep.graph._graph_input import (
+    INPUT_FORMAT_DOC,
+    INPUT_FORMATS,
+    check_node_ids,
+    to_adjacency,
+)
+from skdeep.graph._progress import Progress
 from skdeep.graph._sgns import sgns_embedding
 from skdeep.graph._walks import CSRGraph, random_walks
 from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH, word2vec_embedding
 from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+from skdeep.utils.validation import check_float32_range
 
 # check_clustering gives X as (50, 2) rows of blob features, whatever the
 # estimator's tags: a graph clusterer refuses them as not square.
@@ -32,7 +39,10 @@ The graph is given in one of two ways (DESIGN.md section 5):
       scipy.sparse (or dense) adjacency whose entry ``[i, j]`` weighs edge
       ``i -> j``, an ``(n_edges, 2|3)`` integer edge array (undirected,
       optional weight column) or a networkx graph (rows in ``G.nodes()``
-      order). ``fit_transform`` returns one row per node, as
+      order). A dense 2x2 or 3x3 array of non-negative integers is both an
+      adjacency and an edge array: ``input_format`` then says which it is (the
+      default ``"auto"`` refuses to guess). ``fit_transform`` returns one
+      row per node, as
       :class:`~sklearn.manifold.SpectralEmbedding` does; there is no
       ``transform`` (new graphs need a new fit).
     * ``graph=A``: the graph is fixed and ``X`` is a column of node ids
@@ -42,9 +52,16 @@ The graph is given in one of two ways (DESIGN.md section 5):
       classifier and :class:`~sklearn.model_selection.GridSearchCV` tunes its
       parameters on labelled nodes (the node2vec paper's protocol)."""
 
+# The ``input_format`` paragraph of every node embedder.
+INPUT_FORMAT_PARAM_DOC = INPUT_FORMAT_DOC.format(
+    where="``X``, or\n        ``graph`` when it is set"
+)
+
 _COMMON_PARAMS_DOC = """\
     graph : scipy.sparse matrix, ndarray or networkx graph, default=None
         A fixed graph; ``X`` is then a column of node ids. See above.
+
+""" + INPUT_FORMAT_PARAM_DOC.replace("{", "{{").replace("}", "}}") + """
 
     walk_length : int, default={walk_length}
         Nodes per random walk (at most 10000).
@@ -97,7 +114,9 @@ _COMMON_PARAMS_DOC = """\
         given integer seed whatever ``n_jobs``.
 
     verbose : int, default=0
-        Unused for now (gensim logs through :mod:`logging`)."""
+        0 is silent; 1 or more prints the progress of the fit to stdout,
+        with the elapsed time: the walks done (node2vec's walks in tenths of
+        the total) and each finished skip-gram epoch."""
 
 
 def common_params_doc(replaced, *, walk_length=80, n_walks=10):
@@ -130,11 +149,17 @@ def _check_dependencies(modules=("numba", "gensim")):
         )
 
 
-def _walks(adjacency, *, weighted, n_walks, walk_length, p, q, seed, n_jobs):
+def _walks(adjacency, *, weighted, n_walks, walk_length, p, q, seed, n_jobs,
+           progress=None):
     return random_walks(
         CSRGraph(adjacency, weighted=weighted), n_walks=n_walks,
         walk_length=walk_length, p=p, q=q, random_state=seed, n_jobs=n_jobs,
+        progress=progress,
     )
+
+
+# Arguments that do not change a cached result (joblib.Memory's ``ignore``).
+_NOT_CACHED = ["n_jobs", "workers", "memory", "progress"]
 
 
 _SKIPGRAM_BACKENDS = {"gensim": word2vec_embedding, "numba": sgns_embedding}
@@ -146,36 +171,41 @@ def _skipgram_trainer(sg_params):
     return _SKIPGRAM_BACKENDS[sg_params["backend"]], params
 
 
-def _train_skipgram(walks, n_nodes, sg_params, seed, workers):
+def _train_skipgram(walks, n_nodes, sg_params, seed, workers, progress=None):
     """Skip-gram (``sg_params["backend"]``) over one block of walks."""
     train, sg_params = _skipgram_trainer(sg_params)
-    return train([walks], n_nodes, **sg_params, seed=seed, workers=workers)
+    return train(
+        [walks], n_nodes, **sg_params, seed=seed, workers=workers, progress=progress
+    )
 
 
-def _skipgram_embedding(adjacency, walk_params, sg_params, n_jobs, workers, memory):
+def _skipgram_embedding(adjacency, walk_params, sg_params, n_jobs, workers, memory,
+                        progress=None):
     """Walks, then skip-gram over them (both cached through ``memory``)."""
-    walks = memory.cache(_walks, ignore=["n_jobs"])(
-        adjacency, **walk_params, n_jobs=n_jobs
+    walks = memory.cache(_walks, ignore=["n_jobs", "progress"])(
+        adjacency, **walk_params, n_jobs=n_jobs, progress=progress
     )
     return _train_skipgram(
-        walks, adjacency.shape[0], sg_params, walk_params["seed"], workers
+        walks, adjacency.shape[0], sg_params, walk_params["seed"], workers, progress
     )
 
 
 def _walklets_embedding(adjacency, walk_params, sg_params, n_scales, n_jobs, workers,
-                        memory):
+                        memory, progress=None):
     """Walks, then one skip-gram per scale over the skip sequences, concatenated."""
-    walks = memory.cache(_walks, ignore=["n_jobs"])(
-        adjacency, **walk_params, n_jobs=n_jobs
+    walks = memory.cache(_walks, ignore=["n_jobs", "progress"])(
+        adjacency, **walk_params, n_jobs=n_jobs, progress=progress
     )
     train, sg_params = _skipgram_trainer(sg_params)
     parts = []
     for scale in range(1, n_scales + 1):
         blocks = [walks[:, offset::scale] for offset in range(scale)]
+        if progress:
+            progress(f"scale {scale}/{n_scales}")
         parts.append(
             train(
                 blocks, adjacency.shape[0], **sg_params, window=1,
-                seed=walk_params["seed"] + scale, workers=workers,
+                seed=walk_params["seed"] + scale, workers=workers, progress=progress,
             )
         )
     return np.hstack(parts)
@@ -187,7 +217,8 @@ _WALK_CONSTRAINTS = {
     "n_walks": [Interval(Integral, 1, None, closed="left")],
     "epochs": [Interval(Integral, 1, None, closed="left")],
     "negative": [Interval(Integral, 1, None, closed="left")],
-    "lr": [Interval(Real, 0, None, closed="neither")],
+    # Skip-gram trains in float32: a larger lr is inf there (gensim crashes).
+    "lr": [Interval(Real, 0, float(np.finfo(np.float32).max), closed="neither")],
     "sample": [Interval(Real, 0, None, closed="left")],
     "weighted": ["boolean"],
     "n_jobs": [None, Integral],
@@ -201,7 +232,7 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     """Base class of node embedders: graph input, ``graph=`` mode, caching, tags.
 
     Subclasses define ``__init__`` with (at least) the parameters ``graph``,
-    ``memory`` and ``random_state``, list the modules they need in
+    ``input_format``, ``memory`` and ``random_state``, list the modules they need in
     ``_required_modules`` and implement ``_embed(adjacency, seed, memory)``,
     which returns the ``(n_nodes, n_components)`` embedding of a CSR float64
     adjacency given an integer seed and a :class:`joblib.Memory`. The base
@@ -215,6 +246,7 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "graph": [None, "array-like", "sparse matrix", HasMethods(["nodes", "adj"])],
+        "input_format": [StrOptions(set(INPUT_FORMATS))],
         "memory": [None, str, HasMethods(["cache"])],
         "random_state": ["random_state"],
     }
@@ -255,19 +287,20 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         """
         _check_dependencies(self._required_modules)
         if self.graph is None:
-            adjacency, _ = to_adjacency(X)
+            adjacency, _ = to_adjacency(X, self._input_format())
             validate_data(
                 self, adjacency, accept_sparse="csr", dtype=np.float64,
                 ensure_min_samples=2, ensure_min_features=2,
             )
         else:
             self._node_ids(X, reset=True)
-            adjacency, _ = to_adjacency(self.graph)
+            adjacency, _ = to_adjacency(self.graph, self._input_format())
         if adjacency.nnz and adjacency.data.min() < 0:
             raise ValueError(
                 "Negative values in data passed to the graph: edge weights must be "
                 "non-negative."
             )
+        check_float32_range(adjacency, input_name="graph", estimator=self)
         rng = check_random_state(self.random_state)
         return adjacency, int(rng.randint(np.iinfo(np.int32).max))
 
@@ -295,6 +328,15 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     def _graph_is_fixed(self):
         return self.graph is not None
 
+    def _input_format(self):
+        # Subclasses written before the parameter existed (plugins) read
+        # their graphs as before: "auto".
+        return getattr(self, "input_format", "auto")
+
+    def _progress(self):
+        """A :class:`Progress` printer of this fit (silent unless ``verbose``)."""
+        return Progress(getattr(self, "verbose", 0), type(self).__name__)
+
     @available_if(_graph_is_fixed)
     def transform(self, X):
         """Embeddings of the given nodes (only with a fixed ``graph``).
@@ -312,7 +354,10 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         return self.embedding_[self._node_ids(X, reset=False)]
 
     def _node_ids(self, X, *, reset):
-        n = self.n_nodes_ if not reset else to_adjacency(self.graph)[0].shape[0]
+        n = (
+            self.n_nodes_ if not reset
+            else to_adjacency(self.graph, self._input_format())[0].shape[0]
+        )
         return check_node_ids(self, X, n, reset=reset, min_samples=2 if reset else 1,
                               hint=" With graph= set, X holds node ids.")
 
@@ -322,7 +367,7 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        if self.graph is None:
+        if self.graph is None and self._input_format() != "edgelist":
             # X is a (non-negative) adjacency: the common checks then send
             # square matrices, as for precomputed kernels.
             tags.input_tags.pairwise = True
@@ -509,6 +554,7 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
         dimensions=128,
         *,
         graph=None,
+        input_format="auto",
         p=1.0,
         q=1.0,
         walk_length=80,
@@ -528,6 +574,7 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
     ):
         self.dimensions = dimensions
         self.graph = graph
+        self.input_format = input_format
         self.p = p
         self.q = q
         self.walk_length = walk_length
@@ -555,11 +602,10 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
             walk_length=self.walk_length, p=p, q=q, seed=seed,
         )
         sg_params = self._skipgram_params(window=self.window)
-        embed = memory.cache(
-            _skipgram_embedding, ignore=["n_jobs", "workers", "memory"]
-        )
+        embed = memory.cache(_skipgram_embedding, ignore=_NOT_CACHED)
         return embed(
-            adjacency, walk_params, sg_params, self.n_jobs, self.workers, memory
+            adjacency, walk_params, sg_params, self.n_jobs, self.workers, memory,
+            self._progress(),
         )
 
     @classmethod
@@ -636,6 +682,7 @@ class DeepWalkEmbedder(Node2VecEmbedder):
         dimensions=128,
         *,
         graph=None,
+        input_format="auto",
         walk_length=80,
         n_walks=10,
         window=10,
@@ -653,6 +700,7 @@ class DeepWalkEmbedder(Node2VecEmbedder):
     ):
         self.dimensions = dimensions
         self.graph = graph
+        self.input_format = input_format
         self.walk_length = walk_length
         self.n_walks = n_walks
         self.window = window
@@ -744,6 +792,7 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
         dimensions=32,
         *,
         graph=None,
+        input_format="auto",
         n_scales=4,
         walk_length=80,
         n_walks=10,
@@ -761,6 +810,7 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
     ):
         self.dimensions = dimensions
         self.graph = graph
+        self.input_format = input_format
         self.n_scales = n_scales
         self.walk_length = walk_length
         self.n_walks = n_walks
@@ -782,12 +832,10 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
             walk_length=self.walk_length, p=1.0, q=1.0, seed=seed,
         )
         sg_params = self._skipgram_params()
-        embed = memory.cache(
-            _walklets_embedding, ignore=["n_jobs", "workers", "memory"]
-        )
+        embed = memory.cache(_walklets_embedding, ignore=_NOT_CACHED)
         return embed(
             adjacency, walk_params, sg_params, self.n_scales, self.n_jobs,
-            self.workers, memory,
+            self.workers, memory, self._progress(),
         )
 
     @classmethod

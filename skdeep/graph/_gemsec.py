@@ -63,7 +63,12 @@ import torch
 from skorch.callbacks import Callback
 from torch import nn
 
-from skdeep.graph._embedders import _GRAPH_DOC, BaseNodeEmbedder, NodeClustererMixin
+from skdeep.graph._embedders import (
+    _GRAPH_DOC,
+    INPUT_FORMAT_PARAM_DOC,
+    BaseNodeEmbedder,
+    NodeClustererMixin,
+)
 from skdeep.graph._walks import CSRGraph, random_walks
 from skdeep.utils._sklearn import Interval
 from skdeep.utils._torch import resolve_device
@@ -468,6 +473,8 @@ class GEMSECEmbedder(NodeClustererMixin, BaseNodeEmbedder, BaseTorchEstimator):
     graph : scipy.sparse matrix, ndarray or networkx graph, default=None
         A fixed graph; ``X`` is then a column of node ids. See above.
 
+{input_format_doc}
+
     n_clusters : int, default=20
         Number of cluster centres (the reference code's default). Some may
         end up with no node.
@@ -621,7 +628,8 @@ default="adam"
 
     With ``graph=G`` set instead, ``X`` holds node ids: ``fit_predict``,
     ``predict`` and ``transform`` then return the rows of those nodes.
-    """.format(graph_doc=_GRAPH_DOC.replace("\n", "\n    "))
+    """.format(graph_doc=_GRAPH_DOC.replace("\n", "\n    "),
+               input_format_doc=INPUT_FORMAT_PARAM_DOC)
 
     _required_modules = ("numba",)
 
@@ -653,6 +661,7 @@ default="adam"
         dimensions=16,
         *,
         graph=None,
+        input_format="auto",
         n_clusters=20,
         gamma=(0.1, 0.5),
         smoothness=0.0625,
@@ -695,6 +704,7 @@ default="adam"
         walks = random_walks(
             CSRGraph(adjacency, weighted=self.weighted), n_walks=self.n_walks,
             walk_length=self.walk_length, random_state=seed, n_jobs=self.n_jobs,
+            progress=self._progress(),
         )
         self._fit_graph_tensors = WalkGraph(adjacency, walks, self._device)
         n_train = len(walks)

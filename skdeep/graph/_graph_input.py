@@ -39,7 +39,34 @@ def edges_to_adjacency(edges, n_nodes=None):
     return A
 
 
-def to_adjacency(X):
+INPUT_FORMATS = ("auto", "adjacency", "edgelist")
+
+# numpydoc paragraph of the ``input_format`` parameter, shared by every
+# estimator that reads a graph (graph embedders, GNN classifiers).
+INPUT_FORMAT_DOC = """\
+    input_format : {{"auto", "adjacency", "edgelist"}}, default="auto"
+        How a dense array given as the graph is read ({where}).
+        ``"adjacency"``: a square matrix whose entry ``[i, j]`` weighs edge
+        ``i -> j``. ``"edgelist"``: an ``(n_edges, 2)`` or ``(n_edges, 3)``
+        array of ``(source, target[, weight])`` rows, node ids non-negative
+        integers, each edge undirected. ``"auto"`` reads a square array as
+        an adjacency and a 2- or 3-column one as an edge list; a 2x2 or 3x3
+        array whose first two columns are non-negative integers is both
+        (``[[0, 1], [1, 2]]`` is 2 nodes, or 2 edges among 3 nodes) and
+        raises a ValueError asking for ``input_format``. scipy.sparse
+        matrices are always adjacencies (``"edgelist"`` refuses them) and
+        networkx graphs are read as they are under every format."""
+
+
+def _could_be_edges(X):
+    """Whether a dense 2-D float array is a valid edge array."""
+    if X.shape[1] not in (2, 3):
+        return False
+    ends = X[:, :2]
+    return bool(np.all(ends >= 0) and np.all(ends == np.round(ends)))
+
+
+def to_adjacency(X, input_format="auto"):
     """CSR float64 adjacency and node labels (``None`` unless networkx) of a graph.
 
     Parameters
@@ -49,12 +76,32 @@ def to_adjacency(X):
         edge ``i -> j``), an ``(n_edges, 2|3)`` integer edge array (undirected,
         optional weight column) or a networkx graph (edge attribute
         ``"weight"``, rows in ``G.nodes()`` order).
+    input_format : {"auto", "adjacency", "edgelist"}, default="auto"
+        How a dense array is read. ``"auto"`` reads square arrays as
+        adjacencies and 2- or 3-column ones as edge lists, and refuses a
+        2x2 or 3x3 array that is a valid edge array (it is both). Sparse
+        matrices are adjacencies and networkx graphs graphs whatever the
+        format (``"edgelist"`` refuses a sparse matrix).
 
     Returns
     -------
     adjacency : scipy.sparse.csr_matrix of shape (n_nodes, n_nodes)
     nodes : list or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.graph import to_adjacency
+    >>> edges = np.array([[0, 1], [1, 2]])
+    >>> to_adjacency(edges, "edgelist")[0].shape
+    (3, 3)
+    >>> to_adjacency(edges, "adjacency")[0].shape
+    (2, 2)
     """
+    if input_format not in INPUT_FORMATS:
+        raise ValueError(
+            f"input_format must be one of {INPUT_FORMATS}; got {input_format!r}."
+        )
     if _is_networkx(X):
         import networkx as nx
 
@@ -62,23 +109,55 @@ def to_adjacency(X):
         A = nx.to_scipy_sparse_array(X, nodelist=nodes, weight="weight", format="csr")
         return sp.csr_matrix(A, dtype=np.float64), nodes
     if sp.issparse(X):
+        if input_format == "edgelist":
+            raise ValueError(
+                "input_format='edgelist' reads a dense (n_edges, 2) or (n_edges, 3) "
+                "array; got a scipy.sparse matrix, which is read as an adjacency "
+                "(input_format='adjacency' or 'auto')."
+            )
         if X.ndim != 2 or X.shape[0] != X.shape[1]:
             raise ValueError(
                 f"A sparse adjacency must be square, got shape {X.shape}."
             )
         return sp.csr_matrix(X, dtype=np.float64), None
+    if input_format == "edgelist":
+        # one edge is a graph: a single row is fine here
+        return edges_to_adjacency(X), None
     X = check_array(X, dtype=np.float64, ensure_min_samples=2)
-    if X.shape[0] == X.shape[1]:
+    square = X.shape[0] == X.shape[1]
+    if input_format == "adjacency":
+        if not square:
+            raise ValueError(
+                f"input_format='adjacency' needs a square matrix (n_nodes, n_nodes); "
+                f"got shape {X.shape}. Edge arrays need input_format='edgelist' "
+                f"(or 'auto')."
+            )
         return sp.csr_matrix(X), None
-    if X.shape[1] in (2, 3) and np.all(X[:, :2] >= 0) and np.all(
-        X[:, :2] == np.round(X[:, :2])
-    ):
+    edges = _could_be_edges(X)
+    if square and edges:
+        # Only 2x2 and 3x3 arrays get here: an edge array has 2 or 3 columns.
+        n = X.shape[0]
+        what, columns = (
+            ("of non-negative integers", "source, target") if n == 2 else (
+                "with non-negative integers in its first two columns",
+                "source, target, weight",
+            )
+        )
+        raise ValueError(
+            f"The graph is ambiguous: a dense {n}x{n} array {what} reads both as "
+            f"the adjacency matrix of {n} nodes and as {n} edges ({columns}), two "
+            f"different graphs. Set input_format='adjacency' or "
+            f"input_format='edgelist' (or pass a scipy.sparse adjacency)."
+        )
+    if square:
+        return sp.csr_matrix(X), None
+    if edges:
         return edges_to_adjacency(X), None
     raise ValueError(
         "X must be a graph: a square adjacency matrix (scipy.sparse or dense), an "
-        "(n_edges, 2) or (n_edges, 3) array of integer node ids with optional "
-        f"weights, or a networkx graph. Got an array of shape {X.shape}. To "
-        "embed nodes of a fixed graph, pass it as graph= and node ids as X."
+        "(n_edges, 2) or (n_edges, 3) array of non-negative integer node ids with "
+        f"optional weights, or a networkx graph. Got an array of shape {X.shape}. "
+        "To embed nodes of a fixed graph, pass it as graph= and node ids as X."
     )
 
 

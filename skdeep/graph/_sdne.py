@@ -12,7 +12,11 @@ from torch import nn
 
 from skdeep.autoencoder._modules import ACTIVATIONS
 from skdeep.gnn._modules import FeatureLinear
-from skdeep.graph._embedders import _GRAPH_DOC, BaseNodeEmbedder
+from skdeep.graph._embedders import (
+    _GRAPH_DOC,
+    INPUT_FORMAT_PARAM_DOC,
+    BaseNodeEmbedder,
+)
 from skdeep.utils._sklearn import Interval, StrOptions
 from skdeep.utils._torch import inference_mode, resolve_device
 from skdeep.utils._training import BaseTorchEstimator, store_init_params
@@ -246,6 +250,8 @@ class SDNEEmbedder(BaseNodeEmbedder, BaseTorchEstimator):
     graph : scipy.sparse matrix, ndarray or networkx graph, default=None
         A fixed graph; ``X`` is then a column of node ids. See above.
 
+{input_format_doc}
+
     hidden_layer_sizes : tuple of int, default=(256,)
         Encoder widths between the adjacency row and the embedding; the
         decoder mirrors them. The paper's networks have one hidden layer of
@@ -376,7 +382,8 @@ default="adam"
     ...     LogisticRegression())
     >>> pipe.fit(nodes[::2], y[::2]).predict(nodes[1::2]).shape
     (75,)
-    """.format(graph_doc=_GRAPH_DOC.replace("\n", "\n    "))
+    """.format(graph_doc=_GRAPH_DOC.replace("\n", "\n    "),
+               input_format_doc=INPUT_FORMAT_PARAM_DOC)
 
     _parameter_constraints: dict = {
         **{
@@ -400,6 +407,7 @@ default="adam"
         dimensions=128,
         *,
         graph=None,
+        input_format="auto",
         hidden_layer_sizes=(256,),
         activation="relu",
         alpha=1.0,

@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 
+from skdeep.graph._progress import silent
 from skdeep.graph._word2vec import node_counts
 
 MIN_LR = 0.0001  # gensim's min_alpha: the rate at the end of training
@@ -239,6 +240,7 @@ def _thread_seed(seed, epoch, thread):
 def sgns_embedding(
     blocks, n_nodes, *, dimensions, window, epochs, negative, lr, sample, workers,
     seed, timings=None, initial=None, anchor=None, owner=None, anchor_weight=0.0,
+    progress=None,
 ):
     """Train skip-gram (SGNS) on node sequences with skdeep's numba kernel.
 
@@ -248,8 +250,10 @@ def sgns_embedding(
     ``workers=1`` the result is bitwise reproducible for a given ``seed`` on a
     given machine; with more workers each thread trains on its share of the
     sequences and updates the shared vectors without locks, so results vary
-    from run to run (as with gensim).
+    from run to run (as with gensim). ``progress`` (a
+    :class:`~skdeep.graph._progress.Progress`) prints a line per epoch.
     """
+    progress = silent(progress)
     kernels = _kernels()
     start = time.perf_counter()
     sequences = _stack(blocks)
@@ -317,6 +321,7 @@ def sgns_embedding(
                 t.start()
             for t in threads:
                 t.join()
+        progress(f"skip-gram epoch {epoch + 1}/{epochs} (numba, {n_tokens} tokens)")
     trained = time.perf_counter()
     if timings is not None:
         timings.update(prepare_s=prepared - start, train_s=trained - prepared)

@@ -47,10 +47,12 @@ import scipy.sparse as sp
 
 from skdeep.graph._embedders import (
     _GRAPH_DOC,
+    _NOT_CACHED,
     _BaseWalkEmbedder,
     _skipgram_embedding,
     common_params_doc,
 )
+from skdeep.graph._progress import silent
 from skdeep.graph._sgns import sgns_embedding
 from skdeep.graph._walks import CSRGraph, numba_threads, random_walks
 from skdeep.utils._sklearn import Interval
@@ -304,23 +306,28 @@ def persona_graph(adjacency, *, n_jobs=None):
 
 
 def _splitter_embedding(adjacency, walk_params, sg_params, regularization,
-                        n_jobs, workers, memory):
+                        n_jobs, workers, memory, progress=None):
     """Base DeepWalk, persona graph, persona walks and anchored skip-gram."""
+    progress = silent(progress)
     S = undirected(adjacency)
+    progress("base DeepWalk embedding")
     base = _skipgram_embedding(
-        S, walk_params, {**sg_params, "backend": "numba"}, n_jobs, workers, memory
+        S, walk_params, {**sg_params, "backend": "numba"}, n_jobs, workers, memory,
+        progress,
     )
     personas = persona_graph(S, n_jobs=n_jobs)
     owner = personas.persona_to_node
+    progress(f"persona graph: {owner.shape[0]} personas of {S.shape[0]} nodes")
     walks = random_walks(
         CSRGraph(personas.graph, weighted=walk_params["weighted"]),
         n_walks=walk_params["n_walks"], walk_length=walk_params["walk_length"],
-        random_state=walk_params["seed"] + 1, n_jobs=n_jobs,
+        random_state=walk_params["seed"] + 1, n_jobs=n_jobs, progress=progress,
     )
     persona_embedding = sgns_embedding(
         [walks], owner.shape[0], **sg_params, workers=workers,
         seed=walk_params["seed"] + 1, initial=base[owner],
         anchor=base, owner=owner, anchor_weight=float(regularization),
+        progress=progress,
     )
     return base, personas, persona_embedding
 
@@ -489,6 +496,7 @@ class SplitterEmbedder(_BaseWalkEmbedder):
         dimensions=128,
         *,
         graph=None,
+        input_format="auto",
         regularization=0.1,
         walk_length=40,
         n_walks=10,
@@ -506,6 +514,7 @@ class SplitterEmbedder(_BaseWalkEmbedder):
     ):
         self.dimensions = dimensions
         self.graph = graph
+        self.input_format = input_format
         self.regularization = regularization
         self.walk_length = walk_length
         self.n_walks = n_walks
@@ -531,12 +540,10 @@ class SplitterEmbedder(_BaseWalkEmbedder):
             epochs=self.epochs, negative=self.negative, lr=self.lr,
             sample=self.sample,
         )
-        embed = memory.cache(
-            _splitter_embedding, ignore=["n_jobs", "workers", "memory"]
-        )
+        embed = memory.cache(_splitter_embedding, ignore=_NOT_CACHED)
         base, personas, persona_embedding = embed(
             adjacency, walk_params, sg_params, self.regularization, self.n_jobs,
-            self.workers, memory,
+            self.workers, memory, self._progress(),
         )
         self.base_embedding_ = base
         self.persona_embedding_ = persona_embedding

@@ -44,10 +44,12 @@ import scipy.sparse as sp
 
 from skdeep.graph._embedders import (
     _GRAPH_DOC,
+    _NOT_CACHED,
     _BaseWalkEmbedder,
     _train_skipgram,
     common_params_doc,
 )
+from skdeep.graph._progress import silent
 from skdeep.graph._walks import CSRGraph, _primitives, numba_threads, start_order
 from skdeep.utils._sklearn import Interval
 
@@ -509,20 +511,26 @@ def struc2vec_walks(context, *, n_walks=10, walk_length=80, stay_probability=0.3
         )
 
 
-def _struc2vec_walks(adjacency, structure_params, walk_params, n_jobs):
+def _struc2vec_walks(adjacency, structure_params, walk_params, n_jobs, progress=None):
+    progress = silent(progress)
+    progress("context graph (structural distances)...")
     context = context_graph(adjacency, **structure_params, n_jobs=n_jobs)
+    progress(f"context graph of {context.n_layers} layers; walks...")
     walks = struc2vec_walks(context, **walk_params, n_jobs=n_jobs)
     return walks, context.n_layers
 
 
 def _struc2vec_embedding(adjacency, structure_params, walk_params, sg_params,
-                         n_jobs, workers, memory):
+                         n_jobs, workers, memory, progress=None):
     """Context graph and walks, then skip-gram (both cached through ``memory``)."""
-    walks, n_layers = memory.cache(_struc2vec_walks, ignore=["n_jobs"])(
-        adjacency, structure_params, walk_params, n_jobs
+    walks, n_layers = memory.cache(_struc2vec_walks, ignore=["n_jobs", "progress"])(
+        adjacency, structure_params, walk_params, n_jobs, progress
     )
+    if progress:
+        progress(f"walks {len(walks)}/{len(walks)}")
     embedding = _train_skipgram(
-        walks, adjacency.shape[0], sg_params, walk_params["random_state"], workers
+        walks, adjacency.shape[0], sg_params, walk_params["random_state"], workers,
+        progress,
     )
     return embedding, n_layers
 
@@ -683,6 +691,7 @@ class Struc2VecEmbedder(_BaseWalkEmbedder):
         dimensions=128,
         *,
         graph=None,
+        input_format="auto",
         n_layers=None,
         n_candidates=None,
         compress=True,
@@ -703,6 +712,7 @@ class Struc2VecEmbedder(_BaseWalkEmbedder):
     ):
         self.dimensions = dimensions
         self.graph = graph
+        self.input_format = input_format
         self.n_layers = n_layers
         self.n_candidates = n_candidates
         self.compress = compress
@@ -730,13 +740,11 @@ class Struc2VecEmbedder(_BaseWalkEmbedder):
             n_walks=self.n_walks, walk_length=self.walk_length,
             stay_probability=float(self.stay_probability), random_state=seed,
         )
-        embed = memory.cache(
-            _struc2vec_embedding, ignore=["n_jobs", "workers", "memory"]
-        )
+        embed = memory.cache(_struc2vec_embedding, ignore=_NOT_CACHED)
         embedding, self.n_layers_ = embed(
             adjacency, structure_params, walk_params,
             self._skipgram_params(window=self.window), self.n_jobs, self.workers,
-            memory,
+            memory, self._progress(),
         )
         return embedding
 

@@ -22,10 +22,13 @@
 #   a given seed whatever the number of threads.
 # * numba is imported lazily: ``import skdeep.graph`` works without it.
 
+import sys
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
+
+from skdeep.graph._progress import chunk_bounds, silent
 
 _KERNELS = {}
 
@@ -131,14 +134,15 @@ def _compile():
     @njit(parallel=True, cache=True)
     def walks_kernel(
         indptr, indices, cumweights, weighted, starts, walk_length, inv_p, inv_q,
-        seed, skip,
+        seed, skip, offset, out,
     ):
+        # Walk w writes row w of out (pre-filled with -1) from random stream
+        # offset + w: walks run in chunks are the walks of a single run.
         n = starts.shape[0]
-        out = np.full((n, walk_length), -1, dtype=np.int32)
         first_order = inv_p == 1.0 and inv_q == 1.0
         envelope = max(1.0, inv_q)
         for w in prange(n):
-            state = _stream(seed, w)
+            state = _stream(seed, offset + w)
             v = starts[w]
             out[w, 0] = v
             t = np.int64(-1)
@@ -200,7 +204,6 @@ def _compile():
                 v = x
                 if step % skip == 0:
                     out[w, step // skip] = v
-        return out
 
     _KERNELS["walks"] = walks_kernel
     return walks_kernel
@@ -246,7 +249,7 @@ class CSRGraph:
 
 def random_walks(
     graph, *, n_walks=10, walk_length=80, p=1.0, q=1.0, skip=1, start_nodes=None,
-    random_state=0, n_jobs=None,
+    random_state=0, n_jobs=None, progress=None,
 ):
     """Simulate truncated random walks (node2vec when ``p`` or ``q`` differ from 1).
 
@@ -270,6 +273,9 @@ def random_walks(
         Seed. Walks are bitwise identical for a given seed, whatever ``n_jobs``.
     n_jobs : int, default=None
         Threads; ``None`` means 1 and ``-1`` all cores.
+    progress : skdeep.graph._progress.Progress, default=None
+        If given and active, the walks run in about ten chunks and each
+        prints the walks done so far (same walks as in one run).
 
     Returns
     -------
@@ -284,12 +290,18 @@ def random_walks(
     if p <= 0 or q <= 0:
         raise ValueError(f"p and q must be positive, got p={p}, q={q}.")
     order, seed = start_order(graph.n_nodes, n_walks, random_state, start_nodes)
+    progress = silent(progress)
+    out = np.full((len(order), int(walk_length)), -1, dtype=np.int32)
+    bounds = chunk_bounds(len(order), progress)
     with numba_threads(n_jobs):
-        return kernel(
-            graph.indptr, graph.indices, graph.cumweights, graph.weighted,
-            order, int(walk_length), 1.0 / float(p), 1.0 / float(q),
-            seed, int(skip),
-        )
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            kernel(
+                graph.indptr, graph.indices, graph.cumweights, graph.weighted,
+                order[a:b], int(walk_length), 1.0 / float(p), 1.0 / float(q),
+                seed, int(skip), int(a), out[a:b],
+            )
+            progress(f"walks {b}/{len(order)}")
+    return out
 
 
 def start_order(n_nodes, n_walks, random_state, start_nodes=None):
@@ -317,6 +329,11 @@ def numba_threads(n_jobs):
     import numba
     from joblib import effective_n_jobs
 
+    # numba's OpenMP pool shares libgomp with torch: starting it (on the first
+    # numba thread call) sets torch's thread count to numba's (all cores),
+    # slowing every later torch model; read torch's count before it
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch is not None else None
     threads = min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS)
     previous = numba.get_num_threads()
     numba.set_num_threads(max(1, threads))
@@ -324,3 +341,5 @@ def numba_threads(n_jobs):
         yield
     finally:
         numba.set_num_threads(previous)
+        if torch_threads is not None:
+            torch.set_num_threads(torch_threads)

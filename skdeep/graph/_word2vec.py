@@ -89,9 +89,28 @@ def node_counts(blocks, n_nodes):
     return counts
 
 
+def _epoch_callbacks(progress, epochs, n_tokens):
+    """gensim callbacks that print each finished epoch (none when silent)."""
+    if not progress:
+        return ()
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class _EpochProgress(CallbackAny2Vec):
+        def __init__(self):
+            self.epoch = 0
+
+        def on_epoch_end(self, model):
+            self.epoch += 1
+            progress(
+                f"skip-gram epoch {self.epoch}/{epochs} (gensim, {n_tokens} tokens)"
+            )
+
+    return (_EpochProgress(),)
+
+
 def word2vec_embedding(
     blocks, n_nodes, *, dimensions, window, epochs, negative, lr, sample, workers,
-    seed, timings=None,
+    seed, timings=None, progress=None,
 ):
     """Train skip-gram (SGNS) on node sequences; one embedding row per node.
 
@@ -106,6 +125,8 @@ def word2vec_embedding(
     timings : dict, default=None
         If given, receives ``prepare_s`` (counts, vocabulary, corpus file) and
         ``train_s`` (gensim's training) in seconds.
+    progress : skdeep.graph._progress.Progress, default=None
+        If given and active, prints a line at the end of every epoch.
 
     Returns
     -------
@@ -148,6 +169,7 @@ def word2vec_embedding(
         model.train(
             corpus_file=path, total_examples=-(-n_lines // workers),
             total_words=int(counts.sum()), epochs=epochs,
+            callbacks=_epoch_callbacks(progress, epochs, int(counts.sum())),
         )
         trained = time.perf_counter()
     if timings is not None:

@@ -5,7 +5,7 @@
 
 import configparser
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 from skdeep.neuroevolution._activations import ACTIVATIONS
 

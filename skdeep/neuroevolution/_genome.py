@@ -262,7 +262,7 @@ class Operators:
     # -- first generation ---------------------------------------------------------
     def initial_population(self, n_genomes):
         cfg, reg = self.config, self.registry
-        n_in, n_out = reg.n_inputs, reg.n_outputs
+        n_in = reg.n_inputs
         hidden = [reg.add_node() for _ in range(cfg.num_hidden)]
         inputs = list(range(n_in))
         outputs = list(reg.output_cols)

@@ -16,6 +16,7 @@ from torch.nn import functional as F
 from skdeep.recurrent._cells import CELLS, RecurrentStack, detach_state
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, MCDropoutMLP
 from skdeep.utils._torch import as_float32_tensor, derive_seed, resolve_device, seeded
+from skdeep.utils._training import keep_finished_epochs, raise_if_non_finite
 
 _STRATEGIES = ("recursive", "direct")
 _INTERVAL_METHODS = ("empirical", "gaussian")
@@ -435,6 +436,7 @@ class LSTMForecaster(BaseForecaster):
 
         self._device = resolve_device(self.device)
         self._seed = derive_seed(self.random_state)
+        self.__dict__.pop("_fit_interrupted", None)
         train = self._train_stateful if self.stateful else self._train_windows
         n_samples = n - k if self.stateful else n - L - k + 1
         n_holdout = int(self.noise_holdout * n_samples)
@@ -448,9 +450,12 @@ class LSTMForecaster(BaseForecaster):
         else:
             residuals = None
             self.noise_source_ = "in-sample"
-        with seeded(self._seed, self._device):
-            self.module_ = self._build(Z.shape[1], k)
-            in_sample = train(Z, ys, Xs, k, n_samples)
+        # A Ctrl-C in the hold-out training ends the fit with that network.
+        if not self.__dict__.get("_fit_interrupted", False):
+            with seeded(self._seed, self._device):
+                self.module_ = self._build(Z.shape[1], k)
+                in_sample = train(Z, ys, Xs, k, n_samples)
+        self.__dict__.pop("_fit_interrupted", None)
         self.module_.eval()
         if residuals is None:
             residuals = in_sample
@@ -496,10 +501,7 @@ class LSTMForecaster(BaseForecaster):
         )
 
     def _log_epoch(self, epoch, loss):
-        if not np.isfinite(loss):
-            raise RuntimeError(
-                f"The training loss became {loss} at epoch {epoch + 1}; lower lr."
-            )
+        raise_if_non_finite(loss, epoch + 1, self)
         if self.verbose:
             print(f"epoch {epoch + 1:4d}  loss {loss:.6f}")
 
@@ -523,20 +525,22 @@ class LSTMForecaster(BaseForecaster):
         N = n_train
         self.loss_curve_ = []
         module.train()
-        for epoch in range(self.max_epochs):
-            perm = torch.randperm(N, device=dev)
-            total = 0.0
-            for b in range(0, N, self.batch_size):
-                idx = perm[b : b + self.batch_size]
-                h, _ = module.encode(Zw[idx])
-                out = module.predict_head(h[:, -1], None if Ew is None else Ew[idx])
-                loss = F.mse_loss(out, Yw[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(idx)
-            self.loss_curve_.append(total / N)
-            self._log_epoch(epoch, self.loss_curve_[-1])
+        # A Ctrl-C keeps the epochs done so far (as on the skorch road).
+        with keep_finished_epochs(self, lambda: len(self.loss_curve_)):
+            for epoch in range(self.max_epochs):
+                perm = torch.randperm(N, device=dev)
+                total = 0.0
+                for b in range(0, N, self.batch_size):
+                    idx = perm[b : b + self.batch_size]
+                    h, _ = module.encode(Zw[idx])
+                    out = module.predict_head(h[:, -1], None if Ew is None else Ew[idx])
+                    loss = F.mse_loss(out, Yw[idx])
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    total += loss.item() * len(idx)
+                self.loss_curve_.append(total / N)
+                self._log_epoch(epoch, self.loss_curve_[-1])
         module.eval()
         rest = slice(n_train, None) if n_train < len(starts) else slice(None)
         with torch.no_grad():
@@ -566,20 +570,22 @@ class LSTMForecaster(BaseForecaster):
         module, opt = self.module_, self._optimizer()
         self.loss_curve_ = []
         module.train()
-        for epoch in range(self.max_epochs):
-            states, total = None, 0.0
-            for c in range(0, n_train, L):
-                chunk = slice(c, min(c + L, n_train))
-                h, states = module.encode(Zs[:, chunk], states)
-                states = [detach_state(st) for st in states]
-                out = module.predict_head(h, None if Es is None else Es[:, chunk])
-                loss = F.mse_loss(out, Ys[:, chunk])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += loss.item() * out.shape[1]
-            self.loss_curve_.append(total / n_train)
-            self._log_epoch(epoch, self.loss_curve_[-1])
+        # A Ctrl-C keeps the epochs done so far (as on the skorch road).
+        with keep_finished_epochs(self, lambda: len(self.loss_curve_)):
+            for epoch in range(self.max_epochs):
+                states, total = None, 0.0
+                for c in range(0, n_train, L):
+                    chunk = slice(c, min(c + L, n_train))
+                    h, states = module.encode(Zs[:, chunk], states)
+                    states = [detach_state(st) for st in states]
+                    out = module.predict_head(h, None if Es is None else Es[:, chunk])
+                    loss = F.mse_loss(out, Ys[:, chunk])
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    total += loss.item() * out.shape[1]
+                self.loss_curve_.append(total / n_train)
+                self._log_epoch(epoch, self.loss_curve_[-1])
         module.eval()
         rest = slice(n_train, None) if n_train < J else slice(None)
         with torch.no_grad():

@@ -29,7 +29,7 @@ from skdeep.recurrent._cells import (
     RecurrentStack,
 )
 from skdeep.utils._input import read_input_shape
-from skdeep.utils._losses import ClassificationLoss
+from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import (
@@ -853,7 +853,7 @@ class HierarchicalRNNRegressor(RegressorMixin, _BaseHierarchicalRNN):
         return {"multi_output": True, "y_numeric": True}
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the regressor.
 
         Parameters
@@ -866,6 +866,11 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the squared error. An
+            integer weight ``k`` acts like ``k`` copies of the sample in
+            expectation; a zero weight removes it from training.
+
         Returns
         -------
         self : object
@@ -873,11 +878,14 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
         """
         X, y = self._validate_X(X, y, reset=True)
         y = np.asarray(y, dtype=np.float64)
+        weights = validate_sample_weight(sample_weight, X)
         self._y_1d = y.ndim == 1
         y2 = y.reshape(len(y), -1)
         self.n_outputs_ = y2.shape[1]
         self._training_setup()
-        self._fit_module(as_float32_tensor(X), as_float32_tensor(y2))
+        self._fit_module(
+            as_float32_tensor(X), as_float32_tensor(y2), sample_weight=weights
+        )
         return self
 
     def predict(self, X):
@@ -914,8 +922,11 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
     def _n_outputs(self):
         return self.n_outputs_
 
+    def _expected_failed_checks(self):
+        return dict(SAMPLE_WEIGHT_EQUIVALENCE_XFAIL)
+
     def _criterion(self):
-        return nn.MSELoss()
+        return WeightedMSELoss()
 
 
 def _fill_doc(cls):

@@ -116,13 +116,3 @@ class RNNModule(nn.Module):
     def __getstate__(self):
         state = super().__getstate__()
         return {**state, "_carried": None}  # the carried state is not a weight
-
-
-class MaskedMSELoss(nn.Module):
-    """Mean squared error over the entries of ``y_true`` that are not NaN."""
-
-    def forward(self, y_pred, y_true):
-        y_pred = y_pred.reshape(y_true.shape)
-        mask = ~torch.isnan(y_true)
-        diff = torch.where(mask, y_pred - torch.nan_to_num(y_true), 0.0)
-        return (diff**2).sum() / mask.sum().clamp(min=1)

@@ -10,12 +10,16 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import nn
 
-from skdeep.recurrent._cells import CELL_PARAMETERS_DOC, CELLS, MERGE_MODES, QRNN_POOLINGS
-from skdeep.recurrent._modules import MaskedMSELoss, RNNModule
+from skdeep.recurrent._cells import (
+    CELL_PARAMETERS_DOC,
+    CELLS,
+    MERGE_MODES,
+    QRNN_POOLINGS,
+)
+from skdeep.recurrent._modules import RNNModule
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
-from skdeep.utils._losses import ClassificationLoss
+from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, inference_mode
 from skdeep.utils._training import (
@@ -413,6 +417,40 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         )
         return self
 
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one more epoch on ``X``, ``y`` (incremental learning).
+
+        As :meth:`sklearn.neural_network.MLPClassifier.partial_fit`: the
+        first call on an unfitted estimator needs ``classes`` (every label of
+        every call) and builds the network; every call validates its chunk
+        as ``fit`` does, trains one epoch and appends it to ``history_``;
+        the class weights are those of the first call. ``partial_fit`` after
+        ``fit`` continues from the fitted network; ``fit`` starts over.
+        ``early_stopping`` and ``lr_schedule`` are ignored here.
+
+        Parameters
+        ----------
+        X : array-like
+            A chunk of training samples, shaped as for ``fit``.
+
+        y : array-like of shape (n_samples,)
+            Its labels.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the labels; required on the first call.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return self._partial_fit(
+            self.fit, X, y, classes=classes, sample_weight=sample_weight
+        )
+
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -566,7 +604,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         return {"multi_output": True, "y_numeric": True}
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the regressor.
 
         Parameters
@@ -577,6 +615,12 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each series in the squared error (with
+            ``return_sequences=True``, of each of its valid time steps). An
+            integer weight ``k`` acts like ``k`` copies of the series in
+            expectation; a zero weight removes it from training.
 
         Returns
         -------
@@ -594,14 +638,46 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
             X, y = self._validate_X(X, y, reset=True)
             y = np.asarray(y, dtype=np.float64)
         self._check_stateful(X)
+        weights = validate_sample_weight(sample_weight, X)
         self._y_1d = y.ndim == 1
         y2 = y if self.return_sequences else y.reshape(len(y), -1)
         self.n_outputs_ = 1 if self.return_sequences else y2.shape[1]
         self._training_setup()
         self._fit_module(
-            as_float32_tensor(X), as_float32_tensor(y2), streams=self.stateful
+            as_float32_tensor(X),
+            as_float32_tensor(y2),
+            sample_weight=weights,
+            streams=self.stateful,
         )
         return self
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one more epoch on ``X``, ``y`` (incremental learning).
+
+        The first call on an unfitted estimator builds the network; every
+        call validates its chunk as ``fit`` does, trains one epoch and
+        appends it to ``history_``. ``partial_fit`` after ``fit`` continues
+        from the fitted network; ``fit`` starts over. ``early_stopping`` and
+        ``lr_schedule`` are ignored here.
+
+        Parameters
+        ----------
+        X : array-like
+            A chunk of training samples, shaped as for ``fit``.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return self._partial_fit(self.fit, X, y, **fit_params)
 
     def predict(self, X):
         """Predicted targets.
@@ -664,8 +740,12 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
     def _build_module(self):
         return self._module(self.n_outputs_)
 
+    def _expected_failed_checks(self):
+        return dict(SAMPLE_WEIGHT_EQUIVALENCE_XFAIL)
+
     def _criterion(self):
-        return MaskedMSELoss() if self.return_sequences else nn.MSELoss()
+        # Padding steps of many-to-many targets are NaN, left out of the loss.
+        return WeightedMSELoss(ignore_nan=self.return_sequences)
 
 
 def _fill_doc(cls):

@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
+from skdeep.utils.validation import check_float32_range
 
 SPECIAL_TOKENS = ("<pad>", "<bos>", "<eos>", "<unk>", "<mask>")
 PAD, BOS, EOS, UNK, MASK = range(len(SPECIAL_TOKENS))
@@ -255,6 +256,7 @@ def _read_array(X, what, targets, name, from_list=False):
     )
     if array.dtype.kind == "b":
         array = array.astype(np.int64)
+    check_float32_range(array, input_name=what, estimator=name)
     if array.ndim == 1 and not targets:
         raise ValueError(
             f"Expected 2D array, got 1D array instead:\narray={array}.\nReshape "

@@ -150,8 +150,11 @@ class MetricLoss(nn.Module):
     ``forward(z, target)``: ``z`` is a batch of embeddings and ``target`` the
     class labels (mined in the batch); or, for pair training, ``z`` is
     ``(n, 2, d)`` (both members of each pair embedded) and ``target`` is 1 for
-    similar and 0 for dissimilar pairs. Pairs are scored with the contrastive
-    loss; ``loss="triplet"`` cannot use explicit pairs.
+    similar and 0 for dissimilar pairs, or ``(target, pair_weight)`` as
+    :class:`~skdeep.utils._training.TensorBatchIterator` yields it when
+    ``fit`` got ``sample_weight``. Pairs are scored with the contrastive
+    loss, the weighted mean over the similar pairs plus the weighted mean
+    over the dissimilar ones; ``loss="triplet"`` cannot use explicit pairs.
     """
 
     def __init__(
@@ -166,13 +169,28 @@ class MetricLoss(nn.Module):
         )
 
     def forward(self, z, target):
+        weight = None
+        if isinstance(target, (tuple, list)):  # skorch turns the pair into a list
+            if z.ndim != 3:
+                raise ValueError("sample weights apply to explicit pairs only.")
+            target, weight = target
         if z.ndim == 3:  # explicit pairs
             d = paired_distances(z[:, 0], z[:, 1], self.distance)
             similar = target.to(d.dtype)
             dissimilar = 1.0 - similar
-            pos = (similar * d**2).sum() / similar.sum().clamp(min=1.0)
+            if weight is None:
+                pos = (similar * d**2).sum() / similar.sum().clamp(min=1.0)
+                neg = (dissimilar * F.relu(self.margin - d) ** 2).sum() / (
+                    dissimilar.sum().clamp(min=1.0)
+                )
+                return pos + neg
+            weight = weight.to(d.dtype)
+            similar, dissimilar = similar * weight, dissimilar * weight
+            # A side without weight in the batch adds 0, not 0 / 0 = NaN.
+            tiny = torch.finfo(d.dtype).tiny
+            pos = (similar * d**2).sum() / similar.sum().clamp(min=tiny)
             neg = (dissimilar * F.relu(self.margin - d) ** 2).sum() / (
-                dissimilar.sum().clamp(min=1.0)
+                dissimilar.sum().clamp(min=tiny)
             )
             return pos + neg
         D = pairwise_distances(z, self.distance)

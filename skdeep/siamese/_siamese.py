@@ -18,9 +18,11 @@ from sklearn.base import (
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_array,
     check_is_fitted,
     check_X_y,
+    has_fit_parameter,
     validate_data,
 )
 from torch import nn
@@ -43,7 +45,9 @@ from skdeep.utils._training import (
     BaseTorchEstimator,
     store_init_params,
     training_parameters_doc,
+    validate_sample_weight,
 )
+from skdeep.utils.validation import check_float32_range
 
 NETWORKS = ("auto", "mlp", "cnn")
 DEFAULT_MARGINS = {"triplet": 0.2, "contrastive": 1.0}
@@ -282,8 +286,9 @@ class _BaseSiamese(BaseTorchEstimator):
         )
         return self
 
-    def _fit_pairs(self, pairs, y):
+    def _fit_pairs(self, pairs, y, sample_weight=None):
         samples, similar = self._validate_pairs(pairs, y, reset=True)
+        weights = validate_sample_weight(sample_weight, similar)  # one per pair
         self.fitted_on_pairs_ = True
         self._training_setup()
         pair_tensor = as_float32_tensor(samples).reshape(
@@ -293,6 +298,7 @@ class _BaseSiamese(BaseTorchEstimator):
             pair_tensor,
             torch.as_tensor(similar, dtype=torch.long),
             stratified=self.early_stopping,
+            sample_weight=weights,
         )
         return self
 
@@ -591,7 +597,7 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
     }
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Learn the embedding and the threshold from labelled pairs.
 
         Parameters
@@ -599,6 +605,12 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
         X : array-like of shape (n_pairs, 2, ...)
         y : array-like of shape (n_pairs,)
             In {-1, 1} or {0, 1}; 1 means similar.
+        sample_weight : array-like of shape (n_pairs,), default=None
+            Non-negative weight of each pair, in the contrastive loss (the
+            weighted mean over the similar pairs plus that over the
+            dissimilar ones) and in the accuracy the threshold maximises. A
+            zero weight removes the pair; an integer weight ``k`` acts like
+            ``k`` copies of it (in expectation for the network's training).
 
         Returns
         -------
@@ -609,10 +621,15 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 f"is None."
             )
-        self._fit_pairs(X, y)
+        self._fit_pairs(X, y, sample_weight)
         y = np.asarray(y).ravel()
         self.classes_ = np.array([-1, 1]) if (y == -1).any() else np.array([0, 1])
-        self.threshold_ = _best_threshold(self._pair_distances(X), y == 1)
+        weights = validate_sample_weight(sample_weight, y)
+        self.threshold_ = _best_threshold(
+            self._pair_distances(X),
+            y == 1,
+            None if weights is None else weights.double().numpy(),
+        )
         return self
 
     def decision_function(self, X):
@@ -653,14 +670,22 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
         return {"embedding_size": 4, "hidden_layer_sizes": (8,), "max_epochs": 2}
 
 
-def _best_threshold(distances, similar):
-    """The distance threshold that classifies the most pairs right."""
+def _best_threshold(distances, similar, sample_weight=None):
+    """The distance threshold that classifies the most pairs (the largest
+    weight of pairs) right."""
+    if sample_weight is None:
+        sample_weight = np.ones(len(distances))
+    else:
+        # Pairs of weight zero are absent: no threshold falls next to them.
+        keep = sample_weight > 0
+        distances, similar = distances[keep], similar[keep]
+        sample_weight = sample_weight[keep]
     order = np.argsort(distances)
-    d, s = distances[order], similar[order].astype(int)
+    d, s, w = distances[order], similar[order].astype(int), sample_weight[order]
     # Predict similar for the first k pairs: right = similar among them plus
     # dissimilar after them.
-    right = np.concatenate([[0], np.cumsum(s)]) + (
-        (~similar).sum() - np.concatenate([[0], np.cumsum(1 - s)])
+    right = np.concatenate([[0], np.cumsum(s * w)]) + (
+        ((1 - s) * w).sum() - np.concatenate([[0], np.cumsum((1 - s) * w)])
     )
     k = int(np.argmax(right))
     if k == 0:
@@ -725,7 +750,7 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         return X if self.transformer_ is None else self.transformer_.transform(X)
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Keep the mean embedding of each class of the support set.
 
         Parameters
@@ -733,28 +758,52 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, ...)
             The support set: one or more examples per class.
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each example: the prototypes are weighted
+            means, so a zero weight removes the example (a class whose
+            examples all weigh zero is not in ``classes_``) and an integer
+            weight ``k`` acts exactly like ``k`` copies. An unfitted
+            ``transformer`` is fitted with the weights when its ``fit``
+            takes ``sample_weight``, else without them.
 
         Returns
         -------
         self : PrototypeClassifier
         """
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         transformer = self.transformer
         if transformer is not None:
             try:
                 check_is_fitted(transformer)
             except NotFittedError:
-                transformer = clone(transformer).fit(X, y)
+                fit_params = {}
+                if sample_weight is not None and has_fit_parameter(
+                    transformer, "sample_weight"
+                ):
+                    fit_params["sample_weight"] = sample_weight
+                transformer = clone(transformer).fit(X, y, **fit_params)
         self.transformer_ = transformer
         if transformer is None:
             X, y = validate_data(self, X, y)
         else:
             X, y = check_X_y(X, y, allow_nd=True)
             self.n_features_in_ = X.shape[1]
+        check_float32_range(X, estimator=self)
         check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
         Z = np.asarray(self._embed(X), dtype=np.float64)
+        if sample_weight is not None:
+            keep = sample_weight > 0  # as if the rows of weight zero were removed
+            Z, y, sample_weight = Z[keep], np.asarray(y)[keep], sample_weight[keep]
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        w = sample_weight
         self.prototypes_ = np.vstack(
-            [Z[codes == k].mean(axis=0) for k in range(len(self.classes_))]
+            [
+                np.average(Z[r], axis=0, weights=None if w is None else w[r])
+                for r in (codes == k for k in range(len(self.classes_)))
+            ]
         )
         return self
 
@@ -779,6 +828,7 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
             X = validate_data(self, X, reset=False)
         else:
             X = check_array(X, allow_nd=True)
+        check_float32_range(X, estimator=self)
         Z = np.asarray(self._embed(X), dtype=np.float64)
         P = self.prototypes_
         if self.metric == "cosine":
@@ -853,6 +903,16 @@ _PAIR_XFAILS = (
     "check_fit_check_is_fitted",
     "check_n_features_in",
     "check_fit2d_predict1d",
+    # the sample_weight checks fit on plain rows too (pair weights are tested
+    # in tests/utils/test_sample_weight.py)
+    "check_sample_weights_pandas_series",
+    "check_sample_weights_not_an_array",
+    "check_sample_weights_list",
+    "check_all_zero_sample_weights_error",
+    "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_classifiers_one_label_sample_weights",
 )
 
 

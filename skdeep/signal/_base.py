@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import validate_data
 
 from skdeep.utils._sklearn import _fit_context
+from skdeep.utils.validation import check_float32_range
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 
@@ -96,6 +97,8 @@ class _BaseSignalTransformer(TransformerMixin, BaseEstimator):
         X = validate_data(
             self, X, dtype=_FLOAT_DTYPES, allow_nd=True, reset=reset, **kwargs
         )
+        # powers and energies of larger values overflow to inf
+        check_float32_range(X, estimator=self)
         if X.ndim > 3:
             raise ValueError(
                 f"X must be 2-D (n_samples, n_timepoints) or 3-D (n_samples, "

@@ -26,6 +26,7 @@ from skdeep.som._grid import (
     node_positions,
     schedule_value,
 )
+from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import (
     as_float32_tensor,
@@ -34,6 +35,8 @@ from skdeep.utils._torch import (
     seeded,
     torch_threads,
 )
+from skdeep.utils._training import raise_if_non_finite
+from skdeep.utils.validation import check_float32_range
 
 # Largest distance block (rows x nodes) computed at once: 4M floats, 16 MB.
 _BLOCK_ELEMENTS = 1 << 22
@@ -328,6 +331,16 @@ class SOMClusterer(
     def fit(self, X, y=None):
         """Train the map on ``X``.
 
+        A :class:`numpy.memmap` or a Dask array of 64 MiB or more is not
+        loaded (smaller ones are): it is validated, its mean and covariance
+        (for the PCA initialization) computed, and every epoch run, in
+        streaming passes over contiguous blocks, so memory stays bounded
+        whatever the number of rows (see :mod:`skdeep.utils._lazy`). Batch
+        training gives the map of the loaded array up to the rounding of
+        the per-block sums; online training shuffles blocks, not rows.
+        ``labels_`` is then not stored (it would hold one integer per row):
+        call ``predict`` on the blocks you need.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -341,7 +354,57 @@ class SOMClusterer(
         self : object
             Fitted estimator.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        return self._train(X, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One training pass over ``X`` (incremental, out-of-core learning).
+
+        The first call on an unfitted map initializes it from ``X`` (as
+        ``fit`` does, including ``map_size="auto"``); every call then runs
+        one epoch of the chosen algorithm over ``X``. Call ``k`` (counted
+        from 0 over all calls, and over the epochs of a previous ``fit``)
+        plays the part of epoch ``k`` of ``max_epochs``: the radius and the
+        learning rate follow their schedules over the first ``max_epochs``
+        calls and then stay at ``sigma_final`` and ``learning_rate_final``
+        (a fitted map so continues at its final radius). Set ``max_epochs``
+        to the number of chunks you plan to pass per sweep. ``labels_``,
+        ``quantization_error_`` and ``topographic_error_`` describe the last
+        chunk; ``quantization_error_curve_`` and ``n_iter_`` grow by one.
+        With ``neighborhood="mexican_hat"`` the bounding box grows to hold
+        every chunk seen.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data (a memory map or Dask array is read
+            lazily), with the features of the first call.
+
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The map, trained one more pass.
+        """
+        return self._train(X, partial=True)
+
+    def _train(self, X, *, partial):
+        first = not (partial and hasattr(self, "cluster_centers_"))
+        lazy = is_lazy_input(X)
+        if lazy:
+            X = check_lazy_array(self, X, reset=first, ensure_min_samples=2)
+            out_dtype = (
+                np.float32 if np.dtype(X.source.dtype) == np.float32 else np.float64
+            )
+        else:
+            X = validate_data(
+                self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
+                reset=first,
+            )
+            check_float32_range(X, estimator=self)
+            out_dtype = X.dtype
         sigma_schedule = check_schedule(self.sigma_decay, "sigma_decay")
         lr_schedule = check_schedule(self.learning_rate_decay, "learning_rate_decay")
         device = resolve_device(self.device)
@@ -351,33 +414,42 @@ class SOMClusterer(
                 "float64, which MPS lacks); use 'cpu' or 'cuda'."
             )
         seed = derive_seed(self.random_state)
+        if not first:
+            # partial_fit call k shuffles under its own seed
+            seed = (seed + self.n_iter_) % (2**31 - 1)
 
-        X_t = as_float32_tensor(X, device)
-        moments = _pca_moments(X_t)
-        n_rows, n_columns = self._map_shape(len(X), moments[1])
-        if self.topology == "hexagonal" and self.toroidal and n_rows % 2:
-            raise ValueError(
-                f"A hexagonal toroidal map needs an even number of rows, got "
-                f"n_rows={n_rows}: odd rows would not tile when wrapped."
+        X_t = X.to(device) if lazy else as_float32_tensor(X, device)
+        if first:
+            moments = _pca_moments(X_t)
+            n_rows, n_columns = self._map_shape(len(X), moments[1])
+            if self.topology == "hexagonal" and self.toroidal and n_rows % 2:
+                raise ValueError(
+                    f"A hexagonal toroidal map needs an even number of rows, got "
+                    f"n_rows={n_rows}: odd rows would not tile when wrapped."
+                )
+            self.n_rows_, self.n_columns_ = n_rows, n_columns
+            self.node_positions_ = node_positions(
+                self.n_rows_, self.n_columns_, self.topology
             )
-        self.n_rows_, self.n_columns_ = n_rows, n_columns
+            self.sigma_ = float(
+                self.sigma
+                if self.sigma is not None
+                else max(1.0, max(self.n_rows_, self.n_columns_) / 4.0)
+            )
         n_nodes = self.n_rows_ * self.n_columns_
-        self.node_positions_ = node_positions(
-            self.n_rows_, self.n_columns_, self.topology
-        )
         grid_d = grid_distances(
             self.n_rows_, self.n_columns_, self.topology, self.toroidal
-        )
-        self.sigma_ = float(
-            self.sigma
-            if self.sigma is not None
-            else max(1.0, max(self.n_rows_, self.n_columns_) / 4.0)
         )
         grid_d2 = torch.as_tensor(grid_d**2, dtype=torch.float32, device=device)
 
         generator = torch.Generator().manual_seed(seed)
         with seeded(seed, device), _few_threads_if_small(len(X) * n_nodes, device):
-            W = self._initial_weights(X_t, moments, n_nodes, generator)
+            if first:
+                W = self._initial_weights(X_t, moments, n_nodes, generator)
+            else:
+                W = torch.as_tensor(
+                    self.cluster_centers_, dtype=torch.float32, device=device
+                )
             schedules = _Schedules(
                 sigma_schedule,
                 self.sigma_,
@@ -392,9 +464,22 @@ class SOMClusterer(
             # with no limit; keep them inside the data's bounding box.
             bounds = None
             if self.neighborhood == "mexican_hat":
-                bounds = (X_t.min(0).values, X_t.max(0).values)
-            curve = []
-            epochs = _progress(self.max_epochs, self.verbose)
+                bounds = _bounding_box(X_t)
+                if not first and getattr(self, "_bounds", None) is not None:
+                    old = [torch.as_tensor(b, device=device) for b in self._bounds]
+                    bounds = (
+                        torch.minimum(bounds[0], old[0]),
+                        torch.maximum(bounds[1], old[1]),
+                    )
+                self._bounds = tuple(b.cpu().numpy() for b in bounds)
+            if partial:
+                # call k is epoch k of max_epochs, then the final values hold
+                done = 0 if first else self.n_iter_
+                epochs = [min(done, self.max_epochs - 1)]
+                curve = [] if first else list(self.quantization_error_curve_)
+            else:
+                epochs = _progress(self.max_epochs, self.verbose)
+                curve = []
             for epoch in epochs:
                 W, qe = train(
                     X_t,
@@ -409,20 +494,45 @@ class SOMClusterer(
                     bounds=bounds,
                 )
                 curve.append(qe)
-                if self.verbose:
+                # Distances that overflow float32 (unscaled X) leave NaN here.
+                raise_if_non_finite(
+                    qe, len(curve), self, "quantization error",
+                    "Scale X (for example with StandardScaler) or check the data "
+                    "for extreme values.",
+                )
+                if self.verbose and not partial:
                     epochs.set_postfix(quantization_error=f"{qe:.4g}")
 
-            labels, dist, second = _bmus(X_t, W, top2=True)
-        self.cluster_centers_ = W.cpu().numpy().astype(X.dtype, copy=False)
-        self.labels_ = labels.cpu().numpy().astype(np.int64)
-        self.quantization_error_ = float(dist.double().mean())
-        if n_nodes > 1:
-            adjacent = neighbour_mask(grid_d)[self.labels_, second.cpu().numpy()]
-            self.topographic_error_ = float(1.0 - adjacent.mean())
+            if lazy:
+                labels, qe_sum, hits = None, 0.0, 0
+                for _, block in X_t.blocks(X_t.block_rows()):
+                    block_labels, dist, second = _bmus(block, W, top2=True)
+                    qe_sum += float(dist.double().sum())
+                    if n_nodes > 1:
+                        hits += int(
+                            neighbour_mask(grid_d)[
+                                block_labels.cpu().numpy(), second.cpu().numpy()
+                            ].sum()
+                        )
+            else:
+                labels, dist, second = _bmus(X_t, W, top2=True)
+        self.cluster_centers_ = W.cpu().numpy().astype(out_dtype, copy=False)
+        if lazy:
+            self.__dict__.pop("labels_", None)  # one per row: not kept
+            self.quantization_error_ = qe_sum / len(X)
+            self.topographic_error_ = (
+                float(1.0 - hits / len(X)) if n_nodes > 1 else float("nan")
+            )
         else:
-            self.topographic_error_ = float("nan")
+            self.labels_ = labels.cpu().numpy().astype(np.int64)
+            self.quantization_error_ = float(dist.double().mean())
+            if n_nodes > 1:
+                adjacent = neighbour_mask(grid_d)[self.labels_, second.cpu().numpy()]
+                self.topographic_error_ = float(1.0 - adjacent.mean())
+            else:
+                self.topographic_error_ = float("nan")
         self.quantization_error_curve_ = curve
-        self.n_iter_ = self.max_epochs
+        self.n_iter_ = len(curve) if partial else self.max_epochs
         return self
 
     # -- inference -------------------------------------------------------------
@@ -579,6 +689,7 @@ class SOMClusterer(
     def _inference_inputs(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_float32_range(X, estimator=self)
         try:
             device = resolve_device(self.device)
         except ValueError:  # e.g. a GPU-trained map loaded on a CPU-only machine
@@ -622,9 +733,11 @@ class SOMClusterer(
                 idx = torch.randperm(n_samples, generator=generator)[:n_nodes]
             else:
                 idx = torch.randint(n_samples, (n_nodes,), generator=generator)
+            if isinstance(X, LazyRows):  # n_nodes rows, read one by one
+                return torch.cat([X.tensor(i, i + 1) for i in idx.tolist()])
             return X[idx.to(X.device)].clone()
         if self.initialization == "random":
-            low, high = X.min(0).values, X.max(0).values
+            low, high = _bounding_box(X)
             u = torch.rand(n_nodes, n_features, generator=generator).to(X.device)
             return low + u * (high - low)
         mean, variances, components = moments
@@ -743,6 +856,25 @@ def _bmus(X, W, top2=False):
     return labels, dists
 
 
+def _row_blocks(X, rows):
+    """Consecutive blocks of ``rows`` rows of a tensor or of
+    :class:`~skdeep.utils._lazy.LazyRows` (read as tensors)."""
+    if isinstance(X, LazyRows):
+        for _, block in X.blocks(rows):
+            yield block
+        return
+    for start in range(0, len(X), rows):
+        yield X[start : start + rows]
+
+
+def _bounding_box(X):
+    """Per-feature minimum and maximum of a tensor or of validated
+    :class:`~skdeep.utils._lazy.LazyRows` (from its streaming statistics)."""
+    if isinstance(X, LazyRows):
+        return X.stats["min"].to(X.device), X.stats["max"].to(X.device)
+    return X.min(0).values, X.max(0).values
+
+
 def _batch_epoch(
     X, W, grid_d2, kernel, schedules, epoch, n_epochs, *, bounds=None, **_
 ):
@@ -753,8 +885,7 @@ def _batch_epoch(
     w2 = (W * W).sum(1)
     rows = _block_rows(n_nodes)
     qe = torch.zeros((), dtype=torch.float64, device=W.device)
-    for start in range(0, len(X), rows):
-        Xb = X[start : start + rows]
+    for Xb in _row_blocks(X, rows):
         scores = torch.addmm(w2, Xb, W.T, alpha=-2.0)
         best, bmu = scores.min(1)
         qe += (best + (Xb * Xb).sum(1)).clamp_min_(0).sqrt_().sum(dtype=torch.float64)
@@ -778,18 +909,16 @@ def _online_epoch(
 ):
     """One epoch of mini-batch online training; returns weights and running QE."""
     n_samples, n_nodes = len(X), len(W)
-    order = torch.randperm(n_samples, generator=generator).to(X.device)
     n_batches = math.ceil(n_samples / batch_size)
     total = n_batches * n_epochs
     qe = torch.zeros((), dtype=torch.float64, device=W.device)
     W = W.clone()
-    for b in range(n_batches):
-        idx = order[b * batch_size : (b + 1) * batch_size]
-        Xb = X[idx]
+    for b, Xb in enumerate(_shuffled_batches(X, batch_size, generator)):
         scores = torch.addmm((W * W).sum(1), Xb, W.T, alpha=-2.0)
         best, bmu = scores.min(1)
         qe += (best + (Xb * Xb).sum(1)).clamp_min_(0).sqrt_().sum(dtype=torch.float64)
-        progress = (epoch * n_batches + b) / max(total - 1, 1)
+        # (out-of-core epochs may have a few more, shorter batches)
+        progress = min((epoch * n_batches + b) / max(total - 1, 1), 1.0)
         sigma, lr = schedules.sigma(progress), schedules.learning_rate(progress)
         # Sequential steps w += a_i (x_i - w), a_i = lr * h(node, bmu_i), would
         # keep prod(1 - a_i) of w: move that far towards the a-weighted mean
@@ -817,6 +946,18 @@ def _online_epoch(
     return W, float(qe) / n_samples
 
 
+def _shuffled_batches(X, batch_size, generator):
+    """One epoch's shuffled batches of a tensor or of
+    :class:`~skdeep.utils._lazy.LazyRows` (shuffled blocks, see there)."""
+    if isinstance(X, LazyRows):
+        for _, Xb in X.batches(batch_size, shuffle=True, generator=generator):
+            yield Xb
+        return
+    order = torch.randperm(len(X), generator=generator).to(X.device)
+    for start in range(0, len(X), batch_size):
+        yield X[order[start : start + batch_size]]
+
+
 def _node_sums(Xb, bmu, n_nodes):
     """Per-node sums of the rows of ``Xb`` grouped by ``bmu``, deterministically."""
     if Xb.device.type in _INDEX_ADD_DEVICES:
@@ -829,12 +970,16 @@ def _node_sums(Xb, bmu, n_nodes):
 
 
 def _pca_moments(X):
-    """Mean, principal variances (descending) and components of a tensor ``X``."""
-    mean = X.sum(0, dtype=torch.float64) / len(X)
-    rows = max(1, (1 << 22) // max(X.shape[1], 1))
+    """Mean, principal variances (descending) and components of a tensor ``X``
+    or of validated :class:`~skdeep.utils._lazy.LazyRows` (one more pass)."""
+    if isinstance(X, LazyRows):  # the sum of check_lazy_array's pass
+        mean = X.stats["sum"].to(X.device) / len(X)
+    else:
+        mean = X.sum(0, dtype=torch.float64) / len(X)
+    rows = max(1, _BLOCK_ELEMENTS // max(X.shape[1], 1))
     cov = torch.zeros(X.shape[1], X.shape[1], dtype=torch.float64, device=X.device)
-    for start in range(0, len(X), rows):
-        centred = X[start : start + rows].double() - mean
+    for block in _row_blocks(X, rows):
+        centred = block.double() - mean
         cov += centred.T @ centred
     cov /= max(len(X) - 1, 1)
     # torch's eigh, not numpy's: a threaded LAPACK call on a tiny matrix can

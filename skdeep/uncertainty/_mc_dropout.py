@@ -11,10 +11,9 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
-from torch import nn
 
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, ACTIVATIONS, MCDropoutMLP
-from skdeep.utils._losses import ClassificationLoss
+from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, inference_mode
 from skdeep.utils._training import (
@@ -89,7 +88,14 @@ class _BaseMCDropout(BaseTorchEstimator):
         With ``sample_weight`` (a float tensor, or None) the means, deviations
         and the number of rows :math:`N` in the weight decay are the weighted
         ones, what repeating each row ``sample_weight`` times would give.
+        A ``partial_fit`` call that continues training keeps the first
+        call's statistics and weight decay (the trained weights assume them).
         """
+        if self._continues_training():
+            self._training_setup()
+            self._fit_module(as_float32_tensor(self._standardize(X)), y_tensor,
+                             sample_weight=sample_weight)
+            return
         if sample_weight is None:
             self.x_mean_ = X.mean(axis=0)
             scale = X.std(axis=0)
@@ -203,7 +209,10 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
 
     The inputs and the target are standardized internally with the training
     means and standard deviations (as Gal & Ghahramani's code does); every
-    output is in the units of ``y``.
+    output is in the units of ``y``. A 2-D ``y`` of shape ``(n_samples,
+    n_outputs)`` trains one network with ``n_outputs`` outputs, as
+    :class:`~sklearn.neural_network.MLPRegressor` does; each output is
+    standardized on its own.
 
     Parameters
     ----------
@@ -212,7 +221,8 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
     tau : float, default=1.0
         Model precision :math:`\\tau`: the inverse variance of the observation
         noise, in the units of ``y`` (``1 / y_units**2``), as in Gal &
-        Ghahramani's code. It sets the noise part of the predictive variance
+        Ghahramani's code; the same for every output of a 2-D ``y`` (give
+        the outputs comparable units). It sets the noise part of the predictive variance
         and, with ``length_scale``, the weight decay. Tune it (and
         ``dropout``) with :class:`~sklearn.model_selection.GridSearchCV` and
         :func:`log_likelihood_scorer`.
@@ -227,13 +237,20 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
         The L2 penalty used on the weights: unless ``weight_decay`` is set,
         :math:`2 \\cdot l^2 (1 - p) / (2 N \\tau)` (Keras' ``l2(reg)`` term
         ``reg * sum(W**2)`` has gradient ``2 reg W``, which is torch's
-        ``weight_decay``), with :math:`N` the number of training rows.
+        ``weight_decay``), with :math:`N` the number of training rows, or
+        the sum of ``sample_weight``.
 
     x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
-        Standardization of the inputs (a zero deviation counts as one).
+        Standardization of the inputs (a zero deviation counts as one;
+        weighted by ``sample_weight`` when it is given).
 
-    y_mean_, y_scale_ : float
-        Standardization of the target.
+    y_mean_, y_scale_ : float or ndarray of shape (n_outputs_,)
+        Standardization of the target (floats for one output; weighted by
+        ``sample_weight`` when it is given).
+
+    n_outputs_ : int
+        Number of targets: 1 for a 1-D ``y`` (or a column vector, which is
+        raveled with a ``DataConversionWarning`` as ``MLPRegressor`` does).
 
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module.
@@ -292,6 +309,10 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
     (100, 3)
     >>> reg.predict_interval(X[:3], coverage=0.9).shape
     (3, 2)
+    >>> Y = np.column_stack([y, np.cos(X[:, 0])])  # two targets
+    >>> mean, std = reg.fit(X, Y).predict(X[:3], return_std=True)
+    >>> mean.shape, std.shape
+    ((3, 2), (3, 2))
     """
 
     _parameter_constraints: dict = {
@@ -343,7 +364,7 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
         self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network with dropout on standardized data.
 
         Parameters
@@ -351,8 +372,16 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
         X : array-like of shape (n_samples, n_features)
             Training inputs.
 
-        y : array-like of shape (n_samples,)
-            Target values.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values; a column vector ``(n_samples, 1)`` is raveled
+            with a ``DataConversionWarning``, as ``MLPRegressor`` does.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the squared error. An
+            integer weight ``k`` acts like ``k`` copies of the sample in
+            expectation; a zero weight removes it from training. The
+            standardization of ``X`` and ``y`` and the :math:`N` of the
+            weight decay are weighted too.
 
         Returns
         -------
@@ -361,27 +390,91 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
         """
         _check_mc_params(self)
         X, y = validate_data(
-            self, X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=2
+            self, X, y, dtype=np.float64, y_numeric=True, multi_output=True,
+            ensure_min_samples=2,
         )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # one target, as MLPRegressor
         y = np.asarray(y, dtype=np.float64)
-        self.y_mean_ = float(y.mean())
-        scale = float(y.std())
-        self.y_scale_ = scale if scale > 0 else 1.0
-        y_t = as_float32_tensor(((y - self.y_mean_) / self.y_scale_)[:, None])
-        self._fit_standardized(X, y_t)
+        weights = validate_sample_weight(sample_weight, X)
+        Y = y.reshape(len(y), -1)
+        self.n_outputs_ = Y.shape[1]
+        if self._continues_training():  # partial_fit: the first call's scale
+            mean = np.atleast_1d(self.y_mean_)
+            scale = np.atleast_1d(self.y_scale_)
+            if len(mean) != Y.shape[1]:
+                raise ValueError(
+                    f"y has {Y.shape[1]} output(s), but the first call of "
+                    f"partial_fit had {len(mean)}."
+                )
+        elif weights is None:
+            mean, scale = Y.mean(axis=0), Y.std(axis=0)
+        else:
+            w = weights.double().numpy()
+            mean = np.average(Y, axis=0, weights=w)
+            scale = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=w))
+        scale = np.where(scale > 0, scale, 1.0)
+        # Floats for one output, as models fitted before multi-output stored.
+        self.y_mean_ = float(mean[0]) if y.ndim == 1 else mean
+        self.y_scale_ = float(scale[0]) if y.ndim == 1 else scale
+        y_t = as_float32_tensor((Y - mean) / scale)
+        self._fit_standardized(X, y_t, sample_weight=weights)
         return self
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one more epoch on ``X``, ``y`` (incremental learning).
+
+        The first call on an unfitted estimator builds the network and fixes
+        the standardization of ``X`` and ``y`` and the weight decay (with
+        :math:`N` the rows of that call; pass ``weight_decay`` to set it);
+        every call trains one epoch and appends it to ``history_``.
+        ``partial_fit`` after ``fit`` continues from the fitted network;
+        ``fit`` starts over. ``early_stopping`` is ignored here.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training inputs.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return self._partial_fit(self.fit, X, y, sample_weight=sample_weight)
 
     def _prior_precision(self):
         return float(self.tau)
 
     def _n_outputs(self):
-        return 1
+        # Models fitted before multi-output have no n_outputs_.
+        return getattr(self, "n_outputs_", 1)
+
+    def _expected_failed_checks(self):
+        return dict(SAMPLE_WEIGHT_EQUIVALENCE_XFAIL)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     def _criterion(self):
-        return nn.MSELoss()
+        return WeightedMSELoss()
 
     def _samples_fn(self, out):
-        return out[..., 0].T  # (rows, T)
+        return out.transpose(0, 1)  # (rows, T, n_outputs)
+
+    def _unstandardize(self, values):
+        """Standardized outputs ``(..., n_outputs)`` in the units of ``y``:
+        ``(...)`` for one output, as ``y`` was 1-D."""
+        values = self.y_mean_ + np.asarray(self.y_scale_) * values
+        return values[..., 0] if self._n_outputs() == 1 else values
 
     def sample_predictions(self, X):
         """Predictions of every stochastic pass.
@@ -392,12 +485,14 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
 
         Returns
         -------
-        samples : ndarray of shape (n_mc_samples, n_samples)
-            :math:`f_t(x)` in the units of ``y`` (without observation noise).
+        samples : ndarray of shape (n_mc_samples, n_samples) or \
+(n_mc_samples, n_samples, n_outputs_)
+            :math:`f_t(x)` in the units of ``y`` (without observation noise);
+            the latter for a 2-D ``y``.
         """
         X = self._validate_predict_input(X)
-        samples = self._mc_map(X, self._samples_fn).T
-        return self.y_mean_ + self.y_scale_ * samples
+        samples = self._mc_map(X, self._samples_fn).transpose(1, 0, 2)
+        return self._unstandardize(samples)
 
     def predict(self, X, return_std=False):
         """Predictive mean, and optionally standard deviation.
@@ -412,23 +507,26 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
 
         Returns
         -------
-        y_mean : ndarray of shape (n_samples,)
-            Mean of the ``n_mc_samples`` passes.
+        y_mean : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+            Mean of the ``n_mc_samples`` passes; the latter for a 2-D ``y``.
 
-        y_std : ndarray of shape (n_samples,)
-            Only with ``return_std=True``.
+        y_std : ndarray of the shape of ``y_mean``
+            Only with ``return_std=True``: one deviation per output.
         """
         X = self._validate_predict_input(X)
 
         def moments(out):
-            out = out[..., 0].double()
+            out = out.double()
             return out.mean(0), out.var(0, unbiased=False)
 
-        mean, var = self._mc_map(X, moments)
-        mean = self.y_mean_ + self.y_scale_ * mean
+        mean, var = self._mc_map(X, moments)  # (n, n_outputs), standardized
+        mean = self._unstandardize(mean)
         if not return_std:
             return mean
-        return mean, np.sqrt(var * self.y_scale_**2 + 1.0 / self.tau)
+        var = var * np.asarray(self.y_scale_) ** 2
+        if self._n_outputs() == 1:
+            var = var[:, 0]
+        return mean, np.sqrt(var + 1.0 / self.tau)
 
     def predict_interval(self, X, coverage=0.9):
         """Central predictive intervals.
@@ -446,34 +544,42 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
 
         Returns
         -------
-        intervals : ndarray of shape (n_samples, 2)
-            Lower and upper bounds.
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, n_outputs_, 2)
+            Lower and upper bounds (the last axis), of each output for a 2-D
+            ``y``: ``intervals[..., 0]`` are the lower bounds either way.
         """
         if not (isinstance(coverage, Real) and 0 < coverage < 1):
             raise ValueError(f"coverage must be a float in (0, 1); got {coverage!r}.")
         X = self._validate_predict_input(X)
-        samples = self.sample_predictions(X).T  # (n, T)
+        samples = self.sample_predictions(X)  # (T, n) or (T, n, n_outputs)
+        T = samples.shape[0]
+        rows = np.moveaxis(samples, 0, -1).reshape(-1, T)  # one mixture per row
         sigma = 1.0 / math.sqrt(self.tau)
-        return np.column_stack(
+        bounds = np.column_stack(
             [
-                _mixture_quantile(samples, sigma, (1 - coverage) / 2),
-                _mixture_quantile(samples, sigma, (1 + coverage) / 2),
+                _mixture_quantile(rows, sigma, (1 - coverage) / 2),
+                _mixture_quantile(rows, sigma, (1 + coverage) / 2),
             ]
         )
+        return bounds.reshape(*samples.shape[1:], 2)
 
     def log_likelihood(self, X, y, *, average=True):
         """Test log-likelihood as Gal & Ghahramani compute it.
 
         .. math::
             \\log p(y \\mid x) \\approx \\operatorname{logsumexp}_t
-            \\left(-\\tfrac{\\tau}{2}(y - f_t(x))^2\\right) - \\log T
-            - \\tfrac12 \\log 2\\pi + \\tfrac12 \\log \\tau
+            \\left(-\\tfrac{\\tau}{2}\\lVert y - f_t(x)\\rVert^2\\right) - \\log T
+            - \\tfrac{m}{2} \\log 2\\pi + \\tfrac{m}{2} \\log \\tau
+
+        with :math:`m` = ``n_outputs_``: for a 2-D ``y`` the joint density of
+        all outputs (independent given the weights, each with precision
+        :math:`\\tau`).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
 
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs_)
             True targets.
 
         average : bool, default=True
@@ -486,20 +592,32 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
             Higher is better.
         """
         X = self._validate_predict_input(X)
-        y = column_or_1d(y, warn=True).astype(np.float64)
+        m = self._n_outputs()
+        if m == 1:
+            y = column_or_1d(y, warn=True).astype(np.float64)[:, None]
+        else:
+            y = np.asarray(y, dtype=np.float64)
+            if y.ndim != 2 or y.shape[1] != m:
+                raise ValueError(
+                    f"y must have shape (n_samples, {m}), the targets of fit; "
+                    f"got {y.shape}."
+                )
         if len(y) != len(X):
             raise ValueError(
                 f"X has {len(X)} samples but y has {len(y)}; they must match."
             )
         T, tau = self.n_mc_samples, float(self.tau)
-        y_mean, y_scale = self.y_mean_, self.y_scale_
+        y_mean, y_scale = np.atleast_1d(self.y_mean_), np.atleast_1d(self.y_scale_)
 
         def loglik(out, yb):
-            f = y_mean + y_scale * out[..., 0].double()  # (T, rows)
-            return torch.logsumexp(-0.5 * tau * (yb[None, :] - f) ** 2, dim=0)
+            mean = torch.as_tensor(y_mean, device=out.device)
+            scale = torch.as_tensor(y_scale, device=out.device)
+            f = mean + scale * out.double()  # (T, rows, m)
+            sq = ((yb[None] - f) ** 2).sum(-1)
+            return torch.logsumexp(-0.5 * tau * sq, dim=0)
 
         lse = self._mc_map(X, loglik, y=y)
-        ll = lse - math.log(T) - 0.5 * math.log(2 * math.pi) + 0.5 * math.log(tau)
+        ll = lse - math.log(T) + 0.5 * m * (math.log(tau) - math.log(2 * math.pi))
         return float(ll.mean()) if average else ll
 
     @classmethod
@@ -706,6 +824,41 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
             X, y_t, stratified=self.early_stopping, sample_weight=weights
         )
         return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one more epoch on ``X``, ``y`` (incremental learning).
+
+        As :meth:`sklearn.neural_network.MLPClassifier.partial_fit`: the
+        first call on an unfitted estimator needs ``classes`` (every label
+        of every call), builds the network and fixes the standardization of
+        ``X``, the class weights and the weight decay (from that call's
+        rows); every call trains one epoch and appends it to ``history_``.
+        ``partial_fit`` after ``fit`` continues from the fitted network;
+        ``fit`` starts over. ``early_stopping`` is ignored here.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training inputs.
+
+        y : array-like of shape (n_samples,)
+            Its labels.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the labels; required on the first call, optional after it
+            (it must then be the same).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return self._partial_fit(
+            self.fit, X, y, classes=classes, sample_weight=sample_weight
+        )
 
     def _n_outputs(self):
         return len(self.classes_)

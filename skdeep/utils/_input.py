@@ -201,7 +201,7 @@ def prepare_conv_input(X, estimator, *, reset, grayscale):
     """
     name = type(estimator).__name__
     ndim = getattr(X, "ndim", None)
-    if not reset and ndim in (2, 3, 4) and ndim != estimator.input_ndim_:
+    if not reset and ndim is not None and ndim >= 2 and ndim != estimator.input_ndim_:
         raise ValueError(
             f"{name} was fitted on {estimator.input_ndim_}-D input but X is "
             f"{ndim}-D with shape {X.shape}."

@@ -127,13 +127,28 @@ class ClassificationLoss(nn.Module):
 
 
 class WeightedMSELoss(nn.Module):
-    """Mean squared error with optional per-sample weights.
+    """Mean squared error with optional per-sample weights and ignored targets.
 
-    ``y_true`` is the target tensor ``(n, n_outputs)``, or ``(targets,
-    sample_weight)`` as :class:`~skdeep.utils._training.TensorBatchIterator`
-    yields it when ``fit`` got ``sample_weight``; the loss is then
-    ``sum_i w_i * mean_j (y_ij - t_ij)**2 / sum_i w_i``, the unweighted
-    mean squared error when all weights are equal.
+    Parameters
+    ----------
+    ignore_nan : bool, default=False
+        Leave target entries that are NaN out of the loss (the padding steps
+        of many-to-many sequence targets). Off, a NaN target gives a NaN
+        loss, which the training road reports.
+
+    Notes
+    -----
+    ``forward(y_pred, y_true)``: ``y_true`` is the target tensor ``(n, ...)``
+    (``y_pred`` is reshaped to it), or ``(targets, sample_weight)`` as
+    :class:`~skdeep.utils._training.TensorBatchIterator` yields it when
+    ``fit`` got ``sample_weight``. A sample's weight :math:`w_i` applies to
+    each of its (non-ignored) target entries :math:`j`, and the loss is
+    :math:`\\sum_{ij} w_i (y_{ij} - t_{ij})^2 / \\sum_{ij} w_i`: the plain
+    mean squared error when the weights are equal, and with every sample
+    holding the same number of entries the weighted mean over samples of
+    their mean squared error, the normalisation of scikit-learn's
+    ``mean_squared_error(..., sample_weight=...)``. A batch whose weights
+    sum to zero has loss zero (and no gradient).
 
     Examples
     --------
@@ -144,14 +159,34 @@ class WeightedMSELoss(nn.Module):
     5.0
     >>> float(WeightedMSELoss()(pred, (target, torch.tensor([1.0, 0.0]))))
     1.0
+    >>> target = torch.tensor([[2.0, float("nan")], [2.0, 2.0]])
+    >>> float(WeightedMSELoss(ignore_nan=True)(torch.zeros(2, 2), target))
+    4.0
     """
 
+    def __init__(self, ignore_nan=False):
+        super().__init__()
+        self.ignore_nan = bool(ignore_nan)
+
     def forward(self, y_pred, y_true):
-        if not isinstance(y_true, (tuple, list)):
-            return torch.mean((y_pred - y_true) ** 2)
-        target, weight = y_true
-        per_sample = ((y_pred - target) ** 2).reshape(len(target), -1).mean(dim=1)
-        weight = weight.to(per_sample.dtype)
-        return (per_sample * weight).sum() / weight.sum().clamp_min(
-            torch.finfo(per_sample.dtype).tiny
-        )
+        weight = None
+        if isinstance(y_true, (tuple, list)):  # skorch turns the pair into a list
+            y_true, weight = y_true
+        y_pred = y_pred.reshape(y_true.shape)
+        if self.ignore_nan:
+            valid = ~torch.isnan(y_true)
+            diff = torch.where(valid, y_pred - torch.nan_to_num(y_true), 0.0)
+            element_weight = valid.to(diff.dtype)
+        else:
+            diff = y_pred - y_true
+            if weight is None:
+                return torch.mean(diff**2)  # what nn.MSELoss computes
+            element_weight = torch.ones_like(diff)
+        if weight is not None:
+            # one weight per sample, the same for each of its entries
+            shape = (-1,) + (1,) * (diff.ndim - 1)
+            element_weight = element_weight * weight.to(diff.dtype).reshape(shape)
+        total = element_weight.sum()
+        # An all-ignored or all-zero-weight batch gives 0, not 0 / 0 = NaN.
+        safe_total = torch.where(total > 0, total, torch.ones_like(total))
+        return (element_weight * diff**2).sum() / safe_total

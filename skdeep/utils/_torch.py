@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from skdeep.utils.validation import check_float32_range
+
 _DEVICE_PATTERN = re.compile(r"^(cpu|cuda|cuda:\d+|mps|auto)$")
 
 
@@ -162,8 +164,16 @@ def inference_mode(module):
 
 
 def as_float32_tensor(X, device="cpu"):
-    """Copy-free where possible conversion of an array to a float32 tensor."""
-    X = np.asarray(X, dtype=np.float32)
+    """Copy-free where possible conversion of an array to a float32 tensor.
+
+    Finite values too large for float32 are refused with a ValueError (they
+    would become inf, then NaN in every output).
+    """
+    wide = X
+    with np.errstate(over="ignore"):
+        X = np.asarray(X, dtype=np.float32)
+    if getattr(wide, "dtype", np.dtype(float)).itemsize > 4 and np.isinf(X).any():
+        check_float32_range(np.asarray(wide))
     if not X.flags.writeable or not X.flags.c_contiguous:
         X = np.array(X, dtype=np.float32, order="C")  # torch refuses read-only memory
     return torch.from_numpy(X).to(device)

@@ -22,6 +22,7 @@ trains it with:
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import copy
 import io
 import math
@@ -31,7 +32,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
@@ -42,6 +43,7 @@ from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
+from skdeep.utils._lazy import LazyRows
 from skdeep.utils._sklearn import Interval, StrOptions
 from skdeep.utils._torch import (
     batched_numpy,
@@ -242,9 +244,30 @@ def encode_classes(estimator, y, sample_weight=None, valid=None):
     codes : ndarray of int64
     """
     check_classification_targets(y)
-    encoder = LabelEncoder().fit(y)
+    mode = getattr(estimator, "_partial_fit_mode", None)
+    if mode is None:
+        encoder = LabelEncoder().fit(y)
+    else:
+        # partial_fit: the classes given on the first call, kept after it
+        encoder = LabelEncoder()
+        encoder.classes_ = (
+            estimator._partial_classes if mode == "first" else estimator.classes_
+        )
+        unseen = np.setdiff1d(np.unique(y), encoder.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y has labels {unseen.tolist()} that are not in classes="
+                f"{encoder.classes_.tolist()} (given on the first call of "
+                f"partial_fit)."
+            )
     estimator.classes_ = encoder.classes_
     codes = encoder.transform(y).astype(np.int64)
+    if mode == "continue":
+        if valid is not None:
+            full = np.full(valid.shape, -100, dtype=np.int64)
+            full[valid] = codes
+            codes = full
+        return codes  # class_weight_ stays the first call's (the loss holds it)
     if valid is not None:
         full = np.full(valid.shape, -100, dtype=np.int64)
         full[valid] = codes
@@ -365,6 +388,12 @@ class TensorBatchIterator:
                 f"balance must be one of {BALANCE_OPTIONS} or None; got {balance!r}."
             )
         self.balance = balance
+        if isinstance(self.X, LazyRows) and (balance is not None or streams):
+            raise ValueError(
+                "Out-of-core input (a memory map or Dask array) cannot be "
+                "trained with class-balanced sampling or stateful streams; "
+                "load it into memory with np.asarray(X) first."
+            )
         self._class_rows = None if balance is None else self._rows_by_class()
 
     def _rows_by_class(self):
@@ -412,6 +441,9 @@ class TensorBatchIterator:
         return math.ceil(self._n_rows() / self.batch_size)
 
     def __iter__(self):
+        if isinstance(self.X, LazyRows):
+            yield from self._lazy_batches()
+            return
         if self.streams:
             for index in stream_batches(n_rows(self.X), self.batch_size, self.X.device):
                 yb = None if self.y is None else self.y[index]
@@ -442,6 +474,21 @@ class TensorBatchIterator:
                 yield Xb, yb
             else:
                 yield Xb, (yb, self.sample_weight[index])
+
+    def _lazy_batches(self):
+        """Batches of out-of-core ``X`` (:class:`~skdeep.utils._lazy.LazyRows`),
+        read block by block; ``y`` is ``X`` itself (autoencoders), None, or a
+        tensor indexed by the batch's rows."""
+        same_target = self.y is self.X or self.X.same_rows(self.y)
+        for rows, Xb in self.X.batches(self.batch_size, shuffle=self.shuffle):
+            if same_target:
+                yb = Xb
+            else:
+                yb = None if self.y is None else self.y[rows.to(self.y.device)]
+            if self.sample_weight is None:
+                yield Xb, yb
+            else:
+                yield Xb, (yb, self.sample_weight[rows.to(self.sample_weight.device)])
 
 
 # Training inputs are one tensor, or a dict of tensors with one row per
@@ -544,21 +591,246 @@ class _Net(NeuralNet):
             if isinstance(module, torch.nn.Module) and module.training != training:
                 module.train(training)
 
+    # skorch's partial_fit swallows a KeyboardInterrupt (a Ctrl-C, or a
+    # callback stopping training) and keeps the history row of the epoch it
+    # cut short. Counting the epochs whose on_epoch_end ran lets _fit_module
+    # drop that row and warn (see trim_interrupted_history).
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self._finished_epochs = len(self.history)
+
+    def notify(self, method_name, **cb_kwargs):
+        if method_name != "on_epoch_end":
+            return super().notify(method_name, **cb_kwargs)
+        try:
+            super().notify(method_name, **cb_kwargs)
+        finally:
+            # A KeyboardInterrupt from an epoch-end callback is skorch's way
+            # to stop training (EarlyStopping raises one): the epoch is done.
+            self._finished_epochs = len(self.history)
+
+
+def raise_if_non_finite(value, epoch, estimator, what="training loss", advice=None):
+    """Stop training with a clear error when a loss is NaN or infinite.
+
+    Every skdeep training loop calls this once per epoch: the skorch road
+    through :class:`StopOnNonFiniteLoss`, the estimators with loops of their
+    own directly.
+
+    Parameters
+    ----------
+    value : float or None
+        The epoch's loss (None is skipped).
+
+    epoch : int
+        The epoch, counted from 1.
+
+    estimator : estimator or str
+        Named in the message (its class name).
+
+    what : str, default="training loss"
+        What ``value`` is, for the message.
+
+    advice : str or None, default=None
+        What to try, ending the message; None suggests lowering ``lr`` and
+        scaling ``X``.
+
+    Raises
+    ------
+    FloatingPointError
+        If ``value`` is NaN or infinite.
+
+    Examples
+    --------
+    >>> from skdeep.utils._training import raise_if_non_finite
+    >>> raise_if_non_finite(0.5, 1, "MyEstimator")
+    >>> raise_if_non_finite(float("nan"), 3, "MyEstimator")
+    Traceback (most recent call last):
+    ...
+    FloatingPointError: MyEstimator: the training loss became nan at epoch 3; ...
+    """
+    if value is None or math.isfinite(value):
+        return
+    name = estimator if isinstance(estimator, str) else type(estimator).__name__
+    if advice is None:
+        advice = (
+            "Lower lr, scale X (for example with StandardScaler), or check the "
+            "data for extreme values."
+        )
+    raise FloatingPointError(
+        f"{name}: the {what} became {value} at epoch {epoch}; training was "
+        f"stopped. {advice}"
+    )
+
 
 class StopOnNonFiniteLoss(Callback):
-    """Raise a clear error as soon as an epoch's loss is NaN or infinite."""
+    """Raise a clear error as soon as an epoch's loss is NaN or infinite.
+
+    Parameters
+    ----------
+    estimator_name : str, default="The estimator"
+        Named in the message, see :func:`raise_if_non_finite`.
+    """
+
+    def __init__(self, estimator_name="The estimator"):
+        self.estimator_name = estimator_name
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
+        name = getattr(self, "estimator_name", "The estimator")  # older pickles
         for key in ("train_loss", "valid_loss"):
-            value = row.get(key)
-            if value is not None and not math.isfinite(value):
-                raise FloatingPointError(
-                    f"The {key.replace('_', ' ')} became {value} at epoch "
-                    f"{row['epoch']}; training was stopped. Scale the inputs "
-                    f"(StandardScaler), lower lr, or check the data for extreme "
-                    f"values."
-                )
+            raise_if_non_finite(
+                row.get(key), row["epoch"], name, key.replace("_", " ")
+            )
+
+
+def trim_interrupted_history(net, estimator):
+    """Drop the history row of an epoch cut short by a KeyboardInterrupt, and warn.
+
+    Returns the number of finished epochs. Called after ``net.partial_fit``,
+    which catches the interrupt and leaves the weights of the last finished
+    batch (or, with early stopping, those of the best epoch).
+    """
+    finished = getattr(net, "_finished_epochs", len(net.history))
+    if len(net.history) > finished:
+        del net.history[finished:]
+        warn_interrupted(estimator, finished, "history_")
+    return finished
+
+
+def warn_interrupted(estimator, finished, record="history_", stacklevel=4):
+    """The warning of a fit cut short by a KeyboardInterrupt (see
+    :func:`trim_interrupted_history`); loops of their own call it too."""
+    warnings.warn(
+        f"Training of {type(estimator).__name__} was interrupted by a "
+        f"KeyboardInterrupt after {finished} finished epoch(s); {record} "
+        f"holds those epochs and the model the weights of the last finished "
+        f"batch (of the best epoch with early stopping).",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def history_values(history, key):
+    """The floats of column ``key`` of a skorch history ([] when it is empty,
+    as after an interrupt in the first epoch)."""
+    if len(history) == 0:
+        return []
+    return [float(v) for v in history[:, key]]
+
+
+@contextlib.contextmanager
+def keep_finished_epochs(estimator, finished, record="loss_curve_"):
+    """Catch a KeyboardInterrupt in a training loop of its own, and warn.
+
+    For estimators that train outside skorch: the loop runs in this block,
+    ``finished()`` counts the epochs it completed (recorded in ``record``),
+    and fitting goes on from the last finished batch, as on the skorch road.
+    ``estimator._fit_interrupted`` is set to True, so that a ``fit`` that
+    trains more than once can skip the later trainings (and pop the flag).
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        estimator._fit_interrupted = True
+        warn_interrupted(estimator, finished(), record, stacklevel=5)
+
+
+def is_out_of_memory(error):
+    """Whether ``error`` is a (CUDA) out-of-memory error from torch."""
+    oom = getattr(torch.cuda, "OutOfMemoryError", ())
+    return isinstance(error, oom) or (
+        isinstance(error, RuntimeError) and "out of memory" in str(error).lower()
+    )
+
+
+@contextlib.contextmanager
+def out_of_memory_hint(estimator, stage, batch_size):
+    """Re-raise an out-of-memory error with the ``batch_size`` to lower.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Named in the message.
+
+    stage : str
+        ``"fit"`` or the inference method, for the message.
+
+    batch_size : int or None
+        The batch size in use; None means the whole input at once.
+    """
+    try:
+        yield
+    except Exception as error:
+        if not is_out_of_memory(error):
+            raise
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()  # free the failed batch's blocks
+        if batch_size is None:
+            advice = (
+                "with every row in one batch (batch_size=None); use "
+                "device='cpu' or a smaller input"
+            )
+        else:
+            advice = (
+                f"with batch_size={batch_size}; lower batch_size (or use "
+                f"device='cpu')"
+            )
+        message = (
+            f"{type(estimator).__name__} ran out of memory during {stage} "
+            f"{advice}. The original error: {str(error).splitlines()[0]}"
+        )
+        try:
+            new = type(error)(message)  # same type: except clauses still match
+        except Exception:
+            new = RuntimeError(message)
+        raise new from error
+
+
+def restore_net(estimator, weights, history, device=None):
+    """Rebuild a fitted estimator's skorch net from its weights.
+
+    The training road's half of loading a model (pickles of GPU fits and
+    saved model files): the module comes from ``_build_module()``, the
+    net from ``_make_net`` with the estimator's parameters.
+
+    Parameters
+    ----------
+    estimator : BaseTorchEstimator
+        With its fitted attributes set (they size the module).
+
+    weights : dict of str to torch.Tensor
+        The module's ``state_dict``, on any device.
+
+    history : list of dict
+        The net's history rows.
+
+    device : str, torch.device or None, default=None
+        Where to place the weights. ``None`` keeps the estimator's ``device``
+        parameter when this machine has that device, else uses the CPU.
+    """
+    from skorch.history import History
+
+    estimator._device = loading_device(estimator, device)
+    module = estimator._build_module()
+    module.load_state_dict(weights)
+    net = estimator._make_net(module, estimator._criterion())
+    net.initialize()
+    net.module_.to(estimator._device)
+    net.history = History(history)
+    estimator.net_ = net
+    estimator.history_ = net.history
+
+
+def loading_device(estimator, device=None):
+    """The device to load weights on: ``device``, else the estimator's own
+    ``device`` parameter if this machine has it, else the CPU."""
+    if device is None:
+        try:
+            return resolve_device(getattr(estimator, "device", "cpu"))
+        except ValueError:  # fitted on a device this machine lacks
+            return torch.device("cpu")
+    return resolve_device(device)
 
 
 class BaseTorchEstimator(BaseEstimator):
@@ -592,7 +864,8 @@ class BaseTorchEstimator(BaseEstimator):
 
     def _build_module(self):
         """The untrained ``nn.Module``, sized from fitted attributes such as
-        ``n_features_in_``. Also used by :func:`skdeep.io.load`."""
+        ``n_features_in_``. Also used to rebuild a saved model
+        (:func:`restore_net`)."""
         raise NotImplementedError
 
     def _criterion(self):
@@ -635,7 +908,9 @@ class BaseTorchEstimator(BaseEstimator):
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]
-        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss())]
+        callbacks = [
+            ("stop_on_non_finite_loss", StopOnNonFiniteLoss(type(self).__name__))
+        ]
         train_split = None
         if validation is not None:
             train_split = predefined_split(Dataset(*validation))
@@ -722,6 +997,10 @@ class BaseTorchEstimator(BaseEstimator):
         of the training rows; it needs ``sample_weight=None``. Sets ``net_``, ``history_``, ``n_iter_`` and ``loss_curve_``; returns
         the trained module.
         """
+        if getattr(self, "_partial_fit_mode", None) is not None:
+            return self._partial_fit_module(
+                X, y, sample_weight=sample_weight, balance=balance, streams=streams
+            )
         device, seed = self._device, self._seed
         X = to_device(X, device)
         y = y.to(device) if isinstance(y, torch.Tensor) else y
@@ -748,7 +1027,9 @@ class BaseTorchEstimator(BaseEstimator):
                 validation=validation,
             )
             net.initialize()
-            net.partial_fit(X, y)
+            with out_of_memory_hint(self, "fit", self.batch_size):
+                net.partial_fit(X, y)
+        trim_interrupted_history(net, self)
         if sample_weight is not None:
             # The trained net need not carry the data's weights (pickles, GPU
             # memory); the iterators read them at construction only.
@@ -757,9 +1038,9 @@ class BaseTorchEstimator(BaseEstimator):
         self.net_ = net
         self.history_ = net.history
         self.n_iter_ = len(net.history)
-        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        self.loss_curve_ = history_values(net.history, "train_loss")
         if self.early_stopping or validation is not None:
-            self.validation_scores_ = [float(v) for v in net.history[:, "valid_loss"]]
+            self.validation_scores_ = history_values(net.history, "valid_loss")
         if self.early_stopping:
             if self.n_iter_ == self.max_epochs:
                 warnings.warn(
@@ -767,6 +1048,152 @@ class BaseTorchEstimator(BaseEstimator):
                     f"before early stopping; the validation loss may still improve.",
                     ConvergenceWarning,
                 )
+        return net.module_
+
+    # -- partial_fit: one epoch per call, for every estimator on this road ----
+
+    def _partial_fit(self, fit, X, y=None, *, classes=None, **fit_params):
+        """The shared ``partial_fit``: run ``fit`` in incremental mode.
+
+        ``fit`` (the estimator's bound ``fit``) validates and prepares the
+        data as usual; its call of :meth:`_fit_module` then trains one epoch
+        over ``X`` (see :meth:`_partial_fit_module`). scikit-learn's
+        conventions (:meth:`~sklearn.neural_network.MLPClassifier.partial_fit`):
+
+        * the first call (on an unfitted estimator) builds the module, seeded
+          by ``random_state``; a classifier needs ``classes`` there, the
+          labels of every call must be among them;
+        * later calls continue training the existing net (also after
+          ``fit``), check the feature count, keep ``classes_``, the class
+          weights and every standardization statistic of the first call
+          (fixed, not running: the trained weights assume that scale);
+          ``history_`` grows by one epoch per call;
+        * ``fit`` starts over.
+
+        ``early_stopping``, ``validation_fraction`` and an ``lr_schedule`` are
+        ignored, as scikit-learn's MLP ignores early stopping there: the
+        number of calls is unknown.
+        """
+        first = getattr(self, "net_", None) is None
+        if is_classifier(self):
+            if first and classes is None:
+                raise ValueError(
+                    f"classes must be passed on the first call to "
+                    f"{type(self).__name__}.partial_fit (the labels of every "
+                    f"call must be among them)."
+                )
+            if classes is not None:
+                classes = np.unique(np.asarray(classes))
+                if not first and not np.array_equal(classes, self.classes_):
+                    raise ValueError(
+                        f"classes={classes.tolist()} is not the same as on the "
+                        f"first call to partial_fit: {self.classes_.tolist()}."
+                    )
+            self._partial_classes = classes
+        if not first:
+            shape = getattr(X, "shape", None)
+            expected = getattr(self, "n_features_in_", None)
+            if shape is not None and len(shape) >= 2 and expected is not None:
+                if shape[1] != expected:
+                    raise ValueError(
+                        f"X has {shape[1]} features, but {type(self).__name__} "
+                        f"is expecting {expected} features as input (from the "
+                        f"first call of partial_fit or fit)."
+                    )
+        self._partial_fit_mode = "first" if first else "continue"
+        try:
+            if y is None:
+                fit(X, **fit_params)
+            else:
+                fit(X, y, **fit_params)
+        finally:
+            del self._partial_fit_mode
+            self.__dict__.pop("_partial_classes", None)
+        return self
+
+    def _continues_training(self):
+        """True inside a ``partial_fit`` call that continues a fitted net:
+        estimators then keep their standardization statistics."""
+        return getattr(self, "_partial_fit_mode", None) == "continue"
+
+    def _partial_fit_module(
+        self, X, y, *, sample_weight=None, balance=None, streams=False
+    ):
+        """:meth:`_fit_module` in ``partial_fit`` mode: one epoch over ``X``.
+
+        The first call builds the net as ``fit`` does (seeded, same
+        initial weights) but without a validation split, early stopping or
+        learning-rate schedule. Later calls check that the data fit the
+        existing module (the module the current data would build must have
+        the same weight shapes) and train it one more epoch, shuffling under
+        the seed derived from ``random_state`` plus the number of epochs in
+        ``history_`` (saved with the model), so a sequence of calls is
+        reproducible, also across ``skdeep.io`` save and load. ``X`` may be out-of-core
+        (:class:`~skdeep.utils._lazy.LazyRows`).
+        """
+        device = self._device
+        X = to_device(X, device)
+        y = y.to(device) if isinstance(y, torch.Tensor) else y
+        if sample_weight is not None:
+            sample_weight = torch.as_tensor(sample_weight, dtype=torch.float32)
+            sample_weight = sample_weight.to(device)
+        def train_one_epoch(net):
+            with out_of_memory_hint(self, "partial_fit", self.batch_size):
+                net.partial_fit(X, y, epochs=1)
+
+        if self._partial_fit_mode == "first":
+            with seeded(self._seed, device):  # as _fit_module: one seeded block
+                net = self._make_net(
+                    self._build_module(),
+                    self._criterion(),
+                    sample_weight=sample_weight,
+                    balance=balance,
+                    streams=streams,
+                )
+                net.train_split = None
+                net.callbacks = [
+                    (name, cb)
+                    for name, cb in net.callbacks
+                    if name not in ("early_stopping", "lr_scheduler")
+                ]
+                net.initialize()
+                train_one_epoch(net)
+        else:
+            net = self.net_
+            epochs_done = len(net.history)  # persists with the model
+            with seeded(0, device):  # a throwaway build, global RNG untouched
+                fresh = self._build_module().state_dict()
+            current = net.module_.state_dict()
+            if {k: tuple(v.shape) for k, v in fresh.items()} != {
+                k: tuple(v.shape) for k, v in current.items()
+            }:
+                raise ValueError(
+                    f"The data given to {type(self).__name__}.partial_fit do not "
+                    f"fit the model of the earlier calls (different input or "
+                    f"output shape)."
+                )
+            stale = ("early_stopping", "lr_scheduler")  # from a fit before
+            if net.train_split is not None or any(
+                name in stale for name, _ in net.callbacks_
+            ):
+                net.train_split = None
+                net.callbacks = [
+                    item
+                    for item in net.callbacks
+                    if not (isinstance(item, tuple) and item[0] in stale)
+                ]
+                net.initialize_callbacks()
+            net.iterator_train__sample_weight = sample_weight
+            net.iterator_train__balance = balance
+            with seeded((self._seed + epochs_done) % (2**31 - 1), device):
+                train_one_epoch(net)
+        trim_interrupted_history(net, self)
+        net.iterator_train__sample_weight = None
+        net.iterator_valid__sample_weight = None
+        self.net_ = net
+        self.history_ = net.history
+        self.n_iter_ = len(net.history)
+        self.loss_curve_ = history_values(net.history, "train_loss")
         return net.module_
 
     @property
@@ -781,7 +1208,7 @@ class BaseTorchEstimator(BaseEstimator):
             state = dict(state)  # may be the live __dict__
             # A net on a GPU pickles CUDA storages, which a machine without a
             # GPU cannot load. Keep its weights as a CPU state_dict instead and
-            # rebuild the net on load, as skdeep.io does.
+            # rebuild the net on load (restore_net), as saved files do.
             buffer = io.BytesIO()
             weights = net.module_.state_dict()
             torch.save({k: v.detach().cpu() for k, v in weights.items()}, buffer)
@@ -794,16 +1221,18 @@ class BaseTorchEstimator(BaseEstimator):
         payload = state.pop("_gpu_net_weights", None)
         super().__setstate__(state)
         if payload is not None:
-            from skdeep.io import _restore_torch
-
             weights, history = payload
+            weights = torch.load(
+                io.BytesIO(weights), weights_only=True, map_location="cpu"
+            )
             # On the GPU again where there is one, else on the CPU.
-            _restore_torch(self, weights, [], None)
-            self.net_.history = self.history_ = history
+            restore_net(self, weights, history)
 
     def _batched(self, fn, X, out_dtype=None):
         """Run ``fn`` over ``X`` in ``batch_size`` chunks in eval mode, no grad."""
-        with inference_mode(self.net_.module_):
+        with inference_mode(self.net_.module_), out_of_memory_hint(
+            self, "inference", self.batch_size
+        ):
             return batched_numpy(
                 fn,
                 X,

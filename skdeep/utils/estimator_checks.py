@@ -3,7 +3,10 @@
 scikit-learn's ``check_estimator`` checks run on each instance built from the
 class's ``get_test_params()``, plus skdeep's own contract checks
 (reproducibility under ``random_state``, global RNG left alone, ``get_test_params``
-well formed, safe save/load round trip).
+well formed, safe save/load round trip, and a sweep of bad inputs: NaN, inf,
+values overflowing float32, empty or one-row input, wrong shapes, strings,
+complex numbers, bad labels, bad graphs, use before ``fit``; see
+:func:`check_bad_input`).
 
 An estimator lists the checks it is known to fail, each with its reason, in an
 optional method ``_expected_failed_checks(self) -> dict`` (check name ->
@@ -51,6 +54,9 @@ def test_instances(estimator_cls):
     if isinstance(params, dict):
         params = [params]
     return [estimator_cls(**p) for p in params]
+
+
+test_instances.__test__ = False  # a helper, not a test for pytest to collect
 
 
 def expected_failed_checks(estimator):
@@ -335,9 +341,591 @@ def _value_equal(a, b):
         return repr(a) == repr(b)
 
 
+
+
+
+# -- bad-input sweep ----------------------------------------------------------
+
+# Methods that must raise NotFittedError before fit.
+_UNFITTED_METHODS = (
+    *_OUTPUT_METHODS, "predict_log_proba", "inverse_transform", "reconstruct",
+)
+
+# Each bad input must end in one of these (scikit-learn's error types;
+# NotFittedError and InvalidParameterError are ValueErrors) or in finite,
+# correctly shaped output. Anything else is a crash.
+_ACCEPTED_ERRORS = (ValueError, TypeError)
+
+# What a clear error message mentions, per kind of bad input (case-insensitive).
+_MATCH = {
+    "nan": r"nan|missing",
+    "inf": r"inf|finite",
+    "overflow": r"float32|overflow|too large|infinit|finite|range",
+    "empty": r"0 sample|0 node|empty|minimum|at least|no node|no graph",
+    "ndim": r"dim|shape|expected|reshape|graph|adjacen",
+    "strings": r"string|float|dtype|numeric|convert|object|graph",
+    "complex": r"complex",
+    "sparse": r"sparse",
+    "features": r"feature|channel|shape|expect|column|time ?point|length|node",
+    "lengths": r"inconsistent|samples|length|same number|rows|shape",
+    "one_class": r"class",
+    "columns": r"feature names",
+    "node_ids": r"node|range|id|index|integer",
+    "square": r"square|shape|adjacen|edge",
+    "negative": r"negative",
+}
+
+
+class BadInput:
+    """One bad input of the sweep (see :func:`bad_input_cases`).
+
+    Attributes
+    ----------
+    name : str
+        Short id, e.g. ``"fit:nan"`` or ``"predict:wrong_n_features"``.
+    stage : {"fit", "predict", "unfitted"}
+        ``"fit"``: ``fit`` (with ``params`` set first) on ``X, y``;
+        ``"predict"``: every output method of the estimator fitted once on
+        good data, on ``X``; ``"unfitted"``: every output method before ``fit``
+        (must raise ``NotFittedError``).
+    X, y : objects
+        The input.
+    params : dict
+        Parameters set before ``fit`` (bad ``graph=`` values).
+    match : str or None
+        Regular expression that an error message must match
+        (case-insensitive); None accepts any message.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils.estimator_checks import BadInput
+    >>> BadInput("predict:nan", "predict", np.array([[np.nan]]), match="NaN")
+    BadInput('predict:nan')
+    """
+
+    def __init__(self, name, stage, X, y=None, *, params=None, match=None):
+        self.name, self.stage, self.X, self.y = name, stage, X, y
+        self.params = params or {}
+        self.match = match
+
+    def __repr__(self):
+        return f"BadInput({self.name!r})"
+
+
+def _with(X, index, value, dtype=np.float64):
+    X = np.array(X, dtype=dtype, copy=True)
+    X[index] = value
+    return X
+
+
+def _input_kind(estimator, X):
+    from sklearn.utils import get_tags
+
+    if isinstance(X, list):
+        return "graph_list"  # whole-graph embedders: a list of graphs
+    if getattr(estimator, "_conformance_data", None) is not None and np.asarray(
+        X
+    ).dtype.kind in "iu":
+        return "node_ids"  # node classifiers on a fixed graph= (GNNs)
+    if get_tags(estimator).input_tags.pairwise:
+        return "adjacency"
+    if getattr(estimator, "_takes_pairs", False):
+        return "pairs"
+    return "array"
+
+
+def _needs_y(estimator):
+    from sklearn.utils import get_tags
+
+    return (
+        is_classifier(estimator)
+        or is_regressor(estimator)
+        or get_tags(estimator).target_tags.required
+    )
+
+
+def _array_cases(estimator, X, y):
+    """Bad inputs for estimators whose X is an array of samples."""
+    import pandas as pd
+    import scipy.sparse as sp
+    from sklearn.utils import get_tags
+
+    M, n = _MATCH, len(X)
+    first = (0,) * X.ndim
+    letters = np.full(X.shape, "a", dtype=object)
+    wide = np.concatenate([X, X[..., :1]], axis=-1)
+    cases = []
+    flat = X.reshape(n, -1)
+    for stage, ys in (("fit", y), ("predict", None)):
+        def case(what, Xb, match=None, rows=slice(None), stage=stage, ys=ys):
+            yb = None if ys is None else ys[rows]
+            return BadInput(f"{stage}:{what}", stage, Xb, yb, match=match)
+
+        cases += [
+            case("nan", _with(X, first, np.nan), M["nan"]),
+            case("inf", _with(X, first, np.inf), M["inf"]),
+            case("overflow_float32", _with(X, first, 1e200), M["overflow"]),
+            case("empty", X[:0], M["empty"], rows=slice(0)),
+            case("one_row", X[:1], rows=slice(1)),
+            case("1d", flat[:, 0], M["ndim"]),
+            case("5d", flat[:, :, None, None, None], M["ndim"]),
+            case("strings", letters, M["strings"]),
+            case("complex", X + 1j, M["complex"]),
+        ]
+        if X.ndim == 2 and not get_tags(estimator).input_tags.sparse:
+            cases.append(case("sparse", sp.csr_matrix(X), M["sparse"]))
+    cases += [
+        BadInput("fit:one_feature", "fit", X[..., :1], y),
+        BadInput("predict:wrong_n_features", "predict", wide, match=M["features"]),
+    ]
+    if X.ndim == 2:
+        # 3-D with two channels: wrong ndim for tabular models, wrong
+        # number of channels for series models fitted on one channel
+        cases.append(BadInput("predict:3d_two_channels", "predict",
+                              np.stack([X, X], axis=1), match=M["features"] + "|dim"))
+        columns = [f"other{i}" for i in range(X.shape[1])]
+        cases.append(BadInput("predict:other_column_names", "predict",
+                              pd.DataFrame(X, columns=columns), match=M["columns"]))
+    if _needs_y(estimator):
+        cases.append(BadInput("fit:mismatched_lengths", "fit", X, y[:-1],
+                              match=M["lengths"]))
+        cases.append(BadInput("fit:y_nan", "fit", X, _with(y, 0, np.nan),
+                              match=M["nan"] + "|y"))
+        if is_classifier(estimator):
+            cases.append(BadInput("fit:y_one_class", "fit", X, np.zeros_like(y),
+                                  match=M["one_class"]))
+        else:
+            cases.append(BadInput("fit:y_inf", "fit", X, _with(y, 0, np.inf),
+                                  match=M["inf"] + "|y"))
+    return cases
+
+
+def _adjacency_cases(estimator, A, y):
+    """Bad graphs for embedders whose X is an adjacency matrix."""
+    M = _MATCH
+    n = len(A)
+    cases = [
+        BadInput("fit:nan_weight", "fit", _with(A, (0, 1), np.nan), match=M["nan"]),
+        BadInput("fit:inf_weight", "fit", _with(A, (0, 1), np.inf), match=M["inf"]),
+        BadInput("fit:overflow_float32", "fit", _with(A, (0, 1), 1e200),
+                 match=M["overflow"]),
+        BadInput("fit:negative_weight", "fit",
+                 _with(_with(A, (0, 1), -1.0), (1, 0), -1.0), match=M["negative"]),
+        BadInput("fit:non_square", "fit", A[:, :-1], match=M["square"]),
+        BadInput("fit:empty", "fit", A[:0, :0], match=M["empty"]),
+        BadInput("fit:one_node", "fit", A[:1, :1]),
+        BadInput("fit:1d", "fit", A[0], match=M["ndim"]),
+        BadInput("fit:strings", "fit", np.full(A.shape, "a", dtype=object),
+                 match=M["strings"]),
+        BadInput("fit:complex", "fit", A + 1j, match=M["complex"]),
+    ]
+    if "graph" in estimator.get_params():
+        # graph= fixed: X holds node ids
+        ids = np.arange(n).reshape(-1, 1)
+        cases += _node_id_cases(ids, None, fit=False, graph=A)
+    return cases
+
+
+def _node_id_cases(ids, y, *, fit=True, graph=None):
+    """Bad node ids (and bad ``graph=`` values) for estimators on a fixed graph."""
+    M = _MATCH
+    n = len(ids)
+    bad_ids = {
+        "node_id_out_of_range": np.array([[n + 5]]),
+        "node_id_negative": np.array([[-1]]),
+        "node_id_float": np.array([[0.5]]),
+        "node_id_nan": np.array([[np.nan]]),
+        "node_id_strings": np.array([["a"]], dtype=object),
+    }
+    params = {} if graph is None else {"graph": graph}
+    cases = [
+        BadInput(f"predict:{name}", "predict", Xb, params=params, match=M["node_ids"]
+                 + ("|" + M["nan"] if "nan" in name else "")
+                 + ("|" + M["strings"] if "strings" in name else ""))
+        for name, Xb in bad_ids.items()
+    ]
+    cases.append(BadInput("predict:node_ids_empty", "predict", ids[:0], params=params))
+    if fit:
+        cases += [
+            BadInput("fit:node_id_out_of_range", "fit", _with(ids, 0, n + 5, int), y,
+                     match=M["node_ids"]),
+            BadInput("fit:mismatched_lengths", "fit", ids, y[:-1], match=M["lengths"]),
+            BadInput("fit:y_nan", "fit", ids, _with(y, 0, np.nan),
+                     match=M["nan"] + "|y"),
+            BadInput("fit:y_one_class", "fit", ids, np.zeros_like(y),
+                     match=M["one_class"]),
+        ]
+    return cases
+
+
+def _graph_param_cases(estimator, ids, y):
+    """Bad ``graph=`` adjacencies for node classifiers (GNNs)."""
+    from skdeep.graph import to_adjacency
+
+    A = to_adjacency(estimator.get_params()["graph"])[0].toarray()
+    M = _MATCH
+    return [
+        BadInput("fit:graph_nan_weight", "fit", ids, y,
+                 params={"graph": _with(A, (0, 1), np.nan)}, match=M["nan"]),
+        BadInput("fit:graph_inf_weight", "fit", ids, y,
+                 params={"graph": _with(A, (0, 1), np.inf)}, match=M["inf"]),
+        BadInput("fit:graph_negative_weight", "fit", ids, y,
+                 params={"graph": _with(_with(A, (0, 1), -1.0), (1, 0), -1.0)},
+                 match=M["negative"]),
+        BadInput("fit:graph_non_square", "fit", ids, y, params={"graph": A[:, :-1]},
+                 match=M["square"]),
+    ]
+
+
+def _graph_list_cases(graphs):
+    """Bad graphs for whole-graph embedders (X is a list of graphs)."""
+    M = _MATCH
+    A = np.asarray(graphs[1].toarray() if hasattr(graphs[1], "toarray") else graphs[1],
+                   dtype=np.float64)
+
+    def swap(B):
+        return [B] + list(graphs[1:])
+
+    cases = []
+    for stage in ("fit", "predict"):
+        cases += [
+            BadInput(f"{stage}:nan_weight", stage, swap(_with(A, (0, 1), np.nan)),
+                     match=M["nan"]),
+            BadInput(f"{stage}:inf_weight", stage, swap(_with(A, (0, 1), np.inf)),
+                     match=M["inf"]),
+            BadInput(f"{stage}:overflow_float32", stage, swap(_with(A, (0, 1), 1e200)),
+                     match=M["overflow"]),
+            BadInput(f"{stage}:negative_weight", stage,
+                     swap(_with(_with(A, (0, 1), -1.0), (1, 0), -1.0)),
+                     match=M["negative"]),
+            BadInput(f"{stage}:non_square", stage, swap(A[:, :-1]), match=M["square"]),
+            BadInput(f"{stage}:empty", stage, [], match=M["empty"]),
+            BadInput(f"{stage}:strings", stage, ["a", "b"], match=M["strings"]),
+            BadInput(f"{stage}:2d_array", stage, np.ones((5, 4)), match=M["ndim"]
+                     + "|square|list"),
+        ]
+    cases.append(BadInput("predict:one_graph", "predict", [graphs[0]]))
+    return cases
+
+
+def bad_input_cases(estimator):
+    """The bad inputs that :func:`check_bad_input` tries on ``estimator``.
+
+    Built from the estimator's good conformance data (rows of features, an
+    adjacency for ``pairwise`` graph embedders, node ids on a fixed graph,
+    pairs of rows for pair learners, lists of graphs for whole-graph
+    embedders), so that each case differs from good input in one way: NaN,
+    inf or float32-overflowing values, empty input, one row, one feature,
+    the wrong number of features or channels, the wrong ndim, strings,
+    complex numbers, a sparse matrix where it is not supported, other column
+    names at ``predict``, bad labels (NaN, one class, wrong length), and for
+    graphs non-square, negative- or NaN-weighted adjacencies and node ids out
+    of range; plus use before ``fit``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A scikit-learn-style skdeep estimator (sktime objects have their own
+        sweep in :func:`check_bad_input`).
+
+    Returns
+    -------
+    cases : list of BadInput
+
+    Examples
+    --------
+    >>> from skdeep.som import SOMClusterer
+    >>> from skdeep.utils.estimator_checks import bad_input_cases
+    >>> cases = bad_input_cases(SOMClusterer())
+    >>> [c.name for c in cases][:3]
+    ['fit:nan', 'fit:inf', 'fit:overflow_float32']
+    """
+    X, y = _check_data(estimator)
+    kind = _input_kind(estimator, X)
+    if kind == "graph_list":
+        cases = _graph_list_cases(X)
+    elif kind == "adjacency":
+        cases = _adjacency_cases(estimator, X, y)
+    elif kind == "node_ids":
+        cases = _node_id_cases(X, y)
+        if "graph" in estimator.get_params():
+            cases += _graph_param_cases(estimator, X, y)
+    else:
+        cases = _array_cases(estimator, np.asarray(X, dtype=np.float64), y)
+    cases.append(BadInput("unfitted", "unfitted", X))
+    return cases
+
+
+# Known failures of the sweep, {(estimator name, case name): reason}. Strict:
+# an entry whose case passes is reported too, so that a fix shows.
+BAD_INPUT_ALLOWLIST = {}
+
+
+def _good_fit_input(estimator, X, kind):
+    """The input of the one good fit: a DataFrame for 2-D tabular data, so
+    that ``predict`` with other column names can be checked."""
+    if kind == "array" and np.ndim(X) == 2:
+        import pandas as pd
+
+        return pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    return X
+
+
+def _n_rows(X):
+    try:
+        return len(X)
+    except TypeError:
+        return None
+
+
+def _output_problems(outputs, n_rows):
+    problems = []
+    for method, out in outputs.items():
+        out = np.asarray(out)
+        if out.dtype.kind in "fc" and not np.isfinite(out).all():
+            problems.append(f"{method} gave non-finite values")
+        elif n_rows is not None and out.ndim and len(out) != n_rows:
+            problems.append(f"{method} gave {len(out)} rows for {n_rows} samples")
+    return problems
+
+
+def _fit_outputs(estimator, X, y):
+    """Fit, then the outputs on the same ``X`` (``fit_transform`` and
+    ``fit_predict`` where there is no ``transform``/``predict``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        args = (X, y) if _needs_y(estimator) else (X,)
+        if not hasattr(estimator, "transform") and hasattr(estimator, "fit_transform"):
+            return {"fit_transform": estimator.fit_transform(*args)}
+        if not hasattr(estimator, "predict") and hasattr(estimator, "fit_predict"):
+            return {"fit_predict": estimator.fit_predict(*args)}
+        estimator.fit(*args)
+        return _outputs(estimator, X)
+
+
+def _error_problem(exc, match):
+    """Why an exception is not a clear scikit-learn-style error, or None."""
+    import re
+
+    if not isinstance(exc, _ACCEPTED_ERRORS):
+        return f"{type(exc).__name__}: {str(exc)[:150]}"
+    if match is not None and not re.search(match, str(exc), re.IGNORECASE):
+        return f"unclear {type(exc).__name__}: {str(exc)[:150]}"
+    return None
+
+
+def _run_case(case, estimator, fitted):
+    """``None`` when the case ends well, else what went wrong."""
+    from sklearn.exceptions import NotFittedError
+
+    if case.stage == "unfitted":
+        from sklearn.utils import get_tags
+
+        if not get_tags(estimator).requires_fit:
+            return None
+        problems = []
+        for method in _UNFITTED_METHODS:
+            if not callable(getattr(estimator, method, None)):
+                continue
+            try:
+                getattr(clone(estimator), method)(case.X)
+                problems.append(f"{method} before fit returned")
+            except NotFittedError:
+                pass
+            except Exception as e:  # noqa: BLE001 - any other error is the finding
+                problems.append(f"{method} before fit: {type(e).__name__}: {e}"[:150])
+        return "; ".join(problems) or None
+    try:
+        if case.stage == "fit":
+            est = clone(estimator).set_params(**case.params)
+            outputs = _fit_outputs(est, case.X, case.y)
+        else:
+            est = fitted
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                outputs = _outputs(est, case.X)
+    except Exception as e:  # noqa: BLE001 - sorted by _error_problem
+        return _error_problem(e, case.match)
+    if case.stage == "predict" and not outputs:
+        return None
+    problems = _output_problems(outputs, _n_rows(case.X))
+    return "; ".join(problems) or None
+
+
+def _sktime_bad_input_report(estimator):
+    """The sweep for sktime objects: forecasters get bad series ``y``."""
+    import pandas as pd
+
+    kind = estimator.get_tag("object_type", None, raise_error=False)
+    if kind == "transformer":
+        return _sktime_transformer_report(estimator)
+    if kind != "forecaster":
+        return []
+    y = pd.Series(np.sin(np.arange(40) / 3.0))
+    bad = {
+        "fit:nan": y.where(y.index != 5),
+        "fit:inf": y.replace(y.iloc[5], np.inf),
+        "fit:overflow_float32": y.replace(y.iloc[5], 1e200),
+        "fit:empty": y.iloc[:0],
+        "fit:one_row": y.iloc[:1],
+        "fit:strings": pd.Series(["a"] * 40),
+        "fit:complex": y + 1j,
+    }
+    match = {"fit:nan": _MATCH["nan"], "fit:inf": _MATCH["inf"],
+             "fit:overflow_float32": _MATCH["overflow"], "fit:strings": None,
+             "fit:complex": None, "fit:empty": None, "fit:one_row": None}
+    report = []
+    for name, series in bad.items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est = clone(estimator).fit(series, fh=[1, 2])
+                out = np.asarray(est.predict(), dtype=float)
+            problem = _output_problems({"predict": out}, 2)
+            problem = "; ".join(problem) or None
+        except Exception as e:  # noqa: BLE001 - sorted by _error_problem
+            problem = _error_problem(e, match[name])
+        report.append((name, problem))
+    try:
+        clone(estimator).predict(fh=[1])
+        report.append(("unfitted", "predict before fit returned"))
+    except Exception as e:  # noqa: BLE001
+        from sklearn.exceptions import NotFittedError
+
+        ok = isinstance(e, NotFittedError) or type(e).__name__ == "NotFittedError"
+        report.append(("unfitted", None if ok else f"{type(e).__name__}: {e}"[:150]))
+    return report
+
+
+def _sktime_transformer_report(estimator):
+    """The sweep for sktime transformers: bad panels ``(n, C, T)``."""
+    X = np.random.RandomState(0).normal(size=(6, 1, 16))
+    bad = {
+        "transform:nan": (_with(X, (0, 0, 3), np.nan), _MATCH["nan"]),
+        "transform:inf": (_with(X, (0, 0, 3), np.inf), _MATCH["inf"] + "|nan"),
+        "transform:overflow_float32": (_with(X, (0, 0, 3), 1e200), _MATCH["overflow"]),
+        "transform:complex": (X + 1j, _MATCH["complex"] + "|dtype|mtype"),
+        "transform:strings": (np.full(X.shape, "a", dtype=object), None),
+    }
+    report = []
+    for name, (Xb, match) in bad.items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = clone(estimator).fit_transform(Xb)
+            out = np.asarray(out, dtype=float)
+            problem = "; ".join(_output_problems({"transform": out}, len(Xb))) or None
+        except Exception as e:  # noqa: BLE001 - sorted by _error_problem
+            problem = _error_problem(e, match)
+        report.append((name, problem))
+    return report
+
+
+def bad_input_report(estimator):
+    """Run the bad-input sweep on one estimator; never raises.
+
+    The estimator is fitted once on good data; ``predict``-stage cases reuse
+    that fitted model, ``fit``-stage cases fit a clone each.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+
+    Returns
+    -------
+    report : list of (case_name, problem)
+        ``problem`` is None when the case ended in a scikit-learn-style error
+        (``ValueError``, ``TypeError``, ``NotFittedError``) whose message names
+        the problem, or in finite, correctly shaped output; otherwise it says
+        what went wrong.
+
+    Examples
+    --------
+    >>> from skdeep.som import SOMClusterer
+    >>> from skdeep.utils.estimator_checks import bad_input_report
+    >>> report = bad_input_report(SOMClusterer(n_rows=2, n_columns=2, max_epochs=3))
+    >>> [name for name, problem in report if problem]
+    []
+    """
+    if hasattr(estimator, "get_class_tag"):
+        return _sktime_bad_input_report(estimator)
+    estimator = clone(estimator)
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=0)
+    X, y = _check_data(estimator)
+    kind = _input_kind(estimator, X)
+    cases = bad_input_cases(estimator)
+    fitted = {}
+
+    def fitted_for(params):
+        # one good fit per distinct graph= value (graph embedders in node-id mode)
+        key = id(params.get("graph"))
+        if key not in fitted:
+            est = clone(estimator).set_params(**params)
+            Xf, yf = X, y
+            if params:  # node ids of the graph= given
+                Xf, yf = np.arange(len(params["graph"]))[:, None], None
+            _fit(est, _good_fit_input(est, Xf, kind), yf)
+            fitted[key] = est
+        return fitted[key]
+
+    report = []
+    for case in cases:
+        if case.stage == "predict":
+            try:
+                est = fitted_for(case.params)
+            except Exception as e:  # noqa: BLE001 - a report, not a test run
+                report.append((case.name, f"good fit failed: {type(e).__name__}: {e}"))
+                continue
+            case = BadInput(case.name, case.stage, case.X, match=case.match)
+            report.append((case.name, _run_case(case, estimator, est)))
+        else:
+            report.append((case.name, _run_case(case, estimator, None)))
+    return report
+
+
+def check_bad_input(name, estimator_orig):
+    """Every bad input ends in a clear scikit-learn-style error or finite output.
+
+    Runs :func:`bad_input_report` and fails with every problem listed in one
+    message. Known failures are listed in ``BAD_INPUT_ALLOWLIST`` with their
+    reason; an allowed case that passes is reported too (so the entry is
+    removed when the estimator is fixed).
+
+    Parameters
+    ----------
+    name : str
+        The estimator's name, for messages and ``BAD_INPUT_ALLOWLIST``.
+    estimator_orig : estimator instance
+        Not modified: the sweep fits clones.
+
+    Raises
+    ------
+    AssertionError
+        Listing each bad input that crashed, gave an unclear error or gave
+        non-finite or wrongly shaped output.
+
+    Examples
+    --------
+    >>> from skdeep.signal import FFTFeaturizer
+    >>> from skdeep.utils.estimator_checks import check_bad_input
+    >>> check_bad_input("FFTFeaturizer", FFTFeaturizer())
+    """
+    failures = []
+    for case, problem in bad_input_report(estimator_orig):
+        allowed = BAD_INPUT_ALLOWLIST.get((name, case))
+        if problem and not allowed:
+            failures.append(f"{case}: {problem}")
+        elif allowed and not problem:
+            failures.append(f"{case}: passes now, remove it from BAD_INPUT_ALLOWLIST")
+    assert not failures, f"{name} mishandles bad input:\n  " + "\n  ".join(failures)
+
+
 SKDEEP_CHECKS = (
     check_get_test_params,
     check_random_state_reproducible,
     check_global_rng_untouched,
     check_io_roundtrip,
+    check_bad_input,
 )

@@ -1,10 +1,11 @@
-"""Parameter checks shared by skdeep estimators, with scikit-learn-style messages."""
+"""Parameter and input checks shared by skdeep estimators, scikit-learn style."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 from numbers import Integral
 
+import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 
 
@@ -21,3 +22,80 @@ def check_layer_sizes(sizes, name="hidden_layer_sizes"):
             f"The '{name}' parameter must be a tuple of positive ints; got {sizes!r}."
         )
     return tuple(int(s) for s in sizes)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(X, *, input_name="X", estimator=None):
+    """Refuse finite values too large for float32, with a clear ``ValueError``.
+
+    skdeep's networks compute in float32: a value such as ``1e200`` is a
+    valid float64 but becomes ``inf`` there, and then NaN in every output
+    (in float64 code, its square overflows). skdeep refuses such values
+    everywhere. Call this after scikit-learn's validation (which refuses NaN
+    and inf).
+
+    Parameters
+    ----------
+    X : ndarray or scipy.sparse matrix
+        Validated numeric input; other dtypes than floats are returned as is.
+    input_name : str, default="X"
+        Name of the input in the message.
+    estimator : estimator instance, str or None, default=None
+        The estimator (or its name) named in the message.
+
+    Returns
+    -------
+    X : ndarray or scipy.sparse matrix
+        ``X``, unchanged.
+
+    Raises
+    ------
+    ValueError
+        If a finite value's magnitude exceeds float32's largest value (about
+        3.4e38). NaN and inf are left to scikit-learn's validation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils.validation import check_float32_range
+    >>> check_float32_range(np.array([[1.0, 2.0]]))
+    array([[1., 2.]])
+    >>> check_float32_range(np.array([[1.0, 1e200]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Input X contains values too large for float32 (largest magnitude \
+1e+200 > 3.4e+38); the estimator accepts only values in float32's range. \
+Scale X first, for example with StandardScaler.
+    """
+    import scipy.sparse as sp
+
+    values = X.data if sp.issparse(X) else X
+    dtype = getattr(values, "dtype", None)
+    if dtype is None or dtype.kind not in "fc" or dtype.itemsize <= 4:
+        return X  # float32 input is in range by construction
+    shape = np.shape(values)
+    rows = (shape[0], -1) if len(shape) > 1 and shape[0] else (-1, 1)
+    values = np.reshape(values, rows)
+    # in blocks of rows, so that a large (memory-mapped) X is not copied whole
+    step = max(1, 2**22 // max(1, values.shape[1]))
+    largest = 0.0
+    for start in range(0, len(values), step):
+        block = np.abs(values[start : start + step])
+        block[np.isinf(block)] = 0.0  # inf is scikit-learn's business
+        if block.size:
+            largest = max(largest, float(np.nanmax(block, initial=0.0)))
+    if largest > _FLOAT32_MAX:
+        who = (
+            "the estimator" if estimator is None
+            else estimator if isinstance(estimator, str)
+            else type(estimator).__name__
+        )
+        raise ValueError(
+            f"Input {input_name} contains values too large for float32 (largest "
+            f"magnitude {largest:.3g} > {_FLOAT32_MAX:.2g}); {who} accepts only "
+            f"values in float32's range. Scale {input_name} first, for example "
+            f"with StandardScaler."
+        )
+    return X

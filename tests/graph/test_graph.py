@@ -168,7 +168,12 @@ def test_to_adjacency_inputs():
     G.add_edge("b", "c")
     A, nodes = to_adjacency(G)
     assert nodes == ["a", "b", "c"] and A[0, 1] == 3.0 and A[1, 2] == 1.0
-    dense, _ = to_adjacency(np.eye(3))
+    dense, _ = to_adjacency(np.eye(4))
+    assert sp.issparse(dense) and dense.shape == (4, 4)
+    # a 3x3 0/1 matrix is also 3 weighted edges: "auto" refuses to guess
+    with pytest.raises(ValueError, match="input_format"):
+        to_adjacency(np.eye(3))
+    dense, _ = to_adjacency(np.eye(3), "adjacency")
     assert sp.issparse(dense) and dense.shape == (3, 3)
     with pytest.raises(ValueError, match="must be a graph"):
         to_adjacency(np.random.RandomState(0).rand(10, 4))

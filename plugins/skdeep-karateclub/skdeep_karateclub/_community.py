@@ -7,6 +7,11 @@ from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_memory
+
+from skdeep.graph._embedders import NodeClustererMixin
+from skdeep.utils._sklearn import _fit_context
 from skdeep_karateclub._common import (
     fit_model,
     karateclub_call,
@@ -14,11 +19,6 @@ from skdeep_karateclub._common import (
     to_networkx,
 )
 from skdeep_karateclub._node import KarateClubEmbedder
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_memory
-
-from skdeep.graph._embedders import NodeClustererMixin
-from skdeep.utils._sklearn import _fit_context
 
 
 def _persona_labels(model, n_nodes):

@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+
+from skdeep.graph import BaseNodeEmbedder
 from skdeep_karateclub._common import (
     KarateClubParams,
     fit_model,
@@ -14,8 +16,6 @@ from skdeep_karateclub._common import (
     karateclub_class,
     to_networkx,
 )
-
-from skdeep.graph import BaseNodeEmbedder
 
 # Models whose karateclub code breaks on weighted undirected graphs.
 _UNWEIGHTED = {"Node2Vec"}

@@ -9,13 +9,6 @@ import types
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from skdeep_karateclub._common import (
-    KarateClubParams,
-    fit_model,
-    karateclub_call,
-    karateclub_class,
-    to_networkx,
-)
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -26,6 +19,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from skdeep.graph import to_adjacency
 from skdeep.utils._sklearn import _fit_context
+from skdeep.utils.validation import check_float32_range
+from skdeep_karateclub._common import (
+    KarateClubParams,
+    fit_model,
+    karateclub_call,
+    karateclub_class,
+    to_networkx,
+)
 
 # Models whose ``infer`` needs the fitted gensim Doc2Vec model.
 _DOC2VEC = {"Graph2Vec", "GL2Vec"}
@@ -91,6 +92,7 @@ def check_graphs(X, *, features=False, min_nodes=1, model=None):
                 f"Graph {i} of X has negative or non-finite edge weights; they "
                 "must be non-negative and finite."
             )
+        check_float32_range(adjacency, input_name=f"graph {i} of X", estimator=model)
         n_parts = connected_components(adjacency, directed=True,
                                        connection="weak")[0]
         if n_parts > 1:

@@ -1,13 +1,13 @@
 """The template plugin is discovered by skdeep and conforms to the estimator contract."""
 
 import numpy as np
+from skdeep_plugin_template import SoftmaxRegressionClassifier
 from sklearn.datasets import load_iris
 from sklearn.model_selection import cross_val_score
 
 import skdeep
 from skdeep.plugins import list_plugins
 from skdeep.utils.estimator_checks import parametrize_with_checks
-from skdeep_plugin_template import SoftmaxRegressionClassifier
 
 
 def test_plugin_is_installed():

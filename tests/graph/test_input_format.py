@@ -1,0 +1,220 @@
+"""The graph input format (``input_format``) and ``verbose`` progress of the
+graph estimators (issue #23, item 7)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+pytest.importorskip("numba")
+pytest.importorskip("gensim")
+
+import skdeep.graph as graph_module  # noqa: E402
+from skdeep.graph import (  # noqa: E402
+    DeepWalkEmbedder,
+    Node2VecEmbedder,
+    WalkletsEmbedder,
+    to_adjacency,
+)
+
+EMBEDDERS = [
+    "Node2VecEmbedder", "DeepWalkEmbedder", "WalkletsEmbedder", "Diff2VecEmbedder",
+    "SplitterEmbedder", "Struc2VecEmbedder", "SDNEEmbedder", "GEMSECEmbedder",
+]
+# Two edges among three nodes, or the adjacency of two nodes.
+EDGES_2x2 = np.array([[0, 1], [1, 2]])
+# Three weighted edges among four nodes, or the adjacency of three nodes.
+EDGES_3x3 = np.array([[0, 1, 2.0], [1, 2, 0.5], [2, 3, 1.0]])
+FAST = dict(dimensions=4, walk_length=5, n_walks=2, window=2, sample=0.0,
+            random_state=0)
+
+
+def _embedder(name, **params):
+    cls = getattr(graph_module, name)
+    test_params = cls.get_test_params()
+    test_params = test_params if isinstance(test_params, dict) else test_params[0]
+    return cls(**{**test_params, "random_state": 0, **params})
+
+
+# -- to_adjacency ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("X", [EDGES_2x2, EDGES_3x3, np.eye(2), np.ones((3, 3))])
+def test_auto_refuses_arrays_that_are_both(X):
+    with pytest.raises(ValueError, match="ambiguous.*input_format"):
+        to_adjacency(X)
+
+
+def test_explicit_format_reads_either_graph():
+    A, _ = to_adjacency(EDGES_2x2, "edgelist")
+    np.testing.assert_array_equal(A.toarray(), [[0, 1, 0], [1, 0, 1], [0, 1, 0]])
+    A, _ = to_adjacency(EDGES_2x2, "adjacency")
+    np.testing.assert_array_equal(A.toarray(), EDGES_2x2)
+    W, _ = to_adjacency(EDGES_3x3, "edgelist")
+    assert W.shape == (4, 4)
+    assert W[0, 1] == W[1, 0] == 2.0 and W[1, 2] == 0.5 and W[3, 2] == 1.0
+    assert to_adjacency(EDGES_3x3, "adjacency")[0].shape == (3, 3)
+    # a single edge is a graph for "edgelist"
+    assert to_adjacency([[0, 1]], "edgelist")[0].shape == (2, 2)
+
+
+def test_auto_keeps_unambiguous_reads():
+    # square arrays that cannot be edge arrays are adjacencies ...
+    assert to_adjacency(np.eye(4))[0].shape == (4, 4)
+    weights = np.array([[0, 0.5, 0], [0.5, 0, 0.25], [0, 0.25, 0]])
+    np.testing.assert_array_equal(to_adjacency(weights)[0].toarray(), weights)
+    # ... and 2- or 3-column arrays that are not square edge arrays
+    edges = np.array([[0, 1], [1, 2], [2, 3]])
+    assert to_adjacency(edges)[0].shape == (4, 4)
+    assert to_adjacency(np.array([[0, 1, 1.5], [1, 2, 1.0]]))[0][1, 0] == 1.5
+
+
+def test_wrong_shapes_for_the_format_raise():
+    with pytest.raises(ValueError, match="input_format='adjacency' needs a square"):
+        to_adjacency(np.array([[0, 1], [1, 2], [2, 3]]), "adjacency")
+    with pytest.raises(ValueError, match="2 or 3 columns"):
+        to_adjacency(np.eye(4), "edgelist")
+    with pytest.raises(ValueError, match="non-negative integers"):
+        to_adjacency([[0, 0.5], [0.5, 0]], "edgelist")
+    with pytest.raises(ValueError, match="input_format must be one of"):
+        to_adjacency(EDGES_2x2, "edges")
+
+
+def test_sparse_and_networkx_are_unaffected():
+    nx = pytest.importorskip("networkx")
+    S = sp.csr_matrix(np.array([[0, 1], [1, 0]]))
+    for fmt in ("auto", "adjacency"):
+        assert to_adjacency(S, fmt)[0].shape == (2, 2)
+    with pytest.raises(ValueError, match="edgelist.*sparse"):
+        to_adjacency(S, "edgelist")
+    G = nx.path_graph(3)
+    for fmt in ("auto", "adjacency", "edgelist"):
+        A, nodes = to_adjacency(G, fmt)
+        assert A.shape == (3, 3) and nodes == [0, 1, 2]
+
+
+# -- the embedders -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", EMBEDDERS)
+@pytest.mark.parametrize("X", [EDGES_2x2, EDGES_3x3], ids=["2x2", "3x3"])
+def test_every_embedder_refuses_ambiguous_input(name, X):
+    est = _embedder(name)
+    assert est.get_params()["input_format"] == "auto"
+    with pytest.raises(ValueError, match="input_format"):
+        est.fit(X)
+    with pytest.raises(ValueError, match="input_format"):
+        _embedder(name, graph=X).fit(np.arange(3).reshape(-1, 1))
+
+
+def test_the_issue_example_with_an_explicit_format():
+    X = np.array([[0, 1], [1, 2]])
+    emb = Node2VecEmbedder(**FAST, input_format="edgelist").fit_transform(X)
+    assert emb.shape == (3, 4)
+    emb = Node2VecEmbedder(**FAST, input_format="adjacency").fit_transform(X)
+    assert emb.shape == (2, 4)
+
+
+def test_weighted_edge_list_and_walklets():
+    est = WalkletsEmbedder(2, n_scales=2, walk_length=6, n_walks=2, random_state=0,
+                           input_format="edgelist")
+    assert est.fit_transform(EDGES_3x3).shape == (4, 4)
+    assert est.n_nodes_ == 4 and est.n_features_in_ == 4
+
+
+def test_edge_list_gives_the_embedding_of_its_adjacency():
+    # same graph, same seed: the same embedding whatever the way it is given
+    rng = np.random.RandomState(0)
+    upper = np.triu(rng.rand(12, 12) < 0.4, 1)
+    A = sp.csr_matrix((upper | upper.T).astype(float))
+    coo = sp.triu(A).tocoo()
+    edges = np.c_[coo.row, coo.col]
+    a = DeepWalkEmbedder(**FAST).fit_transform(A)
+    b = DeepWalkEmbedder(**FAST, input_format="edgelist").fit_transform(edges)
+    c = DeepWalkEmbedder(**FAST, input_format="adjacency").fit_transform(A.toarray())
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+
+
+def test_fixed_graph_with_explicit_format():
+    est = Node2VecEmbedder(**FAST, graph=EDGES_2x2, input_format="edgelist")
+    out = est.fit_transform(np.array([[0], [1], [2]]))
+    assert out.shape == (3, 4) and est.n_nodes_ == 3
+    np.testing.assert_array_equal(est.transform([[2]]), est.embedding_[[2]])
+
+
+def test_non_square_with_adjacency_format_raises():
+    est = Node2VecEmbedder(**FAST, input_format="adjacency")
+    with pytest.raises(ValueError, match="square"):
+        est.fit(np.array([[0, 1], [1, 2], [2, 3]]))
+    est = Node2VecEmbedder(**FAST, input_format="edgelist")
+    with pytest.raises(ValueError, match="sparse"):
+        est.fit(sp.csr_matrix(np.ones((3, 3))))
+
+
+def test_bad_input_format_value_raises():
+    with pytest.raises(ValueError, match="input_format"):
+        Node2VecEmbedder(**FAST, input_format="edges").fit(np.eye(4))
+
+
+def test_sparse_and_networkx_embeddings_unaffected():
+    nx = pytest.importorskip("networkx")
+    S = sp.csr_matrix(np.array([[0, 1], [1, 0]]))
+    assert Node2VecEmbedder(**FAST).fit_transform(S).shape == (2, 4)
+    assert Node2VecEmbedder(**FAST).fit_transform(nx.path_graph(3)).shape == (3, 4)
+
+
+def test_edge_list_input_is_not_pairwise():
+    # cross-validation slices a pairwise X on both axes: an edge array is rows
+    assert Node2VecEmbedder().__sklearn_tags__().input_tags.pairwise
+    tags = Node2VecEmbedder(input_format="edgelist").__sklearn_tags__()
+    assert not tags.input_tags.pairwise
+
+
+# -- GNN classifiers -----------------------------------------------------------
+
+
+def test_gnn_classifier_reads_the_format():
+    pytest.importorskip("torch")
+    from skdeep.gnn import GCNClassifier
+
+    nodes, y = np.array([[0], [1], [2]]), np.array([0, 1, 0])
+    params = dict(hidden_layer_sizes=(2,), max_epochs=2, random_state=0)
+    with pytest.raises(ValueError, match="input_format"):
+        GCNClassifier(graph=EDGES_2x2, **params).fit(nodes, y)
+    clf = GCNClassifier(graph=EDGES_2x2, input_format="edgelist", **params)
+    assert clf.fit(nodes, y).n_nodes_ == 3
+    assert clf.predict([[2]]).shape == (1,)
+    clf = GCNClassifier(graph=EDGES_2x2, input_format="adjacency", **params)
+    assert clf.fit(nodes[:2], y[:2]).n_nodes_ == 2
+
+
+# -- verbose -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["gensim", "numba"])
+def test_verbose_prints_walks_and_epochs(backend, capsys):
+    A = to_adjacency(np.array([[0, 1], [1, 2], [2, 3], [3, 0]]))[0]
+    quiet = Node2VecEmbedder(**FAST, epochs=2, backend=backend).fit_transform(A)
+    assert capsys.readouterr().out == ""
+    loud = Node2VecEmbedder(**FAST, epochs=2, backend=backend,
+                            verbose=1).fit_transform(A)
+    out = capsys.readouterr().out
+    assert "[Node2VecEmbedder] walks 8/8" in out
+    assert "skip-gram epoch 1/2" in out and "skip-gram epoch 2/2" in out
+    assert " s)" in out  # elapsed time
+    # progress output does not change the result
+    np.testing.assert_array_equal(quiet, loud)
+
+
+@pytest.mark.parametrize("name", ["WalkletsEmbedder", "Diff2VecEmbedder",
+                                  "SplitterEmbedder", "Struc2VecEmbedder",
+                                  "GEMSECEmbedder"])
+def test_verbose_of_the_other_walk_embedders(name, capsys):
+    A = to_adjacency(np.array([[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]]))[0]
+    _embedder(name).fit(A)
+    assert capsys.readouterr().out == ""
+    _embedder(name, verbose=1).fit(A)
+    out = capsys.readouterr().out
+    assert f"[{name}]" in out
+    assert "walks" in out or "sequences" in out
+    assert "epoch" in out

@@ -1,0 +1,140 @@
+"""The bad-input sweep of the conformance kit and the float32 range check."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import re
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skdeep.utils import estimator_checks
+from skdeep.utils.estimator_checks import (
+    bad_input_cases,
+    bad_input_report,
+    check_bad_input,
+)
+from skdeep.utils.validation import check_float32_range
+
+
+class _Fragile(TransformerMixin, BaseEstimator):
+    """Accepts values that overflow float32 and crashes on one row."""
+
+    def fit(self, X, y=None):
+        validate_data(self, X)
+        self.scale_ = np.float32(1.0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        if len(X) == 1:
+            return np.zeros((0, 0))[0]  # an IndexError, as a real bug would
+        with np.errstate(over="ignore"):
+            return X.astype(np.float32) * self.scale_
+
+
+class _Sturdy(_Fragile):
+    """The same transformer, fixed."""
+
+    def fit(self, X, y=None):
+        check_float32_range(validate_data(self, X), estimator=self)
+        self.scale_ = np.float32(1.0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        check_float32_range(X, estimator=self)
+        return X.astype(np.float32) * self.scale_
+
+
+def test_check_float32_range_refuses_overflow_only():
+    X = np.array([[1.0, -1e200], [np.nan, 2.0]])
+    with pytest.raises(ValueError, match=r"too large for float32 .*1e\+200.*_Sturdy"):
+        check_float32_range(X, estimator=_Sturdy())
+    with pytest.raises(ValueError, match="Input graph contains"):
+        check_float32_range(sp.csr_matrix(X), input_name="graph")
+    # NaN (series padding), float32 and integer input pass unchanged
+    ok = np.array([[np.nan, 3e38]])
+    assert check_float32_range(ok) is ok
+    assert check_float32_range(ok.astype(np.float32)) is not None
+    check_float32_range(np.array([[2**62, 1]]))
+
+
+def test_torch_conversion_refuses_overflow():
+    from skdeep.utils._torch import as_float32_tensor
+
+    with pytest.raises(ValueError, match="too large for float32"):
+        as_float32_tensor(np.array([[1.0, 1e39]]))
+    # inf itself is scikit-learn's business (refused, or allowed by design)
+    assert np.isinf(as_float32_tensor(np.array([np.inf])).numpy()).all()
+
+
+def test_sweep_reports_every_failure_in_one_message():
+    with pytest.raises(AssertionError) as info:
+        check_bad_input("_Fragile", _Fragile())
+    message = str(info.value)
+    assert "fit:overflow_float32: transform gave non-finite values" in message
+    assert "predict:overflow_float32" in message
+    assert re.search(r"predict:one_row: IndexError", message)
+    check_bad_input("_Sturdy", _Sturdy())
+
+
+def test_allowlist_is_strict(monkeypatch):
+    allow = {("_Sturdy", "fit:nan"): "pretend it fails"}
+    monkeypatch.setattr(estimator_checks, "BAD_INPUT_ALLOWLIST", allow)
+    with pytest.raises(AssertionError, match="fit:nan: passes now, remove it"):
+        check_bad_input("_Sturdy", _Sturdy())
+    allow = {("_Fragile", c): "known" for c in (
+        "fit:overflow_float32", "predict:overflow_float32", "predict:one_row",
+        "fit:one_row",
+    )}
+    monkeypatch.setattr(estimator_checks, "BAD_INPUT_ALLOWLIST", allow)
+    check_bad_input("_Fragile", _Fragile())
+
+
+def test_cases_follow_the_input_kind():
+    from skdeep.graph import DeepWalkEmbedder
+    from skdeep.siamese import SiamesePairClassifier
+
+    names = {c.name for c in bad_input_cases(_Sturdy())}
+    assert {"fit:nan", "predict:wrong_n_features", "predict:other_column_names",
+            "fit:sparse", "unfitted"} <= names
+    graph = {c.name for c in bad_input_cases(DeepWalkEmbedder())}
+    assert {"fit:non_square", "fit:negative_weight", "fit:nan_weight",
+            "predict:node_id_out_of_range"} <= graph
+    pairs = bad_input_cases(SiamesePairClassifier())
+    wide = next(c for c in pairs if c.name == "predict:wrong_n_features")
+    assert wide.X.shape[1:] == (2, 5)
+
+
+def test_conv_estimator_refuses_other_ndim_at_predict():
+    from skdeep.cnn import CNNClassifier
+
+    X = np.random.RandomState(0).normal(size=(12, 8))
+    clf = CNNClassifier(max_epochs=1).fit(X, np.arange(12) % 2)
+    with pytest.raises(ValueError, match="fitted on 2-D input but X is 5-D"):
+        clf.predict(X[:, :, None, None, None])
+
+
+def test_numba_walks_leave_torch_threads_alone():
+    # numba's OpenMP pool, started by the walks, used to set torch's thread
+    # count to all cores for the rest of the process.
+    pytest.importorskip("numba")
+    torch = pytest.importorskip("torch")
+    from skdeep.graph._walks import numba_threads
+
+    before = torch.get_num_threads()
+    with numba_threads(None):
+        pass
+    assert torch.get_num_threads() == before
+
+
+def test_report_names_each_case_once():
+    report = bad_input_report(_Sturdy())
+    names = [name for name, _ in report]
+    assert len(names) == len(set(names)) and all(p is None for _, p in report)

@@ -36,6 +36,8 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
+    PartialFitClassifierMixin,
+    PartialFitRegressorMixin,
     encode_classes,
     store_init_params,
     training_parameters_doc,
@@ -540,7 +542,7 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
         return tags
 
 
-class CNNClassifier(ClassifierMixin, _BaseCNN):
+class CNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseCNN):
     """Convolutional neural network classifier of images and time series.
 
     A convolutional feature stack (plain, FCN, ResNet, Inception or TCN),
@@ -685,40 +687,6 @@ class CNNClassifier(ClassifierMixin, _BaseCNN):
     def _n_outputs(self):
         return len(self.classes_)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train one more epoch on ``X``, ``y`` (incremental learning).
-
-        As :meth:`sklearn.neural_network.MLPClassifier.partial_fit`: the
-        first call on an unfitted estimator needs ``classes`` (every label of
-        every call) and builds the network; every call validates its chunk
-        as ``fit`` does, trains one epoch and appends it to ``history_``;
-        the class weights are those of the first call. ``partial_fit`` after
-        ``fit`` continues from the fitted network; ``fit`` starts over.
-        ``early_stopping`` and ``lr_schedule`` are ignored here.
-
-        Parameters
-        ----------
-        X : array-like
-            A chunk of training samples, shaped as for ``fit``.
-
-        y : array-like of shape (n_samples,)
-            Its labels.
-
-        classes : array-like of shape (n_classes,), default=None
-            All the labels; required on the first call.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
-        """
-        return self._partial_fit(
-            self.fit, X, y, classes=classes, sample_weight=sample_weight
-        )
-
     def _criterion(self):
         return ClassificationLoss(
             self.loss,
@@ -769,7 +737,7 @@ class CNNClassifier(ClassifierMixin, _BaseCNN):
         ]
 
 
-class CNNRegressor(RegressorMixin, _BaseCNN):
+class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
     """Convolutional neural network regressor of images and time series.
 
     A convolutional feature stack (plain, FCN, ResNet, Inception or TCN),
@@ -879,34 +847,6 @@ class CNNRegressor(RegressorMixin, _BaseCNN):
         y2 = y.reshape(len(y), -1)
         self.n_outputs_ = y2.shape[1]
         return self._fit_network(X, as_float32_tensor(y2), sample_weight)
-
-    def partial_fit(self, X, y, sample_weight=None):
-        """Train one more epoch on ``X``, ``y`` (incremental learning).
-
-        The first call on an unfitted estimator builds the network; every
-        call validates its chunk as ``fit`` does, trains one epoch and
-        appends it to ``history_``. ``partial_fit`` after ``fit`` continues
-        from the fitted network; ``fit`` starts over. ``early_stopping`` and
-        ``lr_schedule`` are ignored here.
-
-        Parameters
-        ----------
-        X : array-like
-            A chunk of training samples, shaped as for ``fit``.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Its targets.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
-        """
-        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return self._partial_fit(self.fit, X, y, **fit_params)
 
     def _n_outputs(self):
         return self.n_outputs_

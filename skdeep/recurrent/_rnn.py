@@ -28,6 +28,8 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
+    PartialFitClassifierMixin,
+    PartialFitRegressorMixin,
     encode_classes,
     store_init_params,
     training_parameters_doc,
@@ -287,7 +289,7 @@ _ATTRIBUTES_DOC = """\
         2 or 3, the dimensionality of ``X`` seen in ``fit``."""
 
 
-class RNNClassifier(ClassifierMixin, _BaseRNN):
+class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
     """Recurrent (LSTM, GRU or plain RNN) classifier of time series.
 
     A stack of recurrent layers reads each series; the last hidden state
@@ -417,40 +419,6 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         )
         return self
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train one more epoch on ``X``, ``y`` (incremental learning).
-
-        As :meth:`sklearn.neural_network.MLPClassifier.partial_fit`: the
-        first call on an unfitted estimator needs ``classes`` (every label of
-        every call) and builds the network; every call validates its chunk
-        as ``fit`` does, trains one epoch and appends it to ``history_``;
-        the class weights are those of the first call. ``partial_fit`` after
-        ``fit`` continues from the fitted network; ``fit`` starts over.
-        ``early_stopping`` and ``lr_schedule`` are ignored here.
-
-        Parameters
-        ----------
-        X : array-like
-            A chunk of training samples, shaped as for ``fit``.
-
-        y : array-like of shape (n_samples,)
-            Its labels.
-
-        classes : array-like of shape (n_classes,), default=None
-            All the labels; required on the first call.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
-        """
-        return self._partial_fit(
-            self.fit, X, y, classes=classes, sample_weight=sample_weight
-        )
-
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -530,7 +498,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         )
 
 
-class RNNRegressor(RegressorMixin, _BaseRNN):
+class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
     """Recurrent (LSTM, GRU or plain RNN) regressor of time series.
 
     A stack of recurrent layers reads each series; the last hidden state
@@ -650,34 +618,6 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
             streams=self.stateful,
         )
         return self
-
-    def partial_fit(self, X, y, sample_weight=None):
-        """Train one more epoch on ``X``, ``y`` (incremental learning).
-
-        The first call on an unfitted estimator builds the network; every
-        call validates its chunk as ``fit`` does, trains one epoch and
-        appends it to ``history_``. ``partial_fit`` after ``fit`` continues
-        from the fitted network; ``fit`` starts over. ``early_stopping`` and
-        ``lr_schedule`` are ignored here.
-
-        Parameters
-        ----------
-        X : array-like
-            A chunk of training samples, shaped as for ``fit``.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Its targets.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
-        """
-        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return self._partial_fit(self.fit, X, y, **fit_params)
 
     def predict(self, X):
         """Predicted targets.

@@ -22,6 +22,8 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
+    PartialFitClassifierMixin,
+    PartialFitRegressorMixin,
     encode_classes,
     training_parameters_doc,
     validate_sample_weight,
@@ -194,7 +196,7 @@ class _BaseMCDropout(BaseTorchEstimator):
         ).astype(np.float64, copy=False)
 
 
-class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
+class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropout):
     """Regression with Monte-Carlo dropout: predictions with uncertainty.
 
     A fully connected network trained with dropout, and kept stochastic at
@@ -421,34 +423,6 @@ class MCDropoutRegressor(RegressorMixin, _BaseMCDropout):
         self._fit_standardized(X, y_t, sample_weight=weights)
         return self
 
-    def partial_fit(self, X, y, sample_weight=None):
-        """Train one more epoch on ``X``, ``y`` (incremental learning).
-
-        The first call on an unfitted estimator builds the network and fixes
-        the standardization of ``X`` and ``y`` and the weight decay (with
-        :math:`N` the rows of that call; pass ``weight_decay`` to set it);
-        every call trains one epoch and appends it to ``history_``.
-        ``partial_fit`` after ``fit`` continues from the fitted network;
-        ``fit`` starts over. ``early_stopping`` is ignored here.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A chunk of training inputs.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Its targets.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
-        """
-        return self._partial_fit(self.fit, X, y, sample_weight=sample_weight)
-
     def _prior_precision(self):
         return float(self.tau)
 
@@ -647,7 +621,7 @@ def _mixture_quantile(samples, sigma, q, n_iter=60):
     return 0.5 * (lo + hi)
 
 
-class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
+class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDropout):
     """Classification with Monte-Carlo dropout: probabilities and uncertainty.
 
     A fully connected network trained with dropout, kept stochastic at
@@ -824,41 +798,6 @@ class MCDropoutClassifier(ClassifierMixin, _BaseMCDropout):
             X, y_t, stratified=self.early_stopping, sample_weight=weights
         )
         return self
-
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train one more epoch on ``X``, ``y`` (incremental learning).
-
-        As :meth:`sklearn.neural_network.MLPClassifier.partial_fit`: the
-        first call on an unfitted estimator needs ``classes`` (every label
-        of every call), builds the network and fixes the standardization of
-        ``X``, the class weights and the weight decay (from that call's
-        rows); every call trains one epoch and appends it to ``history_``.
-        ``partial_fit`` after ``fit`` continues from the fitted network;
-        ``fit`` starts over. ``early_stopping`` is ignored here.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A chunk of training inputs.
-
-        y : array-like of shape (n_samples,)
-            Its labels.
-
-        classes : array-like of shape (n_classes,), default=None
-            All the labels; required on the first call, optional after it
-            (it must then be the same).
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
-        """
-        return self._partial_fit(
-            self.fit, X, y, classes=classes, sample_weight=sample_weight
-        )
 
     def _n_outputs(self):
         return len(self.classes_)

@@ -1137,6 +1137,7 @@ class BaseTorchEstimator(BaseEstimator):
         if sample_weight is not None:
             sample_weight = torch.as_tensor(sample_weight, dtype=torch.float32)
             sample_weight = sample_weight.to(device)
+
         def train_one_epoch(net):
             with out_of_memory_hint(self, "partial_fit", self.batch_size):
                 net.partial_fit(X, y, epochs=1)
@@ -1240,6 +1241,71 @@ class BaseTorchEstimator(BaseEstimator):
                 device=self.net_.device,
                 out_dtype=out_dtype,
             )
+
+
+_PARTIAL_FIT_DOC = """Train one more epoch on ``X``, ``y`` (incremental learning).
+
+        As :meth:`sklearn.neural_network.MLPClassifier.partial_fit`: the first
+        call on an unfitted estimator {classes}builds the network and fixes
+        what ``fit`` derives from the data (the standardization statistics,
+        {fixed}the weight decay's :math:`N` where there is one); every call
+        validates its chunk as ``fit`` does, trains one epoch over it and
+        appends the epoch to ``history_``. ``partial_fit`` after ``fit``
+        continues from the fitted network; ``fit`` starts over.
+        ``early_stopping`` and ``lr_schedule`` are ignored here.
+
+        Parameters
+        ----------
+        X : array-like
+            A chunk of training samples, shaped as for ``fit``.
+
+        y : {y_shape}
+            {y_what}
+{classes_param}
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+
+
+class PartialFitClassifierMixin:
+    """``partial_fit`` for classifiers on the shared training road."""
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        return self._partial_fit(
+            self.fit, X, y, classes=classes, sample_weight=sample_weight
+        )
+
+    partial_fit.__doc__ = _PARTIAL_FIT_DOC.format(
+        classes="needs ``classes`` (every label of every call), ",
+        fixed="the class weights, ",
+        y_shape="array-like of shape (n_samples,)",
+        y_what="Its labels.",
+        classes_param="""
+        classes : array-like of shape (n_classes,), default=None
+            All the labels; required on the first call, optional after it
+            (it must then be the same).
+""",
+    )
+
+
+class PartialFitRegressorMixin:
+    """``partial_fit`` for regressors on the shared training road."""
+
+    def partial_fit(self, X, y, sample_weight=None):
+        return self._partial_fit(self.fit, X, y, sample_weight=sample_weight)
+
+    partial_fit.__doc__ = _PARTIAL_FIT_DOC.format(
+        classes="",
+        fixed="",
+        y_shape="array-like of shape (n_samples,) or (n_samples, n_outputs)",
+        y_what="Its targets.",
+        classes_param="",
+    )
 
 
 def store_init_params(estimator, params):

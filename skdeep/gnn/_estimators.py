@@ -19,6 +19,7 @@ from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import inference_mode
 from skdeep.utils._training import (
+    SAMPLE_WEIGHT_CHECKS,
     BaseTorchEstimator,
     encode_classes,
     store_init_params,
@@ -894,12 +895,5 @@ _NODE_ID_XFAILS = (
     "check_transformer_general",
     # the sample_weight checks fit on rows of floats too (weights of labelled
     # nodes are tested in tests/utils/test_sample_weight.py)
-    "check_sample_weights_pandas_series",
-    "check_sample_weights_not_an_array",
-    "check_sample_weights_list",
-    "check_all_zero_sample_weights_error",
-    "check_sample_weights_shape",
-    "check_sample_weights_not_overwritten",
-    "check_sample_weight_equivalence_on_dense_data",
-    "check_classifiers_one_label_sample_weights",
+    *SAMPLE_WEIGHT_CHECKS,
 )

@@ -42,6 +42,7 @@ from skdeep.utils._input import conv_data_shape
 from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import (
+    SAMPLE_WEIGHT_CHECKS,
     BaseTorchEstimator,
     store_init_params,
     training_parameters_doc,
@@ -905,14 +906,7 @@ _PAIR_XFAILS = (
     "check_fit2d_predict1d",
     # the sample_weight checks fit on plain rows too (pair weights are tested
     # in tests/utils/test_sample_weight.py)
-    "check_sample_weights_pandas_series",
-    "check_sample_weights_not_an_array",
-    "check_sample_weights_list",
-    "check_all_zero_sample_weights_error",
-    "check_sample_weights_shape",
-    "check_sample_weights_not_overwritten",
-    "check_sample_weight_equivalence_on_dense_data",
-    "check_classifiers_one_label_sample_weights",
+    *SAMPLE_WEIGHT_CHECKS,
 )
 
 

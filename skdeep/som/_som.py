@@ -35,7 +35,7 @@ from skdeep.utils._torch import (
     seeded,
     torch_threads,
 )
-from skdeep.utils._training import raise_if_non_finite
+from skdeep.utils._training import keep_finished_epochs, raise_if_non_finite
 from skdeep.utils.validation import check_float32_range
 
 # Largest distance block (rows x nodes) computed at once: 4M floats, 16 MB.
@@ -480,28 +480,32 @@ class SOMClusterer(
             else:
                 epochs = _progress(self.max_epochs, self.verbose)
                 curve = []
-            for epoch in epochs:
-                W, qe = train(
-                    X_t,
-                    W,
-                    grid_d2,
-                    kernel,
-                    schedules,
-                    epoch,
-                    self.max_epochs,
-                    batch_size=self.batch_size,
-                    generator=generator,
-                    bounds=bounds,
-                )
-                curve.append(qe)
-                # Distances that overflow float32 (unscaled X) leave NaN here.
-                raise_if_non_finite(
-                    qe, len(curve), self, "quantization error",
-                    "Scale X (for example with StandardScaler) or check the data "
-                    "for extreme values.",
-                )
-                if self.verbose and not partial:
-                    epochs.set_postfix(quantization_error=f"{qe:.4g}")
+            # Ctrl-C keeps the weights and curve of the last finished epoch.
+            with keep_finished_epochs(
+                self, lambda: len(curve), "quantization_error_curve_"
+            ):
+                for epoch in epochs:
+                    W, qe = train(
+                        X_t,
+                        W,
+                        grid_d2,
+                        kernel,
+                        schedules,
+                        epoch,
+                        self.max_epochs,
+                        batch_size=self.batch_size,
+                        generator=generator,
+                        bounds=bounds,
+                    )
+                    curve.append(qe)
+                    # Distances that overflow float32 (unscaled X) leave NaN here.
+                    raise_if_non_finite(
+                        qe, len(curve), self, "quantization error",
+                        "Scale X (for example with StandardScaler) or check the data "
+                        "for extreme values.",
+                    )
+                    if self.verbose and not partial:
+                        epochs.set_postfix(quantization_error=f"{qe:.4g}")
 
             if lazy:
                 labels, qe_sum, hits = None, 0.0, 0
@@ -532,7 +536,8 @@ class SOMClusterer(
             else:
                 self.topographic_error_ = float("nan")
         self.quantization_error_curve_ = curve
-        self.n_iter_ = len(curve) if partial else self.max_epochs
+        self.n_iter_ = len(curve)  # max_epochs unless interrupted
+        self.__dict__.pop("_fit_interrupted", None)
         return self
 
     # -- inference -------------------------------------------------------------

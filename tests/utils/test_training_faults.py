@@ -234,6 +234,35 @@ def test_interrupt_in_a_loop_of_its_own(monkeypatch, inherent_noise):
     assert np.isfinite(forecaster.predict().to_numpy()).all()
 
 
+
+def test_interrupt_in_the_som_keeps_finished_epochs(monkeypatch):
+    # The SOM trains outside skorch too: Ctrl-C in epoch 3 keeps the map of
+    # epoch 2, its curve and a warning, and the map still predicts.
+    from skdeep.som import SOMClusterer, _som
+
+    maps = []
+    batch_epoch = _som._batch_epoch
+
+    def interrupted_epoch(*args, **kwargs):
+        if len(maps) == 2:
+            raise KeyboardInterrupt
+        W, qe = batch_epoch(*args, **kwargs)
+        maps.append(W.cpu().numpy().copy())
+        return W, qe
+
+    monkeypatch.setattr(_som, "_batch_epoch", interrupted_epoch)
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    with pytest.warns(UserWarning, match="SOMClusterer was interrupted by a "
+                      "KeyboardInterrupt after 2 finished epoch.*"
+                      "quantization_error_curve_"):
+        som = SOMClusterer(n_rows=3, n_columns=3, max_epochs=10,
+                           random_state=0).fit(X)
+    assert som.n_iter_ == 2 and len(som.quantization_error_curve_) == 2
+    assert "_fit_interrupted" not in vars(som)
+    assert not np.allclose(maps[0], maps[1])
+    np.testing.assert_array_equal(som.cluster_centers_, maps[1])
+    assert som.predict(X).shape == (60,)
+
 # -- out of memory -----------------------------------------------------------------
 
 

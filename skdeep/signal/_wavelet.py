@@ -74,14 +74,21 @@ def _zero_crossings(c, total_energy):
     """Sign changes along the last axis, ignoring coefficients that are zero
     up to rounding (see ``ZERO_CROSSING_TOLERANCE``)."""
     tol = ZERO_CROSSING_TOLERANCE * np.sqrt(total_energy)[..., None]
-    signs = np.where(np.abs(c) > tol, np.sign(c), 0).astype(np.int8)
-    # Carry the last non-zero sign over the zeros, then count changes between
-    # non-zero signs.
-    positions = np.arange(c.shape[-1])
-    last = np.maximum.accumulate(np.where(signs != 0, positions, 0), axis=-1)
-    carried = np.take_along_axis(signs, last, axis=-1)
-    changes = (carried[..., 1:] != carried[..., :-1]) & (carried[..., :-1] != 0)
-    return np.count_nonzero(changes, axis=-1)
+    small = np.abs(c) <= tol
+    # Rows without near-zero coefficients (most of them) count plain sign
+    # flips; only the others need the zeros skipped.
+    counts = np.count_nonzero(np.diff(np.signbit(c), axis=-1), axis=-1)
+    rows = small.any(axis=-1)
+    if rows.any():
+        signs = np.where(small[rows], 0, np.sign(c[rows])).astype(np.int8)
+        # Carry the last non-zero sign over the zeros, then count changes
+        # between non-zero signs.
+        positions = np.arange(c.shape[-1], dtype=np.int32)
+        last = np.maximum.accumulate(np.where(signs != 0, positions, 0), axis=-1)
+        carried = np.take_along_axis(signs, last, axis=-1)
+        changes = (carried[..., 1:] != carried[..., :-1]) & (carried[..., :-1] != 0)
+        counts[rows] = np.count_nonzero(changes, axis=-1)
+    return counts
 
 
 def _band_statistics(c, statistics, percentiles, sq, energy, total_energy):

@@ -409,3 +409,24 @@ def test_zero_crossings_ignore_rounding_noise():
     X = np.random.RandomState(0).randn(6, 128)
     np.testing.assert_array_equal(featurizer.fit_transform(X),
                                   featurizer.fit_transform(X.astype(np.float32)))
+
+
+def test_zero_crossings_skip_near_zero_coefficients():
+    # Rows with and without near-zero coefficients (the two code paths) count
+    # the sign changes of the sequence with those coefficients removed.
+    from skdeep.signal._wavelet import ZERO_CROSSING_TOLERANCE, _zero_crossings
+
+    rng = np.random.RandomState(0)
+    c = rng.normal(size=(40, 3, 30))
+    c[rng.uniform(size=c.shape) < 0.1] = 0.0
+    c[rng.uniform(size=c.shape) < 0.05] = 1e-9
+    c[:5] = rng.normal(size=(5, 3, 30))  # rows with no small coefficient
+    c[5] = 0.0
+    energy = (c**2).sum(axis=(1, 2))[:, None].repeat(3, axis=1)
+    expected = np.zeros(c.shape[:2], dtype=int)
+    for i, j in np.ndindex(*c.shape[:2]):
+        tol = ZERO_CROSSING_TOLERANCE * np.sqrt(energy[i, j])
+        kept = np.sign(c[i, j][np.abs(c[i, j]) > tol])
+        expected[i, j] = np.count_nonzero(kept[1:] != kept[:-1])
+    np.testing.assert_array_equal(_zero_crossings(c, energy), expected)
+    assert expected[:5].min() > 0 and not expected[5].any()

@@ -18,6 +18,9 @@ Usage::
     python benchmarks/signal.py --part shapelets_scaling
     python benchmarks/signal.py --part shapelets --table-only   # tables only
     python benchmarks/signal.py --part all --smoke       # harness check
+    # re-run chosen cells after a library change (see "Re-runs" below)
+    python benchmarks/signal.py --part shapelets --methods wavelet_cwt --rerun
+    python benchmarks/signal.py --methods wavelet_dwt,dwt_fft
 
 ``featurizers``
     Data: the UCR/UEA archive data sets that sktime ships *inside its package*
@@ -176,6 +179,18 @@ torch's one-off start-up is not charged to the first cell.
     series x time point (median fit seconds / (n T)), and the training
     accuracy as a check that the model learns.
 
+Re-runs. ``--methods`` (comma-separated keys, listed by ``--help``) runs
+only the chosen methods. In the shapelet part, cells already on file are
+skipped unless ``--rerun`` is given; a re-run cell's new record (with the
+git commit, ``commit``, and the time) is appended to the JSON lines, the
+earlier ones stay there as history, and the tables count the newest record
+of each (data set, method, seed) only, saying which cells were re-run. The
+featurizers part keeps no JSON lines: with ``--methods`` it re-runs those
+accuracy rows and writes them into the section on file in place of the old
+ones (ratios against the MiniRocket row on file), with a note naming the
+re-run rows, the command, the date and the commit; every other row and the
+throughput table stay as they were.
+
 ``--smoke`` shrinks every part (shapelet parts: 30 evenly spaced series per
 split, 2 epochs, a 0.05-minute STC contract, smaller scaling grids, 1 repeat;
 featurizers: one data set, one repeat, a small throughput batch) to check
@@ -298,6 +313,39 @@ def _load_japanese_vowels():
     return out
 
 
+# Short keys for ``--methods`` in the featurizers part (labels as printed).
+FEATURIZER_METHODS = {
+    "wavelet_dwt": "Wavelet DWT stats (db4)",
+    "wavelet_wpt": "Wavelet packet stats (db4, level 3)",
+    "wavelet_cwt": "Wavelet CWT stats (morl, 16 scales)",
+    "fft": "FFT features (k=5, 4 bands)",
+    "dwt_fft": "DWT stats + FFT",
+    "denoise_dwt_fft": "Denoise + DWT stats + FFT",
+    "minirocket": "sktime MiniRocket + RidgeClassifierCV",
+    "1nn": "1-NN Euclidean",
+}
+
+
+def git_commit():
+    """Short commit of HEAD, with "+modified" when skdeep/ differs from it.
+
+    Recorded with every re-run, so that results can be tied to the library
+    code that produced them (the working tree may hold uncommitted changes).
+    """
+    import subprocess
+
+    root = _HERE.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                                capture_output=True, text=True,
+                                check=True).stdout.strip()
+        clean = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "skdeep"],
+                               cwd=root).returncode == 0
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit if clean else commit + "+modified"
+
+
 def skdeep_pipelines():
     from sklearn.linear_model import RidgeClassifierCV
     from sklearn.pipeline import make_pipeline, make_union
@@ -397,7 +445,8 @@ def warm_up_numba():
     MiniRocketMultivariate(random_state=0).fit_transform(np.repeat(X, 2, axis=1))
 
 
-def accuracy_table(names, repeats):
+def accuracy_table(names, repeats, methods=None):
+    """Rows of the accuracy table; ``methods`` (labels) restricts the methods run."""
     rows = []
     for name in names:
         X_train, y_train, X_test, y_test = load(name)
@@ -407,6 +456,8 @@ def accuracy_table(names, repeats):
         Xte = X_test[:, 0] if n_channels == 1 else X_test
         candidates = {**skdeep_pipelines(), **peer_pipelines(n_channels)}
         for method, make in candidates.items():
+            if methods is not None and method not in methods:
+                continue
             peer = method.startswith(("sktime", "1-NN"))
             times, acc = [], None
             for _ in range(repeats):
@@ -693,6 +744,8 @@ def _timed(fn, *a, **k):
 
 def featurizers(args, store=None):
     names = args.featurizer_datasets
+    if args.methods is not None:
+        return featurizers_rerun(args, names)
     warm_up_numba()
     # Throughput first, in a fresh process: after the accuracy runs (numba,
     # MiniRocket's large feature matrices) the allocator's state made the same
@@ -707,6 +760,85 @@ def featurizers(args, store=None):
         section = ("**Smoke run: tiny subsets and repeats, the numbers mean "
                    "nothing.**\n\n" + section)
     return section
+
+
+RERUN_NOTE = "Rows re-run after the full run:"
+
+
+def featurizers_rerun(args, names):
+    """Re-run the accuracy rows of ``--methods`` only, into the section on file.
+
+    The part keeps no JSON lines, so the earlier full run's section in the
+    results file is the record of the other rows: its accuracy rows of the
+    chosen methods and data sets are replaced by the new measurements, every
+    other row, the throughput table and the header are kept as they are. The
+    new rows' ratios are computed against the MiniRocket row on file (its
+    printed, rounded accuracy and time) unless MiniRocket is re-run too.
+    """
+    labels = [v for k, v in FEATURIZER_METHODS.items() if k in args.methods]
+    path = Path(args.results if args.results is not None else RESULTS)
+    text = path.read_text() if path.exists() else ""
+    if "<!-- part:featurizers -->" not in text:
+        raise SystemExit(f"--methods needs the featurizers section in {path} "
+                         "(run the full part once first)")
+    section = text.split("<!-- part:featurizers -->", 1)[1]
+    section = section.split("\n<!-- part:", 1)[0].strip("\n").splitlines()
+    if "minirocket" in args.methods:
+        warm_up_numba()  # numba's JIT outside the timings, as in a full run
+    acc = accuracy_table(names, args.repeats, set(labels))
+    new = {(r["dataset"], r["method"]): r for r in acc}
+
+    def parse(line):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        return dict(dataset=cells[0], shape=cells[1], method=cells[2],
+                    accuracy=float(cells[3]), seconds=float(cells[5]))
+
+    start = section.index("## Accuracy and time: featurizer + StandardScaler + "
+                          "RidgeClassifierCV")
+    table = next(i for i in range(start, len(section))
+                 if section[i].startswith("|---"))
+    end = table + 1
+    while end < len(section) and section[end].startswith("| "):
+        end += 1
+    old_rows = [parse(line) for line in section[table + 1:end]]
+    refs = {}
+    for r in old_rows:
+        if r["method"].startswith("sktime MiniRocket"):
+            refs[r["dataset"]] = new.get((r["dataset"], r["method"]), r)
+    missing = set(new) - {(r["dataset"], r["method"]) for r in old_rows}
+    if missing:
+        raise SystemExit(f"rows {sorted(missing)} are not in {path}: run the full "
+                         "part")
+    rows = []
+    for line, r in zip(section[table + 1:end], old_rows):
+        n = new.get((r["dataset"], r["method"]))
+        if n is None:
+            rows.append(line)
+            continue
+        ref = refs[r["dataset"]]
+        rows.append(
+            f"| {n['dataset']} | {n['shape']} | {n['method']} | {n['accuracy']:.4f} | "
+            f"{n['accuracy'] / ref['accuracy']:.3f} | {n['seconds']:.3f} | "
+            f"{ref['seconds'] / n['seconds']:.2f}x |")
+    note = (
+        f"{RERUN_NOTE} {', '.join(labels)} on {', '.join(names)}, by "
+        f"`{_command()}` on {time.strftime('%Y-%m-%d %H:%M')} "
+        f"(`time.strftime`, local time) at commit {git_commit()}, best of "
+        f"{args.repeats} run(s), load average {load_average()}. Their ratios use "
+        "the MiniRocket row above"
+        + (" (re-run too)" if "minirocket" in args.methods else
+           " from the earlier run (its printed, rounded accuracy and time; the "
+           "time ratio then compares runs made at different times on a shared "
+           "machine)")
+        + ". Every other row (unless an earlier note names it), the header "
+        "line and the throughput table are from the earlier full run."
+    )
+    # Earlier re-runs' notes stay (a later one supersedes them for its rows).
+    head = section[:table - 1]
+    while head and not head[-1].strip():
+        head.pop()
+    return "\n".join(["", *head, "", note, "", section[table - 1], section[table],
+                      *rows, *section[end:]])
 
 
 # ---------------------------------------------------------------- shapelets
@@ -844,11 +976,16 @@ def shapelets(args, store):
     from cnn import load_ucr, warm_up_minirocket
 
     seeds, cap = args.seed_list(), (SMOKE_CAP if args.smoke else None)
+    chosen = [m for m in RUN_ORDER if args.methods is None or m in args.methods]
     if not args.table_only:
-        _warm_up_shapelets()
+        commit = git_commit()
+        if "shapelet" in chosen:
+            _warm_up_shapelets()
         for name in args.dataset_list():
-            todo = [(m, s) for m in RUN_ORDER for s in seeds
-                    if store.get(dataset=name, method=m, seed=s) is None]
+            # --rerun: the chosen cells run again even when on file; the new
+            # record is appended and supersedes the old one in the tables.
+            todo = [(m, s) for m in chosen for s in seeds
+                    if args.rerun or store.get(dataset=name, method=m, seed=s) is None]
             if not todo:
                 print(f"== {name}: all cells present", flush=True)
                 continue
@@ -877,15 +1014,34 @@ def shapelets(args, store):
                     accuracy=float(np.mean(pred == yte)),
                     n_train=len(ytr), n_test=len(yte),
                     n_classes=len(np.unique(ytr)), channels=data["channels"],
-                    lengths=list(data["lengths"]), padded_length=Xtr.shape[2], **res))
+                    lengths=list(data["lengths"]), padded_length=Xtr.shape[2],
+                    commit=commit, **res))
                 print(f"{name:16s} {method:12s} seed {seed}: acc {rec['accuracy']:.4f} "
                       f"fit {rec['fit_s']:.2f}s (cpu {rec['fit_cpu_s']:.2f}s) "
                       f"predict {rec['predict_s']:.2f}s", flush=True)
     return shapelets_tables(store, seeds, args)
 
 
+def newest_per_cell(records, key=("dataset", "method", "seed")):
+    """The newest record of each cell, in file order; and the superseded ones.
+
+    A cell run again (``--rerun``) keeps its earlier records in the JSON lines
+    as history; only the newest (latest ``time``, then the later line) counts
+    in the tables.
+    """
+    newest = {}
+    for r in records:
+        k = tuple(r[f] for f in key)
+        if k not in newest or r["time"] >= newest[k]["time"]:
+            newest[k] = r
+    kept = {id(r) for r in newest.values()}
+    return ([r for r in records if id(r) in kept],
+            [r for r in records if id(r) not in kept])
+
+
 def shapelets_tables(store, seeds, args):
-    recs = [r for r in store.records if r["seed"] in seeds]
+    recs, superseded = newest_per_cell(
+        [r for r in store.records if r["seed"] in seeds])
     present = [d for d in SHAPELET_DATASETS if any(r["dataset"] == d for r in recs)]
 
     def cell(name, method):
@@ -900,6 +1056,18 @@ def shapelets_tables(store, seeds, args):
     lines = _header("Learned shapelets: accuracy and fit time (sktime's bundled "
                     "UCR/UEA sets)", args)
     lines += store.provenance(recs) if recs else []
+    if superseded:
+        again = {(r["dataset"], r["method"], r["seed"]) for r in superseded}
+        rerun = sorted({(r["method"], r.get("commit", "?"), r["time"][:10])
+                        for r in recs
+                        if (r["dataset"], r["method"], r["seed"]) in again})
+        lines += [
+            f"Each cell's newest record counts; {len(superseded)} earlier "
+            "records of re-run cells are kept in the JSON lines as history. "
+            "Re-run cells (method, commit, date): "
+            + "; ".join(f"{m} at {c} on {d}" for m, c, d in rerun) + ".",
+            "",
+        ]
     lines += [
         "The archive's train/test splits, read and normalised by "
         "`benchmarks/cnn.py`'s `load_ucr`; zero padding to one length for the "
@@ -1279,6 +1447,14 @@ def main(argv=None):
                         help="markdown file (default benchmarks/results/signal.md)")
     parser.add_argument("--table-only", action="store_true",
                         help="shapelet parts: only build tables from --out-dir")
+    parser.add_argument("--methods", default=None,
+                        help="featurizers, shapelets: comma-separated method keys "
+                             "to run (featurizers: "
+                             f"{', '.join(FEATURIZER_METHODS)}; shapelets: "
+                             f"{', '.join(SHAPELET_METHODS)}); default all")
+    parser.add_argument("--rerun", action="store_true",
+                        help="shapelets: run the chosen cells even when on file; "
+                             "the newest record of a cell counts")
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
@@ -1300,6 +1476,14 @@ def main(argv=None):
         return [d for d in allowed if d in names]
 
     parts = PARTS if args.part == "all" else (args.part,)
+    if args.methods is not None:
+        args.methods = [m for m in args.methods.split(",") if m.strip()]
+        allowed = {*(FEATURIZER_METHODS if "featurizers" in parts else ()),
+                   *(SHAPELET_METHODS if "shapelets" in parts else ())}
+        unknown = sorted(set(args.methods) - allowed)
+        if not allowed or unknown:
+            parser.error(f"--methods: unknown {unknown} for part {args.part}; "
+                         f"choose from {', '.join(sorted(allowed)) or 'none'}")
     if args.smoke:
         args.repeats = 1
     if "featurizers" in parts:

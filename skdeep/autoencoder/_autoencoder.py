@@ -19,7 +19,11 @@ from skdeep.autoencoder._modules import (
 from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
-from skdeep.utils._training import BaseTorchEstimator, training_parameters_doc
+from skdeep.utils._training import (
+    BaseTorchEstimator,
+    PartialFitTransformerMixin,
+    training_parameters_doc,
+)
 from skdeep.utils.validation import check_layer_sizes
 
 AUTOENCODER_PARAMETERS_DOC = """\
@@ -116,37 +120,11 @@ class _BaseAutoencoder(BaseTorchEstimator):
         )
 
 
-class _PartialFitMixin:
-    """``partial_fit`` for the autoencoders that reconstruct their input."""
-
-    def partial_fit(self, X, y=None):
-        """Train one more epoch on ``X`` (incremental, out-of-core learning).
-
-        The first call on an unfitted estimator builds the network (seeded
-        by ``random_state``); each call then runs one epoch over ``X`` in
-        shuffled batches of ``batch_size`` and appends it to ``history_``.
-        ``partial_fit`` after ``fit`` continues from the fitted network;
-        ``fit`` starts over. ``early_stopping`` is ignored here. ``X`` may be
-        a memory map or a Dask array, read lazily (see ``fit``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A chunk of training data, with the features of the first call.
-
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
-        """
-        return self._partial_fit(self.fit, X)
-
-
 class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _PartialFitMixin, _BaseAutoencoder
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    PartialFitTransformerMixin,
+    _BaseAutoencoder,
 ):
     """Dense autoencoder: a non-linear, learned alternative to PCA.
 
@@ -426,7 +404,10 @@ class AutoencoderTransformer(
 
 
 class ConvAutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _PartialFitMixin, _BaseAutoencoder
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    PartialFitTransformerMixin,
+    _BaseAutoencoder,
 ):
     """Convolutional autoencoder for images and multichannel series.
 

@@ -12,18 +12,20 @@ from sklearn.utils.validation import check_is_fitted
 
 from skdeep.autoencoder._autoencoder import (
     _BaseAutoencoder,
-    _PartialFitMixin,
     autoencoder_parameters_doc,
 )
 from skdeep.autoencoder._modules import VAELoss, VariationalAutoencoderModule, vae_terms
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import derive_seed
-from skdeep.utils._training import training_parameters_doc
+from skdeep.utils._training import PartialFitTransformerMixin, training_parameters_doc
 from skdeep.utils.validation import check_layer_sizes
 
 
 class VariationalAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _PartialFitMixin, _BaseAutoencoder
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    PartialFitTransformerMixin,
+    _BaseAutoencoder,
 ):
     """Variational autoencoder (Kingma & Welling), a generative model of rows.
 

@@ -1321,6 +1321,36 @@ class PartialFitRegressorMixin:
     )
 
 
+class PartialFitTransformerMixin:
+    """``partial_fit`` for unsupervised estimators on the shared training road."""
+
+    def partial_fit(self, X, y=None):
+        """Train one more epoch on ``X`` (incremental, out-of-core learning).
+
+        The first call on an unfitted estimator builds the network (seeded
+        by ``random_state``) and fixes what ``fit`` derives from the data;
+        each call then runs one epoch over ``X`` in shuffled batches of
+        ``batch_size`` and appends it to ``history_``. ``partial_fit`` after
+        ``fit`` continues from the fitted network; ``fit`` starts over.
+        ``early_stopping`` is ignored here. ``X`` may be a memory map or a
+        Dask array where ``fit`` reads those lazily.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data, with the features of the first call.
+
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return self._partial_fit(self.fit, X)
+
+
 def store_init_params(estimator, params):
     """Set every ``__init__`` argument as an attribute (call with ``locals()``).
 

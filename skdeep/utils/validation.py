@@ -75,6 +75,11 @@ Scale X first, for example with StandardScaler.
     dtype = getattr(values, "dtype", None)
     if dtype is None or dtype.kind not in "fc" or dtype.itemsize <= 4:
         return X  # float32 input is in range by construction
+    if dtype.kind == "f" and np.size(values):
+        # Fast path: two reductions, no temporary array (fmin/fmax skip NaN).
+        lo, hi = np.fmin.reduce(values, axis=None), np.fmax.reduce(values, axis=None)
+        if abs(lo) <= _FLOAT32_MAX and abs(hi) <= _FLOAT32_MAX:
+            return X
     shape = np.shape(values)
     rows = (shape[0], -1) if len(shape) > 1 and shape[0] else (-1, 1)
     values = np.reshape(values, rows)

@@ -47,8 +47,14 @@ y = load_airline().astype(float)
 train, test = y.iloc[:-36], y.iloc[-36:]
 fh = list(range(1, 37))
 
+# The series is already log-transformed and seasonally differenced above, so
+# the forecaster's own differencing and direct strategy are switched off, and
+# the bands come from Monte-Carlo dropout (the defaults calibrate conformally).
 lstm = LSTMForecaster(
     window_length=12,
+    strategy="recursive",
+    difference=0,
+    interval_method="empirical",
     hidden_size=32,
     dropout=0.1,
     n_mc_samples=300,

@@ -99,7 +99,7 @@ def demo():
         Xc, yc, test_size=0.4, random_state=0, stratify=yc
     )
     score, seconds = _timed_search(
-        make_pipeline(StandardScaler(), AutoencoderOutlierDetector(random_state=0)),
+        make_pipeline(StandardScaler(), AutoencoderOutlierDetector(max_epochs=50, random_state=0)),
         {"autoencoderoutlierdetector__code_size": [4, 32]},
         Xc_tr, yc_tr, Xc_te, yc_te, scoring="roc_auc",
     )

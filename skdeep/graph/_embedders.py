@@ -135,6 +135,41 @@ def common_params_doc(replaced, *, walk_length=80, n_walks=10):
             paragraphs.append(paragraph)
     return "\n\n".join(paragraphs)
 
+
+# The parameters whose defaults differ in node2vec and DeepWalk (chosen on
+# generated weighted hub-heavy graphs, benchmarks/graph_embeddings.py, part
+# "defaults"; held out on PPI and BlogCatalog).
+_WALK_DEFAULTS_DOC = {
+    "epochs": """    epochs : int, default=1
+        Passes of skip-gram over the walks. More passes help on large graphs
+        (BlogCatalog: 2 epochs gain about 0.02 Macro-F1 over 1, see
+        docs/graph.rst) and hurt on small, noisy ones; tune it with p and q.""",
+    "sample": """    sample : float, default=0.0
+        Down-sampling threshold of frequent nodes (gensim's ``sample``); 0
+        keeps every node. The threshold is relative to the corpus: a node is
+        down-sampled when it holds more than ``sample`` of all walk tokens,
+        and on walks a node's share is its share of the (weighted) degree.
+        On weighted, hub-heavy graphs the reference code's ``1e-3`` drops a
+        large part of the walks (36% of the tokens on the generated graphs
+        of the benchmark, costing 0.014 Macro-F1); on BlogCatalog or PPI it
+        drops about 2%.""",
+    "weighted": """    weighted : bool, default=True
+        Draw neighbours proportionally to edge weights; ``False`` ignores
+        them, as the node2vec reference code does unless told otherwise.
+        Weights that follow the hubs rather than the communities (such as
+        co-occurrence counts) can mislead the walks: on a generated
+        co-occurrence graph of the benchmark ``weighted=False`` scored
+        better (see docs/graph.rst).""",
+    "backend": """    backend : {"numba", "gensim"}, default="numba"
+        Skip-gram implementation. ``"numba"`` runs skdeep's compiled kernel
+        of gensim's algorithm (same down-sampling, window shrinking, noise
+        distribution and learning-rate decay; no temporary corpus file, no
+        gensim needed), about twice as fast per thread. ``"gensim"`` trains
+        gensim's ``Word2Vec`` (``sg=1``, negative sampling). The two give
+        embeddings of the same quality but not the same numbers.""",
+}
+
+
 def _check_dependencies(modules=("numba", "gensim")):
     missing = []
     for module in modules:
@@ -464,8 +499,8 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
     Simulates ``n_walks`` walks of ``walk_length`` nodes from every node, biased
     by the return parameter ``p`` and the in-out parameter ``q`` (Grover &
     Leskovec, 2016), and trains skip-gram with negative sampling on them
-    (gensim's Word2Vec, or skdeep's faster numba kernel with
-    ``backend="numba"``). ``p = q = 1`` gives DeepWalk's uniform walks (see
+    (skdeep's compiled numba kernel, or gensim's Word2Vec with
+    ``backend="gensim"``). ``p = q = 1`` gives DeepWalk's uniform walks (see
     :class:`DeepWalkEmbedder`). The walks are compiled with numba, run in
     parallel (``n_jobs``), need memory proportional to the number of edges
     (rejection sampling, no per-edge alias tables) and are reproducible.
@@ -540,7 +575,7 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
     >>> pipe.fit(nodes[::2], y[::2]).predict(nodes[1::2]).shape
     (75,)
     """.format(graph_doc=_GRAPH_DOC.replace("\n", "\n    "),
-               common=_COMMON_PARAMS_DOC.format(walk_length=80, n_walks=10))
+               common=common_params_doc(_WALK_DEFAULTS_DOC))
 
     _parameter_constraints: dict = {
         **_BaseWalkEmbedder._parameter_constraints,
@@ -563,12 +598,12 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
         epochs=1,
         negative=5,
         lr=0.025,
-        sample=1e-3,
+        sample=0.0,
         weighted=True,
         memory=None,
         n_jobs=None,
         workers=1,
-        backend="gensim",
+        backend="numba",
         random_state=None,
         verbose=0,
     ):
@@ -670,7 +705,7 @@ class DeepWalkEmbedder(Node2VecEmbedder):
     >>> emb.fit_transform(kneighbors_graph(X, 5)).shape
     (150, 8)
     """.format(graph_doc=_GRAPH_DOC.replace("\n", "\n    "),
-               common=_COMMON_PARAMS_DOC.format(walk_length=80, n_walks=10))
+               common=common_params_doc(_WALK_DEFAULTS_DOC))
 
     _parameter_constraints: dict = {
         k: v for k, v in Node2VecEmbedder._parameter_constraints.items()
@@ -689,12 +724,12 @@ class DeepWalkEmbedder(Node2VecEmbedder):
         epochs=1,
         negative=5,
         lr=0.025,
-        sample=1e-3,
+        sample=0.0,
         weighted=True,
         memory=None,
         n_jobs=None,
         workers=1,
-        backend="gensim",
+        backend="numba",
         random_state=None,
         verbose=0,
     ):

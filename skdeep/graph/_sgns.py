@@ -233,6 +233,23 @@ def _stack(blocks):
     return out
 
 
+def keep_probabilities(counts, sample):
+    """Probability that down-sampling keeps each occurrence of a node.
+
+    word2vec's (and gensim's) rule: a node seen ``c`` times in ``n`` tokens
+    is kept with probability ``min((sqrt(c / t) + 1) * t / c, 1)``, where
+    ``t = sample * n``; ``sample=0`` keeps everything. Returns float32.
+    """
+    counts = np.asarray(counts)
+    keep = np.ones(len(counts), dtype=np.float32)
+    if sample > 0:
+        threshold = sample * counts.sum()
+        present = counts > 0
+        c = counts[present].astype(np.float64)
+        keep[present] = np.minimum((np.sqrt(c / threshold) + 1) * threshold / c, 1.0)
+    return keep
+
+
 def _thread_seed(seed, epoch, thread):
     return int(np.random.SeedSequence([seed, epoch, thread]).generate_state(1)[0])
 
@@ -264,14 +281,7 @@ def sgns_embedding(
         embedding[:] = initial
     if n_tokens == 0:
         return embedding
-    # gensim's down-sampling: keep a node with probability
-    # (sqrt(c / t) + 1) * t / c, where t = sample * n_tokens.
-    keep = np.ones(n_nodes, dtype=np.float32)
-    if sample > 0:
-        threshold = sample * n_tokens
-        present = counts > 0
-        c = counts[present].astype(np.float64)
-        keep[present] = np.minimum((np.sqrt(c / threshold) + 1) * threshold / c, 1.0)
+    keep = keep_probabilities(counts, sample)
     accept, alias = kernels["alias_table"](counts.astype(np.float64) ** 0.75)
     grid = (np.arange(SIGMOID_SIZE) + 0.5) / SIGMOID_SIZE * 2 * MAX_EXP - MAX_EXP
     sigmoid_table = (1 / (1 + np.exp(-grid))).astype(np.float32)

@@ -1,4 +1,4 @@
-"""LSTM (or other cell) forecaster for sktime with Monte-Carlo dropout intervals."""
+"""LSTM (or other cell) sktime forecaster with conformal or Monte-Carlo intervals."""
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.stats import norm
+from sklearn.isotonic import IsotonicRegression
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 from torch import nn
 from torch.nn import functional as F
@@ -18,8 +19,46 @@ from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, MCDropoutMLP
 from skdeep.utils._torch import as_float32_tensor, derive_seed, resolve_device, seeded
 from skdeep.utils._training import keep_finished_epochs, raise_if_non_finite
 
-_STRATEGIES = ("recursive", "direct")
-_INTERVAL_METHODS = ("empirical", "gaussian")
+_STRATEGIES = ("auto", "recursive", "direct")
+_INTERVAL_METHODS = ("conformal", "empirical", "gaussian")
+# Values fed back to the network (recursive steps, direct blocks) are clipped
+# to the scaled training range [-1, 1] widened by one range on each side: a
+# bound on runaway feedback, far outside what a sound forecast reaches.
+_FEEDBACK_CLIP = 3.0
+# 5% critical value of the KPSS level-stationarity statistic (Kwiatkowski et
+# al., 1992, table 1), the test auto.arima uses to choose d.
+_KPSS_CRITICAL = 0.463
+
+
+def _kpss_level(x):
+    """KPSS statistic of level stationarity (Bartlett window, short lag).
+
+    The lag is ``int(3 * sqrt(n) / 13)`` (``lshort`` in R's ``tseries``).
+    Large values say the series wanders (a unit root or a trend).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x)
+    e = x - x.mean()
+    lags = int(3 * np.sqrt(n) / 13)
+    s2 = e @ e / n
+    for j in range(1, lags + 1):
+        s2 += 2.0 * (1.0 - j / (lags + 1.0)) * (e[j:] @ e[:-j]) / n
+    if not s2 > 0:
+        return 0.0
+    partial = np.cumsum(e)
+    return float(partial @ partial / (n * n * s2))
+
+
+def _choose_difference(values):
+    """0 or 1: difference once where KPSS rejects level stationarity at 5%."""
+    if len(values) < 8 or np.ptp(values) == 0:
+        return 0
+    return int(_kpss_level(values) > _KPSS_CRITICAL)
+
+
+def _auto_window(n, k):
+    """Default window: 12 steps, fewer on short series (a quarter of them)."""
+    return int(min(12, max(2, (n - k) // 4)))
 
 
 class _LSTMForecastNet(nn.Module):
@@ -95,33 +134,52 @@ class _LSTMForecastNet(nn.Module):
 
 
 class LSTMForecaster(BaseForecaster):
-    """LSTM forecaster with Monte-Carlo dropout prediction intervals.
+    """LSTM forecaster with conformal or Monte-Carlo dropout prediction intervals.
 
-    An sktime forecaster: an LSTM (or another ``cell``) reads the last ``window_length`` values of
-    the series (scaled to [-1, 1] with the training minimum and maximum),
-    together with optional exogenous variables ``X``, and a linear head
-    predicts the next value (``strategy="recursive"``, fed back step by step
-    for longer horizons) or all steps of the horizon at once
-    (``strategy="direct"``).
+    An sktime forecaster: an LSTM (or another ``cell``) reads the last
+    ``window_length`` values of the series (differenced once where the
+    training series wanders, see ``difference``, and scaled to [-1, 1] with
+    the training minimum and maximum), together with optional exogenous
+    variables ``X``, and a linear head predicts the next value (recursive
+    strategy, fed back step by step for longer horizons) or all steps of the
+    horizon at once (direct strategy).
 
-    Prediction intervals and quantiles follow Zhu & Laptev (Uber, 2017):
+    The default prediction intervals are conformal: the network is first
+    trained without the latest part of the series, forecasts from every
+    origin in that held-out part, and the quantiles of these out-of-sample
+    errors (scaled per step of the horizon) set the intervals of the final
+    network. ``interval_method="empirical"`` or ``"gaussian"`` gives the
+    Monte-Carlo dropout intervals of Zhu & Laptev (Uber, 2017) instead:
     dropout stays on at prediction, each of ``n_mc_samples`` passes is one
-    sample of the weights (Gal & Ghahramani, 2016), and the inherent noise is
+    sample of the weights (Gal & Ghahramani, 2016) and the inherent noise is
     estimated from the residuals on held-out training samples. Each pass
     produces a whole trajectory: with the recursive strategy a pass feeds its
     own sampled values back, so uncertainty compounds along the horizon.
 
     Parameters
     ----------
-    window_length : int, default=12
+    window_length : int or "auto", default="auto"
         Number of past time steps the LSTM reads (stateless), or the length
         of the truncated back-propagation chunks (``stateful=True``).
+        ``"auto"``: 12, or a quarter of the training samples on series too
+        short for 12 (at least 2).
 
-    strategy : {"recursive", "direct"}, default="recursive"
+    strategy : {"auto", "recursive", "direct"}, default="auto"
         ``"recursive"``: one-step-ahead model applied repeatedly.
         ``"direct"``: one output per step up to the furthest step of the
         horizon, which must be given to ``fit`` (sktime then holds
         ``predict`` to that horizon).
+        ``"auto"``: direct when ``fit`` is given the horizon, recursive
+        otherwise; a direct model asked for steps beyond its horizon feeds
+        its forecasts back block by block. Recursion compounds its errors
+        and can run away on long horizons; the direct model does not.
+
+    difference : {"auto", 0, 1}, default="auto"
+        Model the first differences of the series (1) or its levels (0).
+        ``"auto"``: difference where the KPSS test rejects level
+        stationarity of the training series at the 5% level (the rule
+        auto.arima uses to choose ``d``), so trending and wandering series
+        are differenced and cyclic ones are not.
 
     hidden_size : int, default=32
         Width of the recurrent state.
@@ -134,36 +192,49 @@ class LSTMForecaster(BaseForecaster):
         (QRNN with its defaults ``window=2``, ``qrnn_pooling="fo"``).
 
     dropout : float, default=0.1
-        Probability of dropping a unit, in training and at prediction for the
-        intervals: on the inputs of the head (last LSTM output and future
-        exogenous values) and between stacked layers (one mask per sequence,
-        the same at every time step).
+        Probability of dropping a unit, in training and, for the Monte-Carlo
+        intervals and ``sample_trajectories``, at prediction: on the inputs
+        of the head (last LSTM output and future exogenous values) and
+        between stacked layers (one mask per sequence, the same at every
+        time step).
 
     n_mc_samples : int, default=100
-        Number of Monte-Carlo passes (trajectories) behind the intervals,
-        quantiles and variance. All passes run as one batch.
+        Number of Monte-Carlo passes (trajectories) behind
+        ``sample_trajectories`` and the Monte-Carlo intervals. All passes run
+        as one batch.
 
-    interval_method : {"empirical", "gaussian"}, default="empirical"
-        ``"empirical"``: quantiles of the sampled trajectories.
+    interval_method : {"conformal", "empirical", "gaussian"}, default="conformal"
+        ``"conformal"``: split-conformal intervals from rolling origins
+        inside the training data. A first network, trained without the
+        latest ``noise_holdout`` share of the training samples (at least the
+        fitted horizon's number of steps), forecasts from every origin in
+        that held-out tail; its errors at step ``h`` give a per-step scale
+        (root mean square, made non-decreasing in ``h`` and growing as
+        ``sqrt(h)`` beyond the steps it measured); the quantiles of the
+        pooled absolute scaled errors (with the finite-sample correction
+        ``(n + 1) / n``) give intervals symmetric about ``predict``.
+        ``predict_var`` is the squared scale times the mean squared scaled
+        error.
+        ``"empirical"``: quantiles of the Monte-Carlo trajectories.
         ``"gaussian"``: normal quantiles from the trajectories' mean and
         standard deviation.
 
     inherent_noise : bool, default=True
-        Add the inherent noise to each trajectory: Gaussian with the
-        root-mean-square residual (one per horizon step for the direct
-        strategy), fed back with the sampled values by the recursive
-        strategy. ``False``: the intervals reflect the model (dropout)
-        uncertainty only, which usually under-covers.
+        Monte-Carlo trajectories: add the inherent noise to each trajectory
+        (Gaussian with the root-mean-square residual, one per horizon step
+        for the direct strategy, fed back with the sampled values by the
+        recursive strategy). ``False``: the trajectories reflect the model
+        (dropout) uncertainty only, which usually under-covers.
 
     noise_holdout : float, default=0.2
-        Share of the training samples (the latest windows) held out to
-        estimate the inherent noise, as Zhu & Laptev do with a validation
-        set: a first network is trained without them and its residuals on
-        them set the noise level; the forecasting network is then trained on
-        all samples, with the same seed (so fitting costs two trainings).
-        In-sample residuals, which are smaller and give narrower intervals,
-        are used when it is 0, when it leaves no sample on either side, or
-        when ``inherent_noise=False``.
+        Share of the training samples (the latest windows) held out for the
+        conformal errors, or to estimate the inherent noise as Zhu & Laptev
+        do with a validation set: a first network is trained without them;
+        the forecasting network is then trained on all samples, with the
+        same seed (so fitting costs two trainings). In-sample errors, which
+        are smaller and give narrower intervals, are used when it is 0, when
+        it leaves no sample on either side, or (Monte-Carlo methods) when
+        ``inherent_noise=False``.
 
     stateful : bool, default=False
         ``False``: every forecast starts from a zero LSTM state and reads the
@@ -204,16 +275,33 @@ class LSTMForecaster(BaseForecaster):
     loss_curve_ : list of float
         Mean training loss (scaled units) of each epoch.
 
+    strategy_ : {"recursive", "direct"}
+        The strategy in use (``strategy="auto"`` resolved).
+
+    difference_ : int
+        0 (levels) or 1 (first differences), ``difference="auto"`` resolved.
+
+    window_length_ : int
+        The window in use (``window_length="auto"`` resolved).
+
     noise_std_ : ndarray of shape (n_outputs,)
-        Standard deviation of the inherent noise in the units of ``y``: the
-        root-mean-square residual (one value for the recursive strategy, one
-        per horizon step for the direct one).
+        Standard deviation of the inherent noise in the units of the series
+        the network reads (``y`` or its differences): the root-mean-square
+        residual (one value for the recursive strategy, one per horizon step
+        for the direct one).
 
     noise_source_ : {"holdout", "in-sample"}
-        Which residuals ``noise_std_`` comes from (see ``noise_holdout``).
+        Which residuals ``noise_std_`` and ``conformal_errors_`` come from
+        (see ``noise_holdout``).
+
+    conformal_errors_ : ndarray of shape (n_origins, n_steps)
+        ``interval_method="conformal"`` only: errors (truth minus forecast,
+        units of ``y``) of the calibration network's forecasts from the
+        rolling origins, NaN where a step falls beyond the training data.
 
     y_min_, y_max_ : float
-        The training range of ``y``, mapped to [-1, 1].
+        The training range of the series the network reads (``y`` or its
+        differences), mapped to [-1, 1].
 
     n_exog_ : int
         Number of exogenous columns seen in ``fit`` (0 without ``X``).
@@ -233,15 +321,18 @@ class LSTMForecaster(BaseForecaster):
     output together with ``X`` at the target time(s), so exogenous values
     must be known over the horizon. Missing future rows of ``X`` are filled
     with the last known values. ``predict`` is the deterministic forecast
-    (dropout off); the quantiles come from the trajectories and need not be
-    centred on it. Masks and noise come from a ``torch.Generator`` seeded
-    from ``random_state``, drawn afresh at every call, so a fitted model
-    returns the same intervals every time and quantiles of one call are
-    nested. ``update`` extends the history forecasts start from; it does not
-    retrain (refit, or wrap the forecaster in sktime's ``UpdateRefitsEvery``).
-    In-sample forecasts are not supported. A pickled forecaster stores its
-    network on the CPU and moves it back to ``device`` when loaded, or keeps
-    it on the CPU where that device is missing.
+    (dropout off); the Monte-Carlo quantiles need not be centred on it.
+    Masks and noise come from a ``torch.Generator`` seeded from
+    ``random_state``, drawn afresh at every call, so a fitted model returns
+    the same intervals every time and quantiles of one call are nested.
+    Values fed back to the network are clipped to the training range widened
+    by the range itself on either side, a guard against runaway recursion.
+    ``update`` extends the history forecasts start from; it does not retrain
+    or recalibrate (refit, or wrap the forecaster in sktime's
+    ``UpdateRefitsEvery``). In-sample forecasts are
+    not supported. A pickled forecaster stores its network on the CPU and
+    moves it back to ``device`` when loaded, or keeps it on the CPU where
+    that device is missing.
 
     References
     ----------
@@ -249,6 +340,11 @@ class LSTMForecaster(BaseForecaster):
     Uber", ICDM Workshops 2017, arXiv:1709.01907.
     Y. Gal and Z. Ghahramani, "A Theoretically Grounded Application of
     Dropout in Recurrent Neural Networks", NeurIPS 2016.
+    D. Kwiatkowski, P. Phillips, P. Schmidt and Y. Shin, "Testing the null
+    hypothesis of stationarity against the alternative of a unit root",
+    Journal of Econometrics 54, 1992.
+    K. Stankeviciute, A. Alaa and M. van der Schaar, "Conformal Time-series
+    Forecasting", NeurIPS 2021.
 
     Examples
     --------
@@ -257,9 +353,11 @@ class LSTMForecaster(BaseForecaster):
     >>> from skdeep.recurrent import LSTMForecaster
     >>> y = pd.Series(np.sin(np.arange(60) / 3.0))
     >>> f = LSTMForecaster(window_length=6, max_epochs=5, random_state=0)
-    >>> f.fit(y).predict(fh=[1, 2, 3]).shape
+    >>> f.fit(y, fh=[1, 2, 3]).predict().shape
     (3,)
-    >>> f.predict_interval(fh=[1, 2, 3], coverage=0.9).shape
+    >>> f.strategy_, f.difference_
+    ('direct', 0)
+    >>> f.predict_interval(coverage=0.9).shape
     (3, 2)
     """
 
@@ -283,15 +381,16 @@ class LSTMForecaster(BaseForecaster):
 
     def __init__(
         self,
-        window_length=12,
+        window_length="auto",
         *,
-        strategy="recursive",
+        strategy="auto",
+        difference="auto",
         hidden_size=32,
         num_layers=1,
         cell="lstm",
         dropout=0.1,
         n_mc_samples=100,
-        interval_method="empirical",
+        interval_method="conformal",
         inherent_noise=True,
         noise_holdout=0.2,
         stateful=False,
@@ -305,6 +404,7 @@ class LSTMForecaster(BaseForecaster):
     ):
         self.window_length = window_length
         self.strategy = strategy
+        self.difference = difference
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.cell = cell
@@ -338,8 +438,21 @@ class LSTMForecaster(BaseForecaster):
             ):
                 raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
 
+        if self.window_length != "auto":
+            positive_int("window_length")
+        d = self.difference
+        if not (
+            (isinstance(d, str) and d == "auto")
+            or (
+                isinstance(d, (int, np.integer))
+                and not isinstance(d, bool)
+                and d in (0, 1)
+            )
+        ):
+            raise ValueError(
+                f"difference must be 'auto', 0 or 1; got {self.difference!r}."
+            )
         for name in (
-            "window_length",
             "hidden_size",
             "num_layers",
             "n_mc_samples",
@@ -400,20 +513,35 @@ class LSTMForecaster(BaseForecaster):
                 "y contains NaN or infinite values; LSTMForecaster "
                 "needs a complete series."
             )
-        if self.strategy == "direct":
-            steps = self._relative_steps(fh)
-            self.horizon_ = int(steps.max())
+        fit_steps = None if fh is None else self._relative_steps(fh)
+        if self.strategy == "direct" or (self.strategy == "auto" and fh is not None):
+            self.strategy_ = "direct"
+            self.horizon_ = int(fit_steps.max())
         else:
+            self.strategy_ = "recursive"
             self.horizon_ = 1
-        k = self.horizon_ if self.strategy == "direct" else 1
-        n, L = len(values), self.window_length
+        k = self.horizon_
+        self.difference_ = (
+            _choose_difference(values)
+            if isinstance(self.difference, str)
+            else int(self.difference)
+        )
+        d = self.difference_
+        w = np.diff(values) if d else values  # the series the network reads
+        n = len(w)
+        if self.window_length == "auto":
+            self.window_length_ = _auto_window(n, k)
+        else:
+            self.window_length_ = int(self.window_length)
+        L = self.window_length_
         if n < L + k:
             raise ValueError(
-                f"y has {n} time points, too few for window_length={L}"
+                f"y has {len(values)} time points, too few for window_length={L}"
                 + (f" and a direct horizon of {k} steps" if k > 1 else "")
-                + f": at least {L + k} are needed. Use a smaller window_length."
+                + (" after differencing" if d else "")
+                + f": at least {L + k + d} are needed. Use a smaller window_length."
             )
-        self.y_min_, self.y_max_ = float(values.min()), float(values.max())
+        self.y_min_, self.y_max_ = float(w.min()), float(w.max())
         self._y_range = self.y_max_ - self.y_min_ or 1.0
         if X is not None and X.shape[1] > 0:
             Xv = X.to_numpy(dtype=np.float64)
@@ -424,15 +552,15 @@ class LSTMForecaster(BaseForecaster):
             rng = Xv.max(axis=0) - self._x_min
             rng[rng == 0] = 1.0
             self._x_range = rng
-            Xs = self._scale_X(Xv)
+            Xs = self._scale_X(Xv)[d:]  # X at the times of w
             self._cur_X = X.copy()
         else:
             self.n_exog_ = 0
             Xs = np.zeros((n, 0))
             self._cur_X = None
         self._cur_y = y.copy()
-        ys = self._scale_y(values)
-        Z = self._steps(ys, Xs)  # (n, n_in)
+        ws = self._scale_y(w)
+        Z = self._steps(ws, Xs)  # (n, n_in)
 
         self._device = resolve_device(self.device)
         self._seed = derive_seed(self.random_state)
@@ -440,13 +568,23 @@ class LSTMForecaster(BaseForecaster):
         train = self._train_stateful if self.stateful else self._train_windows
         n_samples = n - k if self.stateful else n - L - k + 1
         n_holdout = int(self.noise_holdout * n_samples)
-        if self.inherent_noise and 1 <= n_holdout < n_samples:
+        conformal = self.interval_method == "conformal"
+        if conformal and n_holdout >= 1:
+            # Enough origins that every fitted step has held-out errors.
+            wanted = k if fit_steps is None else int(fit_steps.max())
+            n_holdout = min(max(n_holdout, wanted), n_samples - 1)
+        self.__dict__.pop("conformal_errors_", None)
+        if (self.inherent_noise or conformal) and 1 <= n_holdout < n_samples:
             # Zhu & Laptev: the noise level from residuals on held-out data
             # (the latest samples), then the network is retrained on all.
+            # The same network gives the conformal errors (no refit per
+            # origin: one training, as many origins as held-out samples).
             with seeded(self._seed, self._device):
                 self.module_ = self._build(Z.shape[1], k)
-                residuals = train(Z, ys, Xs, k, n_samples - n_holdout)
+                residuals = train(Z, ws, Xs, k, n_samples - n_holdout)
             self.noise_source_ = "holdout"
+            if conformal and not self.__dict__.get("_fit_interrupted", False):
+                self.conformal_errors_ = self._origin_errors(values, Z, n_holdout)
         else:
             residuals = None
             self.noise_source_ = "in-sample"
@@ -454,14 +592,69 @@ class LSTMForecaster(BaseForecaster):
         if not self.__dict__.get("_fit_interrupted", False):
             with seeded(self._seed, self._device):
                 self.module_ = self._build(Z.shape[1], k)
-                in_sample = train(Z, ys, Xs, k, n_samples)
+                in_sample = train(Z, ws, Xs, k, n_samples)
         self.__dict__.pop("_fit_interrupted", None)
         self.module_.eval()
         if residuals is None:
             residuals = in_sample
+        if conformal and "conformal_errors_" not in self.__dict__:
+            self.conformal_errors_ = self._origin_errors(
+                values, Z, max(1, int(0.2 * n_samples))
+            )
         self._noise_scaled = np.sqrt(np.mean(residuals**2, axis=0))
         self.noise_std_ = self._noise_scaled * self._y_range / 2.0
         return self
+
+    def _origin_errors(self, values, Z, n_origins):
+        """Forecast errors of ``module_`` from the last ``n_origins`` origins.
+
+        Origin ``o`` knows the first ``o`` steps of ``Z``; its forecast is
+        compared with the training data, in the units of ``y``. Returns
+        ``(n_origins, n_steps)`` with NaN beyond the end of the data.
+        """
+        n, d, L = len(Z), self.difference_, self.window_length_
+        H = n_origins if self.strategy != "direct" else min(n_origins, self.horizon_)
+        dev = self._device
+        origins = np.arange(n - n_origins, n)
+        n_x = self.n_exog_
+        errors = np.full((n_origins, H), np.nan)
+        with torch.no_grad():
+            if self.stateful:
+                paths = [
+                    self._rollout(
+                        as_float32_tensor(Z[None, :o], dev),
+                        self._future_block(Z, o, H, n_x, dev),
+                        H,
+                    )
+                    for o in origins
+                ]
+                paths = torch.cat(paths)
+            else:
+                z = as_float32_tensor(np.stack([Z[o - L : o] for o in origins]), dev)
+                xf = (
+                    torch.cat([self._future_block(Z, o, H, n_x, dev) for o in origins])
+                    if n_x
+                    else None
+                )
+                paths = self._rollout(z, xf, H)
+        paths = self._unscale_y(paths.cpu().numpy().astype(np.float64))
+        for i, o in enumerate(origins):
+            last = o + d - 1  # index in y of the last known value
+            if d:
+                paths[i] = values[last] + np.cumsum(paths[i])
+            m = min(H, len(values) - 1 - last)
+            errors[i, :m] = values[last + 1 : last + 1 + m] - paths[i, :m]
+        return errors
+
+    @staticmethod
+    def _future_block(Z, o, H, n_x, dev):
+        """Scaled exogenous values after origin ``o``, ``(1, H, n_x)``."""
+        if not n_x:
+            return None
+        future = Z[o : o + H, 1:]
+        if len(future) < H:  # beyond the data: repeat the last known row
+            future = np.vstack([future, np.repeat(Z[-1:, 1:], H - len(future), 0)])
+        return as_float32_tensor(future[None], dev)
 
     def __getstate__(self):
         # The network travels on the CPU, so a model fitted on a GPU loads
@@ -511,7 +704,7 @@ class LSTMForecaster(BaseForecaster):
         Returns the residuals on the other windows (on all when there are
         none), in scaled units.
         """
-        L, n = self.window_length, len(ys)
+        L, n = self.window_length_, len(ys)
         starts = np.arange(L, n - k + 1)
         dev = self._device
         Zw = as_float32_tensor(np.stack([Z[t - L : t] for t in starts]), dev)
@@ -554,7 +747,7 @@ class LSTMForecaster(BaseForecaster):
         Returns the residuals of the later steps after reading the series
         from its start (of all steps when there are none), in scaled units.
         """
-        n, L, dev = len(ys), self.window_length, self._device
+        n, L, dev = len(ys), self.window_length_, self._device
         J = n - k  # step j predicts ys[j + 1 : j + 1 + k]
         Zs = as_float32_tensor(Z[None, :J], dev)
         Ys = as_float32_tensor(
@@ -642,71 +835,83 @@ class LSTMForecaster(BaseForecaster):
     def _history(self):
         """Scaled LSTM input steps of the history the forecasts start from."""
         y = self._cur_y.to_numpy(dtype=np.float64)
+        d, L = self.difference_, self.window_length_
+        w = np.diff(y) if d else y
         if not self.stateful:
-            y = y[-self.window_length :]
+            w = w[-L:]
         if self.n_exog_:
             Xh = self._cur_X.reindex(self._cur_y.index).ffill().bfill()
-            Xs = self._scale_X(Xh.to_numpy(dtype=np.float64))
+            Xs = self._scale_X(Xh.to_numpy(dtype=np.float64))[d:]
             if not self.stateful:
-                Xs = Xs[-self.window_length :]
+                Xs = Xs[-L:]
         else:
             Xs = None
-        return self._steps(self._scale_y(y), Xs)
+        return self._steps(self._scale_y(w), Xs)
+
+    def _rollout(self, z, xf, H, masks=(None, None), noise=None, generator=None):
+        """Scaled outputs ``(B, H)`` of the network from histories ``z``.
+
+        ``z`` is ``(B, S, n_in)``, ``xf`` the scaled future exogenous values
+        ``(B, >= 1, n_exog)`` or None (missing rows repeat the last one).
+        The network predicts ``horizon_`` steps at a time (1: recursive);
+        longer horizons feed its outputs back, clipped, block by block.
+        """
+        module, dev = self.module_, self._device
+        B, k, L = z.shape[0], self.horizon_, self.window_length_
+        n_blocks = -(-H // k)
+        if xf is not None and xf.shape[1] < n_blocks * k:
+            pad = xf[:, -1:].expand(-1, n_blocks * k - xf.shape[1], -1)
+            xf = torch.cat([xf, pad], dim=1)
+        h, states = module.encode(z.contiguous(), None, masks[0])
+        h, window, outputs = h[:, -1], z, []
+        for b in range(n_blocks):
+            block = slice(b * k, (b + 1) * k)
+            exog = None if xf is None else xf[:, block].reshape(B, -1)
+            out = module.predict_head(h, exog, masks[1])  # (B, k)
+            if noise is not None:
+                out = out + noise * torch.randn(out.shape, generator=generator).to(dev)
+            outputs.append(out)
+            if b == n_blocks - 1:
+                break
+            step = out.clamp(-_FEEDBACK_CLIP, _FEEDBACK_CLIP)[:, :, None]
+            if xf is not None:
+                step = torch.cat([step, xf[:, block]], dim=2)
+            if self.stateful:
+                h, states = module.encode(step, states, masks[0])
+            else:
+                window = torch.cat([window, step], dim=1)[:, -L:]
+                h, _ = module.encode(window, None, masks[0])
+            h = h[:, -1]
+        return torch.cat(outputs, dim=1)[:, :H]
 
     def _trajectories(self, H, x_future, n_passes):
-        """Scaled forecasts ``(n_passes, H)``; ``n_passes=None``: deterministic."""
-        module, dev = self.module_, self._device
+        """Forecasts ``(n_passes, H)`` in units of ``y``; None: deterministic."""
+        dev = self._device
         mc = n_passes is not None
         T = n_passes if mc else 1
         # Masks and noise are drawn on the CPU and moved (as the uncertainty
         # family does): the same seed gives the same trajectories on any device.
         generator = torch.Generator()
         generator.manual_seed(int(self._seed) + _MASK_SEED_OFFSET)
-        module.eval()
+        self.module_.eval()
         with torch.no_grad():
-            masks = module.draw_masks(T, generator) if mc else (None, None)
+            masks = self.module_.draw_masks(T, generator) if mc else (None, None)
             noise = (
                 as_float32_tensor(self._noise_scaled, dev)
                 if mc and self.inherent_noise
                 else None
             )
-            xf = None if x_future is None else as_float32_tensor(x_future, dev)
+            xf = (
+                None
+                if x_future is None
+                else as_float32_tensor(x_future, dev)[None].expand(T, -1, -1)
+            )
             z = as_float32_tensor(self._history(), dev)[None].expand(T, -1, -1)
-            h, states = module.encode(z.contiguous(), None, masks[0])
-            h = h[:, -1]
-            if self.strategy == "direct":
-                exog = None if xf is None else xf[: self.horizon_].reshape(1, -1)
-                out = module.predict_head(
-                    h, None if exog is None else exog.expand(T, -1), masks[1]
-                )
-                if noise is not None:
-                    out = out + noise * torch.randn(out.shape, generator=generator).to(
-                        dev
-                    )
-                return out[:, :H].cpu().numpy().astype(np.float64)
-            window, outputs = z, []
-            for s in range(H):
-                exog = None if xf is None else xf[s : s + 1].expand(T, -1)
-                out = module.predict_head(h, exog, masks[1])  # (T, 1)
-                if noise is not None:
-                    out = out + noise * torch.randn(out.shape, generator=generator).to(
-                        dev
-                    )
-                outputs.append(out)
-                if s == H - 1:
-                    break
-                step = (
-                    out[:, None, :]
-                    if exog is None
-                    else torch.cat([out, exog], dim=1)[:, None, :]
-                )
-                if self.stateful:
-                    h, states = module.encode(step, states, masks[0])
-                else:
-                    window = torch.cat([window[:, 1:], step], dim=1)
-                    h, _ = module.encode(window, None, masks[0])
-                h = h[:, -1]
-            return torch.cat(outputs, dim=1).cpu().numpy().astype(np.float64)
+            out = self._rollout(z, xf, H, masks, noise, generator)
+        paths = self._unscale_y(out.cpu().numpy().astype(np.float64))
+        if self.difference_:
+            paths = float(self._cur_y.iloc[-1]) + np.cumsum(paths, axis=1)
+        return paths
 
     def _prepare_predict(self, fh, X):
         steps = self._relative_steps(fh)
@@ -716,20 +921,20 @@ class LSTMForecaster(BaseForecaster):
                 f"The direct strategy was fitted for {self.horizon_} steps ahead; "
                 f"fh asks for {H}. Refit with the longer horizon."
             )
-        return steps, H, self._future_exog(fh, X, H)
+        k = self.horizon_
+        return steps, H, self._future_exog(fh, X, -(-H // k) * k)
 
     def _index(self, fh):
         return fh.to_absolute_index(self.cutoff)
 
+    def _point(self, fh, X):
+        steps, H, xf = self._prepare_predict(fh, X)
+        return steps, self._trajectories(H, xf, None)[0][steps - 1]
+
     def _predict(self, fh, X):
         """Deterministic forecast (dropout off)."""
-        steps, H, xf = self._prepare_predict(fh, X)
-        path = self._trajectories(H, xf, None)[0]
-        return pd.Series(
-            self._unscale_y(path[steps - 1]),
-            index=self._index(fh),
-            name=self._cur_y.name,
-        )
+        _, point = self._point(fh, X)
+        return pd.Series(point, index=self._index(fh), name=self._cur_y.name)
 
     def sample_trajectories(self, fh, X=None):
         """Monte-Carlo trajectories, one per dropout pass.
@@ -756,29 +961,70 @@ class LSTMForecaster(BaseForecaster):
 
     def _mc_samples(self, fh, X):
         steps, H, xf = self._prepare_predict(fh, X)
-        paths = self._trajectories(H, xf, int(self.n_mc_samples))
-        return self._unscale_y(paths[:, steps - 1])
+        return self._trajectories(H, xf, int(self.n_mc_samples))[:, steps - 1]
+
+    def _conformal_scores(self, H):
+        """Per-step scales ``(H,)`` and the pooled scaled errors."""
+        errors = self.conformal_errors_
+        measured = np.isfinite(errors)
+        counts = measured.sum(axis=0)
+        cols = counts > 0
+        rms = np.sqrt(np.nansum(errors**2, axis=0)[cols] / counts[cols])
+        steps = np.flatnonzero(cols) + 1
+        # Errors do not shrink with the horizon: isotonic in the step,
+        # weighted by how many origins measured each step.
+        if len(steps) > 1:
+            rms = IsotonicRegression().fit_transform(
+                steps, rms, sample_weight=counts[cols]
+            )
+        floor = 1e-12 * max(1.0, float(np.abs(self._cur_y).max()))
+        rms = np.maximum(rms, floor)
+        scale = np.interp(np.arange(1, H + 1), steps, rms)
+        beyond = np.arange(1, H + 1) > steps[-1]
+        scale[beyond] = rms[-1] * np.sqrt(np.arange(1, H + 1)[beyond] / steps[-1])
+        per_step = np.full(errors.shape[1], np.nan)
+        per_step[cols] = np.interp(np.flatnonzero(cols) + 1, steps, rms)
+        scores = (errors / per_step)[measured]
+        return scale, scores
 
     def _predict_quantiles(self, fh, X, alpha):
-        """Quantiles of the Monte-Carlo trajectories (or of their Gaussian fit)."""
-        samples = self._mc_samples(fh, X)
+        """Conformal quantiles, or those of the Monte-Carlo trajectories."""
         alpha = list(alpha)
-        if self.interval_method == "empirical":
-            values = np.quantile(samples, alpha, axis=0).T
+        if self.interval_method == "conformal":
+            steps, point = self._point(fh, X)
+            scale, scores = self._conformal_scores(int(steps.max()))
+            # Symmetric: quantile alpha is the edge of the central interval
+            # of coverage |2 alpha - 1|, from the absolute scaled errors
+            # (both tails' errors inform every interval), with the
+            # split-conformal finite-sample correction (n + 1) / n.
+            a = np.asarray(alpha, dtype=np.float64)
+            n = len(scores)
+            levels = np.minimum(np.abs(2.0 * a - 1.0) * (n + 1) / n, 1.0)
+            q = np.sign(a - 0.5) * np.quantile(np.abs(scores), levels)
+            values = point[:, None] + scale[steps - 1][:, None] * q[None, :]
         else:
-            mean, std = samples.mean(axis=0), samples.std(axis=0)
-            values = mean[:, None] + std[:, None] * norm.ppf(alpha)[None, :]
+            samples = self._mc_samples(fh, X)
+            if self.interval_method == "empirical":
+                values = np.quantile(samples, alpha, axis=0).T
+            else:
+                mean, std = samples.mean(axis=0), samples.std(axis=0)
+                values = mean[:, None] + std[:, None] * norm.ppf(alpha)[None, :]
         name = self._cur_y.name if self._cur_y.name is not None else 0
         columns = pd.MultiIndex.from_product([[name], alpha])
         return pd.DataFrame(values, index=self._index(fh), columns=columns)
 
     def _predict_var(self, fh, X=None, cov=False):
-        """Variance of the Monte-Carlo trajectories."""
+        """Conformal variance, or that of the Monte-Carlo trajectories."""
         if cov:
             return super()._predict_var(fh, X, cov=cov)
-        samples = self._mc_samples(fh, X)
+        if self.interval_method == "conformal":
+            steps = self._relative_steps(fh)
+            scale, scores = self._conformal_scores(int(steps.max()))
+            var = scale[steps - 1] ** 2 * np.mean(scores**2)
+        else:
+            var = self._mc_samples(fh, X).var(axis=0)
         name = self._cur_y.name if self._cur_y.name is not None else 0
-        return pd.DataFrame({name: samples.var(axis=0)}, index=self._index(fh))
+        return pd.DataFrame({name: var}, index=self._index(fh))
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -797,6 +1043,7 @@ class LSTMForecaster(BaseForecaster):
                 "cell": "sru",
                 "num_layers": 2,
                 "strategy": "direct",
+                "difference": 1,
                 "stateful": True,
                 "dropout": 0.2,
                 "interval_method": "gaussian",

@@ -32,9 +32,12 @@ from skdeep.utils._training import (
 )
 
 _SHAPELET_PARAMETERS_DOC = """\
-    n_shapelets : int, default=10
+    n_shapelets : int, default=20
         Shapelets learned per length (the output has ``n_shapelets`` columns
-        per distinct length).
+        per distinct length). The defaults of ``n_shapelets`` and
+        ``max_timepoints`` were chosen by the protocol in
+        ``benchmarks/signal.py`` (part ``shapelet_defaults``) on generated
+        series and on validation parts of training splits.
 
     shapelet_lengths : int, float or sequence of int and float, \
 default=(0.1, 0.2, 0.3)
@@ -56,6 +59,18 @@ default=(0.1, 0.2, 0.3)
         The minimum used by ``transform``{predict}: the soft minimum
         (the quantity training optimises) or the exact minimum over positions.
         :meth:`best_match_positions` always takes the exact minimum.
+
+    max_timepoints : int or None, default=128
+        Longest series, in time steps, that the shapelets are learned on.
+        When the training array has more time steps (padding included),
+        every series (in ``fit`` and after) is first shortened by piecewise
+        aggregate approximation (PAA): the means of consecutive blocks of
+        ``paa_factor_ = ceil(n_timepoints_ / max_timepoints)`` steps. The
+        cost of an epoch falls about as ``paa_factor_ ** 2`` (fewer
+        positions, shorter shapelets). Shapelets, fractional lengths and
+        distances are then in the shortened time axis;
+        ``shapelet_lengths_`` and :meth:`best_match_positions` are given
+        back in the original steps. None: never shortened.
 
     n_init_segments : int, default=10000
         Windows drawn at random (seeded by ``random_state``) per length for
@@ -81,10 +96,15 @@ _INPUT_DOC = """\
 
 _ATTRIBUTES_DOC = """\
     shapelets_ : list of ndarray of shape (n_channels_, length)
-        The shapelets, in the order of the output columns.
+        The shapelets, in the order of the output columns (``length`` is
+        ``shapelet_lengths_ / paa_factor_`` values, one per PAA block).
 
     shapelet_lengths_ : ndarray of shape (n_shapelets_,)
-        The length of each shapelet (column).
+        The length of each shapelet (column), in time steps of the input.
+
+    paa_factor_ : int
+        Steps averaged into one by the PAA (1: series not shortened; see
+        ``max_timepoints``).
 
     n_shapelets_ : int
         Number of shapelets (output columns).
@@ -136,8 +156,9 @@ _ALGORITHM_DOC = """\
     bounded on long series; chunks are combined exactly."""
 
 
-def _resolve_lengths(spec, min_length):
-    """Distinct shapelet lengths (sorted) from ``shapelet_lengths``."""
+def _resolve_lengths(spec, min_length, factor=1):
+    """Distinct shapelet lengths (sorted, in PAA blocks of ``factor`` steps)
+    from ``shapelet_lengths``; ``min_length`` is in blocks too."""
     values = [spec] if isinstance(spec, Real) else list(spec)
     if not values:
         raise ValueError("The 'shapelet_lengths' parameter must not be empty.")
@@ -146,7 +167,8 @@ def _resolve_lengths(spec, min_length):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
             length = None
         elif isinstance(value, Integral):
-            length = int(value) if value >= 1 else None
+            # steps of the input, as close as the blocks allow
+            length = max(1, int(round(int(value) / factor))) if value >= 1 else None
         elif 0 < value <= 1:
             length = max(1, int(round(float(value) * min_length)))
         else:
@@ -159,18 +181,39 @@ def _resolve_lengths(spec, min_length):
             )
         if length > min_length:
             raise ValueError(
-                f"shapelet length {length} (from shapelet_lengths entry {value!r}) "
-                f"is longer than the shortest training series, which has "
-                f"{min_length} observed time steps. Use shorter shapelets or "
-                f"fractions of the series length."
+                f"shapelet length {length * factor} (from shapelet_lengths entry "
+                f"{value!r}) is longer than the shortest training series, which "
+                f"has {min_length * factor} observed time steps"
+                + (f" after PAA in blocks of {factor}" if factor > 1 else "")
+                + ". Use shorter shapelets or fractions of the series length."
             )
         lengths.append(length)
     return sorted(set(lengths))
 
 
+def _paa(X3, lengths, factor):
+    """Means of consecutive blocks of ``factor`` steps (NaN padding stays NaN).
+
+    A block that holds the last observed steps of a series and padding is the
+    mean of its observed steps; the shortened series has ``ceil(length /
+    factor)`` observed blocks.
+    """
+    n, C, T = X3.shape
+    blocks = -(-T // factor)
+    padded = np.full((n, C, blocks * factor), np.nan, dtype=X3.dtype)
+    padded[..., :T] = X3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN blocks
+        out = np.nanmean(padded.reshape(n, C, blocks, factor), axis=-1)
+    return np.ascontiguousarray(out, dtype=X3.dtype), -(-lengths // factor)
+
+
 class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
     """Input handling, initialisation, the torch road and inference shared by
     the shapelet estimators; ``transform`` gives the shapelet distances."""
+
+    # SktimeAdapter fits these once on the training panel (they learn)
+    _sktime_stateful = True
 
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
@@ -182,6 +225,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             list,
         ],
         "alpha": [Interval(Real, 0, None, closed="neither")],
+        "max_timepoints": [Interval(Integral, 1, None, closed="left"), None],
         "inference_min": [StrOptions({"soft", "exact"})],
         "n_init_segments": [Interval(Integral, 1, None, closed="left")],
         "l2": [Interval(Real, 0, None, closed="left")],
@@ -224,20 +268,29 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             self.input_ndim_ = X.ndim
             self.n_channels_ = int(X3.shape[1])
             self.n_timepoints_ = int(X3.shape[2])
+            limit = self.max_timepoints
+            self.paa_factor_ = (
+                1 if limit is None or self.n_timepoints_ <= limit
+                else -(-self.n_timepoints_ // limit)
+            )
         nan = np.isnan(X3)
         if nan.any():
             check_trailing_nan_padding(X3)
             lengths = (~nan.all(axis=1)).sum(axis=1)
         else:
             lengths = np.full(len(X3), X3.shape[2])
+        factor = self.paa_factor_
+        if factor > 1:
+            X3, lengths = _paa(X3, lengths, factor)
         if not reset:
-            longest = int(self.shapelet_lengths_.max())
+            longest = int(self.shapelet_lengths_.max()) // factor
             if lengths.min() < longest:
                 i = int(np.argmin(lengths))
                 raise ValueError(
-                    f"Series {i} has {lengths[i]} observed time steps, fewer than "
-                    f"the longest shapelet ({longest}); {name} needs series at "
-                    f"least as long as its shapelets."
+                    f"Series {i} has {lengths[i] * factor} observed time steps"
+                    + (f" after PAA in blocks of {factor}" if factor > 1 else "")
+                    + f", fewer than the longest shapelet ({longest * factor}); "
+                    f"{name} needs series at least as long as its shapelets."
                 )
         return X3, y, lengths
 
@@ -332,7 +385,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         if blocks is None:  # skdeep.io.load: the weights come from the file
             lengths, counts = np.unique(self.shapelet_lengths_, return_counts=True)
             blocks = [
-                np.zeros((int(k), self.n_channels_, int(L)))
+                np.zeros((int(k), self.n_channels_, int(L) // self.paa_factor_))
                 for L, k in zip(lengths, counts)
             ]
         return LearningShapelets(
@@ -361,13 +414,16 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
                 self.__dict__.pop(stale, None)
         rng = check_random_state(self.random_state)
         try:
-            self._lengths = _resolve_lengths(self.shapelet_lengths, int(lengths.min()))
+            self._lengths = _resolve_lengths(
+                self.shapelet_lengths, int(lengths.min()), self.paa_factor_
+            )
             self._initial_shapelets = self._init_shapelets(X3, lengths, rng)
             # Distances are computed relative to the channels' mean level, which
             # keeps float32 precision on series far from zero (see the module).
             self._initial_offset = np.nanmean(X3, axis=(0, 2))
             self.shapelet_lengths_ = np.repeat(
-                np.asarray(self._lengths, dtype=np.int64), self.n_shapelets
+                np.asarray(self._lengths, dtype=np.int64) * self.paa_factor_,
+                self.n_shapelets,
             )
             self.n_shapelets_ = int(len(self.shapelet_lengths_))
             if self.supervised_:
@@ -430,6 +486,9 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         a window reaching into a series' NaN padding is never chosen. The
         match of shapelet ``k`` in series ``i`` covers the time steps
         ``positions[i, k]`` to ``positions[i, k] + shapelet_lengths_[k] - 1``.
+        With PAA (``paa_factor_ > 1``) positions are multiples of
+        ``paa_factor_``, and a match in a series' last, partial block can
+        reach up to ``paa_factor_ - 1`` steps past its end.
 
         Parameters
         ----------
@@ -443,9 +502,10 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         """
         check_is_fitted(self)
         X3, _, _ = self._validate_X(X, reset=False)
-        return self._batched(
+        positions = self._batched(
             self.module_.distances.best_positions, X3, out_dtype=np.int64
         )
+        return positions * self.paa_factor_
 
     @property
     def shapelets_(self):
@@ -575,11 +635,12 @@ class ShapeletTransformer(_BaseShapelets):
 
     def __init__(
         self,
-        n_shapelets=10,
+        n_shapelets=20,
         *,
         shapelet_lengths=(0.1, 0.2, 0.3),
         alpha=100.0,
         inference_min="soft",
+        max_timepoints=128,
         n_init_segments=10000,
         l2=0.01,
         supervised=True,
@@ -713,11 +774,12 @@ class ShapeletClassifier(ClassifierMixin, _BaseShapelets):
 
     def __init__(
         self,
-        n_shapelets=10,
+        n_shapelets=20,
         *,
         shapelet_lengths=(0.1, 0.2, 0.3),
         alpha=100.0,
         inference_min="soft",
+        max_timepoints=128,
         n_init_segments=10000,
         l2=0.01,
         class_weight=None,

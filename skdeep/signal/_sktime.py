@@ -19,16 +19,27 @@ class SktimeAdapter(BaseTransformer):
     series-to-features transformers (``scitype:transform-output`` is
     ``"Primitives"``: a table with one row per instance, columns named by
     ``get_feature_names_out``); :class:`WaveletDenoiser` becomes a
-    series-to-series transformer. The wrapped transformers are stateless, so
-    ``fit`` is empty.
+    series-to-series transformer. Those are stateless, so ``fit`` is empty
+    for them. The learned-shapelet transformers (:class:`ShapeletTransformer`,
+    or :class:`ShapeletClassifier`'s distances) learn from the training
+    series: the adapter's ``fit`` fits a clone once, with the labels when
+    sktime passes them (as its classification pipelines do: supervised
+    shapelets) and without otherwise (the k-means shapelets), and
+    ``transform`` applies that fitted clone, ``transformer_``, to new series.
 
     Requires sktime (``pip install skdeep[timeseries]``).
 
     Parameters
     ----------
     transformer : skdeep signal transformer
-        A :class:`WaveletFeaturizer`, :class:`WaveletDenoiser` or
-        :class:`FFTFeaturizer` (unfitted; it is cloned, never modified).
+        A :class:`WaveletFeaturizer`, :class:`WaveletDenoiser`,
+        :class:`FFTFeaturizer` or :class:`ShapeletTransformer` (unfitted; it
+        is cloned, never modified).
+
+    Attributes
+    ----------
+    transformer_ : skdeep signal transformer
+        The fitted clone (learned-shapelet transformers only).
 
     See Also
     --------
@@ -65,7 +76,29 @@ class SktimeAdapter(BaseTransformer):
         self.transformer = transformer
         super().__init__()
         output = getattr(transformer, "_sktime_output", "Primitives")
-        self.set_tags(**{"scitype:transform-output": output})
+        tags = {"scitype:transform-output": output}
+        if getattr(transformer, "_sktime_stateful", False):
+            # learned from the whole training panel (and its labels, if any)
+            tags.update({"fit_is_empty": False, "scitype:instancewise": False,
+                         "y_inner_mtype": "numpy1D",
+                         "capability:categorical_in_X": False})
+        self.set_tags(**tags)
+
+    def _fit(self, X, y=None):
+        """Fit a clone of a stateful transformer on ``X`` (and ``y``).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_instances, n_channels, n_timepoints)
+        y : ndarray of shape (n_instances,) or None
+            Class labels (supervised shapelets) or None.
+
+        Returns
+        -------
+        self : SktimeAdapter
+        """
+        self.transformer_ = clone(self.transformer).fit(X, y)
+        return self
 
     def _transform(self, X, y=None):
         """Transform the ``(n_instances, n_channels, n_timepoints)`` array ``X``.
@@ -80,6 +113,10 @@ class SktimeAdapter(BaseTransformer):
         Xt : pd.DataFrame of shape (n_instances, n_features) for featurizers,
             ndarray of the shape of ``X`` for series-to-series transformers.
         """
+        if not self.get_tag("fit_is_empty"):
+            est = self.transformer_
+            Xt = est.transform(X)
+            return pd.DataFrame(Xt, columns=list(est.get_feature_names_out()))
         est = clone(self.transformer)
         if self.get_tag("scitype:transform-output") == "Series":
             return est.transform(np.asarray(X, dtype=float))

@@ -19,6 +19,7 @@ from skdeep.utils._torch import as_float32_tensor, inference_mode
 from skdeep.utils._training import (
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
+    LR_SCHEDULE_DOC,
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
@@ -78,6 +79,7 @@ class _BaseMCDropout(BaseTorchEstimator):
         "length_scale": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "weight_decay": [Interval(Real, 0, None, closed="left"), None],
+        "lr_schedule": [StrOptions({"cosine", "constant"})],
     }
 
     def _prior_precision(self):
@@ -233,6 +235,8 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
 
 {training_parameters}
 
+{lr_schedule}
+
     Attributes
     ----------
     weight_decay_ : float
@@ -332,6 +336,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         tau=1.0,
         activation="relu",
         lr=0.001,
+        lr_schedule="constant",
         max_epochs=40,
         batch_size=128,
         optimizer="adam",
@@ -352,6 +357,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         self.tau = tau
         self.activation = activation
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -644,6 +650,8 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
 
 {training_parameters}
 
+{lr_schedule}
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -735,6 +743,7 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         activation="relu",
         class_weight=None,
         lr=0.001,
+        lr_schedule="constant",
         max_epochs=40,
         batch_size=128,
         optimizer="adam",
@@ -755,6 +764,7 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         self.activation = activation
         self.class_weight = class_weight
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -961,6 +971,7 @@ for _cls in (MCDropoutRegressor, MCDropoutClassifier):
         _cls.__doc__.replace("{common}", _COMMON_PARAMETERS_DOC)
         .replace("{class_weight}", CLASS_WEIGHT_DOC)
         .replace("{weight_decay}", _WEIGHT_DECAY_DOC)
+        .replace("{lr_schedule}", LR_SCHEDULE_DOC.format(default="constant"))
         .replace(
             "{training_parameters}",
             training_parameters_doc(max_epochs=40)

@@ -14,6 +14,7 @@ from skdeep.autoencoder import (
     ConvAutoencoderTransformer,
     VariationalAutoencoder,
 )
+from skdeep.autoencoder._outlier import AUTO_STEPS, auto_epochs
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -149,8 +150,9 @@ def _planted_outliers(seed=0):
 @pytest.mark.parametrize("variational", [False, True])
 def test_outlier_detector_finds_planted_outliers(variational):
     X, y = _planted_outliers()
+    # a short fixed schedule: the default 3000 steps are tested on wbc below
     det = AutoencoderOutlierDetector(
-        contamination=0.05, variational=variational, random_state=0
+        contamination=0.05, variational=variational, max_epochs=40, random_state=0
     ).fit(X)
     assert roc_auc_score(y, -det.score_samples(X)) > 0.9
     labels = det.predict(X)
@@ -159,6 +161,25 @@ def test_outlier_detector_finds_planted_outliers(variational):
     np.testing.assert_array_equal(labels == -1, det.decision_function(X) < 0)
     np.testing.assert_allclose(-det.decision_scores_, det.score_samples(X), rtol=1e-5)
     assert det.threshold_ == -det.offset_
+    assert det.max_epochs_ == det.n_iter_ == 40
+
+
+def test_outlier_detector_auto_epochs():
+    # "auto" trains a fixed number of gradient steps, whatever the row count
+    assert AUTO_STEPS == 3000
+    assert auto_epochs(89, 64) == 1500  # 2 batches per epoch
+    assert auto_epochs(29458, 64) == 7  # 461 batches per epoch
+    assert auto_epochs(1_000_000, 64) == 1
+    assert auto_epochs(89, 64, steps=10) == 5
+    det = AutoencoderOutlierDetector()
+    det._resolve_epochs(420)
+    assert det.max_epochs_ == auto_epochs(420, 64) == 429  # 7 batches per epoch
+    # early stopping holds rows out, so "auto" counts the remaining ones
+    det.set_params(early_stopping=True, validation_fraction=0.5, batch_size=70)
+    det._resolve_epochs(420)
+    assert det.max_epochs_ == auto_epochs(210, 70) == 1000
+    det.set_params(max_epochs=7)._resolve_epochs(420)
+    assert det.max_epochs_ == 7
 
 
 def test_outlier_detector_on_odds_wbc():
@@ -169,5 +190,7 @@ def test_outlier_detector_on_odds_wbc():
         pytest.skip("shared ODDS data not present")
     m = scipy.io.loadmat(path)
     X, y = m["X"].astype(float), m["y"].ravel()
-    det = AutoencoderOutlierDetector(random_state=0).fit(X)
+    det = AutoencoderOutlierDetector(random_state=0).fit(X)  # the defaults
     assert roc_auc_score(y, -det.score_samples(X)) > 0.8  # published 0.85-0.94
+    # max_epochs="auto": 378 rows are 6 batches of 64, 500 epochs, 3000 steps
+    assert det.max_epochs_ == det.n_iter_ == 500

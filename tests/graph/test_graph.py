@@ -294,7 +294,7 @@ def test_import_without_numba_or_gensim():
         "import sys; sys.modules['numba'] = None; sys.modules['gensim'] = None\n"
         "import numpy as np, skdeep.graph as g\n"
         "try:\n"
-        "    g.DeepWalkEmbedder().fit(np.ones((3, 3)))\n"
+        "    g.DeepWalkEmbedder(backend='gensim').fit(np.ones((3, 3)))\n"
         "except ImportError as e:\n"
         "    print('ImportError', e)\n"
     )

@@ -118,7 +118,7 @@ def test_numba_backend_without_gensim():
         "                       sample=0, random_state=0).fit_transform(A)\n"
         "print('shape', e.shape)\n"
         "try:\n"
-        "    g.DeepWalkEmbedder().fit(A)\n"
+        "    g.DeepWalkEmbedder(backend='gensim').fit(A)\n"
         "except ImportError as e:\n"
         "    print('ImportError', e)\n"
     )
@@ -131,3 +131,48 @@ def test_bad_backend_raises():
     A, _ = planted_partition()
     with pytest.raises(ValueError, match="backend"):
         DeepWalkEmbedder(4, **{**FAST, "backend": "torch"}).fit(A)
+
+
+@pytest.mark.parametrize("sample", [1e-3, 1e-4, 0.0])
+def test_down_sampling_matches_gensim(sample):
+    """Both backends keep a node's occurrences with the same probability,
+    hubs included (word2vec's rule, relative to the corpus size)."""
+    gensim = pytest.importorskip("gensim")
+    from skdeep.graph._sgns import keep_probabilities
+
+    # hub-heavy counts: a few nodes hold most of the tokens
+    counts = np.r_[200000, 50000, 9000, np.arange(1, 400) * 7]
+    keep = keep_probabilities(counts, sample)
+    model = gensim.models.Word2Vec(min_count=1, sg=1, sample=sample)
+    model.build_vocab_from_freq({str(i): int(c) for i, c in enumerate(counts)})
+    ref = np.array([model.wv.get_vecattr(str(i), "sample_int")
+                    for i in range(len(counts))]) / 2**32
+    np.testing.assert_allclose(keep, np.minimum(ref, 1.0), rtol=1e-6, atol=1e-9)
+    if sample == 1e-3:
+        assert keep[0] < 0.1 and keep[3] == 1.0  # hubs mostly dropped, rare kept
+
+
+def test_learning_rate_decays_linearly_over_all_epochs(monkeypatch):
+    """The numba kernel's rate falls from lr to min_lr once over all epochs
+    (not once per epoch), stepping every BATCH_WORDS tokens, as gensim's."""
+    import skdeep.graph._sgns as sgns
+
+    W = random_walks(planted_partition()[0], n_walks=40, walk_length=50,
+                     random_state=0)  # 1,600 walks, 80,000 tokens
+    seen = []
+    train = _kernels()["train_rows"]
+
+    def spy(sequences, first, last, *args):
+        lr, min_lr, done, total = args[7], args[8], args[9], args[10]
+        seen.append((done, total, lr, min_lr))
+        return train(sequences, first, last, *args)
+
+    monkeypatch.setitem(sgns._KERNELS, "train_rows", spy)
+    monkeypatch.setattr(sgns, "BATCH_WORDS", 10000)
+    sgns_embedding([W], 40, **{**SG, "epochs": 3}, workers=1, seed=0)
+    assert [s[0] for s in seen] == [0, 80000, 160000]
+    assert all(s[1] == 240000 for s in seen)
+    # the rate each epoch starts with: lr * (1 - done / total) (+ min_lr)
+    starts = [max(lr - (lr - m) * d / t, m) for d, t, lr, m in seen]
+    np.testing.assert_allclose(starts, [0.025, 0.025 - 0.0249 / 3,
+                                        0.025 - 2 * 0.0249 / 3])

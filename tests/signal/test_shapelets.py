@@ -171,6 +171,57 @@ def test_padding_is_never_a_match():
         assert layer.best_positions(x)[0, 0] <= 12 - 4
 
 
+def test_paa_shortens_long_series_and_maps_back():
+    X, y, _ = _planted(n=40, T=61, L=12)
+    # 61 steps, at most 20: blocks of ceil(61 / 20) = 4 steps, 16 blocks
+    clf = ShapeletClassifier(
+        n_shapelets=2, shapelet_lengths=(0.25, 8), max_timepoints=20, **FAST
+    ).fit(X, y)
+    assert clf.paa_factor_ == 4
+    # 0.25 of 16 blocks = 4 blocks; 8 steps = 2 blocks: spans in input steps
+    np.testing.assert_array_equal(clf.shapelet_lengths_, [8, 8, 16, 16])
+    assert [s.shape for s in clf.shapelets_] == [(1, 2)] * 2 + [(1, 4)] * 2
+    # the same as the model fitted on the block means, by hand
+    padded = np.pad(X, ((0, 0), (0, 3)), constant_values=np.nan)
+    Xp = np.nanmean(padded.reshape(40, 16, 4), axis=-1)
+    ref = ShapeletClassifier(
+        n_shapelets=2, shapelet_lengths=(0.25, 2), **FAST
+    ).fit(Xp, y)
+    np.testing.assert_allclose(clf.transform(X), ref.transform(Xp), rtol=1e-5)
+    np.testing.assert_array_equal(
+        clf.best_match_positions(X), 4 * ref.best_match_positions(Xp)
+    )
+    np.testing.assert_array_equal(clf.predict(X), ref.predict(Xp))
+    assert clf.score(X, y) > 0.9
+    # 2-D input after fit keeps 61 columns; a limit above T changes nothing
+    with pytest.raises(ValueError, match="61"):
+        clf.transform(X[:, :60])
+    loose = ShapeletTransformer(n_shapelets=2, shapelet_lengths=8,
+                                max_timepoints=61, random_state=0).fit(X)
+    plain = ShapeletTransformer(n_shapelets=2, shapelet_lengths=8,
+                                random_state=0).fit(X)
+    assert loose.paa_factor_ == plain.paa_factor_ == 1
+    np.testing.assert_allclose(loose.transform(X), plain.transform(X))
+
+
+def test_paa_on_nan_padded_series():
+    rng = np.random.RandomState(1)
+    lengths = np.array([40, 23, 31, 17])
+    X = np.full((4, 1, 40), np.nan)
+    for i, m in enumerate(lengths):
+        X[i, 0, :m] = rng.normal(size=m)
+    st = ShapeletTransformer(n_shapelets=2, shapelet_lengths=1.0, max_timepoints=10,
+                             inference_min="exact", random_state=0).fit(X)
+    # blocks of 4: the shortest series (17 steps) has ceil(17 / 4) = 5 blocks
+    assert st.paa_factor_ == 4
+    np.testing.assert_array_equal(st.shapelet_lengths_, [20, 20])
+    pos = st.best_match_positions(X)
+    assert (pos % 4 == 0).all() and (pos // 4 + 5 <= -(-lengths[:, None] // 4)).all()
+    assert np.isfinite(st.transform(X)).all()
+    with pytest.raises(ValueError, match="after PAA in blocks of 4"):
+        st.transform(X[:, :, :16])
+
+
 def test_nan_padded_series(recwarn):
     rng = np.random.RandomState(3)
     lengths = np.array([30, 18, 25, 12, 30, 21, 16, 27])

@@ -150,8 +150,8 @@ def test_same_random_state_gives_identical_maps():
 
 
 def test_batch_pca_training_needs_no_randomness():
-    a = SOMClusterer(4, n_columns=3, random_state=0).fit(X_BLOBS)
-    b = SOMClusterer(4, n_columns=3, random_state=1).fit(X_BLOBS)
+    a = SOMClusterer(4, n_columns=3, training="batch", random_state=0).fit(X_BLOBS)
+    b = SOMClusterer(4, n_columns=3, training="batch", random_state=1).fit(X_BLOBS)
     np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
 
 
@@ -279,7 +279,8 @@ def test_map_size_auto():
 
 def test_sigma_default_and_schedules():
     som = SOMClusterer(8, n_columns=12).fit(X_BLOBS)
-    assert som.sigma_ == 3.0
+    assert som.sigma_ == 1.5  # an eighth of the longer side
+    assert SOMClusterer(4, n_columns=4).fit(X_BLOBS).sigma_ == 1.0  # at least 1
     for decay in ["linear", "exponential", "inverse", "asymptotic", "constant",
                   power_decay, StepDecay(0.3)]:
         fitted = SOMClusterer(4, n_columns=4, sigma_decay=decay,
@@ -291,6 +292,81 @@ def test_sigma_default_and_schedules():
     clone_ = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(clone_.predict(X_BLOBS), est.predict(X_BLOBS))
     assert isinstance(clone(est).sigma_decay, StepDecay)
+
+
+def test_default_schedule_beats_the_old_batch_defaults_in_few_epochs():
+    """The default (16 online updates per epoch, short radius ending at 0.3)
+    reaches in 1-3 epochs a quantization error that the earlier defaults
+    (batch map, radius from a quarter of the map to 0.5) did not reach in 10.
+    """
+    X, _ = make_blobs(n_samples=2000, n_features=6, centers=8, random_state=1)
+    X = StandardScaler().fit_transform(X)
+    old = dict(training="batch", sigma=2.0, sigma_final=0.5, sigma_decay="linear")
+    old_10 = SOMClusterer(8, n_columns=8, max_epochs=10, **old).fit(X)
+    old_1 = SOMClusterer(8, n_columns=8, max_epochs=1, **old).fit(X)
+    for epochs in (1, 3):
+        new = SOMClusterer(8, n_columns=8, max_epochs=epochs, random_state=0).fit(X)
+        # one batch update from the PCA plane is far from converged
+        assert new.quantization_error_ < 0.5 * old_1.quantization_error_
+        assert new.quantization_error_ < 0.97 * old_10.quantization_error_
+        # still a map: most samples' two best units are neighbours
+        assert new.topographic_error_ < 0.5
+
+
+def test_auto_batch_size_gives_16_updates_per_epoch(monkeypatch):
+    sizes = []
+    shuffled = som_module._shuffled_batches
+
+    def spy(X, batch_size, generator):
+        for Xb in shuffled(X, batch_size, generator):
+            sizes.append(len(Xb))
+            yield Xb
+
+    monkeypatch.setattr(som_module, "_shuffled_batches", spy)
+    SOMClusterer(3, n_columns=3, max_epochs=2, random_state=0).fit(X_BLOBS)
+    assert len(sizes) == 2 * 16 and sum(sizes) == 2 * len(X_BLOBS)
+    assert max(sizes) == 19  # ceil(300 / 16)
+    sizes.clear()
+    SOMClusterer(3, n_columns=3, max_epochs=1, batch_size=100,
+                 random_state=0).fit(X_BLOBS)
+    assert sizes == [100, 100, 100]
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+@pytest.mark.parametrize("toroidal", [False, True])
+@pytest.mark.parametrize("neighborhood", ["gaussian", "bubble", "mexican_hat"])
+def test_kernel_lookup_matches_the_dense_kernel(topology, toroidal, neighborhood):
+    """Online steps gather the kernel from its values at the few distinct grid
+    distances; the result equals the kernel computed on every pair."""
+    from skdeep.som._grid import NEIGHBORHOODS
+
+    d2 = torch.as_tensor(grid_distances(6, 7, topology, toroidal) ** 2,
+                         dtype=torch.float32)
+    codes = som_module._distance_codes(d2)
+    assert codes is not None and codes[1].numel() < d2.numel()
+    kernel = NEIGHBORHOODS[neighborhood]
+    bmu = torch.tensor([0, 5, 17, 41, 41])
+    for sigma, lr in [(2.5, 0.5), (0.3, 0.05), (1.0, 1.0)]:
+        for cols, sub in [(slice(None), codes[0]), (bmu, codes[0][:, bmu])]:
+            got = som_module._step_matrices(None, (sub, codes[1]), kernel, sigma, lr)
+            want = som_module._step_matrices(d2[:, cols], None, kernel, sigma, lr)
+            for g, w in zip(got, want):
+                torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-6)
+    # a hand-made distance matrix is not a lattice: the dense road
+    assert som_module._distance_codes(torch.tensor([[0.0, 0.3], [0.3, 0.0]])) is None
+
+
+@pytest.mark.parametrize("neighborhood", ["gaussian", "mexican_hat"])
+def test_online_kernel_tables_match_the_dense_road(monkeypatch, neighborhood):
+    """Each epoch's steps come from one table over its batches' radii and
+    rates; a map trained through the dense kernel is the same."""
+    params = dict(topology="hexagonal", neighborhood=neighborhood, max_epochs=3,
+                  learning_rate=1.0, random_state=0)
+    fast = SOMClusterer(4, n_columns=5, **params).fit(X_BLOBS)
+    monkeypatch.setattr(som_module, "_distance_codes", lambda grid_d2: None)
+    dense = SOMClusterer(4, n_columns=5, **params).fit(X_BLOBS)
+    np.testing.assert_allclose(fast.cluster_centers_, dense.cluster_centers_,
+                               atol=1e-4)
 
 
 def test_smaller_final_radius_lowers_quantization_error():
@@ -344,9 +420,12 @@ def test_verbose_shows_a_progress_bar(capsys):
 def test_one_feature_and_one_node():
     som = SOMClusterer(1, n_columns=4, random_state=0).fit(X_BLOBS[:, :1])
     assert np.all(np.diff(som.cluster_centers_[:, 0]) > 0)  # an ordered 1-D map
-    single = SOMClusterer(1, n_columns=1).fit(X_BLOBS)
+    single = SOMClusterer(1, n_columns=1, training="batch").fit(X_BLOBS)
     np.testing.assert_allclose(single.cluster_centers_[0], X_BLOBS.mean(0), atol=1e-5)
     assert np.isnan(single.topographic_error_)
+    # online: a running mean of the shuffled batches, near the mean
+    single = SOMClusterer(1, n_columns=1, random_state=0).fit(X_BLOBS)
+    np.testing.assert_allclose(single.cluster_centers_[0], X_BLOBS.mean(0), atol=0.2)
 
 
 # -- errors ----------------------------------------------------------------------

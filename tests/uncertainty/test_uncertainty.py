@@ -189,6 +189,23 @@ def test_weight_decay_override_and_biases_free():
     assert decays == [0.0, 0.5]
 
 
+def test_lr_schedule_cosine_anneals_to_zero():
+    X, y = _sine(n=60)
+    params = dict(max_epochs=4, batch_size=16, lr=0.01, n_mc_samples=5,
+                  random_state=0)
+    constant = MCDropoutRegressor(**params).fit(X, y)
+    cosine = MCDropoutRegressor(lr_schedule="cosine", **params).fit(X, y)
+    assert MCDropoutRegressor().lr_schedule == "constant"
+    assert [g["lr"] for g in constant.net_.optimizer_.param_groups] == [0.01, 0.01]
+    # every group (weights with decay, biases without) ends at zero
+    assert [g["lr"] for g in cosine.net_.optimizer_.param_groups] == [0.0, 0.0]
+    assert not np.allclose(cosine.predict(X), constant.predict(X))
+    clf = MCDropoutClassifier(lr_schedule="cosine", **params).fit(X, y > 0)
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == 0.0
+    with pytest.raises(InvalidParameterError):
+        MCDropoutRegressor(lr_schedule="linear").fit(X, y)
+
+
 def test_grid_search_with_log_likelihood_scorer():
     X, y = _sine(n=160)
     search = GridSearchCV(

@@ -149,8 +149,9 @@ def test_som_memmap_batch_training_is_exact_across_blocks(tmp_path, small_blocks
     # Batch training sums over all rows: block boundaries change only the
     # float rounding of the sums, not the result beyond it.
     X, _ = blobs()
-    loaded = SOMClusterer(4, n_columns=3, max_epochs=3, random_state=0).fit(X)
-    mapped = SOMClusterer(4, n_columns=3, max_epochs=3, random_state=0)
+    params = dict(max_epochs=3, training="batch", random_state=0)
+    loaded = SOMClusterer(4, n_columns=3, **params).fit(X)
+    mapped = SOMClusterer(4, n_columns=3, **params)
     mapped.fit(as_memmap(X, tmp_path))
     np.testing.assert_allclose(mapped.cluster_centers_, loaded.cluster_centers_,
                                rtol=1e-4, atol=1e-4)

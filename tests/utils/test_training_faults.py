@@ -256,7 +256,7 @@ def test_interrupt_in_the_som_keeps_finished_epochs(monkeypatch):
                       "KeyboardInterrupt after 2 finished epoch.*"
                       "quantization_error_curve_"):
         som = SOMClusterer(n_rows=3, n_columns=3, max_epochs=10,
-                           random_state=0).fit(X)
+                           training="batch", random_state=0).fit(X)
     assert som.n_iter_ == 2 and len(som.quantization_error_curve_) == 2
     assert "_fit_interrupted" not in vars(som)
     assert not np.allclose(maps[0], maps[1])

@@ -412,6 +412,22 @@ def _ok(name, rows):
     )
 
 
+def _chosen_hyperparameters(uci):
+    """Markdown lines: how often each (dropout, tau) was chosen per data set."""
+    lines = ["Chosen hyper-parameters (dropout, tau: number of splits):", ""]
+    for name in DATASETS:
+        if name in uci:
+            counts = {}
+            for r in uci[name].values():
+                key = (r["dropout"], r["tau"])
+                counts[key] = counts.get(key, 0) + 1
+            chosen = ", ".join(
+                f"({d:g}, {t:g}): {c}" for (d, t), c in sorted(counts.items())
+            )
+            lines.append(f"- {PRETTY[name]}: {chosen}")
+    return lines
+
+
 def _uci_table_v2(raw, key="uci_v2"):
     """The table of the protocol declared for issue #15 (``--protocol v2``)."""
     uci = raw.get(key, {})
@@ -479,15 +495,7 @@ def _uci_table_v2(raw, key="uci_v2"):
             configs = sorted({r["config"] for r in uci[name].values()})
             lines.append(f"- {PRETTY[name]}: " + "; ".join(f"`{c}`" for c in configs))
     lines.append("")
-    lines.append("Chosen hyper-parameters (dropout, tau: number of splits):")
-    lines.append("")
-    for name in DATASETS:
-        if name in uci:
-            counts = {}
-            for r in uci[name].values():
-                counts[(r["dropout"], r["tau"])] = counts.get((r["dropout"], r["tau"]), 0) + 1
-            lines.append(f"- {PRETTY[name]}: " + ", ".join(
-                f"({d:g}, {t:g}): {c}" for (d, t), c in sorted(counts.items())))
+    lines.extend(_chosen_hyperparameters(uci))
     return "\n".join(lines) + "\n"
 
 
@@ -612,18 +620,7 @@ def _uci_table(raw):
                     f"- {PRETTY[name]}{suffix}: " + "; ".join(f"`{c}`" for c in configs)
                 )
     lines.append("")
-    lines.append("Chosen hyper-parameters (dropout, tau: number of splits):")
-    lines.append("")
-    for name in DATASETS:
-        if name in uci:
-            counts = {}
-            for r in uci[name].values():
-                key = (r["dropout"], r["tau"])
-                counts[key] = counts.get(key, 0) + 1
-            chosen = ", ".join(
-                f"({d:g}, {t:g}): {c}" for (d, t), c in sorted(counts.items())
-            )
-            lines.append(f"- {PRETTY[name]}: {chosen}")
+    lines.extend(_chosen_hyperparameters(uci))
     return "\n".join(lines) + "\n"
 
 

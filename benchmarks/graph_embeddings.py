@@ -1557,15 +1557,7 @@ def paper_scoring_markdown(records):
         for name, cand in variants:
             if not cand:
                 continue
-            picks = [max(cand, key=lambda r: r["splits"][s]["val"][0])
-                     for s in range(n_splits)]
-            test = np.array([r["splits"][s]["test"] for s, r in enumerate(picks)])
-            counts = {}
-            for r in picks:
-                cell = f"({r['p']:g}, {r['q']:g}, {r['epochs']})"
-                counts[cell] = counts.get(cell, 0) + 1
-            picked = "; ".join(f"{k} ({v})" for k, v in
-                               sorted(counts.items(), key=lambda kv: -kv[1]))
+            test, picked = _choose_per_split(cand, n_splits, with_epochs=True)
             pub = published["DeepWalk" if name == "DeepWalk" else "node2vec"]
             lines.append(
                 f"| {data} | skdeep {name} | {picked} | {test[:, 0].mean():.4f} ± "
@@ -1588,6 +1580,25 @@ def paper_scoring_markdown(records):
                      f"{val:.4f} | {test[0]:.4f} | {test[1]:.4f} | "
                      f"{r['fit_s']:.0f} | {r['score_s']:.0f} | {r['load']:.1f} |")
     return "\n".join(lines)
+
+
+def _choose_per_split(cand, n_splits, with_epochs=False):
+    """Per split, the record with the best CV Macro-F1 on the labelled half.
+
+    Returns the chosen records' test scores, shape (n_splits, 2), and a
+    "(p, q[, epochs]) (times chosen)" summary for the tables.
+    """
+    picks = [max(cand, key=lambda r: r["splits"][s]["val"][0])
+             for s in range(n_splits)]
+    test = np.array([r["splits"][s]["test"] for s, r in enumerate(picks)])
+    counts = {}
+    for r in picks:
+        cell = (f"({r['p']:g}, {r['q']:g}, {r['epochs']})" if with_epochs
+                else f"({r['p']:g}, {r['q']:g})")
+        counts[cell] = counts.get(cell, 0) + 1
+    picked = "; ".join(f"{k} ({v})" for k, v in
+                       sorted(counts.items(), key=lambda kv: -kv[1]))
+    return test, picked
 
 
 def heldout_markdown(records, epochs=None):
@@ -1625,15 +1636,7 @@ def heldout_markdown(records, epochs=None):
         for name, cand in variants:
             if not cand:
                 continue
-            picks = [max(cand, key=lambda r: r["splits"][s]["val"][0])
-                     for s in range(n_splits)]
-            test = np.array([r["splits"][s]["test"] for s, r in enumerate(picks)])
-            counts = {}
-            for r in picks:
-                cell = f"({r['p']:g}, {r['q']:g})"
-                counts[cell] = counts.get(cell, 0) + 1
-            picked = "; ".join(f"{k} ({v})" for k, v in
-                               sorted(counts.items(), key=lambda kv: -kv[1]))
+            test, picked = _choose_per_split(cand, n_splits)
             pub = published["DeepWalk" if name == "DeepWalk" else "node2vec"]
             lines.append(
                 f"| {data} | skdeep {name} | {picked} | {test[:, 0].mean():.4f} ± "

@@ -24,6 +24,13 @@ the load average recorded (the machine is shared):
      defaults (``training="batch"``, ``sigma`` a quarter of the longer side,
      ``sigma_final=0.5``, ``sigma_decay="linear"``, ``learning_rate_final=
      0.01``; ``batch_size`` unused by batch training), for the before/after.
+   - Engineering speed-up (issue #15 item 4, session 14; declared before its
+     run): the same defaults in the code of commit ``abe33dc`` (loaded with
+     ``git show``, the "before" rows) and in the current code, in the same
+     run. The change is meant to leave the learned map unchanged: its QE must
+     equal the before rows' (to rounding; a difference beyond 0.1% on any set
+     would be reported as a failure). Reported: the speed-up over MiniSom,
+     median and lowest over the 16 sets at each epoch count, wall and CPU.
    - Equal epochs: 1, 3 and 10. Metric: quantization error (mean distance to
      the best-matching unit) from one function for every map
      (``map_quality``), as a ratio to MiniSom's (below 1: better); topographic
@@ -170,6 +177,33 @@ def heldout_sets(quick=False):
     return sets
 
 
+# The code before the engineering speed-up of issue #15 item 4 (same
+# defaults): SOMClusterer as of this commit, loaded from git.
+BEFORE_SPEEDUP_COMMIT = "abe33dc"
+BEFORE_SPEEDUP_LABEL = (
+    f"skdeep defaults, code before the speed-up ({BEFORE_SPEEDUP_COMMIT})")
+
+
+def before_speedup_class():
+    """``SOMClusterer`` from ``skdeep/som/_som.py`` at
+    ``BEFORE_SPEEDUP_COMMIT`` (None, with a note, where git cannot show it)."""
+    import subprocess
+    import types
+
+    try:
+        source = subprocess.run(
+            ["git", "show", f"{BEFORE_SPEEDUP_COMMIT}:skdeep/som/_som.py"],
+            cwd=Path(__file__).resolve().parents[1], capture_output=True,
+            text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"no before-speed-up rows: {exc}")
+        return None
+    module = types.ModuleType("skdeep.som._som_before_speedup")
+    exec(compile(source, f"{BEFORE_SPEEDUP_COMMIT}:skdeep/som/_som.py", "exec"),
+         module.__dict__)
+    return module.SOMClusterer
+
+
 # The defaults before issue #15 (for the before/after rows).
 def old_defaults(n_rows, n_columns):
     return dict(training="batch", sigma=max(1.0, max(n_rows, n_columns) / 4.0),
@@ -190,6 +224,7 @@ def time_minisom_defaults(X, n_rows, n_columns, epochs, seed=0):
 def defaults_vs_defaults(args):
     """Part 1: MiniSom and skdeep at their defaults on the held-out sets."""
     out = []
+    before_cls = before_speedup_class()
     for name, load, n_rows, n_columns in heldout_sets(args.quick):
         X = load()
         for epochs in args.heldout_epochs:
@@ -198,12 +233,15 @@ def defaults_vs_defaults(args):
             rows = [("MiniSom defaults", t_mini, qe_mini, te_mini)]
             common = dict(n_rows=n_rows, n_columns=n_columns, max_epochs=epochs,
                           device=args.device, random_state=0)
-            for label, params in [
+            configs = [
                 ("skdeep, previous defaults (batch)",
-                 {**common, **old_defaults(n_rows, n_columns)}),
-                ("skdeep defaults", common),
-            ]:
-                t, w = time_skdeep(X, params, args.repeats)
+                 {**common, **old_defaults(n_rows, n_columns)}, None),
+                ("skdeep defaults", common, None),
+            ]
+            if before_cls is not None:
+                configs.insert(1, (BEFORE_SPEEDUP_LABEL, common, before_cls))
+            for label, params, cls in configs:
+                t, w = time_skdeep(X, params, args.repeats, cls)
                 qe, te = map_quality(w, X, n_rows, n_columns)
                 rows.append((label, t, qe, te))
             for label, t, qe, te in rows:
@@ -239,12 +277,12 @@ def map_quality(weights, X, n_rows, n_columns):
     return qe / len(X), te / len(X)
 
 
-def time_skdeep(X, params, repeats):
+def time_skdeep(X, params, repeats, cls=None):
     from skdeep.som import SOMClusterer
 
     best, best_cpu, som = np.inf, np.inf, None
     for _ in range(repeats):
-        est = SOMClusterer(**params)
+        est = (cls or SOMClusterer)(**params)
         start, start_cpu = time.perf_counter(), time.process_time()
         est.fit(X)
         if params.get("device", "cpu") != "cpu":
@@ -346,7 +384,11 @@ def heldout_markdown(heldout):
         "epoch, radius from an eighth of the map's longer side shrinking "
         "\"inverse\"-ly to 0.3, step size 0.5 to 0.05) and at the previous "
         "defaults (batch map, radius a quarter of the side to 0.5, linear), with "
-        "equal epochs, seed 0 for all. The defaults were chosen on a selection "
+        "equal epochs, seed 0 for all. \"Code before the speed-up\": the same "
+        f"defaults in the code of commit {BEFORE_SPEEDUP_COMMIT} (before the "
+        "engineering speed-up of the online loop, the PCA start and the final "
+        "labelling; it should learn the same map, so equal QE). The defaults "
+        "were chosen on a selection "
         "set of other data shapes (listed in the docstring of "
         "`benchmarks/som.py`, not reported); every set here is held out. QE "
         "ratio: quantization error / MiniSom's (below 1 is better); TE: "
@@ -377,6 +419,22 @@ def heldout_markdown(heldout):
                 f"{wall.min():.1f}x ({cpu.min():.1f}x) | "
                 f"{wall[big].min():.1f}x ({cpu[big].min():.1f}x) |"
             )
+    before = {(r["data"], r["epochs"]): r["qe"] for r in heldout
+              if r["model"] == BEFORE_SPEEDUP_LABEL}
+    if before:
+        diffs = [(abs(r["qe"] / before[r["data"], r["epochs"]] - 1), r["data"],
+                  r["epochs"]) for r in heldout
+                 if r["model"] == "skdeep defaults"
+                 and (r["data"], r["epochs"]) in before]
+        worst = max(diffs)
+        lines += [
+            "",
+            f"Same map before and after the speed-up: the largest relative QE "
+            f"difference between \"skdeep defaults\" and \"{BEFORE_SPEEDUP_LABEL}\" "
+            f"over the {len(diffs)} (set, epochs) pairs is {worst[0]:.1e} "
+            f"({worst[1]}, {worst[2]} epochs); "
+            f"{sum(d == 0 for d, _, _ in diffs)} pairs are equal to the last bit.",
+        ]
     lines += [
         "",
         "Every held-out set:",

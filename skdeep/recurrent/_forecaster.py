@@ -208,11 +208,13 @@ class LSTMForecaster(BaseForecaster):
         inside the training data. A first network, trained without the
         latest ``noise_holdout`` share of the training samples (at least the
         fitted horizon's number of steps), forecasts from every origin in
-        that held-out tail; its errors at step ``h`` give a per-step scale
-        (root mean square, made non-decreasing in ``h`` and growing as
-        ``sqrt(h)`` beyond the steps it measured); the quantiles of the
-        pooled absolute scaled errors (with the finite-sample correction
-        ``(n + 1) / n``) give intervals symmetric about ``predict``.
+        that held-out tail; with ``conformal_blocks`` > 1, networks trained
+        on shorter prefixes do the same for the blocks before it (rolling
+        origins). The errors at step ``h`` give a per-step scale (root mean
+        square, made non-decreasing in ``h`` and growing as ``sqrt(h)``
+        beyond the steps it measured); the quantiles of the pooled absolute
+        scaled errors (with the finite-sample correction ``(n + 1) / n``, n
+        the number of origins) give intervals symmetric about ``predict``.
         ``predict_var`` is the squared scale times the mean squared scaled
         error.
         ``"empirical"``: quantiles of the Monte-Carlo trajectories.
@@ -235,6 +237,16 @@ class LSTMForecaster(BaseForecaster):
         are smaller and give narrower intervals, are used when it is 0, when
         it leaves no sample on either side, or (Monte-Carlo methods) when
         ``inherent_noise=False``.
+
+    conformal_blocks : int, default=3
+        ``interval_method="conformal"``: number of consecutive held-out
+        blocks (each ``noise_holdout`` of the samples, the latest first)
+        whose origins give the conformal errors. Block ``j`` is forecast by
+        a network trained on all samples before it, so fitting costs
+        ``conformal_blocks + 1`` trainings. More blocks give more origins and
+        span more of the history (a single recent tail is small on short
+        series and misses turbulence earlier in long ones). Blocks that would
+        leave fewer training samples than their own size are skipped.
 
     stateful : bool, default=False
         ``False``: every forecast starts from a zero LSTM state and reads the
@@ -393,6 +405,7 @@ class LSTMForecaster(BaseForecaster):
         interval_method="conformal",
         inherent_noise=True,
         noise_holdout=0.2,
+        conformal_blocks=3,
         stateful=False,
         lr=0.005,
         max_epochs=200,
@@ -413,6 +426,7 @@ class LSTMForecaster(BaseForecaster):
         self.interval_method = interval_method
         self.inherent_noise = inherent_noise
         self.noise_holdout = noise_holdout
+        self.conformal_blocks = conformal_blocks
         self.stateful = stateful
         self.lr = lr
         self.max_epochs = max_epochs
@@ -457,6 +471,7 @@ class LSTMForecaster(BaseForecaster):
             "num_layers",
             "n_mc_samples",
             "batch_size",
+            "conformal_blocks",
         ):
             positive_int(name)
         positive_int("max_epochs", 0)
@@ -574,6 +589,7 @@ class LSTMForecaster(BaseForecaster):
             wanted = k if fit_steps is None else int(fit_steps.max())
             n_holdout = min(max(n_holdout, wanted), n_samples - 1)
         self.__dict__.pop("conformal_errors_", None)
+        self.__dict__.pop("_conformal_block_sizes", None)
         if (self.inherent_noise or conformal) and 1 <= n_holdout < n_samples:
             # Zhu & Laptev: the noise level from residuals on held-out data
             # (the latest samples), then the network is retrained on all.
@@ -584,7 +600,38 @@ class LSTMForecaster(BaseForecaster):
                 residuals = train(Z, ws, Xs, k, n_samples - n_holdout)
             self.noise_source_ = "holdout"
             if conformal and not self.__dict__.get("_fit_interrupted", False):
-                self.conformal_errors_ = self._origin_errors(values, Z, n_holdout)
+                n = len(Z)
+                blocks = [self._origin_errors(values, Z, np.arange(n - n_holdout, n))]
+                # Rolling-origin refits: earlier blocks of the same size, each
+                # forecast by a network trained on all samples before it, so
+                # the calibration set is larger and spans more of the history
+                # (a block is kept only while at least as many samples as
+                # the block remain to train on).
+                for j in range(2, int(self.conformal_blocks) + 1):
+                    n_train = n_samples - j * n_holdout
+                    if n_train < n_holdout or self.__dict__.get("_fit_interrupted"):
+                        break
+                    with seeded(self._seed, self._device):
+                        self.module_ = self._build(Z.shape[1], k)
+                        train(Z, ws, Xs, k, n_train)
+                    if self.__dict__.get("_fit_interrupted"):
+                        break  # a partly trained network measures nothing
+                    start = n - j * n_holdout
+                    blocks.insert(
+                        0,
+                        self._origin_errors(
+                            values, Z, np.arange(start, start + n_holdout)
+                        ),
+                    )
+                self._conformal_block_sizes = [len(b) for b in blocks]
+                width = max(b.shape[1] for b in blocks)
+                self.conformal_errors_ = np.vstack(
+                    [
+                        np.pad(b, ((0, 0), (0, width - b.shape[1])),
+                               constant_values=np.nan)
+                        for b in blocks
+                    ]
+                )
         else:
             residuals = None
             self.noise_source_ = "in-sample"
@@ -598,24 +645,28 @@ class LSTMForecaster(BaseForecaster):
         if residuals is None:
             residuals = in_sample
         if conformal and "conformal_errors_" not in self.__dict__:
+            n_origins = max(1, int(0.2 * n_samples))
             self.conformal_errors_ = self._origin_errors(
-                values, Z, max(1, int(0.2 * n_samples))
+                values, Z, np.arange(len(Z) - n_origins, len(Z))
             )
+            self._conformal_block_sizes = [n_origins]
         self._noise_scaled = np.sqrt(np.mean(residuals**2, axis=0))
         self.noise_std_ = self._noise_scaled * self._y_range / 2.0
         return self
 
-    def _origin_errors(self, values, Z, n_origins):
-        """Forecast errors of ``module_`` from the last ``n_origins`` origins.
+    def _origin_errors(self, values, Z, origins):
+        """Forecast errors of ``module_`` from the given origins.
 
         Origin ``o`` knows the first ``o`` steps of ``Z``; its forecast is
         compared with the training data, in the units of ``y``. Returns
         ``(n_origins, n_steps)`` with NaN beyond the end of the data.
         """
-        n, d, L = len(Z), self.difference_, self.window_length_
-        H = n_origins if self.strategy != "direct" else min(n_origins, self.horizon_)
+        d, L = self.difference_, self.window_length_
+        n_origins = len(origins)
+        # (strategy_: "auto" resolved; the direct network's errors are
+        # measured up to its horizon)
+        H = n_origins if self.strategy_ != "direct" else min(n_origins, self.horizon_)
         dev = self._device
-        origins = np.arange(n - n_origins, n)
         n_x = self.n_exog_
         errors = np.full((n_origins, H), np.nan)
         with torch.no_grad():
@@ -998,7 +1049,10 @@ class LSTMForecaster(BaseForecaster):
             # (both tails' errors inform every interval), with the
             # split-conformal finite-sample correction (n + 1) / n.
             a = np.asarray(alpha, dtype=np.float64)
-            n = len(scores)
+            # n counts origins, not pooled errors: the errors of one origin
+            # (its steps) are strongly dependent, so the origins are the
+            # honest sample size of the correction.
+            n = int(np.isfinite(self.conformal_errors_).any(axis=1).sum())
             levels = np.minimum(np.abs(2.0 * a - 1.0) * (n + 1) / n, 1.0)
             q = np.sign(a - 0.5) * np.quantile(np.abs(scores), levels)
             values = point[:, None] + scale[steps - 1][:, None] * q[None, :]

@@ -36,8 +36,9 @@ _SHAPELET_PARAMETERS_DOC = """\
         Shapelets learned per length (the output has ``n_shapelets`` columns
         per distinct length). The defaults of ``n_shapelets`` and
         ``max_timepoints`` were chosen by the protocol in
-        ``benchmarks/signal.py`` (part ``shapelet_defaults``) on generated
-        series and on validation parts of training splits.
+        ``benchmarks/signal.py`` (parts ``shapelet_defaults`` and
+        ``shapelet_defaults2``) on generated series and on validation parts
+        of training splits.
 
     shapelet_lengths : int, float or sequence of int and float, \
 default=(0.1, 0.2, 0.3)
@@ -60,7 +61,7 @@ default=(0.1, 0.2, 0.3)
         (the quantity training optimises) or the exact minimum over positions.
         :meth:`best_match_positions` always takes the exact minimum.
 
-    max_timepoints : int or None, default=128
+    max_timepoints : int, "auto" or None, default="auto"
         Longest series, in time steps, that the shapelets are learned on.
         When the training array has more time steps (padding included),
         every series (in ``fit`` and after) is first shortened by piecewise
@@ -70,7 +71,13 @@ default=(0.1, 0.2, 0.3)
         positions, shorter shapelets). Shapelets, fractional lengths and
         distances are then in the shortened time axis;
         ``shapelet_lengths_`` and :meth:`best_match_positions` are given
-        back in the original steps. None: never shortened.
+        back in the original steps. None: never shortened. ``"auto"``: the
+        block length is read off the training series' spectrum, the largest
+        ``f`` (keeping at least 64 blocks of the shortest series) for which
+        at most 1% of the spectral energy (per series and channel, mean
+        removed, averaged) lies above the blocks' Nyquist frequency
+        ``1 / (2 f)`` cycles per step, so that oscillations the blocks would
+        average away keep the series at full resolution.
 
     n_init_segments : int, default=10000
         Windows drawn at random (seeded by ``random_state``) per length for
@@ -208,6 +215,39 @@ def _paa(X3, lengths, factor):
     return np.ascontiguousarray(out, dtype=X3.dtype), -(-lengths // factor)
 
 
+def _spectral_paa_factor(X3, lengths, tol=0.01, min_blocks=64):
+    """PAA factor for ``max_timepoints="auto"``: the largest ``f`` in
+    ``1 .. max(1, min(lengths) // min_blocks)`` such that, averaged over the
+    series and channels, at most ``tol`` of the spectral energy lies above the
+    blocks' Nyquist frequency ``1 / (2 f)`` cycles per step.
+
+    Each series' observed steps, mean removed, give the energies
+    ``|rfft|^2`` without the zero frequency, normalised to sum 1 (a constant
+    series counts as having none above any cut-off).
+    """
+    f_max = max(1, int(lengths.min()) // min_blocks)
+    if f_max == 1:
+        return 1
+    factors = np.arange(1, f_max + 1)
+    above = np.zeros(f_max)  # summed fractions above each cut-off
+    count = 0
+    for m in np.unique(lengths):  # one FFT per distinct length
+        m = int(m)
+        x = X3[lengths == m, :, :m].reshape(-1, m)
+        x = x - x.mean(axis=1, keepdims=True)
+        power = np.abs(np.fft.rfft(x, axis=1)[:, 1:]) ** 2  # frequencies k / m
+        total = power.sum(axis=1, keepdims=True)
+        cum = np.cumsum(power, axis=1) / np.where(total > 0, total, 1.0)
+        cum[total[:, 0] == 0] = 1.0
+        # energy above 1/(2f): beyond the first floor(m / (2f)) frequencies
+        k_cut = np.minimum(m // (2 * factors), cum.shape[1])
+        below = np.where(k_cut > 0, cum[:, np.maximum(k_cut - 1, 0)], 0.0)
+        above += (1.0 - below).sum(axis=0)
+        count += len(x)
+    ok = factors[above / count <= tol]
+    return int(ok.max()) if ok.size else 1
+
+
 class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
     """Input handling, initialisation, the torch road and inference shared by
     the shapelet estimators; ``transform`` gives the shapelet distances."""
@@ -225,7 +265,11 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             list,
         ],
         "alpha": [Interval(Real, 0, None, closed="neither")],
-        "max_timepoints": [Interval(Integral, 1, None, closed="left"), None],
+        "max_timepoints": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
         "inference_min": [StrOptions({"soft", "exact"})],
         "n_init_segments": [Interval(Integral, 1, None, closed="left")],
         "l2": [Interval(Real, 0, None, closed="left")],
@@ -268,17 +312,21 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             self.input_ndim_ = X.ndim
             self.n_channels_ = int(X3.shape[1])
             self.n_timepoints_ = int(X3.shape[2])
-            limit = self.max_timepoints
-            self.paa_factor_ = (
-                1 if limit is None or self.n_timepoints_ <= limit
-                else -(-self.n_timepoints_ // limit)
-            )
         nan = np.isnan(X3)
         if nan.any():
             check_trailing_nan_padding(X3)
             lengths = (~nan.all(axis=1)).sum(axis=1)
         else:
             lengths = np.full(len(X3), X3.shape[2])
+        if reset:
+            limit = self.max_timepoints
+            if limit == "auto":
+                self.paa_factor_ = _spectral_paa_factor(X3, lengths)
+            else:
+                self.paa_factor_ = (
+                    1 if limit is None or self.n_timepoints_ <= limit
+                    else -(-self.n_timepoints_ // limit)
+                )
         factor = self.paa_factor_
         if factor > 1:
             X3, lengths = _paa(X3, lengths, factor)
@@ -640,7 +688,7 @@ class ShapeletTransformer(_BaseShapelets):
         shapelet_lengths=(0.1, 0.2, 0.3),
         alpha=100.0,
         inference_min="soft",
-        max_timepoints=128,
+        max_timepoints="auto",
         n_init_segments=10000,
         l2=0.01,
         supervised=True,
@@ -779,7 +827,7 @@ class ShapeletClassifier(ClassifierMixin, _BaseShapelets):
         shapelet_lengths=(0.1, 0.2, 0.3),
         alpha=100.0,
         inference_min="soft",
-        max_timepoints=128,
+        max_timepoints="auto",
         n_init_segments=10000,
         l2=0.01,
         class_weight=None,

@@ -14,7 +14,7 @@ from skdeep.autoencoder import (
     ConvAutoencoderTransformer,
     VariationalAutoencoder,
 )
-from skdeep.autoencoder._outlier import AUTO_STEPS, auto_epochs
+from skdeep.autoencoder._outlier import AUTO_STEPS, TrimmedLoss, auto_epochs
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -150,7 +150,7 @@ def _planted_outliers(seed=0):
 @pytest.mark.parametrize("variational", [False, True])
 def test_outlier_detector_finds_planted_outliers(variational):
     X, y = _planted_outliers()
-    # a short fixed schedule: the default 3000 steps are tested on wbc below
+    # a short fixed schedule: the default 1000 steps are tested on wbc below
     det = AutoencoderOutlierDetector(
         contamination=0.05, variational=variational, max_epochs=40, random_state=0
     ).fit(X)
@@ -164,20 +164,83 @@ def test_outlier_detector_finds_planted_outliers(variational):
     assert det.max_epochs_ == det.n_iter_ == 40
 
 
+def test_trimmed_loss_leaves_out_the_largest_rows():
+    import torch
+
+    X = torch.zeros(10, 3)
+    recon = torch.zeros(10, 3, requires_grad=True)
+    with torch.no_grad():
+        recon[:, 0] = torch.arange(10.0)  # row i has squared error i**2 / 3
+    rows = (torch.arange(10.0) ** 2) / 3
+    # trim=0.25 of 10 rows drops floor(2.5) = 2 rows, the two largest
+    loss = TrimmedLoss(0.25)((recon, None), X)
+    assert torch.isclose(loss, rows[:8].mean())
+    loss.backward()
+    assert torch.all(recon.grad[8:] == 0) and torch.all(recon.grad[1:8, 0] > 0)
+    # no trim: the plain mean squared error
+    plain = TrimmedLoss(0.0)((recon, None), X)
+    assert torch.isclose(plain, torch.nn.functional.mse_loss(recon, X))
+    # small batches lose no row
+    assert torch.isclose(TrimmedLoss(0.25)((recon[:3], None), X[:3]), rows[:3].mean())
+
+
+def _clustered_outliers(seed=0):
+    # inliers near a plane in 8-d, 40 outliers in a tight cluster off it: a
+    # plain loss spends the 2-d code on the cluster and learns to reconstruct it
+    rng = np.random.RandomState(seed)
+    basis = np.linalg.qr(rng.randn(8, 8))[0]
+    inliers = (rng.randn(300, 2) * [2, 1]) @ basis[:, :2].T + 0.05 * rng.randn(300, 8)
+    outliers = 3 * basis[:, 2] + 0.3 * rng.randn(40, 8)
+    return np.vstack([inliers, outliers]), np.r_[np.zeros(300), np.ones(40)]
+
+
+def test_outlier_detector_trim_ignores_a_planted_outlier_cluster():
+    X, y = _clustered_outliers()
+    common = dict(hidden_layer_sizes=(16,), code_size=2, dropout=0.0, batch_norm=False,
+                  max_epochs=30, batch_size=32, random_state=0)
+    plain = AutoencoderOutlierDetector(trim=0.0, **common).fit(X)
+    trimmed = AutoencoderOutlierDetector(trim=0.2, **common).fit(X)
+    auc_plain = roc_auc_score(y, plain.decision_scores_)
+    auc_trimmed = roc_auc_score(y, trimmed.decision_scores_)
+    assert auc_trimmed > 0.99 and auc_trimmed > auc_plain + 0.05
+    # the outliers' error relative to the inliers' grows many times over
+    ratio = lambda s: s[y == 1].mean() / s[y == 0].mean()  # noqa: E731
+    assert ratio(trimmed.decision_scores_) > 5 * ratio(plain.decision_scores_)
+    # scoring is unchanged: the same mean squared error per row
+    np.testing.assert_allclose(
+        -trimmed.score_samples(X), trimmed.decision_scores_, rtol=1e-5
+    )
+
+
+def test_outlier_detector_trim_variational():
+    X, y = _clustered_outliers()
+    common = dict(hidden_layer_sizes=(16,), code_size=2, variational=True, dropout=0.0,
+                  batch_norm=False, max_epochs=30, batch_size=32, random_state=0)
+    plain = AutoencoderOutlierDetector(trim=0.0, **common).fit(X)
+    trimmed = AutoencoderOutlierDetector(trim=0.2, **common).fit(X)
+    assert isinstance(trimmed.net_.criterion_, TrimmedLoss)
+    assert trimmed.net_.criterion_.variational
+    auc_trimmed = roc_auc_score(y, trimmed.decision_scores_)
+    auc_plain = roc_auc_score(y, plain.decision_scores_)
+    assert auc_trimmed > 0.95 and auc_trimmed >= auc_plain
+    with pytest.raises(ValueError, match="trim"):
+        AutoencoderOutlierDetector(trim=0.5).fit(X)
+
+
 def test_outlier_detector_auto_epochs():
     # "auto" trains a fixed number of gradient steps, whatever the row count
-    assert AUTO_STEPS == 3000
-    assert auto_epochs(89, 64) == 1500  # 2 batches per epoch
-    assert auto_epochs(29458, 64) == 7  # 461 batches per epoch
+    assert AUTO_STEPS == 1000
+    assert auto_epochs(89, 64) == 500  # 2 batches per epoch
+    assert auto_epochs(29458, 64) == 3  # 461 batches per epoch
     assert auto_epochs(1_000_000, 64) == 1
     assert auto_epochs(89, 64, steps=10) == 5
     det = AutoencoderOutlierDetector()
     det._resolve_epochs(420)
-    assert det.max_epochs_ == auto_epochs(420, 64) == 429  # 7 batches per epoch
+    assert det.max_epochs_ == auto_epochs(420, 64) == 143  # 7 batches per epoch
     # early stopping holds rows out, so "auto" counts the remaining ones
     det.set_params(early_stopping=True, validation_fraction=0.5, batch_size=70)
     det._resolve_epochs(420)
-    assert det.max_epochs_ == auto_epochs(210, 70) == 1000
+    assert det.max_epochs_ == auto_epochs(210, 70) == 334
     det.set_params(max_epochs=7)._resolve_epochs(420)
     assert det.max_epochs_ == 7
 
@@ -192,5 +255,6 @@ def test_outlier_detector_on_odds_wbc():
     X, y = m["X"].astype(float), m["y"].ravel()
     det = AutoencoderOutlierDetector(random_state=0).fit(X)  # the defaults
     assert roc_auc_score(y, -det.score_samples(X)) > 0.8  # published 0.85-0.94
-    # max_epochs="auto": 378 rows are 6 batches of 64, 500 epochs, 3000 steps
-    assert det.max_epochs_ == det.n_iter_ == 500
+    # max_epochs="auto": 378 rows are 6 batches of 64, 167 epochs, 1002 steps
+    assert det.max_epochs_ == det.n_iter_ == 167
+    assert det.trim == 0.2 and isinstance(det.net_.criterion_, TrimmedLoss)

@@ -116,16 +116,19 @@ def test_conformal_intervals_from_rolling_origin_errors():
     f = LSTMForecaster(**SMALL, random_state=0).fit(y, fh=fh)
     assert f.noise_source_ == "holdout"
     errors = f.conformal_errors_
-    # n - L - k + 1 = 83 windows, 20% held out: 16 origins, all 6 steps
-    assert errors.shape == (16, 16)
+    # n - L - k + 1 = 83 windows, blocks of 20% = 16 origins: three blocks
+    # (the earliest network trains on 83 - 48 = 35 windows), all 6 steps;
+    # the last block's far steps fall beyond the data
+    assert errors.shape == (48, 6) and f._conformal_block_sizes == [16, 16, 16]
     counts = np.isfinite(errors).sum(axis=0)
-    np.testing.assert_array_equal(counts, np.arange(16, 0, -1))
-    # the intervals are the point forecast plus scaled error quantiles
+    np.testing.assert_array_equal(counts, 32 + np.arange(16, 10, -1))
+    # the intervals are the point forecast plus scaled error quantiles, the
+    # finite-sample level counting origins (48), not pooled errors
     point = f.predict(fh).to_numpy()
     scale, scores = f._conformal_scores(6)
     assert np.all(np.diff(scale) >= 0)
-    n = len(scores)
-    q = np.quantile(np.abs(scores), 0.9 * (n + 1) / n)
+    assert len(scores) == counts.sum()
+    q = np.quantile(np.abs(scores), 0.9 * 49 / 48)
     ints = f.predict_interval(fh, coverage=0.9).to_numpy()
     np.testing.assert_allclose(ints[:, 0], point - scale * q)
     np.testing.assert_allclose(ints[:, 1], point + scale * q)
@@ -139,6 +142,49 @@ def test_conformal_intervals_from_rolling_origin_errors():
     np.testing.assert_allclose(g.predict_interval(fh).to_numpy(), ints)
     mc = LSTMForecaster(**SMALL, interval_method="empirical", random_state=0)
     assert not hasattr(mc.fit(y, fh=fh), "conformal_errors_")
+
+
+def test_conformal_blocks_are_rolling_origin_refits():
+    y = ar1(100)
+    fh = np.arange(1, 5)
+    three = LSTMForecaster(**SMALL, random_state=0).fit(y, fh=fh)
+    one = LSTMForecaster(**SMALL, conformal_blocks=1, random_state=0).fit(y, fh=fh)
+    # the last block's network does not depend on the earlier blocks
+    n_last = one._conformal_block_sizes[0]
+    np.testing.assert_allclose(three.conformal_errors_[-n_last:], one.conformal_errors_)
+    # earlier blocks: every origin measured at every step (the truth lies
+    # in later training data)
+    early = three.conformal_errors_[:-n_last]
+    assert early.shape == (2 * n_last, 4) and np.isfinite(early).all()
+    # the final network is the same, so are the point forecasts
+    np.testing.assert_allclose(three.predict(fh), one.predict(fh))
+    # a short series keeps only the blocks that leave enough to train on
+    # (40 points, window 7, horizon 8: 26 samples, blocks of 8; a third
+    # block would leave 2 samples to train on)
+    short = LSTMForecaster(**SMALL, random_state=0).fit(ar1(40), fh=np.arange(1, 9))
+    assert short._conformal_block_sizes == [8, 8]
+    assert short.conformal_errors_.shape == (16, 8)
+    with pytest.raises(ValueError, match="conformal_blocks"):
+        LSTMForecaster(conformal_blocks=0).fit(y)
+
+
+def test_conformal_coverage_near_nominal_on_short_heavy_tailed_series():
+    # The failure mode of a single 20% tail: short training series (40
+    # points: three blocks of 5 origins) with Student-t(3) noise. An
+    # untrained network (max_epochs=0) keeps the test fast and the errors
+    # exchangeable, so conformal coverage should hold: 32 fits on sliding
+    # 40-point windows, 128 test points inside the 90% intervals about 90%.
+    rng = np.random.RandomState(0)
+    y = pd.Series(10 + rng.standard_t(3, 300))
+    fh = np.arange(1, 5)
+    inside = []
+    for cut in range(40, 296, 8):
+        f = LSTMForecaster(hidden_size=4, max_epochs=0, random_state=0)
+        ints = f.fit(y[cut - 40 : cut], fh=fh).predict_interval(fh, coverage=0.9)
+        truth = y[cut : cut + 4].to_numpy()
+        inside.extend((truth >= ints.iloc[:, 0]) & (truth <= ints.iloc[:, 1]))
+    assert f._conformal_block_sizes == [5, 5, 5]
+    assert 0.85 <= np.mean(inside) <= 0.97, np.mean(inside)
 
 
 def test_conformal_coverage_near_nominal_on_a_stationary_series():

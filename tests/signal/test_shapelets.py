@@ -222,6 +222,38 @@ def test_paa_on_nan_padded_series():
         st.transform(X[:, :, :16])
 
 
+def test_auto_paa_keeps_oscillations_and_shortens_smooth_series():
+    from skdeep.signal._shapelets import _spectral_paa_factor
+
+    rng = np.random.RandomState(0)
+    t = np.arange(640)
+    full = np.full(6, 640)
+    # period 10: blocks of f > 5 steps would average the oscillation away
+    # (its frequency 0.1 lies above 1 / (2 f) only for f >= 6)
+    X = np.sin(2 * np.pi * t / 10)[None, None] + 0.01 * rng.normal(size=(6, 1, 640))
+    assert _spectral_paa_factor(X, full) == 5
+    # white noise: energy at every frequency, never shortened
+    assert _spectral_paa_factor(rng.normal(size=(6, 1, 640)), full) == 1
+    # a slow sine: at most 640 // 64 = 10 steps a block (64 blocks remain)
+    slow = np.sin(2 * np.pi * t / 320)[None, None].repeat(6, axis=0)
+    assert _spectral_paa_factor(slow, full) == 10
+    # NaN padding: the shortest series (130 steps) bounds f by 130 // 64 = 2
+    Xp = slow.copy()
+    Xp[0, :, 130:] = np.nan
+    lengths = np.where(np.arange(6) == 0, 130, 640)
+    assert _spectral_paa_factor(Xp, lengths) == 2
+    # through the estimator: the factor is fitted, lengths map back to steps
+    y = np.arange(6) % 2
+    clf = ShapeletClassifier(n_shapelets=2, shapelet_lengths=(0.1,),
+                             max_timepoints="auto", max_epochs=2,
+                             random_state=0).fit(slow[:, 0], y)
+    assert clf.paa_factor_ == 10
+    np.testing.assert_array_equal(clf.shapelet_lengths_, [60, 60])
+    assert clf.transform(slow[:, 0]).shape == (6, 2)
+    with pytest.raises(ValueError, match="max_timepoints"):
+        ShapeletClassifier(max_timepoints="fast").fit(slow[:, 0], y)
+
+
 def test_nan_padded_series(recwarn):
     rng = np.random.RandomState(3)
     lengths = np.array([30, 18, 25, 12, 30, 21, 16, 27])

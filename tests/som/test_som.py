@@ -364,7 +364,9 @@ def test_online_kernel_tables_match_the_dense_road(monkeypatch, neighborhood):
                   learning_rate=1.0, random_state=0)
     fast = SOMClusterer(4, n_columns=5, **params).fit(X_BLOBS)
     monkeypatch.setattr(som_module, "_distance_codes", lambda grid_d2: None)
+    som_module._cached_geometry.cache_clear()  # built again, without codes
     dense = SOMClusterer(4, n_columns=5, **params).fit(X_BLOBS)
+    som_module._cached_geometry.cache_clear()
     np.testing.assert_allclose(fast.cluster_centers_, dense.cluster_centers_,
                                atol=1e-4)
 
@@ -534,3 +536,54 @@ def test_cuda_matches_cpu():
     np.testing.assert_array_equal(gpu.cluster_centers_, gpu2.cluster_centers_)
     loaded = pickle.loads(pickle.dumps(gpu))
     assert loaded.predict(X_BLOBS).shape == (300,)
+
+
+def test_wide_pca_start_by_krylov_iteration_equals_sklearn_pca(monkeypatch):
+    """On more than _PCA_ITERATIVE_FEATURES features the two leading components
+    come from block Krylov iteration on the data (no d x d covariance); they
+    equal scikit-learn's PCA up to sign, and so does the fallback (the full
+    covariance) where the spectrum is too flat for the iteration to converge."""
+    from sklearn.decomposition import PCA
+
+    rng = np.random.RandomState(0)
+    d = som_module._PCA_ITERATIVE_FEATURES + 44
+    low_rank = rng.randn(400, 4) @ (rng.randn(4, d) * [[4.0], [2.0], [1.0], [0.5]])
+    flat = rng.randn(400, d)  # no gap after the second variance
+    calls = []
+    iterate = som_module._leading_components
+
+    def spy(*args):
+        found = iterate(*args)
+        calls.append(found is not None)
+        return found
+
+    monkeypatch.setattr(som_module, "_leading_components", spy)
+    for X, iterative in [(low_rank + 3.0 + 0.05 * rng.randn(400, d), True),
+                         (flat, False)]:
+        X = X.astype(np.float32)
+        mean, variances, components = som_module._pca_moments(torch.from_numpy(X))
+        assert calls.pop() is iterative
+        pca = PCA(2, svd_solver="full").fit(X.astype(np.float64))
+        np.testing.assert_allclose(mean, X.astype(np.float64).mean(0), atol=1e-6)
+        np.testing.assert_allclose(variances[:2], pca.explained_variance_, rtol=1e-5)
+        signs = np.sign((components[:2] * pca.components_).sum(1))
+        np.testing.assert_allclose(components[:2], signs[:, None] * pca.components_,
+                                   atol=1e-4 if not iterative else 1e-5)
+    # the whole fit on wide data: a finite map started from the PCA plane
+    som = SOMClusterer(3, n_columns=4, max_epochs=1, random_state=0)
+    som.fit(low_rank.astype(np.float32))
+    assert calls == [True] and np.isfinite(som.cluster_centers_).all()
+
+
+@pytest.mark.parametrize("topology, toroidal", [("rectangular", False),
+                                                ("hexagonal", True)])
+def test_topographic_error_is_the_second_bmu_definition(topology, toroidal):
+    """The fit finds "second BMU adjacent" without indexing the second BMU;
+    the share equals the definition computed by brute force."""
+    som = SOMClusterer(4, n_columns=6, topology=topology, toroidal=toroidal,
+                       max_epochs=2, random_state=0).fit(X_BLOBS)
+    d = np.linalg.norm(X_BLOBS[:, None, :] - som.cluster_centers_[None], axis=2)
+    first, second = np.argsort(d, axis=1, kind="stable")[:, :2].T
+    adjacent = neighbour_mask(grid_distances(4, 6, topology, toroidal))
+    np.testing.assert_array_equal(som.labels_, first)
+    assert som.topographic_error_ == pytest.approx(1.0 - adjacent[first, second].mean())

@@ -1695,6 +1695,30 @@ def _run_selection(args, store, tasks, candidates):
                   f"{rec['paa_factor']}", flush=True)
 
 
+def _selection_cells(store, tasks, cands, cost_key):
+    """One table row per selection task, "accuracy / cost" per candidate.
+
+    Returns the rows, per-candidate lists of accuracies, costs (``cost_key``)
+    and wall seconds, and the candidates scored on every task.
+    """
+    rows, scores, costs, walls = [], {}, {}, {}
+    for source, task in tasks:
+        cells = []
+        for c in cands:
+            r = store.get(task=task, candidate=c)
+            if r is None:
+                cells.append("—")
+                continue
+            scores.setdefault(c, []).append(r["accuracy"])
+            costs.setdefault(c, []).append(r[cost_key])
+            walls.setdefault(c, []).append(r["fit_s"])
+            cells.append(f"{r['accuracy']:.3f} / {r[cost_key]:.1f}"
+                         + (f" (PAA {r['paa_factor']})" if r["paa_factor"] > 1 else ""))
+        rows.append(f"| {source} | {task} | " + " | ".join(cells) + " |")
+    complete = [c for c in cands if len(scores.get(c, ())) == len(tasks)]
+    return rows, scores, costs, walls, complete
+
+
 def shapelet_defaults_table(store, tasks, args):
     lines = _header("Selection of ShapeletClassifier's defaults (data not reported "
                     "as evidence)", args)
@@ -1712,20 +1736,9 @@ def shapelet_defaults_table(store, tasks, args):
         "| source | task | " + " | ".join(DEFAULT_CANDIDATES) + " |",
         "|---|---|" + "---:|" * len(DEFAULT_CANDIDATES),
     ]
-    scores, costs = {}, {}
-    for source, task in tasks:
-        cells = []
-        for c in DEFAULT_CANDIDATES:
-            r = store.get(task=task, candidate=c)
-            if r is None:
-                cells.append("—")
-                continue
-            scores.setdefault(c, []).append(r["accuracy"])
-            costs.setdefault(c, []).append(r["fit_s"])
-            cells.append(f"{r['accuracy']:.3f} / {r['fit_s']:.1f}"
-                         + (f" (PAA {r['paa_factor']})" if r["paa_factor"] > 1 else ""))
-        lines.append(f"| {source} | {task} | " + " | ".join(cells) + " |")
-    complete = [c for c in DEFAULT_CANDIDATES if len(scores.get(c, ())) == len(tasks)]
+    rows, scores, costs, _, complete = _selection_cells(
+        store, tasks, DEFAULT_CANDIDATES, "fit_s")
+    lines += rows
     lines.append("| **score / cost** | | " + " | ".join(
         f"**{np.mean(scores[c]):.4f} / {np.sum(costs[c]):.0f}**" if c in complete
         else "—" for c in DEFAULT_CANDIDATES) + " |")
@@ -1780,21 +1793,9 @@ def shapelet_defaults2_table(store, tasks, args):
         "| source | task | " + " | ".join(cands) + " |",
         "|---|---|" + "---:|" * len(cands),
     ]
-    scores, costs, walls = {}, {}, {}
-    for source, task in tasks:
-        cells = []
-        for c in cands:
-            r = store.get(task=task, candidate=c)
-            if r is None:
-                cells.append("—")
-                continue
-            scores.setdefault(c, []).append(r["accuracy"])
-            costs.setdefault(c, []).append(r["fit_cpu_s"])
-            walls.setdefault(c, []).append(r["fit_s"])
-            cells.append(f"{r['accuracy']:.3f} / {r['fit_cpu_s']:.1f}"
-                         + (f" (PAA {r['paa_factor']})" if r["paa_factor"] > 1 else ""))
-        lines.append(f"| {source} | {task} | " + " | ".join(cells) + " |")
-    complete = [c for c in cands if len(scores.get(c, ())) == len(tasks)]
+    rows, scores, costs, walls, complete = _selection_cells(
+        store, tasks, cands, "fit_cpu_s")
+    lines += rows
     lines.append("| **score / CPU s** | | " + " | ".join(
         f"**{np.mean(scores[c]):.4f} / {np.sum(costs[c]):.0f}**" if c in complete
         else "—" for c in cands) + " |")

@@ -679,11 +679,7 @@ def merge_quality(out_dirs, title="", preamble=""):
             picks = [rows[int(np.argmax(val[rows, s, 0]))] for s in range(n_splits)]
             scores = test[picks, np.arange(n_splits)]
             mean, std = scores.mean(axis=0), scores.std(axis=0)
-            counts = {}
-            for i in picks:
-                counts[cells[i]] = counts.get(cells[i], 0) + 1
-            picked = "; ".join(f"{k} ({v})" for k, v in
-                               sorted(counts.items(), key=lambda kv: -kv[1]))
+            picked = _pick_summary(cells[i] for i in picks)
             lines.append(
                 f"| skdeep {name} | {picked} | {mean[0]:.4f} ± {std[0]:.4f} | "
                 f"{mean[1]:.4f} ± {std[1]:.4f} | "
@@ -1550,16 +1546,8 @@ def run_heldout(datasets, out_dir, n_splits=QUALITY_SPLITS, epochs=None,
             t0 = time.perf_counter()
             emb = est.fit_transform(A)
             fit_s = time.perf_counter() - t0
-            rows = []
-            t0 = time.perf_counter()
-            for train, test, folds in splits(A.shape[0], n_splits):
-                cv = [topk_f1(emb, Y, a, b, BLOG_C, scoring) for a, b in folds]
-                rows.append({"val": list(np.mean(cv, axis=0)), "test": list(
-                    topk_f1(emb, Y, train, test, BLOG_C, scoring))})
-            score_s = time.perf_counter() - t0
-            params = {k: v for k, v in est.get_params().items()
-                      if k in ("sample", "epochs", "backend", "lr", "negative",
-                               "window", "walk_length", "n_walks", "dimensions")}
+            rows, score_s = _score_splits(emb, Y, n_splits, scoring)
+            params = _embedder_params(est)
             record = dict(data=data, p=p, q=q, fit_s=fit_s, splits=rows,
                           params=params, load=os.getloadavg()[0])
             if fourth:
@@ -1646,14 +1634,40 @@ def _choose_per_split(cand, n_splits, with_epochs=False):
     picks = [max(cand, key=lambda r: r["splits"][s]["val"][0])
              for s in range(n_splits)]
     test = np.array([r["splits"][s]["test"] for s, r in enumerate(picks)])
+    return test, _pick_summary(
+        f"({r['p']:g}, {r['q']:g}, {r['epochs']})" if with_epochs
+        else f"({r['p']:g}, {r['q']:g})" for r in picks)
+
+
+def _pick_summary(cells):
+    """"cell (times chosen); ..." for the tables, most chosen first."""
     counts = {}
-    for r in picks:
-        cell = (f"({r['p']:g}, {r['q']:g}, {r['epochs']})" if with_epochs
-                else f"({r['p']:g}, {r['q']:g})")
+    for cell in cells:
         counts[cell] = counts.get(cell, 0) + 1
-    picked = "; ".join(f"{k} ({v})" for k, v in
-                       sorted(counts.items(), key=lambda kv: -kv[1]))
-    return test, picked
+    return "; ".join(f"{k} ({v})" for k, v in
+                     sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _score_splits(emb, Y, n_splits, scoring):
+    """CV (labelled half) and test top-k F1 of ``emb`` on every split.
+
+    Returns the per-split records ``{"val": [macro, micro], "test": [...]}``
+    and the scoring seconds.
+    """
+    rows = []
+    t0 = time.perf_counter()
+    for train, test, folds in splits(emb.shape[0], n_splits):
+        cv = [topk_f1(emb, Y, a, b, BLOG_C, scoring) for a, b in folds]
+        rows.append({"val": list(np.mean(cv, axis=0)), "test": list(
+            topk_f1(emb, Y, train, test, BLOG_C, scoring))})
+    return rows, time.perf_counter() - t0
+
+
+def _embedder_params(est):
+    """The embedder settings a record keeps (what the tables quote)."""
+    return {k: v for k, v in est.get_params().items()
+            if k in ("sample", "epochs", "backend", "lr", "negative",
+                     "window", "walk_length", "n_walks", "dimensions")}
 
 
 SEEDS_SEEDS = (0, 1, 2)  # the fifth run's embedding seeds
@@ -1701,16 +1715,8 @@ def run_paper_seeds(out_dir, emb_cache, n_splits=QUALITY_SPLITS):
             emb = est.fit_transform(A)
             fit_s = time.perf_counter() - t0
             np.save(file, emb)
-        rows = []
-        t0 = time.perf_counter()
-        for train, test, folds in splits(A.shape[0], n_splits):
-            cv = [topk_f1(emb, Y, a, b, BLOG_C, "paper") for a, b in folds]
-            rows.append({"val": list(np.mean(cv, axis=0)), "test": list(
-                topk_f1(emb, Y, train, test, BLOG_C, "paper"))})
-        score_s = time.perf_counter() - t0
-        params = {k: v for k, v in est.get_params().items()
-                  if k in ("sample", "epochs", "backend", "lr", "negative",
-                           "window", "walk_length", "n_walks", "dimensions")}
+        rows, score_s = _score_splits(emb, Y, n_splits, "paper")
+        params = _embedder_params(est)
         _append(path, dict(data="ppi", p=p, q=q, seed=seed, epochs=est.epochs,
                            splits=rows, params=params, fit_s=fit_s,
                            score_s=score_s, load=os.getloadavg()[0]))
@@ -1777,12 +1783,7 @@ def paper_seeds_markdown(records):
         chosen = sub[pick, np.arange(n_splits)]  # (splits, seeds, 3)
         test = chosen.mean(axis=1)
         seed_sd = chosen[..., 1].mean(axis=0).std()
-        counts = {}
-        for i in pick:
-            cell = "({:g}, {:g})".format(*order[idx[i]])
-            counts[cell] = counts.get(cell, 0) + 1
-        picked = "; ".join(f"{k} ({v})" for k, v in
-                           sorted(counts.items(), key=lambda kv: -kv[1]))
+        picked = _pick_summary("({:g}, {:g})".format(*order[idx[i]]) for i in pick)
         lines.append(
             f"| ppi | skdeep {name} | {picked} | {test[:, 1].mean():.4f} ± "
             f"{test[:, 1].std():.4f} | {seed_sd:.4f} | {test[:, 2].mean():.4f} ± "

@@ -488,7 +488,7 @@ class SOMClusterer(
                 "SOMClusterer does not support device='mps' (it accumulates in "
                 "float64, which MPS lacks); use 'cpu' or 'cuda'."
             )
-        seed = _derive_seed(self.random_state)
+        seed = derive_seed(self.random_state)
         if not first:
             # partial_fit call k shuffles under its own seed
             seed = (seed + self.n_iter_) % (2**31 - 1)
@@ -528,7 +528,7 @@ class SOMClusterer(
 
         generator = torch.Generator().manual_seed(seed)
         with (
-            _global_rng_seeded(seed, device),
+            seeded(seed, device),
             _few_threads_if_small(len(X) * n_nodes, device),
             torch.inference_mode(),
         ):
@@ -839,38 +839,6 @@ class SOMClusterer(
         for k in range(min(2, len(variances))):
             W += np.outer(pos[:, along[k]], math.sqrt(variances[k]) * components[k])
         return torch.as_tensor(W, dtype=torch.float32, device=X.device)
-
-
-def _derive_seed(random_state):
-    """:func:`~skdeep.utils._torch.derive_seed`, memoized for int seeds (it
-    builds a numpy ``RandomState``, a tenth of a millisecond per fit)."""
-    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
-        return _seed_of_int(int(random_state))
-    return derive_seed(random_state)
-
-
-@functools.lru_cache(maxsize=64)
-def _seed_of_int(random_state):
-    return derive_seed(random_state)
-
-
-@contextlib.contextmanager
-def _global_rng_seeded(seed, device):
-    """:func:`~skdeep.utils._torch.seeded`, without its cost on the CPU.
-
-    Training draws from its own generator; torch's global RNG is only seeded
-    (and restored after) so that nothing it might draw depends on the
-    caller's state. ``torch.manual_seed`` also queues the seeding of every
-    accelerator backend, with a stack trace each (half a millisecond), so on
-    the CPU only the CPU generator is forked and seeded.
-    """
-    if device.type != "cpu":
-        with seeded(seed, device):
-            yield
-        return
-    with torch.random.fork_rng(devices=[]):
-        torch.default_generator.manual_seed(seed)
-        yield
 
 
 # Maps up to this many nodes keep their geometry in a small cache: building

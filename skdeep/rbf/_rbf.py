@@ -197,31 +197,28 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
             gamma = np.full(k, 1.0 / (2.0 * s**2) if s > 0 else 1.0)
         return gamma if self.width_per_center else np.asarray(gamma[0])
 
-    def _activations(self, layer, X):
-        """Hidden activations of ``X`` in batches, float64."""
-        with torch.no_grad():
-            return batched_numpy(
-                layer,
-                X,
-                batch_size=max(self.batch_size, 1024),
-                device="cpu",
-                out_dtype=np.float64,
-            )
-
-    def _solve_output(self, H, Y, sample_weight=None):
-        """Ridge solution ``(k + 1, m)`` for hidden activations ``H`` (bias last).
+    def _solve_output(self, hidden, X, Y, sample_weight=None):
+        """Ridge solution ``(k + 1, m)`` of the output layer (bias last).
 
         The normal equations ``(H1' S H1 + alpha I') W = H1' S Y`` with ``H1 =
-        [H, 1]``, ``S`` the diagonal of the sample weights (the identity
-        without them) and no penalty on the bias; ``H1' S H1`` costs
-        ``O(n k^2)``, linear in the number of rows.
+        [H, 1]``, ``H = hidden(X)`` the ``(n, k)`` float64 activations, ``S``
+        the diagonal of the sample weights (the identity without them) and no
+        penalty on the bias. ``H1' S H1`` and ``H1' S Y`` are summed over
+        batches of rows: the activations are never held at once (at 60,000
+        rows and 1,000 centers they were 480 MB, copied twice), so memory is
+        ``O(k^2)`` and time ``O(n k^2)``, linear in the number of rows.
         """
-        n, k = H.shape
-        H1 = np.hstack([H, np.ones((n, 1))])
-        SH1 = H1 if sample_weight is None else sample_weight[:, None] * H1
-        A = SH1.T @ H1
+        A, b = 0.0, 0.0
+        batch_size = max(self.batch_size, 1024)
+        for start in range(0, len(X), batch_size):
+            rows = slice(start, start + batch_size)
+            H = hidden(X[rows])
+            H1 = np.hstack([H, np.ones((len(H), 1))])
+            SH1 = H1 if sample_weight is None else sample_weight[rows, None] * H1
+            A = A + SH1.T @ H1
+            b = b + SH1.T @ Y[rows]
+        k = len(A) - 1
         A[np.arange(k), np.arange(k)] += self.alpha
-        b = SH1.T @ Y
         try:
             return scipy.linalg.solve(A, b, assume_a="sym")
         except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
@@ -238,8 +235,12 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
         centers = self._init_centers(X, codes, w)
         gamma = self._init_gamma(centers, X, w)
         layer = RBFLayer(centers, gamma, self.kernel)
-        H = self._activations(layer, X)
-        self._initial = (centers, gamma, self._solve_output(H, Y, w))
+
+        def hidden(rows):
+            with torch.no_grad():
+                return layer(as_float32_tensor(rows)).double().numpy()
+
+        self._initial = (centers, gamma, self._solve_output(hidden, X, Y, w))
         self.n_centers_ = len(centers)
         for stale in ("net_", "history_", "module_hybrid_"):  # from an earlier fit
             self.__dict__.pop(stale, None)

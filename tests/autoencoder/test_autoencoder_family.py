@@ -14,7 +14,12 @@ from skdeep.autoencoder import (
     ConvAutoencoderTransformer,
     VariationalAutoencoder,
 )
-from skdeep.autoencoder._outlier import AUTO_STEPS, TrimmedLoss, auto_epochs
+from skdeep.autoencoder._outlier import (
+    AUTO_MAX_EPOCHS,
+    AUTO_STEPS,
+    TrimmedLoss,
+    auto_epochs,
+)
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -228,19 +233,25 @@ def test_outlier_detector_trim_variational():
 
 
 def test_outlier_detector_auto_epochs():
-    # "auto" trains a fixed number of gradient steps, whatever the row count
-    assert AUTO_STEPS == 1000
-    assert auto_epochs(89, 64) == 500  # 2 batches per epoch
-    assert auto_epochs(29458, 64) == 3  # 461 batches per epoch
+    # "auto" trains a fixed number of gradient steps, at most 20 passes
+    assert AUTO_STEPS == 1000 and AUTO_MAX_EPOCHS == 20
+    assert auto_epochs(29458, 64) == 3  # 461 batches per epoch, 1383 steps
+    assert auto_epochs(4561, 64) == 14  # 72 batches per epoch, 1008 steps
     assert auto_epochs(1_000_000, 64) == 1
+    # below about 64 * 1000 / 20 = 3200 rows the cap binds
+    assert auto_epochs(3129, 64) == 20  # 21 without the cap
+    assert auto_epochs(89, 64) == 20  # 2 batches per epoch: 40 steps, not 1000
+    assert auto_epochs(89, 64, max_epochs=None) == 500
     assert auto_epochs(89, 64, steps=10) == 5
     det = AutoencoderOutlierDetector()
+    det._resolve_epochs(10_000)
+    assert det.max_epochs_ == auto_epochs(10_000, 64) == 7  # 157 batches per epoch
     det._resolve_epochs(420)
-    assert det.max_epochs_ == auto_epochs(420, 64) == 143  # 7 batches per epoch
+    assert det.max_epochs_ == 20
     # early stopping holds rows out, so "auto" counts the remaining ones
     det.set_params(early_stopping=True, validation_fraction=0.5, batch_size=70)
-    det._resolve_epochs(420)
-    assert det.max_epochs_ == auto_epochs(210, 70) == 334
+    det._resolve_epochs(10_000)
+    assert det.max_epochs_ == auto_epochs(5000, 70) == 14
     det.set_params(max_epochs=7)._resolve_epochs(420)
     assert det.max_epochs_ == 7
 
@@ -255,6 +266,7 @@ def test_outlier_detector_on_odds_wbc():
     X, y = m["X"].astype(float), m["y"].ravel()
     det = AutoencoderOutlierDetector(random_state=0).fit(X)  # the defaults
     assert roc_auc_score(y, -det.score_samples(X)) > 0.8  # published 0.85-0.94
-    # max_epochs="auto": 378 rows are 6 batches of 64, 167 epochs, 1002 steps
-    assert det.max_epochs_ == det.n_iter_ == 167
+    # max_epochs="auto": 378 rows are 6 batches of 64; 1000 steps would be
+    # 167 epochs, the cap makes it 20
+    assert det.max_epochs_ == det.n_iter_ == 20
     assert det.trim == 0.2 and isinstance(det.net_.criterion_, TrimmedLoss)

@@ -86,6 +86,9 @@ def save(estimator, path):
     from skdeep.utils._training import BaseTorchEstimator
 
     cls = type(estimator)
+    # An estimator may defer fitted attributes until read (SOMClusterer's
+    # labels_): it computes them here, so that vars() holds them.
+    getattr(estimator, "_before_save", lambda: None)()
     params = {
         k: _encode(v, f"parameter {k!r}")
         for k, v in estimator.get_params(deep=False).items()

@@ -16,11 +16,18 @@ from sklearn.base import (
     ClusterMixin,
     TransformerMixin,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils._param_validation import validate_parameter_constraints
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    check_is_fitted,
+    validate_data,
+)
 
 from skdeep.som._grid import (
     DECAY_SCHEDULES,
     NEIGHBORHOODS,
+    NON_NEGATIVE,
     check_schedule,
     grid_distances,
     neighbour_mask,
@@ -61,6 +68,10 @@ _AUTO_BATCHES = 16
 # PCA initialization is already ordered, so a wide first radius mostly wastes
 # updates (benchmarks/som.py).
 _AUTO_SIGMA_SHARE = 1.0 / 8.0
+# Fit attributes of the training rows' final labelling, deferred until read
+# for inputs of up to _DEFERRED_LABELS_ELEMENTS values (a 16 MiB copy at most).
+_LABEL_ATTRIBUTES = ("labels_", "quantization_error_", "topographic_error_")
+_DEFERRED_LABELS_ELEMENTS = 1 << 22
 # Above this many features, the PCA initialization finds its two components
 # by block Krylov iteration on the data instead of forming the covariance
 # matrix and decomposing it whole (on 784 features that took 3/4 of a 1-epoch
@@ -99,8 +110,9 @@ class SOMClusterer(
     products; distances are computed in blocks, so memory stays bounded for
     any number of samples. The default schedule (a short radius from the
     ordered PCA start, shrinking to 0.3) reaches MiniSom's quantization error
-    at equal epochs (2-3% lower on held-out data from one epoch on), 28-77
-    times faster at 3 epochs or more on 5,000 rows or more (see Notes).
+    at equal epochs (2-3% lower on held-out data from one epoch on), and a
+    fit is at least 20 times faster than MiniSom's on every held-out set,
+    from one epoch on (see Notes).
 
     Parameters
     ----------
@@ -227,7 +239,10 @@ class SOMClusterer(
         The same prototypes laid out as the map (a view).
 
     labels_ : ndarray of shape (n_samples,)
-        BMU index of each training sample.
+        BMU index of each training sample. For inputs of up to 4 million
+        values, this and the two errors below are computed when first read
+        (or when the map is pickled or saved): ``fit`` keeps the training
+        rows (a copy if they are the caller's float32 array) until then.
 
     quantization_error_ : float
         Mean Euclidean distance from the training samples to their BMU.
@@ -294,15 +309,22 @@ class SOMClusterer(
     map's (still below MiniSom's at its defaults on most sets); for smoother
     maps raise ``sigma_final`` or ``sigma``.
 
-    With 16 updates per epoch, fixed costs count on small data: the PCA start
-    uses block Krylov iteration above 256 features (no ``d x d`` covariance),
-    the mini-batch loop keeps its per-sample sums in buffers and gathers
-    each batch's step matrices in one lookup, and the final labelling finds
-    the topographic error without indexing the second BMU. Against MiniSom
-    at its defaults, a fit is then 28-77 times faster (CPU time: 27-63) from
-    3 epochs on for 5,000 rows or more, 15-46 times (12-30) in one epoch,
-    and 16-25 times (17-18) at 3 epochs on sets of 1,600-1,800 rows
-    (``benchmarks/results/som.md``, on a busy machine).
+    With 16 updates per epoch, fixed costs and the number of small torch
+    operations count on small data. The PCA start uses block Krylov
+    iteration above 256 features (no ``d x d`` covariance). The step tables
+    of all epochs come from one computation per fit, kept in a small cache
+    like the map geometry (both depend on the parameters only). Each epoch
+    gathers its shuffled rows in one copy and, on small maps, every batch's
+    step matrices in one lookup. Plain float arrays skip scikit-learn's
+    input conversion, and the final labelling (``labels_`` and the two
+    errors) of inputs of up to 4 million values waits until it is read. The
+    learned map is the same, bit for bit. Against MiniSom at its defaults,
+    a fit is then 20-106 times faster (CPU time: 20-65, median 47) in one
+    epoch on the 16 held-out sets, 25-104 (24-73) at 3 epochs and 23-101
+    (24-78) at 10; the lowest are the sets of 1,600-1,800 rows
+    (``benchmarks/results/som.md``, on a busy machine; best of 5 fits, so
+    with the cached step tables: a first fit of a configuration costs 0.2 ms
+    more, and reading ``labels_`` 0.3-1 ms more on those sets).
 
     Scale the features first (:class:`~sklearn.preprocessing.StandardScaler`
     or :class:`~sklearn.preprocessing.MinMaxScaler`): distances mix them.
@@ -474,15 +496,15 @@ class SOMClusterer(
                 np.float32 if np.dtype(X.source.dtype) == np.float32 else np.float64
             )
         else:
-            X = validate_data(
-                self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
-                reset=first,
-            )
+            X = _validate_plain_array(self, X, reset=first)
             check_float32_range(X, estimator=self)
             out_dtype = X.dtype
         sigma_schedule = check_schedule(self.sigma_decay, "sigma_decay")
         lr_schedule = check_schedule(self.learning_rate_decay, "learning_rate_decay")
-        device = resolve_device(self.device)
+        if isinstance(self.device, str) and self.device == "cpu":
+            device = _CPU  # (resolve_device's checks cost 10 us)
+        else:
+            device = resolve_device(self.device)
         if device.type == "mps":
             raise ValueError(
                 "SOMClusterer does not support device='mps' (it accumulates in "
@@ -493,7 +515,12 @@ class SOMClusterer(
             # partial_fit call k shuffles under its own seed
             seed = (seed + self.n_iter_) % (2**31 - 1)
 
-        X_t = X.to(device) if lazy else as_float32_tensor(X, device)
+        if lazy:
+            X_t = X.to(device)
+        elif X.dtype == np.float32 and X.flags.c_contiguous and X.flags.writeable:
+            X_t = torch.from_numpy(X).to(device)  # nothing to convert or check
+        else:
+            X_t = as_float32_tensor(X, device)
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = max(1, math.ceil(len(X) / _AUTO_BATCHES))
@@ -512,9 +539,9 @@ class SOMClusterer(
                     f"n_rows={n_rows}: odd rows would not tile when wrapped."
                 )
             self.n_rows_, self.n_columns_ = n_rows, n_columns
-            self.node_positions_ = node_positions(
+            self.node_positions_ = _node_positions(
                 self.n_rows_, self.n_columns_, self.topology
-            )
+            ).copy()
             self.sigma_ = float(
                 self.sigma
                 if self.sigma is not None
@@ -568,6 +595,14 @@ class SOMClusterer(
             else:
                 epochs = _progress(self.max_epochs, self.verbose)
                 curve = []
+            steps = None
+            if self.training == "online" and codes is not None and not partial:
+                # every epoch's step tables at once (see _StepPlan)
+                steps = _fit_step_plan(
+                    codes, kernel, schedules, math.ceil(len(X) / batch_size),
+                    self.max_epochs, batch_size,
+                    (self.n_rows_, self.n_columns_, self.topology, self.toroidal),
+                )
             # Ctrl-C keeps the weights and curve of the last finished epoch.
             with keep_finished_epochs(
                 self, lambda: len(curve), "quantization_error_curve_"
@@ -585,6 +620,7 @@ class SOMClusterer(
                         generator=generator,
                         bounds=bounds,
                         codes=codes,
+                        **({} if steps is None else {"steps": steps.epoch(epoch)}),
                     )
                     curve.append(qe)
                     # Distances that overflow float32 (unscaled X) leave NaN here.
@@ -597,31 +633,85 @@ class SOMClusterer(
                         epochs.set_postfix(quantization_error=f"{qe:.4g}")
 
             if lazy:
-                labels, qe_sum, hits = None, 0.0, 0
+                qe_sum, hits = 0.0, 0
                 for _, block in X_t.blocks(X_t.block_rows()):
                     _, dist, adjacent = _bmus(block, W, neighbours)
                     qe_sum += float(dist.double().sum())
                     hits += int(adjacent.sum())
-            else:
-                labels, dist, adjacent = _bmus(X_t, W, neighbours)
         self.cluster_centers_ = W.cpu().numpy().astype(out_dtype, copy=False)
-        if lazy:
-            self.__dict__.pop("labels_", None)  # one per row: not kept
+        for name in _LABEL_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+        self.__dict__.pop("_unlabelled", None)
+        if lazy:  # labels_: one per row, not kept
             self.quantization_error_ = qe_sum / len(X)
             self.topographic_error_ = (
                 float(1.0 - hits / len(X)) if n_nodes > 1 else float("nan")
             )
         else:
-            self.labels_ = labels.cpu().numpy().astype(np.int64)
-            self.quantization_error_ = float(dist.double().mean())
-            if n_nodes > 1:
-                self.topographic_error_ = float(1.0 - int(adjacent.sum()) / len(X))
+            # The final labelling (a full distance pass, up to a sixth of a
+            # small fit) waits until labels_ or one of the errors is read:
+            # keep the training rows (a copy if they are the caller's array)
+            # and the map's tensor. Large inputs are labelled now.
+            if X_t.numel() > _DEFERRED_LABELS_ELEMENTS:
+                self._unlabelled = (X_t, W, neighbours)
+                self._label_training_rows()
             else:
-                self.topographic_error_ = float("nan")
+                if X_t.device.type == "cpu" and np.may_share_memory(X_t.numpy(), X):
+                    X_t = X_t.clone()
+                self._unlabelled = (X_t, W, neighbours)
         self.quantization_error_curve_ = curve
         self.n_iter_ = len(curve)  # max_epochs unless interrupted
         self.__dict__.pop("_fit_interrupted", None)
         return self
+
+    def _validate_params(self):
+        # sklearn's check (get_params and the constraint objects) costs about
+        # 0.1 ms, a tenth of a fit on a thousand rows. Its verdict depends on
+        # the values only: parameter sets of plain numbers and strings that
+        # passed once are remembered (other values are checked every time).
+        names = _param_names(type(self))
+        values = tuple(getattr(self, name) for name in names)
+        if all(type(v) in _PLAIN_TYPES for v in values):
+            _validate_plain_params(type(self), names, tuple(map(type, values)), values)
+        else:
+            super()._validate_params()
+
+    def _label_training_rows(self):
+        """Set ``labels_``, ``quantization_error_`` and ``topographic_error_``
+        from the training rows kept by ``fit`` (no-op when already set)."""
+        pending = self.__dict__.pop("_unlabelled", None)
+        if pending is None:
+            return
+        X_t, W, neighbours = pending
+        with (
+            _few_threads_if_small(len(X_t) * len(W), X_t.device),
+            torch.inference_mode(),
+        ):
+            labels, dist, adjacent = _bmus(X_t, W, neighbours)
+            self.labels_ = labels.cpu().numpy().astype(np.int64)
+            self.quantization_error_ = float(dist.double().mean())
+            if len(W) > 1:
+                self.topographic_error_ = float(1.0 - int(adjacent.sum()) / len(X_t))
+            else:
+                self.topographic_error_ = float("nan")
+
+    def __getattr__(self, name):
+        # only reached for attributes not set: the deferred training labels
+        if name in _LABEL_ATTRIBUTES and "_unlabelled" in self.__dict__:
+            self._label_training_rows()
+            return self.__dict__[name]
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
+    def __getstate__(self):
+        self._label_training_rows()  # pickle the labels, not the training rows
+        return super().__getstate__()
+
+    def _before_save(self):
+        # skdeep.io.save calls this before reading the fitted attributes: it
+        # saves the labels, not the training rows
+        self._label_training_rows()
 
     # -- inference -------------------------------------------------------------
 
@@ -829,41 +919,108 @@ class SOMClusterer(
             u = torch.rand(n_nodes, n_features, generator=generator).to(X.device)
             return low + u * (high - low)
         mean, variances, components = moments
-        pos = self.node_positions_.copy()
-        pos -= pos.mean(0)
-        scale = pos.std(0)
-        pos = np.divide(pos, scale, out=np.zeros_like(pos), where=scale > 0)
-        # the longer side of the map spans the first principal component
-        along = np.argsort(-scale, kind="stable")
-        W = np.tile(mean, (n_nodes, 1))
-        for k in range(min(2, len(variances))):
-            W += np.outer(pos[:, along[k]], math.sqrt(variances[k]) * components[k])
+        pos, along = _pca_plane(self.n_rows_, self.n_columns_, self.topology)
+        W = mean + np.outer(pos[:, along[0]], math.sqrt(variances[0]) * components[0])
+        if len(variances) > 1:
+            W += np.outer(pos[:, along[1]], math.sqrt(variances[1]) * components[1])
         return torch.as_tensor(W, dtype=torch.float32, device=X.device)
+
+
+_CPU = torch.device("cpu")
+_node_positions = functools.lru_cache(maxsize=8)(node_positions)
+
+
+@functools.lru_cache(maxsize=8)
+def _pca_plane(n_rows, n_columns, topology):
+    """Node coordinates centred and scaled to unit variance, and the axes in
+    order of decreasing spread (the longer side of the map spans the first
+    principal component); cached, they are the same for every fit."""
+    pos = node_positions(n_rows, n_columns, topology)  # (a new array)
+    pos -= pos.mean(0)
+    scale = pos.std(0)
+    pos = np.divide(pos, scale, out=np.zeros_like(pos), where=scale > 0)
+    pos.flags.writeable = False
+    return pos, np.argsort(-scale, kind="stable")
+
+
+_PLAIN_TYPES = frozenset({type(None), bool, int, float, str})
+
+
+@functools.lru_cache(maxsize=8)
+def _param_names(cls):
+    return tuple(cls._get_param_names())
+
+
+@functools.lru_cache(maxsize=64)
+def _validate_plain_params(cls, names, types, values):
+    """sklearn's parameter check, cached for valid sets of plain values (an
+    invalid set raises, and nothing is cached); ``types`` is part of the key
+    because ``True == 1``."""
+    validate_parameter_constraints(
+        cls._parameter_constraints, dict(zip(names, values)),
+        caller_name=cls.__name__,
+    )
+
+
+def _validate_plain_array(estimator, X, *, reset):
+    """``validate_data`` for SOMClusterer's fit, with a fast road for the
+    common input: a 2-D float32 or float64 ndarray of finite values (no
+    conversion, no column names). sklearn's full check costs 0.1-0.2 ms,
+    a tenth of a fit on a thousand rows; anything else, and every error
+    message, goes through it."""
+    if (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in (np.float32, np.float64)
+        and X.shape[0] >= 2
+        and X.shape[1] >= 1
+        and math.isfinite(X.sum())  # an overflowing sum takes the full road
+    ):
+        if reset:  # a plain array has no column names
+            estimator.__dict__.pop("feature_names_in_", None)
+        else:
+            _check_feature_names(estimator, X, reset=False)
+        _check_n_features(estimator, X, reset=reset)
+        return X
+    return validate_data(
+        estimator, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
+        reset=reset,
+    )
 
 
 # Maps up to this many nodes keep their geometry in a small cache: building
 # it costs 0.4 ms for a 15 x 15 map and 6 ms for 25 x 25 (a tenth of a small
 # fit); keeping it, about 12 bytes per node pair (12 MB for 32 x 32 nodes).
 _CACHED_GEOMETRY_NODES = 1024
+# Maps up to this many nodes also keep the gather layouts of the online
+# steps (24 more bytes per node pair, 4 MB for 20 x 20 nodes); larger maps
+# build them once per epoch, where that costs little next to the epoch.
+_LAYOUT_NODES = 400
 
 
 def _map_geometry(n_rows, n_columns, topology, toroidal, online, device):
     """Squared grid distances (a float32 tensor), their
-    :func:`_distance_codes` (None unless ``online``) and
-    :func:`_neighbour_table`, on ``device``; cached for small maps."""
+    :func:`_distance_codes` with its :func:`_gather_layouts` (None unless
+    ``online``) and :func:`_neighbour_table`, on ``device``; cached for small
+    maps."""
     if n_rows * n_columns <= _CACHED_GEOMETRY_NODES:
         d2, codes, table = _cached_geometry(n_rows, n_columns, topology, toroidal)
     else:
         d2, codes, table = _build_geometry(n_rows, n_columns, topology, toroidal)
     if online and codes is not None:
-        codes = (codes[0].to(device), codes[1].to(device))
+        codes = tuple(c.to(device) for c in codes)
     return d2.to(device), (codes if online else None), table.to(device)
 
 
 def _build_geometry(n_rows, n_columns, topology, toroidal):
     grid_d = grid_distances(n_rows, n_columns, topology, toroidal)
     d2 = torch.as_tensor(grid_d**2, dtype=torch.float32)
-    return d2, _distance_codes(d2), _neighbour_table(neighbour_mask(grid_d))
+    codes = _distance_codes(d2)
+    if codes is not None and len(d2) <= _LAYOUT_NODES:
+        row_codes, all_codes = _gather_layouts(codes)
+        # the codes themselves are the first half of each row layout
+        codes = (row_codes[:, : len(d2)], codes[1], row_codes, all_codes)
+    return d2, codes, _neighbour_table(neighbour_mask(grid_d))
 
 
 def _neighbour_table(adjacent):
@@ -899,6 +1056,55 @@ class _Schedules:
             self.lr_fn, self.lr0, self.lr1, progress, "learning_rate_decay"
         )
         return min(value, 1.0)
+
+    def key(self):
+        """A hashable identity of the two schedules, or None for callables
+        other than the built-in ones (they may hold state)."""
+        builtin = DECAY_SCHEDULES.values()
+        if self.sigma_fn not in builtin or self.lr_fn not in builtin:
+            return None
+        return (self.sigma_fn, float(self.sigma0), float(self.sigma1),
+                self.lr_fn, float(self.lr0), float(self.lr1))
+
+    def sigmas(self, plan):
+        """``[self.sigma(t) for t in plan]``, vectorized where possible."""
+        values = _schedule_values(self.sigma_fn, self.sigma0, self.sigma1, plan)
+        if values is None:
+            return [self.sigma(t) for t in plan]
+        return np.maximum(values, 1e-6).tolist()
+
+    def learning_rates(self, plan):
+        """``[self.learning_rate(t) for t in plan]``, vectorized where possible."""
+        values = _schedule_values(self.lr_fn, self.lr0, self.lr1, plan)
+        if values is None:
+            return [self.learning_rate(t) for t in plan]
+        return np.minimum(values, 1.0).tolist()
+
+
+# Built-in schedules made of + - * / only: on a float64 array they give, value
+# for value, the Python floats of schedule_value (IEEE operations are
+# correctly rounded either way), for a fraction of the per-call cost.
+_ARITHMETIC_SCHEDULES = (
+    DECAY_SCHEDULES["linear"],
+    DECAY_SCHEDULES["inverse"],
+    DECAY_SCHEDULES["asymptotic"],
+    DECAY_SCHEDULES["constant"],
+)
+
+
+def _schedule_values(fn, start, end, plan):
+    """A built-in arithmetic schedule at every progress of ``plan`` (a float64
+    array), or None (then each value goes through ``schedule_value``, which
+    also raises on invalid ones)."""
+    if fn not in _ARITHMETIC_SCHEDULES:
+        return None
+    progress = np.asarray(plan, dtype=np.float64)
+    values = fn(float(start), float(end), progress)
+    if np.ndim(values) == 0:  # "constant"
+        values = np.full(progress.shape, values, dtype=np.float64)
+    if not (values.min() >= 0 and math.isfinite(values.max())):  # (NaN fails)
+        return None
+    return values
 
 
 def _progress(n_epochs, verbose):
@@ -1041,11 +1247,13 @@ def _batch_epoch(
 
 def _online_epoch(
     X, W, grid_d2, kernel, schedules, epoch, n_epochs, *, batch_size, generator,
-    bounds=None, codes=None,
+    bounds=None, codes=None, steps=None,
 ):
     """One epoch of mini-batch online training; returns weights and running QE.
 
-    ``codes`` is :func:`_distance_codes` of ``grid_d2`` (computed if None).
+    ``codes`` is :func:`_distance_codes` of ``grid_d2`` (computed if None),
+    optionally followed by its two gather layouts (:func:`_gather_layouts`);
+    ``steps`` is this epoch's :meth:`_StepPlan.epoch` (computed if None).
     """
     n_samples, n_nodes = len(X), len(W)
     n_batches = math.ceil(n_samples / batch_size)
@@ -1054,40 +1262,57 @@ def _online_epoch(
     WT = W.T  # a view: it follows the in-place updates of W
     if codes is None:
         codes = _distance_codes(grid_d2)
+    if codes is not None and len(codes) == 2:
+        codes = (*codes, *_gather_layouts(codes))
 
     def progress(b):  # (out-of-core epochs may have a few more, shorter batches)
         return min((epoch * n_batches + b) / max(total - 1, 1), 1.0)
 
-    tables = fused = None
+    tables = fused = grouped_steps = None
     if codes is not None:  # every batch's steps at once: a few small ops
-        plan = [progress(b) for b in range(n_batches)]
-        tables = _step_tables(codes[1], kernel, [schedules.sigma(t) for t in plan],
-                              [schedules.learning_rate(t) for t in plan])
-        if not tables[3]:
-            # steps and their logs side by side, so that one gather gives
-            # both matrices stacked, and one reduction both sums
-            fused = torch.cat([tables[0], tables[2]], 1)
-            all_codes = row_codes = None  # the two layouts, built when used
-    # Each sample's best score and squared norm go into buffers, and the QE is
-    # summed from them once per epoch: no per-batch reductions or host syncs.
-    best = torch.empty(n_samples, dtype=W.dtype, device=W.device)
-    sq_norms = torch.empty(n_samples, dtype=W.dtype, device=W.device)
-    bmus = torch.empty(n_samples, dtype=torch.long, device=W.device)
+        if steps is None:
+            plan = [progress(b) for b in range(n_batches)]
+            steps = _StepPlan(
+                codes[1], kernel, schedules, n_batches, 1, plan,
+                grouped=(codes[3], batch_size > _GROUP_BY_BMU_RATIO * n_nodes),
+            ).epoch(0)
+        tables, fused, grouped_steps = steps
+        if fused is not None:
+            row_codes, all_codes = codes[2], codes[3]
+    # Each sample's best score is kept, and the QE summed from them once per
+    # epoch: no per-batch reductions or host syncs. Per-batch views are taken
+    # a whole epoch at a time (split, unbind): one call instead of one
+    # indexing op per batch, which counts at 16 updates.
+    bests = []
+    if isinstance(X, LazyRows):
+        batches = _shuffled_batches(X, batch_size, generator)
+        sq_norms = torch.empty(n_samples, dtype=W.dtype, device=W.device)
+    else:
+        # the squared norms of all rows in one op, in the epoch's order
+        order = torch.randperm(n_samples, generator=generator).to(X.device)
+        batches = _shuffled_batches(X, batch_size, generator, order=order)
+        sq_norms = torch.linalg.vecdot(X, X).index_select(0, order)
+    if fused is not None:
+        fused_rows = fused.unbind(0)
+        if grouped_steps is not None:
+            grouped_rows = grouped_steps.unbind(0)
+            grouped_A = grouped_steps[:, :n_nodes].unbind(0)
+    ones = torch.ones(batch_size, dtype=W.dtype, device=W.device)
     chunk = _block_rows(n_nodes, min(_BLOCK_ELEMENTS, _CACHE_BLOCK_ELEMENTS))
     start = 0
-    for b, Xb in enumerate(_shuffled_batches(X, batch_size, generator)):
+    for b, Xb in enumerate(batches):
         size = Xb.shape[0]
         stop = start + size
-        w2, bmu = torch.linalg.vecdot(W, W), bmus[start:stop]
+        w2 = torch.linalg.vecdot(W, W)
         if size <= chunk:
-            scores = torch.addmm(w2, Xb, WT, alpha=-2.0)
-            torch.min(scores, 1, out=(best[start:stop], bmu))
+            best_b, bmu = torch.addmm(w2, Xb, WT, alpha=-2.0).min(1)
         else:  # in cache-sized chunks (see _CACHE_BLOCK_ELEMENTS)
-            for s in range(0, size, chunk):
-                e = min(s + chunk, size)
-                scores = torch.addmm(w2, Xb[s:e], WT, alpha=-2.0)
-                torch.min(scores, 1, out=(best[start + s : start + e], bmu[s:e]))
-        torch.linalg.vecdot(Xb, Xb, out=sq_norms[start:stop])
+            found = [torch.addmm(w2, Xb[s : s + chunk], WT, alpha=-2.0).min(1)
+                     for s in range(0, size, chunk)]
+            best_b, bmu = (torch.cat(parts) for parts in zip(*found))
+        bests.append(best_b)
+        if isinstance(X, LazyRows):
+            torch.linalg.vecdot(Xb, Xb, out=sq_norms[start:stop])
         start = stop
         # Sequential steps w += a_i (x_i - w), a_i = lr * h(node, bmu_i), would
         # keep prod(1 - a_i) of w: move that far towards the a-weighted mean
@@ -1098,24 +1323,25 @@ def _online_epoch(
         if fused is not None and b < n_batches:
             # [A; log(1 - A)] for the batch, then weight and log_kept at once
             if grouped:  # [A; log(1 - A)], node by node
-                if all_codes is None:
-                    all_codes = torch.cat([codes[0], codes[0] + len(codes[1])])
-                    all_codes = all_codes.view(-1)
-                AL = fused[b].index_select(0, all_codes).view(2 * n_nodes, n_nodes)
-                counts = torch.bincount(bmu, minlength=n_nodes).to(W.dtype)
+                if grouped_steps is not None:
+                    AL, A = grouped_rows[b], grouped_A[b]
+                else:
+                    AL = fused_rows[b].index_select(0, all_codes)
+                    AL = AL.view(2 * n_nodes, n_nodes)
+                    A = AL[:n_nodes]
+                counts = _counts(bmu, ones, n_nodes)
                 sums = AL @ counts
-                pull = AL[:n_nodes] @ _node_sums(Xb, bmu, n_nodes)
+                pull = A @ _node_sums(Xb, bmu, n_nodes)
             else:  # [A^T, log(1 - A)^T], sample by node
-                if row_codes is None:
-                    row_codes = torch.cat([codes[0], codes[0] + len(codes[1])], 1)
                 # grid distances are symmetric: gathering the BMUs' rows
                 # (contiguous) is 7 times as fast as gathering their columns
                 index = row_codes.index_select(0, bmu).view(-1)
-                AL = fused[b].index_select(0, index).view(size, 2 * n_nodes)
+                AL = fused_rows[b].index_select(0, index).view(size, 2 * n_nodes)
                 sums = AL.sum(0)
                 pull = AL[:, :n_nodes].T @ Xb
-            norm = weight = sums[:n_nodes]
-            log_kept = sums[n_nodes:]
+            # both halves as (n_nodes, 1) columns, ready to broadcast
+            weight, log_kept = sums.view(2, n_nodes, 1).unbind(0)
+            norm = weight
         else:
             if codes is not None and b < n_batches:
                 index = codes[0] if grouped else codes[0].index_select(1, bmu)
@@ -1132,7 +1358,7 @@ def _online_epoch(
                     pairs, pair_codes, kernel, sigma, lr
                 )
             if grouped:
-                counts = torch.bincount(bmu, minlength=n_nodes).to(W.dtype)
+                counts = _counts(bmu, ones, n_nodes)
                 log_kept = log_kept_each @ counts
                 norm = absA @ counts
                 weight = norm if A is absA else A @ counts
@@ -1142,15 +1368,123 @@ def _online_epoch(
                 norm = absA.sum(1)
                 weight = norm if A is absA else A.sum(1)
                 pull = A @ Xb
-        pull.sub_(weight[:, None] * W)
+            log_kept, norm, weight = (v.unsqueeze(1) for v in (log_kept, norm, weight))
+        pull.sub_(weight * W)
         # move by the share 1 - exp(log_kept) along pull / norm (nodes out of
         # every sample's reach have pull = 0 and stay)
         scale = torch.expm1(log_kept).div_(norm.clamp_min(1e-30))
-        W.addcmul_(pull, scale[:, None], value=-1.0)
+        W.addcmul_(pull, scale, value=-1.0)
         if bounds is not None:
             W.clamp_(*bounds)
-    qe = (best[:start] + sq_norms[:start]).clamp_min_(0).sqrt_()
+    qe = (_cat(bests) + sq_norms[:start]).clamp_min_(0).sqrt_()
     return W, float(qe.sum(dtype=torch.float64)) / n_samples
+
+
+# Step plans of built-in schedules with up to this many table entries
+# (batches x distinct grid distances; 4 MiB of tables) are kept in a small
+# cache, like the map geometry: they depend on the parameters and the number
+# of batches only, and building one costs about 0.1 ms (7% of a fit on 1,600
+# rows), rebuilt by every fit of the same configuration otherwise.
+_CACHED_PLAN_ELEMENTS = 1 << 18
+_CACHED_PLANS = 8
+_plan_cache = {}
+
+
+def _fit_step_plan(codes, kernel, schedules, n_batches, n_epochs, batch_size,
+                   geometry):
+    """The :class:`_StepPlan` of a fit, from the cache where it may be
+    (``geometry`` identifies the map, hence ``codes``)."""
+    values, n_nodes = codes[1], len(codes[0])
+    grouped = (None, False)  # (large maps: no gather layouts cached)
+    if len(codes) > 2:
+        grouped = (codes[3], batch_size > _GROUP_BY_BMU_RATIO * n_nodes)
+    key = schedules.key()
+    if key is None or n_batches * n_epochs * len(values) > _CACHED_PLAN_ELEMENTS:
+        return _StepPlan(values, kernel, schedules, n_batches, n_epochs,
+                         grouped=grouped)
+    key = (geometry, values.device, kernel, key, n_batches, n_epochs, grouped[1])
+    plan = _plan_cache.pop(key, None)  # (re-inserted: the newest last)
+    if plan is None:
+        plan = _StepPlan(values, kernel, schedules, n_batches, n_epochs,
+                         grouped=grouped)
+        while len(_plan_cache) >= _CACHED_PLANS:
+            del _plan_cache[next(iter(_plan_cache))]  # the oldest
+    _plan_cache[key] = plan
+    return plan
+
+
+class _StepPlan:
+    """The step tables (:func:`_step_tables`) of every batch of a fit,
+    computed at once and handed out per epoch: the kernel's dozen small ops
+    run once per fit instead of once per epoch (a tenth of a small epoch).
+    Each batch's row equals the one computed epoch by epoch, bit for bit
+    (elementwise ops).
+
+    With no steps negative or capped (see :func:`_step_tables`), an epoch
+    also gets its ``fused`` table: the steps and their logs side by side, so
+    that one gather gives both matrices stacked, and one reduction both sums.
+    ``grouped=(all_codes, flag)``: where the flag says that the batches are
+    grouped by BMU (larger than the map) and the map is small, the epoch
+    also gets every batch's node-by-node ``[A; log(1 - A)]`` from one gather
+    (16 small gathers cost more), kept for later epochs and fits when small.
+    """
+
+    def __init__(self, values, kernel, schedules, n_batches, n_epochs, plan=None,
+                 grouped=(None, False)):
+        if plan is None:  # the training progress at each batch of the fit
+            total = n_batches * n_epochs
+            plan = [min(i / max(total - 1, 1), 1.0) for i in range(total)]
+        self.n_batches = n_batches
+        self.lrs = schedules.learning_rates(plan)
+        sigmas = schedules.sigmas(plan)
+        if kernel in NON_NEGATIVE and max(self.lrs) <= _MAX_STEP:
+            # no step negative or capped: the absolute values are the steps
+            # (the same numbers as a.abs().clamp_max_(), two ops fewer)
+            sigma = torch.as_tensor(sigmas, dtype=values.dtype, device=values.device)
+            lr = torch.as_tensor(self.lrs, dtype=values.dtype, device=values.device)
+            a = lr[:, None] * kernel(values[None, :], sigma[:, None])
+            self.tables = (a, a, torch.log1p(-a))
+            self.row_min = None
+        else:
+            self.tables = _step_values(values, kernel, sigmas, self.lrs)
+            self.row_min = self.tables[0].amin(1).tolist()  # one sync per fit
+        self.fused = torch.cat([self.tables[0], self.tables[2]], 1)
+        all_codes, grouped = grouped
+        self.all_codes, self.keep_grouped, self.grouped = None, False, {}
+        if grouped and n_batches * all_codes.numel() <= _CACHE_BLOCK_ELEMENTS:
+            self.all_codes = all_codes
+            self.keep_grouped = n_epochs * n_batches * all_codes.numel() <= (
+                _CACHED_PLAN_ELEMENTS * 4)
+
+    def epoch(self, epoch):
+        """``(tables, fused, grouped)`` of the batches of ``epoch`` (``fused``
+        None where a step is negative or capped, ``grouped`` None unless
+        asked for, see above)."""
+        rows = slice(epoch * self.n_batches, (epoch + 1) * self.n_batches)
+        a, abs_a, log_a = (t[rows] for t in self.tables)
+        signed = self.row_min is not None and (
+            max(self.lrs[rows]) > _MAX_STEP or min(self.row_min[rows]) < 0
+        )
+        if signed:
+            return (a, abs_a, log_a, signed), None, None
+        fused = self.fused[rows]
+        grouped = self.grouped.get(epoch)
+        if grouped is None and self.all_codes is not None:
+            n_nodes = math.isqrt(self.all_codes.numel() // 2)
+            grouped = fused.index_select(1, self.all_codes)
+            grouped = grouped.view(self.n_batches, 2 * n_nodes, n_nodes)
+            if self.keep_grouped:
+                self.grouped[epoch] = grouped
+        return (a, abs_a, log_a, signed), fused, grouped
+
+
+def _gather_layouts(codes):
+    """The distance codes laid out for the fused ``[A; log(1 - A)]`` table of
+    :func:`_online_epoch`: per BMU row ``[codes, codes + n_values]``
+    (sample by node), and the node-by-node codes of both halves, flat."""
+    shifted = codes[0] + len(codes[1])
+    return (torch.cat([codes[0], shifted], 1),
+            torch.cat([codes[0], shifted]).view(-1))
 
 
 def _distance_codes(grid_d2):
@@ -1177,12 +1511,18 @@ def _step_tables(values, kernel, sigmas, lrs):
     ``values``, one row per (radius, rate) pair: the steps, their absolute
     values (capped below 1), ``log(1 - |step|)``, and whether any step is
     negative or capped (only then do the absolute values differ)."""
+    a, abs_a, log_a = _step_values(values, kernel, sigmas, lrs)
+    signed = max(lrs) > _MAX_STEP or float(a.min()) < 0
+    return a, abs_a, log_a, signed
+
+
+def _step_values(values, kernel, sigmas, lrs):
+    """The first three tables of :func:`_step_tables`."""
     sigma = torch.as_tensor(sigmas, dtype=values.dtype, device=values.device)
     lr = torch.as_tensor(lrs, dtype=values.dtype, device=values.device)
     a = lr[:, None] * kernel(values[None, :], sigma[:, None])
     abs_a = a.abs().clamp_max_(_MAX_STEP)
-    signed = max(lrs) > _MAX_STEP or float(a.min()) < 0
-    return a, abs_a, torch.log1p(-abs_a), signed
+    return a, abs_a, torch.log1p(-abs_a)
 
 
 def _gather_steps(tables, row, index):
@@ -1211,16 +1551,32 @@ def _step_matrices(d2, codes, kernel, sigma, lr):
     return _gather_steps(_step_tables(values, kernel, [sigma], [lr]), 0, index)
 
 
-def _shuffled_batches(X, batch_size, generator):
-    """One epoch's shuffled batches of a tensor or of
+def _shuffled_batches(X, batch_size, generator, order=None):
+    """One epoch's shuffled batches of a tensor (in the row ``order`` given,
+    else drawn from ``generator``) or of
     :class:`~skdeep.utils._lazy.LazyRows` (shuffled blocks, see there)."""
     if isinstance(X, LazyRows):
         for _, Xb in X.batches(batch_size, shuffle=True, generator=generator):
             yield Xb
         return
-    order = torch.randperm(len(X), generator=generator).to(X.device)
-    for start in range(0, len(X), batch_size):
-        yield X.index_select(0, order[start : start + batch_size])
+    if order is None:
+        order = torch.randperm(len(X), generator=generator).to(X.device)
+    # Gather up to a block of rows at once and hand out views: one copy per
+    # block instead of one small op per batch (the same rows, bit for bit).
+    rows = max(1, _BLOCK_ELEMENTS // max(X.shape[1], 1) // batch_size) * batch_size
+    for begin in range(0, len(X), rows):
+        yield from X.index_select(0, order[begin : begin + rows]).split(batch_size)
+
+
+def _counts(bmu, ones, n_nodes):
+    """How many rows each node wins, as floats: a bincount weighted by
+    ``ones`` (at least ``len(bmu)`` of them) gives them in one op (on the CPU;
+    weighted bincounts are not deterministic on CUDA)."""
+    if bmu.device.type != "cpu":
+        return torch.bincount(bmu, minlength=n_nodes).to(ones.dtype)
+    if len(ones) != len(bmu):
+        ones = ones[: len(bmu)] if len(ones) > len(bmu) else ones.new_ones(len(bmu))
+    return torch.bincount(bmu, weights=ones, minlength=n_nodes)
 
 
 def _node_sums(Xb, bmu, n_nodes):
@@ -1238,9 +1594,10 @@ def _pca_moments(X):
     """Mean, principal variances (descending) and components of a tensor ``X``
     or of validated :class:`~skdeep.utils._lazy.LazyRows` (one more pass).
 
-    On wide in-memory data (more than ``_PCA_ITERATIVE_FEATURES`` features)
-    only the two leading variances and components are returned (all that the
-    initialization and ``map_size="auto"`` use), by block Krylov iteration.
+    Only the two leading variances and components are returned (all that
+    the initialization and ``map_size="auto"`` use); on wide in-memory data
+    (more than ``_PCA_ITERATIVE_FEATURES`` features) they are found by block
+    Krylov iteration.
     """
     if isinstance(X, LazyRows):  # the sum of check_lazy_array's pass
         mean = X.stats["sum"].to(X.device) / len(X)
@@ -1252,15 +1609,16 @@ def _pca_moments(X):
             evals, components = found
             return mean.cpu().numpy(), evals, _fix_signs(components)
     rows = max(1, _BLOCK_ELEMENTS // max(X.shape[1], 1))
-    cov = torch.zeros(X.shape[1], X.shape[1], dtype=torch.float64, device=X.device)
+    cov = None
     for block in _row_blocks(X, rows):
-        centred = block.double() - mean
-        cov += centred.T @ centred
+        centred = torch.sub(block, mean)  # in float64 (type promotion)
+        product = centred.T @ centred
+        cov = product if cov is None else cov.add_(product)  # (0 + x is x)
     cov /= max(len(X) - 1, 1)
     # torch's eigh, not numpy's: a threaded LAPACK call on a tiny matrix can
     # stall for a scheduler time slice on a busy machine
     evals, evecs = (t.numpy() for t in torch.linalg.eigh(cov.cpu()))
-    order = np.argsort(evals)[::-1]
+    order = np.argsort(evals)[::-1][:2]  # all that is used (see above)
     evals = np.clip(evals[order], 0, None)
     components = evecs[:, order].T
     return mean.cpu().numpy(), evals, _fix_signs(components)
@@ -1278,6 +1636,8 @@ def _column_sums(X):
     blocks, added in float64. A float64 reduction over the rows of float32
     data is about 40 times slower on the CPU."""
     rows = max(1, _BLOCK_ELEMENTS // 16 // max(X.shape[1], 1))
+    if len(X) <= rows:  # one block: the same sums (0 + x is x) in two ops
+        return X.sum(0).double()
     total = torch.zeros(X.shape[1], dtype=torch.float64, device=X.device)
     for start in range(0, len(X), rows):
         total += X[start : start + rows].sum(0)

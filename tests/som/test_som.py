@@ -317,8 +317,8 @@ def test_auto_batch_size_gives_16_updates_per_epoch(monkeypatch):
     sizes = []
     shuffled = som_module._shuffled_batches
 
-    def spy(X, batch_size, generator):
-        for Xb in shuffled(X, batch_size, generator):
+    def spy(X, batch_size, generator, **kwargs):
+        for Xb in shuffled(X, batch_size, generator, **kwargs):
             sizes.append(len(Xb))
             yield Xb
 
@@ -587,3 +587,130 @@ def test_topographic_error_is_the_second_bmu_definition(topology, toroidal):
     adjacent = neighbour_mask(grid_distances(4, 6, topology, toroidal))
     np.testing.assert_array_equal(som.labels_, first)
     assert som.topographic_error_ == pytest.approx(1.0 - adjacent[first, second].mean())
+
+
+def test_training_labels_are_computed_when_first_read(monkeypatch, tmp_path):
+    """Small fits defer the final labelling until labels_ or an error is read
+    (or the map is pickled or saved); the rows are the training rows as they
+    were, even if the caller's float32 array changes after fit."""
+    from skdeep import io
+
+    X = X_BLOBS.astype(np.float32)
+    params = dict(n_rows=4, n_columns=4, max_epochs=2, random_state=0)
+    som = SOMClusterer(**params).fit(X)
+    assert "labels_" not in vars(som) and "_unlabelled" in vars(som)
+    X_fit = X.copy()
+    X[:] = 0.0
+    np.testing.assert_array_equal(som.labels_, som.predict(X_fit))
+    assert som.quantization_error_ == pytest.approx(-som.score(X_fit), rel=1e-6)
+    assert 0.0 <= som.topographic_error_ <= 1.0
+    assert "_unlabelled" not in vars(som)
+    for copy in (pickle.loads(pickle.dumps(SOMClusterer(**params).fit(X_fit))),):
+        assert "_unlabelled" not in vars(copy)
+        np.testing.assert_array_equal(copy.labels_, som.labels_)
+    unread = SOMClusterer(**params).fit(X_fit)
+    io.save(unread, tmp_path / "som.skdeep")
+    loaded = io.load(tmp_path / "som.skdeep")
+    np.testing.assert_array_equal(loaded.labels_, som.labels_)
+    assert loaded.quantization_error_ == som.quantization_error_
+    # large inputs are labelled inside fit, with the same result
+    monkeypatch.setattr(som_module, "_DEFERRED_LABELS_ELEMENTS", 10)
+    eager = SOMClusterer(**params).fit(X_fit)
+    assert "labels_" in vars(eager) and "_unlabelled" not in vars(eager)
+    np.testing.assert_array_equal(eager.labels_, som.labels_)
+    assert eager.topographic_error_ == som.topographic_error_
+    with pytest.raises(AttributeError, match="no attribute 'labels_'"):
+        SOMClusterer().labels_
+
+
+def test_fast_input_check_matches_the_full_check():
+    """Plain float arrays skip sklearn's check_array; the map, the feature
+    bookkeeping and the errors are those of the full check."""
+    pd = pytest.importorskip("pandas")
+    params = dict(n_rows=3, n_columns=3, max_epochs=1, random_state=0)
+    ref = SOMClusterer(**params).fit(X_BLOBS.tolist())  # the full road
+    for X in (X_BLOBS, np.asfortranarray(X_BLOBS), X_BLOBS.astype(np.float32)):
+        som = SOMClusterer(**params).fit(X)
+        np.testing.assert_allclose(som.cluster_centers_, ref.cluster_centers_,
+                                   rtol=1e-6, atol=1e-6)
+        assert som.cluster_centers_.dtype == X.dtype and som.n_features_in_ == 5
+    frame = pd.DataFrame(X_BLOBS, columns=list("abcde"))
+    som = SOMClusterer(**params).fit(frame)
+    assert list(som.feature_names_in_) == list("abcde")
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        som.partial_fit(X_BLOBS)
+    som.fit(X_BLOBS)
+    assert not hasattr(som, "feature_names_in_")
+    with pytest.raises(ValueError, match="features"):
+        som.partial_fit(X_BLOBS[:, :4])
+    bad = X_BLOBS.copy()
+    bad[3, 1] = np.nan
+    for X, match in [(bad, "NaN"), (X_BLOBS[:1], "minimum of 2"),
+                     (np.full((4, 2), np.inf), "infinity"),
+                     (np.full((4, 2), 1e39), "float32")]:
+        with pytest.raises(ValueError, match=match):
+            SOMClusterer(**params).fit(X)
+
+
+def test_parameter_check_cache_still_refuses_bad_values():
+    """Valid sets of plain parameter values are checked once; a bad value
+    raises every time, and True is not taken for 1 (nor 2.0 for 2)."""
+    X = X_BLOBS[:40]
+    SOMClusterer(2, n_columns=2, toroidal=True, max_epochs=1).fit(X)
+    SOMClusterer(2, n_columns=2, max_epochs=1).fit(X)
+    for bad in [dict(toroidal=1), dict(n_rows=2.0), dict(sigma=-1.0),
+                dict(topology="square")]:
+        for _ in range(2):
+            with pytest.raises(ValueError):
+                SOMClusterer(**{"n_columns": 2, "max_epochs": 1, **bad}).fit(X)
+
+
+@pytest.mark.parametrize("neighborhood", ["gaussian", "bubble", "mexican_hat"])
+@pytest.mark.parametrize("decay", ["inverse", "linear", "exponential", "constant",
+                                   power_decay])
+def test_step_plan_equals_the_tables_of_each_epoch(neighborhood, decay):
+    """A fit's step tables come from one computation over all its epochs (and
+    from a small cache on later fits); every epoch's rows equal the tables
+    computed for that epoch alone, bit for bit."""
+    from skdeep.som._grid import NEIGHBORHOODS
+
+    kernel = NEIGHBORHOODS[neighborhood]
+    codes = som_module._build_geometry(5, 6, "rectangular", False)[1]
+    decay = som_module.DECAY_SCHEDULES[decay] if isinstance(decay, str) else decay
+    for lr0 in (0.5, 1.0):  # 1.0: the first steps are capped
+        sched = som_module._Schedules(
+            decay, 2.0, 0.3, som_module.DECAY_SCHEDULES["linear"], lr0, 0.05)
+        n_batches, n_epochs = 7, 3
+        plan = som_module._StepPlan(codes[1], kernel, sched, n_batches, n_epochs)
+        total = n_batches * n_epochs
+        for epoch in range(n_epochs):
+            progress = [min((epoch * n_batches + b) / (total - 1), 1.0)
+                        for b in range(n_batches)]
+            want = som_module._step_tables(
+                codes[1], kernel, [sched.sigma(t) for t in progress],
+                [sched.learning_rate(t) for t in progress])
+            got, fused, _ = plan.epoch(epoch)
+            assert got[3] == want[3]
+            for g, w in zip(got[:3], want[:3]):
+                assert torch.equal(g, w)
+            if not want[3]:
+                assert torch.equal(fused, torch.cat([want[0], want[2]], 1))
+            else:
+                assert fused is None
+        assert sched.sigmas(progress) == [sched.sigma(t) for t in progress]
+
+
+def test_step_plans_are_cached_for_builtin_schedules_only():
+    som_module._plan_cache.clear()
+    params = dict(n_rows=4, n_columns=5, max_epochs=2, random_state=0)
+    a = SOMClusterer(**params).fit(X_BLOBS)
+    assert len(som_module._plan_cache) == 1
+    plan = next(iter(som_module._plan_cache.values()))
+    b = SOMClusterer(**params).fit(X_BLOBS)
+    assert next(iter(som_module._plan_cache.values())) is plan
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    SOMClusterer(sigma_decay=StepDecay(), **params).fit(X_BLOBS)  # may change
+    assert len(som_module._plan_cache) == 1
+    for k in range(2 * som_module._CACHED_PLANS):
+        SOMClusterer(sigma=1.0 + k / 10, **params).fit(X_BLOBS[:50])
+    assert len(som_module._plan_cache) == som_module._CACHED_PLANS

@@ -90,6 +90,16 @@ torch's one-off start-up is not charged to the first cell.
       ``max_timepoints="auto"`` (PAA blocks read off the training
       spectrum), 20 per length; the ShapeletClassifier and STC rows were
       re-run together once after it (``--methods shapelet,stc --rerun``).
+      Session 15 changed only the engineering, no default (written before
+      its run): the distances' products come from an FFT for long
+      shapelets (a cost rule), the soft minimum and its gradient are one
+      hand-written autograd function, windows in the NaN padding are not
+      computed; the learned model is the same up to float rounding. The
+      ShapeletClassifier and STC rows were re-run together once after it
+      (``--methods shapelet,stc --rerun``, one process at a time on the
+      shared machine); the table of re-run cells shows each set's record
+      before and after, accuracies included (rounding can move a model
+      whose training has not converged, ACSF1 for one).
     * sktime ``ShapeletTransformClassifier(time_limit_in_minutes=M,
       random_state=seed, n_jobs=1)``, otherwise its defaults (random
       shapelet transform, at most ``min(10 n_train, 1000)`` shapelets kept,
@@ -197,7 +207,10 @@ torch's one-off start-up is not charged to the first cell.
     work, ``n_shapelets`` and ``max_timepoints``, are part of the records'
     settings, so a defaults change starts a new set of cells and the table
     shows the current defaults' cells only, each with its PAA factor; the
-    first records stay in the file as history.)
+    first records stay in the file as history.) ``--rerun`` measures every
+    cell again (after the session-15 speed-up, defaults unchanged); the
+    newest record of a cell counts, and the column "first" gives the
+    median of the oldest records of the same settings.
 
 ``shapelet_defaults`` (selection of ShapeletClassifier's defaults; written
     here on 2026-12-02 before any of its runs)
@@ -1536,10 +1549,13 @@ def shapelets_scaling(args, store):
 
     grid = _scaling_grid(args)
     if not args.table_only:
+        commit = git_commit()
         _warm_up_shapelets()
         for rep in range(args.scaling_repeats):
             for sweep, n, T, lengths in grid:
-                if store.get(sweep=sweep, n=n, T=T, repeat=rep) is not None:
+                # --rerun: measured again, the newest record of a cell counts
+                if not args.rerun and store.get(sweep=sweep, n=n, T=T,
+                                                repeat=rep) is not None:
                     continue
                 X, y = planted_series(n, T)
                 kw = {} if lengths is None else {"shapelet_lengths": lengths}
@@ -1547,7 +1563,7 @@ def shapelets_scaling(args, store):
                                          random_state=0, **kw)
                 _, fit_s, fit_cpu = _timed(clf.fit, X, y)
                 rec = store.add(dict(
-                    sweep=sweep, n=n, T=T, repeat=rep, fit_s=fit_s,
+                    sweep=sweep, n=n, T=T, repeat=rep, fit_s=fit_s, commit=commit,
                     fit_cpu_s=fit_cpu, n_iter=int(clf.n_iter_),
                     shapelet_lengths=sorted({int(L) for L in clf.shapelet_lengths_}),
                     paa_factor=int(getattr(clf, "paa_factor_", 1)),
@@ -1558,6 +1574,16 @@ def shapelets_scaling(args, store):
     lines = _header("Learned shapelets: fit time against series length and "
                     "count", args)
     lines += store.provenance(store.records) if store.records else []
+    records, older = newest_per_cell(store.records,
+                                     key=("sweep", "n", "T", "repeat"))
+    if older:
+        lines += [
+            f"{len(older)} earlier record(s) of re-run cells are kept in the JSON "
+            "lines as history; the newest record of each cell counts, and the "
+            "column 'first' gives the median fit seconds of the oldest records "
+            "of these settings (from "
+            + ", ".join(sorted({r["time"][:10] for r in older})) + ").",
+            ""]
     lines += [
         "Synthetic random walks with a planted pattern in class 1 (see the "
         f"docstring). `ShapeletClassifier(max_epochs={args.scaling_epochs}, "
@@ -1569,22 +1595,32 @@ def shapelets_scaling(args, store):
         "µs per series x step: median fit seconds / (n T) x 1e6.",
         "",
         "| sweep | n | T | shapelet lengths | PAA | fit (s) | fit CPU (s) "
-        "| fit / epochs (s) | µs per series x step | train accuracy | repeats |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| fit / epochs (s) | µs per series x step | train accuracy | repeats "
+        "| first: fit (s) |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for sweep, n, T, _ in grid:
-        recs = [r for r in store.records
+        recs = [r for r in records
                 if r["sweep"] == sweep and r["n"] == n and r["T"] == T]
         if not recs:
-            lines.append(f"| {sweep} | {n} | {T} |" + " — |" * 7 + " 0 |")
+            lines.append(f"| {sweep} | {n} | {T} |" + " — |" * 7 + " 0 | — |")
             continue
+        # the oldest record of each repeat with these settings
+        old = {}
+        for r in older:
+            if r["sweep"] == sweep and r["n"] == n and r["T"] == T and (
+                    r["repeat"] not in old or r["time"] < old[r["repeat"]]["time"]):
+                old[r["repeat"]] = r
+        before = (f"{np.median([r['fit_s'] for r in old.values()]):.2f}"
+                  if old else "—")
         fit = float(np.median([r["fit_s"] for r in recs]))
         cpu = float(np.median([r["fit_cpu_s"] for r in recs]))
         lines.append(
             f"| {sweep} | {n} | {T} | {recs[0]['shapelet_lengths']} | "
             f"{recs[0].get('paa_factor', 1)} | {fit:.2f} | "
             f"{cpu:.2f} | {fit / recs[0]['n_iter']:.3f} | {fit / (n * T) * 1e6:.1f} | "
-            f"{np.median([r['train_accuracy'] for r in recs]):.3f} | {len(recs)} |")
+            f"{np.median([r['train_accuracy'] for r in recs]):.3f} | {len(recs)} "
+            f"| {before} |")
     lines += ["", f"Load average at the end: {load_average()}."]
     return "\n".join(lines)
 

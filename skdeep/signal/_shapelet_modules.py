@@ -7,20 +7,34 @@ the hard minimum, or the soft minimum of Grabocka et al. (KDD 2014).
 
 All shapelets of one length are compared with all series and all positions in
 one computation, through the identity ``||x - s||^2 = ||x||^2 - 2 x.s +
-||s||^2`` evaluated with two ``conv1d`` calls; only the (few) distinct lengths
-are looped over. The positions are processed in chunks whose size keeps
-``batch x shapelets x positions`` below ``max_chunk_elements``, and chunked
-results are combined exactly (a streaming soft minimum), so memory stays
-bounded on long series. NaN trailing padding is excluded: a window that
-reaches into a series' padding is never a match.
+||s||^2``; only the (few) distinct lengths are looped over. The windowed
+``||x||^2`` comes from one cumulative sum per batch (shared by all lengths);
+the products ``x.s`` from ``conv1d``, or, for long shapelets, from an FFT
+cross-correlation (see :func:`use_fft`). Positions (or, on the FFT road,
+series) are processed in chunks whose size keeps ``batch x shapelets x
+positions`` below ``max_chunk_elements``, and chunked results are combined
+exactly (a streaming soft minimum), so memory stays bounded on long series.
+NaN trailing padding is excluded: a window that reaches into a series'
+padding is never a match.
+
+The soft minimum used in training is one autograd function
+(:class:`_SoftMinDistance`) with a hand-written backward pass: it keeps two
+``(batch, shapelets, positions)`` tensors where autograd kept a dozen, and it
+leaves out the weights ``exp(-alpha (d_p - min d))`` below ``exp(-50)``
+(relative to the largest weight, 1), which change no float32 sum but whose
+subnormal values made ``exp`` and the products after it many times slower.
 """
 
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.autograd.function import once_differentiable
 from torch.utils.checkpoint import checkpoint
 
 #: Default bound on ``batch x shapelets x positions`` per chunk (16 MiB of float32).
@@ -91,6 +105,306 @@ def _chunk_stats(x, shapelets, ss, valid, alpha, exact):
     return shift, weights.sum(dim=-1), (weights * d).sum(dim=-1)
 
 
+#: Soft-minimum weights ``exp(z)``, ``z = -alpha (d_p - min_p d_p) <= 0``, are
+#: floored at ``exp(-SOFT_MIN_CUTOFF)`` (2e-22, against 1 for the best window;
+#: padded windows weigh 0): no float32 sum changes, and ``exp`` and the
+#: products that follow avoid the subnormal range (weights from 1e-38 down),
+#: where they run ten to fifty times slower.
+SOFT_MIN_CUTOFF = 50.0
+
+#: Working block of the soft minimum, ``series x shapelets x positions``
+#: (1 MiB of float32): the passes over a block run from the CPU's L2 cache.
+CACHE_BLOCK_ELEMENTS = 1 << 18
+
+#: Trimmed blocks of padded series take matrix products over their windows
+#: (instead of ``conv1d``) while the windows need at most this many times
+#: the memory of the block's distances, ``C L <= GEMM_MEMORY_RATIO K``.
+GEMM_MEMORY_RATIO = 4
+
+#: The FFT road's cost constant, see :func:`use_fft`.
+FFT_COST_RATIO = 7.0
+
+
+@functools.lru_cache(maxsize=None)
+def fft_size(n):
+    """The smallest ``2^a 3^b 5^c`` at least ``n`` (fast FFT lengths)."""
+    best = 1 << max(0, int(n) - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            p = p35
+            while p < n:
+                p *= 2
+            best = min(best, p)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def use_fft(n_timepoints, length, n_channels=1):
+    """Whether the products ``x.s`` of one shapelet length take the FFT road.
+
+    The cost rule, per series and shapelet: direct correlation (``conv1d``
+    forward, and its weight gradient in training) costs about ``C P L``
+    multiply-adds (``P = T - L + 1`` positions), the FFT road (the spectra,
+    their product, the inverse transform, and the same for the gradient)
+    about ``C N log2 N`` with ``N = fft_size(T)``, so the FFT road is taken
+    when ``P L >= FFT_COST_RATIO N log2 N``. The constant 7 comes from
+    timing both roads (``benchmarks/signal_runs/calibrate_fft_rule.py``,
+    one CPU thread): their costs cross between 4.5 and 7.4 for one to six
+    channels and 100 to 1,460 steps; 7 keeps the conv road wherever the FFT
+    was slower. For one channel of 1,460 steps the FFT road starts at
+    ``L`` about 80. Both roads give the same distances up to float rounding.
+    """
+    T, L = int(n_timepoints), int(length)
+    P = T - L + 1
+    if P < 2 or L < 2:
+        return False
+    N = fft_size(T)
+    return P * L >= FFT_COST_RATIO * N * math.log2(N)
+
+
+def cumulative_squares(x):
+    """Cumulative sums over time of ``||x[:, :, t]||^2``, ``(n, T + 1)`` in float64.
+
+    Windowed squared norms of every length are differences of two entries
+    (:func:`window_squared_norms`); float64 keeps them exact to float32
+    rounding however long the series.
+    """
+    sq = (x.double() ** 2).sum(dim=1)
+    return F.pad(sq.cumsum(dim=1), (1, 0))
+
+
+def window_squared_norms(x, length, csum=None):
+    """``||x[i, :, p:p + length]||^2`` for every window, ``(n, 1, T - length + 1)``."""
+    if csum is None:
+        csum = cumulative_squares(x)
+    return (csum[:, length:] - csum[:, :-length]).to(x.dtype)[:, None, :]
+
+
+def _shapelet_spectrum(weight, nfft):
+    """``conj(rfft(weight))``, ``(K, C, nfft // 2 + 1)``: its product with
+    ``rfft(x)``, summed over channels, transforms back to the
+    cross-correlation ``x . weight`` at every lag."""
+    return torch.fft.rfft(weight, n=nfft).conj()
+
+
+def _fft_correlate(xf, spec, ss, nfft, positions):
+    """``x . weight + ss`` at lags ``0 .. positions - 1``, ``(n, K, positions)``."""
+    # broadcast products, not einsum: complex bmm takes a slow road on the CPU
+    if xf.shape[1] == 1:
+        prod = xf[:, 0, None, :] * spec[None, :, 0, :]
+    else:
+        prod = (xf[:, None] * spec[None]).sum(dim=2)
+    prod[:, :, 0] += ss * nfft  # a constant: frequency 0 (irfft divides by nfft)
+    return torch.fft.irfft(prod, n=nfft)[..., :positions]
+
+
+class _SoftMinDistance(torch.autograd.Function):
+    """Soft-minimum distances of one shapelet length, with a hand-written backward.
+
+    ``forward(x, shapelets, xx, valid, alpha, chunks, nfft, keep, whole,
+    gemm)``:
+    ``x`` (n, C, T) without gradient, ``xx`` its windowed squared norms
+    (n, 1, P), +inf at windows that reach into the padding, ``valid``
+    (n, 1, P) 0/1 floats or None (no padding); the work runs in ``chunks``,
+    ``(rows, positions)`` slices (see :func:`_soft_min_distances`);
+    ``nfft > 0``: the FFT road; ``whole``: one convolution for all series
+    and positions, the passes after it chunk by chunk; ``gemm``: the
+    products as matrix products over the chunk's windows.
+
+    With ``D_p = ||x_p||^2 - 2 x_p.s + ||s||^2``, ``m = min_p D_p``,
+    ``a = alpha / (C L)``, ``z_p = a (m - D_p)`` (floored at
+    ``-SOFT_MIN_CUTOFF``), ``w_p = exp(z_p)`` (0 where padded), ``W = sum w``
+    and ``S = sum w z``, the soft minimum of ``d_p = D_p / (C L)`` is
+    ``M = (m - S / (a W)) / (C L)`` and ``dM / dD_p = w_p (1 - S / W + z_p)
+    / (W C L)``. Chunks of positions are combined by moving each part's
+    reference ``m`` to the common one. ``keep``: each chunk's ``w`` and
+    ``z`` are kept for the backward pass (the chunks are then blocks of
+    series sized for the CPU cache); otherwise they are recomputed chunk by
+    chunk (memory stays one chunk, as with checkpointing).
+    """
+
+    @staticmethod
+    def _distances(x, weight, ss, xx, rows, pos, nfft, spec, gemm=False):
+        """``D`` of one chunk (+inf at padded windows, from ``xx``), and the
+        series' spectrum (FFT road)."""
+        L = weight.shape[-1]
+        xf = None
+        if nfft:
+            xf = torch.fft.rfft(x[rows], n=nfft)
+            D = _fft_correlate(xf, spec, ss, nfft, xx.shape[-1]) + xx[rows]
+        elif gemm:
+            U = _windows(x[rows, :, pos.start : pos.stop + L - 1], L)
+            K = len(weight)
+            D = (weight.reshape(K, -1) @ U).view(K, -1, pos.stop - pos.start)
+            D = D.transpose(0, 1)  # (r, K, p), positions still contiguous
+            D.add_(ss[:, None]).add_(xx[rows, :, pos])
+        else:
+            D = F.conv1d(x[rows, :, pos.start : pos.stop + L - 1], weight, ss)
+            D.add_(xx[rows, :, pos])
+        return D, xf
+
+    @staticmethod
+    def _weights(D, m, a, valid):
+        """``z`` and ``w`` of a chunk against the reference ``m`` (finite);
+        ``valid``: the chunk's (n, 1, p) 0/1 mask of windows, or None."""
+        # a m - a D in one pass: the rounding of the logits -alpha d before
+        z = torch.add(m[..., None] * a, D, alpha=-a).clamp_min_(-SOFT_MIN_CUTOFF)
+        w = torch.exp(z)
+        if valid is not None:
+            w.mul_(valid)  # a broadcast product is faster than masked_fill_
+        return z, w
+
+    @staticmethod
+    def forward(ctx, x, shapelets, xx, valid, alpha, chunks, nfft, keep, whole, gemm):
+        n, P = xx.shape[0], xx.shape[-1]
+        K, C, L = shapelets.shape
+        a = float(alpha) / (C * L)
+        ss = (shapelets * shapelets).sum(dim=(1, 2))
+        weight = -2.0 * shapelets  # conv1d(x, weight, ss) = ss - 2 x.s
+        spec = _shapelet_spectrum(weight, nfft) if nfft else None
+        m_all, W_all, S_all = (x.new_empty(n, K) for _ in range(3))
+        kept = []
+        # conv road, all positions at once: one convolution over every series
+        # (small ones run slower), the passes after it block by block
+        whole = F.conv1d(x, weight, ss) if whole else None
+        for rows, pos in chunks:
+            if whole is None:
+                D, xf = _SoftMinDistance._distances(
+                    x, weight, ss, xx, rows, pos, nfft, spec, gemm
+                )
+            else:
+                D, xf = whole[rows].add_(xx[rows]), None
+            m = D.amin(dim=-1)  # inf where the chunk has no valid window
+            neg = None
+            if bool((m < 0).any()):  # the expanded square rounded below 0
+                neg = D < 0
+                D.clamp_min_(0.0)
+                m = m.clamp_min(0.0)
+            found = torch.isfinite(m)
+            z, w = _SoftMinDistance._weights(
+                D,
+                torch.where(found, m, torch.zeros_like(m)),
+                a,
+                None if valid is None else valid[rows, :, pos],
+            )
+            del D
+            W = w.sum(dim=-1)
+            S = torch.linalg.vecdot(w, z)
+            if keep:
+                kept.append((w, z, xf, neg))
+            if pos.start > 0:  # combine with the positions before
+                m0, W0, S0 = m_all[rows], W_all[rows], S_all[rows]
+                ref = torch.minimum(m0, m)
+                d0 = a * (m0 - ref)
+                d1 = torch.where(found, a * (m - ref), torch.zeros_like(m))
+                s0 = torch.exp(-d0)
+                s1 = torch.where(found, torch.exp(-d1), torch.zeros_like(m))
+                W, S = s0 * W0 + s1 * W, s0 * (S0 - d0 * W0) + s1 * (S - d1 * W)
+                m = ref
+            m_all[rows], W_all[rows], S_all[rows] = m, W, S
+        ctx.a, ctx.shape, ctx.kept = a, (K, C, L), kept
+        ctx.steps = (chunks, nfft, whole is not None, gemm)
+        ctx.save_for_backward(x, shapelets, xx, valid, m_all, W_all, S_all)
+        return (m_all - S_all / (a * W_all)) / (C * L)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        x, shapelets, xx, valid, m, W, S = ctx.saved_tensors
+        K, C, L = ctx.shape
+        chunks, nfft, whole, gemm = ctx.steps
+        a, kept = ctx.a, ctx.kept
+        n, P = xx.shape[0], xx.shape[-1]
+        c1 = grad / (W * (C * L))  # dM/dD_p = w_p (c0 + c1 z_p)
+        c0 = c1 * (1.0 - S / W)
+        if not kept:
+            ss = (shapelets * shapelets).sum(dim=(1, 2))
+            weight = -2.0 * shapelets
+            spec = _shapelet_spectrum(weight, nfft) if nfft else None
+        corr = torch.zeros_like(shapelets)
+        total = shapelets.new_zeros(K)
+        # conv road, all positions at once: one weight gradient at the end
+        whole = x.new_empty(n, K, P) if whole else None
+        for i, (rows, pos) in enumerate(chunks):
+            if kept:
+                w, z, xf, neg = kept[i]
+            else:
+                D, xf = _SoftMinDistance._distances(
+                    x, weight, ss, xx, rows, pos, nfft, spec, gemm
+                )
+                neg = D < 0 if bool(D.amin() < 0) else None
+                z, w = _SoftMinDistance._weights(
+                    D.clamp_min_(0.0),
+                    m[rows],
+                    a,
+                    None if valid is None else valid[rows, :, pos],
+                )
+                del D
+            if whole is None:
+                g = torch.addcmul(c0[rows, :, None], z, c1[rows, :, None])
+            else:
+                g = torch.addcmul(
+                    c0[rows, :, None], z, c1[rows, :, None], out=whole[rows]
+                )
+            g.mul_(w)
+            if neg is not None:
+                g.masked_fill_(neg, 0.0)
+            if whole is not None:
+                continue
+            total += g.sum(dim=(0, 2))
+            if nfft:
+                gf = torch.fft.rfft(g, n=nfft)
+                cf = (gf.conj()[:, :, None] * xf[:, None]).sum(dim=0)
+                corr += torch.fft.irfft(cf, n=nfft)[..., :L]
+            elif gemm:
+                U = _windows(x[rows, :, pos.start : pos.stop + L - 1], L)
+                G = g.transpose(0, 1).reshape(K, -1)  # a view in D's layout
+                corr += (G @ U.T).view(K, C, L)
+            else:
+                xc = x[rows, :, pos.start : pos.stop + L - 1]
+                corr += torch.nn.grad.conv1d_weight(xc, shapelets.shape, g)
+        if whole is not None:
+            total = whole.sum(dim=(0, 2))
+            corr = torch.nn.grad.conv1d_weight(x, shapelets.shape, whole)
+        ctx.kept = None
+        # D = ||x||^2 - 2 x.s + ||s||^2
+        grad_s = 2.0 * (shapelets * total[:, None, None] - corr)
+        return None, grad_s, None, None, None, None, None, None, None, None
+
+
+def _windows(x, L):
+    """Every window of ``x`` (r, C, p + L - 1) as a column, ``(C L, r p)``
+    (one matrix: CPU batched products loop over the batch)."""
+    r, C, _ = x.shape
+    return x.unfold(2, L, 1).permute(1, 3, 0, 2).reshape(C * L, -1)
+
+
+def _chunks(n, P, row_step, pos_step):
+    """``(rows, positions)`` slices of the work, positions innermost."""
+    return [
+        (slice(r, min(n, r + row_step)), slice(p, min(P, p + pos_step)))
+        for r in range(0, n, row_step)
+        for p in range(0, P, pos_step)
+    ]
+
+
+def _trimmed_chunks(counts, K, block):
+    """Blocks of consecutive series, sorted by ``counts`` (their valid
+    positions, ascending), each computed only up to its last series' count
+    and holding about ``block`` elements ``series x K x positions``."""
+    chunks, r, n = [], 0, len(counts)
+    while r < n:
+        stop = r + 1
+        while stop < n and (stop + 1 - r) * K * counts[stop] <= block:
+            stop += 1
+        chunks.append((slice(r, stop), slice(0, counts[stop - 1])))
+        r = stop
+    return chunks
+
+
 def min_distances(
     x,
     shapelets,
@@ -100,6 +414,8 @@ def min_distances(
     exact=False,
     return_positions=False,
     max_chunk_elements=MAX_CHUNK_ELEMENTS,
+    csum=None,
+    road="auto",
 ):
     """Distance of each series to each shapelet of one length, minimised over positions.
 
@@ -122,6 +438,15 @@ def min_distances(
         the first one on ties. Implies ``exact``.
     max_chunk_elements : int
         Bound on ``n x K x positions`` computed at once.
+    csum : Tensor of shape (n, T + 1) or None
+        :func:`cumulative_squares` of ``x`` (shared by several lengths);
+        computed if None.
+    road : {"auto", "conv", "fft", "autograd"}
+        How the soft minimum is computed: ``"conv"`` or ``"fft"`` products
+        (see :func:`use_fft`, which ``"auto"`` asks) in the hand-written
+        autograd function, or ``"autograd"``, the plain torch expression
+        (the reference; also taken when ``x`` itself needs a gradient). The
+        exact minimum always takes the plain expression.
 
     Returns
     -------
@@ -135,6 +460,10 @@ def min_distances(
     if P < 1:
         raise ValueError(f"Series of {T} steps are shorter than a shapelet of {L}.")
     exact = exact or return_positions
+    if not exact and road != "autograd" and not x.requires_grad:
+        return _soft_min_distances(
+            x, shapelets, lengths, alpha, max_chunk_elements, csum, road
+        )
     if lengths is None:
         lengths = torch.full((n,), T, dtype=torch.long, device=x.device)
     valid = torch.arange(P, device=x.device)[None, :] < (lengths - L + 1)[:, None]
@@ -174,6 +503,57 @@ def min_distances(
     if exact:
         return (best, where) if return_positions else best
     return weighted / total
+
+
+def _soft_min_distances(x, shapelets, lengths, alpha, max_chunk_elements, csum, road):
+    """The soft minimum through :class:`_SoftMinDistance` (conv or FFT road)."""
+    n, C, T = x.shape
+    K, _, L = shapelets.shape
+    P = T - L + 1
+    fft = use_fft(T, L, C) if road == "auto" else road == "fft"
+    xx = window_squared_norms(x, L, csum)
+    valid = None
+    if lengths is not None and bool((lengths < T).any()):
+        # +inf in xx makes D infinite at windows that reach into the padding
+        starts = torch.arange(P, device=x.device)[None, None, :]
+        valid = starts < (lengths - L + 1)[:, None, None]
+        xx = xx.masked_fill(~valid, float("inf"))
+        valid = valid.to(x.dtype)
+    nfft = fft_size(T) if fft else 0
+    width = C * nfft if fft else P  # elements per series and shapelet
+    limit = int(max_chunk_elements)
+    keep = n * K * width <= limit
+    order = None
+    if keep and valid is not None and not fft:
+        # Series sorted by length, in blocks that stop at their longest
+        # series' last window: padded windows are not computed at all.
+        order = torch.argsort(lengths, stable=True)
+        x, xx, valid = x[order], xx[order], valid[order]
+        counts = (lengths[order] - L + 1).tolist()
+        chunks = _trimmed_chunks(counts, K, min(CACHE_BLOCK_ELEMENTS, limit))
+    elif keep or fft:
+        # Blocks of series: sized for the CPU cache when everything is kept
+        # (the dozen passes over a block then run from the cache), else the
+        # largest that the memory bound allows.
+        block = min(CACHE_BLOCK_ELEMENTS, limit) if keep else limit
+        chunks = _chunks(n, P, max(1, block // max(1, K * width)), P)
+    else:
+        chunks = _chunks(n, P, n, max(1, limit // max(1, n * K)))
+    # conv road, nothing trimmed: one convolution over all series (small
+    # ones run slower per element), the passes after it block by block.
+    # Trimmed blocks (a few series, many positions each) run faster as one
+    # matrix product over their windows, which cost ``C L / K`` times the
+    # block's memory: taken when that is at most GEMM_MEMORY_RATIO.
+    whole = keep and not fft and order is None
+    gemm = order is not None and C * L <= GEMM_MEMORY_RATIO * K
+    out = _SoftMinDistance.apply(
+        x, shapelets, xx, valid, float(alpha), chunks, nfft, keep, whole, gemm
+    )
+    if order is not None:
+        inverse = torch.empty_like(order)
+        inverse[order] = torch.arange(n, device=order.device)
+        out = out[inverse]
+    return out
 
 
 class ShapeletDistances(nn.Module):
@@ -227,6 +607,7 @@ class ShapeletDistances(nn.Module):
     def forward(self, x, exact=False):
         """Distances ``(n, n_shapelets)``: soft minimum, or the exact one."""
         lengths, x = series_lengths(self._shift(x))
+        csum = None if exact else cumulative_squares(x)  # shared by the lengths
         return torch.cat(
             [
                 min_distances(
@@ -236,6 +617,7 @@ class ShapeletDistances(nn.Module):
                     alpha=self.alpha,
                     exact=exact,
                     max_chunk_elements=self.max_chunk_elements,
+                    csum=csum,
                 )
                 for block in self.blocks
             ],

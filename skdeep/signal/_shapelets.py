@@ -158,9 +158,13 @@ _ALGORITHM_DOC = """\
 
     **Distance computation.** All series, shapelets of a length and
     positions are compared in one batched computation (``||x - s||^2 =
-    ||x||^2 - 2 x.s + ||s||^2`` through two ``conv1d`` calls; a loop runs only
-    over the distinct lengths), in chunks of positions so that memory stays
-    bounded on long series; chunks are combined exactly."""
+    ||x||^2 - 2 x.s + ||s||^2``, the windowed ``||x||^2`` from a cumulative
+    sum, the products ``x.s`` from ``conv1d`` or, for long shapelets, an FFT
+    cross-correlation chosen by a cost rule; a loop runs only over the
+    distinct lengths), in chunks so that memory stays bounded on long
+    series; chunks are combined exactly. The soft minimum and its gradient
+    are one hand-written autograd function (equal to the plain torch
+    expression up to float rounding)."""
 
 
 def _resolve_lengths(spec, min_length, factor=1):

@@ -1,0 +1,200 @@
+"""The fast soft-minimum roads of the learned shapelets (conv and FFT products,
+hand-written backward pass) against the plain autograd expression."""
+
+# Authors: The skdeep developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from skdeep.signal import ShapeletClassifier
+from skdeep.signal import _shapelet_modules as sm
+from skdeep.signal._shapelet_modules import (
+    ShapeletDistances,
+    fft_size,
+    min_distances,
+    use_fft,
+)
+
+
+def _batch(n=6, C=2, T=50, L=9, K=3, padded=True, seed=0, dtype=torch.float32):
+    """Random series (zeroed after each length when padded), shapelets, lengths."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, C, T, generator=gen, dtype=dtype)
+    lengths = None
+    if padded:
+        lengths = torch.randint(L, T + 1, (n,), generator=gen)
+        lengths[0] = T
+        lengths[1] = L  # a single window
+        for i in range(n):
+            x[i, :, lengths[i] :] = 0.0
+    s = 0.5 * torch.randn(K, C, L, generator=gen, dtype=dtype)
+    return x, s, lengths
+
+
+def _value_and_grad(x, s0, lengths, weights, **kwargs):
+    s = s0.clone().requires_grad_(True)
+    out = min_distances(x, s, lengths, **kwargs)
+    (grad,) = torch.autograd.grad((out * weights).sum(), s)
+    return out.detach(), grad
+
+
+@pytest.mark.parametrize("road", ["conv", "fft"])
+@pytest.mark.parametrize("padded", [False, True])
+@pytest.mark.parametrize("chunk", [10**9, 40])  # kept / recomputed by chunks
+@pytest.mark.parametrize("C", [1, 3])
+def test_roads_match_autograd_values_and_gradients(road, padded, chunk, C):
+    x, s, lengths = _batch(C=C, padded=padded)
+    gen = torch.Generator().manual_seed(1)
+    weights = torch.randn(len(x), s.shape[0], generator=gen)
+    ref, g_ref = _value_and_grad(x, s, lengths, weights, alpha=7.0, road="autograd")
+    got, g_got = _value_and_grad(
+        x, s, lengths, weights, alpha=7.0, road=road, max_chunk_elements=chunk
+    )
+    torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(g_got, g_ref, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("road", ["conv", "fft"])
+def test_cache_blocks_of_series_change_nothing(road, monkeypatch):
+    x, s, lengths = _batch(n=9, padded=True)
+    weights = torch.randn(9, s.shape[0], generator=torch.Generator().manual_seed(2))
+    whole = _value_and_grad(x, s, lengths, weights, alpha=5.0, road=road)
+    monkeypatch.setattr(sm, "CACHE_BLOCK_ELEMENTS", 2)  # one series per block
+    blocks = _value_and_grad(x, s, lengths, weights, alpha=5.0, road=road)
+    for a, b in zip(blocks, whole):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("C", [1, 3])
+def test_padded_blocks_matrix_products_equal_conv(C, monkeypatch):
+    # sorted, trimmed blocks of padded series: matrix products over the
+    # windows (GEMM) or conv1d give the same values and gradients
+    x, s, lengths = _batch(n=9, C=C, T=60, L=7, K=4, padded=True)
+    weights = torch.randn(9, 4, generator=torch.Generator().manual_seed(4))
+    monkeypatch.setattr(sm, "CACHE_BLOCK_ELEMENTS", 300)  # several blocks
+    monkeypatch.setattr(sm, "GEMM_MEMORY_RATIO", 0)
+    conv = _value_and_grad(x, s, lengths, weights, alpha=6.0, road="conv")
+    monkeypatch.setattr(sm, "GEMM_MEMORY_RATIO", 100)
+    gemm = _value_and_grad(x, s, lengths, weights, alpha=6.0, road="conv")
+    ref = _value_and_grad(x, s, lengths, weights, alpha=6.0, road="autograd")
+    for a, b, c in zip(gemm, conv, ref):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(a, c, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("road", ["conv", "fft"])
+def test_gradcheck_in_float64(road):
+    x, s, lengths = _batch(n=4, C=2, T=24, L=5, K=2, dtype=torch.float64)
+    s.requires_grad_(True)
+
+    def f(shapelets):
+        return min_distances(x, shapelets, lengths, alpha=2.0, road=road)
+
+    assert torch.autograd.gradcheck(f, (s,), eps=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("road", ["conv", "fft"])
+def test_sharp_soft_minimum_and_the_weight_floor(road):
+    # alpha large: most weights fall below exp(-50) and are floored; the
+    # soft minimum still equals the autograd one and nears the exact minimum.
+    x, s, lengths = _batch(padded=True)
+    weights = torch.ones(len(x), s.shape[0])
+    ref, g_ref = _value_and_grad(x, s, lengths, weights, alpha=1e4, road="autograd")
+    got, g_got = _value_and_grad(x, s, lengths, weights, alpha=1e4, road=road)
+    torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(g_got, g_ref, rtol=1e-3, atol=1e-5)
+    exact = min_distances(x, s, lengths, exact=True)
+    assert (got - exact).abs().max() < 1e-3
+
+
+@pytest.mark.parametrize("road", ["conv", "fft"])
+def test_padded_series_equal_their_unpadded_selves(road):
+    # A window reaching into the padding is never a match, on both roads.
+    x, s, lengths = _batch(n=5, T=40, padded=True)
+    together = min_distances(x, s, lengths, alpha=4.0, road=road)
+    for i in range(len(x)):
+        alone = min_distances(
+            x[i : i + 1, :, : lengths[i]].contiguous(), s, None, alpha=4.0, road=road
+        )
+        torch.testing.assert_close(together[i : i + 1], alone, rtol=1e-5, atol=1e-6)
+
+
+def test_far_level_and_perfect_match_stay_finite():
+    # series far from zero (offset not removed) and a shapelet cut from the
+    # series: the expanded square can round below zero; it is clamped.
+    gen = torch.Generator().manual_seed(3)
+    x = 300.0 + torch.randn(3, 1, 30, generator=gen)
+    s = x[:1, :, 4:12].clone().requires_grad_(True)
+    for road in ("conv", "fft"):
+        out = min_distances(x, s, None, alpha=100.0, road=road)
+        (grad,) = torch.autograd.grad(out.sum(), s)
+        assert torch.isfinite(out).all() and (out >= 0).all()
+        assert torch.isfinite(grad).all()
+        assert out[0, 0] < 1e-2
+
+
+def test_fft_size_is_the_smallest_5_smooth_length():
+    def smooth(m):
+        for p in (2, 3, 5):
+            while m % p == 0:
+                m //= p
+        return m == 1
+
+    for n in [1, 2, 7, 97, 1000, 1344, 1460, 4097]:
+        size = fft_size(n)
+        assert size >= n and smooth(size)
+        assert not any(smooth(m) for m in range(n, size))
+    assert fft_size(1460) == 1500 and fft_size(1344) == 1350
+
+
+def test_cost_rule_picks_fft_for_long_shapelets_only():
+    # ACSF1-like series (1,460 steps): conv for short shapelets, FFT for long.
+    assert not use_fft(1460, 30)
+    assert use_fft(1460, 146) and use_fft(1460, 292) and use_fft(1460, 438)
+    # the short series of the benchmark sets keep the conv road
+    assert not any(use_fft(100, L, 6) for L in range(1, 101))
+    assert not any(use_fft(72, L) for L in range(1, 73))
+    # monotone in L up to T / 2, and the switch sits where the rule says
+    picks = [use_fft(1460, L) for L in range(2, 731)]
+    assert picks == sorted(picks)
+    L0 = picks.index(True) + 2
+    N = fft_size(1460)
+    bound = sm.FFT_COST_RATIO * N * math.log2(N)
+    assert (1460 - L0 + 1) * L0 >= bound > (1460 - L0 + 2) * (L0 - 1)
+
+
+def test_distances_module_takes_the_fast_road_unless_x_needs_gradient():
+    x, s, _ = _batch(n=4, padded=False)
+    module = ShapeletDistances([s.numpy()], alpha=3.0)
+    fast = module(x)
+    roads = [type(f[0]).__name__ for f in fast.grad_fn.next_functions if f[0]]
+    assert roads and all("SoftMin" in r for r in roads)
+    x_grad = x.clone().requires_grad_(True)
+    plain = module(x_grad)  # the autograd expression, gradients for x too
+    torch.testing.assert_close(plain, fast, rtol=1e-5, atol=1e-6)
+    (gx,) = torch.autograd.grad(plain.sum(), x_grad)
+    assert gx.shape == x.shape
+
+
+def test_classifier_fits_the_same_model_on_both_roads(monkeypatch):
+    rng = np.random.RandomState(0)
+    X = rng.normal(scale=0.3, size=(30, 80))
+    y = np.arange(30) % 2
+    for i in np.flatnonzero(y == 1):
+        p = rng.randint(0, 40)
+        X[i, p : p + 30] += 2.0 * np.hanning(30)
+    X[::3, 60:] = np.nan  # unequal lengths
+    params = dict(n_shapelets=3, shapelet_lengths=(0.3, 0.5), max_timepoints=None,
+                  max_epochs=15, lr=0.05, batch_size=16, random_state=0)
+    monkeypatch.setattr(sm, "FFT_COST_RATIO", 1e30)  # conv for every length
+    conv = ShapeletClassifier(**params).fit(X, y)
+    monkeypatch.setattr(sm, "FFT_COST_RATIO", 0.0)  # FFT for every length
+    fft = ShapeletClassifier(**params).fit(X, y)
+    np.testing.assert_allclose(fft.loss_curve_, conv.loss_curve_, rtol=1e-4)
+    for a, b in zip(fft.shapelets_, conv.shapelets_):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+    np.testing.assert_array_equal(fft.predict(X), conv.predict(X))

@@ -5,6 +5,7 @@
 
 import contextlib
 import functools
+import inspect
 import math
 from numbers import Integral, Real
 
@@ -111,8 +112,9 @@ class SOMClusterer(
     any number of samples. The default schedule (a short radius from the
     ordered PCA start, shrinking to 0.3) reaches MiniSom's quantization error
     at equal epochs (2-3% lower on held-out data from one epoch on), and a
-    fit is at least 20 times faster than MiniSom's on every held-out set,
-    from one epoch on (see Notes).
+    fit is 22-71 times faster than MiniSom's on held-out sets from three
+    epochs on, 15-60 times in one epoch, even as the first fit of its
+    configuration (see Notes).
 
     Parameters
     ----------
@@ -312,19 +314,23 @@ class SOMClusterer(
     With 16 updates per epoch, fixed costs and the number of small torch
     operations count on small data. The PCA start uses block Krylov
     iteration above 256 features (no ``d x d`` covariance). The step tables
-    of all epochs come from one computation per fit, kept in a small cache
-    like the map geometry (both depend on the parameters only). Each epoch
-    gathers its shuffled rows in one copy and, on small maps, every batch's
-    step matrices in one lookup. Plain float arrays skip scikit-learn's
-    input conversion, and the final labelling (``labels_`` and the two
-    errors) of inputs of up to 4 million values waits until it is read. The
-    learned map is the same, bit for bit. Against MiniSom at its defaults,
-    a fit is then 20-106 times faster (CPU time: 20-65, median 47) in one
-    epoch on the 16 held-out sets, 25-104 (24-73) at 3 epochs and 23-101
-    (24-78) at 10; the lowest are the sets of 1,600-1,800 rows
-    (``benchmarks/results/som.md``, on a busy machine; best of 5 fits, so
-    with the cached step tables: a first fit of a configuration costs 0.2 ms
-    more, and reading ``labels_`` 0.3-1 ms more on those sets).
+    of all epochs come from one computation per fit, over the distinct grid
+    distances only, and are kept in a small cache like the map geometry
+    (both depend on the parameters only; the geometry is built in numpy).
+    Each epoch gathers its shuffled rows in one copy and, on small maps,
+    every batch's step matrices in one lookup. Plain float arrays skip
+    scikit-learn's input conversion, and the final labelling (``labels_``
+    and the two errors) of inputs of up to 4 million values waits until it
+    is read. The learned map is the same, bit for bit. Against MiniSom at
+    its defaults on the 16 held-out sets (``benchmarks/results/som.md``,
+    best of 5 fits, on a busy machine), a repeated fit is 19-60 times
+    faster (median 45) in one epoch, 26-71 (52) at 3 epochs and 26-70 (54)
+    at 10, CPU time alike; the first fit of a configuration (every cache
+    emptied) is 15-58 times faster (median 40) in one epoch, 22-71 (50) at
+    3 and 25-69 (54) at 10. The lowest are the sets of 1,600-1,800 rows on
+    8 x 8 to 15 x 15 maps, where building the geometry and step tables
+    costs 0.4-0.6 ms, a quarter of a one-epoch fit (reading ``labels_``
+    costs 0.3-1 ms more there).
 
     Scale the features first (:class:`~sklearn.preprocessing.StandardScaler`
     or :class:`~sklearn.preprocessing.MinMaxScaler`): distances mix them.
@@ -948,7 +954,16 @@ _PLAIN_TYPES = frozenset({type(None), bool, int, float, str})
 
 @functools.lru_cache(maxsize=8)
 def _param_names(cls):
-    return tuple(cls._get_param_names())
+    # sklearn's _get_param_names reads inspect.signature (30 us); a plain
+    # __init__ without *args gives the same sorted names from its code
+    init = cls.__init__
+    code = getattr(init, "__code__", None)
+    if (code is None or hasattr(init, "__wrapped__")
+            or hasattr(init, "deprecated_original")
+            or code.co_flags & inspect.CO_VARARGS):
+        return tuple(cls._get_param_names())
+    n_args = code.co_argcount + code.co_kwonlyargcount
+    return tuple(sorted(code.co_varnames[1:n_args]))
 
 
 @functools.lru_cache(maxsize=64)
@@ -1013,14 +1028,77 @@ def _map_geometry(n_rows, n_columns, topology, toroidal, online, device):
 
 
 def _build_geometry(n_rows, n_columns, topology, toroidal):
-    grid_d = grid_distances(n_rows, n_columns, topology, toroidal)
-    d2 = torch.as_tensor(grid_d**2, dtype=torch.float32)
-    codes = _distance_codes(d2)
-    if codes is not None and len(d2) <= _LAYOUT_NODES:
-        row_codes, all_codes = _gather_layouts(codes)
-        # the codes themselves are the first half of each row layout
-        codes = (row_codes[:, : len(d2)], codes[1], row_codes, all_codes)
-    return d2, codes, _neighbour_table(neighbour_mask(grid_d))
+    # in numpy, converted once at the end: on maps of 100 nodes, each torch
+    # op here costs more than its work (this runs once per fit of a new
+    # configuration)
+    if topology == "rectangular":
+        d2, found, table = _rectangular_geometry(n_rows, n_columns, toroidal)
+        table = torch.from_numpy(table)
+    else:
+        grid_d = grid_distances(n_rows, n_columns, topology, toroidal)
+        d2 = (grid_d**2).astype(np.float32)
+        table = _neighbour_table(neighbour_mask(grid_d))
+        found = _distance_codes(torch.from_numpy(d2))
+        if found is not None:
+            found = tuple(a.numpy() for a in found)
+    d2_t = torch.from_numpy(d2)
+    if found is None:
+        return d2_t, None, table
+    codes, values = found
+    if len(d2) > _LAYOUT_NODES:
+        return d2_t, (torch.from_numpy(codes), torch.from_numpy(values)), table
+    # the gather layouts of _gather_layouts; the codes themselves are the
+    # first half of each row layout
+    shifted = codes + len(values)
+    row_codes = torch.from_numpy(np.concatenate([codes, shifted], 1))
+    all_codes = torch.from_numpy(np.concatenate([codes, shifted]).reshape(-1))
+    return d2_t, (row_codes[:, : len(d2)], torch.from_numpy(values), row_codes,
+                  all_codes), table
+
+
+def _rectangular_geometry(n_rows, n_columns, toroidal):
+    """Squared grid distances (float32), :func:`_lattice_codes` and
+    :func:`_neighbour_table` of a rectangular map, from its small table of
+    the squared distances ``dy^2 + dx^2`` (integers) at each row and column
+    offset: a few gathers instead of a dozen float passes over the node
+    pairs. The same arrays as from :func:`grid_distances` (whose squared
+    square roots of integers round back to the integers in float32)."""
+    dr = np.abs(np.subtract.outer(np.arange(n_rows), np.arange(n_rows)))
+    dc = np.abs(np.subtract.outer(np.arange(n_columns), np.arange(n_columns)))
+    if toroidal:  # the shorter way round
+        dr = np.minimum(dr, n_rows - dr)
+        dc = np.minimum(dc, n_columns - dc)
+    # at the offsets (|dy|, |dx|) that occur (every pair of them does)
+    dy, dx = np.arange(dr.max() + 1), np.arange(dc.max() + 1)
+    codes, values = _renumber(4 * ((dy**2)[:, None] + (dx**2)[None, :]))
+    # node pair ((r, c), (r', c')) -> code at offsets (dr[r, r'], dc[c, c'])
+    n_nodes = n_rows * n_columns
+    codes = codes[dr][:, :, dc].transpose(0, 2, 1, 3).reshape(n_nodes, n_nodes)
+    return values[codes], (codes, values), _rectangular_neighbours(
+        n_rows, n_columns, toroidal)
+
+
+def _rectangular_neighbours(n_rows, n_columns, toroidal):
+    """:func:`_neighbour_table` of a rectangular map (its 4-neighbours in
+    increasing order, padded with the node itself), without the node-pair
+    mask."""
+    n_nodes = n_rows * n_columns
+    r, c = np.divmod(np.arange(n_nodes), n_columns)
+    rows = np.stack([r - 1, r, r, r + 1], 1)
+    cols = np.stack([c, c - 1, c + 1, c], 1)
+    if toroidal:
+        rows %= n_rows
+        cols %= n_columns
+    node = rows * n_columns + cols
+    # off the map, or the node itself (a wrapped side of length 1): none
+    node[(rows < 0) | (rows >= n_rows) | (cols < 0) | (cols >= n_columns)
+         | (node == np.arange(n_nodes)[:, None])] = n_nodes
+    node.sort(1)
+    node[:, 1:][node[:, 1:] == node[:, :-1]] = n_nodes  # a side of length 2
+    node.sort(1)
+    degree = (node < n_nodes).sum(1)
+    table = node[:, : max(1, degree.max())]
+    return np.where(table < n_nodes, table, np.arange(n_nodes)[:, None])
 
 
 def _neighbour_table(adjacent):
@@ -1390,6 +1468,17 @@ _CACHED_PLANS = 8
 _plan_cache = {}
 
 
+def _clear_caches():
+    """Empty every module-level cache of this module (map geometry, node
+    positions, PCA plane, parameter checks, step plans): the next fit is a
+    "cold" one, as the first fit of a configuration in a new process (used by
+    benchmarks/som.py and the tests)."""
+    for cached in (_node_positions, _pca_plane, _param_names,
+                   _validate_plain_params, _cached_geometry):
+        cached.cache_clear()
+    _plan_cache.clear()
+
+
 def _fit_step_plan(codes, kernel, schedules, n_batches, n_epochs, batch_size,
                    geometry):
     """The :class:`_StepPlan` of a fit, from the cache where it may be
@@ -1494,16 +1583,37 @@ def _distance_codes(grid_d2):
     ``sqrt(3) / 2`` apart and shifted by half a cell), so every per-batch
     kernel takes a handful of distinct values: computing them once per batch
     and gathering them replaces a dozen ``n_nodes^2`` elementwise passes by
-    one or two gathers. Returns ``(codes, d2_of_code)``.
+    one or two gathers. Returns ``(codes, d2_of_code)``: the codes number the
+    distinct distances that occur, in increasing order (on a 10 x 10 map, 42
+    of the 649 multiples of 1/4 up to the largest).
     """
-    scaled = 4.0 * grid_d2
-    codes = torch.round(scaled)
-    if not len(codes) or ((codes - scaled).abs() > 1e-3 + 1e-6 * scaled).any():
+    found = _lattice_codes(grid_d2.detach().cpu().numpy())
+    if found is None:
+        return None
+    return tuple(torch.from_numpy(a).to(grid_d2.device) for a in found)
+
+
+def _lattice_codes(d2):
+    """:func:`_distance_codes` of a float32 ndarray, as ndarrays (int64 codes,
+    float32 distances), or None."""
+    scaled = np.float32(4.0) * d2
+    rounded = np.rint(scaled)
+    if not d2.size or (np.abs(rounded - scaled) > 1e-3 + 1e-6 * scaled).any():
         return None  # not a lattice (a hand-made distance matrix)
-    codes = codes.long()
-    values = torch.arange(int(codes.max()) + 1, dtype=grid_d2.dtype,
-                          device=grid_d2.device) / 4.0
-    return codes, values
+    return _renumber(rounded.astype(np.int64))
+
+
+def _renumber(rounded):
+    """Codes and float32 squared distances of the multiples of 1/4
+    ``rounded / 4`` (an int64 array): one code per distinct value that
+    occurs, in increasing order (the kernel's tables are computed for each),
+    by counting, not sorting."""
+    present = np.zeros(int(rounded.max()) + 1, dtype=bool)
+    present[rounded] = True
+    keys = np.flatnonzero(present)
+    renumber = np.cumsum(present) - 1
+    # (k / 4 is exact in float32: the same values as before, in fewer codes)
+    return renumber[rounded], keys.astype(np.float32) / np.float32(4.0)
 
 
 def _step_tables(values, kernel, sigmas, lrs):

@@ -714,3 +714,58 @@ def test_step_plans_are_cached_for_builtin_schedules_only():
     for k in range(2 * som_module._CACHED_PLANS):
         SOMClusterer(sigma=1.0 + k / 10, **params).fit(X_BLOBS[:50])
     assert len(som_module._plan_cache) == som_module._CACHED_PLANS
+
+
+def test_clear_caches_empties_every_cache_and_keeps_the_map():
+    """``_clear_caches`` (the benchmark's "cold" fits) empties the geometry,
+    parameter and step-plan caches; a fit after it learns the same map."""
+    params = dict(n_rows=4, n_columns=5, max_epochs=2, random_state=0)
+    warm = SOMClusterer(**params).fit(X_BLOBS)
+    assert som_module._plan_cache and som_module._cached_geometry.cache_info().currsize
+    som_module._clear_caches()
+    assert not som_module._plan_cache
+    for cached in (som_module._node_positions, som_module._pca_plane,
+                   som_module._param_names, som_module._validate_plain_params,
+                   som_module._cached_geometry):
+        assert cached.cache_info().currsize == 0
+    cold = SOMClusterer(**params).fit(X_BLOBS)
+    np.testing.assert_array_equal(cold.cluster_centers_, warm.cluster_centers_)
+    np.testing.assert_array_equal(cold.labels_, warm.labels_)
+
+
+@pytest.mark.parametrize("toroidal", [False, True])
+def test_rectangular_geometry_equals_the_generic_road(toroidal):
+    """The rectangular map's geometry from its offset tables equals the one
+    from grid_distances: squared distances, codes and neighbour tables."""
+    for n_rows, n_columns in [(1, 1), (1, 5), (2, 2), (2, 3), (3, 4), (7, 6)]:
+        d2, (codes, values), table = som_module._rectangular_geometry(
+            n_rows, n_columns, toroidal)
+        grid_d = grid_distances(n_rows, n_columns, "rectangular", toroidal)
+        want_d2 = (grid_d**2).astype(np.float32)
+        np.testing.assert_array_equal(d2, want_d2)
+        want = som_module._distance_codes(torch.from_numpy(want_d2))
+        np.testing.assert_array_equal(codes, want[0].numpy())
+        np.testing.assert_array_equal(values, want[1].numpy())
+        np.testing.assert_array_equal(values[codes], want_d2)
+        assert codes.dtype == np.int64 and values.dtype == np.float32
+        want_table = som_module._neighbour_table(neighbour_mask(grid_d))
+        np.testing.assert_array_equal(table, want_table.numpy())
+
+
+def test_distance_codes_number_only_the_distances_that_occur():
+    d2 = torch.as_tensor(grid_distances(6, 7, "hexagonal", False) ** 2,
+                         dtype=torch.float32)
+    codes, values = som_module._distance_codes(d2)
+    assert torch.equal(torch.unique(codes), torch.arange(len(values)))
+    assert torch.equal(values[codes], d2.round(decimals=2).mul(4).round().div(4))
+
+
+def test_param_names_without_inspect_match_sklearn():
+    class Wider(SOMClusterer):
+        def __init__(self, n_rows=3, *, extra=1, **kwargs):
+            super().__init__(n_rows, **kwargs)
+            self.extra = extra
+
+    assert som_module._param_names(SOMClusterer) == tuple(
+        SOMClusterer._get_param_names())
+    assert som_module._param_names(Wider) == ("extra", "n_rows")

@@ -160,7 +160,7 @@ class _BaseRNN(BaseTorchEstimator):
     def _y_validation(self):
         return {}
 
-    def _module(self, n_outputs):
+    def _module(self, n_outputs, **kwargs):
         return RNNModule(
             self.n_channels_,
             n_outputs,
@@ -175,6 +175,7 @@ class _BaseRNN(BaseTorchEstimator):
             window=self.window,
             qrnn_pooling=self.qrnn_pooling,
             stateful=self.stateful,
+            **kwargs,
         )
 
     def _sequence_targets(self, X3, y):
@@ -294,7 +295,12 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
 
     A stack of recurrent layers reads each series; the last hidden state
     (both directions merged when ``bidirectional``) goes through a linear
-    layer and a softmax (many-to-one).
+    layer and a softmax (many-to-one). With ``cell="qrnn"`` or ``"sru"``
+    (and ``stateful=False``) the mean of the top layer's outputs over the
+    series' valid steps replaces the last hidden state: their state is a
+    gated moving average with no hidden-to-hidden path, so the last output
+    alone mostly reflects the last few steps (chosen by cross-validation on
+    training parts, issue #14; see ``benchmarks/sequence.py``).
 
 {input_doc}
 
@@ -486,7 +492,8 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
         ]
 
     def _build_module(self):
-        return self._module(len(self.classes_))
+        # QRNN/SRU: the mean output over the valid steps (issue #14).
+        return self._module(len(self.classes_), readout="auto")
 
     def _expected_failed_checks(self):
         return dict(SAMPLE_WEIGHT_EQUIVALENCE_XFAIL)

@@ -211,6 +211,7 @@ from skdeep.autoencoder import (  # noqa: E402
     AutoencoderTransformer,
 )
 from skdeep.autoencoder._modules import AutoencoderLoss, DenseAutoencoderModule  # noqa: E402
+from skdeep.autoencoder._outlier import auto_epochs  # noqa: E402
 
 ODDS_NAMED = ["cardio", "pima", "satellite", "shuttle", "mnist", "thyroid"]
 
@@ -425,8 +426,9 @@ RUNS = Path(__file__).resolve().parent / "autoencoders_runs"
 
 
 def _steps_epochs(steps, batch_size):
-    """``max_epochs`` giving about ``steps`` gradient steps on ``n`` rows."""
-    return lambda n, p: math.ceil(steps / math.ceil(n / batch_size))
+    """``max_epochs`` giving about ``steps`` gradient steps on ``n`` rows
+    (the detector's own rule, without its cap)."""
+    return lambda n, p: auto_epochs(n, batch_size, steps, max_epochs=None)
 
 
 def _clip(v, lo, hi):

@@ -112,8 +112,8 @@ class SOMClusterer(
     any number of samples. The default schedule (a short radius from the
     ordered PCA start, shrinking to 0.3) reaches MiniSom's quantization error
     at equal epochs (2-3% lower on held-out data from one epoch on), and a
-    fit is 22-71 times faster than MiniSom's on held-out sets from three
-    epochs on, 15-60 times in one epoch, even as the first fit of its
+    fit is 22-77 times faster than MiniSom's on held-out sets from three
+    epochs on, 15-66 times in one epoch, even as the first fit of its
     configuration (see Notes).
 
     Parameters
@@ -323,11 +323,11 @@ class SOMClusterer(
     and the two errors) of inputs of up to 4 million values waits until it
     is read. The learned map is the same, bit for bit. Against MiniSom at
     its defaults on the 16 held-out sets (``benchmarks/results/som.md``,
-    best of 5 fits, on a busy machine), a repeated fit is 19-60 times
-    faster (median 45) in one epoch, 26-71 (52) at 3 epochs and 26-70 (54)
+    best of 5 fits, on a busy machine), a repeated fit is 21-66 times
+    faster (median 50) in one epoch, 25-73 (53) at 3 epochs and 26-77 (54)
     at 10, CPU time alike; the first fit of a configuration (every cache
-    emptied) is 15-58 times faster (median 40) in one epoch, 22-71 (50) at
-    3 and 25-69 (54) at 10. The lowest are the sets of 1,600-1,800 rows on
+    emptied) is 15-62 times faster (median 43) in one epoch, 22-71 (51) at
+    3 and 25-77 (55) at 10. The lowest are the sets of 1,600-1,800 rows on
     8 x 8 to 15 x 15 maps, where building the geometry and step tables
     costs 0.4-0.6 ms, a quarter of a one-epoch fit (reading ``labels_``
     costs 0.3-1 ms more there).
@@ -1031,16 +1031,10 @@ def _build_geometry(n_rows, n_columns, topology, toroidal):
     # in numpy, converted once at the end: on maps of 100 nodes, each torch
     # op here costs more than its work (this runs once per fit of a new
     # configuration)
-    if topology == "rectangular":
-        d2, found, table = _rectangular_geometry(n_rows, n_columns, toroidal)
-        table = torch.from_numpy(table)
-    else:
-        grid_d = grid_distances(n_rows, n_columns, topology, toroidal)
-        d2 = (grid_d**2).astype(np.float32)
-        table = _neighbour_table(neighbour_mask(grid_d))
-        found = _distance_codes(torch.from_numpy(d2))
-        if found is not None:
-            found = tuple(a.numpy() for a in found)
+    grid_d = grid_distances(n_rows, n_columns, topology, toroidal)
+    d2 = (grid_d**2).astype(np.float32)
+    table = _neighbour_table(neighbour_mask(grid_d))
+    found = _lattice_codes(d2)
     d2_t = torch.from_numpy(d2)
     if found is None:
         return d2_t, None, table
@@ -1054,51 +1048,6 @@ def _build_geometry(n_rows, n_columns, topology, toroidal):
     all_codes = torch.from_numpy(np.concatenate([codes, shifted]).reshape(-1))
     return d2_t, (row_codes[:, : len(d2)], torch.from_numpy(values), row_codes,
                   all_codes), table
-
-
-def _rectangular_geometry(n_rows, n_columns, toroidal):
-    """Squared grid distances (float32), :func:`_lattice_codes` and
-    :func:`_neighbour_table` of a rectangular map, from its small table of
-    the squared distances ``dy^2 + dx^2`` (integers) at each row and column
-    offset: a few gathers instead of a dozen float passes over the node
-    pairs. The same arrays as from :func:`grid_distances` (whose squared
-    square roots of integers round back to the integers in float32)."""
-    dr = np.abs(np.subtract.outer(np.arange(n_rows), np.arange(n_rows)))
-    dc = np.abs(np.subtract.outer(np.arange(n_columns), np.arange(n_columns)))
-    if toroidal:  # the shorter way round
-        dr = np.minimum(dr, n_rows - dr)
-        dc = np.minimum(dc, n_columns - dc)
-    # at the offsets (|dy|, |dx|) that occur (every pair of them does)
-    dy, dx = np.arange(dr.max() + 1), np.arange(dc.max() + 1)
-    codes, values = _renumber(4 * ((dy**2)[:, None] + (dx**2)[None, :]))
-    # node pair ((r, c), (r', c')) -> code at offsets (dr[r, r'], dc[c, c'])
-    n_nodes = n_rows * n_columns
-    codes = codes[dr][:, :, dc].transpose(0, 2, 1, 3).reshape(n_nodes, n_nodes)
-    return values[codes], (codes, values), _rectangular_neighbours(
-        n_rows, n_columns, toroidal)
-
-
-def _rectangular_neighbours(n_rows, n_columns, toroidal):
-    """:func:`_neighbour_table` of a rectangular map (its 4-neighbours in
-    increasing order, padded with the node itself), without the node-pair
-    mask."""
-    n_nodes = n_rows * n_columns
-    r, c = np.divmod(np.arange(n_nodes), n_columns)
-    rows = np.stack([r - 1, r, r, r + 1], 1)
-    cols = np.stack([c, c - 1, c + 1, c], 1)
-    if toroidal:
-        rows %= n_rows
-        cols %= n_columns
-    node = rows * n_columns + cols
-    # off the map, or the node itself (a wrapped side of length 1): none
-    node[(rows < 0) | (rows >= n_rows) | (cols < 0) | (cols >= n_columns)
-         | (node == np.arange(n_nodes)[:, None])] = n_nodes
-    node.sort(1)
-    node[:, 1:][node[:, 1:] == node[:, :-1]] = n_nodes  # a side of length 2
-    node.sort(1)
-    degree = (node < n_nodes).sum(1)
-    table = node[:, : max(1, degree.max())]
-    return np.where(table < n_nodes, table, np.arange(n_nodes)[:, None])
 
 
 def _neighbour_table(adjacent):

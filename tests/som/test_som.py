@@ -733,25 +733,6 @@ def test_clear_caches_empties_every_cache_and_keeps_the_map():
     np.testing.assert_array_equal(cold.labels_, warm.labels_)
 
 
-@pytest.mark.parametrize("toroidal", [False, True])
-def test_rectangular_geometry_equals_the_generic_road(toroidal):
-    """The rectangular map's geometry from its offset tables equals the one
-    from grid_distances: squared distances, codes and neighbour tables."""
-    for n_rows, n_columns in [(1, 1), (1, 5), (2, 2), (2, 3), (3, 4), (7, 6)]:
-        d2, (codes, values), table = som_module._rectangular_geometry(
-            n_rows, n_columns, toroidal)
-        grid_d = grid_distances(n_rows, n_columns, "rectangular", toroidal)
-        want_d2 = (grid_d**2).astype(np.float32)
-        np.testing.assert_array_equal(d2, want_d2)
-        want = som_module._distance_codes(torch.from_numpy(want_d2))
-        np.testing.assert_array_equal(codes, want[0].numpy())
-        np.testing.assert_array_equal(values, want[1].numpy())
-        np.testing.assert_array_equal(values[codes], want_d2)
-        assert codes.dtype == np.int64 and values.dtype == np.float32
-        want_table = som_module._neighbour_table(neighbour_mask(grid_d))
-        np.testing.assert_array_equal(table, want_table.numpy())
-
-
 def test_distance_codes_number_only_the_distances_that_occur():
     d2 = torch.as_tensor(grid_distances(6, 7, "hexagonal", False) ** 2,
                          dtype=torch.float32)

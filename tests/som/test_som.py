@@ -14,7 +14,12 @@ from sklearn.preprocessing import StandardScaler
 
 from skdeep.som import SOMClusterer
 from skdeep.som import _som as som_module
-from skdeep.som._grid import grid_distances, neighbour_mask, node_positions
+from skdeep.som._grid import (
+    grid_distances,
+    neighbour_mask,
+    node_positions,
+    quarter_squared_distances,
+)
 
 X_BLOBS, Y_BLOBS = make_blobs(n_samples=300, n_features=5, centers=4, random_state=0)
 X_BLOBS = StandardScaler().fit_transform(X_BLOBS)
@@ -81,6 +86,35 @@ def test_toroidal_distances_wrap():
     dh = grid_distances(4, 6, "hexagonal", True)
     assert (dh <= grid_distances(4, 6, "hexagonal", False) + 1e-12).all()
     assert np.allclose(dh, dh.T)
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+@pytest.mark.parametrize("toroidal", [False, True])
+@pytest.mark.parametrize("n_rows, n_cols", [(1, 1), (1, 5), (4, 3), (6, 7)])
+def test_quarter_squared_distances_are_exact(topology, toroidal, n_rows, n_cols):
+    """4 d^2 built from the row and column parts equals the brute force over
+    periodic images of the node positions, as exact integers."""
+    if topology == "hexagonal" and toroidal and n_rows % 2:
+        n_rows += 1
+    got = quarter_squared_distances(n_rows, n_cols, topology, toroidal)
+    assert got.dtype.kind == "i"
+    pos = node_positions(n_rows, n_cols, topology)
+    period = np.array([n_cols, n_rows * (np.sqrt(3) / 2 if topology == "hexagonal" else 1)])
+    shifts = [(0, 0)] if not toroidal else [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]
+    d2 = np.min([(((pos[:, None] - pos[None] + np.array(s) * period) ** 2).sum(-1))
+                 for s in shifts], axis=0)
+    np.testing.assert_array_equal(got, np.rint(4 * d2).astype(np.int64))
+    np.testing.assert_allclose(grid_distances(n_rows, n_cols, topology, toroidal),
+                               np.sqrt(d2), atol=1e-12)
+
+
+def test_row_minimum_matches_torch_including_ties():
+    scores = torch.tensor([[3.0, 1.0, 1.0, 2.0], [0.5, 0.5, 0.5, 0.5],
+                           [-1.0, 4.0, -2.0, -2.0]])
+    values, index = som_module._row_min(scores)
+    want = scores.min(1)
+    assert torch.equal(values, want.values) and torch.equal(index, want.indices)
+    assert index.tolist() == [1, 0, 2]  # the first of equal minima
 
 
 def test_node_positions_are_row_major():
@@ -363,10 +397,23 @@ def test_online_kernel_tables_match_the_dense_road(monkeypatch, neighborhood):
     params = dict(topology="hexagonal", neighborhood=neighborhood, max_epochs=3,
                   learning_rate=1.0, random_state=0)
     fast = SOMClusterer(4, n_columns=5, **params).fit(X_BLOBS)
+    # no distance codes anywhere: every batch computes its kernel densely
+    real_geometry, real_steps = som_module._map_geometry, som_module._step_matrices
+    dense_calls = []
+
+    def geometry_without_codes(*args):
+        d2, _, table = real_geometry(*args)
+        return d2, None, table
+
+    def spy_steps(d2, codes, *args):
+        dense_calls.append(codes is None)
+        return real_steps(d2, codes, *args)
+
+    monkeypatch.setattr(som_module, "_map_geometry", geometry_without_codes)
     monkeypatch.setattr(som_module, "_distance_codes", lambda grid_d2: None)
-    som_module._cached_geometry.cache_clear()  # built again, without codes
+    monkeypatch.setattr(som_module, "_step_matrices", spy_steps)
     dense = SOMClusterer(4, n_columns=5, **params).fit(X_BLOBS)
-    som_module._cached_geometry.cache_clear()
+    assert dense_calls and all(dense_calls)
     np.testing.assert_allclose(fast.cluster_centers_, dense.cluster_centers_,
                                atol=1e-4)
 

@@ -45,8 +45,9 @@ def quarter_squared_distances(n_rows, n_columns, topology, toroidal):
     whole rows, are ``(2 dx)^2 + 3 drow^2`` apart. The distances split into a
     row part and a column part, so the whole ``(n_nodes, n_nodes)`` table is
     one broadcast sum of two small ones (building it in floats, with square
-    roots, cost two to four times as much on maps of 100 to 225 nodes). On a toroidal map the shortest
-    periodic image is taken axis by axis, as in :func:`grid_distances`.
+    roots, cost two to four times as much on maps of 100 to 225 nodes). On a
+    toroidal map the shortest periodic image is taken axis by axis (rows wrap
+    by whole rows, an even number of them on hexagonal maps).
 
     Returns
     -------

@@ -100,6 +100,19 @@ torch's one-off start-up is not charged to the first cell.
       shared machine); the table of re-run cells shows each set's record
       before and after, accuracies included (rounding can move a model
       whose training has not converged, ACSF1 for one).
+      Session 16 changed only the engineering again, no default (written
+      before its run): the FFT road writes the gradient into a zero-padded
+      buffer and multiplies by the series' conjugate spectrum, the padded
+      series are sorted once for all shapelet lengths, the matrix-product
+      road keeps its windows for the backward pass and works in the
+      products' own layout. On these nine sets the float32 operations and
+      their order are unchanged: ``benchmarks/signal_runs/ab_shapelets.py``
+      fits old and new code side by side and finds equal loss curves and
+      equal test probabilities, bit for bit. Only the ShapeletClassifier
+      rows were re-run (``--methods shapelet --rerun``, once the machine's
+      other long benchmark had ended); the STC rows stay those of
+      session 15 (not re-run, recorded under that run's load). Each
+      ShapeletClassifier record carries the load average at its fit.
     * sktime ``ShapeletTransformClassifier(time_limit_in_minutes=M,
       random_state=seed, n_jobs=1)``, otherwise its defaults (random
       shapelet transform, at most ``min(10 n_train, 1000)`` shapelets kept,
@@ -1055,7 +1068,8 @@ def _run_shapelet(data, seed, args):
         n_iter=int(model.n_iter_), final_loss=float(model.loss_curve_[-1]),
         shapelet_lengths=sorted({int(L) for L in model.shapelet_lengths_}),
         n_shapelets=int(model.n_shapelets), max_timepoints=model.max_timepoints,
-        paa_factor=int(model.paa_factor_))
+        paa_factor=int(model.paa_factor_),
+        load_avg=[round(v, 2) for v in os.getloadavg()])
 
 
 def _stc(seed, minutes):

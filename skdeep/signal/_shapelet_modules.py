@@ -15,7 +15,10 @@ series) are processed in chunks whose size keeps ``batch x shapelets x
 positions`` below ``max_chunk_elements``, and chunked results are combined
 exactly (a streaming soft minimum), so memory stays bounded on long series.
 NaN trailing padding is excluded: a window that reaches into a series'
-padding is never a match.
+padding is never a match. Padded series are sorted by length (once per
+batch, for all lengths) and worked through in blocks that stop at their
+longest series' last window, so that windows in the padding are not
+computed at all.
 
 The soft minimum used in training is one autograd function
 (:class:`_SoftMinDistance`) with a hand-written backward pass: it keeps two
@@ -172,7 +175,8 @@ def cumulative_squares(x):
     (:func:`window_squared_norms`); float64 keeps them exact to float32
     rounding however long the series.
     """
-    sq = (x.double() ** 2).sum(dim=1)
+    x = x.double()
+    sq = x[:, 0].square() if x.shape[1] == 1 else x.square().sum(dim=1)
     return F.pad(sq.cumsum(dim=1), (1, 0))
 
 
@@ -222,29 +226,39 @@ class _SoftMinDistance(torch.autograd.Function):
     / (W C L)``. Chunks of positions are combined by moving each part's
     reference ``m`` to the common one. ``keep``: each chunk's ``w`` and
     ``z`` are kept for the backward pass (the chunks are then blocks of
-    series sized for the CPU cache); otherwise they are recomputed chunk by
-    chunk (memory stays one chunk, as with checkpointing).
+    series sized for the CPU cache), with the series' conjugate spectra (FFT
+    road) or the matrix of their windows (matrix products, at most
+    ``GEMM_MEMORY_RATIO`` times the size of ``w``); otherwise they are
+    recomputed chunk by chunk (memory stays one chunk, as with
+    checkpointing).
     """
 
     @staticmethod
     def _distances(x, weight, ss, xx, rows, pos, nfft, spec, gemm=False):
-        """``D`` of one chunk (+inf at padded windows, from ``xx``), and the
-        series' spectrum (FFT road)."""
+        """``D`` of one chunk (+inf at padded windows, from ``xx``), and what
+        the backward pass reuses: the conjugate spectrum of the series (FFT
+        road) or the matrix of their windows (matrix products), else None."""
         L = weight.shape[-1]
-        xf = None
+        aux = None
         if nfft:
             xf = torch.fft.rfft(x[rows], n=nfft)
-            D = _fft_correlate(xf, spec, ss, nfft, xx.shape[-1]) + xx[rows]
+            # a view of the inverse transform, completed in place
+            D = _fft_correlate(xf, spec, ss, nfft, xx.shape[-1]).add_(xx[rows])
+            # conj(g^) x^ = conj(g^ conj(x^)) exactly: the backward multiplies
+            # by this small conjugate instead of conjugating the large g^
+            aux = xf.conj().resolve_conj()
         elif gemm:
+            # shapelet-major (K, r, p): the product's own layout, kept by
+            # every pass after it (a (r, K, p) view of it made them strided)
             U = _windows(x[rows, :, pos.start : pos.stop + L - 1], L)
             K = len(weight)
             D = (weight.reshape(K, -1) @ U).view(K, -1, pos.stop - pos.start)
-            D = D.transpose(0, 1)  # (r, K, p), positions still contiguous
-            D.add_(ss[:, None]).add_(xx[rows, :, pos])
+            D.add_(ss[:, None, None]).add_(xx[rows, :, pos].transpose(0, 1))
+            aux = U  # at most GEMM_MEMORY_RATIO times D's size
         else:
             D = F.conv1d(x[rows, :, pos.start : pos.stop + L - 1], weight, ss)
             D.add_(xx[rows, :, pos])
-        return D, xf
+        return D, aux
 
     @staticmethod
     def _weights(D, m, a, valid):
@@ -272,11 +286,11 @@ class _SoftMinDistance(torch.autograd.Function):
         whole = F.conv1d(x, weight, ss) if whole else None
         for rows, pos in chunks:
             if whole is None:
-                D, xf = _SoftMinDistance._distances(
+                D, aux = _SoftMinDistance._distances(
                     x, weight, ss, xx, rows, pos, nfft, spec, gemm
                 )
             else:
-                D, xf = whole[rows].add_(xx[rows]), None
+                D, aux = whole[rows].add_(xx[rows]), None
             m = D.amin(dim=-1)  # inf where the chunk has no valid window
             neg = None
             if bool((m < 0).any()):  # the expanded square rounded below 0
@@ -288,13 +302,15 @@ class _SoftMinDistance(torch.autograd.Function):
                 D,
                 torch.where(found, m, torch.zeros_like(m)),
                 a,
-                None if valid is None else valid[rows, :, pos],
+                _chunk_valid(valid, rows, pos, gemm),
             )
             del D
             W = w.sum(dim=-1)
             S = torch.linalg.vecdot(w, z)
+            if gemm:  # back from the shapelet-major layout: (r, K)
+                m, found, W, S = m.T, found.T, W.T, S.T
             if keep:
-                kept.append((w, z, xf, neg))
+                kept.append((w, z, aux, neg))
             if pos.start > 0:  # combine with the positions before
                 m0, W0, S0 = m_all[rows], W_all[rows], S_all[rows]
                 ref = torch.minimum(m0, m)
@@ -328,22 +344,40 @@ class _SoftMinDistance(torch.autograd.Function):
         total = shapelets.new_zeros(K)
         # conv road, all positions at once: one weight gradient at the end
         whole = x.new_empty(n, K, P) if whole else None
+        # FFT road: each chunk's g is written into one zero-padded buffer
+        # (rfft would otherwise copy it into a padded one)
+        padded = None
+        if nfft:
+            rmax = max(r.stop - r.start for r, _ in chunks)
+            padded = x.new_zeros(rmax, K, nfft)
         for i, (rows, pos) in enumerate(chunks):
             if kept:
-                w, z, xf, neg = kept[i]
+                w, z, aux, neg = kept[i]
             else:
-                D, xf = _SoftMinDistance._distances(
+                D, aux = _SoftMinDistance._distances(
                     x, weight, ss, xx, rows, pos, nfft, spec, gemm
                 )
                 neg = D < 0 if bool(D.amin() < 0) else None
                 z, w = _SoftMinDistance._weights(
                     D.clamp_min_(0.0),
-                    m[rows],
+                    m[rows].T if gemm else m[rows],
                     a,
-                    None if valid is None else valid[rows, :, pos],
+                    _chunk_valid(valid, rows, pos, gemm),
                 )
                 del D
-            if whole is None:
+            if gemm:  # z, w and g shapelet-major (K, r, p)
+                g = torch.addcmul(
+                    c0[rows].T[:, :, None],
+                    z,
+                    c1[rows].T[:, :, None],
+                    out=torch.empty_like(z),
+                )
+            elif nfft:
+                gp = padded[: rows.stop - rows.start]
+                g = torch.addcmul(
+                    c0[rows, :, None], z, c1[rows, :, None], out=gp[..., :P]
+                )
+            elif whole is None:
                 g = torch.addcmul(c0[rows, :, None], z, c1[rows, :, None])
             else:
                 g = torch.addcmul(
@@ -354,15 +388,14 @@ class _SoftMinDistance(torch.autograd.Function):
                 g.masked_fill_(neg, 0.0)
             if whole is not None:
                 continue
-            total += g.sum(dim=(0, 2))
+            # summed in the (r, K, p) layout: the same order, the same float32 sums
+            total += (g.transpose(0, 1).contiguous() if gemm else g).sum(dim=(0, 2))
             if nfft:
-                gf = torch.fft.rfft(g, n=nfft)
-                cf = (gf.conj()[:, :, None] * xf[:, None]).sum(dim=0)
+                gf = torch.fft.rfft(gp)  # g, zero-padded to nfft
+                cf = (gf[:, :, None] * aux[:, None]).sum(dim=0).conj()
                 corr += torch.fft.irfft(cf, n=nfft)[..., :L]
             elif gemm:
-                U = _windows(x[rows, :, pos.start : pos.stop + L - 1], L)
-                G = g.transpose(0, 1).reshape(K, -1)  # a view in D's layout
-                corr += (G @ U.T).view(K, C, L)
+                corr += (g.view(K, -1) @ aux.T).view(K, C, L)  # aux: windows
             else:
                 xc = x[rows, :, pos.start : pos.stop + L - 1]
                 corr += torch.nn.grad.conv1d_weight(xc, shapelets.shape, g)
@@ -378,8 +411,21 @@ class _SoftMinDistance(torch.autograd.Function):
 def _windows(x, L):
     """Every window of ``x`` (r, C, p + L - 1) as a column, ``(C L, r p)``
     (one matrix: CPU batched products loop over the batch)."""
-    r, C, _ = x.shape
-    return x.unfold(2, L, 1).permute(1, 3, 0, 2).reshape(C * L, -1)
+    r, C, T = x.shape
+    p = T - L + 1
+    # One strided view (C, L, r, p) copied out: a permuted ``unfold`` has two
+    # unit-stride dimensions, and its copy ran up to four times slower.
+    sc, sr, st = x.stride(1), x.stride(0), x.stride(2)
+    view = x.as_strided((C, L, r, p), (sc, st, sr, st), x.storage_offset())
+    return view.reshape(C * L, r * p)
+
+
+def _chunk_valid(valid, rows, pos, gemm):
+    """The chunk's 0/1 window mask, (r, 1, p), or (1, r, p) shapelet-major."""
+    if valid is None:
+        return None
+    v = valid[rows, :, pos]
+    return v.transpose(0, 1) if gemm else v
 
 
 def _chunks(n, P, row_step, pos_step):
@@ -511,49 +557,81 @@ def _soft_min_distances(x, shapelets, lengths, alpha, max_chunk_elements, csum, 
     K, _, L = shapelets.shape
     P = T - L + 1
     fft = use_fft(T, L, C) if road == "auto" else road == "fft"
-    xx = window_squared_norms(x, L, csum)
-    valid = None
-    if lengths is not None and bool((lengths < T).any()):
-        # +inf in xx makes D infinite at windows that reach into the padding
-        starts = torch.arange(P, device=x.device)[None, None, :]
-        valid = starts < (lengths - L + 1)[:, None, None]
-        xx = xx.masked_fill(~valid, float("inf"))
-        valid = valid.to(x.dtype)
+    padded = lengths is not None and bool((lengths < T).any())
     nfft = fft_size(T) if fft else 0
     width = C * nfft if fft else P  # elements per series and shapelet
     limit = int(max_chunk_elements)
     keep = n * K * width <= limit
     order = None
-    if keep and valid is not None and not fft:
+    trimmed = keep and padded and not fft
+    if trimmed:
         # Series sorted by length, in blocks that stop at their longest
         # series' last window: padded windows are not computed at all.
-        order = torch.argsort(lengths, stable=True)
-        x, xx, valid = x[order], xx[order], valid[order]
-        counts = (lengths[order] - L + 1).tolist()
+        # (ShapeletDistances sorts once for all lengths.)
+        if bool((lengths[1:] < lengths[:-1]).any()):
+            order = torch.argsort(lengths, stable=True)
+            x, lengths = x[order], lengths[order]
+            csum = None if csum is None else csum[order]
+        counts = (lengths - L + 1).tolist()
         chunks = _trimmed_chunks(counts, K, min(CACHE_BLOCK_ELEMENTS, limit))
-    elif keep or fft:
-        # Blocks of series: sized for the CPU cache when everything is kept
-        # (the dozen passes over a block then run from the cache), else the
-        # largest that the memory bound allows.
-        block = min(CACHE_BLOCK_ELEMENTS, limit) if keep else limit
-        chunks = _chunks(n, P, max(1, block // max(1, K * width)), P)
+        xx, valid = _trimmed_norms(x, L, csum, lengths, chunks)
     else:
-        chunks = _chunks(n, P, n, max(1, limit // max(1, n * K)))
+        xx = window_squared_norms(x, L, csum)
+        valid = None
+        if padded:
+            # +inf in xx makes D infinite at windows that reach into the padding
+            starts = torch.arange(P, device=x.device)[None, None, :]
+            valid = starts < (lengths - L + 1)[:, None, None]
+            xx = torch.where(valid, xx, float("inf"))
+            valid = valid.to(x.dtype)
+        if keep or fft:
+            # Blocks of series: sized for the CPU cache when everything is
+            # kept (the dozen passes over a block then run from the cache),
+            # else the largest that the memory bound allows.
+            block = min(CACHE_BLOCK_ELEMENTS, limit) if keep else limit
+            chunks = _chunks(n, P, max(1, block // max(1, K * width)), P)
+        else:
+            chunks = _chunks(n, P, n, max(1, limit // max(1, n * K)))
     # conv road, nothing trimmed: one convolution over all series (small
     # ones run slower per element), the passes after it block by block.
     # Trimmed blocks (a few series, many positions each) run faster as one
     # matrix product over their windows, which cost ``C L / K`` times the
     # block's memory: taken when that is at most GEMM_MEMORY_RATIO.
-    whole = keep and not fft and order is None
-    gemm = order is not None and C * L <= GEMM_MEMORY_RATIO * K
+    whole = keep and not fft and not trimmed
+    gemm = trimmed and C * L <= GEMM_MEMORY_RATIO * K
     out = _SoftMinDistance.apply(
         x, shapelets, xx, valid, float(alpha), chunks, nfft, keep, whole, gemm
     )
-    if order is not None:
-        inverse = torch.empty_like(order)
-        inverse[order] = torch.arange(n, device=order.device)
-        out = out[inverse]
-    return out
+    return out if order is None else out[_inverse(order)]
+
+
+def _trimmed_norms(x, L, csum, lengths, chunks):
+    """``xx`` (+inf at padded windows) and ``valid`` (0/1) as
+    :func:`_soft_min_distances` makes them, computed only inside the trimmed
+    blocks ``chunks`` (the only parts read): a batch's longest series no
+    longer sets the width of this work for all series."""
+    n, _, T = x.shape
+    P = T - L + 1
+    if csum is None:
+        csum = cumulative_squares(x)
+    xx = x.new_full((n, 1, P), float("inf"))
+    valid = x.new_zeros(n, 1, P)
+    counts = (lengths - L + 1)[:, None]
+    starts = torch.arange(P, device=x.device)
+    for rows, pos in chunks:
+        c = csum[rows]
+        norms = (c[:, L : L + pos.stop] - c[:, : pos.stop]).to(x.dtype)
+        inside = starts[: pos.stop] < counts[rows]
+        xx[rows, 0, pos] = torch.where(inside, norms, float("inf"))
+        valid[rows, 0, pos] = inside
+    return xx, valid
+
+
+def _inverse(order):
+    """The inverse of the permutation ``order``."""
+    inverse = torch.empty_like(order)
+    inverse[order] = torch.arange(len(order), device=order.device)
+    return inverse
 
 
 class ShapeletDistances(nn.Module):
@@ -607,8 +685,15 @@ class ShapeletDistances(nn.Module):
     def forward(self, x, exact=False):
         """Distances ``(n, n_shapelets)``: soft minimum, or the exact one."""
         lengths, x = series_lengths(self._shift(x))
+        order = None
+        if not exact and bool((lengths[1:] < lengths[:-1]).any()):
+            # Sorted by length once for all shapelet lengths (the soft minimum
+            # of padded series works on sorted, trimmed blocks), put back at
+            # the end.
+            order = torch.argsort(lengths, stable=True)
+            x, lengths = x[order], lengths[order]
         csum = None if exact else cumulative_squares(x)  # shared by the lengths
-        return torch.cat(
+        out = torch.cat(
             [
                 min_distances(
                     x,
@@ -623,6 +708,7 @@ class ShapeletDistances(nn.Module):
             ],
             dim=1,
         )
+        return out if order is None else out[_inverse(order)]
 
     def best_positions(self, x):
         """Start of each shapelet's best-matching window, ``(n, n_shapelets)``."""

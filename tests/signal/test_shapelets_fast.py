@@ -198,3 +198,49 @@ def test_classifier_fits_the_same_model_on_both_roads(monkeypatch):
     for a, b in zip(fft.shapelets_, conv.shapelets_):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
     np.testing.assert_array_equal(fft.predict(X), conv.predict(X))
+
+
+@pytest.mark.parametrize("C", [1, 3])
+def test_distances_module_sorts_padded_series_once_and_puts_them_back(C):
+    # ShapeletDistances sorts padded series by length once for all lengths;
+    # each column and its gradient equal min_distances on the given order.
+    x, _, lengths = _batch(n=9, C=C, T=40, L=12, padded=True)
+    x = x.masked_fill(torch.arange(40) >= lengths[:, None, None], float("nan"))
+    assert bool((lengths[1:] < lengths[:-1]).any())  # not sorted already
+    gen = torch.Generator().manual_seed(5)
+    blocks = [0.5 * torch.randn(3, C, L, generator=gen) for L in (4, 12)]
+    module = ShapeletDistances([b.numpy() for b in blocks], alpha=6.0)
+    weights = torch.randn(9, 6, generator=gen)
+    out = module(x)
+    grads = torch.autograd.grad((out * weights).sum(), list(module.blocks))
+    x0 = torch.nan_to_num(x, nan=0.0)
+    for j, block in enumerate(blocks):
+        cols = slice(3 * j, 3 * j + 3)
+        ref, g_ref = _value_and_grad(
+            x0, block, lengths, weights[:, cols], alpha=6.0, road="autograd"
+        )
+        got = out[:, cols].detach()
+        torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(grads[j], g_ref, rtol=1e-4, atol=1e-6)
+
+
+def test_window_matrix_of_a_sliced_batch():
+    # the windows of a slice (an offset, strided view) as the columns of one
+    # (C L, r p) matrix, equal to the plain unfold
+    x = torch.randn(5, 3, 30)
+    part = x[1:4, :, 6:20]
+    got = sm._windows(part, 5)
+    ref = part.unfold(2, 5, 1).permute(1, 3, 0, 2).reshape(15, -1)
+    assert torch.equal(got, ref)
+
+
+@pytest.mark.parametrize("C", [1, 3])
+def test_cumulative_squares_in_float64(C):
+    x = torch.randn(4, C, 25)
+    csum = sm.cumulative_squares(x)
+    ref = torch.cat(
+        [torch.zeros(4, 1, dtype=torch.float64), (x.double() ** 2).sum(1).cumsum(1)], 1
+    )
+    assert csum.dtype == torch.float64 and torch.equal(csum, ref)
+    norms = sm.window_squared_norms(x, 6, csum)
+    torch.testing.assert_close(norms, (x.unfold(2, 6, 1) ** 2).sum((1, 3))[:, None])

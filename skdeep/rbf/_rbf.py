@@ -8,6 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.cluster import KMeans
@@ -201,23 +202,48 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
         """Ridge solution ``(k + 1, m)`` of the output layer (bias last).
 
         The normal equations ``(H1' S H1 + alpha I') W = H1' S Y`` with ``H1 =
-        [H, 1]``, ``H = hidden(X)`` the ``(n, k)`` float64 activations, ``S``
-        the diagonal of the sample weights (the identity without them) and no
+        [H, 1]``, ``H = hidden(X)`` the ``(n, k)`` activations, ``S`` the
+        diagonal of the sample weights (the identity without them) and no
         penalty on the bias. ``H1' S H1`` and ``H1' S Y`` are summed over
-        batches of rows: the activations are never held at once (at 60,000
-        rows and 1,000 centers they were 480 MB, copied twice), so memory is
+        blocks of rows: the activations are never held at once (at 60,000
+        rows and 1,000 centers they would be 480 MB in float64), so memory is
         ``O(k^2)`` and time ``O(n k^2)``, linear in the number of rows.
+
+        The products are float64: the system is often ill-conditioned (wide,
+        overlapping units and a small ``alpha``), and float32 products change
+        the solution visibly. ``H' S H`` is one symmetric rank-k update per
+        block (``syrk`` on ``sqrt(S) H``, half the work of a matrix product),
+        accumulated in place; the bias row is a column sum, not a column of
+        ones in the product.
         """
-        A, b = 0.0, 0.0
-        batch_size = max(self.batch_size, 1024)
-        for start in range(0, len(X), batch_size):
-            rows = slice(start, start + batch_size)
-            H = hidden(X[rows])
-            H1 = np.hstack([H, np.ones((len(H), 1))])
-            SH1 = H1 if sample_weight is None else sample_weight[rows, None] * H1
-            A = A + SH1.T @ H1
-            b = b + SH1.T @ Y[rows]
-        k = len(A) - 1
+        block = max(self.batch_size, 1024)
+        for start in range(0, len(X), block):
+            rows = slice(start, start + block)
+            activations = hidden(X[rows])
+            if start == 0:
+                k = activations.shape[1]
+                G = np.zeros((k, k), order="F")  # H' S H, upper triangle
+                hs = np.zeros(k)  # H' S 1
+                b = np.zeros((k + 1, Y.shape[1]))  # H1' S Y
+                buffer = np.empty((min(block, len(X)), k))
+            H = buffer[: len(activations)]
+            np.copyto(H, activations)  # float64, one buffer for all blocks
+            SY = Y[rows]
+            if sample_weight is not None:
+                SY = sample_weight[rows, None] * SY
+            b[:k] += H.T @ SY
+            b[k] += SY.sum(axis=0)
+            if sample_weight is None:
+                hs += H.sum(axis=0)
+            else:
+                hs += sample_weight[rows] @ H
+                H *= np.sqrt(sample_weight[rows])[:, None]  # syrk of it: H' S H
+            # H.T is the Fortran-ordered (k, rows) view: no copy.
+            G = scipy.linalg.blas.dsyrk(1.0, H.T, beta=1.0, c=G, overwrite_c=True)
+        A = np.empty((k + 1, k + 1))
+        A[:k, :k] = np.triu(G) + np.triu(G, 1).T
+        A[:k, k] = A[k, :k] = hs
+        A[k, k] = len(X) if sample_weight is None else sample_weight.sum()
         A[np.arange(k), np.arange(k)] += self.alpha
         try:
             return scipy.linalg.solve(A, b, assume_a="sym")
@@ -238,7 +264,7 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
 
         def hidden(rows):
             with torch.no_grad():
-                return layer(as_float32_tensor(rows)).double().numpy()
+                return layer(as_float32_tensor(rows)).numpy()
 
         self._initial = (centers, gamma, self._solve_output(hidden, X, Y, w))
         self.n_centers_ = len(centers)

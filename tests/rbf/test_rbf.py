@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import make_blobs, make_moons
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import train_test_split
@@ -9,7 +10,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdeep.rbf import RBFNetworkClassifier, RBFNetworkRegressor
-from skdeep.rbf._modules import KERNELS
+from skdeep.rbf._modules import (
+    KERNELS,
+    RBFLayer,
+    apply_kernel,
+    inference_activations,
+    squared_distances,
+)
 from skdeep.rbf._rbf import squared_center_distances
 
 
@@ -163,3 +170,39 @@ def test_in_a_pipeline_with_scaling(moons):
         StandardScaler(), RBFNetworkClassifier(n_centers=30, random_state=0)
     )
     assert pipe.fit(Xtr * 1000, ytr).score(Xte * 1000, yte) > 0.9
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("per_center", [False, True])
+def test_inference_activations_equal_the_autograd_road_bit_for_bit(kernel, per_center):
+    rng = np.random.RandomState(0)
+    x = torch.as_tensor(rng.randn(64, 5), dtype=torch.float32)
+    centers = torch.as_tensor(rng.randn(12, 5), dtype=torch.float32)
+    centers[0] = x[0]  # a zero distance, which rounding can push below 0
+    gamma = rng.uniform(0.1, 2.0, 12) if per_center else 0.7
+    gamma = torch.as_tensor(gamma, dtype=torch.float32)
+    expected = apply_kernel(squared_distances(x, centers), gamma, kernel)
+    with torch.no_grad():
+        assert torch.equal(inference_activations(x, centers, gamma, kernel), expected)
+    layer = RBFLayer(centers, gamma, kernel)
+    with torch.no_grad():
+        fast = layer(x)
+    slow = layer(x)  # the autograd road, which training takes
+    assert slow.requires_grad and torch.equal(fast, slow.detach())
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_blockwise_ridge_solution_equals_the_dense_one(weighted):
+    # Three blocks (the last one short) of float32 activations, as the
+    # network gives them, against the dense float64 normal equations.
+    rng = np.random.RandomState(0)
+    H = rng.rand(2500, 7).astype(np.float32)
+    Y = rng.randn(2500, 2) + 5.0
+    w = rng.uniform(0, 3, 2500) if weighted else None
+    model = RBFNetworkRegressor(alpha=0.1)
+    got = model._solve_output(lambda rows: rows.astype(np.float32), H, Y, w)
+    H1 = np.hstack([H.astype(np.float64), np.ones((2500, 1))])
+    S = np.ones(2500) if w is None else w
+    A = H1.T @ (S[:, None] * H1) + np.diag([0.1] * 7 + [0.0])
+    expected = np.linalg.solve(A, H1.T @ (S[:, None] * Y))
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-11)

@@ -1687,6 +1687,9 @@ def _pca_moments(X):
     for block in _row_blocks(X, rows):
         centred = block - mean32
         product = (centred.T @ centred).double()
+        if not bool(product.isfinite().all()):  # squares beyond float32
+            centred = centred.double()
+            product = centred.T @ centred
         cov = product if cov is None else cov.add_(product)  # (0 + x is x)
     cov /= max(len(X) - 1, 1)
     # torch's eigh, not numpy's: a threaded LAPACK call on a tiny matrix can

@@ -1679,17 +1679,10 @@ def _pca_moments(X):
             evals, components = found
             return mean.cpu().numpy(), evals, _fix_signs(components)
     rows = max(1, _BLOCK_ELEMENTS // max(X.shape[1], 1))
-    # Centred in float32 (about the float32 rounding of the data, all the
-    # initialization needs), the block products summed in float64: a float64
-    # centring and product cost twice as much, a sixth of a small fit.
-    mean32 = mean.float()
     cov = None
     for block in _row_blocks(X, rows):
-        centred = block - mean32
-        product = (centred.T @ centred).double()
-        if not bool(product.isfinite().all()):  # squares beyond float32
-            centred = centred.double()
-            product = centred.T @ centred
+        centred = torch.sub(block, mean)  # in float64 (type promotion)
+        product = centred.T @ centred
         cov = product if cov is None else cov.add_(product)  # (0 + x is x)
     cov /= max(len(X) - 1, 1)
     # torch's eigh, not numpy's: a threaded LAPACK call on a tiny matrix can

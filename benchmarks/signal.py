@@ -90,6 +90,9 @@ torch's one-off start-up is not charged to the first cell.
       ``max_timepoints="auto"`` (PAA blocks read off the training
       spectrum), 20 per length; the ShapeletClassifier and STC rows were
       re-run together once after it (``--methods shapelet,stc --rerun``).
+      Since the ``shapelet_defaults3`` selection (session 16), Adam
+      ``lr=0.02``; the ShapeletClassifier rows were re-run once after it
+      (``--methods shapelet --rerun``).
       Session 15 changed only the engineering, no default (written before
       its run): the distances' products come from an FFT for long
       shapelets (a cost rule), the soft minimum and its gradient are one
@@ -317,6 +320,29 @@ torch's one-off start-up is not charged to the first cell.
     part's ShapeletClassifier and STC rows are re-run once, in one process
     (``--methods shapelet,stc --rerun``), and reported whatever they show.
 
+``shapelet_defaults3`` (third selection round: the learning rate; written on
+    2026-12-03 at 06:00 UTC before any of its runs, and AFTER the current
+    defaults had been scored on the ``shapelets`` part's test splits, where
+    target (a) missed by 0.0018 (0.8702 against the CWT pipeline's 0.8720).
+    This round exists because of that miss, so the test accuracies reported
+    after it are not a clean held-out estimate of its choice.)
+    Cause, from training data only (session 16): on their training parts,
+    ACSF1 and PLAID end the 200 epochs underfitted (training accuracy 0.75
+    and 0.85, final loss 1.07 and 0.53, against 0.96-1.00 on the other seven
+    sets): the optimisation has not converged. More epochs would cost fit
+    time linearly (target (b)); a larger step does not. Candidates, Adam's
+    ``lr``, every other parameter at the current defaults (the D5 choice of
+    round 2), ``random_state=0``: E0 0.01 (the current default), E1 0.02,
+    E2 0.04. Data: exactly rounds 1-2's S1 and S2 (the test splits are never
+    read); all three candidates run in this round with the current code (no
+    cell taken from earlier rounds), OMP_NUM_THREADS=1. Metric: as round 2
+    (score = mean of the 14 accuracies; cost = summed process CPU seconds).
+    Rule (conservative, fixed here): E0 stays the default unless the best
+    other candidate's score exceeds E0's by more than 0.005; then that one
+    becomes the default. Afterwards the ``shapelets`` part's
+    ShapeletClassifier rows are re-run once (``--methods shapelet
+    --rerun``) only if the default changed, and reported whatever they show.
+
 Re-runs. ``--methods`` (comma-separated keys, listed by ``--help``) runs
 only the chosen methods. In the shapelet part, cells already on file are
 skipped unless ``--rerun`` is given (``shapelets_gunpoint`` takes
@@ -389,7 +415,8 @@ from _common import load_average, mean_std  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "signal.md"
 OUT_DIR = _HERE / "signal_runs"
-PARTS = ("featurizers", "shapelet_defaults", "shapelet_defaults2", "shapelets",
+PARTS = ("featurizers", "shapelet_defaults", "shapelet_defaults2",
+         "shapelet_defaults3", "shapelets",
          "shapelets_gunpoint",
          "shapelets_scaling")
 TITLE = "Signal featurizers and learned shapelets: benchmark"
@@ -1728,9 +1755,13 @@ def _run_selection(args, store, tasks, candidates):
             Xva = Xva[..., :max(keep, int(
                 (~np.isnan(Xva).all(axis=1)).sum(axis=1).max()))]
         for cand in todo:
-            limit, k = candidates[cand]
-            model = ShapeletClassifier(n_shapelets=k, max_timepoints=limit,
-                                       random_state=0, **_sc_params(args))
+            value = candidates[cand]
+            if isinstance(value, dict):  # parameters by name (round 3)
+                params = value
+            else:  # (max_timepoints, n_shapelets) (rounds 1 and 2)
+                params = dict(max_timepoints=value[0], n_shapelets=value[1])
+            model = ShapeletClassifier(random_state=0,
+                                       **{**params, **_sc_params(args)})
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 _, fit_s, fit_cpu = _timed(model.fit, Xtr, ytr)
@@ -1825,20 +1856,36 @@ def shapelet_defaults2(args, store):
     return shapelet_defaults2_table(store, tasks, args)
 
 
-def shapelet_defaults2_table(store, tasks, args):
-    cands = DEFAULT_CANDIDATES2
-    lines = _header("Second selection of ShapeletClassifier's defaults, accuracy "
-                    "first (data not reported as evidence)", args)
+def shapelet_defaults2_table(store, tasks, args, round3=False):
+    cands = DEFAULT_CANDIDATES3 if round3 else DEFAULT_CANDIDATES2
+    if round3:
+        lines = _header("Third selection of ShapeletClassifier's defaults: the "
+                        "learning rate (data not reported as evidence)", args)
+        protocol = (
+            "Protocol: the `shapelet_defaults3` entry of the docstring, written "
+            "before this round's runs but after the current defaults had been "
+            "scored on the test splits (target (a) missed by 0.0018), so the "
+            "test accuracies that follow are not a clean held-out estimate of "
+            "this choice. Same S1/S2 data as rounds 1-2 (the test parts of the 9 "
+            "sets are never read). Candidates (Adam's lr): "
+            + ", ".join(f"{c} {v['lr']}" for c, v in cands.items())
+            + "; every other parameter at the defaults, random_state=0.")
+    else:
+        lines = _header("Second selection of ShapeletClassifier's defaults, "
+                        "accuracy first (data not reported as evidence)", args)
+        protocol = (
+            "Protocol: the `shapelet_defaults2` entry of the docstring, written "
+            "before this round's runs but after round 1's choice had been scored "
+            "on the test splits (so the test accuracies that follow are not a "
+            "clean held-out estimate of this choice). Same S1/S2 data as round 1 "
+            "(the test parts of the 9 sets are never read). Candidates "
+            "(max_timepoints, n_shapelets): "
+            + ", ".join(f"{c} {v}" for c, v in cands.items())
+            + "; every other parameter at the defaults, random_state=0.")
     lines += store.provenance(store.records) if store.records else []
     lines += [
-        "Protocol: the `shapelet_defaults2` entry of the docstring, written before "
-        "this round's runs but after round 1's choice had been scored on the test "
-        "splits (so the test accuracies that follow are not a clean held-out "
-        "estimate of this choice). Same S1/S2 data as round 1 (the test parts of "
-        "the 9 sets are never read). Candidates (max_timepoints, n_shapelets): "
-        + ", ".join(f"{c} {v}" for c, v in cands.items())
-        + "; every other parameter at the defaults, random_state=0. Accuracy / "
-        "fit process CPU seconds per cell (PAA factor when > 1).",
+        protocol + " Accuracy / fit process CPU seconds per cell (PAA factor "
+        "when > 1).",
         "",
         "| source | task | " + " | ".join(cands) + " |",
         "|---|---|" + "---:|" * len(cands),
@@ -1851,11 +1898,21 @@ def shapelet_defaults2_table(store, tasks, args):
         else "—" for c in cands) + " |")
     lines.append("| wall s (information) | | " + " | ".join(
         f"{np.sum(walls[c]):.0f}" if c in complete else "—" for c in cands) + " |")
-    if complete:
+    missing = [c for c in cands if c not in complete]
+    if round3 and "E0" in complete and not missing:
+        base = np.mean(scores["E0"])
+        best = max((c for c in complete if c != "E0"),
+                   key=lambda c: np.mean(scores[c]))
+        gain = np.mean(scores[best]) - base
+        pick = best if gain > 0.005 else "E0"
+        lines += ["", f"Rule (E0 stays unless another candidate's score exceeds "
+                  f"it by more than 0.005): E0 {base:.4f}; best other {best} "
+                  f"{np.mean(scores[best]):.4f} ({gain:+.4f}); chosen **{pick}** "
+                  f"{cands[pick]}."]
+    elif complete and not round3:
         best = max(np.mean(scores[c]) for c in complete)
         near = [c for c in complete if np.mean(scores[c]) >= best - 0.005]
         pick = min(near, key=lambda c: np.sum(costs[c]))
-        missing = [c for c in cands if c not in complete]
         lines += ["", f"Rule (highest score; within 0.005 of it the lowest CPU "
                   f"cost): best score {best:.4f}; within 0.005: {', '.join(near)}; "
                   f"chosen **{pick}** {cands[pick]}"
@@ -1865,10 +1922,24 @@ def shapelet_defaults2_table(store, tasks, args):
     return "\n".join(lines)
 
 
+# ------------------------------------------------------- shapelet_defaults3
+
+# Declared in the docstring before any run: Adam's learning rate.
+DEFAULT_CANDIDATES3 = {"E0": {"lr": 0.01}, "E1": {"lr": 0.02}, "E2": {"lr": 0.04}}
+
+
+def shapelet_defaults3(args, store):
+    tasks = _selection_tasks(args)
+    if not args.table_only:
+        _run_selection(args, store, tasks, DEFAULT_CANDIDATES3)
+    return shapelet_defaults2_table(store, tasks, args, round3=True)
+
+
 # ---------------------------------------------------------------------- main
 
 RUNNERS = {"featurizers": featurizers, "shapelet_defaults": shapelet_defaults,
            "shapelet_defaults2": shapelet_defaults2,
+           "shapelet_defaults3": shapelet_defaults3,
            "shapelets": shapelets,
            "shapelets_gunpoint": shapelets_gunpoint,
            "shapelets_scaling": shapelets_scaling}
@@ -2002,7 +2073,8 @@ def _config(part, args):
                       cap=SMOKE_CAP if args.smoke else None)
     elif part == "shapelets_gunpoint":
         config.update(sc=_sc_params(args))  # the region is applied at table time
-    elif part in ("shapelet_defaults", "shapelet_defaults2"):
+    elif part in ("shapelet_defaults", "shapelet_defaults2",
+                  "shapelet_defaults3"):
         config.update(sc=_sc_params(args))
     elif part == "shapelets_scaling":
         config.update(epochs=args.scaling_epochs)

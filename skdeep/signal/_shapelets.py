@@ -835,7 +835,7 @@ class ShapeletClassifier(ClassifierMixin, _BaseShapelets):
         n_init_segments=10000,
         l2=0.01,
         class_weight=None,
-        lr=0.01,
+        lr=0.02,
         max_epochs=200,
         batch_size=128,
         optimizer="adam",
@@ -958,7 +958,7 @@ class ShapeletClassifier(ClassifierMixin, _BaseShapelets):
         ]
 
 
-def _fill_doc(cls, predict="", class_weight=""):
+def _fill_doc(cls, predict="", class_weight="", lr=0.01):
     cls.__doc__ = (
         cls.__doc__.replace("{input_doc}", _INPUT_DOC)
         .replace(
@@ -967,7 +967,7 @@ def _fill_doc(cls, predict="", class_weight=""):
         )
         .replace("{class_weight}", class_weight)
         .replace(
-            "{training_parameters}", training_parameters_doc(lr=0.01, max_epochs=200)
+            "{training_parameters}", training_parameters_doc(lr=lr, max_epochs=200)
         )
         .replace("{attributes}", _ATTRIBUTES_DOC)
         .replace("{algorithm}", _ALGORITHM_DOC)
@@ -982,6 +982,7 @@ _fill_doc(
     ShapeletClassifier,
     predict=", ``predict``, ``predict_proba`` and ``decision_function``",
     class_weight=CLASS_WEIGHT_DOC,
+    lr=0.02,  # chosen in benchmarks/signal.py's third selection round
 )
 ShapeletClassifier.fit.__doc__ = ShapeletClassifier.fit.__doc__.replace(
     "{sample_weight}\n", SAMPLE_WEIGHT_FIT_DOC + "\n"

@@ -99,8 +99,10 @@ def test_quarter_squared_distances_are_exact(topology, toroidal, n_rows, n_cols)
     got = quarter_squared_distances(n_rows, n_cols, topology, toroidal)
     assert got.dtype.kind == "i"
     pos = node_positions(n_rows, n_cols, topology)
-    period = np.array([n_cols, n_rows * (np.sqrt(3) / 2 if topology == "hexagonal" else 1)])
-    shifts = [(0, 0)] if not toroidal else [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)]
+    row_step = np.sqrt(3) / 2 if topology == "hexagonal" else 1.0
+    period = np.array([n_cols, n_rows * row_step])
+    images = (-1, 0, 1) if toroidal else (0,)
+    shifts = [(a, b) for a in images for b in images]
     d2 = np.min([(((pos[:, None] - pos[None] + np.array(s) * period) ** 2).sum(-1))
                  for s in shifts], axis=0)
     np.testing.assert_array_equal(got, np.rint(4 * d2).astype(np.int64))

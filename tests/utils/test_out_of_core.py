@@ -173,7 +173,11 @@ def test_memmap_is_not_copied(tmp_path, monkeypatch):
         est.fit(mapped)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        assert peak < X.nbytes / 8, (type(est).__name__, peak)
+        # numpy holds no copy (X.nbytes) nor half of one; it may hold per-row
+        # results: the SOM's row minima come from numpy's argmin and each
+        # row's best score is kept for the epoch's QE (4 bytes a row, X.nbytes
+        # / 16 here), with a batch's indices beside them
+        assert peak < X.nbytes / 4, (type(est).__name__, peak)
         # (the in-memory road copies a read-only map whole: torch needs
         # writable memory; its peak here is above X.nbytes)
     assert X.nbytes == 2_048_000

@@ -180,11 +180,14 @@ def cumulative_squares(x):
     return F.pad(sq.cumsum(dim=1), (1, 0))
 
 
-def window_squared_norms(x, length, csum=None):
-    """``||x[i, :, p:p + length]||^2`` for every window, ``(n, 1, T - length + 1)``."""
+def window_squared_norms(x, length, csum=None, stop=None):
+    """``||x[i, :, p:p + length]||^2`` for every window, ``(n, 1, T - length + 1)``
+    (the windows starting before ``stop`` only, when given)."""
     if csum is None:
         csum = cumulative_squares(x)
-    return (csum[:, length:] - csum[:, :-length]).to(x.dtype)[:, None, :]
+    if stop is None:
+        stop = csum.shape[1] - length
+    return (csum[:, length : length + stop] - csum[:, :stop]).to(x.dtype)[:, None, :]
 
 
 def _shapelet_spectrum(weight, nfft):
@@ -619,8 +622,7 @@ def _trimmed_norms(x, L, csum, lengths, chunks):
     counts = (lengths - L + 1)[:, None]
     starts = torch.arange(P, device=x.device)
     for rows, pos in chunks:
-        c = csum[rows]
-        norms = (c[:, L : L + pos.stop] - c[:, : pos.stop]).to(x.dtype)
+        norms = window_squared_norms(x, L, csum[rows], stop=pos.stop)[:, 0]
         inside = starts[: pos.stop] < counts[rows]
         xx[rows, 0, pos] = torch.where(inside, norms, float("inf"))
         valid[rows, 0, pos] = inside

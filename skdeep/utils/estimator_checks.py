@@ -78,6 +78,15 @@ def _is_sklearn_estimator(est):
     return isinstance(est, BaseEstimator)
 
 
+# Expected failures whose outcome turns on float32 rounding: a weighted fit
+# and a fit on repeated rows agree to about 1e-7, and some configurations land
+# inside scikit-learn's rtol=1e-7 (then reported as XPASS). Every other xfail
+# is strict (pyproject's xfail_strict): a check that starts passing fails.
+_ROUNDING_DEPENDENT_CHECKS = frozenset(
+    {"check_sample_weight_equivalence_on_dense_data"}
+)
+
+
 def all_checks(estimator, *, legacy=True, mark=None, exclude=()):
     """Yield ``(estimator, check)`` pairs: scikit-learn's, then skdeep's
     (those named in ``exclude`` left out)."""
@@ -87,8 +96,15 @@ def all_checks(estimator, *, legacy=True, mark=None, exclude=()):
             estimator, legacy=legacy, expected_failed_checks=xfails, mark=mark
         ):
             check = pair.values[1] if hasattr(pair, "values") else pair[1]
-            if _check_name(check) not in exclude:
-                yield pair
+            name = _check_name(check)
+            if name in exclude:
+                continue
+            if name in _ROUNDING_DEPENDENT_CHECKS and hasattr(pair, "marks"):
+                import pytest
+
+                pair = pytest.param(*pair.values, marks=pytest.mark.xfail(
+                    reason=xfails[name], strict=False))
+            yield pair
     for check in SKDEEP_CHECKS:
         if check.__name__ in exclude:
             continue

@@ -68,14 +68,60 @@ def karateclub_call():
         np.random.set_state(np_state)
 
 
-def fit_model(cls, params, seed, *fit_args, attempts=3):
-    """``cls(**params, seed=seed).fit(*fit_args)``, retried when ARPACK fails.
+@contextlib.contextmanager
+def seeded_arpack(seed):
+    """Give the ARPACK solves inside karateclub start vectors drawn from ``seed``.
 
-    Some karateclub models (GLEE, ...) call scipy's ``eigsh`` without a start
-    vector, so ARPACK draws one from its own Fortran generator, which no seed
-    reaches; on small graphs an unlucky draw ends in ``ArpackError``
-    ("no shifts could be applied") where another draw converges. ``seed=None``
-    is for the models without a ``seed`` parameter.
+    karateclub calls scipy's ``eigsh`` and ``svds`` without a start vector
+    (``v0``), so ARPACK draws one from its own Fortran generator, which no seed
+    reaches: two fits with the same ``random_state`` differed in their last
+    digits, and on the nearly degenerate graphs of the conformance checks in
+    their eigenvectors. Inside this context, calls that give no ``v0`` get one
+    from ``np.random.RandomState(seed)`` (uniform on [-1, 1), like ARPACK's own).
+    The solvers are scipy's, patched on the ``scipy.sparse.linalg`` module (and
+    on karateclub's SF, which imported ``eigsh`` by name) while karateclub runs
+    and restored on exit; other threads solving at the same time would also get
+    a seeded start, which changes no result beyond ARPACK's tolerance.
+    """
+    import sys
+
+    import scipy.sparse.linalg as spla
+
+    rng = np.random.RandomState(0 if seed is None else seed)
+
+    def with_start(solve, length):
+        def solve_from_seeded_start(A, *args, **kwargs):
+            # v0 is the fifth argument after A of both solvers
+            if (len(args) < 5 and kwargs.get("v0") is None
+                    and kwargs.get("solver", "arpack") == "arpack"):
+                kwargs["v0"] = rng.uniform(-1.0, 1.0, length(A.shape))
+            return solve(A, *args, **kwargs)
+
+        return solve_from_seeded_start
+
+    sf = sys.modules.get("karateclub.graph_embedding.sf")
+    patches = [(spla, "eigsh", with_start(spla.eigsh, lambda shape: shape[0])),
+               (spla, "svds", with_start(spla.svds, min))]
+    if sf is not None:
+        patches.append((sf, "eigsh", with_start(sf.eigsh, lambda shape: shape[0])))
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    try:
+        for owner, name, patched in patches:
+            setattr(owner, name, patched)
+        yield
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+
+
+def fit_model(cls, params, seed, *fit_args, attempts=3):
+    """``cls(**params, seed=seed).fit(*fit_args)`` with seeded ARPACK starts
+    (:func:`seeded_arpack`), retried from another start when ARPACK fails.
+
+    On small graphs a start vector can end in ``ArpackError`` ("no shifts
+    could be applied") where another converges; attempt ``k`` starts from
+    ``seed + k``, so the result is still a function of ``seed``. ``seed=None``
+    is for the models without a ``seed`` parameter (their starts come from 0).
     """
     from scipy.sparse.linalg import ArpackError
 
@@ -83,7 +129,8 @@ def fit_model(cls, params, seed, *fit_args, attempts=3):
     for attempt in range(attempts):
         model = cls(**kwargs)
         try:
-            model.fit(*fit_args)
+            with seeded_arpack(((seed or 0) + attempt) % 2**32):
+                model.fit(*fit_args)
             return model
         except ArpackError:
             if attempt == attempts - 1:

@@ -136,16 +136,6 @@ _WHOLE_GRAPH_XFAILS = {
 }
 for _name in ("Graph2Vec", "GL2Vec"):
     _WHOLE_GRAPH_XFAILS[_name]["check_io_roundtrip"] = _DOC2VEC_IO
-_ARPACK_GRAPHS = (
-    "ARPACK (scipy eigsh, inside karateclub) draws its start vector from its "
-    "own RNG, which no seed reaches: two fits, or a fit and a transform, differ "
-    "in the last digits (NetLSD by ~1e-7), and IGE's similarity histograms can "
-    "count a value near a bin edge in the next bin"
-)
-for _name in ("NetLSD", "SF", "IGE"):
-    _WHOLE_GRAPH_XFAILS[_name].update(dict.fromkeys(
-        ["check_random_state_reproducible", "check_io_roundtrip"], _ARPACK_GRAPHS))
-
 # check_clustering gives X as (50, 2) rows of features (blobs), whatever the
 # pairwise tag says.
 _CLUSTERING = (
@@ -304,14 +294,12 @@ _INFER_NOTES = {
         "``laplacian_matrix`` returns a\n    sparse matrix. Its degree features "
         "have one slot per degree up to the\n    largest seen in ``fit``: "
         "``transform`` refuses graphs with larger degrees.\n    Its eigenvalue "
-        "features come from ARPACK, whose start vector no seed\n    reaches: "
-        "they may differ in the last digits between calls, and a\n    "
-        "similarity near a histogram bin edge may then be counted in the next "
-        "bin."
+        "features come from ARPACK, started from vectors drawn\n    from "
+        "``random_state`` (karateclub gives none): repeated calls agree."
     ),
     "SF": (
-        "\n    Its eigenvalues come from ARPACK, whose start vector no seed\n    "
-        "reaches: they may differ in the last digits between calls."
+        "\n    Its eigenvalues come from ARPACK, started from vectors drawn from\n"
+        "    ``random_state`` (karateclub gives none): repeated calls agree."
     ),
 }
 _INFER_NOTES["NetLSD"] = _INFER_NOTES["SF"]

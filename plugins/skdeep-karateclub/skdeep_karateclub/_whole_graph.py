@@ -25,6 +25,7 @@ from skdeep_karateclub._common import (
     fit_model,
     karateclub_call,
     karateclub_class,
+    seeded_arpack,
     to_networkx,
 )
 
@@ -220,7 +221,9 @@ def infer_graph_embedder(name, params, graphs, seed, state):
                     "include such degrees."
                 )
         model.max_deg = state
-    with karateclub_call():
+    # the start vectors fit drew (its first attempt): a model that learns
+    # nothing embeds the training graphs as fit did
+    with karateclub_call(), seeded_arpack(seed):
         embedding = model.infer(graphs)
     return np.asarray(embedding, dtype=np.float64).reshape(len(graphs), -1)
 

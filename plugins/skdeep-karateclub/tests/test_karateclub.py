@@ -11,9 +11,7 @@ from skdeep_karateclub import (
     CLASSES,
     NOT_WORKING,
     WORKING,
-    KarateClubClusterer,
     KarateClubDeepWalk,
-    KarateClubGraphEmbedder,
 )
 from sklearn.base import clone, is_clusterer
 from sklearn.linear_model import LogisticRegression
@@ -235,12 +233,6 @@ def test_clusterer_bad_input():
 # -- whole-graph embedders --------------------------------------------------------
 
 
-def _tolerance(name):
-    """ARPACK's unseeded start vector: last digits differ between calls, and
-    IGE's similarity histograms may move a count across a bin edge."""
-    return 1.0 if name == "KarateClubIGE" else 1e-6
-
-
 def _embedder(name, **extra):
     klass = CLASSES[name]
     params = {**klass.get_test_params(),
@@ -262,16 +254,15 @@ def test_whole_graph_embedder_separates_graph_families(name):
     assert est.n_graphs_ == len(graphs)
     accuracy = cross_val_score(LogisticRegression(max_iter=1000), emb, y, cv=3)
     assert accuracy.mean() > 0.8  # chance 0.5
-    # the same seed, the same embedding (up to ARPACK's unseeded start vector)
-    atol = _tolerance(name)
-    np.testing.assert_allclose(clone(est).fit_transform(graphs), emb, atol=atol)
+    # the same seed, the same embedding (ARPACK's start vectors included)
+    np.testing.assert_array_equal(clone(est).fit_transform(graphs), emb)
     # new graphs go through karateclub's infer, repeatably
     new_graphs, new_y = rings_and_cliques(n_pairs=3, seed=1)
     state = _rng_states()
     new = est.transform(new_graphs)
     _assert_rng_states(state)
     assert new.shape == (6, emb.shape[1])
-    np.testing.assert_allclose(est.transform(new_graphs), new, atol=atol)
+    np.testing.assert_array_equal(est.transform(new_graphs), new)
     assert len(est.get_feature_names_out()) == emb.shape[1]
     pickle.loads(pickle.dumps(est))
 
@@ -282,8 +273,7 @@ def test_whole_graph_transform_equals_fit_for_feature_models(name):
     """The models that learn nothing transform the training graphs as fit did."""
     graphs, _ = rings_and_cliques(n_pairs=3)
     est = _embedder(name)
-    np.testing.assert_allclose(est.fit_transform(graphs), est.transform(graphs),
-                               atol=_tolerance(name))
+    np.testing.assert_array_equal(est.fit_transform(graphs), est.transform(graphs))
 
 
 def test_whole_graph_pipeline_cross_validates():
@@ -362,31 +352,9 @@ def test_graph2vec_uses_node_features():
 # -- conformance ------------------------------------------------------------------
 
 
-def _strict_for(kinds, decorator):
-    """``decorator`` with the xfails of the given kinds' estimators made strict.
-
-    Expected failures that come from ARPACK's unseeded start vector may pass
-    (most of the node embedders' ones); the others of the community detectors
-    and whole-graph embedders are deterministic.
-    """
-    argnames, params = decorator.args[:2]
-    strict = []
-    for param in params:
-        if isinstance(param, type(pytest.param())) and param.marks:
-            estimator = param.values[0]
-            reasons = " ".join(m.kwargs.get("reason", "") for m in param.marks)
-            if isinstance(estimator, kinds) and "ARPACK" not in reasons:
-                marks = [pytest.mark.xfail(reason=m.kwargs["reason"], strict=True)
-                         if m.name == "xfail" else m for m in param.marks]
-                param = pytest.param(*param.values, marks=marks, id=param.id)
-        strict.append(param)
-    return pytest.mark.parametrize(argnames, strict, **decorator.kwargs)
-
-
-@_strict_for(
-    (KarateClubClusterer, KarateClubGraphEmbedder),
-    parametrize_with_checks(list(CLASSES.values())),
-)
+# Every xfail is strict (pyproject's xfail_strict): a check that starts
+# passing fails, so its entry in the expected failures is removed.
+@parametrize_with_checks(list(CLASSES.values()))
 def test_conformance(estimator, check):
     name = getattr(check, "func", check).__name__
     if name not in expected_failed_checks(estimator):

@@ -166,7 +166,7 @@ def load(path, *, device=None):
         weights that need pickle, or has another format version. Nothing in
         the file is executed.
     """
-    import skdeep
+    from skdeep.plugins import estimator_class
 
     try:
         zf = zipfile.ZipFile(path)
@@ -207,8 +207,9 @@ def load(path, *, device=None):
             key: zf.read(f"modules/{key}.pt") for key in meta.get("modules", {})
         }
     name = meta.get("estimator")
+    where = meta.get("class")
     try:
-        cls = skdeep.get_estimator(name)
+        cls = estimator_class(name, where=where if isinstance(where, str) else None)
     except (KeyError, TypeError):
         raise ValueError(
             f"{path} names estimator {name!r} ({meta.get('class')}), which no "
@@ -313,11 +314,11 @@ def _restore_module(estimator, key, state, info, device):
 
 
 def _registered_name(cls):
-    import skdeep
+    from skdeep.plugins import registered_name
 
-    for name, registered, _ in skdeep.all_estimators():
-        if registered is cls:
-            return name
+    name = registered_name(cls)
+    if name is not None:
+        return name
     raise TypeError(
         f"{cls.__qualname__} is not registered with skdeep; only registered "
         f"estimators can be saved with skdeep.io (use pickle or joblib otherwise)."

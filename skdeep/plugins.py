@@ -6,10 +6,11 @@ families are registered through the very same entry points.
 
 Loading is lazy: nothing is imported until the registry is first used
 (:func:`skdeep.all_estimators`, :func:`skdeep.get_estimator`,
-:func:`list_plugins`). Entry points are loaded one by one; a plugin that fails
-to import, whose hook raises, that registers something that is not an
-estimator or that implements an unknown (misspelt) hook is skipped with a
-:class:`SkdeepPluginWarning` and listed with its error.
+:func:`list_plugins`); :mod:`skdeep.io` imports only the saved estimator's
+own built-in family where that suffices. Entry points are loaded one by one;
+a plugin that fails to import, whose hook raises, that registers something
+that is not an estimator or that implements an unknown (misspelt) hook is
+skipped with a :class:`SkdeepPluginWarning` and listed with its error.
 """
 
 # Authors: The skdeep developers
@@ -127,6 +128,7 @@ class PluginRegistry:
         self.pm.add_hookspecs(hookspecs)
         self.plugins = {}  # name -> PluginInfo, in load order
         self.estimators = {}  # estimator name -> (class, plugin name)
+        self._loaded_entry_points = set()  # their values (module names)
 
     # -- discovery ---------------------------------------------------------
     def _discover(self):
@@ -158,11 +160,57 @@ class PluginRegistry:
             if self._loaded:
                 return self
             self._loaded = True
-            for ep, builtin in self._discover():
-                self._load_entry_point(ep, builtin)
+            discovered = self._discover()
+            early = bool(self._loaded_entry_points)
+            for ep, builtin in discovered:
+                if ep.value not in self._loaded_entry_points:
+                    self._load_entry_point(ep, builtin)
+            if early:  # list the plugins in discovery order all the same
+                order = {ep.value: i for i, (ep, _) in enumerate(discovered)}
+                self.plugins = dict(sorted(
+                    self.plugins.items(),
+                    key=lambda item: order.get(item[1].module, len(order)),
+                ))
             return self
 
+    def _load_family(self, where):
+        """Load, ahead of the others, the built-in plugin of the family
+        package that holds ``where`` (a module or a class path: ``skdeep.som``
+        for ``skdeep.som._som.SOMClusterer``), if there is one.
+
+        Saving or loading one estimator then imports its own family only; a
+        full load imports every family and plugin (numba, pandas, sktime,
+        karateclub, ...: seconds on a cold start). A full load takes the
+        built-ins first anyway, and no built-in registers a name that another
+        does, so the registry ends up the same.
+        """
+        for ep, builtin in self._discover():
+            package = ep.value.rpartition(".")[0]
+            if builtin and (where + ".").startswith(package + "."):
+                if ep.value not in self._loaded_entry_points:
+                    self._load_entry_point(ep, builtin)
+                return
+
+    def registered_name(self, cls):
+        """The name ``cls`` is registered under, or None (trying its
+        built-in family alone before loading every plugin)."""
+        with self._lock:
+            if not self._loaded:
+                self._load_family(cls.__module__)
+                name = self._name_of(cls)
+                if name is not None:
+                    return name
+            self.load()
+            return self._name_of(cls)
+
+    def _name_of(self, cls):
+        for name, (registered, _) in self.estimators.items():
+            if registered is cls:
+                return name
+        return None
+
     def _load_entry_point(self, ep, builtin):
+        self._loaded_entry_points.add(ep.value)
         dist = getattr(ep, "dist", None)
         info = PluginInfo(
             name=ep.name,
@@ -306,7 +354,14 @@ class PluginRegistry:
                 rows.append((name, cls, plugin))
         return rows
 
-    def get_estimator(self, name):
+    def get_estimator(self, name, *, where=None):
+        """The class registered as ``name``; ``where`` (the class path a
+        saved file records) lets its built-in family load alone first."""
+        if where is not None and not self._loaded:
+            with self._lock:
+                self._load_family(where)
+                if name in self.estimators:
+                    return self.estimators[name][0]
         self.load()
         try:
             return self.estimators[name][0]
@@ -369,6 +424,22 @@ _registry = PluginRegistry()
 def get_registry():
     """The process-wide :class:`PluginRegistry`, loaded on first use."""
     return _registry.load()
+
+
+def registered_name(cls):
+    """The name an estimator class is registered under, or None.
+
+    Unlike :func:`get_registry`, it imports only the class's own built-in
+    family when that registers it (:meth:`PluginRegistry.registered_name`).
+    """
+    return _registry.registered_name(cls)
+
+
+def estimator_class(name, *, where=None):
+    """The class registered as ``name`` (:func:`skdeep.get_estimator`); with
+    ``where``, the class path a saved file records, its built-in family is
+    tried alone before every plugin is loaded. Raises KeyError if unknown."""
+    return _registry.get_estimator(name, where=where)
 
 
 def load_plugins():

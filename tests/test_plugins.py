@@ -134,6 +134,57 @@ def test_import_skdeep_loads_no_plugin():
     assert out.stdout.split() == ["False", "False"]
 
 
+def test_estimator_lookup_loads_its_own_family_first(plugin_dir):
+    # skdeep.io's lookups import the saved class's built-in family alone;
+    # a later full load ends with the same registry as a fresh one
+    from skdeep.som import SOMClusterer
+
+    registry = _registry(_ep("good", "sk_good"))
+    assert registry.registered_name(SOMClusterer) == "SOMClusterer"
+    assert list(registry.plugins) == ["som"] and not registry._loaded
+    other = _registry(_ep("good", "sk_good"))
+    assert other.get_estimator(
+        "SOMClusterer", where="skdeep.som._som.SOMClusterer"
+    ) is SOMClusterer
+    assert list(other.plugins) == ["som"]
+    full = _registry(_ep("good", "sk_good")).load()
+    registry.load()
+    assert list(registry.plugins) == list(full.plugins)
+    assert registry.all_estimators() == full.all_estimators()
+    # a third party's class, or one no plugin registers: every plugin loads
+    good = _registry(_ep("good", "sk_good"))
+    good_cls = full.get_estimator("GoodTransformer")
+    assert good.registered_name(good_cls) == "GoodTransformer" and good._loaded
+    assert full.registered_name(dict) is None
+    # a name the family does not register falls through to the full load
+    third = _registry(_ep("good", "sk_good"))
+    assert third.get_estimator("GoodTransformer", where="skdeep.som._x") is good_cls
+
+
+def test_saving_and_loading_load_one_family(tmp_path, monkeypatch):
+    # skdeep.io goes through the family lookups above: with a fresh registry,
+    # saving or loading a SOM loads the som plugin alone (no other family's
+    # modules are imported for it)
+    import numpy as np
+
+    import skdeep.io
+    import skdeep.plugins
+    from skdeep.som import SOMClusterer
+
+    X = np.random.RandomState(0).rand(20, 3)
+    som = SOMClusterer(2, n_columns=2, max_epochs=1, random_state=0).fit(X)
+    for step in ("save", "load"):
+        registry = _registry()
+        monkeypatch.setattr(skdeep.plugins, "_registry", registry)
+        if step == "save":
+            skdeep.io.save(som, tmp_path / "som.skd")
+        else:
+            loaded = skdeep.io.load(tmp_path / "som.skd")
+            np.testing.assert_array_equal(loaded.cluster_centers_,
+                                          som.cluster_centers_)
+        assert list(registry.plugins) == ["som"] and not registry._loaded
+
+
 def test_good_plugin_is_registered_with_its_name(plugin_dir):
     registry = _registry(_ep("good", "sk_good")).load()
     names = {name: plugin for name, _, plugin in registry.all_estimators()}

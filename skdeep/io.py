@@ -17,10 +17,12 @@ strings, None, lists, tuples, dicts (keys of any of these types), numpy arrays
 of numbers, booleans or strings, scipy.sparse matrices and arrays of every
 format (with their stored entries as they are), networkx ``Graph``,
 ``DiGraph``, ``MultiGraph`` and ``MultiDiGraph`` objects (nodes in order, edges
-and graph, node and edge attributes of the types above), ``RandomState``
-objects, torch devices and paths. Anything else, for example a ``callbacks``
-list of objects, a subclass of a networkx graph or a node attribute holding an
-object, is refused by :func:`save` with a ``TypeError`` naming the parameter;
+and graph, node and edge attributes of the types above), pandas indexes
+(range, period, datetime with its time zone and frequency, or plain), series
+and frames of numpy dtypes or strings, sktime ``ForecastingHorizon`` objects,
+``RandomState`` objects, torch devices and paths. Anything else, for example a
+``callbacks`` list of objects, a subclass of a networkx graph, a categorical
+series or a node attribute holding an object, is refused by :func:`save` with a ``TypeError`` naming the parameter;
 use pickle or joblib for such estimators.
 
 The skorch net and its torch weights are loaded through the training road
@@ -305,12 +307,18 @@ def _state_bytes(module):
 
 def _restore_module(estimator, key, state, info, device):
     """Rebuild fitted attribute ``key`` (a torch module) and load its weights."""
+    import torch
+
     from skdeep.utils._training import loading_device
 
     device = loading_device(estimator, device)
     module = estimator._rebuild_module(key)
     module.load_state_dict(_torch_state(state))
     setattr(estimator, key, module.to(device).train(info["training"]))
+    if isinstance(estimator.__dict__.get("_device"), torch.device):
+        # an estimator that keeps its resolved device (LSTMForecaster) runs
+        # where its weights now are
+        estimator._device = device
 
 
 def _registered_name(cls):
@@ -364,6 +372,14 @@ def _encode(value, what):
         return {"__device__": str(value)}
     if isinstance(value, os.PathLike):
         return {"__path__": os.fspath(value)}
+    pandas = sys.modules.get("pandas")  # a pandas object implies it is imported
+    if pandas is not None and isinstance(
+        value, (pandas.Index, pandas.Series, pandas.DataFrame)
+    ):
+        return _encode_pandas(value, what)
+    if _is_forecasting_horizon(value):
+        return {"__fh__": _encode(value.to_pandas(), what),
+                "is_relative": bool(value.is_relative), "freq": value.freq}
     kind = type(value).__name__
     if isinstance(value, np.ndarray):
         kind += f" of dtype {value.dtype}"
@@ -374,9 +390,93 @@ def _encode(value, what):
     raise TypeError(
         f"Cannot save {what} of type {kind} safely: skdeep.io stores "
         f"numbers, strings, None, lists, tuples, dicts, numpy arrays (numbers or "
-        f"strings), scipy.sparse matrices and arrays, networkx graphs, torch "
-        f"devices, paths and RandomState objects. {advice}"
+        f"strings), scipy.sparse matrices and arrays, networkx graphs, pandas "
+        f"indexes, series and frames of numpy dtypes, sktime forecasting "
+        f"horizons, torch devices, paths and RandomState objects. {advice}"
     )
+
+
+# pandas: the values as numpy arrays, indexes by kind (ranges, periods as
+# ordinals, datetimes as integers of their unit), so that load gives back equal
+# objects (an sktime forecaster's series, cutoff and horizon).
+def _encode_pandas(value, what):
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return {"__dataframe__": [_encode_pandas(value.iloc[:, j], what)
+                                  for j in range(value.shape[1])],
+                "columns": _encode_pandas(value.columns, what),
+                "index": _encode_pandas(value.index, what)}
+    name = _encode(value.name, what)
+    plain = isinstance(value, pd.Series) or type(value) is pd.Index
+    # numpy dtypes, and strings (pandas 3's default str dtype is inferred
+    # again from the strings at load); not category, nullable Int64, ...
+    if plain and not (isinstance(value.dtype, np.dtype)
+                      or pd.api.types.is_string_dtype(value.dtype)):
+        raise TypeError(
+            f"Cannot save {what}: a pandas {type(value).__name__} of dtype "
+            f"{value.dtype} (numpy dtypes and strings are stored). Use pickle or "
+            f"joblib."
+        )
+    if isinstance(value, pd.Series):
+        return {"__series__": _encode(value.to_numpy(), what),
+                "index": _encode_pandas(value.index, what), "name": name}
+    if isinstance(value, pd.RangeIndex):
+        return {"__index__": "range", "start": value.start, "stop": value.stop,
+                "step": value.step, "name": name}
+    if isinstance(value, pd.PeriodIndex):
+        return {"__index__": "period", "ordinals": value.asi8.tolist(),
+                "freq": value.freqstr, "name": name}
+    if isinstance(value, pd.DatetimeIndex):
+        return {"__index__": "datetime", "values": value.asi8.tolist(),
+                "unit": value.unit, "tz": None if value.tz is None else str(value.tz),
+                "freq": value.freqstr, "name": name}
+    if type(value) is not pd.Index:  # MultiIndex, TimedeltaIndex, ...
+        raise TypeError(
+            f"Cannot save {what}: a pandas {type(value).__name__}. Use pickle or "
+            f"joblib."
+        )
+    return {"__index__": "values", "values": _encode(value.to_numpy(), what),
+            "name": name}
+
+
+def _decode_pandas(value):
+    import pandas as pd
+
+    if "__dataframe__" in value:
+        columns = [_decode_pandas(c) for c in value["__dataframe__"]]
+        frame = pd.concat(columns, axis=1) if columns else pd.DataFrame(
+            index=_decode_pandas(value["index"]))
+        frame.columns = _decode_pandas(value["columns"])
+        return frame
+    name = _decode(value.get("name"))
+    if "__series__" in value:
+        return pd.Series(_decode(value["__series__"]),
+                         index=_decode_pandas(value["index"]), name=name)
+    kind = value["__index__"]
+    if kind == "range":
+        return pd.RangeIndex(value["start"], value["stop"], value["step"], name=name)
+    if kind == "period":
+        ordinals = np.asarray(value["ordinals"], dtype=np.int64)
+        index = pd.PeriodIndex.from_ordinals(ordinals, freq=value["freq"])
+        return index.rename(name)
+    if kind == "datetime":
+        times = np.asarray(value["values"], dtype=np.int64).view(
+            f"datetime64[{value['unit']}]")
+        index = pd.DatetimeIndex(times)
+        if value["tz"] is not None:
+            index = index.tz_localize("UTC").tz_convert(value["tz"])
+        if value["freq"] is not None:
+            index.freq = value["freq"]
+        return index.rename(name)
+    if kind == "values":
+        return pd.Index(_decode(value["values"]), name=name)
+    raise ValueError(f"Unknown pandas index kind {kind!r} in the file.")
+
+
+def _is_forecasting_horizon(value):
+    horizon = sys.modules.get("sktime.forecasting.base._fh")
+    return horizon is not None and isinstance(value, horizon.ForecastingHorizon)
 
 
 # scipy.sparse: each format's own arrays, so that load gives back the same
@@ -520,5 +620,13 @@ def _decode(value):
             return torch.device(value["__device__"])
         if "__path__" in value:
             return pathlib.Path(value["__path__"])
+        if "__index__" in value or "__series__" in value or "__dataframe__" in value:
+            return _decode_pandas(value)
+        if "__fh__" in value:
+            from sktime.forecasting.base import ForecastingHorizon
+
+            return ForecastingHorizon(_decode(value["__fh__"]),
+                                      is_relative=value["is_relative"],
+                                      freq=value["freq"])
         return {k: _decode(v) for k, v in value.items()}
     return value

@@ -368,3 +368,78 @@ def test_unexpected_names_are_refused(section, key, fitted, tmp_path):
     _rewrite(path, "meta.json", json.dumps(meta))
     with pytest.raises(ValueError, match="refusing to load it"):
         io.load(path)
+
+
+def _round_trip(value, tmp_path):
+    """``value`` through a saved parameter of an unfitted estimator."""
+    from skdeep.cnn import CNNClassifier
+
+    path = tmp_path / "value.skdeep"
+    io.save(CNNClassifier(class_weight={"value": value}), path)
+    return io.load(path).class_weight["value"]
+
+
+def test_pandas_values_round_trip(tmp_path):
+    import pandas as pd
+
+    days = pd.date_range("2020-03-28", periods=4, freq="D", tz="Europe/Paris",
+                         name="when")
+    indexes = [
+        pd.RangeIndex(3, 12, 3, name="r"),
+        pd.period_range("1949-01", periods=5, freq="M"),
+        days,
+        pd.date_range("2021-01-01", periods=3, freq="h"),
+        pd.Index([3, 1, 2]),
+        pd.Index(["a", "b"], name=0),
+    ]
+    for index in indexes:
+        back = _round_trip(index, tmp_path)
+        assert type(back) is type(index) and back.equals(index)
+        assert back.name == index.name and back.dtype == index.dtype
+        assert getattr(back, "freq", None) == getattr(index, "freq", None)
+    series = pd.Series([1.5, np.nan, 3.0], index=indexes[1][:3], name="y")
+    pd.testing.assert_series_equal(_round_trip(series, tmp_path), series)
+    frame = pd.DataFrame({"x": [1, 2], "label": ["u", "v"]}, index=days[:2])
+    pd.testing.assert_frame_equal(_round_trip(frame, tmp_path), frame)
+    # what the file cannot hold exactly is refused, naming the parameter
+    refused = [pd.Series([1, 2], dtype="category"),
+               pd.MultiIndex.from_tuples([(1, 2)])]
+    for value in refused:
+        with pytest.raises(TypeError, match="class_weight.*pickle or joblib"):
+            _round_trip(value, tmp_path)
+
+
+def test_forecasting_horizons_round_trip(tmp_path):
+    import pandas as pd
+    from sktime.forecasting.base import ForecastingHorizon
+
+    for fh in [ForecastingHorizon([1, 2, 5]),
+               ForecastingHorizon(pd.period_range("1961-01", periods=3, freq="M"),
+                                  is_relative=False)]:
+        back = _round_trip(fh, tmp_path)
+        assert back.to_pandas().equals(fh.to_pandas())
+        assert back.is_relative == fh.is_relative and back.freq == fh.freq
+
+
+def test_lstm_forecaster_round_trip(tmp_path):
+    import pandas as pd
+    from sktime.datasets import load_longley
+
+    from skdeep.recurrent import LSTMForecaster
+
+    y, X = load_longley()
+    forecaster = LSTMForecaster(max_epochs=2, hidden_size=8, random_state=0)
+    forecaster.fit(y.iloc[:-3], X=X.iloc[:-3], fh=[1, 2, 3])
+    io.save(forecaster, tmp_path / "forecaster.skdeep")
+    loaded = io.load(tmp_path / "forecaster.skdeep")
+    pd.testing.assert_series_equal(loaded.predict(X=X.iloc[-3:]),
+                                   forecaster.predict(X=X.iloc[-3:]))
+    pd.testing.assert_frame_equal(
+        loaded.predict_interval(X=X.iloc[-3:], coverage=0.9),
+        forecaster.predict_interval(X=X.iloc[-3:], coverage=0.9),
+    )
+    # the loaded forecaster goes on as the original does
+    for model in (loaded, forecaster):
+        model.update(y.iloc[-3:-1], X=X.iloc[-3:-1], update_params=False)
+    pd.testing.assert_series_equal(loaded.predict(fh=[1], X=X.iloc[-1:]),
+                                   forecaster.predict(fh=[1], X=X.iloc[-1:]))

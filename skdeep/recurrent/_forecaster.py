@@ -344,7 +344,8 @@ class LSTMForecaster(BaseForecaster):
     ``UpdateRefitsEvery``). In-sample forecasts are
     not supported. A pickled forecaster stores its network on the CPU and
     moves it back to ``device`` when loaded, or keeps it on the CPU where
-    that device is missing.
+    that device is missing; :func:`skdeep.io.save` and :func:`skdeep.io.load`
+    do the same without pickle.
 
     References
     ----------
@@ -727,6 +728,12 @@ class LSTMForecaster(BaseForecaster):
                 device = torch.device("cpu")
             self._device = device
             self.module_ = self.module_.to(device)
+
+    def _rebuild_module(self, name):
+        """The empty network of ``module_``, for :func:`skdeep.io.load`: built
+        on the CPU, then moved to the loading device, which ``_device`` follows."""
+        self._device = torch.device("cpu")
+        return self._build(1 + self.n_exog_, self.horizon_)
 
     def _build(self, n_inputs, k):
         return _LSTMForecastNet(

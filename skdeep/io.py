@@ -22,8 +22,8 @@ and graph, node and edge attributes of the types above), pandas indexes
 and frames of numpy dtypes or strings, sktime ``ForecastingHorizon`` objects,
 ``RandomState`` objects, torch devices and paths. Anything else, for example a
 ``callbacks`` list of objects, a subclass of a networkx graph, a categorical
-series or a node attribute holding an object, is refused by :func:`save` with a ``TypeError`` naming the parameter;
-use pickle or joblib for such estimators.
+series or a node attribute holding an object, is refused by :func:`save` with
+a ``TypeError`` naming the parameter; use pickle or joblib for such estimators.
 
 The skorch net and its torch weights are loaded through the training road
 (:func:`skdeep.utils._training.restore_net`), which does not depend on this

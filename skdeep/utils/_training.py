@@ -592,11 +592,29 @@ def _dataset_weights(dataset, sample_weight):
     return cached[1]
 
 
-class _Net(NeuralNet):
-    """skorch's NeuralNet minus a per-batch cost that adds up on small nets.
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end")
 
-    skorch switches every module to train mode before each batch, walking the
-    whole module tree; here the walk happens only when the mode changes.
+
+def _overrides(obj, method_name, base):
+    """Whether ``obj``'s class defines ``method_name`` other than ``base``'s."""
+    return getattr(type(obj), method_name, None) is not getattr(base, method_name)
+
+
+class _Net(NeuralNet):
+    """skorch's NeuralNet minus per-batch costs that add up on small nets
+    (about 60 us a batch, a tenth of a small autoencoder's step), with the
+    same updates and the same history:
+
+    * skorch switches every module to train mode before each batch, walking
+      the whole module tree; here the walk happens only when the mode changes.
+    * Batch hooks go only to the callbacks that define them (none, by default).
+    * A training step with an optimizer of ``OPTIMIZERS`` (none calls a
+      closure) and no callback on ``on_grad_computed`` zeroes, computes and
+      steps directly; skorch wraps each step in a closure and tells every
+      callback about the gradients. Otherwise (LBFGS, gradient clipping, a
+      user's callback) skorch's own step runs.
+    * Tensors already on the net's device go straight to the module and the
+      criterion (skorch converts them first, which changes nothing for them).
     """
 
     def _set_training(self, training=True):
@@ -612,8 +630,54 @@ class _Net(NeuralNet):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._finished_epochs = len(self.history)
+        # Who listens, read once per fit (callbacks are set up before this).
+        callbacks = [cb for _, cb in self.callbacks_]
+        # (the net's own on_batch_begin opens the batch's history row)
+        self._batch_listeners = {
+            hook: [cb for cb in callbacks if _overrides(cb, hook, Callback)]
+            for hook in _BATCH_HOOKS
+        }
+        for hook in _BATCH_HOOKS:
+            if hook == "on_batch_begin" or _overrides(self, hook, NeuralNet):
+                self._batch_listeners[hook].insert(0, self)
+        self._direct_step = (
+            len(self._optimizers) == 1
+            and isinstance(self.optimizer_, tuple(OPTIMIZERS.values()))
+            and not _overrides(self, "on_grad_computed", NeuralNet)
+            and not any(_overrides(cb, "on_grad_computed", Callback)
+                        for cb in callbacks)
+        )
+        self._tensor_device = torch.device(self.device)
+
+    def train_step(self, batch, **fit_params):
+        if not self.__dict__.get("_direct_step"):
+            return super().train_step(batch, **fit_params)
+        with torch.enable_grad():  # as inside skorch's closure
+            self.optimizer_.zero_grad()
+            step = self.train_step_single(batch, **fit_params)
+        self.optimizer_.step()
+        return step
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, torch.Tensor) and x.device == self.__dict__.get(
+            "_tensor_device"
+        ):
+            return self.module_(x, **fit_params)
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if isinstance(y_true, torch.Tensor) and y_true.device == self.__dict__.get(
+            "_tensor_device"
+        ):
+            return self.criterion_(y_pred, y_true)
+        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def notify(self, method_name, **cb_kwargs):
+        listeners = self.__dict__.get("_batch_listeners")
+        if listeners is not None and method_name in listeners:
+            for listener in listeners[method_name]:
+                getattr(listener, method_name)(self, **cb_kwargs)
+            return None
         if method_name != "on_epoch_end":
             return super().notify(method_name, **cb_kwargs)
         try:

@@ -101,6 +101,42 @@ def test_user_callbacks_are_passed_through_and_not_mutated():
     assert ae.callbacks[0] is counter and not hasattr(counter, "epochs")
 
 
+def test_batch_and_gradient_hooks_reach_the_callbacks_that_define_them():
+    # The net skips batch hooks no callback defines and steps its optimizer
+    # directly; a callback on gradients sends every step through skorch's
+    # closure. Both roads give the same weights, and every hook still fires.
+    class Hooks(Callback):
+        def initialize(self):
+            self.calls = {"begin": 0, "end": 0, "grad": 0}
+            return self
+
+        def on_batch_begin(self, net, training=False, **kwargs):
+            self.calls["begin"] += training
+
+        def on_batch_end(self, net, training=False, **kwargs):
+            self.calls["end"] += training
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            self.calls["grad"] += 1
+
+    X = _data(n=100)
+    fits = {}
+    for name, callbacks in (("direct", None), ("closure", [Hooks()])):
+        ae = AutoencoderTransformer(max_epochs=3, batch_size=32, callbacks=callbacks,
+                                    random_state=0).fit(X)
+        fits[name] = ae
+    assert fits["direct"].net_._direct_step and not fits["closure"].net_._direct_step
+    np.testing.assert_array_equal(fits["direct"].transform(X),
+                                  fits["closure"].transform(X))
+    calls = dict(fits["closure"].net_.callbacks_)["user_0"].calls
+    assert calls == {"begin": 12, "end": 12, "grad": 12}  # 3 epochs of 4 batches
+    history = fits["direct"].net_.history
+    assert [len(row["batches"]) for row in history] == [4, 4, 4]
+    assert history[-1, "train_loss"] == pytest.approx(
+        np.average(history[-1, "batches", :, "train_loss"],
+                   weights=history[-1, "batches", :, "train_batch_size"]))
+
+
 def test_verbose_prints_epoch_table(capsys):
     AutoencoderTransformer(max_epochs=2, verbose=1, random_state=0).fit(_data())
     out = capsys.readouterr()

@@ -369,7 +369,9 @@ def section_throughput(args):
         "### Training throughput: AutoencoderTransformer vs a plain torch loop\n\n"
         f"load_digits tiled to {len(X):,} rows, 20 epochs, Adam lr=1e-3, identical "
         f"module and loss; best of {args.repeats} runs each; samples/s. The fit time "
-        "includes skdeep's input validation and net construction.\n\n"
+        f"includes skdeep's input validation and net construction. Run on "
+        f"{machine()}; reproduce with `.venv/bin/python benchmarks/autoencoders.py "
+        f"--sections throughput`.\n\n"
         + markdown_table(
             ["hidden layers", "batch size", "plain loop (samples/s)",
              "skdeep (samples/s)", "skdeep / plain"],
@@ -736,17 +738,25 @@ def odds_loo_report(runs, sets, seeds, methods):
     )
 
 
-def write_results(path, text, sections):
-    """Write the results file; the ``odds_loo`` section alone replaces its own
-    section in an existing file (the other sections come from other runs)."""
+def write_results(path, text, sections, section_texts=()):
+    """Write the results file. A run of some sections replaces only their own
+    ``### `` blocks in an existing file (the other sections come from other
+    runs, and the file's header keeps its machine line); a full run writes
+    the whole file."""
     path = Path(path)
-    head = "### Outlier detector defaults by leave-one-data-set-out"
-    if sections == ["odds_loo"] and path.exists() and head in path.read_text():
+    full = set(sections) >= {"pca", "outliers", "throughput", "denoising"}
+    if not full and path.exists():
         old = path.read_text()
-        start = old.index(head)
-        end = old.find("\n### ", start + len(head))
-        section = text[text.index(head):].rstrip("\n") + "\n"
-        text = old[:start] + section + ("" if end < 0 else old[end:])
+        for section in section_texts:
+            head = section.splitlines()[0]
+            section = section.rstrip("\n") + "\n"
+            if head in old:
+                start = old.index(head)
+                end = old.find("\n### ", start + len(head))
+                old = old[:start] + section + ("" if end < 0 else old[end:])
+            else:
+                old = old.rstrip("\n") + "\n\n" + section
+        text = old
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
 
@@ -781,7 +791,7 @@ def main():
         print(f"== {name}", flush=True)
         parts.append(SECTIONS[name](args))
     text = "\n\n".join(parts) + "\n"
-    write_results(args.output, text, args.sections)
+    write_results(args.output, text, args.sections, parts[1:])
     print(text)
 
 

@@ -989,6 +989,12 @@ class BaseTorchEstimator(BaseEstimator):
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]
+        optimizer_params = self._optimizer_params()
+        if optimizer in OPTIMIZERS.values() and self._device.type == "cpu":
+            # torch's multi-tensor updates: the same numbers as its default
+            # per-tensor loop on the CPU (checked bit for bit on all four
+            # optimizers), in fewer calls (CUDA uses them by default)
+            optimizer_params.setdefault("foreach", True)
         callbacks = [
             ("stop_on_non_finite_loss", StopOnNonFiniteLoss(type(self).__name__))
         ]
@@ -1030,7 +1036,7 @@ class BaseTorchEstimator(BaseEstimator):
             criterion=criterion,
             optimizer=optimizer,
             lr=self.lr,
-            **{f"optimizer__{k}": v for k, v in self._optimizer_params().items()},
+            **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
             max_epochs=self.max_epochs,
             # None: every training row in one step (full-batch graph networks)
             batch_size=self.batch_size or sys.maxsize,

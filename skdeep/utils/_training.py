@@ -642,7 +642,7 @@ class _Net(NeuralNet):
                 self._batch_listeners[hook].insert(0, self)
         self._direct_step = (
             len(self._optimizers) == 1
-            and isinstance(self.optimizer_, tuple(OPTIMIZERS.values()))
+            and type(self.optimizer_) in OPTIMIZERS.values()  # (not subclasses)
             and not _overrides(self, "on_grad_computed", NeuralNet)
             and not any(_overrides(cb, "on_grad_computed", Callback)
                         for cb in callbacks)

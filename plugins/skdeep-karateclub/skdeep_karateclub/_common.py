@@ -5,6 +5,7 @@
 
 import contextlib
 import random
+import threading
 import warnings
 
 import numpy as np
@@ -68,6 +69,26 @@ def karateclub_call():
         np.random.set_state(np_state)
 
 
+# The solver patches of seeded_arpack: installed while any thread is inside
+# it, each thread drawing from its own generator (others solve as scipy does).
+_arpack_lock = threading.Lock()
+_arpack_users = 0
+_arpack_originals = []
+_arpack_local = threading.local()
+
+
+def _solver_with_seeded_start(solve, length):
+    def solve_from_seeded_start(A, *args, **kwargs):
+        rng = getattr(_arpack_local, "rng", None)
+        # v0 is the fifth argument after A of both solvers
+        if (rng is not None and len(args) < 5 and kwargs.get("v0") is None
+                and kwargs.get("solver", "arpack") == "arpack"):
+            kwargs["v0"] = rng.uniform(-1.0, 1.0, length(A.shape))
+        return solve(A, *args, **kwargs)
+
+    return solve_from_seeded_start
+
+
 @contextlib.contextmanager
 def seeded_arpack(seed):
     """Give the ARPACK solves inside karateclub start vectors drawn from ``seed``.
@@ -78,40 +99,39 @@ def seeded_arpack(seed):
     digits, and on the nearly degenerate graphs of the conformance checks in
     their eigenvectors. Inside this context, calls that give no ``v0`` get one
     from ``np.random.RandomState(seed)`` (uniform on [-1, 1), like ARPACK's own).
-    The solvers are scipy's, patched on the ``scipy.sparse.linalg`` module (and
-    on karateclub's SF, which imported ``eigsh`` by name) while karateclub runs
-    and restored on exit; other threads solving at the same time would also get
-    a seeded start, which changes no result beyond ARPACK's tolerance.
+    The solvers are wrapped on the ``scipy.sparse.linalg`` module (and on
+    karateclub's SF, which imported ``eigsh`` by name) while any thread is in
+    this context; the wrappers read the calling thread's generator, so other
+    threads' solves, inside or outside karateclub, are not affected.
     """
+    global _arpack_users
     import sys
 
     import scipy.sparse.linalg as spla
 
-    rng = np.random.RandomState(0 if seed is None else seed)
-
-    def with_start(solve, length):
-        def solve_from_seeded_start(A, *args, **kwargs):
-            # v0 is the fifth argument after A of both solvers
-            if (len(args) < 5 and kwargs.get("v0") is None
-                    and kwargs.get("solver", "arpack") == "arpack"):
-                kwargs["v0"] = rng.uniform(-1.0, 1.0, length(A.shape))
-            return solve(A, *args, **kwargs)
-
-        return solve_from_seeded_start
-
-    sf = sys.modules.get("karateclub.graph_embedding.sf")
-    patches = [(spla, "eigsh", with_start(spla.eigsh, lambda shape: shape[0])),
-               (spla, "svds", with_start(spla.svds, min))]
-    if sf is not None:
-        patches.append((sf, "eigsh", with_start(sf.eigsh, lambda shape: shape[0])))
-    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    with _arpack_lock:
+        if _arpack_users == 0:
+            owners = [(spla, "eigsh", lambda shape: shape[0]), (spla, "svds", min)]
+            sf = sys.modules.get("karateclub.graph_embedding.sf")
+            if sf is not None:
+                owners.append((sf, "eigsh", lambda shape: shape[0]))
+            for owner, name, length in owners:
+                original = getattr(owner, name)
+                _arpack_originals.append((owner, name, original))
+                setattr(owner, name, _solver_with_seeded_start(original, length))
+        _arpack_users += 1
+    previous = getattr(_arpack_local, "rng", None)
+    _arpack_local.rng = np.random.RandomState(0 if seed is None else seed)
     try:
-        for owner, name, patched in patches:
-            setattr(owner, name, patched)
         yield
     finally:
-        for owner, name, original in originals:
-            setattr(owner, name, original)
+        _arpack_local.rng = previous
+        with _arpack_lock:
+            _arpack_users -= 1
+            if _arpack_users == 0:
+                for owner, name, original in _arpack_originals:
+                    setattr(owner, name, original)
+                _arpack_originals.clear()
 
 
 def fit_model(cls, params, seed, *fit_args, attempts=3):

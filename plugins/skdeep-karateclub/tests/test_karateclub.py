@@ -369,3 +369,34 @@ def test_conformance(estimator, check):
         # source of every frame (scikit-learn's long check modules) for each of
         # the ~350 expected failures, most of the plugin's test time.
         pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
+
+
+def test_seeded_arpack_starts_repeat_and_leave_scipy_as_it_was():
+    import threading
+
+    import scipy.sparse.linalg as spla
+    from skdeep_karateclub import _common
+
+    eigsh, svds = spla.eigsh, spla.svds
+    A = sp.random(40, 40, density=0.2, random_state=0)
+    A = A + A.T
+
+    def solve(seed):
+        with _common.seeded_arpack(seed):
+            return spla.eigsh(A, k=3, tol=1e-3)[1], spla.svds(A, k=2, tol=1e-3)[0]
+
+    first, again, other = solve(1), solve(1), solve(2)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+    assert (spla.eigsh, spla.svds) == (eigsh, svds)
+    # another thread, outside the context, gets no seeded start
+    generators = []
+    local = _common._arpack_local
+    with _common.seeded_arpack(1):
+        thread = threading.Thread(
+            target=lambda: generators.append(getattr(local, "rng", None))
+        )
+        thread.start()
+        thread.join()
+    assert generators == [None] and (spla.eigsh, spla.svds) == (eigsh, svds)

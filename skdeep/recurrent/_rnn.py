@@ -102,6 +102,7 @@ class _BaseRNN(BaseTorchEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "unit_forget_bias": ["boolean"],
         "return_sequences": ["boolean"],
+        "readout": [StrOptions({"auto", "last", "mean"})],
     }
 
     def _validate_X(self, X, y="no_validation", *, reset):
@@ -175,6 +176,7 @@ class _BaseRNN(BaseTorchEstimator):
             window=self.window,
             qrnn_pooling=self.qrnn_pooling,
             stateful=self.stateful,
+            readout=self.readout,
             **kwargs,
         )
 
@@ -297,16 +299,24 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
     (both directions merged when ``bidirectional``) goes through a linear
     layer and a softmax (many-to-one). With ``cell="qrnn"`` or ``"sru"``
     (and ``stateful=False``) the mean of the top layer's outputs over the
-    series' valid steps replaces the last hidden state: their state is a
-    gated moving average with no hidden-to-hidden path, so the last output
-    alone mostly reflects the last few steps (chosen by cross-validation on
-    training parts, issue #14; see ``benchmarks/sequence.py``).
+    series' valid steps replaces the last hidden state by default
+    (``readout``): their state is a gated moving average with no
+    hidden-to-hidden path, so the last output alone mostly reflects the last
+    few steps (chosen by cross-validation on training parts, issue #14; see
+    ``benchmarks/sequence.py``).
 
 {input_doc}
 
     Parameters
     ----------
 {rnn_parameters}
+
+    readout : {"auto", "last", "mean"}, default="auto"
+        What the output layer reads of each series (many-to-one): the top
+        layer's last valid output (``"last"``), or the mean of its outputs
+        over the series' valid steps (``"mean"``). ``"auto"``: the mean for
+        ``"qrnn"`` and ``"sru"`` without ``stateful``, else the last output.
+        Ignored with ``return_sequences=True``.
 
 {class_weight}
 
@@ -364,6 +374,7 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
         window=2,
         qrnn_pooling="fo",
         stateful=False,
+        readout="auto",
         class_weight=None,
         lr=0.01,
         max_epochs=100,
@@ -492,8 +503,7 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
         ]
 
     def _build_module(self):
-        # QRNN/SRU: the mean output over the valid steps (issue #14).
-        return self._module(len(self.classes_), readout="auto")
+        return self._module(len(self.classes_))
 
     def _expected_failed_checks(self):
         return dict(SAMPLE_WEIGHT_EQUIVALENCE_XFAIL)
@@ -519,6 +529,14 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
     Parameters
     ----------
 {rnn_parameters}
+
+    readout : {"last", "mean", "auto"}, default="last"
+        What the output layer reads of each series (many-to-one): the top
+        layer's last valid output (``"last"``), or the mean of its outputs
+        over the series' valid steps (``"mean"``); ``"auto"`` is the
+        classifier's rule (the mean for ``"qrnn"`` and ``"sru"`` without
+        ``stateful``), which was chosen on classification data only. Ignored
+        with ``return_sequences=True``.
 
 {training_parameters}
 
@@ -559,6 +577,7 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
         window=2,
         qrnn_pooling="fo",
         stateful=False,
+        readout="last",
         lr=0.01,
         max_epochs=100,
         batch_size=128,

@@ -48,6 +48,23 @@ def test_auto_readout_by_cell_and_mode():
         RNNModule(2, 2, readout="max")
 
 
+def test_readout_parameter_overrides_the_default():
+    # readout= chooses for any cell and both estimators; it is validated
+    X = np.random.RandomState(0).normal(size=(16, 2, 10))
+    y = np.arange(16) % 2
+    fit = dict(hidden_size=4, max_epochs=2, random_state=0)
+    clf = RNNClassifier("sru", readout="last", **fit).fit(X, y)
+    assert clf.module_.readout == "last"
+    mean = RNNRegressor("lstm", readout="mean", **fit).fit(X, y.astype(float))
+    last = RNNRegressor("lstm", **fit).fit(X, y.astype(float))
+    assert (mean.module_.readout, last.module_.readout) == ("mean", "last")
+    assert not np.allclose(mean.predict(X), last.predict(X))
+    auto = RNNRegressor("sru", readout="auto", **fit).fit(X, y.astype(float))
+    assert auto.module_.readout == "mean"
+    with pytest.raises(ValueError, match="readout"):
+        RNNClassifier(readout="max").fit(X, y)
+
+
 @pytest.mark.parametrize("cell", ["qrnn", "sru"])
 def test_classifier_reads_early_steps(cell):
     # The class is the energy of the first half; the second half is quiet in

@@ -647,7 +647,9 @@ class _Net(NeuralNet):
             and not any(_overrides(cb, "on_grad_computed", Callback)
                         for cb in callbacks)
         )
-        self._tensor_device = torch.device(self.device)
+        # where the weights are ("cuda" names no index; the tensors do)
+        parameter = next(self.module_.parameters(), None)
+        self._tensor_device = None if parameter is None else parameter.device
 
     def train_step(self, batch, **fit_params):
         if not self.__dict__.get("_direct_step"):

@@ -126,6 +126,7 @@ def test_batch_and_gradient_hooks_reach_the_callbacks_that_define_them():
                                     random_state=0).fit(X)
         fits[name] = ae
     assert fits["direct"].net_._direct_step and not fits["closure"].net_._direct_step
+    assert fits["direct"].net_._tensor_device == torch.device("cpu")
     np.testing.assert_array_equal(fits["direct"].transform(X),
                                   fits["closure"].transform(X))
     calls = dict(fits["closure"].net_.callbacks_)["user_0"].calls

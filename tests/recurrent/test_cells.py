@@ -113,7 +113,21 @@ def test_linear_recurrence_gradcheck_and_reference():
     )
 
 
-def test_fused_sru_gradcheck():
+# Block sizes for the fused functions' time blocks: the default (one block
+# here), two steps and one step per block of (2, 5, 3) tensors.
+BLOCKS = pytest.mark.parametrize("block_elements", [None, 12, 6])
+
+
+@pytest.fixture
+def time_blocks(monkeypatch, block_elements):
+    from skdeep.recurrent import _cells
+
+    if block_elements is not None:
+        monkeypatch.setattr(_cells, "_BLOCK_ELEMENTS", block_elements)
+
+
+@BLOCKS
+def test_fused_sru_gradcheck(time_blocks):
     from skdeep.recurrent._cells import _SRUElementwise
 
     g = torch.Generator().manual_seed(1)
@@ -124,8 +138,9 @@ def test_fused_sru_gradcheck():
     assert torch.autograd.gradcheck(_SRUElementwise.apply, (*args, c0))
 
 
+@BLOCKS
 @pytest.mark.parametrize("pooling", ["f", "fo", "ifo"])
-def test_fused_qrnn_gradcheck(pooling):
+def test_fused_qrnn_gradcheck(pooling, time_blocks):
     from skdeep.recurrent._cells import _QRNNElementwise
 
     g = torch.Generator().manual_seed(2)
@@ -142,6 +157,46 @@ def test_fused_qrnn_gradcheck(pooling):
         return _QRNNElementwise.apply(pooling, z, f, o, i, c0)
 
     assert torch.autograd.gradcheck(fn, (z, f, o, i, c0))
+
+
+@pytest.mark.parametrize("kind", ["sru", "f", "fo", "ifo"])
+@pytest.mark.parametrize("hidden", [32, 4])
+def test_fused_time_blocks_give_the_same_numbers(kind, hidden, monkeypatch):
+    # The element-wise passes run a block of steps at a time (for the CPU's
+    # cache). Every element gets the same operations, so with rows that torch
+    # vectorizes whole (32 floats) any block size gives the same outputs and
+    # gradients bit for bit; narrower rows may take torch's scalar tanh and
+    # sigmoid in some layouts, one rounding apart.
+    from skdeep.recurrent import _cells
+
+    def run():
+        g = torch.Generator().manual_seed(3)
+        inputs = [torch.randn(3, 11, hidden, generator=g).requires_grad_()
+                  for _ in range(4)]
+        c0 = torch.randn(3, hidden, generator=g).requires_grad_()
+        if kind == "sru":
+            h, c = _cells._SRUElementwise.apply(*inputs, c0)
+        else:
+            z, f, o, i = inputs
+            h, c = _cells._QRNNElementwise.apply(
+                kind, z, f, None if kind == "f" else o, i if kind == "ifo" else None,
+                c0,
+            )
+        out_grads = torch.randn(2, 3, 11, hidden, generator=g)
+        torch.autograd.backward([h, c], list(out_grads))
+        grads = [t.grad for t in (*inputs, c0) if t.grad is not None]
+        return [h.detach(), c.detach(), *grads]
+
+    whole = run()
+    for steps in (1, 2, 3):
+        monkeypatch.setattr(_cells, "_BLOCK_ELEMENTS", 3 * hidden * steps)
+        blocked = run()
+        assert len(blocked) == len(whole)
+        for a, b in zip(whole, blocked):
+            if hidden == 32:
+                assert torch.equal(a, b)
+            else:
+                torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("pooling", ["f", "fo", "ifo"])

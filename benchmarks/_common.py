@@ -125,6 +125,19 @@ def write_parts(path, title, produced_by, sections, order):
     print(f"wrote {path}")
 
 
+def stamped(record):
+    """``record`` with the machine's load average and the time it was made
+    (the machine is shared: timings are read against its load)."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return dict(record, load=load, time=time.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def write_jsonl(path, records):
+    """Write ``records`` to ``path``, one JSON object per line."""
+    with open(path, "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in records)
+
+
 class Store:
     """Results as JSON lines in ``out_dir/<part>.jsonl``: resume and merge.
 
@@ -154,10 +167,8 @@ class Store:
         return None
 
     def add(self, record):
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        record = dict(record, config=self.config, command=self.command,
-                      machine=machine(), load=load,
-                      time=time.strftime("%Y-%m-%d %H:%M:%S"))
+        record = stamped(dict(record, config=self.config, command=self.command,
+                              machine=machine()))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a") as f:
             f.write(json.dumps(record) + "\n")

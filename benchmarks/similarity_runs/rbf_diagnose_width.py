@@ -24,9 +24,7 @@ kernels.
 """
 
 import json
-import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -35,6 +33,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from _common import stamped, write_jsonl  # noqa: E402
 from similarity import load_fashion  # noqa: E402
 
 
@@ -97,13 +96,12 @@ def main():
                 r = dict(factor=f, gamma=gamma, norm=norm, alpha=alpha,
                          val_accuracy=acc, train_accuracy=tr,
                          cond=float((ev.max() + alpha) / (max(ev.min(), 0) + alpha)),
-                         mean_max_activation=float(H.max(1).mean()),
-                         load=os.getloadavg()[0], time=time.strftime("%H:%M:%S"))
+                         mean_max_activation=float(H.max(1).mean()))
+                r = stamped(r)
                 out.append(r)
                 print(json.dumps(r), flush=True)
     name = "rbf_diagnose_width" + ("_extended" if extended else "")
-    with open(HERE / f"{name}.jsonl", "w") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in out)
+    write_jsonl(HERE / f"{name}.jsonl", out)
 
 
 def variants(X, y, Xv, yv):
@@ -118,14 +116,12 @@ def variants(X, y, Xv, yv):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 est.fit(X, y)
-            r = dict(width_per_center=wpc, kernel=kernel,
-                     val_accuracy=float(est.score(Xv, yv)),
-                     train_accuracy=float(est.score(X, y)),
-                     load=os.getloadavg()[0], time=time.strftime("%H:%M:%S"))
+            r = stamped(dict(width_per_center=wpc, kernel=kernel,
+                             val_accuracy=float(est.score(Xv, yv)),
+                             train_accuracy=float(est.score(X, y))))
             out.append(r)
             print(json.dumps(r), flush=True)
-    with open(HERE / "rbf_diagnose_width_variants.jsonl", "w") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in out)
+    write_jsonl(HERE / "rbf_diagnose_width_variants.jsonl", out)
 
 
 if __name__ == "__main__":

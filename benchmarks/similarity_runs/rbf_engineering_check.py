@@ -15,7 +15,6 @@ sample-weighted fit (weights 0-3 on 5,000 rows) is compared the same way.
 
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from _common import stamped, write_jsonl  # noqa: E402
 from similarity import fashion_pca50  # noqa: E402
 
 BASE = "8de25fb"
@@ -90,12 +90,10 @@ def main():
         )
         difference = np.abs(scores["base"] - scores["new"]).max()
         row["max_score_difference"] = float(difference)
-        row["load"] = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        row["time"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        row = stamped(row)
         out.append(row)
         print(json.dumps(row), flush=True)
-    with open(HERE / "rbf_engineering_check.jsonl", "w") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in out)
+    write_jsonl(HERE / "rbf_engineering_check.jsonl", out)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,7 @@ then prints each candidate's gain over the default and the decision.
 """
 
 import json
-import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from _common import shared_data  # noqa: E402
+from _common import shared_data, stamped, write_jsonl  # noqa: E402
 
 FACTORS = (2.0, 3.0, 4.0)
 ALPHAS = (1e-3, 1e-5, 1e-7)
@@ -91,14 +89,13 @@ def main():
                         )
                         flagged |= not np.isfinite(scores).all()
                         accs.append(est.score(scaler.transform(X[test]), y[test]))
-                    r = dict(data=name, n_centers=k, centers=centers, factor=factor,
-                             alpha=alpha, accuracy=float(np.mean(accs)),
-                             flagged=bool(flagged), load=os.getloadavg()[0],
-                             time=time.strftime("%H:%M:%S"))
+                    r = stamped(dict(data=name, n_centers=k, centers=centers,
+                                     factor=factor, alpha=alpha,
+                                     accuracy=float(np.mean(accs)),
+                                     flagged=bool(flagged)))
                     records.append(r)
                     print(json.dumps(r), flush=True)
-        with open(out, "w") as fh:
-            fh.writelines(json.dumps(r) + "\n" for r in records)
+        write_jsonl(out, records)
     decide(records)
 
 

@@ -9,7 +9,9 @@ registered; any other name is refused.
 The file is a zip archive holding ``meta.json``, ``arrays.npz`` and, for torch
 estimators, ``state_dict.pt``. A fitted attribute that is a torch module (other
 than a skorch net's) is stored as ``modules/<name>.pt``, its ``state_dict``; the
-estimator rebuilds the empty module with ``_rebuild_module(name)`` at load.
+estimator rebuilds the empty module with ``_rebuild_module(name, device)`` at
+load (``device``: where the loaded weights will be), and the weights are then
+moved there.
 
 Parameter values (and fitted attributes other than plain arrays) are stored
 as tagged JSON and come back as equal objects of the same type: numbers,
@@ -105,8 +107,8 @@ def save(estimator, path):
             if not hasattr(estimator, "_rebuild_module"):
                 raise TypeError(
                     f"Cannot save fitted attribute {key!r}, a torch module: "
-                    f"{cls.__qualname__} has no _rebuild_module(name) to rebuild it "
-                    f"at load; use pickle/joblib."
+                    f"{cls.__qualname__} has no _rebuild_module(name, device) to "
+                    f"rebuild it at load; use pickle/joblib."
                 )
             modules[key] = value
         elif isinstance(value, np.ndarray) and value.dtype != object:
@@ -307,18 +309,12 @@ def _state_bytes(module):
 
 def _restore_module(estimator, key, state, info, device):
     """Rebuild fitted attribute ``key`` (a torch module) and load its weights."""
-    import torch
-
     from skdeep.utils._training import loading_device
 
     device = loading_device(estimator, device)
-    module = estimator._rebuild_module(key)
+    module = estimator._rebuild_module(key, device)
     module.load_state_dict(_torch_state(state))
     setattr(estimator, key, module.to(device).train(info["training"]))
-    if isinstance(estimator.__dict__.get("_device"), torch.device):
-        # an estimator that keeps its resolved device (LSTMForecaster) runs
-        # where its weights now are
-        estimator._device = device
 
 
 def _registered_name(cls):

@@ -541,8 +541,9 @@ class PretrainedFeatureExtractor(
             **self._preprocessing(channels),
         ).eval()
 
-    def _rebuild_module(self, name):
-        """The untrained ``model_`` for :func:`skdeep.io.load` to fill."""
+    def _rebuild_module(self, name, device):
+        """The untrained ``model_`` for :func:`skdeep.io.load` to fill (and
+        move to ``device``)."""
         if name != "model_":
             raise KeyError(name)
         return self._build_model(load_weights=False)

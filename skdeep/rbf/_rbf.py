@@ -287,8 +287,9 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
             initial = (np.zeros((k, self.n_features_in_)), gamma, np.zeros((k + 1, m)))
         return RBFNetwork(*initial, kernel=self.kernel)
 
-    def _rebuild_module(self, name):
-        """The empty network of a fitted attribute, for :func:`skdeep.io.load`."""
+    def _rebuild_module(self, name, device):
+        """The empty network of a fitted attribute, for :func:`skdeep.io.load`
+        (which moves it to ``device``)."""
         return self._build_module()
 
     def _expected_failed_checks(self):

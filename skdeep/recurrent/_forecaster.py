@@ -729,10 +729,10 @@ class LSTMForecaster(BaseForecaster):
             self._device = device
             self.module_ = self.module_.to(device)
 
-    def _rebuild_module(self, name):
-        """The empty network of ``module_``, for :func:`skdeep.io.load`: built
-        on the CPU, then moved to the loading device, which ``_device`` follows."""
-        self._device = torch.device("cpu")
+    def _rebuild_module(self, name, device):
+        """The empty network of ``module_``, for :func:`skdeep.io.load`, on the
+        loading ``device``, where the forecaster then runs."""
+        self._device = device
         return self._build(1 + self.n_exog_, self.horizon_)
 
     def _build(self, n_inputs, k):

@@ -70,10 +70,12 @@ class TorchThreads(_WorkerPlugin):
     Parameters
     ----------
     n_threads : int, default=None
-        Threads for each task's torch operations. ``None`` means one: a
-        worker's cores (its ``nthreads``) are shared by the tasks it runs at
-        once (as many). Pass more when a worker runs one task at a time on
-        several cores, e.g. ``TorchThreads(4)`` with
+        Threads for each task's torch operations. ``None`` means one, for
+        workers of one thread each (``threads_per_worker=1``). skdeep's fits
+        in one worker process take turns (they share torch's random
+        generators), so a worker's cores serve its fits through
+        ``n_threads``, not through several tasks at once. Pass more when a
+        worker has several cores, e.g. ``TorchThreads(4)`` with
         ``LocalCluster(n_workers=4, threads_per_worker=1)`` on a 16-core
         host.
 
@@ -188,6 +190,12 @@ def dask_backend(client=None, *, n_threads=None, **backend_params):
     the same: keep the local run at the workers' thread count when the two
     are compared.
 
+    Fits in one worker process take turns: they share torch's random
+    generators, which a seeded fit holds (see :ref:`fits in threads
+    <scaling-threads>`). Workers with one thread each use the cores; workers
+    with more threads than ``n_threads`` would leave cores idle, and a
+    warning says so.
+
     Examples
     --------
     >>> from distributed import Client, LocalCluster  # doctest: +SKIP
@@ -211,6 +219,20 @@ def dask_backend(client=None, *, n_threads=None, **backend_params):
             "The Dask cluster has a single worker thread: joblib runs the tasks "
             "in this process, not on the worker. Give the cluster at least two "
             "worker threads (or workers).",
+            UserWarning,
+            stacklevel=3,
+        )
+    per_task = 1 if n_threads is None else n_threads
+    widest = max(client.ncores().values(), default=1)
+    if widest > per_task:
+        # torch's random generators belong to the process: seeded fits in
+        # one worker take turns, and its other threads' cores would idle
+        warnings.warn(
+            f"Workers have up to {widest} threads, but skdeep's fits in one "
+            f"worker process run one at a time (they share torch's random "
+            f"generators), each on n_threads={per_task} torch thread(s). Start "
+            f"workers with threads_per_worker=1 (and more workers), or pass "
+            f"n_threads={widest}.",
             UserWarning,
             stacklevel=3,
         )

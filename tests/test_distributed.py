@@ -13,6 +13,7 @@ threads :class:`skdeep.parallel.TorchThreads` pinned.
 import logging
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -114,6 +115,18 @@ def test_dask_backend_warns_on_a_single_worker_thread(client, monkeypatch):
     monkeypatch.setattr(client, "ncores", lambda: {"tcp://127.0.0.1:1": 1})
     with pytest.warns(UserWarning, match="single worker thread"):
         with dask_backend(client):
+            pass
+
+
+def test_dask_backend_warns_when_worker_threads_would_idle(client, monkeypatch):
+    # skdeep's fits in one worker process take turns (torch's generators)
+    monkeypatch.setattr(client, "ncores", lambda: {"tcp://127.0.0.1:1": 4})
+    with pytest.warns(UserWarning, match="threads_per_worker=1"):
+        with dask_backend(client):
+            pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with dask_backend(client, n_threads=4):
             pass
 
 

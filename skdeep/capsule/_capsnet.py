@@ -22,6 +22,7 @@ from skdeep.cnn._augment import Augment, check_augment
 from skdeep.cnn._cnn import _BaseCNN
 from skdeep.cnn._modules import FeatureStack, output_spatial_shape
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._torch import global_rng_kept
 from skdeep.utils._training import (
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
@@ -382,7 +383,7 @@ default="plain"
 
     def _size_skeleton(self):
         stack = self._stack_skeleton()
-        with torch.random.fork_rng(devices=[]), torch.device("meta"):
+        with global_rng_kept(), torch.device("meta"):
             primary = self._primary(stack.out_channels)
         return FeatureStack(
             [*stack.blocks, primary.conv],

@@ -28,7 +28,7 @@ from skdeep.utils._input import (
 )
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
-from skdeep.utils._torch import as_float32_tensor
+from skdeep.utils._torch import as_float32_tensor, global_rng_kept
 from skdeep.utils._training import (
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
@@ -365,8 +365,9 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
 
     def _stack_skeleton(self):
         """The stack on the meta device, for shapes only: no memory, no compute,
-        and the global RNG untouched (weight initialisation draws nothing)."""
-        with torch.random.fork_rng(devices=[]), torch.device("meta"):
+        and the global RNG untouched (weight initialisation draws nothing on
+        meta; a subclass's stack might, on another device)."""
+        with global_rng_kept(), torch.device("meta"):
             return self._stack()
 
     def _size_skeleton(self):

@@ -6,7 +6,9 @@
 import contextlib
 import functools
 import numbers
+import os
 import re
+import threading
 
 import numpy as np
 import torch
@@ -129,9 +131,32 @@ def torch_threads(n):
             torch.set_num_threads(previous)
 
 
+# torch has one random generator per device for the whole process. Fits
+# running at once in several threads (a Dask worker with several threads, a
+# joblib "threading" search, a threaded server) would draw from one another's
+# streams, and each would put back, on leaving, the state it found on entry.
+# So blocks that seed or restore the global generators take turns.
+_rng_lock = threading.RLock()
+
+
+def _fresh_rng_lock():
+    # A process forked while another thread held the lock has no thread left
+    # to release it.
+    global _rng_lock
+    _rng_lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_rng_lock)
+
+
 @contextlib.contextmanager
 def seeded(seed, device="cpu"):
     """Run a block with torch's RNG seeded, restoring the global state after.
+
+    Seeded blocks of several threads take turns (a process-wide lock): they
+    share torch's global generators, so a fit with an integer
+    ``random_state`` gives the same model whatever runs beside it.
 
     Examples
     --------
@@ -144,7 +169,7 @@ def seeded(seed, device="cpu"):
     >>> bool((a == b).all())
     True
     """
-    with torch.random.fork_rng(devices=cuda_indices(device)):
+    with _rng_lock, torch.random.fork_rng(devices=cuda_indices(device)):
         if torch.device(device).type == "cpu":
             # Only the CPU generator: torch.manual_seed also queues the
             # seeding of every accelerator backend (about half a millisecond,
@@ -152,6 +177,26 @@ def seeded(seed, device="cpu"):
             torch.default_generator.manual_seed(seed)
         else:
             torch.manual_seed(seed)
+        yield
+
+
+@contextlib.contextmanager
+def global_rng_kept():
+    """Run a block with torch's global CPU generator put back after it, in
+    turn with :func:`seeded` blocks (for code that must leave it alone but
+    cannot be sure to, such as building a user's module for its shapes).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeep.utils._torch import global_rng_kept
+    >>> before = torch.get_rng_state()
+    >>> with global_rng_kept():
+    ...     _ = torch.rand(3)
+    >>> torch.equal(before, torch.get_rng_state())
+    True
+    """
+    with _rng_lock, torch.random.fork_rng(devices=[]):
         yield
 
 

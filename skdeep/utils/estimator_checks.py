@@ -23,6 +23,7 @@ A plugin's test module needs two lines::
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import functools
 import inspect
 import tempfile
@@ -266,16 +267,19 @@ def _outputs(estimator, X):
     return out
 
 
-def _fit(estimator, X, y):
+def _fit(estimator, X, y, *, quiet=True):
+    """Fit on ``X`` (and ``y`` where the estimator takes one); ``quiet``
+    silences warnings (not thread-safe: threads silence them around)."""
     from sklearn.utils import get_tags
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        needs_y = (
-            is_classifier(estimator)
-            or is_regressor(estimator)
-            or get_tags(estimator).target_tags.required
-        )
+    needs_y = (
+        is_classifier(estimator)
+        or is_regressor(estimator)
+        or get_tags(estimator).target_tags.required
+    )
+    with warnings.catch_warnings() if quiet else contextlib.nullcontext():
+        if quiet:
+            warnings.simplefilter("ignore")
         return estimator.fit(X, y) if needs_y else estimator.fit(X)
 
 
@@ -293,17 +297,60 @@ def check_get_test_params(name, estimator_orig):
 
 
 def check_random_state_reproducible(name, estimator_orig):
-    """Two fits with the same integer ``random_state`` give identical outputs."""
+    """Fits with the same integer ``random_state`` give identical outputs: one
+    after the other, and two at once in two threads of the process (where they
+    share torch's global generator and thread settings)."""
     if "random_state" not in estimator_orig.get_params():
         return
     X, y = _check_data(estimator_orig)
-    a = _fit(clone(estimator_orig).set_params(random_state=0), X, y)
-    b = _fit(clone(estimator_orig).set_params(random_state=0), X, y)
-    out_a, out_b = _outputs(a, X), _outputs(b, X)
-    for method in out_a:
-        np.testing.assert_array_equal(
-            out_a[method], out_b[method], err_msg=f"{name}.{method} differs"
-        )
+
+    def fit_and_output(quiet=True):
+        est = clone(estimator_orig).set_params(random_state=0)
+        return _outputs(_fit(est, X, y, quiet=quiet), X)
+
+    first = fit_and_output()
+    concurrent = _in_threads(lambda: fit_and_output(quiet=False), n_threads=2)
+    for run in concurrent:
+        if any(not np.array_equal(first[m], out) for m, out in run.items()):
+            # which of the two: no reproducible fit, or none in threads?
+            for method, out in fit_and_output().items():
+                np.testing.assert_array_equal(
+                    first[method], out, err_msg=f"{name}.{method} differs"
+                )
+            for method, out in run.items():
+                np.testing.assert_array_equal(
+                    first[method], out,
+                    err_msg=f"{name}.{method} differs when two fits run at once "
+                    "in two threads",
+                )
+
+
+def _in_threads(task, n_threads):
+    """``task()`` in ``n_threads`` threads started together; their results,
+    or the first exception raised in one of them."""
+    import threading
+
+    barrier = threading.Barrier(n_threads)
+    results, errors = [None] * n_threads, []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = task()
+        except BaseException as exc:  # re-raised in the calling thread
+            errors.append(exc)
+
+    # warnings.catch_warnings is not thread-safe: one block around the threads
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def check_global_rng_untouched(name, estimator_orig):

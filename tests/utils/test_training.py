@@ -6,7 +6,13 @@ import torch
 from skorch.callbacks import Callback
 
 from skdeep.autoencoder import AutoencoderTransformer
-from skdeep.utils._torch import batched_numpy, derive_seed, resolve_device, seeded
+from skdeep.utils._torch import (
+    batched_numpy,
+    derive_seed,
+    global_rng_kept,
+    resolve_device,
+    seeded,
+)
 
 
 def _data(n=120, d=6, seed=0):
@@ -40,6 +46,106 @@ def test_seeded_restores_global_state():
     assert torch.equal(before, torch.get_rng_state())
     with seeded(123):
         assert torch.equal(inside, torch.rand(3))
+
+
+def _overlapping(first, second):
+    """Run ``first(pause)`` and ``second(pause)`` in two threads so that their
+    blocks overlap unless one waits for the other's to end: the first pauses
+    until the second is inside its block (at most 0.3 s), the second until
+    the first has left its own (at most 0.3 s). Returns both results."""
+    import threading
+
+    first_in, second_in, first_done = (threading.Event() for _ in range(3))
+    results = {}
+
+    def run_first():
+        def pause():
+            first_in.set()
+            second_in.wait(0.3)
+
+        results["first"] = first(pause)
+        first_done.set()
+
+    def run_second():
+        assert first_in.wait(10)
+
+        def pause():
+            second_in.set()
+            first_done.wait(0.3)
+
+        results["second"] = second(pause)
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    return results["first"], results["second"]
+
+
+def _two_halves(block, seed):
+    def draw(pause):
+        with block(seed):
+            a = torch.rand(2)
+            pause()
+            return torch.cat([a, torch.rand(2)])
+
+    return draw
+
+
+def test_seeded_blocks_of_two_threads_take_turns():
+    with seeded(1):
+        alone_1 = torch.rand(4)
+    with seeded(2):
+        alone_2 = torch.rand(4)
+    before = torch.get_rng_state().clone()
+    got_1, got_2 = _overlapping(_two_halves(seeded, 1), _two_halves(seeded, 2))
+    assert torch.equal(got_1, alone_1) and torch.equal(got_2, alone_2)
+    assert torch.equal(before, torch.get_rng_state())
+
+
+def test_global_rng_kept_takes_turns_with_seeded_blocks():
+    with seeded(1):
+        alone = torch.rand(4)
+
+    def kept(pause):
+        with global_rng_kept():
+            torch.rand(5)  # drawn, then undone
+            pause()
+
+    got, _ = _overlapping(_two_halves(seeded, 1), kept)
+    assert torch.equal(got, alone)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_process_forked_inside_a_seeded_block_of_another_thread_can_seed():
+    import os
+    import threading
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with seeded(0):
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: no thread left to release the lock
+            import signal
+
+            signal.alarm(10)  # a deadlock ends the child, with a status
+            with seeded(1):
+                torch.rand(1)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        release.set()
+        thread.join()
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 def test_derive_seed_leaves_numpy_global_rng_alone():

@@ -33,13 +33,27 @@ def to_networkx(adjacency, weighted=True):
     return G
 
 
+# karateclub draws from Python's and numpy's global generators, which belong
+# to the process, and warnings.catch_warnings changes the process's filters:
+# calls from several threads take turns, or each would draw from the others'
+# streams and put back the states it found on entry.
+_karateclub_lock = threading.RLock()
+
+
 @contextlib.contextmanager
 def karateclub_call():
     """Run karateclub code: its expected warnings silenced, global RNGs restored.
 
     karateclub seeds Python's and numpy's global generators (``_set_seed``);
-    their states are put back on exit, whatever happens inside.
+    their states are put back on exit, whatever happens inside. Calls from
+    several threads take turns, so a seeded fit gives the same embedding
+    whatever runs beside it.
     """
+    with _karateclub_lock:
+        yield from _karateclub_call()
+
+
+def _karateclub_call():
     py_state, np_state = random.getstate(), np.random.get_state()
     try:
         with warnings.catch_warnings():

@@ -400,3 +400,49 @@ def test_seeded_arpack_starts_repeat_and_leave_scipy_as_it_was():
         thread.start()
         thread.join()
     assert generators == [None] and (spla.eigsh, spla.svds) == (eigsh, svds)
+
+
+def test_karateclub_calls_of_two_threads_take_turns():
+    # karateclub seeds and draws from numpy's global generator; two calls at
+    # once used to draw from each other's streams (BigClam and DeepWalk fits
+    # on a 400-node graph in four threads all differed from a fit alone).
+    import threading
+
+    from skdeep_karateclub._common import karateclub_call
+
+    first_in, second_in, first_done = (threading.Event() for _ in range(3))
+
+    def draws(seed, pause=lambda: None):
+        with karateclub_call():
+            np.random.seed(seed)
+            a = np.random.rand(2)
+            pause()  # the other thread's block would run here, were it let in
+            return np.concatenate([a, np.random.rand(2)])
+
+    alone_1, alone_2 = draws(1), draws(2)
+    results = {}
+
+    def first():
+        def pause():
+            first_in.set()
+            second_in.wait(0.3)
+
+        results[1] = draws(1, pause)
+        first_done.set()
+
+    def second():
+        assert first_in.wait(10)
+
+        def pause():
+            second_in.set()
+            first_done.wait(0.3)
+
+        results[2] = draws(2, pause)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    np.testing.assert_array_equal(results[1], alone_1)
+    np.testing.assert_array_equal(results[2], alone_2)

@@ -3,6 +3,7 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import weakref
 from numbers import Integral, Real
 
@@ -292,13 +293,17 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
         device = torch.device(self.net_.device)
         g = self._graph_tensors(graph, node_features, device)
         ids = torch.as_tensor(self._node_ids(X, g.n_nodes, reset=False), device=device)
-        module = self.net_.module_
+        module = self._module_reading(g)
+        with inference_mode(module), torch.no_grad():
+            return self._run_batches(getattr(module, method), ids)
+
+    def _module_reading(self, g):
+        """The trained module with graph ``g`` attached, for one inference
+        call: a shallow copy that shares the weights. Predictions of several
+        threads at once, each on its own graph, never see one another's."""
+        module = copy.copy(self.net_.module_)
         module.graph = g
-        try:
-            with inference_mode(module), torch.no_grad():
-                return self._run_batches(getattr(module, method), ids)
-        finally:
-            module.graph = None
+        return module
 
     def _run_batches(self, fn, ids):
         """``fn`` over ``ids``: full-graph networks compute every node at
@@ -664,14 +669,10 @@ class GATClassifier(_BaseGNNClassifier):
         check_is_fitted(self, "net_")
         device = torch.device(self.net_.device)
         g = self._graph_tensors(graph, node_features, device)
-        module = self.net_.module_
-        module.graph = g
-        try:
-            with inference_mode(module), torch.no_grad():
-                ids = torch.arange(1, device=device)
-                attention = module.propagate(ids, return_attention=True)[2]
-        finally:
-            module.graph = None
+        module = self._module_reading(g)
+        with inference_mode(module), torch.no_grad():
+            ids = torch.arange(1, device=device)
+            attention = module.propagate(ids, return_attention=True)[2]
         source, target = g.edges(self_loops=True)
         edges = torch.stack([source, target], 1).cpu().numpy()
         return edges, attention[layer].cpu().numpy().astype(np.float64)

@@ -497,6 +497,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         with seeded(self._seed, self._device):
             net = self._make_net(self._build_module(), self._criterion())
             net.initialize()
+        net.module_.eval()  # at rest in eval mode, as a trained net
         self.net_ = net
         self.history_ = net.history
         self.n_iter_ = 0

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import inspect
 import math
+import threading
 from numbers import Integral, Real
 
 import numpy as np
@@ -73,6 +74,9 @@ _AUTO_SIGMA_SHARE = 1.0 / 8.0
 # Fit attributes of the training rows' final labelling, deferred until read
 # for inputs of up to _DEFERRED_LABELS_ELEMENTS values (a 16 MiB copy at most).
 _LABEL_ATTRIBUTES = ("labels_", "quantization_error_", "topographic_error_")
+# Held while deferred labels are computed: a thread reading labels_ while
+# another computes them waits for them instead of finding none.
+_labelling = threading.RLock()
 _DEFERRED_LABELS_ELEMENTS = 1 << 22
 # Above this many features, the PCA initialization finds its two components
 # by block Krylov iteration on the data instead of forming the covariance
@@ -686,6 +690,10 @@ class SOMClusterer(
     def _label_training_rows(self):
         """Set ``labels_``, ``quantization_error_`` and ``topographic_error_``
         from the training rows kept by ``fit`` (no-op when already set)."""
+        with _labelling:
+            self._label_pending_rows()
+
+    def _label_pending_rows(self):
         pending = self.__dict__.pop("_unlabelled", None)
         if pending is None:
             return
@@ -703,10 +711,13 @@ class SOMClusterer(
                 self.topographic_error_ = float("nan")
 
     def __getattr__(self, name):
-        # only reached for attributes not set: the deferred training labels
-        if name in _LABEL_ATTRIBUTES and "_unlabelled" in self.__dict__:
-            self._label_training_rows()
-            return self.__dict__[name]
+        # only reached for attributes not set: the deferred training labels,
+        # which another thread may be computing (it holds the lock until set)
+        if name in _LABEL_ATTRIBUTES:
+            with _labelling:
+                self._label_pending_rows()
+                if name in self.__dict__:
+                    return self.__dict__[name]
         raise AttributeError(
             f"{type(self).__name__!r} object has no attribute {name!r}"
         )

@@ -651,6 +651,13 @@ class _Net(NeuralNet):
         parameter = next(self.module_.parameters(), None)
         self._tensor_device = None if parameter is None else parameter.device
 
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        # A trained net rests in eval mode. Predictions switch it to eval and
+        # back to the mode they found: left in train mode, one thread's
+        # prediction ending would put the module back in train mode while
+        # another's ran (dropout on, batch norm statistics overwritten).
+        self._set_training(False)
+
     def train_step(self, batch, **fit_params):
         if not self.__dict__.get("_direct_step"):
             return super().train_step(batch, **fit_params)

@@ -2,11 +2,12 @@
 
 scikit-learn's ``check_estimator`` checks run on each instance built from the
 class's ``get_test_params()``, plus skdeep's own contract checks
-(reproducibility under ``random_state``, global RNG left alone, ``get_test_params``
-well formed, safe save/load round trip, and a sweep of bad inputs: NaN, inf,
-values overflowing float32, empty or one-row input, wrong shapes, strings,
-complex numbers, bad labels, bad graphs, use before ``fit``; see
-:func:`check_bad_input`).
+(reproducibility under ``random_state``, also with two fits at once in two
+threads; the same outputs when threads predict at once; global RNG left
+alone; ``get_test_params`` well formed; safe save/load round trip; and a
+sweep of bad inputs: NaN, inf, values overflowing float32, empty or one-row
+input, wrong shapes, strings, complex numbers, bad labels, bad graphs, use
+before ``fit``; see :func:`check_bad_input`).
 
 An estimator lists the checks it is known to fail, each with its reason, in an
 optional method ``_expected_failed_checks(self) -> dict`` (check name ->
@@ -323,6 +324,29 @@ def check_random_state_reproducible(name, estimator_orig):
                     err_msg=f"{name}.{method} differs when two fits run at once "
                     "in two threads",
                 )
+
+
+def check_concurrent_inference(name, estimator_orig):
+    """A fitted estimator gives the same outputs when three threads ask for
+    them at once (a threaded server), and the same ones after."""
+    X, y = _check_data(estimator_orig)
+    est = clone(estimator_orig)
+    if "random_state" in est.get_params():
+        est.set_params(random_state=0)
+    est = _fit(est, X, y)
+    expected = _outputs(est, X)
+    runs = _in_threads(lambda: [_outputs(est, X) for _ in range(2)], n_threads=3)
+    for run in [out for outs in runs for out in outs]:
+        for method, out in run.items():
+            np.testing.assert_array_equal(
+                expected[method], out,
+                err_msg=f"{name}.{method} differs when three threads call it at once",
+            )
+    for method, out in _outputs(est, X).items():
+        np.testing.assert_array_equal(
+            expected[method], out,
+            err_msg=f"{name}.{method} differs after three threads called it at once",
+        )
 
 
 def _in_threads(task, n_threads):
@@ -1003,6 +1027,7 @@ def check_bad_input(name, estimator_orig):
 SKDEEP_CHECKS = (
     check_get_test_params,
     check_random_state_reproducible,
+    check_concurrent_inference,
     check_global_rng_untouched,
     check_io_roundtrip,
     check_bad_input,

@@ -672,6 +672,39 @@ def test_training_labels_are_computed_when_first_read(monkeypatch, tmp_path):
         SOMClusterer().labels_
 
 
+def test_training_labels_read_by_two_threads_at_once(monkeypatch):
+    """A thread reading labels_ while another computes them waits for them
+    (it used to find no labels and raise AttributeError)."""
+    import threading
+    import time
+
+    som = SOMClusterer(4, n_columns=4, max_epochs=2, random_state=0).fit(X_BLOBS)
+    expected = som.predict(X_BLOBS)
+    inside, bmus = threading.Event(), som_module._bmus
+
+    def slow_bmus(*args):
+        inside.set()
+        time.sleep(0.2)  # the second thread reads labels_ meanwhile
+        return bmus(*args)
+
+    monkeypatch.setattr(som_module, "_bmus", slow_bmus)
+    results = {}
+
+    def read(key):
+        try:
+            results[key] = som.labels_
+        except AttributeError as exc:
+            results[key] = exc
+
+    first = threading.Thread(target=read, args=("first",))
+    first.start()
+    assert inside.wait(10)
+    read("second")
+    first.join(20)
+    for key in ("first", "second"):
+        np.testing.assert_array_equal(results[key], expected)
+
+
 def test_fast_input_check_matches_the_full_check():
     """Plain float arrays skip sklearn's check_array; the map, the feature
     bookkeeping and the errors are those of the full check."""

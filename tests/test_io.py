@@ -41,6 +41,37 @@ def test_round_trip_identical(fitted, data, tmp_path):
     assert loaded.history_[-1, "train_loss"] == fitted.history_[-1, "train_loss"]
 
 
+def _training_modules(estimator):
+    return [
+        type(m).__name__
+        for value in vars(estimator).values()
+        for root in (value, getattr(value, "module_", None))
+        if isinstance(root, torch.nn.Module)
+        for m in root.modules()
+        if m.training
+    ]
+
+
+@pytest.mark.parametrize("training", ["end_to_end", "hybrid"])
+def test_trained_and_loaded_modules_rest_in_eval_mode(data, training, tmp_path):
+    # Predictions switch a module to eval mode and back to the mode they
+    # found: a module resting in train mode went back to it while another
+    # thread's prediction ran (dropout on, batch-norm statistics overwritten).
+    from skdeep.rbf import RBFNetworkRegressor
+
+    y = data[:, 0]
+    for est in (
+        AutoencoderTransformer(hidden_layer_sizes=(6,), code_size=2, dropout=0.2,
+                               batch_norm=True, max_epochs=2, random_state=0),
+        RBFNetworkRegressor(n_centers=5, training=training, max_epochs=2,
+                            random_state=0),
+    ):
+        est.fit(data, y)
+        io.save(est, tmp_path / "model.skdeep")
+        for copy in (est, io.load(tmp_path / "model.skdeep")):
+            assert _training_modules(copy) == []
+
+
 def test_unfitted_round_trip(tmp_path):
     path = tmp_path / "ae.skdeep"
     io.save(AutoencoderTransformer(code_size=3), path)

@@ -271,7 +271,8 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
         for stale in ("net_", "history_", "module_hybrid_"):  # from an earlier fit
             self.__dict__.pop(stale, None)
         if self.training == "hybrid":
-            self.module_hybrid_ = RBFNetwork(*self._initial, kernel=self.kernel)
+            # (in eval mode, as every trained module rests)
+            self.module_hybrid_ = RBFNetwork(*self._initial, kernel=self.kernel).eval()
         else:
             self._fit_module(
                 as_float32_tensor(X), y_tensor, sample_weight=sample_weight
@@ -290,7 +291,7 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
     def _rebuild_module(self, name, device):
         """The empty network of a fitted attribute, for :func:`skdeep.io.load`
         (which moves it to ``device``)."""
-        return self._build_module()
+        return self._build_module().eval()
 
     def _expected_failed_checks(self):
         if self.training == "end_to_end":

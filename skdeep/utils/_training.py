@@ -904,6 +904,7 @@ def restore_net(estimator, weights, history, device=None):
     net = estimator._make_net(module, estimator._criterion())
     net.initialize()
     net.module_.to(estimator._device)
+    net._set_training(False)  # at rest in eval mode, as after training
     net.history = History(history)
     estimator.net_ = net
     estimator.history_ = net.history

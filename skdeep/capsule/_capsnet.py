@@ -511,6 +511,10 @@ default="plain"
         lengths = self.capsule_lengths(X)
         return self.classes_[np.argmax(lengths, axis=1)]
 
+    @property
+    def _n_features_out(self):
+        return len(self.classes_) * self.capsule_dim
+
     def transform(self, X):
         """The class capsules' pose vectors, flattened class after class.
 

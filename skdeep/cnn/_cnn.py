@@ -8,7 +8,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin, clone
+from sklearn.base import (
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+    clone,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep.autoencoder._modules import ACTIVATIONS
@@ -218,7 +224,7 @@ def _positive_ints(value, name, allow_int=True):
     return value if allow_int and isinstance(value, Integral) else tuple(values)
 
 
-class _BaseCNN(TransformerMixin, BaseTorchEstimator):
+class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
     """Input handling, module building and transfer shared by the CNN estimators.
 
     ``transform`` gives the penultimate features, so the estimators are
@@ -528,6 +534,12 @@ class _BaseCNN(TransformerMixin, BaseTorchEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         return self._batched(self.module_.features, X, out_dtype=np.float64)
+
+    @property
+    def _n_features_out(self):
+        # the width of transform's features: get_feature_names_out, and
+        # set_output in pipelines that use the CNN as a feature extractor
+        return self.module_.output.in_features
 
     def _outputs(self, X):
         check_is_fitted(self)

@@ -300,7 +300,7 @@ def check_get_test_params(name, estimator_orig):
 def check_random_state_reproducible(name, estimator_orig):
     """Fits with the same integer ``random_state`` give identical outputs: one
     after the other, and two at once in two threads of the process (where they
-    share torch's global generator and thread settings)."""
+    share torch's global generators)."""
     if "random_state" not in estimator_orig.get_params():
         return
     X, y = _check_data(estimator_orig)

@@ -136,6 +136,9 @@ def test_learns_and_exposes_capsules(fitted):
     np.testing.assert_allclose(np.linalg.norm(poses, axis=-1), lengths, rtol=1e-5)
     assert clf.n_primary_capsules_ == 4 * 4 * 4  # 12 -> 10 (stem) -> 4 (stride 2)
     assert clf.reconstruction_output_ == "sigmoid"
+    width = 2 * SMALL["capsule_dim"]
+    names = [f"capsnetclassifier{i}" for i in range(width)]
+    assert list(clf.get_feature_names_out()) == names
 
 
 def test_reconstruction_beats_the_mean_image(fitted):

@@ -100,6 +100,17 @@ def test_transform_is_a_feature_extractor():
 
     pipe = make_pipeline(clf, LogisticRegression()).fit(X, y)  # CNN as a step
     assert pipe.score(X, y) > 0.9
+    names = [f"cnnclassifier{i}" for i in range(16)]
+    assert list(clf.get_feature_names_out()) == names
+    # as a featurizer in a pandas pipeline (set_output used to be missing)
+    pd = pytest.importorskip("pandas")
+    rows = X.reshape(60, -1)
+    featurizer = make_pipeline(
+        StandardScaler(),
+        CNNClassifier(conv_channels=(8, 16), input_shape=X.shape[1:], **FAST),
+    ).set_output(transform="pandas")
+    frame = featurizer.fit(rows, y).transform(pd.DataFrame(rows))
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == names
 
 
 def test_unequal_length_series():

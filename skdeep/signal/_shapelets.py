@@ -213,10 +213,14 @@ def _paa(X3, lengths, factor):
     blocks = -(-T // factor)
     padded = np.full((n, C, blocks * factor), np.nan, dtype=X3.dtype)
     padded[..., :T] = X3
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN blocks
-        out = np.nanmean(padded.reshape(n, C, blocks, factor), axis=-1)
-    return np.ascontiguousarray(out, dtype=X3.dtype), -(-lengths // factor)
+    # np.nanmean's sum and division, without its all-NaN warning (silencing
+    # it would change the process's warning filters, which threads share)
+    padded = padded.reshape(n, C, blocks, factor)
+    observed = ~np.isnan(padded)
+    counts = observed.sum(-1)
+    out = np.full(counts.shape, np.nan, dtype=X3.dtype)
+    np.divide(np.where(observed, padded, 0).sum(-1), counts, out=out, where=counts > 0)
+    return out, -(-lengths // factor)
 
 
 def _spectral_paa_factor(X3, lengths, tol=0.01, min_blocks=64):
@@ -415,7 +419,10 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             with warnings.catch_warnings():
                 # Repeated windows (flat parts) can leave fewer distinct
                 # clusters than k; duplicated shapelets then start equal.
-                warnings.filterwarnings("ignore", category=ConvergenceWarning)
+                warnings.filterwarnings(
+                    "ignore", message="Number of distinct clusters",
+                    category=ConvergenceWarning,
+                )
                 centers = (
                     KMeans(
                         n_clusters=k,

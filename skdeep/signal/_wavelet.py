@@ -3,7 +3,6 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -36,11 +35,15 @@ def _resolve_level(level, n_timepoints, wavelet):
 
 
 def _quiet_wavedec(X, wavelet, mode, level, warn):
-    """``pywt.wavedec`` along the last axis, optionally without boundary warnings."""
-    with warnings.catch_warnings():
-        if not warn:
-            warnings.filterwarnings("ignore", message="Level value of", module="pywt")
-        return pywt.wavedec(X, wavelet, mode=mode, level=level, axis=-1)
+    """``pywt.wavedec`` along the last axis, optionally without its warning
+    that the level is too high for the series (``warn=False``: a level chosen
+    here, at least 1, which warns only as level 1 on series too short for it).
+    Level 1 is pywt's single ``dwt``, the same coefficients without the
+    warning: silencing it would change the process's warning filters, which
+    threads share."""
+    if not warn and level == 1:
+        return list(pywt.dwt(X, wavelet, mode=mode, axis=-1))
+    return pywt.wavedec(X, wavelet, mode=mode, level=level, axis=-1)
 
 
 def _safe_divide(a, b):
@@ -344,13 +347,10 @@ class WaveletFeaturizer(_BaseSignalTransformer):
             return bands, names
         if self.decomposition == "wpt":
             level = _resolve_level(self.level, T, wavelet)
-            with warnings.catch_warnings():
-                if self.level is None:
-                    warnings.filterwarnings("ignore", message="Level value of")
-                packet = pywt.WaveletPacket(
-                    X, wavelet, mode=self.mode, maxlevel=level, axis=-1
-                )
-                nodes = packet.get_level(level, order="freq")
+            if self.level is None and level == 1:  # as in _quiet_wavedec
+                return list(pywt.dwt(X, wavelet, mode=self.mode, axis=-1)), ["a", "d"]
+            packet = pywt.WaveletPacket(X, wavelet, mode=self.mode, maxlevel=level, axis=-1)
+            nodes = packet.get_level(level, order="freq")
             return [node.data for node in nodes], [node.path for node in nodes]
         scales = self._scales(T)
         names = [f"s{s:.4g}" for s in scales]

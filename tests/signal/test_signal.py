@@ -430,3 +430,38 @@ def test_zero_crossings_skip_near_zero_coefficients():
         expected[i, j] = np.count_nonzero(kept[1:] != kept[:-1])
     np.testing.assert_array_equal(_zero_crossings(c, energy), expected)
     assert expected[:5].min() > 0 and not expected[5].any()
+
+
+def test_transforms_leave_the_process_warning_filters_alone(monkeypatch):
+    """On series too short for one level of the wavelet, the automatic level
+    is 1 and no warning is raised, without warnings.catch_warnings: it swaps
+    the process's filter list, which threads share (concurrent transforms
+    could leave each other's filters in place for good)."""
+    import sys
+    import warnings
+
+    from skdeep.signal._shapelets import _paa
+
+    used_by = []
+
+    class Recorded(warnings.catch_warnings):
+        def __enter__(self):
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if caller.startswith("skdeep."):
+                used_by.append(caller)
+            return super().__enter__()
+
+    monkeypatch.setattr(warnings, "catch_warnings", Recorded)
+    X = np.random.RandomState(0).randn(6, 5)  # db4's filter: 8 taps
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for decomposition in ("dwt", "wpt"):
+            featurizer = WaveletFeaturizer(wavelet="db4", decomposition=decomposition)
+            assert featurizer.fit_transform(X).shape[0] == 6
+        assert WaveletDenoiser(wavelet="db4").fit_transform(X).shape == X.shape
+        series = np.full((2, 1, 6), np.nan)
+        series[0, 0, :2] = [1.0, 3.0]  # the second series: all-NaN blocks
+        means, lengths = _paa(series, np.array([2, 0]), 2)
+    np.testing.assert_array_equal(means[0, 0], [2.0, np.nan, np.nan])
+    assert np.isnan(means[1]).all() and list(lengths) == [1, 0]
+    assert used_by == []

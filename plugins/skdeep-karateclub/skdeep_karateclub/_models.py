@@ -373,7 +373,54 @@ def _doc_params(defaults):
     ) + "\n"
 
 
-def _doc(name, kind, cls, defaults, seeded, embeds):
+# The Examples section of each class, with the model's fast parameters (run
+# as doctests: ``__test__`` below).
+_EXAMPLE_START = """
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from skdeep_karateclub import KarateClub{name}
+"""
+_EXAMPLES = {
+    "node": """    >>> graph = nx.Graph(nx.karate_club_graph().edges)  # 34 nodes, unweighted
+    >>> model = KarateClub{name}({params})
+    >>> model.fit_transform(graph).shape
+    (34, ...)
+""",
+    "community": """    >>> graph = nx.Graph(nx.karate_club_graph().edges)  # 34 nodes, unweighted
+    >>> model = KarateClub{name}({params})
+    >>> labels = model.fit_predict(graph)
+    >>> labels.shape, bool(labels.max() == model.n_clusters_ - 1)
+    ((34,), True)
+""",
+    "whole-graph": """    >>> graphs = [nx.cycle_graph(8), nx.path_graph(10), nx.star_graph(6),
+    ...           nx.karate_club_graph()]
+    >>> model = KarateClub{name}({params})
+    >>> model.fit_transform(graphs).shape
+    (4, ...)
+    >>> model.transform([nx.wheel_graph(7)]).shape
+    (1, ...)
+""",
+}
+_EXAMPLES["attributed"] = _EXAMPLES["node"]
+
+
+def _example(name, kind, test_params, seeded):
+    params = dict(test_params, **({"random_state": 0} if seeded else {}))
+    text = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    if len(text) > 50:  # one parameter per line
+        text = "\n    ...     " + ",\n    ...     ".join(
+            f"{k}={v!r}" for k, v in params.items()) + ",\n    ... "
+    return _EXAMPLE_START.format(name=name) + _EXAMPLES[kind].format(
+        name=name, params=text)
+
+
+def _doc(name, kind, cls, defaults, seeded, embeds, test_params):
+    return _model_doc(name, kind, cls, defaults, seeded, embeds) + _example(
+        name, kind, test_params, seeded)
+
+
+def _model_doc(name, kind, cls, defaults, seeded, embeds):
     original = inspect.getdoc(cls) or ""
     original = "\n    ".join(original.splitlines()[:12]).replace("`_", "`")
     params = _doc_params(defaults)
@@ -454,7 +501,7 @@ def _make_class(name, kind, test_params):
     )
     namespace = {
         "__init__": init,
-        "__doc__": _doc(name, kind, cls, defaults, seeded, embeds),
+        "__doc__": _doc(name, kind, cls, defaults, seeded, embeds, test_params),
         "__module__": __name__,
         "_model_name": name,
         "_kind": kind,
@@ -483,6 +530,9 @@ def make_classes():
 
 CLASSES = make_classes()
 globals().update(CLASSES)  # module-level names, so the classes pickle
+# The generated classes' Examples, for doctest (and pytest --doctest-modules),
+# which otherwise looks only at classes defined in a module's source.
+__test__ = dict(CLASSES)
 __all__ = [
     "KarateClubClusterer",
     "KarateClubEmbedder",

@@ -275,6 +275,29 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     with ``graph=`` set), ``get_feature_names_out`` and the tags that let
     scikit-learn's checks send square non-negative matrices. Plugins (such
     as skdeep-karateclub) build on it.
+
+    Examples
+    --------
+    A two-dimensional spectral embedder in a few lines:
+
+    >>> import networkx as nx
+    >>> import numpy as np
+    >>> import scipy.sparse.linalg as spla
+    >>> from skdeep.graph import BaseNodeEmbedder
+    >>> class SpectralEmbedder(BaseNodeEmbedder):
+    ...     def __init__(self, graph=None, *, input_format="auto", memory=None,
+    ...                  random_state=None):
+    ...         self.graph, self.input_format = graph, input_format
+    ...         self.memory, self.random_state = memory, random_state
+    ...
+    ...     def _embed(self, adjacency, seed, memory):
+    ...         v0 = np.random.RandomState(seed).uniform(size=adjacency.shape[0])
+    ...         return spla.eigsh(adjacency, k=2, v0=v0)[1]
+    >>> graph = nx.Graph(nx.karate_club_graph().edges)
+    >>> SpectralEmbedder(random_state=0).fit_transform(graph).shape
+    (34, 2)
+    >>> SpectralEmbedder().fit(graph).get_feature_names_out()[:2].tolist()
+    ['spectralembedder0', 'spectralembedder1']
     """
 
     _required_modules = ()

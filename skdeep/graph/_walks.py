@@ -283,6 +283,17 @@ def random_walks(
         Pass ``r`` visits the start nodes in a seeded random order. A walk
         that reaches a node without out-edges stops; its remaining entries
         are ``-1``.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> from skdeep.graph import random_walks
+    >>> path = sp.diags([1.0, 1.0], [-1, 1], shape=(4, 4), format="csr")
+    >>> walks = random_walks(path, n_walks=2, walk_length=5, random_state=0)
+    >>> walks.shape, walks.dtype.name
+    ((8, 5), 'int32')
+    >>> bool((abs(walks[:, 1:] - walks[:, :-1]) == 1).all())  # along the path
+    True
     """
     if not isinstance(graph, CSRGraph):
         graph = CSRGraph(graph)

@@ -56,6 +56,18 @@ class Genome:
     fitness : float or None
     key : int
         The genome's id in its run.
+
+    Examples
+    --------
+    >>> from skdeep.neuroevolution import NEATConfig, NEATPopulation
+    >>> population = NEATPopulation(2, 1, NEATConfig(pop_size=10), random_state=0)
+    >>> genome = population.genome(0)  # a starting genome: inputs to output
+    >>> genome.n_inputs, genome.n_outputs, genome.node_keys.tolist()
+    (2, 1, [0])
+    >>> genome.conn_keys.tolist()
+    [[-1, 0], [-2, 0]]
+    >>> genome.activate([[0.0, 1.0], [1.0, 1.0]]).shape
+    (2, 1)
     """
 
     n_inputs: int
@@ -542,6 +554,18 @@ class EvolutionResult:
         See :class:`NEATPopulation`.
     population : NEATPopulation
         The population, ready to continue.
+
+    Examples
+    --------
+    >>> from skdeep.neuroevolution import NEATConfig, evolve, xor_fitness
+    >>> result = evolve(xor_fitness, 2, 1, n_generations=3,
+    ...                 config=NEATConfig(pop_size=20), random_state=0)
+    >>> result.generations, result.n_evaluations
+    (3, 60)
+    >>> result.best_fitness == max(result.history["best_fitness"])
+    True
+    >>> result.population.generation  # evolve(..., population=) continues it
+    3
     """
 
     best_genome: Genome

@@ -293,6 +293,20 @@ class SubstrateNetworks:
     biases : list of ndarray of shape (n_genomes, n_target) or None
     substrate : Substrate
     n_genomes, n_inputs, n_outputs : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.neuroevolution import (
+    ...     Substrate, cppn_shape, paint_substrate, random_cppns)
+    >>> substrate = Substrate.from_shapes((3, 3), (2,), hidden_shapes=[(2, 2)])
+    >>> n_in, n_out = cppn_shape(substrate)  # one output per layer pair
+    >>> cppns = random_cppns(5, n_inputs=n_in, n_outputs=n_out, random_state=0)
+    >>> networks = paint_substrate(cppns, substrate)
+    >>> [w.shape for w in networks.weights]
+    [(5, 9, 4), (5, 4, 2)]
+    >>> networks.activate(np.ones((7, 9))).shape
+    (5, 7, 2)
     """
 
     feed_forward = True

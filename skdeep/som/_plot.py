@@ -75,6 +75,18 @@ def plot_map(
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep.som import SOMClusterer, plot_map
+    >>> X, _ = load_iris(return_X_y=True)
+    >>> som = SOMClusterer(4, n_columns=5, random_state=0).fit(X)
+    >>> ax = plot_map(som, som.cluster_centers_[:, 2], title="petal length")
+    >>> ax.get_title()
+    'petal length'
     """
     check_is_fitted(som)
     plt = _pyplot()
@@ -170,6 +182,18 @@ def plot_hit_map(som, X, *, ax=None, cmap="Blues", colorbar=True, annotate=False
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep.som import SOMClusterer, plot_hit_map
+    >>> X, _ = load_iris(return_X_y=True)
+    >>> som = SOMClusterer(4, n_columns=5, random_state=0).fit(X)
+    >>> ax = plot_hit_map(som, X, annotate=True)
+    >>> sum(int(text.get_text()) for text in ax.texts)  # every sample once
+    150
     """
     hits = som.hit_map(X)
     ax = plot_map(som, hits, ax=ax, cmap=cmap, colorbar=colorbar, title=title)
@@ -203,6 +227,18 @@ def plot_component_planes(
     Returns
     -------
     fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep.som import SOMClusterer, plot_component_planes
+    >>> X, _ = load_iris(return_X_y=True, as_frame=True)
+    >>> som = SOMClusterer(4, n_columns=5, random_state=0).fit(X)
+    >>> fig = plot_component_planes(som, features=[0, 2])
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['sepal length (cm)', 'petal length (cm)']
     """
     check_is_fitted(som)
     plt = _pyplot()

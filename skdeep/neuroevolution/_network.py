@@ -40,16 +40,14 @@ class Phenotypes:
 
     Examples
     --------
-    >>> import numpy as np
     >>> from skdeep.neuroevolution import NEATConfig, NEATPopulation, xor_data
-    >>> X, y = xor_data()
-    >>> population = NEATPopulation(2, 1, NEATConfig(pop_size=30), random_state=0)
-    >>> networks = population.phenotypes()
+    >>> X, _ = xor_data()  # 4 samples, 2 inputs
+    >>> networks = NEATPopulation(2, 1, NEATConfig(pop_size=12)).phenotypes()
     >>> networks.n_genomes, networks.activate(X).shape  # (genomes, samples, outputs)
-    (30, (30, 4, 1))
+    (12, (12, 4, 1))
     >>> networks.reset(n_envs=4)  # or stepped in time, one environment per sample
     >>> networks.step(X).shape
-    (30, 4, 1)
+    (12, 4, 1)
     """
 
     def __init__(self, source, genomes, program, n_inputs, n_outputs, feed_forward):

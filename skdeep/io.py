@@ -7,7 +7,8 @@ registry, so a file can only rebuild an estimator that an installed plugin
 registered; any other name is refused.
 
 The file is a zip archive holding ``meta.json``, ``arrays.npz`` and, for torch
-estimators, ``state_dict.pt``. A fitted attribute that is a torch module (other
+estimators, ``state_dict.pt`` (and ``optimizer_state.pt``, the optimizers'
+state, unless saved with ``optimizer_state=False``). A fitted attribute that is a torch module (other
 than a skorch net's) is stored as ``modules/<name>.pt``, its ``state_dict``; the
 estimator rebuilds the empty module with ``_rebuild_module(name, device)`` at
 load (``device``: where the loaded weights will be), and the weights are then
@@ -49,7 +50,7 @@ FORMAT_VERSION = 1
 _SKIP_ATTRIBUTES = {"net_", "history_"}
 
 
-def save(estimator, path):
+def save(estimator, path, *, optimizer_state=True):
     """Save an estimator (fitted or not) to ``path`` without pickle.
 
     Parameters
@@ -58,6 +59,13 @@ def save(estimator, path):
         A registered skdeep estimator.
     path : str or path-like
         Destination file (conventionally ``*.skdeep``).
+    optimizer_state : bool, default=True
+        Also store the state of a trained net's optimizers (Adam's moment
+        estimates, for example), so that ``partial_fit`` after :func:`load`
+        continues exactly as it would have without the round trip. ``False``
+        keeps only what predictions need: files of Adam-trained networks are
+        then about a third of the size, and ``partial_fit`` after loading
+        restarts the optimizer.
 
     Raises
     ------
@@ -125,7 +133,7 @@ def save(estimator, path):
         "history": None,
         "modules": {key: {"training": m.training} for key, m in modules.items()},
     }
-    state = None
+    state = optimizers = None
     if isinstance(estimator, BaseTorchEstimator) and hasattr(estimator, "net_"):
         import torch
 
@@ -137,6 +145,12 @@ def save(estimator, path):
         state_dict = {k: v.cpu() for k, v in estimator.module_.state_dict().items()}
         torch.save(state_dict, buffer)
         state = buffer.getvalue()
+        if optimizer_state:
+            from skdeep.utils._training import optimizer_states
+
+            buffer = _io.BytesIO()
+            torch.save(optimizer_states(estimator.net_), buffer)
+            optimizers = buffer.getvalue()
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("meta.json", json.dumps(meta, indent=1))
         buffer = _io.BytesIO()
@@ -144,6 +158,8 @@ def save(estimator, path):
         zf.writestr("arrays.npz", buffer.getvalue())
         if state is not None:
             zf.writestr("state_dict.pt", state)
+        if optimizers is not None:
+            zf.writestr("optimizer_state.pt", optimizers)
         for key, module in modules.items():
             zf.writestr(f"modules/{key}.pt", _state_bytes(module))
 
@@ -207,6 +223,9 @@ def load(path, *, device=None):
         except (zipfile.BadZipFile, EOFError, OSError) as error:
             raise ValueError(f"{path} has a truncated or corrupted arrays.npz ({error}).") from None
         state = zf.read("state_dict.pt") if "state_dict.pt" in names else None
+        optimizers = (
+            zf.read("optimizer_state.pt") if "optimizer_state.pt" in names else None
+        )
         module_states = {
             key: zf.read(f"modules/{key}.pt") for key in meta.get("modules", {})
         }
@@ -236,7 +255,7 @@ def load(path, *, device=None):
     for key, value in arrays.items():
         setattr(estimator, key, value)
     if state is not None:
-        _restore_torch(estimator, state, meta["history"], device)
+        _restore_torch(estimator, state, meta["history"], device, optimizers)
     for key, info in meta.get("modules", {}).items():
         _restore_module(estimator, key, module_states[key], info, device)
     return estimator
@@ -286,11 +305,16 @@ def _versions():
     return versions
 
 
-def _restore_torch(estimator, state, history, device):
-    """The skorch net of a torch estimator, from the file's weights and history."""
+def _restore_torch(estimator, state, history, device, optimizers=None):
+    """The skorch net of a torch estimator, from the file's weights, history
+    and (files saved with them) optimizer states."""
     from skdeep.utils._training import restore_net
 
-    restore_net(estimator, _torch_state(state), _decode(history), device)
+    if optimizers is not None:
+        optimizers = _torch_state(optimizers)
+    restore_net(
+        estimator, _torch_state(state), _decode(history), device, optimizers
+    )
 
 
 def _is_torch_module(value):

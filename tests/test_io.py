@@ -72,6 +72,26 @@ def test_trained_and_loaded_modules_rest_in_eval_mode(data, training, tmp_path):
             assert _training_modules(copy) == []
 
 
+def test_partial_fit_after_load_continues_as_without_saving(data, tmp_path):
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    y = data[:, 0]
+    model = MCDropoutRegressor((8,), max_epochs=2, random_state=0).fit(data, y)
+    io.save(model, tmp_path / "full.skdeep")
+    io.save(model, tmp_path / "weights.skdeep", optimizer_state=False)
+    resumed = io.load(tmp_path / "full.skdeep")
+    restarted = io.load(tmp_path / "weights.skdeep")
+    np.testing.assert_array_equal(restarted.predict(data), model.predict(data))
+    for est in (model, resumed, restarted):
+        est.partial_fit(data, y)
+    np.testing.assert_array_equal(resumed.predict(data), model.predict(data))
+    # without Adam's moments the next epoch starts over: other weights
+    assert not np.array_equal(restarted.predict(data), model.predict(data))
+    size = {name: (tmp_path / f"{name}.skdeep").stat().st_size
+            for name in ("full", "weights")}
+    assert size["weights"] < size["full"]
+
+
 def test_unfitted_round_trip(tmp_path):
     path = tmp_path / "ae.skdeep"
     io.save(AutoencoderTransformer(code_size=3), path)

@@ -874,7 +874,28 @@ def out_of_memory_hint(estimator, stage, batch_size):
         raise new from error
 
 
-def restore_net(estimator, weights, history, device=None):
+def optimizer_states(net):
+    """The state of each of ``net``'s optimizers (``{name: state_dict}``,
+    tensors on the CPU): Adam's moment estimates and step counts, for
+    example. With them a restored net's ``partial_fit`` continues exactly
+    as the original's would (see :func:`restore_net`)."""
+    return {
+        name: _on_cpu(getattr(net, name + "_").state_dict())
+        for name in net._optimizers
+    }
+
+
+def _on_cpu(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on_cpu(v) for v in value)
+    return value
+
+
+def restore_net(estimator, weights, history, device=None, optimizers=None):
     """Rebuild a fitted estimator's skorch net from its weights.
 
     The training road's half of loading a model (pickles of GPU fits and
@@ -895,6 +916,11 @@ def restore_net(estimator, weights, history, device=None):
     device : str, torch.device or None, default=None
         Where to place the weights. ``None`` keeps the estimator's ``device``
         parameter when this machine has that device, else uses the CPU.
+
+    optimizers : dict or None, default=None
+        :func:`optimizer_states` of the original net. ``None`` leaves the
+        optimizers fresh (``partial_fit`` then restarts Adam's moment
+        estimates, for example).
     """
     from skorch.history import History
 
@@ -904,6 +930,9 @@ def restore_net(estimator, weights, history, device=None):
     net = estimator._make_net(module, estimator._criterion())
     net.initialize()
     net.module_.to(estimator._device)
+    # (after the move: the optimizers put their state on the weights' device)
+    for name, state in (optimizers or {}).items():
+        getattr(net, name + "_").load_state_dict(state)
     net._set_training(False)  # at rest in eval mode, as after training
     net.history = History(history)
     estimator.net_ = net
@@ -1308,7 +1337,11 @@ class BaseTorchEstimator(BaseEstimator):
             # rebuild the net on load (restore_net), as saved files do.
             buffer = io.BytesIO()
             weights = net.module_.state_dict()
-            torch.save({k: v.detach().cpu() for k, v in weights.items()}, buffer)
+            torch.save(
+                ({k: v.detach().cpu() for k, v in weights.items()},
+                 optimizer_states(net)),
+                buffer,
+            )
             state["net_"] = None
             state.pop("history_", None)
             state["_gpu_net_weights"] = (buffer.getvalue(), net.history)
@@ -1322,8 +1355,11 @@ class BaseTorchEstimator(BaseEstimator):
             weights = torch.load(
                 io.BytesIO(weights), weights_only=True, map_location="cpu"
             )
+            optimizers = None
+            if isinstance(weights, tuple):  # (older pickles: the weights alone)
+                weights, optimizers = weights
             # On the GPU again where there is one, else on the CPU.
-            restore_net(self, weights, history)
+            restore_net(self, weights, history, optimizers=optimizers)
 
     def _batched(self, fn, X, out_dtype=None):
         """Run ``fn`` over ``X`` in ``batch_size`` chunks in eval mode, no grad."""

@@ -289,13 +289,15 @@ def test_net_on_a_gpu_pickles_as_cpu_weights(make):
 
     X = _data()
     if make == "autoencoder":
-        est, method = AutoencoderTransformer(max_epochs=2, random_state=0).fit(X), "transform"
+        est, method = AutoencoderTransformer(max_epochs=2, random_state=0), "transform"
+        data = (X,)
     elif make == "mc_dropout":
         est = MCDropoutRegressor((8,), max_epochs=2, n_mc_samples=5, random_state=0)
-        est, method = est.fit(X, X[:, 0]), "predict"
+        method, data = "predict", (X, X[:, 0])
     else:
         est = RNNClassifier(hidden_size=4, max_epochs=2, random_state=0)
-        est, method = est.fit(X, (X[:, 0] > 0).astype(int)), "predict_proba"
+        method, data = "predict_proba", (X, (X[:, 0] > 0).astype(int))
+    est.fit(*data)
     expected = getattr(est, method)(X)
     est.net_.device = "cuda"  # what pickling sees for a GPU-fitted net
     state = est.__getstate__()
@@ -304,3 +306,8 @@ def test_net_on_a_gpu_pickles_as_cpu_weights(make):
     assert loaded.net_.device == "cpu"
     assert len(loaded.history_) == len(est.history_)
     np.testing.assert_array_equal(getattr(loaded, method)(X), expected)
+    # the optimizer's state travels too: training continues as it would have
+    est.net_.device = "cpu"
+    est.partial_fit(*data)
+    loaded.partial_fit(*data)
+    np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(est, method)(X))

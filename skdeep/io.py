@@ -7,12 +7,12 @@ registry, so a file can only rebuild an estimator that an installed plugin
 registered; any other name is refused.
 
 The file is a zip archive holding ``meta.json``, ``arrays.npz`` and, for torch
-estimators, ``state_dict.pt`` (and ``optimizer_state.pt``, the optimizers'
-state, unless saved with ``optimizer_state=False``). A fitted attribute that is a torch module (other
-than a skorch net's) is stored as ``modules/<name>.pt``, its ``state_dict``; the
-estimator rebuilds the empty module with ``_rebuild_module(name, device)`` at
-load (``device``: where the loaded weights will be), and the weights are then
-moved there.
+estimators, ``state_dict.pt`` and ``optimizer_state.pt`` (the optimizers'
+state, unless saved with ``optimizer_state=False``). A fitted attribute that
+is a torch module (other than a skorch net's) is stored as
+``modules/<name>.pt``, its ``state_dict``; the estimator rebuilds the empty
+module with ``_rebuild_module(name, device)`` at load (``device``: where the
+loaded weights will be), and the weights are then moved there.
 
 Parameter values (and fitted attributes other than plain arrays) are stored
 as tagged JSON and come back as equal objects of the same type: numbers,

@@ -349,6 +349,10 @@ def check_concurrent_inference(name, estimator_orig):
         )
 
 
+# Seconds a threaded check waits for its threads (a fit takes well under one)
+_THREAD_TIMEOUT = 300
+
+
 def _in_threads(task, n_threads):
     """``task()`` in ``n_threads`` threads started together; their results,
     or the first exception raised in one of them."""
@@ -367,11 +371,18 @@ def _in_threads(task, n_threads):
     # warnings.catch_warnings is not thread-safe: one block around the threads
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
+        threads = [
+            threading.Thread(target=run, args=(i,), daemon=True)
+            for i in range(n_threads)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join()
+            thread.join(_THREAD_TIMEOUT)
+    # a deadlock fails the check instead of hanging the test run
+    assert not any(thread.is_alive() for thread in threads), (
+        f"threads still running after {_THREAD_TIMEOUT} s: a deadlock?"
+    )
     if errors:
         raise errors[0]
     return results

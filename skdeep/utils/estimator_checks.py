@@ -349,7 +349,8 @@ def check_concurrent_inference(name, estimator_orig):
         )
 
 
-# Seconds a threaded check waits for its threads (a fit takes well under one)
+# Seconds a threaded check waits for its threads (test-instance fits take a
+# few seconds at most)
 _THREAD_TIMEOUT = 300
 
 

@@ -87,6 +87,27 @@ def test_same_seed_same_forecasts_and_global_rng_untouched():
     assert not np.allclose(a.predict(fh), c.predict(fh))
 
 
+def test_fits_and_forecasts_in_threads_at_once_match_a_fit_alone():
+    # (sktime objects get sktime's checks, not skdeep's threaded ones)
+    from skdeep.utils.estimator_checks import _in_threads
+
+    y, fh = seasonal(72), [1, 2, 3]
+
+    def fit_and_forecast():
+        model = LSTMForecaster(window_length=6, max_epochs=10, random_state=3).fit(y)
+        return model, model.predict(fh), model.predict_interval(fh)
+
+    model, forecast, interval = fit_and_forecast()
+    for _, got, got_interval in _in_threads(fit_and_forecast, n_threads=2):
+        pd.testing.assert_series_equal(got, forecast)
+        pd.testing.assert_frame_equal(got_interval, interval)
+    for got, got_interval in _in_threads(
+        lambda: (model.predict(fh), model.predict_interval(fh)), n_threads=3
+    ):
+        pd.testing.assert_series_equal(got, forecast)
+        pd.testing.assert_frame_equal(got_interval, interval)
+
+
 @pytest.mark.parametrize("interval_method", ["empirical", "gaussian"])
 @pytest.mark.parametrize("strategy", ["recursive", "direct"])
 def test_intervals_nested_and_quantiles_monotone(interval_method, strategy):

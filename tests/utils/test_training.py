@@ -118,6 +118,9 @@ def test_global_rng_kept_takes_turns_with_seeded_blocks():
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+# (Python 3.12+ warns about forking a process that has threads: this test
+# forks one on purpose)
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
 def test_process_forked_inside_a_seeded_block_of_another_thread_can_seed():
     import os
     import threading
@@ -137,10 +140,14 @@ def test_process_forked_inside_a_seeded_block_of_another_thread_can_seed():
         if pid == 0:  # the child: no thread left to release the lock
             import signal
 
-            signal.alarm(10)  # a deadlock ends the child, with a status
-            with seeded(1):
-                torch.rand(1)
-            os._exit(0)
+            code = 1
+            try:
+                signal.alarm(10)  # a deadlock ends the child, with a status
+                with seeded(1):
+                    torch.rand(1)
+                code = 0
+            finally:
+                os._exit(code)  # never back into pytest
         _, status = os.waitpid(pid, 0)
     finally:
         release.set()

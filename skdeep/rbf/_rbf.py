@@ -290,8 +290,8 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
 
     def _rebuild_module(self, name, device):
         """The empty network of a fitted attribute, for :func:`skdeep.io.load`
-        (which moves it to ``device``)."""
-        return self._build_module().eval()
+        (which moves it to ``device`` and sets its saved train/eval mode)."""
+        return self._build_module()
 
     def _expected_failed_checks(self):
         if self.training == "end_to_end":

@@ -875,24 +875,13 @@ def out_of_memory_hint(estimator, stage, batch_size):
 
 
 def optimizer_states(net):
-    """The state of each of ``net``'s optimizers (``{name: state_dict}``,
-    tensors on the CPU): Adam's moment estimates and step counts, for
-    example. With them a restored net's ``partial_fit`` continues exactly
-    as the original's would (see :func:`restore_net`)."""
-    return {
-        name: _on_cpu(getattr(net, name + "_").state_dict())
-        for name in net._optimizers
-    }
-
-
-def _on_cpu(value):
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu()
-    if isinstance(value, dict):
-        return {k: _on_cpu(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_on_cpu(v) for v in value)
-    return value
+    """The state of each of ``net``'s optimizers (``{name: state_dict}``):
+    Adam's moment estimates and step counts, for example. With them a
+    restored net's ``partial_fit`` continues exactly as the original's would
+    (see :func:`restore_net`). Their tensors stay where they are: the loaders
+    read them with ``map_location="cpu"``, and ``load_state_dict`` moves
+    them to the weights' device."""
+    return {name: getattr(net, name + "_").state_dict() for name in net._optimizers}
 
 
 def restore_net(estimator, weights, history, device=None, optimizers=None):

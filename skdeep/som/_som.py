@@ -60,6 +60,13 @@ _CACHE_BLOCK_ELEMENTS = 1 << 18
 _INDEX_ADD_DEVICES = {"cpu"}
 # Online batches larger than this many times the map are grouped by BMU.
 _GROUP_BY_BMU_RATIO = 1.0
+# Grouped online steps take the pull, the weights and the log of the kept
+# share from one product with [A; log(1 - A)] where its wasted half
+# (n_nodes^2 x n_features flops) costs less than a second small op.
+_ONE_PRODUCT_FLOPS = 1 << 17
+# Largest node tables of one epoch (n_batches x n_nodes x 2 n_nodes floats,
+# 2 MiB) gathered at once; larger ones are gathered batch by batch.
+_NODE_TABLE_ELEMENTS = 1 << 19
 # Largest share of the way one sample's online step moves a node; below 1 so
 # that log(1 - a) stays finite.
 _MAX_STEP = 1.0 - 1e-6
@@ -611,7 +618,7 @@ class SOMClusterer(
                 # every epoch's step tables at once (see _StepPlan)
                 steps = _fit_step_plan(
                     codes, kernel, schedules, math.ceil(len(X) / batch_size),
-                    self.max_epochs, batch_size,
+                    self.max_epochs,
                     (self.n_rows_, self.n_columns_, self.topology, self.toroidal),
                 )
             # Ctrl-C keeps the weights and curve of the last finished epoch.
@@ -1019,15 +1026,15 @@ def _validate_plain_array(estimator, X, *, reset):
 # it costs 0.4 ms for a 15 x 15 map and 6 ms for 25 x 25 (a tenth of a small
 # fit); keeping it, about 12 bytes per node pair (12 MB for 32 x 32 nodes).
 _CACHED_GEOMETRY_NODES = 1024
-# Maps up to this many nodes also keep the gather layouts of the online
-# steps (24 more bytes per node pair, 4 MB for 20 x 20 nodes); larger maps
-# build them once per epoch, where that costs little next to the epoch.
+# Maps up to this many nodes also keep the row layout of the online steps
+# (16 bytes per node pair, 2.6 MB for 20 x 20 nodes); larger maps build it
+# once per epoch, where that costs little next to the epoch.
 _LAYOUT_NODES = 400
 
 
 def _map_geometry(n_rows, n_columns, topology, toroidal, online, device):
     """Squared grid distances (a float32 tensor), their
-    :func:`_distance_codes` with its :func:`_gather_layouts` (None unless
+    :func:`_distance_codes` with its :func:`_row_layout` (None unless
     ``online``) and :func:`_neighbour_table`, on ``device``; cached for small
     maps."""
     if n_rows * n_columns <= _CACHED_GEOMETRY_NODES:
@@ -1050,13 +1057,10 @@ def _build_geometry(n_rows, n_columns, topology, toroidal):
     n_nodes = len(quarter)
     if n_nodes > _LAYOUT_NODES:
         return d2_t, (torch.from_numpy(codes), torch.from_numpy(values)), table
-    # the gather layouts of _gather_layouts; the codes themselves are the
-    # first half of each row layout
-    shifted = codes + len(values)
-    row_codes = torch.from_numpy(np.concatenate([codes, shifted], 1))
-    all_codes = torch.from_numpy(np.concatenate([codes, shifted]).reshape(-1))
-    return d2_t, (row_codes[:, :n_nodes], torch.from_numpy(values), row_codes,
-                  all_codes), table
+    # the row layout of _row_layout; the codes themselves are the first half
+    # of each row
+    row_codes = torch.from_numpy(np.concatenate([codes, codes + len(values)], 1))
+    return d2_t, (row_codes[:, :n_nodes], torch.from_numpy(values), row_codes), table
 
 
 def _neighbour_table(adjacent):
@@ -1199,17 +1203,18 @@ def _distances(X, W):
     return d2.clamp_min_(0).sqrt_()
 
 
-def _row_min(scores):
+def _row_min(scores, rows=None):
     """Each row's smallest score and the index of its first occurrence, the
     same numbers as ``scores.min(1)``. On the CPU through numpy's argmin:
     torch's indexed minimum is 1.5 to 4 times as slow on the score blocks
-    of a SOM (a sixth of a small epoch)."""
+    of a SOM (a sixth of a small epoch). ``rows``: ``np.arange`` of at least
+    the number of rows, if the caller has one."""
     if scores.device.type != "cpu":
         return scores.min(1)
     values = scores.numpy()
     index = values.argmin(1)
-    return (torch.from_numpy(values[np.arange(len(values)), index]),
-            torch.from_numpy(index))
+    rows = np.arange(len(values)) if rows is None else rows[: len(values)]
+    return torch.from_numpy(values[rows, index]), torch.from_numpy(index)
 
 
 def _bmus(X, W, neighbours=None):
@@ -1301,8 +1306,8 @@ def _online_epoch(
     """One epoch of mini-batch online training; returns weights and running QE.
 
     ``codes`` is :func:`_distance_codes` of ``grid_d2`` (computed if None),
-    optionally followed by its two gather layouts (:func:`_gather_layouts`);
-    ``steps`` is this epoch's :meth:`_StepPlan.epoch` (computed if None).
+    optionally followed by its row layout (:func:`_row_layout`); ``steps`` is
+    this epoch's :meth:`_StepPlan.epoch` (computed if None).
     """
     n_samples, n_nodes = len(X), len(W)
     n_batches = math.ceil(n_samples / batch_size)
@@ -1312,57 +1317,73 @@ def _online_epoch(
     if codes is None:
         codes = _distance_codes(grid_d2)
     if codes is not None and len(codes) == 2:
-        codes = (*codes, *_gather_layouts(codes))
+        codes = (*codes, _row_layout(codes))
 
     def progress(b):  # (out-of-core epochs may have a few more, shorter batches)
         return min((epoch * n_batches + b) / max(total - 1, 1), 1.0)
 
-    tables = fused = grouped_steps = None
+    tables = fused = node_tables = None
     if codes is not None:  # every batch's steps at once: a few small ops
         if steps is None:
             plan = [progress(b) for b in range(n_batches)]
             steps = _StepPlan(
-                codes[1], kernel, schedules, n_batches, 1, plan,
-                grouped=(codes[3], batch_size > _GROUP_BY_BMU_RATIO * n_nodes),
+                codes[1], kernel, schedules, n_batches, 1, plan, row_codes=codes[2]
             ).epoch(0)
-        tables, fused, grouped_steps = steps
+        tables, fused, node_tables = steps
         if fused is not None:
-            row_codes, all_codes = codes[2], codes[3]
+            row_codes = codes[2]
     # Each sample's best score is kept, and the QE summed from them once per
     # epoch: no per-batch reductions or host syncs. Per-batch views are taken
     # a whole epoch at a time (split, unbind): one call instead of one
-    # indexing op per batch, which counts at 16 updates.
-    bests = []
-    if isinstance(X, LazyRows):
-        batches = _shuffled_batches(X, batch_size, generator)
+    # indexing op per batch, which counts at 16 updates. On small data an
+    # epoch is 16 batches of about fifteen ops of a few microseconds each:
+    # every op fewer per batch shows (benchmarks/som.py).
+    lazy = isinstance(X, LazyRows)
+    n_features = W.shape[1]
+    # With the fused tables each batch carries a column of ones: one
+    # index_add_ then gives the per-node sums of its rows and the per-node
+    # counts together (batches grouped by BMU).
+    ones_column = fused is not None
+    if lazy:
+        batches = _shuffled_batches(X, batch_size, generator, ones_column=ones_column)
         sq_norms = torch.empty(n_samples, dtype=W.dtype, device=W.device)
     else:
         # the squared norms of all rows in one op, in the epoch's order
         order = torch.randperm(n_samples, generator=generator).to(X.device)
-        batches = _shuffled_batches(X, batch_size, generator, order=order)
+        batches = _shuffled_batches(X, batch_size, generator, order=order,
+                                    ones_column=ones_column)
         sq_norms = torch.linalg.vecdot(X, X).index_select(0, order)
     if fused is not None:
         fused_rows = fused.unbind(0)
-        if grouped_steps is not None:
-            grouped_rows = grouped_steps.unbind(0)
-            grouped_A = grouped_steps[:, :n_nodes].unbind(0)
+        if node_tables is not None:
+            node_rows = node_tables.unbind(0)
+        # one product [A; L] @ [sums, counts] gives the pull, the weights and
+        # log of the kept share (L @ sums is wasted), where that waste costs
+        # less than the second op it saves
+        one_product = n_nodes * n_nodes * n_features <= _ONE_PRODUCT_FLOPS
+        sums_buffer = torch.empty(n_nodes, n_features + 1, dtype=W.dtype,
+                                  device=W.device)
     ones = torch.ones(batch_size, dtype=W.dtype, device=W.device)
+    row_index = np.arange(batch_size)  # (for _row_min on the CPU)
     chunk = _block_rows(n_nodes, min(_BLOCK_ELEMENTS, _CACHE_BLOCK_ELEMENTS))
+    bests = []
     start = 0
     for b, Xb in enumerate(batches):
+        if ones_column:
+            Xb1, Xb = Xb, Xb[:, :n_features]
         size = Xb.shape[0]
-        stop = start + size
         w2 = torch.linalg.vecdot(W, W)
         if size <= chunk:
-            best_b, bmu = _row_min(torch.addmm(w2, Xb, WT, alpha=-2.0))
+            best_b, bmu = _row_min(torch.addmm(w2, Xb, WT, alpha=-2.0), row_index)
         else:  # in cache-sized chunks (see _CACHE_BLOCK_ELEMENTS)
-            found = [_row_min(torch.addmm(w2, Xb[s : s + chunk], WT, alpha=-2.0))
+            found = [_row_min(torch.addmm(w2, Xb[s : s + chunk], WT, alpha=-2.0),
+                              row_index)
                      for s in range(0, size, chunk)]
             best_b, bmu = (torch.cat(parts) for parts in zip(*found))
         bests.append(best_b)
-        if isinstance(X, LazyRows):
-            torch.linalg.vecdot(Xb, Xb, out=sq_norms[start:stop])
-        start = stop
+        if lazy:
+            torch.linalg.vecdot(Xb, Xb, out=sq_norms[start : start + size])
+        start += size
         # Sequential steps w += a_i (x_i - w), a_i = lr * h(node, bmu_i), would
         # keep prod(1 - a_i) of w: move that far towards the a-weighted mean
         # of the batch. The per-sample sums are grouped by BMU when the batch
@@ -1370,26 +1391,36 @@ def _online_epoch(
         # n_nodes * batch_size work).
         grouped = size > _GROUP_BY_BMU_RATIO * n_nodes
         if fused is not None and b < n_batches:
-            # [A; log(1 - A)] for the batch, then weight and log_kept at once
-            if grouped:  # [A; log(1 - A)], node by node
-                if grouped_steps is not None:
-                    AL, A = grouped_rows[b], grouped_A[b]
+            # S = [A^T, L^T], one row per BMU: A = lr * h and L = log(1 - A)
+            # of every node for a sample with that BMU (its row of the
+            # batch's node table, else gathered from the distance codes)
+            if grouped:  # per BMU: [sums of its rows, count]
+                if node_tables is not None:
+                    S = node_rows[b]
                 else:
-                    AL = fused_rows[b].index_select(0, all_codes)
-                    AL = AL.view(2 * n_nodes, n_nodes)
-                    A = AL[:n_nodes]
-                counts = _counts(bmu, ones, n_nodes)
-                sums = AL @ counts
-                pull = A @ _node_sums(Xb, bmu, n_nodes)
-            else:  # [A^T, log(1 - A)^T], sample by node
-                # grid distances are symmetric: gathering the BMUs' rows
-                # (contiguous) is 7 times as fast as gathering their columns
-                index = row_codes.index_select(0, bmu).view(-1)
-                AL = fused_rows[b].index_select(0, index).view(size, 2 * n_nodes)
-                sums = AL.sum(0)
+                    S = fused_rows[b].index_select(0, row_codes.view(-1))
+                    S = S.view(n_nodes, 2 * n_nodes)
+                sums = _node_sums(Xb1, bmu, n_nodes, out=sums_buffer)
+                if one_product:
+                    both = S.T @ sums
+                    pull, weight = both[:n_nodes, :n_features], both[:n_nodes, -1:]
+                    log_kept = both[n_nodes:, -1:]
+                else:
+                    both = S[:, :n_nodes].T @ sums
+                    pull, weight = both[:, :n_features], both[:, -1:]
+                    log_kept = (S[:, n_nodes:].T @ sums[:, -1]).unsqueeze(1)
+            else:  # sample by node
+                if node_tables is not None:
+                    AL = node_rows[b].index_select(0, bmu)
+                else:
+                    # grid distances are symmetric: gathering the BMUs' rows
+                    # (contiguous) is 7 times as fast as gathering their columns
+                    index = row_codes.index_select(0, bmu).view(-1)
+                    AL = fused_rows[b].index_select(0, index)
+                    AL = AL.view(size, 2 * n_nodes)
                 pull = AL[:, :n_nodes].T @ Xb
-            # both halves as (n_nodes, 1) columns, ready to broadcast
-            weight, log_kept = sums.view(2, n_nodes, 1).unbind(0)
+                # both sums as (n_nodes, 1) columns, ready to broadcast
+                weight, log_kept = AL.sum(0).view(2, n_nodes, 1).unbind(0)
             norm = weight
         else:
             if codes is not None and b < n_batches:
@@ -1418,7 +1449,7 @@ def _online_epoch(
                 weight = norm if A is absA else A.sum(1)
                 pull = A @ Xb
             log_kept, norm, weight = (v.unsqueeze(1) for v in (log_kept, norm, weight))
-        pull.sub_(weight * W)
+        pull.addcmul_(weight, W, value=-1.0)
         # move by the share 1 - exp(log_kept) along pull / norm (nodes out of
         # every sample's reach have pull = 0 and stay)
         scale = torch.expm1(log_kept).div_(norm.clamp_min(1e-30))
@@ -1450,23 +1481,20 @@ def _clear_caches():
     _plan_cache.clear()
 
 
-def _fit_step_plan(codes, kernel, schedules, n_batches, n_epochs, batch_size,
-                   geometry):
+def _fit_step_plan(codes, kernel, schedules, n_batches, n_epochs, geometry):
     """The :class:`_StepPlan` of a fit, from the cache where it may be
     (``geometry`` identifies the map, hence ``codes``)."""
-    values, n_nodes = codes[1], len(codes[0])
-    grouped = (None, False)  # (large maps: no gather layouts cached)
-    if len(codes) > 2:
-        grouped = (codes[3], batch_size > _GROUP_BY_BMU_RATIO * n_nodes)
+    values = codes[1]
+    row_codes = codes[2] if len(codes) > 2 else None  # (large maps: none kept)
     key = schedules.key()
     if key is None or n_batches * n_epochs * len(values) > _CACHED_PLAN_ELEMENTS:
         return _StepPlan(values, kernel, schedules, n_batches, n_epochs,
-                         grouped=grouped)
-    key = (geometry, values.device, kernel, key, n_batches, n_epochs, grouped[1])
+                         row_codes=row_codes)
+    key = (geometry, values.device, kernel, key, n_batches, n_epochs)
     plan = _plan_cache.pop(key, None)  # (re-inserted: the newest last)
     if plan is None:
         plan = _StepPlan(values, kernel, schedules, n_batches, n_epochs,
-                         grouped=grouped)
+                         row_codes=row_codes)
         while len(_plan_cache) >= _CACHED_PLANS:
             del _plan_cache[next(iter(_plan_cache))]  # the oldest
     _plan_cache[key] = plan
@@ -1483,14 +1511,14 @@ class _StepPlan:
     With no steps negative or capped (see :func:`_step_tables`), an epoch
     also gets its ``fused`` table: the steps and their logs side by side, so
     that one gather gives both matrices stacked, and one reduction both sums.
-    ``grouped=(all_codes, flag)``: where the flag says that the batches are
-    grouped by BMU (larger than the map) and the map is small, the epoch
-    also gets every batch's node-by-node ``[A; log(1 - A)]`` from one gather
-    (16 small gathers cost more), kept for later epochs and fits when small.
+    Given the map's ``row_codes`` (:func:`_row_layout`), and where the map
+    is small, the epoch also gets every batch's node table ``[A^T, log(1 -
+    A)^T]`` (one row per BMU) from one gather: 16 batches of two small
+    gathers each cost more. Kept for later epochs and fits when small.
     """
 
     def __init__(self, values, kernel, schedules, n_batches, n_epochs, plan=None,
-                 grouped=(None, False)):
+                 row_codes=None):
         if plan is None:  # the training progress at each batch of the fit
             total = n_batches * n_epochs
             plan = [min(i / max(total - 1, 1), 1.0) for i in range(total)]
@@ -1509,17 +1537,18 @@ class _StepPlan:
             self.tables = _step_values(values, kernel, sigmas, self.lrs)
             self.row_min = self.tables[0].amin(1).tolist()  # one sync per fit
         self.fused = torch.cat([self.tables[0], self.tables[2]], 1)
-        all_codes, grouped = grouped
-        self.all_codes, self.keep_grouped, self.grouped = None, False, {}
-        if grouped and n_batches * all_codes.numel() <= _CACHE_BLOCK_ELEMENTS:
-            self.all_codes = all_codes
-            self.keep_grouped = n_epochs * n_batches * all_codes.numel() <= (
+        self.row_codes, self.keep_node_tables, self.node_tables = None, False, {}
+        if row_codes is not None and (
+            n_batches * row_codes.numel() <= _NODE_TABLE_ELEMENTS
+        ):
+            self.row_codes = row_codes
+            self.keep_node_tables = n_epochs * n_batches * row_codes.numel() <= (
                 _CACHED_PLAN_ELEMENTS * 4)
 
     def epoch(self, epoch):
-        """``(tables, fused, grouped)`` of the batches of ``epoch`` (``fused``
-        None where a step is negative or capped, ``grouped`` None unless
-        asked for, see above)."""
+        """``(tables, fused, node_tables)`` of the batches of ``epoch``
+        (``fused`` None where a step is negative or capped, ``node_tables``
+        None unless the map is small, see above)."""
         rows = slice(epoch * self.n_batches, (epoch + 1) * self.n_batches)
         a, abs_a, log_a = (t[rows] for t in self.tables)
         signed = self.row_min is not None and (
@@ -1528,23 +1557,20 @@ class _StepPlan:
         if signed:
             return (a, abs_a, log_a, signed), None, None
         fused = self.fused[rows]
-        grouped = self.grouped.get(epoch)
-        if grouped is None and self.all_codes is not None:
-            n_nodes = math.isqrt(self.all_codes.numel() // 2)
-            grouped = fused.index_select(1, self.all_codes)
-            grouped = grouped.view(self.n_batches, 2 * n_nodes, n_nodes)
-            if self.keep_grouped:
-                self.grouped[epoch] = grouped
-        return (a, abs_a, log_a, signed), fused, grouped
+        node_tables = self.node_tables.get(epoch)
+        if node_tables is None and self.row_codes is not None:
+            n_nodes = len(self.row_codes)
+            node_tables = fused.index_select(1, self.row_codes.view(-1))
+            node_tables = node_tables.view(self.n_batches, n_nodes, 2 * n_nodes)
+            if self.keep_node_tables:
+                self.node_tables[epoch] = node_tables
+        return (a, abs_a, log_a, signed), fused, node_tables
 
 
-def _gather_layouts(codes):
-    """The distance codes laid out for the fused ``[A; log(1 - A)]`` table of
-    :func:`_online_epoch`: per BMU row ``[codes, codes + n_values]``
-    (sample by node), and the node-by-node codes of both halves, flat."""
-    shifted = codes[0] + len(codes[1])
-    return (torch.cat([codes[0], shifted], 1),
-            torch.cat([codes[0], shifted]).view(-1))
+def _row_layout(codes):
+    """The distance codes laid out for the fused ``[A, log(1 - A)]`` table of
+    :func:`_online_epoch`: per BMU row ``[codes, codes + n_values]``."""
+    return torch.cat([codes[0], codes[0] + len(codes[1])], 1)
 
 
 def _distance_codes(grid_d2):
@@ -1632,13 +1658,14 @@ def _step_matrices(d2, codes, kernel, sigma, lr):
     return _gather_steps(_step_tables(values, kernel, [sigma], [lr]), 0, index)
 
 
-def _shuffled_batches(X, batch_size, generator, order=None):
+def _shuffled_batches(X, batch_size, generator, order=None, ones_column=False):
     """One epoch's shuffled batches of a tensor (in the row ``order`` given,
     else drawn from ``generator``) or of
-    :class:`~skdeep.utils._lazy.LazyRows` (shuffled blocks, see there)."""
+    :class:`~skdeep.utils._lazy.LazyRows` (shuffled blocks, see there), each
+    with a last column of ones if ``ones_column``."""
     if isinstance(X, LazyRows):
         for _, Xb in X.batches(batch_size, shuffle=True, generator=generator):
-            yield Xb
+            yield _with_ones(Xb) if ones_column else Xb
         return
     if order is None:
         order = torch.randperm(len(X), generator=generator).to(X.device)
@@ -1646,7 +1673,12 @@ def _shuffled_batches(X, batch_size, generator, order=None):
     # block instead of one small op per batch (the same rows, bit for bit).
     rows = max(1, _BLOCK_ELEMENTS // max(X.shape[1], 1) // batch_size) * batch_size
     for begin in range(0, len(X), rows):
-        yield from X.index_select(0, order[begin : begin + rows]).split(batch_size)
+        block = X.index_select(0, order[begin : begin + rows])
+        yield from (_with_ones(block) if ones_column else block).split(batch_size)
+
+
+def _with_ones(X):
+    return torch.cat([X, X.new_ones(len(X), 1)], 1)
 
 
 def _counts(bmu, ones, n_nodes):
@@ -1660,15 +1692,20 @@ def _counts(bmu, ones, n_nodes):
     return torch.bincount(bmu, weights=ones, minlength=n_nodes)
 
 
-def _node_sums(Xb, bmu, n_nodes):
-    """Per-node sums of the rows of ``Xb`` grouped by ``bmu``, deterministically."""
+def _node_sums(Xb, bmu, n_nodes, out=None):
+    """Per-node sums of the rows of ``Xb`` grouped by ``bmu``,
+    deterministically (into ``out``, of shape ``(n_nodes, Xb.shape[1])``,
+    if given)."""
     if Xb.device.type in _INDEX_ADD_DEVICES:
-        return torch.zeros(n_nodes, Xb.shape[1], dtype=Xb.dtype,
-                           device=Xb.device).index_add_(0, bmu, Xb)
+        if out is None:
+            out = torch.zeros(n_nodes, Xb.shape[1], dtype=Xb.dtype, device=Xb.device)
+        else:
+            out.zero_()
+        return out.index_add_(0, bmu, Xb)
     # index_add_ is non-deterministic on CUDA; a one-hot product is not
     onehot = torch.zeros(len(Xb), n_nodes, dtype=Xb.dtype, device=Xb.device)
     onehot.scatter_(1, bmu[:, None], 1.0)
-    return onehot.T @ Xb
+    return torch.mm(onehot.T, Xb, out=out)
 
 
 def _pca_moments(X):

@@ -566,10 +566,8 @@ class SOMClusterer(
                 else max(1.0, max(self.n_rows_, self.n_columns_) * _AUTO_SIGMA_SHARE)
             )
         n_nodes = self.n_rows_ * self.n_columns_
-        grid_d2, codes, neighbours = _map_geometry(
-            self.n_rows_, self.n_columns_, self.topology, self.toroidal,
-            self.training == "online", device,
-        )
+        geometry = (self.n_rows_, self.n_columns_, self.topology, self.toroidal)
+        grid_d2, codes = _map_geometry(*geometry, self.training == "online", device)
 
         generator = torch.Generator().manual_seed(seed)
         with (
@@ -652,6 +650,7 @@ class SOMClusterer(
 
             if lazy:
                 qe_sum, hits = 0.0, 0
+                neighbours = _map_neighbours(*geometry, device)
                 for _, block in X_t.blocks(X_t.block_rows()):
                     _, dist, adjacent = _bmus(block, W, neighbours)
                     qe_sum += float(dist.double().sum())
@@ -668,15 +667,16 @@ class SOMClusterer(
         else:
             # The final labelling (a full distance pass, up to a sixth of a
             # small fit) waits until labels_ or one of the errors is read:
-            # keep the training rows (a copy if they are the caller's array)
-            # and the map's tensor. Large inputs are labelled now.
+            # keep the training rows (a copy if they are the caller's array),
+            # the map's tensor and its geometry (the neighbour table for the
+            # topographic error is built then). Large inputs are labelled now.
             if X_t.numel() > _DEFERRED_LABELS_ELEMENTS:
-                self._unlabelled = (X_t, W, neighbours)
+                self._unlabelled = (X_t, W, geometry)
                 self._label_training_rows()
             else:
                 if X_t.device.type == "cpu" and np.may_share_memory(X_t.numpy(), X):
                     X_t = X_t.clone()
-                self._unlabelled = (X_t, W, neighbours)
+                self._unlabelled = (X_t, W, geometry)
         self.quantization_error_curve_ = curve
         self.n_iter_ = len(curve)  # max_epochs unless interrupted
         self.__dict__.pop("_fit_interrupted", None)
@@ -704,7 +704,8 @@ class SOMClusterer(
         pending = self.__dict__.pop("_unlabelled", None)
         if pending is None:
             return
-        X_t, W, neighbours = pending
+        X_t, W, geometry = pending
+        neighbours = _map_neighbours(*geometry, X_t.device)
         with (
             _few_threads_if_small(len(X_t) * len(W), X_t.device),
             torch.inference_mode(),
@@ -1033,17 +1034,27 @@ _LAYOUT_NODES = 400
 
 
 def _map_geometry(n_rows, n_columns, topology, toroidal, online, device):
-    """Squared grid distances (a float32 tensor), their
+    """Squared grid distances (a float32 tensor) and their
     :func:`_distance_codes` with its :func:`_row_layout` (None unless
-    ``online``) and :func:`_neighbour_table`, on ``device``; cached for small
-    maps."""
+    ``online``), on ``device``; cached for small maps."""
     if n_rows * n_columns <= _CACHED_GEOMETRY_NODES:
-        d2, codes, table = _cached_geometry(n_rows, n_columns, topology, toroidal)
+        d2, codes = _cached_geometry(n_rows, n_columns, topology, toroidal)
     else:
-        d2, codes, table = _build_geometry(n_rows, n_columns, topology, toroidal)
+        d2, codes = _build_geometry(n_rows, n_columns, topology, toroidal)
     if online and codes is not None:
         codes = tuple(c.to(device) for c in codes)
-    return d2.to(device), (codes if online else None), table.to(device)
+    return d2.to(device), (codes if online else None)
+
+
+def _map_neighbours(n_rows, n_columns, topology, toroidal, device):
+    """:func:`_neighbour_table` of the map, on ``device``; cached for small
+    maps. Only the topographic error uses it: fits whose labelling is
+    deferred build it when the labels are first read."""
+    if n_rows * n_columns <= _CACHED_GEOMETRY_NODES:
+        table = _cached_neighbours(n_rows, n_columns, topology, toroidal)
+    else:
+        table = _build_neighbours(n_rows, n_columns, topology, toroidal)
+    return table.to(device)
 
 
 def _build_geometry(n_rows, n_columns, topology, toroidal):
@@ -1052,15 +1063,19 @@ def _build_geometry(n_rows, n_columns, topology, toroidal):
     # configuration)
     quarter = quarter_squared_distances(n_rows, n_columns, topology, toroidal)
     d2_t = torch.from_numpy(quarter.astype(np.float32) * np.float32(0.25))  # exact
-    table = _neighbour_table(quarter == 4)  # the nodes at distance 1
     codes, values = _renumber(quarter)  # (the lattice codes, from exact integers)
     n_nodes = len(quarter)
     if n_nodes > _LAYOUT_NODES:
-        return d2_t, (torch.from_numpy(codes), torch.from_numpy(values)), table
+        return d2_t, (torch.from_numpy(codes), torch.from_numpy(values))
     # the row layout of _row_layout; the codes themselves are the first half
     # of each row
     row_codes = torch.from_numpy(np.concatenate([codes, codes + len(values)], 1))
-    return d2_t, (row_codes[:, :n_nodes], torch.from_numpy(values), row_codes), table
+    return d2_t, (row_codes[:, :n_nodes], torch.from_numpy(values), row_codes)
+
+
+def _build_neighbours(n_rows, n_columns, topology, toroidal):
+    quarter = quarter_squared_distances(n_rows, n_columns, topology, toroidal)
+    return _neighbour_table(quarter == 4)  # the nodes at distance 1
 
 
 def _neighbour_table(adjacent):
@@ -1076,6 +1091,7 @@ def _neighbour_table(adjacent):
 
 
 _cached_geometry = functools.lru_cache(maxsize=4)(_build_geometry)
+_cached_neighbours = functools.lru_cache(maxsize=4)(_build_neighbours)
 
 
 class _Schedules:
@@ -1476,7 +1492,7 @@ def _clear_caches():
     "cold" one, as the first fit of a configuration in a new process (used by
     benchmarks/som.py and the tests)."""
     for cached in (_node_positions, _pca_plane, _param_names,
-                   _validate_plain_params, _cached_geometry):
+                   _validate_plain_params, _cached_geometry, _cached_neighbours):
         cached.cache_clear()
     _plan_cache.clear()
 

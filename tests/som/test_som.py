@@ -404,8 +404,7 @@ def test_online_kernel_tables_match_the_dense_road(monkeypatch, neighborhood):
     dense_calls = []
 
     def geometry_without_codes(*args):
-        d2, _, table = real_geometry(*args)
-        return d2, None, table
+        return real_geometry(*args)[0], None
 
     def spy_steps(d2, codes, *args):
         dense_calls.append(codes is None)
@@ -782,6 +781,40 @@ def test_step_plan_equals_the_tables_of_each_epoch(neighborhood, decay):
         assert sched.sigmas(progress) == [sched.sigma(t) for t in progress]
 
 
+@pytest.mark.parametrize("n_rows, n_columns", [(3, 4), (6, 7)])
+def test_online_step_roads_learn_the_same_map(monkeypatch, n_rows, n_columns):
+    """The fused online step has several roads to the same sums: per-epoch
+    node tables or per-batch gathers, one product or two for batches grouped
+    by BMU (a 3 x 4 map: 300 rows in batches of 19), and the sample-by-node
+    sums (a 6 x 7 map, larger than a batch). Every road learns the same map,
+    to rounding, and so does the unfused road (the Mexican hat kernel's
+    signed steps take it; with its bounds off here, the same gaussian kernel
+    through the other branch)."""
+    params = dict(n_rows=n_rows, n_columns=n_columns, max_epochs=2, random_state=0)
+    maps = []
+    for node_table_elements in (0, 1 << 30):
+        for one_product_flops in (0, 1 << 30):
+            monkeypatch.setattr(som_module, "_NODE_TABLE_ELEMENTS",
+                                node_table_elements)
+            monkeypatch.setattr(som_module, "_ONE_PRODUCT_FLOPS", one_product_flops)
+            som_module._clear_caches()
+            maps.append(SOMClusterer(**params).fit(X_BLOBS).cluster_centers_)
+    real_plan_epoch = som_module._StepPlan.epoch
+
+    def unfused(self, epoch):
+        tables, _, _ = real_plan_epoch(self, epoch)
+        return (*tables[:3], True), None, None  # "signed": the unfused road
+
+    monkeypatch.setattr(som_module._StepPlan, "epoch", unfused)
+    som_module._clear_caches()
+    maps.append(SOMClusterer(**params).fit(X_BLOBS).cluster_centers_)
+    som_module._clear_caches()
+    for other in maps[1:]:
+        np.testing.assert_allclose(other, maps[0], rtol=1e-5, atol=1e-5)
+    assert not np.allclose(maps[0], SOMClusterer(
+        **{**params, "random_state": 1}).fit(X_BLOBS).cluster_centers_)
+
+
 def test_step_plans_are_cached_for_builtin_schedules_only():
     som_module._plan_cache.clear()
     params = dict(n_rows=4, n_columns=5, max_epochs=2, random_state=0)
@@ -808,7 +841,7 @@ def test_clear_caches_empties_every_cache_and_keeps_the_map():
     assert not som_module._plan_cache
     for cached in (som_module._node_positions, som_module._pca_plane,
                    som_module._param_names, som_module._validate_plain_params,
-                   som_module._cached_geometry):
+                   som_module._cached_geometry, som_module._cached_neighbours):
         assert cached.cache_info().currsize == 0
     cold = SOMClusterer(**params).fit(X_BLOBS)
     np.testing.assert_array_equal(cold.cluster_centers_, warm.cluster_centers_)

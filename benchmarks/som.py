@@ -65,9 +65,15 @@ the load average recorded (the machine is shared):
      the map) or one product (smaller batches) gives the per-node sums and
      counts together, and one product gives the pull, the step weight and
      ``log`` of the kept share at once; the best scores stay in numpy until
-     the epoch's QE. The "before" rows now load commit ``5d7310f`` (the
-     code just before this change). The order of the floating-point sums
-     changes, so the map may differ by rounding: the QE must equal the
+     the epoch's QE. Added before the run (still session 19): the neighbour
+     table (topographic error only) is built when the deferred labels are
+     read, and the PCA start's covariance is formed from float32 products
+     of row blocks (8,192 rows) added in float64 instead of float64
+     products (its components move by up to about 3e-5 on the held-out
+     sets; the float64 copy of the data took 11 ms of the issue's 17 ms
+     1-epoch fit). The "before" rows now load commit ``5d7310f`` (the
+     code just before this change). The order and precision of these sums
+     change, so the map may differ by rounding: the QE must equal the
      before rows' within 1e-4 relative on all 48 (set, epochs) pairs
      (reported: the largest difference; anything larger is a failure).
      Goal, as declared in session 15: >= 20x MiniSom's speed on every

@@ -623,6 +623,27 @@ def test_wide_pca_start_by_krylov_iteration_equals_sklearn_pca(monkeypatch):
     assert calls == [True] and np.isfinite(som.cluster_centers_).all()
 
 
+@pytest.mark.parametrize("offset", [0.0, 1e3])
+def test_narrow_pca_start_from_float32_blocks_equals_sklearn_pca(monkeypatch, offset):
+    """Up to _PCA_ITERATIVE_FEATURES features, the covariance comes from
+    float32 products of row blocks added in float64 (here 5 blocks): the
+    moments equal scikit-learn's PCA to float32 rounding, also for data far
+    from the origin (centred before the products)."""
+    from sklearn.decomposition import PCA
+
+    monkeypatch.setattr(som_module, "_PCA_BLOCK_ROWS", 1000)
+    rng = np.random.RandomState(0)
+    X = (rng.randn(4500, 12) @ rng.randn(12, 12) + offset).astype(np.float32)
+    mean, variances, components = som_module._pca_moments(torch.from_numpy(X))
+    pca = PCA(2, svd_solver="full").fit(X.astype(np.float64))
+    np.testing.assert_allclose(mean, X.astype(np.float64).mean(0), rtol=1e-6,
+                               atol=1e-6)
+    np.testing.assert_allclose(variances[:2], pca.explained_variance_, rtol=1e-5)
+    signs = np.sign((components[:2] * pca.components_).sum(1))
+    np.testing.assert_allclose(components[:2], signs[:, None] * pca.components_,
+                               atol=1e-5)
+
+
 @pytest.mark.parametrize("topology, toroidal", [("rectangular", False),
                                                 ("hexagonal", True)])
 def test_topographic_error_is_the_second_bmu_definition(topology, toroidal):

@@ -224,9 +224,13 @@ def heldout_sets(quick=False):
     return sets
 
 
-# The code before the engineering speed-up of issue #15 item 4 (same
-# defaults): SOMClusterer as of this commit, loaded from git.
-BEFORE_SPEEDUP_COMMIT = "647218f"
+# The code before the latest engineering speed-up of issue #15 item 4 (same
+# defaults): SOMClusterer as of this commit, loaded from git (session 15's
+# round compared against 647218f, session 19's against 5d7310f).
+BEFORE_SPEEDUP_COMMIT = "5d7310f"
+# Largest relative QE difference from the before rows declared as "the same
+# map" (session 19: the order and precision of some sums changed).
+SAME_MAP_RTOL = 1e-4
 BEFORE_SPEEDUP_LABEL = (
     f"skdeep defaults, code before the speed-up ({BEFORE_SPEEDUP_COMMIT})")
 
@@ -445,10 +449,11 @@ def heldout_markdown(heldout):
         "defaults (batch map, radius a quarter of the side to 0.5, linear), with "
         "equal epochs, seed 0 for all. \"Code before the speed-up\": the same "
         f"defaults in the code of commit {BEFORE_SPEEDUP_COMMIT} (before the "
-        "second engineering speed-up: per-fit step tables, one gather per "
-        "epoch, fast validation of plain arrays, and the final labelling of "
-        "small inputs deferred until `labels_` or an error attribute is read; "
-        "it should learn the same map, so equal QE). \"Cold caches\": the "
+        "third engineering speed-up, session 19: fewer small ops per online "
+        "mini-batch, per-epoch node tables, the neighbour table built when "
+        "the deferred labels are read, the PCA start's covariance from "
+        "float32 products of row blocks; it should learn the same map to "
+        f"rounding, QE within {SAME_MAP_RTOL:g} relative). \"Cold caches\": the "
         "current defaults with skdeep's module-level SOM caches (geometry, "
         "parameter checks, step tables) emptied before each timed fit, as in "
         "the first fit of a configuration. The defaults "
@@ -513,8 +518,11 @@ def heldout_markdown(heldout):
             f"({worst[1]}, {worst[2]} epochs); "
             f"{sum(d == 0 for d, _, _ in diffs)} pairs are equal to the last bit"
             + (f" (cold-cache rows: largest {max(cold_diffs):.1e}, "
-               f"{sum(d == 0 for d in cold_diffs)} of {len(cold_diffs)} equal)."
-               if cold_diffs else "."),
+               f"{sum(d == 0 for d in cold_diffs)} of {len(cold_diffs)} equal)"
+               if cold_diffs else "")
+            + f"; declared tolerance {SAME_MAP_RTOL:g}: "
+            + ("within it." if max([worst[0], *cold_diffs]) <= SAME_MAP_RTOL
+               else "**exceeded (a failure)**."),
         ]
     lines += [
         "",

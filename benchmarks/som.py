@@ -78,6 +78,11 @@ the load average recorded (the machine is shared):
      (reported: the largest difference; anything larger is a failure).
      Goal, as declared in session 15: >= 20x MiniSom's speed on every
      held-out set at 1, 3 and 10 epochs, warm and cold, wall and CPU.
+     Also from this run on (found in a first attempt, stopped after 7 of 16
+     sets, whose CPU times exceeded the wall times): numpy's BLAS is limited
+     to ``--threads`` too (threadpoolctl), as torch is; its idle threads
+     had spun on the second core after each call, counted in the CPU times
+     of both libraries.
    - Equal epochs: 1, 3 and 10. Metric: quantization error (mean distance to
      the best-matching unit) from one function for every map
      (``map_quality``), as a ratio to MiniSom's (below 1: better); topographic
@@ -622,8 +627,14 @@ def main():
     import skdeep
 
     torch.set_num_threads(args.threads)
+    # numpy's BLAS too (MiniSom, the QE): its idle threads spin on the other
+    # cores after each call, which both libraries' timings then share
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
     env = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU "
-           f"cores, torch {torch.__version__} ({args.threads} thread(s), device "
+           f"cores, torch {torch.__version__} ({args.threads} thread(s), BLAS "
+           f"{args.threads} thread(s), device "
            f"{args.device}), MiniSom {_version('minisom')}, "
            f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, skdeep "
            f"{skdeep.__version__}")

@@ -618,8 +618,7 @@ class SOMClusterer(
                 # every epoch's step tables at once (see _StepPlan)
                 steps = _fit_step_plan(
                     codes, kernel, schedules, math.ceil(len(X) / batch_size),
-                    self.max_epochs,
-                    (self.n_rows_, self.n_columns_, self.topology, self.toroidal),
+                    self.max_epochs, geometry,
                 )
             # Ctrl-C keeps the weights and curve of the last finished epoch.
             with keep_finished_epochs(

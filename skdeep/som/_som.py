@@ -1813,15 +1813,18 @@ def _leading_components(X, mean, k):
     basis = products = None
     previous = math.inf
     while True:
-        V32 = V.to(X.dtype)
-        shift = mean32 @ V32
-        Z = torch.zeros(d, V.shape[1], dtype=torch.float64, device=X.device)
+        # The products in "wide" form, V^T X^T and (V^T X^T) X: skinny ones
+        # like X^T (X V) run at a fraction of the speed on some BLAS (MKL on
+        # AMD CPUs: a pass took 2.5 times as long on Fashion-MNIST)
+        Vt32 = V.T.to(X.dtype)
+        shift = Vt32 @ mean32
+        Zt = torch.zeros(V.shape[1], d, dtype=torch.float64, device=X.device)
         for begin in range(0, n, rows):
             Xb = X[begin : begin + rows]
-            Y = Xb @ V32 - shift  # (Xb - mean) @ V without a centred copy
-            Z += (Xb.T @ Y).double()
-            Z -= mean[:, None] * Y.sum(0, dtype=torch.float64)
-        Z /= max(n - 1, 1)  # C V
+            Yt = Vt32 @ Xb.T - shift[:, None]  # V^T (Xb - mean)^T, no centred copy
+            Zt += (Yt @ Xb).double()
+            Zt -= Yt.sum(1, dtype=torch.float64)[:, None] * mean
+        Z = Zt.T / max(n - 1, 1)  # C V
         basis = V if basis is None else torch.cat([basis, V], 1)
         products = Z if products is None else torch.cat([products, Z], 1)
         # Rayleigh-Ritz: the best approximations from span(basis)

@@ -85,7 +85,7 @@ the load average recorded (the machine is shared):
      of both libraries.
    - Outcome of that run (session 19, on an AMD EPYC machine; the earlier
      runs were on another one): the same-map check failed as declared.
-     41 of 48 pairs were within 1e-4; 7 were not, all on sets of 9,500 rows
+     42 of 48 pairs were within 1e-4; 6 were not, all on sets of 9,500 rows
      or more at 3 or 10 epochs (largest 1.2e-2, UCI naval at 10 epochs),
      with both signs. A control showed the maps' own sensitivity: the code
      of 5d7310f, given the same inputs multiplied by 1 +- 1e-7 (float32
@@ -98,6 +98,10 @@ the load average recorded (the machine is shared):
      before the second (reported below): the PCA start's Krylov passes
      take their products in wide form (``V^T X^T``, then that times ``X``;
      1.35x faster fits on Fashion-MNIST, QE equal to 6 digits).
+   - The best-of-5 timings above shift by 10-30% from run to run on a shared
+     machine, more than the change itself: ``benchmarks/som_paired.py``
+     times the old and the new code fit for fit, interleaved, and compares
+     the fastest of each (results in the session's note, not a target).
    - Equal epochs: 1, 3 and 10. Metric: quantization error (mean distance to
      the best-matching unit) from one function for every map
      (``map_quality``), as a ratio to MiniSom's (below 1: better); topographic

@@ -1746,15 +1746,11 @@ def _pca_moments(X):
     # float32 products of row blocks, added in float64: each block's sums
     # carry float32 rounding (about 1e-6 relative on standardized data),
     # plenty for a starting plane, at a third to a sixth of the time of
-    # float64 products (whose float64 copy of the data cost more still)
-    rows = max(1, min(_PCA_BLOCK_ROWS, _BLOCK_ELEMENTS // max(X.shape[1], 1)))
-    mean32 = mean.to(torch.float32)
-    cov = None
-    for block in _row_blocks(X, rows):
-        centred = block - mean32
-        product = centred.T @ centred
-        cov = product.double() if cov is None else cov.add_(product)
-    cov /= max(len(X) - 1, 1)
+    # float64 products (whose float64 copy of the data cost more still);
+    # those where squares pass float32's range
+    cov = _covariance(X, mean, torch.float32)
+    if not bool(torch.isfinite(cov).all()):
+        cov = _covariance(X, mean, torch.float64)
     # torch's eigh, not numpy's: a threaded LAPACK call on a tiny matrix can
     # stall for a scheduler time slice on a busy machine
     evals, evecs = (t.numpy() for t in torch.linalg.eigh(cov.cpu()))
@@ -1762,6 +1758,20 @@ def _pca_moments(X):
     evals = np.clip(evals[order], 0, None)
     components = evecs[:, order].T
     return mean.cpu().numpy(), evals, _fix_signs(components)
+
+
+def _covariance(X, mean, dtype):
+    """Covariance matrix (float64) of a tensor or validated
+    :class:`~skdeep.utils._lazy.LazyRows`, from ``dtype`` products of its
+    centred row blocks added in float64."""
+    rows = max(1, min(_PCA_BLOCK_ROWS, _BLOCK_ELEMENTS // max(X.shape[1], 1)))
+    shift = mean.to(dtype)
+    cov = None
+    for block in _row_blocks(X, rows):
+        centred = block.to(dtype) - shift
+        product = centred.T @ centred
+        cov = product.double() if cov is None else cov.add_(product)
+    return cov.div_(max(len(X) - 1, 1))
 
 
 def _fix_signs(components):

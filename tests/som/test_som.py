@@ -623,21 +623,25 @@ def test_wide_pca_start_by_krylov_iteration_equals_sklearn_pca(monkeypatch):
     assert calls == [True] and np.isfinite(som.cluster_centers_).all()
 
 
-@pytest.mark.parametrize("offset", [0.0, 1e3])
-def test_narrow_pca_start_from_float32_blocks_equals_sklearn_pca(monkeypatch, offset):
+@pytest.mark.parametrize("offset, scale", [(0.0, 1.0), (1e3, 1.0), (0.0, 1e19)])
+def test_narrow_pca_start_from_float32_blocks_equals_sklearn_pca(
+    monkeypatch, offset, scale
+):
     """Up to _PCA_ITERATIVE_FEATURES features, the covariance comes from
     float32 products of row blocks added in float64 (here 5 blocks): the
     moments equal scikit-learn's PCA to float32 rounding, also for data far
-    from the origin (centred before the products)."""
+    from the origin (centred before the products), and for data whose
+    squares pass float32's range (then from float64 products)."""
     from sklearn.decomposition import PCA
 
     monkeypatch.setattr(som_module, "_PCA_BLOCK_ROWS", 1000)
     rng = np.random.RandomState(0)
-    X = (rng.randn(4500, 12) @ rng.randn(12, 12) + offset).astype(np.float32)
+    X = (rng.randn(4500, 12) @ rng.randn(12, 12) + offset) * scale
+    X = X.astype(np.float32)
     mean, variances, components = som_module._pca_moments(torch.from_numpy(X))
     pca = PCA(2, svd_solver="full").fit(X.astype(np.float64))
     np.testing.assert_allclose(mean, X.astype(np.float64).mean(0), rtol=1e-6,
-                               atol=1e-6)
+                               atol=1e-6 * scale)
     np.testing.assert_allclose(variances[:2], pca.explained_variance_, rtol=1e-5)
     signs = np.sign((components[:2] * pca.components_).sum(1))
     np.testing.assert_allclose(components[:2], signs[:, None] * pca.components_,

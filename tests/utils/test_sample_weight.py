@@ -57,23 +57,29 @@ def _rbf_end_to_end():
 
 
 ZERO_WEIGHT_CASES = [
-    pytest.param(_mc_dropout, X_TAB, Y_TAB, id="MCDropoutRegressor"),
-    pytest.param(_rnn, X_SERIES, Y_SERIES, id="RNNRegressor"),
-    pytest.param(_hierarchical, X_NESTED, Y_NESTED, id="HierarchicalRNNRegressor"),
-    pytest.param(_rbf_end_to_end, X_TAB, Y_TAB, id="RBFNetworkRegressor-end_to_end"),
+    pytest.param(_mc_dropout, X_TAB, Y_TAB, 1e-5, id="MCDropoutRegressor"),
+    pytest.param(_rnn, X_SERIES, Y_SERIES, 1e-5, id="RNNRegressor"),
+    pytest.param(_hierarchical, X_NESTED, Y_NESTED, 1e-5,
+                 id="HierarchicalRNNRegressor"),
+    # The weighted hybrid start sums in another order (weighted syrk, mean),
+    # and 10 epochs carry that rounding on: 1.6e-4 on an AMD EPYC machine,
+    # under 1e-5 on others. Counting the zero-weight rows moves the
+    # predictions by 0.45.
+    pytest.param(_rbf_end_to_end, X_TAB, Y_TAB, 1e-3,
+                 id="RBFNetworkRegressor-end_to_end"),
     pytest.param(
-        lambda: RBFNetworkRegressor(n_centers=8, random_state=0), X_TAB, Y_TAB,
+        lambda: RBFNetworkRegressor(n_centers=8, random_state=0), X_TAB, Y_TAB, 1e-5,
         id="RBFNetworkRegressor-hybrid",
     ),
 ]
 
 
-@pytest.mark.parametrize("make, X, y", ZERO_WEIGHT_CASES)
-def test_zero_weights_act_as_removed_rows(make, X, y):
+@pytest.mark.parametrize("make, X, y, atol", ZERO_WEIGHT_CASES)
+def test_zero_weights_act_as_removed_rows(make, X, y, atol):
     keep = ZERO_EVERY_4TH > 0
     weighted = make().fit(X, y, sample_weight=ZERO_EVERY_4TH)
     dropped = make().fit(X[keep], y[keep])
-    np.testing.assert_allclose(weighted.predict(X), dropped.predict(X), atol=1e-5)
+    np.testing.assert_allclose(weighted.predict(X), dropped.predict(X), atol=atol)
 
 
 def test_zero_weights_act_as_removed_rows_classifiers():

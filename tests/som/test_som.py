@@ -812,9 +812,8 @@ def test_online_step_roads_learn_the_same_map(monkeypatch, n_rows, n_columns):
     node tables or per-batch gathers, one product or two for batches grouped
     by BMU (a 3 x 4 map: 300 rows in batches of 19), and the sample-by-node
     sums (a 6 x 7 map, larger than a batch). Every road learns the same map,
-    to rounding, and so does the unfused road (the Mexican hat kernel's
-    signed steps take it; with its bounds off here, the same gaussian kernel
-    through the other branch)."""
+    to rounding, and so does the unfused road (which signed steps take;
+    forced here for the same gaussian kernel)."""
     params = dict(n_rows=n_rows, n_columns=n_columns, max_epochs=2, random_state=0)
     maps = []
     for node_table_elements in (0, 1 << 30):

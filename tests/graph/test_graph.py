@@ -300,3 +300,47 @@ def test_import_without_numba_or_gensim():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "ImportError numba, gensim required" in out.stdout, out.stderr
+
+
+_HASH_SEED_SCRIPT = """
+import hashlib, sys, warnings
+import networkx as nx, numpy as np
+import skdeep
+from sklearn.base import clone
+from skdeep.utils.estimator_checks import test_instances
+warnings.simplefilter("ignore")
+graph = nx.relabel_nodes(nx.karate_club_graph(), lambda i: f"member {i}")
+classes = dict((name, cls) for name, cls, _ in skdeep.all_estimators())
+for name in sys.argv[1:]:
+    est = clone(test_instances(classes[name])[0]).set_params(random_state=0)
+    if name == "DeepWalkEmbedder":
+        est.set_params(backend="gensim")  # node ids as strings in its vocabulary
+    emb = np.ascontiguousarray(est.fit(graph).embedding_)
+    print(name, hashlib.sha1(emb.tobytes()).hexdigest())
+"""
+
+
+def test_seeded_embeddings_do_not_depend_on_the_python_hash_seed():
+    """Python randomizes string hashing per process (PYTHONHASHSEED): sets of
+    string node labels, or a vocabulary of node-id strings, could iterate in
+    another order in every process. A seeded fit gives the same embedding in
+    two processes with different hash seeds (karateclub's Graph2Vec, GL2Vec
+    and EgoNetSplitter do not: see the plugin's README)."""
+    import os
+
+    names = ["DeepWalkEmbedder", "SplitterEmbedder", "Struc2VecEmbedder"]
+    runs = [  # both at once: each spends most of its time compiling walkers
+        subprocess.Popen(
+            [sys.executable, "-c", _HASH_SEED_SCRIPT, *names],
+            env={**os.environ, "PYTHONHASHSEED": seed}, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )
+        for seed in ("1", "2")
+    ]
+    digests = []
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        digests.append(out.split())
+    assert len(digests[0]) == 2 * len(names)
+    assert digests[0] == digests[1]

@@ -1357,10 +1357,11 @@ def _online_epoch(
     # every op fewer per batch shows (benchmarks/som.py).
     lazy = isinstance(X, LazyRows)
     n_features = W.shape[1]
-    # With the fused tables each batch carries a column of ones: one
-    # index_add_ then gives the per-node sums of its rows and the per-node
-    # counts together (batches grouped by BMU).
-    ones_column = fused is not None
+    # With the fused tables, batches grouped by BMU (larger than the map;
+    # batches never exceed batch_size) carry a column of ones: one
+    # index_add_ then gives the per-node sums of their rows and the per-node
+    # counts together.
+    ones_column = fused is not None and batch_size > _GROUP_BY_BMU_RATIO * n_nodes
     if lazy:
         batches = _shuffled_batches(X, batch_size, generator, ones_column=ones_column)
         sq_norms = torch.empty(n_samples, dtype=W.dtype, device=W.device)
@@ -1378,6 +1379,7 @@ def _online_epoch(
         # log of the kept share (L @ sums is wasted), where that waste costs
         # less than the second op it saves
         one_product = n_nodes * n_nodes * n_features <= _ONE_PRODUCT_FLOPS
+    if ones_column:
         sums_buffer = torch.empty(n_nodes, n_features + 1, dtype=W.dtype,
                                   device=W.device)
     ones = torch.ones(batch_size, dtype=W.dtype, device=W.device)

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skdeep.neuroevolution._activations import ACTIVATIONS
 from skdeep.neuroevolution._config import NEATConfig
 from skdeep.neuroevolution._evolve import Genome, NEATPopulation, evolve
-from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import Interval, RealNotInt, StrOptions, _fit_context
 
 # The evolving population (and the generator of row subsets) is kept under a
 # double-underscore attribute name: pickle and joblib carry it (so warm_start
@@ -183,7 +183,7 @@ class BaseNEATEstimator(BaseEstimator):
         "config": [dict, NEATConfig, None],
         "max_samples": [
             Interval(Integral, 1, None, closed="left"),
-            Interval(Real, 0, 1, closed="right"),
+            Interval(RealNotInt, 0, 1, closed="right"),
             None,
         ],
         "standardize": ["boolean"],

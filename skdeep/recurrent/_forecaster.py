@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,19 @@ from torch.nn import functional as F
 
 from skdeep.recurrent._cells import CELLS, RecurrentStack, detach_state
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, MCDropoutMLP
+from skdeep.utils._sklearn import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from skdeep.utils._torch import as_float32_tensor, derive_seed, resolve_device, seeded
-from skdeep.utils._training import keep_finished_epochs, raise_if_non_finite
+from skdeep.utils._training import (
+    BaseTorchEstimator,
+    keep_finished_epochs,
+    raise_if_non_finite,
+)
 
 _STRATEGIES = ("auto", "recursive", "direct")
 _INTERVAL_METHODS = ("conformal", "empirical", "gaussian")
@@ -443,61 +455,47 @@ class LSTMForecaster(BaseForecaster):
             self.set_tags(**{"requires-fh-in-fit": True})
 
     # ------------------------------------------------------------ validation
-    def _check_params(self):
-        def positive_int(name, minimum=1):
-            value = getattr(self, name)
-            if (
-                not isinstance(value, (int, np.integer))
-                or isinstance(value, bool)
-                or value < minimum
-            ):
-                raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
+    # scikit-learn's parameter constraints, checked by sklearn's validator
+    # (an sktime forecaster has no _fit_context): clear, uniform messages.
+    _parameter_constraints: dict = {
+        "window_length": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "strategy": [StrOptions(set(_STRATEGIES))],
+        "difference": [StrOptions({"auto"}), Options(Integral, {0, 1})],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "cell": [StrOptions(set(CELLS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "n_mc_samples": [Interval(Integral, 1, None, closed="left")],
+        "interval_method": [StrOptions(set(_INTERVAL_METHODS))],
+        "inherent_noise": ["boolean"],
+        "noise_holdout": [Interval(Real, 0, 1, closed="left")],
+        "conformal_blocks": [Interval(Integral, 1, None, closed="left")],
+        "stateful": ["boolean"],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        **{
+            name: BaseTorchEstimator._parameter_constraints[name]
+            for name in (
+                "lr", "batch_size", "weight_decay", "device", "random_state",
+                "verbose",
+            )
+        },
+    }
 
-        if self.window_length != "auto":
-            positive_int("window_length")
-        d = self.difference
-        if not (
-            (isinstance(d, str) and d == "auto")
-            or (
-                isinstance(d, (int, np.integer))
-                and not isinstance(d, bool)
-                and d in (0, 1)
-            )
-        ):
-            raise ValueError(
-                f"difference must be 'auto', 0 or 1; got {self.difference!r}."
-            )
-        for name in (
-            "hidden_size",
-            "num_layers",
-            "n_mc_samples",
-            "batch_size",
-            "conformal_blocks",
-        ):
-            positive_int(name)
-        positive_int("max_epochs", 0)
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {CELLS}; got {self.cell!r}.")
-        if self.strategy not in _STRATEGIES:
-            raise ValueError(
-                f"strategy must be one of {_STRATEGIES}; got {self.strategy!r}."
-            )
-        if self.interval_method not in _INTERVAL_METHODS:
-            raise ValueError(
-                f"interval_method must be one of {_INTERVAL_METHODS}; got "
-                f"{self.interval_method!r}."
-            )
-        if not 0 <= self.noise_holdout < 1:
-            raise ValueError(
-                f"noise_holdout must be in [0, 1); got {self.noise_holdout!r}."
-            )
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive; got {self.lr!r}.")
-        if not self.weight_decay >= 0:
-            raise ValueError(
-                f"weight_decay must be non-negative; got {self.weight_decay!r}."
+    def _check_params(self):
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
+        if isinstance(self.difference, bool):
+            # True == 1 would pass the constraint; a bool reads as an on/off
+            # switch, which 'auto' is the way to ask for.
+            raise InvalidParameterError(
+                f"The 'difference' parameter of {type(self).__name__} must be "
+                f"'auto', 0 or 1 (not a bool). Got {self.difference!r} instead."
             )
 
     def _scale_y(self, y):

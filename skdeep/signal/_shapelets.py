@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skdeep.signal._shapelet_modules import LearningShapelets
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
 from skdeep.utils._losses import ClassificationLoss
-from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import Interval, RealNotInt, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, seeded
 from skdeep.utils._training import (
     CLASS_WEIGHT_CONSTRAINT,
@@ -268,7 +268,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         "n_shapelets": [Interval(Integral, 1, None, closed="left")],
         "shapelet_lengths": [
             Interval(Integral, 1, None, closed="left"),
-            Interval(Real, 0, 1, closed="right"),
+            Interval(RealNotInt, 0, 1, closed="right"),
             tuple,
             list,
         ],

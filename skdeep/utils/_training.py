@@ -32,6 +32,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn import get_config
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
@@ -1193,6 +1194,10 @@ class BaseTorchEstimator(BaseEstimator):
         ignored, as scikit-learn's MLP ignores early stopping there: the
         number of calls is unknown.
         """
+        # Parameters first, as fit does: a bad hyperparameter is named before
+        # any complaint about the data or a missing ``classes``.
+        if not get_config()["skip_parameter_validation"]:
+            self._validate_params()
         first = getattr(self, "net_", None) is None
         if is_classifier(self):
             if first and classes is None:

@@ -263,6 +263,34 @@ def test_errors():
         LSTMForecaster(dropout=1.0).fit(seasonal(40))
 
 
+def test_every_parameter_is_validated_before_the_data():
+    # scikit-learn's parameter contract, as check_param_validation asks of
+    # the scikit-learn estimators: a constraint per parameter, and a value of
+    # a wrong type or out of range named in InvalidParameterError by fit.
+    from sklearn.utils._param_validation import (
+        InvalidParameterError,
+        generate_invalid_param_val,
+        make_constraint,
+    )
+
+    params = LSTMForecaster().get_params(deep=False)
+    assert set(LSTMForecaster._parameter_constraints) == set(params)
+    bad_type = type("BadType", (), {})()
+    y = seasonal(40)
+    for name, constraints in LSTMForecaster._parameter_constraints.items():
+        bad_values = [bad_type]
+        for constraint in constraints:
+            try:
+                bad = generate_invalid_param_val(make_constraint(constraint))
+                bad_values.append(bad)
+            except NotImplementedError:
+                pass
+        for value in bad_values:
+            match = f"The '{name}' parameter of LSTMForecaster must be .* Got"
+            with pytest.raises(InvalidParameterError, match=match):
+                LSTMForecaster(**{"max_epochs": 1, name: value}).fit(y, fh=[1])
+
+
 def test_registered_listed_and_checked_with_sktimes_checks(monkeypatch, capsys):
     import skdeep
     from skdeep import cli

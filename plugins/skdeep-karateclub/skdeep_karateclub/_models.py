@@ -14,7 +14,7 @@ the base class of its kind adds skdeep's conventions:
 # SPDX-License-Identifier: BSD-3-Clause
 
 import inspect
-from numbers import Integral
+from numbers import Integral, Real
 
 from skdeep_karateclub._common import karateclub_class
 from skdeep_karateclub._community import KarateClubClusterer
@@ -474,6 +474,25 @@ _KINDS = {
 }
 
 
+# Integer defaults of parameters that take any number (FGSD's histogram range).
+_REAL_WITH_INTEGER_DEFAULT = frozenset({"hist_range"})
+
+
+def _default_constraint(key, default):
+    """The constraint of karateclub's parameter ``key`` with this default."""
+    if isinstance(default, bool):
+        return ["boolean"]
+    if isinstance(default, Integral) and key not in _REAL_WITH_INTEGER_DEFAULT:
+        return [Integral]
+    if isinstance(default, Real):
+        return [Real]
+    if isinstance(default, str):
+        return [str]
+    if isinstance(default, tuple):
+        return [tuple, list]
+    return "no_validation"
+
+
 def _make_class(name, kind, test_params):
     cls = karateclub_class(name)
     base, before, after = _KINDS[kind]
@@ -482,14 +501,17 @@ def _make_class(name, kind, test_params):
         after = [k for k in after if k != "random_state"]
     init = _make_init(keys[0], before + keys[1:] + after, defaults)
 
-    constraints = dict(base._parameter_constraints)
+    # A constraint for every parameter of this class (scikit-learn's
+    # check_param_validation), by the type of karateclub's default; the
+    # values themselves are karateclub's to judge.
+    params = {keys[0], *before, *keys[1:], *after}
+    constraints = {
+        k: v for k, v in base._parameter_constraints.items() if k in params
+    }
     if kind == "attributed":
         constraints["node_features"] = [None, "array-like", "sparse matrix"]
     for key, default in defaults.items():
-        if isinstance(default, bool):
-            constraints[key] = ["boolean"]
-        elif isinstance(default, Integral):
-            constraints[key] = [Integral]
+        constraints[key] = _default_constraint(key, default)
 
     def get_test_params(klass, parameter_set="default"):
         """Fast parameter sets for the conformance checks."""

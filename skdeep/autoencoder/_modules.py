@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from skdeep.utils._torch import BatchNorm1d, BatchNorm2d
+
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "tanh": nn.Tanh,
@@ -39,7 +41,7 @@ def hidden_block(n_in, n_out, activation, dropout=0.0, batch_norm=False):
     """Linear, then optional batch norm, the activation and optional dropout."""
     layers = [nn.Linear(n_in, n_out)]
     if batch_norm:
-        layers.append(nn.BatchNorm1d(n_out))
+        layers.append(BatchNorm1d(n_out))
     layers.append(ACTIVATIONS[activation]())
     if dropout:
         layers.append(nn.Dropout(dropout))
@@ -107,7 +109,7 @@ class DenseAutoencoderModule(nn.Module):
             self.decoder_post = nn.ModuleList(
                 [
                     nn.Sequential(
-                        *([nn.BatchNorm1d(n)] if batch_norm else []),
+                        *([BatchNorm1d(n)] if batch_norm else []),
                         ACTIVATIONS[activation](),
                         *([nn.Dropout(dropout)] if dropout else []),
                     )
@@ -219,7 +221,7 @@ class ConvAutoencoderModule(nn.Module):
         n_dims = len(self.input_shape) - 1
         conv = nn.Conv1d if n_dims == 1 else nn.Conv2d
         deconv = nn.ConvTranspose1d if n_dims == 1 else nn.ConvTranspose2d
-        norm = nn.BatchNorm1d if n_dims == 1 else nn.BatchNorm2d
+        norm = BatchNorm1d if n_dims == 1 else BatchNorm2d
         pad = kernel_size // 2
         spatial = [list(self.input_shape[1:])]
         for _ in channels:

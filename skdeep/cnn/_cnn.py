@@ -281,8 +281,8 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
             allow_nd=True,
             reset=reset,
         )
-        if reset:
-            kwargs["ensure_min_samples"] = 2
+        if reset and not self._continues_training():
+            kwargs["ensure_min_samples"] = 2  # partial_fit may go on row by row
         if fit:
             X, y = validate_data(self, X, y, **self._y_validation(), **kwargs)
         else:

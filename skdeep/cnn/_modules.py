@@ -16,6 +16,7 @@ from torch import nn
 from torch.func import functional_call
 
 from skdeep.autoencoder._modules import ACTIVATIONS
+from skdeep.utils._torch import BatchNorm1d, BatchNorm2d
 
 ARCHITECTURES = ("plain", "fcn", "resnet", "inception", "tcn")
 POOLINGS = ("max", "avg")
@@ -39,7 +40,7 @@ _INCEPTION_BOTTLENECK = 32
 _MAX_INPUT_SIZE = 2**16
 
 _CONV = {1: nn.Conv1d, 2: nn.Conv2d}
-_BATCH_NORM = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}
+_BATCH_NORM = {1: BatchNorm1d, 2: BatchNorm2d}
 _POOL = {
     ("max", 1): nn.MaxPool1d,
     ("max", 2): nn.MaxPool2d,

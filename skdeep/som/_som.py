@@ -495,7 +495,8 @@ class SOMClusterer(
         ----------
         X : array-like of shape (n_samples, n_features)
             A chunk of training data (a memory map or Dask array is read
-            lazily), with the features of the first call.
+            lazily), with the features of the first call: two rows or more
+            on the first call, then as few as one.
 
         y : Ignored
             Not used, present for API consistency.
@@ -511,7 +512,9 @@ class SOMClusterer(
         first = not (partial and hasattr(self, "cluster_centers_"))
         lazy = is_lazy_input(X)
         if lazy:
-            X = check_lazy_array(self, X, reset=first, ensure_min_samples=2)
+            X = check_lazy_array(
+                self, X, reset=first, ensure_min_samples=2 if first else 1
+            )
             out_dtype = (
                 np.float32 if np.dtype(X.source.dtype) == np.float32 else np.float64
             )
@@ -1008,7 +1011,7 @@ def _validate_plain_array(estimator, X, *, reset):
         type(X) is np.ndarray
         and X.ndim == 2
         and X.dtype in (np.float32, np.float64)
-        and X.shape[0] >= 2
+        and X.shape[0] >= (2 if reset else 1)
         and X.shape[1] >= 1
         and math.isfinite(X.sum())  # an overflowing sum takes the full road
     ):
@@ -1019,8 +1022,8 @@ def _validate_plain_array(estimator, X, *, reset):
         _check_n_features(estimator, X, reset=reset)
         return X
     return validate_data(
-        estimator, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
-        reset=reset,
+        estimator, X, dtype=[np.float64, np.float32],
+        ensure_min_samples=2 if reset else 1, reset=reset,
     )
 
 

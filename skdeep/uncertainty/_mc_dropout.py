@@ -399,7 +399,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         _check_mc_params(self)
         X, y = validate_data(
             self, X, y, dtype=np.float64, y_numeric=True, multi_output=True,
-            ensure_min_samples=2,
+            ensure_min_samples=1 if self._continues_training() else 2,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # one target, as MLPRegressor
@@ -800,7 +800,10 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
             Fitted estimator.
         """
         _check_mc_params(self)
-        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
+        X, y = validate_data(
+            self, X, y, dtype=np.float64,
+            ensure_min_samples=1 if self._continues_training() else 2,
+        )
         weights = validate_sample_weight(sample_weight, X)
         codes = encode_classes(self, y, weights)
         y_t = torch.as_tensor(codes, dtype=torch.long)

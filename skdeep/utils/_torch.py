@@ -273,3 +273,39 @@ def batched_numpy(fn, X, *, batch_size, device, out_dtype=None):
             for parts in zip(*outputs)
         )
     return np.concatenate(outputs).astype(out_dtype, copy=False)
+
+
+class _OneValuePerChannelSafe:
+    """Batch norm that also trains on a batch holding one value per channel.
+
+    torch refuses such a batch ("Expected more than 1 value per channel when
+    training"): its variance is undefined. Training meets one whenever the
+    last batch of an epoch is a single row (``n_samples % batch_size == 1``
+    for dense layers) or ``partial_fit`` gets a one-row chunk. That batch is
+    normalised with the running statistics, as in evaluation mode, and leaves
+    them unchanged; the affine weights still learn from it.
+    """
+
+    def forward(self, x):
+        if self.training and x.dim() > 1 and x.numel() == x.shape[1]:
+            return torch.nn.functional.batch_norm(
+                x, self.running_mean, self.running_var, self.weight, self.bias,
+                training=False, momentum=0.0, eps=self.eps,
+            )
+        return super().forward(x)
+
+
+class BatchNorm1d(_OneValuePerChannelSafe, torch.nn.BatchNorm1d):
+    """:class:`torch.nn.BatchNorm1d` that trains on one-row batches too.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeep.utils._torch import BatchNorm1d
+    >>> BatchNorm1d(3).train()(torch.ones(1, 3)).shape
+    torch.Size([1, 3])
+    """
+
+
+class BatchNorm2d(_OneValuePerChannelSafe, torch.nn.BatchNorm2d):
+    """:class:`torch.nn.BatchNorm2d` that trains on one 1 x 1 image too."""

@@ -1383,7 +1383,8 @@ _PARTIAL_FIT_DOC = """Train one more epoch on ``X``, ``y`` (incremental learning
         Parameters
         ----------
         X : array-like
-            A chunk of training samples, shaped as for ``fit``.
+            A chunk of training samples, shaped as for ``fit``: two or more
+            on the first call, then as few as one (online learning).
 
         y : {y_shape}
             {y_what}
@@ -1451,7 +1452,8 @@ class PartialFitTransformerMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            A chunk of training data, with the features of the first call.
+            A chunk of training data, with the features of the first call:
+            two rows or more on the first call, then as few as one.
 
         y : Ignored
             Not used, present for API consistency.

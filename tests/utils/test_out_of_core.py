@@ -356,3 +356,52 @@ def test_partial_fit_after_fit_drops_early_stopping_and_lr_schedule():
     assert "valid_loss" not in reg.history_[-1]
     names = [name for name, _ in reg.net_.callbacks_]
     assert "early_stopping" not in names and "lr_scheduler" not in names
+
+
+_PARTIAL_FIT_ESTIMATORS = [
+    AutoencoderTransformer(batch_norm=True),
+    VariationalAutoencoder(),
+    CNNClassifier(),
+    RNNClassifier(),
+    MCDropoutClassifier((16,)),
+    MCDropoutRegressor((16,)),
+    SOMClusterer(n_rows=3, n_columns=3),
+]
+
+
+@pytest.mark.parametrize(
+    "est", _PARTIAL_FIT_ESTIMATORS, ids=lambda e: type(e).__name__
+)
+def test_partial_fit_goes_on_row_by_row(est):
+    # Online learning as with scikit-learn's MLP: after a first call of two
+    # rows or more (it fixes the scaling), calls of one row each train on.
+    from sklearn.base import clone, is_classifier, is_regressor
+
+    X, labels = blobs(n=40, n_features=8)
+    y = X[:, 0] if is_regressor(est) else labels
+    supervised = is_classifier(est) or is_regressor(est)
+    classes = {"classes": [0, 1, 2]} if is_classifier(est) else {}
+
+    def output(model):
+        for method in ("predict_proba", "transform", "predict"):
+            if hasattr(model, method):
+                return np.asarray(getattr(model, method)(X), dtype=np.float64)
+
+    def partial_fit(model, rows, **kwargs):
+        if supervised:
+            return model.partial_fit(X[rows], y[rows], **kwargs)
+        return model.partial_fit(X[rows])
+
+    with pytest.raises(ValueError, match="minimum of 2 is required"):
+        partial_fit(clone(est), slice(0, 1), **classes)
+    model = partial_fit(clone(est).set_params(random_state=0), slice(0, 20), **classes)
+    before = output(model)
+    for i in range(20, 25):
+        partial_fit(model, slice(i, i + 1))
+    after = output(model)
+    if hasattr(model, "history_"):
+        assert len(model.history_) == 6
+    else:
+        assert model.n_iter_ == 6
+    assert np.isfinite(after).all()
+    assert not np.array_equal(before, after)  # the single rows trained it

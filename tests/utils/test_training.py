@@ -318,3 +318,35 @@ def test_net_on_a_gpu_pickles_as_cpu_weights(make):
     est.partial_fit(*data)
     loaded.partial_fit(*data)
     np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(est, method)(X))
+
+
+def test_batch_norm_trains_on_a_one_row_batch():
+    # A last batch of one row (n_samples % batch_size == 1) used to stop
+    # training with torch's "Expected more than 1 value per channel".
+    from skdeep.utils._torch import BatchNorm1d, BatchNorm2d
+
+    torch.manual_seed(0)
+    norm = BatchNorm1d(3)
+    reference = torch.nn.BatchNorm1d(3)
+    reference.load_state_dict(norm.state_dict())
+    batch = torch.randn(8, 3)
+    torch.testing.assert_close(norm.train()(batch), reference.train()(batch))
+    torch.testing.assert_close(norm.running_mean, reference.running_mean)
+    stats = (norm.running_mean.clone(), norm.running_var.clone())
+    row = torch.randn(1, 3, requires_grad=True)
+    out = norm.train()(row)
+    torch.testing.assert_close(out, norm.eval()(row))  # the running statistics
+    torch.testing.assert_close((norm.running_mean, norm.running_var), stats)
+    out.sum().backward()
+    assert norm.weight.grad is not None and row.grad is not None
+    image = torch.randn(1, 2, 1, 1)
+    assert BatchNorm2d(2).train()(image).shape == image.shape
+
+
+def test_default_outlier_detector_fits_when_the_last_batch_is_one_row():
+    from skdeep.autoencoder import AutoencoderOutlierDetector
+
+    X = np.random.RandomState(0).randn(65, 5)  # batch_size=64: batches 64 + 1
+    detector = AutoencoderOutlierDetector(max_epochs=2, random_state=0).fit(X)
+    assert detector.batch_norm and detector.batch_size == 64
+    assert np.isfinite(detector.score_samples(X)).all()

@@ -506,8 +506,9 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
         self._y_ndim = y.ndim
         Y = y.reshape(len(y), -1)
         self.n_outputs_ = Y.shape[1]
-        # A copy: y may be read-only memory, which torch does not wrap.
-        y_tensor = torch.tensor(Y, dtype=torch.float32)
+        # A contiguous copy: y may be read-only memory or a view with
+        # negative strides (y[::-1]), neither of which torch wraps.
+        y_tensor = torch.from_numpy(np.array(Y, dtype=np.float32, order="C"))
         return self._fit_network(
             X, Y, y_tensor=y_tensor,
             sample_weight=validate_sample_weight(sample_weight, X),

@@ -267,8 +267,10 @@ class _SoftMinDistance(torch.autograd.Function):
     def _weights(D, m, a, valid):
         """``z`` and ``w`` of a chunk against the reference ``m`` (finite);
         ``valid``: the chunk's (n, 1, p) 0/1 mask of windows, or None."""
-        # a m - a D in one pass: the rounding of the logits -alpha d before
-        z = torch.add(m[..., None] * a, D, alpha=-a).clamp_min_(-SOFT_MIN_CUTOFF)
+        # The difference first: m <= D, so z <= 0 however large D. (A fused
+        # a m - a D rounds both products, an error of about 1e-7 alpha d in
+        # z: past d ~ 1e8, as for series in the thousands, exp overflowed.)
+        z = torch.sub(m[..., None], D).mul_(a).clamp_min_(-SOFT_MIN_CUTOFF)
         w = torch.exp(z)
         if valid is not None:
             w.mul_(valid)  # a broadcast product is faster than masked_fill_

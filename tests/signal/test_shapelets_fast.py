@@ -137,6 +137,38 @@ def test_far_level_and_perfect_match_stay_finite():
         assert out[0, 0] < 1e-2
 
 
+@pytest.mark.parametrize("road", ["conv", "fft"])
+@pytest.mark.parametrize("scale", [1e4, 1e8])
+def test_large_distances_keep_the_soft_minimum_finite_and_near_the_minimum(
+    road, scale
+):
+    # Series in the thousands: distances of 1e8 and more. The logits used to
+    # come from a m - a D, whose rounding (1e-7 alpha d) turned positive and
+    # overflowed exp: NaN distances and training stopped at its first epoch.
+    x, s, lengths = _batch(padded=True)
+    x, s = x * scale, (s * scale).requires_grad_(True)
+    out = min_distances(x, s, lengths, alpha=100.0, road=road)
+    (grad,) = torch.autograd.grad(out.sum(), s)
+    assert torch.isfinite(out).all() and torch.isfinite(grad).all()
+    exact = min_distances(x, s.detach(), lengths, exact=True)
+    torch.testing.assert_close(out.detach(), exact, rtol=1e-4, atol=0.0)
+
+
+def test_shapelet_models_learn_series_in_any_units():
+    # The same series in units 1e4 times larger: finite distances, and the
+    # classifier learns (it used to stop with a NaN loss at the first epoch).
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 30)
+    y = np.repeat([0, 1], 20)
+    X[y == 1, 10:16] += 3.0
+    for scale in (1.0, 1e4):
+        clf = ShapeletClassifier(
+            n_shapelets=4, max_epochs=100, lr=0.05, batch_size=16, random_state=0
+        )
+        assert clf.fit(X * scale, y).score(X * scale, y) >= 0.9
+        assert np.isfinite(clf.transform(X * scale)).all()
+
+
 def test_fft_size_is_the_smallest_5_smooth_length():
     def smooth(m):
         for p in (2, 3, 5):

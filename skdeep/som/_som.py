@@ -92,6 +92,13 @@ _DEFERRED_LABELS_ELEMENTS = 1 << 22
 _PCA_ITERATIVE_FEATURES = 256
 # Row blocks of the PCA initialization's covariance (float32 products).
 _PCA_BLOCK_ROWS = 8192
+# Data far from the origin (sum of squared feature means over this many times
+# the summed variances, judged on about _OFFSET_SAMPLE_ROWS rows) is trained
+# on shifted by its mean: the float32 distances ||x||^2 - 2 x.w + ||w||^2 lose
+# about 1e-7 of ||x||^2, which swamps the distances between nearby points
+# (coordinates around 48 degrees that differ by 0.01, a 1e6 offset).
+_OFFSET_RATIO = 100.0
+_OFFSET_SAMPLE_ROWS = 256
 # Extra directions of each Krylov block (faster convergence of the two
 # wanted ones) and its stopping rule (residual / largest variance).
 _PCA_OVERSAMPLE = 6
@@ -128,7 +135,11 @@ class SOMClusterer(
     at equal epochs (2-3% lower on held-out data from one epoch on), and a
     fit is 22-77 times faster than MiniSom's on held-out sets from three
     epochs on, 15-66 times in one epoch, even as the first fit of its
-    configuration (see Notes).
+    configuration (see Notes). Training computes in float32; data far from
+    the origin compared with their spread (coordinates around 48 degrees
+    that differ by 0.01, a 1e6 offset) are trained on shifted by their mean
+    (subtracted in float64), so the map does not depend on where the data
+    sit. Standardized data train as they are.
 
     Parameters
     ----------
@@ -537,9 +548,14 @@ class SOMClusterer(
         if not first:
             # partial_fit call k shuffles under its own seed
             seed = (seed + self.n_iter_) % (2**31 - 1)
+        if first:
+            self._offset = _data_offset(X)
+        offset = getattr(self, "_offset", None)  # (maps saved before it: none)
 
         if lazy:
-            X_t = X.to(device)
+            X_t = (X if offset is None else X.shifted(offset)).to(device)
+        elif offset is not None:
+            X_t = torch.from_numpy(_shifted(X, offset, np.float32)).to(device)
         elif X.dtype == np.float32 and X.flags.c_contiguous and X.flags.writeable:
             X_t = torch.from_numpy(X).to(device)  # nothing to convert or check
         else:
@@ -583,9 +599,10 @@ class SOMClusterer(
             if first:
                 W = self._initial_weights(X_t, moments, n_nodes, generator)
             else:
-                W = torch.as_tensor(
-                    self.cluster_centers_, dtype=torch.float32, device=device
-                )
+                centers = self.cluster_centers_
+                if offset is not None:
+                    centers = centers - offset  # in float64
+                W = torch.as_tensor(centers, dtype=torch.float32, device=device)
             schedules = _Schedules(
                 sigma_schedule,
                 self.sigma_,
@@ -659,7 +676,10 @@ class SOMClusterer(
                     _, dist, adjacent = _bmus(block, W, neighbours)
                     qe_sum += float(dist.double().sum())
                     hits += int(adjacent.sum())
-        self.cluster_centers_ = W.cpu().numpy().astype(out_dtype, copy=False)
+        centers = W.cpu().numpy()
+        if offset is not None:
+            centers = centers.astype(np.float64) + offset
+        self.cluster_centers_ = centers.astype(out_dtype, copy=False)
         for name in _LABEL_ATTRIBUTES:
             self.__dict__.pop(name, None)
         self.__dict__.pop("_unlabelled", None)
@@ -902,7 +922,12 @@ class SOMClusterer(
             device = resolve_device(self.device)
         except ValueError:  # e.g. a GPU-trained map loaded on a CPU-only machine
             device = torch.device("cpu")
-        W = torch.as_tensor(self.cluster_centers_.astype(X.dtype), device=device)
+        centers = self.cluster_centers_
+        offset = getattr(self, "_offset", None)
+        if offset is not None:  # distances of the shifted data, as in training
+            X = _shifted(X, offset, X.dtype)
+            centers = centers - offset
+        W = torch.as_tensor(centers.astype(X.dtype), device=device)
         return X, W, device
 
     def _bmu_and_distance(self, X):
@@ -958,6 +983,39 @@ class SOMClusterer(
 
 _CPU = torch.device("cpu")
 _node_positions = functools.lru_cache(maxsize=8)(node_positions)
+
+
+def _data_offset(X):
+    """The per-feature level (float64) that training subtracts, or None.
+
+    None unless the data lie far from the origin compared with their spread
+    (see ``_OFFSET_RATIO``), so standardized data train as they are. Judged
+    on an evenly strided sample of rows, or from the streaming statistics of
+    out-of-core rows (their ranges standing for the spread); any level near
+    the data serves, it need not be the exact mean.
+    """
+    if isinstance(X, LazyRows):
+        mean = (X.stats["sum"] / len(X)).numpy()
+        half_range = (X.stats["max"] - X.stats["min"]).double().numpy() / 2.0
+        level = float(mean @ mean)
+        spread = float(half_range @ half_range)
+    else:
+        # ~10 us on a thousand rows: the mean and the mean squared norm of a
+        # strided sample (their difference, the summed variances, may lose
+        # every digit to cancellation exactly when the level is large)
+        sample = X[:: max(1, len(X) // _OFFSET_SAMPLE_ROWS)]
+        mean = sample.mean(axis=0, dtype=np.float64)
+        flat = np.asarray(sample, dtype=np.float64).ravel()
+        level = float(mean @ mean)
+        spread = float(flat @ flat) / len(sample) - level
+    if level <= _OFFSET_RATIO * spread:
+        return None
+    return mean
+
+
+def _shifted(X, offset, dtype):
+    """``X - offset``, computed in float64 and stored as ``dtype``."""
+    return np.subtract(X, offset, out=np.empty(X.shape, dtype), casting="same_kind")
 
 
 @functools.lru_cache(maxsize=8)

@@ -110,12 +110,34 @@ class LazyRows:
     """
 
     stats = None  # set by check_lazy_array
+    offset = None  # a float64 level subtracted from every row read (shifted)
 
     def __init__(self, source, start=0, stop=None, device="cpu"):
         self.source = source
         self.start = int(start)
         self.stop = int(source.shape[0] if stop is None else stop)
         self.device = torch.device(device)
+
+    def _view(self, start, stop, device):
+        view = LazyRows(self.source, start, stop, device)
+        view.offset = self.offset
+        return view
+
+    def shifted(self, offset):
+        """The same rows, read minus ``offset`` (float64, one value per
+        feature; computed in float64, then rounded to float32), with
+        ``stats`` moved along."""
+        view = self._view(self.start, self.stop, self.device)
+        view.offset = np.asarray(offset, dtype=np.float64)
+        if self.stats is not None:
+            shift = torch.from_numpy(view.offset)
+            view.stats = {
+                **self.stats,
+                "sum": self.stats["sum"] - self.stats["n"] * shift,
+                "min": (self.stats["min"].double() - shift).float(),
+                "max": (self.stats["max"].double() - shift).float(),
+            }
+        return view
 
     @property
     def shape(self):
@@ -132,7 +154,7 @@ class LazyRows:
         """The same rows, placed on ``device`` when read."""
         if torch.device(device) == self.device:
             return self
-        moved = LazyRows(self.source, self.start, self.stop, device)
+        moved = self._view(self.start, self.stop, device)
         moved.stats = self.stats
         return moved
 
@@ -159,8 +181,8 @@ class LazyRows:
             )
         cut = self.stop - n_tail
         return (
-            LazyRows(self.source, self.start, cut, self.device),
-            LazyRows(self.source, cut, self.stop, self.device),
+            self._view(self.start, cut, self.device),
+            self._view(cut, self.stop, self.device),
         )
 
     def read(self, start, stop):
@@ -174,7 +196,12 @@ class LazyRows:
         """Copy rows ``start:stop`` into the float32 array ``out``."""
         block = self.source[self.start + start : self.start + stop]
         with np.errstate(over="ignore"):  # beyond float32: inf, refused later
-            out[...] = np.asarray(block)  # Dask: computes the chunk here
+            if self.offset is None:
+                out[...] = np.asarray(block)  # Dask: computes the chunk here
+            else:
+                np.subtract(
+                    np.asarray(block), self.offset, out=out, casting="same_kind"
+                )
         _release_pages(block)
 
     def tensor(self, start, stop):

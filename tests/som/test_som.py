@@ -889,3 +889,32 @@ def test_param_names_without_inspect_match_sklearn():
     assert som_module._param_names(SOMClusterer) == tuple(
         SOMClusterer._get_param_names())
     assert som_module._param_names(Wider) == ("extra", "n_rows")
+
+
+@pytest.mark.parametrize("training", ["batch", "online"])
+def test_data_far_from_the_origin_learn_the_map_of_the_centred_data(training, tmp_path):
+    # Coordinates around 1e6 that differ by about 1: float32 distances of the
+    # raw values (||x||^2 about 1e12) used to lose every digit that mattered
+    # (a garbage map, a reported quantization error of 0).
+    X = StandardScaler().fit_transform(load_iris().data)
+    som = SOMClusterer(n_rows=4, n_columns=4, training=training, max_epochs=5,
+                       random_state=0)
+    near = clone(som).fit(X)
+    assert getattr(near, "_offset", None) is None  # standardized: as it was
+    far = clone(som).fit(X + 1e6)
+    np.testing.assert_array_equal(far.labels_, near.labels_)
+    np.testing.assert_allclose(far.cluster_centers_ - 1e6, near.cluster_centers_,
+                               atol=1e-5)
+    assert far.quantization_error_ == pytest.approx(near.quantization_error_, rel=1e-5)
+    np.testing.assert_allclose(far.transform(X + 1e6), near.transform(X), rtol=1e-5,
+                               atol=1e-6)
+    # partial_fit continues in the same frame; a memory map learns the same
+    far.partial_fit(X[:50] + 1e6)
+    near.partial_fit(X[:50])
+    np.testing.assert_array_equal(far.predict(X + 1e6), near.predict(X))
+    path = tmp_path / "X.f64"
+    rows = np.memmap(path, dtype=np.float64, mode="w+", shape=X.shape)
+    rows[:] = X + 1e6
+    rows.flush()
+    lazy = clone(som).fit(np.memmap(path, dtype=np.float64, mode="r", shape=X.shape))
+    np.testing.assert_array_equal(lazy.predict(X + 1e6), clone(som).fit(X).predict(X))

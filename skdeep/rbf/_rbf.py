@@ -27,6 +27,7 @@ from skdeep.utils._training import (
     training_parameters_doc,
     validate_sample_weight,
 )
+from skdeep.utils.validation import far_from_origin_offset, subtract_offset
 
 CENTER_INITS = ("kmeans", "kmeans_per_class", "random")
 SCALE_WIDTH_FACTOR = 2.0
@@ -257,6 +258,12 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
         k-means of the centers, the ridge solution and the end-to-end loss.
         """
         self._training_setup()
+        # Far from the origin, the network works on X minus its level (the
+        # float32 distances of raw values would lose every digit; see
+        # far_from_origin_offset); the centers are reported in X's units.
+        self._offset = far_from_origin_offset(X)
+        if self._offset is not None:
+            X = X - self._offset
         w = None if sample_weight is None else sample_weight.double().numpy()
         centers = self._init_centers(X, codes, w)
         gamma = self._init_gamma(centers, X, w)
@@ -319,7 +326,9 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
     def centers_(self):
         """The centers, ``(n_centers_, n_features_in_)``."""
         check_is_fitted(self, "n_centers_")
-        return self.network_.rbf.centers.detach().cpu().double().numpy()
+        centers = self.network_.rbf.centers.detach().cpu().double().numpy()
+        offset = getattr(self, "_offset", None)
+        return centers if offset is None else centers + offset
 
     @property
     def gamma_(self):
@@ -342,7 +351,9 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
 
     def _validate(self, X):
         check_is_fitted(self, "n_centers_")
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        offset = getattr(self, "_offset", None)  # (models saved before it: none)
+        return X if offset is None else subtract_offset(X, offset)
 
     def transform(self, X):
         """The hidden activations: one basis function per center.

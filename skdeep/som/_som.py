@@ -47,7 +47,11 @@ from skdeep.utils._torch import (
     torch_threads,
 )
 from skdeep.utils._training import keep_finished_epochs, raise_if_non_finite
-from skdeep.utils.validation import check_float32_range
+from skdeep.utils.validation import (
+    check_float32_range,
+    far_from_origin_offset,
+    subtract_offset,
+)
 
 # Largest distance block (rows x nodes) computed at once: 4M floats, 16 MB.
 _BLOCK_ELEMENTS = 1 << 22
@@ -92,13 +96,6 @@ _DEFERRED_LABELS_ELEMENTS = 1 << 22
 _PCA_ITERATIVE_FEATURES = 256
 # Row blocks of the PCA initialization's covariance (float32 products).
 _PCA_BLOCK_ROWS = 8192
-# Data far from the origin (sum of squared feature means over this many times
-# the summed variances, judged on about _OFFSET_SAMPLE_ROWS rows) is trained
-# on shifted by its mean: the float32 distances ||x||^2 - 2 x.w + ||w||^2 lose
-# about 1e-7 of ||x||^2, which swamps the distances between nearby points
-# (coordinates around 48 degrees that differ by 0.01, a 1e6 offset).
-_OFFSET_RATIO = 100.0
-_OFFSET_SAMPLE_ROWS = 256
 # Extra directions of each Krylov block (faster convergence of the two
 # wanted ones) and its stopping rule (residual / largest variance).
 _PCA_OVERSAMPLE = 6
@@ -549,13 +546,13 @@ class SOMClusterer(
             # partial_fit call k shuffles under its own seed
             seed = (seed + self.n_iter_) % (2**31 - 1)
         if first:
-            self._offset = _data_offset(X)
+            self._offset = far_from_origin_offset(X)
         offset = getattr(self, "_offset", None)  # (maps saved before it: none)
 
         if lazy:
             X_t = (X if offset is None else X.shifted(offset)).to(device)
         elif offset is not None:
-            X_t = torch.from_numpy(_shifted(X, offset, np.float32)).to(device)
+            X_t = torch.from_numpy(subtract_offset(X, offset, np.float32)).to(device)
         elif X.dtype == np.float32 and X.flags.c_contiguous and X.flags.writeable:
             X_t = torch.from_numpy(X).to(device)  # nothing to convert or check
         else:
@@ -925,7 +922,7 @@ class SOMClusterer(
         centers = self.cluster_centers_
         offset = getattr(self, "_offset", None)
         if offset is not None:  # distances of the shifted data, as in training
-            X = _shifted(X, offset, X.dtype)
+            X = subtract_offset(X, offset)
             centers = centers - offset
         W = torch.as_tensor(centers.astype(X.dtype), device=device)
         return X, W, device
@@ -983,39 +980,6 @@ class SOMClusterer(
 
 _CPU = torch.device("cpu")
 _node_positions = functools.lru_cache(maxsize=8)(node_positions)
-
-
-def _data_offset(X):
-    """The per-feature level (float64) that training subtracts, or None.
-
-    None unless the data lie far from the origin compared with their spread
-    (see ``_OFFSET_RATIO``), so standardized data train as they are. Judged
-    on an evenly strided sample of rows, or from the streaming statistics of
-    out-of-core rows (their ranges standing for the spread); any level near
-    the data serves, it need not be the exact mean.
-    """
-    if isinstance(X, LazyRows):
-        mean = (X.stats["sum"] / len(X)).numpy()
-        half_range = (X.stats["max"] - X.stats["min"]).double().numpy() / 2.0
-        level = float(mean @ mean)
-        spread = float(half_range @ half_range)
-    else:
-        # ~10 us on a thousand rows: the mean and the mean squared norm of a
-        # strided sample (their difference, the summed variances, may lose
-        # every digit to cancellation exactly when the level is large)
-        sample = X[:: max(1, len(X) // _OFFSET_SAMPLE_ROWS)]
-        mean = sample.mean(axis=0, dtype=np.float64)
-        flat = np.asarray(sample, dtype=np.float64).ravel()
-        level = float(mean @ mean)
-        spread = float(flat @ flat) / len(sample) - level
-    if level <= _OFFSET_RATIO * spread:
-        return None
-    return mean
-
-
-def _shifted(X, offset, dtype):
-    """``X - offset``, computed in float64 and stored as ``dtype``."""
-    return np.subtract(X, offset, out=np.empty(X.shape, dtype), casting="same_kind")
 
 
 @functools.lru_cache(maxsize=8)

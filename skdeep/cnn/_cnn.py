@@ -177,7 +177,10 @@ _INPUT_DOC = """\
     pooling then averages (or maxes) over each series' own steps. With
     global pooling, series and images of another size than in ``fit`` are
     accepted at predict, down to the smallest size the stack accepts
-    (``min_input_size_``)."""
+    (``min_input_size_``). The network takes the values as they are, as
+    scikit-learn's MLP does: scale them first (z-normalize each series,
+    divide pixels by 255, or use a scaler); far from unit scale (raw values
+    around 1e6) training learns nothing."""
 
 _ATTRIBUTES_DOC = """\
     net_ : skorch.NeuralNet

@@ -2,13 +2,13 @@
 
 scikit-learn's ``check_estimator`` checks run on each instance built from the
 class's ``get_test_params()``, plus skdeep's own contract checks
-(every parameter validated before the data, reproducibility under
-``random_state``, also with two fits at once in two
-threads; the same outputs when threads predict at once; global RNG left
-alone; ``get_test_params`` well formed; safe save/load round trip; and a
-sweep of bad inputs: NaN, inf, values overflowing float32, empty or one-row
-input, wrong shapes, strings, complex numbers, bad labels, bad graphs, use
-before ``fit``; see :func:`check_bad_input`).
+(every parameter validated before the data; reproducibility under
+``random_state``, also with two fits at once in two threads; the same
+outputs when threads predict at once; global RNG left alone;
+``get_test_params`` well formed; safe save/load round trip; and a sweep of
+bad inputs: NaN, inf, values overflowing float32, empty or one-row input,
+wrong shapes, strings, complex numbers, bad labels, bad graphs, use before
+``fit``; see :func:`check_bad_input`).
 
 An estimator lists the checks it is known to fail, each with its reason, in an
 optional method ``_expected_failed_checks(self) -> dict`` (check name ->

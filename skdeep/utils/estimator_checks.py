@@ -315,6 +315,10 @@ def check_param_validation(name, estimator_orig):
 
     if not _is_sklearn_estimator(estimator_orig):
         return
+    assert hasattr(estimator_orig, "_parameter_constraints"), (
+        f"{name} has no _parameter_constraints: give each constructor "
+        f"parameter a constraint (scikit-learn's parameter validation)."
+    )
     with warnings.catch_warnings():
         # a fit that did start (a bug the check then reports) may warn
         warnings.simplefilter("ignore")

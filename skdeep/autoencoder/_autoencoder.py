@@ -65,12 +65,11 @@ class _BaseAutoencoder(BaseTorchEstimator):
         """Validated training rows; with ``lazy``, a memory map or Dask array
         is checked block by block and comes back as
         :class:`~skdeep.utils._lazy.LazyRows` instead of being loaded."""
-        # A partial_fit call after the first may bring a single row.
-        continues = self._continues_training()
-        min_samples = 1 if continues else 2
+        min_samples = self._min_training_samples()
         if lazy and is_lazy_input(X):
             return check_lazy_array(
-                self, X, reset=not continues, ensure_min_samples=min_samples
+                self, X, reset=not self._continues_training(),
+                ensure_min_samples=min_samples,
             )
         return validate_data(
             self, X, dtype=[np.float64, np.float32], ensure_min_samples=min_samples

@@ -284,8 +284,8 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
             allow_nd=True,
             reset=reset,
         )
-        if reset and not self._continues_training():
-            kwargs["ensure_min_samples"] = 2  # partial_fit may go on row by row
+        if reset:
+            kwargs["ensure_min_samples"] = self._min_training_samples()
         if fit:
             X, y = validate_data(self, X, y, **self._y_validation(), **kwargs)
         else:

@@ -128,8 +128,8 @@ class _BaseRNN(BaseTorchEstimator):
             allow_nd=True,
             reset=reset,
         )
-        if reset and not self._continues_training():
-            kwargs["ensure_min_samples"] = 2  # partial_fit may go on row by row
+        if reset:
+            kwargs["ensure_min_samples"] = self._min_training_samples()
         fit = not (isinstance(y, str) and y == "no_validation")
         if not fit:
             X = validate_data(self, X, **kwargs)

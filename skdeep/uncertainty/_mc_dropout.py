@@ -399,7 +399,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         _check_mc_params(self)
         X, y = validate_data(
             self, X, y, dtype=np.float64, y_numeric=True, multi_output=True,
-            ensure_min_samples=1 if self._continues_training() else 2,
+            ensure_min_samples=self._min_training_samples(),
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # one target, as MLPRegressor
@@ -802,7 +802,7 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         _check_mc_params(self)
         X, y = validate_data(
             self, X, y, dtype=np.float64,
-            ensure_min_samples=1 if self._continues_training() else 2,
+            ensure_min_samples=self._min_training_samples(),
         )
         weights = validate_sample_weight(sample_weight, X)
         codes = encode_classes(self, y, weights)

@@ -32,7 +32,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn import get_config
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
@@ -45,7 +44,7 @@ from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
 from skdeep.utils._lazy import LazyRows
-from skdeep.utils._sklearn import Interval, StrOptions
+from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import (
     batched_numpy,
     derive_seed,
@@ -1172,6 +1171,10 @@ class BaseTorchEstimator(BaseEstimator):
 
     # -- partial_fit: one epoch per call, for every estimator on this road ----
 
+    # Parameters first, as fit does (a bad hyperparameter is named before any
+    # complaint about the data or a missing ``classes``), and once: ``fit``
+    # inside skips its own validation.
+    @_fit_context(prefer_skip_nested_validation=True)
     def _partial_fit(self, fit, X, y=None, *, classes=None, **fit_params):
         """The shared ``partial_fit``: run ``fit`` in incremental mode.
 
@@ -1194,10 +1197,6 @@ class BaseTorchEstimator(BaseEstimator):
         ignored, as scikit-learn's MLP ignores early stopping there: the
         number of calls is unknown.
         """
-        # Parameters first, as fit does: a bad hyperparameter is named before
-        # any complaint about the data or a missing ``classes``.
-        if not get_config()["skip_parameter_validation"]:
-            self._validate_params()
         first = getattr(self, "net_", None) is None
         if is_classifier(self):
             if first and classes is None:
@@ -1239,6 +1238,11 @@ class BaseTorchEstimator(BaseEstimator):
         """True inside a ``partial_fit`` call that continues a fitted net:
         estimators then keep their standardization statistics."""
         return getattr(self, "_partial_fit_mode", None) == "continue"
+
+    def _min_training_samples(self):
+        """Rows a training call needs: two to start (scaling, classes), one
+        for a ``partial_fit`` call that continues (online learning)."""
+        return 1 if self._continues_training() else 2
 
     def _partial_fit_module(
         self, X, y, *, sample_weight=None, balance=None, streams=False

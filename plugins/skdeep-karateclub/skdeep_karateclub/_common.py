@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import contextlib
+import hashlib
 import random
 import threading
 import warnings
@@ -83,17 +84,46 @@ def _karateclub_call():
         np.random.set_state(np_state)
 
 
-# The solver patches of seeded_arpack: installed while any thread is inside
-# it, each thread drawing from its own generator (others solve as scipy does).
-_arpack_lock = threading.Lock()
-_arpack_users = 0
-_arpack_originals = []
-_arpack_local = threading.local()
+class _PatchWhileInside:
+    """Module attributes replaced while any thread is inside :meth:`inside`.
+
+    ``targets()`` lists ``(owner, name, wrap)``: ``owner.name`` becomes
+    ``wrap(original)`` when the first thread enters and is put back when the
+    last one leaves. The wrappers read the calling thread's settings (the
+    ``threading.local`` that :meth:`inside` yields), so threads outside keep
+    the library's own behaviour.
+    """
+
+    def __init__(self, targets):
+        self._targets = targets
+        self._lock = threading.Lock()
+        self._users = 0
+        self._originals = []
+        self.local = threading.local()
+
+    @contextlib.contextmanager
+    def inside(self):
+        with self._lock:
+            if self._users == 0:
+                for owner, name, wrap in self._targets():
+                    original = getattr(owner, name)
+                    self._originals.append((owner, name, original))
+                    setattr(owner, name, wrap(original))
+            self._users += 1
+        try:
+            yield self.local
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    for owner, name, original in self._originals:
+                        setattr(owner, name, original)
+                    self._originals.clear()
 
 
 def _solver_with_seeded_start(solve, length):
     def solve_from_seeded_start(A, *args, **kwargs):
-        rng = getattr(_arpack_local, "rng", None)
+        rng = getattr(_arpack_patch.local, "rng", None)
         # v0 is the fifth argument after A of both solvers
         if (rng is not None and len(args) < 5 and kwargs.get("v0") is None
                 and kwargs.get("solver", "arpack") == "arpack"):
@@ -101,6 +131,24 @@ def _solver_with_seeded_start(solve, length):
         return solve(A, *args, **kwargs)
 
     return solve_from_seeded_start
+
+
+def _arpack_targets():
+    import sys
+
+    import scipy.sparse.linalg as spla
+
+    def wrap(length):
+        return lambda solve: _solver_with_seeded_start(solve, length)
+
+    targets = [(spla, "eigsh", wrap(lambda shape: shape[0])), (spla, "svds", wrap(min))]
+    sf = sys.modules.get("karateclub.graph_embedding.sf")
+    if sf is not None:  # it imported eigsh by name
+        targets.append((sf, "eigsh", wrap(lambda shape: shape[0])))
+    return targets
+
+
+_arpack_patch = _PatchWhileInside(_arpack_targets)
 
 
 @contextlib.contextmanager
@@ -118,34 +166,60 @@ def seeded_arpack(seed):
     this context; the wrappers read the calling thread's generator, so other
     threads' solves, inside or outside karateclub, are not affected.
     """
-    global _arpack_users
-    import sys
+    with _arpack_patch.inside() as local:
+        previous = getattr(local, "rng", None)
+        local.rng = np.random.RandomState(0 if seed is None else seed)
+        try:
+            yield
+        finally:
+            local.rng = previous
 
-    import scipy.sparse.linalg as spla
 
-    with _arpack_lock:
-        if _arpack_users == 0:
-            owners = [(spla, "eigsh", lambda shape: shape[0]), (spla, "svds", min)]
-            sf = sys.modules.get("karateclub.graph_embedding.sf")
-            if sf is not None:
-                owners.append((sf, "eigsh", lambda shape: shape[0]))
-            for owner, name, length in owners:
-                original = getattr(owner, name)
-                _arpack_originals.append((owner, name, original))
-                setattr(owner, name, _solver_with_seeded_start(original, length))
-        _arpack_users += 1
-    previous = getattr(_arpack_local, "rng", None)
-    _arpack_local.rng = np.random.RandomState(0 if seed is None else seed)
-    try:
-        yield
-    finally:
-        _arpack_local.rng = previous
-        with _arpack_lock:
-            _arpack_users -= 1
-            if _arpack_users == 0:
-                for owner, name, original in _arpack_originals:
-                    setattr(owner, name, original)
-                _arpack_originals.clear()
+def _process_independent_hash(text):
+    """A hash of ``text`` that is the same in every Python process (the
+    built-in ``hash`` of a string is salted per process)."""
+    return int.from_bytes(
+        hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little"
+    )
+
+
+def _weak_vector_with_stable_seed(original):
+    def weak_vector(size, seed_string=None, hashfxn=hash):
+        if getattr(_doc2vec_patch.local, "active", False) and hashfxn is hash:
+            hashfxn = _process_independent_hash
+        return original(size, seed_string=seed_string, hashfxn=hashfxn)
+
+    return weak_vector
+
+
+def _doc2vec_targets():
+    import gensim.models.doc2vec as doc2vec
+
+    return [(doc2vec, "pseudorandom_weak_vector", _weak_vector_with_stable_seed)]
+
+
+_doc2vec_patch = _PatchWhileInside(_doc2vec_targets)
+
+
+@contextlib.contextmanager
+def process_independent_doc2vec_starts():
+    """Make gensim's ``Doc2Vec.infer_vector`` start from the same vector in
+    every process.
+
+    ``infer_vector`` starts a new document's vector from a generator seeded
+    by ``hash(" ".join(words))``, and Python salts string hashes per process
+    (``PYTHONHASHSEED``): a fitted Graph2Vec or GL2Vec, saved and loaded
+    elsewhere, embedded the same new graphs differently. Inside this context
+    the seed is a process-independent hash of the same words, for the calling
+    thread only (see :class:`_PatchWhileInside`).
+    """
+    with _doc2vec_patch.inside() as local:
+        previous = getattr(local, "active", False)
+        local.active = True
+        try:
+            yield
+        finally:
+            local.active = previous
 
 
 def fit_model(cls, params, seed, *fit_args, attempts=3):

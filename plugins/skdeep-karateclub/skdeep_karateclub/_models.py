@@ -284,8 +284,9 @@ _INFER_NOTES = {
     "Graph2Vec": (
         "\n    Here ``infer`` is gensim's ``Doc2Vec.infer_vector``: it trains a new "
         "vector\n    per graph against the fitted model (seeded, so "
-        "repeatable), which is close\n    to, but not equal to, the vector "
-        "``fit`` learned for the same graph."
+        "repeatable, in any process:\n    the wrapper replaces gensim's "
+        "per-process string hash in its start\n    vectors), which is close "
+        "to, but not equal to, the vector ``fit``\n    learned for the same graph."
     ),
     "IGE": (
         "\n    karateclub's IGE calls ``asfptype`` on a networkx Laplacian, which "

@@ -25,6 +25,7 @@ from skdeep_karateclub._common import (
     fit_model,
     karateclub_call,
     karateclub_class,
+    process_independent_doc2vec_starts,
     seeded_arpack,
     to_networkx,
 )
@@ -222,8 +223,10 @@ def infer_graph_embedder(name, params, graphs, seed, state):
                 )
         model.max_deg = state
     # the start vectors fit drew (its first attempt): a model that learns
-    # nothing embeds the training graphs as fit did
-    with karateclub_call(), seeded_arpack(seed):
+    # nothing embeds the training graphs as fit did; Doc2Vec's inferred
+    # vectors start where they would in any other process
+    with (karateclub_call(), seeded_arpack(seed),
+          process_independent_doc2vec_starts()):
         embedding = model.infer(graphs)
     return np.asarray(embedding, dtype=np.float64).reshape(len(graphs), -1)
 

@@ -1,5 +1,6 @@
 """The karateclub plugin is discovered by skdeep; its wrappers follow the contract."""
 
+import os
 import pickle
 import random
 import unittest
@@ -267,6 +268,39 @@ def test_whole_graph_embedder_separates_graph_families(name):
     pickle.loads(pickle.dumps(est))
 
 
+@pytest.mark.parametrize("name", ["KarateClubGraph2Vec", "KarateClubGL2Vec"])
+def test_doc2vec_embedders_transform_alike_in_every_process(name, tmp_path):
+    """A saved Graph2Vec or GL2Vec embeds new graphs the same way in another
+    process: gensim seeds each inferred vector's start by Python's hash(),
+    which is salted per process (PYTHONHASHSEED)."""
+    import subprocess
+    import sys
+
+    graphs, _ = rings_and_cliques(n_pairs=3)
+    new_graphs, _ = rings_and_cliques(n_pairs=2, seed=1)
+    est = _embedder(name).fit(graphs)
+    here = est.transform(new_graphs)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps((est, new_graphs)))
+    child = (
+        "import pickle, sys, numpy as np\n"
+        "est, graphs = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "np.save(sys.argv[2], est.transform(graphs))\n"
+    )
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"emb{hash_seed}.npy"
+        subprocess.run(
+            [sys.executable, "-c", child, str(tmp_path / "model.pkl"), str(out)],
+            check=True, env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )
+        np.testing.assert_array_equal(np.load(out), here)
+    # gensim is left as it was, for other code in this process
+    import gensim.models.doc2vec
+    import gensim.models.keyedvectors
+
+    assert (gensim.models.doc2vec.pseudorandom_weak_vector
+            is gensim.models.keyedvectors.pseudorandom_weak_vector)
+
+
 @pytest.mark.parametrize("name", sorted(set(WHOLE_GRAPH) - {
     "KarateClubGraph2Vec", "KarateClubGL2Vec"}))
 def test_whole_graph_transform_equals_fit_for_feature_models(name):
@@ -392,7 +426,7 @@ def test_seeded_arpack_starts_repeat_and_leave_scipy_as_it_was():
     assert (spla.eigsh, spla.svds) == (eigsh, svds)
     # another thread, outside the context, gets no seeded start
     generators = []
-    local = _common._arpack_local
+    local = _common._arpack_patch.local
     with _common.seeded_arpack(1):
         thread = threading.Thread(
             target=lambda: generators.append(getattr(local, "rng", None))

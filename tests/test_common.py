@@ -105,3 +105,29 @@ def test_outputs_do_not_depend_on_memory_layout(estimator_cls):
     for method, values in expected.items():
         np.testing.assert_allclose(got[method], values, rtol=1e-6, atol=1e-6,
                                    err_msg=method)
+
+
+@pytest.mark.parametrize("estimator_cls", SKLEARN_ESTIMATORS, ids=lambda c: c.__name__)
+def test_torch_tensors_are_read_as_their_arrays(estimator_cls):
+    # Users of a torch-based library pass CPU tensors: X (and a numeric y)
+    # as tensors give the seeded outputs of the same values as numpy arrays.
+    import torch
+    from sklearn.base import clone
+
+    from skdeep.utils.estimator_checks import _check_data, _fit, _outputs, test_instances
+
+    estimator = test_instances(estimator_cls)[0]
+    X, y = _check_data(estimator)
+    if not (isinstance(X, np.ndarray) and X.dtype.kind == "f"):
+        pytest.skip("X is not an array of floats (graphs, node ids)")
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=0)
+    expected = _outputs(_fit(clone(estimator), X, y), X)
+    y_t = y
+    if y is not None and np.asarray(y).dtype.kind in "fiu":
+        y_t = torch.from_numpy(np.asarray(y))
+    got = _outputs(_fit(clone(estimator), torch.from_numpy(X), y_t), torch.from_numpy(X))
+    assert got.keys() == expected.keys()
+    for method, values in expected.items():
+        np.testing.assert_allclose(got[method], values, rtol=1e-6, atol=1e-6,
+                                   err_msg=method)

@@ -165,7 +165,8 @@ def read_sequences(X, *, what, tokenizer="char", targets=False, name="estimator"
     if not hasattr(X, "shape") and hasattr(X, "__array__"):
         X = np.asarray(X)
     if hasattr(X, "shape") and getattr(X, "dtype", None) is not None:
-        dtype = np.asarray(X[:0]).dtype if hasattr(X, "iloc") else X.dtype
+        # pandas extension dtypes and torch dtypes have no numpy .kind
+        dtype = X.dtype if isinstance(X.dtype, np.dtype) else np.asarray(X[:0]).dtype
         if dtype.kind in "US" or (dtype.kind == "O" and len(X.shape) == 1):
             X = list(np.asarray(X, dtype=object))
     if isinstance(X, (list, tuple)):

@@ -1,7 +1,10 @@
 """scikit-learn's and skdeep's conformance checks over every registered estimator."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.base import ClassifierMixin
 
 import skdeep
 from skdeep.utils.estimator_checks import check_bad_input, parametrize_with_checks
@@ -131,3 +134,35 @@ def test_torch_tensors_are_read_as_their_arrays(estimator_cls):
     for method, values in expected.items():
         np.testing.assert_allclose(got[method], values, rtol=1e-6, atol=1e-6,
                                    err_msg=method)
+
+
+@pytest.mark.parametrize(
+    "estimator_cls",
+    [c for c in SKLEARN_ESTIMATORS if issubclass(c, ClassifierMixin)],
+    ids=lambda c: c.__name__,
+)
+def test_classifiers_read_a_column_y_as_1d_and_refuse_two_columns(estimator_cls):
+    # scikit-learn's check_supervised_y_2d on each classifier's own data (it
+    # is an expected failure for node-id and pair inputs): a column y warns
+    # and gives the model of the 1-D y; two columns are refused by name.
+    from sklearn.base import clone
+    from sklearn.exceptions import DataConversionWarning
+
+    from skdeep.utils.estimator_checks import _check_data, _outputs, test_instances
+
+    estimator = test_instances(estimator_cls)[0]
+    X, y = _check_data(estimator)
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=0)
+    y = np.asarray(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _outputs(clone(estimator).fit(X, y), X)
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        fitted = clone(estimator).fit(X, y[:, None])
+    got = _outputs(fitted, X)
+    for method, values in expected.items():
+        np.testing.assert_allclose(got[method], values, rtol=1e-6, atol=1e-6,
+                                   err_msg=method)
+    with pytest.raises(ValueError, match="1d array"):
+        clone(estimator).fit(X, np.stack([y, y], axis=1))

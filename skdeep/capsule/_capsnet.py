@@ -9,7 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from skdeep.capsule._modules import (
     CapsNetModule,
@@ -536,7 +536,7 @@ default="plain"
         """Class indices of ``y``, or of the longest capsules when None."""
         if y is None:
             return np.linalg.norm(poses, axis=-1).argmax(axis=1)
-        y = np.asarray(y).ravel()
+        y = column_or_1d(y, warn=True)
         if len(y) != len(poses):
             raise ValueError(
                 f"y has {len(y)} labels but X has {len(poses)} samples."

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils import TransformerTags
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from skdeep.gnn._graph import GraphTensors, prepare_graph
 from skdeep.gnn._modules import GATModule, GCNModule, SAGEModule
@@ -231,11 +231,12 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
         self._hidden = _check_hidden(self.hidden_layer_sizes)
         self._check_architecture()
         ids = self._node_ids(X, graph.n_nodes, reset=True)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(ids):
+        y = column_or_1d(y, warn=True)  # a column, as scikit-learn's classifiers
+        if len(y) != len(ids):
             raise ValueError(
-                f"y must be 1-D with one label per node id; got shape {y.shape} "
-                f"for {len(ids)} ids."
+                f"Found input variables with inconsistent numbers of samples: "
+                f"{len(ids)} node ids but {len(y)} labels (y holds one label per "
+                f"node id)."
             )
         weights = validate_sample_weight(sample_weight, ids)
         codes = encode_classes(self, y, weights)

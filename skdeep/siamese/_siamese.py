@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
     check_array,
     check_is_fitted,
     check_X_y,
+    column_or_1d,
     has_fit_parameter,
     validate_data,
 )
@@ -197,7 +198,7 @@ class _BaseSiamese(BaseTorchEstimator):
         )
         if y is None:
             return samples, None
-        y = np.asarray(y).ravel()
+        y = column_or_1d(y, warn=True)
         if len(y) != n:
             raise ValueError(
                 f"Found input variables with inconsistent numbers of samples: "
@@ -271,7 +272,7 @@ class _BaseSiamese(BaseTorchEstimator):
     def _fit_labels(self, X, y):
         X = self._validate_samples(X, reset=True)
         check_classification_targets(y)
-        y = np.asarray(y).ravel()
+        y = column_or_1d(y, warn=True)
         if len(y) != len(X):
             raise ValueError(
                 f"Found input variables with inconsistent numbers of samples: "

@@ -159,6 +159,21 @@ torch's one-off start-up is not charged to the first cell.
         geometric mean of the per-set ratios, the CPU-time ratio and the
         number of sets that meet it are shown beside.
 
+    Session 21 (written before its run; the seed-0 results above had been
+    seen, (a) missed by 0.0021): ShapeletClassifier is a randomised
+    learner, and one seed measures its mean accuracy with an error of the
+    same size as that miss, while the reference pipeline is deterministic
+    (ridge on fixed features). So the ShapeletClassifier rows are run for
+    seeds 0-4 (``--methods shapelet --seeds 0,1,2,3,4 --rerun``: all five
+    on the current code, the earlier seed-0 record kept as history; no
+    default or parameter changes). Reported: the per-seed means over the
+    nine sets, their mean M and its standard error SE (sd of the five
+    per-seed means, ddof=1, over sqrt(5)). Because this run was decided
+    after a miss (optional stopping favours a pass), (a) is judged met only
+    if M exceeds the reference's mean by at least 2 SE, not merely by any
+    amount; otherwise it stays not met, whatever M is. (b) is recomputed
+    from the seed-mean fit times and accuracies by its rule above.
+
 ``shapelets_gunpoint`` (interpretability on GunPoint)
     GunPoint (``load_ucr``: 50 training and 150 test series of 150 steps; the
     actor's hand position while drawing a gun from a hip holster, class "1",

@@ -324,8 +324,8 @@ def test_seeded_embeddings_do_not_depend_on_the_python_hash_seed():
     """Python randomizes string hashing per process (PYTHONHASHSEED): sets of
     string node labels, or a vocabulary of node-id strings, could iterate in
     another order in every process. A seeded fit gives the same embedding in
-    two processes with different hash seeds (karateclub's Graph2Vec, GL2Vec
-    and EgoNetSplitter do not: see the plugin's README)."""
+    two processes with different hash seeds (the karateclub plugin checks its
+    Doc2Vec wrappers, whose gensim inference hashed strings, in its tests)."""
     import os
 
     names = ["DeepWalkEmbedder", "SplitterEmbedder", "Struc2VecEmbedder"]

@@ -16,6 +16,7 @@ the base class of its kind adds skdeep's conventions:
 import inspect
 from numbers import Integral, Real
 
+from skdeep.utils._sklearn import Interval
 from skdeep_karateclub._common import karateclub_class
 from skdeep_karateclub._community import KarateClubClusterer
 from skdeep_karateclub._node import EXPECTED_FAILED_CHECKS as _NODE_XFAILS
@@ -479,13 +480,51 @@ _KINDS = {
 _REAL_WITH_INTEGER_DEFAULT = frozenset({"hist_range"})
 
 
+# Bounds of karateclub's parameters by name: a name means the same thing
+# across its models. Without them an out-of-range value was accepted silently
+# (a negative learning rate or penalty trains away from the data, zero walks
+# or epochs train nothing) or failed deep inside karateclub, gensim or NMF
+# with a message that names no parameter, some in gensim's worker threads.
+# Only what every model that has the name needs is required: counts of at
+# least one, rates and scales above zero, weights and penalties not below
+# zero. Names not listed (scale_min and scale_max are exponents) keep their
+# type only.
+_AT_LEAST_ONE = frozenset({
+    "approximations", "binarization_iterations", "bins", "clusters",
+    "component_count", "cutoff", "diffusion_cover", "diffusion_number",
+    "dimensions", "epochs", "eval_points", "hist_bins", "iteration",
+    "iterations", "maximum_number_of_iterations", "mini_batch_size", "moments",
+    "negative_samples", "order", "pre_iterations", "reduction_dimensions",
+    "scale_steps", "svd_iterations", "walk_length", "walk_number",
+    "window_size", "wl_iterations", "workers",
+})
+_POSITIVE = frozenset({
+    "eta", "hist_range", "learning_rate", "learning_rate_decay", "p", "q",
+    "resolution", "rho", "tau", "theta_max",
+})
+_NON_NEGATIVE = frozenset({
+    "alpha", "alpha_1", "alpha_2", "alpha_3", "beta", "beta_1", "beta_2",
+    "beta_3", "decay", "down_sampling", "eps", "gamma", "lamb", "lambd",
+    "lower_control", "min_count", "noise",
+})
+
+
 def _default_constraint(key, default):
-    """The constraint of karateclub's parameter ``key`` with this default."""
+    """The constraint of karateclub's parameter ``key`` with this default: its
+    type, and the bounds above where the name has them."""
     if isinstance(default, bool):
         return ["boolean"]
     if isinstance(default, Integral) and key not in _REAL_WITH_INTEGER_DEFAULT:
+        if key in _AT_LEAST_ONE:
+            return [Interval(Integral, 1, None, closed="left")]
+        if key in _NON_NEGATIVE:
+            return [Interval(Integral, 0, None, closed="left")]
         return [Integral]
     if isinstance(default, Real):
+        if key in _POSITIVE:
+            return [Interval(Real, 0, None, closed="neither")]
+        if key in _NON_NEGATIVE:
+            return [Interval(Real, 0, None, closed="left")]
         return [Real]
     if isinstance(default, str):
         return [str]
@@ -503,8 +542,8 @@ def _make_class(name, kind, test_params):
     init = _make_init(keys[0], before + keys[1:] + after, defaults)
 
     # A constraint for every parameter of this class (scikit-learn's
-    # check_param_validation), by the type of karateclub's default; the
-    # values themselves are karateclub's to judge.
+    # check_param_validation), by the type of karateclub's default and the
+    # bounds of its name (see _AT_LEAST_ONE).
     params = {keys[0], *before, *keys[1:], *after}
     constraints = {
         k: v for k, v in base._parameter_constraints.items() if k in params

@@ -480,3 +480,19 @@ def test_karateclub_calls_of_two_threads_take_turns():
         thread.join(20)
     np.testing.assert_array_equal(results[1], alone_1)
     np.testing.assert_array_equal(results[2], alone_2)
+
+
+@pytest.mark.parametrize("name, param, value", [
+    ("KarateClubDeepWalk", "walk_number", 0),  # gensim: "build vocabulary first"
+    ("KarateClubDANMF", "iterations", 0),  # karateclub: AttributeError
+    ("KarateClubBoostNE", "order", 0),  # karateclub: ZeroDivisionError
+    ("KarateClubNode2Vec", "learning_rate", -1.0),  # was accepted silently
+    ("KarateClubTENE", "alpha", -1.0),  # was accepted silently
+])
+def test_out_of_range_parameters_are_refused_by_name(name, param, value):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    A = sp.csr_matrix(np.ones((6, 6)) - np.eye(6))
+    est = CLASSES[name](**{param: value})
+    with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
+        est.fit(A)

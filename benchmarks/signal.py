@@ -1348,8 +1348,11 @@ def shapelets_tables(store, seeds, args):
     else:
         # session 21's rule (docstring): per-seed means over the sets, and a
         # margin of 2 standard errors of their mean
-        per_seed = [np.mean([r["accuracy"] for d in complete for r in cell(d, "shapelet")
-                             if r["seed"] == seed]) for seed in sc_seeds]
+        per_seed = [
+            np.mean([r["accuracy"] for d in complete
+                     for r in cell(d, "shapelet") if r["seed"] == seed])
+            for seed in sc_seeds
+        ]
         M = float(np.mean(per_seed))
         se = float(np.std(per_seed, ddof=1) / np.sqrt(len(per_seed)))
         met = M - acc_wv >= 2 * se
@@ -1360,7 +1363,8 @@ def shapelets_tables(store, seeds, args):
             + ", ".join(f"{m:.4f}" for m in per_seed)
             + f"; M = {M:.4f}, SE = {se:.4f}. Rule declared for this run (session "
             f"21, see the docstring): met when M - reference >= 2 SE, here "
-            f"{M - acc_wv:+.4f} against {2 * se:.4f}: **{'met' if met else 'not met'}**.",
+            f"{M - acc_wv:+.4f} against {2 * se:.4f}: "
+            f"**{'met' if met else 'not met'}**.",
         ]
     lines.append("")
 

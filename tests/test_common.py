@@ -117,7 +117,12 @@ def test_torch_tensors_are_read_as_their_arrays(estimator_cls):
     import torch
     from sklearn.base import clone
 
-    from skdeep.utils.estimator_checks import _check_data, _fit, _outputs, test_instances
+    from skdeep.utils.estimator_checks import (
+        _check_data,
+        _fit,
+        _outputs,
+        test_instances,
+    )
 
     estimator = test_instances(estimator_cls)[0]
     X, y = _check_data(estimator)
@@ -129,7 +134,8 @@ def test_torch_tensors_are_read_as_their_arrays(estimator_cls):
     y_t = y
     if y is not None and np.asarray(y).dtype.kind in "fiu":
         y_t = torch.from_numpy(np.asarray(y))
-    got = _outputs(_fit(clone(estimator), torch.from_numpy(X), y_t), torch.from_numpy(X))
+    X_t = torch.from_numpy(X)
+    got = _outputs(_fit(clone(estimator), X_t, y_t), X_t)
     assert got.keys() == expected.keys()
     for method, values in expected.items():
         np.testing.assert_allclose(got[method], values, rtol=1e-6, atol=1e-6,

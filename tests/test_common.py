@@ -172,3 +172,47 @@ def test_classifiers_read_a_column_y_as_1d_and_refuse_two_columns(estimator_cls)
                                    err_msg=method)
     with pytest.raises(ValueError, match="1d array"):
         clone(estimator).fit(X, np.stack([y, y], axis=1))
+
+
+@pytest.mark.parametrize("estimator_cls", SKLEARN_ESTIMATORS, ids=lambda c: c.__name__)
+def test_joblib_memory_mapped_models_predict_and_train_on(estimator_cls, tmp_path):
+    # joblib.load(..., mmap_mode="r") (scikit-learn's way to share a large
+    # model between processes) gives read-only fitted arrays: outputs are
+    # those of the model in memory, without warnings, and partial_fit goes on
+    # as it would have.
+    import copy
+
+    import joblib
+    from sklearn.base import clone, is_classifier, is_regressor
+
+    from skdeep.utils.estimator_checks import (
+        _check_data,
+        _fit,
+        _outputs,
+        test_instances,
+    )
+
+    estimator = test_instances(estimator_cls)[0]
+    X, y = _check_data(estimator)
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=0)
+    fitted = _fit(clone(estimator), X, y)
+    joblib.dump(fitted, tmp_path / "model.joblib")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mapped = joblib.load(tmp_path / "model.joblib", mmap_mode="r")
+        got = _outputs(mapped, X)
+    for method, values in _outputs(fitted, X).items():
+        np.testing.assert_array_equal(got[method], values, err_msg=method)
+    if not hasattr(fitted, "partial_fit"):
+        return
+    supervised = is_classifier(fitted) or is_regressor(fitted)
+    args = (X, y) if supervised else (X,)
+    in_memory = copy.deepcopy(fitted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mapped.partial_fit(*args)
+    in_memory.partial_fit(*args)
+    for method, values in _outputs(in_memory, X).items():
+        np.testing.assert_array_equal(_outputs(mapped, X)[method], values,
+                                      err_msg=method)

@@ -599,7 +599,9 @@ class SOMClusterer(
                 centers = self.cluster_centers_
                 if offset is not None:
                     centers = centers - offset  # in float64
-                W = torch.as_tensor(centers, dtype=torch.float32, device=device)
+                # a copy: the map of a model loaded with joblib's mmap_mode
+                # is read-only (training updates its own tensor either way)
+                W = torch.tensor(centers, dtype=torch.float32, device=device)
             schedules = _Schedules(
                 sigma_schedule,
                 self.sigma_,

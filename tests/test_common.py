@@ -7,13 +7,30 @@ import pytest
 from sklearn.base import ClassifierMixin
 
 import skdeep
-from skdeep.utils.estimator_checks import check_bad_input, parametrize_with_checks
+from skdeep.utils.estimator_checks import (
+    _check_data,
+    _fit,
+    _outputs,
+    check_bad_input,
+    parametrize_with_checks,
+    test_instances,
+)
 
 SKLEARN_ESTIMATORS = [
     cls
     for _, cls, _ in skdeep.all_estimators()
     if not hasattr(cls, "get_class_tag")  # sktime objects get sktime's checks
 ]
+
+
+def _seeded_instance_and_data(estimator_cls):
+    """The first test instance of ``estimator_cls`` (``random_state=0`` where
+    it has one) and its conformance data ``X, y``."""
+    estimator = test_instances(estimator_cls)[0]
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=0)
+    X, y = _check_data(estimator)
+    return estimator, X, y
 
 
 def test_registry_is_not_empty():
@@ -45,8 +62,6 @@ def test_bad_input_sweep(estimator_cls):
     # strings, complex, bad labels, bad graphs, unfitted use) ends in a clear
     # scikit-learn-style error or finite, correctly shaped output; sktime
     # objects (LSTMForecaster, SktimeAdapter) get sktime-shaped bad input.
-    from skdeep.utils.estimator_checks import test_instances
-
     check_bad_input(estimator_cls.__name__, test_instances(estimator_cls)[0])
 
 
@@ -59,10 +74,7 @@ def test_unfitted_use_raises_not_fitted_error(estimator_cls):
     # Every output method of an estimator that needs fitting raises
     # NotFittedError before fit, whatever the input (not an AttributeError
     # from a fitted attribute read before the check).
-    import numpy as np
     from sklearn.exceptions import NotFittedError
-
-    from skdeep.utils.estimator_checks import test_instances
 
     estimator = test_instances(estimator_cls)[0]
     if not estimator.__sklearn_tags__().requires_fit:
@@ -91,15 +103,10 @@ def test_outputs_do_not_depend_on_memory_layout(estimator_cls):
     from sklearn.base import clone
     from sklearn.utils import get_tags
 
-    from skdeep.utils.estimator_checks import _check_data, _fit, _outputs, test_instances
-
-    estimator = test_instances(estimator_cls)[0]
-    X, y = _check_data(estimator)
+    estimator, X, y = _seeded_instance_and_data(estimator_cls)
     if not isinstance(X, np.ndarray):
         pytest.skip("whole-graph embedders take lists of graphs, not arrays")
     assert not get_tags(estimator).non_deterministic  # none is, so far
-    if "random_state" in estimator.get_params():
-        estimator.set_params(random_state=0)
     expected = _outputs(_fit(clone(estimator), X, y), X)
     X_view = _strided_read_only(X)
     y_view = None if y is None else _strided_read_only(y)
@@ -117,19 +124,9 @@ def test_torch_tensors_are_read_as_their_arrays(estimator_cls):
     import torch
     from sklearn.base import clone
 
-    from skdeep.utils.estimator_checks import (
-        _check_data,
-        _fit,
-        _outputs,
-        test_instances,
-    )
-
-    estimator = test_instances(estimator_cls)[0]
-    X, y = _check_data(estimator)
+    estimator, X, y = _seeded_instance_and_data(estimator_cls)
     if not (isinstance(X, np.ndarray) and X.dtype.kind == "f"):
         pytest.skip("X is not an array of floats (graphs, node ids)")
-    if "random_state" in estimator.get_params():
-        estimator.set_params(random_state=0)
     expected = _outputs(_fit(clone(estimator), X, y), X)
     y_t = y
     if y is not None and np.asarray(y).dtype.kind in "fiu":
@@ -154,12 +151,7 @@ def test_classifiers_read_a_column_y_as_1d_and_refuse_two_columns(estimator_cls)
     from sklearn.base import clone
     from sklearn.exceptions import DataConversionWarning
 
-    from skdeep.utils.estimator_checks import _check_data, _outputs, test_instances
-
-    estimator = test_instances(estimator_cls)[0]
-    X, y = _check_data(estimator)
-    if "random_state" in estimator.get_params():
-        estimator.set_params(random_state=0)
+    estimator, X, y = _seeded_instance_and_data(estimator_cls)
     y = np.asarray(y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -185,17 +177,7 @@ def test_joblib_memory_mapped_models_predict_and_train_on(estimator_cls, tmp_pat
     import joblib
     from sklearn.base import clone, is_classifier, is_regressor
 
-    from skdeep.utils.estimator_checks import (
-        _check_data,
-        _fit,
-        _outputs,
-        test_instances,
-    )
-
-    estimator = test_instances(estimator_cls)[0]
-    X, y = _check_data(estimator)
-    if "random_state" in estimator.get_params():
-        estimator.set_params(random_state=0)
+    estimator, X, y = _seeded_instance_and_data(estimator_cls)
     fitted = _fit(clone(estimator), X, y)
     joblib.dump(fitted, tmp_path / "model.joblib")
     with warnings.catch_warnings():

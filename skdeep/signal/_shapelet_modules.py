@@ -115,6 +115,8 @@ def _chunk_stats(x, shapelets, ss, valid, alpha, exact):
 #: where they run ten to fifty times slower.
 SOFT_MIN_CUTOFF = 50.0
 
+LOG2E, LN2 = math.log2(math.e), math.log(2.0)
+
 #: Working block of the soft minimum, ``series x shapelets x positions``
 #: (1 MiB of float32): the passes over a block run from the CPU's L2 cache.
 CACHE_BLOCK_ELEMENTS = 1 << 18
@@ -226,7 +228,11 @@ class _SoftMinDistance(torch.autograd.Function):
     ``-SOFT_MIN_CUTOFF``), ``w_p = exp(z_p)`` (0 where padded), ``W = sum w``
     and ``S = sum w z``, the soft minimum of ``d_p = D_p / (C L)`` is
     ``M = (m - S / (a W)) / (C L)`` and ``dM / dD_p = w_p (1 - S / W + z_p)
-    / (W C L)``. Chunks of positions are combined by moving each part's
+    / (W C L)``. In the code ``a``, ``z`` and ``S`` are in base 2 (``a``
+    times ``log2 e``, ``w = exp2(z)``: the same weights, and torch's
+    ``exp2`` runs about three times faster than ``exp`` on the CPU);
+    ``S / a`` is unchanged, and the backward pass converts back with
+    ``ln 2``. Chunks of positions are combined by moving each part's
     reference ``m`` to the common one. ``keep``: each chunk's ``w`` and
     ``z`` are kept for the backward pass (the chunks are then blocks of
     series sized for the CPU cache), with the series' conjugate spectra (FFT
@@ -270,8 +276,8 @@ class _SoftMinDistance(torch.autograd.Function):
         # The difference first: m <= D, so z <= 0 however large D. (A fused
         # a m - a D rounds both products, an error of about 1e-7 alpha d in
         # z: past d ~ 1e8, as for series in the thousands, exp overflowed.)
-        z = torch.sub(m[..., None], D).mul_(a).clamp_min_(-SOFT_MIN_CUTOFF)
-        w = torch.exp(z)
+        z = torch.sub(m[..., None], D).mul_(a).clamp_min_(-SOFT_MIN_CUTOFF * LOG2E)
+        w = torch.exp2(z)  # base 2, see the class docstring
         if valid is not None:
             w.mul_(valid)  # a broadcast product is faster than masked_fill_
         return z, w
@@ -280,7 +286,7 @@ class _SoftMinDistance(torch.autograd.Function):
     def forward(ctx, x, shapelets, xx, valid, alpha, chunks, nfft, keep, whole, gemm):
         n, P = xx.shape[0], xx.shape[-1]
         K, C, L = shapelets.shape
-        a = float(alpha) / (C * L)
+        a = float(alpha) * LOG2E / (C * L)  # base 2, see the class docstring
         ss = (shapelets * shapelets).sum(dim=(1, 2))
         weight = -2.0 * shapelets  # conv1d(x, weight, ss) = ss - 2 x.s
         spec = _shapelet_spectrum(weight, nfft) if nfft else None
@@ -321,8 +327,8 @@ class _SoftMinDistance(torch.autograd.Function):
                 ref = torch.minimum(m0, m)
                 d0 = a * (m0 - ref)
                 d1 = torch.where(found, a * (m - ref), torch.zeros_like(m))
-                s0 = torch.exp(-d0)
-                s1 = torch.where(found, torch.exp(-d1), torch.zeros_like(m))
+                s0 = torch.exp2(-d0)
+                s1 = torch.where(found, torch.exp2(-d1), torch.zeros_like(m))
                 W, S = s0 * W0 + s1 * W, s0 * (S0 - d0 * W0) + s1 * (S - d1 * W)
                 m = ref
             m_all[rows], W_all[rows], S_all[rows] = m, W, S
@@ -340,7 +346,8 @@ class _SoftMinDistance(torch.autograd.Function):
         a, kept = ctx.a, ctx.kept
         n, P = xx.shape[0], xx.shape[-1]
         c1 = grad / (W * (C * L))  # dM/dD_p = w_p (c0 + c1 z_p)
-        c0 = c1 * (1.0 - S / W)
+        c0 = c1 * (1.0 - LN2 * S / W)  # S and z in base 2
+        c1 = c1 * LN2
         if not kept:
             ss = (shapelets * shapelets).sum(dim=(1, 2))
             weight = -2.0 * shapelets

@@ -169,18 +169,22 @@ def test_shapelet_models_learn_series_in_any_units():
         assert np.isfinite(clf.transform(X * scale)).all()
 
 
-def test_fft_size_is_the_smallest_5_smooth_length():
-    def smooth(m):
+def test_fft_size_is_the_smallest_5_smooth_multiple_of_8():
+    def fast(m):
+        if m % 8:
+            return False
         for p in (2, 3, 5):
             while m % p == 0:
                 m //= p
         return m == 1
 
-    for n in [1, 2, 7, 97, 1000, 1344, 1460, 4097]:
+    for n in [1, 2, 7, 8, 9, 97, 1000, 1344, 1460, 1802, 4097]:
         size = fft_size(n)
-        assert size >= n and smooth(size)
-        assert not any(smooth(m) for m in range(n, size))
-    assert fft_size(1460) == 1500 and fft_size(1344) == 1350
+        assert size >= n and fast(size)
+        assert not any(fast(m) for m in range(n, size))
+    # not 1,500 (2^2 3 5^3), 1,350 (2 3^3 5^2) or 1,875 (3 5^4)
+    assert fft_size(1460) == 1536 and fft_size(1344) == 1440
+    assert fft_size(1802) == 1920
 
 
 def test_cost_rule_picks_fft_for_long_shapelets_only():

@@ -137,12 +137,13 @@ def fft_size(n):
 
     Real transforms of odd lengths ran about three times slower per
     ``N log2 N`` than those with a factor 8, and lengths with one or two
-    factors 2 about 1.4 times (torch 2.13's CPU FFT, one thread; timed by
-    ``benchmarks/signal_runs/calibrate_fft_sizes.py`` for every 5-smooth
-    length from 96 to 4,200). The smallest 5-smooth length took 1.5 to 1.7
-    times the fastest admissible one on average (up to 4.8 times, for
-    example 1,875 for 1,802 steps); the smallest multiple of 8, 1.07 to 1.23
-    times (1,536 instead of 1,500 for 1,460 steps).
+    factors 2 about 1.4 to 1.6 times (torch 2.13's CPU FFT, one thread;
+    timed by ``benchmarks/signal_runs/calibrate_fft_sizes.py`` for every
+    5-smooth length from 96 to 4,200, two runs). On average over series of
+    100 to 3,499 steps, the smallest 5-smooth length took 1.5 to 1.7 times
+    as long as the fastest 5-smooth length up to 1.6 T (up to five times,
+    for example 1,875 for 1,802 steps); the smallest multiple of 8, 1.07 to
+    1.23 times (1,536 instead of 1,500 for 1,460 steps).
     """
     return 8 * _smooth_size(-(-max(1, int(n)) // 8))
 

@@ -64,7 +64,8 @@ def main():
     for k in range(6):
         per = [ns[N] / (N * math.log2(N)) for N in sizes if twos(N) == k]
         if per:
-            print(f"  2^{k} exactly: median {np.median(per):.3f} over {len(per)} lengths")
+            print(f"  2^{k} exactly: median {np.median(per):.3f} "
+                  f"over {len(per)} lengths")
     print("| rule | mean | median | p90 | worst |")
     print("|---|---:|---:|---:|---:|")
     for k in range(6):

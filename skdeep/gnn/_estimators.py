@@ -9,7 +9,11 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin
+from sklearn.base import (
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
 from sklearn.utils import TransformerTags
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -130,7 +134,12 @@ def _check_hidden(sizes):
     return sizes
 
 
-class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
+class _BaseGNNClassifier(
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    ClassifierMixin,
+    BaseTorchEstimator,
+):
     """Shared fitting and prediction of the node classifiers (private)."""
 
     _parameter_constraints: dict = {
@@ -341,12 +350,36 @@ class _BaseGNNClassifier(ClassifierMixin, BaseTorchEstimator):
     def transform(self, X, *, graph=None, node_features=None):
         """Node embeddings: the last hidden layer's output for the given nodes.
 
+        Named by ``get_feature_names_out``; follows ``set_output``. A
+        network without a hidden layer has none (ValueError).
+
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_hidden)
+            ``n_hidden`` the last hidden layer's width (GAT: times
+            ``n_heads`` when its heads are concatenated).
         """
+        self._embedding_width()  # a clear error without a hidden layer
         out = self._run("embed", X, graph, node_features)
         return out.astype(np.float64)
+
+    def _embedding_width(self):
+        """Columns of :meth:`transform`'s output (the last hidden layer)."""
+        check_is_fitted(self, "net_")
+        width = self.net_.module_.embedding_width
+        if width is None:
+            raise ValueError(
+                f"{type(self).__name__} has no hidden layer "
+                f"(hidden_layer_sizes={self.hidden_layer_sizes!r}), so there is no "
+                f"node embedding to transform to; fit with one or more hidden layers."
+            )
+        return width
+
+    @property
+    def _n_features_out(self):
+        # get_feature_names_out, and set_output in pipelines that use the
+        # network as a node feature extractor
+        return self._embedding_width()
 
     # --- persistence and tags ---------------------------------------------
     def __sklearn_tags__(self):

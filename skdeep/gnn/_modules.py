@@ -73,6 +73,15 @@ class GraphModule(nn.Module):
     def embed(self, node_ids):
         return self.propagate(node_ids)[1]
 
+    @property
+    def embedding_width(self):
+        """Columns of :meth:`embed`'s output (the last hidden layer's
+        width), or None for a network without a hidden layer."""
+        if len(self.layers) < 2:
+            return None
+        last = self.layers[-1]  # its input is the last hidden layer
+        return getattr(last, "linear", last).weight.shape[0]
+
     def __getstate__(self):
         state = super().__getstate__().copy()
         state.pop("graph", None)

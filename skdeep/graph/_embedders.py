@@ -6,7 +6,12 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+)
 from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
@@ -21,7 +26,13 @@ from skdeep.graph._progress import Progress
 from skdeep.graph._sgns import sgns_embedding
 from skdeep.graph._walks import CSRGraph, random_walks
 from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH, word2vec_embedding
-from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+    wrap_transform_output,
+)
 from skdeep.utils.validation import check_float32_range
 
 # check_clustering gives X as (50, 2) rows of blob features, whatever the
@@ -263,7 +274,12 @@ _WALK_CONSTRAINTS = {
 }
 
 
-class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
+class BaseNodeEmbedder(
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
+    auto_wrap_output_keys=None,
+):
     """Base class of node embedders: graph input, ``graph=`` mode, caching, tags.
 
     Subclasses define ``__init__`` with (at least) the parameters ``graph``,
@@ -272,9 +288,9 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     which returns the ``(n_nodes, n_components)`` embedding of a CSR float64
     adjacency given an integer seed and a :class:`joblib.Memory`. The base
     class provides ``fit``, ``fit_transform``, ``transform`` (node ids, only
-    with ``graph=`` set), ``get_feature_names_out`` and the tags that let
-    scikit-learn's checks send square non-negative matrices. Plugins (such
-    as skdeep-karateclub) build on it.
+    with ``graph=`` set), ``get_feature_names_out``, ``set_output`` and the
+    tags that let scikit-learn's checks send square non-negative matrices.
+    Plugins (such as skdeep-karateclub) build on it.
 
     Examples
     --------
@@ -301,6 +317,15 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     """
 
     _required_modules = ()
+
+    def __init_subclass__(cls, **kwargs):
+        # scikit-learn's automatic wrapping of transform and fit_transform
+        # (for set_output) would replace their available_if descriptors:
+        # transform would exist without graph= set. The methods wrap their
+        # outputs themselves (wrap_transform_output).
+        kwargs.pop("auto_wrap_output_keys", None)
+        super().__init_subclass__(auto_wrap_output_keys=None, **kwargs)
+        cls._sklearn_auto_wrap_output_keys = {"transform"}
 
     _parameter_constraints: dict = {
         "graph": [None, "array-like", "sparse matrix", HasMethods(["nodes", "adj"])],
@@ -380,8 +405,12 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         """
         self.fit(X, y)
         if self.graph is None:
-            return self.embedding_.copy()
-        return self.embedding_[self._node_ids(X, reset=False)]
+            # one row per node of the graph, not per row of X (an edge list's
+            # index does not label them)
+            return wrap_transform_output(self, self.embedding_.copy(), None)
+        return wrap_transform_output(
+            self, self.embedding_[self._node_ids(X, reset=False)], X
+        )
 
     def _graph_is_fixed(self):
         return self.graph is not None
@@ -409,7 +438,9 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         X_new : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self)
-        return self.embedding_[self._node_ids(X, reset=False)]
+        return wrap_transform_output(
+            self, self.embedding_[self._node_ids(X, reset=False)], X
+        )
 
     def _node_ids(self, X, *, reset):
         n = (
@@ -430,6 +461,7 @@ class BaseNodeEmbedder(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
             # square matrices, as for precomputed kernels.
             tags.input_tags.pairwise = True
             tags.input_tags.positive_only = True
+            tags.transformer_tags = None  # no transform without graph=
         else:
             # node ids in, embeddings out: a transformer in a pipeline.
             tags.transformer_tags = TransformerTags(preserves_dtype=[])

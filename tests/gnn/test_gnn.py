@@ -256,6 +256,33 @@ def test_contract_on_node_ids(cls, params, graph):
     np.testing.assert_array_equal(clf.fit(train, y[train]).predict_proba(test), proba)
 
 
+@pytest.mark.parametrize("cls", [GCNClassifier, GATClassifier, GraphSAGEClassifier])
+def test_embeddings_as_named_pandas_features(cls, graph):
+    """transform's node embeddings carry names and follow set_output, as the
+    other networks' features do (a ColumnTransformer over node ids)."""
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import ColumnTransformer
+
+    A, features, y, train, test = graph
+    clf = cls(graph=A, node_features=features, random_state=0, max_epochs=5,
+              hidden_layer_sizes=(3,))
+    emb = clf.fit(train, y[train]).transform(test)
+    width = 3 * clf.n_heads if cls is GATClassifier else 3  # GAT joins its heads
+    assert emb.shape == (len(test), width)
+    names = clf.get_feature_names_out()
+    assert names.tolist() == [f"{cls.__name__.lower()}{i}" for i in range(width)]
+    ids = pd.DataFrame({"node": test}, index=[f"v{i}" for i in test])
+    columns = ColumnTransformer([("gnn", clf, ["node"])]).set_output(transform="pandas")
+    out = columns.fit(pd.DataFrame({"node": train}), y[train]).transform(ids)
+    assert list(out.index) == list(ids.index)
+    assert list(out.columns) == [f"gnn__{n}" for n in names]
+    np.testing.assert_array_equal(out.to_numpy(), emb)
+    # no hidden layer, no embedding: a clear error, not a crash
+    bare = cls(graph=A, node_features=features, max_epochs=2, hidden_layer_sizes=())
+    with pytest.raises(ValueError, match="no hidden layer"):
+        bare.fit(train, y[train]).transform(test)
+
+
 def test_string_labels_and_model_selection(graph):
     A, features, y, train, test = graph
     names = np.array(["red", "green", "blue"])[y]

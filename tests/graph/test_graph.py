@@ -267,6 +267,38 @@ def test_fixed_graph_pipeline_grid_search_and_memory(tmp_path):
     assert not hasattr(Node2VecEmbedder(), "transform")
 
 
+def test_set_output_pandas_in_both_modes():
+    """set_output works as for scikit-learn's transformers: node ids keep
+    their index (pipeline mode); a graph's rows are its nodes, so an edge
+    list's index is not used. transform still exists only with graph=."""
+    pd = pytest.importorskip("pandas")
+    from sklearn.base import clone
+
+    A, y = planted_partition(size=10)
+    ids = pd.DataFrame({"node": np.arange(20)}, index=[f"v{i}" for i in range(20)])
+    emb = DeepWalkEmbedder(3, graph=A, **FAST).set_output(transform="pandas")
+    pipe = make_pipeline(clone(emb), LogisticRegression()).set_output(
+        transform="pandas"
+    )
+    assert pipe.fit(ids, y[:20]).score(ids, y[:20]) > 0.8
+    out = pipe[0].transform(ids)
+    assert list(out.index) == list(ids.index)
+    assert list(out.columns) == ["deepwalkembedder0", "deepwalkembedder1",
+                                 "deepwalkembedder2"]
+    np.testing.assert_array_equal(out.to_numpy(), pipe[0].embedding_[:20])
+    np.testing.assert_array_equal(emb.fit_transform(ids).to_numpy(),
+                                  pipe[0].embedding_[:20])
+    rows, cols = sp.triu(A).nonzero()
+    edges = pd.DataFrame({"u": rows, "v": cols}, index=np.arange(len(rows)) + 1000)
+    graph_mode = DeepWalkEmbedder(3, input_format="edgelist", **FAST)
+    assert not hasattr(graph_mode, "transform")
+    out = graph_mode.set_output(transform="pandas").fit_transform(edges)
+    assert out.shape == (A.shape[0], 3) and list(out.index) == list(range(A.shape[0]))
+    plain = DeepWalkEmbedder(3, input_format="edgelist", **FAST).fit_transform(edges)
+    assert isinstance(plain, np.ndarray)
+    np.testing.assert_array_equal(out.to_numpy(), plain)
+
+
 def test_pickle_round_trip():
     A, _ = planted_partition()
     est = WalkletsEmbedder(3, n_scales=2, walk_length=10, n_walks=2, random_state=0)

@@ -127,7 +127,7 @@ CACHE_BLOCK_ELEMENTS = 1 << 18
 GEMM_MEMORY_RATIO = 4
 
 #: The FFT road's cost constant, see :func:`use_fft`.
-FFT_COST_RATIO = 7.0
+FFT_COST_RATIO = 3.5
 
 
 @functools.lru_cache(maxsize=None)
@@ -164,7 +164,7 @@ def _smooth_size(n):
     return best
 
 
-def use_fft(n_timepoints, length, n_channels=1):
+def use_fft(n_timepoints, length, n_channels=1, positions=None):
     """Whether the products ``x.s`` of one shapelet length take the FFT road.
 
     The cost rule, per series and shapelet: direct correlation (``conv1d``
@@ -172,17 +172,31 @@ def use_fft(n_timepoints, length, n_channels=1):
     multiply-adds (``P = T - L + 1`` positions), the FFT road (the spectra,
     their product, the inverse transform, and the same for the gradient)
     about ``C N log2 N`` with ``N = fft_size(T)``, so the FFT road is taken
-    when ``P L >= FFT_COST_RATIO N log2 N``. The constant 7 comes from
-    timing both roads (``benchmarks/signal_runs/calibrate_fft_rule.py``,
-    one CPU thread): their costs cross between 4.5 and 7.4 for one to six
-    channels and 100 to 1,460 steps; 7 keeps the conv road wherever the FFT
-    was slower. For one channel of 1,460 steps the FFT road starts at
-    ``L`` about 80. Both roads give the same distances up to float rounding.
+    when ``P L >= FFT_COST_RATIO N log2 N``. The constant 3.5 comes from
+    timing both roads (``benchmarks/signal_runs/calibrate_fft_rule.py``, one
+    CPU thread, FFT lengths from :func:`fft_size`; two calibrations, each
+    the faster of two runs per road): of 72 shapes of one to six channels
+    and 100 to 1,460 steps, the 45 with ``P L / (N log2 N) >= 3.5`` ran
+    faster on the FFT road in both (1.16 to 7.0 times); below, the ratios
+    were 0.5 to 1.5. (The constant was 7 while FFT lengths could be odd,
+    which made the FFT road slower.)
+    For one channel of 1,460 steps the FFT road starts at ``L = 41``. Both
+    roads give the same distances up to float rounding.
+
+    In a batch of NaN-padded series the conv road computes only the windows
+    inside each series, the FFT road all ``N`` steps: ``positions``, the
+    mean number of valid windows per series, then replaces ``P``. (On
+    PLAID-like batches, 100 to 1,344 steps, the full ``P`` would take the
+    FFT road for ``L = 50`` where the conv road ran 1.4 times faster; with
+    the mean, the pick was the faster road for 15 of 16 padded shapes, the
+    other 1.06 to 1.34 times slower.)
     """
     T, L = int(n_timepoints), int(length)
     P = T - L + 1
     if P < 2 or L < 2:
         return False
+    if positions is not None:
+        P = min(P, float(positions))
     N = fft_size(T)
     return P * L >= FFT_COST_RATIO * N * math.log2(N)
 
@@ -585,8 +599,13 @@ def _soft_min_distances(x, shapelets, lengths, alpha, max_chunk_elements, csum, 
     n, C, T = x.shape
     K, _, L = shapelets.shape
     P = T - L + 1
-    fft = use_fft(T, L, C) if road == "auto" else road == "fft"
     padded = lengths is not None and bool((lengths < T).any())
+    if road == "auto":
+        # padded batches: the conv road skips the windows in the padding
+        positions = float((lengths - L + 1).double().mean()) if padded else None
+        fft = use_fft(T, L, C, positions=positions)
+    else:
+        fft = road == "fft"
     nfft = fft_size(T) if fft else 0
     width = C * nfft if fft else P  # elements per series and shapelet
     limit = int(max_chunk_elements)

@@ -194,6 +194,10 @@ def test_cost_rule_picks_fft_for_long_shapelets_only():
     # the short series of the benchmark sets keep the conv road
     assert not any(use_fft(100, L, 6) for L in range(1, 101))
     assert not any(use_fft(72, L) for L in range(1, 73))
+    # padded batches count the windows inside their series, which are all
+    # the conv road computes (PLAID-like: 100 to 1,344 steps)
+    assert use_fft(1344, 50) and not use_fft(1344, 50, positions=600)
+    assert use_fft(1344, 134, positions=600)
     # monotone in L up to T / 2, and the switch sits where the rule says
     picks = [use_fft(1460, L) for L in range(2, 731)]
     assert picks == sorted(picks)

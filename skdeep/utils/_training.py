@@ -1292,9 +1292,11 @@ class BaseTorchEstimator(BaseEstimator):
                 k: tuple(v.shape) for k, v in current.items()
             }:
                 raise ValueError(
-                    f"The data given to {type(self).__name__}.partial_fit do not "
-                    f"fit the model of the earlier calls (different input or "
-                    f"output shape)."
+                    f"{type(self).__name__}.partial_fit cannot continue the model "
+                    f"of the earlier calls: these data and parameters build a "
+                    f"network with other weight shapes (a different input or "
+                    f"target shape, or a parameter that shapes the network "
+                    f"changed with set_params since). Call fit to start anew."
                 )
             stale = ("early_stopping", "lr_scheduler")  # from a fit before
             if net.train_split is not None or any(

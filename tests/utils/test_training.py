@@ -320,6 +320,29 @@ def test_net_on_a_gpu_pickles_as_cpu_weights(make):
     np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(est, method)(X))
 
 
+def test_partial_fit_refuses_a_network_of_other_shapes():
+    """partial_fit continues the earlier calls' network, or says why not: a
+    new target shape, or set_params of a parameter that shapes the network
+    (the weight shapes are compared; the message named the data only)."""
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    est = MCDropoutRegressor((4,), max_epochs=2, random_state=0).fit(X, X[:, 0])
+    est.partial_fit(X, X[:, 0])  # the same shapes: one more epoch
+    with pytest.raises(ValueError, match="2 output.*first call of partial_fit had 1"):
+        est.partial_fit(X, X[:, :2])
+    with pytest.raises(ValueError, match="other weight shapes.*changed with set_params"):
+        est.set_params(hidden_layer_sizes=(5,)).partial_fit(X, X[:, 0])
+
+    def shapes():
+        return {tuple(w.shape) for w in est.net_.module_.state_dict().values()}
+
+    assert (5, 3) not in shapes()
+    est.fit(X, X[:, 0])  # fit starts anew, with 5 hidden units
+    assert (5, 3) in shapes()
+    est.partial_fit(X, X[:, 0])
+
+
 def test_batch_norm_trains_on_a_one_row_batch():
     # A last batch of one row (n_samples % batch_size == 1) used to stop
     # training with torch's "Expected more than 1 value per channel".

@@ -5,7 +5,8 @@ class's ``get_test_params()``, plus skdeep's own contract checks
 (every parameter validated before the data; reproducibility under
 ``random_state``, also with two fits at once in two threads; the same
 outputs when threads predict at once; global RNG left alone;
-``get_test_params`` well formed; safe save/load round trip; and a sweep of
+``get_test_params`` well formed; safe save/load round trip; features named
+and following ``set_output``; and a sweep of
 bad inputs: NaN, inf, values overflowing float32, empty or one-row input,
 wrong shapes, strings, complex numbers, bad labels, bad graphs, use before
 ``fit``; see :func:`check_bad_input`).
@@ -460,6 +461,42 @@ def check_io_roundtrip(name, estimator_orig):
         np.testing.assert_array_equal(
             out_a[method], out_b[method], err_msg=f"{name}.{method} differs after load"
         )
+
+
+def check_named_pandas_output(name, estimator_orig):
+    """An estimator that returns features (``transform`` or
+    ``fit_transform``) names them, one name per column
+    (``get_feature_names_out``), and follows ``set_output``: with
+    ``transform="pandas"`` it returns a DataFrame with those columns, so it
+    works in pipelines and column transformers configured for DataFrames."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas comes with sktime
+        return
+    if not (hasattr(estimator_orig, "transform")
+            or hasattr(estimator_orig, "fit_transform")):
+        return
+    for method in ("get_feature_names_out", "set_output"):
+        assert hasattr(estimator_orig, method), (
+            f"{name} returns features but has no {method}"
+        )
+    X, y = _check_data(estimator_orig)
+    est = clone(estimator_orig).set_output(transform="pandas")
+    if "random_state" in est.get_params():
+        est.set_params(random_state=0)
+    if hasattr(est, "transform"):
+        out = _fit(est, X, y).transform(X)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = est.fit_transform(X, y) if _needs_y(est) else est.fit_transform(X)
+    assert isinstance(out, pd.DataFrame), (
+        f"{name} with set_output(transform='pandas') returned {type(out).__name__}"
+    )
+    names = list(est.get_feature_names_out())
+    assert list(out.columns) == names, (
+        f"{name}: the output's columns are not get_feature_names_out()"
+    )
 
 
 def _params_equal(a, b):
@@ -1071,5 +1108,6 @@ SKDEEP_CHECKS = (
     check_concurrent_inference,
     check_global_rng_untouched,
     check_io_roundtrip,
+    check_named_pandas_output,
     check_bad_input,
 )

@@ -39,6 +39,18 @@ def cpu_ms(f, repeats=5):
     return best * 1e3
 
 
+def road_times(x, shapelets, lengths=None):
+    """CPU milliseconds of one soft-minimum forward and backward pass on the
+    conv road and on the FFT road."""
+    times = {}
+    for road in ("conv", "fft"):
+        def step(road=road):
+            out = sm.min_distances(x, shapelets, lengths, alpha=100.0, road=road)
+            torch.autograd.grad(out.sum(), shapelets)
+        times[road] = cpu_ms(step)
+    return times
+
+
 def main():
     print(f"load {os.getloadavg()}; FFT_COST_RATIO {sm.FFT_COST_RATIO}")
     print("T C L | P L / (N log2 N) | conv ms | fft ms | conv/fft | rule")
@@ -49,12 +61,7 @@ def main():
         for frac in (0.05, 0.1, 0.15, 0.2, 0.3, 0.5):
             L = max(2, int(frac * T))
             s = torch.randn(20, C, L, generator=gen, requires_grad=True)
-            times = {}
-            for road in ("conv", "fft"):
-                def step():
-                    out = sm.min_distances(x, s, None, alpha=100.0, road=road)
-                    torch.autograd.grad(out.sum(), s)
-                times[road] = cpu_ms(step)
+            times = road_times(x, s)
             N = sm.fft_size(T)
             score = (T - L + 1) * L / (N * math.log2(N))
             print(f"{T} {C} {L} | {score:6.1f} | {times['conv']:7.2f} | {times['fft']:7.2f} | "
@@ -69,12 +76,7 @@ def main():
         x = x * (torch.arange(T)[None, None, :] < lengths[:, None, None])
         for L in [int(f * shortest) for f in (0.2, 0.3, 0.5)] + [int(0.1 * T)]:
             s = torch.randn(20, 1, L, generator=gen, requires_grad=True)
-            times = {}
-            for road in ("conv", "fft"):
-                def step():
-                    out = sm.min_distances(x, s, lengths, alpha=100.0, road=road)
-                    torch.autograd.grad(out.sum(), s)
-                times[road] = cpu_ms(step)
+            times = road_times(x, s, lengths)
             N = sm.fft_size(T)
             positions = float((lengths - L + 1).double().mean())
             full = (T - L + 1) * L / (N * math.log2(N))

@@ -273,17 +273,10 @@ def _outputs(estimator, X):
 def _fit(estimator, X, y, *, quiet=True):
     """Fit on ``X`` (and ``y`` where the estimator takes one); ``quiet``
     silences warnings (not thread-safe: threads silence them around)."""
-    from sklearn.utils import get_tags
-
-    needs_y = (
-        is_classifier(estimator)
-        or is_regressor(estimator)
-        or get_tags(estimator).target_tags.required
-    )
     with warnings.catch_warnings() if quiet else contextlib.nullcontext():
         if quiet:
             warnings.simplefilter("ignore")
-        return estimator.fit(X, y) if needs_y else estimator.fit(X)
+        return estimator.fit(X, y) if _needs_y(estimator) else estimator.fit(X)
 
 
 def check_get_test_params(name, estimator_orig):

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from skdeep.graph._graph_input import to_adjacency
+from skdeep.graph._graph_input import drop_self_loops, to_adjacency
 
 NODE_FEATURE_KINDS = ("identity", "degree")
 # "degree" features: one-hot of min(degree, N_DEGREE_BINS - 1).
@@ -58,10 +58,8 @@ def prepare_graph(graph, node_features, input_format="auto"):
         raise ValueError("The graph's edge weights contain NaN or infinity.")
     if A.nnz and A.data.min() < 0:
         raise ValueError("The graph's edge weights must be non-negative.")
-    A = A.maximum(A.T).tocsr()  # undirected: an edge either way is an edge
-    A.setdiag(0)
-    A.eliminate_zeros()
-    A.sort_indices()
+    # undirected: an edge either way is an edge
+    A = drop_self_loops(A.maximum(A.T))
     A = A.astype(np.float32)
     n = A.shape[0]
     if node_features is None or isinstance(node_features, str):

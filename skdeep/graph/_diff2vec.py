@@ -54,6 +54,7 @@ from skdeep.graph._embedders import (
     _train_skipgram,
     common_params_doc,
 )
+from skdeep.graph._graph_input import drop_self_loops
 from skdeep.graph._walks import CSRGraph, _primitives, numba_threads, start_order
 from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH
 from skdeep.utils._sklearn import Interval
@@ -243,10 +244,7 @@ def _n_blocks():
 def undirected(adjacency):
     """``max(A, A.T)`` without self-loops, as CSR (the graph diffusions run on)."""
     A = sp.csr_matrix(adjacency, dtype=np.float64)
-    S = A.maximum(A.T).tocsr()
-    S.setdiag(0)
-    S.eliminate_zeros()
-    return S
+    return drop_self_loops(A.maximum(A.T))
 
 
 def component_covers(adjacency, diffusion_cover):

@@ -30,12 +30,35 @@ def edges_to_adjacency(edges, n_nodes=None):
     ends = ends.astype(np.int64)
     weights = edges[:, 2] if edges.shape[1] == 3 else np.ones(len(edges))
     n = int(ends.max()) + 1 if n_nodes is None else int(n_nodes)
-    rows = np.r_[ends[:, 0], ends[:, 1]]
-    cols = np.r_[ends[:, 1], ends[:, 0]]
-    A = sp.coo_matrix((np.r_[weights, weights], (rows, cols)), shape=(n, n)).tocsr()
-    # self-loops were added twice
-    A.setdiag(A.diagonal() / 2)
+    # both directions of each edge, a self-loop once
+    mirror = ends[:, 0] != ends[:, 1]
+    rows = np.r_[ends[:, 0], ends[mirror, 1]]
+    cols = np.r_[ends[:, 1], ends[mirror, 0]]
+    data = np.r_[weights, weights[mirror]]
+    A = sp.coo_matrix((data, (rows, cols)), shape=(n, n)).tocsr()
     A.eliminate_zeros()
+    return A
+
+
+def drop_self_loops(A):
+    """A CSR copy of the sparse matrix ``A`` without its diagonal entries
+    (and without stored zeros).
+
+    (Not ``setdiag(0)``: before scipy 1.13 it first stores the missing
+    diagonal entries, with a SparseEfficiencyWarning.)
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> from skdeep.graph._graph_input import drop_self_loops
+    >>> drop_self_loops(sp.csr_matrix([[1.0, 2.0], [0.0, 3.0]])).toarray()
+    array([[0., 2.],
+           [0., 0.]])
+    """
+    A = sp.coo_matrix(A)
+    off = (A.row != A.col) & (A.data != 0)
+    A = sp.csr_matrix((A.data[off], (A.row[off], A.col[off])), shape=A.shape)
+    A.sum_duplicates()
     return A
 
 
@@ -170,7 +193,8 @@ def check_node_ids(estimator, X, n_nodes, *, reset, min_samples=1, hint=""):
     """
     from sklearn.utils.validation import validate_data
 
-    X = X if hasattr(X, "iloc") else np.asarray(X)
+    if not (hasattr(X, "iloc") or sp.issparse(X)):  # sparse: sklearn's message
+        X = np.asarray(X)
     if getattr(X, "ndim", 2) == 1:
         X = np.asarray(X).reshape(-1, 1)
     X = validate_data(estimator, X, dtype=None, reset=reset,

@@ -18,7 +18,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skdeep.neuroevolution._activations import ACTIVATIONS
 from skdeep.neuroevolution._config import NEATConfig
 from skdeep.neuroevolution._evolve import Genome, NEATPopulation, evolve
-from skdeep.utils._sklearn import Interval, RealNotInt, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    Interval,
+    RealNotInt,
+    StrOptions,
+    _fit_context,
+    check_sample_weight,
+)
 
 # The evolving population (and the generator of row subsets) is kept under a
 # double-underscore attribute name: pickle and joblib carry it (so warm_start
@@ -93,26 +99,6 @@ NEAT_PARAMETERS_DOC = """\
 
 def _fill(doc, **defaults):
     return doc.format(**{k: repr(v) for k, v in defaults.items()})
-
-
-def _check_sample_weight(sample_weight, n_samples):
-    """Non-negative, finite weights of shape (n_samples,), or None."""
-    if sample_weight is None:
-        return None
-    if np.isscalar(sample_weight):
-        sample_weight = np.full(n_samples, float(sample_weight))
-    sample_weight = np.asarray(sample_weight, dtype=np.float64)
-    if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},)!"
-        )
-    if not np.isfinite(sample_weight).all():
-        raise ValueError("Input sample_weight contains NaN or infinity.")
-    if (sample_weight < 0).any():
-        raise ValueError("Negative values in data passed to `sample_weight`")
-    if not sample_weight.sum() > 0:
-        raise ValueError("sample_weight must not be all zero.")
-    return sample_weight
 
 
 def _weighted_moments(A, w):
@@ -266,7 +252,7 @@ class BaseNEATEstimator(BaseEstimator):
             self, X, y, dtype=np.float64, ensure_min_samples=2, reset=not continuing,
             **self._target_validation,
         )
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0])
+        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         if not continuing:
             if self.standardize:
                 self._x_mean, self._x_scale = _weighted_moments(X, sample_weight)

@@ -96,7 +96,11 @@ class RBFNetwork(nn.Module):
     def __init__(self, centers, gamma, weight, kernel="gaussian"):
         super().__init__()
         self.rbf = RBFLayer(centers, gamma, kernel)
-        self.weight = nn.Parameter(torch.as_tensor(weight, dtype=torch.float32))
+        # contiguous, as a loaded model's: a transposed (Fortran-ordered)
+        # solution takes another matrix-product kernel, other float32 rounding
+        self.weight = nn.Parameter(
+            torch.as_tensor(weight, dtype=torch.float32).contiguous()
+        )
 
     def forward(self, x):
         h = self.rbf(x)

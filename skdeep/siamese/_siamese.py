@@ -18,7 +18,6 @@ from sklearn.base import (
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_array,
     check_is_fitted,
     check_X_y,
@@ -40,7 +39,13 @@ from skdeep.siamese._modules import (
     paired_distances,
 )
 from skdeep.utils._input import conv_data_shape
-from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_sample_weight,
+)
 from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import (
     SAMPLE_WEIGHT_CHECKS,
@@ -773,9 +778,7 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         self : PrototypeClassifier
         """
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+            sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         transformer = self.transformer
         if transformer is not None:
             try:

@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils._set_output import _wrap_data_with_container
+from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
     "HasMethods",
@@ -24,6 +25,7 @@ __all__ = [
     "RealNotInt",
     "StrOptions",
     "_fit_context",
+    "check_sample_weight",
     "validate_parameter_constraints",
     "validate_params",
     "wrap_transform_output",
@@ -40,3 +42,29 @@ def wrap_transform_output(estimator, data, original_input):
     ``available_if`` descriptors).
     """
     return _wrap_data_with_container("transform", data, original_input, estimator)
+
+
+def check_sample_weight(sample_weight, X, dtype=None):
+    """Validated non-negative ``sample_weight`` of shape ``(n_samples,)``,
+    scikit-learn's checks and messages, a scalar expanded (None stays None:
+    unweighted fits keep their unweighted road).
+
+    All-zero weights are refused with scikit-learn's message on every
+    supported release: scikit-learn 1.7's ``_check_sample_weight`` lets them
+    through, and fits then failed with unrelated errors (or fitted nothing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils._sklearn import check_sample_weight
+    >>> check_sample_weight(2.0, np.zeros((3, 1)))
+    array([2., 2., 2.])
+    """
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=dtype, ensure_non_negative=True
+    )
+    if not (sample_weight != 0).any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight

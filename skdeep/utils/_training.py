@@ -37,14 +37,18 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
 from skdeep.utils._lazy import LazyRows
-from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_sample_weight,
+)
 from skdeep.utils._torch import (
     batched_numpy,
     derive_seed,
@@ -316,11 +320,9 @@ def validate_sample_weight(sample_weight, X):
         For negative, non-finite or all-zero weights, or a length other than
         ``n_samples`` (scikit-learn's messages).
     """
+    sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
     if sample_weight is None:
         return None
-    sample_weight = _check_sample_weight(
-        sample_weight, X, dtype=np.float64, ensure_non_negative=True
-    )
     return torch.as_tensor(sample_weight, dtype=torch.float32)
 
 

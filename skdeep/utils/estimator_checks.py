@@ -69,6 +69,15 @@ def expected_failed_checks(estimator):
     return dict(method()) if method is not None else {}
 
 
+def build_dependent_checks(estimator):
+    """Names of expected failures that pass with some builds of the numerical
+    libraries (an estimator's ``_build_dependent_checks()``; for example an
+    ARPACK call that fails on the checks' degenerate data with one scipy
+    release and not another). Their xfail marks are not strict."""
+    method = getattr(estimator, "_build_dependent_checks", None)
+    return frozenset(method()) if method is not None else frozenset()
+
+
 def _instances(estimators):
     out = []
     for est in estimators:
@@ -95,6 +104,7 @@ def all_checks(estimator, *, legacy=True, mark=None, exclude=()):
     """Yield ``(estimator, check)`` pairs: scikit-learn's, then skdeep's
     (those named in ``exclude`` left out)."""
     xfails = expected_failed_checks(estimator)
+    nonstrict = _ROUNDING_DEPENDENT_CHECKS | set(build_dependent_checks(estimator))
     if _is_sklearn_estimator(estimator):
         for pair in estimator_checks_generator(
             estimator, legacy=legacy, expected_failed_checks=xfails, mark=mark
@@ -103,7 +113,7 @@ def all_checks(estimator, *, legacy=True, mark=None, exclude=()):
             name = _check_name(check)
             if name in exclude:
                 continue
-            if name in _ROUNDING_DEPENDENT_CHECKS and hasattr(pair, "marks"):
+            if name in nonstrict and name in xfails and hasattr(pair, "marks"):
                 import pytest
 
                 pair = pytest.param(*pair.values, marks=pytest.mark.xfail(

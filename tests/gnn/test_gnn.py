@@ -365,9 +365,15 @@ def test_bad_input(cls, graph):
         cls(graph=A, **fit).fit(train[:5], np.zeros(5))
     with pytest.raises(ValueError, match="one label per node id"):
         cls(graph=A, **fit).fit(train, y[train][:-1])
+    # a sparse matrix of node ids: scikit-learn's message (np.asarray made it
+    # a 0-d object array: "Expected 2D array, got scalar array instead")
+    with pytest.raises(TypeError, match="Sparse data was passed"):
+        cls(graph=A, **fit).fit(sp.csr_matrix(train[:, None]), y[train])
     clf = cls(graph=A, **fit).fit(train, y[train])
     with pytest.raises(ValueError, match=r"lie in \[0, 120\)"):
         clf.predict([-1])
+    with pytest.raises(TypeError, match="Sparse data was passed"):
+        clf.predict(sp.csr_matrix(test[:, None]))
 
 
 def test_bad_sampling_parameters(graph):

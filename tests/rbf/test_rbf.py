@@ -13,6 +13,7 @@ from skdeep.rbf import RBFNetworkClassifier, RBFNetworkRegressor
 from skdeep.rbf._modules import (
     KERNELS,
     RBFLayer,
+    RBFNetwork,
     apply_kernel,
     inference_activations,
     squared_distances,
@@ -224,3 +225,14 @@ def test_features_far_from_the_origin_give_the_same_network(training):
                                atol=1e-5)
     np.testing.assert_allclose(far.centers_ - 1e6, near.centers_, atol=1e-6)
     np.testing.assert_allclose(far.transform(X + 1e6), near.transform(X), atol=1e-5)
+
+
+def test_output_weights_are_stored_contiguous():
+    # A transposed (Fortran-ordered) least-squares solution, as older scipy
+    # releases return it, took another product kernel than the contiguous
+    # weights of a loaded model: outputs changed in the last float32 bits
+    # after skdeep.io.load.
+    weight = np.asfortranarray(np.arange(12.0).reshape(4, 3))
+    net = RBFNetwork(np.zeros((3, 2)), 1.0, weight)
+    assert net.weight.is_contiguous()
+    np.testing.assert_array_equal(net.weight.detach().numpy(), weight)

@@ -11,6 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_memory
 
 from skdeep.graph._embedders import NodeClustererMixin
+from skdeep.graph._graph_input import drop_self_loops
 from skdeep.utils._sklearn import _fit_context
 from skdeep_karateclub._common import (
     fit_model,
@@ -41,9 +42,7 @@ _NO_ISOLATED = {"SymmNMF"}
 
 
 def _check_no_isolated(name, adjacency):
-    A = sp.csr_matrix(adjacency, copy=True)
-    A.setdiag(0)
-    A.eliminate_zeros()
+    A = drop_self_loops(sp.csr_matrix(adjacency))
     isolated = np.flatnonzero(np.diff((A + A.T).tocsr().indptr) == 0)
     if isolated.size:
         raise ValueError(

@@ -24,6 +24,7 @@ from torch.nn import functional as F
 from skdeep.utils._input import prepare_conv_input, read_input_shape
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import batched_numpy, derive_seed, resolve_device, seeded
+from skdeep.utils._training import CPUPicklingMixin
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -143,7 +144,7 @@ class _ImageFeatures(nn.Module):
 
 
 class PretrainedFeatureExtractor(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    CPUPicklingMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     """Image features from a torchvision network with weights from a local file.
 
@@ -290,6 +291,8 @@ class PretrainedFeatureExtractor(
     array(['pretrainedfeatureextractor0', 'pretrainedfeatureextractor1'],
           dtype=object)
     """
+
+    _module_attributes = ("model_",)  # (CPUPicklingMixin)
 
     _parameter_constraints: dict = {
         "architecture": [str],

@@ -22,6 +22,7 @@ from skdeep.utils._torch import as_float32_tensor, batched_numpy, inference_mode
 from skdeep.utils._training import (
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     BaseTorchEstimator,
+    CPUPicklingMixin,
     encode_classes,
     store_init_params,
     training_parameters_doc,
@@ -76,8 +77,10 @@ default="gaussian"
         penalised)."""
 
 
-class _BaseRBF(TransformerMixin, BaseTorchEstimator):
+class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
     """Centers, widths, the closed-form output layer and the shared torch road."""
+
+    _module_attributes = ("module_hybrid_",)
 
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
@@ -267,11 +270,12 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
         w = None if sample_weight is None else sample_weight.double().numpy()
         centers = self._init_centers(X, codes, w)
         gamma = self._init_gamma(centers, X, w)
-        layer = RBFLayer(centers, gamma, self.kernel)
+        device = self._device
+        layer = RBFLayer(centers, gamma, self.kernel).to(device)
 
         def hidden(rows):
             with torch.no_grad():
-                return layer(as_float32_tensor(rows)).numpy()
+                return layer(as_float32_tensor(rows).to(device)).cpu().numpy()
 
         self._initial = (centers, gamma, self._solve_output(hidden, X, Y, w))
         self.n_centers_ = len(centers)
@@ -279,7 +283,9 @@ class _BaseRBF(TransformerMixin, BaseTorchEstimator):
             self.__dict__.pop(stale, None)
         if self.training == "hybrid":
             # (in eval mode, as every trained module rests)
-            self.module_hybrid_ = RBFNetwork(*self._initial, kernel=self.kernel).eval()
+            self.module_hybrid_ = (
+                RBFNetwork(*self._initial, kernel=self.kernel).to(device).eval()
+            )
         else:
             self._fit_module(
                 as_float32_tensor(X), y_tensor, sample_weight=sample_weight

@@ -941,6 +941,68 @@ def loading_device(estimator, device=None):
     return resolve_device(device)
 
 
+def _on_accelerator(module):
+    """Whether any parameter or buffer of ``module`` lives off the CPU."""
+    return isinstance(module, torch.nn.Module) and any(
+        t.device.type != "cpu" for t in (*module.parameters(), *module.buffers())
+    )
+
+
+def _cpu_copy(module):
+    """A deep copy of ``module`` on the CPU, made without a second copy on the
+    module's own device (the copy's parameters and buffers are seeded into
+    ``deepcopy``'s memo), in the same train/eval modes."""
+    memo = {}
+    for tensor in (*module.parameters(), *module.buffers()):
+        cpu = tensor.detach().to("cpu", copy=True)
+        if isinstance(tensor, torch.nn.Parameter):
+            cpu = torch.nn.Parameter(cpu, requires_grad=tensor.requires_grad)
+        memo[id(tensor)] = cpu
+    copied = copy.deepcopy(module, memo).cpu()
+    # Modules rebuilt by their own __deepcopy__ can come back in training mode
+    # (torchvision's feature extractors, torch.fx DualGraphModules). train()
+    # parent before child, as named_modules() lists them, restores each mode
+    # through the modules' own train(), which may switch more than the flag.
+    modes = {name: sub.training for name, sub in module.named_modules()}
+    for name, sub in copied.named_modules():
+        if name in modes and sub.training != modes[name]:
+            sub.train(modes[name])
+    return copied
+
+
+class CPUPicklingMixin:
+    """Pickles fitted torch modules held as plain attributes so that any
+    machine can load them.
+
+    The attributes are named in ``_module_attributes``. A module on a GPU
+    would pickle CUDA storages, which a machine without that GPU cannot
+    load; it is pickled as a CPU copy instead, and moved back on load to the
+    estimator's ``device`` where this machine has it, else kept on the CPU (as
+    :func:`restore_net` does for skorch nets). Modules on the CPU pickle as
+    they are.
+    """
+
+    _module_attributes: tuple = ()
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        moved = [n for n in self._module_attributes if _on_accelerator(state.get(n))]
+        if moved:
+            state = dict(state)  # may be the live __dict__
+            for name in moved:
+                state[name] = _cpu_copy(state[name])
+            state["_modules_pickled_on_cpu"] = moved
+        return state
+
+    def __setstate__(self, state):
+        moved = state.pop("_modules_pickled_on_cpu", ())
+        super().__setstate__(state)
+        if moved:
+            device = loading_device(self)
+            for name in moved:
+                getattr(self, name).to(device)
+
+
 class BaseTorchEstimator(BaseEstimator):
     """Parameters and helpers shared by skdeep's torch estimators (private base).
 

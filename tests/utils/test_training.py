@@ -373,3 +373,34 @@ def test_default_outlier_detector_fits_when_the_last_batch_is_one_row():
     detector = AutoencoderOutlierDetector(max_epochs=2, random_state=0).fit(X)
     assert detector.batch_norm and detector.batch_size == 64
     assert np.isfinite(detector.score_samples(X)).all()
+
+
+def test_cpu_copy_keeps_values_modes_and_shares_nothing():
+    # The copy CPUPicklingMixin pickles for a module on a GPU (run here on a
+    # CPU module: the copy is the same). torchvision's feature extractors
+    # (the pretrained extractor's truncated networks) come out of deepcopy
+    # in training mode.
+    from torch import nn
+
+    from skdeep.utils._training import _cpu_copy
+
+    torchvision = pytest.importorskip("skdeep.cnn._pretrained")._import_torchvision()
+    from torchvision.models.feature_extraction import create_feature_extractor
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)), nn.Linear(4, 2))
+    net[0][1].running_mean.normal_()
+    net[1].weight.requires_grad_(False)
+    traced = create_feature_extractor(
+        net, return_nodes={"1": "out"}, suppress_diff_warning=True
+    ).eval()
+    copied = _cpu_copy(traced)
+    assert [m.training for m in copied.modules()] == [False] * len(list(copied.modules()))
+    x = torch.randn(5, 3)
+    with torch.no_grad():
+        assert torch.equal(copied(x)["out"], traced(x)["out"])
+    pairs = list(zip(traced.state_dict().values(), copied.state_dict().values()))
+    assert len(pairs) == len(traced.state_dict())
+    assert all(torch.equal(a, b) and a.data_ptr() != b.data_ptr() for a, b in pairs)
+    assert [p.requires_grad for p in copied.parameters()] == [True, True, True, True, False,
+                                                             True]

@@ -19,6 +19,7 @@ from skdeep.neuroevolution._genome import (
     genetic_distance,
 )
 from skdeep.neuroevolution._network import compile_population
+from skdeep.utils._dataclasses import array_fields_eq
 
 
 def _rng(random_state):
@@ -83,6 +84,8 @@ class Genome:
     innovation: np.ndarray
     fitness: float | None = None
     key: int = 0
+
+    __eq__ = array_fields_eq
 
     @property
     def n_nodes(self):
@@ -161,6 +164,8 @@ class Species:
     fitness: float | None = None
     adjusted_fitness: float | None = None
     fitness_history: list = field(default_factory=list)
+
+    __eq__ = array_fields_eq
 
 
 _SPECIES_FITNESS = {"max": np.max, "min": np.min, "mean": np.mean, "median": np.median}

@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
+from skdeep.utils._dataclasses import array_fields_eq
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
 from skdeep.utils.validation import check_float32_range
 
@@ -95,6 +96,8 @@ class Sequences:
     lengths: np.ndarray
     tokens: list | None = None
     values: np.ndarray | None = None
+
+    __eq__ = array_fields_eq
 
     def __len__(self):
         return len(self.lengths)

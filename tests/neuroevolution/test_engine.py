@@ -341,3 +341,24 @@ def test_random_default_activation_draws_from_the_options():
     assert used == {"sin", "gauss", "tanh"}
     np.testing.assert_array_equal(population.n_connections(),
                                   [population.genome(i).n_connections for i in range(population.size)])
+
+
+def test_genomes_compare_by_value():
+    # Genome holds arrays; the dataclass __eq__ would call bool() on their
+    # element-wise comparison (an error for distinct arrays, and on Python
+    # 3.13 for the same ones too)
+    population = _grown_population(generations=5)[0]
+    genome = population.genome(0)
+    assert genome == genome
+    copy = pickle.loads(pickle.dumps(genome))
+    assert copy == genome and copy is not genome
+    copy.weight = copy.weight + 1.0
+    assert copy != genome
+    other = population.genome(1)
+    assert (other == genome) == (
+        other.conn_keys.shape == genome.conn_keys.shape
+        and all(np.array_equal(getattr(other, f), getattr(genome, f))
+                for f in ("node_keys", "conn_keys", "weight", "bias", "enabled"))
+        and other.key == genome.key
+    )
+    assert genome != "a genome"

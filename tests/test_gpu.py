@@ -153,3 +153,27 @@ def test_gpu_fit_loads_on_cpu_only_machine(key, how, loaded_on_cpu_only):
                 np.asarray(out[method]), np.asarray(value), rtol=1e-3, atol=1e-3,
                 err_msg=f"{key}.{method} ({how})",
             )
+
+
+@pytest.mark.parametrize("cell", ["qrnn", "sru", "rwa"])
+def test_cuda_recurrent_layer_matches_float64_cpu(cell):
+    # On a GPU, QRNN and SRU run their recurrence in two levels (not the
+    # CPU's step loop): outputs and gradients must match a float64 CPU run.
+    from skdeep.recurrent._cells import RecurrentStack
+
+    torch.manual_seed(0)
+    stack = RecurrentStack(16, 32, cell=cell, bidirectional=True)
+    x = torch.randn(4, 301, 16)
+    grad = torch.randn(4, 301, 64)
+    results = []
+    for device, dtype in (("cpu", torch.float64), ("cuda", torch.float32)):
+        module = stack.to(device=device, dtype=dtype)
+        module.zero_grad()
+        xd = x.to(device=device, dtype=dtype).requires_grad_()
+        out = module(xd)[0]
+        out.backward(grad.to(device=device, dtype=dtype))
+        results.append([t.detach().double().cpu() for t in
+                        (out, xd.grad, *(p.grad for p in module.parameters()))])
+    for ref, got in zip(*results):
+        assert torch.isfinite(got).all()
+        assert float((got - ref).norm() / ref.norm()) < 1e-4

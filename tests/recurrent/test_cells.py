@@ -199,6 +199,54 @@ def test_fused_time_blocks_give_the_same_numbers(kind, hidden, monkeypatch):
                 torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
 
 
+@pytest.fixture
+def two_level(monkeypatch):
+    """Run the two-level scan that QRNN and SRU use on a GPU, on the CPU."""
+    from skdeep.recurrent import _cells
+
+    monkeypatch.setattr(_cells, "_launch_bound", lambda x: True)
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 8, 9, 10, 50])
+def test_two_level_scan_matches_the_loop(T, two_level):
+    g = torch.Generator().manual_seed(T)
+    f = torch.rand(2, T, 3, dtype=torch.float64, generator=g).requires_grad_()
+    b = torch.randn(2, T, 3, dtype=torch.float64, generator=g).requires_grad_()
+    c0 = torch.randn(2, 3, dtype=torch.float64, generator=g).requires_grad_()
+    torch.testing.assert_close(linear_recurrence(f, b, c0), naive_linear_recurrence(f, b, c0))
+    assert torch.autograd.gradcheck(linear_recurrence, (f, b, c0))
+
+
+def test_two_level_scan_survives_underflowing_products(two_level):
+    # 40 factors of 1e-3 multiply to 1e-120, below float32's range: the chunk
+    # products become 0, which is exact to float precision (nothing divides)
+    f = torch.full((2, 40, 3), 1e-3).requires_grad_()
+    b = torch.randn(2, 40, 3, generator=torch.Generator().manual_seed(0))
+    b.requires_grad_()
+    out = linear_recurrence(f, b)
+    torch.testing.assert_close(out, naive_linear_recurrence(f, b, torch.zeros(2, 3)))
+    out.sum().backward()
+    assert torch.isfinite(f.grad).all() and torch.isfinite(b.grad).all()
+
+
+@pytest.mark.parametrize("kind", ["sru", "f", "fo", "ifo"])
+def test_fused_functions_gradcheck_with_two_level_scan(kind, two_level):
+    from skdeep.recurrent._cells import _QRNNElementwise, _SRUElementwise
+
+    g = torch.Generator().manual_seed(4)
+    z, f, o, i = (torch.randn(2, 11, 3, dtype=torch.float64, generator=g).requires_grad_()
+                  for _ in range(4))
+    c0 = torch.randn(2, 3, dtype=torch.float64, generator=g).requires_grad_()
+    if kind == "sru":
+        assert torch.autograd.gradcheck(_SRUElementwise.apply, (z, f, o, i, c0))
+    else:
+        o = None if kind == "f" else o
+        i = i if kind == "ifo" else None
+        assert torch.autograd.gradcheck(
+            lambda *a: _QRNNElementwise.apply(kind, *a), (z, f, o, i, c0)
+        )
+
+
 @pytest.mark.parametrize("pooling", ["f", "fo", "ifo"])
 @pytest.mark.parametrize("window", [1, 3])
 def test_qrnn_matches_step_by_step_reference(pooling, window):

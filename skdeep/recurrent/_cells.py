@@ -350,6 +350,107 @@ class _QRNNElementwise(torch.autograd.Function):
                 g_next * f_next)
 
 
+class _RWARecurrence(torch.autograd.Function):
+    """RWA's recurrence after its input projection, with a hand-written gradient.
+
+    Inputs: ``u``, ``gx``, ``ax`` (n, T, H), the input's parts of the three
+    pre-activations (biases included); ``weight`` (2H, H), the hidden
+    projection to the ``g`` and ``a`` parts; the state ``h0, num0, den0, m0``
+    (n, H). Outputs: ``h`` (n, T, H) and the final ``num, den, m``.
+
+    Autograd through :class:`RWALayer`'s step loop recorded about 15 nodes a
+    step and replayed them one by one; here the forward records none and the
+    backward runs one loop of about as many kernels, with everything that
+    does not feed the recurrence (the gradients of ``u`` and ``weight``)
+    batched over all steps after it. Forward plus backward at batch 32,
+    width 256, T = 1000: 1.55x faster on an H200 GPU (675 -> 436 ms; still a
+    loop of small kernels, against cuDNN LSTM's 32 ms) and about 1.3x on one
+    CPU thread (level with ``nn.LSTM``). The gradient is that of the unscaled
+    average ``N_t / D_t`` (``N_t = num_t exp(m_t)``), whose dependence on the
+    running maximum cancels; its adjoints are kept scaled by ``exp(m_t)``, so
+    nothing overflows, as in the forward pass.
+    """
+
+    @staticmethod
+    def forward(ctx, u, gx, ax, weight, h0, num0, den0, m0):
+        n, T, H = u.shape
+        hs, tg, so, sn, ratio, den_all = (torch.empty_like(u) for _ in range(6))
+        w_t = weight.t()
+        h, num, den, m = h0, num0, den0, m0
+        for t in range(T):
+            proj = torch.mm(h, w_t)
+            tgt = torch.tanh(gx[:, t] + proj[:, :H], out=tg[:, t])
+            a = ax[:, t] + proj[:, H:]
+            m_new = torch.maximum(m, a)
+            sot = torch.exp(m - m_new, out=so[:, t])
+            snt = torch.exp(a - m_new, out=sn[:, t])
+            num = torch.addcmul(num * sot, u[:, t] * tgt, snt)
+            den = torch.addcmul(snt, den, sot, out=den_all[:, t])
+            h = torch.tanh(torch.div(num, den, out=ratio[:, t]), out=hs[:, t])
+            m = m_new
+        ctx.save_for_backward(u, ax, weight, h0, num0, den0, m0, hs, tg, so, sn, ratio,
+                              den_all, num)
+        ctx.set_materialize_grads(False)
+        return hs, num, den, m
+
+    @staticmethod
+    def backward(ctx, grad_hs, grad_num, grad_den, grad_m):
+        (u, ax, weight, h0, num0, den0, m0, hs, tg, so, sn, ratio, den_all,
+         num) = ctx.saved_tensors
+        n, T, H = u.shape
+        h_prev = torch.cat([h0[:, None], hs[:, :-1]], dim=1)
+        grad_proj = u.new_empty(n, T, 2 * H)  # of (g, a): also grad gx, ax
+        grad_z = torch.empty_like(u)
+        # The final state in scaled form, num_T = N_T exp(-m_T), also depends
+        # on m_T = max(m0, a_0, ..., a_T-1): that gradient goes to the largest
+        # a (or to m0), found again from the a's (one batched product).
+        via_max = to_m0 = None
+        if grad_num is not None or grad_den is not None or grad_m is not None:
+            grad_max = 0.0 if grad_m is None else grad_m
+            if grad_num is not None:
+                grad_max = grad_max - grad_num * num
+            if grad_den is not None:
+                grad_max = grad_max - grad_den * den_all[:, -1]
+            grad_max = grad_max + u.new_zeros(n, H)
+            a = ax + torch.matmul(h_prev, weight[H:].t())
+            a_max, where = a.max(dim=1)
+            to_m0 = m0 >= a_max
+            via_max = torch.zeros_like(u).scatter_(
+                1, where[:, None], torch.where(to_m0, 0.0, grad_max)[:, None]
+            )
+            to_m0 = torch.where(to_m0, grad_max, 0.0)
+        # Adjoints of the numerator and denominator, scaled by exp(m_t); the
+        # final state's gradients enter at the last step (there num_T =
+        # N_T exp(-m_T), so its gradient is already in these units).
+        lam_num = u.new_zeros(n, H) if grad_num is None else grad_num
+        lam_den = u.new_zeros(n, H) if grad_den is None else grad_den
+        grad_h = u.new_zeros(n, H)  # from the next step's projection
+        for t in range(T - 1, -1, -1):
+            g = grad_h if grad_hs is None else grad_hs[:, t] + grad_h
+            ht = hs[:, t]
+            q = torch.addcmul(g, g * ht, ht, value=-1.0).div_(den_all[:, t])  # d r / den
+            decay = so[:, t + 1] if t + 1 < T else 1.0
+            lam_num = torch.addcmul(q, lam_num, decay) if t + 1 < T else q + lam_num
+            lam_den = torch.addcmul(lam_den * decay, q, ratio[:, t], value=-1.0)
+            snt, tgt, ut = sn[:, t], tg[:, t], u[:, t]
+            gz = torch.mul(lam_num, snt, out=grad_z[:, t])
+            grad_a = torch.mul(torch.addcmul(lam_den, lam_num * ut, tgt), snt,
+                               out=grad_proj[:, t, H:])
+            if via_max is not None:
+                grad_a += via_max[:, t]
+            torch.mul(gz * ut, 1 - tgt * tgt, out=grad_proj[:, t, :H])
+            grad_h = torch.mm(grad_proj[:, t], weight)
+        grad_weight = torch.mm(grad_proj.reshape(n * T, 2 * H).t(),
+                               h_prev.reshape(n * T, H))
+        # N_-1 = num0 exp(m0): num0's adjoint is lam_num exp(m0 - m_0)
+        grad_num0, grad_den0 = lam_num * so[:, 0], lam_den * so[:, 0]
+        grad_m0 = grad_num0 * num0 + grad_den0 * den0
+        if to_m0 is not None:
+            grad_m0 = grad_m0 + to_m0
+        return (grad_z * tg, grad_proj[..., :H], grad_proj[..., H:], grad_weight,
+                grad_h, grad_num0, grad_den0, grad_m0)
+
+
 # ---------------------------------------------------------------------------
 # Single-direction layers of the new cells: (n, T, C) -> (n, T, H), state
 # ---------------------------------------------------------------------------
@@ -392,24 +493,13 @@ class RWALayer(nn.Module):
         n, T, _ = x.shape
         H = self.hidden_size
         h, num, den, m = self.initial_state(n, x) if state is None else state
-        # unbind: one backward node for all steps, where indexing [:, t]
-        # would allocate a full-size gradient at every step.
         proj = self.input_proj(x)
         proj = torch.cat([proj[..., : 2 * H] + self.bias, proj[..., 2 * H :]], dim=2)
-        u, gx, ax = (p.unbind(1) for p in proj.split(H, dim=2))
-        outputs = []
-        for t in range(T):
-            gh, ah = self.hidden_proj(h).split(H, dim=1)
-            z = u[t] * torch.tanh(gx[t] + gh)
-            a = ax[t] + ah
-            m_new = torch.maximum(m, a)
-            scale_old, scale_new = torch.exp(m - m_new), torch.exp(a - m_new)
-            num = torch.addcmul(num * scale_old, z, scale_new)
-            den = den * scale_old + scale_new
-            m = m_new
-            h = torch.tanh(num / den)
-            outputs.append(h)
-        return torch.stack(outputs, dim=1), (h, num, den, m)
+        u, gx, ax = proj.split(H, dim=2)
+        hs, num, den, m = _RWARecurrence.apply(
+            u, gx, ax, self.hidden_proj.weight, h, num, den, m
+        )
+        return hs, (hs[:, -1], num, den, m)
 
 
 class QRNNLayer(nn.Module):

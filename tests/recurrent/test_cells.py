@@ -268,6 +268,29 @@ def test_rwa_matches_unscaled_reference():
     _check_against(layer, naive_rwa, torch.randn(2, 9, 3, dtype=torch.float64))
 
 
+@pytest.mark.parametrize("m0_dominates", [False, True])
+def test_rwa_recurrence_gradcheck_through_state_and_final_state(m0_dominates):
+    # The hand-written gradient of RWA's recurrence, for every input and
+    # every output: the final (num, den, m) also depend on the running
+    # maximum, whose gradient goes to the largest a, or to m0 when that is
+    # larger than every a.
+    from skdeep.recurrent._cells import _RWARecurrence
+
+    g = torch.Generator().manual_seed(5)
+
+    def rand(*shape):
+        return torch.randn(*shape, dtype=torch.float64, generator=g)
+
+    u, gx, ax = rand(2, 6, 3), rand(2, 6, 3), rand(2, 6, 3)
+    weight, h0 = rand(6, 3), torch.tanh(rand(2, 3))
+    num0, den0 = rand(2, 3), rand(2, 3).abs() + 0.5
+    m0 = torch.full((2, 3), 5.0, dtype=torch.float64) if m0_dominates else rand(2, 3)
+    inputs = [t.requires_grad_() for t in (u, gx, ax, weight, h0, num0, den0, m0)]
+    assert torch.autograd.gradcheck(_RWARecurrence.apply, inputs)
+    # the output sequence alone (what the layer's users take)
+    assert torch.autograd.gradcheck(lambda *a: _RWARecurrence.apply(*a)[0], inputs)
+
+
 def test_rwa_long_series_do_not_overflow():
     # Large attention logits: the unscaled average overflows after a few
     # steps, the running-maximum form stays finite over 3000 steps.
@@ -276,9 +299,13 @@ def test_rwa_long_series_do_not_overflow():
     with torch.no_grad():
         layer.input_proj.weight.mul_(60.0)
     x = torch.randn(2, 3000, 2)
+    x.requires_grad_()
     out, _ = layer(x)
     assert torch.isfinite(out).all()
-    assert not torch.isfinite(naive_rwa(layer, x[:, :200])).all()
+    out.sum().backward()
+    assert torch.isfinite(x.grad).all()
+    assert all(torch.isfinite(p.grad).all() for p in layer.parameters())
+    assert not torch.isfinite(naive_rwa(layer, x[:, :200].detach())).all()
 
 
 @pytest.mark.parametrize("cell", CELLS)

@@ -98,8 +98,10 @@ def _two_level_scan(f, b, c0):
     follow one step per chunk (``K`` steps). Nothing is divided, so a product
     of factors that underflows to 0 is exact to float precision (the
     cumprod/cumsum form divides by it). On a GPU, where the loop of
-    :func:`_scan` is ``T`` kernel launches, this is ~30x faster at T = 1000;
-    on the CPU the plain loop is faster. Rounding differs from the loop's.
+    :func:`_scan` is ``T`` kernel launches, forward plus backward at
+    (32, 1000, 256) take 3.0-3.6 ms instead of 30 ms (H200); on one CPU
+    thread the forward pass takes 113 ms against the loop's 14.5 ms, so the
+    CPU keeps the loop. Rounding differs from the loop's.
     """
     n, T, H = f.shape
     L = math.isqrt(T - 1) + 1 if T > 1 else 1  # ceil(sqrt(T))

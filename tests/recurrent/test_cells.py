@@ -217,6 +217,25 @@ def test_two_level_scan_matches_the_loop(T, two_level):
     assert torch.autograd.gradcheck(linear_recurrence, (f, b, c0))
 
 
+@pytest.mark.parametrize("T", [1, 5, 17])
+def test_two_level_backward_scan_matches_the_loop(T, monkeypatch):
+    # The adjoint scan with and without a following block (f_next, g_next)
+    from skdeep.recurrent import _cells
+
+    g = torch.Generator().manual_seed(T)
+    f = torch.rand(2, T, 3, dtype=torch.float64, generator=g)
+    grad = torch.randn(2, T, 3, dtype=torch.float64, generator=g)
+    f_next, g_next = torch.rand(2, 3, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64)
+    loop = [_cells._scan_back(f, grad, torch.empty_like(grad)),
+            _cells._scan_back(f, grad, torch.empty_like(grad), f_next, g_next)]
+    monkeypatch.setattr(_cells, "_launch_bound", lambda x: True)
+    two = [_cells._scan_back(f, grad, torch.empty_like(grad)),
+           _cells._scan_back(f, grad, torch.empty_like(grad), f_next, g_next)]
+    for a, b in zip(loop, two):
+        torch.testing.assert_close(b, a)
+    assert not torch.allclose(loop[0], loop[1])
+
+
 def test_two_level_scan_survives_underflowing_products(two_level):
     # 40 factors of 1e-3 multiply to 1e-120, below float32's range: the chunk
     # products become 0, which is exact to float precision (nothing divides)

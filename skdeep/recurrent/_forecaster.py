@@ -3,7 +3,6 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +25,8 @@ from skdeep.utils._sklearn import (
 )
 from skdeep.utils._torch import as_float32_tensor, derive_seed, resolve_device, seeded
 from skdeep.utils._training import (
+    _cpu_copy,
+    _on_accelerator,
     BaseTorchEstimator,
     keep_finished_epochs,
     raise_if_non_finite,
@@ -710,11 +711,8 @@ class LSTMForecaster(BaseForecaster):
         # The network travels on the CPU, so a model fitted on a GPU loads
         # on a machine without one.
         state = self.__dict__.copy()
-        module = state.get("module_")
-        if module is not None and any(
-            p.device.type != "cpu" for p in module.parameters()
-        ):
-            state["module_"] = copy.deepcopy(module).cpu()
+        if _on_accelerator(state.get("module_")):
+            state["module_"] = _cpu_copy(state["module_"])  # (CPUPicklingMixin's copy)
         return state
 
     def __setstate__(self, state):

@@ -586,13 +586,26 @@ def test_cuda_matches_cpu():
     assert loaded.predict(X_BLOBS).shape == (300,)
 
 
-def test_wide_pca_start_by_krylov_iteration_equals_sklearn_pca(monkeypatch):
+@pytest.mark.parametrize("start_rows", [None, 100])
+def test_wide_pca_start_by_krylov_iteration_equals_sklearn_pca(monkeypatch, start_rows):
     """On more than _PCA_ITERATIVE_FEATURES features the two leading components
     come from block Krylov iteration on the data (no d x d covariance); they
     equal scikit-learn's PCA up to sign, and so does the fallback (the full
-    covariance) where the spectrum is too flat for the iteration to converge."""
+    covariance) where the spectrum is too flat for the iteration to converge.
+    With ``start_rows``, the iteration on all rows starts from the leading
+    directions of an evenly spaced sample (used on many rows): same result."""
     from sklearn.decomposition import PCA
 
+    if start_rows is not None:
+        monkeypatch.setattr(som_module, "_PCA_START_ROWS", start_rows)
+        sampled = []
+        iterate_from = som_module._block_krylov
+
+        def spy_start(X, *args):
+            sampled.append(len(X))
+            return iterate_from(X, *args)
+
+        monkeypatch.setattr(som_module, "_block_krylov", spy_start)
     rng = np.random.RandomState(0)
     d = som_module._PCA_ITERATIVE_FEATURES + 44
     low_rank = rng.randn(400, 4) @ (rng.randn(4, d) * [[4.0], [2.0], [1.0], [0.5]])
@@ -621,6 +634,8 @@ def test_wide_pca_start_by_krylov_iteration_equals_sklearn_pca(monkeypatch):
     som = SOMClusterer(3, n_columns=4, max_epochs=1, random_state=0)
     som.fit(low_rank.astype(np.float32))
     assert calls == [True] and np.isfinite(som.cluster_centers_).all()
+    if start_rows is not None:  # every run: the 100-row sample, then all rows
+        assert sampled[:2] == [100, 400] and sampled[-2:] == [100, 400]
 
 
 @pytest.mark.parametrize("offset, scale", [(0.0, 1.0), (1e3, 1.0), (0.0, 1e19)])
@@ -660,6 +675,35 @@ def test_topographic_error_is_the_second_bmu_definition(topology, toroidal):
     adjacent = neighbour_mask(grid_distances(4, 6, topology, toroidal))
     np.testing.assert_array_equal(som.labels_, first)
     assert som.topographic_error_ == pytest.approx(1.0 - adjacent[first, second].mean())
+
+
+def test_cache_sized_batch_blocks_learn_the_same_map(monkeypatch):
+    """Online epochs gather their shuffled batches in cache-sized blocks
+    (one batch per block on wide data, into one reused buffer with the ones
+    column) and, on large data, take the rows' norms batch by batch: with a
+    cache small enough to force both on small data, the map and the
+    quantization-error curve are those of one block and one norm pass."""
+    X = make_blobs(n_samples=2000, n_features=6, centers=5, random_state=1)[0]
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    params = dict(n_rows=4, n_columns=4, max_epochs=2, random_state=0)
+    reference = SOMClusterer(**params).fit(X)
+    blocks = []
+    gather = som_module._shuffled_batches
+
+    def spy(*args, **kwargs):
+        for batch in gather(*args, **kwargs):
+            blocks.append(batch.data_ptr())
+            yield batch
+
+    monkeypatch.setattr(som_module, "_shuffled_batches", spy)
+    monkeypatch.setattr(som_module, "_CACHE_BLOCK_ELEMENTS", 600)
+    som = SOMClusterer(**params).fit(X)
+    assert len(set(blocks)) == 1  # 32 batches, each gathered into one buffer
+    np.testing.assert_allclose(som.cluster_centers_, reference.cluster_centers_,
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(som.quantization_error_curve_,
+                               reference.quantization_error_curve_, rtol=1e-6)
+    np.testing.assert_array_equal(som.labels_, reference.labels_)
 
 
 def test_training_labels_are_computed_when_first_read(monkeypatch, tmp_path):

@@ -102,11 +102,39 @@ the load average recorded (the machine is shared):
      machine, more than the change itself: ``benchmarks/som_paired.py``
      times the old and the new code fit for fit, interleaved, and compares
      the fastest of each (results in the session's note, not a target).
+   - Fourth engineering speed-up (session 26, declared before its run; no
+     default changed). After session 19, Fashion-MNIST (10,000 x 784) was
+     the set furthest from 20x (12.9x warm and 11.8x cold at 1 epoch, 19.2x
+     warm at 3): on one thread, its 1-epoch fit was about 130 ms, of which
+     the PCA start took 48 and the epoch 45, a third of that in copies
+     (the shuffled rows gathered in 16 MB blocks and read back from
+     memory, the ones column added by a second copy, the rows' norms by a
+     third pass). Changes: batches gathered in cache-sized blocks (one
+     batch per block on wide data) with the ones column written into a
+     reused buffer; the rows' squared norms taken batch by batch on inputs
+     over 256k values; the Krylov PCA start (wide data) begun from the
+     leading directions of an evenly spaced 1,024-row sample, stopped at a
+     residual of 1e-4 of the largest variance (was 1e-6: on Fashion-MNIST
+     the components then agree with the exact ones to a cosine of 1 - 1e-8)
+     and run over 4 MiB row blocks. The "before" rows load commit
+     ``6fca2cc``. Same-map check: every (set, epochs) pair but Fashion-
+     MNIST's equal to the last bit (a check run before this declaration
+     found 31 of 32 pairs at 1 and 3 epochs bit-identical), Fashion-MNIST's
+     QE within 1e-3 relative (``SAME_MAP_RTOL``). Goal as declared in
+     session 15: >= 20x MiniSom's speed on every held-out set at 1, 3 and
+     10 epochs, warm and cold, wall and CPU. Protocol change, declared with
+     it: MiniSom's part-1 fits are timed as skdeep's are, best of
+     ``--minisom-repeats`` (3), where one fit takes under 10 s (else once,
+     as before): a single MiniSom fit slowed by other work on the shared
+     machine flattered skdeep's ratio (for example Fashion-MNIST at 1 epoch:
+     2.6 s in session 19's run, 1.7-1.9 s in this session's checks).
    - Equal epochs: 1, 3 and 10. Metric: quantization error (mean distance to
      the best-matching unit) from one function for every map
      (``map_quality``), as a ratio to MiniSom's (below 1: better); topographic
-     error alongside; fit time (wall and process CPU; MiniSom once, skdeep
-     best of ``--repeats``), speed-up = MiniSom's time / skdeep's. One seed
+     error alongside; fit time (wall and process CPU; MiniSom best of
+     ``--minisom-repeats`` where a fit takes under 10 s, else once (once
+     for every fit before session 26), skdeep best of ``--repeats``),
+     speed-up = MiniSom's time / skdeep's. One seed
      (0) for every model.
    - Selection set (used to choose the defaults, not reported): Gaussian
      mixtures of this file's ``gaussian_mixture`` with seeds 101-103 (20,000 x
@@ -251,10 +279,24 @@ def heldout_sets(quick=False):
 # The code before the latest engineering speed-up of issue #15 item 4 (same
 # defaults): SOMClusterer as of this commit, loaded from git (session 15's
 # round compared against 647218f, session 19's against 5d7310f).
-BEFORE_SPEEDUP_COMMIT = "5d7310f"
+BEFORE_SPEEDUP_COMMIT = "6fca2cc"
+BEFORE_SPEEDUP_DESCRIPTION = (
+    "fourth engineering speed-up, session 26: batches gathered in "
+    "cache-sized blocks with the ones column written into a reused buffer, "
+    "the rows' norms taken batch by batch on large inputs, and the Krylov "
+    "PCA start of wide data begun from the leading directions of a "
+    "1,024-row sample and stopped at a residual of 1e-4 instead of 1e-6; "
+    "every map but Fashion-MNIST's should be equal to the last bit")
 # Largest relative QE difference from the before rows declared as "the same
-# map" (session 19: the order and precision of some sums changed).
-SAME_MAP_RTOL = 1e-4
+# map" (session 19: 1e-4, the order and precision of some sums changed;
+# session 26: 1e-3 for Fashion-MNIST, whose PCA plane moves by a cosine of
+# about 1e-8, every other pair should be equal to the last bit).
+SAME_MAP_RTOL = 1e-3
+# MiniSom's fits in part 1 (session 26 on): best of --minisom-repeats where
+# the first fit takes under this many seconds, else that one fit.
+MINISOM_REPEAT_BELOW_SECONDS = 10.0
+MINISOM_REPEATS_NOTE = (
+    "3 where a fit takes under 10 s, else one fit; before session 26 once")
 BEFORE_SPEEDUP_LABEL = (
     f"skdeep defaults, code before the speed-up ({BEFORE_SPEEDUP_COMMIT})")
 
@@ -289,15 +331,24 @@ def old_defaults(n_rows, n_columns):
                 sigma_final=0.5, sigma_decay="linear", learning_rate_final=0.01)
 
 
-def time_minisom_defaults(X, n_rows, n_columns, epochs, seed=0):
-    """MiniSom at its defaults: sigma 1, learning rate 0.5, random weights."""
+def time_minisom_defaults(X, n_rows, n_columns, epochs, repeats=1, seed=0):
+    """MiniSom at its defaults: sigma 1, learning rate 0.5, random weights.
+    Best of ``repeats`` fits where the first takes under
+    ``MINISOM_REPEAT_BELOW_SECONDS`` (every fit learns the same map)."""
     from minisom import MiniSom
 
-    som = MiniSom(n_rows, n_columns, X.shape[1], random_seed=seed)
-    start, start_cpu = time.perf_counter(), time.process_time()
-    som.train(X, epochs * len(X), random_order=True)
-    seconds = (time.perf_counter() - start, time.process_time() - start_cpu)
-    return seconds, som.get_weights().reshape(n_rows * n_columns, -1)
+    best = (np.inf, np.inf)
+    for i in range(repeats):
+        som = MiniSom(n_rows, n_columns, X.shape[1], random_seed=seed)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        som.train(X, epochs * len(X), random_order=True)
+        seconds = (time.perf_counter() - start, time.process_time() - start_cpu)
+        best = (min(best[0], seconds[0]), min(best[1], seconds[1]))
+        if i == 0:
+            weights = som.get_weights().reshape(n_rows * n_columns, -1)
+            if seconds[0] >= MINISOM_REPEAT_BELOW_SECONDS:
+                break
+    return best, weights
 
 
 def defaults_vs_defaults(args):
@@ -307,7 +358,8 @@ def defaults_vs_defaults(args):
     for name, load, n_rows, n_columns in heldout_sets(args.quick):
         X = load()
         for epochs in args.heldout_epochs:
-            t_mini, w_mini = time_minisom_defaults(X, n_rows, n_columns, epochs)
+            t_mini, w_mini = time_minisom_defaults(X, n_rows, n_columns, epochs,
+                                                   args.minisom_repeats)
             qe_mini, te_mini = map_quality(w_mini, X, n_rows, n_columns)
             rows = [("MiniSom defaults", t_mini, qe_mini, te_mini)]
             common = dict(n_rows=n_rows, n_columns=n_columns, max_epochs=epochs,
@@ -473,11 +525,8 @@ def heldout_markdown(heldout):
         "defaults (batch map, radius a quarter of the side to 0.5, linear), with "
         "equal epochs, seed 0 for all. \"Code before the speed-up\": the same "
         f"defaults in the code of commit {BEFORE_SPEEDUP_COMMIT} (before the "
-        "third engineering speed-up, session 19: fewer small ops per online "
-        "mini-batch, per-epoch node tables, the neighbour table built when "
-        "the deferred labels are read, the PCA start's covariance from "
-        "float32 products of row blocks; it should learn the same map to "
-        f"rounding, QE within {SAME_MAP_RTOL:g} relative). \"Cold caches\": the "
+        f"{BEFORE_SPEEDUP_DESCRIPTION}; QE within {SAME_MAP_RTOL:g} relative). "
+        "\"Cold caches\": the "
         "current defaults with skdeep's module-level SOM caches (geometry, "
         "parameter checks, step tables) emptied before each timed fit, as in "
         "the first fit of a configuration. The defaults "
@@ -486,7 +535,8 @@ def heldout_markdown(heldout):
         "`benchmarks/som.py`, not reported); every set here is held out. QE "
         "ratio: quantization error / MiniSom's (below 1 is better); TE: "
         "topographic error (MiniSom's in its own row); speed-up: MiniSom's fit "
-        "time / skdeep's (skdeep best of the repeats, MiniSom once).",
+        "time / skdeep's (skdeep best of the repeats; MiniSom best of "
+        f"{MINISOM_REPEATS_NOTE}).",
         "",
         "| epochs | model | geometric mean QE ratio | worst QE ratio "
         "| sets with QE ratio > 1 | median TE | median speed-up wall (CPU) "

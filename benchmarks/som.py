@@ -128,6 +128,22 @@ the load average recorded (the machine is shared):
      as before): a single MiniSom fit slowed by other work on the shared
      machine flattered skdeep's ratio (for example Fashion-MNIST at 1 epoch:
      2.6 s in session 19's run, 1.7-1.9 s in this session's checks).
+   - Outcome of the session-26 run (AMD EPYC, load 0.2-1.0): same map as
+     6fca2cc on all 48 pairs, QE equal to the last bit (Fashion-MNIST's
+     too). Fashion-MNIST: 1 epoch 18.5x (6fca2cc in the same run: 10.7x),
+     3 epochs 33.5x (24.5x), 10 epochs 48.2x (28.2x); every set of 10,000
+     rows or more is above 20x at 3 and 10 epochs, warm and cold. MiniSom
+     timed best of 3 ran faster than in session 19's single fits (wine 33
+     against 62 ms, Fashion-MNIST 1.84 against 2.6 s), so the ratios of
+     unchanged code fell with it. The goal is not met: under 20x remain
+     Fashion-MNIST at 1 epoch (18.5x) and the small sets, 1,600-5,000 rows
+     (1 epoch: digits 12.5x warm, 11.0x cold; wine 14.7x cold; letter 15.3x
+     cold; mixture 5,000 x 50 17.0x cold; also wine at 3 epochs, 14.8x,
+     and letter cold at 10, 19.3x), whose operations this change leaves as
+     they were (a paired rerun, ``som_paired.py --commit 6fca2cc --reps
+     80``, digits: 4.61 against 4.65 ms warm, 5.25 against 5.25 cold;
+     wine, letter and optdigits equal within 4% at 30 pairs; Fashion-MNIST
+     1.58x warm, 1.43x cold).
    - Equal epochs: 1, 3 and 10. Metric: quantization error (mean distance to
      the best-matching unit) from one function for every map
      (``map_quality``), as a ratio to MiniSom's (below 1: better); topographic

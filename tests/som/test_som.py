@@ -698,7 +698,9 @@ def test_cache_sized_batch_blocks_learn_the_same_map(monkeypatch):
     monkeypatch.setattr(som_module, "_shuffled_batches", spy)
     monkeypatch.setattr(som_module, "_CACHE_BLOCK_ELEMENTS", 600)
     som = SOMClusterer(**params).fit(X)
-    assert len(set(blocks)) == 1  # 32 batches, each gathered into one buffer
+    # 16 batches per epoch, each gathered into the epoch's one buffer
+    assert len(blocks) == 32
+    assert len(set(blocks[:16])) == 1 and len(set(blocks[16:])) == 1
     np.testing.assert_allclose(som.cluster_centers_, reference.cluster_centers_,
                                rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(som.quantization_error_curve_,

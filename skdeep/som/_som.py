@@ -347,20 +347,20 @@ class SOMClusterer(
     of all epochs come from one computation per fit, over the distinct grid
     distances only, and are kept in a small cache like the map geometry
     (both depend on the parameters only; the geometry is built in numpy).
-    Each epoch gathers its shuffled rows in one copy and, on small maps,
-    every batch's step matrices in one lookup. Plain float arrays skip
+    Each epoch gathers its shuffled rows in cache-sized copies and, on small
+    maps, every batch's step matrices in one lookup. Plain float arrays skip
     scikit-learn's input conversion, and the final labelling (``labels_``
     and the two errors) of inputs of up to 4 million values waits until it
-    is read. The learned map is the same, bit for bit. Against MiniSom at
+    is read. The learned map is the same, to rounding. Against MiniSom at
     its defaults on the 16 held-out sets (``benchmarks/results/som.md``,
-    best of 5 fits, on a busy machine), a repeated fit is 21-66 times
-    faster (median 50) in one epoch, 25-73 (53) at 3 epochs and 26-77 (54)
-    at 10, CPU time alike; the first fit of a configuration (every cache
-    emptied) is 15-62 times faster (median 43) in one epoch, 22-71 (51) at
-    3 and 25-77 (55) at 10. The lowest are the sets of 1,600-1,800 rows on
-    8 x 8 to 15 x 15 maps, where building the geometry and step tables
-    costs 0.4-0.6 ms, a quarter of a one-epoch fit (reading ``labels_``
-    costs 0.3-1 ms more there).
+    skdeep best of 5 fits, MiniSom best of 3, one thread), a repeated fit is
+    12-98 times faster (median 42) in one epoch, 15-108 (53) at 3 epochs and
+    27-104 (66) at 10, CPU time alike; the first fit of a configuration
+    (every cache emptied) is 11-104 times faster (median 40) in one epoch,
+    14-108 (53) at 3 and 19-105 (65) at 10. The lowest are the sets of
+    1,600-5,000 rows, fits of a few milliseconds where building the geometry
+    and step tables costs about 0.5 ms (reading ``labels_`` costs 0.3-1 ms
+    more there).
 
     Scale the features first (:class:`~sklearn.preprocessing.StandardScaler`
     or :class:`~sklearn.preprocessing.MinMaxScaler`): distances mix them.

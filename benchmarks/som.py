@@ -347,24 +347,33 @@ def old_defaults(n_rows, n_columns):
                 sigma_final=0.5, sigma_decay="linear", learning_rate_final=0.01)
 
 
+def best_of(make, train, repeats, once_above=np.inf):
+    """Wall and process CPU seconds of ``train(make())``, the fastest of
+    ``repeats`` runs (one run if the first takes ``once_above`` seconds or
+    more; ``make`` is not timed), and the last model trained."""
+    best = (np.inf, np.inf)
+    for _ in range(repeats):
+        model = make()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        train(model)
+        seconds = (time.perf_counter() - start, time.process_time() - start_cpu)
+        best = (min(best[0], seconds[0]), min(best[1], seconds[1]))
+        if seconds[0] >= once_above:
+            break
+    return best, model
+
+
 def time_minisom_defaults(X, n_rows, n_columns, epochs, repeats=1, seed=0):
     """MiniSom at its defaults: sigma 1, learning rate 0.5, random weights.
     Best of ``repeats`` fits where the first takes under
     ``MINISOM_REPEAT_BELOW_SECONDS`` (every fit learns the same map)."""
     from minisom import MiniSom
 
-    best = (np.inf, np.inf)
-    for i in range(repeats):
-        som = MiniSom(n_rows, n_columns, X.shape[1], random_seed=seed)
-        start, start_cpu = time.perf_counter(), time.process_time()
-        som.train(X, epochs * len(X), random_order=True)
-        seconds = (time.perf_counter() - start, time.process_time() - start_cpu)
-        best = (min(best[0], seconds[0]), min(best[1], seconds[1]))
-        if i == 0:
-            weights = som.get_weights().reshape(n_rows * n_columns, -1)
-            if seconds[0] >= MINISOM_REPEAT_BELOW_SECONDS:
-                break
-    return best, weights
+    seconds, som = best_of(
+        lambda: MiniSom(n_rows, n_columns, X.shape[1], random_seed=seed),
+        lambda som: som.train(X, epochs * len(X), random_order=True),
+        repeats, once_above=MINISOM_REPEAT_BELOW_SECONDS)
+    return seconds, som.get_weights().reshape(n_rows * n_columns, -1)
 
 
 def defaults_vs_defaults(args):
@@ -433,37 +442,34 @@ def time_skdeep(X, params, repeats, cls=None, cold=False):
     from skdeep.som import SOMClusterer
     from skdeep.som._som import _clear_caches
 
-    best, best_cpu, som = np.inf, np.inf, None
-    for _ in range(repeats):
+    def make():
         if cold:
             _clear_caches()
-        est = (cls or SOMClusterer)(**params)
-        start, start_cpu = time.perf_counter(), time.process_time()
+        return (cls or SOMClusterer)(**params)
+
+    def train(est):
         est.fit(X)
         if params.get("device", "cpu") != "cpu":
             import torch
 
             torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
-        best_cpu = min(best_cpu, time.process_time() - start_cpu)
-        som = est
-    return (best, best_cpu), som.cluster_centers_
+
+    seconds, som = best_of(make, train, repeats)
+    return seconds, som.cluster_centers_
 
 
 def time_minisom(X, n_rows, n_columns, sigma, epochs, repeats, seed=0):
     from minisom import MiniSom
 
-    best, best_cpu, weights = np.inf, np.inf, None
-    for _ in range(repeats):
+    def make():
         som = MiniSom(n_rows, n_columns, X.shape[1], sigma=sigma, learning_rate=0.5,
                       neighborhood_function="gaussian", random_seed=seed)
         som.pca_weights_init(X)
-        start, start_cpu = time.perf_counter(), time.process_time()
-        som.train(X, epochs * len(X), random_order=True)
-        best = min(best, time.perf_counter() - start)
-        best_cpu = min(best_cpu, time.process_time() - start_cpu)
-        weights = som.get_weights().reshape(n_rows * n_columns, -1)
-    return (best, best_cpu), weights
+        return som
+
+    seconds, som = best_of(
+        make, lambda som: som.train(X, epochs * len(X), random_order=True), repeats)
+    return seconds, som.get_weights().reshape(n_rows * n_columns, -1)
 
 
 def compare(name, X, n_rows, n_columns, sigma, epochs, args):

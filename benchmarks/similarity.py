@@ -162,7 +162,8 @@ below was fixed before any run; nothing in it was tuned on these results.
       point; otherwise ``benchmark`` stays. The adopted configuration is then
       fitted on classes 0-6 exactly as above and reported in a row of its
       own (``skdeep-siamese (selected)``); the first row stays as it was.
-    * script: ``similarity_runs/siamese_select_unseen.py``.
+    * script: ``similarity_runs/siamese_select_unseen.py`` (records in
+      ``siamese_select_unseen_A.jsonl`` and ``_B.jsonl``).
 
 Run by hand, e.g.::
 

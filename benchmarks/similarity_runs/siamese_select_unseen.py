@@ -4,7 +4,8 @@ The protocol (folds, episodes, candidates, decision rule) is declared in the
 ``metric_unseen`` section of ``benchmarks/similarity.py``'s docstring, before
 this script's first run. Only training images of Fashion-MNIST classes 0-6
 are used: no test image and no image of classes 7-9. Writes one JSON line
-per (fold, candidate); ``--decide`` prints each candidate's scores and the
+per (fold, candidate) to ``siamese_select_unseen_<fold>.jsonl`` (the two folds
+can run at once, in two processes); ``--decide`` prints each candidate's scores and the
 decision.
 
     OMP_NUM_THREADS=1 python benchmarks/similarity_runs/siamese_select_unseen.py --fold A
@@ -24,10 +25,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from _common import load_fashion, stamped, write_jsonl  # noqa: E402
+from _common import load_fashion, stamped  # noqa: E402
 from similarity import _siamese, unseen_class_scores  # noqa: E402
 
-OUT = HERE / "siamese_select_unseen.jsonl"
 FOLDS = {"A": ((0, 1, 2, 3), (4, 5, 6)), "B": ((3, 4, 5, 6), (0, 1, 2))}
 CANDIDATES = {
     "benchmark": {},
@@ -41,10 +41,18 @@ BASELINE = "benchmark"
 MIN_GAIN = 0.01  # one point of 1-shot accuracy
 
 
+def out_path(fold):
+    return HERE / f"siamese_select_unseen_{fold}.jsonl"
+
+
 def done():
-    if not OUT.exists():
-        return []
-    return [json.loads(line) for line in OUT.read_text().splitlines() if line]
+    return [
+        json.loads(line)
+        for fold in FOLDS
+        if out_path(fold).exists()
+        for line in out_path(fold).read_text().splitlines()
+        if line
+    ]
 
 
 def run_fold(fold):
@@ -72,7 +80,8 @@ def run_fold(fold):
             "recall_at_1": recall, "one_shot": shots[1], "five_shot": shots[5],
             "pair_auc": auc, "fit_s": fit_s,
         }
-        write_jsonl(OUT, [stamped(record)])
+        with open(out_path(fold), "a") as f:
+            f.write(json.dumps(stamped(record)) + "\n")
         print(f"fold {fold} {name}: 1-shot {shots[1]:.4f} 5-shot {shots[5]:.4f} "
               f"AUC {auc:.4f} R@1 {recall:.4f} ({fit_s:.0f} s)", flush=True)
 

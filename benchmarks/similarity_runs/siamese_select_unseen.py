@@ -25,8 +25,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from _common import load_fashion, stamped  # noqa: E402
-from similarity import _siamese, unseen_class_scores  # noqa: E402
+from _common import stamped  # noqa: E402
+from similarity import _siamese, load_fashion, unseen_class_scores  # noqa: E402
 
 FOLDS = {"A": ((0, 1, 2, 3), (4, 5, 6)), "B": ((3, 4, 5, 6), (0, 1, 2))}
 CANDIDATES = {

@@ -443,7 +443,7 @@ def table_rbf_scale(store):
     if superseded:
         notes += [
             "",
-            "Earlier runs (same protocol, older code): "
+            "Earlier runs (same protocol; older code, or the same code on another day): "
             + ", ".join(f"`{name}`" for name in superseded)
             + ".",
         ]

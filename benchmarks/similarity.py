@@ -102,6 +102,20 @@ below was fixed before any run; nothing in it was tuned on these results.
     points (11 cells better, 9 worse); factors 3 and 4 lose 0.3-3.3 points
     on average. The rerun's accuracies are therefore those of session 15.
 
+    Session 27: ``rbf_scale`` rerun on the same code (the records of
+    2026-12-03 are in ``superseded_rbf_scale_session16.json.txt``): the same
+    accuracies, the hybrid 7.1x faster than SVC where it was 11.0x. Then a
+    diagnosis (not a selection; the protocol keeps 1,000 centers), on
+    Fashion's training images only, ``similarity_runs/rbf_diagnose_centers.py``:
+    validation accuracy and fit time of the hybrid with 1,000-2,000 centers
+    and of SVC, and the error of a float32 Gram matrix. Found (added after
+    its run): 0.870, 0.874, 0.876 and 0.878 with 1,000, 1,250, 1,500 and
+    2,000 centers in 2.1, 3.0, 3.9 and 6.0 s, SVC 0.888 in 14.7 s; so on
+    validation 1,000 centers are within 2 points of SVC at 6.8x, and more
+    centers are slower still (the output layer costs O(n k^2)). A float32
+    Gram would move the normal equations by 3.4e-3 in spectral norm, 3x
+    ``alpha`` and 15x their smallest eigenvalue: the products stay float64.
+
 ``metric_seen``
     kNN accuracy (k = 5) in a learned space, on the test part, for classes
     seen in training. Digits: ``load_digits`` scaled to [0, 1], first 1,000

@@ -20,6 +20,7 @@ from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, batched_numpy, inference_mode
 from skdeep.utils._training import (
+    LR_SCHEDULE_DOC,
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     BaseTorchEstimator,
     CPUPicklingMixin,
@@ -91,6 +92,7 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
         "width_per_center": ["boolean"],
         "training": [StrOptions(set(TRAININGS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "lr_schedule": [StrOptions({"cosine", "constant"})],
     }
 
     # -- the hidden layer ------------------------------------------------------
@@ -412,6 +414,8 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
 
 {training}
 
+{lr_schedule}
+
     Attributes
     ----------
     n_centers_ : int
@@ -470,6 +474,7 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
         training="hybrid",
         alpha=1e-3,
         lr=0.005,
+        lr_schedule="constant",
         max_epochs=30,
         batch_size=128,
         optimizer="adam",
@@ -585,6 +590,8 @@ class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
 
 {training}
 
+{lr_schedule}
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -639,6 +646,7 @@ class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
         training="hybrid",
         alpha=1e-3,
         lr=0.005,
+        lr_schedule="constant",
         max_epochs=30,
         batch_size=128,
         optimizer="adam",
@@ -756,6 +764,7 @@ class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
                 "training": "end_to_end",
                 "max_epochs": 2,
                 "kernel": "multiquadric",
+                "lr_schedule": "cosine",
             },
         ]
 
@@ -765,7 +774,10 @@ def _fill_docs(cls, per_class, centers_options, target, loss):
         centers_options=centers_options, per_class=per_class, target=target, loss=loss
     )
     cls.__doc__ = cls.__doc__.format(
-        rbf=rbf, training=training_parameters_doc(lr=0.005, max_epochs=30)
+        rbf=rbf,
+        training=training_parameters_doc(lr=0.005, max_epochs=30),
+        lr_schedule=LR_SCHEDULE_DOC.format(default="constant")
+        + "\n        Used by end-to-end training only.",
     )
 
 

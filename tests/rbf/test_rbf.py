@@ -236,3 +236,26 @@ def test_output_weights_are_stored_contiguous():
     net = RBFNetwork(np.zeros((3, 2)), 1.0, weight)
     assert net.weight.is_contiguous()
     np.testing.assert_array_equal(net.weight.detach().numpy(), weight)
+
+
+def test_lr_schedule_cosine_anneals_end_to_end_training(sine, moons):
+    Xtr, _, ytr, _ = sine
+    params = dict(n_centers=8, training="end_to_end", max_epochs=4, lr=0.01,
+                  random_state=0)
+    constant = RBFNetworkRegressor(**params).fit(Xtr, ytr)
+    cosine = RBFNetworkRegressor(lr_schedule="cosine", **params).fit(Xtr, ytr)
+    assert RBFNetworkRegressor().lr_schedule == "constant"
+    assert [g["lr"] for g in constant.net_.optimizer_.param_groups] == [0.01]
+    assert [g["lr"] for g in cosine.net_.optimizer_.param_groups] == [0.0]
+    assert not np.allclose(cosine.predict(Xtr), constant.predict(Xtr))
+    Xc, _, yc, _ = moons
+    clf = RBFNetworkClassifier(lr_schedule="cosine", **params).fit(Xc, yc)
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == 0.0
+    # hybrid training has no learning rate: the schedule changes nothing
+    hybrid = dict(n_centers=8, random_state=0)
+    np.testing.assert_array_equal(
+        RBFNetworkRegressor(lr_schedule="cosine", **hybrid).fit(Xtr, ytr).predict(Xtr),
+        RBFNetworkRegressor(**hybrid).fit(Xtr, ytr).predict(Xtr),
+    )
+    with pytest.raises(ValueError, match="lr_schedule"):
+        RBFNetworkRegressor(lr_schedule="linear").fit(Xtr, ytr)

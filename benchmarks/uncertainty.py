@@ -889,8 +889,48 @@ def _markdown(raw):
             "## Speed of the Monte-Carlo passes",
             "",
             _speed_table(raw),
+            "## Defaults on small data (session 29: `max_epochs=\"auto\"`)",
+            "",
+            _small_data_tables(),
         ]
     )
+
+
+def _small_data_tables():
+    """The selection round and held-out check of
+    ``uncertainty_runs/mc_dropout_small_data.py`` (its own JSON lines)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "uncertainty_runs"))
+    import mc_dropout_small_data as small
+
+    return "\n".join([
+        "Protocol: the docstring of `benchmarks/uncertainty_runs/"
+        "mc_dropout_small_data.py`, written before its first run. Candidates "
+        "for `max_epochs` / `batch_size` from the n training rows of a fit: "
+        "A0 = 40 epochs of 128-row batches (the defaults before); B10 = 40 "
+        "epochs of `min(128, n // 10)` rows; S500 / S1000 / S2000 = 128-row "
+        "batches and `max(40, ceil(S / ceil(n / 128)))` epochs. Cells: mean "
+        "5-fold CV score / summed fit CPU seconds (one torch thread), "
+        "`random_state=0`, other parameters at the defaults. The selection data "
+        "are not evidence; the held-out sets were scored with A0 only before "
+        "the round (that sweep motivated it), with the candidates only after "
+        "the choice. \"defaults\" = the estimators as committed after the "
+        "round (`max_epochs=\"auto\"`: S2000's rule), a check that they "
+        "reproduce the S2000 cells; \"linear\" and \"mlp\": scikit-learn's "
+        "`LogisticRegression` / `RidgeCV` and `MLPClassifier` / `MLPRegressor` "
+        "after `StandardScaler`.",
+        "",
+        small.tables(small.read()),
+        "Commands:",
+        "",
+        "```",
+        "OMP_NUM_THREADS=1 python benchmarks/uncertainty_runs/"
+        "mc_dropout_small_data.py --stage select",
+        "OMP_NUM_THREADS=1 python benchmarks/uncertainty_runs/"
+        "mc_dropout_small_data.py --stage heldout --new S2000",
+        "python benchmarks/uncertainty.py --part table",
+        "```",
+        "",
+    ])
 
 
 def main(argv=None):

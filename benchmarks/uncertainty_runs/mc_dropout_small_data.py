@@ -105,7 +105,8 @@ def _odds(name):
 def _uci(name):
     z = np.load(shared_data() / "uci" / f"{name}.npz")
     data = z["data"]
-    return data[:, z["index_features"].astype(int)], data[:, int(z["index_target"])]
+    target = int(np.ravel(z["index_target"])[0])
+    return data[:, np.ravel(z["index_features"]).astype(int)], data[:, target]
 
 
 def selection_sets(kind):
@@ -280,6 +281,18 @@ def tables(records):
             out += [f"Held out, {kind} (mean 5-fold "
                     f"{'accuracy' if kind == 'classifier' else 'R^2'} / fit CPU s):",
                     "", markdown_table(["data set", *methods], rows), ""]
+            for new in (m for m in methods if m in CANDIDATES and m != "A0"):
+                for ref in ("A0", "mlp"):
+                    both = [d for d in data if (d, new) in by and (d, ref) in by]
+                    diff = [by[d, new]["score"] - by[d, ref]["score"] for d in both]
+                    if diff:
+                        out.append(
+                            f"- {new} - {ref}: mean {np.mean(diff):+.4f} over "
+                            f"{len(diff)} sets; higher on {sum(x > 0 for x in diff)}, "
+                            f"equal on {sum(x == 0 for x in diff)}, lower on "
+                            f"{sum(x < 0 for x in diff)} (largest drop "
+                            f"{min(diff):+.4f})")
+            out.append("")
     return "\n".join(out)
 
 

@@ -3,14 +3,11 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import math
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import OutlierMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from skdeep.autoencoder._autoencoder import _BaseAutoencoder, autoencoder_parameters_doc
@@ -33,13 +30,6 @@ from skdeep.utils.validation import check_layer_sizes
 AUTO_STEPS = 1000
 AUTO_MAX_EPOCHS = 20
 DEFAULT_TRIM = 0.2
-
-
-def auto_epochs(n_rows, batch_size, steps=AUTO_STEPS, max_epochs=AUTO_MAX_EPOCHS):
-    """Epochs giving at least ``steps`` gradient steps on ``n_rows`` rows,
-    at most ``max_epochs`` (``None``: no cap)."""
-    epochs = max(1, math.ceil(steps / math.ceil(n_rows / batch_size)))
-    return epochs if max_epochs is None else min(epochs, max_epochs)
 
 
 class TrimmedLoss(torch.nn.Module):
@@ -162,6 +152,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     ((210,), [-1, 1])
     """
 
+    # A fixed number of epochs gave a 30,000-row set 4,600 gradient steps; a
+    # fixed number of steps carries over between large sizes (AUTO_STEPS),
+    # but on small sets 1000 steps are hundreds of passes that over-fit the
+    # few rows, hence the cap (AUTO_MAX_EPOCHS).
+    _auto_steps = AUTO_STEPS
+    _auto_epoch_range = (1, AUTO_MAX_EPOCHS)
+
     _parameter_constraints: dict = {
         **_BaseAutoencoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like"],
@@ -249,7 +246,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         """
         check_layer_sizes(self.hidden_layer_sizes)
         X = self._validate_train(X)
-        self._resolve_epochs(X.shape[0])
+        self._resolve_max_epochs(X.shape[0])
         if self.standardize:
             self.mean_ = X.mean(axis=0)
             scale = X.std(axis=0)
@@ -259,14 +256,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             self.scale_ = np.ones(X.shape[1])
         Xs = ((X - self.mean_) / self.scale_).astype(X.dtype, copy=False)
         self._train(Xs)
-        if self.early_stopping and self.max_epochs == "auto" and (
-            self.n_iter_ == self.max_epochs_
-        ):  # the shared check compares with max_epochs, here "auto"
-            warnings.warn(
-                f"{type(self).__name__} reached max_epochs_={self.max_epochs_} "
-                "before early stopping; the validation loss may still improve.",
-                ConvergenceWarning,
-            )
         self.decision_scores_ = self._outlier_scores(Xs)
         contamination = 0.1 if self.contamination == "auto" else self.contamination
         self.threshold_ = float(
@@ -274,23 +263,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         )
         self.offset_ = -self.threshold_
         return self
-
-    def _resolve_epochs(self, n_rows):
-        # A fixed number of epochs gave a 30,000-row set 4,600 gradient steps;
-        # a fixed number of steps carries over between large sizes (see
-        # AUTO_STEPS), but on small sets 1000 steps are hundreds of passes
-        # that over-fit the few rows, hence the cap (AUTO_MAX_EPOCHS).
-        if self.max_epochs == "auto":
-            if self.early_stopping:
-                n_rows = max(1, int(n_rows * (1 - self.validation_fraction)))
-            self.max_epochs_ = auto_epochs(n_rows, self.batch_size)
-        else:
-            self.max_epochs_ = int(self.max_epochs)
-
-    def _make_net(self, *args, **kwargs):
-        net = super()._make_net(*args, **kwargs)
-        net.max_epochs = self.max_epochs_  # "auto" resolved in fit
-        return net
 
     def _outlier_scores(self, Xs):
         if not self.variational:

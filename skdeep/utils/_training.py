@@ -118,6 +118,15 @@ def training_parameters_doc(**defaults):
     return TRAINING_PARAMETERS_DOC.format(**values)
 
 
+def auto_epochs(n_rows, batch_size, steps, *, min_epochs=1, max_epochs=None):
+    """Epochs giving at least ``steps`` gradient steps on ``n_rows`` rows in
+    batches of ``batch_size``, at least ``min_epochs`` and at most
+    ``max_epochs`` (``None``: no cap): what ``max_epochs="auto"`` resolves
+    to (see :meth:`BaseTorchEstimator._resolve_max_epochs`)."""
+    epochs = max(min_epochs, math.ceil(steps / math.ceil(n_rows / batch_size)))
+    return epochs if max_epochs is None else min(epochs, max_epochs)
+
+
 # -- what classifiers share: class weights and sample weights ------------------
 
 CLASS_WEIGHT_DOC = """\
@@ -1026,6 +1035,30 @@ class BaseTorchEstimator(BaseEstimator):
         "callbacks": [list, None],
     }
 
+    # max_epochs="auto", for the estimators whose constraints allow it: at
+    # least _auto_steps gradient steps, within _auto_epoch_range (min, max or
+    # None) epochs; each such estimator says how its values were chosen.
+    _auto_steps = None
+    _auto_epoch_range = (1, None)
+
+    def _resolve_max_epochs(self, n_rows):
+        """Set ``max_epochs_``, the epochs of this fit: ``max_epochs``, or for
+        ``"auto"`` :func:`auto_epochs` of the rows that train (those left by
+        early stopping's validation share)."""
+        if self.max_epochs != "auto":
+            self.max_epochs_ = int(self.max_epochs)
+            return
+        if self.early_stopping:
+            n_rows = max(1, int(n_rows * (1 - self.validation_fraction)))
+        low, high = self._auto_epoch_range
+        self.max_epochs_ = auto_epochs(
+            n_rows, self.batch_size, self._auto_steps, min_epochs=low, max_epochs=high
+        )
+
+    def _epochs(self):
+        """``max_epochs``, with ``"auto"`` as resolved by ``fit``."""
+        return self.max_epochs_ if self.max_epochs == "auto" else self.max_epochs
+
     def _training_setup(self):
         """Resolve the device and seed once per fit."""
         self._device = resolve_device(self.device)
@@ -1052,7 +1085,7 @@ class BaseTorchEstimator(BaseEstimator):
         from torch.optim.lr_scheduler import CosineAnnealingLR
 
         # Stepped once per epoch, from lr down to 0 at max_epochs.
-        return LRScheduler(policy=CosineAnnealingLR, T_max=self.max_epochs)
+        return LRScheduler(policy=CosineAnnealingLR, T_max=self._epochs())
 
     def _optimizer_params(self):
         """Keyword arguments for the optimizer besides ``lr`` (skorch's
@@ -1129,7 +1162,7 @@ class BaseTorchEstimator(BaseEstimator):
             optimizer=optimizer,
             lr=self.lr,
             **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
-            max_epochs=self.max_epochs,
+            max_epochs=self._epochs(),
             # None: every training row in one step (full-batch graph networks)
             batch_size=self.batch_size or sys.maxsize,
             iterator_train=TensorBatchIterator,
@@ -1225,9 +1258,10 @@ class BaseTorchEstimator(BaseEstimator):
         if self.early_stopping or validation is not None:
             self.validation_scores_ = history_values(net.history, "valid_loss")
         if self.early_stopping:
-            if self.n_iter_ == self.max_epochs:
+            if self.n_iter_ == self._epochs():
+                name = "max_epochs_" if self.max_epochs == "auto" else "max_epochs"
                 warnings.warn(
-                    f"{type(self).__name__} reached max_epochs={self.max_epochs} "
+                    f"{type(self).__name__} reached {name}={self._epochs()} "
                     f"before early stopping; the validation loss may still improve.",
                     ConvergenceWarning,
                 )

@@ -14,12 +14,8 @@ from skdeep.autoencoder import (
     ConvAutoencoderTransformer,
     VariationalAutoencoder,
 )
-from skdeep.autoencoder._outlier import (
-    AUTO_MAX_EPOCHS,
-    AUTO_STEPS,
-    TrimmedLoss,
-    auto_epochs,
-)
+from skdeep.autoencoder._outlier import AUTO_MAX_EPOCHS, AUTO_STEPS, TrimmedLoss
+from skdeep.utils._training import auto_epochs
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -235,24 +231,28 @@ def test_outlier_detector_trim_variational():
 def test_outlier_detector_auto_epochs():
     # "auto" trains a fixed number of gradient steps, at most 20 passes
     assert AUTO_STEPS == 1000 and AUTO_MAX_EPOCHS == 20
-    assert auto_epochs(29458, 64) == 3  # 461 batches per epoch, 1383 steps
-    assert auto_epochs(4561, 64) == 14  # 72 batches per epoch, 1008 steps
-    assert auto_epochs(1_000_000, 64) == 1
+
+    def outlier_epochs(n_rows, batch_size, steps=AUTO_STEPS, cap=AUTO_MAX_EPOCHS):
+        return auto_epochs(n_rows, batch_size, steps, max_epochs=cap)
+
+    assert outlier_epochs(29458, 64) == 3  # 461 batches per epoch, 1383 steps
+    assert outlier_epochs(4561, 64) == 14  # 72 batches per epoch, 1008 steps
+    assert outlier_epochs(1_000_000, 64) == 1
     # below about 64 * 1000 / 20 = 3200 rows the cap binds
-    assert auto_epochs(3129, 64) == 20  # 21 without the cap
-    assert auto_epochs(89, 64) == 20  # 2 batches per epoch: 40 steps, not 1000
-    assert auto_epochs(89, 64, max_epochs=None) == 500
-    assert auto_epochs(89, 64, steps=10) == 5
+    assert outlier_epochs(3129, 64) == 20  # 21 without the cap
+    assert outlier_epochs(89, 64) == 20  # 2 batches per epoch: 40 steps, not 1000
+    assert outlier_epochs(89, 64, cap=None) == 500
+    assert outlier_epochs(89, 64, steps=10) == 5
     det = AutoencoderOutlierDetector()
-    det._resolve_epochs(10_000)
-    assert det.max_epochs_ == auto_epochs(10_000, 64) == 7  # 157 batches per epoch
-    det._resolve_epochs(420)
+    det._resolve_max_epochs(10_000)
+    assert det.max_epochs_ == outlier_epochs(10_000, 64) == 7  # 157 batches per epoch
+    det._resolve_max_epochs(420)
     assert det.max_epochs_ == 20
     # early stopping holds rows out, so "auto" counts the remaining ones
     det.set_params(early_stopping=True, validation_fraction=0.5, batch_size=70)
-    det._resolve_epochs(10_000)
-    assert det.max_epochs_ == auto_epochs(5000, 70) == 14
-    det.set_params(max_epochs=7)._resolve_epochs(420)
+    det._resolve_max_epochs(10_000)
+    assert det.max_epochs_ == outlier_epochs(5000, 70) == 14
+    det.set_params(max_epochs=7)._resolve_max_epochs(420)
     assert det.max_epochs_ == 7
 
 

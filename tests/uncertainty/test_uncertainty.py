@@ -206,6 +206,34 @@ def test_lr_schedule_cosine_anneals_to_zero():
         MCDropoutRegressor(lr_schedule="linear").fit(X, y)
 
 
+def test_max_epochs_auto_gives_small_data_enough_steps():
+    # "auto": max(40, ceil(2000 / batches per epoch)), on the rows that train
+    model = MCDropoutRegressor()
+    assert model.max_epochs == "auto"
+    for n, epochs in [(120, 2000), (150, 1000), (1000, 250), (6272, 41),
+                      (6273, 40), (100_000, 40)]:
+        model._resolve_max_epochs(n)
+        assert model.max_epochs_ == epochs
+    model.set_params(early_stopping=True, validation_fraction=0.2)._resolve_max_epochs(320)
+    assert model.max_epochs_ == 1000  # 256 training rows: 2 batches of 128
+    model.set_params(max_epochs=7)._resolve_max_epochs(320)
+    assert model.max_epochs_ == 7
+    with pytest.raises(InvalidParameterError, match="max_epochs"):
+        MCDropoutRegressor(max_epochs="many").fit(*_sine(n=20))
+    # iris at the defaults: a fixed 40 epochs were 40 steps (0.81 accuracy in
+    # 5-fold CV); "auto" trains 100 rows for 2000 epochs, the cosine schedule
+    # anneals over those
+    X, y = load_iris(return_X_y=True)
+    rng = np.random.RandomState(0)
+    train = rng.permutation(len(y))[:100]
+    test = np.setdiff1d(np.arange(len(y)), train)
+    clf = MCDropoutClassifier(lr_schedule="cosine", random_state=0)
+    clf.fit(X[train], y[train])
+    assert clf.max_epochs_ == clf.n_iter_ == 2000
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == 0.0
+    assert clf.score(X[test], y[test]) >= 0.9
+
+
 def test_grid_search_with_log_likelihood_scorer():
     X, y = _sine(n=160)
     search = GridSearchCV(

@@ -246,7 +246,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         """
         check_layer_sizes(self.hidden_layer_sizes)
         X = self._validate_train(X)
-        self._resolve_max_epochs(X.shape[0])
         if self.standardize:
             self.mean_ = X.mean(axis=0)
             scale = X.std(axis=0)

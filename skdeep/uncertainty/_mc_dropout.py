@@ -103,7 +103,6 @@ class _BaseMCDropout(BaseTorchEstimator):
         A ``partial_fit`` call that continues training keeps the first
         call's statistics and weight decay (the trained weights assume them).
         """
-        self._resolve_max_epochs(X.shape[0])
         if self._continues_training():
             self._training_setup()
             self._fit_module(as_float32_tensor(self._standardize(X)), y_tensor,

@@ -1038,6 +1038,7 @@ class BaseTorchEstimator(BaseEstimator):
     # max_epochs="auto", for the estimators whose constraints allow it: at
     # least _auto_steps gradient steps, within _auto_epoch_range (min, max or
     # None) epochs; each such estimator says how its values were chosen.
+    # _fit_module resolves it (max_epochs_) when _auto_steps is set.
     _auto_steps = None
     _auto_epoch_range = (1, None)
 
@@ -1213,6 +1214,8 @@ class BaseTorchEstimator(BaseEstimator):
         of the training rows; it needs ``sample_weight=None``. Sets ``net_``, ``history_``, ``n_iter_`` and ``loss_curve_``; returns
         the trained module.
         """
+        if self._auto_steps is not None:  # max_epochs may be "auto" here
+            self._resolve_max_epochs(n_rows(X))
         if getattr(self, "_partial_fit_mode", None) is not None:
             return self._partial_fit_module(
                 X, y, sample_weight=sample_weight, balance=balance, streams=streams

@@ -42,7 +42,7 @@ Protocol (declared before any run of this script):
   and on digits 8 x 8 with n = 200 and 500 training images (the first n of
   a seeded permutation, ``RandomState(0)``; test: its last 797), beside
   ``LogisticRegression(max_iter=2000)`` on the flattened inputs (NaN
-  padding as 0).
+  padding as 0; test series cut or zero-padded to the training length).
 
 Writes JSON lines to ``cnn_small_data.jsonl`` (cells on file are skipped):
 
@@ -66,7 +66,7 @@ HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 sys.path.append(str(BENCH))  # after the standard library (benchmarks/signal.py)
 
-from _common import load_fashion, markdown_table, stamped  # noqa: E402
+from _common import load_fashion, markdown_table, stamped, write_parts  # noqa: E402
 
 OUT = HERE / "cnn_small_data.jsonl"
 CANDIDATES = {"K0": None, "C50": 50, "C100": 100, "C200": 200}
@@ -135,8 +135,12 @@ def fit_score(method, Xtr, ytr, Xva, yva):
     from skdeep.cnn import CNNClassifier
 
     if method == "linear":
-        def flat(X):
-            return np.nan_to_num(X.reshape(len(X), -1))
+        T = Xtr.shape[-1]
+
+        def flat(X):  # test series cut or zero-padded to the training length
+            X = np.nan_to_num(X[..., :T])
+            width = [(0, 0)] * (X.ndim - 1) + [(0, T - X.shape[-1])]
+            return np.pad(X, width).reshape(len(X), -1)
         model = LogisticRegression(max_iter=2000)
         Xtr, Xva = flat(Xtr), flat(Xva)
     elif method == "defaults":  # the estimator as committed
@@ -150,7 +154,7 @@ def fit_score(method, Xtr, ytr, Xva, yva):
         model.fit(Xtr, ytr)
         cpu = time.process_time() - start
         score = float(model.score(Xva, yva))
-    epochs = getattr(model, "n_iter_", None)
+    epochs = None if method == "linear" else int(model.n_iter_)
     return score, cpu, epochs
 
 
@@ -198,7 +202,8 @@ def decide(records):
 
 
 def _cell(r):
-    return f"{r['score']:.4f} / {r['fit_cpu_s']:.1f} ({r['epochs']})"
+    epochs = "" if r["epochs"] is None else f" ({r['epochs']})"
+    return f"{r['score']:.4f} / {r['fit_cpu_s']:.1f}{epochs}"
 
 
 def tables(records):
@@ -263,7 +268,50 @@ def main():
     elif args.stage == "heldout":
         picked = [c for c in args.new.split(",") if c]
         run("heldout", ["K0", *picked, "defaults", "linear"])
-    print(tables(read()))
+    text = tables(read())
+    print(text)
+    if args.stage == "tables":
+        write_section(text)
+
+
+def write_section(text):
+    """The section "Epochs on small data" of ``benchmarks/results/cnn.md``."""
+    import cnn
+
+    intro = (
+        "Protocol: the docstring of `benchmarks/cnn_runs/cnn_small_data.py`, "
+        "written before its first run (session 29). Candidates for "
+        "`CNNClassifier`'s `max_epochs` from the `b = ceil(n / 128)` batches of a "
+        "fit on n rows: K0 = 10 (the default before); C50 / C100 / C200 = "
+        "`max(10, min(cap, ceil(2000 / b)))`. Every other parameter at the "
+        "defaults, `random_state=0`, one torch thread; fit CPU seconds are "
+        "process time. The selection tasks are not evidence (S1: generated "
+        "series; S2: 2/3 - 1/3 splits of the UCR/UEA sets' training parts; S3: "
+        "Fashion-MNIST training images). Held out: the same UCR/UEA sets' test "
+        "parts (fit on the whole training part) and scikit-learn's digits (8x8, "
+        "n training images of a seeded permutation, its last 797 as test rows; "
+        "n = 200 was seen with K0 only before the round, which motivated it). "
+        "\"defaults\" = `CNNClassifier(random_state=0)` as committed after the "
+        "round (`max_epochs=\"auto\"`, C200's rule), a check that it reproduces "
+        "the C200 cells; \"linear\" = `LogisticRegression(max_iter=2000)` on "
+        "the flattened inputs (NaN padding as 0, test series cut or zero-padded "
+        "to the training length; the first held-out run stopped at this "
+        "baseline on JapaneseVowels' longer test series, which this fixes).")
+    commands = "\n".join([
+        "```",
+        "OMP_NUM_THREADS=1 python benchmarks/cnn_runs/cnn_small_data.py --stage select",
+        "OMP_NUM_THREADS=1 python benchmarks/cnn_runs/cnn_small_data.py --stage "
+        "heldout --new C200",
+        "python benchmarks/cnn_runs/cnn_small_data.py --stage tables  # writes this",
+        "```"])
+    section = "\n".join(["## Epochs on small data (session 29: `max_epochs=\"auto\"`)",
+                          "", intro, "", text, "Commands:", "", commands, ""])
+    write_parts(
+        cnn.RESULT_FILE, "CNN benchmark",
+        "Produced by `python benchmarks/cnn.py --part PART` (see its docstring "
+        "for the protocol).",
+        {"small_data": section}, cnn.PARTS,
+    )
 
 
 if __name__ == "__main__":

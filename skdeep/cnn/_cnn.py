@@ -192,8 +192,11 @@ _ATTRIBUTES_DOC = """\
     loss_curve_ : list of float
         Mean training loss of each epoch.
 
+    max_epochs_ : int
+        The epochs of the fit: ``max_epochs``, or what ``"auto"`` resolved to.
+
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run (at most ``max_epochs_``).
 
     n_features_in_ : int
         Columns of flat input, else the number of channels.
@@ -234,8 +237,17 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
     transformers too (scikit-learn's transformer checks run on them).
     """
 
+    # max_epochs="auto" (CNNClassifier's default): at least 2000 Adam steps,
+    # 10 to 200 epochs. 10 epochs (the defaults were chosen on 50,000
+    # Fashion-MNIST images, ~3,900 steps) gave 200 digit images 20 steps
+    # (0.62 accuracy); the cap was chosen in a declared selection round on
+    # other data, benchmarks/cnn_runs/cnn_small_data.py (session 29).
+    _auto_steps = 2000
+    _auto_epoch_range = (10, 200)
+
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "architecture": [StrOptions(set(ARCHITECTURES))],
         "conv_channels": [tuple, list, None],
         "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list, None],
@@ -655,7 +667,7 @@ class CNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseCNN):
         loss="cross_entropy",
         focal_gamma=2.0,
         lr=0.001,
-        max_epochs=10,
+        max_epochs="auto",
         batch_size=128,
         optimizer="adam",
         weight_decay=0.0,
@@ -901,13 +913,40 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
         return tags
 
 
+_AUTO_EPOCHS_DOC = (
+    "        ``\"auto\"``: at least {steps} gradient steps, within {low} to {high}\n"
+    "        passes: ``max({low}, min({high}, ceil({steps} / ceil(n / batch_size))))``\n"
+    "        for ``n`` training rows (less the ``validation_fraction`` with\n"
+    "        early stopping). From {big:,} rows on that is {low} (the number the\n"
+    "        defaults were chosen with, on 50,000 images); a few hundred rows\n"
+    "        get up to {high}, which costs time on long series. The number\n"
+    "        used is ``max_epochs_``.".format(
+        steps=_BaseCNN._auto_steps, low=_BaseCNN._auto_epoch_range[0],
+        high=_BaseCNN._auto_epoch_range[1],
+        big=128 * (_BaseCNN._auto_steps // _BaseCNN._auto_epoch_range[0]),
+    )
+)
+
+
+def _training_doc(default):
+    text = training_parameters_doc(max_epochs=default)
+    line = f"    max_epochs : int, default={default}\n"
+    assert line in text
+    head = (f'    max_epochs : int or "auto", default={default}\n')
+    described = ("        Number of passes over the training data (fewer with early "
+                 "stopping).\n")
+    return text.replace(line + described, head + described + _AUTO_EPOCHS_DOC + "\n")
+
+
 def _fill_doc(cls, class_weight=""):
+    default = cls().max_epochs
     cls.__doc__ = (
         cls.__doc__.replace("{input_doc}", _INPUT_DOC)
         .replace("{cnn_parameters}", _CNN_PARAMETERS_DOC)
         .replace("{lr_schedule}", LR_SCHEDULE_DOC.format(default="cosine"))
         .replace("{class_weight}", class_weight)
-        .replace("{training_parameters}", training_parameters_doc(max_epochs=10))
+        .replace("{training_parameters}", _training_doc(
+            f'"{default}"' if isinstance(default, str) else default))
         .replace("{attributes}", _ATTRIBUTES_DOC)
         .replace("{{", "{")
         .replace("}}", "}")

@@ -198,6 +198,29 @@ def test_unfitted_and_bad_parameters():
         CNNClassifier(augment="flip", max_epochs=1).fit(X, y)
 
 
+def test_max_epochs_auto_trains_small_data_long_enough():
+    # "auto": max(10, min(200, ceil(2000 / batches per epoch)))
+    clf = CNNClassifier()
+    assert clf.max_epochs == "auto" and CNNRegressor().max_epochs == 10
+    for n, epochs in [(60, 200), (1280, 200), (1408, 182), (25_599, 10),
+                      (60_000, 10)]:
+        clf._resolve_max_epochs(n)
+        assert clf.max_epochs_ == epochs
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 1, 12, 12))
+    y = np.repeat([0, 1], 60)
+    X[y == 1, :, 3:9, 5:7] += 1.0  # a faint bar
+    train, test = slice(0, None, 2), slice(1, None, 2)
+    ten = CNNClassifier(conv_channels=(8,), max_epochs=10, random_state=0)
+    auto = CNNClassifier(conv_channels=(8,), random_state=0)
+    assert ten.fit(X[train], y[train]).score(X[test], y[test]) == 0.5  # 10 steps
+    auto.fit(X[train], y[train])
+    assert auto.max_epochs_ == auto.n_iter_ == 200
+    assert auto.score(X[test], y[test]) >= 0.75
+    # the cosine schedule anneals over the resolved epochs
+    assert auto.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_random_state_makes_fits_reproducible():
     X, y = wave_series(n=30)
     a = CNNClassifier(conv_channels=(4,), max_epochs=2, random_state=3).fit(X, y)

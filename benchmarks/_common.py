@@ -138,6 +138,20 @@ def write_jsonl(path, records):
         f.writelines(json.dumps(r) + "\n" for r in records)
 
 
+def read_jsonl(path):
+    """The records of a JSON-lines file (none if it does not exist)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def append_jsonl(path, record):
+    """Append one record to a JSON-lines file (a run that stops keeps its cells)."""
+    with open(path, "a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
 class Store:
     """Results as JSON lines in ``out_dir/<part>.jsonl``: resume and merge.
 

@@ -53,7 +53,6 @@ Writes JSON lines to ``cnn_small_data.jsonl`` (cells on file are skipped):
 
 import argparse
 import importlib.util
-import json
 import math
 import sys
 import time
@@ -66,7 +65,14 @@ HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 sys.path.append(str(BENCH))  # after the standard library (benchmarks/signal.py)
 
-from _common import load_fashion, markdown_table, stamped, write_parts  # noqa: E402
+from _common import (  # noqa: E402
+    append_jsonl,
+    load_fashion,
+    markdown_table,
+    read_jsonl,
+    stamped,
+    write_parts,
+)
 
 OUT = HERE / "cnn_small_data.jsonl"
 CANDIDATES = {"K0": None, "C50": 50, "C100": 100, "C200": 200}
@@ -159,9 +165,7 @@ def fit_score(method, Xtr, ytr, Xva, yva):
 
 
 def read():
-    if not OUT.exists():
-        return []
-    return [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
+    return read_jsonl(OUT)
 
 
 def run(stage, methods):
@@ -179,8 +183,7 @@ def run(stage, methods):
                            "n": len(Xtr), "shape": list(Xtr.shape[1:]),
                            "method": method, "score": score, "fit_cpu_s": cpu,
                            "epochs": epochs})
-            with open(OUT, "a") as f:
-                f.write(json.dumps(rec) + "\n")
+            append_jsonl(OUT, rec)
             print(f"{stage} {task}: {method} {score:.4f} ({cpu:.1f} s, "
                   f"{epochs} epochs)", flush=True)
 
@@ -188,7 +191,7 @@ def run(stage, methods):
 def decide(records):
     cells = {(r["task"], r["method"]): r for r in records if r["stage"] == "select"}
     tasks = list(dict.fromkeys(r["task"] for r in records if r["stage"] == "select"))
-    source = {r["task"]: r["source"] for r in records}
+    source = {r["task"]: r["source"] for r in records if r["stage"] == "select"}
     S = {c: float(np.mean([cells[t, c]["score"] for t in tasks])) for c in CANDIDATES}
     cost = {c: sum(cells[t, c]["fit_cpu_s"] for t in tasks) for c in CANDIDATES}
     best = max(S.values())

@@ -65,7 +65,6 @@ skipped) and prints the tables and the decision.
 """
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -77,7 +76,13 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from _common import markdown_table, shared_data, stamped  # noqa: E402
+from _common import (  # noqa: E402
+    append_jsonl,
+    markdown_table,
+    read_jsonl,
+    shared_data,
+    stamped,
+)
 
 OUT = HERE / "mc_dropout_small_data.jsonl"
 CANDIDATES = ("A0", "B10", "S500", "S1000", "S2000")
@@ -202,9 +207,7 @@ def cell(kind, X, y, method):
 
 
 def read():
-    if not OUT.exists():
-        return []
-    return [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
+    return read_jsonl(OUT)
 
 
 def run(stage, methods):
@@ -223,8 +226,7 @@ def run(stage, methods):
                 rec = stamped({"stage": stage, "kind": kind, "data": name,
                                "n": len(X), "d": X.shape[1], "method": method,
                                "score": score, "fit_cpu_s": cpu})
-                with open(OUT, "a") as f:  # one line per cell, appended
-                    f.write(json.dumps(rec) + "\n")
+                append_jsonl(OUT, rec)
                 print(f"{stage} {kind} {name}: {method} {score:.4f} ({cpu:.1f} s)",
                       flush=True)
 

@@ -355,15 +355,14 @@ AutoencoderOutlierDetector.__doc__ = AutoencoderOutlierDetector.__doc__.replace(
     "{autoencoder_parameters}", autoencoder_parameters_doc(dropout=0.2, batch_norm=True)
 ).replace(
     "{training_parameters}",
-    training_parameters_doc(lr=0.001, max_epochs='"auto"', batch_size=64).replace(
-        'max_epochs : int, default="auto"\n'
-        "        Number of passes over the training data (fewer with early stopping).",
-        'max_epochs : int or "auto", default="auto"\n'
-        "        Number of passes over the training data (fewer with early stopping).\n"
-        f"        ``\"auto\"``: enough passes for {AUTO_STEPS} gradient steps, but\n"
-        f"        at most {AUTO_MAX_EPOCHS}: ``min(ceil({AUTO_STEPS} / ceil(n_samples\n"
-        f"        / batch_size)), {AUTO_MAX_EPOCHS})``, so large data sets get few\n"
-        f"        passes and small ones {AUTO_MAX_EPOCHS} (more over-fit their few\n"
-        "        rows).",
+    training_parameters_doc(
+        lr=0.001, max_epochs='"auto"', batch_size=64,
+        auto_epochs=(
+            f"        ``\"auto\"``: enough passes for {AUTO_STEPS} gradient steps, but\n"
+            f"        at most {AUTO_MAX_EPOCHS}: ``min(ceil({AUTO_STEPS} / ceil(n_samples\n"
+            f"        / batch_size)), {AUTO_MAX_EPOCHS})``, so large data sets get few\n"
+            f"        passes and small ones {AUTO_MAX_EPOCHS} (more over-fit their few\n"
+            "        rows)."
+        ),
     ),
 )

@@ -928,16 +928,6 @@ _AUTO_EPOCHS_DOC = (
 )
 
 
-def _training_doc(default):
-    text = training_parameters_doc(max_epochs=default)
-    line = f"    max_epochs : int, default={default}\n"
-    assert line in text
-    head = (f'    max_epochs : int or "auto", default={default}\n')
-    described = ("        Number of passes over the training data (fewer with early "
-                 "stopping).\n")
-    return text.replace(line + described, head + described + _AUTO_EPOCHS_DOC + "\n")
-
-
 def _fill_doc(cls, class_weight=""):
     default = cls().max_epochs
     cls.__doc__ = (
@@ -945,8 +935,10 @@ def _fill_doc(cls, class_weight=""):
         .replace("{cnn_parameters}", _CNN_PARAMETERS_DOC)
         .replace("{lr_schedule}", LR_SCHEDULE_DOC.format(default="cosine"))
         .replace("{class_weight}", class_weight)
-        .replace("{training_parameters}", _training_doc(
-            f'"{default}"' if isinstance(default, str) else default))
+        .replace("{training_parameters}", training_parameters_doc(
+            max_epochs=f'"{default}"' if isinstance(default, str) else default,
+            auto_epochs=_AUTO_EPOCHS_DOC,
+        ))
         .replace("{attributes}", _ATTRIBUTES_DOC)
         .replace("{{", "{")
         .replace("}}", "}")

@@ -983,20 +983,16 @@ def log_likelihood_scorer(estimator, X, y):
     return estimator.log_likelihood(X, y)
 
 
-_TRAINING_DOC = training_parameters_doc(max_epochs='"auto"').replace(
-    'max_epochs : int, default="auto"\n'
-    "        Number of passes over the training data (fewer with early stopping).",
-    'max_epochs : int or "auto", default="auto"\n'
-    "        Number of passes over the training data (fewer with early stopping).\n"
-    "        ``\"auto\"``: at least {steps} gradient steps and at least {low}\n"
-    "        passes, ``max({low}, ceil({steps} / ceil(n / batch_size)))`` for\n"
-    "        ``n`` training rows (less the ``validation_fraction`` with early\n"
-    "        stopping): small data sets get as many steps as large ones. The\n"
-    "        number used is ``max_epochs_``.".format(
-        steps=_BaseMCDropout._auto_steps, low=_BaseMCDropout._auto_epoch_range[0]
-    ),
+_TRAINING_DOC = training_parameters_doc(
+    max_epochs='"auto"',
+    auto_epochs=(
+        "        ``\"auto\"``: at least {steps} gradient steps and at least {low}\n"
+        "        passes, ``max({low}, ceil({steps} / ceil(n / batch_size)))`` for\n"
+        "        ``n`` training rows (less the ``validation_fraction`` with early\n"
+        "        stopping): small data sets get as many steps as large ones. The\n"
+        "        number used is ``max_epochs_``."
+    ).format(steps=_BaseMCDropout._auto_steps, low=_BaseMCDropout._auto_epoch_range[0]),
 )
-assert "``max_epochs_``" in _TRAINING_DOC
 
 for _cls in (MCDropoutRegressor, MCDropoutClassifier):
     _cls.__doc__ = (

@@ -112,10 +112,23 @@ default="adam"
         copied at ``fit`` so the parameter itself is never modified."""
 
 
-def training_parameters_doc(**defaults):
-    """The shared parameter text, with this estimator's defaults filled in."""
+def training_parameters_doc(auto_epochs=None, **defaults):
+    """The shared parameter text, with this estimator's defaults filled in;
+    ``auto_epochs``: the indented description of its ``max_epochs="auto"``,
+    for the estimators that accept it."""
     values = {"lr": 0.001, "max_epochs": 100, "batch_size": 128, **defaults}
-    return TRAINING_PARAMETERS_DOC.format(**values)
+    text = TRAINING_PARAMETERS_DOC.format(**values)
+    if auto_epochs is None:
+        return text
+    entry = (
+        "    max_epochs : int, default={max_epochs}\n"
+        "        Number of passes over the training data (fewer with early stopping)."
+    ).format(**values)
+    assert entry in text
+    return text.replace(
+        entry,
+        entry.replace(": int,", ': int or "auto",') + "\n" + auto_epochs.rstrip(),
+    )
 
 
 def auto_epochs(n_rows, batch_size, steps, *, min_epochs=1, max_epochs=None):

@@ -138,6 +138,14 @@ def write_jsonl(path, records):
         f.writelines(json.dumps(r) + "\n" for r in records)
 
 
+def paired_summary(new, ref, diffs):
+    """One line on the per-data-set differences ``new - ref`` (a markdown item)."""
+    return (f"- {new} - {ref}: mean {sum(diffs) / len(diffs):+.4f} over {len(diffs)} "
+            f"sets; higher on {sum(x > 0 for x in diffs)}, equal on "
+            f"{sum(x == 0 for x in diffs)}, lower on {sum(x < 0 for x in diffs)} "
+            f"(largest drop {min(diffs):+.4f})")
+
+
 def read_jsonl(path):
     """The records of a JSON-lines file (none if it does not exist)."""
     path = Path(path)

@@ -69,6 +69,7 @@ from _common import (  # noqa: E402
     append_jsonl,
     load_fashion,
     markdown_table,
+    paired_summary,
     read_jsonl,
     stamped,
     write_parts,
@@ -250,10 +251,7 @@ def tables(records):
             both = [t for t in tasks if (t, new) in by and (t, "K0") in by]
             diff = [by[t, new]["score"] - by[t, "K0"]["score"] for t in both]
             if diff:
-                out.append(f"- {new} - K0: mean {np.mean(diff):+.4f} over {len(diff)} "
-                           f"sets; higher on {sum(x > 0 for x in diff)}, equal on "
-                           f"{sum(x == 0 for x in diff)}, lower on "
-                           f"{sum(x < 0 for x in diff)} (largest drop {min(diff):+.4f})")
+                out.append(paired_summary(new, "K0", diff))
         out.append("")
     return "\n".join(out)
 

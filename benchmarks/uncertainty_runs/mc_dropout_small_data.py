@@ -79,6 +79,7 @@ sys.path.insert(0, str(HERE.parent))
 from _common import (  # noqa: E402
     append_jsonl,
     markdown_table,
+    paired_summary,
     read_jsonl,
     shared_data,
     stamped,
@@ -288,12 +289,7 @@ def tables(records):
                     both = [d for d in data if (d, new) in by and (d, ref) in by]
                     diff = [by[d, new]["score"] - by[d, ref]["score"] for d in both]
                     if diff:
-                        out.append(
-                            f"- {new} - {ref}: mean {np.mean(diff):+.4f} over "
-                            f"{len(diff)} sets; higher on {sum(x > 0 for x in diff)}, "
-                            f"equal on {sum(x == 0 for x in diff)}, lower on "
-                            f"{sum(x < 0 for x in diff)} (largest drop "
-                            f"{min(diff):+.4f})")
+                        out.append(paired_summary(new, ref, diff))
             out.append("")
     return "\n".join(out)
 

@@ -18,7 +18,7 @@ from skdeep.autoencoder._modules import (
     vae_terms,
 )
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._training import training_parameters_doc
+from skdeep.utils._training import AUTO_EPOCHS_CONSTRAINT, training_parameters_doc
 from skdeep.utils.validation import check_layer_sizes
 
 # max_epochs="auto" trains a fixed number of gradient steps, whatever the
@@ -163,9 +163,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         **_BaseAutoencoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like"],
         "code_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [
-            Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})
-        ],
+        **AUTO_EPOCHS_CONSTRAINT,
         "contamination": [Interval(Real, 0, 0.5, closed="right"), StrOptions({"auto"})],
         "standardize": ["boolean"],
         "variational": ["boolean"],

@@ -36,8 +36,10 @@ from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, global_rng_kept
 from skdeep.utils._training import (
+    AUTO_EPOCHS_CONSTRAINT,
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
+    LR_SCHEDULE_CONSTRAINT,
     LR_SCHEDULE_DOC,
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
@@ -247,7 +249,7 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
 
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
-        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        **AUTO_EPOCHS_CONSTRAINT,
         "architecture": [StrOptions(set(ARCHITECTURES))],
         "conv_channels": [tuple, list, None],
         "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list, None],
@@ -268,7 +270,7 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         "init_from": [HasMethods(["predict"]), str, os.PathLike, None],
         "freeze": [StrOptions({"features"}), Interval(Integral, 0, None, closed="left"), None],
         "head_lr": [Interval(Real, 0, None, closed="neither"), None],
-        "lr_schedule": [StrOptions({"cosine", "constant"})],
+        **LR_SCHEDULE_CONSTRAINT,
     }
 
     # ------------------------------------------------------------------ input

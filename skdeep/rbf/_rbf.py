@@ -20,6 +20,7 @@ from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, batched_numpy, inference_mode
 from skdeep.utils._training import (
+    LR_SCHEDULE_CONSTRAINT,
     LR_SCHEDULE_DOC,
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     BaseTorchEstimator,
@@ -92,7 +93,7 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
         "width_per_center": ["boolean"],
         "training": [StrOptions(set(TRAININGS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "lr_schedule": [StrOptions({"cosine", "constant"})],
+        **LR_SCHEDULE_CONSTRAINT,
     }
 
     # -- the hidden layer ------------------------------------------------------

@@ -17,8 +17,10 @@ from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, inference_mode
 from skdeep.utils._training import (
+    AUTO_EPOCHS_CONSTRAINT,
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
+    LR_SCHEDULE_CONSTRAINT,
     LR_SCHEDULE_DOC,
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
@@ -80,14 +82,14 @@ class _BaseMCDropout(BaseTorchEstimator):
 
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
-        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        **AUTO_EPOCHS_CONSTRAINT,
         "hidden_layer_sizes": ["array-like"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "n_mc_samples": [Interval(Integral, 1, None, closed="left")],
         "length_scale": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "weight_decay": [Interval(Real, 0, None, closed="left"), None],
-        "lr_schedule": [StrOptions({"cosine", "constant"})],
+        **LR_SCHEDULE_CONSTRAINT,
     }
 
     def _prior_precision(self):

@@ -167,6 +167,12 @@ LR_SCHEDULE_DOC = """\
         2017), stepped once per epoch; ``"constant"`` keeps it."""
 
 CLASS_WEIGHT_CONSTRAINT = {"class_weight": [dict, StrOptions({"balanced"}), None]}
+# The parameter constraints of the estimators that take max_epochs="auto"
+# (see BaseTorchEstimator._resolve_max_epochs) or an lr_schedule.
+AUTO_EPOCHS_CONSTRAINT = {
+    "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
+}
+LR_SCHEDULE_CONSTRAINT = {"lr_schedule": [StrOptions({"cosine", "constant"})]}
 
 # For the ``_expected_failed_checks`` of estimators whose ``fit`` takes
 # ``sample_weight``: scikit-learn's check compares predictions to rtol=1e-7.

@@ -96,7 +96,7 @@ class HierarchicalRNNModule(nn.Module):
     Reads ``(n, outer_steps, inner_steps, n_features)`` tensors whose padding
     is NaN: an inner step is padding when its features are NaN, an outer step
     when all its inner steps are. Only the valid inner sequences are encoded
-    (in one batch, their padding packed away or masked by
+    (in one batch, their padding kept from the valid steps by
     :class:`RecurrentStack`); the codes of padding outer steps are zeros the
     outer stack never reads as valid steps.
 
@@ -292,7 +292,7 @@ _INPUT_DOC = """\
     all its features are NaN and may only follow the valid steps of its inner
     sequence; an outer step is padding when all its inner steps are, and may
     only follow the valid outer steps of its sample. The padding is masked at
-    both levels (packed away from torch's cells, left out of the attention,
+    both levels (never read by a valid step of the cells, left out of the attention,
     never read as a last output), so a sample's prediction does not depend on
     how much padding follows it. NaN anywhere else is an error, and so is a
     sample without a valid step. 3-D and 4-D input may have other

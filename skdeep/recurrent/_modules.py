@@ -21,7 +21,7 @@ def sequence_lengths(x):
     """Valid lengths of ``(n, T, C)`` series padded with trailing NaN steps.
 
     Rows with no valid step (for example the zero rows that batched inference
-    appends) get length 1, as ``pack_padded_sequence`` needs.
+    appends) get length 1 (a last valid step to read).
     """
     valid = ~torch.isnan(x).any(dim=2)
     return valid.sum(dim=1).clamp(min=1)
@@ -31,9 +31,9 @@ class RNNModule(nn.Module):
     """Recurrent encoder with a linear head, many-to-one or many-to-many.
 
     Reads ``(n, C, T)`` tensors (torch conv order) whose padding is trailing
-    NaN time steps; the padding never reaches a valid step's output (packed
-    away for torch's cells, read after each series' end, or reversed within
-    each series' length, for the others; see :class:`RecurrentStack`).
+    NaN time steps; the padding never reaches a valid step's output (read after each
+    series' end, or reversed within each series' length; see
+    :class:`RecurrentStack`).
     Many-to-one: the last valid output of the top layer (both directions
     merged; ``readout="last"``) or the mean of its outputs over each
     series' valid steps (``"mean"``) is fed to a linear head, giving ``(n,

@@ -75,9 +75,9 @@ INPUT_DOC = """\
     with NaN (a time step is padding when all its channels are NaN), or as a
     list of arrays of shape ``(n_timepoints_i,)`` or ``(n_channels,
     n_timepoints_i)``, which is NaN-padded to its longest series (lists of
-    1-D series at ``predict``: to the fitted length). The padding is packed
-    away
-    (``pack_padded_sequence``) and never reaches the model, so a series'
+    1-D series at ``predict``: to the fitted length). The padding never
+    reaches a valid step's output (each series is read up to its own last
+    valid step), so a series'
     prediction does not depend on how much padding follows it. NaN anywhere
     else is an error. 3-D input (and lists of 2-D series) may have any
     number of time points at ``predict``, the RNN reads series of any length;
@@ -231,7 +231,7 @@ class _BaseRNN(BaseTorchEstimator):
         """``self._batched`` with the last batch filled by copies of the last row.
 
         ``_batched`` fills it with zero rows, which count as series of the full
-        padded length; copies keep the packed batch the same whatever the
+        padded length; copies keep the batch the same whatever the
         array's padding, so a series' output does not depend on it.
         """
         n = len(X3)

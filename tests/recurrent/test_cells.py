@@ -350,6 +350,40 @@ def test_stack_padding_bidirectional_and_carried_state(cell):
     torch.testing.assert_close(second_last, whole_last)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_torch_cells_on_ragged_series_match_packed_sequences(cell, bidirectional):
+    # Ragged series run padded (one direction) or layer by layer (both),
+    # not packed; the outputs at valid steps, the last outputs and the
+    # gradients must be those of torch's packed run of the same module.
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    torch.manual_seed(0)
+    stack = RecurrentStack(3, 4, cell=cell, num_layers=2,
+                           bidirectional=bidirectional, merge_mode="concat").double()
+    x = torch.randn(5, 11, 3, dtype=torch.float64)
+    lengths = torch.tensor([11, 4, 1, 7, 9])
+    valid = torch.arange(11)[None, :] < lengths[:, None]
+    out, last, state = stack(x, lengths)
+    assert state is None  # not the series' own: after the padding
+    (out[valid].sum() + (last ** 2).sum()).backward()
+    grads = [p.grad.clone() for p in stack.parameters()]
+    stack.zero_grad()
+
+    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    ref_out, final = stack.rnn(packed)
+    ref_out, _ = pad_packed_sequence(ref_out, batch_first=True, total_length=11)
+    h = (final[0] if cell == "lstm" else final).view(2, 1 + bidirectional, 5, 4)[-1]
+    ref_last = torch.cat([h[0], h[1]], 1) if bidirectional else h[0]
+    (ref_out[valid].sum() + (ref_last ** 2).sum()).backward()
+    torch.testing.assert_close(out[valid], ref_out[valid])
+    torch.testing.assert_close(last, ref_last)
+    for got, p in zip(grads, stack.parameters()):
+        torch.testing.assert_close(got, p.grad)
+    # equal lengths are no ragged series: the state is the series' own
+    assert stack(x, torch.full((5,), 11))[2] is not None
+
+
 def test_carried_state_needs_one_direction():
     stack = RecurrentStack(2, 3, cell="sru", bidirectional=True)
     _, _, state = RecurrentStack(2, 3, cell="sru")(torch.zeros(1, 4, 2))

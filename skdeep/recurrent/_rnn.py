@@ -23,6 +23,7 @@ from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, inference_mode
 from skdeep.utils._training import (
+    AUTO_EPOCHS_CONSTRAINT,
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
@@ -89,8 +90,16 @@ INPUT_DOC = """\
 class _BaseRNN(BaseTorchEstimator):
     """Input handling and module building shared by the RNN estimators."""
 
+    # max_epochs="auto" (RNNClassifier's default): at least 2000 Adam steps,
+    # 100 to 400 epochs. 100 epochs of 128-row batches gave a UCR/UEA set of
+    # 40 series 100 steps; the cap was chosen in a declared selection round
+    # on other data, benchmarks/sequence_runs/rnn_small_data.py (session 30).
+    _auto_steps = 2000
+    _auto_epoch_range = (100, 400)
+
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
+        **AUTO_EPOCHS_CONSTRAINT,
         "cell": [StrOptions(set(CELLS))],
         "window": [Interval(Integral, 1, None, closed="left")],
         "qrnn_pooling": [StrOptions(set(QRNN_POOLINGS))],
@@ -275,8 +284,11 @@ _ATTRIBUTES_DOC = """\
     loss_curve_ : list of float
         Mean training loss of each epoch.
 
+    max_epochs_ : int
+        The epochs of the fit: ``max_epochs``, or what ``"auto"`` resolved to.
+
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run (at most ``max_epochs_``).
 
     n_features_in_ : int
         ``n_timepoints`` for 2-D input, ``n_channels`` for 3-D input (what
@@ -377,7 +389,7 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
         readout="auto",
         class_weight=None,
         lr=0.01,
-        max_epochs=100,
+        max_epochs="auto",
         batch_size=128,
         optimizer="adam",
         weight_decay=0.0,
@@ -714,12 +726,31 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
         return WeightedMSELoss(ignore_nan=self.return_sequences)
 
 
+_AUTO_EPOCHS_DOC = (
+    "        ``\"auto\"``: at least {steps} gradient steps, within {low} to {high}\n"
+    "        passes: ``max({low}, min({high}, ceil({steps} / ceil(n / batch_size))))``\n"
+    "        for ``n`` training rows (less the ``validation_fraction`` with\n"
+    "        early stopping). From {big:,} rows on that is {low}; a few hundred\n"
+    "        rows get up to {high}, which costs time on long series. The number\n"
+    "        used is ``max_epochs_``.".format(
+        steps=_BaseRNN._auto_steps, low=_BaseRNN._auto_epoch_range[0],
+        high=_BaseRNN._auto_epoch_range[1],
+        big=128 * -(-_BaseRNN._auto_steps // _BaseRNN._auto_epoch_range[0]),
+    )
+)
+
+
 def _fill_doc(cls):
+    default = cls().max_epochs
     cls.__doc__ = (
         cls.__doc__.replace("{input_doc}", INPUT_DOC)
         .replace("{rnn_parameters}", RNN_PARAMETERS_DOC)
         .replace("{class_weight}", CLASS_WEIGHT_DOC)
-        .replace("{training_parameters}", training_parameters_doc(lr=0.01))
+        .replace("{training_parameters}", training_parameters_doc(
+            lr=0.01,
+            max_epochs=f'"{default}"' if isinstance(default, str) else default,
+            auto_epochs=_AUTO_EPOCHS_DOC,
+        ))
         .replace("{attributes}", _ATTRIBUTES_DOC)
     )
 

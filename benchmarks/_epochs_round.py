@@ -57,13 +57,14 @@ SOURCES = ("S1", "S2", "S3")
 class EpochsRound:
     """One estimator's round; see the module docstring.
 
-    ``estimator(max_epochs)`` builds the model (``None``: its defaults as
+    ``estimator`` names the class (``"module:Class"``; fitted with
+    ``random_state=0`` and a candidate's ``max_epochs``, or its defaults as
     committed), ``images(X)`` lays out square images ``(n, side, side)`` as
     its input, ``candidates`` maps names to caps (``None``: K0).
     """
 
     out: Path
-    estimator: Callable
+    estimator: str
     images: Callable
     candidates: dict
     k0_epochs: int
@@ -134,10 +135,14 @@ class EpochsRound:
                 return np.pad(X, width).reshape(len(X), -1)
             model = LogisticRegression(max_iter=2000)
             Xtr, Xva = flat(Xtr), flat(Xva)
-        elif method == "defaults":  # the estimator as committed
-            model = self.estimator(None)
         else:
-            model = self.estimator(self.candidate_epochs(method, len(Xtr)))
+            module, name = self.estimator.split(":")
+            estimator = getattr(importlib.import_module(module), name)
+            if method == "defaults":  # the estimator as committed
+                model = estimator(random_state=0)
+            else:
+                model = estimator(max_epochs=self.candidate_epochs(method, len(Xtr)),
+                                  random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.process_time()
@@ -228,9 +233,7 @@ class EpochsRound:
             rows = [[t, str(by[t, methods[0]]["n"])]
                     + [_cell(by[t, m]) if (t, m) in by else "-" for m in methods]
                     for t in tasks]
-            rows.append(["**mean**", ""] + [
-                f"**{np.mean([by[t, m]['score'] for t in tasks if (t, m) in by]):.4f}**"
-                for m in methods])
+            rows.append(["**mean**", ""] + [_mean_cell(by, tasks, m) for m in methods])
             out += ["Held out (test accuracy / fit CPU s (epochs run)):", "",
                     markdown_table(["data set", "n train", *methods], rows), ""]
             for new in (m for m in methods if m in self.candidates and m != "K0"):
@@ -270,6 +273,14 @@ class EpochsRound:
         print(text)
         if args.stage == "tables":
             write_section(text)
+
+
+def _mean_cell(by, tasks, method):
+    """The mean over the sets ``method`` was run on, with their number when
+    that is not all of them."""
+    scores = [by[t, method]["score"] for t in tasks if (t, method) in by]
+    fewer = f" ({len(scores)} sets)" if len(scores) < len(tasks) else ""
+    return f"**{np.mean(scores):.4f}**{fewer}"
 
 
 def _cell(r):

@@ -61,17 +61,9 @@ from _common import write_parts  # noqa: E402
 from _epochs_round import EpochsRound  # noqa: E402
 
 
-def _estimator(max_epochs):
-    from skdeep.cnn import CNNClassifier
-
-    if max_epochs is None:  # the estimator as committed
-        return CNNClassifier(random_state=0)
-    return CNNClassifier(max_epochs=max_epochs, random_state=0)
-
-
 ROUND = EpochsRound(
     out=HERE / "cnn_small_data.jsonl",
-    estimator=_estimator,
+    estimator="skdeep.cnn:CNNClassifier",
     images=lambda X: X[:, None],  # (n, 1, side, side)
     candidates={"K0": None, "C50": 50, "C100": 100, "C200": 200},
     k0_epochs=10,

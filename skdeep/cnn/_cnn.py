@@ -48,6 +48,7 @@ from skdeep.utils._training import (
     PartialFitRegressorMixin,
     encode_classes,
     store_init_params,
+    auto_epochs_doc,
     training_parameters_doc,
     validate_sample_weight,
 )
@@ -915,21 +916,6 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
         return tags
 
 
-_AUTO_EPOCHS_DOC = (
-    "        ``\"auto\"``: at least {steps} gradient steps, within {low} to {high}\n"
-    "        passes: ``max({low}, min({high}, ceil({steps} / ceil(n / batch_size))))``\n"
-    "        for ``n`` training rows (less the ``validation_fraction`` with\n"
-    "        early stopping). From {big:,} rows on that is {low} (the number the\n"
-    "        defaults were chosen with, on 50,000 images); a few hundred rows\n"
-    "        get up to {high}, which costs time on long series. The number\n"
-    "        used is ``max_epochs_``.".format(
-        steps=_BaseCNN._auto_steps, low=_BaseCNN._auto_epoch_range[0],
-        high=_BaseCNN._auto_epoch_range[1],
-        big=128 * (_BaseCNN._auto_steps // _BaseCNN._auto_epoch_range[0]),
-    )
-)
-
-
 def _fill_doc(cls, class_weight=""):
     default = cls().max_epochs
     cls.__doc__ = (
@@ -939,7 +925,8 @@ def _fill_doc(cls, class_weight=""):
         .replace("{class_weight}", class_weight)
         .replace("{training_parameters}", training_parameters_doc(
             max_epochs=f'"{default}"' if isinstance(default, str) else default,
-            auto_epochs=_AUTO_EPOCHS_DOC,
+            auto_epochs=auto_epochs_doc(cls, note=(
+                " (the number the defaults were chosen with, on 50,000 images)")),
         ))
         .replace("{attributes}", _ATTRIBUTES_DOC)
         .replace("{{", "{")

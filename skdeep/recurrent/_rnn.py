@@ -33,6 +33,7 @@ from skdeep.utils._training import (
     PartialFitRegressorMixin,
     encode_classes,
     store_init_params,
+    auto_epochs_doc,
     training_parameters_doc,
     validate_sample_weight,
 )
@@ -726,20 +727,6 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
         return WeightedMSELoss(ignore_nan=self.return_sequences)
 
 
-_AUTO_EPOCHS_DOC = (
-    "        ``\"auto\"``: at least {steps} gradient steps, within {low} to {high}\n"
-    "        passes: ``max({low}, min({high}, ceil({steps} / ceil(n / batch_size))))``\n"
-    "        for ``n`` training rows (less the ``validation_fraction`` with\n"
-    "        early stopping). From {big:,} rows on that is {low}; a few hundred\n"
-    "        rows get up to {high}, which costs time on long series. The number\n"
-    "        used is ``max_epochs_``.".format(
-        steps=_BaseRNN._auto_steps, low=_BaseRNN._auto_epoch_range[0],
-        high=_BaseRNN._auto_epoch_range[1],
-        big=128 * -(-_BaseRNN._auto_steps // _BaseRNN._auto_epoch_range[0]),
-    )
-)
-
-
 def _fill_doc(cls):
     default = cls().max_epochs
     cls.__doc__ = (
@@ -749,7 +736,7 @@ def _fill_doc(cls):
         .replace("{training_parameters}", training_parameters_doc(
             lr=0.01,
             max_epochs=f'"{default}"' if isinstance(default, str) else default,
-            auto_epochs=_AUTO_EPOCHS_DOC,
+            auto_epochs=auto_epochs_doc(cls),
         ))
         .replace("{attributes}", _ATTRIBUTES_DOC)
     )

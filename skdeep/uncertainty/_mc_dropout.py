@@ -28,6 +28,7 @@ from skdeep.utils._training import (
     PartialFitClassifierMixin,
     PartialFitRegressorMixin,
     encode_classes,
+    auto_epochs_doc,
     training_parameters_doc,
     validate_sample_weight,
 )
@@ -987,13 +988,7 @@ def log_likelihood_scorer(estimator, X, y):
 
 _TRAINING_DOC = training_parameters_doc(
     max_epochs='"auto"',
-    auto_epochs=(
-        "        ``\"auto\"``: at least {steps} gradient steps and at least {low}\n"
-        "        passes, ``max({low}, ceil({steps} / ceil(n / batch_size)))`` for\n"
-        "        ``n`` training rows (less the ``validation_fraction`` with early\n"
-        "        stopping): small data sets get as many steps as large ones. The\n"
-        "        number used is ``max_epochs_``."
-    ).format(steps=_BaseMCDropout._auto_steps, low=_BaseMCDropout._auto_epoch_range[0]),
+    auto_epochs=auto_epochs_doc(_BaseMCDropout),
 )
 
 for _cls in (MCDropoutRegressor, MCDropoutClassifier):

@@ -26,7 +26,9 @@ import contextlib
 import copy
 import io
 import math
+import re
 import sys
+import textwrap
 import warnings
 from numbers import Integral, Real
 
@@ -129,6 +131,36 @@ def training_parameters_doc(auto_epochs=None, **defaults):
         entry,
         entry.replace(": int,", ': int or "auto",') + "\n" + auto_epochs.rstrip(),
     )
+
+
+def auto_epochs_doc(estimator_class, *, note="", batch_size=128):
+    """The ``auto_epochs`` text of :func:`training_parameters_doc`, from the
+    class's ``_auto_steps`` and ``_auto_epoch_range``; ``note`` follows the
+    number of epochs of large data sets (capped ranges only)."""
+    steps = estimator_class._auto_steps
+    low, high = estimator_class._auto_epoch_range
+    rows = "``n`` training rows (less the ``validation_fraction`` with early stopping)"
+    if high is None:
+        text = (
+            f'``"auto"``: at least {steps} gradient steps and at least {low} '
+            f"passes, ``max({low}, ceil({steps} / ceil(n / batch_size)))`` for "
+            f"{rows}: small data sets get as many steps as large ones."
+        )
+    else:
+        big = batch_size * math.ceil(steps / low)
+        text = (
+            f'``"auto"``: at least {steps} gradient steps, within {low} to {high} '
+            f"passes: ``max({low}, min({high}, ceil({steps} / ceil(n / "
+            f"batch_size))))`` for {rows}. From {big:,} rows on that is {low}"
+            f"{note}; a few hundred rows get up to {high}, which costs time on "
+            f"long series."
+        )
+    text += " The number used is ``max_epochs_``."
+    # no line break inside a ``literal``: its spaces are kept while wrapping
+    text = re.sub(r"``.*?``", lambda m: m.group(0).replace(" ", "\0"), text)
+    text = textwrap.fill(text, 78, initial_indent=" " * 8, subsequent_indent=" " * 8,
+                         break_long_words=False, break_on_hyphens=False)
+    return text.replace("\0", " ")
 
 
 def auto_epochs(n_rows, batch_size, steps, *, min_epochs=1, max_epochs=None):

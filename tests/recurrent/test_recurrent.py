@@ -109,6 +109,27 @@ def test_padding_does_not_change_prediction(cell, bidirectional):
     assert not np.allclose(clf.predict_proba(zeros), proba_padded, atol=1e-6)
 
 
+def test_max_epochs_auto_resolves_from_the_training_rows():
+    # "auto": max(100, min(400, ceil(2000 / batches per epoch)))
+    clf = RNNClassifier()
+    assert clf.max_epochs == "auto" and RNNRegressor().max_epochs == 100
+    for n, epochs in [(40, 400), (640, 400), (768, 334), (2560, 100), (60_000, 100)]:
+        clf._resolve_max_epochs(n)
+        assert clf.max_epochs_ == epochs
+    clf = RNNClassifier(early_stopping=True, validation_fraction=0.5)
+    clf._resolve_max_epochs(1280)  # 640 rows train
+    assert clf.max_epochs_ == 400
+    t = np.linspace(0, 4 * np.pi, 16)
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1, 2], 40)
+    X = np.sin(np.outer([1.0, 1.4, 1.8], t)[y] + rng.uniform(0, 2 * np.pi, (120, 1)))
+    X = X[:, None] + 0.3 * rng.normal(size=(120, 1, 16))
+    train, test = slice(0, None, 2), slice(1, None, 2)
+    auto = RNNClassifier(hidden_size=8, random_state=0).fit(X[train], y[train])
+    assert auto.max_epochs_ == auto.n_iter_ == len(auto.loss_curve_) == 400
+    assert auto.score(X[test], y[test]) >= 0.7  # three frequencies, chance 1/3
+
+
 def test_determinism_random_state():
     X, y, _ = waves(40, seed=0)
     a = RNNClassifier(**{**FAST, "max_epochs": 3}).fit(X, y).predict_proba(X)

@@ -12,7 +12,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback, GradientNormClipping
+from skorch.callbacks import Callback
 
 from skdeep.seq2seq._modules import (
     ATTENTIONS,
@@ -37,6 +37,8 @@ from skdeep.seq2seq._sequences import (
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import inference_mode
 from skdeep.utils._training import (
+    GRADIENT_CLIPPING_CONSTRAINT,
+    GRADIENT_CLIPPING_DOC,
     BaseTorchEstimator,
     store_init_params,
     training_parameters_doc,
@@ -134,9 +136,7 @@ MODEL_PARAMETERS_DOC = """\
     max_vocabulary : int or None, default=None
         Keep only the most frequent tokens (per vocabulary).
 
-    gradient_clipping : float or None, default=5.0
-        Clip the gradient norm of each step to this value (recurrent nets'
-        standard guard against exploding gradients); None does not clip."""
+""" + GRADIENT_CLIPPING_DOC.format(default=5.0, note="")
 
 _PARAMETER_CONSTRAINTS = {
     **BaseTorchEstimator._parameter_constraints,
@@ -157,7 +157,7 @@ _PARAMETER_CONSTRAINTS = {
     "max_output_length": [Interval(Integral, 1, None, closed="left"), None],
     "min_frequency": [Interval(Integral, 1, None, closed="left")],
     "max_vocabulary": [Interval(Integral, 1, None, closed="left"), None],
-    "gradient_clipping": [Interval(Real, 0, None, closed="neither"), None],
+    **GRADIENT_CLIPPING_CONSTRAINT,
 }
 
 
@@ -296,10 +296,6 @@ class _BaseSeq2Seq(BaseTorchEstimator):
                 ),
             )
         ]
-        if self.gradient_clipping is not None:
-            extra.append(
-                ("gradient_clipping", GradientNormClipping(self.gradient_clipping))
-            )
         net.callbacks = extra + list(net.callbacks)
         return net
 

@@ -40,7 +40,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
@@ -205,6 +205,17 @@ AUTO_EPOCHS_CONSTRAINT = {
     "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
 }
 LR_SCHEDULE_CONSTRAINT = {"lr_schedule": [StrOptions({"cosine", "constant"})]}
+
+# The estimators with a gradient_clipping parameter (the recurrent ones):
+# _make_net adds skorch's GradientNormClipping when it is set.
+GRADIENT_CLIPPING_CONSTRAINT = {
+    "gradient_clipping": [Interval(Real, 0, None, closed="neither"), None]
+}
+GRADIENT_CLIPPING_DOC = """\
+    gradient_clipping : float or None, default={default}
+        Clip the gradient norm of each step to this value (recurrent nets'
+        standard guard against exploding gradients, Pascanu et al. 2013);
+        None does not clip.{note}"""
 
 # For the ``_expected_failed_checks`` of estimators whose ``fit`` takes
 # ``sample_weight``: scikit-learn's check compares predictions to rtol=1e-7.
@@ -1175,6 +1186,9 @@ class BaseTorchEstimator(BaseEstimator):
         callbacks = [
             ("stop_on_non_finite_loss", StopOnNonFiniteLoss(type(self).__name__))
         ]
+        clip = getattr(self, "gradient_clipping", None)
+        if clip is not None:
+            callbacks.append(("gradient_clipping", GradientNormClipping(clip)))
         early_stopping = self.early_stopping and not incremental
         train_split = None
         if validation is not None:

@@ -60,14 +60,16 @@ class EpochsRound:
     ``estimator`` names the class (``"module:Class"``; fitted with
     ``random_state=0`` and a candidate's ``max_epochs``, or its defaults as
     committed), ``images(X)`` lays out square images ``(n, side, side)`` as
-    its input, ``candidates`` maps names to caps (``None``: K0).
+    its input, ``candidates`` maps names to caps (``None``: K0's
+    ``k0_epochs``) or to dicts of constructor parameters (a round over
+    another parameter; K0 is then ``{}``, the defaults).
     """
 
     out: Path
     estimator: str
     images: Callable
     candidates: dict
-    k0_epochs: int
+    k0_epochs: int = None
     batch_size: int = 128
     steps: int = 2000
     within: float = 0.005
@@ -138,11 +140,12 @@ class EpochsRound:
         else:
             module, name = self.estimator.split(":")
             estimator = getattr(importlib.import_module(module), name)
-            if method == "defaults":  # the estimator as committed
-                model = estimator(random_state=0)
-            else:
-                model = estimator(max_epochs=self.candidate_epochs(method, len(Xtr)),
-                                  random_state=0)
+            params = {}  # "defaults": the estimator as committed
+            if method != "defaults":
+                spec = self.candidates[method]
+                params = (dict(spec) if isinstance(spec, dict) else
+                          {"max_epochs": self.candidate_epochs(method, len(Xtr))})
+            model = estimator(**params, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.process_time()

@@ -37,6 +37,16 @@ Protocol (declared before any run of this script):
   PLAID, where that check would repeat the pick's ten-minute fit.
 * ``RNNRegressor`` is not part of this round.
 
+Outcome (added after the runs, session 30): R400 adopted by the rule
+(selection score 0.5666 -> 0.6066; S1 +0.007, S2 +0.068, S3 -0.0025), now
+``max_epochs="auto"``. Held out: mean 0.7319 -> 0.7872 over 11 sets, better
+on 8, equal on 1 (UnitTest), worse on JapaneseVowels (-0.003) and PLAID
+(0.533 -> 0.328). The "defaults" cells equal R400's on every set run. On
+PLAID the 400-epoch fit diverged: a diagnosis on its training part (no test
+part read) found the training loss at 0.74 by epoch 135, then 2.0, ending at
+1.6 (training accuracy 0.45); with ``GradientNormClipping(1.0)`` it fell to
+0.14 (0.91). Hence the next round, ``rnn_clipping.py``.
+
 Writes JSON lines to ``rnn_small_data.jsonl`` (cells on file are skipped):
 
     OMP_NUM_THREADS=1 python benchmarks/sequence_runs/rnn_small_data.py --stage select

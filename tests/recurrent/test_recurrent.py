@@ -140,7 +140,10 @@ def test_gradient_clipping_bounds_the_step_gradient():
         return float(torch.linalg.vector_norm(torch.stack(
             [torch.linalg.vector_norm(g) for g in grads])))
 
-    free = RNNClassifier(hidden_size=8, max_epochs=1, random_state=0).fit(X, y)
+    assert RNNClassifier().gradient_clipping == 5.0
+    assert RNNRegressor().gradient_clipping is None
+    free = RNNClassifier(hidden_size=8, max_epochs=1, random_state=0,
+                         gradient_clipping=None).fit(X, y)
     clipped = RNNClassifier(hidden_size=8, max_epochs=1, random_state=0,
                             gradient_clipping=1e-3).fit(X, y)
     assert last_gradient_norm(free) > 1e-2

@@ -44,6 +44,7 @@ Writes JSON lines to ``rnn_clipping.jsonl`` (cells on file are skipped):
     python benchmarks/sequence_runs/rnn_clipping.py --stage tables
 """
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -52,15 +53,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.append(str(HERE.parent))  # after the standard library (benchmarks/signal.py)
 
 from _common import append_jsonl, read_jsonl, write_parts  # noqa: E402
-from _epochs_round import EpochsRound  # noqa: E402
+from rnn_small_data import ROUND as EPOCHS_ROUND  # noqa: E402
 
-ROUND = EpochsRound(
+# the epochs round's estimator and input layout, other candidates
+ROUND = dataclasses.replace(
+    EPOCHS_ROUND,
     out=HERE / "rnn_clipping.jsonl",
-    estimator="skdeep.recurrent:RNNClassifier",
-    # rows as time steps, columns as channels, as in the epochs round
-    images=lambda X: X.transpose(0, 2, 1).copy(),
     candidates={"K0": {}, "G1": {"gradient_clipping": 1.0},
                 "G5": {"gradient_clipping": 5.0}},
+    k0_epochs=None,
 )
 
 

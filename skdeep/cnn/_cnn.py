@@ -46,9 +46,9 @@ from skdeep.utils._training import (
     BaseTorchEstimator,
     PartialFitClassifierMixin,
     PartialFitRegressorMixin,
+    auto_epochs_doc,
     encode_classes,
     store_init_params,
-    auto_epochs_doc,
     training_parameters_doc,
     validate_sample_weight,
 )

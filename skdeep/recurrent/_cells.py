@@ -790,18 +790,24 @@ class RecurrentStack(nn.Module):
             if layer > 0 and self.dropout:
                 h = F.dropout(h, self.dropout, self.training)
             out, _ = self._torch_direction(h, layer, "")
-            out_b, _ = self._torch_direction(reverse_padded(h, lengths), layer, "_reverse")
+            back = reverse_padded(h, lengths)
+            out_b, _ = self._torch_direction(back, layer, "_reverse")
             h = torch.cat([out, reverse_padded(out_b, lengths)], dim=2)
         H = self.hidden_size
         idx = (lengths.to(x.device) - 1).clamp(min=0)
         last_f, first_b = h[torch.arange(n, device=x.device), idx, :H], h[:, 0, H:]
-        return self._merge(h), merge_directions(last_f, first_b, self.merge_mode), None
+        last = merge_directions(last_f, first_b, self.merge_mode)
+        return self._merge(h), last, None
 
     def _torch_direction(self, x, layer, suffix):
         """One direction of one layer of ``self.rnn`` over ``x`` (n, T, C)."""
         rnn = self.rnn
-        names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if rnn.bias else ())
-        weights = {f"{name}_l0": getattr(rnn, f"{name}_l{layer}{suffix}") for name in names}
+        names = ("weight_ih", "weight_hh")
+        if rnn.bias:
+            names += ("bias_ih", "bias_hh")
+        weights = {
+            f"{name}_l0": getattr(rnn, f"{name}_l{layer}{suffix}") for name in names
+        }
         key = (type(rnn), x.shape[2], rnn.hidden_size, rnn.bias,
                getattr(rnn, "nonlinearity", None))
         templates = _TEMPLATES.__dict__.setdefault("modules", {})

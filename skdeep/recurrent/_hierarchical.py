@@ -292,13 +292,13 @@ _INPUT_DOC = """\
     all its features are NaN and may only follow the valid steps of its inner
     sequence; an outer step is padding when all its inner steps are, and may
     only follow the valid outer steps of its sample. The padding is masked at
-    both levels (never read by a valid step of the cells, left out of the attention,
-    never read as a last output), so a sample's prediction does not depend on
-    how much padding follows it. NaN anywhere else is an error, and so is a
-    sample without a valid step. 3-D and 4-D input may have other
-    ``outer_steps`` and ``inner_steps`` at ``predict`` than at ``fit``; flat
-    rows keep the fitted number of columns. Scale the inputs (to about
-    [-1, 1]) first: the cells saturate through tanh and sigmoid."""
+    both levels (never read by a valid step of the cells, left out of the
+    attention, never read as a last output), so a sample's prediction does
+    not depend on how much padding follows it. NaN anywhere else is an
+    error, and so is a sample without a valid step. 3-D and 4-D input may
+    have other ``outer_steps`` and ``inner_steps`` at ``predict`` than at
+    ``fit``; flat rows keep the fitted number of columns. Scale the inputs
+    (to about [-1, 1]) first: the cells saturate through tanh and sigmoid."""
 
 _PARAMETERS_DOC = """\
 {cell_parameters}

@@ -31,8 +31,8 @@ class RNNModule(nn.Module):
     """Recurrent encoder with a linear head, many-to-one or many-to-many.
 
     Reads ``(n, C, T)`` tensors (torch conv order) whose padding is trailing
-    NaN time steps; the padding never reaches a valid step's output (read after each
-    series' end, or reversed within each series' length; see
+    NaN time steps; the padding never reaches a valid step's output (read
+    after each series' end, or reversed within each series' length; see
     :class:`RecurrentStack`).
     Many-to-one: the last valid output of the top layer (both directions
     merged; ``readout="last"``) or the mean of its outputs over each

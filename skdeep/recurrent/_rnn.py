@@ -33,9 +33,9 @@ from skdeep.utils._training import (
     BaseTorchEstimator,
     PartialFitClassifierMixin,
     PartialFitRegressorMixin,
+    auto_epochs_doc,
     encode_classes,
     store_init_params,
-    auto_epochs_doc,
     training_parameters_doc,
     validate_sample_weight,
 )
@@ -93,8 +93,8 @@ INPUT_DOC = """\
     n_timepoints_i)``, which is NaN-padded to its longest series (lists of
     1-D series at ``predict``: to the fitted length). The padding never
     reaches a valid step's output (each series is read up to its own last
-    valid step), so a series'
-    prediction does not depend on how much padding follows it. NaN anywhere
+    valid step), so a series' prediction does not depend on how much
+    padding follows it. NaN anywhere
     else is an error. 3-D input (and lists of 2-D series) may have any
     number of time points at ``predict``, the RNN reads series of any length;
     2-D input must keep the fitted ``n_timepoints`` (scikit-learn's

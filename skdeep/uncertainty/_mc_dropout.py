@@ -27,8 +27,8 @@ from skdeep.utils._training import (
     BaseTorchEstimator,
     PartialFitClassifierMixin,
     PartialFitRegressorMixin,
-    encode_classes,
     auto_epochs_doc,
+    encode_classes,
     training_parameters_doc,
     validate_sample_weight,
 )

@@ -36,6 +36,15 @@ of ``benchmarks/_epochs_round.py``, the epochs round's selection tasks):
   beside K0 (the epochs round's R400 held-out cells, copied) and the linear
   baseline (copied); means with and without PLAID.
 
+Outcome (added after the runs, session 30): G5 adopted by the rule
+(selection 0.6066 -> 0.6260; S1 +0.011, S2 +0.029, S3 -0.004; G1 0.6083),
+now ``RNNClassifier``'s default (``RNNRegressor`` keeps None). Held out: mean
+0.7872 -> 0.8289 over 11 sets; without PLAID (not evidence) 0.8332 ->
+0.8425 over 10, better on 4 (ACSF1 0.55 -> 0.70, ArrowHead +0.029, UnitTest
++0.045, digits n=200 +0.003), equal on 2, worse on 4 (BasicMotions 1.00 ->
+0.90, OSULeaf -0.017, GunPoint -0.013, ItalyPowerDemand -0.003). PLAID:
+0.33 -> 0.69 (0.53 at the 100 epochs before both rounds).
+
 Writes JSON lines to ``rnn_clipping.jsonl`` (cells on file are skipped):
 
     python benchmarks/sequence_runs/rnn_clipping.py --copy-k0

@@ -45,6 +45,7 @@ from _common import (
     paired_summary,
     read_jsonl,
     stamped,
+    write_parts,
 )
 
 BENCH = Path(__file__).resolve().parent
@@ -246,6 +247,17 @@ class EpochsRound:
                     out.append(paired_summary(new, "K0", diff))
             out.append("")
         return "\n".join(out)
+
+    @staticmethod
+    def write_section(results, part, heading, intro, text, commands, extra=()):
+        """Write the round's section ``part`` of the results file of the
+        benchmark module ``results`` (its ``RESULT_FILE``, ``TITLE``,
+        ``PRODUCED_BY`` and ``PARTS``): the heading, the intro, ``text`` (the
+        tables), ``extra`` lines and the reproducing ``commands``."""
+        section = "\n".join([heading, "", intro, "", text, *extra, "Commands:", "",
+                             "```", *commands, "```", ""])
+        write_parts(results.RESULT_FILE, results.TITLE, results.PRODUCED_BY,
+                    {part: section}, results.PARTS)
 
     def main(self, description, write_section):
         """The command line: ``--stage select | heldout --new PICK | tables``

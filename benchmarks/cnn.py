@@ -226,6 +226,9 @@ from _common import (  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
 
 RESULT_FILE = RESULTS / "cnn.md"
+TITLE = "CNN benchmark"
+PRODUCED_BY = ("Produced by `python benchmarks/cnn.py --part PART` (see its docstring "
+               "for the protocol).")
 PARTS = ("fashion", "ucr", "imbalance", "transfer")
 DEFAULT_SEEDS = dict(fashion=1, ucr=3, imbalance=3, transfer=5)
 SMOKE_SEEDS = dict(fashion=1, ucr=1, imbalance=1, transfer=2)
@@ -302,12 +305,7 @@ def _emit(section, name, args):
     print("\n" + section + "\n", flush=True)
     if args.results is not None or not args.smoke:
         path = args.results if args.results is not None else RESULT_FILE
-        write_parts(
-            path, "CNN benchmark",
-            "Produced by `python benchmarks/cnn.py --part PART` (see its docstring "
-            "for the protocol).",
-            {name: section}, PARTS,
-        )
+        write_parts(path, TITLE, PRODUCED_BY, {name: section}, PARTS)
 
 
 class TestAccuracy(Callback):

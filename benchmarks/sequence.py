@@ -331,6 +331,9 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from skdeep.recurrent import RNNClassifier  # noqa: E402
 
 RESULT_FILE = RESULTS / "sequence.md"
+TITLE = "Sequence models benchmark"
+PRODUCED_BY = ("Produced by `python benchmarks/sequence.py --part PART` (see its "
+               "docstring).")
 PARTS = ("classification", "forecasting", "memory", "speed", "stateful",
          "hierarchical")
 RNN_METHODS = {
@@ -664,11 +667,7 @@ def _version(package):
 
 
 def write(sections):
-    write_parts(
-        RESULT_FILE, "Sequence models benchmark",
-        "Produced by `python benchmarks/sequence.py --part PART` (see its docstring).",
-        sections, PARTS,
-    )
+    write_parts(RESULT_FILE, TITLE, PRODUCED_BY, sections, PARTS)
 
 
 def main():

@@ -57,7 +57,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.append(str(HERE.parent))  # after the standard library (benchmarks/signal.py)
 
-from _common import write_parts  # noqa: E402
 from _epochs_round import EpochsRound  # noqa: E402
 
 
@@ -93,21 +92,15 @@ def write_section(text):
         "the flattened inputs (NaN padding as 0, test series cut or zero-padded "
         "to the training length; the first held-out run stopped at this "
         "baseline on JapaneseVowels' longer test series, which this fixes).")
-    commands = "\n".join([
-        "```",
+    commands = [
         "OMP_NUM_THREADS=1 python benchmarks/cnn_runs/cnn_small_data.py --stage select",
         "OMP_NUM_THREADS=1 python benchmarks/cnn_runs/cnn_small_data.py --stage "
         "heldout --new C200",
         "python benchmarks/cnn_runs/cnn_small_data.py --stage tables  # writes this",
-        "```"])
-    section = "\n".join(["## Epochs on small data (session 29: `max_epochs=\"auto\"`)",
-                          "", intro, "", text, "Commands:", "", commands, ""])
-    write_parts(
-        cnn.RESULT_FILE, "CNN benchmark",
-        "Produced by `python benchmarks/cnn.py --part PART` (see its docstring "
-        "for the protocol).",
-        {"small_data": section}, cnn.PARTS,
-    )
+    ]
+    ROUND.write_section(cnn, "small_data",
+                        "## Epochs on small data (session 29: `max_epochs=\"auto\"`)",
+                        intro, text, commands)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.append(str(HERE.parent))  # after the standard library (benchmarks/signal.py)
 
-from _common import append_jsonl, read_jsonl, write_parts  # noqa: E402
+from _common import append_jsonl, read_jsonl  # noqa: E402
 from rnn_small_data import ROUND as EPOCHS_ROUND  # noqa: E402
 
 # the epochs round's estimator and input layout, other candidates
@@ -111,8 +111,7 @@ def write_section(text):
         "(its R400 cells: the same configuration and code). Selection tasks as "
         "in the epochs round (not evidence). Held out: the epochs round's sets; "
         "PLAID's drop there motivated this round, so its row is not evidence.")
-    commands = "\n".join([
-        "```",
+    commands = [
         "python benchmarks/sequence_runs/rnn_clipping.py --copy-k0",
         "OMP_NUM_THREADS=1 python benchmarks/sequence_runs/rnn_clipping.py "
         "--stage select",
@@ -120,13 +119,10 @@ def write_section(text):
         "--stage heldout --new PICK",
         "python benchmarks/sequence_runs/rnn_clipping.py --stage tables  "
         "# writes this",
-        "```"])
-    section = "\n".join(["## Gradient clipping (session 30: `gradient_clipping`)",
-                          "", intro, "", text, *lines, "", "Commands:", "",
-                          commands, ""])
-    write_parts(sequence.RESULT_FILE, "Sequence models benchmark",
-                "Produced by `python benchmarks/sequence.py --part PART` (see its "
-                "docstring).", {"clipping": section}, sequence.PARTS)
+    ]
+    ROUND.write_section(sequence, "clipping",
+                        "## Gradient clipping (session 30: `gradient_clipping`)",
+                        intro, text, commands, extra=[*lines, ""])
 
 
 if __name__ == "__main__":

@@ -60,7 +60,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.append(str(HERE.parent))  # after the standard library (benchmarks/signal.py)
 
-from _common import write_parts  # noqa: E402
 from _epochs_round import EpochsRound  # noqa: E402
 
 
@@ -97,20 +96,17 @@ def write_section(text):
         "the R400 cells, run on every set but PLAID as declared; \"linear\" = "
         "`LogisticRegression(max_iter=2000)` on the flattened inputs. "
         "Outcome: see the docstring's last entry.")
-    commands = "\n".join([
-        "```",
+    commands = [
         "OMP_NUM_THREADS=1 python benchmarks/sequence_runs/rnn_small_data.py "
         "--stage select",
         "OMP_NUM_THREADS=1 python benchmarks/sequence_runs/rnn_small_data.py "
         "--stage heldout --new PICK",
         "python benchmarks/sequence_runs/rnn_small_data.py --stage tables  "
         "# writes this",
-        "```"])
-    section = "\n".join(["## Epochs on small data (session 30: `max_epochs`)",
-                          "", intro, "", text, "Commands:", "", commands, ""])
-    write_parts(sequence.RESULT_FILE, "Sequence models benchmark",
-                "Produced by `python benchmarks/sequence.py --part PART` (see its "
-                "docstring).", {"small_data": section}, sequence.PARTS)
+    ]
+    ROUND.write_section(sequence, "small_data",
+                        "## Epochs on small data (session 30: `max_epochs`)",
+                        intro, text, commands)
 
 
 if __name__ == "__main__":

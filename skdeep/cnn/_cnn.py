@@ -917,14 +917,14 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
 
 
 def _fill_doc(cls, class_weight=""):
-    default = cls().max_epochs
+    defaults = cls()
     cls.__doc__ = (
         cls.__doc__.replace("{input_doc}", _INPUT_DOC)
         .replace("{cnn_parameters}", _CNN_PARAMETERS_DOC)
         .replace("{lr_schedule}", LR_SCHEDULE_DOC.format(default="cosine"))
         .replace("{class_weight}", class_weight)
         .replace("{training_parameters}", training_parameters_doc(
-            max_epochs=f'"{default}"' if isinstance(default, str) else default,
+            max_epochs=defaults.max_epochs,
             auto_epochs=auto_epochs_doc(cls, note=(
                 " (the number the defaults were chosen with, on 50,000 images)")),
         ))

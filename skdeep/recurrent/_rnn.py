@@ -745,16 +745,16 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
 
 
 def _fill_doc(cls):
-    default = cls().max_epochs
+    defaults = cls()
     cls.__doc__ = (
         cls.__doc__.replace("{input_doc}", INPUT_DOC)
         .replace("{rnn_parameters}", RNN_PARAMETERS_DOC.replace(
             "{gradient_clipping}", GRADIENT_CLIPPING_DOC.format(
-                default=cls().gradient_clipping, note=_CLIPPING_NOTE)))
+                default=defaults.gradient_clipping, note=_CLIPPING_NOTE)))
         .replace("{class_weight}", CLASS_WEIGHT_DOC)
         .replace("{training_parameters}", training_parameters_doc(
             lr=0.01,
-            max_epochs=f'"{default}"' if isinstance(default, str) else default,
+            max_epochs=defaults.max_epochs,
             auto_epochs=auto_epochs_doc(cls),
         ))
         .replace("{attributes}", _ATTRIBUTES_DOC)

@@ -119,6 +119,9 @@ def training_parameters_doc(auto_epochs=None, **defaults):
     ``auto_epochs``: the indented description of its ``max_epochs="auto"``,
     for the estimators that accept it."""
     values = {"lr": 0.001, "max_epochs": 100, "batch_size": 128, **defaults}
+    epochs = values["max_epochs"]
+    if isinstance(epochs, str) and not epochs.startswith('"'):
+        values["max_epochs"] = f'"{epochs}"'  # "auto"
     text = TRAINING_PARAMETERS_DOC.format(**values)
     if auto_epochs is None:
         return text

@@ -773,9 +773,8 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
 
     A convolutional feature stack (plain, FCN, ResNet, Inception or TCN),
     global pooling and a dense linear head, trained on the (weighted) mean
-    squared error. Scale ``y`` (for example with
-    :class:`~sklearn.compose.TransformedTargetRegressor`) when it is far
-    from unit scale.
+    squared error of the standardized target, so the units of ``y`` do not
+    change the fit (see ``y_mean_``).
 
 {input_doc}
 
@@ -789,6 +788,10 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
     ----------
     n_outputs_ : int
         Number of targets.
+    y_mean_, y_scale_ : float or ndarray of shape (n_outputs_,)
+        Standardization of the target (weighted by ``sample_weight``; floats
+        for a 1-D ``y``): the network is trained on ``(y - y_mean_) /
+        y_scale_`` and ``predict`` answers in ``y``'s units.
 
 {attributes}
 
@@ -874,10 +877,11 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
         """
         X, y = self._validate_X(X, y, reset=True)
         y = np.asarray(y, dtype=np.float64)
+        weights = validate_sample_weight(sample_weight, X)
         self._y_1d = y.ndim == 1
-        y2 = y.reshape(len(y), -1)
+        y2 = self._standardize_targets(y.reshape(len(y), -1), weights)
         self.n_outputs_ = y2.shape[1]
-        return self._fit_network(X, as_float32_tensor(y2), sample_weight)
+        return self._fit_network(X, as_float32_tensor(y2), weights)
 
     def _n_outputs(self):
         return self.n_outputs_
@@ -897,7 +901,7 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        out = self._outputs(X)
+        out = self._in_target_units(self._outputs(X))
         return out[:, 0] if self._y_1d else out
 
     @classmethod

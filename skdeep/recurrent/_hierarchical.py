@@ -770,9 +770,8 @@ class HierarchicalRNNRegressor(RegressorMixin, _BaseHierarchicalRNN):
     An inner recurrent stack encodes each inner sequence of a sample into one
     code (its last valid output, or its attention-pooled outputs), an outer
     stack reads the sample's sequence of codes, and its code goes through a
-    linear layer. Trained on the mean squared error; scale ``y`` (for example
-    with :class:`~sklearn.compose.TransformedTargetRegressor`) when it is far
-    from unit scale.
+    linear layer. Trained on the mean squared error of the standardized
+    target, so the units of ``y`` do not change the fit (see ``y_mean_``).
 
 {input_doc}
 
@@ -786,6 +785,10 @@ class HierarchicalRNNRegressor(RegressorMixin, _BaseHierarchicalRNN):
     ----------
     n_outputs_ : int
         Number of targets.
+    y_mean_, y_scale_ : float or ndarray of shape (n_outputs_,)
+        Standardization of the target (weighted by ``sample_weight``; floats
+        for a 1-D ``y``): the network is trained on ``(y - y_mean_) /
+        y_scale_`` and ``predict`` answers in ``y``'s units.
 
 {attributes}
 
@@ -880,7 +883,7 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
         y = np.asarray(y, dtype=np.float64)
         weights = validate_sample_weight(sample_weight, X)
         self._y_1d = y.ndim == 1
-        y2 = y.reshape(len(y), -1)
+        y2 = self._standardize_targets(y.reshape(len(y), -1), weights)
         self.n_outputs_ = y2.shape[1]
         self._training_setup()
         self._fit_module(
@@ -902,7 +905,9 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
         """
         check_is_fitted(self)
         X4 = self._validate_X(X, reset=False)
-        out = self._batched(self.module_, X4, out_dtype=np.float64)
+        out = self._in_target_units(
+            self._batched(self.module_, X4, out_dtype=np.float64)
+        )
         return out[:, 0] if self._y_1d else out
 
     @classmethod

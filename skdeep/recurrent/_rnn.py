@@ -549,9 +549,9 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
 
     A stack of recurrent layers reads each series; the last hidden state
     (both directions merged when ``bidirectional``) goes through a linear
-    layer (many-to-one). Trained on the mean squared error; scale ``y``
-    (for example with :class:`~sklearn.compose.TransformedTargetRegressor`)
-    when it is far from unit scale.
+    layer (many-to-one). Trained on the mean squared error of the
+    standardized target (over the valid steps with ``return_sequences``),
+    so the units of ``y`` do not change the fit (see ``y_mean_``).
 
 {input_doc}
 
@@ -573,6 +573,10 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
     ----------
     n_outputs_ : int
         Number of targets.
+    y_mean_, y_scale_ : float or ndarray of shape (n_outputs_,)
+        Standardization of the target (weighted by ``sample_weight``; floats
+        for a 1-D ``y``): the network is trained on ``(y - y_mean_) /
+        y_scale_`` and ``predict`` answers in ``y``'s units.
 
 {attributes}
 
@@ -664,7 +668,11 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
         self._check_stateful(X)
         weights = validate_sample_weight(sample_weight, X)
         self._y_1d = y.ndim == 1
-        y2 = y if self.return_sequences else y.reshape(len(y), -1)
+        if self.return_sequences:  # every valid step of every series: one output
+            steps = None if weights is None else weights.repeat_interleave(y.shape[1])
+            y2 = self._standardize_targets(y.reshape(-1, 1), steps).reshape(y.shape)
+        else:
+            y2 = self._standardize_targets(y.reshape(len(y), -1), weights)
         self.n_outputs_ = 1 if self.return_sequences else y2.shape[1]
         self._training_setup()
         self._fit_module(
@@ -691,7 +699,7 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        out = self._forward_all(lambda out: out, X)
+        out = self._in_target_units(self._forward_all(lambda out: out, X))
         if self.return_sequences:
             return self._fill_padding(out[..., 0], X)
         return out[:, 0] if self._y_1d else out

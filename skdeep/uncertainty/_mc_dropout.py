@@ -421,25 +421,10 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         weights = validate_sample_weight(sample_weight, X)
         Y = y.reshape(len(y), -1)
         self.n_outputs_ = Y.shape[1]
-        if self._continues_training():  # partial_fit: the first call's scale
-            mean = np.atleast_1d(self.y_mean_)
-            scale = np.atleast_1d(self.y_scale_)
-            if len(mean) != Y.shape[1]:
-                raise ValueError(
-                    f"y has {Y.shape[1]} output(s), but the first call of "
-                    f"partial_fit had {len(mean)}."
-                )
-        elif weights is None:
-            mean, scale = Y.mean(axis=0), Y.std(axis=0)
-        else:
-            w = weights.double().numpy()
-            mean = np.average(Y, axis=0, weights=w)
-            scale = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=w))
-        scale = np.where(scale > 0, scale, 1.0)
         # Floats for one output, as models fitted before multi-output stored.
-        self.y_mean_ = float(mean[0]) if y.ndim == 1 else mean
-        self.y_scale_ = float(scale[0]) if y.ndim == 1 else scale
-        y_t = as_float32_tensor((Y - mean) / scale)
+        y_t = as_float32_tensor(
+            self._standardize_targets(Y, weights, as_floats=y.ndim == 1)
+        )
         self._fit_standardized(X, y_t, sample_weight=weights)
         return self
 
@@ -467,7 +452,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
     def _unstandardize(self, values):
         """Standardized outputs ``(..., n_outputs)`` in the units of ``y``:
         ``(...)`` for one output, as ``y`` was 1-D."""
-        values = self.y_mean_ + np.asarray(self.y_scale_) * values
+        values = self._in_target_units(values)
         return values[..., 0] if self._n_outputs() == 1 else values
 
     def sample_predictions(self, X):

@@ -372,6 +372,29 @@ def encode_classes(estimator, y, sample_weight=None, valid=None):
     return codes
 
 
+def target_standardization(Y, weights=None):
+    """Mean and scale of each column of the targets ``Y`` (n, n_outputs).
+
+    Weighted by ``weights`` (an array of shape (n,) or None); NaN entries
+    (padding steps of many-to-many targets) are left out. A constant column
+    gets scale 1. Float64 arrays of shape (n_outputs,).
+    """
+    missing = np.isnan(Y)
+    if not missing.any():
+        if weights is None:
+            mean, scale = Y.mean(axis=0), Y.std(axis=0)
+        else:
+            mean = np.average(Y, axis=0, weights=weights)
+            scale = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=weights))
+    else:
+        W = np.where(missing, 0.0, 1.0 if weights is None else weights[:, None])
+        Y0 = np.where(missing, 0.0, Y)
+        total = W.sum(axis=0)
+        mean = (W * Y0).sum(axis=0) / total
+        scale = np.sqrt((W * (Y0 - mean) ** 2).sum(axis=0) / total)
+    return mean, np.where(scale > 0, scale, 1.0)
+
+
 def validate_sample_weight(sample_weight, X):
     """Check ``sample_weight`` for ``fit`` and return it as a tensor.
 
@@ -1407,6 +1430,40 @@ class BaseTorchEstimator(BaseEstimator):
         """True inside a ``partial_fit`` call that continues a fitted net:
         estimators then keep their standardization statistics."""
         return getattr(self, "_partial_fit_mode", None) == "continue"
+
+    def _standardize_targets(self, Y, weights=None, *, as_floats=False):
+        """``Y`` (n, n_outputs), float64, in standard units.
+
+        Regressors train on standardized targets, so that neither the
+        learning rate nor the output layer's start depend on the units of
+        ``y`` (a target around 18 with spread 12 needs an output bias of 18,
+        which Adam at ``lr=1e-3`` reaches only after thousands of steps).
+        The statistics are stored as ``y_mean_`` and ``y_scale_`` (floats
+        with ``as_floats``, for one output of a 1-D ``y``); a ``partial_fit``
+        call that continues keeps the first call's. ``weights``: the sample
+        weights (tensor) or None; NaN entries are left out.
+        """
+        if self._continues_training():  # partial_fit: the first call's scale
+            mean = np.atleast_1d(self.y_mean_)
+            scale = np.atleast_1d(self.y_scale_)
+            if len(mean) != Y.shape[1]:
+                raise ValueError(
+                    f"y has {Y.shape[1]} output(s), but the first call of "
+                    f"partial_fit had {len(mean)}."
+                )
+        else:
+            w = None if weights is None else weights.double().cpu().numpy()
+            mean, scale = target_standardization(Y, w)
+        self.y_mean_ = float(mean[0]) if as_floats else mean
+        self.y_scale_ = float(scale[0]) if as_floats else scale
+        return (Y - mean) / scale
+
+    def _in_target_units(self, values):
+        """Standardized outputs ``(..., n_outputs)`` in the units of ``y``
+        (models saved before their family standardized ``y`` have no
+        ``y_mean_``: their outputs are in those units already)."""
+        mean = getattr(self, "y_mean_", 0.0)
+        return mean + np.asarray(getattr(self, "y_scale_", 1.0)) * values
 
     def _min_training_samples(self):
         """Rows a training call needs: two to start (scaling, classes), one

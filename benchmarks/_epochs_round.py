@@ -76,6 +76,10 @@ class EpochsRound:
     within: float = 0.005
     min_gain: float = 0.01
     max_source_loss: float = 0.01
+    sources: tuple = SOURCES
+    n_selection: int = 16
+    metric: str = "accuracy"
+    score_floor: float = None  # scores below it count as it in the rule's means
 
     def candidate_epochs(self, name, n):
         cap = self.candidates[name]
@@ -126,9 +130,13 @@ class EpochsRound:
 
     # -- runs ------------------------------------------------------------------
 
-    def fit_score(self, method, Xtr, ytr, Xva, yva):
+    def baseline(self):
+        """The ``linear`` method, fitted on the flattened inputs."""
         from sklearn.linear_model import LogisticRegression
 
+        return LogisticRegression(max_iter=2000)
+
+    def fit_score(self, method, Xtr, ytr, Xva, yva):
         if method == "linear":
             T = Xtr.shape[-1]
 
@@ -136,7 +144,7 @@ class EpochsRound:
                 X = np.nan_to_num(X[..., :T])
                 width = [(0, 0)] * (X.ndim - 1) + [(0, T - X.shape[-1])]
                 return np.pad(X, width).reshape(len(X), -1)
-            model = LogisticRegression(max_iter=2000)
+            model = self.baseline()
             Xtr, Xva = flat(Xtr), flat(Xva)
         else:
             module, name = self.estimator.split(":")
@@ -186,19 +194,20 @@ class EpochsRound:
 
     def decide(self, records):
         sel = [r for r in records if r["stage"] == "select"]
+        floor = -np.inf if self.score_floor is None else self.score_floor
+        score = {(r["task"], r["method"]): max(r["score"], floor) for r in sel}
         cells = {(r["task"], r["method"]): r for r in sel}
         tasks = list(dict.fromkeys(r["task"] for r in sel))
         source = {r["task"]: r["source"] for r in sel}
         names = list(self.candidates)
-        S = {c: float(np.mean([cells[t, c]["score"] for t in tasks])) for c in names}
+        S = {c: float(np.mean([score[t, c] for t in tasks])) for c in names}
         cost = {c: sum(cells[t, c]["fit_cpu_s"] for t in tasks) for c in names}
         best = max(S.values())
         pick = min((c for c in names if S[c] >= best - self.within), key=cost.get)
         by_source = {
-            (s, c): float(np.mean([cells[t, c]["score"] for t in tasks
-                                   if source[t] == s]))
-            for s in SOURCES for c in names}
-        worst = min(by_source[s, pick] - by_source[s, "K0"] for s in SOURCES)
+            (s, c): float(np.mean([score[t, c] for t in tasks if source[t] == s]))
+            for s in self.sources for c in names}
+        worst = min(by_source[s, pick] - by_source[s, "K0"] for s in self.sources)
         adopted = (pick != "K0" and S[pick] >= S["K0"] + self.min_gain
                    and worst >= -self.max_source_loss)
         return pick, adopted, S, cost, by_source, worst
@@ -215,9 +224,10 @@ class EpochsRound:
                     + [_cell(by[t, c]) if (t, c) in by else "-" for c in names]
                     for t in tasks]
             verdict = "incomplete"
-            if all((t, c) in by for t in tasks for c in names) and len(tasks) == 16:
+            if (all((t, c) in by for t in tasks for c in names)
+                    and len(tasks) == self.n_selection):
                 pick, adopted, S, cost, by_source, worst = self.decide(records)
-                for s in SOURCES:
+                for s in self.sources:
                     rows.append(["", f"mean {s}"] + [f"{by_source[s, c]:.4f}"
                                                      for c in names])
                 rows.append(["", "**score / CPU s**"]
@@ -226,7 +236,7 @@ class EpochsRound:
                     f"pick {pick} (score {S[pick]:.4f} against K0 {S['K0']:.4f}, "
                     f"gain {S[pick] - S['K0']:+.4f}; worst source {worst:+.4f}): "
                     + ("**adopted**" if adopted else "**not adopted, K0 stays**"))
-            out += ["Selection (accuracy / fit CPU s (epochs run)):", "",
+            out += [f"Selection ({self.metric} / fit CPU s (epochs run)):", "",
                     markdown_table(["source", "task", *names], rows), "",
                     f"Rule: {verdict}.", ""]
         held = [r for r in records if r["stage"] == "heldout"]
@@ -238,7 +248,7 @@ class EpochsRound:
                     + [_cell(by[t, m]) if (t, m) in by else "-" for m in methods]
                     for t in tasks]
             rows.append(["**mean**", ""] + [_mean_cell(by, tasks, m) for m in methods])
-            out += ["Held out (test accuracy / fit CPU s (epochs run)):", "",
+            out += [f"Held out (test {self.metric} / fit CPU s (epochs run)):", "",
                     markdown_table(["data set", "n train", *methods], rows), ""]
             for new in (m for m in methods if m in self.candidates and m != "K0"):
                 both = [t for t in tasks if (t, new) in by and (t, "K0") in by]

@@ -167,11 +167,46 @@ ROUNDS = {
 }
 
 
-def write_section(text):
-    """Placeholder until the round has run: print only."""
-    print(text)
+def section_writer(which):
+    """Writes the round's section of ``benchmarks/results/sequence.md``."""
+    name = {"cnn": "CNNRegressor", "rnn": "RNNRegressor"}[which]
+    k0 = ROUNDS[which].k0_epochs
+    cap = ROUNDS[which].candidates["AUTO"]
+
+    def write_section(text):
+        import sequence
+
+        intro = (
+            "Protocol: the docstring of `benchmarks/sequence_runs/regressor_epochs."
+            "py`, written before its first run (session 31). Candidates for "
+            f"`{name}`'s `max_epochs`, fixed in advance from the classifier's "
+            f"round: K0 = {k0} (the default before) and AUTO = `max({k0}, min("
+            f"{cap}, ceil(2000 / b)))` with `b = ceil(n / 128)` (what "
+            "`max_epochs=\"auto\"` computes). Targets standardized (session 31), "
+            "every other parameter at the defaults, `random_state=0`, one torch "
+            "thread; fit CPU seconds are process time. Selection (not evidence): "
+            "five generated series-regression tasks fitted on 200 (S1) and 1,000 "
+            "(S2) series, R² on 500 test series of their own; the rule's means "
+            "floor each R² at -1. Held out: sktime's two time-series regression "
+            "sets on their train/test splits and one-step 12-value windows of "
+            "its Airline and Lynx series (first two thirds to fit, in time "
+            "order); \"defaults\" = the estimator as committed after the round; "
+            "\"linear\" = `RidgeCV` on the flattened inputs.")
+        commands = [
+            f"OMP_NUM_THREADS=1 python benchmarks/sequence_runs/regressor_epochs.py "
+            f"{which} --stage select",
+            f"OMP_NUM_THREADS=1 python benchmarks/sequence_runs/regressor_epochs.py "
+            f"{which} --stage heldout --new AUTO",
+            f"python benchmarks/sequence_runs/regressor_epochs.py {which} --stage "
+            "tables  # writes this",
+        ]
+        EpochsRound.write_section(
+            sequence, f"regressor_epochs_{which}",
+            f"## Epochs of {name} (session 31)", intro, text, commands)
+
+    return write_section
 
 
 if __name__ == "__main__":
     which = sys.argv.pop(1)
-    ROUNDS[which].main(__doc__.splitlines()[0], write_section)
+    ROUNDS[which].main(__doc__.splitlines()[0], section_writer(which))

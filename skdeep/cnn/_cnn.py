@@ -240,11 +240,13 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
     transformers too (scikit-learn's transformer checks run on them).
     """
 
-    # max_epochs="auto" (CNNClassifier's default): at least 2000 Adam steps,
+    # max_epochs="auto" (both estimators' default): at least 2000 Adam steps,
     # 10 to 200 epochs. 10 epochs (the defaults were chosen on 50,000
     # Fashion-MNIST images, ~3,900 steps) gave 200 digit images 20 steps
     # (0.62 accuracy); the cap was chosen in a declared selection round on
-    # other data, benchmarks/cnn_runs/cnn_small_data.py (session 29).
+    # other data, benchmarks/cnn_runs/cnn_small_data.py (session 29), and
+    # the regressor took the same rule in its own round on generated
+    # regression tasks, benchmarks/sequence_runs/regressor_epochs.py (31).
     _auto_steps = 2000
     _auto_epoch_range = (10, 200)
 
@@ -836,7 +838,7 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
         head_lr=None,
         lr_schedule="cosine",
         lr=0.001,
-        max_epochs=10,
+        max_epochs="auto",
         batch_size=128,
         optimizer="adam",
         weight_decay=0.0,

@@ -881,7 +881,9 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
         y = np.asarray(y, dtype=np.float64)
         weights = validate_sample_weight(sample_weight, X)
         self._y_1d = y.ndim == 1
-        y2 = self._standardize_targets(y.reshape(len(y), -1), weights)
+        y2 = self._standardize_targets(
+            y.reshape(len(y), -1), weights, as_floats=self._y_1d
+        )
         self.n_outputs_ = y2.shape[1]
         return self._fit_network(X, as_float32_tensor(y2), weights)
 

@@ -883,7 +883,9 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
         y = np.asarray(y, dtype=np.float64)
         weights = validate_sample_weight(sample_weight, X)
         self._y_1d = y.ndim == 1
-        y2 = self._standardize_targets(y.reshape(len(y), -1), weights)
+        y2 = self._standardize_targets(
+            y.reshape(len(y), -1), weights, as_floats=self._y_1d
+        )
         self.n_outputs_ = y2.shape[1]
         self._training_setup()
         self._fit_module(

@@ -672,9 +672,12 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
         self._y_1d = y.ndim == 1
         if self.return_sequences:  # every valid step of every series: one output
             steps = None if weights is None else weights.repeat_interleave(y.shape[1])
-            y2 = self._standardize_targets(y.reshape(-1, 1), steps).reshape(y.shape)
+            y2 = self._standardize_targets(y.reshape(-1, 1), steps, as_floats=True)
+            y2 = y2.reshape(y.shape)
         else:
-            y2 = self._standardize_targets(y.reshape(len(y), -1), weights)
+            y2 = self._standardize_targets(
+                y.reshape(len(y), -1), weights, as_floats=self._y_1d
+            )
         self.n_outputs_ = 1 if self.return_sequences else y2.shape[1]
         self._training_setup()
         self._fit_module(

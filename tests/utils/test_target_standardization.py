@@ -41,6 +41,8 @@ def test_predictions_follow_the_units_of_y(make):
     np.testing.assert_allclose(
         moved.predict(X), 1e4 * base.predict(X) + 1e5, rtol=1e-5, atol=1e-2
     )
+    # floats for a 1-D y, as MCDropoutRegressor stored them first
+    assert isinstance(moved.y_mean_, float) and isinstance(moved.y_scale_, float)
     assert moved.y_mean_ == pytest.approx(1e4 * y.mean() + 1e5)
     assert moved.y_scale_ == pytest.approx(1e4 * y.std())
 
@@ -83,6 +85,7 @@ def test_many_to_many_statistics_leave_out_the_padding():
     Y = np.cumsum(np.nan_to_num(X), axis=1) + 50.0
     reg = RNNRegressor(hidden_size=4, return_sequences=True, **FAST).fit(X, Y)
     valid = Y[~np.isnan(X)]
+    assert isinstance(reg.y_mean_, float)
     assert reg.y_mean_ == pytest.approx(valid.mean())
     assert reg.y_scale_ == pytest.approx(valid.std())
     assert reg.predict(X).shape == Y.shape

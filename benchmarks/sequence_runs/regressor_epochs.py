@@ -84,7 +84,8 @@ def regression_task(name, n, seed):
     if name.startswith("R1"):
         c, w = rng.uniform(10, 90, n), rng.uniform(3, 10, n)
         y = rng.uniform(0.5, 3, n)
-        X = noise + y[:, None] * np.exp(-((t - c[:, None]) ** 2) / (2 * w[:, None] ** 2))
+        bump = np.exp(-((t - c[:, None]) ** 2) / (2 * w[:, None] ** 2))
+        X = noise + y[:, None] * bump
     elif name.startswith("R2"):
         y = rng.uniform(2, 10, n)
         phase = rng.uniform(0, 2 * np.pi, n)
@@ -99,8 +100,10 @@ def regression_task(name, n, seed):
         y = rng.randint(0, 11, n).astype(float)
         base = np.cumsum(rng.normal(size=(n, T + 10)), axis=1)
         base = (base - base.mean(1, keepdims=True)) / base.std(1, keepdims=True)
-        lagged = np.stack([base[i, 10 - int(k) : 10 - int(k) + T] for i, k in enumerate(y)])
-        X = np.stack([base[:, 10:] + noise, lagged + 0.3 * rng.normal(size=(n, T))], 1)
+        lagged = np.stack([base[i, 10 - int(k) : 10 - int(k) + T]
+                           for i, k in enumerate(y)])
+        X = np.stack([base[:, 10:] + noise, lagged + 0.3 * rng.normal(size=(n, T))],
+                     1)
         return X, y
     else:
         y = rng.randint(0, 7, n).astype(float)

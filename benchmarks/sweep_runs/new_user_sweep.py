@@ -111,8 +111,9 @@ def main(out):
                     warnings.simplefilter("always")
                     start = time.time()
                     try:
-                        r = cross_validate(make_pipeline(StandardScaler(), make()), X, y,
-                                           cv=cv, scoring=scoring, error_score="raise")
+                        pipe = make_pipeline(StandardScaler(), make())
+                        r = cross_validate(pipe, X, y, cv=cv, scoring=scoring,
+                                           error_score="raise")
                         rec = {"score": float(np.mean(r["test_score"])),
                                "sd": float(np.std(r["test_score"])),
                                "fit_s": float(np.mean(r["fit_time"]))}
@@ -121,7 +122,8 @@ def main(out):
                 rec.update(kind=kind, data=data_name, model=model,
                            wall=time.time() - start,
                            warnings=sorted({f"{w.category.__name__}: "
-                                            f"{str(w.message)[:120]}" for w in seen})[:5])
+                                            f"{str(w.message)[:120]}"
+                                            for w in seen})[:5])
                 print(json.dumps(rec), flush=True)
                 with open(out, "a") as f:
                     f.write(json.dumps(rec) + "\n")

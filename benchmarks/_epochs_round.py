@@ -1,9 +1,13 @@
-"""A declared round for ``max_epochs="auto"`` of a series classifier on small data.
+"""A declared round for ``max_epochs="auto"`` (or another parameter) on small data.
 
-Shared by ``cnn_runs/cnn_small_data.py`` (session 29) and
-``sequence_runs/rnn_small_data.py`` (session 30): each script declares its
-protocol in its docstring and builds an :class:`EpochsRound` with its
-estimator, candidates and input layout. The mechanics are the same for both:
+Shared by ``cnn_runs/cnn_small_data.py`` (session 29),
+``sequence_runs/rnn_small_data.py`` and ``rnn_clipping.py`` (session 30)
+and ``sequence_runs/regressor_epochs.py`` (session 31): each script declares
+its protocol in its docstring and builds an :class:`EpochsRound` with its
+estimator, candidates and input layout. The classifiers' rounds use the
+mechanics below; the regressors' round keeps them but brings its own data,
+metric (R^2, floored for the rule), sources and baseline (``RidgeCV``) as
+settings and overrides:
 
 * candidates: ``K0``, a fixed number of epochs (the default before the
   round), and capped rules ``max(K0, min(cap, ceil(steps / b)))`` with ``b =

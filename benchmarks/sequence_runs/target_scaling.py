@@ -7,7 +7,7 @@ no issue names it) gave ``CNNRegressor()`` a test R^2 of -1.92 and
 inside ``TransformedTargetRegressor(transformer=StandardScaler())``: both
 trained on ``y`` in its own units, and Adam at ``lr=1e-3`` needs thousands of
 steps to move an output bias to 18. ``MCDropoutRegressor`` and
-``LSTMForecaster`` already standardize their targets; the session-24 note
+``LSTMForecaster`` already standardize their targets; the session-20 note
 had recorded the CNN and recurrent regressors' R^2 falling from 1.00 to
 -0.06 with ``y`` times 1e9. The change: ``CNNRegressor``,
 ``RNNRegressor`` (also many-to-many, over the valid steps) and

@@ -70,6 +70,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.append(str(HERE.parent))  # after the standard library (benchmarks/signal.py)
 
 from _epochs_round import EpochsRound  # noqa: E402
+from target_scaling import load as load_sktime_regression  # noqa: E402
 
 TASKS = ("R1 bump height", "R2 sine frequency", "R3 trend slope", "R4 channel lag",
          "R5 spike count")
@@ -113,19 +114,6 @@ def regression_task(name, n, seed):
     return X[:, None, :], y
 
 
-def _sktime_regression(name):
-    import sktime
-    from sktime.datasets import load_from_tsfile
-
-    root = Path(sktime.__file__).parent / "datasets" / "data" / name
-    parts = [load_from_tsfile(str(root / f"{name}_{split}.ts"),
-                              return_data_type="numpy3d")
-             for split in ("TRAIN", "TEST")]
-    (Xtr, ytr), (Xte, yte) = [(X.astype(float), y.astype(float)) for X, y in parts]
-    mean, std = Xtr.mean(), Xtr.std()
-    return (Xtr - mean) / std, ytr, (Xte - mean) / std, yte
-
-
 def _windows(series, width=12):
     values = np.asarray(series, dtype=float)
     X = np.stack([values[i : i + width] for i in range(len(values) - width)])
@@ -150,7 +138,7 @@ class RegressionEpochsRound(EpochsRound):
         from sktime.datasets import load_airline, load_lynx
 
         for name in ("Tecator", "Covid3Month"):
-            yield "TSER", name, _sktime_regression(name)
+            yield "TSER", name, load_sktime_regression(name)
         yield "windows", "Airline (12-step windows)", _windows(load_airline())
         yield "windows", "Lynx (12-step windows)", _windows(load_lynx())
 

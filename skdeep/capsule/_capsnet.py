@@ -32,6 +32,7 @@ from skdeep.utils._training import (
     encode_classes,
     store_init_params,
     training_parameters_doc,
+    validate_sample_weight,
 )
 
 _NOT_FOR_CAPSULES = ("global_pooling", "head_hidden", "head_lr")
@@ -361,7 +362,7 @@ default="plain"
         return self._fit_network(
             X,
             torch.as_tensor(codes, dtype=torch.long),
-            sample_weight,
+            validate_sample_weight(sample_weight, X),
             stratified=True,
         )
 

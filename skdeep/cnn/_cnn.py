@@ -498,7 +498,9 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
                 )
         return state
 
-    def _fit_network(self, X, y, sample_weight, *, stratified=False, balance=None):
+    def _fit_network(self, X, y, weights, *, stratified=False, balance=None):
+        """Train on ``X`` and the target tensor ``y``; ``weights``: the
+        sample weights as :func:`validate_sample_weight` returns them."""
         self._training_setup()
         self._transfer_state = self._source_stack_state()
         try:
@@ -506,7 +508,7 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
                 self._training_input(as_float32_tensor(X), y),
                 y,
                 stratified=stratified,
-                sample_weight=validate_sample_weight(sample_weight, X),
+                sample_weight=weights,
                 balance=balance,
             )
         finally:
@@ -712,7 +714,7 @@ class CNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseCNN):
         return self._fit_network(
             X,
             torch.as_tensor(codes, dtype=torch.long),
-            sample_weight,
+            validate_sample_weight(sample_weight, X),
             stratified=True,
             balance=self.sampling,
         )

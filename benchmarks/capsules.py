@@ -129,6 +129,9 @@ from _common import (  # noqa: E402
 PARTS = ("defaults", "fashion", "affine", "speed", "digits", "series", "routing")
 OUT_DIR = Path(__file__).resolve().parent / "capsule_runs"
 RESULT_FILE = RESULTS / "capsules.md"
+TITLE = "Capsule network benchmark"
+PRODUCED_BY = ("Produced by `python benchmarks/capsules.py --part PART` (see its "
+               "docstring for the protocol).")
 
 
 # ------------------------------------------------------------------- helpers
@@ -242,9 +245,8 @@ def emit(name, section, args):
     print("\n" + section + "\n", flush=True)
     write_parts(
         args.results or RESULT_FILE,
-        "Capsule network benchmark",
-        "Produced by `python benchmarks/capsules.py --part PART` (see its "
-        "docstring for the protocol).",
+        TITLE,
+        PRODUCED_BY,
         {name: section},
         PARTS,
     )

@@ -206,6 +206,22 @@ def test_input_layouts_and_series():
     assert est.score(series, labels) > 0.9
 
 
+def test_max_epochs_auto_trains_small_data_long_enough():
+    # "auto": max(10, min(100, ceil(2000 / batches per epoch)))
+    clf = CapsNetClassifier()
+    assert clf.max_epochs == "auto"
+    for n, epochs in [(60, 100), (2560, 100), (2688, 96), (25_599, 10),
+                      (60_000, 10)]:
+        clf._resolve_max_epochs(n)
+        assert clf.max_epochs_ == epochs
+    X, y = bars(n=24)
+    auto = CapsNetClassifier(random_state=0, **dict(SMALL, max_epochs="auto"))
+    auto.fit(X, y)  # 2 batches of 16: 1000 epochs, capped at 100
+    assert auto.max_epochs_ == auto.n_iter_ == 100
+    # the cosine schedule anneals over the resolved epochs
+    assert auto.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_without_decoder():
     X, y = bars(40)
     clf = CapsNetClassifier(reconstruction_weight=0, random_state=0,

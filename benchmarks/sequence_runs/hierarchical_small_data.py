@@ -61,7 +61,7 @@ ROUND = EpochsRound(
 
 
 def write_section(text):
-    """The section "Epochs of HierarchicalRNNClassifier" of ``benchmarks/results/sequence.md``."""
+    """The section "Epochs of HierarchicalRNNClassifier" of the sequence results."""
     import sequence
 
     intro = (

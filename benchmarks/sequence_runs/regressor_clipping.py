@@ -97,20 +97,27 @@ ROUND = ClippingRound(**{
 })
 
 
-def write_section(text):
-    """The section "Gradient clipping of RNNRegressor" of ``benchmarks/results/sequence.md``."""
-    import sequence
-
-    held = [r for r in ROUND.read() if r["stage"] == "heldout"]
+def unseen_means(round_, unseen):
+    """One line per held-out method: its mean R^2 over the tasks ``unseen``
+    (a predicate on task names) accepts."""
+    held = [r for r in round_.read() if r["stage"] == "heldout"]
     by = {(r["task"], r["method"]): r["score"] for r in held}
-    unseen = [t for t in dict.fromkeys(r["task"] for r in held)
-              if any(t.startswith(label) for label, _, _ in UNSEEN)]
+    tasks = [t for t in dict.fromkeys(r["task"] for r in held) if unseen(t)]
     lines = []
     for method in dict.fromkeys(r["method"] for r in held):
-        scores = [by[t, method] for t in unseen if (t, method) in by]
+        scores = [by[t, method] for t in tasks if (t, method) in by]
         if scores:
             lines.append(f"- {method}: mean R² over the {len(scores)} unseen "
                          f"sets {np.mean(scores):.4f}")
+    return lines
+
+
+def write_section(text):
+    """The section "Gradient clipping of RNNRegressor" of the sequence results."""
+    import sequence
+
+    lines = unseen_means(
+        ROUND, lambda t: any(t.startswith(label) for label, _, _ in UNSEEN))
     intro = (
         "Protocol: the docstring of `benchmarks/sequence_runs/regressor_clipping."
         "py`, written before its first run (session 32). Candidates for "

@@ -74,7 +74,11 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.append(str(HERE.parent))  # after the standard library (benchmarks/signal.py)
 
-from regressor_clipping import ClippingRound, _bundled_column  # noqa: E402
+from regressor_clipping import (  # noqa: E402
+    ClippingRound,
+    _bundled_column,
+    unseen_means,
+)
 from regressor_clipping import ROUND as CLIPPING_ROUND  # noqa: E402
 from regressor_epochs import TASKS, _windows, regression_task  # noqa: E402
 
@@ -122,19 +126,10 @@ UNSEEN_PREFIXES = ("Solar", "Sales")
 
 
 def write_section(text):
-    """The section "Early stopping of RNNRegressor" of ``benchmarks/results/sequence.md``."""
+    """The section "Early stopping of RNNRegressor" of the sequence results."""
     import sequence
 
-    held = [r for r in ROUND.read() if r["stage"] == "heldout"]
-    by = {(r["task"], r["method"]): r["score"] for r in held}
-    unseen = [t for t in dict.fromkeys(r["task"] for r in held)
-              if t.startswith(UNSEEN_PREFIXES)]
-    lines = []
-    for method in dict.fromkeys(r["method"] for r in held):
-        scores = [by[t, method] for t in unseen if (t, method) in by]
-        if scores:
-            lines.append(f"- {method}: mean R² over the {len(scores)} unseen "
-                         f"sets {np.mean(scores):.4f}")
+    lines = unseen_means(ROUND, lambda t: t.startswith(UNSEEN_PREFIXES))
     intro = (
         "Protocol: the docstring of `benchmarks/sequence_runs/regressor_early_"
         "stopping.py`, written before its first run (session 32). Candidates "

@@ -253,8 +253,9 @@ default="plain"
     # max_epochs="auto": the CNN family's rule (at least 2000 Adam steps)
     # with 10 to 100 epochs. The fixed 10 epochs before (the stem was chosen
     # at 5 epochs on 20,000 Fashion-MNIST images) gave 300 images 30 steps
-    # (0.69 validation accuracy against 0.76); the cap was chosen in a declared round on other data,
-    # benchmarks/capsule_runs/capsnet_small_data.py (session 32).
+    # (0.69 validation accuracy against 0.76); the cap was chosen in a
+    # declared round on other data, benchmarks/capsule_runs/
+    # capsnet_small_data.py (session 32).
     _auto_epoch_range = (10, 100)
 
     _parameter_constraints: dict = {

@@ -279,6 +279,22 @@ def _nan_at(X, index, value=np.nan):
     return X
 
 
+def test_classifier_max_epochs_auto():
+    # "auto": max(100, min(400, ceil(2000 / batches per epoch))); the
+    # regressor keeps a fixed 100
+    clf = HierarchicalRNNClassifier()
+    assert clf.max_epochs == "auto" and HierarchicalRNNRegressor().max_epochs == 100
+    for n, epochs in [(40, 400), (640, 400), (768, 334), (2560, 100), (60_000, 100)]:
+        clf._resolve_max_epochs(n)
+        assert clf.max_epochs_ == epochs
+    X, y = bumps(24)
+    auto = HierarchicalRNNClassifier(**{**TINY, "max_epochs": "auto", "batch_size": 64})
+    auto.fit(X, y)  # one batch per epoch: 2000 epochs, capped at 400
+    assert auto.max_epochs_ == auto.n_iter_ == 400
+    with pytest.raises(ValueError, match="max_epochs"):
+        HierarchicalRNNRegressor(max_epochs="auto").fit(X, y.astype(float))
+
+
 def test_not_fitted():
     X, _ = bumps(4)
     for est in (HierarchicalRNNClassifier(), HierarchicalRNNRegressor()):

@@ -263,6 +263,15 @@ class EpochsRound:
         return "\n".join(out)
 
     @staticmethod
+    def commands(script, heldout):
+        """The reproducing commands of a round run by ``script`` (its path
+        from the repository root): selection, held out with the arguments
+        ``heldout``, tables."""
+        run = f"OMP_NUM_THREADS=1 python {script}"
+        return [f"{run} --stage select", f"{run} --stage heldout {heldout}",
+                f"python {script} --stage tables  # writes this"]
+
+    @staticmethod
     def write_section(results, part, heading, intro, text, commands, extra=()):
         """Write the round's section ``part`` of the results file of the
         benchmark module ``results`` (its ``RESULT_FILE``, ``TITLE``,

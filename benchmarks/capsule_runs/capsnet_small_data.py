@@ -118,14 +118,9 @@ def write_section(text):
         "rows). \"defaults\" = `CapsNetClassifier(random_state=0)` as committed "
         "after the round; \"linear\" = `LogisticRegression(max_iter=2000)` on "
         "the flattened inputs.")
-    commands = [
-        "OMP_NUM_THREADS=1 python benchmarks/capsule_runs/capsnet_small_data.py "
-        "--stage select",
-        "OMP_NUM_THREADS=1 python benchmarks/capsule_runs/capsnet_small_data.py "
-        "--stage heldout --new C100",
-        "python benchmarks/capsule_runs/capsnet_small_data.py --stage tables  "
-        "# writes this",
-    ]
+    commands = ROUND.commands(
+        "benchmarks/capsule_runs/capsnet_small_data.py",
+        "--new C100")
     ROUND.write_section(capsules, "small_data",
                         "## Epochs on small data (session 32)",
                         intro, text, commands)

@@ -90,14 +90,9 @@ def write_section(text):
         "Fashion-MNIST training images). Held out: the UCR/UEA sets' test parts "
         "(fit on the whole training part) and scikit-learn's digits; \"linear\" "
         "= `LogisticRegression(max_iter=2000)` on the flattened inputs.")
-    commands = [
-        "OMP_NUM_THREADS=1 python benchmarks/sequence_runs/hierarchical_small_"
-        "data.py --stage select",
-        "OMP_NUM_THREADS=1 python benchmarks/sequence_runs/hierarchical_small_"
-        "data.py --stage heldout --new R400 --methods K0,R400,linear",
-        "python benchmarks/sequence_runs/hierarchical_small_data.py --stage "
-        "tables  # writes this",
-    ]
+    commands = ROUND.commands(
+        "benchmarks/sequence_runs/hierarchical_small_data.py",
+        "--new R400 --methods K0,R400,linear")
     ROUND.write_section(sequence, "hierarchical_epochs",
                         "## Epochs of HierarchicalRNNClassifier (session 32)",
                         intro, text, commands)

@@ -129,14 +129,9 @@ def write_section(text):
         "clean evidence) and 12-value windows of three series no recurrent "
         "regressor had seen (Seatbelts KSI, US change Consumption and "
         "Unemployment); \"linear\" = `RidgeCV` on the flattened inputs.")
-    commands = [
-        "OMP_NUM_THREADS=1 python benchmarks/sequence_runs/regressor_clipping.py "
-        "--stage select",
-        "OMP_NUM_THREADS=1 python benchmarks/sequence_runs/regressor_clipping.py "
-        "--stage heldout --new G5 --methods K0,G5,linear",
-        "python benchmarks/sequence_runs/regressor_clipping.py --stage tables  "
-        "# writes this",
-    ]
+    commands = ROUND.commands(
+        "benchmarks/sequence_runs/regressor_clipping.py",
+        "--new G5 --methods K0,G5,linear")
     ROUND.write_section(sequence, "regressor_clipping",
                         "## Gradient clipping of RNNRegressor (session 32)",
                         intro, text, commands, extra=[*lines, ""])

@@ -142,14 +142,9 @@ def write_section(text):
         "windows of the five bundled sktime series no recurrent regressor had "
         "seen (solar, the hierarchical sales toy data); \"linear\" = `RidgeCV` "
         "on the flattened inputs.")
-    commands = [
-        "OMP_NUM_THREADS=1 python benchmarks/sequence_runs/regressor_early_"
-        "stopping.py --stage select",
-        "OMP_NUM_THREADS=1 python benchmarks/sequence_runs/regressor_early_"
-        "stopping.py --stage heldout --new ES --methods K0,ES,linear",
-        "python benchmarks/sequence_runs/regressor_early_stopping.py --stage "
-        "tables  # writes this",
-    ]
+    commands = ROUND.commands(
+        "benchmarks/sequence_runs/regressor_early_stopping.py",
+        "--new ES --methods K0,ES,linear")
     ROUND.write_section(sequence, "regressor_early_stopping",
                         "## Early stopping of RNNRegressor (session 32)",
                         intro, text, commands, extra=[*lines, ""])

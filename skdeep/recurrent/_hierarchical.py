@@ -36,6 +36,8 @@ from skdeep.utils._training import (
     AUTO_EPOCHS_CONSTRAINT,
     CLASS_WEIGHT_CONSTRAINT,
     CLASS_WEIGHT_DOC,
+    GRADIENT_CLIPPING_CONSTRAINT,
+    GRADIENT_CLIPPING_DOC,
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
@@ -348,7 +350,9 @@ _PARAMETERS_DOC = """\
         ``(outer_steps, inner_steps)`` or ``(outer_steps, inner_steps,
         n_features)``: how to read flat rows ``(n_samples, n_columns)``, for
         example after a scikit-learn transformer; the product must be
-        ``n_columns``. Only for 2-D input."""
+        ``n_columns``. Only for 2-D input.
+
+{gradient_clipping}"""
 
 _ATTRIBUTES_DOC = """\
     net_ : skorch.NeuralNet
@@ -403,6 +407,7 @@ class _BaseHierarchicalRNN(BaseTorchEstimator):
         "attention_size": [Interval(Integral, 1, None, closed="left"), None],
         "unit_forget_bias": ["boolean"],
         "input_shape": ["array-like", None],
+        **GRADIENT_CLIPPING_CONSTRAINT,
     }
 
     # ------------------------------------------------------------------ input
@@ -670,6 +675,7 @@ class HierarchicalRNNClassifier(ClassifierMixin, _BaseHierarchicalRNN):
         window=2,
         qrnn_pooling="fo",
         input_shape=None,
+        gradient_clipping=None,
         class_weight=None,
         lr=0.01,
         max_epochs="auto",
@@ -850,6 +856,7 @@ class HierarchicalRNNRegressor(RegressorMixin, _BaseHierarchicalRNN):
         window=2,
         qrnn_pooling="fo",
         input_shape=None,
+        gradient_clipping=None,
         lr=0.01,
         max_epochs=100,
         batch_size=128,
@@ -951,7 +958,11 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
 
 
 def _fill_doc(cls):
-    parameters = _PARAMETERS_DOC.format(cell_parameters=CELL_PARAMETERS_DOC)
+    parameters = _PARAMETERS_DOC.format(
+        cell_parameters=CELL_PARAMETERS_DOC,
+        gradient_clipping=GRADIENT_CLIPPING_DOC.format(
+            default=cls().gradient_clipping, note=""),
+    )
     cls.__doc__ = (
         cls.__doc__.replace("{input_doc}", _INPUT_DOC)
         .replace("{parameters}", parameters)

@@ -295,6 +295,27 @@ def test_classifier_max_epochs_auto():
         HierarchicalRNNRegressor(max_epochs="auto").fit(X, y.astype(float))
 
 
+@pytest.mark.parametrize("Estimator", [HierarchicalRNNClassifier,
+                                       HierarchicalRNNRegressor])
+def test_gradient_clipping_bounds_the_step_gradient(Estimator):
+    X, y = bumps(40, seed=0)
+    with pytest.raises(InvalidParameterError, match="gradient_clipping"):
+        Estimator(gradient_clipping=0.0, **TINY).fit(X, y)
+
+    def last_gradient_norm(est):
+        grads = [p.grad for p in est.module_.parameters() if p.grad is not None]
+        return float(torch.linalg.vector_norm(torch.stack(
+            [torch.linalg.vector_norm(g) for g in grads])))
+
+    assert Estimator().gradient_clipping is None
+    free = Estimator(**TINY).fit(X, y)
+    clipped = Estimator(gradient_clipping=1e-3, **TINY).fit(X, y)
+    assert last_gradient_norm(free) > 1e-2
+    assert last_gradient_norm(clipped) <= 1e-3 * (1 + 1e-5)
+    assert "gradient_clipping" in dict(clipped.net_.callbacks_)
+    assert "gradient_clipping" not in dict(free.net_.callbacks_)
+
+
 def test_not_fitted():
     X, _ = bumps(4)
     for est in (HierarchicalRNNClassifier(), HierarchicalRNNRegressor()):

@@ -41,6 +41,18 @@ input layout):
   ``HierarchicalRNNRegressor`` is not part of this round (its default stays
   None).
 
+Outcome (added after the runs, session 33): K0 stays by the rule
+(selection 0.6148 against G5's 0.6077; S1 +0.011, S2 -0.024, S3 +0.022).
+The single-seed selection splits swung both ways by up to 0.29: PLAID
+0.50 -> 0.75 (the motivating drop undone), Fashion-MNIST n = 1,000 +0.047,
+ArrowHead +0.25, against GunPoint 0.88 -> 0.59, ACSF1 0.68 -> 0.41,
+UnitTest 1.00 -> 0.86 (7 series). Held out (not used to choose), G5 was
+higher: mean 0.7441 -> 0.7990 over 11 sets, higher on 6, equal on 1,
+lower on 4 (at most -0.032, JapaneseVowels), most of it GunPoint 0.49 ->
+0.97 (K0 at chance there); ACSF1 0.65 -> 0.76. Fit time unchanged. The
+default stays None; ``gradient_clipping=5.0`` is documented as the thing
+to try when a long fit stalls or jumps.
+
 Writes JSON lines to ``hierarchical_clipping.jsonl`` (cells on file are
 skipped):
 
@@ -115,7 +127,7 @@ def write_section(text):
         "Protocol: the docstring of `benchmarks/sequence_runs/hierarchical_"
         "clipping.py`, written before its first run (session 33). Candidates "
         "for `HierarchicalRNNClassifier`'s `gradient_clipping` at its other "
-        "defaults (`max_epochs=\"auto\"`): K0 none (the default before) and G5 "
+        "defaults (`max_epochs=\"auto\"`): K0 none (the default) and G5 "
         "5.0 (the RNN classifier's value, fixed in advance); K0's cells and the "
         "linear baseline's are copied from the epochs round (its R400 cells: "
         "the same configuration and code; one refitted to check). Selection "

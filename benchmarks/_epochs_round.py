@@ -63,7 +63,7 @@ class EpochsRound:
     """One estimator's round; see the module docstring.
 
     ``estimator`` names the class (``"module:Class"``; fitted with
-    ``random_state=0`` and a candidate's ``max_epochs``, or its defaults as
+    ``random_state`` (0) and a candidate's ``max_epochs``, or its defaults as
     committed), ``images(X)`` lays out square images ``(n, side, side)`` as
     its input, ``candidates`` maps names to caps (``None``: K0's
     ``k0_epochs``) or to dicts of constructor parameters (a round over
@@ -84,6 +84,7 @@ class EpochsRound:
     n_selection: int = 16
     metric: str = "accuracy"
     score_floor: float = None  # scores below it count as it in the rule's means
+    random_state: int = 0  # the estimators' seed (a seed-noise diagnosis varies it)
 
     def candidate_epochs(self, name, n):
         cap = self.candidates[name]
@@ -158,7 +159,7 @@ class EpochsRound:
                 spec = self.candidates[method]
                 params = (dict(spec) if isinstance(spec, dict) else
                           {"max_epochs": self.candidate_epochs(method, len(Xtr))})
-            model = estimator(**params, random_state=0)
+            model = estimator(**params, random_state=self.random_state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.process_time()

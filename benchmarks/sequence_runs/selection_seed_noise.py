@@ -29,6 +29,18 @@ it, no default changes):
   with one seed); a finding here changes how future rounds are declared,
   not this default.
 
+Outcome (added after the runs, session 33): the rule keeps K0 at every
+seed (G5 - K0: -0.0071, -0.0097, -0.0175; mean -0.0114, sd 0.0054). Each
+candidate's score moves far more than the rule's margins (K0 0.6148,
+0.5705, 0.6229: sd 0.028), but the two move together: a paired difference
+at one seed is about as stable as 0.005, so the 0.01 adoption margin is
+about two of its standard deviations. Single tasks are not: ACSF1's split
+(34 series, 10 classes) gave K0 0.68, 0.18 and 0.50, and one unclipped fit
+diverged (Fashion-MNIST n = 1,000, seed 1: 0.19 against 0.75 and 0.79;
+clipped 0.79-0.80 at every seed). For future rounds: the paired design
+carries the decision; a candidate's own score from one seed is not a
+measurement to quote to 0.01.
+
 Writes JSON lines to ``selection_seed_noise_s{seed}.jsonl`` (cells on file
 are skipped):
 

@@ -195,6 +195,22 @@ class EpochsRound:
                 print(f"{stage} {task}: {method} {score:.4f} ({cpu:.1f} s, "
                       f"{epochs} epochs)", flush=True)
 
+    def copy_cells(self, source, renamed):
+        """Append the records of the JSON lines file ``source`` (another
+        round's) whose method ``renamed`` maps, under the new name and with
+        ``"copied_from"``: the same configuration run by the same code, not
+        refitted. The linear baseline is copied from the held-out stage only;
+        cells already on file are skipped."""
+        have = {(r["stage"], r["task"], r["method"]) for r in self.read()}
+        for r in read_jsonl(source):
+            method = renamed.get(r["method"])
+            if method is None or (method == "linear" and r["stage"] != "heldout"):
+                continue
+            if (r["stage"], r["task"], method) in have:
+                continue
+            append_jsonl(self.out, {**r, "method": method,
+                                    "copied_from": f"{source.name}: {r['method']}"})
+
     # -- verdict and tables ----------------------------------------------------
 
     def decide(self, records):

@@ -71,7 +71,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.append(str(HERE.parent))  # after the standard library (benchmarks/signal.py)
 
-from _common import append_jsonl, read_jsonl  # noqa: E402
+from _common import read_jsonl  # noqa: E402
 from hierarchical_small_data import ROUND as EPOCHS_ROUND  # noqa: E402
 
 SOURCE = HERE / "hierarchical_small_data.jsonl"
@@ -87,16 +87,7 @@ ROUND = dataclasses.replace(
 
 def copy_k0():
     """K0's cells (and the held-out linear ones) from the epochs round."""
-    have = {(r["stage"], r["task"], r["method"]) for r in read_jsonl(ROUND.out)}
-    renamed = {"R400": "K0", "linear": "linear"}
-    for r in read_jsonl(SOURCE):
-        method = renamed.get(r["method"])
-        if method is None or (method == "linear" and r["stage"] != "heldout"):
-            continue
-        if (r["stage"], r["task"], method) in have:
-            continue
-        append_jsonl(ROUND.out, {**r, "method": method,
-                                 "copied_from": f"{SOURCE.name}: {r['method']}"})
+    ROUND.copy_cells(SOURCE, {"R400": "K0", "linear": "linear"})
 
 
 def check_copy(task="UnitTest"):

@@ -97,13 +97,14 @@ def tables():
     rows = []
     means = {}
     for s in seeds:
-        records = [r for r in seed_round(s).read() if r["method"] in NAMES]
-        pick, adopted, S, _, by_source, worst = seed_round(s).decide(records)
+        round_ = seed_round(s)
+        records = [r for r in round_.read() if r["method"] in NAMES]
+        _, adopted, S, _, by_source, _ = round_.decide(records)
         means[s] = S
         rows.append([str(s), f"{S['K0']:.4f}", f"{S['G5']:.4f}",
                      f"{S['G5'] - S['K0']:+.4f}",
                      " / ".join(f"{by_source[src, 'G5'] - by_source[src, 'K0']:+.3f}"
-                                for src in seed_round(s).sources),
+                                for src in round_.sources),
                      "G5 adopted" if adopted else "K0 stays"])
     lines += [markdown_table(["seed", "K0 score", "G5 score", "G5 - K0",
                               "G5 - K0 by source (S1 / S2 / S3)",
@@ -133,7 +134,6 @@ def tables():
 
 def write_section(text):
     import sequence
-    from _epochs_round import EpochsRound
 
     intro = (
         "A diagnosis, declared before its first run (session 33; the docstring "
@@ -149,9 +149,9 @@ def write_section(text):
         "--seed 2",
         "python benchmarks/sequence_runs/selection_seed_noise.py --tables  "
         "# writes this"]
-    EpochsRound.write_section(sequence, "selection_seed_noise",
-                              "## Seed noise of a selection round (session 33)",
-                              intro, text, commands)
+    CLIPPING.write_section(sequence, "selection_seed_noise",
+                           "## Seed noise of a selection round (session 33)",
+                           intro, text, commands)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ def main(out):
     from sklearn.preprocessing import QuantileTransformer
     from threadpoolctl import threadpool_limits
 
+    from _common import append_jsonl
     from regressor_early_stopping import ROUND
     from skdeep.neuroevolution import NEATRegressor
 
@@ -58,8 +59,7 @@ def main(out):
                 rec = {"data": task, "model": name, "seed": seed, "score": score,
                        "n": len(ytr)}
                 print(json.dumps(rec), flush=True)
-                with open(out, "a") as f:
-                    f.write(json.dumps(rec) + "\n")
+                append_jsonl(out, rec)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from skdeep.utils._torch import gather_rows
+
 
 def sparse_dropout(x, p, training):
     """Dropout on the stored values of a COO tensor (Kipf & Welling's
@@ -46,7 +48,7 @@ class FeatureLinear(nn.Module):
 
     def forward(self, x, ids=None, dropout=0.0):
         if x is None:
-            out = self.weight[ids]
+            out = gather_rows(self.weight, ids)
             if self.training and dropout > 0:
                 keep = torch.rand(len(ids), 1, device=out.device) >= dropout
                 out = out * keep / (1 - dropout)
@@ -88,6 +90,13 @@ class GraphModule(nn.Module):
         return state
 
 
+def _node_rows(node_ids, h, hidden):
+    """The rows of ``node_ids`` in the output ``h`` and in the last hidden
+    layer ``hidden`` (None without one)."""
+    return gather_rows(h, node_ids), None if hidden is None else gather_rows(
+        hidden, node_ids)
+
+
 class GCNModule(GraphModule):
     """Kipf & Welling's graph convolutional network.
 
@@ -118,7 +127,7 @@ class GCNModule(GraphModule):
             h = torch.sparse.mm(A, layer(h, ids=all_nodes, dropout=self.dropout)) + bias
             if i < last:
                 h = hidden = F.relu(h)
-        return h[node_ids], None if hidden is None else hidden[node_ids]
+        return _node_rows(node_ids, h, hidden)
 
 
 class GATLayer(nn.Module):
@@ -154,13 +163,15 @@ class GATLayer(nn.Module):
         score_source = (h * self.att_source).sum(-1)  # (n, heads)
         score_target = (h * self.att_target).sum(-1)
         e = F.leaky_relu(
-            score_source[source] + score_target[target], self.negative_slope
+            gather_rows(score_source, source) + gather_rows(score_target, target),
+            self.negative_slope,
         )
         alpha = edge_softmax(e, target, n)
         alpha_dropped = F.dropout(alpha, self.attention_dropout, self.training)
         values = F.dropout(h, self.value_dropout, self.training)
         out = h.new_zeros(n, self.n_heads, self.out_features)
-        out.index_add_(0, target, alpha_dropped.unsqueeze(-1) * values[source])
+        messages = alpha_dropped.unsqueeze(-1) * gather_rows(values, source)
+        out.index_add_(0, target, messages)
         out = out.flatten(1) if self.concat else out.mean(1)
         out = out + self.bias
         return (out, alpha) if return_attention else out
@@ -174,9 +185,9 @@ def edge_softmax(scores, target, n_nodes):
     index = target.unsqueeze(1).expand(-1, heads)
     top = scores.new_full((n_nodes, heads), -math.inf)
     top.scatter_reduce_(0, index, scores.detach(), reduce="amax", include_self=True)
-    exp = torch.exp(scores - top[target])
+    exp = torch.exp(scores - gather_rows(top, target))
     total = scores.new_zeros(n_nodes, heads).index_add_(0, target, exp)
-    return exp / total[target]
+    return exp / gather_rows(total, target)
 
 
 class GATModule(GraphModule):
@@ -208,7 +219,7 @@ class GATModule(GraphModule):
             attention.append(alpha)
             if i < len(self.layers) - 1:
                 h = hidden = F.elu(h)
-        out = h[node_ids], None if hidden is None else hidden[node_ids]
+        out = _node_rows(node_ids, h, hidden)
         return (*out, attention) if return_attention else out
 
 
@@ -252,7 +263,8 @@ class SAGELayer(nn.Module):
             index = target.unsqueeze(1).expand(-1, neighbour.shape[1])
             # Nodes without neighbours keep the initial zeros.
             aggregated = neighbour.new_zeros(neighbour.shape).scatter_reduce_(
-                0, index, neighbour[source], reduce="amax", include_self=False
+                0, index, gather_rows(neighbour, source), reduce="amax",
+                include_self=False,
             )
         return self._combine(own, aggregated)
 
@@ -261,8 +273,8 @@ class SAGELayer(nn.Module):
         the input rows of ``ids`` (the block's input nodes)."""
         own_index, neighbours, mask = block
         own, neighbour = self._split(x, ids, dropout)
-        own = own[own_index]
-        gathered = neighbour[neighbours]  # (n_targets, k, out)
+        own = gather_rows(own, own_index)
+        gathered = gather_rows(neighbour, neighbours)  # (n_targets, k, out)
         weight = mask.unsqueeze(-1).to(gathered.dtype)
         if self.aggregator == "mean":
             aggregated = (gathered * weight).sum(1) / weight.sum(1).clamp(min=1)
@@ -356,7 +368,7 @@ class SAGEModule(GraphModule):
                 if i < last:
                     h = hidden = F.relu(h)
                     h = F.dropout(h, self.dropout, self.training)
-            return h[node_ids], None if hidden is None else hidden[node_ids]
+            return _node_rows(node_ids, h, hidden)
         ids, blocks = sample_blocks(
             node_ids, self.n_samples, g, training=self.training, salt=self.salt
         )

@@ -71,7 +71,7 @@ from skdeep.graph._embedders import (
 )
 from skdeep.graph._walks import CSRGraph, random_walks
 from skdeep.utils._sklearn import Interval
-from skdeep.utils._torch import resolve_device
+from skdeep.utils._torch import gather_rows, resolve_device
 from skdeep.utils._training import BaseTorchEstimator, store_init_params
 
 _KERNELS = {}
@@ -249,7 +249,7 @@ class GEMSECModule(nn.Module):
             torch.empty(n_clusters, dimensions).uniform_(-scale, scale))
 
     def embed(self, nodes):
-        return unit_ball(self.embedding[nodes])
+        return unit_ball(gather_rows(self.embedding, nodes))
 
     def forward(self, walks, noise=None):
         """The loss's pieces for a batch of walks (``noise``: the noise nodes
@@ -257,7 +257,7 @@ class GEMSECModule(nn.Module):
         valid = walks >= 0
         nodes = walks.long().clamp(min=0)
         f = self.embed(nodes)
-        g = self.context[nodes]
+        g = gather_rows(self.context, nodes)
         # Positive pairs, offset by offset: (i, i + k) and (i + k, i).
         positive, n_contexts = [], torch.zeros(valid.shape, device=f.device)
         for k, pair in window_pairs(valid, self.window):
@@ -272,13 +272,13 @@ class GEMSECModule(nn.Module):
         # window-th of the cost.
         if noise is None:
             noise = self.graph.sample_noise((*walks.shape, self.negative))
-        negative = torch.einsum("rld,rlkd->rlk", f, self.context[noise])
+        negative = torch.einsum("rld,rlkd->rlk", f, gather_rows(self.context, noise))
         f_valid = f[valid]
         with torch.no_grad():
             sq = (f_valid.square().sum(1, keepdim=True)
                   - 2 * f_valid @ self.centers.T + self.centers.square().sum(1))
             nearest_center = sq.argmin(1)
-        nearest = _distance(f_valid, self.centers[nearest_center])
+        nearest = _distance(f_valid, gather_rows(self.centers, nearest_center))
         step = valid[:, :-1] & valid[:, 1:]
         overlap = self.graph.overlap(nodes[:, :-1][step], nodes[:, 1:][step])
         smooth = overlap * _distance(f[:, :-1][step], f[:, 1:][step])

@@ -200,6 +200,34 @@ def global_rng_kept():
         yield
 
 
+def gather_rows(x, index):
+    """``x[index]`` for an integer tensor ``index`` of any shape (rows of
+    ``x``, dim 0), with a backward pass that is deterministic on the CPU.
+
+    Advanced indexing's backward adds the gradients of repeated rows with
+    ``index_put_(accumulate=True)``, which torch runs in parallel, in no
+    fixed order, once the gradient holds more than about 32k values: two
+    fits with one ``random_state`` then differ by rounding on a multi-core
+    machine. ``index_select``'s backward (``index_add_``) adds them in index
+    order, so its gradients equal the one-thread ones bit for bit. The
+    forward values are the same gather either way. Other devices keep
+    advanced indexing (their kernels are not torch's CPU ones, and GPU fits
+    are not promised bitwise reproducibility).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdeep.utils._torch import gather_rows
+    >>> x = torch.arange(6.0).view(3, 2)
+    >>> gather_rows(x, torch.tensor([[2, 0], [2, 2]])).shape
+    torch.Size([2, 2, 2])
+    """
+    if x.device.type != "cpu":
+        return x[index]
+    rows = x.index_select(0, index.reshape(-1))
+    return rows.view(*index.shape, *x.shape[1:])
+
+
 @contextlib.contextmanager
 def inference_mode(module):
     """Run a block with ``module`` in eval mode and gradients off, restoring

@@ -16,6 +16,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from skdeep.gnn import GATClassifier, GCNClassifier, GraphSAGEClassifier
 from skdeep.gnn._graph import GraphTensors, prepare_graph
 from skdeep.gnn._modules import GATLayer, edge_softmax, sample_blocks
+from skdeep.utils._torch import torch_threads
 
 FAST = {
     GCNClassifier: dict(max_epochs=60),
@@ -254,6 +255,30 @@ def test_contract_on_node_ids(cls, params, graph):
     np.testing.assert_array_equal(loaded.predict_proba(test), proba)
     # refitting is idempotent
     np.testing.assert_array_equal(clf.fit(train, y[train]).predict_proba(test), proba)
+
+
+@pytest.mark.parametrize("cls, params", [
+    (GATClassifier, dict(max_epochs=5, n_heads=4)),
+    (GATClassifier, dict(max_epochs=3, n_heads=4, batch_size=64)),
+    (GraphSAGEClassifier, dict(max_epochs=5, aggregator="pool")),
+    (GraphSAGEClassifier, dict(max_epochs=3, n_samples=(10, 10), batch_size=64)),
+], ids=["gat", "gat-batches", "sage-pool", "sage-sampled"])
+def test_more_torch_threads_give_the_same_fit(cls, params):
+    # Gathers of edge rows with repeats, large enough (about 50k values) for
+    # torch to parallelise an accumulating backward pass: a fit on two
+    # threads must equal the one-thread fit bit for bit (a random_state
+    # reproduces on any machine).
+    A, features, y = planted_partition(n_per_class=150, p_in=0.1, p_out=0.005)
+    ids = np.arange(len(y))
+
+    def fit():
+        clf = cls(graph=A, node_features=features, random_state=0, **params)
+        return clf.fit(ids, y).predict_proba(ids)
+
+    with torch_threads(1):
+        one = fit()
+    with torch_threads(2):
+        np.testing.assert_array_equal(fit(), one)
 
 
 @pytest.mark.parametrize("cls", [GCNClassifier, GATClassifier, GraphSAGEClassifier])

@@ -25,6 +25,7 @@ from skdeep.graph._gemsec import (  # noqa: E402
     kmeans_centers,
     neighbourhood_overlap,
 )
+from skdeep.utils._torch import torch_threads  # noqa: E402
 
 FAST = dict(dimensions=8, n_walks=4, walk_length=20, window=3, negative=5,
             max_epochs=4, batch_size=16, lr=0.2)
@@ -200,6 +201,19 @@ def test_schedules():
         torch.manual_seed(0)
         centers = kmeans_centers(x, 2)
     assert sorted(centers[:, 0].round().tolist()) == [-5.0, 5.0]
+
+
+def test_more_torch_threads_give_the_same_fit():
+    # a batch of 32 walks makes some 25k (centre, context) pairs, whose
+    # gathered rows torch's accumulating backward sums in parallel: the
+    # two-thread fit must equal the one-thread fit bit for bit
+    G = nx.karate_club_graph()
+    fits = []
+    for threads in (1, 2):
+        with torch_threads(threads):
+            est = GEMSECEmbedder(n_clusters=4, max_epochs=2, random_state=0)
+            fits.append(est.fit(G).embedding_)
+    np.testing.assert_array_equal(fits[1], fits[0])
 
 
 def test_dead_ends_and_isolated_nodes():

@@ -9,9 +9,11 @@ from skdeep.autoencoder import AutoencoderTransformer
 from skdeep.utils._torch import (
     batched_numpy,
     derive_seed,
+    gather_rows,
     global_rng_kept,
     resolve_device,
     seeded,
+    torch_threads,
 )
 
 
@@ -19,6 +21,29 @@ def _data(n=120, d=6, seed=0):
     rng = np.random.RandomState(seed)
     latent = rng.randn(n, 2)
     return latent @ rng.randn(2, d) + 0.05 * rng.randn(n, d)
+
+
+def test_gather_rows_has_a_deterministic_backward():
+    # Repeated rows and a gradient of 960k values: far past the size where
+    # torch parallelises advanced indexing's accumulating backward.
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(50, 16, generator=g)
+    index = torch.randint(0, 50, (300, 200), generator=g)
+    upstream = torch.randn(300, 200, 16, generator=g)
+
+    def gradient(take):
+        leaf = x.clone().requires_grad_()
+        (take(leaf) * upstream).sum().backward()
+        return leaf.grad
+
+    np.testing.assert_array_equal(gather_rows(x, index), x[index])
+    with torch_threads(1):
+        reference = gradient(lambda leaf: leaf[index])
+        assert torch.equal(gradient(lambda leaf: gather_rows(leaf, index)), reference)
+    with torch_threads(2):  # the same sums, in the same order
+        for _ in range(5):
+            assert torch.equal(gradient(lambda leaf: gather_rows(leaf, index)),
+                               reference)
 
 
 def test_resolve_device():

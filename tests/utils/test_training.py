@@ -37,10 +37,10 @@ def test_gather_rows_has_a_deterministic_backward():
         return leaf.grad
 
     np.testing.assert_array_equal(gather_rows(x, index), x[index])
-    with torch_threads(1):
+    with torch_threads(1):  # one thread: the same sums as advanced indexing
         reference = gradient(lambda leaf: leaf[index])
         assert torch.equal(gradient(lambda leaf: gather_rows(leaf, index)), reference)
-    with torch_threads(2):  # the same sums, in the same order
+    with torch_threads(2):  # two: the same sums again, every time
         for _ in range(5):
             assert torch.equal(gradient(lambda leaf: gather_rows(leaf, index)),
                                reference)

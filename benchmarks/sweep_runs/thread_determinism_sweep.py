@@ -1,0 +1,206 @@
+"""Seeded fits on several torch threads: reproducible? (a diagnosis, no selection).
+
+Session 34. The test suite runs on one torch thread (``tests/conftest.py``)
+and on small data, so it never reaches torch's parallel kernels, which
+split work only past about 32k values. A user's process has one torch
+thread per core. This sweep fits every registered torch estimator twice
+with ``random_state=0`` on data large enough for those kernels (tables of
+1,500 x 40, 400 series of 96 steps, a 500-node planted-partition graph with
+30 features, 600 English-katakana pairs, a 300-point series), a few epochs
+each, with torch limited to ``--threads`` threads, and compares the outputs
+bit for bit (``predict_proba``, ``decision_function``, ``predict``,
+``transform``, ``score_samples``, ``embedding_``). For information it also
+compares a fit on one thread with one on ``--threads``: a thread count
+splits some products and sums differently, so those may differ by rounding
+without any defect (the estimator contract promises reproducibility for a
+given thread count).
+
+Found (session 34, two threads; records in
+``thread_determinism_sweep_76ed6f6.jsonl``, the code before the fix, run
+from a git worktree, and ``thread_determinism_sweep.jsonl``, after it): at
+76ed6f6 two seeded fits of ``GEMSECEmbedder`` differed by up to 1.8e-3 in
+the embedding and of ``GATClassifier`` (full batch and sampled batches) by
+up to 1.3e-6 (the amounts vary from run to run); ``GraphSAGEClassifier``
+agreed here, not on the larger graph of ``tests/gnn`` (pool aggregator,
+sampled neighbours). Their gathers
+of repeated rows (edges, walk contexts) went through advanced indexing,
+whose backward (``index_put_`` with ``accumulate=True``) adds in parallel,
+in no fixed order. Fixed in 1f5c0f6 (``gather_rows``: ``index_select``,
+whose backward adds in index order; one-thread outputs unchanged bit for
+bit): after it every estimator's seeded fits agree. One thread against two
+(informational, after the fix): CNN, recurrent, hierarchical, shapelet,
+capsule, convolutional-autoencoder and forecaster outputs differ by 3e-8 to
+1.2e-6, the outlier detector's scores by 3.8e-4; the others agree.
+
+    OMP_NUM_THREADS=1 python benchmarks/sweep_runs/thread_determinism_sweep.py \\
+        --threads 2 benchmarks/sweep_runs/thread_determinism_sweep.jsonl
+    # the code before the fix: skdeep from a worktree of 76ed6f6
+    git worktree add /tmp/wt_old 76ed6f6
+    PYTHONPATH=/tmp/wt_old OMP_NUM_THREADS=1 python \\
+        benchmarks/sweep_runs/thread_determinism_sweep.py --threads 2 \\
+        benchmarks/sweep_runs/thread_determinism_sweep_76ed6f6.jsonl
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parents[2] / "tests" / "graph"))
+from _common import append_jsonl, shared_data, stamped  # noqa: E402
+
+OUTPUTS = ("predict_proba", "decision_function", "predict", "transform",
+           "score_samples")
+
+
+def cases():
+    """``{estimator name: (extra parameters, X, y or None)}``: a few epochs
+    on data past torch's parallel grain."""
+    from _graph_data import planted_partition
+    from sklearn.datasets import make_classification, make_regression
+
+    rng = np.random.RandomState(0)
+    Xc, yc = make_classification(1500, 40, n_informative=10, n_classes=3,
+                                 random_state=0)
+    Xr, yr = make_regression(1500, 40, n_informative=10, noise=1.0, random_state=0)
+    yr = yr / yr.std()
+    S = rng.randn(400, 1, 96).cumsum(-1).astype(np.float32)
+    S = (S - S.mean(-1, keepdims=True)) / S.std(-1, keepdims=True)
+    ys, ysr = (S[:, 0, 40:60].mean(-1) > 0).astype(int), S[:, 0, 40:60].mean(-1)
+    A, blocks = planted_partition(n_blocks=5, size=100, p_in=0.08, p_out=0.004,
+                                  seed=1)
+    features = rng.randn(A.shape[0], 30).astype(np.float32) + blocks[:, None] * 0.3
+    nodes = np.arange(A.shape[0])[:, None]
+    few = dict(max_epochs=3)
+    rbf = dict(training="end_to_end", n_centers=100)
+    graph = dict(graph=A, node_features=features)
+    return {
+        "MCDropoutClassifier": (few, Xc, yc),
+        "MCDropoutRegressor": (few, Xr, yr),
+        "RBFNetworkClassifier": (dict(rbf, **few), Xc, yc),
+        "RBFNetworkRegressor": (dict(rbf, **few), Xr, yr),
+        "AutoencoderTransformer": (few, Xc, None),
+        "AutoencoderOutlierDetector": (few, Xc, None),
+        "VariationalAutoencoder": (few, Xc, None),
+        "SiameseTransformer": (few, Xc, yc),
+        "CNNClassifier": (few, S, ys),
+        "CNNRegressor": (few, S, ysr),
+        "RNNClassifier": (few, S, ys),
+        "RNNRegressor": (few, S, ysr),
+        "HierarchicalRNNClassifier": (few, S, ys),
+        "HierarchicalRNNRegressor": (few, S, ysr),
+        "ShapeletClassifier": (few, S, ys),
+        "ShapeletTransformer": (few, S, ys),
+        "CapsNetClassifier": (dict(max_epochs=2, kernel_size=5, primary_kernel_size=5),
+                              S, ys),
+        "ConvAutoencoderTransformer": (few, S, None),
+        "SequenceAutoencoder": (few, S, None),
+        "GEMSECEmbedder": (dict(max_epochs=2), A, None),
+        "SDNEEmbedder": ({}, A, None),
+        "SplitterEmbedder": ({}, A, None),
+        "GCNClassifier": (dict(graph, max_epochs=100), nodes, blocks),
+        "GATClassifier": (dict(graph, max_epochs=100), nodes, blocks),
+        "GATClassifier, batches": (dict(graph, max_epochs=10, batch_size=64), nodes,
+                                   blocks),
+        "GraphSAGEClassifier": (dict(graph, max_epochs=50), nodes, blocks),
+        "GraphSAGEClassifier, sampled": (dict(graph, max_epochs=10, batch_size=64),
+                                         nodes, blocks),
+        "SOMClusterer": ({}, Xc, None),
+    }
+
+
+def outputs(model, X):
+    out = {}
+    for method in OUTPUTS:
+        if hasattr(model, method):
+            out[method] = np.asarray(getattr(model, method)(X), dtype=np.float64)
+    if hasattr(model, "embedding_"):
+        out["embedding_"] = np.asarray(model.embedding_, dtype=np.float64)
+    return out
+
+
+def fitted_outputs(cls, params, X, y, threads):
+    from skdeep.utils._torch import torch_threads
+
+    with torch_threads(threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = cls(random_state=0, **params)
+        model.fit(X) if y is None else model.fit(X, y)
+        return outputs(model, X)
+
+
+def differing(a, b):
+    """``{output: largest absolute difference}`` of the outputs that differ
+    (for strings: how many differ)."""
+    out = {}
+    for key in a:
+        if not np.array_equal(a[key], b[key]):
+            out[key] = (float(np.abs(a[key] - b[key]).max()) if a[key].dtype.kind == "f"
+                        else int((a[key] != b[key]).sum()))
+    return out
+
+
+def sequence_cases():
+    """The two estimators of other inputs: ``{name: (make, fit, outputs)}``."""
+    from skdeep.recurrent import LSTMForecaster
+    from skdeep.seq2seq import Seq2SeqTranslator
+
+    z = np.load(shared_data() / "katakana" / "katakana.npz", allow_pickle=True)
+    source, target = list(z["english"][:600]), list(z["katakana"][:600])
+    series = (np.sin(np.arange(300) / 7)
+              + 0.1 * np.random.RandomState(0).randn(300))
+    return {
+        "Seq2SeqTranslator": (
+            lambda: Seq2SeqTranslator(max_epochs=2, random_state=0),
+            lambda m: m.fit(source, target),
+            lambda m: {"predict": np.array(m.predict(source[:50]))}),
+        "LSTMForecaster": (
+            lambda: LSTMForecaster(random_state=0),
+            lambda m: m.fit(series),
+            lambda m: {"predict": np.asarray(m.predict(np.arange(1, 13)),
+                                             dtype=np.float64)}),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    import skdeep
+    from skdeep.utils._torch import torch_threads
+
+    estimators = {name: cls for name, cls, _ in skdeep.all_estimators()}
+    for label, (params, X, y) in cases().items():
+        cls = estimators[label.split(",")[0]]
+        start = time.perf_counter()
+        runs = [fitted_outputs(cls, params, X, y, args.threads) for _ in range(2)]
+        one = fitted_outputs(cls, params, X, y, 1)
+        record = {"estimator": label, "threads": args.threads,
+                  "seeded_fits_differ": differing(*runs),
+                  "one_thread_differs": differing(one, runs[0]),
+                  "seconds": round(time.perf_counter() - start, 1)}
+        print(record, flush=True)
+        append_jsonl(args.out, stamped(record))
+    for label, (make, fit, read) in sequence_cases().items():
+        runs = {}
+        for key, threads in (("a", args.threads), ("b", args.threads), ("one", 1)):
+            with torch_threads(threads), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = make()
+                fit(model)
+                runs[key] = read(model)
+        record = {"estimator": label, "threads": args.threads,
+                  "seeded_fits_differ": differing(runs["a"], runs["b"]),
+                  "one_thread_differs": differing(runs["one"], runs["a"])}
+        print(record, flush=True)
+        append_jsonl(args.out, stamped(record))
+
+
+if __name__ == "__main__":
+    main()

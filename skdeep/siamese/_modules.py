@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from skdeep.utils._torch import gather_rows
+
 LOSSES = ("contrastive", "triplet")
 MININGS = ("random", "hard", "semihard")
 DISTANCES = ("euclidean", "cosine")
@@ -99,7 +101,7 @@ def triplet_loss(D, labels, margin, mining):
         return D.sum() * 0.0
     d_ap = D[anchors, positives]
     neg = negative[anchors]  # (m, n) candidate negatives of each pair
-    d_an_all = D[anchors]
+    d_an_all = gather_rows(D, anchors)  # (anchors repeat: see gather_rows)
     if mining == "random":
         scores = torch.rand(neg.shape, device=D.device).masked_fill(~neg, -1.0)
         d_an = d_an_all.gather(1, scores.argmax(dim=1, keepdim=True))[:, 0]

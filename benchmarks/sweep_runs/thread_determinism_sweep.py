@@ -19,21 +19,31 @@ Found (session 34, two threads; records in
 ``thread_determinism_sweep_76ed6f6.jsonl``, the code before the fix, run
 from a git worktree, and ``thread_determinism_sweep.jsonl``, after it): at
 76ed6f6 two seeded fits of ``GEMSECEmbedder`` differed by up to 1.8e-3 in
-the embedding and of ``GATClassifier`` (full batch and sampled batches) by
-up to 1.3e-6 (the amounts vary from run to run); ``GraphSAGEClassifier``
-agreed here, not on the larger graph of ``tests/gnn`` (pool aggregator,
-sampled neighbours). Their gathers
-of repeated rows (edges, walk contexts) went through advanced indexing,
-whose backward (``index_put_`` with ``accumulate=True``) adds in parallel,
-in no fixed order. Fixed in 1f5c0f6 (``gather_rows``: ``index_select``,
-whose backward adds in index order; one-thread outputs unchanged bit for
-bit): after it every estimator's seeded fits agree. One thread against two
-(informational, after the fix): CNN, recurrent, hierarchical, shapelet,
-capsule, convolutional-autoencoder and forecaster outputs differ by 3e-8 to
-1.2e-6, the outlier detector's scores by 3.8e-4; the others agree.
+the embedding, of ``GATClassifier`` (full batch and sampled batches) by up
+to 1.2e-6 and of ``GraphSAGEClassifier`` (pool aggregator, sampled
+neighbours; not the full-batch mean) by up to 2.4e-6; the amounts vary from
+run to run. Their gathers of repeated rows (edges, walk contexts) went
+through advanced indexing, whose backward (``index_put_`` with
+``accumulate=True``) adds in parallel, in no fixed order. Fixed in 1f5c0f6
+(``gather_rows``: ``index_select``, whose backward adds in index order;
+one-thread outputs unchanged bit for bit): after it every estimator's
+seeded fits agree. One thread against two (informational, after the fix):
+CNN, recurrent, hierarchical, shapelet, capsule, convolutional-autoencoder
+and forecaster outputs differ by 3e-8 to 1.2e-6, the outlier detector's
+scores by 3.8e-4; the others agree.
+
+``--probe`` (no comparison, one thread): the same fits with
+``torch.Tensor.__getitem__`` wrapped, listing each skdeep line that indexes
+a tensor requiring a gradient with integer indices that pick one element
+more than once (the pattern whose backward adds in parallel). After
+1f5c0f6 and dc55108 it lists none: the advanced indexing left picks
+distinct elements (SDNE's edges, Siamese anchor-positive pairs, the
+bidirectional recurrent layer's last steps).
 
     OMP_NUM_THREADS=1 python benchmarks/sweep_runs/thread_determinism_sweep.py \\
         --threads 2 benchmarks/sweep_runs/thread_determinism_sweep.jsonl
+    OMP_NUM_THREADS=1 python benchmarks/sweep_runs/thread_determinism_sweep.py \\
+        --probe /dev/null
     # the code before the fix: skdeep from a worktree of 76ed6f6
     git worktree add /tmp/wt_old 76ed6f6
     PYTHONPATH=/tmp/wt_old OMP_NUM_THREADS=1 python \\
@@ -107,8 +117,10 @@ def cases():
         "GATClassifier, batches": (dict(graph, max_epochs=10, batch_size=64), nodes,
                                    blocks),
         "GraphSAGEClassifier": (dict(graph, max_epochs=50), nodes, blocks),
-        "GraphSAGEClassifier, sampled": (dict(graph, max_epochs=10, batch_size=64),
-                                         nodes, blocks),
+        "GraphSAGEClassifier, pool": (dict(graph, max_epochs=50, aggregator="pool"),
+                                      nodes, blocks),
+        "GraphSAGEClassifier, sampled": (dict(graph, max_epochs=10, batch_size=64,
+                                              n_samples=(10, 10)), nodes, blocks),
         "SOMClusterer": ({}, Xc, None),
     }
 
@@ -166,16 +178,71 @@ def sequence_cases():
     }
 
 
+def _repeats_an_element(index):
+    """Whether a ``__getitem__`` index (a tensor or a tuple of them and
+    slices) picks one element more than once through its integer tensors."""
+    import torch
+
+    items = index if isinstance(index, tuple) else (index,)
+    tensors = [i for i in items if isinstance(i, torch.Tensor)
+               and i.dtype in (torch.int32, torch.int64) and i.numel() > 1]
+    if not tensors:
+        return False
+    picks = torch.stack([t.long() for t in torch.broadcast_tensors(*tensors)], -1)
+    picks = picks.reshape(-1, len(tensors))
+    return len(torch.unique(picks, dim=0)) < len(picks)
+
+
+def probe(fits):
+    """Run ``fits()`` with tensor indexing watched; ``{skdeep line: calls}``
+    where a tensor requiring a gradient is indexed with repeated elements."""
+    import collections
+    import traceback
+
+    import torch
+
+    original, found = torch.Tensor.__getitem__, collections.Counter()
+
+    def watched(self, index):
+        if (self.requires_grad and torch.is_grad_enabled()
+                and _repeats_an_element(index)):
+            for frame in reversed(traceback.extract_stack()[:-1]):
+                if "/skdeep/" in frame.filename:
+                    where = frame.filename.split("/skdeep/")[-1]
+                    found[f"skdeep/{where}:{frame.lineno} {frame.line}"] += 1
+                    break
+        return original(self, index)
+
+    torch.Tensor.__getitem__ = watched
+    try:
+        fits()
+    finally:
+        torch.Tensor.__getitem__ = original
+    return dict(found)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--probe", action="store_true",
+                        help="list repeated-element indexing instead")
     args = parser.parse_args()
 
     import skdeep
     from skdeep.utils._torch import torch_threads
 
     estimators = {name: cls for name, cls, _ in skdeep.all_estimators()}
+    if args.probe:
+        def fits():
+            for label, (params, X, y) in cases().items():
+                fitted_outputs(estimators[label.split(",")[0]], params, X, y, 1)
+            for make, fit, _ in sequence_cases().values():
+                fit(make())
+
+        found = probe(fits)
+        print(found or "no repeated-element indexing of a tensor that needs a gradient")
+        return
     for label, (params, X, y) in cases().items():
         cls = estimators[label.split(",")[0]]
         start = time.perf_counter()

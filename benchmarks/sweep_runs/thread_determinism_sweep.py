@@ -20,8 +20,8 @@ Found (session 34, two threads; records in
 from a git worktree, and ``thread_determinism_sweep.jsonl``, after it): at
 76ed6f6 two seeded fits of ``GEMSECEmbedder`` differed by up to 1.8e-3 in
 the embedding, of ``GATClassifier`` (full batch and sampled batches) by up
-to 1.2e-6 and of ``GraphSAGEClassifier`` (pool aggregator, sampled
-neighbours; not the full-batch mean) by up to 2.4e-6; the amounts vary from
+to 1.7e-6 and of ``GraphSAGEClassifier`` (pool aggregator, sampled
+neighbours; not the full-batch mean) by up to 2.6e-6; the amounts vary from
 run to run. Their gathers of repeated rows (edges, walk contexts) went
 through advanced indexing, whose backward (``index_put_`` with
 ``accumulate=True``) adds in parallel, in no fixed order. Fixed in 1f5c0f6
@@ -135,14 +135,15 @@ def outputs(model, X):
     return out
 
 
-def fitted_outputs(cls, params, X, y, threads):
+def fitted_outputs(make, fit, read, threads):
+    """``read(model)`` of ``fit(make())`` with torch on ``threads`` threads."""
     from skdeep.utils._torch import torch_threads
 
     with torch_threads(threads), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = cls(random_state=0, **params)
-        model.fit(X) if y is None else model.fit(X, y)
-        return outputs(model, X)
+        model = make()
+        fit(model)
+        return read(model)
 
 
 def differing(a, b):
@@ -156,26 +157,35 @@ def differing(a, b):
     return out
 
 
-def sequence_cases():
-    """The two estimators of other inputs: ``{name: (make, fit, outputs)}``."""
+def all_cases():
+    """``{label: (make, fit, read)}``: the table of :func:`cases` and the two
+    estimators of other inputs (strings, one series)."""
+    import skdeep
     from skdeep.recurrent import LSTMForecaster
     from skdeep.seq2seq import Seq2SeqTranslator
 
+    estimators = {name: cls for name, cls, _ in skdeep.all_estimators()}
+    out = {}
+    for label, (params, X, y) in cases().items():
+        cls = estimators[label.split(",")[0]]
+        out[label] = (
+            lambda cls=cls, params=params: cls(random_state=0, **params),
+            lambda m, X=X, y=y: m.fit(X) if y is None else m.fit(X, y),
+            lambda m, X=X: outputs(m, X))
     z = np.load(shared_data() / "katakana" / "katakana.npz", allow_pickle=True)
     source, target = list(z["english"][:600]), list(z["katakana"][:600])
     series = (np.sin(np.arange(300) / 7)
               + 0.1 * np.random.RandomState(0).randn(300))
-    return {
-        "Seq2SeqTranslator": (
-            lambda: Seq2SeqTranslator(max_epochs=2, random_state=0),
-            lambda m: m.fit(source, target),
-            lambda m: {"predict": np.array(m.predict(source[:50]))}),
-        "LSTMForecaster": (
-            lambda: LSTMForecaster(random_state=0),
-            lambda m: m.fit(series),
-            lambda m: {"predict": np.asarray(m.predict(np.arange(1, 13)),
-                                             dtype=np.float64)}),
-    }
+    out["Seq2SeqTranslator"] = (
+        lambda: Seq2SeqTranslator(max_epochs=2, random_state=0),
+        lambda m: m.fit(source, target),
+        lambda m: {"predict": np.array(m.predict(source[:50]))})
+    out["LSTMForecaster"] = (
+        lambda: LSTMForecaster(random_state=0),
+        lambda m: m.fit(series),
+        lambda m: {"predict": np.asarray(m.predict(np.arange(1, 13)),
+                                         dtype=np.float64)})
+    return out
 
 
 def _repeats_an_element(index):
@@ -229,42 +239,19 @@ def main():
                         help="list repeated-element indexing instead")
     args = parser.parse_args()
 
-    import skdeep
-    from skdeep.utils._torch import torch_threads
-
-    estimators = {name: cls for name, cls, _ in skdeep.all_estimators()}
+    runs = all_cases()
     if args.probe:
-        def fits():
-            for label, (params, X, y) in cases().items():
-                fitted_outputs(estimators[label.split(",")[0]], params, X, y, 1)
-            for make, fit, _ in sequence_cases().values():
-                fit(make())
-
-        found = probe(fits)
+        found = probe(lambda: [fitted_outputs(*run, 1) for run in runs.values()])
         print(found or "no repeated-element indexing of a tensor that needs a gradient")
         return
-    for label, (params, X, y) in cases().items():
-        cls = estimators[label.split(",")[0]]
+    for label, run in runs.items():
         start = time.perf_counter()
-        runs = [fitted_outputs(cls, params, X, y, args.threads) for _ in range(2)]
-        one = fitted_outputs(cls, params, X, y, 1)
+        seeded = [fitted_outputs(*run, args.threads) for _ in range(2)]
+        one = fitted_outputs(*run, 1)
         record = {"estimator": label, "threads": args.threads,
-                  "seeded_fits_differ": differing(*runs),
-                  "one_thread_differs": differing(one, runs[0]),
+                  "seeded_fits_differ": differing(*seeded),
+                  "one_thread_differs": differing(one, seeded[0]),
                   "seconds": round(time.perf_counter() - start, 1)}
-        print(record, flush=True)
-        append_jsonl(args.out, stamped(record))
-    for label, (make, fit, read) in sequence_cases().items():
-        runs = {}
-        for key, threads in (("a", args.threads), ("b", args.threads), ("one", 1)):
-            with torch_threads(threads), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = make()
-                fit(model)
-                runs[key] = read(model)
-        record = {"estimator": label, "threads": args.threads,
-                  "seeded_fits_differ": differing(runs["a"], runs["b"]),
-                  "one_thread_differs": differing(runs["one"], runs["a"])}
         print(record, flush=True)
         append_jsonl(args.out, stamped(record))
 

@@ -568,11 +568,17 @@ def plot_substrate(substrate, weights=None, *, ax=None, max_connections=400):
 # --------------------------------------------------------------------- estimators
 
 
-HYPERNEAT_PARAMETERS_DOC = """\
-    (For HyperNEAT, ``activation`` lists the CPPN's node functions: new
-    nodes start as ``"gauss"`` when it is listed, and the CPPN outputs are
-    ``"tanh"``, so that they read as signed weights in [-1, 1].)
+# HyperNEAT's reading of NEAT's ``activation`` entry: it evolves the CPPN,
+# not the network that predicts (kept inside that entry, where numpydoc
+# reads it as part of the parameter, not as a parameter of its own)
+_NEAT_OUTPUT_SENTENCE = '''Output
+        nodes are always ``"identity"``.'''
+_CPPN_ACTIVATION_SENTENCES = '''For HyperNEAT
+        these are the CPPN's node functions: new nodes start as ``"gauss"``
+        when it is listed, and the CPPN outputs are ``"tanh"``, so that they
+        read as signed weights in [-1, 1].'''
 
+HYPERNEAT_PARAMETERS_DOC = """\
     input_shape : tuple of int or None, default=None
         Layout of the input layer: ``(height, width)`` for flattened images
         (row-major, as ``images.reshape(n, -1)``), laid out as a grid, or
@@ -984,10 +990,15 @@ n_evaluations_, history_, n_features_in_, feature_names_in_
         ]
 
 
+def _hyperneat_activation_doc(neat_doc):
+    assert _NEAT_OUTPUT_SENTENCE in neat_doc  # (the NEAT entry's wording)
+    return neat_doc.replace(_NEAT_OUTPUT_SENTENCE, _CPPN_ACTIVATION_SENTENCES)
+
+
 for _cls in (HyperNEATClassifier, HyperNEATRegressor):
     _cls.__doc__ = _cls.__doc__.replace(
         "{parameters}",
-        _fill(NEAT_PARAMETERS_DOC, **_HYPER_DEFAULTS)
+        _hyperneat_activation_doc(_fill(NEAT_PARAMETERS_DOC, **_HYPER_DEFAULTS))
         + "\n\n"
         + HYPERNEAT_PARAMETERS_DOC,
     )

@@ -72,6 +72,17 @@ RNN_PARAMETERS_DOC = CELL_PARAMETERS_DOC + """
         and by ``score``, and predictions at padding steps repeat the last
         valid step's.
 
+    stateful : bool, default=False
+        ``True``: the rows of ``X`` are consecutive, non-overlapping,
+        equal-length windows of one long series, in time order. Training
+        reads them as ``batch_size`` contiguous streams, each window starting
+        from the state the previous window of its stream left (gradients stop
+        at window boundaries; the state is reset every epoch; rows are never
+        shuffled), and ``predict`` reads the rows as one series from a fresh
+        state. Needs ``bidirectional=False``, ``early_stopping=False`` and
+        windows without NaN (clear errors otherwise). See the user guide's
+        "Stateful training on long series".
+
 {gradient_clipping}"""
 
 # Why the classifier clips by default (the regressor does not: no regression

@@ -914,15 +914,25 @@ _PAIR_XFAILS = (
 )
 
 
+_PAIR_MARGIN_DOC = """\
+    margin : float or None, default=None
+        The contrastive loss's margin: dissimilar pairs closer than it are
+        pushed apart. None is 1.0 (with normalised embeddings, distances lie
+        in [0, 2]).
+
+"""
+
+
 def _fill_docs():
     siamese = SIAMESE_PARAMETERS_DOC.format()
     training = training_parameters_doc(lr=0.001, max_epochs=30)
     SiameseTransformer.__doc__ = SiameseTransformer.__doc__.format(
         siamese=siamese, training=training
     )
-    # The pair classifier has no loss or mining: pairs take the contrastive loss.
+    # The pair classifier has no loss or mining: pairs take the contrastive
+    # loss, whose margin it keeps.
     start, end = siamese.index("    loss : "), siamese.index("    normalize : ")
-    pair_doc = siamese[:start] + siamese[end:]
+    pair_doc = siamese[:start] + _PAIR_MARGIN_DOC + siamese[end:]
     SiamesePairClassifier.__doc__ = SiamesePairClassifier.__doc__.format(
         siamese=pair_doc, training=training
     )

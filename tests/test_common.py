@@ -10,6 +10,8 @@ import skdeep
 from skdeep.utils.estimator_checks import (
     _check_data,
     _fit,
+    _good_fit_input,
+    _input_kind,
     _outputs,
     check_bad_input,
     parametrize_with_checks,
@@ -289,3 +291,42 @@ def test_docstring_documents_every_parameter_with_its_default(estimator_cls):
     problems += [f"{name!r}: documented, not a parameter"
                  for name in documented if name not in signature]
     assert not problems, "\n".join(problems)
+
+
+def _documented_attributes(estimator_cls):
+    """``{attribute: description}`` of the class docstring's Attributes."""
+    import inspect
+
+    from numpydoc.docscrape import NumpyDocString
+
+    return {
+        name.strip(): " ".join(entry.desc)
+        for entry in NumpyDocString(inspect.getdoc(estimator_cls) or "")["Attributes"]
+        for name in entry.name.split(",")
+    }
+
+
+@pytest.mark.parametrize("estimator_cls", SKLEARN_ESTIMATORS, ids=lambda c: c.__name__)
+def test_fitted_attributes_are_documented(estimator_cls):
+    # As scikit-learn's own test_fit_docstring_attributes: after fit (every
+    # test instance, so that attributes of other modes show), each public
+    # attribute ending in "_" has an entry under Attributes, and each entry
+    # exists, unless its description says when it does ("only ...").
+    pytest.importorskip("numpydoc")
+    documented = _documented_attributes(estimator_cls)
+    undocumented, seen = set(), set()
+    for estimator in test_instances(estimator_cls):
+        if "random_state" in estimator.get_params():
+            estimator.set_params(random_state=0)
+        X, y = _check_data(estimator)
+        # (a DataFrame for tables, so that feature_names_in_ shows)
+        _fit(estimator, _good_fit_input(estimator, X, _input_kind(estimator, X)), y)
+        fitted = {name for name in vars(estimator)
+                  if name.endswith("_") and not name.startswith("_")
+                  and name not in estimator.get_params(deep=False)}  # (lambda_)
+        undocumented |= fitted - set(documented)
+        seen |= {name for name in documented if hasattr(estimator, name)}
+    absent = {name for name in set(documented) - seen
+              if "only" not in documented[name].lower()}
+    assert not undocumented, f"fitted, not documented: {sorted(undocumented)}"
+    assert not absent, f"documented, absent after fit: {sorted(absent)}"

@@ -155,7 +155,13 @@ class PluginRegistry:
         )
 
     def load(self):
-        """Load every plugin once; later calls do nothing."""
+        """Load every plugin once; later calls do nothing.
+
+        Returns
+        -------
+        registry : PluginRegistry
+            This registry, loaded.
+        """
         with self._lock:
             if self._loaded:
                 return self
@@ -193,7 +199,18 @@ class PluginRegistry:
 
     def registered_name(self, cls):
         """The name ``cls`` is registered under, or None (trying its
-        built-in family alone before loading every plugin)."""
+        built-in family alone before loading every plugin).
+
+        Parameters
+        ----------
+        cls : type
+            An estimator class.
+
+        Returns
+        -------
+        name : str or None
+            None when no plugin registers ``cls`` itself.
+        """
         with self._lock:
             if not self._loaded:
                 self._load_family(cls.__module__)
@@ -272,7 +289,18 @@ class PluginRegistry:
             return info
 
     def unregister_plugin(self, name):
-        """Remove a plugin and every estimator it registered."""
+        """Remove a plugin and every estimator it registered.
+
+        Parameters
+        ----------
+        name : str
+            The plugin's name (a key of ``plugins``).
+
+        Returns
+        -------
+        info : PluginInfo or None
+            Its record, or None if no plugin has that name.
+        """
         with self._lock:
             info = self.plugins.pop(name, None)
             if self.pm.get_plugin(name) is not None:
@@ -336,6 +364,22 @@ class PluginRegistry:
 
     # -- queries -----------------------------------------------------------
     def all_estimators(self, type_filter=None):
+        """The registered estimators (:func:`skdeep.all_estimators`).
+
+        Loads every plugin first.
+
+        Parameters
+        ----------
+        type_filter : {"classifier", "regressor", "transformer", "cluster", \
+"outlier_detector", "forecaster"} or list of those, default=None
+            Keep only estimators of these kinds; ``None`` keeps all.
+
+        Returns
+        -------
+        estimators : list of (name, class, plugin) tuples
+            Sorted by name. ``plugin`` is the name of the plugin that
+            registered the class.
+        """
         self.load()
         if isinstance(type_filter, str):
             type_filter = [type_filter]
@@ -356,7 +400,26 @@ class PluginRegistry:
 
     def get_estimator(self, name, *, where=None):
         """The class registered as ``name``; ``where`` (the class path a
-        saved file records) lets its built-in family load alone first."""
+        saved file records) lets its built-in family load alone first.
+
+        Parameters
+        ----------
+        name : str
+            The registered name, usually the class name.
+        where : str, default=None
+            A module or class path (``skdeep.som._som.SOMClusterer``): when
+            the registry is not loaded yet, the built-in plugin of the family
+            package holding it is tried alone before every plugin is loaded.
+
+        Returns
+        -------
+        estimator_class : type
+
+        Raises
+        ------
+        KeyError
+            If no plugin registers ``name`` (with close matches suggested).
+        """
         if where is not None and not self._loaded:
             with self._lock:
                 self._load_family(where)
@@ -376,6 +439,18 @@ class PluginRegistry:
             ) from None
 
     def list_plugins(self):
+        """Describe every plugin (:func:`skdeep.plugins.list_plugins`).
+
+        Loads every plugin first.
+
+        Returns
+        -------
+        plugins : list of dict
+            ``PluginInfo.as_dict()`` of each plugin, in load order: keys
+            ``name``, ``module``, ``distribution``, ``version``, ``builtin``,
+            ``hooks``, ``estimators`` and ``error`` (None for plugins that
+            loaded; otherwise why the plugin was skipped).
+        """
         self.load()
         return [info.as_dict() for info in self.plugins.values()]
 
@@ -443,7 +518,13 @@ def estimator_class(name, *, where=None):
 
 
 def load_plugins():
-    """Load all plugins now (normally done lazily on first registry use)."""
+    """Load all plugins now (normally done lazily on first registry use).
+
+    Returns
+    -------
+    registry : PluginRegistry
+        The process-wide registry, loaded (as :func:`get_registry`).
+    """
     return get_registry()
 
 

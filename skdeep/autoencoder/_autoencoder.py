@@ -185,8 +185,8 @@ class AutoencoderTransformer(
         Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------
@@ -460,8 +460,21 @@ class ConvAutoencoderTransformer(
     net_ : skorch.NeuralNet
         The trained skorch net.
 
+    history_ : skorch.History
+        Per-epoch training record (losses, durations).
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+
+    n_iter_ : int
+        Number of epochs run.
+
     n_features_in_ : int
         Values per sample (the product of ``input_shape_``).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     Examples
     --------

@@ -127,14 +127,27 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     mean_, scale_ : ndarray of shape (n_features,)
         Standardization statistics (zeros and ones without ``standardize``).
 
-    max_epochs_ : int
-        The number of epochs trained for (at most, with early stopping).
-
     net_ : skorch.NeuralNet
         The trained skorch net.
 
+    history_ : skorch.History
+        Per-epoch training record (losses, durations).
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch (over the rows that ``trim`` keeps).
+
+    max_epochs_ : int
+        The number of epochs trained for (at most, with early stopping).
+
+    n_iter_ : int
+        Number of epochs run (at most ``max_epochs_``).
+
     n_features_in_ : int
         Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------

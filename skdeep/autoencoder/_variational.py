@@ -65,11 +65,21 @@ class VariationalAutoencoder(
     net_ : skorch.NeuralNet
         The trained skorch net.
 
+    history_ : skorch.History
+        Per-epoch training record (losses, durations).
+
     loss_curve_ : list of float
         Mean negative ELBO (with ``beta``) of each epoch.
 
+    n_iter_ : int
+        Number of epochs run.
+
     n_features_in_ : int
         Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------

@@ -198,8 +198,19 @@ default="plain"
     history_, loss_curve_, n_iter_
         Training record, mean training loss per epoch, epochs run.
 
+    max_epochs_ : int
+        The epochs of the fit: ``max_epochs``, or what ``"auto"`` resolved to.
+
     n_features_in_ : int
         Columns of flat input, else the number of channels.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
+
+    input_ndim_ : int
+        2, 3 or 4, the dimensionality of ``X`` seen in ``fit``;
+        :meth:`reconstruct` and :meth:`pose_sweep` answer in that layout.
 
     input_shape_ : tuple of int
         ``(C, H, W)`` or ``(C, T)`` of the training inputs.

@@ -204,6 +204,14 @@ _ATTRIBUTES_DOC = """\
     n_features_in_ : int
         Columns of flat input, else the number of channels.
 
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
+
+    input_ndim_ : int
+        2, 3 or 4, the dimensionality of ``X`` seen in ``fit`` (3 for
+        grayscale images ``(n_samples, H, W)``).
+
     input_shape_ : tuple of int
         ``(C, H, W)`` or ``(C, T)`` of the training inputs.
 

@@ -261,6 +261,10 @@ class PretrainedFeatureExtractor(
     n_features_out_ : int
         Width of the feature vectors.
 
+    input_ndim_ : int
+        2, 3 or 4, the dimensionality of ``X`` seen in ``fit`` (3 for
+        grayscale images ``(n_samples, H, W)``).
+
     input_shape_ : tuple of int
         ``(C, H, W)`` of the training images.
 
@@ -268,8 +272,8 @@ class PretrainedFeatureExtractor(
         Columns of flat input, else the number of channels.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the columns seen during ``fit``, when ``X`` has string
-        column names.
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------

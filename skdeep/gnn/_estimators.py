@@ -446,6 +446,8 @@ class GCNClassifier(_BaseGNNClassifier):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the loss (ones without ``class_weight``).
     n_nodes_ : int
         Nodes of the training graph.
     n_node_features_ : int
@@ -592,6 +594,8 @@ class GATClassifier(_BaseGNNClassifier):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the loss (ones without ``class_weight``).
     n_nodes_ : int
     n_node_features_ : int
     n_features_in_ : int
@@ -758,6 +762,8 @@ class GraphSAGEClassifier(_BaseGNNClassifier):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the loss (ones without ``class_weight``).
     n_nodes_ : int
     n_node_features_ : int
     n_features_in_ : int

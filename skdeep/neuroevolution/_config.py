@@ -33,36 +33,104 @@ class NEATConfig:
     reset_on_extinction : bool, default=False
         When every species is stagnant at once, start a new random population
         (True) or stop the run (False).
-    activation_default, activation_options, activation_mutate_rate
-        The activation of new nodes (a name, or ``"random"``: one of the
-        options at random, as in neat-python), the functions mutation may pick
-        from (names of :data:`ACTIVATIONS`) and the per-node probability of
-        picking a new one.
+
+    activation_default : str, default="sigmoid"
+        The activation of new nodes: a name of :data:`ACTIVATIONS`, or
+        ``"random"`` (one of ``activation_options`` at random, as in
+        neat-python).
+    activation_options : tuple of str or str, default=("sigmoid",)
+        The functions mutation may pick from (names of :data:`ACTIVATIONS`;
+        a string is split on whitespace, as in neat-python's files).
+    activation_mutate_rate : float, default=0.0
+        Per-node probability of picking a new activation from the options.
     output_activation : str or None, default=None
         A fixed activation for the output nodes (e.g. ``"identity"`` for
         regression); activation mutations then leave outputs alone. None
         treats outputs like any node (neat-python's behaviour).
-    bias_init_mean, bias_init_stdev, bias_max_value, bias_min_value, \
-bias_mutate_power, bias_mutate_rate, bias_replace_rate
-        Node bias: Gaussian initialisation, clamping range, Gaussian
-        perturbation (probability ``bias_mutate_rate``, scale
-        ``bias_mutate_power``) or re-initialisation (``bias_replace_rate``).
-    response_init_mean, ..., response_replace_rate
-        The same for the node response (the multiplier of the weighted sum).
-    weight_init_mean, ..., weight_replace_rate
-        The same for connection weights.
-    compatibility_disjoint_coefficient, compatibility_weight_coefficient
-        The genetic distance between genomes, as in neat-python: for nodes and
-        connections separately, (weight coefficient x summed attribute
-        differences of matching genes + disjoint coefficient x disjoint and
-        excess genes) divided by the larger gene count; the two add up.
-    conn_add_prob, conn_delete_prob, node_add_prob, node_delete_prob
-        Per-offspring probabilities of each structural mutation.
+
+    bias_init_mean : float, default=0.0
+        Mean of the Gaussian the first generation's node biases are drawn
+        from (nodes added by mutation start at bias 0, as in neat-python 2.0).
+    bias_init_stdev : float, default=1.0
+        Its standard deviation (0: every bias starts at ``bias_init_mean``).
+    bias_max_value : float, default=30.0
+        Biases are clipped to at most this.
+    bias_min_value : float, default=-30.0
+        Biases are clipped to at least this.
+    bias_mutate_power : float, default=0.5
+        Standard deviation of the Gaussian perturbation of a bias.
+    bias_mutate_rate : float, default=0.7
+        Per-node probability of perturbing the bias.
+    bias_replace_rate : float, default=0.1
+        Per-node probability of redrawing the bias from its initial
+        distribution instead (``bias_mutate_rate + bias_replace_rate`` must
+        not exceed 1).
+
+    response_init_mean : float, default=1.0
+        Mean of the Gaussian node responses (the multiplier of the weighted
+        sum) are drawn from, for the first generation and for nodes added by
+        mutation.
+    response_init_stdev : float, default=0.0
+        Its standard deviation (0: every response starts at
+        ``response_init_mean``).
+    response_max_value : float, default=30.0
+        Responses are clipped to at most this.
+    response_min_value : float, default=-30.0
+        Responses are clipped to at least this.
+    response_mutate_power : float, default=0.0
+        Standard deviation of the Gaussian perturbation of a response.
+    response_mutate_rate : float, default=0.0
+        Per-node probability of perturbing the response.
+    response_replace_rate : float, default=0.0
+        Per-node probability of redrawing the response instead. The defaults
+        keep every response at 1.
+
+    weight_init_mean : float, default=0.0
+        Mean of the Gaussian connection weights are drawn from, for the first
+        generation and for connections added by mutation (the two halves of a
+        split connection get 1 and the old weight).
+    weight_init_stdev : float, default=1.0
+        Its standard deviation.
+    weight_max_value : float, default=30.0
+        Weights are clipped to at most this.
+    weight_min_value : float, default=-30.0
+        Weights are clipped to at least this.
+    weight_mutate_power : float, default=0.5
+        Standard deviation of the Gaussian perturbation of a weight.
+    weight_mutate_rate : float, default=0.8
+        Per-connection probability of perturbing the weight.
+    weight_replace_rate : float, default=0.1
+        Per-connection probability of redrawing the weight instead.
+
+    compatibility_disjoint_coefficient : float, default=1.0
+        Weight of the genes only one of two genomes has in their genetic
+        distance, as in neat-python: for nodes and connections separately,
+        (weight coefficient x summed attribute differences of matching genes
+        + disjoint coefficient x disjoint and excess genes) divided by the
+        larger gene count; the two add up.
+    compatibility_weight_coefficient : float, default=0.5
+        Weight of the attribute differences of matching genes in it.
+
+    conn_add_prob : float, default=0.5
+        Per-offspring probability of adding a connection.
+    conn_delete_prob : float, default=0.5
+        Per-offspring probability of deleting a connection.
+    node_add_prob : float, default=0.2
+        Per-offspring probability of adding a node (splitting a connection).
+    node_delete_prob : float, default=0.2
+        Per-offspring probability of deleting a hidden node and its
+        connections.
     single_structural_mutation : bool, default=False
-        At most one structural mutation per offspring.
-    enabled_default, enabled_mutate_rate
-        New connections start enabled; each connection's enabled flag is
-        redrawn (True or False with equal chance) with this probability.
+        At most one structural mutation per offspring, chosen with the four
+        probabilities above (scaled down when they add up to more than 1).
+
+    enabled_default : bool, default=True
+        Whether the first generation's connections start enabled
+        (connections added by mutation always do).
+    enabled_mutate_rate : float, default=0.01
+        Per-connection probability of redrawing its enabled flag (True or
+        False with equal chance).
+
     feed_forward : bool, default=True
         Forbid cycles (networks are evaluated layer by layer). With False,
         connections may form loops and a network is stepped in time.
@@ -78,6 +146,7 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
         ``partial_direct 0.5``).
     num_hidden : int, default=0
         Hidden nodes of the first generation.
+
     compatibility_threshold : float, default=3.0
         Genomes closer than this to a species' representative join it.
     target_n_species : int or None, default=None
@@ -86,18 +155,21 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
         NEAT papers). None keeps it fixed, as neat-python does.
     threshold_step : float, default=0.3
         How far the dynamic threshold moves per generation.
+
     species_fitness_func : {"max", "mean", "min", "median"}, default="max"
         A species' fitness, for stagnation.
     max_stagnation : int, default=20
         Generations without improvement after which a species is removed.
     species_elitism : int, default=2
         The best species are never removed for stagnation.
+
     elitism : int, default=2
         The best members of each species copied unchanged.
     survival_threshold : float, default=0.2
         Fraction of each species allowed to reproduce.
     min_species_size : int, default=2
         Smallest number of offspring a surviving species gets.
+
     max_nodes : int or None, default=None
         Cap on nodes per genome (inputs excluded); node additions beyond it
         are skipped. None means no cap.
@@ -237,7 +309,18 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
             raise ValueError("elitism and species_elitism must be >= 0 and min_species_size >= 1.")
 
     def replace(self, **changes):
-        """A copy with some fields changed (like :func:`dataclasses.replace`)."""
+        """A copy with some fields changed (like :func:`dataclasses.replace`).
+
+        Parameters
+        ----------
+        **changes
+            New values of fields, by name; the copy is validated.
+
+        Returns
+        -------
+        config : NEATConfig
+            A new configuration; this one is left unchanged.
+        """
         return dataclasses.replace(self, **changes)
 
     @classmethod
@@ -249,6 +332,21 @@ bias_mutate_power, bias_mutate_rate, bias_replace_rate
         are listed in ``NEATConfig._ignored_keys`` and skipped. Returns the
         configuration and a dict of the ``[NEAT]`` section's
         ``fitness_threshold``/``num_inputs``/``num_outputs`` when given.
+
+        Parameters
+        ----------
+        source : str or path-like
+            The file's path, or its text (a string holding a newline or a
+            ``[``).
+        **overrides
+            Field values that replace the file's.
+
+        Returns
+        -------
+        config : NEATConfig
+        extra : dict
+            ``fitness_threshold`` (float), ``num_inputs`` and ``num_outputs``
+            (int), those the file gives.
 
         Examples
         --------

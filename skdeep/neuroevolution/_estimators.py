@@ -617,8 +617,8 @@ class NEATClassifier(ClassifierMixin, NEATClassifierMixin, BaseNEATEstimator):
         Number of features seen during fit.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column
-        names.
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------
@@ -722,8 +722,8 @@ class NEATRegressor(RegressorMixin, NEATRegressorMixin, BaseNEATEstimator):
         Number of features seen during fit.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column
-        names.
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------

@@ -37,25 +37,33 @@ class Genome:
 
     Node keys follow neat-python: inputs ``-1 .. -n_inputs``, outputs
     ``0 .. n_outputs - 1``, hidden nodes from ``n_outputs`` up. Plain arrays,
-    so a genome pickles, prints and compares like data.
+    so a genome pickles, prints and compares like data. Genomes are made by
+    :meth:`NEATPopulation.genome`; the parameters below are also the
+    genome's attributes.
 
-    Attributes
+    Parameters
     ----------
     n_inputs, n_outputs : int
+        Network inputs and outputs.
     feed_forward : bool
-    node_keys : ndarray of int
+        Whether the network is acyclic (the ``feed_forward`` of its run).
+    node_keys : ndarray of int of shape (n_nodes,)
         Output and hidden node keys (inputs carry no genes).
-    bias, response : ndarray of float
+    bias, response : ndarray of float of shape (n_nodes,)
         Per node in ``node_keys``.
     activation : tuple of str
-        Per node in ``node_keys``.
+        Per node in ``node_keys``: names of :data:`ACTIVATIONS`.
     conn_keys : ndarray of shape (n_genes, 2)
         (input key, output key) of every connection gene, enabled or not.
-    weight : ndarray of float
-    enabled : ndarray of bool
-    innovation : ndarray of int
-    fitness : float or None
-    key : int
+    weight : ndarray of float of shape (n_genes,)
+        Per connection gene.
+    enabled : ndarray of bool of shape (n_genes,)
+        Whether each connection gene is expressed.
+    innovation : ndarray of int of shape (n_genes,)
+        Each connection gene's innovation number.
+    fitness : float or None, default=None
+        The fitness it was given; None before evaluation.
+    key : int, default=0
         The genome's id in its run.
 
     Examples
@@ -98,11 +106,27 @@ class Genome:
         return int(self.enabled.sum())
 
     def phenotype(self):
-        """This genome's network, as one-genome :class:`Phenotypes`."""
+        """This genome's network, as one-genome :class:`Phenotypes`.
+
+        Returns
+        -------
+        phenotypes : Phenotypes
+            With ``n_genomes == 1``.
+        """
         return compile_genomes([self])
 
     def activate(self, X):
-        """Outputs for samples ``X`` of shape (n_samples, n_inputs) (feed-forward genomes)."""
+        """Outputs of this genome's network for samples ``X`` (feed-forward genomes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_inputs)
+            The input samples.
+
+        Returns
+        -------
+        outputs : ndarray of shape (n_samples, n_outputs)
+        """
         return self.phenotype().activate(np.asarray(X, dtype=float))[0]
 
 
@@ -112,6 +136,16 @@ def compile_genomes(genomes):
     For networks that are not one population's, e.g. the best genomes of
     several runs or CPPNs to render side by side. All genomes must have the
     same inputs, outputs and ``feed_forward``.
+
+    Parameters
+    ----------
+    genomes : iterable of Genome
+        At least one genome.
+
+    Returns
+    -------
+    phenotypes : Phenotypes
+        Network ``i`` is ``genomes[i]``.
 
     Examples
     --------
@@ -253,17 +287,40 @@ class NEATPopulation:
 
     # -- evaluation -----------------------------------------------------------------
     def phenotypes(self):
-        """The current generation's networks, compiled together."""
+        """The current generation's networks, compiled together.
+
+        Returns
+        -------
+        phenotypes : Phenotypes
+            Network ``i`` is the genome in row ``i`` (:meth:`genome`).
+        """
         return compile_population(self.table, np.arange(self.size), self.registry,
                                   self.config.feed_forward)
 
     def n_connections(self):
-        """Enabled connections of every genome of the current generation."""
+        """Enabled connections of every genome of the current generation.
+
+        Returns
+        -------
+        n_connections : ndarray of int of shape (size,)
+        """
         n = self.registry.n_conns
         return (self.table.conn_on[:, :n] & self.table.enabled[:, :n]).sum(axis=1)
 
     def genome(self, row):
-        """Genome ``row`` of the current generation as a :class:`Genome`."""
+        """Genome ``row`` of the current generation as a :class:`Genome`.
+
+        Parameters
+        ----------
+        row : int
+            Its row in the current generation, ``0 .. size - 1``.
+
+        Returns
+        -------
+        genome : Genome
+            A copy; its ``fitness`` is the recorded one, or None before
+            :meth:`record`.
+        """
         reg, table = self.registry, self.table
         nodes = np.flatnonzero(table.node_on[row, : reg.n_nodes])
         conns = np.flatnonzero(table.conn_on[row, : reg.n_conns])
@@ -286,7 +343,13 @@ class NEATPopulation:
         )
 
     def record(self, fitness):
-        """Store this generation's fitness (one value per genome) and its statistics."""
+        """Store this generation's fitness (one value per genome) and its statistics.
+
+        Parameters
+        ----------
+        fitness : array-like of shape (size,)
+            The fitness of each genome, in row order (higher is better); finite.
+        """
         fitness = np.asarray(fitness, dtype=float).reshape(-1)
         if fitness.shape != (self.size,):
             raise ValueError(
@@ -315,7 +378,15 @@ class NEATPopulation:
         h["n_connections"].append(self.best_genome.n_connections)
 
     def tell(self, fitness):
-        """Record the fitness and breed the next generation."""
+        """Record the fitness and breed the next generation.
+
+        :meth:`record` then :meth:`advance`.
+
+        Parameters
+        ----------
+        fitness : array-like of shape (size,)
+            The fitness of each genome, in row order (higher is better); finite.
+        """
         self.record(fitness)
         self.advance()
 
@@ -526,13 +597,32 @@ class NEATPopulation:
 
     # -- persistence ----------------------------------------------------------------
     def save(self, path):
-        """Pickle the whole run (population, species, random state) to ``path``."""
+        """Pickle the whole run (population, species, random state) to ``path``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (replaced if it exists).
+        """
         with open(path, "wb") as handle:
             pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
     @staticmethod
     def load(path):
-        """A population saved by :meth:`save`; continue it with ``evolve(..., population=)``."""
+        """A population saved by :meth:`save`.
+
+        Continue it with ``evolve(..., population=)``. Only load files you
+        trust: this unpickles them.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file :meth:`save` wrote.
+
+        Returns
+        -------
+        population : NEATPopulation
+        """
         with open(path, "rb") as handle:
             population = pickle.load(handle)
         if not isinstance(population, NEATPopulation):
@@ -544,17 +634,22 @@ class NEATPopulation:
 class EvolutionResult:
     """What :func:`evolve` returns.
 
-    Attributes
+    The parameters below are also the result's attributes.
+
+    Parameters
     ----------
     best_genome : Genome
         The fittest genome of the run.
     best_fitness : float
+        Its fitness.
     solved : bool
         Whether ``fitness_threshold`` was reached.
     generations : int
-        Generations evaluated.
+        Generations evaluated by this call.
     n_evaluations : int
-        Genomes evaluated (generations x population size).
+        Genomes evaluated by the population so far: ``generations`` x
+        population size for a new run, earlier calls included for a
+        continued ``population`` (as are ``history`` and ``best_genome``).
     history : dict of lists
         See :class:`NEATPopulation`.
     population : NEATPopulation
@@ -612,6 +707,8 @@ def evolve(fitness, n_inputs=None, n_outputs=None, n_generations=100, *, config=
     checkpoint_every : int, default=None
         Save the population every that many generations, to
         ``f"{checkpoint_prefix}{generation}.pkl"``.
+    checkpoint_prefix : str, default="neat-checkpoint-"
+        Start of the checkpoint file names (may include a directory).
     callback : callable, default=None
         ``callback(population)`` after every evaluated generation; return
         True to stop.

@@ -133,7 +133,26 @@ class Substrate:
         return substrate
 
     def with_input_shape(self, input_shape):
-        """The same substrate with its input layer laid out at another resolution."""
+        """The same substrate with its input layer laid out at another resolution.
+
+        Parameters
+        ----------
+        input_shape : int or tuple of int
+            The new input shape, with as many axes as the original one:
+            ``(height, width)`` for images, ``(n_features,)`` (or an int) for
+            a line.
+
+        Returns
+        -------
+        substrate : Substrate
+            A new substrate with the same hidden and output shapes.
+
+        Raises
+        ------
+        ValueError
+            If this substrate was not built by :meth:`from_shapes`, or the
+            number of axes differs.
+        """
         if self.shapes is None:
             raise ValueError(
                 "Only a substrate built with from_shapes can change its input "
@@ -149,10 +168,12 @@ class Substrate:
 
     @property
     def n_inputs(self):
+        """Nodes of the input layer."""
         return len(self.layers[0])
 
     @property
     def n_outputs(self):
+        """Nodes of the output layer."""
         return len(self.layers[-1])
 
     @property
@@ -162,6 +183,7 @@ class Substrate:
 
     @property
     def n_connections(self):
+        """Connections between consecutive layers, all of them counted."""
         return sum(len(a) * len(b) for a, b in zip(self.layers[:-1], self.layers[1:]))
 
     def __repr__(self):
@@ -467,8 +489,14 @@ def plot_weights(weights, substrate=None, *, layer=0, ax=None, cmap="RdBu_r"):
     substrate : Substrate, default=None
         Gives the layer grids for the mosaic.
     layer : int, default=0
-        Which matrix when ``weights`` is a list.
+        Which matrix when ``weights`` is a list; with ``substrate``, the
+        matrix from layer ``layer`` to layer ``layer + 1`` (0 is the input
+        layer).
     ax : matplotlib Axes, default=None
+        Where to draw; None makes a new figure.
+    cmap : str or matplotlib Colormap, default="RdBu_r"
+        The colour map, centred on 0 (the colour limits are plus and minus
+        the largest absolute weight).
 
     Returns
     -------
@@ -518,6 +546,18 @@ def plot_substrate(substrate, weights=None, *, ax=None, max_connections=400):
     with ``weights`` (one matrix per pair of layers, e.g.
     ``estimator.weights_``), the ``max_connections`` largest expressed
     weights are drawn as lines, red positive and blue negative.
+
+    Parameters
+    ----------
+    substrate : Substrate
+        The substrate to draw.
+    weights : list of ndarray of shape (n_source, n_target), default=None
+        One matrix per pair of consecutive layers; None draws the nodes only.
+    ax : matplotlib Axes, default=None
+        Where to draw; None makes a new figure.
+    max_connections : int, default=400
+        Connections drawn at most, shared evenly among the weight matrices
+        (the largest non-zero weights in magnitude of each).
 
     Returns
     -------

@@ -26,6 +26,25 @@ class Phenotypes:
     for one genome). Feed-forward networks are evaluated with
     :meth:`activate`; any network, recurrent ones included, can be stepped in
     time with :meth:`reset` and :meth:`step`, which is what control tasks use.
+    Not meant to be constructed directly: the parameters are the compiler's
+    output.
+
+    Parameters
+    ----------
+    source : tuple of (GenomeTable, GeneRegistry)
+        The genome table and gene registry compiled from (kept for
+        :meth:`select`).
+    genomes : ndarray of int
+        The rows of that table these networks come from.
+    program : tuple of ndarray
+        The compiled arrays (per-row genome, node column, bias, response and
+        activation code, the incoming edges as CSR, the evaluation order and
+        the row of every (genome, node column) pair), as
+        ``_kernels.compile_program`` returns them, less its cycle flag.
+    n_inputs, n_outputs : int
+        Network inputs and outputs.
+    feed_forward : bool
+        Whether the networks are acyclic (evaluated in one pass).
 
     Attributes
     ----------
@@ -122,7 +141,15 @@ class Phenotypes:
         return self._outputs(values)
 
     def reset(self, n_envs=1):
-        """Zero the node values of ``n_envs`` copies of every network."""
+        """Zero the node values of ``n_envs`` copies of every network.
+
+        Parameters
+        ----------
+        n_envs : int, default=1
+            Environments stepped in parallel: the ``n_envs`` axis of the ``X``
+            that :meth:`step` takes next (feed-forward networks keep no
+            state and need no reset).
+        """
         self._state = np.zeros((self.n_rows, int(n_envs)))
 
     def step(self, X):
@@ -164,6 +191,11 @@ class Phenotypes:
         incoming edges as CSR (``indptr``, ``source``: a row, or input
         ``-source - 1`` when negative; ``weight``) and ``output_rows``
         (n_genomes, n_outputs). See :func:`skdeep.neuroevolution._pole.simulate`.
+
+        Returns
+        -------
+        program : dict of str to ndarray
+            The arrays named above.
         """
         order = self._order[np.argsort(self._row_genome[self._order], kind="stable")]
         starts = np.searchsorted(self._row_genome[order], np.arange(self.n_genomes + 1))
@@ -176,6 +208,16 @@ class Phenotypes:
 
         Recurrent state carries over, so a control task can drop the genomes
         that have failed and keep stepping the others at a lower cost.
+
+        Parameters
+        ----------
+        genomes : array-like of int
+            Indices of the networks to keep, in the order wanted.
+
+        Returns
+        -------
+        phenotypes : Phenotypes
+            Network ``i`` is network ``genomes[i]`` of these.
         """
         genomes = np.asarray(genomes, dtype=np.int64)
         table, registry = self._source

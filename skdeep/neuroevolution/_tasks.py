@@ -280,7 +280,18 @@ class PoleBalancing:
         return states
 
     def force(self, outputs):
-        """Force in newtons for network outputs (clipped to ``output_range``)."""
+        """Force in newtons for network outputs (clipped to ``output_range``).
+
+        Parameters
+        ----------
+        outputs : float or array-like
+            The network's (first) output for each state.
+
+        Returns
+        -------
+        force : float or ndarray of the same shape as ``outputs``
+            Between -10 and 10 N: ``output_range`` maps linearly onto it.
+        """
         lo, hi = self.output_range
         u = (np.clip(outputs, lo, hi) - lo) / (hi - lo)
         return (2.0 * u - 1.0) * _FORCE_MAG
@@ -325,7 +336,18 @@ class PoleBalancing:
                                   len(self._poles), self.n_inputs)
 
     def observe(self, states):
-        """Network inputs for states, shape ``states.shape[:-1] + (n_inputs,)``."""
+        """Network inputs for states, shape ``states.shape[:-1] + (n_inputs,)``.
+
+        Parameters
+        ----------
+        states : array-like of shape (..., 4) or (..., 6)
+
+        Returns
+        -------
+        inputs : ndarray of shape (..., n_inputs)
+            Scaled as described under ``n_inputs``; without velocities, only
+            the positions and angles.
+        """
         states = np.asarray(states, dtype=float)
         S = states.reshape(-1, self._dim).T
         return self._observe(S).reshape(states.shape[:-1] + (self.n_inputs,))
@@ -337,7 +359,16 @@ class PoleBalancing:
         return ok
 
     def failed(self, states):
-        """Whether states are outside the track or the pole-angle limits."""
+        """Whether states are outside the track or the pole-angle limits.
+
+        Parameters
+        ----------
+        states : array-like of shape (..., 4) or (..., 6)
+
+        Returns
+        -------
+        failed : ndarray of bool of shape (...)
+        """
         states = np.asarray(states, dtype=float)
         S = states.reshape(-1, self._dim).T
         return (~self._inside(S)).reshape(states.shape[:-1])
@@ -462,6 +493,13 @@ class PoleBalancing:
     def generalization_score(self, phenotypes, n_steps=1000):
         """How many of Gruau's 625 start states each genome balances ``n_steps``.
 
+        Parameters
+        ----------
+        phenotypes : object
+            The population's networks (``n_genomes``, ``reset``, ``step``).
+        n_steps : int, default=1000
+            Steps a genome must balance from a start state for it to count.
+
         Returns
         -------
         score : ndarray of shape (n_genomes,), int
@@ -478,6 +516,16 @@ class PoleBalancing:
         (200) of the 625 :meth:`generalization_states` for 1,000 steps each.
         Pass only the candidates (e.g. the generation's champion): a
         100,000-step run costs as much as 100 ordinary evaluations.
+
+        Parameters
+        ----------
+        phenotypes : object
+            The population's networks (``n_genomes``, ``reset``, ``step``).
+        long_steps : int, default=100_000
+            Steps to balance from the standard start.
+        min_generalization : int, default=200
+            Start states of the generalisation test to balance (non-Markov
+            task only).
 
         Returns
         -------
@@ -510,11 +558,30 @@ class PoleBalancing:
         return s.tolist()
 
     def observe_scalar(self, state):
-        """:meth:`observe` for one state, as a list of floats."""
+        """:meth:`observe` for one state, as a list of floats.
+
+        Parameters
+        ----------
+        state : sequence of 4 or 6 floats
+
+        Returns
+        -------
+        inputs : list of float
+            ``n_inputs`` values.
+        """
         return self._observe(np.asarray(state, dtype=float)[:, None])[0].tolist()
 
     def failed_scalar(self, state):
-        """:meth:`failed` for one state."""
+        """:meth:`failed` for one state.
+
+        Parameters
+        ----------
+        state : sequence of 4 or 6 floats
+
+        Returns
+        -------
+        failed : bool
+        """
         if abs(state[0]) > _TRACK:
             return True
         return any(
@@ -526,6 +593,26 @@ class PoleBalancing:
 
         Reset a recurrent network's state before calling. With ``jiggle``
         returns ``(steps, J)`` as used by Gruau's fitness.
+
+        Parameters
+        ----------
+        activate : callable
+            ``activate(inputs) -> outputs``: a list of ``n_inputs`` floats to
+            a sequence whose first item is the network's output.
+        state : sequence of 4 or 6 floats, default=None
+            Start state; None means :meth:`initial_state`.
+        n_steps : int, default=None
+            Horizon; None means ``max_steps``.
+        jiggle : bool, default=False
+            Also return ``J``, the sum of ``|x| + |x'| + |theta1| +
+            |theta1'|`` over the last (at most) 100 balanced steps.
+
+        Returns
+        -------
+        steps : int
+            Steps balanced, at most ``n_steps``.
+        J : float
+            Only with ``jiggle``.
         """
         s = list(self.initial_state() if state is None else state)
         s = [float(v) for v in s]
@@ -542,7 +629,19 @@ class PoleBalancing:
         return (t, sum(ring)) if jiggle else t
 
     def fitness_scalar(self, activate, reset=None):
-        """:meth:`fitness` for one network (``reset()`` is called first if given)."""
+        """:meth:`fitness` for one network (``reset()`` is called first if given).
+
+        Parameters
+        ----------
+        activate : callable
+            ``activate(inputs) -> outputs``, as for :meth:`balanced_steps_scalar`.
+        reset : callable, default=None
+            ``reset()`` clears a recurrent network's state.
+
+        Returns
+        -------
+        fitness : float
+        """
         if reset is not None:
             reset()
         steps = self._steps
@@ -554,7 +653,24 @@ class PoleBalancing:
     def solved_scalar(
         self, activate, reset=None, *, long_steps=100_000, min_generalization=200
     ):
-        """:meth:`solved` for one network (``reset()`` before each run if given)."""
+        """:meth:`solved` for one network (``reset()`` before each run if given).
+
+        Parameters
+        ----------
+        activate : callable
+            ``activate(inputs) -> outputs``, as for :meth:`balanced_steps_scalar`.
+        reset : callable, default=None
+            ``reset()`` clears a recurrent network's state.
+        long_steps : int, default=100_000
+            Steps to balance from the standard start.
+        min_generalization : int, default=200
+            Start states of the generalisation test to balance (non-Markov
+            task only).
+
+        Returns
+        -------
+        solved : bool
+        """
         if reset is not None:
             reset()
         if self.balanced_steps_scalar(activate, n_steps=long_steps) < long_steps:
@@ -773,6 +889,14 @@ def visual_discrimination_fitness(phenotypes, resolution=11):
     scores ``max(0, 30 - d**2)`` with ``d`` the guess's distance from the
     target counted in pixels of the 11x11 field (the original HyperNEAT
     code's score), so a perfect network scores 75 * 30 = 2250.
+
+    Parameters
+    ----------
+    phenotypes : object
+        The population's networks (``n_genomes``, ``reset``, ``step``), each
+        with ``resolution**2`` inputs and outputs.
+    resolution : int, default=11
+        Side of the retina: 11 times an odd number (11, 33, 55, ...).
 
     Returns
     -------

@@ -419,6 +419,8 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
 
     Attributes
     ----------
+    n_outputs_ : int
+        Number of targets.
     n_centers_ : int
         Hidden units used (``n_centers`` clipped to the training rows).
     centers_ : ndarray of shape (n_centers_, n_features_in_)
@@ -426,10 +428,20 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
     network_ : torch.nn.Module
         The fitted network (:class:`~skdeep.rbf._modules.RBFNetwork`).
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
+    module_hybrid_ : torch.nn.Module
+        The network of ``"hybrid"`` training, which ``network_`` returns
+        (``"hybrid"`` only).
     net_ : skorch.NeuralNet
         The end-to-end training's net (``"end_to_end"`` only).
     history_ : skorch History
-        Per-epoch losses of ``"end_to_end"`` training.
+        Per-epoch losses of end-to-end training (``"end_to_end"`` only).
+    loss_curve_ : list of float
+        Mean training loss of each epoch (``"end_to_end"`` only).
+    n_iter_ : int
+        Number of epochs run (``"end_to_end"`` only).
 
     See Also
     --------
@@ -596,6 +608,9 @@ class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    class_weight_ : ndarray of shape (n_classes,)
+        Ones: the classes weigh equally (there is no ``class_weight``
+        parameter).
     n_centers_ : int
         Hidden units used (``n_centers`` clipped to the training rows).
     centers_ : ndarray of shape (n_centers_, n_features_in_)
@@ -603,10 +618,20 @@ class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
     network_ : torch.nn.Module
         The fitted network (:class:`~skdeep.rbf._modules.RBFNetwork`).
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
+    module_hybrid_ : torch.nn.Module
+        The network of ``"hybrid"`` training, which ``network_`` returns
+        (``"hybrid"`` only).
     net_ : skorch.NeuralNet
         The end-to-end training's net (``"end_to_end"`` only).
     history_ : skorch History
-        Per-epoch losses of ``"end_to_end"`` training.
+        Per-epoch losses of end-to-end training (``"end_to_end"`` only).
+    loss_curve_ : list of float
+        Mean training loss of each epoch (``"end_to_end"`` only).
+    n_iter_ : int
+        Number of epochs run (``"end_to_end"`` only).
 
     See Also
     --------

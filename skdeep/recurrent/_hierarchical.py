@@ -371,6 +371,10 @@ _ATTRIBUTES_DOC = """\
         The number of columns of flat (2-D) input; the number of features
         per inner step for 3-D and 4-D input (what ``predict`` checks).
 
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
+
     n_step_features_ : int
         Features per inner step, the inner layers' input width.
 

@@ -323,6 +323,10 @@ _ATTRIBUTES_DOC = """\
         ``n_timepoints`` for 2-D input, ``n_channels`` for 3-D input (what
         scikit-learn's ``validate_data`` counts).
 
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
+
     n_channels_ : int
         Channels of each series.
 

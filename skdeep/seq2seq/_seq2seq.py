@@ -459,6 +459,9 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
     source_format_, target_format_ : dict
         How ``X`` and ``y`` were given (kind, width, channels), so that
         predictions come back alike.
+    source_width_ : int
+        Length of the longest training source (after ``max_length``);
+        sources are padded to at least this length at inference.
     max_output_length_ : int
         The most elements :meth:`predict` emits.
     n_features_in_ : int
@@ -468,6 +471,10 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
         The trained net; ``module_`` is its :class:`torch.nn.Module`.
     history_ : skorch History
         Per-epoch losses.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_iter_ : int
+        Number of epochs run.
 
     See Also
     --------
@@ -773,16 +780,25 @@ class SequenceAutoencoder(
     ----------
     vocabulary_ : ndarray or None
         The symbols (id ``i + 5`` is symbol ``i``); None for series.
-    source_format_ : dict
-        How ``X`` was given, so that :meth:`inverse_transform` gives it back
-        alike.
+    source_format_, target_format_ : dict
+        How ``X`` was given (one dict: the targets are the inputs), so that
+        :meth:`inverse_transform` gives it back alike.
     noise_ : dict
         The corruptions used, with their rates.
+    source_width_ : int
+        Length of the longest training sequence (after ``max_length``);
+        inputs are padded to at least this length at inference.
+    max_output_length_ : int
+        The most elements :meth:`inverse_transform` emits.
     n_features_in_ : int
         Columns of ``X`` when it was a 2-D or 3-D array (absent for strings
         and lists).
     net_ : skorch.NeuralNet
     history_ : skorch History
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_iter_ : int
+        Number of epochs run.
 
     See Also
     --------

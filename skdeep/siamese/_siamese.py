@@ -369,15 +369,32 @@ class SiameseTransformer(
     Attributes
     ----------
     classes_ : ndarray
-        The class labels seen at fit (training from labels).
+        The class labels seen at fit, defined only when training from labels
+        (``pairs=False``).
+    fitted_on_pairs_ : bool
+        Whether ``fit`` took explicit pairs (``pairs=True``), which train
+        with the contrastive loss.
     network_kind_ : {{"mlp", "cnn", "custom"}}
+        The embedding network built (``network``, ``"auto"`` resolved).
+    input_ndim_ : int
+        The dimensionality of the samples seen in ``fit``: ``X.ndim``, or
+        ``X.ndim - 1`` for pairs; :meth:`transform` takes samples alike.
     sample_shape_ : tuple of int
         The shape of one sample as the network reads it.
+    conv_dims_ : int
+        1 (series) or 2 (images), defined only for the ``"cnn"`` network.
     embedding_net_ : torch.nn.Module
         The trained embedding network.
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
     net_ : skorch.NeuralNet
     history_ : skorch History
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_iter_ : int
+        Number of epochs run.
 
     See Also
     --------
@@ -535,9 +552,27 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
         The pair labels, ``[-1, 1]`` or ``[0, 1]`` (the second: similar).
     threshold_ : float
         Pairs closer than this are predicted similar.
+    fitted_on_pairs_ : bool
+        Always True: the embedding is trained on pairs.
+    network_kind_ : {{"mlp", "cnn", "custom"}}
+        The embedding network built (``network``, ``"auto"`` resolved).
+    input_ndim_ : int
+        ``X.ndim - 1``, the dimensionality of the pair members stacked as
+        samples (2 for pairs of rows).
+    sample_shape_ : tuple of int
+        The shape of one pair member as the network reads it.
+    conv_dims_ : int
+        1 (series) or 2 (images), defined only for the ``"cnn"`` network.
     embedding_net_ : torch.nn.Module
+    n_features_in_ : int
+        ``X.shape[2]``: the features of pairs of rows, the channels of pairs
+        of series or images.
     net_ : skorch.NeuralNet
     history_ : skorch History
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_iter_ : int
+        Number of epochs run.
 
     See Also
     --------
@@ -729,6 +764,9 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
     transformer_ : transformer or None
         The transformer used.
     n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names (and ``transformer`` is None).
 
     References
     ----------

@@ -119,6 +119,13 @@ _ATTRIBUTES_DOC = """\
     n_features_in_ : int
         ``n_timepoints`` for 2-D input, ``n_channels`` for 3-D input.
 
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
+
+    input_ndim_ : int
+        2 or 3, the dimensionality of ``X`` seen in ``fit``.
+
     n_channels_ : int
         Channels of the training series (1 for 2-D input).
 
@@ -649,7 +656,11 @@ class ShapeletTransformer(_BaseShapelets):
         Whether the shapelets were trained with labels.
 
     classes_ : ndarray of shape (n_classes,)
-        Class labels of supervised training (absent otherwise).
+        Class labels, defined only after supervised training.
+
+    class_weight_ : ndarray of shape (n_classes,)
+        Ones (the transformer weighs the classes equally), defined only after
+        supervised training.
 
 {attributes}
 
@@ -791,6 +802,9 @@ class ShapeletClassifier(ClassifierMixin, _BaseShapelets):
 
     intercept_ : ndarray of shape (n_classes,)
         Bias of the linear head.
+
+    supervised_ : bool
+        Always True: the shapelets are trained with the labels.
 
 {attributes}
 

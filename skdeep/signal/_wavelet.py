@@ -202,8 +202,8 @@ class WaveletFeaturizer(_BaseSignalTransformer):
         Length of the series seen in ``fit``.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------
@@ -478,8 +478,8 @@ class WaveletDenoiser(_BaseSignalTransformer):
         Length of the series seen in ``fit``.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------

@@ -303,8 +303,8 @@ class SOMClusterer(
         Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------

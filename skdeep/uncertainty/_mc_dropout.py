@@ -288,8 +288,8 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------
@@ -689,8 +689,8 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     See Also
     --------

@@ -203,6 +203,9 @@ def check_estimator(estimator, *, legacy=True):
     Parameters
     ----------
     estimator : estimator instance
+        The estimator to check.
+    legacy : bool, default=True
+        Include scikit-learn's legacy checks.
 
     Returns
     -------

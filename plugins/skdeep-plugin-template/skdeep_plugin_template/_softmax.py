@@ -37,8 +37,25 @@ class SoftmaxRegressionClassifier(ClassifierMixin, BaseTorchEstimator):
     net_ : skorch.NeuralNet
         The trained net.
 
+    history_ : skorch.History
+        Per-epoch training record (losses, durations).
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+
+    validation_scores_ : list of float
+        Validation loss of each epoch, defined only with
+        ``early_stopping=True``.
+
+    n_iter_ : int
+        Number of epochs run.
+
     n_features_in_ : int
         Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        string column names.
 
     Examples
     --------

@@ -22,7 +22,7 @@ from skdeep.gnn._modules import GATModule, GCNModule, SAGEModule
 from skdeep.graph._graph_input import INPUT_FORMAT_DOC, INPUT_FORMATS, check_node_ids
 from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._torch import inference_mode
+from skdeep.utils._torch import inference_mode, write_rows
 from skdeep.utils._training import (
     SAMPLE_WEIGHT_CHECKS,
     BaseTorchEstimator,
@@ -868,9 +868,8 @@ class GraphSAGEClassifier(_BaseGNNClassifier):
         if self.n_samples is None:
             return fn(ids).cpu().numpy()
         step = self.batch_size or 1024
-        return np.concatenate(
-            [fn(ids[i : i + step]).cpu().numpy() for i in range(0, len(ids), step)]
-        )
+        chunks = ((i, fn(ids[i : i + step])) for i in range(0, len(ids), step))
+        return write_rows(chunks, len(ids))
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):

@@ -45,6 +45,7 @@ from skdeep.utils._torch import (
     resolve_device,
     seeded,
     torch_threads,
+    write_rows,
 )
 from skdeep.utils._training import keep_finished_epochs, raise_if_non_finite
 from skdeep.utils.validation import (
@@ -786,11 +787,10 @@ class SOMClusterer(
             In the input's floating dtype.
         """
         X, W, device = self._inference_inputs(X)
-        out = []
+        blocks = _blocks(X, len(W), device)
         with torch.no_grad(), _few_threads_if_small(len(X) * len(W), device):
-            for Xb in _blocks(X, len(W), device):
-                out.append(_distances(Xb, W).cpu().numpy())
-        return np.concatenate(out).astype(X.dtype, copy=False)
+            chunks = ((start, _distances(Xb, W)) for start, Xb in blocks)
+            return write_rows(chunks, len(X), X.dtype)
 
     def predict(self, X):
         """Index of each sample's best-matching unit (its cluster label).
@@ -939,16 +939,11 @@ class SOMClusterer(
 
     def _bmu_and_distance(self, X):
         X, W, device = self._inference_inputs(X)
-        labels, dists = [], []
+        blocks = _blocks(X, len(W), device)
         with torch.no_grad(), _few_threads_if_small(len(X) * len(W), device):
-            for Xb in _blocks(X, len(W), device):
-                label, dist = _bmus(Xb, W)
-                labels.append(label.cpu().numpy())
-                dists.append(dist.cpu().numpy())
-        return (
-            np.concatenate(labels).astype(np.int64),
-            np.concatenate(dists).astype(X.dtype, copy=False),
-        )
+            chunks = ((start, _bmus(Xb, W)) for start, Xb in blocks)
+            labels, dists = write_rows(chunks, len(X))
+        return labels.astype(np.int64, copy=False), dists.astype(X.dtype, copy=False)
 
     def _map_shape(self, n_samples, variances):
         if self.map_size != "auto":
@@ -1240,13 +1235,14 @@ def _block_rows(n_nodes, elements=None):
 
 
 def _blocks(X, n_nodes, device):
-    """Yield row blocks of a numpy array as tensors on ``device`` (dtype kept)."""
+    """Yield ``(start, block)``: row blocks of a numpy array as tensors on
+    ``device`` (dtype kept), with their first row's index."""
     rows = _block_rows(n_nodes)
     for start in range(0, len(X), rows):
         block = X[start : start + rows]
         if not (block.flags.c_contiguous and block.flags.writeable):
             block = np.array(block, order="C")  # torch refuses read-only memory
-        yield torch.from_numpy(block).to(device)
+        yield start, torch.from_numpy(block).to(device)
 
 
 def _distances(X, W):

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, ACTIVATIONS, MCDropoutMLP
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._torch import as_float32_tensor, inference_mode
+from skdeep.utils._torch import as_float32_tensor, inference_mode, write_rows
 from skdeep.utils._training import (
     AUTO_EPOCHS_CONSTRAINT,
     CLASS_WEIGHT_CONSTRAINT,
@@ -179,28 +179,23 @@ class _BaseMCDropout(BaseTorchEstimator):
         widest = max([*module.layer_inputs, self._n_outputs()])
         rows = max(1, min(len(X), _MC_ELEMENTS_PER_CHUNK // (T * widest)))
         Xs = self._standardize(X)
-        outputs = []
-        with inference_mode(module):
-            masks = module.draw_masks(T, generator)
+
+        def chunks():
             for start in range(0, len(Xs), rows):
                 out = module.forward_mc(
                     as_float32_tensor(Xs[start : start + rows], device), masks
                 )
                 if y is None:
-                    result = fn(out)
+                    yield start, fn(out)
                 else:
                     yb = torch.as_tensor(
                         y[start : start + rows], dtype=torch.float64, device=device
                     )
-                    result = fn(out, yb)
-                if not isinstance(result, tuple):
-                    result = (result,)
-                outputs.append(tuple(r.cpu().numpy() for r in result))
-        results = tuple(
-            np.concatenate(parts).astype(np.float64, copy=False)
-            for parts in zip(*outputs)
-        )
-        return results if len(results) > 1 else results[0]
+                    yield start, fn(out, yb)
+
+        with inference_mode(module):
+            masks = module.draw_masks(T, generator)
+            return write_rows(chunks(), len(Xs), np.float64)
 
     def _validate_predict_input(self, X):
         check_is_fitted(self)

@@ -330,3 +330,46 @@ def test_fitted_attributes_are_documented(estimator_cls):
               if "only" not in documented[name].lower()}
     assert not undocumented, f"fitted, not documented: {sorted(undocumented)}"
     assert not absent, f"documented, absent after fit: {sorted(absent)}"
+
+
+def _fitted_attribute_names(estimator):
+    return {name for name in vars(estimator)
+            if name.endswith("_") and not name.startswith("_")
+            and name not in estimator.get_params(deep=False)}
+
+
+@pytest.mark.parametrize("estimator_cls", SKLEARN_ESTIMATORS, ids=lambda c: c.__name__)
+def test_refit_in_another_mode_keeps_nothing_of_the_earlier_fit(estimator_cls):
+    # fit, set_params to another test instance's parameters (and with
+    # early_stopping=True where there is one), fit again: the public fitted
+    # attributes are those of a fresh fit in that mode (found: an RBF fit
+    # end to end, then hybrid, kept loss_curve_ and n_iter_; every fit
+    # after one with early stopping kept validation_scores_).
+    from sklearn.base import clone
+
+    modes = test_instances(estimator_cls)
+    if "early_stopping" in modes[0].get_params():
+        modes.append(clone(modes[0]).set_params(early_stopping=True,
+                                                validation_fraction=0.25))
+    for mode in modes:
+        if "random_state" in mode.get_params():
+            mode.set_params(random_state=0)
+    X, y = _check_data(modes[0])
+    X = _good_fit_input(modes[0], X, _input_kind(modes[0], X))
+
+    def fitted(estimator):
+        _fit(estimator, X, y)
+        return _fitted_attribute_names(estimator)
+
+    fresh = [fitted(clone(mode)) for mode in modes]
+    stale = {}
+    for i, j in [(0, j) for j in range(1, len(modes))] + [
+        (j, 0) for j in range(1, len(modes))
+    ]:
+        estimator = clone(modes[i])
+        _fit(estimator, X, y)
+        estimator.set_params(**modes[j].get_params(deep=False))
+        extra = fitted(estimator) - fresh[j]
+        if extra:
+            stale[f"{i}->{j}"] = sorted(extra)
+    assert not stale, stale

@@ -282,7 +282,8 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
 
         self._initial = (centers, gamma, self._solve_output(hidden, X, Y, w))
         self.n_centers_ = len(centers)
-        for stale in ("net_", "history_", "module_hybrid_"):  # from an earlier fit
+        for stale in ("net_", "history_", "loss_curve_", "n_iter_",
+                      "validation_scores_", "module_hybrid_"):  # of an earlier fit
             self.__dict__.pop(stale, None)
         if self.training == "hybrid":
             # (in eval mode, as every trained module rests)

@@ -166,6 +166,7 @@ class _BaseSiamese(BaseTorchEstimator):
                     X, self.input_shape
                 )
             else:
+                self.__dict__.pop("conv_dims_", None)  # of an earlier "cnn" fit
                 self.sample_shape_ = tuple(X.shape[1:])
         elif X.ndim != self.input_ndim_:
             raise ValueError(
@@ -297,6 +298,8 @@ class _BaseSiamese(BaseTorchEstimator):
         samples, similar = self._validate_pairs(pairs, y, reset=True)
         weights = validate_sample_weight(sample_weight, similar)  # one per pair
         self.fitted_on_pairs_ = True
+        if type(self) is SiameseTransformer:  # (classes_ of an earlier fit on labels)
+            self.__dict__.pop("classes_", None)
         self._training_setup()
         pair_tensor = as_float32_tensor(samples).reshape(
             len(similar), 2, *samples.shape[1:]
@@ -834,6 +837,7 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         else:
             X, y = check_X_y(X, y, allow_nd=True)
             self.n_features_in_ = X.shape[1]
+            self.__dict__.pop("feature_names_in_", None)  # of an earlier fit
         check_float32_range(X, estimator=self)
         check_classification_targets(y)
         Z = np.asarray(self._embed(X), dtype=np.float64)

@@ -1351,6 +1351,8 @@ class BaseTorchEstimator(BaseEstimator):
         self.loss_curve_ = history_values(net.history, "train_loss")
         if self.early_stopping or validation is not None:
             self.validation_scores_ = history_values(net.history, "valid_loss")
+        else:  # (not a record of this fit: an earlier fit's)
+            self.__dict__.pop("validation_scores_", None)
         if self.early_stopping:
             if self.n_iter_ == self._epochs():
                 name = "max_epochs_" if self.max_epochs == "auto" else "max_epochs"

@@ -177,3 +177,21 @@ def test_cuda_recurrent_layer_matches_float64_cpu(cell):
     for ref, got in zip(*results):
         assert torch.isfinite(got).all()
         assert float((got - ref).norm() / ref.norm()) < 1e-4
+
+
+def test_seeded_cuda_block_leaves_every_generator_as_it_was():
+    # A seeded fit on one CUDA device seeds only that device's generator and
+    # the CPU's, and puts both back (torch.manual_seed would also seed, and
+    # leave seeded, every other device).
+    from skdeep.utils._torch import seeded
+
+    before_cpu = torch.get_rng_state()
+    before = [torch.cuda.get_rng_state(i) for i in range(torch.cuda.device_count())]
+    with seeded(0, "cuda:0"):
+        a = torch.rand(3, device="cuda:0")
+    with seeded(0, "cuda:0"):
+        b = torch.rand(3, device="cuda:0")
+    assert torch.equal(a, b)
+    assert torch.equal(before_cpu, torch.get_rng_state())
+    for i, state in enumerate(before):
+        assert torch.equal(state, torch.cuda.get_rng_state(i)), f"cuda:{i}"

@@ -174,10 +174,11 @@ def seeded(seed, device="cpu"):
     seed : int
         The seed, e.g. from :func:`derive_seed`.
     device : str or torch.device, default="cpu"
-        The device the block runs on. For the CPU only torch's CPU generator
-        is seeded; for another device every generator is
-        (``torch.manual_seed``). The CPU's generator and, for a CUDA device,
-        that device's are restored after the block.
+        The device the block runs on. Torch's CPU generator is seeded and,
+        for a CUDA device, that device's generator; both are restored after
+        the block, and no other device's generator is touched. (Another
+        kind of device, such as ``"mps"``, is seeded through
+        ``torch.manual_seed`` and stays seeded after the block.)
 
     Examples
     --------
@@ -190,12 +191,18 @@ def seeded(seed, device="cpu"):
     >>> bool((a == b).all())
     True
     """
-    with _rng_lock, torch.random.fork_rng(devices=cuda_indices(device)):
-        if torch.device(device).type == "cpu":
-            # Only the CPU generator: torch.manual_seed also queues the
-            # seeding of every accelerator backend (about half a millisecond,
-            # a tenth of a small fit) and would leave it seeded after the block.
+    kind = torch.device(device).type
+    cuda = cuda_indices(device)
+    with _rng_lock, torch.random.fork_rng(devices=cuda):
+        # Only the generators the block uses: torch.manual_seed also seeds
+        # every other accelerator (queued: about half a millisecond, a tenth
+        # of a small fit on the CPU), and would leave them seeded after the
+        # block, since only these are forked.
+        if kind in ("cpu", "cuda"):
             torch.default_generator.manual_seed(seed)
+            for index in cuda:  # (fork_rng has initialised CUDA: not queued)
+                with torch.cuda.device(index):
+                    torch.cuda.manual_seed(seed)
         else:
             torch.manual_seed(seed)
         yield

@@ -1,0 +1,144 @@
+"""The user guide's code: every ``.. code-block:: python`` of ``docs/*.rst``
+runs, and the values its comments state are the values it gives.
+
+The blocks of one page run in order in one namespace, as a reader would run
+them. An expression statement whose trailing comment is a literal (a number,
+a tuple, a list, ``array([...])``) is compared with it, floats to the
+precision written (``# 0.982`` holds for 0.9815 to 0.9825); a comment
+starting with ``~`` is approximate and not compared, and any other comment is
+prose. A block that cannot run here (it needs the network, a file the reader
+has, a plugin package, or names the prose only describes) is preceded by an
+rst comment ``.. not run: <why>``, which the built docs do not show.
+"""
+
+import ast
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PAGES = sorted(DOCS.glob("*.rst"))
+_BLOCK = re.compile(r"^(\s*)\.\. code-block:: python\s*$")
+_NOT_RUN = re.compile(r"^\s*\.\. not run:")
+
+
+def code_blocks(text):
+    """``[(line, code, run)]``: each python block's first line (1-based),
+    its dedented code, and False where a ``.. not run:`` comment precedes it."""
+    lines = text.split("\n")
+    found = []
+    for i, line in enumerate(lines):
+        match = _BLOCK.match(line)
+        if not match:
+            continue
+        before = [b for b in lines[:i] if b.strip()]
+        run = not (before and _NOT_RUN.match(before[-1]))
+        indent, body = len(match.group(1)), []
+        for b in lines[i + 1 :]:
+            if b.strip() and len(b) - len(b.lstrip()) <= indent:
+                break
+            body.append(b)
+        code = "\n".join(body).strip("\n")
+        margin = min(len(b) - len(b.lstrip()) for b in code.split("\n") if b.strip())
+        found.append((i + 2, "\n".join(b[margin:] for b in code.split("\n")), run))
+    return found
+
+
+def stated_value(comment):
+    """The literal a comment states, or None for prose or ``~`` values."""
+    comment = comment.strip()
+    if not comment or comment.startswith("~"):
+        return None
+    if comment.startswith("array("):
+        try:
+            return np.array(ast.literal_eval(comment[len("array(") : -1]))
+        except (ValueError, SyntaxError):
+            return None
+    try:
+        return ast.literal_eval(comment)
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _decimals(text):
+    """Decimals written for each number of a comment, in order."""
+    return [len(m.group(1)) for m in re.finditer(r"\d\.(\d+)", text)] or [0]
+
+
+def matches(value, stated, comment):
+    """``value`` equals ``stated`` to the precision the comment writes."""
+    if isinstance(stated, (tuple, list)) and not isinstance(value, np.ndarray):
+        return (
+            isinstance(value, (tuple, list))
+            and len(value) == len(stated)
+            and all(matches(v, s, repr(s)) for v, s in zip(value, stated))
+        )
+    if isinstance(stated, (float, np.ndarray)) or (
+        isinstance(stated, int) and isinstance(value, (float, np.floating))
+    ):
+        half_unit = 0.5 * 10.0 ** -max(_decimals(comment)) + 1e-12
+        value = np.asarray(value, dtype=float)
+        return value.shape == np.shape(stated) and bool(
+            np.all(np.abs(value - stated) <= half_unit)
+        )
+    return value == stated
+
+
+def run_page(path):
+    """Run a page's blocks; return what failed, one line each."""
+    namespace, problems = {}, []
+    for first_line, code, run in code_blocks(path.read_text()):
+        if not run:
+            continue
+        source = code.split("\n")
+        for node in ast.parse(code).body:
+            where = f"{path.name}:{first_line + node.lineno - 1}"
+            comment = re.search(r"#(.*)$", source[node.end_lineno - 1])
+            stated = stated_value(comment.group(1)) if comment else None
+            try:
+                if isinstance(node, ast.Expr) and stated is not None:
+                    value = eval(compile(ast.Expression(node.value), where, "eval"),
+                                 namespace)
+                    if not matches(value, stated, comment.group(1)):
+                        problems.append(f"{where}: gives {value!r}, the page says "
+                                        f"{comment.group(1).strip()}")
+                else:
+                    exec(compile(ast.Module([node], []), where, "exec"), namespace)
+            except Exception as e:  # noqa: BLE001 - reported, with the line
+                problems.append(f"{where}: {type(e).__name__}: {e}"[:300])
+                break  # the rest of the block depends on this statement
+    return problems
+
+
+def test_code_blocks_are_found_and_marked():
+    # The harness itself: blocks, their lines, the not-run marks, literals.
+    text = (
+        "Intro.\n\n.. not run: needs the network\n\n.. code-block:: python\n\n"
+        "    x = 1\n\nText.\n\n.. code-block:: python\n\n    x + 1  # 2\n"
+    )
+    blocks = code_blocks(text)
+    assert [(line, run) for line, _, run in blocks] == [(6, False), (12, True)]
+    assert blocks[1][1] == "x + 1  # 2"
+    assert stated_value(" 0.982") == 0.982 and stated_value(" ~ 0.9") is None
+    assert stated_value(" (True, 106)") == (True, 106)
+    assert stated_value(" flat rows of 64 pixels") is None
+    assert matches(0.98249, 0.982, "0.982") and not matches(0.9826, 0.982, "0.982")
+    assert matches((True, 106), (True, 106), "(True, 106)")
+    assert not matches((True, 63), (True, 106), "(True, 106)")
+    assert matches(np.array([-0.0112, 0.9284]), np.array([-0.011, 0.928]),
+                   "array([-0.011,  0.928])")
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_user_guide_code_runs_and_states_its_values(path, monkeypatch, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)  # (pages that save a model write here)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        problems = run_page(path)
+    assert not problems, "\n".join(problems)

@@ -639,15 +639,50 @@ class ConvAutoencoderTransformer(
         return self._shape_output(self._batched(self.module_.decode, codes))
 
     def reconstruct(self, X):
-        """Encode and decode ``X`` in one pass, in the fitted input's layout."""
+        """Encode and decode ``X`` in one pass, in the fitted input's layout.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, C, H, W), (n_samples, C, T) or \
+(n_samples, n_features)
+            Images, series or flat rows, as in ``fit``.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of the shape of ``X``
+        """
         return self._shape_output(self._reconstruct(self._validate_nd(X)))
 
     def score_samples(self, X):
-        """Negative mean squared reconstruction error of each sample."""
+        """Negative mean squared reconstruction error of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            As in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Higher is better (closer to the training data).
+        """
         return -self._reconstruction_errors(self._validate_nd(X))
 
     def score(self, X, y=None):
-        """Negative mean squared reconstruction error (higher is better)."""
+        """Negative mean squared reconstruction error (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            As in ``fit``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            The mean of :meth:`score_samples`.
+        """
         return float(np.mean(self.score_samples(X)))
 
     def _shape_output(self, flat):

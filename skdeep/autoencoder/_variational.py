@@ -272,7 +272,19 @@ class VariationalAutoencoder(
         return self._batched(elbo, X)
 
     def score(self, X, y=None):
-        """Mean ELBO per row (higher is better)."""
+        """Mean ELBO per row (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            The mean of :meth:`score_samples`, in nats.
+        """
         return float(np.mean(self.score_samples(X)))
 
     def _decode_mean(self, codes):

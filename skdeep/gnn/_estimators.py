@@ -37,9 +37,10 @@ _GRAPH_CACHE = weakref.WeakKeyDictionary()
 _GRAPH_PARAMS_DOC = """\
     graph : scipy.sparse matrix, ndarray, networkx graph or None, default=None
         Required (None, the default that scikit-learn's cloning needs, is
-        an error at ``fit``). The graph: a square adjacency (entry ``[i, j]`` weighs edge
-        ``i -> j``), an ``(n_edges, 2|3)`` integer edge array with an optional
-        weight column, or a networkx graph (rows in ``G.nodes()`` order).
+        an error at ``fit``). The graph: a square adjacency (entry ``[i, j]``
+        weighs edge ``i -> j``), an ``(n_edges, 2|3)`` integer edge array
+        with an optional weight column, or a networkx graph (rows in
+        ``G.nodes()`` order).
         It is treated as undirected (``max(A, A.T)``); self-loops in it are
         dropped and each layer adds its own. Weights must be non-negative.
         GCN uses them in its normalised adjacency; GAT and GraphSAGE only

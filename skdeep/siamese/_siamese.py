@@ -692,13 +692,33 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
         return self.threshold_ - distances
 
     def predict(self, X):
-        """``classes_[1]`` (similar) or ``classes_[0]`` for each pair."""
+        """``classes_[1]`` (similar) or ``classes_[0]`` for each pair.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pairs, 2, ...)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_pairs,)
+            Similar where the pair's distance is below ``threshold_``.
+        """
         similar = self.decision_function(X) > 0
         return self.classes_[similar.astype(int)]
 
     def predict_proba(self, X):
         """Probabilities ``[dissimilar, similar]``: a logistic function of
-        ``decision_function`` scaled by the margin (not calibrated)."""
+        ``decision_function`` scaled by the margin (not calibrated).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pairs, 2, ...)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_pairs, 2)
+            In the order of ``classes_``.
+        """
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X) * 10.0 / self._margin()))
         return np.column_stack([1.0 - p, p])
 
@@ -887,13 +907,34 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def predict_proba(self, X):
-        """Softmax over the classes of minus the distances to the prototypes."""
+        """Softmax over the classes of minus the distances to the prototypes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Samples as ``fit`` took them.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            In the order of ``classes_``.
+        """
         s = self._scores(X)
         s = np.exp(s - s.max(axis=1, keepdims=True))
         return s / s.sum(axis=1, keepdims=True)
 
     def predict(self, X):
-        """The class of the nearest prototype."""
+        """The class of the nearest prototype.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Samples as ``fit`` took them.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
         scores = self._scores(X)
         return self.classes_[scores.argmax(axis=1)]
 

@@ -854,7 +854,17 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         return self._mc_map(X, lambda o: torch.softmax(o.double(), -1).mean(0))
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``-inf`` where a class's averaged probability is 0.
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 

@@ -3,7 +3,9 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from sklearn.base import _fit_context
+import functools
+
+from sklearn.base import _fit_context as _sklearn_fit_context
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -30,6 +32,63 @@ __all__ = [
     "validate_params",
     "wrap_transform_output",
 ]
+
+
+def _fit_context(*, prefer_skip_nested_validation):
+    """scikit-learn's ``_fit_context`` (parameter validation, nested
+    validation skipped), and a failed call leaves the estimator as it was.
+
+    When the decorated ``fit`` (``partial_fit``, ...) raises, the attributes
+    it set or removed are put back, so that bad input given to a fitted
+    estimator costs nothing but the error: without this, validation that
+    records ``n_features_in_``, ``classes_`` or the input's layout before
+    it fails left a fitted classifier predicting out of bounds (a refit on
+    one class) or refusing its own data (a refit on 5-D input). Attributes
+    are put back, not their contents: a network the failed call had already
+    trained in place keeps that training. A ``KeyboardInterrupt`` is not an
+    error here (skorch stops training on it and keeps the model).
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> from skdeep.utils._sklearn import _fit_context
+    >>> class Counter(BaseEstimator):
+    ...     _parameter_constraints = {}
+    ...
+    ...     @_fit_context(prefer_skip_nested_validation=True)
+    ...     def fit(self, X):
+    ...         self.n_rows_ = len(X)
+    ...         if len(X) < 2:
+    ...             raise ValueError("too few rows")
+    ...         return self
+    >>> est = Counter().fit([1, 2, 3])
+    >>> try:
+    ...     est.fit([1])
+    ... except ValueError:
+    ...     pass
+    >>> est.n_rows_
+    3
+    """
+    validated = _sklearn_fit_context(
+        prefer_skip_nested_validation=prefer_skip_nested_validation
+    )
+
+    def decorator(fit_method):
+        fit_validated = validated(fit_method)
+
+        @functools.wraps(fit_method)
+        def fit(estimator, *args, **kwargs):
+            before = dict(vars(estimator))
+            try:
+                return fit_validated(estimator, *args, **kwargs)
+            except Exception:
+                vars(estimator).clear()
+                vars(estimator).update(before)
+                raise
+
+        return fit
+
+    return decorator
 
 
 def wrap_transform_output(estimator, data, original_input):

@@ -364,6 +364,17 @@ def encode_classes(estimator, y, sample_weight=None, valid=None):
         full = np.full(valid.shape, -100, dtype=np.int64)
         full[valid] = codes
         codes = full
+    if mode == "first" and isinstance(estimator.class_weight, str):
+        absent = np.setdiff1d(np.arange(len(estimator.classes_)), codes[codes >= 0])
+        if len(absent):
+            raise ValueError(
+                f"class_weight='balanced' is computed from the first call of "
+                f"partial_fit, whose labels have no sample of class(es) "
+                f"{estimator.classes_[absent].tolist()}. Give a first chunk with "
+                f"every class, or class_weight as a dict (for example from "
+                f"sklearn.utils.class_weight.compute_class_weight on a sample of "
+                f"the labels)."
+            )
     if isinstance(sample_weight, torch.Tensor):
         sample_weight = sample_weight.double().cpu().numpy()
     estimator.class_weight_ = class_weight_array(

@@ -313,6 +313,21 @@ def test_classifier_partial_fit_needs_classes_and_learns():
         clf.partial_fit(X[:10, :4], y[:10])
 
 
+def test_balanced_partial_fit_needs_every_class_in_its_first_chunk():
+    # "balanced" weights are fixed by the first call: a first chunk without
+    # a class gets a clear error (not scikit-learn's "classes should have
+    # valid labels that are in y"), and the estimator stays unfitted.
+    X, y = blobs()
+    zeros = np.flatnonzero(y == 0)[:30]
+    clf = MCDropoutClassifier((8,), class_weight="balanced", random_state=0)
+    with pytest.raises(ValueError, match=r"no sample of class\(es\) \[1, 2\]"):
+        clf.partial_fit(X[zeros], y[zeros], classes=[0, 1, 2])
+    first = np.concatenate([np.flatnonzero(y == k)[:10] for k in (0, 1, 2)])
+    clf.partial_fit(X[first], y[first], classes=[0, 1, 2])
+    np.testing.assert_allclose(clf.class_weight_, [1.0, 1.0, 1.0])
+    clf.partial_fit(X[zeros], y[zeros])  # later chunks may lack classes
+
+
 def test_regressor_partial_fit_keeps_first_standardization():
     X, labels = blobs()
     y = X[:, 0] * 2.0 + labels

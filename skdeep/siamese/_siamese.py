@@ -298,8 +298,7 @@ class _BaseSiamese(BaseTorchEstimator):
         samples, similar = self._validate_pairs(pairs, y, reset=True)
         weights = validate_sample_weight(sample_weight, similar)  # one per pair
         self.fitted_on_pairs_ = True
-        if type(self) is SiameseTransformer:  # (classes_ of an earlier fit on labels)
-            self.__dict__.pop("classes_", None)
+        self.__dict__.pop("classes_", None)  # of an earlier fit on labels
         self._training_setup()
         pair_tensor = as_float32_tensor(samples).reshape(
             len(similar), 2, *samples.shape[1:]

@@ -459,7 +459,8 @@ class PoleBalancing:
         """
         if states is None:
             states = self.initial_state()[None]
-        return self._simulate(phenotypes, states, n_steps or self._steps)
+        n_steps = self._steps if n_steps is None else n_steps
+        return self._simulate(phenotypes, states, n_steps)
 
     def fitness(self, phenotypes):
         """Fitness of each genome from the standard start.
@@ -616,7 +617,7 @@ class PoleBalancing:
         """
         s = list(self.initial_state() if state is None else state)
         s = [float(v) for v in s]
-        n_steps = n_steps or self._steps
+        n_steps = self._steps if n_steps is None else n_steps
         ring = [0.0] * 100
         t = 0
         while t < n_steps:

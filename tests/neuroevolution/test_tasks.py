@@ -318,3 +318,17 @@ def test_compiled_episodes_match_the_generic_step_loop(velocities):
     np.testing.assert_array_equal(fast[0], slow[0])
     np.testing.assert_allclose(fast[1], slow[1], rtol=1e-12)
     assert fast[0].max() > fast[0].min()  # the genomes differ
+
+
+def test_a_horizon_of_zero_steps_is_zero_steps_not_the_default():
+    task = PoleBalancing("single", max_steps=300)
+    pd_controller = LinearPhenotypes(np.asarray([PD_SINGLE]))
+    assert task.balanced_steps(pd_controller, n_steps=0)[0, 0] == 0
+    assert task.balanced_steps(pd_controller, n_steps=7)[0, 0] == 7
+    assert task.balanced_steps(pd_controller)[0, 0] == 300  # None: max_steps
+
+    def activate(inputs):
+        return pd_controller.activate(0, inputs)
+
+    assert task.balanced_steps_scalar(activate, n_steps=0) == 0
+    assert task.balanced_steps_scalar(activate) == 300

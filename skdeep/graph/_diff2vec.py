@@ -474,11 +474,11 @@ class Diff2VecEmbedder(_BaseWalkEmbedder):
         self,
         dimensions=128,
         *,
-        graph=None,
-        input_format="auto",
         n_diffusions=10,
         diffusion_cover=40,
         window=10,
+        graph=None,
+        input_format="auto",
         epochs=1,
         negative=5,
         lr=0.025,
@@ -492,11 +492,11 @@ class Diff2VecEmbedder(_BaseWalkEmbedder):
         verbose=0,
     ):
         self.dimensions = dimensions
-        self.graph = graph
-        self.input_format = input_format
         self.n_diffusions = n_diffusions
         self.diffusion_cover = diffusion_cover
         self.window = window
+        self.graph = graph
+        self.input_format = input_format
         self.epochs = epochs
         self.negative = negative
         self.lr = lr

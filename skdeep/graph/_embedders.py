@@ -643,13 +643,13 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
         self,
         dimensions=128,
         *,
-        graph=None,
-        input_format="auto",
         p=1.0,
         q=1.0,
+        window=10,
+        graph=None,
+        input_format="auto",
         walk_length=80,
         n_walks=10,
-        window=10,
         epochs=1,
         negative=5,
         lr=0.025,
@@ -663,13 +663,13 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
         verbose=0,
     ):
         self.dimensions = dimensions
-        self.graph = graph
-        self.input_format = input_format
         self.p = p
         self.q = q
+        self.window = window
+        self.graph = graph
+        self.input_format = input_format
         self.walk_length = walk_length
         self.n_walks = n_walks
-        self.window = window
         self.epochs = epochs
         self.negative = negative
         self.lr = lr
@@ -771,11 +771,11 @@ class DeepWalkEmbedder(Node2VecEmbedder):
         self,
         dimensions=128,
         *,
+        window=10,
         graph=None,
         input_format="auto",
         walk_length=80,
         n_walks=10,
-        window=10,
         epochs=1,
         negative=5,
         lr=0.025,
@@ -789,11 +789,11 @@ class DeepWalkEmbedder(Node2VecEmbedder):
         verbose=0,
     ):
         self.dimensions = dimensions
+        self.window = window
         self.graph = graph
         self.input_format = input_format
         self.walk_length = walk_length
         self.n_walks = n_walks
-        self.window = window
         self.epochs = epochs
         self.negative = negative
         self.lr = lr
@@ -881,9 +881,9 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
         self,
         dimensions=32,
         *,
+        n_scales=4,
         graph=None,
         input_format="auto",
-        n_scales=4,
         walk_length=80,
         n_walks=10,
         epochs=1,
@@ -899,9 +899,9 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
         verbose=0,
     ):
         self.dimensions = dimensions
+        self.n_scales = n_scales
         self.graph = graph
         self.input_format = input_format
-        self.n_scales = n_scales
         self.walk_length = walk_length
         self.n_walks = n_walks
         self.epochs = epochs

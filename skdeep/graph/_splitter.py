@@ -495,12 +495,12 @@ class SplitterEmbedder(_BaseWalkEmbedder):
         self,
         dimensions=128,
         *,
+        regularization=0.1,
+        window=5,
         graph=None,
         input_format="auto",
-        regularization=0.1,
         walk_length=40,
         n_walks=10,
-        window=5,
         epochs=1,
         negative=5,
         lr=0.025,
@@ -513,12 +513,12 @@ class SplitterEmbedder(_BaseWalkEmbedder):
         verbose=0,
     ):
         self.dimensions = dimensions
+        self.regularization = regularization
+        self.window = window
         self.graph = graph
         self.input_format = input_format
-        self.regularization = regularization
         self.walk_length = walk_length
         self.n_walks = n_walks
-        self.window = window
         self.epochs = epochs
         self.negative = negative
         self.lr = lr

@@ -690,15 +690,15 @@ class Struc2VecEmbedder(_BaseWalkEmbedder):
         self,
         dimensions=128,
         *,
-        graph=None,
-        input_format="auto",
         n_layers=None,
         n_candidates=None,
         compress=True,
         stay_probability=0.3,
+        window=5,
+        graph=None,
+        input_format="auto",
         walk_length=80,
         n_walks=10,
-        window=5,
         epochs=1,
         negative=5,
         lr=0.025,
@@ -711,15 +711,15 @@ class Struc2VecEmbedder(_BaseWalkEmbedder):
         verbose=0,
     ):
         self.dimensions = dimensions
-        self.graph = graph
-        self.input_format = input_format
         self.n_layers = n_layers
         self.n_candidates = n_candidates
         self.compress = compress
         self.stay_probability = stay_probability
+        self.window = window
+        self.graph = graph
+        self.input_format = input_format
         self.walk_length = walk_length
         self.n_walks = n_walks
-        self.window = window
         self.epochs = epochs
         self.negative = negative
         self.lr = lr

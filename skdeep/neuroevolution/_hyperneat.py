@@ -884,13 +884,6 @@ n_evaluations_, history_, n_features_in_, feature_names_in_
         n_generations=100,
         *,
         pop_size=150,
-        input_shape=None,
-        hidden_shapes="auto",
-        weight_threshold=0.2,
-        max_weight=3.0,
-        distance_input=True,
-        bias_output=False,
-        substrate_activation="tanh",
         complexity_penalty=1e-3,
         activation=CPPN_ACTIVATIONS,
         config=None,
@@ -899,16 +892,16 @@ n_evaluations_, history_, n_features_in_, feature_names_in_
         warm_start=False,
         random_state=None,
         verbose=0,
+        input_shape=None,
+        hidden_shapes="auto",
+        weight_threshold=0.2,
+        max_weight=3.0,
+        distance_input=True,
+        bias_output=False,
+        substrate_activation="tanh",
     ):
         self.n_generations = n_generations
         self.pop_size = pop_size
-        self.input_shape = input_shape
-        self.hidden_shapes = hidden_shapes
-        self.weight_threshold = weight_threshold
-        self.max_weight = max_weight
-        self.distance_input = distance_input
-        self.bias_output = bias_output
-        self.substrate_activation = substrate_activation
         self.complexity_penalty = complexity_penalty
         self.activation = activation
         self.config = config
@@ -917,6 +910,13 @@ n_evaluations_, history_, n_features_in_, feature_names_in_
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.input_shape = input_shape
+        self.hidden_shapes = hidden_shapes
+        self.weight_threshold = weight_threshold
+        self.max_weight = max_weight
+        self.distance_input = distance_input
+        self.bias_output = bias_output
+        self.substrate_activation = substrate_activation
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -979,13 +979,6 @@ n_evaluations_, history_, n_features_in_, feature_names_in_
         n_generations=100,
         *,
         pop_size=150,
-        input_shape=None,
-        hidden_shapes="auto",
-        weight_threshold=0.2,
-        max_weight=3.0,
-        distance_input=True,
-        bias_output=False,
-        substrate_activation="tanh",
         complexity_penalty=1e-3,
         activation=CPPN_ACTIVATIONS,
         config=None,
@@ -994,16 +987,16 @@ n_evaluations_, history_, n_features_in_, feature_names_in_
         warm_start=False,
         random_state=None,
         verbose=0,
+        input_shape=None,
+        hidden_shapes="auto",
+        weight_threshold=0.2,
+        max_weight=3.0,
+        distance_input=True,
+        bias_output=False,
+        substrate_activation="tanh",
     ):
         self.n_generations = n_generations
         self.pop_size = pop_size
-        self.input_shape = input_shape
-        self.hidden_shapes = hidden_shapes
-        self.weight_threshold = weight_threshold
-        self.max_weight = max_weight
-        self.distance_input = distance_input
-        self.bias_output = bias_output
-        self.substrate_activation = substrate_activation
         self.complexity_penalty = complexity_penalty
         self.activation = activation
         self.config = config
@@ -1012,6 +1005,13 @@ n_evaluations_, history_, n_features_in_, feature_names_in_
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.input_shape = input_shape
+        self.hidden_shapes = hidden_shapes
+        self.weight_threshold = weight_threshold
+        self.max_weight = max_weight
+        self.distance_input = distance_input
+        self.bias_output = bias_output
+        self.substrate_activation = substrate_activation
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

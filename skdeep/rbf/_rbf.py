@@ -488,7 +488,6 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
         training="hybrid",
         alpha=1e-3,
         lr=0.005,
-        lr_schedule="cosine",
         max_epochs=30,
         batch_size=128,
         optimizer="adam",
@@ -501,6 +500,7 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
         random_state=None,
         verbose=0,
         callbacks=None,
+        lr_schedule="cosine",
     ):
         store_init_params(self, locals())
 
@@ -673,7 +673,6 @@ class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
         training="hybrid",
         alpha=1e-3,
         lr=0.005,
-        lr_schedule="constant",
         max_epochs=30,
         batch_size=128,
         optimizer="adam",
@@ -686,6 +685,7 @@ class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
         random_state=None,
         verbose=0,
         callbacks=None,
+        lr_schedule="constant",
     ):
         store_init_params(self, locals())
 

@@ -342,14 +342,13 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         dropout=0.05,
         n_mc_samples=100,
         length_scale=1e-2,
-        tau=1.0,
         activation="relu",
+        tau=1.0,
+        weight_decay=None,
         lr=0.001,
-        lr_schedule="constant",
         max_epochs="auto",
         batch_size=128,
         optimizer="adam",
-        weight_decay=None,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -358,19 +357,19 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         random_state=None,
         verbose=0,
         callbacks=None,
+        lr_schedule="constant",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
         self.n_mc_samples = n_mc_samples
         self.length_scale = length_scale
-        self.tau = tau
         self.activation = activation
+        self.tau = tau
+        self.weight_decay = weight_decay
         self.lr = lr
-        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
-        self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -379,6 +378,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.lr_schedule = lr_schedule
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -739,12 +739,11 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         length_scale=1e-2,
         activation="relu",
         class_weight=None,
+        weight_decay=None,
         lr=0.001,
-        lr_schedule="constant",
         max_epochs="auto",
         batch_size=128,
         optimizer="adam",
-        weight_decay=None,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -753,6 +752,7 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         random_state=None,
         verbose=0,
         callbacks=None,
+        lr_schedule="constant",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
@@ -760,12 +760,11 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         self.length_scale = length_scale
         self.activation = activation
         self.class_weight = class_weight
+        self.weight_decay = weight_decay
         self.lr = lr
-        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
-        self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -774,6 +773,7 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.lr_schedule = lr_schedule
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -713,7 +713,9 @@ def _overrides(obj, method_name, base):
 class _Net(NeuralNet):
     """skorch's NeuralNet minus per-batch costs that add up on small nets
     (about 60 us a batch, a tenth of a small autoencoder's step), with the
-    same updates and the same history:
+    same updates and the same history (but for the per-batch records of
+    epochs before the newest, emptied when an epoch ends: see
+    :func:`_drop_older_batch_records`):
 
     * skorch switches every module to train mode before each batch, walking
       the whole module tree; here the walk happens only when the mode changes.
@@ -805,6 +807,24 @@ class _Net(NeuralNet):
             # A KeyboardInterrupt from an epoch-end callback is skorch's way
             # to stop training (EarlyStopping raises one): the epoch is done.
             self._finished_epochs = len(self.history)
+            _drop_older_batch_records(self.history)
+
+
+def _drop_older_batch_records(history):
+    """Empty the per-batch records of every epoch but the newest.
+
+    skorch keeps a record per batch (about 200 bytes): a fit of 100 epochs on
+    500,000 rows kept 390,000 of them, 18 MB in each pickle of a model of
+    70 kB, and an out-of-core epoch over 50 million rows about 80 MB of
+    memory. The epoch's own entries (losses, durations) are computed from
+    them when it ends (skorch's scoring callbacks) and stay; the newest
+    epoch keeps its batches for inspection.
+    """
+    for epoch in range(len(history) - 2, -1, -1):
+        row = list.__getitem__(history, epoch)  # the row itself (a dict)
+        if not row.get("batches"):
+            break  # emptied already, and so is every older one
+        row["batches"] = []
 
 
 def raise_if_non_finite(value, epoch, estimator, what="training loss", advice=None):

@@ -1,8 +1,11 @@
 """The shared torch machinery: devices, seeding, the skorch road, batched inference."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from skorch.callbacks import Callback
 
 from skdeep.autoencoder import AutoencoderTransformer
@@ -270,10 +273,34 @@ def test_batch_and_gradient_hooks_reach_the_callbacks_that_define_them():
     calls = dict(fits["closure"].net_.callbacks_)["user_0"].calls
     assert calls == {"begin": 12, "end": 12, "grad": 12}  # 3 epochs of 4 batches
     history = fits["direct"].net_.history
-    assert [len(row["batches"]) for row in history] == [4, 4, 4]
+    # the newest epoch keeps its per-batch records (see the test below)
+    assert [len(row["batches"]) for row in history] == [0, 0, 4]
     assert history[-1, "train_loss"] == pytest.approx(
         np.average(history[-1, "batches", :, "train_loss"],
                    weights=history[-1, "batches", :, "train_batch_size"]))
+
+
+def test_history_keeps_per_batch_records_of_the_newest_epoch_only():
+    # skorch records every batch (about 200 bytes each): kept for every epoch,
+    # they made a long fit's pickle grow with epochs x batches
+    X = _data(n=400)
+    ae = AutoencoderTransformer(max_epochs=6, batch_size=20, random_state=0).fit(X)
+    assert [len(row["batches"]) for row in ae.history_] == [0] * 5 + [20]
+    # the epochs' own entries were computed from the batches before they went
+    assert ae.loss_curve_ == [row["train_loss"] for row in ae.history_]
+    assert all(row["dur"] > 0 and row["train_batch_count"] == 20
+               for row in ae.history_)
+    assert ae.history_[-1, "train_loss"] == pytest.approx(
+        np.mean(ae.history_[-1, "batches", :, "train_loss"]))
+    longer = clone(ae).set_params(max_epochs=60).fit(X)
+    assert sum(len(row["batches"]) for row in longer.history_) == 20  # not 1,200
+    # so a pickle grows by an epoch's entries per epoch (was 20 batches' more)
+    per_epoch = (len(pickle.dumps(longer.history_))
+                 - len(pickle.dumps(ae.history_))) / 54
+    assert per_epoch < 150
+    for _ in range(3):  # one epoch per call, the same
+        ae.partial_fit(X)
+    assert [len(row["batches"]) for row in ae.history_] == [0] * 8 + [20]
 
 
 def test_verbose_prints_epoch_table(capsys):

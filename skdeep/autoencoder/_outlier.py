@@ -137,7 +137,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         Mean training loss of each epoch (over the rows that ``trim`` keeps).
 
     max_epochs_ : int
-        The number of epochs trained for (at most, with early stopping).
+        The epoch budget of this fit: ``max_epochs``, or what ``"auto"``
+        resolved to for these rows (``n_iter_`` is what ran).
 
     n_iter_ : int
         Number of epochs run (at most ``max_epochs_``).

@@ -14,6 +14,8 @@ connections, whatever the number of genomes.
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from typing import NamedTuple
+
 import numpy as np
 
 from skdeep.neuroevolution import _kernels
@@ -31,9 +33,9 @@ class Phenotypes:
 
     Parameters
     ----------
-    source : tuple of (GenomeTable, GeneRegistry)
-        The genome table and gene registry compiled from (kept for
-        :meth:`select`).
+    source : tuple
+        The genome table and the gene registry's columns (frozen) compiled
+        from, kept for :meth:`select`.
     genomes : ndarray of int
         The rows of that table these networks come from.
     program : tuple of ndarray
@@ -228,9 +230,33 @@ class Phenotypes:
         return out
 
 
+class _RegistryColumns(NamedTuple):
+    """What compiling reads of a :class:`GeneRegistry`, frozen. The registry
+    grows and is compacted in place as the population evolves: a
+    :class:`Phenotypes` kept from an earlier generation read the current
+    one in :meth:`~Phenotypes.select`, and compiled other networks."""
+
+    n_inputs: int
+    n_outputs: int
+    n_nodes: int
+    n_conns: int
+    conn_src: np.ndarray
+    conn_dst: np.ndarray
+
+
+def _frozen_columns(registry):
+    if isinstance(registry, _RegistryColumns):
+        return registry
+    return _RegistryColumns(
+        registry.n_inputs, registry.n_outputs, registry.n_nodes, registry.n_conns,
+        registry.conn_src.copy(), registry.conn_dst.copy(),
+    )
+
+
 def compile_population(table, rows, registry, feed_forward):
     """Compile rows of a :class:`GenomeTable` into :class:`Phenotypes`."""
     rows = np.asarray(rows, dtype=np.int64)
+    registry = _frozen_columns(registry)
     n_nodes, n_conns = registry.n_nodes, registry.n_conns
     node_on = table.node_on[rows, :n_nodes]
     active = table.conn_on[rows, :n_conns] & table.enabled[rows, :n_conns]

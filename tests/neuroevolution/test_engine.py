@@ -114,6 +114,22 @@ def test_recurrent_step_uses_previous_values_and_select_keeps_state():
     np.testing.assert_allclose(narrow_next, full_next[keep], atol=1e-12)
 
 
+def test_phenotypes_kept_across_generations_still_select_their_own_networks():
+    # The gene registry grows and is compacted in place as the population
+    # evolves; select() on networks compiled generations ago read the
+    # current registry and compiled other networks (outputs off by 0.88).
+    population, X = _grown_population(generations=5)
+    phenotypes = population.phenotypes()
+    keep = np.arange(0, population.size, 3)
+    before = phenotypes.select(keep).activate(X)
+    columns = population.registry.n_conns
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        population.tell(rng.normal(size=population.size))
+    assert population.registry.n_conns != columns  # the registry has moved on
+    np.testing.assert_array_equal(phenotypes.select(keep).activate(X), before)
+
+
 def test_activate_rejects_recurrent_networks_and_bad_shapes():
     population, X = _grown_population(feed_forward=False, generations=2)
     phenotypes = population.phenotypes()

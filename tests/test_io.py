@@ -92,6 +92,33 @@ def test_partial_fit_after_load_continues_as_without_saving(data, tmp_path):
     assert size["weights"] < size["full"]
 
 
+@pytest.mark.parametrize("numbers", ["lr float32", "lr float64, cosine schedule",
+                                     "weight_decay float64"])
+def test_numpy_number_parameters_save_and_load(numbers, data, tmp_path):
+    # GridSearchCV over np.logspace gives numpy numbers: they reached the
+    # optimizer's parameter groups, which torch.load(weights_only=True)
+    # refused, so the saved model could not be loaded
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    y = data[:, 0]
+    if numbers == "weight_decay float64":  # (MC dropout derives its own)
+        model = AutoencoderTransformer(code_size=2, max_epochs=2, random_state=0,
+                                       weight_decay=np.float64(1e-4)).fit(data)
+        output, y = model.transform, None
+    else:
+        params = ({"lr": np.float32(0.003)} if numbers == "lr float32" else
+                  {"lr": np.float64(0.003), "lr_schedule": "cosine"})
+        model = MCDropoutRegressor((8,), max_epochs=2, random_state=0, **params)
+        output = model.fit(data, y).predict
+    io.save(model, tmp_path / "m.skdeep")
+    loaded = io.load(tmp_path / "m.skdeep")
+    loaded_output = getattr(loaded, output.__name__)
+    np.testing.assert_array_equal(loaded_output(data), output(data))
+    for est in (model, loaded):
+        est.partial_fit(data) if y is None else est.partial_fit(data, y)
+    np.testing.assert_array_equal(loaded_output(data), output(data))
+
+
 def test_unfitted_round_trip(tmp_path):
     path = tmp_path / "ae.skdeep"
     io.save(AutoencoderTransformer(code_size=3), path)

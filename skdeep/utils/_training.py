@@ -1010,8 +1010,32 @@ def optimizer_states(net):
     restored net's ``partial_fit`` continues exactly as the original's would
     (see :func:`restore_net`). Their tensors stay where they are: the loaders
     read them with ``map_location="cpu"``, and ``load_state_dict`` moves
-    them to the weights' device."""
-    return {name: getattr(net, name + "_").state_dict() for name in net._optimizers}
+    them to the weights' device.
+
+    Numbers in the parameter groups are plain Python numbers: a numpy
+    ``lr`` (``GridSearchCV`` over ``np.logspace`` gives them) or a rate a
+    scheduler derived from one would make the state unreadable by
+    ``torch.load(weights_only=True)``, so a saved model could not be loaded.
+    """
+    states = {}
+    for name in net._optimizers:
+        state = getattr(net, name + "_").state_dict()
+        state["param_groups"] = [
+            {key: _plain_numbers(value) for key, value in group.items()}
+            for group in state["param_groups"]
+        ]
+        states[name] = state
+    return states
+
+
+def _plain_numbers(value):
+    """``value`` with numpy scalars (also inside tuples and lists) as Python
+    numbers."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_plain_numbers(v) for v in value)
+    return value
 
 
 def restore_net(estimator, weights, history, device=None, optimizers=None):

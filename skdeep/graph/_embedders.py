@@ -24,7 +24,7 @@ from skdeep.graph._graph_input import (
 )
 from skdeep.graph._progress import Progress
 from skdeep.graph._sgns import sgns_embedding
-from skdeep.graph._walks import CSRGraph, random_walks
+from skdeep.graph._walks import CSRGraph, check_edge_weights, random_walks
 from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH, word2vec_embedding
 from skdeep.utils._sklearn import (
     HasMethods,
@@ -378,11 +378,8 @@ class BaseNodeEmbedder(
         else:
             self._node_ids(X, reset=True)
             adjacency, _ = to_adjacency(self.graph, self._input_format())
-        if adjacency.nnz and adjacency.data.min() < 0:
-            raise ValueError(
-                "Negative values in data passed to the graph: edge weights must be "
-                "non-negative."
-            )
+        # (the graph= road has not been through validate_data's NaN check)
+        check_edge_weights(adjacency)
         check_float32_range(adjacency, input_name="graph", estimator=self)
         rng = check_random_state(self.random_state)
         return adjacency, int(rng.randint(np.iinfo(np.int32).max))

@@ -17,6 +17,7 @@ from skdeep.graph._embedders import (
     INPUT_FORMAT_PARAM_DOC,
     BaseNodeEmbedder,
 )
+from skdeep.graph._walks import row_normalized_cumsum
 from skdeep.utils._sklearn import Interval, StrOptions
 from skdeep.utils._torch import inference_mode, resolve_device
 from skdeep.utils._training import BaseTorchEstimator, store_init_params
@@ -46,8 +47,9 @@ class SparseRows:
         self.indices = torch.from_numpy(A.indices.astype(np.int64)).to(self.device)
         self.data = torch.from_numpy(A.data.astype(np.float32)).to(self.device)
         # Cumulative weights (float64, with a leading 0) for neighbour
-        # sampling; row i's weights span [cum[indptr[i]], cum[indptr[i+1]]).
-        cum = np.r_[0.0, np.cumsum(A.data, dtype=np.float64)]
+        # sampling; row i's weights span [cum[indptr[i]], cum[indptr[i+1]]),
+        # each row's weights over its total (see row_normalized_cumsum)
+        cum = np.r_[0.0, row_normalized_cumsum(A.indptr, A.data)]
         self.cumulative = torch.from_numpy(cum).to(self.device)
         self.degree = torch.from_numpy(
             np.asarray(A.sum(axis=1), dtype=np.float32).ravel()

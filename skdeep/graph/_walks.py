@@ -209,6 +209,42 @@ def _compile():
     return walks_kernel
 
 
+def check_edge_weights(adjacency):
+    """Refuse NaN, infinite or negative weights in a sparse adjacency.
+
+    A NaN weight made every row stored after it step to its last neighbour
+    (the cumulative weights turn NaN), and hid a negative weight from a
+    ``min() < 0`` check.
+    """
+    data = adjacency.data
+    if data.size and not np.isfinite(data).all():
+        raise ValueError("The graph's edge weights contain NaN or infinity.")
+    if data.size and data.min() < 0:
+        raise ValueError(
+            "Negative values in data passed to the graph: edge weights must be "
+            "non-negative."
+        )
+
+
+def row_normalized_cumsum(indptr, data):
+    """Cumulative sums of each CSR row's weights over the row's total, in one
+    float64 array: row ``i``'s run rises by 1 (about ``i + 1`` at its end).
+
+    The neighbour draws read each row's run alone. A cumulative sum of the
+    raw weights over the whole graph lost a row's weights to rounding where
+    the rows before it weigh orders of magnitude more (after 1,000 edges of
+    weight 1e9, a row of weights 3e-4, 7e-4 and 5e-4 drew its first
+    neighbour 17% of the time instead of 20%); divided by their row's total,
+    the weights before a row add up to its index, and a row keeps about
+    ``1e-16 * i`` of absolute precision.
+    """
+    data = np.asarray(data, dtype=np.float64)
+    counts = np.diff(indptr)
+    row = np.repeat(np.arange(len(counts)), counts)
+    totals = np.bincount(row, weights=data, minlength=len(counts))
+    return np.cumsum(data / np.where(totals > 0, totals, 1.0)[row])
+
+
 class CSRGraph:
     """A graph as CSR arrays ready for the walk kernel (memory O(edges)).
 
@@ -226,8 +262,7 @@ class CSRGraph:
         A.eliminate_zeros()
         A.sum_duplicates()
         A.sort_indices()
-        if A.nnz and A.data.min() < 0:
-            raise ValueError("Edge weights must be non-negative.")
+        check_edge_weights(A)
         self.n_nodes = A.shape[0]
         self.indptr = A.indptr.astype(np.int64)
         self.indices = A.indices.astype(np.int32)
@@ -235,7 +270,7 @@ class CSRGraph:
             weighted and A.nnz and not np.all(A.data == A.data[0])
         )
         if self.weighted:
-            cum = np.cumsum(A.data)
+            cum = row_normalized_cumsum(self.indptr, A.data)
             row_start = np.repeat(cum[self.indptr[:-1] - 1] * (self.indptr[:-1] > 0),
                                   np.diff(self.indptr))
             self.cumweights = cum - row_start

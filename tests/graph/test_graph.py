@@ -241,6 +241,45 @@ def test_bad_graphs_raise():
         Node2VecEmbedder(4, p=0, **FAST).fit(A)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_weights_of_a_graph_parameter_are_refused(bad):
+    # fit(G) refused them through validate_data; with graph=G they went
+    # through, and one NaN weight sent every later node to its last neighbour
+    import skdeep.graph as graph_family
+
+    A, _ = planted_partition()
+    A = A.tolil()
+    A[0, 1] = A[1, 0] = bad
+    A = A.tocsr()
+    ids = np.arange(A.shape[0])
+    for name in ("DeepWalkEmbedder", "Node2VecEmbedder", "WalkletsEmbedder",
+                 "Diff2VecEmbedder", "SplitterEmbedder", "Struc2VecEmbedder",
+                 "SDNEEmbedder", "GEMSECEmbedder"):
+        est = getattr(graph_family, name)(4, graph=A)
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            est.fit(ids)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        random_walks(A, n_walks=1, walk_length=3)
+
+
+def test_weighted_walks_keep_each_rows_probabilities_whatever_came_before():
+    # The cumulative weights were one sum over the whole graph minus each
+    # row's start: after heavy edges a light row lost its precision (its
+    # first neighbour drawn 17% of the time, not 20%).
+    n = 2004
+    heavy = sp.coo_matrix(
+        (np.full(1000, 1e9), (np.arange(1000), np.arange(1000, 2000))), shape=(n, n)
+    )
+    light = sp.coo_matrix(
+        ([3e-4, 7e-4, 5e-4], ([2000] * 3, [2001, 2002, 2003])), shape=(n, n)
+    )
+    A = (heavy + heavy.T + light + light.T).tocsr()
+    walks = random_walks(A, n_walks=20000, walk_length=2, start_nodes=[2000],
+                         random_state=0)
+    share = np.bincount(walks[:, 1], minlength=n)[2001:] / len(walks)
+    np.testing.assert_allclose(share, [0.2, 0.4667, 0.3333], atol=0.01)
+
+
 def test_fixed_graph_pipeline_grid_search_and_memory(tmp_path):
     A, y = planted_partition()
     nodes = np.arange(40).reshape(-1, 1)

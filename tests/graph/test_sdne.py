@@ -59,6 +59,24 @@ def test_neighbour_draws_follow_edge_weights():
     assert np.all(drawn[:, 6] == 6)  # no edge: the node itself (zero term)
 
 
+def test_neighbour_draws_of_a_light_row_after_heavy_rows():
+    # one cumulative sum of the raw weights over the whole graph lost a light
+    # row's weights to rounding after heavy rows (1e9 each)
+    n = 2004
+    heavy = sp.coo_matrix(
+        (np.full(1000, 1e9), (np.arange(1000), np.arange(1000, 2000))), shape=(n, n)
+    )
+    light = sp.coo_matrix(
+        ([3e-4, 7e-4, 5e-4], ([2000] * 3, [2001, 2002, 2003])), shape=(n, n)
+    )
+    rows = SparseRows((heavy + heavy.T + light + light.T).tocsr(), "cpu")
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        drawn = rows.sample_neighbours(torch.full((20000,), 2000)).numpy()
+    share = np.bincount(drawn, minlength=n)[2001:] / len(drawn)
+    np.testing.assert_allclose(share, [0.2, 0.4667, 0.3333], atol=0.01)
+
+
 def test_loss_terms_match_dense_computation():
     """Second order against the dense weighted error, first order against
     the dense Laplacian: each draw's term is exact, and its expectation over

@@ -31,7 +31,7 @@ from skdeep.utils._training import (
     validate_sample_weight,
 )
 
-# estimator -> ((graph id, features id, device), GraphTensors)
+# estimator -> (graph, node features, (input format, device), GraphTensors)
 _GRAPH_CACHE = weakref.WeakKeyDictionary()
 
 _GRAPH_PARAMS_DOC = """\
@@ -43,6 +43,9 @@ _GRAPH_PARAMS_DOC = """\
         ``G.nodes()`` order).
         It is treated as undirected (``max(A, A.T)``); self-loops in it are
         dropped and each layer adds its own. Weights must be non-negative.
+        ``predict`` and ``transform`` read this parameter (and
+        ``node_features``) as it is then; changes made in place to the same
+        objects after ``fit`` are not seen (set new objects, or refit).
         GCN uses them in its normalised adjacency; GAT and GraphSAGE only
         read which edges exist.
 
@@ -168,16 +171,21 @@ class _BaseGNNClassifier(
             if node_features is not None:
                 raise ValueError("node_features= at predict time needs graph= too.")
             # Cached per estimator, outside its attributes (skdeep.io and
-            # pickle store the parameters, from which it is rebuilt).
-            key = (id(self.graph), id(self.node_features), self._input_format(),
-                   torch.device(device))
+            # pickle store the parameters, from which it is rebuilt). The
+            # entry keeps the very graph and features it was built from and
+            # serves only while the parameters are those objects: an id()
+            # key served stale tensors once a freed object's id was reused.
+            key = (self._input_format(), torch.device(device))
             cached = _GRAPH_CACHE.get(self)
-            if cached is None or cached[0] != key:
+            if (cached is None or cached[0] is not self.graph
+                    or cached[1] is not self.node_features or cached[2] != key):
                 A, F = prepare_graph(
                     self.graph, self.node_features, self._input_format()
                 )
-                cached = _GRAPH_CACHE[self] = (key, GraphTensors(A, F, device))
-            return cached[1]
+                cached = (self.graph, self.node_features, key,
+                          GraphTensors(A, F, device))
+                _GRAPH_CACHE[self] = cached
+            return cached[3]
         if node_features is None:
             if not isinstance(self.node_features, str):
                 raise ValueError(

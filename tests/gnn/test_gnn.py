@@ -416,3 +416,24 @@ def test_isolated_nodes_get_finite_predictions():
         clf = cls(graph=A, node_features=features, random_state=0, **params)
         proba = clf.fit(np.arange(1, 40, 2), y[1::2]).predict_proba([0])
         assert np.all(np.isfinite(proba))
+
+
+def test_predictions_follow_a_parameter_replaced_after_fit():
+    # The fitted graph's tensors were cached under id(graph), id(features):
+    # an array given after fit could take the id of the freed array the cache
+    # was built from, and predict then used the old features.
+    import gc
+
+    import networkx as nx
+
+    G, y, ids = nx.path_graph(20), np.arange(20) % 2, np.arange(20)
+    est = GCNClassifier(graph=G, node_features=np.random.RandomState(0).rand(20, 4),
+                        max_epochs=5, random_state=0).fit(ids[:10], y[:10])
+    for value in range(1, 6):
+        est.predict_proba(ids)  # cached from features only est holds
+        est.set_params(node_features=np.ones((20, 3)))  # frees them
+        gc.collect()
+        est.set_params(node_features=np.full((20, 4), value * np.arange(4.0)))
+        np.testing.assert_array_equal(
+            est.predict_proba(ids),
+            est.predict_proba(ids, graph=G, node_features=est.node_features))

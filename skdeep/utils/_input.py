@@ -60,8 +60,12 @@ def pad_ragged_series(X, *, max_length=None, estimator_name="The estimator"):
         return X
     ndims = {a.ndim for a in arrays}
     lengths = [a.shape[-1] if a.ndim else 0 for a in arrays]
-    if len(set(lengths)) == 1 or not ndims <= {1, 2}:
+    if not ndims <= {1, 2}:
         return X
+    if len(set(lengths)) == 1 and (
+        max_length is None or ndims != {1} or lengths[0] == max_length
+    ):
+        return X  # (1-D series of one length below max_length are padded)
     if len(ndims) != 1:
         raise ValueError(
             "A list of series must hold either 1-D series (n_timepoints,) or "

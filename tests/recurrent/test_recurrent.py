@@ -314,6 +314,14 @@ def test_list_of_variable_length_series():
     assert reg.n_channels_ == 2 and reg.predict(multi[:3]).shape == (3,)
     with pytest.raises(ValueError, match="at most"):
         clf.predict([np.zeros(T + 5), np.zeros(3)])  # 2-D input: fixed length
+    # short series of one length, or a single one, are padded like ragged ones
+    one = np.full((1, clf.n_timepoints_), np.nan)
+    one[0, :6] = series[0][:6]
+    np.testing.assert_array_equal(clf.predict_proba([series[0][:6]]),
+                                  clf.predict_proba(one))
+    np.testing.assert_array_equal(
+        clf.predict_proba([s[:6] for s in series[:3]]),
+        clf.predict_proba([s[:6] for s in series[:3]] + [series[3][:5]])[:3])
     longer = [np.stack([s, -s]) for s in waves(3, seed=3, T=T + 10)[0]]
     assert reg.predict(longer + multi[:2]).shape == (5,)  # 3-D input: any length
     with pytest.raises(ValueError, match="different numbers of channels"):

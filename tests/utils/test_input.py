@@ -23,6 +23,14 @@ def test_pad_ragged_series():
         pad_ragged_series([np.ones(3), np.ones((1, 4))])
     same = [[1.0, 2.0], [3.0, 4.0]]
     assert pad_ragged_series(same) is same  # nothing ragged: left to validation
+    assert pad_ragged_series(same, max_length=2) is same  # the fitted length
+    # one length below the fitted one (or one short series): padded to it
+    # (they were left as they were, and refused as having too few features)
+    for short in (same, same[:1]):
+        out = pad_ragged_series(short, max_length=4)
+        assert out.shape == (len(short), 4) and np.isnan(out[:, 2:]).all()
+    with pytest.raises(ValueError, match="A series has 2 time points, but Foo"):
+        pad_ragged_series(same, max_length=1, estimator_name="Foo")
     arr = np.ones((2, 3))
     assert pad_ragged_series(arr) is arr
 

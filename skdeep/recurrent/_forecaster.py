@@ -559,7 +559,10 @@ class LSTMForecaster(BaseForecaster):
         self.y_min_, self.y_max_ = float(w.min()), float(w.max())
         self._y_range = self.y_max_ - self.y_min_ or 1.0
         if X is not None and X.shape[1] > 0:
-            Xv = X.to_numpy(dtype=np.float64)
+            # sktime lets X reach past y (its index only has to contain y's):
+            # the network trains on the rows at y's times, and the later ones
+            # are kept as known future values
+            Xv = X.loc[y.index].to_numpy(dtype=np.float64)
             if not np.all(np.isfinite(Xv)):
                 raise ValueError("X contains NaN or infinite values.")
             self.n_exog_ = Xv.shape[1]
@@ -882,7 +885,7 @@ class LSTMForecaster(BaseForecaster):
                 X.iloc[:H].to_numpy(), index=index, columns=known.columns
             )  # index types differ: by position
         # missing rows repeat the latest earlier value (the history's last)
-        last = self._cur_X.iloc[-1:]
+        last = self._cur_X.reindex(self._cur_y.index).ffill().iloc[-1:]
         filled = pd.concat([last, future]).ffill().iloc[1:]
         return self._scale_X(filled.to_numpy(dtype=np.float64))
 

@@ -204,6 +204,19 @@ def test_exogenous_X_changes_forecasts():
     )
 
 
+def test_exogenous_X_reaching_past_y_gives_the_future_values():
+    # sktime only asks X's index to contain y's; the extra rows used to
+    # crash fit (a numpy column_stack of 50 rows with 40)
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.randn(50)})
+    y = pd.Series(np.sin(np.arange(50) / 3) + 0.3 * X["x"])
+    params = dict(window_length=4, hidden_size=4, max_epochs=3, random_state=0)
+    whole = LSTMForecaster(**params).fit(y[:40], X=X)
+    cut = LSTMForecaster(**params).fit(y[:40], X=X[:40])
+    fh = [1, 2, 3]
+    np.testing.assert_array_equal(whole.predict(fh), cut.predict(fh, X=X[40:43]))
+
+
 def test_direct_strategy_needs_the_horizon():
     y = seasonal(60)
     f = LSTMForecaster(window_length=6, max_epochs=2, strategy="direct")

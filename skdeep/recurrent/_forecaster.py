@@ -146,6 +146,23 @@ class _LSTMForecastNet(nn.Module):
         return self.head.forward_mc(x[:, None, :], masks)[0, :, 0, :]
 
 
+def _match_columns(X, columns):
+    """``X`` with its columns in the fitted order when both are named with
+    the same strings; a clear error when they are named differently. (Others,
+    unnamed ones, stay matched by position, as before.)"""
+    names, fitted = list(X.columns), list(columns)
+    if names == fitted or not all(
+        isinstance(c, str) for c in names + fitted
+    ):
+        return X
+    if sorted(names) == sorted(fitted):
+        return X[fitted]
+    raise ValueError(
+        f"X has columns {names}, but the forecaster was fitted with columns "
+        f"{fitted}."
+    )
+
+
 class LSTMForecaster(BaseForecaster):
     """LSTM forecaster with conformal or Monte-Carlo dropout prediction intervals.
 
@@ -877,6 +894,7 @@ class LSTMForecaster(BaseForecaster):
                     f"X has {X.shape[1]} columns; the forecaster was fitted with "
                     f"{self.n_exog_}."
                 )
+            X = _match_columns(X, known.columns)
             known = pd.concat([known, X.set_axis(known.columns, axis=1)])
             known = known[~known.index.duplicated(keep="last")]
         future = known.reindex(index)

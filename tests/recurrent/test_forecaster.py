@@ -217,6 +217,20 @@ def test_exogenous_X_reaching_past_y_gives_the_future_values():
     np.testing.assert_array_equal(whole.predict(fh), cut.predict(fh, X=X[40:43]))
 
 
+def test_future_X_columns_are_matched_by_name():
+    # they were taken by position: swapped columns gave another forecast
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(50), "b": 10 + rng.randn(50)})
+    y = pd.Series(np.sin(np.arange(50) / 3) + 0.3 * X["a"])
+    f = LSTMForecaster(window_length=4, hidden_size=4, max_epochs=3,
+                       random_state=0).fit(y[:40], X=X[:40])
+    fh = [1, 2, 3]
+    np.testing.assert_array_equal(f.predict(fh, X=X[40:43][["b", "a"]]),
+                                  f.predict(fh, X=X[40:43]))
+    with pytest.raises(ValueError, match=r"columns \['a', 'c'\].*\['a', 'b'\]"):
+        f.predict(fh, X=X[40:43].rename(columns={"b": "c"}))
+
+
 def test_direct_strategy_needs_the_horizon():
     y = seasonal(60)
     f = LSTMForecaster(window_length=6, max_epochs=2, strategy="direct")

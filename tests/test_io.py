@@ -119,6 +119,23 @@ def test_numpy_number_parameters_save_and_load(numbers, data, tmp_path):
     np.testing.assert_array_equal(loaded_output(data), output(data))
 
 
+def test_stateful_partial_fit_after_load_continues_as_without_saving(tmp_path):
+    # the loaded net was rebuilt without the stateful batching: it trained
+    # on shuffled batches with no state resets
+    from skdeep.recurrent import RNNRegressor
+
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(32, 5), rng.rand(32)
+    model = RNNRegressor(stateful=True, hidden_size=4, max_epochs=1, batch_size=4,
+                         random_state=0).partial_fit(X, y)
+    io.save(model, tmp_path / "rnn.skdeep")
+    loaded = io.load(tmp_path / "rnn.skdeep")
+    for _ in range(2):
+        for est in (model, loaded):
+            est.partial_fit(X, y)
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
 def test_unfitted_round_trip(tmp_path):
     path = tmp_path / "ae.skdeep"
     io.save(AutoencoderTransformer(code_size=3), path)

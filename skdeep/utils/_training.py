@@ -1582,16 +1582,24 @@ class BaseTorchEstimator(BaseEstimator):
                     f"changed with set_params since). Call fit to start anew."
                 )
             stale = ("early_stopping", "lr_scheduler")  # from a fit before
-            if net.train_split is not None or any(
+            # A loaded net is built without streams (restore_net knows no
+            # stateful parameter): give it this call's batching and resets.
+            resets = any(name == "reset_state" for name, _ in net.callbacks_)
+            if net.train_split is not None or resets != streams or any(
                 name in stale for name, _ in net.callbacks_
             ):
                 net.train_split = None
                 net.callbacks = [
                     item
                     for item in net.callbacks
-                    if not (isinstance(item, tuple) and item[0] in stale)
+                    if not (isinstance(item, tuple)
+                            and item[0] in (*stale, "reset_state"))
                 ]
+                if streams:
+                    net.callbacks.append(("reset_state", ResetState()))
                 net.initialize_callbacks()
+            net.iterator_train__streams = streams
+            net.iterator_train__shuffle = not streams
             net.iterator_train__sample_weight = sample_weight
             net.iterator_train__balance = balance
             with seeded((self._seed + epochs_done) % (2**31 - 1), device):

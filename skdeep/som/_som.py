@@ -490,6 +490,28 @@ class SOMClusterer(
         """
         return self._train(X, partial=False)
 
+    def fit_predict(self, X, y=None):
+        """Train the map on ``X`` and return each row's BMU index.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, as for :meth:`fit`.
+
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            ``labels_``; after an out-of-core fit, which keeps none,
+            :meth:`predict` of ``X``.
+        """
+        self.fit(X)
+        if "labels_" in self.__dict__ or "_unlabelled" in self.__dict__:
+            return self.labels_
+        return self.predict(X)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """One training pass over ``X`` (incremental, out-of-core learning).
@@ -758,6 +780,11 @@ class SOMClusterer(
                 self._label_pending_rows()
                 if name in self.__dict__:
                     return self.__dict__[name]
+            if name == "labels_" and "quantization_error_" in self.__dict__:
+                raise AttributeError(
+                    f"{type(self).__name__} fitted out of core keeps no labels_ "
+                    f"(one integer per row): call predict on the rows you need."
+                )
         raise AttributeError(
             f"{type(self).__name__!r} object has no attribute {name!r}"
         )

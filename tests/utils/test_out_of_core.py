@@ -420,3 +420,15 @@ def test_partial_fit_goes_on_row_by_row(est):
         assert model.n_iter_ == 6
     assert np.isfinite(after).all()
     assert not np.array_equal(before, after)  # the single rows trained it
+
+
+def test_som_fit_predict_out_of_core_predicts_the_rows(tmp_path):
+    # an out-of-core fit keeps no labels_; fit_predict (ClusterMixin's
+    # fit(X).labels_) raised an unexplained AttributeError
+    X, _ = blobs()
+    som = SOMClusterer(3, n_columns=3, max_epochs=1, training="batch",
+                       random_state=0)
+    labels = som.fit_predict(as_memmap(X, tmp_path))
+    np.testing.assert_array_equal(labels, som.predict(X))
+    with pytest.raises(AttributeError, match="out of core keeps no labels_"):
+        som.labels_

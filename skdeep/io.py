@@ -42,6 +42,7 @@ import os
 import pathlib
 import sys
 import zipfile
+import zlib
 
 import numpy as np
 import scipy.sparse as sp
@@ -199,9 +200,10 @@ def load(path, *, device=None):
         names = set(zf.namelist())
         if "meta.json" not in names:
             raise ValueError(f"{path} is not an skdeep model file (no meta.json).")
+        data = _read_member(zf, "meta.json", path)
         try:
-            meta = json.loads(zf.read("meta.json"))
-        except (zipfile.BadZipFile, ValueError, EOFError) as error:
+            meta = json.loads(data)
+        except ValueError as error:
             raise ValueError(f"{path} has an unreadable meta.json ({error}).") from None
         if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
             version = meta.get("format_version") if isinstance(meta, dict) else None
@@ -211,23 +213,25 @@ def load(path, *, device=None):
                 + (f" (saved by skdeep {saved_by})" if saved_by else "")
                 + f"; this skdeep reads version {FORMAT_VERSION}."
             )
+        if "arrays.npz" not in names:
+            raise ValueError(f"{path} is not an skdeep model file (no arrays.npz).")
+        data = _read_member(zf, "arrays.npz", path)
         try:
-            arrays = dict(np.load(_io.BytesIO(zf.read("arrays.npz")), allow_pickle=False))
-        except KeyError:
-            raise ValueError(f"{path} is not an skdeep model file (no arrays.npz).") from None
+            arrays = dict(np.load(_io.BytesIO(data), allow_pickle=False))
         except ValueError as error:
             # np.load refuses object arrays, which only a pickle can hold.
             raise ValueError(
                 f"{path} holds arrays that need pickle to load ({error}); refusing to load it."
             ) from None
-        except (zipfile.BadZipFile, EOFError, OSError) as error:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
             raise ValueError(f"{path} has a truncated or corrupted arrays.npz ({error}).") from None
-        state = zf.read("state_dict.pt") if "state_dict.pt" in names else None
-        optimizers = (
-            zf.read("optimizer_state.pt") if "optimizer_state.pt" in names else None
-        )
+        state = (_read_member(zf, "state_dict.pt", path)
+                 if "state_dict.pt" in names else None)
+        optimizers = (_read_member(zf, "optimizer_state.pt", path)
+                      if "optimizer_state.pt" in names else None)
         module_states = {
-            key: zf.read(f"modules/{key}.pt") for key in meta.get("modules", {})
+            key: _read_member(zf, f"modules/{key}.pt", path)
+            for key in meta.get("modules", {})
         }
     name = meta.get("estimator")
     where = meta.get("class")
@@ -259,6 +263,19 @@ def load(path, *, device=None):
     for key, info in meta.get("modules", {}).items():
         _restore_module(estimator, key, module_states[key], info, device)
     return estimator
+
+
+def _read_member(zf, member, path):
+    """The bytes of ``member``, or a ValueError naming it when the archive is
+    damaged there (a flipped byte surfaced as zlib's or zipfile's own error)."""
+    try:
+        return zf.read(member)
+    except KeyError:
+        raise ValueError(f"{path} has no {member}.") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+        raise ValueError(
+            f"{path} has a truncated or corrupted {member} ({error})."
+        ) from None
 
 
 def _check_attribute_name(cls, key, path):

@@ -231,6 +231,25 @@ def test_truncated_file_is_refused(fitted, tmp_path):
         io.load(path)
 
 
+@pytest.mark.parametrize("member", ["meta.json", "arrays.npz", "state_dict.pt",
+                                    "optimizer_state.pt"])
+@pytest.mark.parametrize("where", ["start", "middle"])
+def test_a_damaged_member_is_refused_with_its_name(member, where, fitted, tmp_path):
+    # a flipped byte surfaced as zlib.error or zipfile.BadZipFile
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    name_length, extra_length = np.frombuffer(
+        bytes(raw[info.header_offset + 26 : info.header_offset + 30]), "<u2")
+    start = info.header_offset + 30 + int(name_length) + int(extra_length)
+    raw[start + (0 if where == "start" else info.compress_size // 2)] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=f"corrupted {member}"):
+        io.load(path)
+
+
 def test_pickled_arrays_are_refused(fitted, tmp_path):
     path = tmp_path / "ae.skdeep"
     io.save(fitted, path)

@@ -25,7 +25,10 @@ page or a chunk per row, so an epoch instead visits blocks of about
 rows of that buffer. Data that fit in one buffer are read as one block and
 shuffled exactly as the in-memory road shuffles them (the same draws from
 the same RNG), so a small memory map trains the same model as the loaded
-array, bit for bit.
+array, bit for bit. (One exception: data far from the origin, which the SOM
+trains shifted by a level near their mean, take that level from a row sample
+in memory and from the streaming sums here; the maps then agree to float32
+rounding, not bit for bit.)
 """
 
 # Authors: The skdeep developers

@@ -12,6 +12,11 @@ def _is_networkx(X):
     return hasattr(X, "adj") and hasattr(X, "nodes") and hasattr(X, "is_directed")
 
 
+# An edge array whose largest id exceeds both 2**24 and this many times its
+# number of edges names mostly nodes without edges: a labelling, not ids.
+_MAX_ID_PER_EDGE = 1000
+
+
 def edges_to_adjacency(edges, n_nodes=None):
     """Undirected adjacency from an ``(n_edges, 2)`` or ``(n_edges, 3)`` edge array.
 
@@ -29,7 +34,22 @@ def edges_to_adjacency(edges, n_nodes=None):
         raise ValueError("Edge array node ids must be non-negative integers.")
     ends = ends.astype(np.int64)
     weights = edges[:, 2] if edges.shape[1] == 3 else np.ones(len(edges))
+    # before repeated edges add up: (0, 1, 2) and (1, 0, -2) cancelled out
+    if np.any(weights < 0):
+        raise ValueError(
+            "Negative values in data passed to the graph: edge weights must be "
+            "non-negative."
+        )
     n = int(ends.max()) + 1 if n_nodes is None else int(n_nodes)
+    if n_nodes is None and n > max(_MAX_ID_PER_EDGE * len(edges), 1 << 24):
+        # (ids are row numbers: a sparse id like 10**10 made numpy allocate
+        # tens of GB and fail with a bare MemoryError)
+        raise ValueError(
+            f"The edge array's largest node id is {n - 1}, for {len(edges)} "
+            f"edges: node ids are row numbers 0 .. n_nodes - 1 of the "
+            f"embedding. Renumber the nodes first (for example with "
+            f"numpy.unique(edges[:, :2], return_inverse=True))."
+        )
     # both directions of each edge, a self-loop once
     mirror = ends[:, 0] != ends[:, 1]
     rows = np.r_[ends[:, 0], ends[mirror, 1]]

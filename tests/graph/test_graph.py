@@ -262,6 +262,16 @@ def test_non_finite_weights_of_a_graph_parameter_are_refused(bad):
         random_walks(A, n_walks=1, walk_length=3)
 
 
+def test_edge_array_weights_and_ids_are_checked_before_they_add_up():
+    fast = dict(n_walks=2, walk_length=5, input_format="edgelist")
+    # opposite weights of a repeated edge cancelled out, hiding the negative
+    with pytest.raises(ValueError, match="Negative values"):
+        DeepWalkEmbedder(4, **fast).fit(np.array([[0, 1, 2], [1, 0, -2], [1, 2, 1]]))
+    # a label-like id made numpy allocate tens of GB (a bare MemoryError)
+    with pytest.raises(ValueError, match="largest node id is 10000000000"):
+        DeepWalkEmbedder(4, **fast).fit(np.array([[0, 1], [1, 10**10]]))
+
+
 def test_weighted_walks_keep_each_rows_probabilities_whatever_came_before():
     # The cumulative weights were one sum over the whole graph minus each
     # row's start: after heavy edges a light row lost its precision (its

@@ -278,6 +278,13 @@ def _read_member(zf, member, path):
         ) from None
 
 
+def _with_shape(array, encoded):
+    """``array`` in the shape :func:`_encode` recorded (files written before
+    it recorded shapes have none: their arrays keep the nested lists')."""
+    shape = encoded.get("shape")
+    return array if shape is None else array.reshape(shape)
+
+
 def _check_attribute_name(cls, key, path):
     """Refuse an attribute name that :func:`save` would not have written."""
     shadowed = getattr(cls, key, None) if isinstance(key, str) else None
@@ -398,11 +405,13 @@ def _encode(value, what):
                                      float(gauss)]}
     if isinstance(value, np.ndarray) and value.dtype == object:
         return {"__object_array__": [_encode(v, what) for v in value.tolist()]}
+    # (the shape too: nested lists lose the dimensions after a zero one)
     if isinstance(value, np.ndarray) and value.dtype.kind == "c":
         return {"__array__": value.real.tolist(), "imag": value.imag.tolist(),
-                "dtype": str(value.dtype)}
+                "dtype": str(value.dtype), "shape": list(value.shape)}
     if isinstance(value, np.ndarray) and value.dtype.kind in "biufU":
-        return {"__array__": value.tolist(), "dtype": str(value.dtype)}
+        return {"__array__": value.tolist(), "dtype": str(value.dtype),
+                "shape": list(value.shape)}
     if _is_networkx_graph(value):
         return _encode_networkx(value, what)
     if isinstance(value, torch.device):
@@ -640,10 +649,15 @@ def _decode(value):
         if "__object_array__" in value:
             return np.array([_decode(v) for v in value["__object_array__"]], dtype=object)
         if "__array__" in value and "imag" in value:
-            array = np.array(value["__array__"]) + 1j * np.array(value["imag"])
-            return array.astype(value["dtype"])
+            # the parts set apart: real + 1j * imag turns an infinite
+            # imaginary part's real part into NaN (inf * 0)
+            real = np.array(value["__array__"], dtype=np.float64)
+            array = np.empty(real.shape, dtype=value["dtype"])
+            array.real, array.imag = real, value["imag"]
+            return _with_shape(array, value)
         if "__array__" in value:
-            return np.array(value["__array__"], dtype=value["dtype"])
+            return _with_shape(np.array(value["__array__"], dtype=value["dtype"]),
+                               value)
         if "__sparse__" in value:
             return _decode_sparse(value)
         if "__networkx__" in value:

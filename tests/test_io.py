@@ -136,6 +136,21 @@ def test_stateful_partial_fit_after_load_continues_as_without_saving(tmp_path):
         np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
+def test_nested_arrays_keep_their_shape_and_complex_infinities():
+    # arrays inside lists, tuples and dicts are written as nested lists: a
+    # zero dimension lost the ones after it ((0, 3) came back as (0,)), and
+    # an infinite imaginary part came back with a NaN real part
+    from skdeep.io import _decode, _encode
+
+    for array in (np.zeros((0, 3)), np.zeros((2, 0, 3), np.float32),
+                  np.array([1 + 2j, complex(1, np.inf)]), np.arange(6).reshape(2, 3)):
+        back = _decode(json.loads(json.dumps(_encode((array,), "test"))))[0]
+        assert back.shape == array.shape and back.dtype == array.dtype
+        np.testing.assert_array_equal(back, array)
+    # files written before shapes were recorded read as before
+    assert _decode({"__array__": [[1, 2]], "dtype": "int64"}).shape == (1, 2)
+
+
 def test_unfitted_round_trip(tmp_path):
     path = tmp_path / "ae.skdeep"
     io.save(AutoencoderTransformer(code_size=3), path)

@@ -206,10 +206,11 @@ def _read_list(items, what, tokenizer, targets, name):
             f"arrays); found {', '.join(kinds)}."
         )
     if all(
-        isinstance(s, (list, tuple)) and all(isinstance(t, str) for t in s)
+        isinstance(s, (list, tuple, np.ndarray)) and np.ndim(s) == 1
+        and all(isinstance(t, str) for t in s)
         for s in items
-    ):  # pre-tokenized text: lists of string tokens
-        tokens = [list(s) for s in items]
+    ):  # pre-tokenized text: lists of string tokens (or a 2-D string array's rows)
+        tokens = [[str(t) for t in s] for s in items]
         _check_not_empty(tokens, what)
         lengths = np.array([len(t) for t in tokens], dtype=np.int64)
         return Sequences(SequenceFormat("ragged"), lengths, tokens=tokens)

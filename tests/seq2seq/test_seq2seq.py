@@ -393,6 +393,12 @@ def test_pretokenized_lists_of_strings():
     assert pred.dtype == object and len(pred) == 2
     assert all(isinstance(row, list) for row in pred)
     assert all(isinstance(t, str) for row in pred for t in row)
+    # a 2-D array of string tokens is the same input (it was refused as
+    # mixing sequence types)
+    array = np.array(X)
+    np.testing.assert_array_equal(
+        Seq2SeqTranslator(**TINY).fit(array, X).predict(array[:4]),
+        model.predict(X[:4]))
 
 
 @pytest.mark.parametrize("same_length", [False, True])

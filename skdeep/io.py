@@ -82,9 +82,8 @@ def save(estimator, path, *, optimizer_state=True):
     estimator objects (a CNN's ``init_from`` given a fitted model: give the
     path of its saved file instead), and node or edge attributes of a
     networkx ``graph`` that are not plain data (numbers, strings, lists,
-    dicts, arrays). Sparse matrices and
-    networkx graphs come back as the same class with the same entries, nodes
-    and edges, in the same order.
+    dicts, arrays). Sparse matrices and networkx graphs come back as the
+    same class with the same entries, nodes and edges, in the same order.
 
     Examples
     --------

@@ -1585,6 +1585,13 @@ class BaseTorchEstimator(BaseEstimator):
             # A loaded net is built without streams (restore_net knows no
             # stateful parameter): give it this call's batching and resets.
             resets = any(name == "reset_state" for name, _ in net.callbacks_)
+            if any(name == "lr_scheduler" for name, _ in net.callbacks_):
+                # the schedule's last rates (a cosine ends at 0, which froze
+                # the network): back to the rates it started from, as a
+                # first partial_fit call trains (no schedule)
+                for optimizer in net._optimizers:
+                    for group in getattr(net, optimizer + "_").param_groups:
+                        group["lr"] = group.get("initial_lr", group["lr"])
             if net.train_split is not None or resets != streams or any(
                 name in stale for name, _ in net.callbacks_
             ):

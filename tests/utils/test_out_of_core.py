@@ -371,6 +371,19 @@ def test_partial_fit_after_fit_drops_early_stopping_and_lr_schedule():
     assert "valid_loss" not in reg.history_[-1]
     names = [name for name, _ in reg.net_.callbacks_]
     assert "early_stopping" not in names and "lr_scheduler" not in names
+    # the cosine schedule ended at lr 0: the later calls train at the rates
+    # it started from (they changed nothing), head_lr's group included
+    from skdeep.cnn import CNNClassifier
+
+    clf = CNNClassifier(conv_channels=(4,), max_epochs=2, batch_size=16,
+                        head_lr=0.01, random_state=0).fit(X, y > np.median(y))
+    before = {k: v.clone() for k, v in clf.module_.state_dict().items()}
+    clf.partial_fit(X, y > np.median(y))
+    assert sorted(group["lr"] for group in clf.net_.optimizer_.param_groups) == [
+        clf.lr, 0.01]
+    assert any(not torch.equal(before[k], v)
+               for k, v in clf.module_.state_dict().items()
+               if k.endswith(("weight", "bias")))
 
 
 _PARTIAL_FIT_ESTIMATORS = [

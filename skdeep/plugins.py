@@ -275,7 +275,11 @@ class PluginRegistry:
             unknown = [hc.name for hc in callers if not hc.has_spec()]
             if unknown:
                 self.pm.unregister(plugin)
-                known = ", ".join(sorted(self.pm.hook.__dict__))
+                # (pluggy keeps a caller for every unknown name it has seen)
+                known = ", ".join(sorted(
+                    name for name, caller in vars(self.pm.hook).items()
+                    if caller.has_spec()
+                ))
                 return self._fail(
                     info,
                     "implements unknown hooks",
@@ -325,6 +329,12 @@ class PluginRegistry:
                     f"BaseEstimator subclass) or an sktime/scikit-base class; "
                     f"got {estimator_cls!r}"
                 )
+            if name is not None and not (isinstance(name, str) and name.isidentifier()):
+                # (an int name broke the sorted listing for every plugin)
+                raise TypeError(
+                    f"register()'s name must be a Python identifier (a string); "
+                    f"got {name!r}"
+                )
             name = name or estimator_cls.__name__
             if name in staged and staged[name] is not estimator_cls:
                 raise ValueError(f"the plugin registers two classes named {name!r}")
@@ -338,14 +348,19 @@ class PluginRegistry:
                 self.pm.unregister(plugin)
                 return self._fail(info, "raised in register_estimators", exc)
         for name, cls in staged.items():
-            if name in self.estimators and self.estimators[name][0] is not cls:
-                other = self.estimators[name][1]
-                warnings.warn(
-                    f"Estimator name {name!r} is registered by plugin {other!r} "
-                    f"and by plugin {info.name!r}; keeping the one from {other!r}.",
-                    SkdeepPluginWarning,
-                    stacklevel=3,
-                )
+            if name in self.estimators and self.estimators[name][1] != info.name:
+                # The first plugin loaded keeps the name (built-ins load
+                # first), also when another registers the same class: it
+                # took the name over, and unregistering it removed the class.
+                other_cls, other = self.estimators[name]
+                if other_cls is not cls:
+                    warnings.warn(
+                        f"Estimator name {name!r} is registered by plugin "
+                        f"{other!r} and by plugin {info.name!r}; keeping the one "
+                        f"from {other!r}.",
+                        SkdeepPluginWarning,
+                        stacklevel=3,
+                    )
                 continue
             self.estimators[name] = (cls, info.name)
             info.estimators.append(name)

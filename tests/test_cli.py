@@ -49,6 +49,25 @@ def test_check_reports_failures(capsys, monkeypatch):
     assert "[FAIL]" in capsys.readouterr().out
 
 
+def test_check_goes_on_after_an_estimator_that_cannot_be_built(capsys, monkeypatch):
+    # a class whose test instances cannot be built ended the run in a
+    # traceback, leaving every later estimator unchecked
+    import skdeep.utils.estimator_checks as checks
+
+    built = checks.test_instances
+
+    def test_instances(cls):
+        if cls.__name__ == "FFTFeaturizer":
+            raise TypeError("__init__() missing 1 required positional argument: 'k'")
+        return built(cls)
+
+    monkeypatch.setattr(checks, "test_instances", test_instances)
+    assert main(["check", "FFTFeaturizer", "WaveletDenoiser"]) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] FFTFeaturizer (signal): could not build its test instances" in out
+    assert "[  ok] WaveletDenoiser" in out and "1 failed check(s)" in out
+
+
 def test_demo_autoencoder(capsys):
     assert main(["demo", "--family", "autoencoder"]) == 0
     out = capsys.readouterr().out

@@ -113,6 +113,30 @@ def plugin_dir(tmp_path, monkeypatch):
             register(AutoencoderTransformer)
         """,
     )
+    _write_module(
+        tmp_path,
+        "sk_int_name",
+        """
+        import skdeep
+        from sklearn.base import BaseEstimator
+        class Foo(BaseEstimator):
+            pass
+        @skdeep.hookimpl
+        def register_estimators(register):
+            register(Foo, name=123)
+        """,
+    )
+    _write_module(
+        tmp_path,
+        "sk_takes_builtin",
+        """
+        import skdeep
+        from skdeep.som import SOMClusterer
+        @skdeep.hookimpl
+        def register_estimators(register):
+            register(SOMClusterer)
+        """,
+    )
     for mod in [m for m in sys.modules if m.startswith("sk_")]:
         del sys.modules[mod]
     return tmp_path
@@ -203,6 +227,8 @@ def test_good_plugin_is_registered_with_its_name(plugin_dir):
         ("sk_garbage", "register() takes a scikit-learn estimator class"),
         ("sk_misspelt", "unknown hook(s) ['register_estimator']"),
         ("sk_bad_args", "has invalid hook implementations"),
+        # an int name broke all_estimators' sorted listing for every plugin
+        ("sk_int_name", "register()'s name must be a Python identifier"),
         ("no_such_module_anywhere", "failed to import: ModuleNotFoundError"),
     ],
 )
@@ -225,6 +251,23 @@ def test_duplicate_name_warns_naming_both_and_keeps_builtin(plugin_dir):
         registry.load()
     cls = registry.get_estimator("AutoencoderTransformer")
     assert cls.__module__ == "skdeep.autoencoder._autoencoder"
+
+
+def test_a_plugin_registering_a_builtin_class_does_not_take_it_over(plugin_dir):
+    # it became the class's owner, and unregistering it removed the built-in
+    registry = _registry(_ep("taker", "sk_takes_builtin")).load()
+    assert {n: p for n, _, p in registry.all_estimators()}["SOMClusterer"] == "som"
+    registry.unregister_plugin("taker")
+    assert registry.get_estimator("SOMClusterer").__name__ == "SOMClusterer"
+
+
+def test_misspelt_hook_message_lists_only_skdeeps_hooks(plugin_dir):
+    # pluggy keeps a caller per unknown name: the typo was listed as a hook
+    registry = _registry(_ep("bad", "sk_misspelt"))
+    with pytest.warns(SkdeepPluginWarning) as record:
+        registry.load()
+    message = str(record[0].message)
+    assert message.endswith("skdeep's hooks are: register_estimators")
 
 
 def test_autoload_switch_loads_builtins_only(plugin_dir, monkeypatch):

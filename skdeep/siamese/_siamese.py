@@ -759,6 +759,14 @@ def _best_threshold(distances, similar, sample_weight=None):
     return float((d[k - 1] + d[k]) / 2)
 
 
+def _is_fitted(estimator):
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
+
+
 class PrototypeClassifier(ClassifierMixin, BaseEstimator):
     """Classify by the nearest class prototype in an embedding (few-shot).
 
@@ -773,8 +781,9 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
     ----------
     transformer : transformer or None, default=None
         The embedding. A fitted transformer is used as it is (not refitted,
-        not cloned): the few-shot use. An unfitted one is cloned and fitted
-        on the support set. None uses the raw features.
+        not cloned, also when this classifier is cloned, as by
+        ``cross_val_score``): the few-shot use. An unfitted one is cloned and
+        fitted on the support set. None uses the raw features.
 
     metric : {"euclidean", "cosine"}, default="euclidean"
         The distance to the prototypes.
@@ -813,6 +822,15 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         self.transformer = transformer
         self.metric = metric
 
+    def __sklearn_clone__(self):
+        # A fitted transformer is passed on as it is: scikit-learn's clone
+        # (in cross_val_score, GridSearchCV) made it an unfitted copy, which
+        # fit then trained on the small support set, silently.
+        if self.transformer is None or not _is_fitted(self.transformer):
+            return super().__sklearn_clone__()
+        return type(self)(transformer=self.transformer,
+                          metric=clone(self.metric, safe=False))
+
     def _embed(self, X):
         return X if self.transformer_ is None else self.transformer_.transform(X)
 
@@ -841,9 +859,7 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         transformer = self.transformer
         if transformer is not None:
-            try:
-                check_is_fitted(transformer)
-            except NotFittedError:
+            if not _is_fitted(transformer):
                 fit_params = {}
                 if sample_weight is not None and has_fit_parameter(
                     transformer, "sample_weight"

@@ -272,6 +272,28 @@ def test_prototype_classifier_basics():
     assert list(cos.predict([[10.0, 1.0], [1.0, 10.0]])) == [0, 1]
 
 
+def test_prototype_classifier_clone_keeps_a_fitted_embedding():
+    # clone (cross_val_score, GridSearchCV) made the fitted embedding an
+    # unfitted copy, which fit then trained on the support set
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 5)), np.arange(40) % 4
+    embedding = SiameseTransformer(embedding_size=3, hidden_layer_sizes=(8,),
+                                   max_epochs=2, random_state=0).fit(X, y)
+    support, labels = rng.normal(size=(6, 5)), list("aabbcc")
+    direct = PrototypeClassifier(embedding).fit(support, labels)
+    cloned = clone(PrototypeClassifier(embedding)).fit(support, labels)
+    assert cloned.transformer_ is embedding
+    np.testing.assert_array_equal(cloned.prototypes_, direct.prototypes_)
+    cross_val_score(PrototypeClassifier(embedding), np.r_[support, support],
+                    labels * 2, cv=2)
+    # an unfitted embedding is still cloned (and fitted on the support set)
+    fresh = SiameseTransformer(embedding_size=3, max_epochs=1, random_state=0)
+    assert clone(PrototypeClassifier(fresh)).transformer is not fresh
+
+
 def test_unfitted_pair_classifier_raises_not_fitted_error():
     from sklearn.exceptions import NotFittedError
 

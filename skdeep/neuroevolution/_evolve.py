@@ -7,6 +7,7 @@ import math
 import pickle
 import warnings
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 
@@ -733,6 +734,14 @@ def evolve(fitness, n_inputs=None, n_outputs=None, n_generations=100, *, config=
         population = NEATPopulation(n_inputs, n_outputs, config, random_state)
     elif config is not None:
         raise ValueError("A continued population keeps its own config; do not pass config.")
+    if isinstance(n_generations, bool) or not isinstance(n_generations, Integral) \
+            or n_generations < 1:
+        raise ValueError(f"n_generations must be an integer >= 1; got {n_generations!r}.")
+    if population.fitness is not None and not population.extinct:
+        # A run stopped by fitness_threshold or callback left its last
+        # generation evaluated and recorded, not bred: breed it first (it was
+        # evaluated and recorded a second time).
+        population.advance()
     bar = None
     if progress:
         from tqdm.auto import tqdm

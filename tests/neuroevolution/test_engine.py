@@ -270,6 +270,20 @@ def test_checkpoint_continues_the_same_run(tmp_path):
         NEATPopulation.load(tmp_path / "other.pkl")
 
 
+def test_a_run_stopped_early_continues_with_the_next_generation():
+    # a stop on fitness_threshold (or callback) leaves the last generation
+    # recorded, not bred: continuing it evaluated and recorded it again
+    stopped = evolve(xor_fitness, 2, 1, n_generations=5, config=NEATConfig(pop_size=10),
+                     random_state=0, fitness_threshold=-1e9)
+    assert stopped.solved and stopped.history["generation"] == [0]
+    resumed = evolve(xor_fitness, n_generations=2, population=stopped.population)
+    assert resumed.history["generation"] == [0, 1, 2]
+    assert resumed.n_evaluations == 30  # 10 genomes in each of 3 generations
+    for bad in (0, -1, 2.5):  # 0 ended in an AttributeError on best_genome
+        with pytest.raises(ValueError, match="n_generations must be an integer >= 1"):
+            evolve(xor_fitness, 2, 1, n_generations=bad)
+
+
 def test_bad_fitness_values_get_clear_errors():
     population = NEATPopulation(2, 1, NEATConfig(pop_size=10), random_state=0)
     with pytest.raises(ValueError, match="one value per genome"):

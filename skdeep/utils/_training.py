@@ -1004,6 +1004,37 @@ def out_of_memory_hint(estimator, stage, batch_size):
         raise new from error
 
 
+def _without_zero_weights(X, y, sample_weight):
+    """``X``, ``y`` and ``sample_weight`` without the rows of weight zero.
+
+    A zero weight removes the row from training, as documented: scaling its
+    loss by zero still let it through batch normalization (its statistics
+    in training and the running ones kept for prediction: 40 zero-weight
+    rows of noise took a CNN from 0.85 to 0.6 training accuracy) and into
+    the batches. Out-of-core rows, and weights that are all zero (refused
+    elsewhere), are left as they are.
+    """
+    keep = sample_weight > 0
+    if isinstance(X, LazyRows) or bool(keep.all()) or not bool(keep.any()):
+        return X, y, sample_weight
+    rows = torch.nonzero(keep).squeeze(1)
+    return _take_rows(X, rows), _take_rows(y, rows), sample_weight[rows]
+
+
+def _take_rows(data, rows):
+    """Rows ``rows`` (a tensor of indices) of a tensor, an array, or a dict,
+    tuple or list of them (the training inputs some modules take)."""
+    if data is None:
+        return None
+    if isinstance(data, torch.Tensor):
+        return data.index_select(0, rows.to(data.device))
+    if isinstance(data, dict):
+        return {key: _take_rows(value, rows) for key, value in data.items()}
+    if isinstance(data, (tuple, list)):
+        return type(data)(_take_rows(value, rows) for value in data)
+    return data[rows.cpu().numpy()]
+
+
 def optimizer_states(net):
     """The state of each of ``net``'s optimizers (``{name: state_dict}``):
     Adam's moment estimates and step counts, for example. With them a
@@ -1377,6 +1408,7 @@ class BaseTorchEstimator(BaseEstimator):
                 )
             sample_weight = torch.as_tensor(sample_weight, dtype=torch.float32)
             sample_weight = sample_weight.to(device)
+            X, y, sample_weight = _without_zero_weights(X, y, sample_weight)
         if validation is not None:
             if sample_weight is not None:
                 raise ValueError("A validation set cannot be combined with sample_weight.")
@@ -1548,6 +1580,7 @@ class BaseTorchEstimator(BaseEstimator):
         if sample_weight is not None:
             sample_weight = torch.as_tensor(sample_weight, dtype=torch.float32)
             sample_weight = sample_weight.to(device)
+            X, y, sample_weight = _without_zero_weights(X, y, sample_weight)
 
         def train_one_epoch(net):
             with out_of_memory_hint(self, "partial_fit", self.batch_size):

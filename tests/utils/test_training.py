@@ -456,3 +456,28 @@ def test_cpu_copy_keeps_values_modes_and_shares_nothing():
     assert all(torch.equal(a, b) and a.data_ptr() != b.data_ptr() for a, b in pairs)
     assert [p.requires_grad for p in copied.parameters()] == [True, True, True, True, False,
                                                              True]
+
+
+def test_rows_of_weight_zero_are_removed_from_training():
+    # they only had their loss scaled by zero: they still went through
+    # batch normalization (whose statistics are kept for prediction) and
+    # into the batches (40 noisy rows took a CNN from 0.85 to 0.6 accuracy)
+    from skdeep.cnn import CNNClassifier
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 1, 16))
+    y = (X[:, 0, :4].mean(1) > 0).astype(int)
+    junk = rng.normal(size=(40, 1, 16)) * 50 + 20
+    weights = np.r_[np.ones(40), np.zeros(40)]
+    cnn = dict(conv_channels=(4,), max_epochs=3, batch_size=16, random_state=0)
+    kept = CNNClassifier(**cnn).fit(X, y)
+    weighted = CNNClassifier(**cnn).fit(np.vstack([X, junk]), np.r_[y, 1 - y],
+                                        sample_weight=weights)
+    np.testing.assert_array_equal(weighted.predict_proba(X), kept.predict_proba(X))
+    flat, target = X[:, 0], X[:, 0, 0]
+    mc = dict(hidden_layer_sizes=(8,), max_epochs=3, batch_size=16, random_state=0)
+    kept = MCDropoutRegressor(**mc).fit(flat, target)
+    weighted = MCDropoutRegressor(**mc).fit(
+        np.vstack([flat, junk[:, 0]]), np.r_[target, -target], sample_weight=weights)
+    np.testing.assert_allclose(weighted.predict(flat), kept.predict(flat), rtol=1e-5)

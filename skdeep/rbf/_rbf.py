@@ -177,16 +177,26 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
     def _init_gamma(self, centers, X, sample_weight=None):
         """Initial widths: ``gamma`` or the center-spacing heuristic."""
         k = len(centers)
-        if k > 1:
-            d2 = squared_center_distances(centers)
+        # Coincident centers (duplicate rows: k-means or k >= the rows give
+        # them) are one center: the distance 0 between copies shrank the
+        # spacing (every row given twice: gamma 1.0 instead of 0.067).
+        distinct, copy_of = np.unique(centers, axis=0, return_inverse=True)
+        if len(distinct) == k:
+            distinct, copy_of = centers, None
+        if len(distinct) > 1:
+            d2 = squared_center_distances(distinct)
             np.fill_diagonal(d2, np.inf)
             nearest = np.sqrt(d2.min(axis=1))
+            if copy_of is not None:
+                nearest = nearest[copy_of.ravel()]
         elif sample_weight is None:
             nearest = np.full(1, np.sqrt(X.var(axis=0).sum()))
         else:
             mean = np.average(X, axis=0, weights=sample_weight)
             var = np.average((X - mean) ** 2, axis=0, weights=sample_weight)
             nearest = np.full(1, np.sqrt(var.sum()))
+        if len(nearest) != k:  # (one distinct center: the data's spread)
+            nearest = np.full(k, nearest[0])
         # Twice the nearest-center distance: units that overlap their
         # neighbours well (chosen on scikit-learn's diabetes and Friedman 1-3
         # data, none of them reported by the benchmarks).

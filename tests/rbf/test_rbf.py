@@ -261,3 +261,19 @@ def test_lr_schedule_cosine_anneals_end_to_end_training(sine, moons):
     )
     with pytest.raises(ValueError, match="lr_schedule"):
         RBFNetworkRegressor(lr_schedule="linear").fit(Xtr, ytr)
+
+
+@pytest.mark.parametrize("width_per_center", [False, True])
+def test_scale_widths_ignore_coincident_centers(width_per_center):
+    # duplicate rows give coincident centers (k >= the rows keeps the rows):
+    # the distance 0 between copies shrank the spacing (every row twice:
+    # gamma 1.0 instead of 0.067, held-out R^2 0.89 -> 0.65)
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 100, (40, 1))
+    y = np.sin(X[:, 0] / 10)
+    params = dict(n_centers=80, width_per_center=width_per_center, random_state=0)
+    with pytest.warns(UserWarning, match="more than the 40 training rows"):
+        once = RBFNetworkRegressor(**params).fit(X, y)
+    twice = RBFNetworkRegressor(**params).fit(np.vstack([X, X]), np.r_[y, y])
+    expected = once.gamma_ if not width_per_center else np.r_[once.gamma_, once.gamma_]
+    np.testing.assert_allclose(twice.gamma_, expected)

@@ -292,10 +292,12 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
     def _validate_X(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y`` at fit); return ``(n, C, *spatial)`` floats."""
         fit = not (isinstance(y, str) and y == "no_validation")
+        # (a list of flat rows, 2-D input, holds n_features_in_ values each:
+        # input_shape may lay them out as several channels)
+        max_length = None if reset else (
+            self.n_features_in_ if self.input_ndim_ == 2 else self.input_shape_[-1])
         X = pad_ragged_series(
-            X,
-            max_length=None if reset else self.input_shape_[-1],
-            estimator_name=type(self).__name__,
+            X, max_length=max_length, estimator_name=type(self).__name__,
         ) if self._reads_series(reset) else X
         X, given_ndim = prepare_conv_input(
             X,

@@ -204,6 +204,13 @@ def prepare_conv_input(X, estimator, *, reset, grayscale):
         The ndim ``X`` was given with (None for input without one).
     """
     name = type(estimator).__name__
+    if getattr(X, "ndim", None) is None and isinstance(X, (list, tuple)):
+        # nested lists are read as their array (grayscale images given as
+        # lists lost their channel axis and were read as H channels)
+        try:
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):
+            pass  # ragged or not numbers: validate_data's message follows
     ndim = getattr(X, "ndim", None)
     if not reset and ndim is not None and ndim >= 2 and ndim != estimator.input_ndim_:
         raise ValueError(

@@ -446,3 +446,21 @@ def test_function_transformer_pipeline_reshapes():
     pipe = make_pipeline(FunctionTransformer(lambda Z: Z.reshape(len(Z), 1, 12, 12)),
                          CNNClassifier(conv_channels=(8,), **FAST))
     assert pipe.fit(X.reshape(40, -1), y).score(X.reshape(40, -1), y) > 0.85
+
+
+def test_lists_read_as_their_arrays():
+    # grayscale images given as nested lists lost their channel axis (read as
+    # 8 channels of 8 steps), and a list of flat rows laid out by input_shape
+    # as 2 channels was refused ("a series has 16 time points, at most 8")
+    rng = np.random.RandomState(0)
+    images, y = rng.normal(size=(20, 8, 8)), np.repeat([0, 1], 10)
+    params = dict(conv_channels=(4,), max_epochs=1, random_state=0)
+    from_list = CNNClassifier(conv_dims=2, **params).fit(images.tolist(), y)
+    from_array = CNNClassifier(conv_dims=2, **params).fit(images, y)
+    assert from_list.n_features_in_ == 1
+    np.testing.assert_array_equal(from_list.predict_proba(images[:3].tolist()),
+                                  from_array.predict_proba(images[:3]))
+    rows = rng.normal(size=(20, 16))
+    flat = CNNClassifier(input_shape=(2, 8), **params).fit(rows, y)
+    np.testing.assert_array_equal(flat.predict_proba(list(rows[:2])),
+                                  flat.predict_proba(rows[:2]))

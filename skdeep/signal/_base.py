@@ -6,7 +6,7 @@
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_array, validate_data
 
 from skdeep.utils._sklearn import _fit_context
 from skdeep.utils.validation import check_float32_range
@@ -69,7 +69,7 @@ class _BaseSignalTransformer(TransformerMixin, BaseEstimator):
             In the input's floating dtype (float32 stays float32).
         """
         fitted = hasattr(self, "n_timepoints_")
-        X = self._validate(X, reset=False)
+        X = self._validate(X, reset=False, fitted=fitted)
         if fitted:
             if (X.ndim == 3) != (self._fit_ndim == 3):
                 raise ValueError(
@@ -91,12 +91,17 @@ class _BaseSignalTransformer(TransformerMixin, BaseEstimator):
         """Shape the ``(n, C, ...)`` result of ``_transform_3d`` for output."""
         return Xt.reshape(X.shape[0], -1).astype(X.dtype, copy=False)
 
-    def _validate(self, X, reset):
+    def _validate(self, X, reset, fitted=True):
         # One series is enough: nothing is learned, and transform takes one too.
         kwargs = {"ensure_min_features": 2} if reset else {}
-        X = validate_data(
-            self, X, dtype=_FLOAT_DTYPES, allow_nd=True, reset=reset, **kwargs
-        )
+        if fitted or reset:
+            X = validate_data(
+                self, X, dtype=_FLOAT_DTYPES, allow_nd=True, reset=reset, **kwargs
+            )
+        else:  # transform without fit: no fitted names or counts to check X
+            # against (validate_data warned that X has feature names "but the
+            # estimator was fitted without")
+            X = check_array(X, dtype=_FLOAT_DTYPES, allow_nd=True)
         # powers and energies of larger values overflow to inf
         check_float32_range(X, estimator=self)
         if X.ndim > 3:

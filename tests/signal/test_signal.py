@@ -3,6 +3,8 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
+
 import numpy as np
 import pytest
 import pywt
@@ -110,6 +112,15 @@ def test_stateless_transform_without_fit(est):
     fitted = clone(est).fit(X2)
     assert (fitted.n_features_in_, fitted.n_channels_, fitted.n_timepoints_) == (
         96, 1, 96)
+    # a DataFrame unfitted: no warning that it was "fitted without feature
+    # names" (it was never fitted)
+    import pandas as pd
+
+    frame = pd.DataFrame(X2, columns=[f"t{i}" for i in range(X2.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(clone(est).transform(frame),
+                                   clone(est).transform(X2), rtol=1e-12)
 
 
 # -- bad input ------------------------------------------------------------------

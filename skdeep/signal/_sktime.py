@@ -12,14 +12,17 @@ from sktime.transformations.base import BaseTransformer
 class SktimeAdapter(BaseTransformer):
     """Use a skdeep signal transformer as an sktime transformer.
 
-    sktime passes series collections to the wrapped transformer as one
-    ``(n_instances, n_channels, n_timepoints)`` array (sktime's ``numpy3D``
-    mtype), so the whole panel is transformed in one vectorized call.
+    The adapter hands the wrapped transformer a whole panel as one
+    ``(n_instances, n_channels, n_timepoints)`` array, so it is transformed
+    in one vectorized call, and gives the output the input's index.
     Featurizers (:class:`WaveletFeaturizer`, :class:`FFTFeaturizer`) become
     series-to-features transformers (``scitype:transform-output`` is
-    ``"Primitives"``: a table with one row per instance, columns named by
-    ``get_feature_names_out``); :class:`WaveletDenoiser` becomes a
-    series-to-series transformer. Those are stateless, so ``fit`` is empty
+    ``"Primitives"``: a table with one row per instance, indexed by the
+    instances, columns named by ``get_feature_names_out``);
+    :class:`WaveletDenoiser` becomes a series-to-series transformer, which
+    also denoises a forecaster's target in sktime's
+    ``TransformedTargetForecaster`` (the forecasts are not transformed back:
+    it has no inverse). Those are stateless, so ``fit`` is empty
     for them. The learned-shapelet transformers (:class:`ShapeletTransformer`,
     or :class:`ShapeletClassifier`'s distances) learn from the training
     series: the adapter's ``fit`` fits a clone once, with the labels when
@@ -64,7 +67,10 @@ class SktimeAdapter(BaseTransformer):
         "scitype:transform-input": "Series",
         "scitype:transform-output": "Primitives",
         "scitype:instancewise": True,
-        "X_inner_mtype": "numpy3D",
+        # pandas, for the index: converted to numpy3D inside, the output
+        # then keeps the instances' and time points' labels (with numpy3D,
+        # sktime handed back a RangeIndex)
+        "X_inner_mtype": ["pd-multiindex", "pd.DataFrame"],
         "y_inner_mtype": "None",
         "capability:multivariate": True,
         "capability:unequal_length": False,
@@ -77,6 +83,11 @@ class SktimeAdapter(BaseTransformer):
         super().__init__()
         output = getattr(transformer, "_sktime_output", "Primitives")
         tags = {"scitype:transform-output": output}
+        if output == "Series":
+            # a denoiser has no inverse: on a forecaster's target it denoises
+            # the history and leaves the forecasts as they are (as sktime's
+            # filters do)
+            tags["skip-inverse-transform"] = True
         if getattr(transformer, "_sktime_stateful", False):
             # learned from the whole training panel (and its labels, if any)
             tags.update({"fit_is_empty": False, "scitype:instancewise": False,
@@ -89,7 +100,8 @@ class SktimeAdapter(BaseTransformer):
 
         Parameters
         ----------
-        X : ndarray of shape (n_instances, n_channels, n_timepoints)
+        X : pd.DataFrame
+            A panel (sktime's ``pd-multiindex``) or one series.
         y : ndarray of shape (n_instances,) or None
             Class labels (supervised shapelets) or None.
 
@@ -97,31 +109,37 @@ class SktimeAdapter(BaseTransformer):
         -------
         self : SktimeAdapter
         """
-        self.transformer_ = clone(self.transformer).fit(X, y)
+        self.transformer_ = clone(self.transformer).fit(_as_numpy3d(X), y)
         return self
 
     def _transform(self, X, y=None):
-        """Transform the ``(n_instances, n_channels, n_timepoints)`` array ``X``.
+        """Transform the panel or series ``X``.
 
         Parameters
         ----------
-        X : ndarray of shape (n_instances, n_channels, n_timepoints)
+        X : pd.DataFrame
+            A panel (sktime's ``pd-multiindex``) or one series.
         y : Ignored
 
         Returns
         -------
-        Xt : pd.DataFrame of shape (n_instances, n_features) for featurizers,
-            ndarray of the shape of ``X`` for series-to-series transformers.
+        Xt : pd.DataFrame
+            One row per instance (indexed by them) for featurizers; the rows
+            and columns of ``X`` for series-to-series transformers.
         """
+        X3 = _as_numpy3d(X)
         if not self.get_tag("fit_is_empty"):
             est = self.transformer_
-            Xt = est.transform(X)
-            return pd.DataFrame(Xt, columns=list(est.get_feature_names_out()))
-        est = clone(self.transformer)
-        if self.get_tag("scitype:transform-output") == "Series":
-            return est.transform(np.asarray(X, dtype=float))
-        Xt = est.fit(X).transform(X)
-        return pd.DataFrame(Xt, columns=list(est.get_feature_names_out()))
+            Xt = est.transform(X3)
+        else:
+            est = clone(self.transformer)
+            if self.get_tag("scitype:transform-output") == "Series":
+                # (n, C, T) back to X's own rows and columns
+                Xt = est.transform(X3).transpose(0, 2, 1).reshape(-1, X3.shape[1])
+                return pd.DataFrame(Xt, index=X.index, columns=X.columns)
+            Xt = est.fit(X3).transform(X3)
+        return pd.DataFrame(Xt, index=_instances(X),
+                            columns=list(est.get_feature_names_out()))
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -133,3 +151,20 @@ class SktimeAdapter(BaseTransformer):
             {"transformer": FFTFeaturizer(n_frequencies=2, bands=2)},
             {"transformer": WaveletDenoiser("haar", level=1)},
         ]
+
+
+def _as_numpy3d(X):
+    """``(n_instances, n_channels, n_timepoints)`` floats of a pd-multiindex
+    panel or of one series (a pd.DataFrame of time points by channels)."""
+    if isinstance(X.index, pd.MultiIndex):
+        from sktime.datatypes import convert_to
+
+        return np.asarray(convert_to(X, to_type="numpy3D"), dtype=float)
+    return X.to_numpy(dtype=float).T[None]
+
+
+def _instances(X):
+    """The instance labels of a panel (one series: a single row, 0)."""
+    if isinstance(X.index, pd.MultiIndex):
+        return X.index.get_level_values(0).unique()
+    return pd.RangeIndex(1)

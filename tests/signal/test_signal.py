@@ -389,6 +389,36 @@ def test_sktime_pipeline():
     assert chained.shape == (40, 6 * 10)
 
 
+# (sktime's own forecasters announce a change of their remember_data default)
+@pytest.mark.filterwarnings("ignore:The default of config ``remember_data``")
+def test_sktime_adapter_keeps_the_index_and_denoises_a_forecasters_target():
+    # sktime's numpy3D inner type dropped every index: a denoised series came
+    # back on a RangeIndex, panel instances were renumbered, and in a
+    # TransformedTargetForecaster the denoiser failed (no inverse_transform)
+    pytest.importorskip("sktime")
+    from sktime.datasets import load_airline, load_basic_motions
+    from sktime.forecasting.compose import TransformedTargetForecaster
+    from sktime.forecasting.naive import NaiveForecaster
+
+    from skdeep.signal import SktimeAdapter
+
+    y = load_airline()
+    denoised = SktimeAdapter(WaveletDenoiser("haar")).fit_transform(y)
+    assert denoised.index.equals(y.index) and denoised.name == y.name
+    np.testing.assert_allclose(denoised.to_numpy(),
+                               WaveletDenoiser("haar").transform(y.to_numpy()[None])[0])
+    forecaster = TransformedTargetForecaster(
+        [("denoise", SktimeAdapter(WaveletDenoiser("haar"))),
+         ("forecast", NaiveForecaster())])
+    forecast = forecaster.fit(y, fh=[1, 2]).predict()
+    assert [str(p) for p in forecast.index] == ["1961-01", "1961-02"]
+    X, _ = load_basic_motions(split="train", return_X_y=True)
+    X = X.iloc[:4]
+    X.index = list("abcd")
+    features = SktimeAdapter(WaveletFeaturizer("haar", level=2)).fit_transform(X)
+    assert features.index.tolist() == list("abcd")
+
+
 def test_sktime_conformance():
     pytest.importorskip("sktime")
     from sktime.utils.estimator_checks import check_estimator

@@ -4,6 +4,7 @@ prototype (few-shot) classifier."""
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -248,6 +249,15 @@ class _BaseSiamese(BaseTorchEstimator):
                 mlp(sizes, self.activation, dropout=params.get("dropout", 0.0)),
             )
         head_hidden = tuple(params.pop("head_hidden", ()))
+        # (an unknown key surfaced as build_feature_stack's TypeError)
+        known = set(inspect.signature(build_feature_stack).parameters) - {
+            "architecture", "n_dims", "in_channels", "activation"}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ValueError(
+                f"network_params {unknown} do not apply to the 'cnn' network, "
+                f"which reads {sorted(known | {'head_hidden'})}."
+            )
         stack = build_feature_stack(
             self.architecture,
             n_dims=self.conv_dims_,

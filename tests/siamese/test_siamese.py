@@ -303,3 +303,14 @@ def test_unfitted_pair_classifier_raises_not_fitted_error():
     for method in ("predict", "predict_proba", "decision_function"):
         with pytest.raises(NotFittedError):
             getattr(SiamesePairClassifier(), method)(pairs)
+
+
+def test_network_params_unknown_to_the_network_are_refused_clearly():
+    # the cnn network passed them on to build_feature_stack's TypeError
+    X, y = np.random.RandomState(0).rand(20, 1, 8, 8), np.arange(20) % 2
+    for network, key in (("cnn", "global_pooling"), ("mlp", "conv_channels")):
+        est = SiameseTransformer(network=network, network_params={key: 1},
+                                 max_epochs=1)
+        with pytest.raises(ValueError, match=f"network_params \\['{key}'\\] do not "
+                                             f"apply to the '{network}' network"):
+            est.fit(X if network == "cnn" else X.reshape(20, -1), y)

@@ -97,7 +97,15 @@ class Augment(nn.Module):
         return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
     def _jitter(self, x):
-        std = x.std(dim=-1, keepdim=True).nan_to_num(0.0)
+        std = x.std(dim=-1, keepdim=True)
+        # NaN-padded series: the std of their observed steps (theirs was NaN,
+        # made 0: they got no jitter at all)
+        valid = ~torch.isnan(x)
+        count = valid.sum(dim=-1, keepdim=True)
+        mean = torch.where(valid, x, 0.0).sum(dim=-1, keepdim=True) / count.clamp_min(1)
+        spread = torch.where(valid, x - mean, 0.0).square().sum(dim=-1, keepdim=True)
+        observed = (spread / (count - 1).clamp_min(1)).sqrt()
+        std = torch.where(torch.isnan(std), observed, std).nan_to_num(0.0)
         return x + torch.randn_like(x) * self.jitter * std
 
     def _scale(self, x):

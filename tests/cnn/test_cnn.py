@@ -464,3 +464,18 @@ def test_lists_read_as_their_arrays():
     flat = CNNClassifier(input_shape=(2, 8), **params).fit(rows, y)
     np.testing.assert_array_equal(flat.predict_proba(list(rows[:2])),
                                   flat.predict_proba(rows[:2]))
+
+
+def test_jitter_reaches_nan_padded_series():
+    # their standard deviation was NaN, made 0: no jitter at all
+    from skdeep.cnn._augment import Augment
+
+    x = torch.randn(4, 2, 20, generator=torch.Generator().manual_seed(0))
+    x[0, :, 12:] = float("nan")
+    noisy = Augment(("jitter",))._jitter(x)
+    assert torch.isnan(noisy[0, :, 12:]).all()  # the padding stays padding
+    change = (noisy - x)[:, :, :12].abs().amax(dim=(1, 2))
+    assert (change > 0).all()
+    # the noise follows each series' own spread (3% of its std)
+    observed = x[0, :, :12].std(dim=-1)
+    assert (noisy - x)[0, :, :12].std(dim=-1).lt(0.2 * observed).all()

@@ -210,6 +210,8 @@ def dask_backend(client=None, *, n_threads=None, **backend_params):
     import joblib
     from distributed import get_client
 
+    if n_threads is not None:  # (before the warnings that quote it)
+        _check_n_threads(n_threads)
     if client is None:
         client = get_client()
     if sum(client.ncores().values()) == 1:

@@ -136,6 +136,17 @@ def test_torch_threads_rejects_bad_counts(n_threads):
         TorchThreads(n_threads)
 
 
+@pytest.mark.parametrize("n_threads", [0, "2"])
+def test_dask_backend_rejects_bad_counts_first(client, n_threads):
+    # "2" failed comparing int and str in a warning's test; 0 warned to pass
+    # n_threads=1 before refusing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises((TypeError, ValueError), match="n_threads must be"):
+            with dask_backend(client, n_threads=n_threads):
+                pass
+
+
 def test_helpers_name_the_extra_without_distributed(monkeypatch):
     import skdeep.parallel
 

@@ -263,6 +263,12 @@ class PluginRegistry:
             With ``error`` set if the plugin was rejected.
         """
         with self._lock:
+            if self.pm.is_registered(plugin):
+                # registered already: its record stands (a second call made
+                # the healthy plugin look broken, with no estimators)
+                known = self.pm.get_name(plugin)
+                if known in self.plugins:
+                    return self.plugins[known]
             if info is None or isinstance(info, str):
                 name = info or getattr(plugin, "__name__", type(plugin).__name__)
                 info = PluginInfo(name=name, module=getattr(plugin, "__name__", name))

@@ -293,9 +293,14 @@ def test_register_plugin_object_and_unregister():
             register(TinyTransformer, name="Tiny")
 
     registry = PluginRegistry(entry_points=[])
-    info = registry.register_plugin(Plugin(), "tiny")
+    plugin = Plugin()
+    info = registry.register_plugin(plugin, "tiny")
     assert info.error is None
     assert registry.get_estimator("Tiny") is TinyTransformer
+    # registering it again changes nothing (its record was replaced by a
+    # "broken" one with no estimators)
+    assert registry.register_plugin(plugin, "tiny") is info
+    assert info.error is None and info.estimators == ["Tiny"]
     registry.unregister_plugin("tiny")
     with pytest.raises(KeyError):
         registry.get_estimator("Tiny")

@@ -827,7 +827,8 @@ _fill_docs(
 _fill_docs(
     RBFNetworkClassifier,
     ", k-means within each class with centers shared out by class size "
-    '(``"kmeans_per_class"``)',
+    '(``"kmeans_per_class"``: at least one per class, so ``n_centers_`` is '
+    "the number of classes where ``n_centers`` is fewer)",
     '{"kmeans", "kmeans_per_class", "random"}',
     " on one-hot class targets",
     "cross-entropy",

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 pytest.importorskip("numba")
 pytest.importorskip("gensim")
 
-from _graph_data import planted_partition  # noqa: E402
+from _graph_data import light_row_after_heavy_rows, planted_partition  # noqa: E402
 
 from skdeep.graph import (  # noqa: E402
     DeepWalkEmbedder,
@@ -276,17 +276,9 @@ def test_weighted_walks_keep_each_rows_probabilities_whatever_came_before():
     # The cumulative weights were one sum over the whole graph minus each
     # row's start: after heavy edges a light row lost its precision (its
     # first neighbour drawn 17% of the time, not 20%).
-    n = 2004
-    heavy = sp.coo_matrix(
-        (np.full(1000, 1e9), (np.arange(1000), np.arange(1000, 2000))), shape=(n, n)
-    )
-    light = sp.coo_matrix(
-        ([3e-4, 7e-4, 5e-4], ([2000] * 3, [2001, 2002, 2003])), shape=(n, n)
-    )
-    A = (heavy + heavy.T + light + light.T).tocsr()
-    walks = random_walks(A, n_walks=20000, walk_length=2, start_nodes=[2000],
-                         random_state=0)
-    share = np.bincount(walks[:, 1], minlength=n)[2001:] / len(walks)
+    walks = random_walks(light_row_after_heavy_rows(), n_walks=20000, walk_length=2,
+                         start_nodes=[2000], random_state=0)
+    share = np.bincount(walks[:, 1], minlength=2004)[2001:] / len(walks)
     np.testing.assert_allclose(share, [0.2, 0.4667, 0.3333], atol=0.01)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
-from _graph_data import planted_partition
+from _graph_data import light_row_after_heavy_rows, planted_partition
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
@@ -62,18 +62,11 @@ def test_neighbour_draws_follow_edge_weights():
 def test_neighbour_draws_of_a_light_row_after_heavy_rows():
     # one cumulative sum of the raw weights over the whole graph lost a light
     # row's weights to rounding after heavy rows (1e9 each)
-    n = 2004
-    heavy = sp.coo_matrix(
-        (np.full(1000, 1e9), (np.arange(1000), np.arange(1000, 2000))), shape=(n, n)
-    )
-    light = sp.coo_matrix(
-        ([3e-4, 7e-4, 5e-4], ([2000] * 3, [2001, 2002, 2003])), shape=(n, n)
-    )
-    rows = SparseRows((heavy + heavy.T + light + light.T).tocsr(), "cpu")
+    rows = SparseRows(light_row_after_heavy_rows(), "cpu")
     with torch.random.fork_rng():
         torch.manual_seed(0)
         drawn = rows.sample_neighbours(torch.full((20000,), 2000)).numpy()
-    share = np.bincount(drawn, minlength=n)[2001:] / len(drawn)
+    share = np.bincount(drawn, minlength=2004)[2001:] / len(drawn)
     np.testing.assert_allclose(share, [0.2, 0.4667, 0.3333], atol=0.01)
 
 

@@ -736,7 +736,9 @@ def evolve(fitness, n_inputs=None, n_outputs=None, n_generations=100, *, config=
         raise ValueError("A continued population keeps its own config; do not pass config.")
     if isinstance(n_generations, bool) or not isinstance(n_generations, Integral) \
             or n_generations < 1:
-        raise ValueError(f"n_generations must be an integer >= 1; got {n_generations!r}.")
+        raise ValueError(
+            f"n_generations must be an integer >= 1; got {n_generations!r}."
+        )
     if population.fitness is not None and not population.extinct:
         # A run stopped by fitness_threshold or callback left its last
         # generation evaluated and recorded, not bred: breed it first (it was

@@ -348,6 +348,13 @@ class PluginRegistry:
 
         for impl in impls:
             kwargs = {"register": register}
+            if getattr(impl, "wrapper", False) or getattr(impl, "hookwrapper", False):
+                # (called directly, a wrapper only builds its generator: the
+                # plugin registered nothing, and nothing said so)
+                self.pm.unregister(plugin)
+                return self._fail(info, "has a wrapper register_estimators", ValueError(
+                    "register_estimators must be a plain hook implementation, not "
+                    "wrapper=True or hookwrapper=True"))
             try:
                 impl.function(*[kwargs[arg] for arg in impl.argnames])
             except Exception as exc:

@@ -137,6 +137,20 @@ def plugin_dir(tmp_path, monkeypatch):
             register(SOMClusterer)
         """,
     )
+    _write_module(
+        tmp_path,
+        "sk_wrapper",
+        """
+        import skdeep
+        from sklearn.base import BaseEstimator
+        class Wrapped(BaseEstimator):
+            pass
+        @skdeep.hookimpl(wrapper=True)
+        def register_estimators(register):
+            register(Wrapped)
+            return (yield)
+        """,
+    )
     for mod in [m for m in sys.modules if m.startswith("sk_")]:
         del sys.modules[mod]
     return tmp_path
@@ -229,6 +243,8 @@ def test_good_plugin_is_registered_with_its_name(plugin_dir):
         ("sk_bad_args", "has invalid hook implementations"),
         # an int name broke all_estimators' sorted listing for every plugin
         ("sk_int_name", "register()'s name must be a Python identifier"),
+        # a wrapper was called as a plain function: it registered nothing, quietly
+        ("sk_wrapper", "has a wrapper register_estimators"),
         ("no_such_module_anywhere", "failed to import: ModuleNotFoundError"),
     ],
 )

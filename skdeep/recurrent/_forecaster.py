@@ -869,6 +869,8 @@ class LSTMForecaster(BaseForecaster):
             raise ValueError("y contains NaN or infinite values.")
         self._cur_y = update_data(self._cur_y, y)
         if self.n_exog_ and X is not None:
+            # (merged by column name: other names made new, empty columns)
+            X = _match_columns(X, self._cur_X.columns)
             self._cur_X = update_data(self._cur_X, X)
         return self
 

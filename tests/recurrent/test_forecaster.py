@@ -229,6 +229,16 @@ def test_future_X_columns_are_matched_by_name():
                                   f.predict(fh, X=X[40:43]))
     with pytest.raises(ValueError, match=r"columns \['a', 'c'\].*\['a', 'b'\]"):
         f.predict(fh, X=X[40:43].rename(columns={"b": "c"}))
+    # update merges by name too (swapped columns are the same data)
+    swapped = LSTMForecaster(window_length=4, hidden_size=4, max_epochs=3,
+                             random_state=0).fit(y[:40], X=X[:40])
+    f.update(y[40:45], X=X[40:45], update_params=False)
+    swapped.update(y[40:45], X=X[40:45][["b", "a"]], update_params=False)
+    np.testing.assert_array_equal(swapped.predict(fh, X=X[45:48]),
+                                  f.predict(fh, X=X[45:48]))
+    with pytest.raises(ValueError, match="fitted with columns"):
+        swapped.update(y[45:46], X=X[45:46].rename(columns={"b": "c"}),
+                       update_params=False)
 
 
 def test_direct_strategy_needs_the_horizon():

@@ -588,9 +588,14 @@ class ConvAutoencoderTransformer(
             Fitted estimator.
         """
         check_layer_sizes(self.channels, "channels")
-        X, nd_shape = self._flatten(X, reset=True)
+        # partial_fit continuing: the first call's sample shape and output
+        # layout are kept (an N-D chunk is checked against input_shape_)
+        continuing = self._continues_training()
+        X, nd_shape = self._flatten(X, reset=not continuing)
         X = self._validate_train(X)
-        if nd_shape is not None:
+        if continuing:
+            shape = self.input_shape_
+        elif nd_shape is not None:
             shape = nd_shape
         elif self.input_shape is not None:
             shape = tuple(int(s) for s in self.input_shape)
@@ -603,6 +608,10 @@ class ConvAutoencoderTransformer(
             )
         self.input_shape_ = shape
         return self._train(X)
+
+    def _partial_fit_n_features(self, shape):
+        # n_features_in_ counts the values of a flattened sample
+        return math.prod(shape[1:]) if len(shape) > 2 else shape[1]
 
     def _validate_nd(self, X):
         check_is_fitted(self)

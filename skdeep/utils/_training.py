@@ -1500,9 +1500,10 @@ class BaseTorchEstimator(BaseEstimator):
             shape = getattr(X, "shape", None)
             expected = getattr(self, "n_features_in_", None)
             if shape is not None and len(shape) >= 2 and expected is not None:
-                if shape[1] != expected:
+                found = self._partial_fit_n_features(shape)
+                if found != expected:
                     raise ValueError(
-                        f"X has {shape[1]} features, but {type(self).__name__} "
+                        f"X has {found} features, but {type(self).__name__} "
                         f"is expecting {expected} features as input (from the "
                         f"first call of partial_fit or fit)."
                     )
@@ -1516,6 +1517,11 @@ class BaseTorchEstimator(BaseEstimator):
             del self._partial_fit_mode
             self.__dict__.pop("_partial_classes", None)
         return self
+
+    def _partial_fit_n_features(self, shape):
+        """The feature count of input of ``shape`` as ``n_features_in_``
+        counts it (estimators that flatten N-D samples override this)."""
+        return shape[1]
 
     def _continues_training(self):
         """True inside a ``partial_fit`` call that continues a fitted net:

@@ -107,6 +107,25 @@ def test_conv_autoencoder_images_flat_and_series(digits01):
         ConvAutoencoderTransformer(input_shape=(1, 7, 7), max_epochs=1).fit(X)
 
 
+def test_conv_autoencoder_partial_fit_on_nd_chunks():
+    # later calls compared the chunk's C (shape[1]) with n_features_in_ (C*T)
+    series = np.random.RandomState(0).randn(32, 2, 8)
+    cae = ConvAutoencoderTransformer(channels=(4,), code_size=2, max_epochs=1,
+                                     random_state=0)
+    for _ in range(3):
+        cae.partial_fit(series)
+    assert len(cae.history_) == 3
+    cae.partial_fit(series.reshape(32, -1))  # flat rows: the layout stays N-D
+    assert cae.inverse_transform(cae.transform(series)).shape == (32, 2, 8)
+    with pytest.raises(ValueError, match=r"shape \(4, 4\).*expects \(2, 8\)"):
+        cae.partial_fit(series.reshape(32, 4, 4))
+    with pytest.raises(ValueError, match="X has 8 features.*expecting 16"):
+        cae.partial_fit(series[:, :, :4])
+    fitted = ConvAutoencoderTransformer(channels=(4,), code_size=2, max_epochs=2,
+                                        random_state=0).fit(series)
+    assert len(fitted.partial_fit(series).history_) == 3
+
+
 def test_vae_transform_sample_and_elbo(digits01):
     X, _ = digits01
     vae = VariationalAutoencoder(likelihood="bernoulli", code_size=4, max_epochs=30,

@@ -868,22 +868,24 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         transformer = self.transformer
-        if transformer is not None:
-            if not _is_fitted(transformer):
-                fit_params = {}
-                if sample_weight is not None and has_fit_parameter(
-                    transformer, "sample_weight"
-                ):
-                    fit_params["sample_weight"] = sample_weight
-                transformer = clone(transformer).fit(X, y, **fit_params)
-        self.transformer_ = transformer
         if transformer is None:
             X, y = validate_data(self, X, y)
+            checked = X
         else:
-            X, y = check_X_y(X, y, allow_nd=True)
-            self.n_features_in_ = X.shape[1]
+            # checked (before any fitting), but the transformer gets X as
+            # given: a DataFrame stays one, for a ColumnTransformer's columns
+            checked, y = check_X_y(X, y, allow_nd=True)
+            self.n_features_in_ = checked.shape[1]
             self.__dict__.pop("feature_names_in_", None)  # of an earlier fit
-        check_float32_range(X, estimator=self)
+        check_float32_range(checked, estimator=self)
+        if transformer is not None and not _is_fitted(transformer):
+            fit_params = {}
+            if sample_weight is not None and has_fit_parameter(
+                transformer, "sample_weight"
+            ):
+                fit_params["sample_weight"] = sample_weight
+            transformer = clone(transformer).fit(X, y, **fit_params)
+        self.transformer_ = transformer
         check_classification_targets(y)
         Z = np.asarray(self._embed(X), dtype=np.float64)
         if sample_weight is not None:
@@ -917,10 +919,10 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
     def _scores(self, X):
         check_is_fitted(self)
         if self.transformer_ is None:
-            X = validate_data(self, X, reset=False)
-        else:
-            X = check_array(X, allow_nd=True)
-        check_float32_range(X, estimator=self)
+            X = checked = validate_data(self, X, reset=False)
+        else:  # checked; the transformer gets X as given (see fit)
+            checked = check_array(X, allow_nd=True)
+        check_float32_range(checked, estimator=self)
         Z = np.asarray(self._embed(X), dtype=np.float64)
         P = self.prototypes_
         if self.metric == "cosine":

@@ -294,6 +294,28 @@ def test_prototype_classifier_clone_keeps_a_fitted_embedding():
     assert clone(PrototypeClassifier(fresh)).transformer is not fresh
 
 
+def test_prototype_classifier_gives_the_transformer_x_as_given():
+    # fit and predict passed the transformer a numpy copy of a DataFrame: a
+    # ColumnTransformer by column names failed, a scaler warned every call
+    import warnings
+
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    frame = pd.DataFrame({"a": [0.0, 1, 5, 6], "b": [0.0, 1, 5, 6]})
+    labels = ["x", "x", "y", "y"]
+    by_name = ColumnTransformer([("scale", StandardScaler(), ["a", "b"])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for transformer in (by_name, StandardScaler()):
+            clf = PrototypeClassifier(transformer).fit(frame, labels)
+            assert list(clf.predict(frame)) == labels
+            assert clf.n_features_in_ == 2
+    with pytest.raises(ValueError, match="NaN"):
+        PrototypeClassifier(StandardScaler()).fit(frame.assign(a=np.nan), labels)
+
+
 def test_unfitted_pair_classifier_raises_not_fitted_error():
     from sklearn.exceptions import NotFittedError
 

@@ -39,6 +39,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_feature_names
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
@@ -1507,6 +1508,11 @@ class BaseTorchEstimator(BaseEstimator):
                         f"is expecting {expected} features as input (from the "
                         f"first call of partial_fit or fit)."
                     )
+            # A DataFrame of other or reordered columns is refused, as by
+            # scikit-learn's MLP; fit's own validation would take its names
+            # as new ones (the first call's are put back below).
+            names = self.__dict__.get("feature_names_in_")
+            _check_feature_names(self, X, reset=False)
         self._partial_fit_mode = "first" if first else "continue"
         try:
             if y is None:
@@ -1516,6 +1522,10 @@ class BaseTorchEstimator(BaseEstimator):
         finally:
             del self._partial_fit_mode
             self.__dict__.pop("_partial_classes", None)
+            if not first:
+                self.__dict__.pop("feature_names_in_", None)
+                if names is not None:
+                    self.feature_names_in_ = names
         return self
 
     def _partial_fit_n_features(self, shape):

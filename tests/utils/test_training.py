@@ -481,3 +481,33 @@ def test_rows_of_weight_zero_are_removed_from_training():
     weighted = MCDropoutRegressor(**mc).fit(
         np.vstack([flat, junk[:, 0]]), np.r_[target, -target], sample_weight=weights)
     np.testing.assert_allclose(weighted.predict(flat), kept.predict(flat), rtol=1e-5)
+
+
+@pytest.mark.parametrize("family", ["autoencoder", "mc_dropout", "cnn"])
+def test_partial_fit_keeps_the_first_calls_feature_names(family):
+    # later calls validated as fit does (reset=True): a DataFrame of reordered
+    # columns trained silently, its names replaced the first call's
+    import warnings
+
+    import pandas as pd
+
+    from skdeep.cnn import CNNClassifier
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    frame = pd.DataFrame(_data(n=40, d=4), columns=list("abcd"))
+    target = {"autoencoder": (), "mc_dropout": (frame["a"].to_numpy(),),
+              "cnn": (np.arange(40) % 2,)}[family]
+    est = {"autoencoder": lambda: AutoencoderTransformer(max_epochs=1),
+           "mc_dropout": lambda: MCDropoutRegressor((4,), max_epochs=1),
+           "cnn": lambda: CNNClassifier(conv_channels=(2,), max_epochs=1)}[family]()
+    extra = {"classes": [0, 1]} if family == "cnn" else {}
+    est.set_params(random_state=0).partial_fit(frame, *target, **extra)
+    with pytest.raises(ValueError, match="feature names should match"):
+        est.partial_fit(frame[["d", "c", "b", "a"]], *target)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        est.partial_fit(frame.to_numpy(), *target)
+    assert list(est.feature_names_in_) == list("abcd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.partial_fit(frame, *target)
+    assert len(est.history_) == 3

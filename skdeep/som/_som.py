@@ -159,7 +159,8 @@ class SOMClusterer(
         ``"auto"`` overrides ``n_rows`` and ``n_columns`` with the
         ``5 * sqrt(n_samples)`` nodes heuristic of the SOM Toolbox, with a side
         ratio equal to the square root of the ratio of the two largest
-        principal variances. The chosen size is in ``n_rows_`` and
+        principal variances (in lengths: hexagonal rows are sqrt(3)/2 apart,
+        so such maps get more rows). The chosen size is in ``n_rows_`` and
         ``n_columns_``.
 
     topology : {"rectangular", "hexagonal"}, default="rectangular"
@@ -657,8 +658,9 @@ class SOMClusterer(
                 self._bounds = tuple(b.cpu().numpy() for b in bounds)
             if partial:
                 # call k is epoch k of max_epochs, then the final values hold
-                done = 0 if first else self.n_iter_
-                epochs = [min(done, self.max_epochs - 1)]
+                # (epoch k >= max_epochs runs at progress 1: replaying the
+                # last epoch re-ran its part of the schedule at every call)
+                epochs = [0 if first else self.n_iter_]
                 curve = [] if first else list(self.quantization_error_curve_)
             else:
                 epochs = _progress(self.max_epochs, self.verbose)
@@ -988,7 +990,8 @@ class SOMClusterer(
         if len(variances) > 1 and variances[1] > 0:
             ratio = math.sqrt(variances[0] / variances[1])
         if self.topology == "hexagonal":
-            ratio /= math.sqrt(0.75)  # rows are sqrt(3)/2 apart
+            # rows are sqrt(3)/2 apart: as many more rows for the same height
+            ratio *= math.sqrt(0.75)
         ratio = min(ratio, n_nodes)
         n_rows = max(1, round(math.sqrt(n_nodes / ratio)))
         n_columns = max(1, round(n_nodes / n_rows))
@@ -1370,7 +1373,7 @@ def _batch_epoch(
         qe += (best + (Xb * Xb).sum(1)).clamp_min_(0).sqrt_().sum(dtype=torch.float64)
         sums += _node_sums(Xb, bmu, n_nodes)
         counts += torch.bincount(bmu, minlength=n_nodes).to(W.dtype)
-    progress = epoch / max(n_epochs - 1, 1)
+    progress = min(epoch / max(n_epochs - 1, 1), 1.0)  # (partial_fit goes on)
     H = kernel(grid_d2, schedules.sigma(progress))
     weight = H @ counts
     norm = H.abs() @ counts

@@ -311,6 +311,13 @@ def test_map_size_auto():
     assert elongated.n_columns_ > 2 * elongated.n_rows_  # long side along PC1
     hexa = SOMClusterer(map_size="auto", topology="hexagonal", toroidal=True).fit(X)
     assert hexa.n_rows_ % 2 == 0
+    # hexagonal rows are sqrt(3)/2 apart: round data gets a map about as high
+    # as wide (the correction went the other way: width / height 1.48)
+    round_data = np.random.RandomState(0).randn(400, 2)
+    hexa = SOMClusterer(map_size="auto", topology="hexagonal", max_epochs=1,
+                        random_state=0).fit(round_data)
+    aspect = hexa.n_columns_ / (hexa.n_rows_ * np.sqrt(0.75))
+    assert 0.85 < aspect < 1.2 and hexa.n_rows_ > hexa.n_columns_
 
 
 def test_sigma_default_and_schedules():
@@ -964,3 +971,26 @@ def test_data_far_from_the_origin_learn_the_map_of_the_centred_data(training, tm
     rows.flush()
     lazy = clone(som).fit(np.memmap(path, dtype=np.float64, mode="r", shape=X.shape))
     np.testing.assert_array_equal(lazy.predict(X + 1e6), clone(som).fit(X).predict(X))
+
+
+_PROGRESS_SEEN = []
+
+
+def _recording_decay(start, end, progress):
+    _PROGRESS_SEEN.append(float(progress))
+    return start + (end - start) * progress
+
+
+@pytest.mark.parametrize("training", ["online", "batch"])
+def test_partial_fit_past_max_epochs_stays_at_the_final_values(training):
+    # each call after max_epochs replayed the last epoch's part of the
+    # schedule (max_epochs=1: from sigma and learning_rate again)
+    som = SOMClusterer(4, n_columns=4, max_epochs=2, training=training,
+                       sigma_decay=_recording_decay, batch_size=16,
+                       random_state=0)
+    som.partial_fit(X_BLOBS)
+    _PROGRESS_SEEN.clear()
+    for _ in range(3):  # epoch 2 of 2, then two more
+        som.partial_fit(X_BLOBS)
+    after_first = _PROGRESS_SEEN[len(_PROGRESS_SEEN) // 3:]
+    assert max(_PROGRESS_SEEN) == 1.0 and set(after_first) == {1.0}

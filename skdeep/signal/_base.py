@@ -82,7 +82,9 @@ class _BaseSignalTransformer(TransformerMixin, BaseEstimator):
                     f"{type(self).__name__} was fitted on series of length "
                     f"{self.n_timepoints_}."
                 )
-        else:
+        else:  # fit validates the parameters; without fit, here (a typo
+            # such as threshold="bayse" silently ran the default)
+            self._validate_params()
             self._check_params(X.shape[-1])
         X3 = X if X.ndim == 3 else X[:, None, :]
         return self._finish(self._transform_3d(X3), X)

@@ -506,3 +506,16 @@ def test_transforms_leave_the_process_warning_filters_alone(monkeypatch):
     np.testing.assert_array_equal(means[0, 0], [2.0, np.nan, np.nan])
     assert np.isnan(means[1]).all() and list(lengths) == [1, 0]
     assert used_by == []
+
+
+@pytest.mark.parametrize("est, params", [
+    (FFTFeaturizer(), {"n_frequencies": -2}),
+    (WaveletDenoiser(), {"threshold": "bayse"}),
+    (WaveletFeaturizer(), {"decomposition": "wavelet"}),
+])
+def test_transform_without_fit_validates_the_parameters(est, params):
+    # fit validated them, transform without fit did not: a typo ran the default
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=next(iter(params))):
+        clone(est).set_params(**params).transform(X2)

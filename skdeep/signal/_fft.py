@@ -24,7 +24,7 @@ class FFTFeaturizer(_BaseSignalTransformer):
     - ``peaks``: frequency, amplitude and optionally phase of the
       ``n_frequencies`` bins of largest amplitude, strongest first. The
       amplitude is scaled so that a sine of amplitude ``A`` on a bin gives
-      ``A``;
+      ``A``, with or without a ``window`` (divided by its coherent gain);
     - ``band_powers``: power in each frequency band, scaled so that the bands
       covering ``[0, sampling_rate / 2]`` sum to the mean of the squared
       (detrended, windowed) series (Parseval);
@@ -179,7 +179,10 @@ class FFTFeaturizer(_BaseSignalTransformer):
         out = []
         if "peaks" in features:
             k = min(self.n_frequencies, n_bins)
-            amplitude = modulus * (double / T)
+            # the window's sum, not T: its coherent gain (a Hann window
+            # halved every amplitude)
+            gain = T if window is None else float(window.sum())
+            amplitude = modulus * (double / gain)
             idx = np.argsort(-amplitude, axis=-1, kind="stable")[..., :k]
             parts = [freqs[idx], np.take_along_axis(amplitude, idx, axis=-1)]
             if self.phases:

@@ -519,3 +519,14 @@ def test_transform_without_fit_validates_the_parameters(est, params):
 
     with pytest.raises(InvalidParameterError, match=next(iter(params))):
         clone(est).set_params(**params).transform(X2)
+
+
+@pytest.mark.parametrize("window", [None, "hann", "hamming", "blackman"])
+def test_fft_peak_amplitude_of_a_windowed_sine(window):
+    # with a window the amplitude was divided by T, not the window's sum: a
+    # Hann window reported half of it
+    t = np.arange(200) / 100.0
+    sine = 3.0 * np.sin(2 * np.pi * 5.0 * t)[None, :]
+    peak = FFTFeaturizer(1, sampling_rate=100.0, window=window,
+                         features=["peaks"]).fit_transform(sine)
+    np.testing.assert_allclose(peak, [[5.0, 3.0]], rtol=1e-9)

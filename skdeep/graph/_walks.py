@@ -24,9 +24,11 @@
 
 import sys
 from contextlib import contextmanager
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import check_random_state
 
 from skdeep.graph._progress import chunk_bounds, silent
 
@@ -259,6 +261,8 @@ class CSRGraph:
 
     def __init__(self, adjacency, *, weighted=True):
         A = sp.csr_matrix(adjacency, dtype=np.float64, copy=True)
+        if A.shape[0] != A.shape[1]:  # the walk kernel would read past rows
+            raise ValueError(f"An adjacency must be square, got shape {A.shape}.")
         A.eliminate_zeros()
         A.sum_duplicates()
         A.sort_indices()
@@ -290,8 +294,9 @@ def random_walks(
 
     Parameters
     ----------
-    graph : CSRGraph or scipy.sparse matrix of shape (n_nodes, n_nodes)
-        The graph.
+    graph : CSRGraph, networkx graph or adjacency of shape (n_nodes, n_nodes)
+        The graph (an adjacency: scipy.sparse or dense; a networkx graph's
+        nodes are numbered in ``G.nodes()`` order).
     n_walks : int, default=10
         Walks started from every start node.
     walk_length : int, default=80
@@ -304,8 +309,8 @@ def random_walks(
         steps long (Walklets' skip walks from a single start).
     start_nodes : array-like of int, default=None
         Nodes to start from; all nodes by default.
-    random_state : int, default=0
-        Seed. Walks are bitwise identical for a given seed, whatever ``n_jobs``.
+    random_state : int, RandomState instance or None, default=0
+        Seed. Walks are bitwise identical for a given int, whatever ``n_jobs``.
     n_jobs : int, default=None
         Threads; ``None`` means 1 and ``-1`` all cores.
     progress : skdeep.graph._progress.Progress, default=None
@@ -331,10 +336,29 @@ def random_walks(
     True
     """
     if not isinstance(graph, CSRGraph):
-        graph = CSRGraph(graph)
-    kernel = _compile()
-    if p <= 0 or q <= 0:
+        from skdeep.graph._graph_input import to_adjacency
+
+        graph = CSRGraph(to_adjacency(graph, "adjacency")[0])
+    # the numba kernel has no bounds checks: bad counts or start nodes would
+    # read and write outside its arrays
+    for name, value in (("n_walks", n_walks), ("walk_length", walk_length),
+                        ("skip", skip)):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}.")
+    if not p > 0 or not q > 0:
         raise ValueError(f"p and q must be positive, got p={p}, q={q}.")
+    if start_nodes is not None:
+        start_nodes = np.asarray(start_nodes)
+        if (start_nodes.ndim != 1 or start_nodes.dtype.kind not in "iu"
+                or start_nodes.size == 0 or start_nodes.min() < 0
+                or start_nodes.max() >= graph.n_nodes):
+            raise ValueError(
+                f"start_nodes must be a non-empty 1-D array of node ids in "
+                f"[0, {graph.n_nodes}); got {start_nodes!r}."
+            )
+    if not isinstance(random_state, Integral):
+        random_state = check_random_state(random_state).randint(2**31 - 1)
+    kernel = _compile()
     order, seed = start_order(graph.n_nodes, n_walks, random_state, start_nodes)
     progress = silent(progress)
     out = np.full((len(order), int(walk_length)), -1, dtype=np.int32)

@@ -95,6 +95,39 @@ def test_walks_skip_and_start_nodes():
         random_walks(A, p=0)
 
 
+@pytest.mark.parametrize("kwargs, match", [
+    ({"start_nodes": [100_000]}, r"start_nodes must be .* in \[0, 4\)"),
+    ({"start_nodes": [-5]}, "start_nodes"),
+    ({"start_nodes": [0.5]}, "start_nodes"),
+    ({"walk_length": 0}, "walk_length must be an int >= 1"),
+    ({"n_walks": -1}, "n_walks"),
+    ({"skip": 0}, "skip"),
+])
+def test_walks_refuse_what_the_kernel_would_read_out_of_bounds(kwargs, match):
+    # the numba kernel has no bounds checks: these crashed the process
+    # (SIGSEGV) or returned garbage walks
+    path = sp.diags([1.0, 1.0], [-1, 1], shape=(4, 4), format="csr")
+    with pytest.raises(ValueError, match=match):
+        random_walks(path, **kwargs)
+
+
+def test_walks_take_any_graph_form_and_random_state():
+    import networkx as nx
+
+    path = sp.diags([1.0, 1.0], [-1, 1], shape=(5, 5), format="csr")
+    with pytest.raises(ValueError, match="must be square"):
+        random_walks(sp.csr_matrix(np.ones((3, 5))))
+    expected = random_walks(path, n_walks=2, walk_length=4, random_state=3)
+    for graph in (nx.path_graph(5), path.toarray()):  # were read as garbage
+        np.testing.assert_array_equal(
+            random_walks(graph, n_walks=2, walk_length=4, random_state=3), expected)
+    walks = random_walks(path, n_walks=2, walk_length=4, random_state=None)
+    assert (np.abs(np.diff(walks, axis=1)) == 1).all()
+    again = random_walks(path, n_walks=2, walk_length=4,
+                         random_state=np.random.RandomState(3))
+    assert again.shape == (10, 4)
+
+
 def test_walks_return_parameter_changes_backtracking():
     A, _ = planted_partition()
 

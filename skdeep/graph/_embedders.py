@@ -831,7 +831,7 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
         Size of the embedding of each scale.
 
     n_scales : int, default=4
-        Number of scales (the largest skip).
+        Number of scales (the largest skip); at most ``walk_length - 1``.
 
 {common}
 
@@ -914,6 +914,15 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
         self.verbose = verbose
 
     def _embed(self, adjacency, seed, memory):
+        if self.n_scales >= self.walk_length:
+            # a skip of walk_length or more leaves one node per sequence: no
+            # pairs, and that scale's columns stayed at their random start
+            raise ValueError(
+                f"n_scales={self.n_scales} needs walks of more nodes: the "
+                f"largest skip pairs nodes n_scales steps apart, so "
+                f"walk_length must be at least n_scales + 1; got "
+                f"walk_length={self.walk_length}."
+            )
         walk_params = dict(
             weighted=self.weighted, n_walks=self.n_walks,
             walk_length=self.walk_length, p=1.0, q=1.0, seed=seed,

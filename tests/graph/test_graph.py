@@ -251,6 +251,10 @@ def test_walklets_concatenates_scales():
     assert list(est.get_feature_names_out()[:2]) == [
         "walkletsembedder0", "walkletsembedder1"]
     assert cross_val_score(LogisticRegression(), emb, y, cv=4).mean() > 0.8
+    # a skip of walk_length or more has no pairs: its columns stayed random
+    with pytest.raises(ValueError, match="walk_length must be at least n_scales"):
+        est.set_params(walk_length=3).fit(A)
+    assert est.set_params(walk_length=4).fit_transform(A).shape == (40, 18)
 
 
 def test_graph_inputs_give_same_embedding():

@@ -380,7 +380,11 @@ class BaseNodeEmbedder(
             adjacency, _ = to_adjacency(self.graph, self._input_format())
         # (the graph= road has not been through validate_data's NaN check)
         check_edge_weights(adjacency)
-        check_float32_range(adjacency, input_name="graph", estimator=self)
+        check_float32_range(
+            adjacency, input_name="graph", estimator=self,
+            # (standardizing an adjacency would make weights negative)
+            advice="Divide the edge weights by their largest first.",
+        )
         rng = check_random_state(self.random_state)
         return adjacency, int(rng.randint(np.iinfo(np.int32).max))
 

@@ -162,11 +162,16 @@ def to_adjacency(X, input_format="auto"):
             raise ValueError(
                 f"A sparse adjacency must be square, got shape {X.shape}."
             )
+        if np.iscomplexobj(X):  # the cast would keep the real parts
+            raise ValueError("Complex data not supported: the edge weights of a "
+                             "graph are real numbers.")
         return sp.csr_matrix(X, dtype=np.float64), None
     if input_format == "edgelist":
         # one edge is a graph: a single row is fine here
         return edges_to_adjacency(X), None
-    X = check_array(X, dtype=np.float64, ensure_min_samples=2)
+    # one row is a graph of one edge ("edgelist" takes it too); a 1x1
+    # adjacency (one node) is refused where the estimators need two nodes
+    X = check_array(X, dtype=np.float64, ensure_min_samples=1)
     square = X.shape[0] == X.shape[1]
     if input_format == "adjacency":
         if not square:
@@ -213,6 +218,11 @@ def check_node_ids(estimator, X, n_nodes, *, reset, min_samples=1, hint=""):
     """
     from sklearn.utils.validation import validate_data
 
+    if _is_networkx(X):  # np.asarray would read its node labels as ids
+        raise ValueError(
+            f"X must be node ids (row indices of graph); got a networkx graph. "
+            f"To embed X itself, set graph=None.{hint}"
+        )
     if not (hasattr(X, "iloc") or sp.issparse(X)):  # sparse: sklearn's message
         X = np.asarray(X)
     if getattr(X, "ndim", 2) == 1:

@@ -261,8 +261,6 @@ class CSRGraph:
 
     def __init__(self, adjacency, *, weighted=True):
         A = sp.csr_matrix(adjacency, dtype=np.float64, copy=True)
-        if A.shape[0] != A.shape[1]:  # the walk kernel would read past rows
-            raise ValueError(f"An adjacency must be square, got shape {A.shape}.")
         A.eliminate_zeros()
         A.sum_duplicates()
         A.sort_indices()
@@ -338,7 +336,10 @@ def random_walks(
     if not isinstance(graph, CSRGraph):
         from skdeep.graph._graph_input import to_adjacency
 
-        graph = CSRGraph(to_adjacency(graph, "adjacency")[0])
+        graph = CSRGraph(to_adjacency(graph, "adjacency")[0])  # square
+    elif graph.indices.size and graph.indices.max() >= graph.n_nodes:
+        raise ValueError("The graph's edges lead outside its rows: random walks "
+                         "need a square adjacency.")
     # the numba kernel has no bounds checks: bad counts or start nodes would
     # read and write outside its arrays
     for name, value in (("n_walks", n_walks), ("walk_length", walk_length),

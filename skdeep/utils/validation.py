@@ -27,7 +27,7 @@ def check_layer_sizes(sizes, name="hidden_layer_sizes"):
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def check_float32_range(X, *, input_name="X", estimator=None):
+def check_float32_range(X, *, input_name="X", estimator=None, advice=None):
     """Refuse finite values too large for float32, with a clear ``ValueError``.
 
     skdeep's networks compute in float32: a value such as ``1e200`` is a
@@ -44,6 +44,8 @@ def check_float32_range(X, *, input_name="X", estimator=None):
         Name of the input in the message.
     estimator : estimator instance, str or None, default=None
         The estimator (or its name) named in the message.
+    advice : str or None, default=None
+        The message's last sentence; None suggests a ``StandardScaler``.
 
     Returns
     -------
@@ -100,8 +102,9 @@ Scale X first, for example with StandardScaler.
         raise ValueError(
             f"Input {input_name} contains values too large for float32 (largest "
             f"magnitude {largest:.3g} > {_FLOAT32_MAX:.2g}); {who} accepts only "
-            f"values in float32's range. Scale {input_name} first, for example "
-            f"with StandardScaler."
+            f"values in float32's range. "
+            + (advice or f"Scale {input_name} first, for example with "
+                         f"StandardScaler.")
         )
     return X
 

@@ -151,6 +151,34 @@ def test_non_square_with_adjacency_format_raises():
         est.fit(sp.csr_matrix(np.ones((3, 3))))
 
 
+@pytest.mark.parametrize("name", EMBEDDERS)
+def test_inputs_refused_or_read_as_the_other_forms_are(name):
+    nx = pytest.importorskip("networkx")
+    est = _embedder(name)
+    # a complex sparse adjacency was cut to its real part (edge 0-1 dropped)
+    complex_graph = sp.csr_matrix(np.array([[0, 1j, 1], [1j, 0, 1], [1, 1, 0]]))
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        est.fit(complex_graph)
+    # too large weights: advice that fits a graph, not StandardScaler
+    huge = sp.csr_matrix(np.array([[0, 1e39, 1], [1e39, 0, 1], [1, 1, 0.0]]))
+    with pytest.raises(ValueError, match="Divide the edge weights"):
+        est.fit(huge)
+    # with graph= set, a networkx X was read as node ids (its labels)
+    G = nx.relabel_nodes(nx.path_graph(6), {i: 5 - i for i in range(6)})
+    with pytest.raises(ValueError, match="got a networkx graph"):
+        _embedder(name, graph=G).fit(G)
+
+
+def test_auto_reads_one_edge_as_the_edgelist_format_does():
+    # "auto" refused a one-row edge array with scikit-learn's two-sample error
+    one_edge = np.array([[0, 1]])
+    auto = DeepWalkEmbedder(**FAST).fit_transform(one_edge)
+    edges = DeepWalkEmbedder(**FAST, input_format="edgelist").fit_transform(one_edge)
+    np.testing.assert_array_equal(auto, edges)
+    with pytest.raises(ValueError, match="minimum of 2"):
+        DeepWalkEmbedder(**FAST).fit(np.array([[0.0]]))  # one node
+
+
 def test_bad_input_format_value_raises():
     with pytest.raises(ValueError, match="input_format"):
         Node2VecEmbedder(**FAST, input_format="edges").fit(np.eye(4))

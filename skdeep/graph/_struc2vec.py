@@ -346,10 +346,11 @@ def default_n_candidates(n_nodes):
 def candidate_pairs(degrees, n_candidates, random_state):
     """Pairs whose structural distance is computed (OPT2), as ``(m, 2)`` ``u < v``.
 
-    Node ``u`` is paired with the ``n_candidates`` nodes of closest degree: a
-    window of consecutive positions, centred on ``u`` where degrees tie, in
-    the nodes sorted by degree (ties in a random order drawn from
-    ``random_state``, an int). The pairs are symmetrised and deduplicated.
+    Node ``u`` is paired with the ``n_candidates`` nodes of closest degree
+    (smallest total ``|d_v - d_u|``): a window of consecutive positions,
+    centred on ``u`` where totals tie, in the nodes sorted by degree (ties in
+    a random order drawn from ``random_state``, an int). The pairs are
+    symmetrised and deduplicated.
     """
     degrees = np.asarray(degrees, dtype=np.int64)
     n = degrees.shape[0]
@@ -366,12 +367,20 @@ def candidate_pairs(degrees, n_candidates, random_state):
     starts = lo[:, None] + np.arange(c + 1)[None, :]
     valid = starts <= hi[:, None]
     starts = np.minimum(starts, hi[:, None])
-    # the c nearest degrees are the window of smallest spread; among equal
-    # spreads the most centred one
-    spread = np.maximum(sorted_degrees[:, None] - sorted_degrees[starts],
-                        sorted_degrees[starts + c] - sorted_degrees[:, None])
+    # the c nearest degrees are the window of smallest total distance
+    # sum |d - d_u| (sorted values: the c nearest are consecutive); among
+    # equal totals the most centred one. (The largest distance alone tied
+    # windows that dropped a node of u's own degree for one further away.)
+    # From prefix sums: below split, d < d_u.
+    prefix = np.concatenate([[0], np.cumsum(sorted_degrees)])
+    du = sorted_degrees[:, None]
+    split = np.searchsorted(sorted_degrees, sorted_degrees, side="left")[:, None]
+    stops = starts + c + 1
+    mid = np.clip(split, starts, stops)
+    total = (du * (mid - starts) - (prefix[mid] - prefix[starts])
+             + (prefix[stops] - prefix[mid]) - du * (stops - mid))
     centring = np.abs(2 * starts + c - 2 * pos[:, None])
-    key = np.where(valid, spread * (2 * c + 2) + centring, np.iinfo(np.int64).max)
+    key = np.where(valid, total * (2 * c + 2) + centring, np.iinfo(np.int64).max)
     best = starts[pos, np.argmin(key, axis=1)]
     window = best[:, None] + np.arange(c + 1)[None, :]
     mine = np.repeat(pos, c + 1).reshape(n, c + 1)

@@ -10,7 +10,12 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils import Bunch
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, ACTIVATIONS, MCDropoutMLP
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
@@ -464,7 +469,10 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
             :math:`f_t(x)` in the units of ``y`` (without observation noise);
             the latter for a 2-D ``y``.
         """
-        X = self._validate_predict_input(X)
+        return self._sample_predictions(self._validate_predict_input(X))
+
+    def _sample_predictions(self, X):
+        """:meth:`sample_predictions` of validated ``X``."""
         samples = self._mc_map(X, self._samples_fn).transpose(1, 0, 2)
         return self._unstandardize(samples)
 
@@ -525,7 +533,9 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         if not (isinstance(coverage, Real) and 0 < coverage < 1):
             raise ValueError(f"coverage must be a float in (0, 1); got {coverage!r}.")
         X = self._validate_predict_input(X)
-        samples = self.sample_predictions(X)  # (T, n) or (T, n, n_outputs)
+        # (T, n) or (T, n, n_outputs); X validated once (a DataFrame's names
+        # were checked against a plain array the second time, with a warning)
+        samples = self._sample_predictions(X)
         T = samples.shape[0]
         rows = np.moveaxis(samples, 0, -1).reshape(-1, T)  # one mixture per row
         sigma = 1.0 / math.sqrt(self.tau)
@@ -567,10 +577,11 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         """
         X = self._validate_predict_input(X)
         m = self._n_outputs()
+        # finite, as fit's targets (NaN gave a NaN score, inf -inf)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if m == 1:
-            y = column_or_1d(y, warn=True).astype(np.float64)[:, None]
+            y = column_or_1d(y, warn=True)[:, None]
         else:
-            y = np.asarray(y, dtype=np.float64)
             if y.ndim != 2 or y.shape[1] != m:
                 raise ValueError(
                     f"y must have shape (n_samples, {m}), the targets of fit; "

@@ -108,6 +108,28 @@ def test_log_likelihood_matches_paper_formula(sine_model):
     assert model.log_likelihood(X, y + 3.0) < model.log_likelihood(X, y)
     with pytest.raises(ValueError, match="samples"):
         model.log_likelihood(X, y[:-1])
+    # non-finite targets: an error, not a NaN or -inf score
+    for bad, match in [(np.nan, "y contains NaN"), (np.inf, "y contains inf")]:
+        with pytest.raises(ValueError, match=match):
+            model.log_likelihood(X, np.r_[y[:-1], bad])
+
+
+def test_predict_interval_of_a_dataframe_does_not_warn():
+    # X was validated twice, the second time a plain array against the
+    # fitted feature names: "X does not have valid feature names"
+    import warnings
+
+    import pandas as pd
+
+    X, y = _sine(n=60, seed=3)
+    frame = pd.DataFrame(X, columns=["x"])
+    model = MCDropoutRegressor((8,), max_epochs=2, n_mc_samples=5,
+                               random_state=0).fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        intervals = model.predict_interval(frame)
+    assert intervals.shape == (60, 2)
+    assert np.all(intervals[:, 0] < intervals[:, 1])
 
 
 def test_predictions_deterministic_and_batch_independent(sine_model):

@@ -7,6 +7,7 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
@@ -82,6 +83,12 @@ class _BaseAutoencoder(BaseTorchEstimator):
     def _train(self, X):
         """Train the module to reconstruct ``X`` (a validated 2-D array, or
         out-of-core :class:`~skdeep.utils._lazy.LazyRows`)."""
+        if getattr(self, "noise", None) == "masking" and self.noise_level > 1:
+            # a probability (above 1 every entry was zeroed: nothing to learn)
+            raise ValueError(
+                f"noise='masking' zeroes each entry with probability "
+                f"noise_level, which must be in [0, 1]; got {self.noise_level}."
+            )
         self._training_setup()
         if isinstance(X, LazyRows):
             validation = None
@@ -546,6 +553,11 @@ class ConvAutoencoderTransformer(
 
     def _flatten(self, X, *, reset):
         """Flat rows from flat or N-D input, checking the per-sample shape."""
+        if isinstance(X, (list, tuple, torch.Tensor)):
+            # nested lists and tensors of images or series, as arrays
+            as_array = np.asarray(X)
+            if as_array.ndim > 2:
+                X = as_array
         if isinstance(X, np.ndarray) and X.ndim > 2:
             shape = tuple(X.shape[1:])
             if len(shape) not in (2, 3):

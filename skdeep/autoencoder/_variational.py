@@ -3,7 +3,7 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -243,6 +243,9 @@ class VariationalAutoencoder(
         X_new : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
+        if (not isinstance(n_samples, Integral) or isinstance(n_samples, bool)
+                or n_samples < 1):
+            raise ValueError(f"n_samples must be an int >= 1; got {n_samples!r}.")
         rng = np.random.RandomState(derive_seed(random_state))
         codes = rng.standard_normal((n_samples, self.code_size))
         return self._batched(self._decode_mean, codes)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
@@ -289,3 +290,29 @@ def test_outlier_detector_on_odds_wbc():
     # 167 epochs, the cap makes it 20
     assert det.max_epochs_ == det.n_iter_ == 20
     assert det.trim == 0.2 and isinstance(det.net_.criterion_, TrimmedLoss)
+
+
+def test_conv_autoencoder_reads_nd_tensors_and_nested_lists():
+    # only numpy arrays were read as (n, C, H, W): "Found array with dim 4"
+    images = np.random.RandomState(0).rand(20, 1, 4, 4)
+    params = dict(channels=(2,), code_size=2, max_epochs=1, random_state=0)
+    ref = ConvAutoencoderTransformer(**params).fit(images)
+    for form in (torch.tensor(images), images.tolist()):
+        est = ConvAutoencoderTransformer(**params).fit(form)
+        assert est.input_shape_ == (1, 4, 4)
+        np.testing.assert_array_equal(est.transform(form), ref.transform(images))
+
+
+def test_vae_sample_and_masking_noise_check_their_numbers():
+    X = np.random.RandomState(0).rand(64, 4)
+    vae = VariationalAutoencoder((4,), max_epochs=1, random_state=0).fit(X)
+    for bad in (0, -1, 2.0, True):  # internal errors, or an empty draw
+        with pytest.raises(ValueError, match="n_samples must be an int >= 1"):
+            vae.sample(bad)
+    assert vae.sample(np.int64(3)).shape == (3, 4)
+    # a masking probability above 1 zeroed every entry: nothing to learn
+    for est in (AutoencoderTransformer((4,), code_size=2),
+                ConvAutoencoderTransformer(code_size=2)):
+        with pytest.raises(ValueError, match=r"noise_level, which must be in \[0, 1\]"):
+            est.set_params(noise="masking", noise_level=3.0, max_epochs=1).fit(X)
+        est.set_params(noise="gaussian").fit(X)  # a scale: any size

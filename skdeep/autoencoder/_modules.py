@@ -57,7 +57,18 @@ def mlp(sizes, activation, *, dropout=0.0, batch_norm=False):
     return nn.Sequential(*blocks, nn.Linear(sizes[-2], sizes[-1]))
 
 
-class DenseAutoencoderModule(nn.Module):
+class _InputNoiseRepr:
+    """``repr`` names the input corruption (``noise``, ``noise_level``): it
+    shapes no weight, and a ``partial_fit`` that continues compares reprs to
+    find a changed parameter."""
+
+    def extra_repr(self):
+        if not self.noise:
+            return ""
+        return f"noise={self.noise!r}, noise_level={self.noise_level!r}"
+
+
+class DenseAutoencoderModule(_InputNoiseRepr, nn.Module):
     """Fully connected encoder and mirrored decoder; ``forward`` gives ``(recon, code)``.
 
     The code and output layers are linear, so with ``hidden_layer_sizes=()``
@@ -142,7 +153,7 @@ class DenseAutoencoderModule(nn.Module):
         return self.decode(code), code
 
 
-class VariationalAutoencoderModule(nn.Module):
+class VariationalAutoencoderModule(_InputNoiseRepr, nn.Module):
     """Gaussian-latent VAE; ``forward`` gives ``(recon, mu, logvar)``.
 
     In training mode the code is sampled by the reparameterisation trick; in
@@ -193,7 +204,7 @@ class VariationalAutoencoderModule(nn.Module):
         return self.decode(z), mu, logvar
 
 
-class ConvAutoencoderModule(nn.Module):
+class ConvAutoencoderModule(_InputNoiseRepr, nn.Module):
     """Convolutional encoder/decoder for images ``(C, H, W)`` or series ``(C, T)``.
 
     Each encoder stage is a stride-2 convolution (so each halves the spatial

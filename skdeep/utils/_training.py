@@ -1621,7 +1621,8 @@ class BaseTorchEstimator(BaseEstimator):
             net = self.net_
             epochs_done = len(net.history)  # persists with the model
             with seeded(0, device):  # a throwaway build, global RNG untouched
-                fresh = self._build_module().state_dict()
+                fresh_module = self._build_module()
+            fresh = fresh_module.state_dict()
             current = net.module_.state_dict()
             if {k: tuple(v.shape) for k, v in fresh.items()} != {
                 k: tuple(v.shape) for k, v in current.items()
@@ -1633,6 +1634,18 @@ class BaseTorchEstimator(BaseEstimator):
                     f"target shape, or a parameter that shapes the network "
                     f"changed with set_params since). Call fit to start anew."
                 )
+            if repr(fresh_module) != repr(net.module_):
+                # same shapes, other layers (activation, dropout rate, batch
+                # normalization...): training on went on with the old ones
+                raise ValueError(
+                    f"{type(self).__name__}.partial_fit cannot continue the model "
+                    f"of the earlier calls: a parameter that sets its layers "
+                    f"(activation, dropout, input noise, ...) changed "
+                    f"with set_params since. Call fit to start anew."
+                )
+            # the current batch size, as scikit-learn's MLP reads it every
+            # call (its learning rate, like the MLP's, stays the optimizer's)
+            net.batch_size = self.batch_size or sys.maxsize
             stale = ("early_stopping", "lr_scheduler")  # from a fit before
             # A loaded net is built without streams (restore_net knows no
             # stateful parameter): give it this call's batching and resets.
@@ -1734,7 +1747,11 @@ _PARTIAL_FIT_DOC = """Train one more epoch on ``X``, ``y`` (incremental learning
         validates its chunk as ``fit`` does, trains one epoch over it and
         appends the epoch to ``history_``. ``partial_fit`` after ``fit``
         continues from the fitted network; ``fit`` starts over.
-        ``early_stopping`` and ``lr_schedule`` are ignored here.
+        ``early_stopping`` and ``lr_schedule`` are ignored here. A
+        ``batch_size`` set since applies; the optimizer keeps its learning
+        rate and weight decay (as the MLP's does); a changed parameter that
+        sets the network's layers (``activation``, ``dropout``, ...) is an
+        error.
 
         Parameters
         ----------
@@ -1802,8 +1819,11 @@ class PartialFitTransformerMixin:
         each call then runs one epoch over ``X`` in shuffled batches of
         ``batch_size`` and appends it to ``history_``. ``partial_fit`` after
         ``fit`` continues from the fitted network; ``fit`` starts over.
-        ``early_stopping`` is ignored here. ``X`` may be a memory map or a
-        Dask array where ``fit`` reads those lazily.
+        ``early_stopping`` is ignored here. A ``batch_size`` set since
+        applies; the optimizer keeps its learning rate and weight decay (as
+        scikit-learn's MLP does); a changed parameter that sets the network's
+        layers (``activation``, ``noise``, ...) is an error. ``X`` may be a
+        memory map or a Dask array where ``fit`` reads those lazily.
 
         Parameters
         ----------

@@ -511,3 +511,21 @@ def test_partial_fit_keeps_the_first_calls_feature_names(family):
         warnings.simplefilter("error")
         est.partial_fit(frame, *target)
     assert len(est.history_) == 3
+
+
+def test_partial_fit_after_set_params_applies_or_refuses():
+    # batch_size, activation and noise changed since were ignored silently
+    X = _data(n=64, d=4)
+    ae = AutoencoderTransformer((4,), code_size=2, max_epochs=1, batch_size=64,
+                                random_state=0).fit(X)
+    ae.set_params(batch_size=8).partial_fit(X)  # as scikit-learn's MLP: applies
+    assert len(ae.history_[-1]["batches"]) == 8
+    for change in ({"activation": "tanh"}, {"noise": "gaussian"}):
+        with pytest.raises(ValueError, match="sets its layers.*Call fit"):
+            clone(ae).set_params(**change).fit(X).set_params(
+                **ae.get_params()).partial_fit(X)
+        with pytest.raises(ValueError, match="sets its layers.*Call fit"):
+            ae.set_params(**change).partial_fit(X)
+        ae.set_params(activation="relu", noise=None)
+    ae.partial_fit(X)  # back to the network's own parameters: continues
+    assert len(ae.history_) == 3

@@ -220,9 +220,14 @@ class FFTFeaturizer(_BaseSignalTransformer):
             names += [f"peak{i + 1}_{p}" for i in range(k) for p in parts]
         if "band_powers" in features:
             edges = self._band_edges()
-            names += [
-                f"band_{lo:.4g}-{hi:.4g}_power" for lo, hi in zip(edges, edges[1:])
-            ]
+            # 4 significant digits, more where edges would share a name
+            # (1000.1 and 1000.2 both printed 1000)
+            for digits in (4, 6, 8, 12, 17):
+                bands = [f"band_{lo:.{digits}g}-{hi:.{digits}g}_power"
+                         for lo, hi in zip(edges, edges[1:])]
+                if len(set(bands)) == len(bands):
+                    break
+            names += bands
         if "centroid" in features:
             names.append("spectral_centroid")
         if "entropy" in features:

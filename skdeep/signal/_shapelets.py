@@ -174,9 +174,12 @@ _ALGORITHM_DOC = """\
     expression up to float rounding)."""
 
 
-def _resolve_lengths(spec, min_length, factor=1):
+def _resolve_lengths(spec, min_length, factor=1, min_steps=None):
     """Distinct shapelet lengths (sorted, in PAA blocks of ``factor`` steps)
-    from ``shapelet_lengths``; ``min_length`` is in blocks too."""
+    from ``shapelet_lengths``; ``min_length`` is in blocks too, ``min_steps``
+    the same series' observed steps (default ``min_length * factor``)."""
+    if min_steps is None:
+        min_steps = min_length * factor
     values = [spec] if isinstance(spec, Real) else list(spec)
     if not values:
         raise ValueError("The 'shapelet_lengths' parameter must not be empty.")
@@ -197,12 +200,14 @@ def _resolve_lengths(spec, min_length, factor=1):
                 f"and floats in (0, 1] (fractions of the shortest series); got "
                 f"{value!r} in {spec!r}."
             )
-        if length > min_length:
+        # an int in steps (rounding to blocks let up to factor / 2 more
+        # steps through), a fraction in blocks
+        if length > min_length or (isinstance(value, Integral) and value > min_steps):
             raise ValueError(
                 f"shapelet length {length * factor} (from shapelet_lengths entry "
                 f"{value!r}) is longer than the shortest training series, which "
-                f"has {min_length * factor} observed time steps"
-                + (f" after PAA in blocks of {factor}" if factor > 1 else "")
+                f"has {min_steps} observed time steps"
+                + (f" ({min_length} PAA blocks of {factor})" if factor > 1 else "")
                 + ". Use shorter shapelets or fractions of the series length."
             )
         lengths.append(length)
@@ -343,6 +348,8 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
                     else -(-self.n_timepoints_ // limit)
                 )
         factor = self.paa_factor_
+        if reset:  # in steps: an int shapelet length is checked against it
+            self._shortest_steps = int(lengths.min())
         if factor > 1:
             X3, lengths = _paa(X3, lengths, factor)
         if not reset:
@@ -481,7 +488,8 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         rng = check_random_state(self.random_state)
         try:
             self._lengths = _resolve_lengths(
-                self.shapelet_lengths, int(lengths.min()), self.paa_factor_
+                self.shapelet_lengths, int(lengths.min()), self.paa_factor_,
+                self._shortest_steps,
             )
             self._initial_shapelets = self._init_shapelets(X3, lengths, rng)
             # Distances are computed relative to the channels' mean level, which

@@ -220,6 +220,16 @@ def test_paa_on_nan_padded_series():
     assert np.isfinite(st.transform(X)).all()
     with pytest.raises(ValueError, match="after PAA in blocks of 4"):
         st.transform(X[:, :, :16])
+    # an int length is checked in steps: 18 to 20 rounded to 5 blocks, within
+    # the shortest series' 5 (partial) blocks, and were accepted
+    for steps, accepted in [(17, True), (18, False), (20, False)]:
+        est = ShapeletTransformer(n_shapelets=2, shapelet_lengths=steps,
+                                  max_timepoints=10, max_epochs=1, random_state=0)
+        if accepted:
+            assert est.fit(X).shapelet_lengths_.tolist() == [16, 16]
+        else:
+            with pytest.raises(ValueError, match="has 17 observed time steps"):
+                est.fit(X)
 
 
 def test_auto_paa_keeps_oscillations_and_shortens_smooth_series():

@@ -530,3 +530,13 @@ def test_fft_peak_amplitude_of_a_windowed_sine(window):
     peak = FFTFeaturizer(1, sampling_rate=100.0, window=window,
                          features=["peaks"]).fit_transform(sine)
     np.testing.assert_allclose(peak, [[5.0, 3.0]], rtol=1e-9)
+
+
+def test_fft_band_names_stay_distinct():
+    # edges that agree to 4 digits gave two columns the same name
+    fft = FFTFeaturizer(bands=[0, 1000.1, 1000.2, 1000.3, 2000], sampling_rate=4000)
+    names = fft.fit(X2).get_feature_names_out()
+    bands = [name for name in names if name.startswith("band_")]
+    assert len(set(names)) == len(names) and len(bands) == 4
+    assert bands[1] == "band_1000.1-1000.2_power"
+    assert "band_0-0.125_power" in FFTFeaturizer().fit(X2).get_feature_names_out()

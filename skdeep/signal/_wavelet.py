@@ -568,12 +568,14 @@ class WaveletDenoiser(_BaseSignalTransformer):
             if self.threshold == "universal":
                 thr = sigma * np.sqrt(2.0 * np.log(T))
             else:
-                var_y = np.mean(d * d, axis=-1, keepdims=True)
-                sigma_x = np.sqrt(np.maximum(var_y - sigma * sigma, 0.0))
+                # squares in float64: float32's overflow from |d| ~ 1.8e19,
+                # which gave var_y = inf and no shrinkage at all
+                var_y = np.mean(np.square(d, dtype=np.float64), axis=-1,
+                                keepdims=True)
+                noise = np.square(sigma, dtype=np.float64)
+                sigma_x = np.sqrt(np.maximum(var_y - noise, 0.0))
                 max_abs = np.max(np.abs(d), axis=-1, keepdims=True)
-                thr = np.where(
-                    sigma_x > 0, _safe_divide(sigma * sigma, sigma_x), max_abs
-                )
+                thr = np.where(sigma_x > 0, _safe_divide(noise, sigma_x), max_abs)
             if self.threshold_mode == "soft":
                 coeffs[j] = np.sign(d) * np.maximum(np.abs(d) - thr, 0.0)
             else:

@@ -540,3 +540,13 @@ def test_fft_band_names_stay_distinct():
     assert len(set(names)) == len(names) and len(bands) == 4
     assert bands[1] == "band_1000.1-1000.2_power"
     assert "band_0-0.125_power" in FFTFeaturizer().fit(X2).get_feature_names_out()
+
+
+def test_denoiser_on_large_float32_values():
+    # float32 squares of coefficients past ~1.8e19 overflowed: BayesShrink's
+    # variance was inf and nothing was shrunk
+    X = np.random.RandomState(0).randn(2, 64) * 1e19
+    expected = WaveletDenoiser("db2").fit_transform(X)
+    found = WaveletDenoiser("db2").fit_transform(X.astype(np.float32))
+    assert found.dtype == np.float32
+    np.testing.assert_allclose(found, expected, rtol=1e-4, atol=1e-4 * 1e19)

@@ -13,7 +13,11 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
 
 from skdeep.rbf._modules import KERNELS, RBFLayer, RBFNetwork
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
@@ -399,8 +403,21 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
             )
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the hidden units, ``rbf0`` ... ``rbf{n_centers_ - 1}``."""
+        """Names of the hidden units: the class name in lower case and the
+        unit's index (``rbfnetworkregressor0``, ...).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against ``feature_names_in_`` (as scikit-learn does);
+            the names do not depend on it.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects of shape (n_centers_,)
+        """
         check_is_fitted(self, "n_centers_")
+        _check_feature_names_in(self, input_features)
         prefix = type(self).__name__.lower()
         return np.asarray(
             [f"{prefix}{i}" for i in range(self.n_centers_)], dtype=object

@@ -107,6 +107,8 @@ def test_transform_is_the_hidden_layer(sine):
         "rbfnetworkregressor0",
         "rbfnetworkregressor1",
     ]
+    with pytest.raises(ValueError, match="input_features should have length"):
+        model.get_feature_names_out(["a", "b", "c"])  # was ignored
     # The output layer is the ridge solution on H: refitting it agrees.
     ridge = Ridge(alpha=model.alpha).fit(model.transform(Xtr), ytr)
     np.testing.assert_allclose(model.predict(Xte), ridge.predict(H), atol=1e-3)

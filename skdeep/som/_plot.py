@@ -8,6 +8,7 @@ only when a function here is called.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -216,7 +217,8 @@ def plot_component_planes(
     features : list of int, default=None
         Feature indices to draw; all when None.
     feature_names : list of str, default=None
-        Panel titles; ``som.feature_names_in_`` or ``"x<i>"`` when None.
+        Names of all the features (indexed by ``features``) or one title
+        per drawn panel; ``som.feature_names_in_`` or ``"x<i>"`` when None.
     n_cols : int, default=4
         Panels per row.
     cmap : str or Colormap, default="coolwarm"
@@ -244,9 +246,26 @@ def plot_component_planes(
     plt = _pyplot()
     n_features = som.cluster_centers_.shape[1]
     features = list(range(n_features)) if features is None else list(features)
+    if not features:
+        raise ValueError("features is empty: give at least one feature index.")
+    bad = [f for f in features if not (isinstance(f, Integral) and
+                                       -n_features <= f < n_features)]
+    if bad:
+        raise ValueError(
+            f"features must be indices of the map's {n_features} features; "
+            f"got {bad}."
+        )
     if feature_names is None:
         feature_names = getattr(
             som, "feature_names_in_", [f"x{i}" for i in range(n_features)]
+        )
+    elif len(feature_names) == len(features) != n_features:
+        # one title per panel (a subset's own names)
+        feature_names = dict(zip(features, feature_names))
+    elif len(feature_names) != n_features:
+        raise ValueError(
+            f"feature_names must name all {n_features} features or each of the "
+            f"{len(features)} panels; got {len(feature_names)} names."
         )
     n_cols = max(1, min(n_cols, len(features)))
     n_rows = math.ceil(len(features) / n_cols)

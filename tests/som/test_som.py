@@ -577,6 +577,15 @@ def test_plots_draw_the_right_cells():
         assert len(ax.texts) == 20
         fig = plot_component_planes(som, feature_names=list("abcde"), n_cols=3)
         assert [a.get_title() for a in fig.axes if a.get_visible()][:5] == list("abcde")
+        # names of a subset's panels, or all names indexed by the features
+        for names in (["A", "C"], list("ABCDE")):
+            fig = plot_component_planes(som, features=[0, 2], feature_names=names)
+            assert [a.get_title() for a in fig.axes[:2]] == ["A", "C"]
+        for kwargs, match in [({"features": []}, "features is empty"),
+                              ({"features": [7]}, "indices of the map's 5"),
+                              ({"feature_names": ["a"]}, "name all 5 features")]:
+            with pytest.raises(ValueError, match=match):
+                plot_component_planes(som, **kwargs)
         with pytest.raises(ValueError, match="one value per node"):
             plot_map(som, np.zeros(3))
         plt.close("all")

@@ -225,12 +225,19 @@ class _BaseRNN(BaseTorchEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 f"is None."
             )
-        y = np.asarray(y)
-        if y.shape != X3.shape[::2]:
+        expected = (
+            f"With return_sequences=True, y must have shape (n_samples, "
+            f"n_timepoints) = {X3.shape[::2]}"
+        )
+        try:
+            y = np.asarray(y)
+        except ValueError:  # ragged lists: numpy's "inhomogeneous shape"
             raise ValueError(
-                f"With return_sequences=True, y must have shape (n_samples, "
-                f"n_timepoints) = {X3.shape[::2]}; got {y.shape}."
-            )
+                f"{expected}; got rows of different lengths. Pad each row to "
+                f"n_timepoints (steps at X's NaN padding are not trained on)."
+            ) from None
+        if y.shape != X3.shape[::2]:
+            raise ValueError(f"{expected}; got {y.shape}.")
         return y, ~np.isnan(X3).all(axis=1)
 
     def _check_stateful(self, X3):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skdeep.recurrent import RNNClassifier, RNNRegressor
@@ -261,6 +262,12 @@ def test_return_sequences_regressor():
     reg2 = RNNRegressor("gru", return_sequences=True, hidden_size=16, max_epochs=40,
                         lr=0.02, batch_size=16, random_state=0).fit(X, y_garbage)
     np.testing.assert_allclose(reg2.predict(X_test), pred, rtol=1e-6, atol=1e-6)
+    # ragged label lists, as X's lists of series may be: numpy's
+    # "inhomogeneous shape" error before, now the estimator's own
+    rng = np.random.RandomState(0)
+    series = [rng.randn(n) for n in (5, 7, 6)]
+    with pytest.raises(ValueError, match="rows of different lengths. Pad each"):
+        clone(reg).fit(series, [rng.randn(len(s)) for s in series])
 
 
 def test_return_sequences_classifier():

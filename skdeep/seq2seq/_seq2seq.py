@@ -34,7 +34,12 @@ from skdeep.seq2seq._sequences import (
     read_sequences,
     truncate,
 )
-from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_sample_weight,
+)
 from skdeep.utils._torch import inference_mode
 from skdeep.utils._training import (
     GRADIENT_CLIPPING_CONSTRAINT,
@@ -161,6 +166,22 @@ _PARAMETER_CONSTRAINTS = {
 }
 
 
+
+def _check_symbol_kind(token_lists, vocabulary, what, name):
+    """Refuse string tokens for a vocabulary of integer ids and the other way
+    round: every token would be unknown (predictions of ``<unk>`` only)."""
+    first = next((tokens[0] for tokens in token_lists if len(tokens)), None)
+    if first is None or vocabulary is None or not len(vocabulary):
+        return
+    fitted_text = isinstance(vocabulary[0], str)
+    if isinstance(first, str) != fitted_text:
+        kinds = ("string tokens", "integer token ids")
+        fitted, now = (kinds if fitted_text else kinds[::-1])
+        raise ValueError(
+            f"{name} was fitted on {fitted} in {what}, but {what} now holds "
+            f"{now} ({first!r}): none of them is in the vocabulary."
+        )
+
 class _TeacherForcing(Callback):
     """Set the module's teacher-forcing probability before each epoch."""
 
@@ -195,13 +216,18 @@ class _BaseSeq2Seq(BaseTorchEstimator):
                 raise ValueError(
                     f"{name} was fitted on {'token' if tokens_fitted else 'series'} "
                     f"{what} but {what} now holds "
-                    f"{'tokens' if fmt.is_tokens else 'series'} ({fmt.kind})."
+                    f"{'tokens' if fmt.is_tokens else 'series'} ({fmt.kind}): "
+                    f"tokens are strings or integer ids, series float arrays."
                 )
             if not fmt.is_tokens and fmt.n_channels != fitted["n_channels"]:
                 raise ValueError(
                     f"{what} has {fmt.n_channels} channels, but {name} was fitted "
                     f"on {fitted['n_channels']} channels."
                 )
+            if fmt.is_tokens:
+                vocabulary = (self._source_vocabulary() if what == "X"
+                              else self._target_vocabulary())
+                _check_symbol_kind(seqs.tokens, vocabulary, what, name)
         if what == "X":
             self._check_array_features(X, fmt, reset)
             seqs = truncate(seqs, self.max_length, what=what, name=name)
@@ -629,10 +655,11 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
             row included last for token targets). Rows sum to one.
         """
         seqs = self._read_X(X)
-        if self.attention is None:
+        # the fitted network's attention, whatever set_params changed since
+        if self.net_.module_.attention is None:
             raise ValueError(
-                f"{type(self).__name__}(attention=None) has no attention to "
-                f"show; fit with attention='bahdanau' or 'luong'."
+                f"{type(self).__name__} was fitted with attention=None: it has "
+                f"no attention to show; fit with attention='bahdanau' or 'luong'."
             )
         out = self._generate(seqs, attention=True)
         lengths = torch.cat(out["lengths"]).tolist()
@@ -660,13 +687,9 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
         -------
         score : float
         """
-        seqs = self._read_X(X)
-        target = self._read(y, "y", targets=True, fitted=self.target_format_)
-        if len(target) != len(seqs):
-            raise ValueError(
-                f"Found input variables with inconsistent numbers of samples: "
-                f"[{len(seqs)}, {len(target)}]"
-            )
+        seqs, target = self._read_X_y(X, y)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, np.empty(len(seqs)))
         if target.tokens is None:
             steps = int(target.lengths.max())
             out = self._generate(seqs, max_steps=steps, fixed=True)
@@ -719,8 +742,20 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
             lengths = torch.cat(out["lengths"])
             mask = torch.arange(logps.shape[1])[None] < lengths[:, None]
             return ((logps * mask).sum(1) / lengths.clamp(min=1)).double().numpy()
-        target = self._read(y, "y", targets=True, fitted=self.target_format_)
+        seqs, target = self._read_X_y(X, y, seqs)
         return self._teacher_forced_log_likelihood(seqs, target)
+
+    def _read_X_y(self, X, y, seqs=None):
+        """Sources and targets at predict time, as many of each (a longer y
+        was cut to X's length in score_samples, silently)."""
+        seqs = self._read_X(X) if seqs is None else seqs
+        target = self._read(y, "y", targets=True, fitted=self.target_format_)
+        if len(target) != len(seqs):
+            raise ValueError(
+                f"Found input variables with inconsistent numbers of samples: "
+                f"[{len(seqs)}, {len(target)}]"
+            )
+        return seqs, target
 
     @classmethod
     def get_test_params(cls):
@@ -770,7 +805,10 @@ class SequenceAutoencoder(
 
     separators : list or None, default=None
         Tokens that separate segments for ``"permute"``; None means ``[" "]``
-        for strings (words) and none otherwise.
+        for strings (words of characters) and none otherwise. Separators
+        that are not tokens of ``X`` are left out; with none left (token
+        ids without ``separators``, or ``tokenizer="word"``, whose tokens
+        hold no space) ``"permute"`` leaves every sequence as it is.
 
 {model}
 
@@ -972,7 +1010,8 @@ class SequenceAutoencoder(
 
     @property
     def _n_features_out(self):
-        return self.hidden_size
+        check_is_fitted(self)  # (the property itself always exists)
+        return self.net_.module_.hidden_size  # as fitted
 
     def inverse_transform(self, X):
         """Decode codes back into sequences (greedy).
@@ -988,21 +1027,21 @@ class SequenceAutoencoder(
             In the kind ``X`` was fitted in.
         """
         check_is_fitted(self)
-        if self.attention is not None:
+        module = self.net_.module_  # as fitted, whatever set_params changed
+        if module.attention is not None:
             raise ValueError(
-                f"{type(self).__name__}(attention={self.attention!r}) decodes from "
-                f"the encoder outputs as well as the code; inverse_transform needs "
-                f"attention=None."
+                f"{type(self).__name__} fitted with attention="
+                f"{module.attention!r} decodes from the encoder outputs as well "
+                f"as the code; inverse_transform needs attention=None."
             )
         from sklearn.utils.validation import check_array
 
         codes = check_array(X, dtype=np.float64)
-        if codes.shape[1] != self.hidden_size:
+        if codes.shape[1] != module.hidden_size:
             raise ValueError(
                 f"X has {codes.shape[1]} features, but inverse_transform expects "
-                f"codes of {self.hidden_size}."
+                f"codes of {module.hidden_size}."
             )
-        module = self.net_.module_
         fixed = self.target_format_["fixed"]
         out = {"emitted": [], "logp": [], "lengths": [], "weights": []}
         with inference_mode(module):

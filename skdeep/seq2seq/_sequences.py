@@ -172,9 +172,21 @@ def read_sequences(X, *, what, tokenizer="char", targets=False, name="estimator"
         dtype = X.dtype if isinstance(X.dtype, np.dtype) else np.asarray(X[:0]).dtype
         if dtype.kind in "US" or (dtype.kind == "O" and len(X.shape) == 1):
             X = list(np.asarray(X, dtype=object))
+        elif dtype.kind == "O" and _all_strings(X):  # rows of string tokens
+            X = list(np.asarray(X, dtype=object))
+    elif hasattr(X, "iloc") and len(X.shape) == 2 and _all_strings(X):
+        X = list(np.asarray(X, dtype=object))  # a DataFrame of string tokens
     if isinstance(X, (list, tuple)):
         return _read_list(list(X), what, tokenizer, targets, name)
     return _read_array(X, what, targets, name)
+
+
+def _all_strings(X):
+    """Whether a 2-D object array (or DataFrame) holds strings only."""
+    values = np.asarray(X, dtype=object)
+    return values.ndim == 2 and values.size > 0 and all(
+        isinstance(v, str) for v in values.ravel()
+    )
 
 
 def _read_list(items, what, tokenizer, targets, name):

@@ -856,3 +856,50 @@ def test_autoencoder_separators_for_token_ids():
     words = SequenceAutoencoder(noise=["permute", "mask"], **TINY).fit(SOURCES)
     assert words.net_.module_.separator_ids.numel() == 0
     assert words.transform(SOURCES).shape == (N, 4)
+
+
+def test_scoring_checks_lengths_and_symbol_kinds():
+    import pandas as pd
+
+    words = np.array(["abc", "bca", "cab", "acb"] * 4)
+    model = Seq2SeqTranslator(**TINY).fit(words, words)
+    # a longer y was cut to X's length in score_samples, silently
+    for X, y in [(words[:3], words), (words, words[:3])]:
+        with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+            model.score_samples(X, y)
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(3,\)"):
+        model.score(words, words, sample_weight=np.ones(3))
+    # integer ids for a vocabulary of strings (and the other way round):
+    # every token was <unk>, silently
+    with pytest.raises(ValueError, match="fitted on string tokens in X, but X now "
+                                         "holds integer token ids"):
+        model.predict(np.array([[0, 1], [1, 2]]))
+    ids = np.random.RandomState(0).randint(0, 5, (16, 4))
+    on_ids = Seq2SeqTranslator(**TINY).fit(ids, ids[:, ::-1])
+    with pytest.raises(ValueError, match="fitted on integer token ids in y"):
+        on_ids.score(ids, ["3210"] * 16)
+    # 2-D object arrays and DataFrames of string tokens read as '<U' arrays
+    rows = np.array([["a", "b"], ["c", "a"]])
+    expected = model.predict(rows)
+    for form in (rows.astype(object), pd.DataFrame(rows)):
+        np.testing.assert_array_equal(model.predict(form), expected)
+
+
+def test_sequence_autoencoder_reads_the_fitted_sizes():
+    words = np.array(["ab cd", "cd ab", "a b c", "dc ba"] * 4)
+    with pytest.raises(NotFittedError):
+        SequenceAutoencoder(hidden_size=3).get_feature_names_out()
+    ae = SequenceAutoencoder(**TINY).fit(words)
+    width = ae.transform(words).shape[1]
+    ae.set_params(hidden_size=width + 8)  # the fitted network's size counts
+    assert len(ae.get_feature_names_out()) == width
+    ae.set_output(transform="pandas")
+    assert ae.transform(words).shape == (16, width)
+    # words hold no space: permute needs separators that are tokens
+    sentences = np.array(["the cat sat . a dog ran", "it rained . we left"] * 4)
+    params = dict(TINY, noise="permute", tokenizer="word")
+    plain = SequenceAutoencoder(**params).fit(sentences)
+    assert plain.net_.module_.separator_ids.numel() == 0  # documented: no-op
+    fitted = SequenceAutoencoder(**params, separators=["."]).fit(sentences)
+    assert fitted.net_.module_.separator_ids.tolist() == [
+        5 + fitted.vocabulary_.tolist().index(".")]

@@ -362,9 +362,13 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
             raise ValueError(
                 f"Input of size {tuple(spatial)} is smaller than the "
                 f"{self.min_input_size_} {what} that architecture="
-                f"{self.architecture!r} with these parameters needs (each pooling "
-                f"or strided layer shrinks it). Use larger inputs, fewer blocks, "
-                f"smaller pool_size/stride, or pooling=None."
+                f"{self.architecture!r} with these parameters needs (pooling, "
+                f"strides, and kernels with padding='valid' shrink it; dilation "
+                f"widens the kernels). Use larger inputs or fewer blocks, or "
+                f"change what shrinks it here (kernel_size={self.kernel_size!r}, "
+                f"padding={self.padding!r}, dilation={self.dilation!r}, "
+                f"stride={self.stride!r}, pooling={self.pooling!r}, "
+                f"pool_size={self.pool_size!r})."
             )
         fitted = tuple(self.input_shape_[1:])
         if self.global_pooling is None and tuple(spatial) != fitted:
@@ -427,7 +431,9 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
             self._n_outputs(),
             global_pooling=self.global_pooling,
             flat_features=flat,
-            head_hidden=tuple(self.head_hidden),
+            # (a width 0 gave a constant predictor)
+            head_hidden=(_positive_ints(self.head_hidden, "head_hidden", False)
+                         if len(self.head_hidden) else ()),
             dropout=self.dropout,
             activation=self.activation,
             augment=Augment(names) if names else None,
@@ -442,6 +448,11 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         if transfer is not None:
             stack.load_state_dict(transfer)
         stack.freeze(self._n_frozen(stack))
+
+    def _continue_module(self, module):
+        # partial_fit after set_params(freeze=...): applies (gradual
+        # unfreezing; the stack was frozen at its build only)
+        module.stack.freeze(self._n_frozen(module.stack))
 
     def _n_frozen(self, stack):
         if self.freeze is None:
@@ -496,13 +507,17 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         state = {k: v.detach().cpu().clone() for k, v in
                  source.module_.stack.state_dict().items()}
         target = self._stack_skeleton().state_dict()
-        for key, value in target.items():
-            if key not in state or state[key].shape != value.shape:
-                got = None if key not in state else tuple(state[key].shape)
+        # every weight of either stack: one only the source has (a deeper
+        # source) failed in torch's load_state_dict with its own error
+        for key in [*target, *(k for k in state if k not in target)]:
+            here = None if key not in target else tuple(target[key].shape)
+            got = None if key not in state else tuple(state[key].shape)
+            if here != got or source.architecture != self.architecture:
+                where = (f"at {key!r} (source {got}, here {here})"
+                         if here != got else "in its architecture")
                 raise ValueError(
-                    f"init_from's feature stack does not match this one at "
-                    f"{key!r} (source {got}, here {tuple(value.shape)}). Use the "
-                    f"source's architecture parameters and channel count "
+                    f"init_from's feature stack does not match this one {where}. "
+                    f"Use the source's architecture parameters and channel count "
                     f"(source: architecture={source.architecture!r}, "
                     f"input channels {source.input_shape_[0]})."
                 )
@@ -512,7 +527,11 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         """Train on ``X`` and the target tensor ``y``; ``weights``: the
         sample weights as :func:`validate_sample_weight` returns them."""
         self._training_setup()
-        self._transfer_state = self._source_stack_state()
+        # a partial_fit that continues keeps its trained stack: the source
+        # (a file, maybe moved since) is not read again
+        self._transfer_state = (
+            None if self._continues_training() else self._source_stack_state()
+        )
         try:
             self._fit_module(
                 self._training_input(as_float32_tensor(X), y),

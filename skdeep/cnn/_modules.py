@@ -10,6 +10,8 @@ top of it. Capsule networks and Siamese encoders reuse the feature stack.
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from numbers import Integral
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -55,9 +57,10 @@ _POOL = {
 
 
 def _check_positive_int(value, name, *, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    # Integral: numpy ints too (a GridSearchCV grid from np.arange)
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return value
+    return int(value)
 
 
 def _per_layer(value, n_layers, name):
@@ -586,7 +589,7 @@ def build_feature_stack(
     channels = conv_channels
     if channels is None:
         channels = DEFAULT_CHANNELS[architecture]
-    if isinstance(channels, int) or len(channels) == 0:
+    if isinstance(channels, Integral) or len(channels) == 0:
         raise ValueError(
             f"conv_channels must be a non-empty tuple of int, got {conv_channels!r}"
         )
@@ -680,7 +683,7 @@ def output_spatial_shape(stack, spatial):
         ``None`` when the stack cannot run on that size or an output
         dimension would be smaller than 1.
     """
-    spatial = (spatial,) if isinstance(spatial, int) else tuple(spatial)
+    spatial = (spatial,) if isinstance(spatial, Integral) else tuple(spatial)
     if any(s < 1 for s in spatial):
         return None
     meta = {

@@ -1528,6 +1528,10 @@ class BaseTorchEstimator(BaseEstimator):
                     self.feature_names_in_ = names
         return self
 
+    def _continue_module(self, module):
+        """Apply to the trained ``module`` what a ``partial_fit`` call that
+        continues takes from the current parameters (nothing by default)."""
+
     def _partial_fit_n_features(self, shape):
         """The feature count of input of ``shape`` as ``n_features_in_``
         counts it (estimators that flatten N-D samples override this)."""
@@ -1646,6 +1650,7 @@ class BaseTorchEstimator(BaseEstimator):
             # the current batch size, as scikit-learn's MLP reads it every
             # call (its learning rate, like the MLP's, stays the optimizer's)
             net.batch_size = self.batch_size or sys.maxsize
+            self._continue_module(net.module_)
             stale = ("early_stopping", "lr_scheduler")  # from a fit before
             # A loaded net is built without streams (restore_net knows no
             # stateful parameter): give it this call's batching and resets.

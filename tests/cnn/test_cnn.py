@@ -391,6 +391,49 @@ def test_init_from_mismatch_is_explained(source):
         CNNClassifier(conv_channels=(8, 8), init_from=source, max_epochs=1).fit(X2, y)
     with pytest.raises(TypeError, match="init_from"):
         CNNClassifier(init_from=StandardScaler().fit(X[:, 0]), max_epochs=1).fit(X, y)
+    # weights only the (deeper) source has: torch's RuntimeError before; an
+    # architecture whose weights happen to fit: accepted before
+    with pytest.raises(ValueError, match=r"at 'blocks.1.0.weight' \(source"):
+        CNNClassifier(conv_channels=(8,), init_from=source, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="does not match this one in its architecture"):
+        CNNClassifier("fcn", conv_channels=(8, 8), kernel_size=3, init_from=source,
+                      max_epochs=1).fit(X, y)
+
+
+def test_partial_fit_applies_freeze_and_needs_no_source(source, tmp_path):
+    # freeze set since was ignored by partial_fit (the stack kept training,
+    # or stayed frozen); a file init_from was read again at every call
+    X, y = wave_series(n=30, length=40, seed=4)
+    path = tmp_path / "source.skdeep"
+    io.save(source, path)
+    clf = CNNClassifier(conv_channels=(8, 8), init_from=str(path), **FAST).fit(X, y)
+    path.unlink()
+    before = _stack_state(clf)
+    clf.set_params(freeze="features").partial_fit(X, y)
+    for key, value in before.items():
+        torch.testing.assert_close(_stack_state(clf)[key], value)
+    clf.set_params(freeze=None).partial_fit(X, y)  # gradual unfreezing
+    assert not torch.equal(_stack_state(clf)["blocks.0.0.weight"],
+                           before["blocks.0.0.weight"])
+
+
+def test_numpy_ints_and_bad_head_widths():
+    # numpy ints (a grid from np.arange) were refused by the stack's own
+    # check; a head width of 0 trained a constant predictor
+    X, y = wave_series(n=20)
+    search = GridSearchCV(CNNClassifier(conv_channels=(4,), max_epochs=1),
+                          {"kernel_size": np.arange(3, 6, 2),
+                           "pool_size": np.array([2])}, cv=2, error_score="raise")
+    assert np.isfinite(search.fit(X, y).cv_results_["mean_test_score"]).all()
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    for widths in ((0,), (-1,), (2.5,)):
+        with pytest.raises(InvalidParameterError, match="head_hidden"):
+            CNNClassifier(conv_channels=(4,), head_hidden=widths, max_epochs=1).fit(X, y)
+    # too small an input: the message names what shrinks it here
+    with pytest.raises(ValueError, match="kernel_size=7, padding='valid'"):
+        CNNClassifier(conv_channels=(4,), kernel_size=7, padding="valid",
+                      pooling=None, max_epochs=1).fit(X[:, :, :5], y)
 
 
 def test_head_lr_sets_discriminative_learning_rates():

@@ -1435,6 +1435,10 @@ class BaseTorchEstimator(BaseEstimator):
             # memory); the iterators read them at construction only.
             net.iterator_train__sample_weight = None
             net.iterator_valid__sample_weight = None
+        if validation is not None:
+            # nor its validation set: an out-of-core tail kept the whole
+            # memory map (or Dask graph) in every pickle of the model
+            net.train_split = None
         self.net_ = net
         self.history_ = net.history
         self.n_iter_ = len(net.history)

@@ -3,6 +3,7 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import pickle
 import tracemalloc
 import warnings
 
@@ -122,6 +123,13 @@ def test_autoencoder_memmap_early_stopping_holds_out_the_tail(tmp_path):
     assert len(ae.validation_scores_) == 3
     # the validation loss is the reconstruction error of the last 100 rows
     assert all(np.isfinite(ae.validation_scores_))
+    # the fitted model keeps no reference to the held-out tail: its pickle
+    # carried the whole memory map (the tail's source)
+    big, _ = blobs(4000, n_features=32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ae.fit(as_memmap(big, tmp_path, "big.f32"))
+    assert len(pickle.dumps(ae)) < 0.2 * big.astype(np.float32).nbytes
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,9 @@ fitted attribute (the SOM's ``labels_``, one integer per row, is not kept
 out of core) and the speed of small fits; scikit-learn's checks and joblib
 hand estimators small read-only memory maps. Ordinary numpy arrays,
 lists, pandas frames and sparse matrices always take the in-memory road,
-which moves the data to the device once.
+which moves the data to the device once; so do the memory maps joblib
+makes of large ndarrays it hands its workers (``FeatureUnion(n_jobs=2)``):
+the model must not depend on ``n_jobs``.
 
 Shuffling: random row access on a memory map or a chunked array reads a
 page or a chunk per row, so an epoch instead visits blocks of about
@@ -36,6 +38,7 @@ rounding, not bit for bit.)
 
 import math
 import mmap
+import os
 
 import numpy as np
 import torch
@@ -80,9 +83,23 @@ def is_lazy_input(X):
             and hasattr(X, "__getitem__")
         ):
             return False
+    if isinstance(X, np.memmap) and _joblib_shared_copy(X):
+        return False  # an in-memory array joblib handed a worker: as given
     if any(not isinstance(s, (int, np.integer)) for s in X.shape):
         return False  # unknown sizes (Dask with nan chunks): load
     return math.prod(X.shape) * X.dtype.itemsize >= LAZY_MIN_BYTES
+
+
+def _joblib_shared_copy(X):
+    """Whether the memory map ``X`` is joblib's: large array arguments of
+    ``Parallel`` workers (``FeatureUnion(n_jobs=2)``, ...) arrive memory-mapped
+    from its ``joblib_memmapping_folder_*``; the user passed an ndarray, and
+    the fit must not depend on ``n_jobs``."""
+    filename = getattr(X, "filename", None)
+    if not filename:
+        return False
+    return os.path.basename(os.path.dirname(filename)).startswith(
+        "joblib_memmapping_folder_")
 
 
 class LazyRows:

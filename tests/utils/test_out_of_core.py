@@ -69,6 +69,11 @@ def test_is_lazy_input(tmp_path, monkeypatch):
     assert not is_lazy_input(torch.from_numpy(X))
     pd = pytest.importorskip("pandas")
     assert not is_lazy_input(pd.DataFrame(X))
+    # joblib memory-maps large ndarrays it hands its workers (FeatureUnion
+    # with n_jobs=2): they took the lazy road, a model that depended on n_jobs
+    shared = tmp_path / "joblib_memmapping_folder_1_ab_cd"
+    shared.mkdir()
+    assert not is_lazy_input(as_memmap(X, shared, "123-456.pkl"))
 
 
 def test_lazy_rows_batches_cover_every_row_once(small_blocks):

@@ -429,7 +429,8 @@ def test_numpy_ints_and_bad_head_widths():
 
     for widths in ((0,), (-1,), (2.5,)):
         with pytest.raises(InvalidParameterError, match="head_hidden"):
-            CNNClassifier(conv_channels=(4,), head_hidden=widths, max_epochs=1).fit(X, y)
+            CNNClassifier(conv_channels=(4,), head_hidden=widths,
+                          max_epochs=1).fit(X, y)
     # too small an input: the message names what shrinks it here
     with pytest.raises(ValueError, match="kernel_size=7, padding='valid'"):
         CNNClassifier(conv_channels=(4,), kernel_size=7, padding="valid",

@@ -576,7 +576,10 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
         In-out parameter: a walk moves to a node that is not a neighbour of
         the previous node with weight ``1/q``. ``q < 1`` explores outward
         (DFS-like, homophily), ``q > 1`` stays close (BFS-like, structural
-        roles).
+        roles). A step draws candidates until one is accepted with
+        probability ``weight / max(1/p, 1, 1/q)``: a ``p`` or ``q`` far below
+        1 (``q=1e-4`` where most moves stay among neighbours of the previous
+        node) takes up to about ``1/q`` draws per step.
 
     window : int, default=10
         Skip-gram context size (nodes on each side).

@@ -108,8 +108,12 @@ def save(estimator, path, *, optimizer_state=True):
         for k, v in estimator.get_params(deep=False).items()
     }
     arrays, attributes, modules = {}, {}, {}
+    # history_ is rebuilt from net_ for the torch estimators; elsewhere
+    # (NEAT's record of generations) it is an attribute like the others
+    skip = (_SKIP_ATTRIBUTES if isinstance(estimator, BaseTorchEstimator)
+            else _SKIP_ATTRIBUTES - {"history_"})
     for key, value in vars(estimator).items():
-        if key in _SKIP_ATTRIBUTES or not (key.endswith("_") or key.startswith("_")):
+        if key in skip or not (key.endswith("_") or key.startswith("_")):
             continue
         if key.startswith("__"):
             continue

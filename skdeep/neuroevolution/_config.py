@@ -5,6 +5,7 @@
 
 import configparser
 import dataclasses
+import typing
 from dataclasses import dataclass, fields
 
 from skdeep.neuroevolution._activations import ACTIVATIONS
@@ -298,6 +299,10 @@ class NEATConfig:
             high = getattr(self, f"{attribute}_max_value")
             if low > high:
                 raise ValueError(f"{attribute}_min_value {low} exceeds {attribute}_max_value {high}.")
+            for kind in ("init_stdev", "mutate_power"):  # (below 0: no noise, silently)
+                spread = getattr(self, f"{attribute}_{kind}")
+                if not spread >= 0:
+                    raise ValueError(f"{attribute}_{kind} must be >= 0, got {spread}.")
             rates = getattr(self, f"{attribute}_mutate_rate") + getattr(self, f"{attribute}_replace_rate")
             if rates > 1.0:
                 raise ValueError(
@@ -403,6 +408,11 @@ class NEATConfig:
 
 def _parse(raw, kind):
     raw = raw.strip()
+    options = typing.get_args(kind)  # optional fields: str | None, ...
+    if type(None) in options:
+        if raw.lower() == "none":
+            return None
+        kind = next(option for option in options if option is not type(None))
     if kind in (bool, "bool"):
         if raw.lower() in ("true", "1", "yes", "on"):
             return True

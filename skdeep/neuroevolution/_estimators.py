@@ -220,6 +220,11 @@ class BaseNEATEstimator(BaseEstimator):
                     f"config has keys that are not NEATConfig fields: {unknown}."
                 )
             config = config.replace(**self.config)
+        if not config.feed_forward:  # (activate's error named step/reset)
+            raise ValueError(
+                f"{type(self).__name__} evaluates feed-forward networks: config "
+                f"feed_forward=False is for recurrent tasks run with evolve()."
+            )
         return config
 
     # -- fit ------------------------------------------------------------------
@@ -270,14 +275,21 @@ class BaseNEATEstimator(BaseEstimator):
             population = NEATPopulation(n_in, n_out, self._make_config(), int(seeds[0]))
             rng = np.random.default_rng(int(seeds[1]))
         n_rows = _n_rows(self.max_samples, X.shape[0])
+        # subsets are drawn among the rows of positive weight: a draw of
+        # zero-weight rows only was scored unweighted, and their labels
+        # steered the evolution (the same draws as before otherwise)
+        pool = (None if sample_weight is None or (sample_weight > 0).all()
+                else np.flatnonzero(sample_weight > 0))
 
         def fitness(phenotypes):
             if n_rows < X.shape[0]:
-                rows = np.sort(rng.choice(X.shape[0], n_rows, replace=False))
+                if pool is None:
+                    rows = np.sort(rng.choice(X.shape[0], n_rows, replace=False))
+                else:
+                    rows = np.sort(pool[rng.choice(len(pool), min(n_rows, len(pool)),
+                                                   replace=False)])
                 Xb, Tb = Xs[rows], targets[rows]
                 wb = None if sample_weight is None else sample_weight[rows]
-                if wb is not None and not wb.sum() > 0:
-                    wb = None
             else:
                 Xb, Tb, wb = Xs, targets, sample_weight
             outputs = self._population_outputs(phenotypes, Xb)

@@ -739,7 +739,13 @@ def evolve(fitness, n_inputs=None, n_outputs=None, n_generations=100, *, config=
         raise ValueError(
             f"n_generations must be an integer >= 1; got {n_generations!r}."
         )
-    if population.fitness is not None and not population.extinct:
+    if population.extinct:  # (its last generation was evaluated again)
+        raise ValueError(
+            "The population went extinct (every species stagnated); it cannot "
+            "evolve further. Start a new one, or use reset_on_extinction=True "
+            "in its config."
+        )
+    if population.fitness is not None:
         # A run stopped by fitness_threshold or callback left its last
         # generation evaluated and recorded, not bred: breed it first (it was
         # evaluated and recorded a second time).

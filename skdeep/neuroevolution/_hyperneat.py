@@ -711,8 +711,11 @@ class _BaseHyperNEAT(BaseNEATEstimator):
 
     def _base_config(self):
         names = _activation_names(self.activation)
+        # the population config= sets, if any: the species target follows it
+        pop_size = (self.config or {}).get("pop_size", self.pop_size) if isinstance(
+            self.config, dict) else self.pop_size
         return cppn_config(
-            pop_size=int(self.pop_size),
+            pop_size=int(pop_size),
             activation_options=names,
             activation_default="gauss" if "gauss" in names else names[0],
             activation_mutate_rate=0.3 if len(names) > 1 else 0.0,

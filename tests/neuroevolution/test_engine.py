@@ -322,6 +322,10 @@ def test_config_validation_and_neat_python_files(tmp_path):
         NEATConfig.from_neat_python("[DefaultGenome]\naggregation_options = product\n")
     with pytest.raises(ValueError, match="Unsupported"):
         NEATConfig.from_neat_python("[DefaultGenome]\nmystery_key = 1\n")
+    # optional fields (str | None, int | None) were read as ints
+    optional, _ = NEATConfig.from_neat_python(
+        "[DefaultGenome]\noutput_activation = identity\nmax_nodes = None\n")
+    assert (optional.output_activation, optional.max_nodes) == ("identity", None)
 
 
 def test_max_nodes_output_activation_and_dynamic_threshold():
@@ -344,6 +348,9 @@ def test_extinction_warns_or_restarts():
     with pytest.warns(RuntimeWarning, match="extinction"):
         population.tell(np.ones(20))
     assert population.extinct
+    # continuing it evaluated and recorded its last generation again
+    with pytest.raises(ValueError, match="went extinct"):
+        evolve(xor_fitness, n_generations=2, population=population)
     restart = NEATPopulation(2, 1, config.replace(reset_on_extinction=True), random_state=0)
     restart.tell(np.ones(20))
     restart.tell(np.ones(20))

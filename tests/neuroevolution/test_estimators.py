@@ -159,6 +159,11 @@ def test_skdeep_io_round_trip(regression, tmp_path):
     loaded = io.load(tmp_path / "neat.skdeep")
     np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
     assert loaded.n_connections_ == reg.n_connections_
+    # history_ is the record of generations here, not a torch net's (it
+    # was skipped as for those, and lost)
+    assert loaded.history_.keys() == reg.history_.keys()
+    for key, values in reg.history_.items():
+        np.testing.assert_array_equal(loaded.history_[key], values)
 
 
 # -- fitness ------------------------------------------------------------------------
@@ -221,6 +226,23 @@ def test_max_samples_subsets_rows_and_rescores_on_all(iris):
     expected = -log_loss - clf.complexity_penalty * clf.n_connections_
     assert clf.best_fitness_ == pytest.approx(expected, rel=1e-9)
     assert clf.score(X, y) > 0.6
+    # subsets are drawn among the rows of positive weight: a draw of
+    # zero-weight rows only was scored unweighted, their labels steering it
+    w = np.zeros(len(X))
+    w[::5] = 1.0
+    flipped = np.where(w > 0, y, (y + 1) % 3)  # only zero-weight rows differ
+    a = NEATClassifier(**FAST, max_samples=4, random_state=1).fit(X, flipped,
+                                                                 sample_weight=w)
+    b = NEATClassifier(**FAST, max_samples=4, random_state=1).fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_config_errors_for_the_estimators(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="evaluates feed-forward networks"):
+        NEATClassifier(**FAST, config={"feed_forward": False}).fit(X, y)
+    with pytest.raises(ValueError, match="weight_init_stdev must be >= 0"):
+        NEATClassifier(**FAST, config={"weight_init_stdev": -1.0}).fit(X, y)
 
 
 # -- configuration --------------------------------------------------------------

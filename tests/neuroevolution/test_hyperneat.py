@@ -246,6 +246,11 @@ def test_tabular_multiclass_and_options():
     assert clf.substrate_ == Substrate.from_shapes((3,), (3,))
     assert clf.best_cppn_.n_inputs == 5 and clf.best_cppn_.n_outputs == 2
     assert clf.predict_proba(X).shape == (60, 3) and len(clf.biases_) == 1
+    # a population set through config: the species target follows it (it
+    # stayed the one of pop_size's default population, 150)
+    small = HyperNEATRegressor(n_generations=1, config={"pop_size": 24}, random_state=0)
+    assert small._make_config().target_n_species == cppn_config(
+        pop_size=24).target_n_species == 2
 
 
 def test_pickle_roundtrip():

@@ -33,7 +33,13 @@ from skdeep.utils._input import (
     prepare_conv_input,
 )
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
-from skdeep.utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+    clone_with_params,
+)
 from skdeep.utils._torch import as_float32_tensor, global_rng_kept
 from skdeep.utils._training import (
     AUTO_EPOCHS_CONSTRAINT,
@@ -560,7 +566,7 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
             for k, v in self.get_params(deep=False).items()
             if k != "init_from"
         }
-        return type(self)(**params, init_from=self.init_from)
+        return clone_with_params(self, {**params, "init_from": self.init_from})
 
     def get_params(self, deep=True):
         # init_from's own parameters are not ours to tune: exposing them as

@@ -46,6 +46,7 @@ from skdeep.utils._sklearn import (
     StrOptions,
     _fit_context,
     check_sample_weight,
+    clone_with_params,
 )
 from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import (
@@ -838,8 +839,9 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         # fit then trained on the small support set, silently.
         if self.transformer is None or not _is_fitted(self.transformer):
             return super().__sklearn_clone__()
-        return type(self)(transformer=self.transformer,
-                          metric=clone(self.metric, safe=False))
+        return clone_with_params(
+            self, {"transformer": self.transformer,
+                   "metric": clone(self.metric, safe=False)})
 
     def _embed(self, X):
         return X if self.transformer_ is None else self.transformer_.transform(X)

@@ -3,6 +3,7 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import functools
 
 from sklearn.base import _fit_context as _sklearn_fit_context
@@ -127,3 +128,15 @@ def check_sample_weight(sample_weight, X, dtype=None):
     if not (sample_weight != 0).any():
         raise ValueError("Sample weights must contain at least one non-zero number.")
     return sample_weight
+
+
+def clone_with_params(estimator, params):
+    """``type(estimator)(**params)`` with the settings scikit-learn's clone
+    carries besides the parameters: ``set_output``'s and the metadata
+    requests (``set_fit_request``). For ``__sklearn_clone__`` overrides that
+    pass some parameter on uncloned (a fitted source model)."""
+    new = type(estimator)(**params)
+    for name in ("_metadata_request", "_sklearn_output_config"):
+        if name in estimator.__dict__:
+            setattr(new, name, copy.deepcopy(estimator.__dict__[name]))
+    return new

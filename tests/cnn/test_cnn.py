@@ -529,3 +529,16 @@ def test_jitter_reaches_nan_padded_series():
     torch.manual_seed(1)
     expected = x[1:] + torch.randn_like(x[1:]) * 0.03 * x[1:].std(-1, keepdim=True)
     torch.testing.assert_close(noisy, expected)
+
+
+def test_clone_with_a_fitted_source_keeps_output_and_routing_settings(source):
+    # the custom clone built the copy from the parameters only: set_output
+    # and set_fit_request were lost (as scikit-learn's own clone keeps them)
+    import sklearn
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = CNNClassifier(init_from=source).set_fit_request(sample_weight=True)
+        copy = clone(est.set_output(transform="pandas"))
+        assert copy.init_from is source
+        assert copy.get_metadata_routing().fit.requests == {"sample_weight": True}
+        assert copy._sklearn_output_config == {"transform": "pandas"}

@@ -336,3 +336,16 @@ def test_network_params_unknown_to_the_network_are_refused_clearly():
         with pytest.raises(ValueError, match=f"network_params \\['{key}'\\] do not "
                                              f"apply to the '{network}' network"):
             est.fit(X if network == "cnn" else X.reshape(20, -1), y)
+
+
+def test_prototype_clone_with_a_fitted_transformer_keeps_routing():
+    import sklearn
+    from sklearn.base import clone
+    from sklearn.preprocessing import StandardScaler
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        scaler = StandardScaler().fit(np.eye(3))
+        est = PrototypeClassifier(scaler).set_fit_request(sample_weight=True)
+        copy = clone(est)
+        assert copy.transformer is scaler
+        assert copy.get_metadata_routing().fit.requests == {"sample_weight": True}

@@ -62,6 +62,13 @@ class _BaseAutoencoder(BaseTorchEstimator):
         "noise_level": [Interval(Real, 0, None, closed="left")],
     }
 
+    @property
+    def _n_features_out(self):
+        # the fitted code's width (code_size may have changed since); the
+        # property always exists, so the fitted check is explicit
+        check_is_fitted(self)
+        return self.__dict__.get("_code_width", self.code_size)
+
     def _validate_train(self, X, lazy=False):
         """Validated training rows; with ``lazy``, a memory map or Dask array
         is checked block by block and comes back as
@@ -90,6 +97,7 @@ class _BaseAutoencoder(BaseTorchEstimator):
                 f"noise_level, which must be in [0, 1]; got {self.noise_level}."
             )
         self._training_setup()
+        self._code_width = int(self.code_size)  # (set_params may change it)
         if isinstance(X, LazyRows):
             validation = None
             if self.early_stopping and getattr(self, "_partial_fit_mode", None) is None:
@@ -106,10 +114,11 @@ class _BaseAutoencoder(BaseTorchEstimator):
         """Validate codes given to ``inverse_transform``."""
         check_is_fitted(self)
         codes = check_array(X, dtype=[np.float64, np.float32])
-        if codes.shape[1] != self.code_size:
+        width = self._n_features_out  # as fitted
+        if codes.shape[1] != width:
             raise ValueError(
                 f"X has {codes.shape[1]} features, but inverse_transform expects "
-                f"codes of code_size={self.code_size} features."
+                f"codes of code_size={width} features."
             )
         return codes
 
@@ -393,10 +402,6 @@ class AutoencoderTransformer(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-    @property
-    def _n_features_out(self):
-        return self.code_size
 
     def _build_module(self):
         return DenseAutoencoderModule(
@@ -725,10 +730,6 @@ class ConvAutoencoderTransformer(
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.three_d_array = True
         return tags
-
-    @property
-    def _n_features_out(self):
-        return self.code_size
 
     def _build_module(self):
         return ConvAutoencoderModule(

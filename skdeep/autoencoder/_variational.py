@@ -247,7 +247,7 @@ class VariationalAutoencoder(
                 or n_samples < 1):
             raise ValueError(f"n_samples must be an int >= 1; got {n_samples!r}.")
         rng = np.random.RandomState(derive_seed(random_state))
-        codes = rng.standard_normal((n_samples, self.code_size))
+        codes = rng.standard_normal((n_samples, self._n_features_out))
         return self._batched(self._decode_mean, codes)
 
     def score_samples(self, X):
@@ -323,10 +323,6 @@ class VariationalAutoencoder(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-    @property
-    def _n_features_out(self):
-        return self.code_size
 
     def _build_module(self):
         return VariationalAutoencoderModule(

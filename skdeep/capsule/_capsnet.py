@@ -535,7 +535,9 @@ default="plain"
 
     @property
     def _n_features_out(self):
-        return len(self.classes_) * self.capsule_dim
+        # the fitted class capsules' width (capsule_dim may have changed since)
+        check_is_fitted(self)
+        return self.module_.classes.n_out * self.module_.classes.out_dim
 
     def transform(self, X):
         """The class capsules' pose vectors, flattened class after class.

@@ -516,12 +516,12 @@ class SiameseTransformer(
     @property
     def _n_features_out(self):
         # network_kind_ is set by fit: before it, AttributeError, so that
-        # get_feature_names_out raises NotFittedError. A user's module sets
-        # its own output width, which embedding_size does not describe.
-        if self.network_kind_ == "custom":
-            sample = np.zeros((1, *self.sample_shape_), dtype=np.float32)
-            return self._embed(sample).shape[1]
-        return self.embedding_size
+        # get_feature_names_out raises NotFittedError. The fitted network's
+        # output width: a user's module sets its own, and embedding_size may
+        # have changed since.
+        self.network_kind_  # (the fitted check)
+        sample = np.zeros((1, *self.sample_shape_), dtype=np.float32)
+        return self._embed(sample).shape[1]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

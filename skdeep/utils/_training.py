@@ -1502,6 +1502,12 @@ class BaseTorchEstimator(BaseEstimator):
                     )
             self._partial_classes = classes
         if not first:
+            # A DataFrame of other or reordered columns is refused, as by
+            # scikit-learn's MLP (names first, as its message says more);
+            # fit's own validation would take its names as new ones (the
+            # first call's are put back below).
+            names = self.__dict__.get("feature_names_in_")
+            _check_feature_names(self, X, reset=False)
             shape = getattr(X, "shape", None)
             expected = getattr(self, "n_features_in_", None)
             if shape is not None and len(shape) >= 2 and expected is not None:
@@ -1512,11 +1518,6 @@ class BaseTorchEstimator(BaseEstimator):
                         f"is expecting {expected} features as input (from the "
                         f"first call of partial_fit or fit)."
                     )
-            # A DataFrame of other or reordered columns is refused, as by
-            # scikit-learn's MLP; fit's own validation would take its names
-            # as new ones (the first call's are put back below).
-            names = self.__dict__.get("feature_names_in_")
-            _check_feature_names(self, X, reset=False)
         self._partial_fit_mode = "first" if first else "continue"
         try:
             if y is None:

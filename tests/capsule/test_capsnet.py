@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skdeep.capsule import CapsNetClassifier
@@ -139,6 +140,11 @@ def test_learns_and_exposes_capsules(fitted):
     width = 2 * SMALL["capsule_dim"]
     names = [f"capsnetclassifier{i}" for i in range(width)]
     assert list(clf.get_feature_names_out()) == names
+    # the fitted capsules' width, whatever capsule_dim says now (it was read)
+    other = clone(clf)
+    other.__dict__.update(clf.__dict__)  # the fitted state, other parameters
+    other.set_params(capsule_dim=SMALL["capsule_dim"] + 3)
+    assert list(other.get_feature_names_out()) == names
 
 
 def test_reconstruction_beats_the_mean_image(fitted):

@@ -529,3 +529,32 @@ def test_partial_fit_after_set_params_applies_or_refuses():
         ae.set_params(activation="relu", noise=None)
     ae.partial_fit(X)  # back to the network's own parameters: continues
     assert len(ae.history_) == 3
+
+
+def test_output_names_follow_the_fitted_network():
+    # _n_features_out read code_size / embedding_size as set now: names
+    # before fit, and after set_params a width that transform does not have
+    # (pandas output then failed)
+    from sklearn.exceptions import NotFittedError
+
+    from skdeep.autoencoder import ConvAutoencoderTransformer, VariationalAutoencoder
+    from skdeep.siamese import SiameseTransformer
+
+    X = _data(n=40, d=8)
+    y = np.arange(40) % 2
+    for est, data, name in [
+        (AutoencoderTransformer(code_size=2), X, "code_size"),
+        (ConvAutoencoderTransformer(code_size=2), X.reshape(40, 1, 8), "code_size"),
+        (VariationalAutoencoder(code_size=2), X, "code_size"),
+        (SiameseTransformer(embedding_size=3), X, "embedding_size"),
+    ]:
+        with pytest.raises(NotFittedError):
+            est.get_feature_names_out()
+        est.set_params(max_epochs=1, random_state=0).fit(data, y)
+        width = est.transform(data).shape[1]
+        est.set_params(**{name: 7}).set_output(transform="pandas")
+        assert len(est.get_feature_names_out()) == width
+        assert est.transform(data).shape == (40, width)
+    assert est.set_output(transform="default") is est
+    vae = VariationalAutoencoder(code_size=2, max_epochs=1).fit(X).set_params(code_size=5)
+    assert vae.sample(3).shape == (3, 8)

@@ -7,6 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pywt
+from sklearn.utils._set_output import _get_output_config
 
 from skdeep.signal._base import _BaseSignalTransformer, check_statistics
 from skdeep.utils._sklearn import Interval, StrOptions
@@ -433,7 +434,9 @@ class WaveletDenoiser(_BaseSignalTransformer):
     series is rebuilt with :func:`pywt.waverec`. The noise level ``sigma`` of
     each series (and channel) is estimated from its finest details by the
     median absolute deviation, ``median(|d1|) / 0.6745``, unless given. The
-    approximation coefficients are kept as they are.
+    approximation coefficients are kept as they are. (With ``set_output`` to
+    pandas or polars, 3-D output is flattened to ``(n_samples, n_channels *
+    n_timepoints)``, the columns of ``get_feature_names_out``.)
 
     Parameters
     ----------
@@ -584,7 +587,12 @@ class WaveletDenoiser(_BaseSignalTransformer):
         return pywt.waverec(coeffs, wavelet, mode=self.mode, axis=-1)[..., :T]
 
     def _finish(self, Xt, X):
-        return Xt.reshape(X.shape).astype(X.dtype, copy=False)
+        Xt = Xt.reshape(X.shape).astype(X.dtype, copy=False)
+        if Xt.ndim == 3 and _get_output_config("transform", self)["dense"] != "default":
+            # a DataFrame is 2-D: one column per name (pandas refused the
+            # 3-D array: "Must pass 2-d input")
+            Xt = Xt.reshape(len(Xt), -1)
+        return Xt
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features: those of the input for 2-D input.

@@ -550,3 +550,13 @@ def test_denoiser_on_large_float32_values():
     found = WaveletDenoiser("db2").fit_transform(X.astype(np.float32))
     assert found.dtype == np.float32
     np.testing.assert_allclose(found, expected, rtol=1e-4, atol=1e-4 * 1e19)
+
+
+def test_denoiser_pandas_output_of_3d_series():
+    # pandas refused the (n, C, T) array: "Must pass 2-d input"
+    pytest.importorskip("pandas")
+    denoiser = WaveletDenoiser().set_output(transform="pandas").fit(X3)
+    frame = denoiser.transform(X3)
+    assert list(frame.columns) == list(denoiser.get_feature_names_out())
+    np.testing.assert_array_equal(
+        frame.to_numpy(), WaveletDenoiser().fit_transform(X3).reshape(len(X3), -1))

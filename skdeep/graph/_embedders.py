@@ -407,8 +407,12 @@ class BaseNodeEmbedder(
         self.fit(X, y)
         if self.graph is None:
             # one row per node of the graph, not per row of X (an edge list's
-            # index does not label them)
-            return wrap_transform_output(self, self.embedding_.copy(), None)
+            # index does not label them); a square DataFrame read as an
+            # adjacency has a row per node: its index labels them
+            square = (hasattr(X, "iloc") and X.shape[0] == X.shape[1] == self.n_nodes_
+                      and self._input_format() != "edgelist")
+            return wrap_transform_output(self, self.embedding_.copy(),
+                                         X if square else None)
         return wrap_transform_output(
             self, self.embedding_[self._node_ids(X, reset=False)], X
         )

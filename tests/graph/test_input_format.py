@@ -246,3 +246,18 @@ def test_verbose_of_the_other_walk_embedders(name, capsys):
     assert f"[{name}]" in out
     assert "walks" in out or "sequences" in out
     assert "epoch" in out
+
+
+def test_pandas_output_keeps_the_index_of_a_dataframe_adjacency():
+    # the index of the nodes was dropped (scikit-learn's set_output checks)
+    pd = pytest.importorskip("pandas")
+    nx = pytest.importorskip("networkx")
+    names = [f"n{i}" for i in range(12)]
+    adjacency = pd.DataFrame(nx.to_numpy_array(nx.cycle_graph(12)), index=names,
+                             columns=names)
+    est = DeepWalkEmbedder(**FAST).set_output(transform="pandas")
+    assert est.fit_transform(adjacency).index.tolist() == names
+    edges = pd.DataFrame([[0, 1], [1, 2], [2, 0]], index=list("abc"))  # not nodes
+    found = DeepWalkEmbedder(**FAST, input_format="edgelist").set_output(
+        transform="pandas").fit_transform(edges)
+    assert found.index.tolist() == [0, 1, 2]

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
 from skorch.callbacks import Callback
 
 from skdeep.seq2seq._modules import (
@@ -234,7 +234,10 @@ class _BaseSeq2Seq(BaseTorchEstimator):
         return seqs
 
     def _check_array_features(self, X, fmt, reset):
-        """scikit-learn's ``n_features_in_`` for 2-D (and 3-D) array input."""
+        """scikit-learn's ``n_features_in_`` for 2-D (and 3-D) array input,
+        and ``feature_names_in_`` for a DataFrame (renamed or reordered
+        columns, a scrambled time order, were taken as they came)."""
+        _check_feature_names(self, X, reset=reset)
         if fmt.kind in ("tokens", "series") and not fmt.listed:
             n_features = fmt.width if fmt.ndim == 2 else fmt.n_channels
             if reset:
@@ -493,6 +496,9 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
     n_features_in_ : int
         Columns of ``X`` when it was a 2-D or 3-D array (absent for strings
         and lists).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` when it was a DataFrame with string column
+        names.
     net_ : skorch.NeuralNet
         The trained net; ``module_`` is its :class:`torch.nn.Module`.
     history_ : skorch History
@@ -831,6 +837,9 @@ class SequenceAutoencoder(
     n_features_in_ : int
         Columns of ``X`` when it was a 2-D or 3-D array (absent for strings
         and lists).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` when it was a DataFrame with string column
+        names.
     net_ : skorch.NeuralNet
     history_ : skorch History
     loss_curve_ : list of float

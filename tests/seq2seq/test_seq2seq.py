@@ -903,3 +903,20 @@ def test_sequence_autoencoder_reads_the_fitted_sizes():
     fitted = SequenceAutoencoder(**params, separators=["."]).fit(sentences)
     assert fitted.net_.module_.separator_ids.tolist() == [
         5 + fitted.vocabulary_.tolist().index(".")]
+
+
+def test_dataframe_column_names_are_checked():
+    # renamed or reordered columns (a scrambled time order) were taken
+    import pandas as pd
+
+    frame = pd.DataFrame(np.random.RandomState(0).randn(16, 6),
+                         columns=[f"t{i}" for i in range(6)])
+    ae = SequenceAutoencoder(**TINY).fit(frame)
+    assert list(ae.feature_names_in_) == list(frame.columns)
+    with pytest.raises(ValueError, match="feature names should match"):
+        ae.transform(frame[frame.columns[::-1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ae.transform(frame)
+    assert not hasattr(SequenceAutoencoder(**TINY).fit(frame.to_numpy()),
+                       "feature_names_in_")

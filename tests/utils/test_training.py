@@ -556,5 +556,6 @@ def test_output_names_follow_the_fitted_network():
         assert len(est.get_feature_names_out()) == width
         assert est.transform(data).shape == (40, width)
     assert est.set_output(transform="default") is est
-    vae = VariationalAutoencoder(code_size=2, max_epochs=1).fit(X).set_params(code_size=5)
+    vae = VariationalAutoencoder(code_size=2, max_epochs=1).fit(X)
+    vae.set_params(code_size=5)
     assert vae.sample(3).shape == (3, 8)

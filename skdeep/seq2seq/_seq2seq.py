@@ -206,6 +206,10 @@ class _BaseSeq2Seq(BaseTorchEstimator):
     def _read(self, X, what, *, targets=False, reset=False, fitted=None):
         """Read ``X``; at predict, check it against the fitted ``fitted`` format."""
         name = type(self).__name__
+        if what == "X" and not reset:
+            # the columns' names before their values, as scikit-learn orders
+            # it (renamed columns are a clearer error than what they hold)
+            _check_feature_names(self, X, reset=False)
         seqs = read_sequences(
             X, what=what, tokenizer=self.tokenizer, targets=targets, name=name
         )
@@ -237,7 +241,8 @@ class _BaseSeq2Seq(BaseTorchEstimator):
         """scikit-learn's ``n_features_in_`` for 2-D (and 3-D) array input,
         and ``feature_names_in_`` for a DataFrame (renamed or reordered
         columns, a scrambled time order, were taken as they came)."""
-        _check_feature_names(self, X, reset=reset)
+        if reset:  # (at predict, checked before reading: see _read)
+            _check_feature_names(self, X, reset=True)
         if fmt.kind in ("tokens", "series") and not fmt.listed:
             n_features = fmt.width if fmt.ndim == 2 else fmt.n_channels
             if reset:

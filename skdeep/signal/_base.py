@@ -87,7 +87,23 @@ class _BaseSignalTransformer(TransformerMixin, BaseEstimator):
             self._validate_params()
             self._check_params(X.shape[-1])
         X3 = X if X.ndim == 3 else X[:, None, :]
-        return self._finish(self._transform_3d(X3), X)
+        if X.dtype == np.float32:
+            # (overflow warnings would come before the error below)
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = self._finish(self._transform_3d(X3), X)
+        else:
+            out = self._finish(self._transform_3d(X3), X)
+        if X.dtype == np.float32 and not np.isfinite(out).all():
+            # X is finite (validated): its powers and energies passed
+            # float32's range (from values of about 1e19), which left inf
+            # and NaN features without a word
+            raise ValueError(
+                f"{type(self).__name__}'s output for this float32 X overflows "
+                f"float32 (largest magnitude in X {np.abs(X).max():.2g}: its "
+                f"squares pass 3.4e+38). Pass X as float64 (the output is then "
+                f"float64), or divide it by a constant first."
+            )
+        return out
 
     def _finish(self, Xt, X):
         """Shape the ``(n, C, ...)`` result of ``_transform_3d`` for output."""

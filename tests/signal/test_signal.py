@@ -560,3 +560,23 @@ def test_denoiser_pandas_output_of_3d_series():
     assert list(frame.columns) == list(denoiser.get_feature_names_out())
     np.testing.assert_array_equal(
         frame.to_numpy(), WaveletDenoiser().fit_transform(X3).reshape(len(X3), -1))
+
+
+@pytest.mark.parametrize("est", FEATURIZERS, ids=repr)
+def test_features_that_overflow_float32_are_an_error_not_inf(est):
+    # powers and energies of float32 values past ~1e19 overflow float32:
+    # the features were inf and NaN (with a trail of RuntimeWarnings)
+    X = np.random.RandomState(0).randn(4, 64) * 1e20
+    squares = getattr(est, "output", "stats") != "coefficients"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the error alone, no overflow warnings
+        if squares:
+            with pytest.raises(ValueError, match="overflows float32.*as float64"):
+                clone(est).fit_transform(X.astype(np.float32))
+        else:  # coefficients of such values are in range: no error
+            out = clone(est).fit_transform(X.astype(np.float32))
+            assert out.dtype == np.float32 and np.isfinite(out).all()
+    out = clone(est).fit_transform(X)
+    assert out.dtype == np.float64 and np.isfinite(out).all()
+    small = (X * 1e-3).astype(np.float32)  # squares within float32's range
+    assert np.isfinite(clone(est).fit_transform(small)).all()

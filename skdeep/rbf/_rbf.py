@@ -34,7 +34,11 @@ from skdeep.utils._training import (
     training_parameters_doc,
     validate_sample_weight,
 )
-from skdeep.utils.validation import far_from_origin_offset, subtract_offset
+from skdeep.utils.validation import (
+    check_float32_range,
+    far_from_origin_offset,
+    subtract_offset,
+)
 
 CENTER_INITS = ("kmeans", "kmeans_per_class", "random")
 SCALE_WIDTH_FACTOR = 2.0
@@ -564,6 +568,7 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
             multi_output=True,
             y_numeric=True,
         )
+        check_float32_range(X, estimator=self)  # before k-means, not after it
         X = X.astype(np.float64, copy=False)
         y = np.asarray(y, dtype=np.float64)
         self._y_ndim = y.ndim
@@ -739,6 +744,7 @@ class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
         self : RBFNetworkClassifier
         """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_float32_range(X, estimator=self)  # before k-means, not after it
         X = X.astype(np.float64, copy=False)
         weights = validate_sample_weight(sample_weight, X)
         codes = encode_classes(self, y, weights)

@@ -279,3 +279,17 @@ def test_scale_widths_ignore_coincident_centers(width_per_center):
     twice = RBFNetworkRegressor(**params).fit(np.vstack([X, X]), np.r_[y, y])
     expected = once.gamma_ if not width_per_center else np.r_[once.gamma_, once.gamma_]
     np.testing.assert_allclose(twice.gamma_, expected)
+
+
+@pytest.mark.parametrize("cls", [RBFNetworkClassifier, RBFNetworkRegressor])
+def test_values_past_float32_are_refused_before_the_centers(cls):
+    # 1e200 went through k-means and the center spacing (RuntimeWarnings:
+    # "invalid value encountered in subtract") before the float32 error
+    import warnings
+
+    X = np.random.RandomState(0).randn(60, 3)
+    X[5, 1] = 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="too large for float32"):
+            cls(n_centers=10).fit(X, np.arange(60) % 2)

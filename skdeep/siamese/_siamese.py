@@ -298,12 +298,44 @@ class _BaseSiamese(BaseTorchEstimator):
         self.classes_, codes = np.unique(y, return_inverse=True)
         self.fitted_on_pairs_ = False
         self._training_setup()
+        if self.early_stopping:
+            self._check_validation_rows(codes)
         self._fit_module(
             as_float32_tensor(X),
             torch.as_tensor(codes, dtype=torch.long),
             stratified=self.early_stopping,
         )
         return self
+
+    def _check_validation_rows(self, codes):
+        """Refuse an early-stopping split whose held-out rows hold no two rows
+        of one class: their pair and triplet losses are 0 at every epoch, so
+        early stopping kept the first epoch's network without a word."""
+        from skorch.dataset import ValidSplit
+
+        fraction = self.validation_fraction
+        advice = (
+            f"Raise validation_fraction (now {fraction}) or set "
+            f"early_stopping=False."
+        )
+        try:  # the split _fit_module makes (same fraction, seed and labels)
+            _, valid = ValidSplit(fraction, stratified=True, random_state=self._seed)(
+                codes, y=codes)
+        except ValueError as exc:  # fewer held-out rows than classes
+            raise ValueError(
+                f"early_stopping holds out validation_fraction={fraction} of the "
+                f"{len(codes)} rows, too few for one row of each of the "
+                f"{len(self.classes_)} classes ({exc}). {advice}"
+            ) from exc
+        counts = np.bincount(codes[valid.indices], minlength=len(self.classes_))
+        if not ((counts >= 2).any() and (counts > 0).sum() >= 2):
+            raise ValueError(
+                f"early_stopping's held-out rows ({len(valid.indices)} of "
+                f"{len(codes)}) hold no two rows of one class among two or more "
+                f"classes: the validation loss, built from pairs of them, would "
+                f"be 0 at every epoch and early stopping would keep the first "
+                f"epoch's network. {advice}"
+            )
 
     def _fit_pairs(self, pairs, y, sample_weight=None):
         samples, similar = self._validate_pairs(pairs, y, reset=True)

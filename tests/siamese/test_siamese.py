@@ -349,3 +349,28 @@ def test_prototype_clone_with_a_fitted_transformer_keeps_routing():
         copy = clone(est)
         assert copy.transformer is scaler
         assert copy.get_metadata_routing().fit.requests == {"sample_weight": True}
+
+
+def _clusters(per_class, n_classes, seed=0):
+    rng = np.random.RandomState(seed)
+    y = np.repeat(np.arange(n_classes), per_class)
+    return rng.randn(n_classes, 6)[y] * 3 + rng.randn(len(y), 6), y
+
+
+def test_early_stopping_refuses_held_out_rows_without_pairs():
+    # ten classes of ten rows: the stratified tenth held out one row per
+    # class, no pair of one class, so the validation loss was 0 at every
+    # epoch and the model returned was the first epoch's, without a word
+    X, y = _clusters(10, 10)
+    est = SiameseTransformer(max_epochs=5, embedding_size=4, hidden_layer_sizes=(8,),
+                             early_stopping=True, random_state=0)
+    with pytest.raises(ValueError, match="no two rows of one class.*validation_fraction"):
+        est.fit(X, y)
+    # more classes than held-out rows: scikit-learn's test_size message named
+    # a parameter the user never set
+    X, y = _clusters(6, 20)
+    with pytest.raises(ValueError, match="too few for one row of each of the 20"):
+        est.fit(X, y)
+    X, y = _clusters(10, 10)
+    fitted = est.set_params(validation_fraction=0.3).fit(X, y)
+    assert len(fitted.validation_scores_) == fitted.n_iter_

@@ -129,6 +129,7 @@ def save(estimator, path, *, optimizer_state=True):
             arrays[key] = value
         else:
             attributes[key] = _encode(value, f"fitted attribute {key!r}")
+    _check_rebuilds(estimator, modules)
     meta = {
         "format_version": FORMAT_VERSION,
         "versions": _versions(),
@@ -168,6 +169,38 @@ def save(estimator, path, *, optimizer_state=True):
             zf.writestr("optimizer_state.pt", optimizers)
         for key, module in modules.items():
             zf.writestr(f"modules/{key}.pt", _state_bytes(module))
+
+
+def _check_rebuilds(estimator, modules):
+    """Refuse to save a network that the file could not give back: load
+    rebuilds each network from the saved parameters and fills in its weights,
+    so a parameter changed with ``set_params`` since ``fit`` (which leaves the
+    fitted network as it is) would load as another network, or not at all."""
+    import torch
+
+    from skdeep.utils._training import BaseTorchEstimator, rebuilt_module_differs
+
+    cpu = torch.device("cpu")
+    fitted = []
+    if isinstance(estimator, BaseTorchEstimator) and hasattr(estimator, "net_"):
+        fitted.append(("the network", estimator.module_, estimator._build_module))
+    for key, module in modules.items():
+        def build(key=key):
+            return estimator._rebuild_module(key, cpu)
+        fitted.append((f"fitted attribute {key!r}", module, build))
+    for what, module, build in fitted:
+        differs = rebuilt_module_differs(build, module, cpu)
+        if differs is not None:
+            how = ("other weight shapes" if differs == "shapes"
+                   else "the same weight shapes but other layers")
+            raise ValueError(
+                f"Cannot save this {type(estimator).__name__}: a parameter "
+                f"changed with set_params since fit, and {what} rebuilt from "
+                f"the parameters at load would have {how} than the fitted one "
+                f"(the file would load another model, or none). Set the "
+                f"parameters back or refit before saving, or use pickle or "
+                f"joblib, which keep the fitted network as it is."
+            )
 
 
 def load(path, *, device=None):

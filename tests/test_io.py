@@ -572,3 +572,29 @@ def test_lstm_forecaster_round_trip(tmp_path):
         model.update(y.iloc[-3:-1], X=X.iloc[-3:-1], update_params=False)
     pd.testing.assert_series_equal(loaded.predict(fh=[1], X=X.iloc[-1:]),
                                    forecaster.predict(fh=[1], X=X.iloc[-1:]))
+
+
+@pytest.mark.parametrize("change", [{"activation": "tanh"}, {"code_size": 3}])
+def test_a_network_changed_by_set_params_since_fit_is_not_saved(change, data, tmp_path):
+    # load rebuilds the network from the saved parameters: one that sets the
+    # layers (activation) loaded as another model, silently; one that sets
+    # the shapes (code_size) wrote a file that no load could read
+    ae = AutoencoderTransformer(code_size=2, max_epochs=2, random_state=0).fit(data)
+    ae.set_params(**change)
+    path = tmp_path / "changed.skdeep"
+    with pytest.raises(ValueError, match="changed with set_params since fit"):
+        io.save(ae, path)
+    assert not path.exists()
+    ae.set_params(activation="relu", code_size=2)  # set back: saved as fitted
+    io.save(ae, path)
+    np.testing.assert_array_equal(io.load(path).transform(data), ae.transform(data))
+
+
+def test_an_rbf_kernel_changed_since_fit_is_not_saved(tmp_path):
+    from skdeep.rbf import RBFNetworkRegressor
+
+    X = np.random.RandomState(0).rand(30, 3)
+    rbf = RBFNetworkRegressor(n_centers=4, random_state=0).fit(X, X.sum(1))
+    rbf.set_params(kernel="multiquadric")  # the hybrid's module: no net_
+    with pytest.raises(ValueError, match="fitted attribute 'module_hybrid_'"):
+        io.save(rbf, tmp_path / "rbf.skdeep")

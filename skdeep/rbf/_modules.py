@@ -80,6 +80,11 @@ class RBFLayer(nn.Module):
     def gamma(self):
         return self.log_gamma.exp()
 
+    def extra_repr(self):
+        # (a network rebuilt with another kernel reads differently: partial
+        # fits and skdeep.io compare the fitted network with a rebuilt one)
+        return f"kernel={self.kernel!r}"
+
     def forward(self, x):
         if not torch.is_grad_enabled():
             return inference_activations(x, self.centers, self.gamma, self.kernel)

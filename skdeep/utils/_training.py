@@ -1188,6 +1188,25 @@ class CPUPicklingMixin:
                 getattr(self, name).to(device)
 
 
+def rebuilt_module_differs(build, module, device):
+    """How the network that ``build()`` makes from an estimator's current
+    parameters differs from its fitted ``module``: ``"shapes"`` (other weight
+    shapes), ``"layers"`` (the same shapes, other layers: an activation, a
+    dropout rate, a kernel), or None.
+
+    A parameter changed with ``set_params`` after ``fit`` does not change the
+    fitted network (scikit-learn's convention), but a network rebuilt from
+    the parameters would differ: ``partial_fit`` could not continue it, and
+    :func:`skdeep.io.save` could not write a file that loads it.
+    """
+    with seeded(0, device):  # a throwaway build, global RNG untouched
+        fresh = build()
+    shapes = {k: tuple(v.shape) for k, v in fresh.state_dict().items()}
+    if shapes != {k: tuple(v.shape) for k, v in module.state_dict().items()}:
+        return "shapes"
+    return "layers" if repr(fresh) != repr(module) else None
+
+
 class BaseTorchEstimator(BaseEstimator):
     """Parameters and helpers shared by skdeep's torch estimators (private base).
 
@@ -1533,6 +1552,11 @@ class BaseTorchEstimator(BaseEstimator):
                     self.feature_names_in_ = names
         return self
 
+    def _rebuilt_module_differs(self, module):
+        """:func:`rebuilt_module_differs` of ``_build_module`` and the fitted
+        ``module`` (``partial_fit`` continues only a network it would build)."""
+        return rebuilt_module_differs(self._build_module, module, self._device)
+
     def _continue_module(self, module):
         """Apply to the trained ``module`` what a ``partial_fit`` call that
         continues takes from the current parameters (nothing by default)."""
@@ -1629,13 +1653,8 @@ class BaseTorchEstimator(BaseEstimator):
         else:
             net = self.net_
             epochs_done = len(net.history)  # persists with the model
-            with seeded(0, device):  # a throwaway build, global RNG untouched
-                fresh_module = self._build_module()
-            fresh = fresh_module.state_dict()
-            current = net.module_.state_dict()
-            if {k: tuple(v.shape) for k, v in fresh.items()} != {
-                k: tuple(v.shape) for k, v in current.items()
-            }:
+            differs = self._rebuilt_module_differs(net.module_)
+            if differs == "shapes":
                 raise ValueError(
                     f"{type(self).__name__}.partial_fit cannot continue the model "
                     f"of the earlier calls: these data and parameters build a "
@@ -1643,7 +1662,7 @@ class BaseTorchEstimator(BaseEstimator):
                     f"target shape, or a parameter that shapes the network "
                     f"changed with set_params since). Call fit to start anew."
                 )
-            if repr(fresh_module) != repr(net.module_):
+            if differs == "layers":
                 # same shapes, other layers (activation, dropout rate, batch
                 # normalization...): training on went on with the old ones
                 raise ValueError(

@@ -124,6 +124,7 @@ class PluginRegistry:
         self._autoload = autoload
         self._lock = threading.RLock()
         self._loaded = False
+        self._loading = False
         self.pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
         self.pm.add_hookspecs(hookspecs)
         self.plugins = {}  # name -> PluginInfo, in load order
@@ -163,20 +164,27 @@ class PluginRegistry:
             This registry, loaded.
         """
         with self._lock:
-            if self._loaded:
+            if self._loaded or self._loading:  # (a plugin's hook may ask)
                 return self
-            self._loaded = True
-            discovered = self._discover()
-            early = bool(self._loaded_entry_points)
-            for ep, builtin in discovered:
-                if ep.value not in self._loaded_entry_points:
-                    self._load_entry_point(ep, builtin)
-            if early:  # list the plugins in discovery order all the same
-                order = {ep.value: i for i, (ep, _) in enumerate(discovered)}
-                self.plugins = dict(sorted(
-                    self.plugins.items(),
-                    key=lambda item: order.get(item[1].module, len(order)),
-                ))
+            # Loaded only once every plugin is: an exception that escapes (a
+            # Ctrl-C, a plugin's warning under "-W error") leaves the rest
+            # for the next call, not a registry that stays partial for good.
+            self._loading = True
+            try:
+                discovered = self._discover()
+                early = bool(self._loaded_entry_points)
+                for ep, builtin in discovered:
+                    if ep.value not in self._loaded_entry_points:
+                        self._load_entry_point(ep, builtin)
+                if early:  # list the plugins in discovery order all the same
+                    order = {ep.value: i for i, (ep, _) in enumerate(discovered)}
+                    self.plugins = dict(sorted(
+                        self.plugins.items(),
+                        key=lambda item: order.get(item[1].module, len(order)),
+                    ))
+                self._loaded = True
+            finally:
+                self._loading = False
             return self
 
     def _load_family(self, where):
@@ -242,8 +250,8 @@ class PluginRegistry:
         try:
             module = ep.load()
         except BaseException as exc:  # noqa: BLE001 - a plugin must never break skdeep
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
+            if isinstance(exc, KeyboardInterrupt):  # (sys.exit in a plugin's
+                raise  # import is one more broken plugin: skipped, below)
             return self._fail(info, "failed to import", exc)
         self.register_plugin(module, info)
 

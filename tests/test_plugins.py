@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 import textwrap
 import tomllib
 import warnings
@@ -151,6 +152,7 @@ def plugin_dir(tmp_path, monkeypatch):
             return (yield)
         """,
     )
+    _write_module(tmp_path, "sk_exits", "import sys\nsys.exit(3)\n")
     for mod in [m for m in sys.modules if m.startswith("sk_")]:
         del sys.modules[mod]
     return tmp_path
@@ -246,6 +248,8 @@ def test_good_plugin_is_registered_with_its_name(plugin_dir):
         # a wrapper was called as a plain function: it registered nothing, quietly
         ("sk_wrapper", "has a wrapper register_estimators"),
         ("no_such_module_anywhere", "failed to import: ModuleNotFoundError"),
+        # sys.exit in a plugin's import ended all_estimators and `skdeep list`
+        ("sk_exits", "failed to import: SystemExit: 3"),
     ],
 )
 def test_broken_plugin_is_skipped_and_reported(plugin_dir, module, message):
@@ -402,3 +406,18 @@ def test_cli_lists_broken_installed_plugin(tmp_path):
     )
     assert out.returncode == 0 and int(out.stdout) >= 1
     assert "SkdeepPluginWarning" in out.stderr and "I am broken" in out.stderr
+
+
+def test_an_interrupted_load_is_finished_by_the_next_call(plugin_dir):
+    # the registry was marked loaded before loading: an exception escaping
+    # from the plugin loop (here a plugin's warning under "-W error") left it
+    # partial, without a word, for the rest of the process
+    registry = _registry(_ep("bad", "sk_import_error"), _ep("good", "sk_good"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SkdeepPluginWarning)
+        with pytest.raises(SkdeepPluginWarning):
+            registry.load()
+    names = {name for name, _, _ in registry.all_estimators()}
+    assert {"GoodTransformer", "AutoencoderTransformer"} <= names
+    info = {p["name"]: p for p in registry.list_plugins()}
+    assert "missing dep xyz" in info["bad"]["error"]

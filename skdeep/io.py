@@ -48,7 +48,12 @@ import numpy as np
 import scipy.sparse as sp
 
 FORMAT_VERSION = 1
-_SKIP_ATTRIBUTES = {"net_", "history_"}
+# What zipfile and zlib raise for a damaged member (a flipped byte in its
+# compression method or flags gives NotImplementedError or RuntimeError)
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            RuntimeError)
+# (scikit-learn's metadata requests are stored apart: see save)
+_SKIP_ATTRIBUTES = {"net_", "history_", "_metadata_request"}
 
 
 def save(estimator, path, *, optimizer_state=True):
@@ -74,6 +79,11 @@ def save(estimator, path, *, optimizer_state=True):
         If a parameter or fitted attribute cannot be stored safely (for
         example a ``callbacks`` list of objects), naming it: use pickle or
         joblib then.
+    ValueError
+        If a parameter that shapes a fitted network (``code_size``,
+        ``activation``, ...) was changed with ``set_params`` since ``fit``:
+        :func:`load` rebuilds each network from the saved parameters, so the
+        file would not give the fitted one back.
 
     Notes
     -----
@@ -84,6 +94,8 @@ def save(estimator, path, *, optimizer_state=True):
     networkx ``graph`` that are not plain data (numbers, strings, lists,
     dicts, arrays). Sparse matrices and networkx graphs come back as the
     same class with the same entries, nodes and edges, in the same order.
+    scikit-learn's metadata requests (``set_fit_request(sample_weight=True)``
+    and the like) are stored and set again at load.
 
     Examples
     --------
@@ -140,6 +152,9 @@ def save(estimator, path, *, optimizer_state=True):
         "history": None,
         "modules": {key: {"training": m.training} for key, m in modules.items()},
     }
+    requests = vars(estimator).get("_metadata_request")
+    if requests is not None:  # set_fit_request(sample_weight=True) and the like
+        meta["metadata_requests"] = requests._serialize()
     state = optimizers = None
     if isinstance(estimator, BaseTorchEstimator) and hasattr(estimator, "net_"):
         import torch
@@ -261,8 +276,14 @@ def load(path, *, device=None):
             raise ValueError(
                 f"{path} holds arrays that need pickle to load ({error}); refusing to load it."
             ) from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+        except _DAMAGED as error:
             raise ValueError(f"{path} has a truncated or corrupted arrays.npz ({error}).") from None
+        if meta.get("history") is not None and "state_dict.pt" not in names:
+            # a trained network's weights (save writes them with its history)
+            raise ValueError(
+                f"{path} is truncated or corrupted: it holds a trained network's "
+                f"history but no state_dict.pt."
+            )
         state = (_read_member(zf, "state_dict.pt", path)
                  if "state_dict.pt" in names else None)
         optimizers = (_read_member(zf, "optimizer_state.pt", path)
@@ -300,7 +321,27 @@ def load(path, *, device=None):
         _restore_torch(estimator, state, meta["history"], device, optimizers)
     for key, info in meta.get("modules", {}).items():
         _restore_module(estimator, key, module_states[key], info, device)
+    _restore_metadata_requests(estimator, meta.get("metadata_requests"), path)
     return estimator
+
+
+def _restore_metadata_requests(estimator, requests, path):
+    """Replay the saved ``set_{method}_request`` calls (scikit-learn offers
+    them only while metadata routing is on: switched on for the replay)."""
+    if not requests:
+        return
+    import sklearn
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        for method, params in requests.items():
+            setter = getattr(estimator, f"set_{method}_request", None)
+            if setter is None or not isinstance(params, dict):
+                raise ValueError(
+                    f"{path} requests metadata for {method!r}, which "
+                    f"{type(estimator).__qualname__} does not route; refusing "
+                    f"to load it."
+                )
+            setter(**params)
 
 
 def _read_member(zf, member, path):
@@ -310,7 +351,7 @@ def _read_member(zf, member, path):
         return zf.read(member)
     except KeyError:
         raise ValueError(f"{path} has no {member}.") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+    except _DAMAGED as error:
         raise ValueError(
             f"{path} has a truncated or corrupted {member} ({error})."
         ) from None

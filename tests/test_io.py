@@ -598,3 +598,57 @@ def test_an_rbf_kernel_changed_since_fit_is_not_saved(tmp_path):
     rbf.set_params(kernel="multiquadric")  # the hybrid's module: no net_
     with pytest.raises(ValueError, match="fitted attribute 'module_hybrid_'"):
         io.save(rbf, tmp_path / "rbf.skdeep")
+
+
+def test_metadata_requests_round_trip(data, tmp_path):
+    # scikit-learn's routing state (set_fit_request) was taken for a fitted
+    # attribute that could not be stored: such models could not be saved
+    import sklearn
+
+    from skdeep.rbf import RBFNetworkRegressor
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = RBFNetworkRegressor(n_centers=4, random_state=0)
+        est.set_fit_request(sample_weight=True).set_score_request(sample_weight=False)
+        est.fit(data, data[:, 0], sample_weight=np.ones(len(data)))
+    io.save(est, tmp_path / "routed.skdeep")
+    loaded = io.load(tmp_path / "routed.skdeep")
+    assert (loaded._metadata_request._serialize()
+            == est._metadata_request._serialize()
+            == {"fit": {"sample_weight": True}, "score": {"sample_weight": False}})
+    np.testing.assert_array_equal(loaded.predict(data), est.predict(data))
+    plain = AutoencoderTransformer(max_epochs=1)  # no requests: none stored
+    io.save(plain, tmp_path / "plain.skdeep")
+    assert "_metadata_request" not in vars(io.load(tmp_path / "plain.skdeep"))
+
+
+@pytest.mark.parametrize("damage", ["compression method", "encrypted flag"])
+def test_damaged_central_directory_fields_are_refused(damage, fitted, tmp_path):
+    # zipfile raised NotImplementedError ("That compression method is not
+    # supported") or RuntimeError ("password required"), not load's ValueError
+    import struct
+
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    raw = bytearray(path.read_bytes())
+    entry = raw.find(b"PK\x01\x02")  # meta.json's central directory entry
+    if damage == "compression method":
+        raw[entry + 10 : entry + 12] = struct.pack("<H", 99)
+    else:
+        raw[entry + 8] |= 1
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="corrupted meta.json"):
+        io.load(path)
+
+
+def test_a_trained_model_without_its_weights_is_refused(fitted, tmp_path):
+    # a file without state_dict.pt loaded as a half-fitted estimator whose
+    # transform failed later with an AttributeError about net_
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp_path / "cut.skdeep", "w") as dst:
+        for item in src.infolist():
+            if item.filename != "state_dict.pt":
+                dst.writestr(item, src.read(item.filename))
+    with pytest.raises(ValueError, match="history but no state_dict.pt"):
+        io.load(tmp_path / "cut.skdeep")

@@ -139,12 +139,23 @@ def _cmd_demo(args):
 
     from skdeep.demo import run_demos
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)  # (validated by the parser)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_demos(args.family)
     return 0
+
+
+def _positive_int(text):
+    """argparse type of ``--threads``: an int >= 1 (0 kept torch's default
+    silently, -1 ended in torch's traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
 
 
 def build_parser():
@@ -163,10 +174,13 @@ def build_parser():
     p.add_argument("--plugin", action="append", help="only this plugin's estimators")
     p.add_argument("-v", "--verbose", action="store_true", help="list xfails too")
     p.set_defaults(func=_cmd_check)
+    from skdeep.demo import DEMOS  # (a dict of module names: imports nothing)
+
     p = sub.add_parser("demo", help="a short tour of every model family")
-    p.add_argument("--family", action="append", help="only this family")
+    p.add_argument("--family", action="append", choices=list(DEMOS),
+                   help="only this family (repeatable)")
     p.add_argument(
-        "--threads", type=int, default=1,
+        "--threads", type=_positive_int, default=1,
         help="torch threads (1: small networks train fastest on one thread)",
     )
     p.set_defaults(func=_cmd_demo)

@@ -72,3 +72,17 @@ def test_demo_autoencoder(capsys):
     assert main(["demo", "--family", "autoencoder"]) == 0
     out = capsys.readouterr().out
     assert "PCA" in out and "digits accuracy" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["demo", "--family", "bogus"], "invalid choice: 'bogus'"),
+    (["demo", "--threads", "0"], "expected an integer >= 1, got '0'"),
+    (["demo", "--threads", "-1"], "expected an integer >= 1, got '-1'"),
+])
+def test_demo_bad_arguments_are_usage_errors(argv, message, capsys):
+    # an unknown family and --threads -1 ended in tracebacks (exit 1), and
+    # --threads 0 silently kept torch's thread count
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

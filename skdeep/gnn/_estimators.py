@@ -136,7 +136,7 @@ def _check_hidden(sizes):
         raise ValueError(
             f"hidden_layer_sizes must hold positive integers; got {sizes!r}."
         )
-    return sizes
+    return tuple(int(s) for s in sizes)  # (torch's split refuses numpy ints)
 
 
 class _BaseGNNClassifier(
@@ -186,13 +186,14 @@ class _BaseGNNClassifier(
                           GraphTensors(A, F, device))
                 _GRAPH_CACHE[self] = cached
             return cached[3]
-        if node_features is None:
+        if node_features is None and not self._identity_features():
             if not isinstance(self.node_features, str):
                 raise ValueError(
                     "A new graph needs its node_features= (the features this "
                     "model was fitted with belong to the training graph)."
                 )
             node_features = self.node_features
+        # (before asking for node_features=, which such a model cannot use)
         if node_features is None or (
             isinstance(node_features, str) and node_features == "identity"
         ) or self._identity_features():
@@ -208,6 +209,24 @@ class _BaseGNNClassifier(
             raise ValueError(
                 f"node_features has {g.n_features} columns, but "
                 f"{type(self).__name__} was fitted with {self.n_node_features_}."
+            )
+        return g
+
+    def _inference_graph(self, graph, node_features, device):
+        """:meth:`_graph_tensors` for ``predict`` and the like: the stored
+        ``graph`` and ``node_features`` may have been set anew since fit
+        (as the class documents), so their width is checked as that of a
+        graph given to ``predict`` is (it reached the first layer's product,
+        or one-hot ids past the training nodes, as a torch error)."""
+        g = self._graph_tensors(graph, node_features, device)
+        if graph is None and g.n_features != self.n_node_features_:
+            identity = " (one-hot node ids: one per node)" * self._identity_features()
+            raise ValueError(
+                f"graph and node_features, set since fit, give node features "
+                f"of {g.n_features} columns{identity}, but {type(self).__name__} "
+                f"was fitted with {self.n_node_features_}. Set the fitted ones "
+                f"back, or refit; another graph whose features have the fitted "
+                f"columns goes to predict(X, graph=..., node_features=...)."
             )
         return g
 
@@ -311,7 +330,7 @@ class _BaseGNNClassifier(
     def _run(self, method, X, graph, node_features):
         check_is_fitted(self, "net_")
         device = torch.device(self.net_.device)
-        g = self._graph_tensors(graph, node_features, device)
+        g = self._inference_graph(graph, node_features, device)
         ids = torch.as_tensor(self._node_ids(X, g.n_nodes, reset=False), device=device)
         module = self._module_reading(g)
         with inference_mode(module), torch.no_grad():
@@ -716,7 +735,7 @@ class GATClassifier(_BaseGNNClassifier):
         """
         check_is_fitted(self, "net_")
         device = torch.device(self.net_.device)
-        g = self._graph_tensors(graph, node_features, device)
+        g = self._inference_graph(graph, node_features, device)
         module = self._module_reading(g)
         with inference_mode(module), torch.no_grad():
             ids = torch.arange(1, device=device)

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 import torch
 
 from skdeep.graph._graph_input import drop_self_loops, to_adjacency
+from skdeep.utils.validation import check_float32_range
 
 NODE_FEATURE_KINDS = ("identity", "degree")
 # "degree" features: one-hot of min(degree, N_DEGREE_BINS - 1).
@@ -58,6 +59,10 @@ def prepare_graph(graph, node_features, input_format="auto"):
         raise ValueError("The graph's edge weights contain NaN or infinity.")
     if A.nnz and A.data.min() < 0:
         raise ValueError("The graph's edge weights must be non-negative.")
+    # past float32's range they became inf, and the normalized adjacency
+    # empty: every node was predicted alike, silently
+    check_float32_range(A, input_name="graph",
+                        advice="Divide the edge weights by their largest first.")
     # undirected: an edge either way is an edge
     A = drop_self_loops(A.maximum(A.T))
     A = A.astype(np.float32)
@@ -76,6 +81,10 @@ def prepare_graph(graph, node_features, input_format="auto"):
             (np.ones(n, np.float32), (np.arange(n), degree)), shape=(n, N_DEGREE_BINS)
         )
     if sp.issparse(node_features):
+        if node_features.dtype.kind not in "biuf":  # (the cast kept real parts)
+            raise ValueError(
+                f"node_features must be numeric; got dtype {node_features.dtype}."
+            )
         F = sp.csr_matrix(node_features, dtype=np.float32)
         values = F.data
     else:

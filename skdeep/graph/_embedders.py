@@ -452,8 +452,10 @@ class BaseNodeEmbedder(
             self.n_nodes_ if not reset
             else to_adjacency(self.graph, self._input_format())[0].shape[0]
         )
-        return check_node_ids(self, X, n, reset=reset, min_samples=2 if reset else 1,
-                              hint=" With graph= set, X holds node ids.")
+        return check_node_ids(
+            self, X, n, reset=reset, min_samples=2 if reset else 1,
+            hint=" With graph= set, X holds node ids; to embed X itself, set graph=None.",
+        )
 
     @property
     def _n_features_out(self):

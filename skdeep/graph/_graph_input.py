@@ -220,8 +220,8 @@ def check_node_ids(estimator, X, n_nodes, *, reset, min_samples=1, hint=""):
 
     if _is_networkx(X):  # np.asarray would read its node labels as ids
         raise ValueError(
-            f"X must be node ids (row indices of graph); got a networkx graph. "
-            f"To embed X itself, set graph=None.{hint}"
+            f"X must be node ids (row indices of graph); got a networkx graph."
+            f"{hint}"
         )
     if not (hasattr(X, "iloc") or sp.issparse(X)):  # sparse: sklearn's message
         X = np.asarray(X)

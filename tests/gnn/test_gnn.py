@@ -437,3 +437,48 @@ def test_predictions_follow_a_parameter_replaced_after_fit():
         np.testing.assert_array_equal(
             est.predict_proba(ids),
             est.predict_proba(ids, graph=G, node_features=est.node_features))
+
+
+@pytest.mark.parametrize("cls", [GCNClassifier, GATClassifier, GraphSAGEClassifier])
+def test_graph_or_features_set_since_fit_are_checked_like_predicts(cls, graph):
+    # the class invites set_params(graph=..., node_features=...) after fit;
+    # other feature columns reached the first layer's product (a torch shape
+    # error), and one-hot ids of a bigger graph an IndexError
+    A, features, y, train, _ = graph
+    clf = cls(graph=A, node_features=features, max_epochs=2, random_state=0)
+    clf.fit(train, y[train])
+    clf.set_params(node_features=features[:, :3])
+    with pytest.raises(ValueError, match="of 3 columns, but .* fitted with 4"):
+        clf.predict(train)
+    clf.set_params(node_features=features * 2.0)  # same columns: reads them
+    assert clf.predict(train).shape == train.shape
+    ids = cls(graph=A, max_epochs=2, random_state=0).fit(train, y[train])
+    small = A[:60][:, :60]
+    ids.set_params(graph=small)  # one-hot ids: a graph of other nodes
+    with pytest.raises(ValueError, match="one-hot node ids"):
+        ids.predict(train[:5])
+    # given to predict, the same graph is refused for what it is
+    with pytest.raises(ValueError, match="fitted with identity features"):
+        cls(graph=A, max_epochs=2, random_state=0).fit(train, y[train]).predict(
+            train[:5], graph=small)
+
+
+def test_hidden_layer_sizes_take_numpy_integers(graph):
+    # GraphSAGE's split refused np.int64 sizes (a GridSearchCV over np.arange)
+    A, features, y, train, _ = graph
+    clf = GraphSAGEClassifier(graph=A, node_features=features, max_epochs=1,
+                              hidden_layer_sizes=(np.int64(8),)).fit(train, y[train])
+    assert clf.transform(train).shape == (len(train), 8)
+
+
+def test_graph_weights_past_float32_and_complex_sparse_features_are_refused(graph):
+    # weights of 1e39 became inf: an empty normalized adjacency, every node
+    # predicted alike; complex sparse features lost their imaginary parts
+    A, features, y, train, _ = graph
+    with pytest.raises(ValueError, match="graph contains values too large"):
+        GCNClassifier(graph=A * 1e39, node_features=features, max_epochs=1).fit(
+            train, y[train])
+    complex_features = sp.csr_matrix(features.astype(np.complex128) * 1j)
+    with pytest.raises(ValueError, match="numeric; got dtype complex128"):
+        GCNClassifier(graph=A, node_features=complex_features, max_epochs=1).fit(
+            train, y[train])

@@ -29,7 +29,12 @@ from sklearn.utils.validation import (
 from torch import nn
 
 from skdeep.autoencoder._modules import ACTIVATIONS, mlp
-from skdeep.cnn._modules import ARCHITECTURES, CNNModule, build_feature_stack
+from skdeep.cnn._modules import (
+    ARCHITECTURES,
+    CNNModule,
+    build_feature_stack,
+    min_input_size,
+)
 from skdeep.siamese._modules import (
     DISTANCES,
     LOSSES,
@@ -48,7 +53,7 @@ from skdeep.utils._sklearn import (
     check_sample_weight,
     clone_with_params,
 )
-from skdeep.utils._torch import as_float32_tensor
+from skdeep.utils._torch import as_float32_tensor, global_rng_kept
 from skdeep.utils._training import (
     SAMPLE_WEIGHT_CHECKS,
     BaseTorchEstimator,
@@ -167,8 +172,14 @@ class _BaseSiamese(BaseTorchEstimator):
                 self.conv_dims_, self.sample_shape_ = conv_data_shape(
                     X, self.input_shape
                 )
+                # the CNN family's bound: a stack that shrank an input to
+                # nothing failed in training with torch's pooling error
+                with global_rng_kept(), torch.device("meta"):
+                    stack = self._cnn_stack()[0]
+                self.min_input_size_ = min_input_size(stack, self.conv_dims_)
             else:
-                self.__dict__.pop("conv_dims_", None)  # of an earlier "cnn" fit
+                for stale in ("conv_dims_", "min_input_size_"):  # of a "cnn" fit
+                    self.__dict__.pop(stale, None)
                 self.sample_shape_ = tuple(X.shape[1:])
         elif X.ndim != self.input_ndim_:
             raise ValueError(
@@ -176,13 +187,15 @@ class _BaseSiamese(BaseTorchEstimator):
                 f"but X is {X.ndim}-D with shape {X.shape}."
             )
         if self.network_kind_ == "cnn" and X.ndim == 2:
-            return X.reshape(len(X), *self.sample_shape_)
-        if X.ndim > 2 and tuple(X.shape[1:]) != tuple(self.sample_shape_):
+            X = X.reshape(len(X), *self.sample_shape_)
+        elif X.ndim > 2 and tuple(X.shape[1:]) != tuple(self.sample_shape_):
             if self.network_kind_ != "cnn" or X.shape[1] != self.sample_shape_[0]:
                 raise ValueError(
                     f"X has samples of shape {X.shape[1:]}, but "
                     f"{type(self).__name__} was fitted on {self.sample_shape_}."
                 )
+        if self.network_kind_ == "cnn":  # (other sizes: the global pooling)
+            self._check_size(X.shape[2:])
         return X
 
     def _validate_pairs(self, pairs, y, *, reset):
@@ -249,6 +262,18 @@ class _BaseSiamese(BaseTorchEstimator):
                 nn.Flatten(),
                 mlp(sizes, self.activation, dropout=params.get("dropout", 0.0)),
             )
+        stack, head_hidden = self._cnn_stack()
+        return CNNModule(
+            stack,
+            self.embedding_size,
+            head_hidden=head_hidden,
+            activation=self.activation,
+        )
+
+    def _cnn_stack(self):
+        """The "cnn" network's feature stack (the CNN family's) and its
+        ``head_hidden`` sizes, from ``network_params``."""
+        params = dict(self.network_params or {})
         head_hidden = tuple(params.pop("head_hidden", ()))
         # (an unknown key surfaced as build_feature_stack's TypeError)
         known = set(inspect.signature(build_feature_stack).parameters) - {
@@ -266,12 +291,21 @@ class _BaseSiamese(BaseTorchEstimator):
             activation=self.activation,
             **params,
         )
-        return CNNModule(
-            stack,
-            self.embedding_size,
-            head_hidden=head_hidden,
-            activation=self.activation,
-        )
+        return stack, head_hidden
+
+    def _check_size(self, spatial):
+        smallest = getattr(self, "min_input_size_", 1)  # (models saved before it)
+        if min(spatial) < smallest:
+            what = "time points" if self.conv_dims_ == 1 else "pixels per side"
+            raise ValueError(
+                f"Samples of size {tuple(spatial)} are smaller than the "
+                f"{smallest} {what} that the 'cnn' network (architecture="
+                f"{self.architecture!r}, network_params={self.network_params!r}) "
+                f"needs: its pooling and kernels shrink them. Use larger inputs, "
+                f"or a network that shrinks them less through network_params (fewer "
+                f"conv_channels, a smaller kernel_size or pool_size, as "
+                f"CNNClassifier takes them)."
+            )
 
     def _build_module(self):
         embedding = EmbeddingNet(self._body(), self.normalize)
@@ -428,6 +462,10 @@ class SiameseTransformer(
         The shape of one sample as the network reads it.
     conv_dims_ : int
         1 (series) or 2 (images), defined only for the ``"cnn"`` network.
+    min_input_size_ : int
+        The fewest time points or pixels per side the ``"cnn"`` network
+        takes (its pooling and kernels shrink the input), defined only for
+        it; smaller samples are refused.
     embedding_net_ : torch.nn.Module
         The trained embedding network.
     n_features_in_ : int
@@ -608,6 +646,10 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
         The shape of one pair member as the network reads it.
     conv_dims_ : int
         1 (series) or 2 (images), defined only for the ``"cnn"`` network.
+    min_input_size_ : int
+        The fewest time points or pixels per side the ``"cnn"`` network
+        takes (its pooling and kernels shrink the input), defined only for
+        it; smaller samples are refused.
     embedding_net_ : torch.nn.Module
     n_features_in_ : int
         ``X.shape[2]``: the features of pairs of rows, the channels of pairs

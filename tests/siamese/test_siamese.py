@@ -357,6 +357,7 @@ def _clusters(per_class, n_classes, seed=0):
     return rng.randn(n_classes, 6)[y] * 3 + rng.randn(len(y), 6), y
 
 
+@pytest.mark.filterwarnings("ignore:.*before early stopping")
 def test_early_stopping_refuses_held_out_rows_without_pairs():
     # ten classes of ten rows: the stratified tenth held out one row per
     # class, no pair of one class, so the validation loss was 0 at every
@@ -374,3 +375,19 @@ def test_early_stopping_refuses_held_out_rows_without_pairs():
     X, y = _clusters(10, 10)
     fitted = est.set_params(validation_fraction=0.3).fit(X, y)
     assert len(fitted.validation_scores_) == fitted.n_iter_
+
+
+def test_cnn_network_refuses_samples_smaller_than_it_needs():
+    # images of 7x7 pixels (and series shorter at transform) reached torch's
+    # pooling: "Output size is too small", "Invalid computed output size: 0"
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1], 10)
+    with pytest.raises(ValueError, match=r"\(7, 7\) are smaller than the 8 pixels"):
+        SiameseTransformer(max_epochs=1).fit(rng.rand(20, 1, 7, 7), y)
+    est = SiameseTransformer(max_epochs=1, random_state=0).fit(rng.rand(20, 3, 32), y)
+    assert est.min_input_size_ == 8
+    with pytest.raises(ValueError, match=r"\(4,\) are smaller than the 8 time points"):
+        est.transform(rng.rand(2, 3, 4))
+    assert est.transform(rng.rand(2, 3, 12)).shape == (2, est.embedding_size)
+    with pytest.raises(ValueError, match="smaller than the 8 pixels"):
+        SiamesePairClassifier(max_epochs=1).fit(rng.rand(10, 2, 1, 6, 6), y[::2])

@@ -8,6 +8,7 @@ import inspect
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -21,7 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
     check_is_fitted,
-    check_X_y,
+    check_consistent_length,
     column_or_1d,
     has_fit_parameter,
     validate_data,
@@ -868,7 +869,11 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         The embedding. A fitted transformer is used as it is (not refitted,
         not cloned, also when this classifier is cloned, as by
         ``cross_val_score``): the few-shot use. An unfitted one is cloned and
-        fitted on the support set. None uses the raw features.
+        fitted on the support set. None uses the raw features. As in a
+        pipeline, the transformer gets ``X`` as given and checks it (so ``X``
+        may be anything it reads: a DataFrame with string columns for a
+        ``ColumnTransformer``, texts for a vectorizer); its output is checked
+        here (NaN, infinity; sparse output is made dense).
 
     metric : {"euclidean", "cosine"}, default="euclidean"
         The distance to the prototypes.
@@ -880,6 +885,8 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
     transformer_ : transformer or None
         The transformer used.
     n_features_in_ : int
+        With a transformer, its own (or the columns of a 2-D ``X``);
+        undefined when neither has one (texts).
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during ``fit``, defined only when ``X`` has
         string column names (and ``transformer`` is None).
@@ -918,7 +925,14 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
                    "metric": clone(self.metric, safe=False)})
 
     def _embed(self, X):
-        return X if self.transformer_ is None else self.transformer_.transform(X)
+        """``X``'s embedding as a float64 array, checked (NaN, inf, float32's
+        range) where a transformer made it."""
+        if self.transformer_ is None:
+            return np.asarray(X, dtype=np.float64)
+        Z = check_array(self.transformer_.transform(X), accept_sparse=True,
+                        dtype=np.float64, input_name="the transformer's output")
+        check_float32_range(Z, input_name="the transformer's output", estimator=self)
+        return Z.toarray() if sp.issparse(Z) else Z  # (a vectorizer's tf-idf)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -946,14 +960,13 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         transformer = self.transformer
         if transformer is None:
             X, y = validate_data(self, X, y)
-            checked = X
+            check_float32_range(X, estimator=self)
         else:
-            # checked (before any fitting), but the transformer gets X as
-            # given: a DataFrame stays one, for a ColumnTransformer's columns
-            checked, y = check_X_y(X, y, allow_nd=True)
-            self.n_features_in_ = checked.shape[1]
-            self.__dict__.pop("feature_names_in_", None)  # of an earlier fit
-        check_float32_range(checked, estimator=self)
+            # As in a pipeline, the transformer gets X as given and checks
+            # it (a DataFrame of strings for a ColumnTransformer, a list of
+            # texts for a vectorizer); its output is checked below.
+            check_consistent_length(X, y)
+            y = column_or_1d(y, warn=True)
         if transformer is not None and not _is_fitted(transformer):
             fit_params = {}
             if sample_weight is not None and has_fit_parameter(
@@ -963,7 +976,16 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
             transformer = clone(transformer).fit(X, y, **fit_params)
         self.transformer_ = transformer
         check_classification_targets(y)
-        Z = np.asarray(self._embed(X), dtype=np.float64)
+        Z = self._embed(X)
+        if transformer is not None:
+            self.__dict__.pop("feature_names_in_", None)  # of an earlier fit
+            width = getattr(transformer, "n_features_in_", None)
+            if width is None and getattr(X, "ndim", None) == 2:
+                width = X.shape[1]
+            if width is None:
+                self.__dict__.pop("n_features_in_", None)
+            else:
+                self.n_features_in_ = int(width)
         if sample_weight is not None:
             keep = sample_weight > 0  # as if the rows of weight zero were removed
             Z, y, sample_weight = Z[keep], np.asarray(y)[keep], sample_weight[keep]
@@ -995,11 +1017,9 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
     def _scores(self, X):
         check_is_fitted(self)
         if self.transformer_ is None:
-            X = checked = validate_data(self, X, reset=False)
-        else:  # checked; the transformer gets X as given (see fit)
-            checked = check_array(X, allow_nd=True)
-        check_float32_range(checked, estimator=self)
-        Z = np.asarray(self._embed(X), dtype=np.float64)
+            X = validate_data(self, X, reset=False)
+            check_float32_range(X, estimator=self)
+        Z = self._embed(X)  # (a transformer checks X, see fit)
         P = self.prototypes_
         if self.metric == "cosine":
             Zn = Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)

@@ -312,8 +312,24 @@ def test_prototype_classifier_gives_the_transformer_x_as_given():
             clf = PrototypeClassifier(transformer).fit(frame, labels)
             assert list(clf.predict(frame)) == labels
             assert clf.n_features_in_ == 2
-    with pytest.raises(ValueError, match="NaN"):
-        PrototypeClassifier(StandardScaler()).fit(frame.assign(a=np.nan), labels)
+    # the transformer's output is checked (NaN passes a scaler)
+    with pytest.raises(ValueError, match="transformer's output contains NaN"):
+        PrototypeClassifier(StandardScaler()).fit(
+            frame.assign(a=[np.nan, 1, 5, 6]), labels)
+    # what only the transformer can read: strings, texts (they were refused
+    # as "could not convert string to float" before the transformer saw them)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import OneHotEncoder
+
+    mixed = pd.DataFrame({"kind": ["p", "p", "q", "q"], "a": [0.0, 1, 5, 6]})
+    encode = ColumnTransformer([("kind", OneHotEncoder(), ["kind"]),
+                                ("a", StandardScaler(), ["a"])])
+    clf = PrototypeClassifier(encode).fit(mixed, labels)
+    assert list(clf.predict(mixed)) == labels and clf.n_features_in_ == 2
+    texts = ["good movie", "great movie", "bad film", "awful film"]
+    clf = PrototypeClassifier(TfidfVectorizer()).fit(texts, labels)
+    assert list(clf.predict(["a great movie", "a bad film"])) == ["x", "y"]
+    assert not hasattr(clf, "n_features_in_")  # (texts have no columns)
 
 
 def test_unfitted_pair_classifier_raises_not_fitted_error():

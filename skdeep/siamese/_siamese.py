@@ -967,6 +967,7 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
             # texts for a vectorizer); its output is checked below.
             check_consistent_length(X, y)
             y = column_or_1d(y, warn=True)
+            check_array(y, ensure_2d=False, dtype=None, input_name="y")  # NaN, inf
         if transformer is not None and not _is_fitted(transformer):
             fit_params = {}
             if sample_weight is not None and has_fit_parameter(

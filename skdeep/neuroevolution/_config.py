@@ -342,7 +342,7 @@ class NEATConfig:
         ----------
         source : str or path-like
             The file's path, or its text (a string holding a newline or a
-            ``[``).
+            ``[``; a path-like object is always a path).
         **overrides
             Field values that replace the file's.
 
@@ -373,10 +373,13 @@ class NEATConfig:
         {'fitness_threshold': 3.9, 'num_inputs': 2, 'num_outputs': 1}
         """
         parser = configparser.ConfigParser(inline_comment_prefixes=("#",))
-        text = str(source)
-        if "\n" not in text and "[" not in text:
-            with open(text) as handle:
+        # a path-like is a path (a folder such as run[1]/ holds a "["); a
+        # string is the text when it holds a newline or a "["
+        if not isinstance(source, str) or ("\n" not in source and "[" not in source):
+            with open(source) as handle:
                 text = handle.read()
+        else:
+            text = source
         parser.read_string(text)
         types = {f.name: f.type for f in fields(cls)}
         values, extra = {}, {}

@@ -86,7 +86,8 @@ NEAT_PARAMETERS_DOC = """\
         instead of starting a new one. The population keeps its
         configuration, input scaling and outputs (classes); pickle and joblib
         keep it, :func:`skdeep.io.save` does not (a loaded model starts a new
-        population).
+        population). The model is the best genome scored on this fit's data
+        (the earlier fit's elites carry over and are scored again).
 
     random_state : int, RandomState instance or None, default=None
         Seeds the evolution and the per-generation row subsets: the same
@@ -270,6 +271,11 @@ class BaseNEATEstimator(BaseEstimator):
         seeds = random_state.randint(np.iinfo(np.int32).max, size=2)
         if continuing:
             population, rng = state
+            # The best genome so far was scored on the earlier fit's data and
+            # weights: kept, it outranked every genome scored on these (an
+            # inverted y kept a model scoring 0). The elites carry over and
+            # are scored again on these data.
+            population.best_genome = None
         else:
             n_in, n_out = self._genome_shape(X.shape[1], n_outputs)
             population = NEATPopulation(n_in, n_out, self._make_config(), int(seeds[0]))

@@ -338,3 +338,29 @@ def test_hooks_are_documented():
     hooks = ("_genome_shape", "_population_outputs", "_best_outputs", "_base_config")
     for hook in hooks:
         assert hook in doc and callable(getattr(BaseNEATEstimator, hook))
+
+
+def test_warm_start_on_new_data_picks_the_best_on_them():
+    # the best genome of the earlier fit, scored on its data, outranked every
+    # genome scored on the new data: with inverted labels the warm fit kept
+    # a model scoring 0 (and its stale best_fitness_)
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 2)
+    y = (X[:, 0] > 0).astype(int)
+    clf = NEATClassifier(n_generations=10, pop_size=30, warm_start=True, random_state=0)
+    first = clf.fit(X, y).best_genome_
+    assert clf.score(X, y) > 0.9
+    clf.fit(X, 1 - y)
+    assert clf.best_genome_ != first
+    assert clf.score(X, 1 - y) > 0.9
+    assert clf.best_fitness_ == max(clf.history_["best_fitness"][10:])
+
+
+def test_config_from_a_path_like_whose_folders_hold_brackets(tmp_path):
+    # a pathlib path with "[" in a folder name was read as the file's text
+    folder = tmp_path / "run[1]"
+    folder.mkdir()
+    (folder / "config").write_text("[NEAT]\npop_size = 40\n")
+    from skdeep.neuroevolution import NEATConfig
+
+    assert NEATConfig.from_neat_python(folder / "config")[0].pop_size == 40

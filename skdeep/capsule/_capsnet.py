@@ -472,11 +472,15 @@ default="plain"
         if min(spatial) < self.min_input_size_:
             raise ValueError(
                 f"Input of size {tuple(spatial)} is smaller than the "
-                f"{self.min_input_size_} {what} that the stem (kernel_size="
-                f"{self.kernel_size}) and the primary capsules (primary_kernel_size="
-                f"{self.primary_kernel_size}, primary_stride={self.primary_stride}) "
-                f"need. Use smaller kernels (for example kernel_size=3, "
-                f"primary_kernel_size=3) or larger inputs."
+                f"{self.min_input_size_} {what} that the stem (conv_channels="
+                f"{self.conv_channels!r}, kernel_size={self.kernel_size!r}, "
+                f"padding={self.padding!r}, stride={self.stride!r}, pooling="
+                f"{self.pooling!r}, pool_size={self.pool_size!r}) and the primary "
+                f"capsules (primary_kernel_size={self.primary_kernel_size}, "
+                f"primary_stride={self.primary_stride}) need: pooling, strides "
+                f"and kernels without padding shrink it. Use larger inputs, or "
+                f"change what shrinks them (fewer blocks, no pooling, smaller "
+                f"kernels)."
             )
         fitted = tuple(self.input_shape_[1:])
         if tuple(spatial) != fitted:
@@ -537,7 +541,12 @@ default="plain"
     def _n_features_out(self):
         # the fitted class capsules' width (capsule_dim may have changed since)
         check_is_fitted(self)
-        return self.module_.classes.n_out * self.module_.classes.out_dim
+        return self.module_.classes.n_out * self._capsule_width()
+
+    def _capsule_width(self):
+        """The fitted class capsules' dimension (``capsule_dim`` may have
+        been set anew since fit)."""
+        return self.module_.classes.out_dim
 
     def transform(self, X):
         """The class capsules' pose vectors, flattened class after class.
@@ -581,7 +590,7 @@ default="plain"
                 f"This {type(self).__name__} was fitted with "
                 f"reconstruction_weight=0 and has no decoder."
             )
-        masked = np.zeros((len(capsules), len(self.classes_), self.capsule_dim))
+        masked = np.zeros((len(capsules), len(self.classes_), self._capsule_width()))
         masked[np.arange(len(capsules)), codes] = capsules
         images = self._batched(
             self.module_.decoder.decode_masked,
@@ -615,7 +624,7 @@ default="plain"
             ``(n_samples, C, H, W)``, ``(n_samples, H, W)``,
             ``(n_samples, C, T)`` or flat rows, as ``X`` was given in ``fit``.
         """
-        poses = self.transform(X).reshape(-1, len(self.classes_), self.capsule_dim)
+        poses = self.transform(X).reshape(-1, len(self.classes_), self._capsule_width())
         codes = self._codes(y, poses)
         return self._decode(poses[np.arange(len(poses)), codes], codes)
 
@@ -647,28 +656,29 @@ default="plain"
             The decoder's images, each in the layout of the training input.
         """
         check_is_fitted(self)
+        width = self._capsule_width()  # (as fitted: see _capsule_width)
         deltas = np.linspace(-0.25, 0.25, 11) if deltas is None else deltas
         deltas = np.asarray(deltas, dtype=np.float64).ravel()
         if dimensions is None:
-            dimensions = np.arange(self.capsule_dim)
+            dimensions = np.arange(width)
         dimensions = np.asarray(dimensions).ravel()
         if not (
             np.issubdtype(dimensions.dtype, np.integer)
-            and ((dimensions >= 0) & (dimensions < self.capsule_dim)).all()
+            and ((dimensions >= 0) & (dimensions < width)).all()
         ):
             raise ValueError(
-                f"dimensions must be integers in [0, {self.capsule_dim}); got "
+                f"dimensions must be integers in [0, {width}); got "
                 f"{dimensions.tolist()}."
             )
-        poses = self.transform(X).reshape(-1, len(self.classes_), self.capsule_dim)
+        poses = self.transform(X).reshape(-1, len(self.classes_), width)
         codes = self._codes(y, poses)
-        capsules = poses[np.arange(len(poses)), codes]  # (n, capsule_dim)
-        offsets = np.zeros((len(dimensions), len(deltas), self.capsule_dim))
+        capsules = poses[np.arange(len(poses)), codes]  # (n, width)
+        offsets = np.zeros((len(dimensions), len(deltas), width))
         offsets[np.arange(len(dimensions)), :, dimensions] = deltas
         swept = capsules[:, None, None, :] + offsets  # (n, n_dims, n_deltas, D)
         shape = swept.shape[:3]
         images = self._decode(
-            swept.reshape(-1, self.capsule_dim), np.repeat(codes, np.prod(shape[1:]))
+            swept.reshape(-1, width), np.repeat(codes, np.prod(shape[1:]))
         )
         return images.reshape(*shape, *images.shape[1:])
 

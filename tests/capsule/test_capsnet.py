@@ -270,3 +270,27 @@ def test_bad_input(fitted):
         clf.predict(bad)
     with pytest.raises(ValueError, match="m_minus"):
         CapsNetClassifier(m_plus=0.3, m_minus=0.4, **SMALL).fit(X, y)
+
+
+def test_reconstruct_and_pose_sweep_use_the_fitted_capsule_width(fitted):
+    # set_params(capsule_dim=...) after fit: both read the parameter, not the
+    # fitted capsules ("mat1 and mat2 shapes cannot be multiplied")
+    import copy
+
+    clf, X, y = fitted
+    changed = copy.deepcopy(clf)
+    width = clf.module_.classes.out_dim
+    changed.set_params(capsule_dim=width + 4)
+    np.testing.assert_array_equal(changed.reconstruct(X[:3]), clf.reconstruct(X[:3]))
+    sweep = changed.pose_sweep(X[:2], deltas=[0.1])
+    assert sweep.shape[:3] == (2, width, 1)
+
+
+def test_size_error_names_the_pooling_that_shrinks_the_input():
+    # the message advised kernel_size=3, primary_kernel_size=3 (the settings
+    # in use) and never named the pooling
+    rng = np.random.RandomState(0)
+    clf = CapsNetClassifier(conv_channels=(4, 4), pooling="max", kernel_size=3,
+                            primary_kernel_size=3, max_epochs=1)
+    with pytest.raises(ValueError, match="pooling='max'"):
+        clf.fit(rng.rand(20, 1, 12, 12), np.repeat([0, 1], 10))

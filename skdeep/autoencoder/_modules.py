@@ -172,9 +172,13 @@ class VariationalAutoencoderModule(_InputNoiseRepr, nn.Module):
         batch_norm=False,
         noise=None,
         noise_level=0.0,
+        likelihood="gaussian",
     ):
         super().__init__()
         self.noise, self.noise_level = noise, noise_level
+        # what recon means (a mean, or logits): inference reads it here, as
+        # fitted, not from the estimator's parameter (set_params since fit)
+        self.likelihood = likelihood
         widths = [n_features, *hidden_layer_sizes]
         self.body = nn.Sequential(
             *[
@@ -188,6 +192,12 @@ class VariationalAutoencoderModule(_InputNoiseRepr, nn.Module):
             [code_size, *widths[::-1]], activation, dropout=dropout,
             batch_norm=batch_norm,
         )
+
+    def extra_repr(self):
+        # (a changed likelihood reads differently: partial_fit and
+        # skdeep.io.save compare the fitted module with a rebuilt one)
+        return ", ".join(filter(None, [f"likelihood={self.likelihood!r}",
+                                       super().extra_repr()]))
 
     def encode(self, X):
         h = self.body(X)

@@ -269,7 +269,7 @@ class VariationalAutoencoder(
 
         def elbo(xb):
             recon, mu, logvar = self.module_(xb)
-            nll, kl = vae_terms(recon, mu, logvar, xb, self.likelihood)
+            nll, kl = vae_terms(recon, mu, logvar, xb, self._fitted_likelihood())
             return -(nll + kl)
 
         return self._batched(elbo, X)
@@ -292,7 +292,13 @@ class VariationalAutoencoder(
 
     def _decode_mean(self, codes):
         out = self.module_.decode(codes)
-        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+        bernoulli = self._fitted_likelihood() == "bernoulli"
+        return torch.sigmoid(out) if bernoulli else out
+
+    def _fitted_likelihood(self):
+        """The likelihood the decoder was trained for (``likelihood`` may have
+        been set anew since fit; modules pickled before it kept none)."""
+        return getattr(self.module_, "likelihood", self.likelihood)
 
     def _reconstruct(self, X):
         return self._batched(lambda xb: self._decode_mean(self.module_.encode(xb)[0]), X)
@@ -334,6 +340,7 @@ class VariationalAutoencoder(
             batch_norm=self.batch_norm,
             noise=self.noise,
             noise_level=self.noise_level,
+            likelihood=self.likelihood,
         )
 
     def _criterion(self):

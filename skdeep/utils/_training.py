@@ -1674,6 +1674,10 @@ class BaseTorchEstimator(BaseEstimator):
             # the current batch size, as scikit-learn's MLP reads it every
             # call (its learning rate, like the MLP's, stays the optimizer's)
             net.batch_size = self.batch_size or sys.maxsize
+            # and the current loss (sparsity, beta, ...): the one a model
+            # saved and loaded gets, which trained on differently before
+            net.criterion = self._criterion()
+            net.criterion_ = net.criterion.to(device)
             self._continue_module(net.module_)
             stale = ("early_stopping", "lr_scheduler")  # from a fit before
             # A loaded net is built without streams (restore_net knows no
@@ -1777,7 +1781,8 @@ _PARTIAL_FIT_DOC = """Train one more epoch on ``X``, ``y`` (incremental learning
         appends the epoch to ``history_``. ``partial_fit`` after ``fit``
         continues from the fitted network; ``fit`` starts over.
         ``early_stopping`` and ``lr_schedule`` are ignored here. A
-        ``batch_size`` set since applies; the optimizer keeps its learning
+        ``batch_size`` or a loss parameter (a sparsity or KL weight) set
+        since applies; the optimizer keeps its learning
         rate and weight decay (as the MLP's does); a changed parameter that
         sets the network's layers (``activation``, ``dropout``, ...) is an
         error.

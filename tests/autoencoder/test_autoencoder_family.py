@@ -316,3 +316,42 @@ def test_vae_sample_and_masking_noise_check_their_numbers():
         with pytest.raises(ValueError, match=r"noise_level, which must be in \[0, 1\]"):
             est.set_params(noise="masking", noise_level=3.0, max_epochs=1).fit(X)
         est.set_params(noise="gaussian").fit(X)  # a scale: any size
+
+
+@pytest.mark.parametrize("make, change", [
+    (lambda: AutoencoderTransformer((8,), code_size=2, max_epochs=2, random_state=0),
+     {"sparsity": 5.0}),
+    (lambda: VariationalAutoencoder((8,), code_size=2, max_epochs=2, random_state=0),
+     {"beta": 4.0}),
+])
+def test_partial_fit_trains_on_a_loss_parameter_set_since(make, change, tmp_path):
+    # the continued net kept the fit's loss (sparsity 0, beta 1) while a
+    # model saved and loaded got the new one: the same calls, two models
+    from skdeep import io
+
+    X = np.random.RandomState(0).rand(40, 5)
+    model = make().fit(X)
+    io.save(model, tmp_path / "m.skdeep")
+    model.set_params(**change).partial_fit(X)
+    loaded = io.load(tmp_path / "m.skdeep").set_params(**change).partial_fit(X)
+    for name, value in change.items():
+        assert getattr(model.net_.criterion_, name) == value
+    np.testing.assert_allclose(model.transform(X), loaded.transform(X), rtol=1e-6)
+
+
+def test_vae_likelihood_set_since_fit_changes_nothing_until_refit():
+    # inverse_transform and score_samples switched to Bernoulli at once
+    # (sigmoid outputs, cross-entropy) while the decoder was trained for a
+    # Gaussian mean, and partial_fit trained on with the Gaussian loss
+    X = np.random.RandomState(0).rand(40, 5)
+    vae = VariationalAutoencoder((8,), code_size=2, max_epochs=2, random_state=0).fit(X)
+    codes = vae.transform(X)
+    before = vae.inverse_transform(codes), vae.score_samples(X)
+    vae.set_params(likelihood="bernoulli")
+    np.testing.assert_array_equal(vae.inverse_transform(codes), before[0])
+    np.testing.assert_array_equal(vae.score_samples(X), before[1])
+    with pytest.raises(ValueError, match="cannot continue"):
+        vae.partial_fit(X)
+    refit = vae.fit(X)  # now Bernoulli: outputs in (0, 1)
+    out = refit.inverse_transform(refit.transform(X))
+    assert out.min() > 0 and out.max() < 1

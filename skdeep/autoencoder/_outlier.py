@@ -259,8 +259,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         check_layer_sizes(self.hidden_layer_sizes)
         X = self._validate_train(X)
         if self.standardize:
-            self.mean_ = X.mean(axis=0)
-            scale = X.std(axis=0)
+            # in float64: float32 squares of features past ~1e19 overflowed,
+            # the scale was inf and the feature counted for nothing
+            self.mean_ = X.mean(axis=0, dtype=np.float64)
+            scale = X.std(axis=0, dtype=np.float64)
             self.scale_ = np.where(scale > 0, scale, 1.0)
         else:
             self.mean_ = np.zeros(X.shape[1])

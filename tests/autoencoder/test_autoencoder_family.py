@@ -355,3 +355,17 @@ def test_vae_likelihood_set_since_fit_changes_nothing_until_refit():
     refit = vae.fit(X)  # now Bernoulli: outputs in (0, 1)
     out = refit.inverse_transform(refit.transform(X))
     assert out.min() > 0 and out.max() < 1
+
+
+def test_outlier_detector_standardizes_large_float32_features():
+    # float32 statistics: the squares of a feature of about 1e20 overflowed,
+    # its scale was inf, and an extreme value of it was called an inlier
+    X = np.random.RandomState(0).randn(60, 3)
+    X[:, 0] *= 1e20
+    query = np.array([[50e20, 0.0, 0.0]])
+    kw = dict(hidden_layer_sizes=(8,), max_epochs=3, random_state=0)
+    d64 = AutoencoderOutlierDetector(**kw).fit(X)
+    d32 = AutoencoderOutlierDetector(**kw).fit(X.astype(np.float32))
+    np.testing.assert_allclose(d32.scale_, d64.scale_, rtol=1e-5)
+    assert np.isfinite(d32.scale_).all()
+    assert d32.predict(query.astype(np.float32))[0] == d64.predict(query)[0] == -1

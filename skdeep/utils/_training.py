@@ -955,10 +955,13 @@ def keep_finished_epochs(estimator, finished, record="loss_curve_"):
 
 
 def is_out_of_memory(error):
-    """Whether ``error`` is a (CUDA) out-of-memory error from torch."""
+    """Whether ``error`` is an out-of-memory error from torch: CUDA's, or a
+    failed CPU allocation ("DefaultCPUAllocator: can't allocate memory")."""
     oom = getattr(torch.cuda, "OutOfMemoryError", ())
+    text = str(error).lower()
     return isinstance(error, oom) or (
-        isinstance(error, RuntimeError) and "out of memory" in str(error).lower()
+        isinstance(error, RuntimeError)
+        and ("out of memory" in text or "can't allocate memory" in text)
     )
 
 
@@ -984,16 +987,16 @@ def out_of_memory_hint(estimator, stage, batch_size):
             raise
         if torch.cuda.is_available():
             torch.cuda.empty_cache()  # free the failed batch's blocks
+        # (the CPU's own allocation failures: no other device to suggest)
+        on_cpu = "can't allocate memory" in str(error).lower()
         if batch_size is None:
             advice = (
                 "with every row in one batch (batch_size=None); use "
-                "device='cpu' or a smaller input"
+                + ("a smaller input" if on_cpu else "device='cpu' or a smaller input")
             )
         else:
-            advice = (
-                f"with batch_size={batch_size}; lower batch_size (or use "
-                f"device='cpu')"
-            )
+            advice = f"with batch_size={batch_size}; lower batch_size" + (
+                "" if on_cpu else " (or use device='cpu')")
         message = (
             f"{type(estimator).__name__} ran out of memory during {stage} "
             f"{advice}. The original error: {str(error).splitlines()[0]}"

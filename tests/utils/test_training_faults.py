@@ -281,6 +281,23 @@ def test_is_out_of_memory():
     assert is_out_of_memory(RuntimeError("CUDA error: out of memory"))
     assert not is_out_of_memory(RuntimeError("shape mismatch"))
     assert not is_out_of_memory(ValueError("out of memory"))
+    # the CPU allocator's failure (a predict padded to a huge batch_size)
+    assert is_out_of_memory(RuntimeError(
+        "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: "
+        "can't allocate memory: you tried to allocate 63999999936 bytes."))
+
+
+def test_cpu_allocation_failure_in_inference_names_batch_size():
+    # a batch_size that trained (batches stop at the rows) padded inference
+    # batches to 1e9 rows: torch's allocator error came through bare
+    from skdeep.cnn import CNNClassifier
+
+    rng = np.random.RandomState(0)
+    clf = CNNClassifier(conv_channels=(4,), max_epochs=1, batch_size=10**12,
+                        random_state=0).fit(rng.randn(20, 16), np.repeat([0, 1], 10))
+    with pytest.raises(RuntimeError, match=r"during inference with batch_size=10+; lower "
+                                           r"batch_size\. The original error"):
+        clf.predict(rng.randn(1, 16))
 
 
 @pytest.mark.parametrize("raiser", [_oom, _runtime_oom])

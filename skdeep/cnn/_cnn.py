@@ -745,11 +745,13 @@ class CNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseCNN):
             Fitted estimator.
         """
         X, y = self._validate_X(X, y, reset=True)
-        codes = encode_classes(self, y, sample_weight)
+        # (checked first: class_weight="balanced" broadcast a wrong length)
+        weights = validate_sample_weight(sample_weight, X)
+        codes = encode_classes(self, y, weights)
         return self._fit_network(
             X,
             torch.as_tensor(codes, dtype=torch.long),
-            validate_sample_weight(sample_weight, X),
+            weights,
             stratified=True,
             balance=self.sampling,
         )
@@ -917,7 +919,10 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
         X, y = self._validate_X(X, y, reset=True)
         y = np.asarray(y, dtype=np.float64)
         weights = validate_sample_weight(sample_weight, X)
-        self._y_1d = y.ndim == 1
+        if not self._continues_training():  # (a later call keeps the first's)
+            self._y_1d = y.ndim == 1
+        elif self._y_1d and y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()  # a column y continues a 1-D fit as 1-D
         y2 = self._standardize_targets(
             y.reshape(len(y), -1), weights, as_floats=self._y_1d
         )

@@ -193,7 +193,9 @@ class _BaseMCDropout(BaseTorchEstimator):
                 if y is None:
                     yield start, fn(out)
                 else:
-                    yb = torch.as_tensor(
+                    # a copy: y may be read-only (a joblib memmap, a pandas
+                    # Series' values), which torch warns about when wrapping
+                    yb = torch.tensor(
                         y[start : start + rows], dtype=torch.float64, device=device
                     )
                     yield start, fn(out, yb)

@@ -542,3 +542,22 @@ def test_clone_with_a_fitted_source_keeps_output_and_routing_settings(source):
         assert copy.init_from is source
         assert copy.get_metadata_routing().fit.requests == {"sample_weight": True}
         assert copy._sklearn_output_config == {"transform": "pandas"}
+
+
+def test_balanced_class_weight_with_a_wrong_length_sample_weight():
+    # the class weights broadcast the raw weights first: numpy's "operands
+    # could not be broadcast" instead of scikit-learn's shape message
+    rng = np.random.RandomState(0)
+    clf = CNNClassifier(class_weight="balanced", conv_channels=(4,), max_epochs=1)
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(19,\), expected"):
+        clf.fit(rng.randn(20, 16), np.repeat([0, 1], 10), sample_weight=np.ones(19))
+
+
+def test_regressor_partial_fit_with_a_column_y_keeps_1d_predictions():
+    # a later call with y of shape (n, 1) turned the 1-D model's predictions
+    # (and y_mean_) two-dimensional
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(20, 1, 16), rng.randn(20)
+    reg = CNNRegressor(conv_channels=(4,), max_epochs=1, batch_size=8, random_state=0)
+    reg.fit(X, y).partial_fit(X, y[:, None])
+    assert reg.predict(X[:3]).shape == (3,) and np.ndim(reg.y_mean_) == 0

@@ -425,3 +425,19 @@ def test_demo_runs_quickly():
                      "metric", "seconds"} <= set(rows[0])
     for row in rows:
         assert np.isfinite(row["score"]) and np.isfinite(row["baseline_score"])
+
+
+def test_log_likelihood_of_a_read_only_y_is_silent():
+    # torch warned "The given NumPy array is not writable" (joblib memmaps in
+    # a parallel search, a pandas Series' values)
+    import warnings
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 3)
+    y = X[:, 0] + rng.randn(30)
+    reg = MCDropoutRegressor(max_epochs=1, random_state=0).fit(X, y)
+    read_only = y.copy()
+    read_only.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert reg.log_likelihood(X, read_only) == reg.log_likelihood(X, y)

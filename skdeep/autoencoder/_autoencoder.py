@@ -675,7 +675,11 @@ class ConvAutoencoderTransformer(
 
         Returns
         -------
-        X_reconstructed : ndarray of the shape of ``X``
+        X_reconstructed : ndarray
+            In the layout of ``fit``'s input (as ``inverse_transform``):
+            ``(n_samples, *input_shape_)`` after images or series,
+            ``(n_samples, n_features)`` after flat rows, whichever layout
+            ``X`` has here.
         """
         return self._shape_output(self._reconstruct(self._validate_nd(X)))
 

@@ -270,8 +270,13 @@ class ConvAutoencoderModule(_InputNoiseRepr, nn.Module):
         self.bottom_shape = (widths[-1], *spatial[-1])
         n_bottom = math.prod(self.bottom_shape)
         self.encoder = nn.Sequential(*encoder, nn.Flatten(), nn.Linear(n_bottom, code_size))
-        self.decoder_in = nn.Sequential(nn.Linear(code_size, n_bottom),
-                                        ACTIVATIONS[activation]())
+        # with no convolutions (channels=()) this is the output layer, and
+        # linear as the last transposed convolution is (an activation there
+        # kept every reconstruction >= 0 under ReLU)
+        self.decoder_in = nn.Sequential(
+            nn.Linear(code_size, n_bottom),
+            *([ACTIVATIONS[activation]()] if channels else []),
+        )
         self.decoder = nn.Sequential(*decoder)
 
     def encode(self, X):

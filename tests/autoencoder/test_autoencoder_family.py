@@ -369,3 +369,12 @@ def test_outlier_detector_standardizes_large_float32_features():
     np.testing.assert_allclose(d32.scale_, d64.scale_, rtol=1e-5)
     assert np.isfinite(d32.scale_).all()
     assert d32.predict(query.astype(np.float32))[0] == d64.predict(query)[0] == -1
+
+
+def test_conv_autoencoder_without_convolutions_has_a_linear_output():
+    # channels=(): the decoder's only layer ended in the activation, so under
+    # ReLU no reconstruction was negative (half of standardized data)
+    X = np.random.RandomState(0).randn(100, 1, 4, 4)
+    ae = ConvAutoencoderTransformer(channels=(), code_size=16, max_epochs=30, lr=0.01,
+                                    random_state=0).fit(X)
+    assert ae.reconstruct(X).min() < -0.5

@@ -924,6 +924,26 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
             self, {"transformer": self.transformer,
                    "metric": clone(self.metric, safe=False)})
 
+    def set_params(self, **params):
+        """Set the parameters (see :meth:`sklearn.base.BaseEstimator.set_params`).
+
+        A fitted ``transformer`` is used as it is, so its own parameters
+        (``transformer__...``) cannot be set through this classifier, as
+        with scikit-learn's ``FrozenEstimator``: a search over them scored
+        every candidate alike and set them on the caller's transformer.
+        """
+        nested = sorted(k for k in params if k.startswith("transformer__"))
+        transformer = params.get("transformer", self.transformer)
+        if nested and transformer is not None and _is_fitted(transformer):
+            raise ValueError(
+                f"Cannot set {nested} of a fitted transformer: "
+                f"{type(self).__name__} uses it as it is (never refitted), and "
+                f"it is the caller's own object. Search an unfitted transformer's "
+                f"parameters (it is then fitted on each support set), or set them "
+                f"on the transformer and refit it."
+            )
+        return super().set_params(**params)
+
     def _embed(self, X):
         """``X``'s embedding as a float64 array, checked (NaN, inf, float32's
         range) where a transformer made it."""

@@ -407,3 +407,24 @@ def test_cnn_network_refuses_samples_smaller_than_it_needs():
     assert est.transform(rng.rand(2, 3, 12)).shape == (2, est.embedding_size)
     with pytest.raises(ValueError, match="smaller than the 8 pixels"):
         SiamesePairClassifier(max_epochs=1).fit(rng.rand(10, 2, 1, 6, 6), y[::2])
+
+
+def test_fitted_transformer_parameters_cannot_be_searched():
+    # GridSearchCV over transformer__margin scored every candidate alike (the
+    # transformer is not refitted) and set the margin on the caller's object
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 5)), np.arange(40) % 4
+    embedding = SiameseTransformer(embedding_size=3, hidden_layer_sizes=(8,),
+                                   max_epochs=1, random_state=0).fit(X, y)
+    search = GridSearchCV(PrototypeClassifier(embedding),
+                          {"transformer__margin": [0.1, 0.5]}, cv=2,
+                          error_score="raise")
+    with pytest.raises(ValueError, match="transformer__margin.*fitted transformer"):
+        search.fit(X, y)
+    assert embedding.margin is None
+    # an unfitted transformer's parameters are searched as usual
+    GridSearchCV(PrototypeClassifier(StandardScaler()),
+                 {"transformer__with_mean": [True, False]}, cv=2).fit(X, y)

@@ -646,7 +646,8 @@ def test_a_trained_model_without_its_weights_is_refused(fitted, tmp_path):
     # transform failed later with an AttributeError about net_
     path = tmp_path / "ae.skdeep"
     io.save(fitted, path)
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp_path / "cut.skdeep", "w") as dst:
+    cut = tmp_path / "cut.skdeep"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(cut, "w") as dst:
         for item in src.infolist():
             if item.filename != "state_dict.pt":
                 dst.writestr(item, src.read(item.filename))

@@ -454,7 +454,8 @@ class BaseNodeEmbedder(
         )
         return check_node_ids(
             self, X, n, reset=reset, min_samples=2 if reset else 1,
-            hint=" With graph= set, X holds node ids; to embed X itself, set graph=None.",
+            hint=(" With graph= set, X holds node ids; to embed X itself, set "
+                  "graph=None."),
         )
 
     @property

@@ -381,7 +381,8 @@ def test_early_stopping_refuses_held_out_rows_without_pairs():
     X, y = _clusters(10, 10)
     est = SiameseTransformer(max_epochs=5, embedding_size=4, hidden_layer_sizes=(8,),
                              early_stopping=True, random_state=0)
-    with pytest.raises(ValueError, match="no two rows of one class.*validation_fraction"):
+    with pytest.raises(ValueError,
+                       match="no two rows of one class.*validation_fraction"):
         est.fit(X, y)
     # more classes than held-out rows: scikit-learn's test_size message named
     # a parameter the user never set

@@ -295,8 +295,8 @@ def test_cpu_allocation_failure_in_inference_names_batch_size():
     rng = np.random.RandomState(0)
     clf = CNNClassifier(conv_channels=(4,), max_epochs=1, batch_size=10**12,
                         random_state=0).fit(rng.randn(20, 16), np.repeat([0, 1], 10))
-    with pytest.raises(RuntimeError, match=r"during inference with batch_size=10+; lower "
-                                           r"batch_size\. The original error"):
+    with pytest.raises(RuntimeError, match=r"during inference with batch_size=10+; "
+                                           r"lower batch_size\. The original error"):
         clf.predict(rng.randn(1, 16))
 
 

@@ -363,6 +363,12 @@ class PluginRegistry:
                 return self._fail(info, "has a wrapper register_estimators", ValueError(
                     "register_estimators must be a plain hook implementation, not "
                     "wrapper=True or hookwrapper=True"))
+            if inspect.isgeneratorfunction(impl.function):  # (the same silence)
+                self.pm.unregister(plugin)
+                return self._fail(info, "has a generator register_estimators",
+                                  ValueError(
+                    "register_estimators must call register(...), not yield: a "
+                    "generator function registers nothing when called"))
             try:
                 impl.function(*[kwargs[arg] for arg in impl.argnames])
             except Exception as exc:

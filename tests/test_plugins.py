@@ -153,6 +153,19 @@ def plugin_dir(tmp_path, monkeypatch):
         """,
     )
     _write_module(tmp_path, "sk_exits", "import sys\nsys.exit(3)\n")
+    _write_module(
+        tmp_path,
+        "sk_generator",
+        """
+        import skdeep
+        from sklearn.base import BaseEstimator
+        class Yielded(BaseEstimator):
+            pass
+        @skdeep.hookimpl
+        def register_estimators(register):
+            yield register(Yielded)
+        """,
+    )
     for mod in [m for m in sys.modules if m.startswith("sk_")]:
         del sys.modules[mod]
     return tmp_path
@@ -250,6 +263,8 @@ def test_good_plugin_is_registered_with_its_name(plugin_dir):
         ("no_such_module_anywhere", "failed to import: ModuleNotFoundError"),
         # sys.exit in a plugin's import ended all_estimators and `skdeep list`
         ("sk_exits", "failed to import: SystemExit: 3"),
+        # a generator hook was called and registered nothing, quietly
+        ("sk_generator", "has a generator register_estimators"),
     ],
 )
 def test_broken_plugin_is_skipped_and_reported(plugin_dir, module, message):

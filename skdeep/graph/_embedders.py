@@ -596,7 +596,10 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
     Attributes
     ----------
     embedding_ : ndarray of shape (n_nodes, dimensions)
-        One row per node; nodes no walk visits get zeros.
+        One row per node. A walk starts at every node, so every node has a
+        row; an isolated node's walks hold it alone, so its row is the
+        skip-gram's random starting vector, untrained (it says nothing of
+        the graph).
 
     n_nodes_ : int
         Number of nodes of the graph.
@@ -744,7 +747,10 @@ class DeepWalkEmbedder(Node2VecEmbedder):
     Attributes
     ----------
     embedding_ : ndarray of shape (n_nodes, dimensions)
-        One row per node; nodes no walk visits get zeros.
+        One row per node. A walk starts at every node, so every node has a
+        row; an isolated node's walks hold it alone, so its row is the
+        skip-gram's random starting vector, untrained (it says nothing of
+        the graph).
 
     n_nodes_ : int
         Number of nodes of the graph.

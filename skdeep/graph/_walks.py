@@ -348,6 +348,13 @@ def random_walks(
             raise ValueError(f"{name} must be an int >= 1, got {value!r}.")
     if not p > 0 or not q > 0:
         raise ValueError(f"p and q must be positive, got p={p}, q={q}.")
+    # the kernel reads 1/p and 1/q: an infinite one (p below ~5.6e-309)
+    # reversed the bias, or made a NaN index that read outside the graph
+    if not (np.isfinite(1.0 / float(p)) and np.isfinite(1.0 / float(q))):
+        raise ValueError(
+            f"p and q must be at least about 1e-308 (their reciprocals weigh "
+            f"the steps and must be finite), got p={p}, q={q}."
+        )
     if start_nodes is not None:
         start_nodes = np.asarray(start_nodes)
         if (start_nodes.ndim != 1 or start_nodes.dtype.kind not in "iu"

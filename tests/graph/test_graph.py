@@ -102,6 +102,9 @@ def test_walks_skip_and_start_nodes():
     ({"walk_length": 0}, "walk_length must be an int >= 1"),
     ({"n_walks": -1}, "n_walks"),
     ({"skip": 0}, "skip"),
+    # subnormal p or q: 1/p = inf reversed the bias or made a NaN index
+    ({"p": 1e-310}, "p and q must be at least about 1e-308"),
+    ({"q": 1e-310}, "p and q must be at least about 1e-308"),
 ])
 def test_walks_refuse_what_the_kernel_would_read_out_of_bounds(kwargs, match):
     # the numba kernel has no bounds checks: these crashed the process

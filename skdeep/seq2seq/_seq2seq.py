@@ -211,7 +211,8 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             # it (renamed columns are a clearer error than what they hold)
             _check_feature_names(self, X, reset=False)
         seqs = read_sequences(
-            X, what=what, tokenizer=self.tokenizer, targets=targets, name=name
+            X, what=what, tokenizer=self._tokenizer_in_use(fitted is not None),
+            targets=targets, name=name,
         )
         fmt = seqs.format
         if fitted is not None:
@@ -236,6 +237,12 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             self._check_array_features(X, fmt, reset)
             seqs = truncate(seqs, self.max_length, what=what, name=name)
         return seqs
+
+    def _tokenizer_in_use(self, fitted):
+        """The tokenizer of ``fit`` once fitted (its vocabulary was built
+        with it: a ``tokenizer`` set since made every token unknown), else
+        the parameter."""
+        return getattr(self, "_tokenizer", self.tokenizer) if fitted else self.tokenizer
 
     def _check_array_features(self, X, fmt, reset):
         """scikit-learn's ``n_features_in_`` for 2-D (and 3-D) array input,
@@ -346,6 +353,13 @@ class _BaseSeq2Seq(BaseTorchEstimator):
         else:
             self.max_output_length_ = 2 * longest + 1
         if not target_fmt.fixed:
+            if target.format.is_tokens and self.max_output_length_ < 2:
+                # (cut to no token at all, the model could only emit nothing)
+                raise ValueError(
+                    f"max_output_length={self.max_output_length_} leaves no place "
+                    f"for a token: token targets of varying length need at least "
+                    f"2 (one token and the end token)."
+                )
             # Token targets keep one place for the end token.
             target = truncate(
                 target,
@@ -419,7 +433,8 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             ).numpy()
             return decode_series(values, lengths, fmt)
         return decode_tokens(
-            self._emitted_ids(out), self._target_vocabulary(), fmt, self.tokenizer
+            self._emitted_ids(out), self._target_vocabulary(), fmt,
+            self._tokenizer_in_use(True),
         )
 
     def _emitted_ids(self, out):
@@ -622,6 +637,7 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
                 f"Found array with 1 sample(s) while a minimum of 2 is required "
                 f"by {type(self).__name__}."
             )
+        self._tokenizer = self.tokenizer
         self.source_format_ = self._format_dict(source.format)
         self.target_format_ = self._format_dict(target.format)
         self.source_vocabulary_ = self._fit_vocabulary(source)
@@ -995,6 +1011,7 @@ class SequenceAutoencoder(
                 f"by {type(self).__name__}."
             )
         self.noise_ = self._noise(seqs.format)
+        self._tokenizer = self.tokenizer
         self.source_format_ = self.target_format_ = self._format_dict(seqs.format)
         self.vocabulary_ = self._fit_vocabulary(seqs)
         return self._fit_pairs(seqs, seqs)

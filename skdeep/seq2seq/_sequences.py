@@ -261,7 +261,34 @@ def _check_not_empty(tokens, what):
         )
 
 
+def _integer_ids(X):
+    """``X`` as an int64 array of token ids (missing values as ``TOKEN_PAD``)
+    when it holds integers in a container numpy reads as objects: a pandas
+    frame of nullable ``Int64`` columns (``pd.NA`` padding) or a 2-D object
+    array of Python ints (``None`` padding); else None. (Read as numbers,
+    they became float series, and the translator a regression.)"""
+    if hasattr(X, "iloc") and X.ndim == 2:
+        from pandas.api.types import is_bool_dtype, is_integer_dtype
+
+        if X.shape[1] and all(is_integer_dtype(t) and not is_bool_dtype(t)
+                              for t in X.dtypes):
+            return X.to_numpy(dtype=np.int64, na_value=TOKEN_PAD)
+        return None
+    if not (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 2):
+        return None
+    values = X.ravel()
+    present = [v for v in values if v is not None]
+    if not present or not all(isinstance(v, Integral) and not isinstance(v, bool)
+                              for v in present):
+        return None
+    return np.array([TOKEN_PAD if v is None else int(v) for v in values],
+                    dtype=np.int64).reshape(X.shape)
+
+
 def _read_array(X, what, targets, name, from_list=False):
+    ids = _integer_ids(X)
+    if ids is not None:
+        X = ids
     array = check_array(
         X,
         dtype=None if np.asarray(X[:0]).dtype.kind in "iuf" else "numeric",

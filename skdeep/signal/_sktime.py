@@ -27,7 +27,8 @@ class SktimeAdapter(BaseTransformer):
     or :class:`ShapeletClassifier`'s distances) learn from the training
     series: the adapter's ``fit`` fits a clone once, with the labels when
     sktime passes them (as its classification pipelines do: supervised
-    shapelets) and without otherwise (the k-means shapelets), and
+    shapelets) and, for :class:`ShapeletTransformer`, without otherwise (the
+    k-means shapelets; :class:`ShapeletClassifier` needs the labels), and
     ``transform`` applies that fitted clone, ``transformer_``, to new series.
 
     Requires sktime (``pip install skdeep[timeseries]``).

@@ -920,3 +920,34 @@ def test_dataframe_column_names_are_checked():
         ae.transform(frame)
     assert not hasattr(SequenceAutoencoder(**TINY).fit(frame.to_numpy()),
                        "feature_names_in_")
+
+
+def test_integer_ids_in_nullable_frames_and_object_arrays_are_tokens():
+    # nullable Int64 columns (pd.NA padding) and 2-D object arrays of ints
+    # were read as float series: the translator trained a regression
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"t0": [5, 6, 7, 8] * 3, "t1": [6, 7, 8, 5] * 3})
+    kw = dict(hidden_size=8, embedding_size=4, max_epochs=1, random_state=0)
+    padded = X.astype("Int64")
+    padded.iloc[0, 1] = pd.NA
+    for given in (X.astype("Int64"), X.to_numpy().astype(object), padded):
+        model = Seq2SeqTranslator(**kw).fit(given, given)
+        assert model.source_format_["kind"] == "tokens"
+        assert np.asarray(model.predict(given[:2])).dtype.kind == "i"
+
+
+def test_tokenizer_set_since_fit_changes_no_prediction():
+    # predict split the input with the new tokenizer: every token was unknown
+    words = ["abc", "bca", "cab", "acb"] * 5
+    model = Seq2SeqTranslator(hidden_size=8, max_epochs=2, random_state=0)
+    model.fit(words, [w[::-1] for w in words])
+    before = model.predict(words[:3])
+    np.testing.assert_array_equal(model.set_params(tokenizer="word").predict(words[:3]),
+                                  before)
+
+
+def test_max_output_length_one_for_token_targets_is_refused():
+    # every target was cut to no token: a model that only emits ''
+    words = ["abc", "bca", "ca"] * 4
+    with pytest.raises(ValueError, match="leaves no place for a token"):
+        Seq2SeqTranslator(max_output_length=1, max_epochs=1).fit(words, words)

@@ -59,7 +59,8 @@ default=(0.1, 0.2, 0.3)
     inference_min : {{"soft", "exact"}}, default="soft"
         The minimum used by ``transform``{predict}: the soft minimum
         (the quantity training optimises) or the exact minimum over positions.
-        :meth:`best_match_positions` always takes the exact minimum.
+        :meth:`best_match_positions` always takes the exact minimum. Read
+        at each call: set on a fitted model, it applies without a refit.
 
     max_timepoints : int, "auto" or None, default="auto"
         Longest series, in time steps, that the shapelets are learned on.

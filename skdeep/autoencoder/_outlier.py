@@ -277,8 +277,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self.offset_ = -self.threshold_
         return self
 
+    def _fitted_variational(self):
+        """Whether the fitted network is a VAE (``variational`` may have been
+        set anew since fit: inference follows the network)."""
+        return isinstance(self.module_, VariationalAutoencoderModule)
+
     def _outlier_scores(self, Xs):
-        if not self.variational:
+        if not self._fitted_variational():
             return self._reconstruction_errors(Xs).astype(np.float64)
 
         def neg_elbo(xb):
@@ -360,7 +365,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         return VAELoss(self.beta, "gaussian") if self.variational else super()._criterion()
 
     def _reconstruct(self, X):
-        if self.variational:
+        if self._fitted_variational():
             return self._batched(lambda xb: self.module_.decode(self.module_.encode(xb)[0]), X)
         return super()._reconstruct(X)
 

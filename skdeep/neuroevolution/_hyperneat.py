@@ -683,12 +683,23 @@ class _BaseHyperNEAT(BaseNEATEstimator):
             hidden = list(self.hidden_shapes or ())
         return Substrate.from_shapes(input_shape, (n_outputs,), hidden)
 
-    def _paint(self, cppns, substrate=None):
-        return paint_substrate(
-            cppns, self.substrate_ if substrate is None else substrate,
+    def _painting(self):
+        """How CPPNs become substrate weights, as the run that evolved them
+        set it (predict repainted with parameters set anew since fit: other
+        weights, or a CPPN of the wrong shape); the parameters before any."""
+        fitted = getattr(self, "_paint_params", None)
+        if fitted is not None:
+            return dict(fitted)
+        return dict(
             weight_threshold=self.weight_threshold, max_weight=self.max_weight,
             distance_input=self.distance_input, bias_output=self.bias_output,
             activation=self.substrate_activation,
+        )
+
+    def _paint(self, cppns, substrate=None):
+        return paint_substrate(
+            cppns, self.substrate_ if substrate is None else substrate,
+            **self._painting(),
         )
 
     # -- the BaseNEATEstimator hooks -------------------------------------------
@@ -698,6 +709,8 @@ class _BaseHyperNEAT(BaseNEATEstimator):
         # substrate is kept as plain data so that skdeep.io can store it.
         substrate = self._make_substrate(n_features, n_outputs)
         self._substrate = substrate._state()
+        self.__dict__.pop("_paint_params", None)  # (of an earlier run)
+        self._paint_params = self._painting()
         return cppn_shape(substrate, distance_input=self.distance_input,
                           bias_output=self.bias_output)
 

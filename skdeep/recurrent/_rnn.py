@@ -261,10 +261,17 @@ class _BaseRNN(BaseTorchEstimator):
                 f"X contains NaN (padding or missing values)."
             )
 
+    def _fitted(self, name):
+        """``return_sequences`` or ``stateful`` as the network was fitted (the
+        parameter may have been set anew since: inference follows the
+        network; modules of older models without the attribute: the
+        parameter)."""
+        return getattr(self.module_, name, getattr(self, name))
+
     def _forward_all(self, fn, X3):
         """``fn(module output)`` for every row as float64 numpy: in batches,
         or, with ``stateful=True``, over the rows read as one series."""
-        if not self.stateful:
+        if not self._fitted("stateful"):
             return self._batched_padded(lambda xb: fn(self.module_(xb)), X3)
         self._check_stateful(X3)
         with inference_mode(self.module_) as module:
@@ -506,7 +513,7 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         proba = self._forward_all(lambda out: torch.softmax(out, dim=-1), X)
-        return self._fill_padding(proba, X) if self.return_sequences else proba
+        return self._fill_padding(proba, X) if self._fitted("return_sequences") else proba
 
     def predict(self, X):
         """Most probable class of each series.
@@ -540,9 +547,9 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
         -------
         score : float
         """
-        if not self.return_sequences:
-            return super().score(X, y, sample_weight=sample_weight)
         check_is_fitted(self)
+        if not self._fitted("return_sequences"):
+            return super().score(X, y, sample_weight=sample_weight)
         return self._sequence_score(accuracy_score, X, y, sample_weight)
 
     @classmethod
@@ -727,7 +734,7 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         out = self._in_target_units(self._forward_all(lambda out: out, X))
-        if self.return_sequences:
+        if self._fitted("return_sequences"):
             return self._fill_padding(out[..., 0], X)
         return out[:, 0] if self._y_1d else out
 
@@ -749,9 +756,9 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
         -------
         score : float
         """
-        if not self.return_sequences:
-            return super().score(X, y, sample_weight=sample_weight)
         check_is_fitted(self)
+        if not self._fitted("return_sequences"):
+            return super().score(X, y, sample_weight=sample_weight)
         return self._sequence_score(r2_score, X, y, sample_weight)
 
     @classmethod

@@ -127,7 +127,9 @@ MODEL_PARAMETERS_DOC = """\
     max_length : int or None, default=None
         Input sequences longer than this are cut to their first
         ``max_length`` elements, with a ``UserWarning`` saying how many were
-        cut, at ``fit`` and at ``predict``. None reads them whole.
+        cut, at ``fit`` and at ``predict``. None reads them whole. Read at
+        each call: set on a fitted model, it applies to the next
+        ``predict`` without a refit.
 
     max_output_length : int or None, default=None
         The most elements a prediction may have (targets longer than this

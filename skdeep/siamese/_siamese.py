@@ -236,6 +236,12 @@ class _BaseSiamese(BaseTorchEstimator):
 
     # -- the network -----------------------------------------------------------
 
+    def _record_metric(self):
+        # the distance and margin the network was trained with: inference
+        # (pair distances, the pair classifier's threshold and probability
+        # scale) reads these, not parameters set anew since fit
+        self._fitted_distance, self._fitted_margin = self.distance, self._margin()
+
     def _margin(self):
         loss = "contrastive" if getattr(self, "fitted_on_pairs_", False) else self.loss
         return DEFAULT_MARGINS[loss] if self.margin is None else float(self.margin)
@@ -333,6 +339,7 @@ class _BaseSiamese(BaseTorchEstimator):
         self.classes_, codes = np.unique(y, return_inverse=True)
         self.fitted_on_pairs_ = False
         self._training_setup()
+        self._record_metric()
         if self.early_stopping:
             self._check_validation_rows(codes)
         self._fit_module(
@@ -378,6 +385,7 @@ class _BaseSiamese(BaseTorchEstimator):
         self.fitted_on_pairs_ = True
         self.__dict__.pop("classes_", None)  # of an earlier fit on labels
         self._training_setup()
+        self._record_metric()
         pair_tensor = as_float32_tensor(samples).reshape(
             len(similar), 2, *samples.shape[1:]
         )
@@ -396,7 +404,8 @@ class _BaseSiamese(BaseTorchEstimator):
         check_is_fitted(self, "net_")
         samples, _ = self._validate_pairs(pairs, None, reset=False)
         z = torch.as_tensor(self._embed(samples))
-        return paired_distances(z[0::2], z[1::2], self.distance).numpy()
+        distance = getattr(self, "_fitted_distance", self.distance)
+        return paired_distances(z[0::2], z[1::2], distance).numpy()
 
     def pair_distance(self, pairs):
         """Distance between the members of each pair in the learned embedding.
@@ -804,7 +813,8 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
         proba : ndarray of shape (n_pairs, 2)
             In the order of ``classes_``.
         """
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X) * 10.0 / self._margin()))
+        margin = getattr(self, "_fitted_margin", None) or self._margin()
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X) * 10.0 / margin))
         return np.column_stack([1.0 - p, p])
 
     def _expected_failed_checks(self):
@@ -876,7 +886,9 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         here (NaN, infinity; sparse output is made dense).
 
     metric : {"euclidean", "cosine"}, default="euclidean"
-        The distance to the prototypes.
+        The distance to the prototypes. Read at each call (the prototypes
+        do not depend on it): set on a fitted model, it applies without a
+        refit.
 
     Attributes
     ----------

@@ -240,7 +240,8 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         noise, in the units of ``y`` (``1 / y_units**2``), as in Gal &
         Ghahramani's code; the same for every output of a 2-D ``y`` (give
         the outputs comparable units). It sets the noise part of the predictive variance
-        and, with ``length_scale``, the weight decay. Tune it (and
+        and, with ``length_scale``, the weight decay, both at ``fit`` (a value
+        set since applies at the next fit). Tune it (and
         ``dropout``) with :class:`~sklearn.model_selection.GridSearchCV` and
         :func:`log_likelihood_scorer`.
 
@@ -427,8 +428,15 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         y_t = as_float32_tensor(
             self._standardize_targets(Y, weights, as_floats=y.ndim == 1)
         )
+        # the noise precision of this fit: the predictive variance and the
+        # log-likelihood read it, not a tau set anew since (see _noise_tau)
+        self._fitted_tau = float(self.tau)
         self._fit_standardized(X, y_t, sample_weight=weights)
         return self
+
+    def _noise_tau(self):
+        """The ``tau`` of the fit (models saved before it kept none)."""
+        return getattr(self, "_fitted_tau", float(self.tau))
 
     def _prior_precision(self):
         return float(self.tau)
@@ -510,7 +518,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         var = var * np.asarray(self.y_scale_) ** 2
         if self._n_outputs() == 1:
             var = var[:, 0]
-        return mean, np.sqrt(var + 1.0 / self.tau)
+        return mean, np.sqrt(var + 1.0 / self._noise_tau())
 
     def predict_interval(self, X, coverage=0.9):
         """Central predictive intervals.
@@ -540,7 +548,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         samples = self._sample_predictions(X)
         T = samples.shape[0]
         rows = np.moveaxis(samples, 0, -1).reshape(-1, T)  # one mixture per row
-        sigma = 1.0 / math.sqrt(self.tau)
+        sigma = 1.0 / math.sqrt(self._noise_tau())
         bounds = np.column_stack(
             [
                 _mixture_quantile(rows, sigma, (1 - coverage) / 2),
@@ -593,7 +601,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
             raise ValueError(
                 f"X has {len(X)} samples but y has {len(y)}; they must match."
             )
-        T, tau = self.n_mc_samples, float(self.tau)
+        T, tau = self.n_mc_samples, self._noise_tau()
         y_mean, y_scale = np.atleast_1d(self.y_mean_), np.atleast_1d(self.y_scale_)
 
         def loglik(out, yb):

@@ -453,7 +453,7 @@ default="plain"
             self.m_minus,
             self.lambda_,
             self.reconstruction_weight if self.reconstruction_output_ else 0.0,
-            class_weight=torch.as_tensor(self.class_weight_, dtype=torch.float32),
+            class_weight=torch.tensor(self.class_weight_, dtype=torch.float32),
         )
 
     def _optimizer_params(self):

@@ -763,7 +763,7 @@ class CNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseCNN):
         return ClassificationLoss(
             self.loss,
             focal_gamma=self.focal_gamma,
-            class_weight=torch.as_tensor(self.class_weight_, dtype=torch.float32),
+            class_weight=torch.tensor(self.class_weight_, dtype=torch.float32),
         )
 
     def predict_proba(self, X):

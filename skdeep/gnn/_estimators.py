@@ -316,7 +316,7 @@ class _BaseGNNClassifier(
 
     def _criterion(self):
         return ClassificationLoss(
-            class_weight=torch.as_tensor(self.class_weight_, dtype=torch.float32)
+            class_weight=torch.tensor(self.class_weight_, dtype=torch.float32)
         )
 
     def _build_module(self):

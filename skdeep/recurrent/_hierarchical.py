@@ -784,7 +784,7 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
 
     def _criterion(self):
         return ClassificationLoss(
-            class_weight=torch.as_tensor(self.class_weight_, dtype=torch.float32)
+            class_weight=torch.tensor(self.class_weight_, dtype=torch.float32)
         )
 
 

@@ -571,7 +571,7 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
     def _criterion(self):
         # Padding steps carry the code -100, which the loss ignores.
         return ClassificationLoss(
-            class_weight=torch.as_tensor(self.class_weight_, dtype=torch.float32)
+            class_weight=torch.tensor(self.class_weight_, dtype=torch.float32)
         )
 
 

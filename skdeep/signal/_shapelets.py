@@ -469,7 +469,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
     def _criterion(self):
         class_weight = getattr(self, "class_weight_", None)
         if class_weight is not None:
-            class_weight = torch.as_tensor(class_weight, dtype=torch.float32)
+            class_weight = torch.tensor(class_weight, dtype=torch.float32)
         return ClassificationLoss(class_weight=class_weight)
 
     def _optimizer_params(self):

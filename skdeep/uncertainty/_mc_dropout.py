@@ -842,7 +842,7 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         return ClassificationLoss(
             class_weight=None
             if class_weight is None
-            else torch.as_tensor(class_weight, dtype=torch.float32)
+            else torch.tensor(class_weight, dtype=torch.float32)
         )
 
     def sample_proba(self, X):

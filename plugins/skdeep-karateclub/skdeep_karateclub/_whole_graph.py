@@ -243,11 +243,21 @@ class KarateClubGraphEmbedder(KarateClubParams, ClassNamePrefixFeaturesOutMixin,
 
     _parameter_constraints: dict = {"random_state": ["random_state"]}
 
-    def _check_graphs(self, X):
+    def _check_graphs(self, X, features=None):
+        if features is None:
+            features = bool(getattr(self, "attributed", False))
         return check_graphs(
-            X, features=bool(getattr(self, "attributed", False)),
+            X, features=features,
             min_nodes=_MIN_NODES.get(self._model_name, 1), model=self._model_name,
         )
+
+    def _fitted_params(self):
+        """karateclub's parameters as fit used them: ``transform`` rebuilds
+        the model from these, not from parameters set anew since (other
+        Weisfeiler-Lehman features, or an output of another width than
+        ``get_feature_names_out``); models saved before: the parameters."""
+        fitted = getattr(self, "_fit_params", None)
+        return dict(fitted) if fitted is not None else self._karateclub_params()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -272,9 +282,13 @@ class KarateClubGraphEmbedder(KarateClubParams, ClassNamePrefixFeaturesOutMixin,
         if self._seeded:
             rng = check_random_state(self.random_state)
             seed = int(rng.randint(np.iinfo(np.int32).max))
+        params = self._karateclub_params()
         self.embedding_, state = fit_graph_embedder(
-            self._model_name, self._karateclub_params(), graphs, seed
+            self._model_name, params, graphs, seed
         )
+        self._fit_params = params
+        self.__dict__.pop("_fitted_state", None)  # (of an earlier fit)
+        self._fit_attributed = bool(getattr(self, "attributed", False))
         self._seed = seed
         if state is not None:
             self._fitted_state = state
@@ -310,9 +324,9 @@ class KarateClubGraphEmbedder(KarateClubParams, ClassNamePrefixFeaturesOutMixin,
         X_new : ndarray of shape (n_graphs, n_components)
         """
         check_is_fitted(self)
-        graphs = self._check_graphs(X)
+        graphs = self._check_graphs(X, getattr(self, "_fit_attributed", None))
         return infer_graph_embedder(
-            self._model_name, self._karateclub_params(), graphs, self._seed,
+            self._model_name, self._fitted_params(), graphs, self._seed,
             getattr(self, "_fitted_state", None),
         )
 

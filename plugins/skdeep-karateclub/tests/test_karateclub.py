@@ -496,3 +496,25 @@ def test_out_of_range_parameters_are_refused_by_name(name, param, value):
     est = CLASSES[name](**{param: value})
     with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
         est.fit(A)
+
+
+def test_whole_graph_transform_uses_the_fitted_settings():
+    # transform rebuilt the karateclub model from the current parameters:
+    # Graph2Vec's Weisfeiler-Lehman features changed with wl_iterations set
+    # since fit, and FGSD's width with hist_bins (pandas output then failed:
+    # its columns are the fitted width's)
+    import copy
+
+    import networkx as nx
+
+    from skdeep import get_estimator
+
+    graphs = ([nx.cycle_graph(n) for n in range(8, 14)]
+              + [nx.complete_graph(n) for n in range(8, 12)])
+    g2v = get_estimator("KarateClubGraph2Vec")(random_state=0, min_count=1).fit(graphs)
+    before = g2v.transform(graphs)
+    changed = copy.deepcopy(g2v).set_params(wl_iterations=1, erase_base_features=True)
+    np.testing.assert_array_equal(changed.transform(graphs), before)
+    fgsd = get_estimator("KarateClubFGSD")(hist_bins=8).fit(graphs)
+    fgsd.set_params(hist_bins=16).set_output(transform="pandas")
+    assert fgsd.transform(graphs).shape == (len(graphs), 8)

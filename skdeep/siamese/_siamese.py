@@ -943,6 +943,15 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         (``transformer__...``) cannot be set through this classifier, as
         with scikit-learn's ``FrozenEstimator``: a search over them scored
         every candidate alike and set them on the caller's transformer.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, and those of an unfitted ``transformer``.
+
+        Returns
+        -------
+        self : PrototypeClassifier
         """
         nested = sorted(k for k in params if k.startswith("transformer__"))
         transformer = params.get("transformer", self.transformer)

@@ -513,7 +513,9 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         proba = self._forward_all(lambda out: torch.softmax(out, dim=-1), X)
-        return self._fill_padding(proba, X) if self._fitted("return_sequences") else proba
+        if self._fitted("return_sequences"):
+            return self._fill_padding(proba, X)
+        return proba
 
     def predict(self, X):
         """Most probable class of each series.

@@ -19,7 +19,7 @@ from skdeep.autoencoder._modules import (
 )
 from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._torch import as_float32_tensor
+from skdeep.utils._torch import CONV_CPU_INFERENCE_ROWS, as_float32_tensor
 from skdeep.utils._training import (
     BaseTorchEstimator,
     PartialFitTransformerMixin,
@@ -508,6 +508,7 @@ class ConvAutoencoderTransformer(
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
     }
     _parameter_constraints.pop("dropout")
+    _cpu_inference_rows = CONV_CPU_INFERENCE_ROWS
 
     def __init__(
         self,

@@ -40,7 +40,11 @@ from skdeep.utils._sklearn import (
     _fit_context,
     clone_with_params,
 )
-from skdeep.utils._torch import as_float32_tensor, global_rng_kept
+from skdeep.utils._torch import (
+    CONV_CPU_INFERENCE_ROWS,
+    as_float32_tensor,
+    global_rng_kept,
+)
 from skdeep.utils._training import (
     AUTO_EPOCHS_CONSTRAINT,
     CLASS_WEIGHT_CONSTRAINT,
@@ -253,6 +257,8 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
     ``transform`` gives the penultimate features, so the estimators are
     transformers too (scikit-learn's transformer checks run on them).
     """
+
+    _cpu_inference_rows = CONV_CPU_INFERENCE_ROWS
 
     # max_epochs="auto" (both estimators' default): at least 2000 Adam steps,
     # 10 to 200 epochs. 10 epochs (the defaults were chosen on 50,000

@@ -23,7 +23,14 @@ from torch.nn import functional as F
 
 from skdeep.utils._input import prepare_conv_input, read_input_shape
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._torch import batched_numpy, derive_seed, resolve_device, seeded
+from skdeep.utils._torch import (
+    CONV_CPU_INFERENCE_ROWS,
+    batched_numpy,
+    derive_seed,
+    inference_rows,
+    resolve_device,
+    seeded,
+)
 from skdeep.utils._training import CPUPicklingMixin
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -241,7 +248,10 @@ class PretrainedFeatureExtractor(
         the channel three times; ``None`` refuses them.
 
     batch_size : int, default=64
-        Images per forward pass.
+        Images per forward pass (at most 16 on the CPU: a network's cost per
+        image is the same from a few images up, and each pass is padded to
+        one constant size, so that an image's features do not depend on the
+        images sent with it).
 
     device : str or torch.device, default="cpu"
         ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"``.
@@ -626,9 +636,9 @@ class PretrainedFeatureExtractor(
         check_is_fitted(self, "model_")
         images, out_dtype = self._validate_X(X, reset=False)
         device = next(self.model_.parameters()).device
+        rows = inference_rows(self.batch_size, device, CONV_CPU_INFERENCE_ROWS)
         return batched_numpy(
-            self.model_, images, batch_size=self.batch_size, device=device,
-            out_dtype=out_dtype,
+            self.model_, images, batch_size=rows, device=device, out_dtype=out_dtype
         )
 
     @property

@@ -54,7 +54,11 @@ from skdeep.utils._sklearn import (
     check_sample_weight,
     clone_with_params,
 )
-from skdeep.utils._torch import as_float32_tensor, global_rng_kept
+from skdeep.utils._torch import (
+    CONV_CPU_INFERENCE_ROWS,
+    as_float32_tensor,
+    global_rng_kept,
+)
 from skdeep.utils._training import (
     SAMPLE_WEIGHT_CHECKS,
     BaseTorchEstimator,
@@ -396,6 +400,13 @@ class _BaseSiamese(BaseTorchEstimator):
             sample_weight=weights,
         )
         return self
+
+    @property
+    def _cpu_inference_rows(self):
+        # the CNN family's stack embeds in small calls, as a CNN predicts
+        if getattr(self, "network_kind_", None) == "cnn":
+            return CONV_CPU_INFERENCE_ROWS
+        return None
 
     def _embed(self, samples):
         return self._batched(self.embedding_net_, samples, out_dtype=np.float64)

@@ -56,6 +56,7 @@ from skdeep.utils._torch import (
     batched_numpy,
     derive_seed,
     inference_mode,
+    inference_rows,
     resolve_device,
     seeded,
 )
@@ -75,7 +76,8 @@ TRAINING_PARAMETERS_DOC = """\
         Number of passes over the training data (fewer with early stopping).
 
     batch_size : int, default={batch_size}
-        Rows per training step; inference runs in batches of the same size.
+        Rows per training step; inference runs in batches of the same size
+        (of at most 16 rows for convolutional networks on the CPU).
 
     optimizer : {{"adam", "adamw", "sgd", "rmsprop"}} or torch optimizer class, \
 default="adam"
@@ -1238,6 +1240,13 @@ class BaseTorchEstimator(BaseEstimator):
     # None) epochs; each such estimator says how its values were chosen.
     # _fit_module resolves it (max_epochs_) when _auto_steps is set.
     _auto_steps = None
+
+    # Rows per inference call on the CPU, at most (None: batch_size), see
+    # inference_rows: CONV_CPU_INFERENCE_ROWS for convolutional networks (a
+    # CNN predicts one image 7x faster with 16 rows per call than with 128,
+    # and 2,000 in the same time); dense layers run faster per row in large
+    # calls, and keep batch_size.
+    _cpu_inference_rows = None
     _auto_epoch_range = (1, None)
 
     def _resolve_max_epochs(self, n_rows):
@@ -1768,7 +1777,9 @@ class BaseTorchEstimator(BaseEstimator):
             return batched_numpy(
                 fn,
                 X,
-                batch_size=self.batch_size,
+                batch_size=inference_rows(
+                    self.batch_size, self.net_.device, self._cpu_inference_rows
+                ),
                 device=self.net_.device,
                 out_dtype=out_dtype,
             )

@@ -290,14 +290,34 @@ def test_is_out_of_memory():
 def test_cpu_allocation_failure_in_inference_names_batch_size():
     # a batch_size that trained (batches stop at the rows) padded inference
     # batches to 1e9 rows: torch's allocator error came through bare
+    ae = AutoencoderTransformer(code_size=2, max_epochs=1, batch_size=10**12,
+                                random_state=0).fit(_data())
+    with pytest.raises(RuntimeError, match=r"during inference with batch_size=10+; "
+                                           r"lower batch_size\. The original error"):
+        ae.transform(_data()[:1])
+
+
+def test_convolutional_networks_infer_in_small_calls_on_the_cpu():
+    # inference pads each call to a constant number of rows; a CNN's cost per
+    # row is flat, so it needs no batch_size-sized call for one image (one
+    # row took 7x as long with 128 rows per call as with 16), and the rows'
+    # outputs stay independent of the rows predicted with them
     from skdeep.cnn import CNNClassifier
 
     rng = np.random.RandomState(0)
+    X = rng.randn(40, 16)
     clf = CNNClassifier(conv_channels=(4,), max_epochs=1, batch_size=10**12,
-                        random_state=0).fit(rng.randn(20, 16), np.repeat([0, 1], 10))
-    with pytest.raises(RuntimeError, match=r"during inference with batch_size=10+; "
-                                           r"lower batch_size\. The original error"):
-        clf.predict(rng.randn(1, 16))
+                        random_state=0).fit(X, np.repeat([0, 1], 20))
+    calls = []
+    hook = clf.module_.register_forward_pre_hook(
+        lambda module, args: calls.append(len(args[0])))
+    one = clf.predict_proba(X[3:4])
+    assert calls == [16]
+    calls.clear()
+    every = clf.predict_proba(X)
+    hook.remove()
+    assert calls == [16, 16, 16]
+    np.testing.assert_array_equal(one, every[3:4])
 
 
 @pytest.mark.parametrize("raiser", [_oom, _runtime_oom])

@@ -71,7 +71,8 @@ class Seq2SeqModule(nn.Module):
         separator_ids=(),
     ):
         super().__init__()
-        E, H = embedding_size, hidden_size
+        # (numpy integers from a parameter grid: torch's layers take ints only)
+        E, H, num_layers = int(embedding_size), int(hidden_size), int(num_layers)
         self.cell, self.attention, self.num_layers = cell, attention, num_layers
         self.hidden_size, self.dropout = H, float(dropout)
         self.variable_length = variable_length

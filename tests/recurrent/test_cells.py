@@ -515,3 +515,20 @@ def test_stateful_errors(params, X_change, match):
         X[3, 0, 4:] = np.nan
     with pytest.raises(ValueError, match=match):
         RNNRegressor(stateful=True, max_epochs=1, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "sru"])
+def test_numpy_integer_sizes_from_a_parameter_grid(cell):
+    # ParameterGrid passes np.arange values unchanged: torch's recurrent
+    # layers refused np.int64 sizes ("hidden_size should be of type int";
+    # split_with_sizes for the SRU)
+    from sklearn.model_selection import GridSearchCV
+
+    X = np.random.RandomState(0).randn(20, 8)
+    y = np.arange(20) % 2
+    search = GridSearchCV(
+        RNNClassifier(cell=cell, max_epochs=1, random_state=0),
+        {"hidden_size": np.arange(4, 9, 4), "num_layers": np.array([1])},
+        cv=2, error_score="raise",
+    ).fit(X, y)
+    assert search.best_estimator_.predict(X).shape == (20,)

@@ -951,3 +951,11 @@ def test_max_output_length_one_for_token_targets_is_refused():
     words = ["abc", "bca", "ca"] * 4
     with pytest.raises(ValueError, match="leaves no place for a token"):
         Seq2SeqTranslator(max_output_length=1, max_epochs=1).fit(words, words)
+
+
+def test_numpy_integer_sizes_from_a_parameter_grid():
+    # torch's embedding and recurrent layers refused np.int64 sizes
+    words = ["ab", "ba", "abc"] * 2
+    model = Seq2SeqTranslator(embedding_size=np.int64(4), hidden_size=np.int64(4),
+                              num_layers=np.int64(1), max_epochs=1, random_state=0)
+    assert len(model.fit(words, words).predict(words)) == 6

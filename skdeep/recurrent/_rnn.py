@@ -20,7 +20,12 @@ from skdeep.recurrent._cells import (
 from skdeep.recurrent._modules import RNNModule
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
-from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_sample_weight,
+)
 from skdeep.utils._torch import as_float32_tensor, inference_mode
 from skdeep.utils._training import (
     AUTO_EPOCHS_CONSTRAINT,
@@ -186,6 +191,11 @@ class _BaseRNN(BaseTorchEstimator):
                 f"but X is {X.ndim}-D with shape {X.shape}."
             )
         X3 = X[:, None, :] if X.ndim == 2 else X
+        if 0 in X3.shape[1:]:  # (scikit-learn's checks count 2-D features only)
+            raise ValueError(
+                f"{type(self).__name__} needs at least one channel and one time "
+                f"point; X has shape {X.shape}."
+            )
         if reset:
             self.n_channels_, self.n_timepoints_ = X3.shape[1], X3.shape[2]
         elif X3.shape[1] != self.n_channels_:
@@ -239,6 +249,13 @@ class _BaseRNN(BaseTorchEstimator):
         if y.shape != X3.shape[::2]:
             raise ValueError(f"{expected}; got {y.shape}.")
         return y, ~np.isnan(X3).all(axis=1)
+
+    @staticmethod
+    def _valid_steps(y, valid):
+        """``y`` at the valid steps; labels padded with None (an object
+        array) take the dtype of their values, as unpadded labels would."""
+        y = y[valid]
+        return np.asarray(y.tolist()) if y.dtype == object else y
 
     def _check_stateful(self, X3):
         """The conditions of ``stateful=True`` on the parameters and data."""
@@ -304,10 +321,11 @@ class _BaseRNN(BaseTorchEstimator):
         y, valid = self._sequence_targets(X3, y)
         pred = self.predict(X)
         if sample_weight is not None:
-            sample_weight = np.broadcast_to(
-                np.asarray(sample_weight)[:, None], valid.shape
-            )[valid]
-        return float(metric(y[valid], pred[valid], sample_weight=sample_weight))
+            sample_weight = check_sample_weight(sample_weight, X3)
+            sample_weight = np.broadcast_to(sample_weight[:, None], valid.shape)[valid]
+        return float(
+            metric(self._valid_steps(y, valid), pred[valid], sample_weight=sample_weight)
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -477,7 +495,7 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
         if self.return_sequences:
             X = self._validate_X(X, reset=True)
             y_all, valid = self._sequence_targets(X, y)
-            y = y_all[valid]
+            y = self._valid_steps(y_all, valid)
         else:
             X, y = self._validate_X(X, y, reset=True)
         self._check_stateful(X)

@@ -333,3 +333,34 @@ def test_list_of_variable_length_series():
     assert reg.predict(longer + multi[:2]).shape == (5,)  # 3-D input: any length
     with pytest.raises(ValueError, match="different numbers of channels"):
         reg.predict([np.zeros((2, 5)), np.zeros((3, 6))])
+
+
+def test_per_step_labels_padded_with_none_keep_their_type():
+    # integer labels padded with None (an object array) failed with
+    # "Unknown label type: unknown"
+    X = [np.array([0.1, 0.5, -0.3]), np.array([0.2, -0.1]),
+         np.array([0.4, 0.3, 0.0]), np.array([-0.2])]
+    y = [[0, 1, 1], [1, 0, None], [0, 0, 1], [1, None, None]]
+    clf = RNNClassifier(return_sequences=True, hidden_size=2, max_epochs=1,
+                        random_state=0).fit(X, y)
+    assert clf.classes_.dtype.kind == "i"
+    assert clf.predict(X).dtype.kind == "i"
+    assert 0 <= clf.score(X, y) <= 1
+
+
+def test_per_step_score_checks_sample_weight():
+    X = np.random.RandomState(0).randn(20, 6)
+    Y = np.random.RandomState(1).randint(0, 3, (20, 6))
+    clf = RNNClassifier(return_sequences=True, max_epochs=1, random_state=0).fit(X, Y)
+    with pytest.raises(ValueError, match="sample_weight.shape == \\(5,\\), expected"):
+        clf.score(X, Y, sample_weight=np.ones(5))
+
+
+@pytest.mark.parametrize("shape", [(20, 0, 5), (20, 2, 0)])
+def test_no_channels_or_no_time_points_is_a_clear_error(shape):
+    y = np.arange(20) % 2
+    with pytest.raises(ValueError, match="at least one channel and one time point"):
+        RNNClassifier(max_epochs=1).fit(np.zeros(shape), y)
+    clf = RNNClassifier(max_epochs=1, random_state=0).fit(np.zeros((20, 2, 5)), y)
+    with pytest.raises(ValueError, match="at least one channel and one time point"):
+        clf.predict(np.zeros((3, 2, 0)))

@@ -174,7 +174,9 @@ class FFTFeaturizer(_BaseSignalTransformer):
         if T % 2 == 0:
             double[-1] = 1.0
         modulus = np.abs(spectrum)
-        power = modulus**2 * (double / T**2)
+        # in float64: float32 squares of small spectra underflow to 0 (the
+        # centroid and entropy, which do not depend on scale, came out 0)
+        power = np.square(modulus, dtype=np.float64) * (double / T**2)
         total = power.sum(axis=-1)
         out = []
         if "peaks" in features:

@@ -110,7 +110,7 @@ class SktimeAdapter(BaseTransformer):
         -------
         self : SktimeAdapter
         """
-        self.transformer_ = clone(self.transformer).fit(_as_numpy3d(X), y)
+        self.transformer_ = _array_output(self.transformer).fit(_as_numpy3d(X), y)
         return self
 
     def _transform(self, X, y=None):
@@ -133,7 +133,7 @@ class SktimeAdapter(BaseTransformer):
             est = self.transformer_
             Xt = est.transform(X3)
         else:
-            est = clone(self.transformer)
+            est = _array_output(self.transformer)
             if self.get_tag("scitype:transform-output") == "Series":
                 # (n, C, T) back to X's own rows and columns
                 Xt = est.transform(X3).transpose(0, 2, 1).reshape(-1, X3.shape[1])
@@ -152,6 +152,17 @@ class SktimeAdapter(BaseTransformer):
             {"transformer": FFTFeaturizer(n_frequencies=2, bands=2)},
             {"transformer": WaveletDenoiser("haar", level=1)},
         ]
+
+
+def _array_output(transformer):
+    """A clone of ``transformer`` that returns arrays whatever its or the
+    global ``set_output`` (the adapter builds the data frames, indexed by
+    instance: a pandas frame of rows 0 to n - 1 reindexed by the instance
+    labels was all NaN)."""
+    est = clone(transformer)
+    if hasattr(est, "set_output"):
+        est.set_output(transform="default")
+    return est
 
 
 def _as_numpy3d(X):

@@ -117,7 +117,7 @@ def _band_statistics(c, statistics, percentiles, sq, energy, total_energy):
         elif name == "mean":
             out.append(c.mean(axis=-1)[..., None])
         elif name == "std":
-            out.append(c.std(axis=-1)[..., None])
+            out.append(c.std(axis=-1, dtype=np.float64)[..., None])  # (as squares)
         elif name == "min":
             out.append((c.min(axis=-1) if sorted_c is None else sorted_c[..., 0])[
                 ..., None])
@@ -381,7 +381,10 @@ class WaveletFeaturizer(_BaseSignalTransformer):
             return np.concatenate([b.reshape(n, C, -1) for b in bands], axis=-1)
         statistics = check_statistics(self.statistics, STATISTICS)
         percentiles = self._percentiles() if "percentiles" in statistics else None
-        squares = [b * b for b in bands]
+        # squares in float64: those of float32 values below about 1e-19
+        # underflow to 0 (relative energies and entropies, which do not
+        # depend on scale, came out 0), and above about 1e19 overflow
+        squares = [np.square(b, dtype=np.float64) for b in bands]
         energies = [sq.sum(axis=-1) for sq in squares]
         if self.decomposition == "cwt":  # one (n, C, S, T) array: S bands at once
             energy = energies[0]

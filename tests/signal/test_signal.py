@@ -389,6 +389,34 @@ def test_sktime_pipeline():
     assert chained.shape == (40, 6 * 10)
 
 
+def test_sktime_adapter_ignores_pandas_output_of_what_it_wraps():
+    # with pandas output (set on the wrapped transformer or globally) the
+    # features came back all NaN (a frame of rows 0..n-1 reindexed by the
+    # instance labels), and a denoiser raised NotFittedError
+    pytest.importorskip("sktime")
+    import pandas as pd
+    import sklearn
+
+    from skdeep.signal import SktimeAdapter
+
+    index = pd.MultiIndex.from_product([["s1", "s2", "s3"], range(16)],
+                                       names=["instance", "time"])
+    X = pd.DataFrame({"c0": np.random.RandomState(0).randn(48)}, index=index)
+    fft = FFTFeaturizer(n_frequencies=1, features=["peaks"])
+    expected = SktimeAdapter(fft).fit_transform(X)
+    assert np.isfinite(expected.to_numpy()).all()
+    pandas_fft = clone(fft).set_output(transform="pandas")
+    pd.testing.assert_frame_equal(SktimeAdapter(pandas_fft).fit_transform(X),
+                                  expected)
+    denoised = SktimeAdapter(WaveletDenoiser("haar", level=1)).fit_transform(X)
+    with sklearn.config_context(transform_output="pandas"):
+        pd.testing.assert_frame_equal(SktimeAdapter(fft).fit_transform(X), expected)
+        pd.testing.assert_frame_equal(
+            SktimeAdapter(WaveletDenoiser("haar", level=1)).fit_transform(X),
+            denoised,
+        )
+
+
 # (sktime's own forecasters announce a change of their remember_data default)
 @pytest.mark.filterwarnings("ignore:The default of config ``remember_data``")
 def test_sktime_adapter_keeps_the_index_and_denoises_a_forecasters_target():
@@ -580,3 +608,19 @@ def test_features_that_overflow_float32_are_an_error_not_inf(est):
     assert out.dtype == np.float64 and np.isfinite(out).all()
     small = (X * 1e-3).astype(np.float32)  # squares within float32's range
     assert np.isfinite(clone(est).fit_transform(small)).all()
+
+
+@pytest.mark.parametrize("est", [
+    FFTFeaturizer(features=["centroid", "entropy"]),
+    WaveletFeaturizer("db2", level=2, statistics=["relative_energy", "entropy"]),
+    WaveletFeaturizer("morl", decomposition="cwt", scales=4,
+                      statistics=["relative_energy", "entropy"]),
+], ids=["fft", "dwt", "cwt"])
+def test_scale_free_features_of_small_float32_series(est):
+    # float32 squares of values below about 1e-19 underflowed to 0: the
+    # centroid, relative energies and entropies came out 0
+    X = np.random.RandomState(0).randn(3, 64)
+    expected = clone(est).fit_transform(X)
+    small = clone(est).fit_transform((X * 1e-25).astype(np.float32))
+    assert small.dtype == np.float32
+    np.testing.assert_allclose(small, expected, rtol=1e-5)

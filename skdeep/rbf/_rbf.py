@@ -35,6 +35,7 @@ from skdeep.utils._training import (
     validate_sample_weight,
 )
 from skdeep.utils.validation import (
+    check_distance_scale,
     check_float32_range,
     far_from_origin_offset,
     subtract_offset,
@@ -286,6 +287,7 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
         # float32 distances of raw values would lose every digit; see
         # far_from_origin_offset); the centers are reported in X's units.
         self._offset = far_from_origin_offset(X)
+        check_distance_scale(X, self._offset, self)
         if self._offset is not None:
             X = X - self._offset
         w = None if sample_weight is None else sample_weight.double().numpy()

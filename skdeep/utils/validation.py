@@ -167,6 +167,69 @@ def far_from_origin_offset(X):
     return mean
 
 
+# Squared float32 distances ||x - c||^2 of rows whose mean squared norm (about
+# their level, see far_from_origin_offset) lies outside these bounds
+# underflow to 0 (values below about 1e-19: every node or center ties) or
+# overflow float32 (above about 1e19).
+_DISTANCE_SCALE_BOUNDS = (1e-36, 1e37)
+
+
+def check_distance_scale(X, offset, estimator):
+    """Refuse rows too small or too large for float32 squared distances.
+
+    Judged, like :func:`far_from_origin_offset`, on an evenly strided sample
+    of at most 256 rows (of ``X - offset`` where there is an offset); rows
+    that are all zero pass (their distances are exact).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), or LazyRows with ``stats``
+    offset : ndarray of shape (n_features,) or None
+        What :func:`far_from_origin_offset` returned for ``X``.
+    estimator : estimator instance
+        Named in the message.
+
+    Raises
+    ------
+    ValueError
+        Where the rows' mean squared norm lies outside
+        ``_DISTANCE_SCALE_BOUNDS``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.cluster import KMeans
+    >>> from skdeep.utils.validation import check_distance_scale
+    >>> X = np.random.RandomState(0).randn(10, 2)
+    >>> check_distance_scale(X * 1e-10, None, KMeans())
+    >>> check_distance_scale(X * 1e-30, None, KMeans())
+    Traceback (most recent call last):
+    ...
+    ValueError: KMeans computes squared distances in float32, which underflow ...
+    """
+    stats = getattr(X, "stats", None)
+    if stats is not None:
+        half_range = (stats["max"] - stats["min"]).double().numpy() / 2.0
+        mean_square = float(half_range @ half_range)
+    else:
+        sample = np.asarray(X[:: max(1, len(X) // _OFFSET_SAMPLE_ROWS)], np.float64)
+        if offset is not None:
+            sample = sample - offset
+        flat = sample.ravel()
+        mean_square = float(flat @ flat) / max(len(sample), 1)
+    low, high = _DISTANCE_SCALE_BOUNDS
+    if mean_square == 0.0 or low <= mean_square <= high:
+        return
+    name = type(estimator).__name__
+    what = "underflow to 0" if mean_square < low else "overflow float32"
+    raise ValueError(
+        f"{name} computes squared distances in float32, which {what} for "
+        f"this X (root mean square norm of its rows {np.sqrt(mean_square):.2g}"
+        + (" about their mean" if offset is not None else "")
+        + "). Scale X first, for example with StandardScaler."
+    )
+
+
 def subtract_offset(X, offset, dtype=None):
     """``X - offset`` computed in float64, stored as ``dtype`` (``X``'s by
     default): the shift loses no digits before a float32 computation."""

@@ -293,3 +293,17 @@ def test_values_past_float32_are_refused_before_the_centers(cls):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="too large for float32"):
             cls(n_centers=10).fit(X, np.arange(60) % 2)
+
+
+@pytest.mark.parametrize("scale, what", [(1e-30, "underflow to 0"),
+                                         (1e20, "overflow float32")])
+@pytest.mark.parametrize("training", ["hybrid", "end_to_end"])
+def test_rows_too_small_or_large_for_float32_distances_are_refused(
+    scale, what, training
+):
+    # these rows failed inside scipy's solver ("array must not contain infs
+    # or NaNs"): their float32 distances underflowed or overflowed
+    X = np.random.RandomState(0).randn(30, 3)
+    with pytest.raises(ValueError, match=f"float32, which {what} for this X"):
+        RBFNetworkRegressor(n_centers=5, training=training,
+                            max_epochs=1).fit(X * scale, X[:, 0])

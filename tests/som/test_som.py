@@ -1003,3 +1003,17 @@ def test_partial_fit_past_max_epochs_stays_at_the_final_values(training):
         som.partial_fit(X_BLOBS)
     after_first = _PROGRESS_SEEN[len(_PROGRESS_SEEN) // 3:]
     assert max(_PROGRESS_SEEN) == 1.0 and set(after_first) == {1.0}
+
+
+@pytest.mark.parametrize("scale, what", [(1e-25, "underflow to 0"),
+                                         (1e20, "overflow float32")])
+def test_rows_too_small_or_large_for_float32_distances_are_refused(scale, what):
+    # at 1e-25 every float32 squared distance underflowed to 0: all rows
+    # went to node 0, a quantization error of 0, and labels_ disagreed with
+    # predict on the same rows
+    X = np.random.RandomState(0).randn(20, 3)
+    with pytest.raises(ValueError, match=f"float32, which {what} for this X"):
+        SOMClusterer(3, n_columns=3, max_epochs=2, random_state=0).fit(X * scale)
+    small = SOMClusterer(3, n_columns=3, max_epochs=2, random_state=0).fit(X * 1e-17)
+    np.testing.assert_array_equal(small.predict(X * 1e-17), small.labels_)
+    assert len(np.unique(small.labels_)) > 1

@@ -1028,9 +1028,34 @@ class LSTMForecaster(BaseForecaster):
         -------
         paths : pd.DataFrame of shape (n_mc_samples, len(fh))
             Sampled values in the units of ``y``, the columns indexed by the
-            absolute forecast times.
+            absolute forecast times. For a ``y`` of several variables the
+            columns are (variable, time) pairs; for a panel, the rows are
+            (instance, sample) pairs (one fitted forecaster each, as sktime
+            fits them).
         """
         self.check_is_fitted()
+        if self._is_vectorized:  # sktime fitted one forecaster per series
+            if X is not None:
+                raise NotImplementedError(
+                    "sample_trajectories with exogenous X supports one series "
+                    "y; fit one LSTMForecaster per series of a panel or per "
+                    "variable."
+                )
+            forecasters = self.forecasters_
+            rows = {
+                r: {c: forecasters.loc[r, c].sample_trajectories(fh)
+                    for c in forecasters.columns}
+                for r in forecasters.index
+            }
+            # (sktime's label of a level with one entry: "forecasters")
+            by_row = {
+                r: cells["forecasters"] if list(cells) == ["forecasters"]
+                else pd.concat(cells, axis=1)
+                for r, cells in rows.items()
+            }
+            if list(by_row) == ["forecasters"]:
+                return by_row["forecasters"]
+            return pd.concat(by_row, axis=0)
         fh = self._check_fh(fh)
         X = None if X is None else pd.DataFrame(X)
         samples = self._mc_samples(fh, X)
@@ -1094,16 +1119,31 @@ class LSTMForecaster(BaseForecaster):
         return pd.DataFrame(values, index=self._index(fh), columns=columns)
 
     def _predict_var(self, fh, X=None, cov=False):
-        """Conformal variance, or that of the Monte-Carlo trajectories."""
+        """Conformal variance, or that of the Monte-Carlo trajectories; with
+        ``cov``, the trajectories' covariance between forecast times (columns
+        (name, time), rows time: sktime's format)."""
+        name = self._cur_y.name if self._cur_y.name is not None else 0
         if cov:
-            return super()._predict_var(fh, X, cov=cov)
+            if self.interval_method == "conformal":
+                raise NotImplementedError(
+                    "predict_var(cov=True) needs the joint distribution of the "
+                    "steps, which conformal intervals do not give; use "
+                    "interval_method='empirical' or 'gaussian' (Monte-Carlo "
+                    "trajectories), or cov=False."
+                )
+            samples = self._mc_samples(fh, X)
+            index = self._index(fh)
+            return pd.DataFrame(
+                np.atleast_2d(np.cov(samples, rowvar=False, ddof=0)),
+                index=index,
+                columns=pd.MultiIndex.from_product([[name], index]),
+            )
         if self.interval_method == "conformal":
             steps = self._relative_steps(fh)
             scale, scores = self._conformal_scores(int(steps.max()))
             var = scale[steps - 1] ** 2 * np.mean(scores**2)
         else:
             var = self._mc_samples(fh, X).var(axis=0)
-        name = self._cur_y.name if self._cur_y.name is not None else 0
         return pd.DataFrame({name: var}, index=self._index(fh))
 
     @classmethod

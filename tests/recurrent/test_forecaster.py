@@ -346,3 +346,42 @@ def test_registered_listed_and_checked_with_sktimes_checks(monkeypatch, capsys):
     assert cli.main(["check", "LSTMForecaster"]) == 0
     assert len(checked) == len(LSTMForecaster.get_test_params())
     assert all(isinstance(e, LSTMForecaster) for e in checked)
+
+
+def test_sample_trajectories_of_several_variables_and_of_a_panel():
+    # sktime fits one forecaster per variable or instance: sample_trajectories
+    # failed with "no attribute 'horizon_'" (the wrapper holds no network)
+    t = np.arange(30) / 3
+    Y = pd.DataFrame({"a": np.sin(t), "b": np.cos(t)})
+    f = LSTMForecaster(window_length=3, hidden_size=2, max_epochs=1,
+                       n_mc_samples=4, random_state=0).fit(Y, fh=[1, 2])
+    paths = f.sample_trajectories(fh=[1, 2])
+    assert paths.shape == (4, 4)
+    assert list(paths.columns) == [("a", 30), ("a", 31), ("b", 30), ("b", 31)]
+    pd.testing.assert_frame_equal(
+        paths["b"], f.forecasters_.loc["forecasters", "b"].sample_trajectories([1, 2])
+    )
+    index = pd.MultiIndex.from_product([["i1", "i2"], range(30)])
+    P = pd.DataFrame({"a": np.sin(np.arange(60) / 3)}, index=index)
+    g = LSTMForecaster(window_length=3, hidden_size=2, max_epochs=1,
+                       n_mc_samples=3, random_state=0).fit(P, fh=[1, 2])
+    panel = g.sample_trajectories(fh=[1, 2])
+    assert panel.shape == (6, 2)
+    assert list(panel.index) == [(i, k) for i in ("i1", "i2") for k in range(3)]
+
+
+def test_predict_var_covariance_between_steps():
+    # cov=True raised TypeError (sktime's _predict_var got fh as cov)
+    y = pd.Series(np.sin(np.arange(30) / 3))
+    f = LSTMForecaster(window_length=3, hidden_size=2, max_epochs=1,
+                       interval_method="gaussian", n_mc_samples=50,
+                       random_state=0).fit(y, fh=[1, 2, 3])
+    cov = f.predict_var(cov=True)
+    assert cov.shape == (3, 3)
+    assert list(cov.columns) == [(0, 30), (0, 31), (0, 32)]
+    np.testing.assert_allclose(cov.to_numpy(), cov.to_numpy().T)
+    np.testing.assert_allclose(np.diag(cov.to_numpy()), f.predict_var()[0])
+    conformal = LSTMForecaster(window_length=3, hidden_size=2, max_epochs=1,
+                               random_state=0).fit(y, fh=[1, 2])
+    with pytest.raises(NotImplementedError, match="joint distribution"):
+        conformal.predict_var(cov=True)

@@ -172,20 +172,48 @@ def read_sequences(X, *, what, tokenizer="char", targets=False, name="estimator"
         dtype = X.dtype if isinstance(X.dtype, np.dtype) else np.asarray(X[:0]).dtype
         if dtype.kind in "US" or (dtype.kind == "O" and len(X.shape) == 1):
             X = list(np.asarray(X, dtype=object))
-        elif dtype.kind == "O" and _all_strings(X):  # rows of string tokens
-            X = list(np.asarray(X, dtype=object))
-    elif hasattr(X, "iloc") and len(X.shape) == 2 and _all_strings(X):
-        X = list(np.asarray(X, dtype=object))  # a DataFrame of string tokens
+        elif dtype.kind == "O" and (rows := _string_token_rows(X, what)) is not None:
+            X = rows
+    elif hasattr(X, "iloc") and len(X.shape) == 2:  # a DataFrame of string tokens
+        if (rows := _string_token_rows(X, what)) is not None:
+            X = rows
     if isinstance(X, (list, tuple)):
         return _read_list(list(X), what, tokenizer, targets, name)
     return _read_array(X, what, targets, name)
 
 
-def _all_strings(X):
-    """Whether a 2-D object array (or DataFrame) holds strings only."""
+def _string_token_rows(X, what):
+    """The rows of a 2-D object array (or DataFrame) of string tokens, each
+    without its trailing missing cells (None or NaN: the padding that
+    ``pd.DataFrame`` gives ragged rows), or None where ``X`` holds anything
+    else."""
     values = np.asarray(X, dtype=object)
-    return values.ndim == 2 and values.size > 0 and all(
-        isinstance(v, str) for v in values.ravel()
+    if values.ndim != 2 or values.size == 0:
+        return None
+    rows = []
+    for i, row in enumerate(values):
+        n = len(row)
+        while n and _missing(row[n - 1]):
+            n -= 1
+        strings = [isinstance(v, str) for v in row[:n]]
+        if not all(strings):
+            if all(s or _missing(v) for s, v in zip(strings, row[:n])):
+                raise ValueError(
+                    f"{what} has a missing value inside row {i} of string "
+                    f"tokens; only a row's trailing cells may be missing (the "
+                    f"padding of rows of different lengths)."
+                )
+            return None
+        rows.append(row[:n])
+    return rows if any(len(row) for row in rows) else None
+
+
+def _missing(value):
+    """None, NaN or pandas' NA."""
+    return (
+        value is None
+        or (isinstance(value, (float, np.floating)) and value != value)
+        or type(value).__name__ == "NAType"
     )
 
 

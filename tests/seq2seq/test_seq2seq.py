@@ -959,3 +959,19 @@ def test_numpy_integer_sizes_from_a_parameter_grid():
     model = Seq2SeqTranslator(embedding_size=np.int64(4), hidden_size=np.int64(4),
                               num_layers=np.int64(1), max_epochs=1, random_state=0)
     assert len(model.fit(words, words).predict(words)) == 6
+
+
+def test_string_token_rows_padded_by_pandas():
+    # pd.DataFrame pads ragged rows with None: rows of string tokens then
+    # failed with "could not convert string to float: 'a'"
+    import pandas as pd
+
+    rows = [["a", "b"], ["b", "a"], ["a", "b", "c"]] * 2
+    y = ["ab", "ba", "abc"] * 2
+    framed = Seq2SeqTranslator(max_epochs=1, random_state=0).fit(pd.DataFrame(rows), y)
+    listed = Seq2SeqTranslator(max_epochs=1, random_state=0).fit(rows, y)
+    np.testing.assert_array_equal(framed.predict(pd.DataFrame(rows)),
+                                  listed.predict(rows))
+    inside = pd.DataFrame([["a", None, "b"], ["b", "a", "c"]] * 3)
+    with pytest.raises(ValueError, match="missing value inside row 0 of string"):
+        Seq2SeqTranslator(max_epochs=1).fit(inside, y)

@@ -734,6 +734,12 @@ class GATClassifier(_BaseGNNClassifier):
             to 1 over its incoming edges.
         """
         check_is_fitted(self, "net_")
+        n_layers = len(self.module_.layers)
+        if not isinstance(layer, Integral) or not -n_layers <= layer < n_layers:
+            raise ValueError(
+                f"layer must be an int in [{-n_layers}, {n_layers - 1}] (this "
+                f"network has {n_layers} attention layers); got {layer!r}."
+            )
         device = torch.device(self.net_.device)
         g = self._inference_graph(graph, node_features, device)
         module = self._module_reading(g)

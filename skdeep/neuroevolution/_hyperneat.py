@@ -611,12 +611,25 @@ def plot_substrate(substrate, weights=None, *, ax=None, max_connections=400):
 # HyperNEAT's reading of NEAT's ``activation`` entry: it evolves the CPPN,
 # not the network that predicts (kept inside that entry, where numpydoc
 # reads it as part of the parameter, not as a parameter of its own)
-_NEAT_OUTPUT_SENTENCE = '''Output
+_NEAT_OUTPUT_SENTENCE = '''new nodes
+        take the first and mutation switches between them (rate
+        ``activation_mutate_rate`` of ``config``, 0.1 unless set). Output
         nodes are always ``"identity"``.'''
-_CPPN_ACTIVATION_SENTENCES = '''For HyperNEAT
-        these are the CPPN's node functions: new nodes start as ``"gauss"``
-        when it is listed, and the CPPN outputs are ``"tanh"``, so that they
-        read as signed weights in [-1, 1].'''
+_CPPN_ACTIVATION_SENTENCES = '''new nodes
+        take ``"gauss"`` when it is listed, else the first, and mutation
+        switches between them (rate ``activation_mutate_rate`` of
+        ``config``, 0.3 unless set). For HyperNEAT these are the CPPN's node
+        functions; the CPPN outputs are ``"tanh"``, so that they read as
+        signed weights in [-1, 1].'''
+# and of its ``config`` entry: a NEATConfig of NEAT's defaults gives the CPPN
+# sigmoid outputs in (0, 1), which paint no negative weight
+_NEAT_CONFIG_ADVICE = '''(its ``pop_size`` and
+        activations win over the parameters above; set
+        ``output_activation="identity"`` in it).'''
+_CPPN_CONFIG_ADVICE = '''(its ``pop_size`` and
+        activations win over the parameters above; build it with
+        :func:`~skdeep.neuroevolution.cppn_config`, whose CPPN outputs are
+        ``"tanh"``: NEAT's sigmoid outputs paint no negative weight).'''
 
 HYPERNEAT_PARAMETERS_DOC = """\
     input_shape : tuple of int or None, default=None
@@ -1047,8 +1060,11 @@ n_evaluations_, history_, n_features_in_, feature_names_in_
 
 
 def _hyperneat_activation_doc(neat_doc):
-    assert _NEAT_OUTPUT_SENTENCE in neat_doc  # (the NEAT entry's wording)
-    return neat_doc.replace(_NEAT_OUTPUT_SENTENCE, _CPPN_ACTIVATION_SENTENCES)
+    # (the NEAT entries' wording)
+    assert _NEAT_OUTPUT_SENTENCE in neat_doc and _NEAT_CONFIG_ADVICE in neat_doc
+    return neat_doc.replace(
+        _NEAT_OUTPUT_SENTENCE, _CPPN_ACTIVATION_SENTENCES
+    ).replace(_NEAT_CONFIG_ADVICE, _CPPN_CONFIG_ADVICE)
 
 
 for _cls in (HyperNEATClassifier, HyperNEATRegressor):

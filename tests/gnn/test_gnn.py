@@ -219,6 +219,12 @@ def test_attention_weights_sum_to_one(graph):
     np.add.at(totals, edges[:, 1], weights)
     np.testing.assert_allclose(totals, 1, rtol=1e-5)
     assert (edges[:, 0] == edges[:, 1]).sum() == A.shape[0]  # one self-loop each
+    # a layer the network lacks was a bare IndexError
+    n = len(clf.module_.layers)
+    np.testing.assert_array_equal(clf.attention(-n)[1], weights)
+    for layer in (n, -n - 1, 0.5):
+        with pytest.raises(ValueError, match=f"layer must be an int in \\[{-n}, "):
+            clf.attention(layer)
 
 
 # --------------------------------------------------- the contract on node ids

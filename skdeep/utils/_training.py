@@ -883,6 +883,51 @@ def raise_if_non_finite(value, epoch, estimator, what="training loss", advice=No
     )
 
 
+class EarlyStoppingSplit(ValidSplit):
+    """skorch's ``ValidSplit`` whose failures name the estimator and say what
+    to change (scikit-learn's stratified split says only "The test_size = 1
+    should be greater or equal to the number of classes = 3").
+
+    Parameters
+    ----------
+    fraction : float
+        ``validation_fraction``.
+    estimator_name : str
+        Named in the message.
+    **kwargs
+        ``ValidSplit``'s ``stratified`` and ``random_state``.
+    """
+
+    def __init__(self, fraction, estimator_name, **kwargs):
+        super().__init__(fraction, **kwargs)
+        self.estimator_name = estimator_name
+
+    def __call__(self, dataset, y=None, groups=None):
+        """Split ``dataset`` as ``ValidSplit`` does.
+
+        Parameters
+        ----------
+        dataset : torch Dataset
+        y : array-like or None
+        groups : array-like or None
+
+        Returns
+        -------
+        train, valid : Subset
+        """
+        try:
+            return super().__call__(dataset, y=y, groups=groups)
+        except ValueError as exc:
+            kind = "stratified by class, " if self.stratified else ""
+            raise ValueError(
+                f"{self.estimator_name}(early_stopping=True) holds out "
+                f"validation_fraction={self.cv} of the {len(dataset)} training "
+                f"rows ({kind}as its validation split), which fails here: "
+                f"{str(exc).rstrip('.')}. Raise validation_fraction, pass more "
+                f"rows, or set early_stopping=False."
+            ) from exc
+
+
 class StopOnNonFiniteLoss(Callback):
     """Raise a clear error as soon as an epoch's loss is NaN or infinite.
 
@@ -1339,8 +1384,9 @@ class BaseTorchEstimator(BaseEstimator):
         if validation is not None:
             train_split = predefined_split(Dataset(*validation))
         elif early_stopping:
-            train_split = ValidSplit(
+            train_split = EarlyStoppingSplit(
                 self.validation_fraction,
+                type(self).__name__,
                 stratified=stratified,
                 random_state=self._seed,
             )

@@ -66,8 +66,10 @@ def test_old_pickled_callback_still_works():
 def test_som_stops_on_overflowing_distances():
     from skdeep.som import SOMClusterer
 
-    with pytest.raises(FloatingPointError, match="SOMClusterer: the quantization "
-                       "error became nan at epoch 1.*Scale X"):
+    # (refused before training since the distances' scale is checked; it
+    # stopped with "the quantization error became nan at epoch 1" before)
+    with pytest.raises(ValueError, match="SOMClusterer computes squared distances "
+                       "in float32, which overflow float32 .*Scale X"):
         SOMClusterer(n_rows=3, n_columns=3, max_epochs=2, random_state=0).fit(
             _data(n=30).astype(np.float64) * 1e19
         )
@@ -393,3 +395,15 @@ def test_gpu_pickle_restores_through_the_training_road(monkeypatch):
     assert str(clone.net_.device) == "cpu"  # no GPU here: loaded on the CPU
     np.testing.assert_array_equal(clone.transform(X), expected)
     assert clone.loss_curve_ == ae.loss_curve_ and len(clone.history_) == 2
+
+
+def test_early_stopping_split_too_small_names_the_estimator():
+    # scikit-learn's stratified split said only "The test_size = 1 should be
+    # greater or equal to the number of classes = 3"
+    X = np.random.RandomState(0).randn(6, 3)
+    with pytest.raises(ValueError, match=r"MCDropoutClassifier\(early_stopping=True\) "
+                       r"holds out validation_fraction=0.1 of the 6 training rows "
+                       r"\(stratified by class, .* number of classes = 3\. Raise "
+                       r"validation_fraction"):
+        MCDropoutClassifier(early_stopping=True, max_epochs=2).fit(
+            X, np.repeat([0, 1, 2], 2))

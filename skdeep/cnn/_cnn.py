@@ -348,6 +348,14 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         conv_dims = self.conv_dims if reset else self.conv_dims_
         return conv_dims != 2
 
+    def _partial_fit_n_features(self, shape):
+        # grayscale images (n, H, W) count one feature, their channel, as
+        # prepare_conv_input gives them to validate_data (partial_fit refused
+        # them: "X has 8 features, but ... is expecting 1")
+        if len(shape) == 3 and self.conv_dims_ == 2:
+            return 1
+        return shape[1]
+
     def _check_values(self, X, reset):
         if not np.isnan(X).any():
             return

@@ -561,3 +561,16 @@ def test_regressor_partial_fit_with_a_column_y_keeps_1d_predictions():
     reg = CNNRegressor(conv_channels=(4,), max_epochs=1, batch_size=8, random_state=0)
     reg.fit(X, y).partial_fit(X, y[:, None])
     assert reg.predict(X[:3]).shape == (3,) and np.ndim(reg.y_mean_) == 0
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, CNNRegressor])
+def test_partial_fit_continues_on_grayscale_images(cls):
+    # (n, H, W) images count one feature, their channel: a second call
+    # refused them ("X has 8 features, but ... is expecting 1")
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 8, 8)), np.repeat([0, 1], 10)
+    est = cls(conv_dims=2, conv_channels=(4,), max_epochs=1, random_state=0)
+    est.fit(X, y).partial_fit(X, y)
+    assert est.n_iter_ == 2 and est.n_features_in_ == 1
+    with pytest.raises(ValueError, match="X has 2 features"):
+        est.partial_fit(rng.normal(size=(20, 2, 8, 8)), y)

@@ -18,7 +18,11 @@ from skdeep.autoencoder._modules import (
     vae_terms,
 )
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._training import AUTO_EPOCHS_CONSTRAINT, training_parameters_doc
+from skdeep.utils._training import (
+    AUTO_EPOCHS_CONSTRAINT,
+    column_standardization,
+    training_parameters_doc,
+)
 from skdeep.utils.validation import check_layer_sizes
 
 # max_epochs="auto" trains a fixed number of gradient steps, whatever the
@@ -261,9 +265,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         if self.standardize:
             # in float64: float32 squares of features past ~1e19 overflowed,
             # the scale was inf and the feature counted for nothing
-            self.mean_ = X.mean(axis=0, dtype=np.float64)
-            scale = X.std(axis=0, dtype=np.float64)
-            self.scale_ = np.where(scale > 0, scale, 1.0)
+            self.mean_, self.scale_ = column_standardization(X)
         else:
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])

@@ -33,6 +33,7 @@ from skdeep.utils._training import (
     PartialFitClassifierMixin,
     PartialFitRegressorMixin,
     auto_epochs_doc,
+    column_standardization,
     encode_classes,
     training_parameters_doc,
     validate_sample_weight,
@@ -117,16 +118,11 @@ class _BaseMCDropout(BaseTorchEstimator):
                              sample_weight=sample_weight)
             return
         if sample_weight is None:
-            self.x_mean_ = X.mean(axis=0)
-            scale = X.std(axis=0)
-            n = X.shape[0]
+            w, n = None, X.shape[0]
         else:
             w = sample_weight.double().numpy()
-            self.x_mean_ = np.average(X, axis=0, weights=w)
-            scale = np.sqrt(np.average((X - self.x_mean_) ** 2, axis=0, weights=w))
             n = float(w.sum())
-        scale[scale == 0] = 1.0
-        self.x_scale_ = scale
+        self.x_mean_, self.x_scale_ = column_standardization(X, w)
         if self.weight_decay is None:
             # Gal & Ghahramani: reg = l^2 (1 - p) / (2 N tau) multiplies
             # sum(W^2) in the loss (Keras' l2(reg)); its gradient 2 reg W is

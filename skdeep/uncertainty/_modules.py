@@ -62,6 +62,11 @@ class MCDropoutMLP(nn.Module):
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
 
+    def extra_repr(self):
+        # (the printed module tells a changed dropout or activation apart:
+        # partial_fit and skdeep.io.save compare it with a rebuilt one)
+        return f"dropout={self.dropout!r}, activation={self.activation!r}"
+
     @property
     def layer_inputs(self):
         """Width of each linear layer's input (the units dropout acts on)."""

@@ -46,7 +46,8 @@ def _fit_context(*, prefer_skip_nested_validation):
     it fails left a fitted classifier predicting out of bounds (a refit on
     one class) or refusing its own data (a refit on 5-D input). Attributes
     are put back, not their contents: a network the failed call had already
-    trained in place keeps that training. A ``KeyboardInterrupt`` is not an
+    trained in place keeps that training (the torch estimators' ``partial_fit``
+    puts back its weights itself). A ``KeyboardInterrupt`` is not an
     error here (skorch stops training on it and keeps the model).
 
     Examples

@@ -386,27 +386,37 @@ def encode_classes(estimator, y, sample_weight=None, valid=None):
     return codes
 
 
-def target_standardization(Y, weights=None):
-    """Mean and scale of each column of the targets ``Y`` (n, n_outputs).
+def column_standardization(Y, weights=None):
+    """Mean and scale of each column of ``Y`` (n, n_columns): targets, or
+    the features of estimators that standardize their input.
 
     Weighted by ``weights`` (an array of shape (n,) or None); NaN entries
     (padding steps of many-to-many targets) are left out. A constant column
-    gets scale 1. Float64 arrays of shape (n_outputs,).
+    gets scale 1, also where rounding left it a variance of about
+    ``(n eps mean)^2`` (scikit-learn's ``StandardScaler`` test: a feature
+    constant at 0.1 got scale 4e-17, and a new value 1e-9 away became 2e7).
+    Float64 arrays of shape (n_columns,).
     """
+    Y = np.asarray(Y, dtype=np.float64)
     missing = np.isnan(Y)
     if not missing.any():
+        n = len(Y)
         if weights is None:
             mean, scale = Y.mean(axis=0), Y.std(axis=0)
         else:
             mean = np.average(Y, axis=0, weights=weights)
             scale = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=weights))
     else:
+        n = (~missing).sum(axis=0)
         W = np.where(missing, 0.0, 1.0 if weights is None else weights[:, None])
         Y0 = np.where(missing, 0.0, Y)
         total = W.sum(axis=0)
         mean = (W * Y0).sum(axis=0) / total
         scale = np.sqrt((W * (Y0 - mean) ** 2).sum(axis=0) / total)
-    return mean, np.where(scale > 0, scale, 1.0)
+    eps = np.finfo(np.float64).eps
+    var = scale**2
+    constant = var <= n * eps * var + (n * mean * eps) ** 2
+    return mean, np.where(constant, 1.0, scale)
 
 
 def validate_sample_weight(sample_weight, X):
@@ -429,12 +439,20 @@ def validate_sample_weight(sample_weight, X):
     ------
     ValueError
         For negative, non-finite or all-zero weights, or a length other than
-        ``n_samples`` (scikit-learn's messages).
+        ``n_samples`` (scikit-learn's messages); for weights that are all 0
+        in float32.
     """
     sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
     if sample_weight is None:
         return None
-    return torch.as_tensor(sample_weight, dtype=torch.float32)
+    weights = torch.as_tensor(sample_weight, dtype=torch.float32)
+    if not bool(weights.any()):  # (all nonzero ones underflowed)
+        raise ValueError(
+            f"sample_weight's values are too small for float32, which training "
+            f"uses (largest {sample_weight.max():.3g}); multiply them by a "
+            f"constant."
+        )
+    return weights
 
 
 BALANCE_OPTIONS = ("oversample", "undersample")
@@ -961,6 +979,27 @@ def trim_interrupted_history(net, estimator):
         del net.history[finished:]
         warn_interrupted(estimator, finished, "history_")
     return finished
+
+
+def training_state(net):
+    """Copies of what an epoch changes in place: the module's weights and
+    buffers, the optimizers' states and the length of the history (see
+    :func:`restore_training_state`)."""
+    weights = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+    optimizers = [
+        copy.deepcopy(getattr(net, name + "_").state_dict())
+        for name in net._optimizers
+    ]
+    return weights, optimizers, len(net.history)
+
+
+def restore_training_state(net, state):
+    """Put back what :func:`training_state` copied."""
+    weights, optimizers, n_epochs = state
+    net.module_.load_state_dict(weights)
+    for name, saved in zip(net._optimizers, optimizers):
+        getattr(net, name + "_").load_state_dict(saved)
+    del net.history[n_epochs:]
 
 
 def warn_interrupted(estimator, finished, record="history_", stacklevel=4):
@@ -1651,7 +1690,7 @@ class BaseTorchEstimator(BaseEstimator):
                 )
         else:
             w = None if weights is None else weights.double().cpu().numpy()
-            mean, scale = target_standardization(Y, w)
+            mean, scale = column_standardization(Y, w)
         self.y_mean_ = float(mean[0]) if as_floats else mean
         self.y_scale_ = float(scale[0]) if as_floats else scale
         return (Y - mean) / scale
@@ -1729,6 +1768,10 @@ class BaseTorchEstimator(BaseEstimator):
                     f"(activation, dropout, input noise, ...) changed "
                     f"with set_params since. Call fit to start anew."
                 )
+            # A failed call leaves the model as it was: _fit_context puts back
+            # attributes, not weights trained in place (a loss that became
+            # inf had stepped every weight to NaN before the error)
+            before = training_state(net)
             # the current batch size, as scikit-learn's MLP reads it every
             # call (its learning rate, like the MLP's, stays the optimizer's)
             net.batch_size = self.batch_size or sys.maxsize
@@ -1765,8 +1808,12 @@ class BaseTorchEstimator(BaseEstimator):
             net.iterator_train__shuffle = not streams
             net.iterator_train__sample_weight = sample_weight
             net.iterator_train__balance = balance
-            with seeded((self._seed + epochs_done) % (2**31 - 1), device):
-                train_one_epoch(net)
+            try:
+                with seeded((self._seed + epochs_done) % (2**31 - 1), device):
+                    train_one_epoch(net)
+            except Exception:
+                restore_training_state(net, before)
+                raise
         trim_interrupted_history(net, self)
         net.iterator_train__sample_weight = None
         net.iterator_valid__sample_weight = None

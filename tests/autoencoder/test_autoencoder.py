@@ -151,3 +151,17 @@ def test_unfitted_conv_autoencoder_raises_not_fitted_error():
     for method in ("transform", "reconstruct", "score_samples", "inverse_transform"):
         with pytest.raises(NotFittedError):
             getattr(ConvAutoencoderTransformer(), method)(images)
+
+
+def test_outlier_detector_does_not_scale_up_a_constant_feature():
+    # a feature constant at 0.1 got scale 4e-17 (the rounding of its
+    # variance): a new value 1e-9 away made every row an outlier
+    from skdeep.autoencoder import AutoencoderOutlierDetector
+
+    X = np.column_stack([np.random.RandomState(0).randn(30, 3), np.full(30, 0.1)])
+    det = AutoencoderOutlierDetector(max_epochs=2, random_state=0).fit(X)
+    assert det.scale_[3] == 1.0
+    moved = X[:5].copy()
+    moved[:, 3] += 1e-9
+    np.testing.assert_allclose(det.decision_function(moved),
+                               det.decision_function(X[:5]), rtol=1e-5)

@@ -441,3 +441,35 @@ def test_log_likelihood_of_a_read_only_y_is_silent():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert reg.log_likelihood(X, read_only) == reg.log_likelihood(X, y)
+
+
+@pytest.mark.parametrize("change", [{"dropout": 0.5}, {"activation": "tanh"}])
+def test_layers_changed_by_set_params_are_refused_by_partial_fit_and_save(
+    change, tmp_path
+):
+    # the module's printed form did not show dropout or activation, so the
+    # rebuilt network looked the same: partial_fit went on with the old
+    # layers, and the saved file loaded as another model
+    from skdeep import io
+
+    X = np.random.RandomState(0).randn(30, 4)
+    reg = MCDropoutRegressor(max_epochs=2, n_mc_samples=5, random_state=0)
+    reg.fit(X, X[:, 0]).set_params(**change)
+    with pytest.raises(ValueError, match="cannot continue the model"):
+        reg.partial_fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="Cannot save this MCDropoutRegressor"):
+        io.save(reg, tmp_path / "model.skdeep")
+
+
+@pytest.mark.parametrize("cls", [MCDropoutRegressor, MCDropoutClassifier])
+def test_a_constant_feature_with_rounding_variance_is_not_scaled_up(cls):
+    # a feature constant at 0.1 got scale 4e-17 (the rounding of its
+    # variance), so a new value 1e-9 away moved the predictions by millions
+    X = np.column_stack([np.random.RandomState(0).randn(30, 3), np.full(30, 0.1)])
+    y = X[:, 0] if cls is MCDropoutRegressor else (X[:, 0] > 0).astype(int)
+    est = cls(max_epochs=2, n_mc_samples=5, random_state=0).fit(X, y)
+    assert est.x_scale_[3] == 1.0
+    moved = X[:5].copy()
+    moved[:, 3] += 1e-9
+    output = getattr(est, "predict_proba", est.predict)
+    np.testing.assert_allclose(output(moved), output(X[:5]), rtol=1e-5)

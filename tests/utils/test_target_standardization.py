@@ -6,7 +6,7 @@ import pytest
 from skdeep.cnn import CNNRegressor
 from skdeep.recurrent import HierarchicalRNNRegressor, RNNRegressor
 from skdeep.uncertainty import MCDropoutRegressor
-from skdeep.utils._training import target_standardization
+from skdeep.utils._training import column_standardization
 
 FAST = {"max_epochs": 3, "batch_size": 16, "random_state": 0}
 REGRESSORS = [
@@ -61,7 +61,7 @@ def test_multi_output_and_weighted_statistics():
     Y = np.column_stack([y, 100 * y - 7])
     w = np.linspace(0.5, 2.0, len(y))
     reg = CNNRegressor(conv_channels=(4,), **FAST).fit(X, Y, sample_weight=w)
-    mean, scale = target_standardization(Y, w)
+    mean, scale = column_standardization(Y, w)
     np.testing.assert_allclose(reg.y_mean_, mean)
     np.testing.assert_allclose(reg.y_scale_, scale)
     np.testing.assert_allclose(mean, np.average(Y, axis=0, weights=w))
@@ -92,7 +92,7 @@ def test_many_to_many_statistics_leave_out_the_padding():
 
 
 def test_constant_target_gets_unit_scale():
-    mean, scale = target_standardization(np.full((5, 2), 3.0))
+    mean, scale = column_standardization(np.full((5, 2), 3.0))
     np.testing.assert_array_equal(mean, [3.0, 3.0])
     np.testing.assert_array_equal(scale, [1.0, 1.0])
 

@@ -1,5 +1,6 @@
 """Training faults: non-finite losses, KeyboardInterrupt and out-of-memory errors."""
 
+import copy
 import pickle
 import warnings
 
@@ -407,3 +408,21 @@ def test_early_stopping_split_too_small_names_the_estimator():
                        r"validation_fraction"):
         MCDropoutClassifier(early_stopping=True, max_epochs=2).fit(
             X, np.repeat([0, 1, 2], 2))
+
+
+def test_failed_partial_fit_leaves_the_network_as_it_was():
+    # the epoch that ended in an inf loss had stepped every weight to NaN
+    # before the error: transform gave NaN from then on, and history_ kept
+    # the failed epoch
+    X = _data(n=30).astype(np.float64)
+    ae = AutoencoderTransformer(code_size=2, max_epochs=2, random_state=0).fit(X)
+    untouched = copy.deepcopy(ae)
+    bad = X.copy()
+    bad[0, 0] = 1e30
+    with pytest.raises(FloatingPointError, match="became inf"):
+        ae.partial_fit(bad)
+    assert ae.n_iter_ == len(ae.history_) == 2
+    np.testing.assert_array_equal(ae.transform(X), untouched.transform(X))
+    # and training goes on as if the failed call had not been made
+    np.testing.assert_array_equal(ae.partial_fit(X).transform(X),
+                                  untouched.partial_fit(X).transform(X))

@@ -17,6 +17,7 @@ from skdeep.autoencoder._modules import (
     ConvAutoencoderModule,
     DenseAutoencoderModule,
 )
+from skdeep.utils._input import read_input_shape
 from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import CONV_CPU_INFERENCE_ROWS, as_float32_tensor
@@ -616,7 +617,8 @@ class ConvAutoencoderTransformer(
         elif nd_shape is not None:
             shape = nd_shape
         elif self.input_shape is not None:
-            shape = tuple(int(s) for s in self.input_shape)
+            # (a negative shape of the right product failed inside torch)
+            shape = read_input_shape(self.input_shape, X.shape[1])
         else:
             shape = (1, X.shape[1])
         if len(shape) not in (2, 3) or math.prod(shape) != X.shape[1]:

@@ -104,8 +104,11 @@ def test_conv_autoencoder_images_flat_and_series(digits01):
     assert cae1d.reconstruct(series).shape == (40, 3, 17)
     with pytest.raises(ValueError, match=r"expects \(3, 17\)"):
         cae1d.transform(np.zeros((2, 3, 16)))
-    with pytest.raises(ValueError, match="does not match rows of 64 values"):
+    with pytest.raises(ValueError, match="holds 49 values, but X has 64 features"):
         ConvAutoencoderTransformer(input_shape=(1, 7, 7), max_epochs=1).fit(X)
+    with pytest.raises(ValueError, match=r"input_shape must be \(C, T\) for series "
+                       r"or \(C, H, W\) for images; got \(-1, -64\)"):
+        ConvAutoencoderTransformer(input_shape=(-1, -64), max_epochs=1).fit(X)
 
 
 def test_conv_autoencoder_partial_fit_on_nd_chunks():

@@ -316,3 +316,13 @@ def test_gnn_zero_weights_act_as_removed_labels():
                                    dropped.predict_proba(ids), atol=1e-5)
     with pytest.raises(ValueError, match="sample_weight"):
         make().fit(ids, y, sample_weight=np.ones(len(ids) + 1))
+
+
+def test_weights_underflowing_float32_are_a_clear_error():
+    # positive float64 weights that all underflow in float32 passed the
+    # "not all zero" check, then failed with "Weights sum to zero"
+    X = np.random.RandomState(0).randn(30, 4)
+    with pytest.raises(ValueError, match="sample_weight's values are too small for "
+                       "float32, which training uses \\(largest 1e-50\\)"):
+        MCDropoutRegressor(max_epochs=1).fit(X, X[:, 0],
+                                             sample_weight=np.full(30, 1e-50))

@@ -372,7 +372,9 @@ default="plain"
                 f"m_minus={self.m_minus} must be smaller than m_plus={self.m_plus}."
             )
         X, y = self._validate_X(X, y, reset=True)
-        codes = encode_classes(self, y, sample_weight)
+        # checked first: class_weight broadcast a wrong length in numpy's words
+        weights = validate_sample_weight(sample_weight, X)
+        codes = encode_classes(self, y, weights)
         if self.reconstruction_weight == 0:
             self.reconstruction_output_ = None
         elif self.reconstruction_output == "auto":
@@ -383,7 +385,7 @@ default="plain"
         return self._fit_network(
             X,
             torch.as_tensor(codes, dtype=torch.long),
-            validate_sample_weight(sample_weight, X),
+            weights,
             stratified=True,
         )
 

@@ -162,6 +162,14 @@ class _BaseSiamese(BaseTorchEstimator):
 
     def _validate_samples(self, X, *, reset):
         """Validate samples; return them shaped as the network reads them."""
+        ndim = np.ndim(X) if hasattr(X, "shape") else None
+        if not reset and ndim is not None and ndim >= 2 and ndim != self.input_ndim_:
+            # (before validate_data, whose feature count of another layout
+            # said "X has 8 features, but ... is expecting 1")
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {self.input_ndim_}-D input "
+                f"but X is {ndim}-D with shape {np.shape(X)}."
+            )
         X = validate_data(
             self,
             X,
@@ -341,6 +349,16 @@ class _BaseSiamese(BaseTorchEstimator):
                 f"[{len(X)}, {len(y)}]"
             )
         self.classes_, codes = np.unique(y, return_inverse=True)
+        counts = np.bincount(codes)
+        if len(counts) < 2 or counts.max() < 2:
+            # no pair of one class, or none of two: the triplet loss was 0
+            # at every epoch and fit returned the untrained network
+            raise ValueError(
+                f"{type(self).__name__} learns from pairs and triplets of rows "
+                f"drawn by class: it needs two rows of one class and a row of "
+                f"another; y has {len(counts)} class(es) of at most "
+                f"{counts.max()} row(s) each."
+            )
         self.fitted_on_pairs_ = False
         self._training_setup()
         self._record_metric()
@@ -858,12 +876,20 @@ def _best_threshold(distances, similar, sample_weight=None):
     right = np.concatenate([[0], np.cumsum(s * w)]) + (
         ((1 - s) * w).sum() - np.concatenate([[0], np.cumsum((1 - s) * w)])
     )
+    # No threshold between equal distances: pairs at one distance get one
+    # prediction (a split inside a group of ties put the threshold on their
+    # distance, and predict's strict d < threshold called all of them
+    # dissimilar: 0.125 accuracy where all similar scored 0.875).
+    right[1:-1][d[1:] == d[:-1]] = -np.inf
     k = int(np.argmax(right))
+    # all dissimilar or all similar: the float next to the extreme distance
+    # (offsets of 1e-9 vanished past distances of 1e7)
     if k == 0:
-        return float(d[0]) - 1e-9
+        return float(np.nextafter(d[0], -np.inf))
     if k == len(d):
-        return float(d[-1]) + 1e-9
-    return float((d[k - 1] + d[k]) / 2)
+        return float(np.nextafter(d[-1], np.inf))
+    middle = float((d[k - 1] + d[k]) / 2)
+    return middle if middle > d[k - 1] else float(d[k])  # (neighbouring floats)
 
 
 def _is_fitted(estimator):
@@ -890,7 +916,8 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         The embedding. A fitted transformer is used as it is (not refitted,
         not cloned, also when this classifier is cloned, as by
         ``cross_val_score``): the few-shot use. An unfitted one is cloned and
-        fitted on the support set. None uses the raw features. As in a
+        fitted on the support set. None uses the raw features (``X`` then of
+        shape ``(n_samples, n_features)``: flatten images first). As in a
         pipeline, the transformer gets ``X`` as given and checks it (so ``X``
         may be anything it reads: a DataFrame with string columns for a
         ``ColumnTransformer``, texts for a vectorizer); its output is checked

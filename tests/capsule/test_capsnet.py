@@ -294,3 +294,12 @@ def test_size_error_names_the_pooling_that_shrinks_the_input():
                             primary_kernel_size=3, max_epochs=1)
     with pytest.raises(ValueError, match="pooling='max'"):
         clf.fit(rng.rand(20, 1, 12, 12), np.repeat([0, 1], 10))
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 2.0}])
+def test_sample_weight_of_a_wrong_length_with_class_weight(class_weight):
+    # class_weight broadcast the weights first, in numpy's words
+    X = np.random.RandomState(0).rand(20, 1, 12, 12)
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(5,\), expected"):
+        CapsNetClassifier(class_weight=class_weight, **SMALL).fit(
+            X, np.repeat([0, 1], 10), sample_weight=np.ones(5))

@@ -429,3 +429,30 @@ def test_fitted_transformer_parameters_cannot_be_searched():
     # an unfitted transformer's parameters are searched as usual
     GridSearchCV(PrototypeClassifier(StandardScaler()),
                  {"transformer__with_mean": [True, False]}, cv=2).fit(X, y)
+
+
+def test_best_threshold_never_splits_tied_distances():
+    # the best split fell inside a group of equal distances: the threshold
+    # equalled their distance and predict (d < threshold) called all of
+    # them dissimilar (0.125 accuracy where "all similar" scored 0.875)
+    tied = np.full(8, 0.5)
+    similar = np.array([1, 1, 1, 1, 1, 1, 0, 1], bool)
+    assert _best_threshold(tied, similar) > 0.5
+    assert _best_threshold(tied, ~similar) < 0.5
+    assert _best_threshold(np.array([1e9, 2e9]), np.ones(2, bool)) > 2e9
+    pairs = np.stack([np.random.RandomState(0).normal(size=(8, 3))] * 2, axis=1)
+    clf = SiamesePairClassifier(embedding_size=2, hidden_layer_sizes=(4,),
+                                max_epochs=1, random_state=0).fit(pairs, similar)
+    assert clf.score(pairs, similar) == 0.875
+
+
+@pytest.mark.parametrize("labels", [np.arange(12), np.zeros(12, int)],
+                         ids=["one row per class", "one class"])
+def test_labels_that_give_no_triplets_are_refused(labels):
+    # the triplet loss was 0 at every epoch and fit returned the network's
+    # random initialisation without a word
+    X = np.random.RandomState(0).normal(size=(12, 3))
+    with pytest.raises(ValueError, match="needs two rows of one class and a row "
+                       "of another"):
+        SiameseTransformer(embedding_size=2, hidden_layer_sizes=(4,),
+                           max_epochs=1).fit(X, labels)

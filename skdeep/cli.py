@@ -58,7 +58,11 @@ def _cmd_plugins(args):
 
 def _cmd_check(args):
     from skdeep.plugins import get_registry
-    from skdeep.utils.estimator_checks import check_estimator, test_instances
+    from skdeep.utils.estimator_checks import (
+        check_estimator,
+        sktime_check_results,
+        test_instances,
+    )
 
     registry = get_registry()
     rows = registry.all_estimators()
@@ -92,7 +96,7 @@ def _cmd_check(args):
         for estimator in instances:
             try:
                 if hasattr(estimator, "get_class_tag"):
-                    results = _check_sktime(estimator)
+                    results = sktime_check_results(estimator)
                 else:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
@@ -117,21 +121,6 @@ def _cmd_check(args):
                         print(f"         xfail {r['check_name']}: {r['reason']}")
     print(f"\n{failed_total} failed check(s)")
     return 1 if failed_total else 0
-
-
-def _check_sktime(estimator):
-    from sktime.utils.estimator_checks import check_estimator as sktime_check
-
-    report = sktime_check(estimator, raise_exceptions=False, verbose=False)
-    return [
-        {
-            "check_name": name,
-            "status": "passed" if outcome == "PASSED" else "failed",
-            "exception": None if outcome == "PASSED" else RuntimeError(str(outcome)),
-            "reason": None,
-        }
-        for name, outcome in report.items()
-    ]
 
 
 def _cmd_demo(args):

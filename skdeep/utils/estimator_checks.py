@@ -119,7 +119,10 @@ def all_checks(estimator, *, legacy=True, mark=None, exclude=()):
                 pair = pytest.param(*pair.values, marks=pytest.mark.xfail(
                     reason=xfails[name], strict=False))
             yield pair
-    for check in SKDEEP_CHECKS:
+    # sktime objects (forecasters, panel transformers) get sktime's checks:
+    # the rest assume scikit-learn's rows and tags
+    checks = SKDEEP_CHECKS if _is_sklearn_estimator(estimator) else SKTIME_CHECKS
+    for check in checks:
         if check.__name__ in exclude:
             continue
         check = functools.partial(check, type(estimator).__name__)
@@ -299,7 +302,9 @@ def check_get_test_params(name, estimator_orig):
     params = cls.get_test_params()
     params = [params] if isinstance(params, dict) else list(params)
     assert params, f"{name}.get_test_params() returned no parameter set"
-    valid = set(cls().get_params(deep=False))
+    # (from the signature: a class may have parameters without defaults,
+    # as sktime's adapters do)
+    valid = set(inspect.signature(cls).parameters) - {"self"}
     for p in params:
         unknown = set(p) - valid
         assert not unknown, f"{name}.get_test_params() has unknown keys {unknown}"
@@ -1107,6 +1112,34 @@ def check_bad_input(name, estimator_orig):
     assert not failures, f"{name} mishandles bad input:\n  " + "\n  ".join(failures)
 
 
+def sktime_check_results(estimator):
+    """sktime's ``check_estimator`` on an sktime object, one result per
+    check (the records of :func:`check_estimator`)."""
+    from sktime.utils.estimator_checks import check_estimator as sktime_check
+
+    report = sktime_check(estimator, raise_exceptions=False, verbose=False)
+    return [
+        {
+            "estimator": estimator,
+            "check_name": name,
+            "status": "passed" if outcome == "PASSED" else "failed",
+            "exception": None if outcome == "PASSED" else RuntimeError(str(outcome)),
+            "reason": None,
+        }
+        for name, outcome in report.items()
+    ]
+
+
+def check_sktime_conformance(name, estimator_orig):
+    """sktime's own conformance checks pass, for sktime objects (forecasters
+    and panel transformers, which skdeep's and scikit-learn's row checks do
+    not fit)."""
+    failed = [r for r in sktime_check_results(estimator_orig) if r["status"] != "passed"]
+    assert not failed, f"{name} fails sktime's checks: " + "; ".join(
+        f"{r['check_name']}: {str(r['exception'])[:200]}" for r in failed
+    )
+
+
 SKDEEP_CHECKS = (
     check_get_test_params,
     check_param_validation,
@@ -1117,3 +1150,7 @@ SKDEEP_CHECKS = (
     check_named_pandas_output,
     check_bad_input,
 )
+
+#: What sktime objects get instead: sktime's checks, and the two of
+#: skdeep's that read sktime's data.
+SKTIME_CHECKS = (check_get_test_params, check_sktime_conformance, check_bad_input)

@@ -458,6 +458,20 @@ def test_sktime_conformance():
     assert not failed, failed
 
 
+def test_skdeep_checks_give_sktime_objects_sktimes_checks():
+    # skdeep's public check_estimator ran its row checks on sktime objects:
+    # false failures for every plugin's sktime class (and a TypeError from
+    # building an adapter without its required transformer)
+    pytest.importorskip("sktime")
+    from skdeep.signal import SktimeAdapter
+    from skdeep.utils.estimator_checks import check_estimator
+
+    results = check_estimator(SktimeAdapter(WaveletFeaturizer("haar", level=2)))
+    assert [r["check_name"] for r in results] == [
+        "check_get_test_params", "check_sktime_conformance", "check_bad_input"]
+    assert {r["status"] for r in results} == {"passed"}, results
+
+
 def test_demo_contract():
     from skdeep.signal._demo import demo
 

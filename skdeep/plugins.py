@@ -280,6 +280,12 @@ class PluginRegistry:
             if info is None or isinstance(info, str):
                 name = info or getattr(plugin, "__name__", type(plugin).__name__)
                 info = PluginInfo(name=name, module=getattr(plugin, "__name__", name))
+                if name in self.plugins or self.pm.get_plugin(name) is not None:
+                    # a name in use: refused, and the plugin holding it keeps
+                    # its record (overwritten, it was listed as broken)
+                    return self._fail(info, "was not registered", ValueError(
+                        f"a plugin named {name!r} is registered already; give "
+                        f"this one another name"))
                 self.plugins[name] = info
             try:
                 self.pm.register(plugin, name=info.name)
@@ -371,7 +377,9 @@ class PluginRegistry:
                     "generator function registers nothing when called"))
             try:
                 impl.function(*[kwargs[arg] for arg in impl.argnames])
-            except Exception as exc:
+            except BaseException as exc:  # noqa: BLE001 - sys.exit in a hook too
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
                 self.pm.unregister(plugin)
                 return self._fail(info, "raised in register_estimators", exc)
         for name, cls in staged.items():

@@ -155,6 +155,17 @@ def plugin_dir(tmp_path, monkeypatch):
     _write_module(tmp_path, "sk_exits", "import sys\nsys.exit(3)\n")
     _write_module(
         tmp_path,
+        "sk_hook_exits",
+        """
+        import sys
+        import skdeep
+        @skdeep.hookimpl
+        def register_estimators(register):
+            sys.exit(3)
+        """,
+    )
+    _write_module(
+        tmp_path,
         "sk_generator",
         """
         import skdeep
@@ -263,6 +274,8 @@ def test_good_plugin_is_registered_with_its_name(plugin_dir):
         ("no_such_module_anywhere", "failed to import: ModuleNotFoundError"),
         # sys.exit in a plugin's import ended all_estimators and `skdeep list`
         ("sk_exits", "failed to import: SystemExit: 3"),
+        # and in its hook: it escaped, and the plugin was then listed healthy
+        ("sk_hook_exits", "raised in register_estimators: SystemExit: 3"),
         # a generator hook was called and registered nothing, quietly
         ("sk_generator", "has a generator register_estimators"),
     ],
@@ -278,6 +291,22 @@ def test_broken_plugin_is_skipped_and_reported(plugin_dir, module, message):
     assert info["good"]["error"] is None
     names = {name for name, _, _ in registry.all_estimators()}
     assert {"GoodTransformer", "AutoencoderTransformer"} <= names
+
+
+def test_a_plugin_object_under_a_name_in_use_is_refused(plugin_dir):
+    # its record replaced the healthy plugin's: "autoencoder" was listed as
+    # broken, with no estimators
+    class MyPlugin:
+        @skdeep.hookimpl
+        def register_estimators(self, register):
+            pass
+
+    registry = _registry().load()
+    with pytest.warns(SkdeepPluginWarning, match="is registered already"):
+        info = registry.register_plugin(MyPlugin(), "autoencoder")
+    assert "was not registered" in info.error
+    kept = {p["name"]: p for p in registry.list_plugins()}["autoencoder"]
+    assert kept["error"] is None and "AutoencoderTransformer" in kept["estimators"]
 
 
 def test_duplicate_name_warns_naming_both_and_keeps_builtin(plugin_dir):

@@ -510,6 +510,19 @@ def _dist_name(ep):
     return getattr(dist, "name", None) if dist is not None else None
 
 
+def _transforms_by_default(cls):
+    """False where a default instance has no ``fit_transform`` (a mixin
+    inherited by a class whose ``fit_transform`` and ``transform`` are
+    unavailable, as the karateclub plugin's community detectors without an
+    embedding), else True (also for classes without a default instance)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return hasattr(cls(), "fit_transform")
+    except Exception:  # noqa: BLE001 - a third party's constructor
+        return True
+
+
 def estimator_kinds(cls):
     """The kinds (``type_filter`` values) an estimator class belongs to."""
     from sklearn.base import (
@@ -529,9 +542,10 @@ def estimator_kinds(cls):
     ):
         if issubclass(cls, mixin):
             kinds.append(kind)
-    if issubclass(cls, TransformerMixin) or (
-        hasattr(cls, "transform") and hasattr(cls, "fit")
-    ):
+    if (
+        issubclass(cls, TransformerMixin) and _transforms_by_default(cls)
+    ) or (not issubclass(cls, TransformerMixin)
+          and hasattr(cls, "transform") and hasattr(cls, "fit")):
         kinds.append("transformer")
     get_tag = getattr(cls, "get_class_tag", None)
     if get_tag is not None:

@@ -518,3 +518,15 @@ def test_whole_graph_transform_uses_the_fitted_settings():
     fgsd = get_estimator("KarateClubFGSD")(hist_bins=8).fit(graphs)
     fgsd.set_params(hist_bins=16).set_output(transform="pandas")
     assert fgsd.transform(graphs).shape == (len(graphs), 8)
+
+
+def test_community_detectors_without_an_embedding_are_not_listed_as_transformers():
+    # they inherit TransformerMixin, but their transform is unavailable:
+    # all_estimators("transformer") listed them, and fit_transform failed
+    import skdeep
+
+    transformers = {name for name, _, _ in skdeep.all_estimators("transformer")}
+    for name in ("KarateClubEdMot", "KarateClubLabelPropagation", "KarateClubSCD"):
+        assert name not in transformers
+        assert name in {n for n, _, _ in skdeep.all_estimators("cluster")}
+    assert {"KarateClubGEMSEC", "KarateClubDeepWalk"} <= transformers

@@ -112,6 +112,9 @@ def save(estimator, path, *, optimizer_state=True):
     from skdeep.utils._training import BaseTorchEstimator
 
     cls = type(estimator)
+    # first: a Pipeline or a search is not registered, and the encoding of its
+    # parameters said instead that its steps could not be saved "safely"
+    name = _registered_name(cls)
     # An estimator may defer fitted attributes until read (SOMClusterer's
     # labels_): it computes them here, so that vars() holds them.
     getattr(estimator, "_before_save", lambda: None)()
@@ -145,7 +148,7 @@ def save(estimator, path, *, optimizer_state=True):
     meta = {
         "format_version": FORMAT_VERSION,
         "versions": _versions(),
-        "estimator": _registered_name(cls),
+        "estimator": name,
         "class": f"{cls.__module__}.{cls.__qualname__}",
         "params": params,
         "attributes": attributes,
@@ -260,12 +263,14 @@ def load(path, *, device=None):
             raise ValueError(f"{path} has an unreadable meta.json ({error}).") from None
         if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
             version = meta.get("format_version") if isinstance(meta, dict) else None
-            saved_by = (meta.get("versions") or {}).get("skdeep") if isinstance(meta, dict) else None
+            versions = meta.get("versions") if isinstance(meta, dict) else None
+            saved_by = versions.get("skdeep") if isinstance(versions, dict) else None
             raise ValueError(
                 f"{path} has format version {version!r}"
                 + (f" (saved by skdeep {saved_by})" if saved_by else "")
                 + f"; this skdeep reads version {FORMAT_VERSION}."
             )
+        _check_meta_fields(meta, path)
         if "arrays.npz" not in names:
             raise ValueError(f"{path} is not an skdeep model file (no arrays.npz).")
         data = _read_member(zf, "arrays.npz", path)
@@ -312,9 +317,16 @@ def load(path, *, device=None):
         )
     for key in [*meta["attributes"], *arrays, *meta.get("modules", {})]:
         _check_attribute_name(cls, key, path)
-    estimator = cls(**{k: _decode(v) for k, v in meta["params"].items()})
-    for key, value in meta["attributes"].items():
-        setattr(estimator, key, _decode(value))
+    try:
+        estimator = cls(**{k: _decode(v) for k, v in meta["params"].items()})
+        for key, value in meta["attributes"].items():
+            setattr(estimator, key, _decode(value))
+    except (KeyError, TypeError, AttributeError, IndexError, RuntimeError) as error:
+        # a tagged value without its parts, of another type, ...
+        raise ValueError(
+            f"{path} has a malformed meta.json: a saved value could not be "
+            f"decoded ({type(error).__name__}: {error})."
+        ) from error
     for key, value in arrays.items():
         setattr(estimator, key, value)
     if state is not None:
@@ -323,6 +335,23 @@ def load(path, *, device=None):
         _restore_module(estimator, key, module_states[key], info, device)
     _restore_metadata_requests(estimator, meta.get("metadata_requests"), path)
     return estimator
+
+
+def _check_meta_fields(meta, path):
+    """The types of meta.json's fields, as save writes them (valid JSON of
+    another structure failed with KeyError or AttributeError)."""
+    expected = {"params": dict, "attributes": dict, "history": (list, type(None)),
+                "modules": dict, "estimator": str, "class": str}
+    optional = {"modules", "class"}
+    for key, kind in expected.items():
+        if key not in meta and key in optional:
+            continue
+        if not isinstance(meta.get(key, ...), kind):
+            raise ValueError(
+                f"{path} has a malformed meta.json: {key!r} is "
+                + ("missing" if key not in meta else f"a {type(meta[key]).__name__}")
+                + "; refusing to load it."
+            )
 
 
 def _restore_metadata_requests(estimator, requests, path):

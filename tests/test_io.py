@@ -653,3 +653,38 @@ def test_a_trained_model_without_its_weights_is_refused(fitted, tmp_path):
                 dst.writestr(item, src.read(item.filename))
     with pytest.raises(ValueError, match="history but no state_dict.pt"):
         io.load(tmp_path / "cut.skdeep")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda meta: meta.pop("params"), "'params' is missing"),
+    (lambda meta: meta.update(params=[]), "'params' is a list"),
+    (lambda meta: meta.update(attributes=None), "'attributes' is a NoneType"),
+    (lambda meta: meta.update(format_version=2, versions="0.2"),
+     "has format version 2; this skdeep reads version 1"),
+    (lambda meta: meta["params"].update(hidden_layer_sizes={"__sparse__": True}),
+     "a saved value could not be decoded"),
+    (lambda meta: meta["params"].update(device={"__device__": "bogus"}),
+     "a saved value could not be decoded"),
+])
+def test_malformed_meta_json_is_a_clear_error(fitted, tmp_path, change, message):
+    # valid JSON of another structure failed with KeyError, AttributeError,
+    # TypeError or torch's RuntimeError instead of the documented ValueError
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("meta.json"))
+    change(meta)
+    _rewrite(path, "meta.json", json.dumps(meta))
+    with pytest.raises(ValueError, match=message):
+        io.load(path)
+
+
+def test_saving_a_pipeline_says_it_is_not_registered(tmp_path):
+    # the encoding of its parameters came first: "Cannot save parameter
+    # 'steps' of type StandardScaler safely"
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), AutoencoderTransformer())
+    with pytest.raises(TypeError, match="Pipeline is not registered with skdeep"):
+        io.save(pipe, tmp_path / "pipe.skdeep")

@@ -375,7 +375,9 @@ class LSTMForecaster(BaseForecaster):
     not supported. A pickled forecaster stores its network on the CPU and
     moves it back to ``device`` when loaded, or keeps it on the CPU where
     that device is missing; :func:`skdeep.io.save` and :func:`skdeep.io.load`
-    do the same without pickle.
+    do the same without pickle, for a forecaster of one series (fitted on
+    several variables or a panel, sktime's one forecaster per series: pickle
+    or joblib).
 
     References
     ----------
@@ -1000,6 +1002,16 @@ class LSTMForecaster(BaseForecaster):
             )
         k = self.horizon_
         return steps, H, self._future_exog(fh, X, -(-H // k) * k)
+
+    def _before_save(self):
+        """Called by :func:`skdeep.io.save` (its message named an internal
+        attribute, ``_yvec``, where sktime fitted one forecaster per series)."""
+        if self.is_fitted and self._is_vectorized:
+            raise TypeError(
+                "LSTMForecaster fitted on several variables or a panel holds one "
+                "forecaster per series, which skdeep.io does not save; use "
+                "pickle or joblib."
+            )
 
     def _index(self, fh):
         return fh.to_absolute_index(self.cutoff)

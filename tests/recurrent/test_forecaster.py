@@ -385,3 +385,13 @@ def test_predict_var_covariance_between_steps():
                                random_state=0).fit(y, fh=[1, 2])
     with pytest.raises(NotImplementedError, match="joint distribution"):
         conformal.predict_var(cov=True)
+
+
+def test_io_save_of_several_series_names_the_limitation(tmp_path):
+    from skdeep import io
+
+    Y = pd.DataFrame(np.random.RandomState(0).rand(30, 2), columns=["a", "b"])
+    f = LSTMForecaster(hidden_size=4, max_epochs=1, window_length=3,
+                       random_state=0).fit(Y, fh=[1, 2])
+    with pytest.raises(TypeError, match="fitted on several variables or a panel"):
+        io.save(f, tmp_path / "f.skdeep")

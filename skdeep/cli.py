@@ -5,6 +5,7 @@
 
 import argparse
 import json
+import os
 import sys
 import warnings
 
@@ -70,17 +71,21 @@ def _cmd_check(args):
         known = {p["name"] for p in registry.list_plugins()}
         missing = [p for p in args.plugin if p not in known]
         if missing:
-            print(f"error: no plugin named {missing}; known: {sorted(known)}")
+            print(f"error: no plugin named {missing}; known: {sorted(known)}",
+                  file=sys.stderr)
             return 2
         rows = [r for r in rows if r[2] in args.plugin]
     if args.names:
         missing = [n for n in args.names if n not in {r[0] for r in rows}]
         if missing:
-            print(f"error: no registered estimator named {missing}")
+            elsewhere = {r[0] for r in registry.all_estimators()} & set(missing)
+            print(f"error: no registered estimator named {missing}"
+                  + (f" in plugin(s) {args.plugin} ({sorted(elsewhere)} belong "
+                     f"to others)" if elsewhere else ""), file=sys.stderr)
             return 2
         rows = [r for r in rows if r[0] in args.names]
     if not rows:
-        print("error: nothing to check")
+        print("error: nothing to check", file=sys.stderr)
         return 2
     failed_total = 0
     for name, cls, plugin in rows:
@@ -179,7 +184,12 @@ def build_parser():
 def main(argv=None):
     """Entry point of the ``skdeep`` command."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `skdeep list | head`: the reader left, no traceback
+        # (the interpreter's flush of stdout at exit would raise again)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

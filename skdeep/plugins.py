@@ -434,6 +434,8 @@ class PluginRegistry:
         if isinstance(type_filter, str):
             type_filter = [type_filter]
         if type_filter is not None:
+            if not isinstance(type_filter, (list, tuple, set, frozenset)):
+                type_filter = [type_filter]  # (an int was "not iterable")
             bad = set(type_filter) - set(_TYPE_FILTERS)
             if bad:
                 raise ValueError(
@@ -481,6 +483,11 @@ class PluginRegistry:
         except KeyError:
             import difflib
 
+            if not isinstance(name, str):  # (difflib's "not iterable" came instead)
+                raise TypeError(
+                    f"An estimator's name is a str; got {type(name).__name__} "
+                    f"{name!r}."
+                ) from None
             close = difflib.get_close_matches(name, list(self.estimators), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise KeyError(

@@ -36,6 +36,14 @@ def test_check_one_estimator_passes(capsys):
 def test_check_unknown_name_fails(capsys):
     assert main(["check", "NoSuchEstimator"]) == 2
     assert main(["check", "--plugin", "nosuchplugin"]) == 2
+    # usage errors go to stderr (they went to stdout), and a name of another
+    # plugin says so
+    assert main(["check", "--plugin", "som", "AutoencoderTransformer"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "no registered estimator named ['NoSuchEstimator']" in err
+    assert "no plugin named ['nosuchplugin']" in err
+    assert "in plugin(s) ['som'] (['AutoencoderTransformer'] belong to others)" in err
 
 
 def test_check_reports_failures(capsys, monkeypatch):

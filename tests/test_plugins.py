@@ -465,3 +465,12 @@ def test_an_interrupted_load_is_finished_by_the_next_call(plugin_dir):
     assert {"GoodTransformer", "AutoencoderTransformer"} <= names
     info = {p["name"]: p for p in registry.list_plugins()}
     assert "missing dep xyz" in info["bad"]["error"]
+
+
+def test_names_and_filters_of_the_wrong_type_are_clear_errors():
+    # difflib's "'NoneType' object is not iterable" came instead
+    with pytest.raises(TypeError, match="An estimator's name is a str; got NoneType"):
+        skdeep.get_estimator(None)
+    with pytest.raises(ValueError, match=r"type_filter must be None or one or more "
+                       r"of .*; got \[5\]"):
+        skdeep.all_estimators(5)

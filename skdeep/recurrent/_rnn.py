@@ -323,9 +323,8 @@ class _BaseRNN(BaseTorchEstimator):
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X3)
             sample_weight = np.broadcast_to(sample_weight[:, None], valid.shape)[valid]
-        return float(
-            metric(self._valid_steps(y, valid), pred[valid], sample_weight=sample_weight)
-        )
+        truth = self._valid_steps(y, valid)
+        return float(metric(truth, pred[valid], sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

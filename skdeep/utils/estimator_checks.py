@@ -1134,7 +1134,8 @@ def check_sktime_conformance(name, estimator_orig):
     """sktime's own conformance checks pass, for sktime objects (forecasters
     and panel transformers, which skdeep's and scikit-learn's row checks do
     not fit)."""
-    failed = [r for r in sktime_check_results(estimator_orig) if r["status"] != "passed"]
+    results = sktime_check_results(estimator_orig)
+    failed = [r for r in results if r["status"] != "passed"]
     assert not failed, f"{name} fails sktime's checks: " + "; ".join(
         f"{r['check_name']}: {str(r['exception'])[:200]}" for r in failed
     )

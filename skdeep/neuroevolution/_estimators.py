@@ -181,6 +181,10 @@ class BaseNEATEstimator(BaseEstimator):
 
     # -- the hooks ------------------------------------------------------------
 
+    def _check_continued_run(self):
+        """Called by a ``warm_start`` fit that continues the population
+        (subclasses warn of settings it cannot apply)."""
+
     def _genome_shape(self, n_features, n_outputs):
         return n_features, n_outputs
 
@@ -270,6 +274,7 @@ class BaseNEATEstimator(BaseEstimator):
         random_state = check_random_state(self.random_state)
         seeds = random_state.randint(np.iinfo(np.int32).max, size=2)
         if continuing:
+            self._check_continued_run()
             population, rng = state
             # The best genome so far was scored on the earlier fit's data and
             # weights: kept, it outranked every genome scored on these (an

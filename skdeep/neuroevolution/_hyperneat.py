@@ -17,6 +17,7 @@ substrates run together as batched matrix products.
 
 import copy
 import math
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -703,11 +704,36 @@ class _BaseHyperNEAT(BaseNEATEstimator):
         fitted = getattr(self, "_paint_params", None)
         if fitted is not None:
             return dict(fitted)
+        return self._painting_parameters()
+
+    def _painting_parameters(self):
+        """The painting the parameters set now."""
         return dict(
             weight_threshold=self.weight_threshold, max_weight=self.max_weight,
             distance_input=self.distance_input, bias_output=self.bias_output,
             activation=self.substrate_activation,
         )
+
+    def _check_continued_run(self):
+        # the run's CPPNs were evolved for its painting, which it keeps (set
+        # anew between warm fits, the settings were ignored without a word)
+        fitted = getattr(self, "_paint_params", None)
+        if fitted is None:
+            return
+        current = self._painting_parameters()
+        names = {"activation": "substrate_activation"}
+        changed = sorted(names.get(k, k) for k, v in current.items()
+                         if fitted.get(k) != v)
+        if changed:
+            warnings.warn(
+                f"{type(self).__name__}: a warm_start fit continues the run with "
+                f"the painting it evolved for; {', '.join(changed)} (set since "
+                f"the run's first fit) {'is' if len(changed) == 1 else 'are'} "
+                f"not applied (fit with warm_start=False to apply "
+                f"{'it' if len(changed) == 1 else 'them'}).",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _paint(self, cppns, substrate=None):
         return paint_substrate(
@@ -722,8 +748,7 @@ class _BaseHyperNEAT(BaseNEATEstimator):
         # substrate is kept as plain data so that skdeep.io can store it.
         substrate = self._make_substrate(n_features, n_outputs)
         self._substrate = substrate._state()
-        self.__dict__.pop("_paint_params", None)  # (of an earlier run)
-        self._paint_params = self._painting()
+        self._paint_params = self._painting_parameters()  # (a new run's)
         return cppn_shape(substrate, distance_input=self.distance_input,
                           bias_output=self.bias_output)
 

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import pickle
+import warnings
 
 import matplotlib
 import numpy as np
@@ -294,3 +295,20 @@ def test_plots():
     assert len(plot_substrate(Substrate.from_shapes((2,), (3,)), [W]).collections) == 3
     with pytest.raises(ValueError, match="2-D"):
         plot_weights(np.zeros(3))
+
+
+def test_warm_start_says_which_painting_settings_it_cannot_apply():
+    # the run's CPPNs keep the painting they evolved for: settings changed
+    # between warm fits were ignored without a word
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(40, 3), rng.randn(40)
+    model = HyperNEATRegressor(n_generations=2, pop_size=20, warm_start=True,
+                               random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match=r"max_weight, weight_threshold \(set since "
+                      r"the run's first fit\) are not applied"):
+        model.set_params(max_weight=6.0, weight_threshold=0.5).fit(X, y)
+    assert model._painting()["max_weight"] != 6.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.set_params(max_weight=6.0, warm_start=False).fit(X, y)
+    assert model._painting()["max_weight"] == 6.0

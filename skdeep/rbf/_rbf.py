@@ -455,6 +455,10 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
     ----------
     n_outputs_ : int
         Number of targets.
+    y_mean_, y_scale_ : float or ndarray of shape (n_outputs_,)
+        The targets' mean and standard deviation (floats for a 1-D ``y``):
+        the network is trained on ``(y - y_mean_) / y_scale_``, so the
+        units of ``y`` do not change the fit.
     n_centers_ : int
         Hidden units used (``n_centers`` clipped to the training rows).
     centers_ : ndarray of shape (n_centers_, n_features_in_)
@@ -576,13 +580,15 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
         self._y_ndim = y.ndim
         Y = y.reshape(len(y), -1)
         self.n_outputs_ = Y.shape[1]
+        weights = validate_sample_weight(sample_weight, X)
+        # standardized, as every regressor's: in y's units, targets of spread
+        # 1e-8 were lost to float32 and Adam's steps (R^2 -5e8 end to end),
+        # and an offset of 1e7 left float32 outputs steps of 1 (R^2 0.83)
+        Y = self._standardize_targets(Y, weights, as_floats=y.ndim == 1)
         # A contiguous copy: y may be read-only memory or a view with
         # negative strides (y[::-1]), neither of which torch wraps.
         y_tensor = torch.from_numpy(np.array(Y, dtype=np.float32, order="C"))
-        return self._fit_network(
-            X, Y, y_tensor=y_tensor,
-            sample_weight=validate_sample_weight(sample_weight, X),
-        )
+        return self._fit_network(X, Y, y_tensor=y_tensor, sample_weight=weights)
 
     def _n_outputs(self):
         return self.n_outputs_
@@ -601,7 +607,7 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        out = self._outputs(self._validate(X))
+        out = self._in_target_units(self._outputs(self._validate(X)))
         return out[:, 0] if getattr(self, "_y_ndim", 1) == 1 else out
 
     def __sklearn_tags__(self):

@@ -307,3 +307,22 @@ def test_rows_too_small_or_large_for_float32_distances_are_refused(
     with pytest.raises(ValueError, match=f"float32, which {what} for this X"):
         RBFNetworkRegressor(n_centers=5, training=training,
                             max_epochs=1).fit(X * scale, X[:, 0])
+
+
+@pytest.mark.parametrize("training", ["hybrid", "end_to_end"])
+def test_regressor_fit_does_not_depend_on_the_units_of_y(training):
+    # y was used in its own units: a spread of 1e-8 was lost to float32 and
+    # Adam's steps (R^2 -5e8 end to end), an offset of 1e7 left float32
+    # outputs in steps of 1 (R^2 0.83 hybrid)
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-3, 3, size=(200, 1))
+    y = np.sin(X[:, 0])
+    model = RBFNetworkRegressor(n_centers=20, training=training, max_epochs=5,
+                                random_state=0)
+    reference = model.fit(X, y).score(X, y)
+    assert reference > 0.95
+    for scale, offset in [(1e-8, 0.0), (1.0, 1e7), (1e-8, 1.0)]:
+        target = scale * y + offset
+        assert model.fit(X, target).score(X, target) == pytest.approx(reference,
+                                                                      abs=1e-3)
+    assert model.y_scale_ == pytest.approx(1e-8 * y.std())

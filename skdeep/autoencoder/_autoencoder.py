@@ -20,7 +20,7 @@ from skdeep.autoencoder._modules import (
 from skdeep.utils._input import read_input_shape
 from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
-from skdeep.utils._torch import CONV_CPU_INFERENCE_ROWS, as_float32_tensor
+from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import (
     BaseTorchEstimator,
     PartialFitTransformerMixin,
@@ -509,7 +509,9 @@ class ConvAutoencoderTransformer(
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
     }
     _parameter_constraints.pop("dropout")
-    _cpu_inference_rows = CONV_CPU_INFERENCE_ROWS
+    # (inference keeps batch_size: the default network is so small that
+    # calls of 16 rows took 2.2x as long over 1,000 rows, in per-call costs;
+    # benchmarks/results/inference_rows.md)
 
     def __init__(
         self,

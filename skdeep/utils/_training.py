@@ -77,7 +77,8 @@ TRAINING_PARAMETERS_DOC = """\
 
     batch_size : int, default={batch_size}
         Rows per training step; inference runs in batches of the same size
-        (of at most 16 rows for convolutional networks on the CPU).
+        (of at most 16 rows on the CPU for the CNN family's stacks: CNNs,
+        capsule networks, convolutional Siamese embeddings).
 
     optimizer : {{"adam", "adamw", "sgd", "rmsprop"}} or torch optimizer class, \
 default="adam"
@@ -1324,14 +1325,15 @@ class BaseTorchEstimator(BaseEstimator):
     # None) epochs; each such estimator says how its values were chosen.
     # _fit_module resolves it (max_epochs_) when _auto_steps is set.
     _auto_steps = None
+    _auto_epoch_range = (1, None)
 
     # Rows per inference call on the CPU, at most (None: batch_size), see
-    # inference_rows: CONV_CPU_INFERENCE_ROWS for convolutional networks (a
+    # inference_rows: CONV_CPU_INFERENCE_ROWS for the CNN family's stacks (a
     # CNN predicts one image 7x faster with 16 rows per call than with 128,
-    # and 2,000 in the same time); dense layers run faster per row in large
-    # calls, and keep batch_size.
+    # and 1,000 in the same time); dense layers and small networks (the
+    # convolutional autoencoder's default) run faster per row in large
+    # calls, and keep batch_size (benchmarks/results/inference_rows.md).
     _cpu_inference_rows = None
-    _auto_epoch_range = (1, None)
 
     def _resolve_max_epochs(self, n_rows):
         """Set ``max_epochs_``, the epochs of this fit: ``max_epochs``, or for

@@ -563,6 +563,12 @@ default="plain"
             Columns ``k * capsule_dim`` to ``(k + 1) * capsule_dim - 1`` are
             the capsule of ``classes_[k]``.
         """
+        return self._poses(X)
+
+    def _poses(self, X):
+        """:meth:`transform`'s arrays (reconstruct and pose_sweep read them
+        too, whatever ``set_output`` asks of transform: a pandas output was
+        a DataFrame without ``reshape``)."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         return self._batched(self.module_.flat_poses, X, out_dtype=np.float64)
@@ -626,7 +632,7 @@ default="plain"
             ``(n_samples, C, H, W)``, ``(n_samples, H, W)``,
             ``(n_samples, C, T)`` or flat rows, as ``X`` was given in ``fit``.
         """
-        poses = self.transform(X).reshape(-1, len(self.classes_), self._capsule_width())
+        poses = self._poses(X).reshape(-1, len(self.classes_), self._capsule_width())
         codes = self._codes(y, poses)
         return self._decode(poses[np.arange(len(poses)), codes], codes)
 
@@ -672,7 +678,7 @@ default="plain"
                 f"dimensions must be integers in [0, {width}); got "
                 f"{dimensions.tolist()}."
             )
-        poses = self.transform(X).reshape(-1, len(self.classes_), width)
+        poses = self._poses(X).reshape(-1, len(self.classes_), width)
         codes = self._codes(y, poses)
         capsules = poses[np.arange(len(poses)), codes]  # (n, width)
         offsets = np.zeros((len(dimensions), len(deltas), width))

@@ -1088,9 +1088,11 @@ class LSTMForecaster(BaseForecaster):
         # Errors do not shrink with the horizon: isotonic in the step,
         # weighted by how many origins measured each step.
         if len(steps) > 1:
-            rms = IsotonicRegression().fit_transform(
+            # (predict, never wrapped by set_output: fit_transform gave a
+            # DataFrame under a global pandas output, which np.interp refused)
+            rms = IsotonicRegression().fit(
                 steps, rms, sample_weight=counts[cols]
-            )
+            ).predict(steps)
         floor = 1e-12 * max(1.0, float(np.abs(self._cur_y).max()))
         rms = np.maximum(rms, floor)
         scale = np.interp(np.arange(1, H + 1), steps, rms)

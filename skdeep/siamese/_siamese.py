@@ -791,7 +791,10 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
             )
         self._fit_pairs(X, y, sample_weight)
         y = np.asarray(y).ravel()
-        self.classes_ = np.array([-1, 1]) if (y == -1).any() else np.array([0, 1])
+        if y.dtype == bool:  # (predicted as 0/1 before, unlike scikit-learn)
+            self.classes_ = np.array([False, True])
+        else:
+            self.classes_ = np.array([-1, 1]) if (y == -1).any() else np.array([0, 1])
         weights = validate_sample_weight(sample_weight, y)
         self.threshold_ = _best_threshold(
             self._pair_distances(X),

@@ -1,6 +1,7 @@
 """CapsNetClassifier and its layers: routing against a loop reference,
 learning, reconstruction, the pose sweep, transfer and bad input."""
 
+import copy
 import pickle
 
 import numpy as np
@@ -303,3 +304,13 @@ def test_sample_weight_of_a_wrong_length_with_class_weight(class_weight):
     with pytest.raises(ValueError, match=r"sample_weight.shape == \(5,\), expected"):
         CapsNetClassifier(class_weight=class_weight, **SMALL).fit(
             X, np.repeat([0, 1], 10), sample_weight=np.ones(5))
+
+
+def test_reconstruct_and_pose_sweep_under_pandas_output(fitted):
+    # they reshaped transform's output, a DataFrame under pandas output
+    clf, X, _ = fitted
+    clf = copy.deepcopy(clf)
+    expected = clf.reconstruct(X[:4]), clf.pose_sweep(X[:2])
+    clf.set_output(transform="pandas")
+    np.testing.assert_array_equal(clf.reconstruct(X[:4]), expected[0])
+    np.testing.assert_array_equal(clf.pose_sweep(X[:2]), expected[1])

@@ -395,3 +395,16 @@ def test_io_save_of_several_series_names_the_limitation(tmp_path):
                        random_state=0).fit(Y, fh=[1, 2])
     with pytest.raises(TypeError, match="fitted on several variables or a panel"):
         io.save(f, tmp_path / "f.skdeep")
+
+
+def test_conformal_intervals_under_a_global_pandas_output():
+    # IsotonicRegression.fit_transform gave a DataFrame there: np.interp
+    # failed with "object too deep for desired array"
+    import sklearn
+
+    y = pd.Series(np.sin(np.arange(60) / 4.0))
+    f = LSTMForecaster(window_length=3, hidden_size=4, max_epochs=2,
+                       random_state=0).fit(y, fh=[1, 2, 3])
+    expected = f.predict_interval()
+    with sklearn.config_context(transform_output="pandas"):
+        pd.testing.assert_frame_equal(f.predict_interval(), expected)

@@ -456,3 +456,13 @@ def test_labels_that_give_no_triplets_are_refused(labels):
                        "of another"):
         SiameseTransformer(embedding_size=2, hidden_layer_sizes=(4,),
                            max_epochs=1).fit(X, labels)
+
+
+def test_boolean_pair_labels_are_predicted_as_booleans():
+    # classes_ was [0, 1] for labels False/True (scikit-learn keeps them)
+    rng = np.random.RandomState(0)
+    pairs, similar = rng.randn(60, 2, 4), rng.rand(60) < 0.5
+    clf = SiamesePairClassifier(embedding_size=2, hidden_layer_sizes=(4,),
+                                max_epochs=1, random_state=0).fit(pairs, similar)
+    np.testing.assert_array_equal(clf.classes_, [False, True])
+    assert clf.predict(pairs).dtype == bool

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 
 
 def karateclub_class(name):
@@ -78,7 +79,11 @@ def _karateclub_call():
             warnings.filterwarnings(
                 "ignore", message="Maximum number of iterations", module="sklearn"
             )
-            yield
+            # arrays from those decompositions, whatever the caller's
+            # transform_output (karateclub indexes them as arrays: BoostNE
+            # and DANMF failed under a global pandas output)
+            with sklearn.config_context(transform_output="default"):
+                yield
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)

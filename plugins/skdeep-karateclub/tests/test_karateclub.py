@@ -530,3 +530,21 @@ def test_community_detectors_without_an_embedding_are_not_listed_as_transformers
         assert name not in transformers
         assert name in {n for n, _, _ in skdeep.all_estimators("cluster")}
     assert {"KarateClubGEMSEC", "KarateClubDeepWalk"} <= transformers
+
+
+@pytest.mark.parametrize("name", ["KarateClubBoostNE", "KarateClubDANMF"])
+def test_global_pandas_output_leaves_karateclubs_own_decompositions_alone(name):
+    # the global transform_output reached the NMF / TruncatedSVD karateclub
+    # runs inside, which it indexes as arrays: pandas' InvalidIndexError
+    import sklearn
+
+    import skdeep
+
+    cls = skdeep.get_estimator(name)
+    rng = np.random.RandomState(0)
+    A = np.triu((rng.uniform(size=(40, 40)) < 0.2).astype(float), 1)
+    A = A + A.T
+    expected = cls(random_state=0).fit_transform(A)
+    with sklearn.config_context(transform_output="pandas"):
+        framed = cls(random_state=0).fit_transform(A)
+    np.testing.assert_allclose(framed.to_numpy(), expected)

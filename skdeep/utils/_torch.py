@@ -308,9 +308,10 @@ def inference_rows(batch_size, device, cpu_rows=None):
 
     :func:`batched_numpy` pads every call to this number of rows, so one row
     costs a whole call. Networks whose cost per row is flat from a few rows
-    up (convolutions: ``cpu_rows=CONV_CPU_INFERENCE_ROWS``) predict one row
-    many times faster with a small call, and many rows as fast; a GPU wants
-    large calls, and keeps ``batch_size``.
+    up (the CNN family's stacks: ``cpu_rows=CONV_CPU_INFERENCE_ROWS``)
+    predict one row many times faster with a small call, and many rows about
+    as fast (``benchmarks/results/inference_rows.md``); a GPU wants large
+    calls, and keeps ``batch_size``.
 
     Examples
     --------

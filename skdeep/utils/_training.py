@@ -1330,9 +1330,10 @@ class BaseTorchEstimator(BaseEstimator):
     # Rows per inference call on the CPU, at most (None: batch_size), see
     # inference_rows: CONV_CPU_INFERENCE_ROWS for the CNN family's stacks (a
     # CNN predicts one image 7x faster with 16 rows per call than with 128,
-    # and 1,000 in the same time); dense layers and small networks (the
-    # convolutional autoencoder's default) run faster per row in large
-    # calls, and keep batch_size (benchmarks/results/inference_rows.md).
+    # 1,000 within 5%, a capsule net 1.5x faster); dense layers and small
+    # networks (the convolutional autoencoder's default) run faster per row
+    # in large calls, and keep batch_size (benchmarks/results/
+    # inference_rows.md).
     _cpu_inference_rows = None
 
     def _resolve_max_epochs(self, n_rows):

@@ -342,7 +342,9 @@ def test_registered_listed_and_checked_with_sktimes_checks(monkeypatch, capsys):
         checked.append(estimator)
         return [{"status": "passed", "check_name": "fake"}]
 
-    monkeypatch.setattr(cli, "_check_sktime", fake_sktime_check)
+    from skdeep.utils import estimator_checks
+
+    monkeypatch.setattr(estimator_checks, "sktime_check_results", fake_sktime_check)
     assert cli.main(["check", "LSTMForecaster"]) == 0
     assert len(checked) == len(LSTMForecaster.get_test_params())
     assert all(isinstance(e, LSTMForecaster) for e in checked)

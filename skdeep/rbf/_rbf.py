@@ -35,9 +35,8 @@ from skdeep.utils._training import (
     validate_sample_weight,
 )
 from skdeep.utils.validation import (
-    check_distance_scale,
     check_float32_range,
-    far_from_origin_offset,
+    distance_offset,
     subtract_offset,
 )
 
@@ -285,9 +284,8 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
         self._training_setup()
         # Far from the origin, the network works on X minus its level (the
         # float32 distances of raw values would lose every digit; see
-        # far_from_origin_offset); the centers are reported in X's units.
-        self._offset = far_from_origin_offset(X)
-        check_distance_scale(X, self._offset, self)
+        # distance_offset); the centers are reported in X's units.
+        self._offset = distance_offset(X, self)
         if self._offset is not None:
             X = X - self._offset
         w = None if sample_weight is None else sample_weight.double().numpy()

@@ -49,9 +49,8 @@ from skdeep.utils._torch import (
 )
 from skdeep.utils._training import keep_finished_epochs, raise_if_non_finite
 from skdeep.utils.validation import (
-    check_distance_scale,
     check_float32_range,
-    far_from_origin_offset,
+    distance_offset,
     subtract_offset,
 )
 
@@ -579,8 +578,7 @@ class SOMClusterer(
             # partial_fit call k shuffles under its own seed
             seed = (seed + self.n_iter_) % (2**31 - 1)
         if first:
-            self._offset = far_from_origin_offset(X)
-            check_distance_scale(X, self._offset, self)
+            self._offset = distance_offset(X, self)
         offset = getattr(self, "_offset", None)  # (maps saved before it: none)
 
         if lazy:

@@ -117,35 +117,56 @@ Scale X first, for example with StandardScaler.
 FAR_FROM_ORIGIN_RATIO = 100.0
 _OFFSET_SAMPLE_ROWS = 256
 
+# Squared float32 distances ||x - c||^2 of rows whose mean squared norm (about
+# their level, see distance_offset) lies outside these bounds underflow to 0
+# (values below about 1e-19: every node or center ties) or overflow float32
+# (above about 1e19).
+_DISTANCE_SCALE_BOUNDS = (1e-36, 1e37)
 
-def far_from_origin_offset(X):
-    """The per-feature level (float64) to subtract from ``X``, or None.
 
-    None unless ``X`` lies far from the origin compared with its spread
-    (:data:`FAR_FROM_ORIGIN_RATIO`), so standardized data are left as they
-    are. Judged on an evenly strided sample of at most 256 rows (about 10 us
-    on small data), or, for out-of-core rows with streaming statistics
-    (:class:`~skdeep.utils._lazy.LazyRows`), on their sums and ranges (the
-    ranges standing for the spread). Any level near the data serves: it need
-    not be the exact mean.
+def distance_offset(X, estimator):
+    """The per-feature level (float64) to subtract from ``X`` before float32
+    squared distances, or None; refuses rows too small or too large for them.
+
+    The level is None unless ``X`` lies far from the origin compared with its
+    spread (:data:`FAR_FROM_ORIGIN_RATIO`), so standardized data are left as
+    they are. Any level near the data serves: it need not be the exact mean.
+    Rows (about that level) whose mean squared norm lies outside
+    ``_DISTANCE_SCALE_BOUNDS`` are refused; rows that are all zero pass (their
+    distances are exact). Both are judged on one evenly strided sample of at
+    most 256 rows (about 10 us on small data), or, for out-of-core rows with
+    streaming statistics (:class:`~skdeep.utils._lazy.LazyRows`), on their
+    sums and ranges (the ranges standing for the spread).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), or LazyRows with ``stats``
+    estimator : estimator instance
+        Named in the message.
 
     Returns
     -------
     offset : ndarray of shape (n_features,) or None
 
+    Raises
+    ------
+    ValueError
+        Where the squared distances would underflow to 0 or overflow float32.
+
     Examples
     --------
     >>> import numpy as np
-    >>> from skdeep.utils.validation import far_from_origin_offset
+    >>> from sklearn.cluster import KMeans
+    >>> from skdeep.utils.validation import distance_offset
     >>> X = np.random.RandomState(0).randn(100, 2)
-    >>> far_from_origin_offset(X) is None
+    >>> distance_offset(X, KMeans()) is None
     True
-    >>> far_from_origin_offset(X + 1e6).round()
+    >>> distance_offset(X + 1e6, KMeans()).round()
     array([1000000., 1000000.])
+    >>> distance_offset(X * 1e-30, KMeans())
+    Traceback (most recent call last):
+    ...
+    ValueError: KMeans computes squared distances in float32, which underflow ...
     """
     stats = getattr(X, "stats", None)
     if stats is not None:
@@ -158,68 +179,24 @@ def far_from_origin_offset(X):
         # difference, the summed variances, may lose every digit to
         # cancellation exactly when the level is large: then it is shifted)
         sample = np.asarray(X[:: max(1, len(X) // _OFFSET_SAMPLE_ROWS)], np.float64)
-        mean = np.ones(len(sample)) @ sample / len(sample)  # (faster than .mean)
+        n = max(len(sample), 1)
+        mean = np.ones(len(sample)) @ sample / n  # (faster than .mean)
         flat = sample.ravel()
         level = float(mean @ mean)
-        spread = float(flat @ flat) / len(sample) - level
-    if level <= FAR_FROM_ORIGIN_RATIO * spread:
-        return None
-    return mean
-
-
-# Squared float32 distances ||x - c||^2 of rows whose mean squared norm (about
-# their level, see far_from_origin_offset) lies outside these bounds
-# underflow to 0 (values below about 1e-19: every node or center ties) or
-# overflow float32 (above about 1e19).
-_DISTANCE_SCALE_BOUNDS = (1e-36, 1e37)
-
-
-def check_distance_scale(X, offset, estimator):
-    """Refuse rows too small or too large for float32 squared distances.
-
-    Judged, like :func:`far_from_origin_offset`, on an evenly strided sample
-    of at most 256 rows (of ``X - offset`` where there is an offset); rows
-    that are all zero pass (their distances are exact).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features), or LazyRows with ``stats``
-    offset : ndarray of shape (n_features,) or None
-        What :func:`far_from_origin_offset` returned for ``X``.
-    estimator : estimator instance
-        Named in the message.
-
-    Raises
-    ------
-    ValueError
-        Where the rows' mean squared norm lies outside
-        ``_DISTANCE_SCALE_BOUNDS``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.cluster import KMeans
-    >>> from skdeep.utils.validation import check_distance_scale
-    >>> X = np.random.RandomState(0).randn(10, 2)
-    >>> check_distance_scale(X * 1e-10, None, KMeans())
-    >>> check_distance_scale(X * 1e-30, None, KMeans())
-    Traceback (most recent call last):
-    ...
-    ValueError: KMeans computes squared distances in float32, which underflow ...
-    """
-    stats = getattr(X, "stats", None)
+        spread = float(flat @ flat) / n - level
+    offset = None if level <= FAR_FROM_ORIGIN_RATIO * spread else mean
     if stats is not None:
-        half_range = (stats["max"] - stats["min"]).double().numpy() / 2.0
-        mean_square = float(half_range @ half_range)
+        mean_square = spread
+    elif offset is None:
+        mean_square = spread + level
     else:
-        sample = np.asarray(X[:: max(1, len(X) // _OFFSET_SAMPLE_ROWS)], np.float64)
-        if offset is not None:
-            sample = sample - offset
-        flat = sample.ravel()
-        mean_square = float(flat @ flat) / max(len(sample), 1)
+        # about the level, computed on the shifted rows (the cancelled
+        # difference above is only good enough to decide on the shift)
+        centered = (sample - offset).ravel()
+        mean_square = float(centered @ centered) / n
     low, high = _DISTANCE_SCALE_BOUNDS
     if mean_square == 0.0 or low <= mean_square <= high:
-        return
+        return offset
     name = type(estimator).__name__
     what = "underflow to 0" if mean_square < low else "overflow float32"
     raise ValueError(

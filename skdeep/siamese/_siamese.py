@@ -62,6 +62,7 @@ from skdeep.utils._torch import (
 from skdeep.utils._training import (
     SAMPLE_WEIGHT_CHECKS,
     BaseTorchEstimator,
+    EarlyStoppingSplit,
     store_init_params,
     training_parameters_doc,
     validate_sample_weight,
@@ -375,22 +376,17 @@ class _BaseSiamese(BaseTorchEstimator):
         """Refuse an early-stopping split whose held-out rows hold no two rows
         of one class: their pair and triplet losses are 0 at every epoch, so
         early stopping kept the first epoch's network without a word."""
-        from skorch.dataset import ValidSplit
-
         fraction = self.validation_fraction
         advice = (
             f"Raise validation_fraction (now {fraction}) or set "
             f"early_stopping=False."
         )
-        try:  # the split _fit_module makes (same fraction, seed and labels)
-            _, valid = ValidSplit(fraction, stratified=True, random_state=self._seed)(
-                codes, y=codes)
-        except ValueError as exc:  # fewer held-out rows than classes
-            raise ValueError(
-                f"early_stopping holds out validation_fraction={fraction} of the "
-                f"{len(codes)} rows, too few for one row of each of the "
-                f"{len(self.classes_)} classes ({exc}). {advice}"
-            ) from exc
+        # the split _fit_module makes (same fraction, seed and labels; its
+        # own clear error where there are fewer held-out rows than classes)
+        split = EarlyStoppingSplit(
+            fraction, type(self).__name__, stratified=True, random_state=self._seed
+        )
+        _, valid = split(codes, y=codes)
         counts = np.bincount(codes[valid.indices], minlength=len(self.classes_))
         if not ((counts >= 2).any() and (counts > 0).sum() >= 2):
             raise ValueError(

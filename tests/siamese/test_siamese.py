@@ -387,7 +387,9 @@ def test_early_stopping_refuses_held_out_rows_without_pairs():
     # more classes than held-out rows: scikit-learn's test_size message named
     # a parameter the user never set
     X, y = _clusters(6, 20)
-    with pytest.raises(ValueError, match="too few for one row of each of the 20"):
+    with pytest.raises(ValueError, match=r"SiameseTransformer\(early_stopping=True\) "
+                       r"holds out validation_fraction=0.1 of the 120 training rows "
+                       r"\(stratified by class.*classes = 20"):
         est.fit(X, y)
     X, y = _clusters(10, 10)
     fitted = est.set_params(validation_fraction=0.3).fit(X, y)

@@ -183,7 +183,10 @@ def distance_offset(X, estimator):
         mean = np.ones(len(sample)) @ sample / n  # (faster than .mean)
         flat = sample.ravel()
         level = float(mean @ mean)
-        spread = float(flat @ flat) / n - level
+        # einsum, not BLAS: OpenBLAS splits a dot product of this length
+        # over its threads, which took 15 ms instead of 15 us on a machine
+        # whose cores were busy (a loaded CI runner, a parallel search)
+        spread = float(np.einsum("i,i->", flat, flat)) / n - level
     offset = None if level <= FAR_FROM_ORIGIN_RATIO * spread else mean
     if stats is not None:
         mean_square = spread
@@ -193,7 +196,7 @@ def distance_offset(X, estimator):
         # about the level, computed on the shifted rows (the cancelled
         # difference above is only good enough to decide on the shift)
         centered = (sample - offset).ravel()
-        mean_square = float(centered @ centered) / n
+        mean_square = float(np.einsum("i,i->", centered, centered)) / n
     low, high = _DISTANCE_SCALE_BOUNDS
     if mean_square == 0.0 or low <= mean_square <= high:
         return offset

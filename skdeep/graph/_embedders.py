@@ -20,6 +20,7 @@ from skdeep.graph._graph_input import (
     INPUT_FORMAT_DOC,
     INPUT_FORMATS,
     check_node_ids,
+    node_label_frame,
     to_adjacency,
 )
 from skdeep.graph._progress import Progress
@@ -408,11 +409,12 @@ class BaseNodeEmbedder(
         if self.graph is None:
             # one row per node of the graph, not per row of X (an edge list's
             # index does not label them); a square DataFrame read as an
-            # adjacency has a row per node: its index labels them
+            # adjacency has a row per node: its index labels them, and a
+            # networkx graph's node labels do (pandas output only)
             square = (hasattr(X, "iloc") and X.shape[0] == X.shape[1] == self.n_nodes_
                       and self._input_format() != "edgelist")
-            return wrap_transform_output(self, self.embedding_.copy(),
-                                         X if square else None)
+            labelled = X if square else node_label_frame(self, X)
+            return wrap_transform_output(self, self.embedding_.copy(), labelled)
         return wrap_transform_output(
             self, self.embedding_[self._node_ids(X, reset=False)], X
         )

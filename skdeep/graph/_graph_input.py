@@ -12,6 +12,22 @@ def _is_networkx(X):
     return hasattr(X, "adj") and hasattr(X, "nodes") and hasattr(X, "is_directed")
 
 
+def node_label_frame(estimator, X):
+    """An empty DataFrame indexed by the node labels of the networkx graph
+    ``X`` (its rows' order, ``G.nodes()``) where ``estimator``'s transform
+    output is pandas, else None: the index scikit-learn's output wrapping
+    gives one row per node (a fresh 0..n-1 index named no node)."""
+    from sklearn.utils._set_output import _get_output_config
+
+    if not _is_networkx(X):
+        return None
+    if _get_output_config("transform", estimator)["dense"] != "pandas":
+        return None
+    import pandas as pd
+
+    return pd.DataFrame(index=pd.Index(list(X.nodes())))
+
+
 # An edge array whose largest id exceeds both 2**24 and this many times its
 # number of edges names mostly nodes without edges: a labelling, not ids.
 _MAX_ID_PER_EDGE = 1000

@@ -261,3 +261,17 @@ def test_pandas_output_keeps_the_index_of_a_dataframe_adjacency():
     found = DeepWalkEmbedder(**FAST, input_format="edgelist").set_output(
         transform="pandas").fit_transform(edges)
     assert found.index.tolist() == [0, 1, 2]
+
+
+def test_pandas_output_indexes_a_networkx_graph_by_its_node_labels():
+    # the rows follow G.nodes(), yet the frame's index was 0..n-1: nothing
+    # in the output said which row was which node
+    pd = pytest.importorskip("pandas")
+    nx = pytest.importorskip("networkx")
+    G = nx.relabel_nodes(nx.cycle_graph(12), {i: f"n{(i * 5) % 12}" for i in range(12)})
+    est = DeepWalkEmbedder(**FAST).set_output(transform="pandas")
+    out = est.fit_transform(G)
+    assert out.index.tolist() == list(G.nodes())
+    plain = DeepWalkEmbedder(**FAST).fit_transform(G)
+    np.testing.assert_array_equal(out.to_numpy(), plain)
+    assert isinstance(plain, np.ndarray)  # default output: an array, as before

@@ -1629,6 +1629,15 @@ class BaseTorchEstimator(BaseEstimator):
             _check_feature_names(self, X, reset=False)
             shape = getattr(X, "shape", None)
             expected = getattr(self, "n_features_in_", None)
+            fitted_ndim = self.__dict__.get("input_ndim_")
+            if shape is not None and fitted_ndim is not None and len(shape) >= 2 \
+                    and len(shape) != fitted_ndim:
+                # predict's message (a feature count read off the wrong axis
+                # said "X has 1 features" of images after series)
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on {fitted_ndim}-D input "
+                    f"but X is {len(shape)}-D with shape {tuple(shape)}."
+                )
             if shape is not None and len(shape) >= 2 and expected is not None:
                 found = self._partial_fit_n_features(shape)
                 if found != expected:

@@ -572,5 +572,19 @@ def test_partial_fit_continues_on_grayscale_images(cls):
     est = cls(conv_dims=2, conv_channels=(4,), max_epochs=1, random_state=0)
     est.fit(X, y).partial_fit(X, y)
     assert est.n_iter_ == 2 and est.n_features_in_ == 1
-    with pytest.raises(ValueError, match="X has 2 features"):
-        est.partial_fit(rng.normal(size=(20, 2, 8, 8)), y)
+    with pytest.raises(ValueError, match="fitted on 3-D input but X is 4-D"):
+        est.partial_fit(rng.normal(size=(20, 2, 8, 8)), y)  # as predict says
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, CNNRegressor])
+def test_partial_fit_of_other_dimensionality_says_so(cls):
+    # images after series: a feature count read off the channel axis said
+    # "X has 1 features, but ... is expecting 8", as if a column were missing
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 8, 8)), np.repeat([0, 1], 10)
+    est = cls(conv_channels=(4,), max_epochs=1, random_state=0).fit(X, y)
+    for other in (X[:, None], X.reshape(20, 64)):
+        with pytest.raises(ValueError, match=r"fitted on 3-D input but X is "
+                           rf"{other.ndim}-D with shape \(20, "):
+            est.partial_fit(other, y)
+    assert est.n_iter_ == 1  # nothing trained

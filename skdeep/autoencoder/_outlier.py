@@ -20,10 +20,9 @@ from skdeep.autoencoder._modules import (
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._training import (
     AUTO_EPOCHS_CONSTRAINT,
-    column_standardization,
     training_parameters_doc,
 )
-from skdeep.utils.validation import check_layer_sizes
+from skdeep.utils.validation import check_layer_sizes, column_standardization
 
 # max_epochs="auto" trains a fixed number of gradient steps, whatever the
 # number of rows, but at most AUTO_MAX_EPOCHS passes, and trim=0.2 (issue

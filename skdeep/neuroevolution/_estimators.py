@@ -25,6 +25,7 @@ from skdeep.utils._sklearn import (
     _fit_context,
     check_sample_weight,
 )
+from skdeep.utils.validation import column_standardization
 
 # The evolving population (and the generator of row subsets) is kept under a
 # double-underscore attribute name: pickle and joblib carry it (so warm_start
@@ -100,14 +101,6 @@ NEAT_PARAMETERS_DOC = """\
 
 def _fill(doc, **defaults):
     return doc.format(**{k: repr(v) for k, v in defaults.items()})
-
-
-def _weighted_moments(A, w):
-    """Weighted column mean and scale (1 where a column is constant)."""
-    mean = np.average(A, axis=0, weights=w)
-    std = np.sqrt(np.average((A - mean) ** 2, axis=0, weights=w))
-    scale = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
-    return mean, scale
 
 
 def _weighted_mean_loss(per_sample, w):
@@ -265,7 +258,7 @@ class BaseNEATEstimator(BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         if not continuing:
             if self.standardize:
-                self._x_mean, self._x_scale = _weighted_moments(X, sample_weight)
+                self._x_mean, self._x_scale = column_standardization(X, sample_weight)
             else:
                 self._x_mean = np.zeros(X.shape[1])
                 self._x_scale = np.ones(X.shape[1])
@@ -550,7 +543,7 @@ class NEATRegressorMixin:
                     f"{len(self._y_mean)}."
                 )
         else:
-            self._y_mean, self._y_scale = _weighted_moments(Y, sample_weight)
+            self._y_mean, self._y_scale = column_standardization(Y, sample_weight)
             self._y_1d = y.ndim == 1
         return (Y - self._y_mean) / self._y_scale, Y.shape[1]
 

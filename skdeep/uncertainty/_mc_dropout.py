@@ -33,12 +33,11 @@ from skdeep.utils._training import (
     PartialFitClassifierMixin,
     PartialFitRegressorMixin,
     auto_epochs_doc,
-    column_standardization,
     encode_classes,
     training_parameters_doc,
     validate_sample_weight,
 )
-from skdeep.utils.validation import check_layer_sizes
+from skdeep.utils.validation import check_layer_sizes, column_standardization
 
 # Activations of one MC forward (n_mc_samples x rows x width floats) are kept
 # under this many elements, so n_mc_samples=10_000 stays within memory.

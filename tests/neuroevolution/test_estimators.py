@@ -364,3 +364,18 @@ def test_config_from_a_path_like_whose_folders_hold_brackets(tmp_path):
     from skdeep.neuroevolution import NEATConfig
 
     assert NEATConfig.from_neat_python(folder / "config")[0].pop_size == 40
+
+
+@pytest.mark.parametrize("unit", [1e-13, 1e-30])
+def test_standardize_holds_for_columns_of_tiny_units(regression, iris, unit):
+    # a spread under 1e-12 read as a constant column (scale 1): targets of
+    # 1e-13 predicted one value (R^2 -4e17), features of 1e-13 chance
+    X, Y = regression
+    y = Y[:, 0]
+    plain = NEATRegressor(**FAST, random_state=0).fit(X, y)
+    tiny = NEATRegressor(**FAST, random_state=0).fit(X, y * unit)
+    np.testing.assert_allclose(tiny.predict(X) / unit, plain.predict(X), rtol=1e-9)
+    Xi, yi = iris
+    clf = NEATClassifier(**FAST, random_state=0)
+    np.testing.assert_array_equal(clf.fit(Xi * unit, yi).predict(Xi * unit),
+                                  clf.fit(Xi, yi).predict(Xi))

@@ -6,7 +6,7 @@ import pytest
 from skdeep.cnn import CNNRegressor
 from skdeep.recurrent import HierarchicalRNNRegressor, RNNRegressor
 from skdeep.uncertainty import MCDropoutRegressor
-from skdeep.utils._training import column_standardization
+from skdeep.utils.validation import column_standardization
 
 FAST = {"max_epochs": 3, "batch_size": 16, "random_state": 0}
 REGRESSORS = [
@@ -95,6 +95,27 @@ def test_constant_target_gets_unit_scale():
     mean, scale = column_standardization(np.full((5, 2), 3.0))
     np.testing.assert_array_equal(mean, [3.0, 3.0])
     np.testing.assert_array_equal(scale, [1.0, 1.0])
+
+
+def test_statistics_of_extreme_magnitudes():
+    # squares of values past 1e154 overflowed: the column read as constant
+    # (scale 1) and the unscaled targets became inf in float32 (RBF: NaN
+    # predictions without an error); columns of 1e-300 keep their spread
+    rng = np.random.RandomState(0)
+    base = rng.normal(size=(30, 1))
+    for unit in (1e-300, 1e156, 1e300):
+        mean, scale = column_standardization(base * unit + 3 * unit)
+        np.testing.assert_allclose(mean / unit, base.mean(axis=0) + 3, rtol=1e-12)
+        np.testing.assert_allclose(scale / unit, base.std(axis=0), rtol=1e-12)
+    # a constant column of large values is still constant
+    assert column_standardization(np.full((4, 1), 1e200))[1][0] == 1.0
+
+
+@pytest.mark.parametrize("make", REGRESSORS[-1:])
+def test_a_target_of_huge_units_is_learned(make):
+    X, y = _data()
+    np.testing.assert_allclose(make().fit(X, y * 1e156).predict(X) / 1e156,
+                               make().fit(X, y).predict(X), rtol=1e-5, atol=1e-6)
 
 
 def test_models_saved_before_standardization_predict_in_their_units():

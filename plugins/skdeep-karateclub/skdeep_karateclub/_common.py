@@ -20,6 +20,46 @@ def karateclub_class(name):
     return getattr(karateclub, name)
 
 
+# Models that cannot use edge weights, with the reason; they read the graph
+# without its weights (a warning says so where the weights differ):
+# * karateclub's Node2Vec walker looks for edge data that Graph.edges(node)
+#   does not return;
+# * the others divide the weighted adjacency (nx.adjacency_matrix) by the
+#   unweighted degrees (graph.degree), or build a modularity matrix from the
+#   unweighted degrees and edge count: on a weighted graph their D^-1 A is
+#   not row-stochastic, and the same graph with its weights times a constant
+#   gave another embedding (GraRep: every node the same at 1e6; BoostNE:
+#   overflow).
+_UNWEIGHTED_REASON = {
+    "Node2Vec": (
+        "its walker looks for edge data that Graph.edges(node) does not "
+        "return); the walks ignore them. skdeep.graph.Node2VecEmbedder "
+        "handles weights."
+    ),
+}
+_UNWEIGHTED_REASON.update(dict.fromkeys(
+    ["BoostNE", "FSCNMF", "FeatherNode", "GeoScattering", "GraRep", "MNMF",
+     "NMFADMM", "NNSED", "NetMF", "RandNE", "SymmNMF", "TENE",
+     "WaveletCharacteristic"],
+    "its code divides the weighted adjacency by the unweighted degrees); it "
+    "reads the graph without them.",
+))
+
+
+def model_graph(name, adjacency):
+    """The networkx graph karateclub's model ``name`` fits on: weighted, or
+    unweighted for models that cannot use the weights (warned where the
+    weights differ)."""
+    reason = _UNWEIGHTED_REASON.get(name)
+    if reason is not None and adjacency.nnz and np.ptp(sp.csr_matrix(adjacency).data) > 0:
+        warnings.warn(
+            f"karateclub's {name} cannot read the edge weights of undirected "
+            f"graphs ({reason}",
+            UserWarning,
+        )
+    return to_networkx(adjacency, weighted=reason is None)
+
+
 def to_networkx(adjacency, weighted=True):
     """Undirected networkx graph with nodes ``0 .. n-1`` (karateclub's indexing)."""
     import networkx as nx

@@ -17,7 +17,7 @@ from skdeep_karateclub._common import (
     fit_model,
     karateclub_call,
     karateclub_class,
-    to_networkx,
+    model_graph,
 )
 from skdeep_karateclub._node import KarateClubEmbedder
 
@@ -64,7 +64,7 @@ def fit_communities(name, params, adjacency, seed, embeds):
     n_nodes = adjacency.shape[0]
     if name in _NO_ISOLATED:
         _check_no_isolated(name, adjacency)
-    G = to_networkx(adjacency)
+    G = model_graph(name, adjacency)
     with karateclub_call():
         model = fit_model(cls, params, seed, G)
         memberships = model.get_memberships()

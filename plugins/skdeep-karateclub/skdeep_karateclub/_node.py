@@ -3,7 +3,6 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,11 +13,8 @@ from skdeep_karateclub._common import (
     fit_model,
     karateclub_call,
     karateclub_class,
-    to_networkx,
+    model_graph,
 )
-
-# Models whose karateclub code breaks on weighted undirected graphs.
-_UNWEIGHTED = {"Node2Vec"}
 
 _ARPACK = (
     "ARPACK (scipy eigsh inside karateclub) does not converge on the checks' "
@@ -76,16 +72,7 @@ def _check_diff2vec(G, params):
 def fit_karateclub(name, params, adjacency, features, seed):
     """Fit karateclub's ``name`` on the graph; global RNG states are restored."""
     cls = karateclub_class(name)
-    weighted = name not in _UNWEIGHTED
-    if not weighted and adjacency.nnz and np.ptp(adjacency.data) > 0:
-        warnings.warn(
-            f"karateclub's {name} cannot read the edge weights of undirected graphs "
-            "(its walker looks for edge data that Graph.edges(node) does not "
-            "return); the walks ignore them. skdeep.graph.Node2VecEmbedder "
-            "handles weights.",
-            UserWarning,
-        )
-    G = to_networkx(adjacency, weighted=weighted)
+    G = model_graph(name, adjacency)
     if name == "Diff2Vec":
         _check_diff2vec(G, params)
     fit_args = (G,) if features is None else (G, features)

@@ -27,7 +27,7 @@ from skdeep_karateclub._common import (
     karateclub_class,
     process_independent_doc2vec_starts,
     seeded_arpack,
-    to_networkx,
+    model_graph,
 )
 
 # Models whose ``infer`` needs the fitted gensim Doc2Vec model.
@@ -50,7 +50,8 @@ def check_graphs(X, *, features=False, min_nodes=1, model=None):
     :func:`skdeep.graph.to_adjacency`); a 3-D array is a stack of equally sized
     adjacencies. The result has nodes ``0 .. n-1`` (networkx graphs in
     ``G.nodes()`` order), undirected edges and edge weights under
-    ``"weight"``. karateclub's graph-level models need connected graphs: others
+    ``"weight"`` (none for the ``model`` names that cannot use them, see
+    :func:`~skdeep_karateclub._common.model_graph`). karateclub's graph-level models need connected graphs: others
     are refused, as are graphs of fewer than ``min_nodes`` nodes. With
     ``features=True`` the networkx inputs' node attribute ``"feature"`` is
     kept (Graph2Vec's ``attributed=True``).
@@ -103,7 +104,7 @@ def check_graphs(X, *, features=False, min_nodes=1, model=None):
                 "karateclub's graph-level models need connected graphs. Embed "
                 "each component as a graph, or keep the largest."
             )
-        G = to_networkx(adjacency)
+        G = model_graph(model, adjacency)
         if features:
             attributes = (
                 [graph.nodes[node].get("feature") for node in nodes]

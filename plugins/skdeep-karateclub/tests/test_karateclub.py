@@ -28,9 +28,10 @@ from skdeep.utils.estimator_checks import (
 )
 
 pytestmark = pytest.mark.filterwarnings(
-    # Node2Vec's warning that karateclub ignores edge weights, raised on
-    # purpose when the conformance checks give it weighted graphs.
-    "ignore:karateclub's Node2Vec cannot read the edge weights:UserWarning"
+    # the warning of the models that drop edge weights (Node2Vec, GraRep,
+    # ...), raised on purpose when the conformance checks give them
+    # weighted graphs
+    "ignore:karateclub.s .* cannot read the edge weights:UserWarning"
 )
 
 
@@ -548,3 +549,25 @@ def test_global_pandas_output_leaves_karateclubs_own_decompositions_alone(name):
     with sklearn.config_context(transform_output="pandas"):
         framed = cls(random_state=0).fit_transform(A)
     np.testing.assert_allclose(framed.to_numpy(), expected)
+
+
+@pytest.mark.parametrize("name, params", [
+    ("KarateClubGraRep", {}),
+    ("KarateClubBoostNE", dict(dimensions=2, iterations=2)),
+    ("KarateClubNetMF", dict(dimensions=2, iteration=2)),
+])
+def test_degree_normalizing_models_read_graphs_without_weights(name, params):
+    # their code divides the weighted adjacency by the unweighted degrees:
+    # the same graph with its weights times a constant gave another
+    # embedding (GraRep at 1e6: every node the same; BoostNE: overflow)
+    rng = np.random.RandomState(0)
+    A = np.triu((rng.uniform(size=(40, 40)) < 0.2).astype(float), 1)
+    A = A + A.T
+    est = CLASSES[name](random_state=0, **params)
+    plain = clone(est).fit_transform(A)
+    for factor in (2.0, 1e6):
+        np.testing.assert_array_equal(clone(est).fit_transform(A * factor), plain)
+    weights = A * rng.uniform(1, 3, A.shape)
+    with pytest.warns(UserWarning, match="cannot read the edge weights"):
+        varied = clone(est).fit_transform(np.maximum(weights, weights.T))
+    np.testing.assert_array_equal(varied, plain)

@@ -51,7 +51,8 @@ def model_graph(name, adjacency):
     unweighted for models that cannot use the weights (warned where the
     weights differ)."""
     reason = _UNWEIGHTED_REASON.get(name)
-    if reason is not None and adjacency.nnz and np.ptp(sp.csr_matrix(adjacency).data) > 0:
+    weights = sp.csr_matrix(adjacency).data
+    if reason is not None and weights.size and np.ptp(weights) > 0:
         warnings.warn(
             f"karateclub's {name} cannot read the edge weights of undirected "
             f"graphs ({reason}",

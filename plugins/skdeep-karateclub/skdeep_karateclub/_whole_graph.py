@@ -51,8 +51,9 @@ def check_graphs(X, *, features=False, min_nodes=1, model=None):
     adjacencies. The result has nodes ``0 .. n-1`` (networkx graphs in
     ``G.nodes()`` order), undirected edges and edge weights under
     ``"weight"`` (none for the ``model`` names that cannot use them, see
-    :func:`~skdeep_karateclub._common.model_graph`). karateclub's graph-level models need connected graphs: others
-    are refused, as are graphs of fewer than ``min_nodes`` nodes. With
+    :func:`~skdeep_karateclub._common.model_graph`). karateclub's
+    graph-level models need connected graphs: others are refused, as are
+    graphs of fewer than ``min_nodes`` nodes. With
     ``features=True`` the networkx inputs' node attribute ``"feature"`` is
     kept (Graph2Vec's ``attributed=True``).
     """

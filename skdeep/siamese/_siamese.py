@@ -154,6 +154,13 @@ class _BaseSiamese(BaseTorchEstimator):
 
     # -- input -----------------------------------------------------------------
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # images and series (the CNN family's stack), and the pair
+        # classifier's (n_pairs, 2, ...) pairs
+        tags.input_tags.three_d_array = True
+        return tags
+
     def _network_kind(self, X_ndim):
         if isinstance(self.network, type):
             return "custom"
@@ -892,9 +899,11 @@ def _best_threshold(distances, similar, sample_weight=None):
 
 
 def _is_fitted(estimator):
+    """Whether ``estimator`` is a fitted estimator (False for an unfitted
+    one and for what is not an estimator, such as a class)."""
     try:
         check_is_fitted(estimator)
-    except NotFittedError:
+    except (NotFittedError, TypeError):
         return False
     return True
 
@@ -972,6 +981,28 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         return clone_with_params(
             self, {"transformer": self.transformer,
                    "metric": clone(self.metric, safe=False)})
+
+    def get_params(self, deep=True):
+        """Get the parameters (see :meth:`sklearn.base.BaseEstimator.get_params`).
+
+        A fitted ``transformer``'s own parameters are left out, as
+        :meth:`set_params` refuses them (``set_params(**get_params())`` then
+        round-trips, as with scikit-learn's ``FrozenEstimator``).
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also those of an unfitted ``transformer`` and of ``metric``.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep)
+        if deep and self.transformer is not None and _is_fitted(self.transformer):
+            params = {k: v for k, v in params.items()
+                      if not k.startswith("transformer__")}
+        return params
 
     def set_params(self, **params):
         """Set the parameters (see :meth:`sklearn.base.BaseEstimator.set_params`).

@@ -433,6 +433,23 @@ def test_fitted_transformer_parameters_cannot_be_searched():
                  {"transformer__with_mean": [True, False]}, cv=2).fit(X, y)
 
 
+def test_get_params_round_trips_with_a_fitted_transformer():
+    # get_params(deep=True) listed the fitted transformer's parameters,
+    # which set_params refuses: set_params(**get_params()) raised
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    fitted = PrototypeClassifier(StandardScaler().fit(X))
+    params = fitted.get_params(deep=True)
+    assert not [k for k in params if k.startswith("transformer__")]
+    fitted.set_params(**params)
+    pipe = make_pipeline(StandardScaler(), fitted)
+    pipe.set_params(**pipe.get_params(deep=True))
+    unfitted = PrototypeClassifier(StandardScaler()).get_params(deep=True)
+    assert unfitted["transformer__with_mean"] is True  # still searchable
+
+
 def test_best_threshold_never_splits_tied_distances():
     # the best split fell inside a group of equal distances: the threshold
     # equalled their distance and predict (d < threshold) called all of
@@ -468,3 +485,12 @@ def test_boolean_pair_labels_are_predicted_as_booleans():
                                 max_epochs=1, random_state=0).fit(pairs, similar)
     np.testing.assert_array_equal(clf.classes_, [False, True])
     assert clf.predict(pairs).dtype == bool
+
+
+@pytest.mark.parametrize("cls", [SiameseTransformer, SiamesePairClassifier])
+def test_tags_declare_three_d_input(cls):
+    # images and series take the CNN stack, pairs are (n_pairs, 2, ...):
+    # the tags said three_d_array=False
+    from sklearn.utils import get_tags
+
+    assert get_tags(cls()).input_tags.three_d_array

@@ -94,6 +94,27 @@ def _import_torchvision():
     return torchvision
 
 
+class _AfterTorchvision:
+    """A module that holds torchvision classes, pickled so that unpickling
+    imports torchvision through :func:`_import_torchvision` first: a fresh
+    process that unpickled the module itself imported torchvision directly,
+    which fails beside a CPU-only torch ("operator torchvision::nms does not
+    exist"), while skdeep.io.load and the same process worked."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def __reduce__(self):
+        data = pickle.dumps(self.module, protocol=pickle.HIGHEST_PROTOCOL)
+        return _module_after_torchvision, (data,)
+
+
+def _module_after_torchvision(data):
+    """Unpickle a module pickled by :class:`_AfterTorchvision`."""
+    _import_torchvision()
+    return pickle.loads(data)
+
+
 class _FeatureShapeError(ValueError):
     """The feature layer's output is neither a map nor a vector."""
 
@@ -307,6 +328,13 @@ class PretrainedFeatureExtractor(
     """
 
     _module_attributes = ("model_",)  # (CPUPicklingMixin)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if isinstance(state.get("model_"), nn.Module):
+            state = dict(state)  # may be the live __dict__
+            state["model_"] = _AfterTorchvision(state["model_"])
+        return state
 
     _parameter_constraints: dict = {
         "architecture": [str],

@@ -239,3 +239,25 @@ def test_deterministic_and_persistent(resnet_file, images, tmp_path):
 @parametrize_with_checks([PretrainedFeatureExtractor])
 def test_conformance(estimator, check):
     check(estimator)
+
+
+def test_pickle_loads_in_a_fresh_process(images, tmp_path):
+    # unpickling the torchvision module imported torchvision directly, which
+    # fails beside a CPU-only torch ("operator torchvision::nms does not
+    # exist") unless something had run _import_torchvision first
+    import subprocess
+
+    ext = PretrainedFeatureExtractor(architecture="mobilenet_v3_small",
+                                     random_state=0).fit(images)
+    (tmp_path / "ext.pkl").write_bytes(pickle.dumps(ext))
+    np.save(tmp_path / "images.npy", images)
+    np.save(tmp_path / "expected.npy", ext.transform(images))
+    child = (
+        "import pickle, numpy as np, pathlib; d = pathlib.Path(r'%s'); "
+        "ext = pickle.loads((d / 'ext.pkl').read_bytes()); "
+        "np.testing.assert_array_equal(ext.transform(np.load(d / 'images.npy')), "
+        "np.load(d / 'expected.npy')); print('same')" % tmp_path
+    )
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True,
+                          text=True, timeout=300)
+    assert done.stdout.strip() == "same", done.stderr[-2000:]

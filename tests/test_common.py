@@ -248,6 +248,53 @@ def test_build_dependent_expected_failures_are_not_strict():
     assert "strict" not in marks["check_estimators_dtypes"].kwargs
 
 
+def test_global_rng_check_sees_one_draw():
+    # it compared numpy's key array only, which changes once every 624
+    # draws: an estimator drawing from the global RNG passed
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    from skdeep.utils.estimator_checks import check_global_rng_untouched
+
+    class DrawsFromGlobal(TransformerMixin, BaseEstimator):
+        def __init__(self, random_state=None):
+            self.random_state = random_state
+
+        def fit(self, X, y=None):
+            self.noise_ = np.random.rand()
+            self.n_features_in_ = np.shape(X)[1]
+            return self
+
+        def transform(self, X):
+            return np.asarray(X) + self.noise_
+
+    np.random.rand()  # anywhere but at the start of a block of 624
+    with pytest.raises(AssertionError, match="numpy's global RNG"):
+        check_global_rng_untouched("DrawsFromGlobal", DrawsFromGlobal())
+
+
+def test_default_dtype_check_sees_a_float64_network():
+    # a network built under the caller's float64 default got float64
+    # weights for float32 inputs ("mat1 and mat2 must have the same dtype")
+    import torch
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    from skdeep.utils.estimator_checks import check_torch_default_dtype
+
+    class BuildsUnderTheDefault(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.layer_ = torch.nn.Linear(np.shape(X)[1], 1)
+            self.n_features_in_ = np.shape(X)[1]
+            return self
+
+        def predict(self, X):
+            with torch.no_grad():
+                return self.layer_(torch.as_tensor(X, dtype=torch.float32))[:, 0].numpy()
+
+    with pytest.raises(RuntimeError, match="dtype"):
+        check_torch_default_dtype("BuildsUnderTheDefault", BuildsUnderTheDefault())
+    assert torch.get_default_dtype() == torch.float32  # given back
+
+
 def _documented_defaults(estimator_cls):
     """``{parameter: default text or None}`` from the class docstring's
     Parameters section (numpydoc's parser; grouped entries ``a, b : float,

@@ -720,7 +720,7 @@ default="adam"
                 self.net_.module_.graph = None
         with torch.no_grad():
             embedding = unit_ball(module.embedding).double().cpu()
-            centers = module.centers.double().cpu()
+            centers = module.centers.detach().to("cpu", torch.float64, copy=True)
         self.cluster_centers_ = centers.numpy()
         nearest = torch.cdist(embedding, centers).argmin(1)
         self.labels_ = nearest.numpy().astype(np.int64)

@@ -3,8 +3,10 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import copy
 import functools
+import sys
 
 from sklearn.base import _fit_context as _sklearn_fit_context
 from sklearn.utils._param_validation import (
@@ -33,6 +35,29 @@ __all__ = [
     "validate_params",
     "wrap_transform_output",
 ]
+
+
+@contextlib.contextmanager
+def float32_default_dtype():
+    """Run a block with torch's default dtype float32 where the caller set
+    another (``torch.set_default_dtype(torch.float64)``), restoring it after.
+
+    skdeep's networks compute in float32 and their inputs are float32
+    tensors: built under a float64 default, their weights were float64 and
+    every fit failed ("mat1 and mat2 must have the same dtype"). Nothing is
+    done where torch is not imported (no default was set) or the default is
+    float32 already.
+    """
+    torch = sys.modules.get("torch")
+    previous = None if torch is None else torch.get_default_dtype()
+    if previous is None or previous == torch.float32:
+        yield
+        return
+    torch.set_default_dtype(torch.float32)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
 
 
 def _fit_context(*, prefer_skip_nested_validation):
@@ -82,7 +107,8 @@ def _fit_context(*, prefer_skip_nested_validation):
         def fit(estimator, *args, **kwargs):
             before = dict(vars(estimator))
             try:
-                return fit_validated(estimator, *args, **kwargs)
+                with float32_default_dtype():
+                    return fit_validated(estimator, *args, **kwargs)
             except Exception:
                 vars(estimator).clear()
                 vars(estimator).update(before)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from skdeep.utils._sklearn import float32_default_dtype
 from skdeep.utils.validation import check_float32_range
 
 _DEVICE_PATTERN = re.compile(r"^(cpu|cuda|cuda:\d+|mps|auto)$")
@@ -275,7 +276,7 @@ def inference_mode(module):
     was_training = module.training
     module.eval()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), float32_default_dtype():
             yield module
     finally:
         module.train(was_training)

@@ -429,6 +429,14 @@ def _in_threads(task, n_threads):
     return results
 
 
+def numpy_global_rng_state():
+    """numpy's global RNG state as a comparable value: its key array, draw
+    position and cached Gaussian (the key array alone changes only once
+    every 624 draws, so comparing it missed most draws)."""
+    _, keys, position, has_gauss, cached = np.random.get_state()
+    return keys.tobytes(), position, has_gauss, cached
+
+
 def check_global_rng_untouched(name, estimator_orig):
     """Fitting with an integer seed leaves torch's and numpy's global RNGs alone."""
     import torch
@@ -437,17 +445,33 @@ def check_global_rng_untouched(name, estimator_orig):
         return
     X, y = _check_data(estimator_orig)
     torch_before = torch.get_rng_state().clone()
-    numpy_before = np.random.get_state()[1].copy()
+    numpy_before = numpy_global_rng_state()
     est = _fit(clone(estimator_orig).set_params(random_state=0), X, y)
     _outputs(est, X)
     assert torch.equal(torch_before, torch.get_rng_state()), (
         f"{name}.fit changed the global torch RNG state"
     )
-    np.testing.assert_array_equal(
-        numpy_before,
-        np.random.get_state()[1],
-        err_msg=f"{name}.fit changed numpy's global RNG state",
+    assert numpy_before == numpy_global_rng_state(), (
+        f"{name}.fit changed numpy's global RNG state"
     )
+
+
+def check_torch_default_dtype(name, estimator_orig):
+    """Fit and outputs work where the caller set torch's default dtype to
+    float64, and leave it so (skdeep's networks compute in float32)."""
+    import torch
+
+    X, y = _check_data(estimator_orig)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        est = _fit(clone(estimator_orig), X, y)
+        _outputs(est, X)
+        assert torch.get_default_dtype() == torch.float64, (
+            f"{name} changed torch's default dtype"
+        )
+    finally:
+        torch.set_default_dtype(previous)
 
 
 def check_io_roundtrip(name, estimator_orig):
@@ -1147,6 +1171,7 @@ SKDEEP_CHECKS = (
     check_random_state_reproducible,
     check_concurrent_inference,
     check_global_rng_untouched,
+    check_torch_default_dtype,
     check_io_roundtrip,
     check_named_pandas_output,
     check_bad_input,

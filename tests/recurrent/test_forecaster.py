@@ -15,6 +15,7 @@ pytest.importorskip("sktime")
 from sktime.utils import check_estimator  # noqa: E402
 
 from skdeep.recurrent import LSTMForecaster  # noqa: E402
+from skdeep.utils.estimator_checks import numpy_global_rng_state  # noqa: E402
 
 FAST = {
     "window_length": 12,
@@ -74,11 +75,11 @@ def test_beats_naive_last_value(kwargs):
 def test_same_seed_same_forecasts_and_global_rng_untouched():
     y = seasonal(72)
     fh = [1, 2, 3, 4, 5, 6]
-    torch_state, np_state = torch.get_rng_state(), np.random.get_state()
+    torch_state, np_state = torch.get_rng_state(), numpy_global_rng_state()
     a = LSTMForecaster(window_length=6, max_epochs=10, random_state=3).fit(y)
     b = LSTMForecaster(window_length=6, max_epochs=10, random_state=3).fit(y)
     assert torch.equal(torch_state, torch.get_rng_state())
-    assert np.array_equal(np_state[1], np.random.get_state()[1])
+    assert np_state == numpy_global_rng_state()
     pd.testing.assert_series_equal(a.predict(fh), b.predict(fh))
     pd.testing.assert_frame_equal(a.predict_interval(fh), b.predict_interval(fh))
     # a fitted model gives the same intervals at every call

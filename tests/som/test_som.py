@@ -20,6 +20,7 @@ from skdeep.som._grid import (
     node_positions,
     quarter_squared_distances,
 )
+from skdeep.utils.estimator_checks import numpy_global_rng_state
 
 X_BLOBS, Y_BLOBS = make_blobs(n_samples=300, n_features=5, centers=4, random_state=0)
 X_BLOBS = StandardScaler().fit_transform(X_BLOBS)
@@ -193,11 +194,11 @@ def test_batch_pca_training_needs_no_randomness():
 
 def test_fit_leaves_global_rngs_alone():
     torch_state = torch.get_rng_state().clone()
-    np_state = np.random.get_state()[1].copy()
+    np_state = numpy_global_rng_state()
     SOMClusterer(3, n_columns=3, training="online", initialization="random",
                  random_state=0).fit(X_BLOBS)
     assert torch.equal(torch_state, torch.get_rng_state())
-    np.testing.assert_array_equal(np_state, np.random.get_state()[1])
+    assert np_state == numpy_global_rng_state()
 
 
 def test_predict_transform_and_scores_agree():

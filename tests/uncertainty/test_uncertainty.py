@@ -20,6 +20,7 @@ from skdeep.uncertainty import (
     log_likelihood_scorer,
 )
 from skdeep.uncertainty._modules import MCDropoutMLP
+from skdeep.utils.estimator_checks import numpy_global_rng_state
 
 
 def _sine(n=200, seed=0, low=-2.0, high=2.0):
@@ -149,7 +150,7 @@ def test_predictions_deterministic_and_batch_independent(sine_model):
 def test_reproducible_and_rng_untouched():
     X, y = _sine(n=80)
     torch_state = torch.get_rng_state().clone()
-    np_state = np.random.get_state()[1].copy()
+    np_state = numpy_global_rng_state()
     params = dict(max_epochs=3, n_mc_samples=10, random_state=3)
     a = MCDropoutRegressor(**params).fit(X, y).sample_predictions(X)
     b = MCDropoutRegressor(**params).fit(X, y).sample_predictions(X)
@@ -157,7 +158,7 @@ def test_reproducible_and_rng_untouched():
     c = MCDropoutRegressor(**{**params, "random_state": 4}).fit(X, y)
     assert not np.array_equal(a, c.sample_predictions(X))
     assert torch.equal(torch_state, torch.get_rng_state())
-    np.testing.assert_array_equal(np_state, np.random.get_state()[1])
+    assert np_state == numpy_global_rng_state()
 
 
 def test_many_passes_are_cheap_and_consistent():

@@ -288,7 +288,8 @@ def test_default_dtype_check_sees_a_float64_network():
 
         def predict(self, X):
             with torch.no_grad():
-                return self.layer_(torch.as_tensor(X, dtype=torch.float32))[:, 0].numpy()
+                rows = torch.as_tensor(X, dtype=torch.float32)
+                return self.layer_(rows)[:, 0].numpy()
 
     with pytest.raises(RuntimeError, match="dtype"):
         check_torch_default_dtype("BuildsUnderTheDefault", BuildsUnderTheDefault())

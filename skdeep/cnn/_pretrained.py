@@ -329,13 +329,6 @@ class PretrainedFeatureExtractor(
 
     _module_attributes = ("model_",)  # (CPUPicklingMixin)
 
-    def __getstate__(self):
-        state = super().__getstate__()
-        if isinstance(state.get("model_"), nn.Module):
-            state = dict(state)  # may be the live __dict__
-            state["model_"] = _AfterTorchvision(state["model_"])
-        return state
-
     _parameter_constraints: dict = {
         "architecture": [str],
         "weights_path": [str, os.PathLike, None],
@@ -379,6 +372,14 @@ class PretrainedFeatureExtractor(
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
+
+    def __getstate__(self):
+        # the network through _AfterTorchvision (see there)
+        state = super().__getstate__()
+        if isinstance(state.get("model_"), nn.Module):
+            state = dict(state)  # may be the live __dict__
+            state["model_"] = _AfterTorchvision(state["model_"])
+        return state
 
     # ------------------------------------------------------------------ input
     def _validate_X(self, X, *, reset):

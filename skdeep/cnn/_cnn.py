@@ -306,7 +306,10 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         fit = not (isinstance(y, str) and y == "no_validation")
         # (a list of flat rows, 2-D input, holds n_features_in_ values each:
         # input_shape may lay them out as several channels)
-        max_length = None if reset else (
+        # (a partial_fit call that continues reads a list of flat rows
+        # against the fitted length too, as for RNNs)
+        fitted = not reset or (self._continues_training() and self.input_ndim_ == 2)
+        max_length = None if not fitted else (
             self.n_features_in_ if self.input_ndim_ == 2 else self.input_shape_[-1])
         X = pad_ragged_series(
             X, max_length=max_length, estimator_name=type(self).__name__,

@@ -150,9 +150,14 @@ class _BaseRNN(BaseTorchEstimator):
 
     def _validate_X(self, X, y="no_validation", *, reset):
         """Validate ``X`` (and ``y`` at fit); return ``X`` as (n, C, T) floats."""
+        # A partial_fit call that continues reads a list of univariate series
+        # against the fitted length, as predict does (the first call's series
+        # length is n_features_in_; a list padded to its own longest series
+        # reset it without a word)
+        fitted = not reset or (self._continues_training() and self.input_ndim_ == 2)
         X = pad_ragged_series(
             X,
-            max_length=None if reset else self.n_timepoints_,
+            max_length=self.n_timepoints_ if fitted else None,
             estimator_name=type(self).__name__,
         )
         if (

@@ -588,3 +588,16 @@ def test_partial_fit_of_other_dimensionality_says_so(cls):
                            rf"{other.ndim}-D with shape \(20, "):
             est.partial_fit(other, y)
     assert est.n_iter_ == 1  # nothing trained
+
+
+def test_partial_fit_reads_a_ragged_list_against_the_fitted_length():
+    # as for RNNs: a continuing call's list of series set the fitted length
+    rng = np.random.RandomState(0)
+    first = [rng.randn(k) for k in (10, 7, 9, 10)]
+    est = CNNClassifier(conv_channels=(4,), random_state=0)
+    est.partial_fit(first, [0, 1, 0, 1], classes=[0, 1])
+    est.partial_fit([rng.randn(k) for k in (6, 8)], [1, 0])
+    assert est.n_features_in_ == 10 and est.input_shape_ == (1, 10)
+    assert est.predict(first).shape == (4,)
+    with pytest.raises(ValueError, match="12 time points.*at most 10"):
+        est.partial_fit([rng.randn(12), rng.randn(8)], [1, 0])

@@ -364,3 +364,21 @@ def test_no_channels_or_no_time_points_is_a_clear_error(shape):
     clf = RNNClassifier(max_epochs=1, random_state=0).fit(np.zeros((20, 2, 5)), y)
     with pytest.raises(ValueError, match="at least one channel and one time point"):
         clf.predict(np.zeros((3, 2, 0)))
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, RNNRegressor])
+def test_partial_fit_reads_a_ragged_list_against_the_fitted_length(cls):
+    # a continuing call padded a list to its own longest series: the fitted
+    # length (n_features_in_) changed from 10 to 8 without a word, and the
+    # model then refused the series of its first call
+    rng = np.random.RandomState(0)
+    first = [rng.randn(k) for k in (10, 7, 9, 10)]
+    est = cls(hidden_size=4, random_state=0)
+    kwargs = {"classes": [0, 1]} if cls is RNNClassifier else {}
+    est.partial_fit(first, [0, 1, 0, 1], **kwargs)
+    est.partial_fit([rng.randn(k) for k in (6, 8)], [1, 0])
+    assert est.n_features_in_ == est.n_timepoints_ == 10
+    assert est.predict(first).shape == (4,)
+    with pytest.raises(ValueError, match="12 time points.*at most 10"):
+        est.partial_fit([rng.randn(12), rng.randn(8)], [1, 0])
+    assert est.n_iter_ == 2

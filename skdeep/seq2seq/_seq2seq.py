@@ -134,8 +134,10 @@ MODEL_PARAMETERS_DOC = """\
     max_output_length : int or None, default=None
         The most elements a prediction may have (targets longer than this
         are cut at ``fit`` with a warning). None: twice the longest target
-        seen at ``fit``, plus one. Targets of one fixed length (arrays
-        without padding) are always predicted at that length.
+        seen at ``fit``, plus one; for padded arrays their width (plus one,
+        the end token, for tokens), so that predictions fit the array.
+        Targets of one fixed length (arrays without padding) are always
+        predicted at that length.
 
     min_frequency : int, default=1
         Tokens seen fewer times at ``fit`` become the unknown token.
@@ -352,6 +354,11 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             self.max_output_length_ = target_fmt.width
         elif self.max_output_length is not None:
             self.max_output_length_ = int(self.max_output_length)
+        elif target_fmt.width is not None and not target_fmt.listed:
+            # padded arrays come back at their width: longer predictions
+            # were cut to it without a word (and score, which reads them
+            # whole, disagreed with predict)
+            self.max_output_length_ = target_fmt.width + int(target.format.is_tokens)
         else:
             self.max_output_length_ = 2 * longest + 1
         if not target_fmt.fixed:
@@ -662,8 +669,10 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
         -------
         y_pred : sequences
             Of the kind of the fitted targets: an array of strings, a list of
-            token lists (object array), a 2-D int array padded with -1, or a
-            float array (series; NaN after a shorter series' end).
+            token lists (object array), a 2-D int array padded with -1 (as
+            wide as the fitted targets, or wider where ``max_output_length``
+            lets predictions be longer), or a float array (series; NaN after
+            a shorter series' end).
         """
         seqs = self._read_X(X)
         return self._emitted_to_outputs(self._generate(seqs))

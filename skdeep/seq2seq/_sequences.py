@@ -508,7 +508,9 @@ def decode_tokens(ids, vocabulary, fmt, tokenizer="char"):
     -------
     y : ndarray
         Strings (object array), a list of lists of ints (as an object array of
-        lists), a 2-D int array padded with -1, or a 1-D int array.
+        lists), a 2-D int array padded with -1 (as wide as the fitted
+        targets, or as the longest sequence where that is wider), or a 1-D
+        int array.
     """
     symbols = [
         [vocabulary[i - N_SPECIAL] if i >= N_SPECIAL else None for i in row]
@@ -534,6 +536,11 @@ def decode_tokens(ids, vocabulary, fmt, tokenizer="char"):
         out[:] = rows
         return out
     width = fmt.width
+    if not fmt.fixed:
+        # -1-padded targets: as wide as the longest prediction where
+        # max_output_length lets it be wider (cut to the fitted width, it
+        # lost tokens without a word, and score, reading them whole, disagreed)
+        width = max([width, *map(len, rows)])
     out = np.full((len(rows), width), TOKEN_PAD, dtype=np.int64)
     for i, row in enumerate(rows):
         out[i, : min(len(row), width)] = row[:width]
@@ -544,7 +551,8 @@ def decode_series(values, lengths, fmt):
     """Generated series ``(n, T, C)`` back in the fitted targets' shape.
 
     Arrays keep the fitted number of time points (NaN after a shorter
-    series' end); lists give one array per series, of its own length.
+    series' end; more where ``max_output_length`` let a series be longer);
+    lists give one array per series, of its own length.
     """
     if fmt.kind == "scalar_series":
         return values[:, 0, 0].astype(np.float64)
@@ -556,8 +564,11 @@ def decode_series(values, lengths, fmt):
             for i, k in enumerate(lengths)
         ]
     n, _, C = values.shape
-    out = np.full((n, C, fmt.width), np.nan)
+    width = fmt.width
+    if not fmt.fixed and len(lengths):  # (wider where max_output_length allows)
+        width = max(width, int(max(lengths)))
+    out = np.full((n, C, width), np.nan)
     for i, k in enumerate(lengths):
-        k = min(int(k), fmt.width)
+        k = min(int(k), width)
         out[i, :, :k] = values[i, :k].T
     return out[:, 0] if fmt.ndim == 2 else out

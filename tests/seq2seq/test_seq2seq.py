@@ -435,7 +435,10 @@ def test_padded_token_array_keeps_width():
     )
     model = Seq2SeqTranslator(**TINY).fit(SOURCES, y)
     pred = model.predict(SOURCES)
-    assert pred.dtype.kind == "i" and pred.shape == (N, 4)
+    # the array's width, and one column more only where a prediction did not
+    # end within it (max_output_length_: four tokens and the end token)
+    assert model.max_output_length_ == 5
+    assert pred.dtype.kind == "i" and pred.shape[0] == N and pred.shape[1] in (4, 5)
     assert np.isin(pred, np.r_[-1, y[y >= 0]]).all()
     for row in pred:  # -1 only at the end
         pad = row == -1
@@ -975,3 +978,30 @@ def test_string_token_rows_padded_by_pandas():
     inside = pd.DataFrame([["a", None, "b"], ["b", "a", "c"]] * 3)
     with pytest.raises(ValueError, match="missing value inside row 0 of string"):
         Seq2SeqTranslator(max_epochs=1).fit(inside, y)
+
+
+def test_padded_array_predictions_are_not_cut_to_the_fitted_width():
+    # -1-padded targets of width 4 left max_output_length_ at 9: predictions
+    # longer than 4 tokens were cut to 4 without a word, and score (reading
+    # them whole) then disagreed with predict (0.0 for score(X, predict(X)))
+    rng = np.random.RandomState(0)
+    src = [list(rng.randint(0, 6, rng.randint(2, 5))) for _ in range(30)]
+    A, B = np.full((30, 4), -1), np.full((30, 4), -1)
+    for i, s in enumerate(src):
+        A[i, : len(s)], B[i, : len(s)] = s, s[::-1]
+    kw = dict(embedding_size=4, hidden_size=4, max_epochs=1, batch_size=16,
+              random_state=0)
+    padded = Seq2SeqTranslator(**kw).fit(A, B)
+    assert padded.max_output_length_ == 5  # four tokens and the end token
+    found = padded.predict(A)
+    assert found.shape[1] in (4, 5)
+    assert padded.score(A, found) == 1.0
+    # a longer max_output_length widens the array instead of cutting it
+    listed = Seq2SeqTranslator(**kw).fit(src, [s[::-1] for s in src])
+    wide = Seq2SeqTranslator(**kw, max_output_length=9).fit(A, B)
+    expected = listed.predict(src)
+    found = wide.predict(A)
+    assert found.shape[1] == max(map(len, expected)) > 4  # (longer here)
+    for row, tokens in zip(found, expected):
+        assert row[row >= 0].tolist() == list(tokens)
+    assert wide.score(A, found) == 1.0

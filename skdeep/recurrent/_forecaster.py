@@ -902,14 +902,36 @@ class LSTMForecaster(BaseForecaster):
             known = pd.concat([known, X.set_axis(known.columns, axis=1)])
             known = known[~known.index.duplicated(keep="last")]
         future = known.reindex(index)
-        if X is not None and len(X) >= H and future.isna().all(axis=None):
-            future = pd.DataFrame(
-                X.iloc[:H].to_numpy(), index=index, columns=known.columns
-            )  # index types differ: by position
+        if X is not None and len(X) and future.isna().all(axis=None):
+            future = self._exog_by_position(fh, X, future)
         # missing rows repeat the latest earlier value (the history's last)
         last = self._cur_X.reindex(self._cur_y.index).ffill().iloc[-1:]
         filled = pd.concat([last, future]).ffill().iloc[1:]
         return self._scale_X(filled.to_numpy(dtype=np.float64))
+
+    def _exog_by_position(self, fh, X, future):
+        """``future`` (the next H time points) filled with the rows of an ``X``
+        whose index names none of them (a numpy array, another index type):
+        one row per step of ``fh``, or rows for the steps 1, 2, ... up to
+        ``fh``'s last at least. (Only the second was read, and against
+        the direct strategy's whole blocks: X of one row per step of fh = [1,
+        2, 3] with a horizon of 2 was dropped without a word.)"""
+        steps = self._relative_steps(fh)
+        values = X.to_numpy()
+        future = future.copy()
+        if len(X) == len(steps):
+            future.iloc[steps - 1] = values
+        elif len(X) >= steps.max():
+            rows = min(len(X), len(future))
+            future.iloc[:rows] = values[:rows]
+        else:
+            raise ValueError(
+                f"X's index names none of the forecast times, and its {len(X)} "
+                f"rows are neither one per step of fh ({len(steps)}) nor the "
+                f"{int(steps.max())} steps ahead up to fh's last. Index X by "
+                f"the forecast times."
+            )
+        return future
 
     def _history(self):
         """Scaled LSTM input steps of the history the forecasts start from."""

@@ -218,6 +218,26 @@ def test_exogenous_X_reaching_past_y_gives_the_future_values():
     np.testing.assert_array_equal(whole.predict(fh), cut.predict(fh, X=X[40:43]))
 
 
+def test_future_X_without_the_forecast_index_is_read_by_position():
+    # an X whose index names no forecast time (a numpy array) was read only
+    # when it covered the direct strategy's whole blocks from step 1: one
+    # row per step of fh = [1, 2, 3] with a horizon of 2, or rows for fh =
+    # [2, 3], were dropped without a word (the forecast of no X)
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.randn(50)})
+    y = pd.Series(np.sin(np.arange(50) / 3) + 0.3 * X["x"])
+    params = dict(window_length=4, hidden_size=4, max_epochs=3, random_state=0)
+    blocks = LSTMForecaster(**params).fit(y[:40], X=X[:40], fh=[1, 2])
+    recursive = LSTMForecaster(**params).fit(y[:40], X=X[:40])
+    for f, fh in ((blocks, [1, 2, 3]), (recursive, [2, 3])):
+        rows = X[40:43] if fh[0] == 1 else X[41:43]
+        indexed = f.predict(fh, X=rows)
+        np.testing.assert_array_equal(f.predict(fh, X=rows.to_numpy()), indexed)
+        assert not np.allclose(f.predict(fh, X=10 * rows.to_numpy()), indexed)
+    with pytest.raises(ValueError, match="neither one per step of fh"):
+        recursive.predict([2, 3, 4, 5], X=X[40:43].to_numpy())
+
+
 def test_future_X_columns_are_matched_by_name():
     # they were taken by position: swapped columns gave another forecast
     rng = np.random.RandomState(0)

@@ -110,7 +110,12 @@ class SktimeAdapter(BaseTransformer):
         -------
         self : SktimeAdapter
         """
-        self.transformer_ = _array_output(self.transformer).fit(_as_numpy3d(X), y)
+        ordered = _instance_major(X)
+        if y is not None and ordered is not X:  # (y follows X's instances)
+            y = pd.Series(np.asarray(y), index=_instances(X)).reindex(
+                _instances(ordered)).to_numpy()
+        self.transformer_ = _array_output(self.transformer).fit(
+            _as_numpy3d(ordered), y)
         return self
 
     def _transform(self, X, y=None):
@@ -128,7 +133,8 @@ class SktimeAdapter(BaseTransformer):
             One row per instance (indexed by them) for featurizers; the rows
             and columns of ``X`` for series-to-series transformers.
         """
-        X3 = _as_numpy3d(X)
+        ordered = _instance_major(X)
+        X3 = _as_numpy3d(ordered)
         if not self.get_tag("fit_is_empty"):
             est = self.transformer_
             Xt = est.transform(X3)
@@ -137,10 +143,12 @@ class SktimeAdapter(BaseTransformer):
             if self.get_tag("scitype:transform-output") == "Series":
                 # (n, C, T) back to X's own rows and columns
                 Xt = est.transform(X3).transpose(0, 2, 1).reshape(-1, X3.shape[1])
-                return pd.DataFrame(Xt, index=X.index, columns=X.columns)
+                out = pd.DataFrame(Xt, index=ordered.index, columns=X.columns)
+                return out if ordered is X else out.reindex(X.index)
             Xt = est.fit(X3).transform(X3)
-        return pd.DataFrame(Xt, index=_instances(X),
-                            columns=list(est.get_feature_names_out()))
+        out = pd.DataFrame(Xt, index=_instances(ordered),
+                           columns=list(est.get_feature_names_out()))
+        return out if ordered is X else out.reindex(_instances(X))
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -163,6 +171,16 @@ def _array_output(transformer):
     if hasattr(est, "set_output"):
         est.set_output(transform="default")
     return est
+
+
+def _instance_major(X):
+    """``X`` with its rows sorted by instance, then time (``X`` itself where
+    they are): sktime accepts panels whose rows come in any order (time
+    major from a long table), and its numpy3D conversion reshapes the rows
+    as they come, mixing the instances' values."""
+    if not isinstance(X.index, pd.MultiIndex) or X.index.is_monotonic_increasing:
+        return X
+    return X.sort_index()
 
 
 def _as_numpy3d(X):

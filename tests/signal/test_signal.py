@@ -638,3 +638,25 @@ def test_scale_free_features_of_small_float32_series(est):
     small = clone(est).fit_transform((X * 1e-25).astype(np.float32))
     assert small.dtype == np.float32
     np.testing.assert_allclose(small, expected, rtol=1e-5)
+
+
+def test_sktime_adapter_reads_a_time_major_panel_by_instance():
+    # a valid pd-multiindex panel whose rows come time by time (a long table
+    # indexed by instance and time): sktime's numpy3D conversion reshaped the
+    # rows as they came, and every instance got the others' values
+    pytest.importorskip("sktime")
+    import pandas as pd
+
+    from skdeep.signal import SktimeAdapter
+
+    index = pd.MultiIndex.from_product([range(8), ["b", "a"]],
+                                       names=["t", "inst"]).swaplevel()
+    X = pd.DataFrame({"c": [0.0 if i == "a" else 100.0 for i, _ in index]},
+                     index=index)
+    denoised = SktimeAdapter(WaveletDenoiser("haar", level=1)).fit_transform(X)
+    assert denoised.index.equals(X.index)
+    np.testing.assert_allclose(denoised["c"], X["c"], atol=1e-9)
+    features = SktimeAdapter(FFTFeaturizer(1, bands=1)).fit_transform(X)
+    expected = SktimeAdapter(FFTFeaturizer(1, bands=1)).fit_transform(X.sort_index())
+    assert features.index.tolist() == ["b", "a"]  # X's order of instances
+    pd.testing.assert_frame_equal(features, expected.loc[["b", "a"]])

@@ -189,6 +189,13 @@ def _as_numpy3d(X):
     if isinstance(X.index, pd.MultiIndex):
         from sktime.datatypes import convert_to
 
+        lengths = X.groupby(level=0, sort=False).size()
+        if lengths.nunique() > 1:  # (numpy3D's reshape failed: "cannot reshape")
+            raise ValueError(
+                f"SktimeAdapter takes panels of equal-length series; these have "
+                f"{lengths.min()} to {lengths.max()} time points. Resample or cut "
+                f"them to one length first."
+            )
         return np.asarray(convert_to(X, to_type="numpy3D"), dtype=float)
     return X.to_numpy(dtype=float).T[None]
 

@@ -660,3 +660,18 @@ def test_sktime_adapter_reads_a_time_major_panel_by_instance():
     expected = SktimeAdapter(FFTFeaturizer(1, bands=1)).fit_transform(X.sort_index())
     assert features.index.tolist() == ["b", "a"]  # X's order of instances
     pd.testing.assert_frame_equal(features, expected.loc[["b", "a"]])
+
+
+def test_sktime_adapter_refuses_unequal_lengths_clearly():
+    # sktime does not enforce the adapter's unequal_length tag: the panel
+    # reached numpy3D's reshape ("cannot reshape array of size 115 ...")
+    pytest.importorskip("sktime")
+    import pandas as pd
+
+    from skdeep.signal import SktimeAdapter
+
+    rows = [(i, t) for i, n in enumerate([6, 6, 4]) for t in range(n)]
+    X = pd.DataFrame({"c": np.arange(len(rows), dtype=float)},
+                     index=pd.MultiIndex.from_tuples(rows))
+    with pytest.raises(ValueError, match="equal-length series; these have 4 to 6"):
+        SktimeAdapter(FFTFeaturizer(1, bands=1)).fit_transform(X)

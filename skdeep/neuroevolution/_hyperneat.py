@@ -39,7 +39,7 @@ from skdeep.neuroevolution._estimators import (
     _activation_names,
     _fill,
 )
-from skdeep.utils._sklearn import Interval, StrOptions
+from skdeep.utils._sklearn import Interval, StrOptions, external_stacklevel
 
 
 def _shape(shape, name):
@@ -732,7 +732,7 @@ class _BaseHyperNEAT(BaseNEATEstimator):
                 f"not applied (fit with warm_start=False to apply "
                 f"{'it' if len(changed) == 1 else 'them'}).",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=external_stacklevel(),
             )
 
     def _paint(self, cppns, substrate=None):

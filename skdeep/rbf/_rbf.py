@@ -21,7 +21,12 @@ from sklearn.utils.validation import (
 
 from skdeep.rbf._modules import KERNELS, RBFLayer, RBFNetwork
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
-from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    external_stacklevel,
+)
 from skdeep.utils._torch import as_float32_tensor, batched_numpy, inference_mode
 from skdeep.utils._training import (
     LR_SCHEDULE_CONSTRAINT,
@@ -123,7 +128,7 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
                 f"n_centers={k} is more than the {n} {rows}; "
                 f"{type(self).__name__} uses {n} centers.",
                 UserWarning,
-                stacklevel=5,  # _init_centers, _fit_network, fit, _fit_context
+                stacklevel=external_stacklevel(),
             )
             k = n
         rng = check_random_state(self.random_state)
@@ -170,6 +175,14 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
             if share.sum() >= k:
                 break
             share[c] += min(k - share.sum(), counts[c] - share[c])
+        # Take back what raising small classes to one center added (3
+        # classes of 6, 6 and 288 rows got 1 + 1 + 9 = 11 of n_centers=10),
+        # from the classes with the most centers; every class keeps one.
+        for c in np.argsort(-share, kind="stable"):
+            surplus = share.sum() - max(k, len(classes))
+            if surplus <= 0:
+                break
+            share[c] -= min(surplus, share[c] - 1)
         return np.vstack(
             [
                 self._kmeans(

@@ -36,6 +36,7 @@ from sklearn.utils.validation import check_array
 
 from skdeep.utils._dataclasses import array_fields_eq
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
+from skdeep.utils._sklearn import external_stacklevel
 from skdeep.utils.validation import check_float32_range
 
 SPECIAL_TOKENS = ("<pad>", "<bos>", "<eos>", "<unk>", "<mask>")
@@ -481,7 +482,7 @@ def truncate(sequences, max_length, *, what, name, parameter="max_length"):
         f"{parameter}={max_length} (the longest has {int(sequences.lengths.max())}); "
         f"{name} reads their first {max_length} elements only.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=external_stacklevel(),
     )
     lengths = np.minimum(sequences.lengths, max_length)
     if sequences.tokens is not None:

@@ -37,6 +37,36 @@ __all__ = [
 ]
 
 
+def external_stacklevel():
+    """The ``stacklevel`` that makes a warning raised by the calling
+    function point at the user's code: the first frame outside skdeep,
+    scikit-learn and skorch (whose wrappers a ``fit`` runs through) and
+    ``contextlib``. Counted frames went stale when a wrapper was added (a
+    warning of ``RBFNetworkClassifier.fit`` pointed into skdeep).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skdeep.utils._sklearn import external_stacklevel
+    >>> def warn_here():
+    ...     warnings.warn("checked", UserWarning, stacklevel=external_stacklevel())
+    >>> external_stacklevel()  # called from outside skdeep: this frame
+    1
+    """
+    import os
+
+    roots = [contextlib.__file__]
+    for name in ("skdeep", "sklearn", "skorch"):
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None):
+            roots.append(os.path.dirname(module.__file__) + os.sep)
+    roots = tuple(roots)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(roots):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 @contextlib.contextmanager
 def float32_default_dtype():
     """Run a block with torch's default dtype float32 where the caller set

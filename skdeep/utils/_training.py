@@ -51,6 +51,7 @@ from skdeep.utils._sklearn import (
     StrOptions,
     _fit_context,
     check_sample_weight,
+    external_stacklevel,
 )
 from skdeep.utils._torch import (
     batched_numpy,
@@ -971,7 +972,7 @@ def restore_training_state(net, state):
     del net.history[n_epochs:]
 
 
-def warn_interrupted(estimator, finished, record="history_", stacklevel=4):
+def warn_interrupted(estimator, finished, record="history_"):
     """The warning of a fit cut short by a KeyboardInterrupt (see
     :func:`trim_interrupted_history`); loops of their own call it too."""
     warnings.warn(
@@ -980,7 +981,7 @@ def warn_interrupted(estimator, finished, record="history_", stacklevel=4):
         f"holds those epochs and the model the weights of the last finished "
         f"batch (of the best epoch with early stopping).",
         UserWarning,
-        stacklevel=stacklevel,
+        stacklevel=external_stacklevel(),
     )
 
 
@@ -1006,7 +1007,7 @@ def keep_finished_epochs(estimator, finished, record="loss_curve_"):
         yield
     except KeyboardInterrupt:
         estimator._fit_interrupted = True
-        warn_interrupted(estimator, finished(), record, stacklevel=5)
+        warn_interrupted(estimator, finished(), record)
 
 
 def is_out_of_memory(error):

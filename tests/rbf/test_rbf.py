@@ -326,3 +326,27 @@ def test_regressor_fit_does_not_depend_on_the_units_of_y(training):
         assert model.fit(X, target).score(X, target) == pytest.approx(reference,
                                                                       abs=1e-3)
     assert model.y_scale_ == pytest.approx(1e-8 * y.std())
+
+
+def test_kmeans_per_class_keeps_n_centers_with_small_classes():
+    # raising two classes of 6 rows to one center each left the class of 288
+    # its whole share: 1 + 1 + 9 = 11 centers for n_centers=10
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 2)
+    y = np.r_[np.zeros(6), np.ones(6), np.full(288, 2)].astype(int)
+    clf = RBFNetworkClassifier(n_centers=10, centers="kmeans_per_class",
+                               random_state=0).fit(X, y)
+    assert clf.n_centers_ == 10 and clf.transform(X).shape == (300, 10)
+    # fewer centers than classes: one per class, as documented
+    many = RBFNetworkClassifier(n_centers=10, centers="kmeans_per_class",
+                                random_state=0).fit(X, np.arange(300) % 12)
+    assert many.n_centers_ == 12
+
+
+def test_the_too_many_centers_warning_points_at_the_caller():
+    # its counted stacklevel pointed into skdeep's fit wrapper
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(15, 2), np.arange(15) % 2
+    with pytest.warns(UserWarning, match="more than the 15 training rows") as seen:
+        RBFNetworkClassifier(n_centers=50, random_state=0).fit(X, y)
+    assert seen[0].filename == __file__

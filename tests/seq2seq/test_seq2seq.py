@@ -537,8 +537,9 @@ def test_max_length_truncates_with_a_warning():
         UserWarning, match=r"2 sequence\(s\) of X are longer than max_length=4"
     ):
         model = Seq2SeqTranslator(max_length=4, **TINY).fit(X, X)
-    with pytest.warns(UserWarning, match="longer than max_length=4"):
+    with pytest.warns(UserWarning, match="longer than max_length=4") as seen:
         model.predict(["abcdef"])
+    assert seen[0].filename == __file__  # the caller's line, not skdeep's
     assert model.predict_attention(["abcd"])[0].shape[1] == 4
     with warnings.catch_warnings():
         warnings.simplefilter("error")

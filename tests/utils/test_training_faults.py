@@ -136,8 +136,9 @@ def test_interrupt_leaves_a_usable_model_and_warns(hook):
         callbacks=[InterruptAt(3, hook)],
     )
     with pytest.warns(UserWarning, match="AutoencoderTransformer was interrupted "
-                      "by a KeyboardInterrupt after 2 finished epoch"):
+                      "by a KeyboardInterrupt after 2 finished epoch") as seen:
         ae.fit(X)
+    assert seen[0].filename == __file__  # the fit call, not skdeep's code
     assert ae.n_iter_ == 2 and len(ae.history_) == 2 and len(ae.loss_curve_) == 2
     assert [row["epoch"] for row in ae.history_] == [1, 2]
     assert all(np.isfinite(ae.loss_curve_))

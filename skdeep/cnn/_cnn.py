@@ -134,8 +134,8 @@ default="plain"
     head_hidden : tuple of int, default=()
         Hidden dense layers between the pooled features and the output.
 
-    activation : {"relu", "tanh", "sigmoid", "elu", "leaky_relu", \
-"gelu"}, default="relu"
+    activation : {"relu", "tanh", "sigmoid", "elu", "leaky_relu", "gelu", \
+"identity"}, default="relu"
         Non-linearity of the plain blocks and the dense head.
 
     conv_dims : {"auto", 1, 2}, default="auto"

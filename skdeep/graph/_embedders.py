@@ -45,7 +45,7 @@ CLUSTERING_CHECK_REASON = (
 )
 
 _GRAPH_DOC = """\
-The graph is given in one of two ways (DESIGN.md section 5):
+The graph is given in one of two ways (docs/graph.rst, "Two ways to give the graph"):
 
     * ``graph=None`` (default): ``fit(X)`` takes the graph itself, a square
       scipy.sparse (or dense) adjacency whose entry ``[i, j]`` weighs edge

@@ -250,7 +250,7 @@ _GRAPHS_DOC = """karateclub's ``{name}`` whole-graph embedding: one row per grap
     ``fit(X)``, ``fit_transform(X)`` and ``transform(X)`` take ``X``, a list of
     graphs (scipy.sparse or dense square adjacencies, ``(n_edges, 2|3)`` edge
     arrays or networkx graphs, of any sizes; or a 3-D array of equally sized
-    adjacencies), and return one row per graph (DESIGN.md section 9).
+    adjacencies), and return one row per graph.
     karateclub's graph-level models need connected graphs: others are refused
     with a ``ValueError``. Nodes are renumbered ``0 .. n-1`` (networkx graphs in
     ``G.nodes()`` order), edges read as undirected, and karateclub adds a

@@ -128,6 +128,10 @@ def _could_be_edges(X):
 def to_adjacency(X, input_format="auto"):
     """CSR float64 adjacency and node labels (``None`` unless networkx) of a graph.
 
+    A CSR float64 input comes back as it is, and other sparse inputs may
+    share their index arrays with the result: copy it before changing it in
+    place (``sort_indices``, ``eliminate_zeros``, ...).
+
     Parameters
     ----------
     X : scipy.sparse matrix, array-like or networkx graph

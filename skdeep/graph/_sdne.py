@@ -432,7 +432,9 @@ default="adam"
 
     def _embed(self, adjacency, seed, memory):
         _check_hidden(self.hidden_layer_sizes)
-        adjacency = sp.csr_matrix(adjacency, dtype=np.float32)
+        # a copy: the in-place passes below rewrote the index arrays of the
+        # caller's matrix (shared by the cast), putting weights on other edges
+        adjacency = sp.csr_matrix(adjacency, dtype=np.float32, copy=True)
         adjacency.sum_duplicates()
         adjacency.eliminate_zeros()
         adjacency.sort_indices()

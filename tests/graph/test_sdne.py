@@ -300,3 +300,21 @@ def test_bad_inputs_raise():
     bad.data[0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         SDNEEmbedder(4, graph=bad, **FAST).fit(np.arange(40))
+
+
+def test_the_callers_sparse_graph_is_left_as_it_was():
+    # the cast to float32 shared the caller's index arrays, which the
+    # in-place sort and clean-up then rewrote: weights landed on other edges,
+    # and a second fit on the same object gave another embedding
+    nx = pytest.importorskip("networkx")
+    A = sp.csr_matrix(nx.to_scipy_sparse_array(nx.karate_club_graph()))
+    A[0, 1] = A[1, 0] = 0  # an edge removed: two stored zeros
+    order = np.random.RandomState(0).permutation(34)
+    B = A[order][:, order]  # unsorted column indices
+    for graph in (A, B):
+        before = graph.toarray()
+        params = dict(hidden_layer_sizes=(4,), max_epochs=1, random_state=0)
+        first = SDNEEmbedder(2, **params).fit_transform(graph)
+        np.testing.assert_array_equal(graph.toarray(), before)
+        np.testing.assert_array_equal(SDNEEmbedder(2, **params).fit_transform(graph),
+                                      first)

@@ -259,10 +259,11 @@ def check_node_ids(estimator, X, n_nodes, *, reset, min_samples=1, hint=""):
         ids.dtype.kind == "f" and np.any(ids != np.round(ids))
     ):
         raise ValueError(f"Node ids must be integers; got dtype {ids.dtype}.")
-    ids = ids.astype(np.int64)
+    # the range on the ids as given (cast first, 1e19 read as -9.2e18)
     if ids.size and (ids.min() < 0 or ids.max() >= n_nodes):
+        low, high = (int(v) if np.isfinite(v) else v for v in (ids.min(), ids.max()))
         raise ValueError(
             f"Node ids must lie in [0, {n_nodes}), the graph's nodes; got "
-            f"{ids.min()}..{ids.max()}."
+            f"{low}..{high}."
         )
-    return ids
+    return ids.astype(np.int64)

@@ -275,3 +275,14 @@ def test_pandas_output_indexes_a_networkx_graph_by_its_node_labels():
     plain = DeepWalkEmbedder(**FAST).fit_transform(G)
     np.testing.assert_array_equal(out.to_numpy(), plain)
     assert isinstance(plain, np.ndarray)  # default output: an array, as before
+
+
+def test_out_of_range_node_ids_are_named_as_given():
+    # ids were cast to int64 before the range check: 1e19 was reported as
+    # -9223372036854775808
+    est = DeepWalkEmbedder(graph=np.ones((6, 6)) - np.eye(6), **FAST)
+    for ids, shown in ((np.array([0, 1e19]), "0..10000000000000000000"),
+                       (np.array([0, 2**63 + 1], dtype=np.uint64),
+                        "0..9223372036854775809")):
+        with pytest.raises(ValueError, match=rf"\[0, 6\).*got {shown}\."):
+            est.fit(ids)

@@ -399,6 +399,13 @@ class NEATConfig:
                 elif key in ("aggregation_default", "aggregation_options"):
                     if set(raw.split()) != {"sum"}:
                         raise ValueError(f"{key} = {raw!r}: only 'sum' aggregation is supported.")
+                elif key == "fitness_criterion" and raw.strip().lower() != "max":
+                    # (skipped: evolve stopped on the best genome's fitness
+                    # where the file asked for the population's mean or min)
+                    raise ValueError(
+                        f"{key} = {raw!r}: only 'max' is supported (evolve stops "
+                        f"when the best genome reaches fitness_threshold)."
+                    )
                 elif key in types:
                     values[key] = _parse(raw, types[key])
                 elif key in cls._ignored_keys:

@@ -537,10 +537,16 @@ class NEATRegressorMixin:
         y = np.asarray(y, dtype=np.float64)
         Y = y.reshape(len(y), -1)
         if continuing:
-            if Y.shape[1] != len(self._y_mean) or (y.ndim == 1) != self._y_1d:
+            def shape(ndim, width):
+                return "1-D" if ndim == 1 else f"2-D with {width} column(s)"
+
+            first = shape(1 if self._y_1d else 2, len(self._y_mean))
+            if shape(y.ndim, Y.shape[1]) != first:
+                # (the message named only the counts: "y has 1 targets, the
+                # first fit had 1" for a column after a 1-D y)
                 raise ValueError(
-                    f"warm_start: y has {Y.shape[1]} targets, the first fit had "
-                    f"{len(self._y_mean)}."
+                    f"warm_start: y is {shape(y.ndim, Y.shape[1])}; the first fit "
+                    f"had y {first}."
                 )
         else:
             self._y_mean, self._y_scale = column_standardization(Y, sample_weight)

@@ -322,6 +322,10 @@ def test_config_validation_and_neat_python_files(tmp_path):
         NEATConfig.from_neat_python("[DefaultGenome]\naggregation_options = product\n")
     with pytest.raises(ValueError, match="Unsupported"):
         NEATConfig.from_neat_python("[DefaultGenome]\nmystery_key = 1\n")
+    # a mean or min criterion was skipped: evolve stopped on the best genome
+    with pytest.raises(ValueError, match="fitness_criterion = 'mean': only 'max'"):
+        NEATConfig.from_neat_python("[NEAT]\nfitness_criterion = mean\n")
+    assert NEATConfig.from_neat_python("[NEAT]\nfitness_criterion = max\n")[1] == {}
     # optional fields (str | None, int | None) were read as ints
     optional, _ = NEATConfig.from_neat_python(
         "[DefaultGenome]\noutput_activation = identity\nmax_nodes = None\n")

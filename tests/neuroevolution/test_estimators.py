@@ -136,6 +136,19 @@ def test_warm_start_refuses_other_classes_or_features(iris):
         clf.fit(X[:, :3], y)
 
 
+def test_warm_start_regressor_names_the_shape_of_y(regression):
+    # a column after a 1-D y was refused with "y has 1 targets, the first
+    # fit had 1": no reason at all
+    X, Y = regression
+    reg = NEATRegressor(n_generations=2, pop_size=20, warm_start=True,
+                        random_state=0).fit(X, Y[:, 0])
+    with pytest.raises(ValueError, match="y is 2-D with 1 column.*first fit had y 1-D"):
+        reg.fit(X, Y[:, :1])
+    with pytest.raises(ValueError, match="y is 2-D with 2 column"):
+        reg.fit(X, Y)
+    assert reg.fit(X, Y[:, 1]).n_generations_ == 4
+
+
 def test_pickle_round_trip_keeps_outputs_and_population(iris):
     X, y = iris
     clf = NEATClassifier(n_generations=4, pop_size=30, warm_start=True, random_state=0)

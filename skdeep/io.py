@@ -210,7 +210,7 @@ def _check_rebuilds(estimator, modules):
         differs = rebuilt_module_differs(build, module, cpu)
         if differs is not None:
             how = ("other weight shapes" if differs == "shapes"
-                   else "the same weight shapes but other layers")
+                   else "the same weight shapes but other layers or settings")
             raise ValueError(
                 f"Cannot save this {type(estimator).__name__}: a parameter "
                 f"changed with set_params since fit, and {what} rebuilt from "

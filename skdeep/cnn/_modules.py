@@ -297,6 +297,10 @@ class FeatureStack(nn.Module):
         self.architecture = architecture
 
     n_frozen = 0
+    # set on the fitted network by partial_fit (freeze may change between
+    # calls) and without effect on outputs: not a setting that makes a
+    # rebuilt network another model (see rebuilt_module_differs)
+    _training_settings = ("n_frozen",)
 
     def freeze(self, n_blocks):
         """Fix the parameters of the first ``n_blocks`` blocks (transfer learning).

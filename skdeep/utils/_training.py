@@ -1263,7 +1263,35 @@ def rebuilt_module_differs(build, module, device):
     shapes = {k: tuple(v.shape) for k, v in fresh.state_dict().items()}
     if shapes != {k: tuple(v.shape) for k, v in module.state_dict().items()}:
         return "shapes"
-    return "layers" if repr(fresh) != repr(module) else None
+    if repr(fresh) != repr(module) or _settings(fresh) != _settings(module):
+        return "layers"
+    return None
+
+
+_SETTING_TYPES = (bool, int, float, str, type(None))
+
+
+def _settings(module):
+    """The plain settings of ``module`` and its submodules: their public
+    attributes of simple types (a readout, a pooling mode, an L2 flag, a
+    number of routing iterations), which ``repr`` does not show unless the
+    module prints them (a network rebuilt after ``set_params(readout=...)``
+    looked the same, and skdeep.io.save wrote a file that loaded another
+    model). A module's ``_training_settings`` are left out: ``partial_fit``
+    sets them on the fitted network itself (CNN stacks' frozen blocks)."""
+
+    def plain(value):
+        if isinstance(value, (tuple, list)):
+            return all(plain(v) for v in value)
+        return isinstance(value, _SETTING_TYPES)
+
+    return {
+        (name, key): value
+        for name, sub in module.named_modules()
+        for key, value in vars(sub).items()
+        if not key.startswith("_") and key != "training" and plain(value)
+        and key not in getattr(sub, "_training_settings", ())
+    }
 
 
 class BaseTorchEstimator(BaseEstimator):
@@ -1746,8 +1774,8 @@ class BaseTorchEstimator(BaseEstimator):
                 raise ValueError(
                     f"{type(self).__name__}.partial_fit cannot continue the model "
                     f"of the earlier calls: a parameter that sets its layers "
-                    f"(activation, dropout, input noise, ...) changed "
-                    f"with set_params since. Call fit to start anew."
+                    f"(activation, dropout, input noise, readout, pooling, ...) "
+                    f"changed with set_params since. Call fit to start anew."
                 )
             # A failed call leaves the model as it was: _fit_context puts back
             # attributes, not weights trained in place (a loss that became

@@ -297,9 +297,11 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
     }
 
     # ------------------------------------------------------------------ input
-    def _validate_X(self, X, y=None, *, reset, with_y=False):
+    def _validate_X(self, X, y=None, *, reset, with_y=False, rows=None):
         """Validate; return ``(X3, y, lengths)``: ``(n, C, T)`` floats, the
-        labels (when ``with_y``) and each series' observed steps."""
+        labels (when ``with_y``) and each series' observed steps. ``rows``
+        (a mask, at fit): the series whose PAA factor and shortest length
+        count (those of positive weight)."""
         name = type(self).__name__
         fitted_2d = not reset and self.input_ndim_ == 2
         X = pad_ragged_series(
@@ -339,10 +341,11 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             lengths = (~nan.all(axis=1)).sum(axis=1)
         else:
             lengths = np.full(len(X3), X3.shape[2])
+        counted = slice(None) if rows is None else rows
         if reset:
             limit = self.max_timepoints
             if limit == "auto":
-                self.paa_factor_ = _spectral_paa_factor(X3, lengths)
+                self.paa_factor_ = _spectral_paa_factor(X3[counted], lengths[counted])
             else:
                 self.paa_factor_ = (
                     1 if limit is None or self.n_timepoints_ <= limit
@@ -350,7 +353,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
                 )
         factor = self.paa_factor_
         if reset:  # in steps: an int shapelet length is checked against it
-            self._shortest_steps = int(lengths.min())
+            self._shortest_steps = int(lengths[counted].min())
         if factor > 1:
             X3, lengths = _paa(X3, lengths, factor)
         if not reset:
@@ -487,15 +490,23 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             for stale in ("classes_", "class_weight_", "validation_scores_"):
                 self.__dict__.pop(stale, None)
         rng = check_random_state(self.random_state)
+        # the series of weight 0 take no part (as in training): the k-means
+        # start and the level came from every series, and ten junk series of
+        # weight 0 moved the distances by 1e4
+        counted = slice(None)
+        if sample_weight is not None:
+            counted = (sample_weight > 0).cpu().numpy()
         try:
             self._lengths = _resolve_lengths(
-                self.shapelet_lengths, int(lengths.min()), self.paa_factor_,
+                self.shapelet_lengths, int(lengths[counted].min()), self.paa_factor_,
                 self._shortest_steps,
             )
-            self._initial_shapelets = self._init_shapelets(X3, lengths, rng)
+            self._initial_shapelets = self._init_shapelets(
+                X3[counted], lengths[counted], rng
+            )
             # Distances are computed relative to the channels' mean level, which
             # keeps float32 precision on series far from zero (see the module).
-            self._initial_offset = np.nanmean(X3, axis=(0, 2))
+            self._initial_offset = np.nanmean(X3[counted], axis=(0, 2))
             self.shapelet_lengths_ = np.repeat(
                 np.asarray(self._lengths, dtype=np.int64) * self.paa_factor_,
                 self.n_shapelets,
@@ -903,9 +914,14 @@ class ShapeletClassifier(ClassifierMixin, _BaseShapelets):
         self : object
             Fitted classifier.
         """
-        X3, y, lengths = self._validate_X(X, y, reset=True, with_y=True)
+        X3, labels, lengths = self._validate_X(X, y, reset=True, with_y=True)
         sample_weight = validate_sample_weight(sample_weight, X3)
-        codes = self._validate_classes(y, sample_weight)
+        if sample_weight is not None and not bool((sample_weight > 0).all()):
+            # the PAA factor and the shortest length of the series that count
+            X3, labels, lengths = self._validate_X(
+                X, y, reset=True, with_y=True, rows=(sample_weight > 0).cpu().numpy()
+            )
+        codes = self._validate_classes(labels, sample_weight)
         return self._fit_shapelets(X3, lengths, codes, sample_weight)
 
     def _logits(self, X):

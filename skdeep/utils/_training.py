@@ -410,7 +410,7 @@ def validate_sample_weight(sample_weight, X):
     ValueError
         For negative, non-finite or all-zero weights, or a length other than
         ``n_samples`` (scikit-learn's messages); for weights that are all 0
-        in float32.
+        in float32, or whose sum exceeds ``MAX_WEIGHT_TOTAL``.
     """
     sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
     if sample_weight is None:
@@ -422,7 +422,21 @@ def validate_sample_weight(sample_weight, X):
             f"uses (largest {sample_weight.max():.3g}); multiply them by a "
             f"constant."
         )
+    total = float(sample_weight.sum())
+    if total > MAX_WEIGHT_TOTAL:
+        # (float32 sums of w * loss overflowed: "the train loss became nan
+        # at epoch 1 ... Lower lr, scale X", or KMeans blaming float64)
+        raise ValueError(
+            f"sample_weight's values are too large for float32, which training "
+            f"uses (their sum is {total:.3g}, above {MAX_WEIGHT_TOTAL:.0e}); "
+            f"divide them by a constant."
+        )
     return weights
+
+
+# Largest sum of sample weights: the weighted losses' float32 sums stay finite
+# for losses up to about 3e4 per sample.
+MAX_WEIGHT_TOTAL = 1e34
 
 
 BALANCE_OPTIONS = ("oversample", "undersample")

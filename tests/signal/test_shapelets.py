@@ -457,3 +457,21 @@ def test_pipeline_and_clone():
     names = pipe[:-1].get_feature_names_out()
     assert list(names) == ["shapelet0_length10", "shapelet1_length10"]
     assert clone(pipe).get_params()["shapelettransformer__n_shapelets"] == 2
+
+
+def test_series_of_weight_zero_take_no_part():
+    # the k-means start, the level and the PAA factor came from every series:
+    # ten junk series of weight 0 moved the distances by 1e4
+    rng = np.random.RandomState(0)
+    t = np.linspace(0, 1, 30)
+    X = np.r_[[np.sin(6 * t) + 0.1 * rng.randn(30) for _ in range(20)],
+              [np.cos(6 * t) + 0.1 * rng.randn(30) for _ in range(20)]]
+    y = np.repeat([0, 1], 20)
+    junk, junk_y = 100 + 50 * rng.randn(10, 30), rng.randint(0, 2, 10)
+    params = dict(n_shapelets=3, max_epochs=5, batch_size=1000, random_state=0)
+    weighted = ShapeletClassifier(**params).fit(
+        np.r_[X, junk], np.r_[y, junk_y],
+        sample_weight=np.r_[np.ones(40), np.zeros(10)])
+    dropped = ShapeletClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(weighted.transform(X), dropped.transform(X))
+    np.testing.assert_array_equal(weighted.predict_proba(X), dropped.predict_proba(X))

@@ -326,3 +326,18 @@ def test_weights_underflowing_float32_are_a_clear_error():
                        "float32, which training uses \\(largest 1e-50\\)"):
         MCDropoutRegressor(max_epochs=1).fit(X, X[:, 0],
                                              sample_weight=np.full(30, 1e-50))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: MCDropoutRegressor(max_epochs=2, random_state=0),
+    lambda: RBFNetworkRegressor(n_centers=5, random_state=0),
+], ids=["mc_dropout", "rbf"])
+def test_weights_too_large_for_float32_sums_are_refused_clearly(make):
+    # 40 weights of 1e37 each fit float32, their sum does not: the loss
+    # became NaN ("Lower lr, scale X"), and RBF's k-means blamed float64
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3)
+    y = X[:, 0]
+    with pytest.raises(ValueError, match="too large for float32.*sum is 4e\\+38"):
+        make().fit(X, y, sample_weight=np.full(40, 1e37))
+    make().fit(X, y, sample_weight=np.full(40, 1e30))  # (sum 4e31: trains)

@@ -898,6 +898,11 @@ def _best_threshold(distances, similar, sample_weight=None):
     return middle if middle > d[k - 1] else float(d[k])  # (neighbouring floats)
 
 
+# Scores (rows x classes) a PrototypeClassifier computes at once: 32 MB of
+# float64 per block, however many rows.
+_SCORE_BLOCK_ELEMENTS = 1 << 22
+
+
 def _is_fitted(estimator):
     """Whether ``estimator`` is a fitted estimator (False for an unfitted
     one and for what is not an estimator, such as a class)."""
@@ -1124,7 +1129,11 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         scores = self._scores(X)
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
-    def _scores(self, X):
+    def _scores(self, X, reduce=None):
+        """Minus the distances to the prototypes, ``(n_samples, n_classes)``,
+        or ``reduce`` of them, computed in blocks of rows: ``predict`` of 1e5
+        rows among 500 classes held two full float64 matrices (780 MB for an
+        answer of 0.8 MB)."""
         check_is_fitted(self)
         if self.transformer_ is None:
             X = validate_data(self, X, reset=False)
@@ -1132,12 +1141,26 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         Z = self._embed(X)  # (a transformer checks X, see fit)
         P = self.prototypes_
         if self.metric == "cosine":
-            Zn = Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
-            Pn = P / np.maximum(np.linalg.norm(P, axis=1, keepdims=True), 1e-12)
-            return Zn @ Pn.T - 1.0
-        return -((Z**2).sum(1)[:, None] - 2.0 * Z @ P.T + (P**2).sum(1)[None]).clip(
-            min=0.0
-        )
+            P = P / np.maximum(np.linalg.norm(P, axis=1, keepdims=True), 1e-12)
+        else:
+            squared = (P**2).sum(1)[None]
+        reduce = (lambda s: s) if reduce is None else reduce
+        rows = max(1, _SCORE_BLOCK_ELEMENTS // max(1, len(P)))
+        parts = []
+        for start in range(0, max(len(Z), 1), rows):
+            block = Z[start : start + rows]
+            if self.metric == "cosine":
+                norms = np.linalg.norm(block, axis=1, keepdims=True)
+                scores = (block / np.maximum(norms, 1e-12)) @ P.T - 1.0
+            else:
+                scores = block @ P.T
+                scores *= -2.0
+                scores += (block**2).sum(1)[:, None]
+                scores += squared
+                np.maximum(scores, 0.0, out=scores)
+                np.negative(scores, out=scores)
+            parts.append(reduce(scores))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def predict_proba(self, X):
         """Softmax over the classes of minus the distances to the prototypes.
@@ -1152,9 +1175,11 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             In the order of ``classes_``.
         """
-        s = self._scores(X)
-        s = np.exp(s - s.max(axis=1, keepdims=True))
-        return s / s.sum(axis=1, keepdims=True)
+        def softmax(s):
+            s = np.exp(s - s.max(axis=1, keepdims=True))
+            return s / s.sum(axis=1, keepdims=True)
+
+        return self._scores(X, softmax)
 
     def predict(self, X):
         """The class of the nearest prototype.
@@ -1168,8 +1193,8 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        scores = self._scores(X)
-        return self.classes_[scores.argmax(axis=1)]
+        nearest = self._scores(X, lambda s: s.argmax(axis=1))  # (checks fitted)
+        return self.classes_[nearest]
 
     def _expected_failed_checks(self):
         if self.transformer is None:

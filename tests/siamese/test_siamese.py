@@ -494,3 +494,21 @@ def test_tags_declare_three_d_input(cls):
     from sklearn.utils import get_tags
 
     assert get_tags(cls()).input_tags.three_d_array
+
+
+def test_prototype_scores_are_computed_in_blocks_of_rows(monkeypatch):
+    # predict of 1e5 rows among 500 classes held two full float64 distance
+    # matrices (780 MB for an answer of 0.8 MB); blocks give the same outputs
+    import skdeep.siamese._siamese as siamese
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(200, 4)), np.arange(200) % 20
+    for metric in ("euclidean", "cosine"):
+        clf = PrototypeClassifier(metric=metric).fit(X, y)
+        whole = [clf.predict(X), clf.predict_proba(X), clf.decision_function(X)]
+        monkeypatch.setattr(siamese, "_SCORE_BLOCK_ELEMENTS", 20 * 7)  # 7 rows
+        blocks = [clf.predict(X), clf.predict_proba(X), clf.decision_function(X)]
+        monkeypatch.undo()
+        np.testing.assert_array_equal(blocks[0], whole[0])
+        for a, b in zip(blocks[1:], whole[1:]):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -474,3 +474,21 @@ def test_a_constant_feature_with_rounding_variance_is_not_scaled_up(cls):
     moved[:, 3] += 1e-9
     output = getattr(est, "predict_proba", est.predict)
     np.testing.assert_allclose(output(moved), output(X[:5]), rtol=1e-5)
+
+
+def test_predict_interval_works_chunk_by_chunk(sine_model, monkeypatch):
+    # all samples and the bisection's temporaries over them were held at
+    # once (760 MB for 3e5 rows); chunks give the same bounds to rounding
+    import skdeep.uncertainty._mc_dropout as mc_dropout
+
+    model, _, _ = sine_model
+    X, _ = _sine(n=300, seed=2)
+    whole = model.predict_interval(X, coverage=0.8)
+    rows = 7 * model.n_mc_samples * 50  # chunks of 7 rows (50 hidden units)
+    monkeypatch.setattr(mc_dropout, "_MC_ELEMENTS_PER_CHUNK", rows)
+    chunked = model.predict_interval(X, coverage=0.8)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-12, atol=1e-12)
+    samples = model.sample_predictions(X[:5])  # the mixture of these passes
+    sigma = 1.0 / np.sqrt(model._noise_tau())
+    low = mc_dropout._mixture_quantile(samples.T, sigma, 0.1)
+    np.testing.assert_allclose(whole[:5, 0], low, rtol=1e-10)

@@ -396,7 +396,7 @@ _EXAMPLES = {
     ((34,), True)
 """,
     "whole-graph": """    >>> graphs = [nx.cycle_graph(8), nx.path_graph(10), nx.star_graph(6),
-    ...           nx.karate_club_graph()]
+    ...           nx.Graph(nx.karate_club_graph().edges)]  # (unweighted)
     >>> model = KarateClub{name}({params})
     >>> model.fit_transform(graphs).shape
     (4, ...)

@@ -17,7 +17,7 @@ def node_label_frame(estimator, X):
     ``X`` (its rows' order, ``G.nodes()``) where ``estimator``'s transform
     output is pandas, else None: the index scikit-learn's output wrapping
     gives one row per node (a fresh 0..n-1 index named no node)."""
-    from sklearn.utils._set_output import _get_output_config
+    from skdeep.utils._sklearn import _get_output_config
 
     if not _is_networkx(X):
         return None

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
     validate_params,
 )
-from sklearn.utils._set_output import _wrap_data_with_container
+from sklearn.utils._set_output import _get_output_config, _wrap_data_with_container
 from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "RealNotInt",
     "StrOptions",
     "_fit_context",
+    "_get_output_config",
     "check_sample_weight",
     "validate_parameter_constraints",
     "validate_params",

@@ -531,11 +531,11 @@ def min_distances(
         :func:`cumulative_squares` of ``x`` (shared by several lengths);
         computed if None.
     road : {"auto", "conv", "fft", "autograd"}
-        How the soft minimum is computed: ``"conv"`` or ``"fft"`` products
-        (see :func:`use_fft`, which ``"auto"`` asks) in the hand-written
-        autograd function, or ``"autograd"``, the plain torch expression
-        (the reference; also taken when ``x`` itself needs a gradient). The
-        exact minimum always takes the plain expression.
+        How the products are computed: ``"conv"`` or ``"fft"`` (see
+        :func:`use_fft`, which ``"auto"`` asks), the soft minimum in the
+        hand-written autograd function, or ``"autograd"``, the plain torch
+        expression (the reference; also taken when ``x`` itself needs a
+        gradient, and for the exact minimum when the shapelets need one).
 
     Returns
     -------
@@ -549,10 +549,16 @@ def min_distances(
     if P < 1:
         raise ValueError(f"Series of {T} steps are shorter than a shapelet of {L}.")
     exact = exact or return_positions
-    if not exact and road != "autograd" and not x.requires_grad:
-        return _soft_min_distances(
-            x, shapelets, lengths, alpha, max_chunk_elements, csum, road
-        )
+    if road != "autograd" and not x.requires_grad:
+        if not exact:
+            return _soft_min_distances(
+                x, shapelets, lengths, alpha, max_chunk_elements, csum, road
+            )
+        if not (torch.is_grad_enabled() and shapelets.requires_grad):
+            best, where = _exact_min_distances(
+                x, shapelets, lengths, max_chunk_elements, csum, road
+            )
+            return (best, where) if return_positions else best
     if lengths is None:
         lengths = torch.full((n,), T, dtype=torch.long, device=x.device)
     valid = torch.arange(P, device=x.device)[None, :] < (lengths - L + 1)[:, None]
@@ -596,6 +602,58 @@ def min_distances(
 
 def _soft_min_distances(x, shapelets, lengths, alpha, max_chunk_elements, csum, road):
     """The soft minimum through :class:`_SoftMinDistance` (conv or FFT road)."""
+    x, xx, valid, chunks, nfft, keep, whole, gemm, order = _road(
+        x, shapelets, lengths, max_chunk_elements, csum, road
+    )
+    out = _SoftMinDistance.apply(
+        x, shapelets, xx, valid, float(alpha), chunks, nfft, keep, whole, gemm
+    )
+    return out if order is None else out[_inverse(order)]
+
+
+def _exact_min_distances(x, shapelets, lengths, max_chunk_elements, csum, road):
+    """The exact minimum and its first position, ``(n, K)`` each, on the road
+    and in the chunks of the soft minimum (no gradient): the FFT road keeps
+    long shapelets on long series from costing ``P L`` per window."""
+    x, xx, _, chunks, nfft, _, whole, gemm, order = _road(
+        x, shapelets, lengths, max_chunk_elements, csum, road
+    )
+    n, K, (_, C, L) = len(x), len(shapelets), shapelets.shape
+    ss = (shapelets * shapelets).sum(dim=(1, 2))
+    weight = -2.0 * shapelets
+    spec = _shapelet_spectrum(weight, nfft) if nfft else None
+    best = x.new_full((n, K), float("inf"))
+    where = torch.zeros((n, K), dtype=torch.long, device=x.device)
+    whole = F.conv1d(x, weight, ss) if whole else None
+    # chunks run through each block of series' positions in increasing order:
+    # a strictly smaller minimum wins, so the first position wins ties
+    for rows, pos in chunks:
+        if whole is None:
+            D, _ = _SoftMinDistance._distances(
+                x, weight, ss, xx, rows, pos, nfft, spec, gemm
+            )
+        else:
+            D = whole[rows].add_(xx[rows])
+        # clamped first (the expanded square can round below zero): windows
+        # that match exactly tie at 0, and the first one wins
+        d, p = D.clamp_min_(0.0).min(dim=-1)  # +inf where padded
+        if gemm:  # back from the shapelet-major layout: (r, K)
+            d, p = d.T, p.T
+        better = d < best[rows]
+        best[rows] = torch.where(better, d, best[rows])
+        where[rows] = torch.where(better, p + pos.start, where[rows])
+    best = best / (C * L)
+    if order is not None:
+        inverse = _inverse(order)
+        best, where = best[inverse], where[inverse]
+    return best, where
+
+
+def _road(x, shapelets, lengths, max_chunk_elements, csum, road):
+    """How the distances of one shapelet length are computed: ``(x, xx,
+    valid, chunks, nfft, keep, whole, gemm, order)`` as
+    :class:`_SoftMinDistance` takes them, with ``x`` sorted by length where
+    the trimmed blocks need it (``order``, else None)."""
     n, C, T = x.shape
     K, _, L = shapelets.shape
     P = T - L + 1
@@ -647,10 +705,7 @@ def _soft_min_distances(x, shapelets, lengths, alpha, max_chunk_elements, csum, 
     # block's memory: taken when that is at most GEMM_MEMORY_RATIO.
     whole = keep and not fft and not trimmed
     gemm = trimmed and C * L <= GEMM_MEMORY_RATIO * K
-    out = _SoftMinDistance.apply(
-        x, shapelets, xx, valid, float(alpha), chunks, nfft, keep, whole, gemm
-    )
-    return out if order is None else out[_inverse(order)]
+    return x, xx, valid, chunks, nfft, keep, whole, gemm, order
 
 
 def _trimmed_norms(x, L, csum, lengths, chunks):
@@ -731,48 +786,39 @@ class ShapeletDistances(nn.Module):
 
     def forward(self, x, exact=False):
         """Distances ``(n, n_shapelets)``: soft minimum, or the exact one."""
-        lengths, x = series_lengths(self._shift(x))
-        order = None
-        if not exact and bool((lengths[1:] < lengths[:-1]).any()):
-            # Sorted by length once for all shapelet lengths (the soft minimum
-            # of padded series works on sorted, trimmed blocks), put back at
-            # the end.
-            order = torch.argsort(lengths, stable=True)
-            x, lengths = x[order], lengths[order]
-        csum = None if exact else cumulative_squares(x)  # shared by the lengths
-        out = torch.cat(
-            [
-                min_distances(
-                    x,
-                    block,
-                    lengths,
-                    alpha=self.alpha,
-                    exact=exact,
-                    max_chunk_elements=self.max_chunk_elements,
-                    csum=csum,
-                )
-                for block in self.blocks
-            ],
-            dim=1,
-        )
-        return out if order is None else out[_inverse(order)]
+        return self._per_length(x, exact=exact)
 
     def best_positions(self, x):
         """Start of each shapelet's best-matching window, ``(n, n_shapelets)``."""
+        return self._per_length(x, return_positions=True)
+
+    def _per_length(self, x, **kwargs):
+        """:func:`min_distances` of every block of shapelets, side by side."""
         lengths, x = series_lengths(self._shift(x))
-        return torch.cat(
-            [
-                min_distances(
-                    x,
-                    block,
-                    lengths,
-                    return_positions=True,
-                    max_chunk_elements=self.max_chunk_elements,
-                )[1]
-                for block in self.blocks
-            ],
-            dim=1,
-        )
+        order = None
+        if bool((lengths[1:] < lengths[:-1]).any()):
+            # Sorted by length once for all shapelet lengths (padded series
+            # are worked through in sorted, trimmed blocks), put back at the
+            # end.
+            order = torch.argsort(lengths, stable=True)
+            x, lengths = x[order], lengths[order]
+        csum = cumulative_squares(x)  # shared by the lengths
+        positions = kwargs.get("return_positions", False)
+
+        def of(block):
+            out = min_distances(
+                x,
+                block,
+                lengths,
+                alpha=self.alpha,
+                max_chunk_elements=self.max_chunk_elements,
+                csum=csum,
+                **kwargs,
+            )
+            return out[1] if positions else out
+
+        out = torch.cat([of(block) for block in self.blocks], dim=1)
+        return out if order is None else out[_inverse(order)]
 
 
 class LearningShapelets(nn.Module):

@@ -58,6 +58,64 @@ def test_roads_match_autograd_values_and_gradients(road, padded, chunk, C):
     torch.testing.assert_close(g_got, g_ref, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("road", ["conv", "fft", "gemm"])
+@pytest.mark.parametrize("padded", [False, True])
+@pytest.mark.parametrize("chunk", [10**9, 40, 7])
+@pytest.mark.parametrize("C", [1, 3])
+def test_exact_minimum_roads_match_the_plain_expression(
+    road, padded, chunk, C, monkeypatch
+):
+    # the exact minimum and its first position on the soft minimum's roads
+    # and chunks (sorted, trimmed blocks where padded) equal the plain one
+    x, s, lengths = _batch(n=9, C=C, padded=padded)
+    if road == "gemm":  # trimmed padded blocks as matrix products
+        monkeypatch.setattr(sm, "GEMM_MEMORY_RATIO", 100)
+        road = "conv"
+    ref, where = min_distances(x, s, lengths, return_positions=True, road="autograd")
+    got, at = min_distances(
+        x, s, lengths, return_positions=True, road=road, max_chunk_elements=chunk
+    )
+    torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(at, where)
+    only = min_distances(x, s, lengths, exact=True, road=road, max_chunk_elements=chunk)
+    torch.testing.assert_close(only, got)
+
+
+def test_exact_minimum_of_long_shapelets_takes_the_fft_road(monkeypatch):
+    # best_match_positions and inference_min="exact" of long shapelets on
+    # long series: the direct products cost P L per series and shapelet
+    # (64 series of 100,000 steps, shapelets of 10,000 to 30,000: 430 s
+    # instead of 3 s), so they take the FFT road as the soft minimum does
+    x, s, lengths = _batch(n=4, C=1, T=600, L=200, K=2, padded=True)
+    assert use_fft(600, 200)
+    ref, where = min_distances(x, s, lengths, return_positions=True, road="autograd")
+
+    def no_direct_products(*args, **kwargs):
+        raise AssertionError("conv1d called")
+
+    monkeypatch.setattr(torch.nn.functional, "conv1d", no_direct_products)
+    got, at = min_distances(x, s, lengths, return_positions=True)
+    torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(at, where)
+    module = ShapeletDistances([s.numpy()])
+    xn = x.masked_fill(torch.arange(600) >= lengths[:, None, None], float("nan"))
+    with torch.no_grad():  # (as at inference: the shapelets need no gradient)
+        torch.testing.assert_close(module.best_positions(xn), where)
+        torch.testing.assert_close(module(xn, exact=True), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_exact_minimum_ties_go_to_the_first_window():
+    # a shapelet cut from a series that repeats it: both windows match
+    # exactly (the expanded square may round either below zero, clamped to
+    # 0), and the first one is the best match on every road
+    x = torch.randn(1, 1, 40, generator=torch.Generator().manual_seed(6))
+    x[..., 25:33] = x[..., 5:13]
+    s = x[:, :, 5:13].clone()
+    for road in ("conv", "fft", "autograd"):
+        d, p = min_distances(x, s, None, return_positions=True, road=road)
+        assert float(d) < 1e-6 and int(p) == 5, road
+
+
 @pytest.mark.parametrize("road", ["conv", "fft"])
 def test_cache_blocks_of_series_change_nothing(road, monkeypatch):
     x, s, lengths = _batch(n=9, padded=True)

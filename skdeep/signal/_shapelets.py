@@ -31,6 +31,10 @@ from skdeep.utils._training import (
     validate_sample_weight,
 )
 
+#: Values (channels x time steps, after PAA) of the series in one inference
+#: call, at most (see ``_BaseShapelets._max_inference_rows``).
+INFERENCE_VALUES = 1 << 20
+
 _SHAPELET_PARAMETERS_DOC = """\
     n_shapelets : int, default=20
         Shapelets learned per length (the output has ``n_shapelets`` columns
@@ -538,6 +542,14 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         self.loss_curve_ = []
 
     # -------------------------------------------------------------- inference
+    def _max_inference_rows(self, X3):
+        # Every call is padded to its number of rows, and holds about 40
+        # bytes per value of its series (the series, their cumulative squares
+        # in float64, window norms, spectra): at most INFERENCE_VALUES values
+        # per call (about 40 MiB), so that a few long series neither take
+        # batch_size times their memory nor pay for batch_size rows.
+        return max(1, INFERENCE_VALUES // max(1, X3.shape[1] * X3.shape[2]))
+
     def _exact(self):
         return self.inference_min == "exact"
 

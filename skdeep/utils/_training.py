@@ -1347,6 +1347,14 @@ class BaseTorchEstimator(BaseEstimator):
     # inference_rows.md).
     _cpu_inference_rows = None
 
+    def _max_inference_rows(self, X):
+        """Rows per inference call on ``X`` at most, on every device (None:
+        no bound): estimators whose memory per row grows with the row's
+        length (long series) bound it so that a call's memory stays bounded.
+        It must depend on ``X``'s row shape only, not on its number of rows
+        (each row's output stays independent of the others)."""
+        return None
+
     def _resolve_max_epochs(self, n_rows):
         """Set ``max_epochs_``, the epochs of this fit: ``max_epochs``, or for
         ``"auto"`` :func:`auto_epochs` of the rows that train (those left by
@@ -1890,12 +1898,14 @@ class BaseTorchEstimator(BaseEstimator):
         with inference_mode(self.net_.module_), out_of_memory_hint(
             self, "inference", self.batch_size
         ):
+            rows = inference_rows(
+                self.batch_size, self.net_.device, self._cpu_inference_rows
+            )
+            cap = self._max_inference_rows(X)
             return batched_numpy(
                 fn,
                 X,
-                batch_size=inference_rows(
-                    self.batch_size, self.net_.device, self._cpu_inference_rows
-                ),
+                batch_size=rows if cap is None else min(rows, cap),
                 device=self.net_.device,
                 out_dtype=out_dtype,
             )

@@ -475,3 +475,25 @@ def test_series_of_weight_zero_take_no_part():
     dropped = ShapeletClassifier(**params).fit(X, y)
     np.testing.assert_array_equal(weighted.transform(X), dropped.transform(X))
     np.testing.assert_array_equal(weighted.predict_proba(X), dropped.predict_proba(X))
+
+
+def test_inference_calls_of_long_series_hold_a_bounded_number_of_values(monkeypatch):
+    # Every inference call is padded to its number of rows: on long series
+    # the rows are fewer (a bound on channels x steps per call), so that one
+    # long series does not cost batch_size series' memory and time. The
+    # outputs do not change.
+    from skdeep.signal import _shapelets
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(7, 2, 60))
+    st = ShapeletTransformer(n_shapelets=2, shapelet_lengths=(5, 0.5),
+                             max_timepoints=None, max_epochs=1, batch_size=64,
+                             inference_min="exact", random_state=0).fit(X)
+    expected = st.transform(X), st.best_match_positions(X)
+    rows = []
+    features = st.module_.features
+    st.module_.features = lambda x, **kw: rows.append(len(x)) or features(x, **kw)
+    monkeypatch.setattr(_shapelets, "INFERENCE_VALUES", 3 * 2 * 60 + 5)
+    np.testing.assert_array_equal(st.transform(X), expected[0])
+    np.testing.assert_array_equal(st.best_match_positions(X), expected[1])
+    assert rows == [3, 3, 3]  # 7 series: three calls of 3 rows, the last padded

@@ -28,7 +28,7 @@ def _pyplot():
 def _cell_polygons(som):
     """One polygon (vertices) per node: unit squares or pointy-top hexagons."""
     pos = np.asarray(som.node_positions_, dtype=float)
-    if som.topology == "hexagonal":
+    if som._fitted_lattice()[0] == "hexagonal":
         radius = 1.0 / math.sqrt(3.0)  # neighbours 1 apart share an edge
         angles = np.deg2rad(np.arange(30, 390, 60))
         offsets = radius * np.column_stack([np.cos(angles), np.sin(angles)])
@@ -102,7 +102,8 @@ def plot_map(
         )
     if ax is None:
         width = 5.0
-        height = width * (som.n_rows_ * (0.87 if som.topology == "hexagonal" else 1))
+        hexagonal = som._fitted_lattice()[0] == "hexagonal"
+        height = width * (som.n_rows_ * (0.87 if hexagonal else 1))
         height /= max(som.n_columns_, 1)
         _, ax = plt.subplots(figsize=(width + (1.0 if colorbar else 0), max(height, 2)))
     cells = PolyCollection(

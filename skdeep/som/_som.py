@@ -83,6 +83,8 @@ _AUTO_BATCHES = 16
 # PCA initialization is already ordered, so a wide first radius mostly wastes
 # updates (benchmarks/som.py).
 _AUTO_SIGMA_SHARE = 1.0 / 8.0
+# The parameters that shape the map: fixed by the first (partial_)fit call.
+_MAP_PARAMETERS = ("n_rows", "n_columns", "map_size", "topology", "toroidal")
 # Fit attributes of the training rows' final labelling, deferred until read
 # for inputs of up to _DEFERRED_LABELS_ELEMENTS values (a 16 MiB copy at most).
 _LABEL_ATTRIBUTES = ("labels_", "quantization_error_", "topographic_error_")
@@ -529,7 +531,9 @@ class SOMClusterer(
         ``quantization_error_`` and ``topographic_error_`` describe the last
         chunk; ``quantization_error_curve_`` and ``n_iter_`` grow by one.
         With ``neighborhood="mexican_hat"`` the bounding box grows to hold
-        every chunk seen.
+        every chunk seen. The map's shape (``n_rows``, ``n_columns``,
+        ``map_size``, ``topology``, ``toroidal``) is the first call's: one
+        changed with ``set_params`` since is an error (``fit`` starts anew).
 
         Parameters
         ----------
@@ -595,6 +599,7 @@ class SOMClusterer(
             if lazy:  # a lazy epoch holds a few batches: keep them one block
                 batch_size = min(batch_size, X.block_rows())
         if first:
+            self.__dict__.pop("_bounds", None)  # (an earlier fit's data box)
             moments = None  # the PCA moments, only where they are used
             if self.initialization == "pca" or self.map_size == "auto":
                 moments = _pca_moments(X_t)
@@ -615,8 +620,11 @@ class SOMClusterer(
                 if self.sigma is not None
                 else max(1.0, max(self.n_rows_, self.n_columns_) * _AUTO_SIGMA_SHARE)
             )
+            self._map_parameters = self._current_map_parameters()
+        else:
+            self._check_map_parameters()
         n_nodes = self.n_rows_ * self.n_columns_
-        geometry = (self.n_rows_, self.n_columns_, self.topology, self.toroidal)
+        geometry = (self.n_rows_, self.n_columns_, *self._fitted_lattice())
         grid_d2, codes = _map_geometry(*geometry, self.training == "online", device)
 
         generator = torch.Generator().manual_seed(seed)
@@ -737,6 +745,36 @@ class SOMClusterer(
         self.n_iter_ = len(curve)  # max_epochs unless interrupted
         self.__dict__.pop("_fit_interrupted", None)
         return self
+
+    def _current_map_parameters(self):
+        return {name: getattr(self, name) for name in _MAP_PARAMETERS}
+
+    def _check_map_parameters(self):
+        """A continuing ``partial_fit`` trains the map of the first call: a
+        parameter that shapes it, changed with ``set_params`` since, is an
+        error (as a changed layer is for the networks)."""
+        fitted = getattr(self, "_map_parameters", None)  # (maps saved before it)
+        if fitted is None:
+            return
+        changed = [
+            name for name, value in self._current_map_parameters().items()
+            if value != fitted[name]
+        ]
+        if changed:
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit continues the map of its first "
+                f"call, but {', '.join(changed)} changed with set_params since "
+                f"(from {', '.join(repr(fitted[n]) for n in changed)}). Call fit "
+                f"to start anew, or set them back."
+            )
+
+    def _fitted_lattice(self):
+        """``(topology, toroidal)`` of the fitted map (not of a later
+        ``set_params``)."""
+        fitted = getattr(self, "_map_parameters", None)
+        if fitted is None:  # (maps saved before it was kept)
+            return self.topology, self.toroidal
+        return fitted["topology"], fitted["toroidal"]
 
     def _validate_params(self):
         # sklearn's check (get_params and the constraint objects) costs about
@@ -923,7 +961,7 @@ class SOMClusterer(
         check_is_fitted(self)
         W = self.cluster_centers_.astype(np.float64)
         adjacent = neighbour_mask(
-            grid_distances(self.n_rows_, self.n_columns_, self.topology, self.toroidal)
+            grid_distances(self.n_rows_, self.n_columns_, *self._fitted_lattice())
         )
         u = np.zeros(len(W))
         for node in range(len(W)):

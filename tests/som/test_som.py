@@ -1018,3 +1018,51 @@ def test_rows_too_small_or_large_for_float32_distances_are_refused(scale, what):
     small = SOMClusterer(3, n_columns=3, max_epochs=2, random_state=0).fit(X * 1e-17)
     np.testing.assert_array_equal(small.predict(X * 1e-17), small.labels_)
     assert len(np.unique(small.labels_)) > 1
+
+
+def test_fit_forgets_the_mexican_hat_box_of_an_earlier_fit():
+    # the data's bounding box (mexican_hat) of an earlier fit on other data
+    # was merged into a later partial_fit's: fit must start over
+    rng = np.random.RandomState(0)
+    X_old, X = rng.uniform(-100, 100, (40, 2)), rng.uniform(0, 1, (40, 2))
+
+    def run(earlier_fit):
+        som = SOMClusterer(4, n_columns=4, neighborhood="mexican_hat", sigma=2.0,
+                           learning_rate=1.0, learning_rate_final=1.0,
+                           max_epochs=2, random_state=0)
+        if earlier_fit:
+            som.fit(X_old)
+        som.set_params(neighborhood="gaussian").fit(X)
+        som.set_params(neighborhood="mexican_hat")
+        for _ in range(3):
+            som.partial_fit(X)
+        return som.cluster_centers_
+
+    np.testing.assert_array_equal(run(True), run(False))
+
+
+@pytest.mark.parametrize("change", [{"topology": "hexagonal"}, {"toroidal": True},
+                                    {"n_rows": 4}, {"map_size": "auto"}])
+def test_partial_fit_refuses_a_map_changed_since_its_first_call(change):
+    # a continuing partial_fit trained the first call's map with the new
+    # topology (unchecked: an odd-rowed hexagonal torus, which fit refuses)
+    # and left node_positions_ as they were; a new n_rows was ignored
+    som = SOMClusterer(3, n_columns=2, max_epochs=3, random_state=0)
+    som.partial_fit(X_BLOBS)
+    centers = som.cluster_centers_.copy()
+    som.set_params(**change)
+    with pytest.raises(ValueError, match=f"{next(iter(change))} changed with "
+                                         "set_params since.*Call fit"):
+        som.partial_fit(X_BLOBS)
+    np.testing.assert_array_equal(som.cluster_centers_, centers)
+    som.fit(X_BLOBS)  # starts anew with the new map
+    som.partial_fit(X_BLOBS)
+
+
+def test_u_matrix_and_plots_describe_the_fitted_lattice():
+    # u_matrix read the live topology: a set_params after fit changed it
+    som = SOMClusterer(4, n_columns=4, topology="hexagonal", max_epochs=2,
+                       random_state=0).fit(X_BLOBS)
+    u = som.u_matrix()
+    som.set_params(topology="rectangular")
+    np.testing.assert_array_equal(som.u_matrix(), u)

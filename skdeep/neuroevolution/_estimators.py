@@ -85,7 +85,8 @@ NEAT_PARAMETERS_DOC = """\
     warm_start : bool, default=False
         Continue the fitted population for ``n_generations`` more generations
         instead of starting a new one. The population keeps its
-        configuration, input scaling and outputs (classes); pickle and joblib
+        configuration, input scaling and outputs (classes), and HyperNEAT's
+        its substrate and painting (changed since, they warn); pickle and joblib
         keep it, :func:`skdeep.io.save` does not (a loaded model starts a new
         population). The model is the best genome scored on this fit's data
         (the earlier fit's elites carry over and are scored again).

@@ -714,20 +714,27 @@ class _BaseHyperNEAT(BaseNEATEstimator):
             activation=self.substrate_activation,
         )
 
+    def _substrate_parameters(self):
+        """The substrate's layout the parameters set now."""
+        return dict(input_shape=self.input_shape, hidden_shapes=self.hidden_shapes)
+
     def _check_continued_run(self):
-        # the run's CPPNs were evolved for its painting, which it keeps (set
-        # anew between warm fits, the settings were ignored without a word)
+        # the run's CPPNs were evolved for its substrate and painting, which
+        # it keeps (set anew between warm fits, the settings were ignored
+        # without a word)
         fitted = getattr(self, "_paint_params", None)
         if fitted is None:
             return
-        current = self._painting_parameters()
+        fitted = {**fitted, **getattr(self, "_substrate_params", {})}
+        current = {**self._painting_parameters(), **self._substrate_parameters()}
         names = {"activation": "substrate_activation"}
         changed = sorted(names.get(k, k) for k, v in current.items()
-                         if fitted.get(k) != v)
+                         if k in fitted and fitted[k] != v)
         if changed:
             warnings.warn(
                 f"{type(self).__name__}: a warm_start fit continues the run with "
-                f"the painting it evolved for; {', '.join(changed)} (set since "
+                f"the substrate and painting it evolved for; {', '.join(changed)} "
+                f"(set since "
                 f"the run's first fit) {'is' if len(changed) == 1 else 'are'} "
                 f"not applied (fit with warm_start=False to apply "
                 f"{'it' if len(changed) == 1 else 'them'}).",
@@ -749,6 +756,7 @@ class _BaseHyperNEAT(BaseNEATEstimator):
         substrate = self._make_substrate(n_features, n_outputs)
         self._substrate = substrate._state()
         self._paint_params = self._painting_parameters()  # (a new run's)
+        self._substrate_params = self._substrate_parameters()
         return cppn_shape(substrate, distance_input=self.distance_input,
                           bias_output=self.bias_output)
 

@@ -312,3 +312,21 @@ def test_warm_start_says_which_painting_settings_it_cannot_apply():
         warnings.simplefilter("error")
         model.set_params(max_weight=6.0, warm_start=False).fit(X, y)
     assert model._painting()["max_weight"] == 6.0
+
+
+def test_warm_start_says_which_substrate_settings_it_cannot_apply():
+    # a warm fit keeps the run's substrate: a new input_shape or
+    # hidden_shapes was ignored without a word
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(30, 16), np.arange(30) % 2
+    clf = HyperNEATClassifier(n_generations=2, pop_size=10, input_shape=(4, 4),
+                              warm_start=True, random_state=0).fit(X, y)
+    substrate = clf.substrate_
+    with pytest.warns(UserWarning, match=r"hidden_shapes, input_shape \(set since "
+                      r"the run's first fit\) are not applied"):
+        clf.set_params(hidden_shapes=None, input_shape=(2, 8)).fit(X, y)
+    assert clf.substrate_ == substrate
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.set_params(warm_start=False).fit(X, y)
+    assert clf.substrate_ != substrate

@@ -242,7 +242,7 @@ def _positive_ints(value, name, allow_int=True):
     if not values or not all(
         isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in values
     ):
-        from sklearn.utils._param_validation import InvalidParameterError
+        from skdeep.utils._sklearn import InvalidParameterError
 
         raise InvalidParameterError(
             f"The '{name}' parameter must be a positive int or a tuple of "

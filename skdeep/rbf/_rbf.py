@@ -13,17 +13,14 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import (
-    _check_feature_names_in,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep.rbf._modules import KERNELS, RBFLayer, RBFNetwork
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._sklearn import (
     Interval,
     StrOptions,
+    _check_feature_names_in,
     _fit_context,
     external_stacklevel,
 )

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import _check_feature_names, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
 from skdeep.seq2seq._modules import (
@@ -37,6 +37,7 @@ from skdeep.seq2seq._sequences import (
 from skdeep.utils._sklearn import (
     Interval,
     StrOptions,
+    _check_feature_names,
     _fit_context,
     check_sample_weight,
 )

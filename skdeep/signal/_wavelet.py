@@ -7,10 +7,9 @@ from numbers import Integral, Real
 
 import numpy as np
 import pywt
-from sklearn.utils._set_output import _get_output_config
 
 from skdeep.signal._base import _BaseSignalTransformer, check_statistics
-from skdeep.utils._sklearn import Interval, StrOptions
+from skdeep.utils._sklearn import Interval, StrOptions, _get_output_config
 
 STATISTICS = (
     "energy",

@@ -18,13 +18,7 @@ from sklearn.base import (
     ClusterMixin,
     TransformerMixin,
 )
-from sklearn.utils._param_validation import validate_parameter_constraints
-from sklearn.utils.validation import (
-    _check_feature_names,
-    _check_n_features,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep.som._grid import (
     DECAY_SCHEDULES,
@@ -38,7 +32,14 @@ from skdeep.som._grid import (
     schedule_value,
 )
 from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
-from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _check_feature_names,
+    _check_n_features,
+    _fit_context,
+    validate_parameter_constraints,
+)
 from skdeep.utils._torch import (
     as_float32_tensor,
     derive_seed,

@@ -20,7 +20,12 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils._set_output import _get_output_config, _wrap_data_with_container
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_feature_names_in,
+    _check_n_features,
+    _check_sample_weight,
+)
 
 __all__ = [
     "HasMethods",
@@ -29,6 +34,9 @@ __all__ = [
     "Options",
     "RealNotInt",
     "StrOptions",
+    "_check_feature_names",
+    "_check_feature_names_in",
+    "_check_n_features",
     "_fit_context",
     "_get_output_config",
     "check_sample_weight",

@@ -39,7 +39,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_feature_names
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.dataset import Dataset, ValidSplit
@@ -49,6 +48,7 @@ from skdeep.utils._lazy import LazyRows
 from skdeep.utils._sklearn import (
     Interval,
     StrOptions,
+    _check_feature_names,
     _fit_context,
     check_sample_weight,
     external_stacklevel,

@@ -6,7 +6,8 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import InvalidParameterError
+
+from skdeep.utils._sklearn import InvalidParameterError
 
 
 def check_layer_sizes(sizes, name="hidden_layer_sizes"):

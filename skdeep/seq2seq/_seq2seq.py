@@ -27,6 +27,7 @@ from skdeep.seq2seq._sequences import (
     N_SPECIAL,
     SERIES_KINDS,
     SequenceFormat,
+    _tokenize,
     build_vocabulary,
     decode_series,
     decode_tokens,
@@ -59,7 +60,9 @@ SEQUENCES_DOC = """\
 
     * a 1-D array or list of strings, split into tokens by ``tokenizer``;
     * a list of lists (or 1-D arrays) of non-negative integer token ids,
-      or a list of lists of string tokens (pre-tokenized text);
+      or a list of lists of string tokens (pre-tokenized text), or a 2-D
+      array or DataFrame of string tokens, one per cell (missing cells end
+      a row): one text column is ``df["text"]``, not ``df[["text"]]``;
     * a 2-D integer array of token ids, padded at the end with ``-1``;
     * numeric series: a float array ``(n, T)`` or ``(n, C, T)``, padded at
       the end with NaN time steps, or a list of float arrays.
@@ -187,6 +190,24 @@ def _check_symbol_kind(token_lists, vocabulary, what, name):
             f"{now} ({first!r}): none of them is in the vocabulary."
         )
 
+def _check_pretokenized(token_lists, tokenizer, what, name, rows=100):
+    """Refuse, for a model fitted on text, rows of "tokens" that its
+    tokenizer would split (a one-column DataFrame of text, ``df[["text"]]``:
+    each whole string was one unknown token). Pre-tokenized rows, such as
+    the characters of a ``tokenizer="char"`` model, pass. The first
+    ``rows`` rows are looked at."""
+    for tokens in token_lists[:rows]:
+        for token in tokens:
+            if isinstance(token, str) and _tokenize([token], tokenizer)[0] != [token]:
+                raise ValueError(
+                    f"{name} was fitted on text in {what} (strings split by its "
+                    f"tokenizer), but {what} now holds rows of tokens, as a 2-D "
+                    f"array or a DataFrame gives them, and its tokenizer would "
+                    f"split {token!r}. Pass one string per sequence: a 1-D array "
+                    f"or list, or one column such as df['text'], not df[['text']]."
+                )
+
+
 class _TeacherForcing(Callback):
     """Set the module's teacher-forcing probability before each epoch."""
 
@@ -238,6 +259,9 @@ class _BaseSeq2Seq(BaseTorchEstimator):
                 vocabulary = (self._source_vocabulary() if what == "X"
                               else self._target_vocabulary())
                 _check_symbol_kind(seqs.tokens, vocabulary, what, name)
+            if fitted["kind"] == "text" and fmt.kind == "ragged":
+                _check_pretokenized(seqs.tokens, self._tokenizer_in_use(True),
+                                    what, name)
         if what == "X":
             self._check_array_features(X, fmt, reset)
             seqs = truncate(seqs, self.max_length, what=what, name=name)

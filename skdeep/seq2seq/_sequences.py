@@ -294,14 +294,25 @@ def _integer_ids(X):
     """``X`` as an int64 array of token ids (missing values as ``TOKEN_PAD``)
     when it holds integers in a container numpy reads as objects: a pandas
     frame of nullable ``Int64`` columns (``pd.NA`` padding) or a 2-D object
-    array of Python ints (``None`` padding); else None. (Read as numbers,
-    they became float series, and the translator a regression.)"""
+    array of Python ints (``None`` padding), or a pandas series of
+    integers or booleans (nullable ``Int64`` and ``boolean`` too, without
+    missing values: a 1-D target, read as numpy reads its plain dtypes);
+    else None. (Read as numbers, they became float series, and the
+    translator a regression.)"""
     if hasattr(X, "iloc") and X.ndim == 2:
         from pandas.api.types import is_bool_dtype, is_integer_dtype
 
         if X.shape[1] and all(is_integer_dtype(t) and not is_bool_dtype(t)
                               for t in X.dtypes):
             return X.to_numpy(dtype=np.int64, na_value=TOKEN_PAD)
+        return None
+    if hasattr(X, "iloc") and X.ndim == 1:
+        from pandas.api.types import is_bool_dtype, is_integer_dtype
+
+        if (is_integer_dtype(X.dtype) or is_bool_dtype(X.dtype)) and not bool(
+            X.isna().any()
+        ):
+            return X.to_numpy(dtype=np.int64)
         return None
     if not (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 2):
         return None

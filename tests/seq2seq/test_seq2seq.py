@@ -1006,3 +1006,45 @@ def test_padded_array_predictions_are_not_cut_to_the_fitted_width():
     for row, tokens in zip(found, expected):
         assert row[row >= 0].tolist() == list(tokens)
     assert wide.score(A, found) == 1.0
+
+
+def test_text_model_refuses_a_one_column_frame_of_text():
+    # df[["text"]] (a 2-D container) is read as rows of tokens: each whole
+    # string was one unknown token, and every prediction the same
+    import pandas as pd
+
+    words = ["abc", "bca", "cab", "acb"] * 4
+    model = Seq2SeqTranslator(**TINY).fit(words, words)
+    frame = pd.DataFrame({"text": words})
+    for X in (frame[["text"]], np.array(words)[:, None]):
+        with pytest.raises(ValueError, match=r"tokenizer would split 'abc'.*"
+                                             r"df\['text'\], not df\[\['text'\]\]"), \
+                warnings.catch_warnings():
+            # (a frame for a model fitted without feature names also warns)
+            warnings.filterwarnings("ignore", "X has feature names", UserWarning)
+            model.predict(X)
+    # pre-tokenized rows that the tokenizer would not split still pass
+    np.testing.assert_array_equal(model.predict(frame["text"]), model.predict(words))
+    model.predict([list("abc"), list("ca")])
+    on_words = Seq2SeqTranslator(**TINY, tokenizer="word").fit(
+        ["ab cd", "cd ab"] * 4, ["x y", "y x"] * 4
+    )
+    on_words.predict([["ab", "cd"]])
+    with pytest.raises(ValueError, match="would split 'ab cd'"):
+        on_words.predict(np.array([["ab cd"]], dtype=object))
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "int64", "boolean", "bool"])
+def test_integer_and_boolean_pandas_targets_are_tokens(dtype):
+    # nullable Int64 or boolean pandas targets were read as floats: a
+    # regression, predicting floats instead of labels
+    import pandas as pd
+
+    words = ["abc", "bca", "cab", "aab", "bba", "ccb", "acb", "bac"] * 2
+    labels = np.arange(16) % 3
+    y = pd.Series(labels == 1 if "b" in dtype[:1] else labels).astype(dtype)
+    model = Seq2SeqTranslator(**TINY).fit(words, y)
+    plain = Seq2SeqTranslator(**TINY).fit(words, y.to_numpy(dtype=np.int64))
+    assert model.target_format_["kind"] == "scalar_tokens"
+    np.testing.assert_array_equal(model.predict(words), plain.predict(words))
+    assert model.predict(words).dtype.kind == "i"

@@ -24,7 +24,12 @@ from skdeep.utils._sklearn import (
     _fit_context,
     external_stacklevel,
 )
-from skdeep.utils._torch import as_float32_tensor, batched_numpy, inference_mode
+from skdeep.utils._torch import (
+    as_float32_tensor,
+    batched_numpy,
+    inference_mode,
+    inference_rows,
+)
 from skdeep.utils._training import (
     LR_SCHEDULE_CONSTRAINT,
     LR_SCHEDULE_DOC,
@@ -382,7 +387,7 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
             return batched_numpy(
                 network,
                 X,
-                batch_size=self.batch_size,
+                batch_size=inference_rows(self.batch_size, device),
                 device=device,
                 out_dtype=np.float64,
             )
@@ -411,7 +416,7 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
             return batched_numpy(
                 layer,
                 X,
-                batch_size=self.batch_size,
+                batch_size=inference_rows(self.batch_size, device),
                 device=device,
                 out_dtype=np.float64,
             )

@@ -309,7 +309,7 @@ class _BaseRNN(BaseTorchEstimator):
         array's padding, so a series' output does not depend on it.
         """
         n = len(X3)
-        extra = -n % self.batch_size
+        extra = -n % self._inference_batch_rows(X3)
         if extra:
             X3 = np.concatenate([X3, np.repeat(X3[-1:], extra, axis=0)])
         return self._batched(fn, X3, out_dtype=np.float64)[:n]

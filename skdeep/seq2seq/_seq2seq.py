@@ -42,7 +42,7 @@ from skdeep.utils._sklearn import (
     _fit_context,
     check_sample_weight,
 )
-from skdeep.utils._torch import inference_mode
+from skdeep.utils._torch import inference_mode, inference_rows
 from skdeep.utils._training import (
     GRADIENT_CLIPPING_CONSTRAINT,
     GRADIENT_CLIPPING_DOC,
@@ -418,7 +418,7 @@ class _BaseSeq2Seq(BaseTorchEstimator):
         count of real rows (the rest repeat row 0, so that every call sees
         the same shape and a row's output does not depend on its batch)."""
         source = self._ids(seqs, self._source_vocabulary(), width=self.source_width_)
-        n, bs = len(source), self.batch_size
+        n, bs = len(source), inference_rows(self.batch_size, self.net_.device)
         for start in range(0, n, bs):
             batch = source[start : start + bs]
             m = len(batch)

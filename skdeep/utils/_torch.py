@@ -302,13 +302,20 @@ def as_float32_tensor(X, device="cpu"):
 #: (see :func:`inference_rows`).
 CONV_CPU_INFERENCE_ROWS = 16
 
+#: Rows per inference call at most, whatever ``batch_size`` and device (see
+#: :func:`inference_rows`).
+MAX_INFERENCE_ROWS = 1 << 13
+
 
 def inference_rows(batch_size, device, cpu_rows=None):
     """Rows per inference call: ``batch_size``, or at most ``cpu_rows`` on
-    the CPU.
+    the CPU, and never more than :data:`MAX_INFERENCE_ROWS`.
 
     :func:`batched_numpy` pads every call to this number of rows, so one row
-    costs a whole call. Networks whose cost per row is flat from a few rows
+    costs a whole call: a ``batch_size`` far above the data (``10**7`` for 40
+    rows) computed that many rows, gigabytes and seconds per prediction,
+    without the cap (a constant, so each row's output still does not depend
+    on the others). Networks whose cost per row is flat from a few rows
     up (the CNN family's stacks: ``cpu_rows=CONV_CPU_INFERENCE_ROWS``)
     predict one row many times faster with a small call, and many rows about
     as fast (``benchmarks/results/inference_rows.md``); a GPU wants large
@@ -319,10 +326,13 @@ def inference_rows(batch_size, device, cpu_rows=None):
     >>> from skdeep.utils._torch import inference_rows
     >>> inference_rows(128, "cpu", 16), inference_rows(128, "cpu")
     (16, 128)
+    >>> inference_rows(10**7, "cpu")
+    8192
     """
+    rows = min(int(batch_size), MAX_INFERENCE_ROWS)
     if cpu_rows is not None and torch.device(device).type == "cpu":
-        return min(batch_size, cpu_rows)
-    return batch_size
+        return min(rows, cpu_rows)
+    return rows
 
 
 def batched_numpy(fn, X, *, batch_size, device, out_dtype=None):

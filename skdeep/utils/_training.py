@@ -1898,17 +1898,21 @@ class BaseTorchEstimator(BaseEstimator):
         with inference_mode(self.net_.module_), out_of_memory_hint(
             self, "inference", self.batch_size
         ):
-            rows = inference_rows(
-                self.batch_size, self.net_.device, self._cpu_inference_rows
-            )
-            cap = self._max_inference_rows(X)
             return batched_numpy(
                 fn,
                 X,
-                batch_size=rows if cap is None else min(rows, cap),
+                batch_size=self._inference_batch_rows(X),
                 device=self.net_.device,
                 out_dtype=out_dtype,
             )
+
+    def _inference_batch_rows(self, X):
+        """The rows of every inference call of :meth:`_batched` on ``X``."""
+        rows = inference_rows(
+            self.batch_size, self.net_.device, self._cpu_inference_rows
+        )
+        cap = self._max_inference_rows(X)
+        return rows if cap is None else min(rows, cap)
 
 
 _PARTIAL_FIT_DOC = """Train one more epoch on ``X``, ``y`` (incremental learning).

@@ -323,6 +323,41 @@ def test_batched_inference_rows_independent_of_batch():
     np.testing.assert_array_equal(full[::37], one_by_one)
 
 
+@pytest.mark.parametrize("make", ["autoencoder", "rbf"])
+def test_a_batch_size_far_above_the_data_does_not_set_the_inference_cost(
+    make, monkeypatch
+):
+    # every inference call is padded to its rows: batch_size=10**7 on 40
+    # rows computed 10**7 rows per predict (gigabytes, seconds; the outlier
+    # detector's fit scores its rows so); the rows per call are capped
+    from skdeep.rbf import RBFNetworkRegressor
+    from skdeep.utils import _torch
+
+    X = _data(n=40)
+    big = 10**7
+    if make == "autoencoder":
+        model = AutoencoderTransformer(max_epochs=1, batch_size=big, random_state=0)
+        model.fit(X)
+        predict = model.transform
+    else:
+        model = RBFNetworkRegressor(n_centers=4, max_epochs=1, batch_size=big,
+                                    random_state=0).fit(X, X[:, 0])
+        predict = model.predict
+    seen = []
+    padded = _torch.batched_numpy
+
+    def recording(fn, X, *, batch_size, **kwargs):
+        seen.append(batch_size)
+        return padded(fn, X, batch_size=batch_size, **kwargs)
+
+    monkeypatch.setattr(_torch, "batched_numpy", recording)
+    for module in ("skdeep.utils._training", "skdeep.rbf._rbf"):
+        monkeypatch.setattr(f"{module}.batched_numpy", recording)
+    full = predict(X)
+    assert seen == [_torch.MAX_INFERENCE_ROWS]
+    np.testing.assert_array_equal(predict(X[:1]), full[:1])
+
+
 def test_batched_numpy_pads_and_trims():
     calls = []
 

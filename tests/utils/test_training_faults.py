@@ -291,9 +291,13 @@ def test_is_out_of_memory():
         "can't allocate memory: you tried to allocate 63999999936 bytes."))
 
 
-def test_cpu_allocation_failure_in_inference_names_batch_size():
+def test_cpu_allocation_failure_in_inference_names_batch_size(monkeypatch):
     # a batch_size that trained (batches stop at the rows) padded inference
-    # batches to 1e9 rows: torch's allocator error came through bare
+    # batches to 1e9 rows: torch's allocator error came through bare (the
+    # rows per call are capped now: lifted here to reach the allocator)
+    from skdeep.utils import _torch
+
+    monkeypatch.setattr(_torch, "MAX_INFERENCE_ROWS", 10**13)
     ae = AutoencoderTransformer(code_size=2, max_epochs=1, batch_size=10**12,
                                 random_state=0).fit(_data())
     with pytest.raises(RuntimeError, match=r"during inference with batch_size=10+; "

@@ -141,6 +141,41 @@ def test_torch_tensors_are_read_as_their_arrays(estimator_cls):
                                    err_msg=method)
 
 
+def _as_numpy_scalar(value):
+    """A Python bool, int or float as the numpy scalar a parameter grid of
+    numpy arrays gives (``np.array([8, 16])``); anything else as it is."""
+    if isinstance(value, bool):
+        return np.bool_(value)
+    if isinstance(value, int):
+        return np.int64(value)
+    if isinstance(value, float):
+        return np.float64(value)
+    return value
+
+
+@pytest.mark.parametrize("estimator_cls", SKLEARN_ESTIMATORS, ids=lambda c: c.__name__)
+def test_numpy_scalar_parameters_fit_as_python_ones(estimator_cls):
+    # GridSearchCV over np.arange or np.array values sets numpy scalars:
+    # SOMClusterer(batch_size=np.int64(8)) and every recurrent estimator
+    # with bidirectional=np.False_ failed inside torch. Every parameter as a
+    # numpy scalar gives the seeded model of its Python value.
+    from sklearn.base import clone
+
+    estimator, X, y = _seeded_instance_and_data(estimator_cls)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # few epochs, by design
+        expected = _outputs(_fit(clone(estimator), X, y), X)
+        numpy_params = {
+            name: _as_numpy_scalar(value)
+            for name, value in estimator.get_params(deep=False).items()
+        }
+        got = _outputs(_fit(clone(estimator).set_params(**numpy_params), X, y), X)
+    assert got.keys() == expected.keys()
+    for method, values in expected.items():
+        np.testing.assert_allclose(got[method], values, rtol=1e-6, atol=1e-6,
+                                   err_msg=method)
+
+
 def _takes_table_rows(estimator_cls):
     estimator = test_instances(estimator_cls)[0]
     return _input_kind(estimator, _check_data(estimator)[0]) == "array"

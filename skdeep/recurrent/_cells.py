@@ -668,10 +668,12 @@ class RecurrentStack(nn.Module):
             raise ValueError(
                 f"unknown merge_mode {merge_mode!r}; expected one of {MERGE_MODES}"
             )
-        # (numpy integers from a parameter grid: torch's layers take ints only)
+        # (numpy integers and booleans from a parameter grid: torch's layers
+        # take Python ints and bools only)
         input_size, hidden_size, num_layers = (
             int(input_size), int(hidden_size), int(num_layers)
         )
+        bidirectional = bool(bidirectional)
         self.cell, self.input_size, self.hidden_size = cell, input_size, hidden_size
         self.num_layers, self.bidirectional = num_layers, bidirectional
         self.merge_mode, self.dropout = merge_mode, float(dropout)

@@ -594,11 +594,12 @@ class SOMClusterer(
             X_t = torch.from_numpy(X).to(device)  # nothing to convert or check
         else:
             X_t = as_float32_tensor(X, device)
-        batch_size = self.batch_size
-        if batch_size == "auto":
+        if isinstance(self.batch_size, str):  # "auto"
             batch_size = max(1, math.ceil(len(X) / _AUTO_BATCHES))
             if lazy:  # a lazy epoch holds a few batches: keep them one block
                 batch_size = min(batch_size, X.block_rows())
+        else:
+            batch_size = int(self.batch_size)  # (a numpy integer from a grid)
         if first:
             self.__dict__.pop("_bounds", None)  # (an earlier fit's data box)
             moments = None  # the PCA moments, only where they are used

@@ -8,10 +8,10 @@ import copy
 import functools
 import sys
 
+import numpy as np
 from sklearn.base import _fit_context as _sklearn_fit_context
 from sklearn.utils._param_validation import (
     HasMethods,
-    Interval,
     InvalidParameterError,
     Options,
     RealNotInt,
@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
     validate_params,
 )
+from sklearn.utils._param_validation import Interval as _SklearnInterval
 from sklearn.utils._set_output import _get_output_config, _wrap_data_with_container
 from sklearn.utils.validation import (
     _check_feature_names,
@@ -44,6 +45,30 @@ __all__ = [
     "validate_params",
     "wrap_transform_output",
 ]
+
+
+class Interval(_SklearnInterval):
+    """scikit-learn's ``Interval`` constraint, refusing booleans.
+
+    ``True`` is an ``Integral`` (and a ``Real``) to Python, so scikit-learn's
+    interval takes it: ``code_size=True`` or ``weight_decay=True`` passed
+    validation and failed deep in torch ("Boolean alpha only supported for
+    Boolean results"). A parameter that also takes booleans lists
+    ``"boolean"`` beside its interval.
+
+    Examples
+    --------
+    >>> from numbers import Integral
+    >>> from skdeep.utils._sklearn import Interval
+    >>> positive = Interval(Integral, 1, None, closed="left")
+    >>> positive.is_satisfied_by(3), positive.is_satisfied_by(True)
+    (True, False)
+    """
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (bool, np.bool_)):
+            return False
+        return super().is_satisfied_by(val)
 
 
 def external_stacklevel():

@@ -1066,3 +1066,14 @@ def test_u_matrix_and_plots_describe_the_fitted_lattice():
     u = som.u_matrix()
     som.set_params(topology="rectangular")
     np.testing.assert_array_equal(som.u_matrix(), u)
+
+
+def test_numpy_integer_batch_size_from_a_grid():
+    # GridSearchCV over np.array([8, 16]) sets numpy integers: the online
+    # epoch's split refused them ("must be tuple of ints")
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(SOMClusterer(3, n_columns=3, max_epochs=1, random_state=0),
+                          {"batch_size": np.array([8, 16])}, cv=2)
+    search.fit(X_BLOBS)
+    assert search.best_params_["batch_size"] in (8, 16)

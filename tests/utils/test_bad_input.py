@@ -138,3 +138,18 @@ def test_report_names_each_case_once():
     report = bad_input_report(_Sturdy())
     names = [name for name, _ in report]
     assert len(names) == len(set(names)) and all(p is None for _, p in report)
+
+
+@pytest.mark.parametrize("params", [{"code_size": True}, {"weight_decay": True},
+                                    {"max_epochs": np.True_}])
+def test_booleans_are_not_numbers_for_numeric_parameters(params):
+    # True is an Integral to Python: code_size=True or weight_decay=True
+    # passed scikit-learn's interval and failed inside torch
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skdeep.autoencoder import AutoencoderTransformer
+
+    name = next(iter(params))
+    with pytest.raises(InvalidParameterError,
+                       match=f"'{name}' parameter .* Got (np.)?True"):
+        AutoencoderTransformer(**params).fit(np.random.RandomState(0).randn(20, 3))

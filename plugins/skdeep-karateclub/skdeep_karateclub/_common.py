@@ -300,5 +300,9 @@ class KarateClubParams:
         params = {}
         for key in self._model_params:
             value = getattr(self, key)
+            if isinstance(value, np.generic):
+                # a numpy scalar from a parameter grid as the Python one
+                # (gensim gave Graph2Vec other vectors for dimensions=np.int64)
+                value = value.item()
             params[key] = list(value) if isinstance(value, tuple) else value
         return params

@@ -5,8 +5,12 @@
 
 import configparser
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, fields
+from numbers import Integral, Real
+
+import numpy as np
 
 from skdeep.neuroevolution._activations import ACTIVATIONS
 
@@ -257,13 +261,19 @@ class NEATConfig:
     )
 
     def __post_init__(self):
+        for field in fields(self):  # numpy scalars (from a grid) as Python ones
+            value = getattr(self, field.name)
+            if isinstance(value, np.generic):
+                setattr(self, field.name, value.item())
         if isinstance(self.activation_options, str):
             self.activation_options = tuple(self.activation_options.split())
         self.activation_options = tuple(self.activation_options)
         self.validate()
 
     def validate(self):
-        """Raise ``ValueError`` for a parameter outside its range."""
+        """Raise ``ValueError`` for a parameter of the wrong type or outside
+        its range."""
+        self._validate_types()
         if int(self.pop_size) < 2:
             raise ValueError(f"pop_size must be at least 2, got {self.pop_size}.")
         unknown = [
@@ -303,6 +313,12 @@ class NEATConfig:
                 spread = getattr(self, f"{attribute}_{kind}")
                 if not spread >= 0:
                     raise ValueError(f"{attribute}_{kind} must be >= 0, got {spread}.")
+            for kind in ("mutate_rate", "replace_rate"):
+                rate = getattr(self, f"{attribute}_{kind}")
+                if not 0.0 <= rate <= 1.0:
+                    raise ValueError(
+                        f"{attribute}_{kind} must be in [0, 1], got {rate}."
+                    )
             rates = getattr(self, f"{attribute}_mutate_rate") + getattr(self, f"{attribute}_replace_rate")
             if rates > 1.0:
                 raise ValueError(
@@ -312,6 +328,42 @@ class NEATConfig:
             raise ValueError("compatibility_threshold must be positive.")
         if self.elitism < 0 or self.species_elitism < 0 or self.min_species_size < 1:
             raise ValueError("elitism and species_elitism must be >= 0 and min_species_size >= 1.")
+        for name, low in (("num_hidden", 0), ("max_stagnation", 1),
+                          ("target_n_species", 1), ("max_nodes", 1),
+                          ("threshold_step", 0),
+                          ("compatibility_disjoint_coefficient", 0),
+                          ("compatibility_weight_coefficient", 0)):
+            value = getattr(self, name)
+            if value is not None and value < low:
+                raise ValueError(f"{name} must be >= {low}, got {value}.")
+
+    def _validate_types(self):
+        """Each field of its annotated type: an int (not a bool) for ``int``,
+        a finite number for ``float`` (a NaN bound passed every range check
+        and gave networks that predict NaN), True or False for ``bool``."""
+        for field in fields(self):
+            value = getattr(self, field.name)
+            allowed = typing.get_args(field.type) or (field.type,)
+            if value is None and type(None) in allowed:
+                continue
+            if int in allowed:
+                ok = isinstance(value, Integral) and not isinstance(value, bool)
+                what = "an int"
+            elif float in allowed:
+                ok = (isinstance(value, Real) and not isinstance(value, bool)
+                      and math.isfinite(value))
+                what = "a finite number"
+            elif bool in allowed:
+                ok, what = isinstance(value, bool), "True or False"
+            elif str in allowed:
+                ok, what = isinstance(value, str), "a string"
+            else:
+                continue
+            if not ok:
+                raise ValueError(
+                    f"NEATConfig.{field.name} must be {what}"
+                    f"{' or None' if type(None) in allowed else ''}, got {value!r}."
+                )
 
     def replace(self, **changes):
         """A copy with some fields changed (like :func:`dataclasses.replace`).

@@ -209,9 +209,11 @@ class BaseNEATEstimator(BaseEstimator):
     def _make_config(self):
         """The NEATConfig of a new run: family defaults, then the parameters."""
         if isinstance(self.config, NEATConfig):
-            return copy.deepcopy(self.config)
-        config = self._base_config().replace(pop_size=int(self.pop_size))
-        if self.config:
+            config = copy.deepcopy(self.config)
+            config.validate()  # (its fields may have been set since)
+        else:
+            config = self._base_config().replace(pop_size=int(self.pop_size))
+        if self.config and not isinstance(self.config, NEATConfig):
             names = {f.name for f in dataclasses.fields(NEATConfig)}
             unknown = sorted(set(self.config) - names)
             if unknown:

@@ -256,6 +256,44 @@ def test_config_errors_for_the_estimators(iris):
         NEATClassifier(**FAST, config={"feed_forward": False}).fit(X, y)
     with pytest.raises(ValueError, match="weight_init_stdev must be >= 0"):
         NEATClassifier(**FAST, config={"weight_init_stdev": -1.0}).fit(X, y)
+    # a NEATConfig instance skipped the estimator's own check (the engine's
+    # message then named step/reset)
+    with pytest.raises(ValueError, match="evaluates feed-forward networks"):
+        NEATClassifier(**FAST, config=NEATConfig(feed_forward=False)).fit(X, y)
+    config = NEATConfig()
+    config.weight_max_value = float("nan")  # set after it was validated
+    with pytest.raises(ValueError, match="weight_max_value must be a finite"):
+        NEATClassifier(**FAST, config=config).fit(X, y)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"weight_max_value": float("nan")}, "weight_max_value must be a finite number"),
+    ({"compatibility_threshold": float("nan")}, "compatibility_threshold must be a "),
+    ({"weight_init_stdev": float("inf")}, "weight_init_stdev must be a finite"),
+    ({"bias_mutate_rate": -0.5}, r"bias_mutate_rate must be in \[0, 1\]"),
+    ({"weight_replace_rate": -1.0}, r"weight_replace_rate must be in \[0, 1\]"),
+    ({"max_stagnation": -1}, "max_stagnation must be >= 1"),
+    ({"target_n_species": -3}, "target_n_species must be >= 1"),
+    ({"num_hidden": -1}, "num_hidden must be >= 0"),
+    ({"max_nodes": 0}, "max_nodes must be >= 1"),
+    ({"pop_size": 2.5}, "pop_size must be an int, got 2.5"),
+    ({"enabled_default": "no"}, "enabled_default must be True or False"),
+])
+def test_config_refuses_wrong_types_and_out_of_range_values(iris, change, message):
+    # these passed: a NaN weight bound gave a model predicting NaN, a NaN
+    # threshold or negative rates evolved silently, 2.5 failed in range()
+    X, y = iris
+    with pytest.raises(ValueError, match=message):
+        NEATConfig(**change)
+    with pytest.raises(ValueError, match=message):
+        NEATClassifier(**FAST, config=change).fit(X, y)
+
+
+def test_config_takes_numpy_scalars_as_python_ones():
+    config = NEATConfig(pop_size=np.int64(20), weight_init_mean=np.float32(0.5),
+                        feed_forward=np.True_)
+    assert type(config.pop_size) is int and config.pop_size == 20
+    assert type(config.feed_forward) is bool and config.weight_init_mean == 0.5
 
 
 # -- configuration --------------------------------------------------------------

@@ -529,8 +529,11 @@ class PretrainedFeatureExtractor(
         """Keyword arguments of :class:`_ImageFeatures` from the parameters."""
         offset = scale = None
         if self.input_range is not None:
-            low, high = (float(v) for v in self.input_range)
-            if not high > low:
+            try:
+                low, high = (float(v) for v in self.input_range)
+            except (TypeError, ValueError):
+                low = high = float("nan")  # refused below, by name
+            if not (high > low and np.isfinite(high - low)):
                 raise ValueError(
                     f"input_range must be (low, high) with low < high; got "
                     f"{self.input_range!r}."
@@ -567,6 +570,14 @@ class PretrainedFeatureExtractor(
                         f"normalize {what} has {values.numel()} values; give 1 or one "
                         f"per channel ({channels})."
                     )
+            # (a zero std divided every feature into NaN, silently)
+            if not bool(torch.isfinite(mean).all()) or not bool((std > 0).all()) or (
+                not bool(torch.isfinite(std).all())
+            ):
+                raise ValueError(
+                    f"normalize needs finite means and positive, finite standard "
+                    f"deviations; got {self.normalize!r}."
+                )
         return dict(offset=offset, scale=scale, size=size, mean=mean, std=std)
 
     def _build_model(self, *, load_weights):

@@ -195,6 +195,23 @@ def test_parameter_errors(images):
         PretrainedFeatureExtractor().fit(bad)
 
 
+
+@pytest.mark.parametrize("normalize", [(0.5, 0.0), ((0.5,) * 3, (0.2, 0.0, 0.2)),
+                                       (0.5, float("nan")), (float("inf"), 0.2)])
+def test_normalize_refuses_a_zero_or_non_finite_std(images, normalize):
+    # a zero std divided every feature into NaN, silently
+    with pytest.raises(ValueError, match="normalize needs finite means and "
+                                         "positive, finite standard deviations"):
+        PretrainedFeatureExtractor(normalize=normalize, random_state=0).fit(images)
+
+
+@pytest.mark.parametrize("input_range", [(), (2,), (5, 5), (0, float("inf"))])
+def test_input_range_errors_name_the_parameter(images, input_range):
+    # () or a 1-tuple ended in a bare "not enough values to unpack"
+    with pytest.raises(ValueError, match="input_range must be \\(low, high\\)"):
+        PretrainedFeatureExtractor(input_range=input_range, random_state=0).fit(images)
+
+
 def test_missing_torchvision_is_a_clear_import_error(monkeypatch, images):
     monkeypatch.setitem(sys.modules, "torchvision", None)
     with pytest.raises(ImportError, match=r"pip install 'skdeep\[vision\]'"):

@@ -70,6 +70,41 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
 }
 
+def _without_weight_decay_where_refused(optimizer, params, name):
+    """``params`` (skdeep's optimizer keyword arguments, ``param_groups``
+    included) without ``weight_decay`` for a torch optimizer class that takes
+    none (``Rprop``, ``LBFGS``: "unexpected keyword argument" at the default
+    ``weight_decay=0``); a nonzero decay for one is an error."""
+    import inspect
+
+    try:
+        signature = inspect.signature(optimizer)
+    except (TypeError, ValueError):  # (a builtin or odd callable: as it is)
+        return params
+    if "weight_decay" in signature.parameters or any(
+        p.kind is p.VAR_KEYWORD for p in signature.parameters.values()
+    ):
+        return params
+    groups = params.get("param_groups", [])
+    decays = [params.get("weight_decay", 0.0)]
+    decays += [options.get("weight_decay", 0.0) for _, options in groups]
+    if any(decays):
+        raise ValueError(
+            f"{name}: the optimizer {getattr(optimizer, '__name__', optimizer)!r} "
+            f"takes no weight_decay, but the fit asks for a decay of "
+            f"{max(decays)!r} (weight_decay, or a penalty such as l2): set it to "
+            f"0 or choose an optimizer that takes it."
+        )
+    params = {k: v for k, v in params.items() if k != "weight_decay"}
+    if groups:
+        kept = [(pattern, {k: v for k, v in options.items() if k != "weight_decay"})
+                for pattern, options in groups]
+        params["param_groups"] = [(p, o) for p, o in kept if o]
+        if not params["param_groups"]:
+            del params["param_groups"]
+    return params
+
+
 TRAINING_PARAMETERS_DOC = """\
     lr : float, default={lr}
         Learning rate of the optimizer.
@@ -1428,7 +1463,9 @@ class BaseTorchEstimator(BaseEstimator):
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]
-        optimizer_params = self._optimizer_params()
+        optimizer_params = _without_weight_decay_where_refused(
+            optimizer, self._optimizer_params(), type(self).__name__
+        )
         if optimizer in OPTIMIZERS.values() and self._device.type == "cpu":
             # torch's multi-tensor updates: the same numbers as its default
             # per-tensor loop on the CPU (checked bit for bit on all four

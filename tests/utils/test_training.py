@@ -595,3 +595,24 @@ def test_output_names_follow_the_fitted_network():
     vae = VariationalAutoencoder(code_size=2, max_epochs=1).fit(X)
     vae.set_params(code_size=5)
     assert vae.sample(3).shape == (3, 8)
+
+
+def test_optimizer_classes_without_weight_decay():
+    # any torch optimizer class is documented; Rprop and LBFGS take no
+    # weight_decay and failed at the default weight_decay=0 ("unexpected
+    # keyword argument")
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    X = _data(n=40)
+    ae = AutoencoderTransformer(optimizer=torch.optim.Rprop, max_epochs=2,
+                                random_state=0).fit(X)
+    assert isinstance(ae.net_.optimizer_, torch.optim.Rprop)
+    assert np.isfinite(ae.transform(X)).all()
+    # MC dropout's bias group (weight decay 0) goes with it
+    mc = MCDropoutRegressor(optimizer=torch.optim.Rprop, weight_decay=0.0,
+                            max_epochs=2, random_state=0).fit(X, X[:, 0])
+    assert np.isfinite(mc.predict(X)).all()
+    with pytest.raises(ValueError, match="'Rprop' takes no weight_decay, but the "
+                                         "fit asks for a decay of 0.1"):
+        AutoencoderTransformer(optimizer=torch.optim.Rprop, weight_decay=0.1,
+                               max_epochs=1).fit(X)

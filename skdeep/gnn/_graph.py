@@ -26,6 +26,21 @@ N_DEGREE_BINS = 32
 SPARSE_FEATURE_DENSITY = 0.02
 
 
+def _numeric_objects(given, array):
+    """An object array of numbers (from ``given``, a DataFrame or array) as
+    float64, missing values (``pd.NA``) as NaN; ``array`` itself where it
+    holds anything else (refused by the caller)."""
+    if hasattr(given, "to_numpy"):
+        try:
+            return given.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            return array
+    try:
+        return array.astype(np.float64)
+    except (TypeError, ValueError):
+        return array
+
+
 def prepare_graph(graph, node_features, input_format="auto"):
     """The undirected adjacency and the node features of a GNN's graph.
 
@@ -89,6 +104,10 @@ def prepare_graph(graph, node_features, input_format="auto"):
         values = F.data
     else:
         F = np.asarray(node_features)
+        if F.dtype.kind == "O":
+            # numbers numpy keeps as objects: a DataFrame of mixed numeric
+            # and bool columns, or of nullable Float64/Int64 (pd.NA as NaN)
+            F = _numeric_objects(node_features, F)
         if F.dtype.kind not in "biuf":
             raise ValueError(
                 f"node_features must be numeric; got dtype {F.dtype}."

@@ -255,6 +255,13 @@ def check_node_ids(estimator, X, n_nodes, *, reset, min_samples=1, hint=""):
             f"{X.shape[1]} columns.{hint}"
         )
     ids = X[:, 0]
+    if ids.dtype.kind == "O":  # an object array of Python ints, as numpy reads them
+        try:
+            converted = np.array(ids.tolist())
+        except (TypeError, ValueError):
+            converted = ids
+        if converted.dtype.kind in "iuf":
+            ids = converted
     if ids.dtype.kind not in "iuf" or (
         ids.dtype.kind == "f" and np.any(ids != np.round(ids))
     ):

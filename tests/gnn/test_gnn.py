@@ -488,3 +488,33 @@ def test_graph_weights_past_float32_and_complex_sparse_features_are_refused(grap
     with pytest.raises(ValueError, match="numeric; got dtype complex128"):
         GCNClassifier(graph=A, node_features=complex_features, max_epochs=1).fit(
             train, y[train])
+
+
+def test_numeric_feature_frames_and_object_ids_are_read_as_numbers():
+    # a DataFrame of float and bool columns, or of nullable Float64, is an
+    # object array to numpy and was refused as "must be numeric"; node ids
+    # as an object array of ints were refused as "must be integers"
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    A = sp.random(30, 30, density=0.15, random_state=0, format="csr")
+    A.data[:] = 1
+    ids, y = np.arange(30).reshape(-1, 1), np.arange(30) % 2
+    frame = pd.DataFrame({"age": rng.rand(30), "member": rng.rand(30) > 0.5})
+    params = dict(graph=A, max_epochs=2, random_state=0)
+    expected = GCNClassifier(**params, node_features=frame.to_numpy(float)).fit(
+        ids, y).predict_proba(ids)
+    for features in (frame, frame.astype({"age": "Float64"}),
+                     frame.to_numpy(dtype=object)):
+        got = GCNClassifier(**params, node_features=features).fit(ids, y)
+        np.testing.assert_allclose(got.predict_proba(ids), expected, rtol=1e-6)
+    plain = GCNClassifier(**params).fit(ids, y).predict_proba(ids)
+    by_objects = GCNClassifier(**params).fit(ids.astype(object), y)
+    np.testing.assert_array_equal(by_objects.predict_proba(ids.astype(object)), plain)
+    missing = frame.astype({"age": "Float64"})
+    missing.iloc[3, 0] = pd.NA
+    with pytest.raises(ValueError, match="node_features contains NaN"):
+        GCNClassifier(**params, node_features=missing).fit(ids, y)
+    with pytest.raises(ValueError, match="node_features must be numeric"):
+        GCNClassifier(**params, node_features=pd.DataFrame({"a": ["x"] * 30})).fit(
+            ids, y)

@@ -18,6 +18,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.exceptions import NotFittedError
+from sklearn.utils import assert_all_finite
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
@@ -241,6 +242,7 @@ class _BaseSiamese(BaseTorchEstimator):
         if y is None:
             return samples, None
         y = column_or_1d(y, warn=True)
+        assert_all_finite(y, input_name="y")  # (NaN: not a sorting TypeError)
         if len(y) != n:
             raise ValueError(
                 f"Found input variables with inconsistent numbers of samples: "
@@ -797,7 +799,12 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
         if y.dtype == bool:  # (predicted as 0/1 before, unlike scikit-learn)
             self.classes_ = np.array([False, True])
         else:
-            self.classes_ = np.array([-1, 1]) if (y == -1).any() else np.array([0, 1])
+            # in y's dtype, as np.unique(y) would give them (float labels
+            # came back as int64)
+            self.classes_ = np.array(
+                [-1, 1] if (y == -1).any() else [0, 1],
+                dtype=y.dtype if y.dtype.kind in "iuf" else None,
+            )
         weights = validate_sample_weight(sample_weight, y)
         self.threshold_ = _best_threshold(
             self._pair_distances(X),

@@ -37,6 +37,7 @@ import torch
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import assert_all_finite
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from skorch import NeuralNet
@@ -376,6 +377,9 @@ def encode_classes(estimator, y, sample_weight=None, valid=None):
     -------
     codes : ndarray of int64
     """
+    # NaN among labels (a pandas Categorical with a missing value): the
+    # NaN error, not "'<' not supported between 'float' and 'str'"
+    assert_all_finite(y, input_name="y")
     check_classification_targets(y)
     mode = getattr(estimator, "_partial_fit_mode", None)
     if mode is None:
@@ -390,8 +394,8 @@ def encode_classes(estimator, y, sample_weight=None, valid=None):
         if len(unseen):
             raise ValueError(
                 f"y has labels {unseen.tolist()} that are not in classes="
-                f"{encoder.classes_.tolist()} (given on the first call of "
-                f"partial_fit)."
+                f"{encoder.classes_.tolist()} (fixed by the first call of "
+                f"partial_fit, or by the fit it continues)."
             )
     estimator.classes_ = encoder.classes_
     codes = encoder.transform(y).astype(np.int64)

@@ -518,3 +518,15 @@ def test_numeric_feature_frames_and_object_ids_are_read_as_numbers():
     with pytest.raises(ValueError, match="node_features must be numeric"):
         GCNClassifier(**params, node_features=pd.DataFrame({"a": ["x"] * 30})).fit(
             ids, y)
+
+
+def test_a_missing_label_is_a_nan_error():
+    # a Categorical with NaN among string labels raised "'<' not supported
+    # between instances of 'float' and 'str'"
+    import pandas as pd
+
+    A = sp.random(30, 30, density=0.15, random_state=0, format="csr")
+    A.data[:] = 1
+    y = pd.Categorical(["a", "b"] * 14 + [np.nan, "a"])
+    with pytest.raises(ValueError, match="contains NaN"):
+        GCNClassifier(graph=A, max_epochs=1).fit(np.arange(30).reshape(-1, 1), y)

@@ -512,3 +512,20 @@ def test_prototype_scores_are_computed_in_blocks_of_rows(monkeypatch):
         np.testing.assert_array_equal(blocks[0], whole[0])
         for a, b in zip(blocks[1:], whole[1:]):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_pair_classes_keep_the_label_dtype_and_nan_labels_are_refused():
+    # float labels 0.0/1.0 came back as int64 classes and predictions;
+    # a Categorical with a missing label raised a sorting TypeError
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    pairs = rng.randn(20, 2, 4)
+    for y in (np.array([0.0, 1.0] * 10), np.array([-1, 1] * 10, dtype=np.int32)):
+        clf = SiamesePairClassifier(max_epochs=1, random_state=0).fit(pairs, y)
+        assert clf.classes_.dtype == y.dtype
+        assert clf.predict(pairs).dtype == y.dtype
+        np.testing.assert_array_equal(clf.classes_, np.unique(y))
+    missing = pd.Categorical([0, 1] * 9 + [np.nan, 1])
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        SiamesePairClassifier(max_epochs=1).fit(pairs, missing)

@@ -276,10 +276,14 @@ class Seq2SeqModule(nn.Module):
 
     # -- generation --------------------------------------------------------------
 
-    def _restrict(self, logits, fixed):
+    def _restrict(self, logits, fixed, first=False):
+        """The logits of the tokens a step may emit: never the special ones,
+        and no end token for fixed-length targets or at the ``first`` step
+        (every training target holds a token: an empty prediction was one
+        that ``score`` then refused)."""
         logits = logits.clone()
         logits[..., list(_NEVER_EMITTED)] = float("-inf")
-        if fixed:
+        if fixed or first:
             logits[..., EOS] = float("-inf")
         return logits
 
@@ -313,12 +317,14 @@ class Seq2SeqModule(nn.Module):
         done = torch.zeros(n, dtype=torch.bool, device=device)
         lengths = torch.zeros(n, dtype=torch.long, device=device)
         emitted, logps, weights = [], [], []
-        for _ in range(max_steps):
+        for step in range(max_steps):
             out, state, w = self.decode_block(inp, state, memory)
             out = out[:, 0]
             lengths += ~done
             if self.target_tokens:
-                logp = torch.log_softmax(self._restrict(out, fixed), dim=-1)
+                logp = torch.log_softmax(
+                    self._restrict(out, fixed, first=step == 0), dim=-1
+                )
                 token = logp.argmax(dim=-1)
                 emitted.append(token)
                 logps.append(logp.gather(1, token[:, None])[:, 0])
@@ -361,9 +367,11 @@ class Seq2SeqModule(nn.Module):
         logps = torch.zeros((n, B, 0), device=device)
         weights = None
         rows = torch.arange(n, device=device)[:, None]
-        for _ in range(max_steps):
+        for step in range(max_steps):
             out, state, w = self.decode_block(inp, state, flat_memory)
-            logp = torch.log_softmax(self._restrict(out[:, 0], fixed), dim=-1)
+            logp = torch.log_softmax(
+                self._restrict(out[:, 0], fixed, first=step == 0), dim=-1
+            )
             V = logp.shape[-1]
             logp = logp.view(n, B, V)
             # A finished hypothesis continues with padding at no cost.

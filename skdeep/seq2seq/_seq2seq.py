@@ -782,8 +782,10 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
         y : sequences or None, default=None
             Targets to score (teacher forced: the probability the model
             gives each target token after the true previous ones, the end
-            token included). None scores the model's own prediction (its
-            confidence).
+            token included, over the whole vocabulary). None scores the
+            model's own prediction (its confidence) as decoding saw it: over
+            the tokens a step may emit (no unknown or padding token, no end
+            token first), so it can exceed the score of ``y=predict(X)``.
 
         Returns
         -------

@@ -1048,3 +1048,17 @@ def test_integer_and_boolean_pandas_targets_are_tokens(dtype):
     assert model.target_format_["kind"] == "scalar_tokens"
     np.testing.assert_array_equal(model.predict(words), plain.predict(words))
     assert model.predict(words).dtype.kind == "i"
+
+
+@pytest.mark.parametrize("decoding", ["greedy", "beam"])
+def test_predictions_are_never_empty_and_score_as_targets(decoding):
+    # an undertrained model emitted the end token first: "" predictions,
+    # which score(X, predict(X)) refused as empty targets
+    words = np.array(["abc", "bca", "cab", "acb", "bac", "cba", "ab", "ba",
+                      "abcab"] * 6)
+    reversed_ = np.array([w[::-1] for w in words])
+    model = Seq2SeqTranslator(hidden_size=8, max_epochs=3, lr=0.01, random_state=0,
+                              decoding=decoding).fit(words, reversed_)
+    predicted = model.predict(words)
+    assert min(len(p) for p in predicted) >= 1
+    assert model.score(words, predicted) == 1.0

@@ -248,12 +248,20 @@ class PluginRegistry:
             info.name = f"{info.name} ({info.distribution or info.module})"
         self.plugins[info.name] = info
         try:
-            module = ep.load()
-        except BaseException as exc:  # noqa: BLE001 - a plugin must never break skdeep
-            if isinstance(exc, KeyboardInterrupt):  # (sys.exit in a plugin's
-                raise  # import is one more broken plugin: skipped, below)
-            return self._fail(info, "failed to import", exc)
-        self.register_plugin(module, info)
+            try:
+                module = ep.load()
+            except BaseException as exc:  # noqa: BLE001 - never breaks skdeep
+                if isinstance(exc, KeyboardInterrupt):  # (sys.exit in a plugin's
+                    raise  # import is one more broken plugin: skipped, below)
+                return self._fail(info, "failed to import", exc)
+            self.register_plugin(module, info)
+        except BaseException:
+            # A Ctrl-C, or a warning under "-W error", cut the load short:
+            # undone, so that the next call loads this plugin again (it was
+            # skipped for good, listed as healthy with no estimators).
+            self._loaded_entry_points.discard(ep.value)
+            self.unregister_plugin(info.name)
+            raise
 
     def register_plugin(self, plugin, info=None):
         """Register a plugin object (a module or a class instance) and run its hooks.
@@ -280,12 +288,15 @@ class PluginRegistry:
             if info is None or isinstance(info, str):
                 name = info or getattr(plugin, "__name__", type(plugin).__name__)
                 info = PluginInfo(name=name, module=getattr(plugin, "__name__", name))
+            if self.plugins.get(info.name) is not info:  # (not an entry point's)
+                name = info.name
                 if name in self.plugins or self.pm.get_plugin(name) is not None:
                     # a name in use: refused, and the plugin holding it keeps
                     # its record (overwritten, it was listed as broken)
                     return self._fail(info, "was not registered", ValueError(
                         f"a plugin named {name!r} is registered already; give "
                         f"this one another name"))
+                # (a PluginInfo given whole was left out of the listing)
                 self.plugins[name] = info
             try:
                 self.pm.register(plugin, name=info.name)
@@ -309,6 +320,12 @@ class PluginRegistry:
                     ),
                 )
             info.hooks = sorted(hc.name for hc in callers)
+            if not info.hooks:
+                self.pm.unregister(plugin)
+                return self._fail(info, "implements no skdeep hook", ValueError(
+                    "no function of the plugin is marked with @skdeep.hookimpl "
+                    "(or the entry point names a function, not the module "
+                    "that holds it)"))
             self._run_register_estimators(plugin, info)
             return info
 
@@ -376,12 +393,18 @@ class PluginRegistry:
                     "register_estimators must call register(...), not yield: a "
                     "generator function registers nothing when called"))
             try:
-                impl.function(*[kwargs[arg] for arg in impl.argnames])
+                returned = impl.function(*[kwargs[arg] for arg in impl.argnames])
             except BaseException as exc:  # noqa: BLE001 - sys.exit in a hook too
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 self.pm.unregister(plugin)
                 return self._fail(info, "raised in register_estimators", exc)
+            if returned is not None:  # (classes returned were never registered)
+                self.pm.unregister(plugin)
+                return self._fail(info, "returned a value from register_estimators",
+                                  ValueError(
+                    f"register_estimators must call register(cls) for each "
+                    f"class and return None; it returned {returned!r}"))
         for name, cls in staged.items():
             if name in self.estimators and self.estimators[name][1] != info.name:
                 # The first plugin loaded keeps the name (built-ins load

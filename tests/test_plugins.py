@@ -461,10 +461,85 @@ def test_an_interrupted_load_is_finished_by_the_next_call(plugin_dir):
         warnings.simplefilter("error", SkdeepPluginWarning)
         with pytest.raises(SkdeepPluginWarning):
             registry.load()
-    names = {name for name, _, _ in registry.all_estimators()}
+    # the plugin whose load was cut short is loaded again (and warns again)
+    with pytest.warns(SkdeepPluginWarning, match="missing dep xyz"):
+        names = {name for name, _, _ in registry.all_estimators()}
     assert {"GoodTransformer", "AutoencoderTransformer"} <= names
     info = {p["name"]: p for p in registry.list_plugins()}
     assert "missing dep xyz" in info["bad"]["error"]
+
+
+def test_a_load_cut_short_in_a_plugin_is_undone_for_the_next_call(
+    plugin_dir, monkeypatch
+):
+    # a Ctrl-C (or a warning raised as an error) while a plugin loaded left
+    # it marked as loaded: skipped for good, listed as healthy with no
+    # estimators
+    import builtins
+
+    monkeypatch.setattr(builtins, "_sk_interrupt_once", True, raising=False)
+    (plugin_dir / "sk_interrupt.py").write_text(
+        "import builtins\n"
+        "if builtins._sk_interrupt_once:\n"
+        "    builtins._sk_interrupt_once = False\n"
+        "    raise KeyboardInterrupt\n"
+        "import skdeep\nfrom sklearn.base import BaseEstimator\n"
+        "class Interrupted(BaseEstimator):\n    pass\n"
+        "@skdeep.hookimpl\ndef register_estimators(register):\n"
+        "    register(Interrupted)\n")
+    registry = _registry(_ep("interrupt", "sk_interrupt"))
+    with pytest.raises(KeyboardInterrupt):
+        registry.load()
+    assert "interrupt" not in registry.plugins  # (list_plugins would load)
+    assert "Interrupted" in {name for name, _, _ in registry.all_estimators()}
+    info = {p["name"]: p for p in registry.list_plugins()}
+    assert info["interrupt"]["error"] is None
+    assert info["interrupt"]["estimators"] == ["Interrupted"]
+
+
+def test_plugins_that_register_nothing_say_why(plugin_dir):
+    # a hook without @hookimpl, or one returning its classes instead of
+    # calling register, left a plugin listed as healthy with no estimators
+    (plugin_dir / "sk_unmarked.py").write_text(
+        "def register_estimators(register):\n    pass\n")
+    (plugin_dir / "sk_returns.py").write_text(
+        "import skdeep\nfrom sklearn.base import BaseEstimator\n"
+        "class Returned(BaseEstimator):\n    pass\n"
+        "@skdeep.hookimpl\ndef register_estimators(register):\n"
+        "    return [Returned]\n")
+    registry = _registry(_ep("unmarked", "sk_unmarked"), _ep("returns", "sk_returns"))
+    with pytest.warns(SkdeepPluginWarning) as record:
+        registry.load()
+    messages = " ".join(str(w.message) for w in record)
+    assert "implements no skdeep hook" in messages
+    assert "must call register(cls)" in messages
+    info = {p["name"]: p for p in registry.list_plugins()}
+    assert info["unmarked"]["error"] and info["returns"]["error"]
+
+
+def test_a_plugin_registered_with_its_record_is_listed():
+    # register_plugin(plugin, PluginInfo(...)) registered the estimators
+    # but left the plugin out of list_plugins
+    import types
+
+    from sklearn.base import BaseEstimator
+
+    from skdeep.plugins import PluginInfo, PluginRegistry
+
+    class Mine(BaseEstimator):
+        pass
+
+    module = types.ModuleType("my_plugin")
+
+    @skdeep.hookimpl
+    def register_estimators(register):
+        register(Mine)
+
+    module.register_estimators = register_estimators
+    registry = PluginRegistry()
+    registry.register_plugin(module, PluginInfo(name="mine", module="my_plugin"))
+    assert "mine" in {p["name"] for p in registry.list_plugins()}
+    assert registry.unregister_plugin("mine") is not None
 
 
 def test_names_and_filters_of_the_wrong_type_are_clear_errors():

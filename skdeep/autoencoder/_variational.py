@@ -54,7 +54,9 @@ class VariationalAutoencoder(
     sample_codes : bool, default=False
         ``transform`` returns the posterior mean (default) or one draw from
         the posterior per row (drawn from a generator seeded by
-        ``random_state``, so repeated calls agree).
+        ``random_state``, so repeated calls agree). The draw belongs to the
+        row's position in ``X``: the same row elsewhere in ``X``, or alone,
+        gets another draw.
 
 {autoencoder_parameters}
 

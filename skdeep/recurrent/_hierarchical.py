@@ -745,7 +745,7 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
         check_is_fitted(self)
         X4 = self._validate_X(X, reset=False)
         return self._batched(
-            lambda xb: torch.softmax(self.module_(xb), dim=-1),
+            lambda xb: torch.softmax(self.module_(xb).double(), dim=-1),
             X4,
             out_dtype=np.float64,
         )

@@ -534,7 +534,8 @@ class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        proba = self._forward_all(lambda out: torch.softmax(out, dim=-1), X)
+        # in float64: float32 rows summed to 1 within 1e-7 only
+        proba = self._forward_all(lambda out: torch.softmax(out.double(), dim=-1), X)
         if self._fitted("return_sequences"):
             return self._fill_padding(proba, X)
         return proba
@@ -763,8 +764,11 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
         return out[:, 0] if self._y_1d else out
 
     def score(self, X, y, sample_weight=None):
-        """Coefficient of determination R²; over the valid (non-padding) steps
-        with ``return_sequences=True``.
+        """Coefficient of determination R²; with ``return_sequences=True``,
+        one R² of all valid (non-padding) steps pooled (``r2_score`` of the
+        flattened steps), not scikit-learn's mean of per-step R²
+        (``scoring="r2"`` on the ``(n_samples, n_timepoints)`` predictions,
+        which padding would distort).
 
         Parameters
         ----------

@@ -382,3 +382,19 @@ def test_partial_fit_reads_a_ragged_list_against_the_fitted_length(cls):
     with pytest.raises(ValueError, match="12 time points.*at most 10"):
         est.partial_fit([rng.randn(12), rng.randn(8)], [1, 0])
     assert est.n_iter_ == 2
+
+def test_probabilities_sum_to_one_in_float64():
+    # the softmax ran in float32: rows summed to 1 within 1e-7 only
+    from skdeep.recurrent import HierarchicalRNNClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(40, 2, 8), np.arange(40) % 3
+    for model, target in ((RNNClassifier(max_epochs=2, random_state=0), y),
+                          (RNNClassifier(max_epochs=2, return_sequences=True,
+                                         random_state=0), np.tile(y[:, None], 8))):
+        proba = model.fit(X, target).predict_proba(X)
+        np.testing.assert_allclose(proba.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+    X4 = rng.randn(40, 3, 2, 4)
+    proba = HierarchicalRNNClassifier(max_epochs=2, random_state=0).fit(
+        X4, y).predict_proba(X4)
+    np.testing.assert_allclose(proba.sum(axis=-1), 1.0, rtol=0, atol=1e-12)

@@ -169,10 +169,13 @@ class _PatchWhileInside:
 
 def _solver_with_seeded_start(solve, length):
     def solve_from_seeded_start(A, *args, **kwargs):
-        rng = getattr(_arpack_patch.local, "rng", None)
+        seed = getattr(_arpack_patch.local, "seed", None)
         # v0 is the fifth argument after A of both solvers
-        if (rng is not None and len(args) < 5 and kwargs.get("v0") is None
+        if (seed is not None and len(args) < 5 and kwargs.get("v0") is None
                 and kwargs.get("solver", "arpack") == "arpack"):
+            # drawn afresh for every solve: a graph's start vector does not
+            # depend on the graphs solved before it in the list
+            rng = np.random.RandomState(seed)
             kwargs["v0"] = rng.uniform(-1.0, 1.0, length(A.shape))
         return solve(A, *args, **kwargs)
 
@@ -209,16 +212,20 @@ def seeded_arpack(seed):
     from ``np.random.RandomState(seed)`` (uniform on [-1, 1), like ARPACK's own).
     The solvers are wrapped on the ``scipy.sparse.linalg`` module (and on
     karateclub's SF, which imported ``eigsh`` by name) while any thread is in
-    this context; the wrappers read the calling thread's generator, so other
-    threads' solves, inside or outside karateclub, are not affected.
+    this context; the wrappers read the calling thread's seed, so other
+    threads' solves, inside or outside karateclub, are not affected. Every
+    solve draws its start vector from a generator seeded afresh: one drawn
+    stream gave each graph of a list a start that depended on the graphs
+    solved before it, and IGE's features of a graph with repeated
+    eigenvalues then depended on the rest of the batch.
     """
     with _arpack_patch.inside() as local:
-        previous = getattr(local, "rng", None)
-        local.rng = np.random.RandomState(0 if seed is None else seed)
+        previous = getattr(local, "seed", None)
+        local.seed = 0 if seed is None else seed
         try:
             yield
         finally:
-            local.rng = previous
+            local.seed = previous
 
 
 def _process_independent_hash(text):

@@ -101,6 +101,9 @@ class KarateClubEmbedder(KarateClubParams, BaseNodeEmbedder):
                     f"node_features has {features.shape[0]} rows for a graph of "
                     f"{adjacency.shape[0]} nodes."
                 )
+            if not np.isfinite(features.data).all():
+                # (TENE and FSCNMF embedded every node as NaN, silently)
+                raise ValueError("node_features contains NaN or infinity.")
         fit = memory.cache(fit_karateclub)
         return fit(self._model_name, self._karateclub_params(), adjacency, features,
                    seed)

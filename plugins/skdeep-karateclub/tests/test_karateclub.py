@@ -571,3 +571,32 @@ def test_degree_normalizing_models_read_graphs_without_weights(name, params):
     with pytest.warns(UserWarning, match="cannot read the edge weights"):
         varied = clone(est).fit_transform(np.maximum(weights, weights.T))
     np.testing.assert_array_equal(varied, plain)
+
+
+def test_a_graphs_features_do_not_depend_on_the_rest_of_the_list():
+    # ARPACK's start vectors came from one seeded stream for the whole list:
+    # a graph with repeated eigenvalues (star, cycle) got IGE features that
+    # depended on the graphs solved before it, and fit_transform's rows
+    # differed from transform of each graph alone
+    import networkx as nx
+
+    train = [nx.cycle_graph(8), nx.path_graph(10), nx.star_graph(6), nx.wheel_graph(9)]
+    est = _embedder("KarateClubIGE").set_params(
+        feature_embedding_dimensions=(2,), spectral_embedding_dimensions=(3,),
+        histogram_bins=(5,), random_state=0)
+    together = est.fit_transform(train)
+    alone = np.vstack([est.transform([g]) for g in train])
+    np.testing.assert_array_equal(alone, together)
+    np.testing.assert_array_equal(est.transform(train[::-1])[::-1], together)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_node_features_are_refused(bad):
+    # TENE and FSCNMF gave an all-NaN embedding without a word
+    import networkx as nx
+
+    features = np.random.RandomState(0).rand(34, 6)
+    features[3, 2] = bad
+    est = _embedder("KarateClubTENE").set_params(node_features=features)
+    with pytest.raises(ValueError, match="node_features contains NaN or infinity"):
+        est.fit_transform(nx.karate_club_graph())

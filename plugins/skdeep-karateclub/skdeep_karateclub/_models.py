@@ -176,6 +176,11 @@ _NODE_DOC = """karateclub's ``{name}`` ({kind} node embedding) as a node embedde
     graph : scipy.sparse matrix, ndarray or networkx graph, default=None
         A fixed graph; ``X`` is then a column of node ids.
 {features_param}
+    input_format : {{"auto", "adjacency", "edgelist"}}, default="auto"
+        How a dense array graph is read (see skdeep's graph user guide):
+        ``"auto"`` refuses the ambiguous ones, small square arrays that could
+        be either.
+
     memory : str or joblib.Memory, default=None
         Caches fitted embeddings across identical fits (grid-search folds).
 
@@ -217,6 +222,11 @@ _COMMUNITY_DOC = """karateclub's ``{name}`` community detection as a clusterer.
 {params}
     graph : scipy.sparse matrix, ndarray or networkx graph, default=None
         A fixed graph; ``X`` is then a column of node ids.
+
+    input_format : {{"auto", "adjacency", "edgelist"}}, default="auto"
+        How a dense array graph is read (see skdeep's graph user guide):
+        ``"auto"`` refuses the ambiguous ones, small square arrays that could
+        be either.
 
     memory : str or joblib.Memory, default=None
         Caches fitted models across identical fits.
@@ -468,12 +478,16 @@ def _model_doc(name, kind, cls, defaults, seeded, embeds):
 # kind -> (base class, keyword parameters added by skdeep before and after
 # karateclub's own)
 _KINDS = {
-    "node": (KarateClubEmbedder, ["graph"], ["memory", "random_state"]),
+    "node": (KarateClubEmbedder, ["graph"], ["input_format", "memory", "random_state"]),
     "attributed": (KarateClubEmbedder, ["graph", "node_features"],
-                   ["memory", "random_state"]),
-    "community": (KarateClubClusterer, ["graph"], ["memory", "random_state"]),
+                   ["input_format", "memory", "random_state"]),
+    "community": (KarateClubClusterer, ["graph"],
+                  ["input_format", "memory", "random_state"]),
     "whole-graph": (KarateClubGraphEmbedder, [], ["random_state"]),
 }
+
+# Defaults of the parameters skdeep adds that are not None.
+_ADDED_DEFAULTS = {"input_format": "auto"}
 
 
 # Integer defaults of parameters that take any number (FGSD's histogram range).
@@ -539,7 +553,8 @@ def _make_class(name, kind, test_params):
     keys, defaults, seeded = _signature_defaults(cls)
     if not seeded:
         after = [k for k in after if k != "random_state"]
-    init = _make_init(keys[0], before + keys[1:] + after, defaults)
+    init = _make_init(keys[0], before + keys[1:] + after,
+                      {**defaults, **_ADDED_DEFAULTS})
 
     # A constraint for every parameter of this class (scikit-learn's
     # check_param_validation), by the type of karateclub's default and the

@@ -57,7 +57,8 @@ def check_graphs(X, *, features=False, min_nodes=1, model=None):
     ``features=True`` the networkx inputs' node attribute ``"feature"`` is
     kept (Graph2Vec's ``attributed=True``).
     """
-    if isinstance(X, np.ndarray) and X.ndim == 3:
+    stacked = isinstance(X, np.ndarray) and X.ndim == 3
+    if stacked:
         X = list(X)
     elif (
         sp.issparse(X) or _is_networkx(X) or isinstance(X, (str, bytes))
@@ -78,7 +79,10 @@ def check_graphs(X, *, features=False, min_nodes=1, model=None):
     out = []
     for i, graph in enumerate(graphs):
         try:
-            adjacency, nodes = to_adjacency(graph)
+            # (a stack holds adjacencies: small ones are not ambiguous there)
+            adjacency, nodes = to_adjacency(
+                graph, "adjacency" if stacked else "auto"
+            )
         except (TypeError, ValueError) as exc:
             raise ValueError(f"Graph {i} of X is not a graph: {exc}") from exc
         n_nodes = adjacency.shape[0]

@@ -600,3 +600,21 @@ def test_non_finite_node_features_are_refused(bad):
     est = _embedder("KarateClubTENE").set_params(node_features=features)
     with pytest.raises(ValueError, match="node_features contains NaN or infinity"):
         est.fit_transform(nx.karate_club_graph())
+
+
+def test_input_format_reads_small_dense_graphs_and_stacks():
+    # the wrappers had no input_format: a triangle as a dense array was
+    # "ambiguous" (set input_format, which they refused), and a 3-D stack of
+    # small adjacencies, which can only be adjacencies, was refused too
+    triangle = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]])
+    walker = _embedder("KarateClubDeepWalk")
+    with pytest.raises(ValueError, match="ambiguous"):
+        clone(walker).fit_transform(triangle)
+    read = clone(walker).set_params(input_format="adjacency", random_state=0)
+    expected = clone(walker).set_params(random_state=0).fit_transform(
+        sp.csr_matrix(triangle))
+    np.testing.assert_array_equal(read.fit_transform(triangle), expected)
+    graphs = _embedder("KarateClubFeatherGraph")
+    stacked = clone(graphs).fit_transform(np.stack([triangle, triangle]))
+    listed = clone(graphs).fit_transform([sp.csr_matrix(triangle)] * 2)
+    np.testing.assert_array_equal(stacked, listed)

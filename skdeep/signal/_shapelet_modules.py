@@ -274,6 +274,30 @@ class _SoftMinDistance(torch.autograd.Function):
     """
 
     @staticmethod
+    def _products(x, shapelets, nfft, whole):
+        """What every chunk's distances need: ``(ss, weight, spec, full)``,
+        ``||s||^2``, the weight ``-2 s`` of ``conv1d(x, weight, ss) = ss -
+        2 x.s``, its spectrum (FFT road) and, with ``whole``, that
+        convolution over every series and position at once (the conv road's
+        one call: small ones run slower per element)."""
+        ss = (shapelets * shapelets).sum(dim=(1, 2))
+        weight = -2.0 * shapelets
+        spec = _shapelet_spectrum(weight, nfft) if nfft else None
+        full = F.conv1d(x, weight, ss) if whole else None
+        return ss, weight, spec, full
+
+    @staticmethod
+    def _chunk(x, xx, rows, pos, products, nfft, gemm):
+        """``D`` of one chunk and its ``aux`` (see :meth:`_distances`), from
+        the whole convolution where there is one."""
+        ss, weight, spec, full = products
+        if full is not None:
+            return full[rows].add_(xx[rows]), None
+        return _SoftMinDistance._distances(
+            x, weight, ss, xx, rows, pos, nfft, spec, gemm
+        )
+
+    @staticmethod
     def _distances(x, weight, ss, xx, rows, pos, nfft, spec, gemm=False):
         """``D`` of one chunk (+inf at padded windows, from ``xx``), and what
         the backward pass reuses: the conjugate spectrum of the series (FFT
@@ -318,21 +342,11 @@ class _SoftMinDistance(torch.autograd.Function):
         n, P = xx.shape[0], xx.shape[-1]
         K, C, L = shapelets.shape
         a = float(alpha) * LOG2E / (C * L)  # base 2, see the class docstring
-        ss = (shapelets * shapelets).sum(dim=(1, 2))
-        weight = -2.0 * shapelets  # conv1d(x, weight, ss) = ss - 2 x.s
-        spec = _shapelet_spectrum(weight, nfft) if nfft else None
+        products = _SoftMinDistance._products(x, shapelets, nfft, whole)
         m_all, W_all, S_all = (x.new_empty(n, K) for _ in range(3))
         kept = []
-        # conv road, all positions at once: one convolution over every series
-        # (small ones run slower), the passes after it block by block
-        whole = F.conv1d(x, weight, ss) if whole else None
         for rows, pos in chunks:
-            if whole is None:
-                D, aux = _SoftMinDistance._distances(
-                    x, weight, ss, xx, rows, pos, nfft, spec, gemm
-                )
-            else:
-                D, aux = whole[rows].add_(xx[rows]), None
+            D, aux = _SoftMinDistance._chunk(x, xx, rows, pos, products, nfft, gemm)
             m = D.amin(dim=-1)  # inf where the chunk has no valid window
             neg = None
             if bool((m < 0).any()):  # the expanded square rounded below 0
@@ -364,7 +378,7 @@ class _SoftMinDistance(torch.autograd.Function):
                 m = ref
             m_all[rows], W_all[rows], S_all[rows] = m, W, S
         ctx.a, ctx.shape, ctx.kept = a, (K, C, L), kept
-        ctx.steps = (chunks, nfft, whole is not None, gemm)
+        ctx.steps = (chunks, nfft, whole, gemm)
         ctx.save_for_backward(x, shapelets, xx, valid, m_all, W_all, S_all)
         return (m_all - S_all / (a * W_all)) / (C * L)
 
@@ -380,9 +394,7 @@ class _SoftMinDistance(torch.autograd.Function):
         c0 = c1 * (1.0 - LN2 * S / W)  # S and z in base 2
         c1 = c1 * LN2
         if not kept:
-            ss = (shapelets * shapelets).sum(dim=(1, 2))
-            weight = -2.0 * shapelets
-            spec = _shapelet_spectrum(weight, nfft) if nfft else None
+            products = _SoftMinDistance._products(x, shapelets, nfft, whole=False)
         corr = torch.zeros_like(shapelets)
         total = shapelets.new_zeros(K)
         # conv road, all positions at once: one weight gradient at the end
@@ -397,8 +409,8 @@ class _SoftMinDistance(torch.autograd.Function):
             if kept:
                 w, z, aux, neg = kept[i]
             else:
-                D, aux = _SoftMinDistance._distances(
-                    x, weight, ss, xx, rows, pos, nfft, spec, gemm
+                D, aux = _SoftMinDistance._chunk(
+                    x, xx, rows, pos, products, nfft, gemm
                 )
                 neg = D < 0 if bool(D.amin() < 0) else None
                 z, w = _SoftMinDistance._weights(
@@ -619,21 +631,13 @@ def _exact_min_distances(x, shapelets, lengths, max_chunk_elements, csum, road):
         x, shapelets, lengths, max_chunk_elements, csum, road
     )
     n, K, (_, C, L) = len(x), len(shapelets), shapelets.shape
-    ss = (shapelets * shapelets).sum(dim=(1, 2))
-    weight = -2.0 * shapelets
-    spec = _shapelet_spectrum(weight, nfft) if nfft else None
+    products = _SoftMinDistance._products(x, shapelets, nfft, whole)
     best = x.new_full((n, K), float("inf"))
     where = torch.zeros((n, K), dtype=torch.long, device=x.device)
-    whole = F.conv1d(x, weight, ss) if whole else None
     # chunks run through each block of series' positions in increasing order:
     # a strictly smaller minimum wins, so the first position wins ties
     for rows, pos in chunks:
-        if whole is None:
-            D, _ = _SoftMinDistance._distances(
-                x, weight, ss, xx, rows, pos, nfft, spec, gemm
-            )
-        else:
-            D = whole[rows].add_(xx[rows])
+        D, _ = _SoftMinDistance._chunk(x, xx, rows, pos, products, nfft, gemm)
         # clamped first (the expanded square can round below zero): windows
         # that match exactly tie at 0, and the first one wins
         d, p = D.clamp_min_(0.0).min(dim=-1)  # +inf where padded

@@ -719,7 +719,10 @@ def _dataset_tensors(dataset):
         if cached is None:
             X, y = _dataset_tensors(dataset.dataset)
             index = torch.as_tensor(np.asarray(dataset.indices), device=tensor_device(X))
-            cached = (take_rows(X, index), None if y is None else y[index])
+            rows = take_rows(X, index)
+            # y is X (autoencoders): one copy of the rows, and the batch
+            # iterator then gathers each batch once (two copies before)
+            cached = (rows, rows if y is X else None if y is None else y[index])
             dataset._skdeep_tensors = cached  # skorch asks again every epoch
         return cached
     return dataset.X, dataset.y

@@ -616,3 +616,20 @@ def test_optimizer_classes_without_weight_decay():
                                          "fit asks for a decay of 0.1"):
         AutoencoderTransformer(optimizer=torch.optim.Rprop, weight_decay=0.1,
                                max_epochs=1).fit(X)
+
+
+def test_a_validation_split_of_an_autoencoder_keeps_one_copy_of_its_rows():
+    # y is X: the training subset's rows were copied twice (X and y gathered
+    # apart, +369 MB over 179 MB of data), and every batch gathered twice
+    from skorch.dataset import Dataset
+
+    from skdeep.utils._training import _dataset_tensors
+
+    X = torch.randn(50, 4)
+    subset = torch.utils.data.Subset(Dataset(X, X), list(range(0, 50, 3)))
+    rows, target = _dataset_tensors(subset)
+    assert target is rows
+    torch.testing.assert_close(rows, X[::3])
+    y = torch.arange(50)
+    rows, target = _dataset_tensors(torch.utils.data.Subset(Dataset(X, y), [4, 1]))
+    torch.testing.assert_close(target, y[[4, 1]])

@@ -54,6 +54,33 @@ def test_triplet_loss_by_hand():
     assert 0 <= random <= 6.5
 
 
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_semihard_triplets_and_gradients_match_a_pair_by_pair_reference(n_classes):
+    # the negatives are chosen without autograd now (the whole masked
+    # (pairs x batch) table was recorded); values and gradients are those of
+    # the mined distances, pair by pair
+    gen = torch.Generator().manual_seed(n_classes)
+    z = torch.randn(24, 3, generator=gen, dtype=torch.float64, requires_grad=True)
+    labels = torch.randint(0, n_classes, (24,), generator=gen)
+    D = pairwise_distances(z)
+    loss = triplet_loss(D, labels, 0.5, "semihard")
+    (grad,) = torch.autograd.grad(loss, z, retain_graph=True)
+    terms, d = [], D.detach()
+    for a in range(24):
+        negatives = [j for j in range(24) if labels[j] != labels[a]]
+        for p in range(24):
+            if p == a or labels[p] != labels[a] or not negatives:
+                continue
+            farther = [j for j in negatives if d[a, j] > d[a, p]]
+            pick = (min(farther, key=lambda j: float(d[a, j])) if farther
+                    else max(negatives, key=lambda j: float(d[a, j])))
+            terms.append(torch.relu(D[a, p] - D[a, pick] + 0.5))
+    expected = torch.stack(terms).mean()
+    (expected_grad,) = torch.autograd.grad(expected, z)
+    torch.testing.assert_close(loss, expected)
+    torch.testing.assert_close(grad, expected_grad)
+
+
 def test_losses_vanish_when_classes_are_far_apart():
     z = torch.tensor([[0.0, 0.0], [0.0, 0.01], [9.0, 0.0], [9.0, 0.01]])
     labels = torch.tensor([0, 0, 1, 1])

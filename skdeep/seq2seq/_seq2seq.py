@@ -174,7 +174,6 @@ _PARAMETER_CONSTRAINTS = {
 }
 
 
-
 def _check_symbol_kind(token_lists, vocabulary, what, name):
     """Refuse string tokens for a vocabulary of integer ids and the other way
     round: every token would be unknown (predictions of ``<unk>`` only)."""
@@ -189,6 +188,7 @@ def _check_symbol_kind(token_lists, vocabulary, what, name):
             f"{name} was fitted on {fitted} in {what}, but {what} now holds "
             f"{now} ({first!r}): none of them is in the vocabulary."
         )
+
 
 def _check_pretokenized(token_lists, tokenizer, what, name, rows=100):
     """Refuse, for a model fitted on text, rows of "tokens" that its

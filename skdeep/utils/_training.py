@@ -24,6 +24,7 @@ trains it with:
 
 import contextlib
 import copy
+import inspect
 import io
 import math
 import re
@@ -71,13 +72,12 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
 }
 
+
 def _without_weight_decay_where_refused(optimizer, params, name):
     """``params`` (skdeep's optimizer keyword arguments, ``param_groups``
     included) without ``weight_decay`` for a torch optimizer class that takes
     none (``Rprop``, ``LBFGS``: "unexpected keyword argument" at the default
     ``weight_decay=0``); a nonzero decay for one is an error."""
-    import inspect
-
     try:
         signature = inspect.signature(optimizer)
     except (TypeError, ValueError):  # (a builtin or odd callable: as it is)

@@ -10,9 +10,8 @@ import typing
 from dataclasses import dataclass, fields
 from numbers import Integral, Real
 
-import numpy as np
-
 from skdeep.neuroevolution._activations import ACTIVATIONS
+from skdeep.utils.validation import plain_numbers
 
 INITIAL_CONNECTIONS = ("full", "full_nodirect", "full_direct", "partial_nodirect",
                        "partial_direct", "unconnected")
@@ -262,9 +261,7 @@ class NEATConfig:
 
     def __post_init__(self):
         for field in fields(self):  # numpy scalars (from a grid) as Python ones
-            value = getattr(self, field.name)
-            if isinstance(value, np.generic):
-                setattr(self, field.name, value.item())
+            setattr(self, field.name, plain_numbers(getattr(self, field.name)))
         if isinstance(self.activation_options, str):
             self.activation_options = tuple(self.activation_options.split())
         self.activation_options = tuple(self.activation_options)

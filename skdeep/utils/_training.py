@@ -63,7 +63,7 @@ from skdeep.utils._torch import (
     resolve_device,
     seeded,
 )
-from skdeep.utils.validation import column_standardization
+from skdeep.utils.validation import column_standardization, plain_numbers
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -1169,21 +1169,11 @@ def optimizer_states(net):
     for name in net._optimizers:
         state = getattr(net, name + "_").state_dict()
         state["param_groups"] = [
-            {key: _plain_numbers(value) for key, value in group.items()}
+            {key: plain_numbers(value) for key, value in group.items()}
             for group in state["param_groups"]
         ]
         states[name] = state
     return states
-
-
-def _plain_numbers(value):
-    """``value`` with numpy scalars (also inside tuples and lists) as Python
-    numbers."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (tuple, list)):
-        return type(value)(_plain_numbers(v) for v in value)
-    return value
 
 
 def restore_net(estimator, weights, history, device=None, optimizers=None):

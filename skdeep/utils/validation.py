@@ -257,3 +257,22 @@ def column_standardization(Y, weights=None):
     constant = var <= n * eps * var + (n * mean * eps) ** 2
     mean, scale = mean * peak, scale * peak
     return mean, np.where(constant, 1.0, scale)
+
+
+def plain_numbers(value):
+    """``value`` with numpy scalars (also inside tuples and lists) as Python
+    numbers: what a parameter grid of numpy arrays sets (``np.int64(8)``,
+    ``np.True_``), as torch, gensim and optimizer state take them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils.validation import plain_numbers
+    >>> plain_numbers((np.int64(3), np.True_)), type(plain_numbers(np.float32(0.5)))
+    ((3, True), <class 'float'>)
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return type(value)(plain_numbers(v) for v in value)
+    return value

@@ -13,6 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 import sklearn
 
+from skdeep.utils.validation import plain_numbers
+
 
 def karateclub_class(name):
     import karateclub
@@ -306,10 +308,8 @@ class KarateClubParams:
     def _karateclub_params(self):
         params = {}
         for key in self._model_params:
-            value = getattr(self, key)
-            if isinstance(value, np.generic):
-                # a numpy scalar from a parameter grid as the Python one
-                # (gensim gave Graph2Vec other vectors for dimensions=np.int64)
-                value = value.item()
+            # numpy scalars from a parameter grid as Python ones (gensim gave
+            # Graph2Vec other vectors for dimensions=np.int64(4))
+            value = plain_numbers(getattr(self, key))
             params[key] = list(value) if isinstance(value, tuple) else value
         return params

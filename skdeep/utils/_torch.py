@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from skdeep.utils._sklearn import float32_default_dtype
 from skdeep.utils.validation import check_float32_range
 
-_DEVICE_PATTERN = re.compile(r"^(cpu|cuda|cuda:\d+|mps|auto)$")
+_DEVICE_PATTERN = re.compile(r"^(cpu|cpu:0|cuda|cuda:\d+|mps|mps:0|auto)$")
 
 
 def resolve_device(device):
@@ -28,7 +28,9 @@ def resolve_device(device):
     device : str or torch.device
         ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"``, a ``torch.device``,
         or ``"auto"`` (the first CUDA device if one is present, else the CPU;
-        opt-in because it makes results depend on the machine).
+        opt-in because it makes results depend on the machine). ``"cpu:0"``
+        and ``"mps:0"`` (``torch.device("cpu", 0)`` prints so) are ``"cpu"``
+        and ``"mps"``.
 
     Returns
     -------
@@ -59,6 +61,8 @@ def resolve_device(device):
             f"Unknown device {device!r}. Use 'cpu', 'cuda', 'cuda:N', 'mps' or "
             f"'auto'."
         )
+    if not name.startswith("cuda"):
+        name = name.removesuffix(":0")  # (the only index of the CPU and MPS)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda"):

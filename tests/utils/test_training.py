@@ -60,6 +60,16 @@ def test_resolve_device():
         resolve_device(3)
 
 
+def test_cpu_index_zero_is_the_cpu():
+    # torch.device("cpu", 0) prints as "cpu:0": both spellings are the CPU
+    for device in ("cpu:0", "CPU:0", torch.device("cpu", 0)):
+        assert resolve_device(device) == torch.device("cpu")
+    with pytest.raises(ValueError, match="Unknown device 'cpu:1'"):
+        resolve_device("cpu:1")
+    model = AutoencoderTransformer(device="cpu:0", max_epochs=1, random_state=0)
+    assert model.fit(_data()).transform(_data()).shape[0] == len(_data())
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_cuda_request_without_cuda_is_a_clear_error():
     with pytest.raises(ValueError, match="CUDA is not available"):

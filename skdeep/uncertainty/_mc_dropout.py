@@ -37,11 +37,17 @@ from skdeep.utils._training import (
     training_parameters_doc,
     validate_sample_weight,
 )
-from skdeep.utils.validation import check_layer_sizes, column_standardization
+from skdeep.utils.validation import (
+    check_float32_range,
+    check_layer_sizes,
+    column_standardization,
+)
 
 # Activations of one MC forward (n_mc_samples x rows x width floats) are kept
 # under this many elements, so n_mc_samples=10_000 stays within memory.
 _MC_ELEMENTS_PER_CHUNK = 2**20
+# Values per chunk of the float64 arithmetic of standardization
+_STANDARDIZE_ELEMENTS = 2**18
 
 _COMMON_PARAMETERS_DOC = """\
     hidden_layer_sizes : tuple of int, default=(50,)
@@ -144,7 +150,18 @@ class _BaseMCDropout(BaseTorchEstimator):
         }
 
     def _standardize(self, X):
-        return (X - self.x_mean_) / self.x_scale_
+        """``(X - x_mean_) / x_scale_`` as a float32 array (what the network
+        takes), computed in float64 over row chunks: no float64 copies of
+        the whole input (they were 2-3 times its size at their peak)."""
+        out = np.empty(X.shape, dtype=np.float32)
+        rows = max(1, _STANDARDIZE_ELEMENTS // max(X.shape[1], 1))
+        for start in range(0, len(X), rows):
+            chunk = (X[start : start + rows] - self.x_mean_) / self.x_scale_
+            with np.errstate(over="ignore"):
+                out[start : start + rows] = chunk
+            if np.isinf(out[start : start + rows]).any():
+                check_float32_range(chunk)  # finite, too large for float32
+        return out
 
     def _n_outputs(self):
         raise NotImplementedError
@@ -178,12 +195,13 @@ class _BaseMCDropout(BaseTorchEstimator):
         generator.manual_seed(int(self._seed) + _MASK_SEED_OFFSET)
         widest = max([*module.layer_inputs, self._n_outputs()])
         rows = max(1, min(len(X), _MC_ELEMENTS_PER_CHUNK // (T * widest)))
-        Xs = self._standardize(X)
 
         def chunks():
-            for start in range(0, len(Xs), rows):
+            for start in range(0, len(X), rows):
                 out = module.forward_mc(
-                    as_float32_tensor(Xs[start : start + rows], device), masks
+                    as_float32_tensor(self._standardize(X[start : start + rows]),
+                                      device),
+                    masks,
                 )
                 if y is None:
                     yield start, fn(out)
@@ -197,7 +215,7 @@ class _BaseMCDropout(BaseTorchEstimator):
 
         with inference_mode(module):
             masks = module.draw_masks(T, generator)
-            return write_rows(chunks(), len(Xs), np.float64)
+            return write_rows(chunks(), len(X), np.float64)
 
     def _validate_predict_input(self, X):
         check_is_fitted(self)

@@ -28,6 +28,9 @@ from skdeep.utils._training import (
 )
 from skdeep.utils.validation import check_layer_sizes
 
+# Values of X per chunk of the reconstruction errors (whole inference calls)
+_ERROR_CHUNK_ELEMENTS = 1 << 20
+
 AUTOENCODER_PARAMETERS_DOC = """\
     activation : {{"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu", \
 "identity"}}, default="relu"
@@ -127,9 +130,22 @@ class _BaseAutoencoder(BaseTorchEstimator):
         return self._batched(lambda xb: self.module_(xb)[0], X)
 
     def _reconstruction_errors(self, X):
-        """Mean squared error of each row (X validated)."""
-        X_rec = self._reconstruct(X)
-        return np.mean((X.astype(X_rec.dtype, copy=False) - X_rec) ** 2, axis=1)
+        """Mean squared error of each row (X validated), over row chunks of
+        whole inference calls (the same calls, hence the same numbers, as
+        one pass): the reconstruction and its difference from ``X`` are never
+        held for the whole input (they were three times its size)."""
+        step = self._inference_batch_rows(X)
+        width = max(int(np.prod(X.shape[1:])), 1)
+        rows = step * max(1, _ERROR_CHUNK_ELEMENTS // (step * width))
+        errors = None
+        for start in range(0, len(X), rows):
+            chunk = X[start : start + rows]
+            X_rec = self._reconstruct(chunk)
+            e = np.mean((chunk.astype(X_rec.dtype, copy=False) - X_rec) ** 2, axis=1)
+            if errors is None:
+                errors = np.empty(len(X), dtype=e.dtype)
+            errors[start : start + rows] = e
+        return errors
 
     def _criterion(self):
         return AutoencoderLoss(

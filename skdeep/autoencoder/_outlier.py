@@ -22,7 +22,11 @@ from skdeep.utils._training import (
     AUTO_EPOCHS_CONSTRAINT,
     training_parameters_doc,
 )
-from skdeep.utils.validation import check_layer_sizes, column_standardization
+from skdeep.utils.validation import (
+    check_layer_sizes,
+    column_standardization,
+    standardize_columns,
+)
 
 # max_epochs="auto" trains a fixed number of gradient steps, whatever the
 # number of rows, but at most AUTO_MAX_EPOCHS passes, and trim=0.2 (issue
@@ -268,7 +272,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         else:
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])
-        Xs = ((X - self.mean_) / self.scale_).astype(X.dtype, copy=False)
+        Xs = standardize_columns(X, self.mean_, self.scale_)
         self._train(Xs)
         self.decision_scores_ = self._outlier_scores(Xs)
         contamination = 0.1 if self.contamination == "auto" else self.contamination
@@ -306,7 +310,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_predict(X)
-        Xs = ((X - self.mean_) / self.scale_).astype(X.dtype, copy=False)
+        Xs = standardize_columns(X, self.mean_, self.scale_)
         return -self._outlier_scores(Xs)
 
     def decision_function(self, X):

@@ -38,16 +38,14 @@ from skdeep.utils._training import (
     validate_sample_weight,
 )
 from skdeep.utils.validation import (
-    check_float32_range,
     check_layer_sizes,
     column_standardization,
+    standardize_columns,
 )
 
 # Activations of one MC forward (n_mc_samples x rows x width floats) are kept
 # under this many elements, so n_mc_samples=10_000 stays within memory.
 _MC_ELEMENTS_PER_CHUNK = 2**20
-# Values per chunk of the float64 arithmetic of standardization
-_STANDARDIZE_ELEMENTS = 2**18
 
 _COMMON_PARAMETERS_DOC = """\
     hidden_layer_sizes : tuple of int, default=(50,)
@@ -150,18 +148,9 @@ class _BaseMCDropout(BaseTorchEstimator):
         }
 
     def _standardize(self, X):
-        """``(X - x_mean_) / x_scale_`` as a float32 array (what the network
-        takes), computed in float64 over row chunks: no float64 copies of
-        the whole input (they were 2-3 times its size at their peak)."""
-        out = np.empty(X.shape, dtype=np.float32)
-        rows = max(1, _STANDARDIZE_ELEMENTS // max(X.shape[1], 1))
-        for start in range(0, len(X), rows):
-            chunk = (X[start : start + rows] - self.x_mean_) / self.x_scale_
-            with np.errstate(over="ignore"):
-                out[start : start + rows] = chunk
-            if np.isinf(out[start : start + rows]).any():
-                check_float32_range(chunk)  # finite, too large for float32
-        return out
+        # float32, what the network takes, from float64 arithmetic in row
+        # chunks (no float64 copies of the whole input)
+        return standardize_columns(X, self.x_mean_, self.x_scale_, np.float32)
 
     def _n_outputs(self):
         raise NotImplementedError

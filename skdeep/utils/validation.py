@@ -218,6 +218,37 @@ def subtract_offset(X, offset, dtype=None):
     return np.subtract(X, offset, out=np.empty(X.shape, dtype), casting="same_kind")
 
 
+# Values per chunk of standardize_columns' float64 arithmetic
+_STANDARDIZE_ELEMENTS = 1 << 18
+
+
+def standardize_columns(X, mean, scale, dtype=None):
+    """``(X - mean) / scale`` computed in float64, stored as ``dtype`` (``X``'s
+    by default), row chunk by row chunk: the float64 temporaries of the
+    whole array (two to four times a float32 input) are never held. A
+    float32 result too large for float32 is refused (see
+    :func:`check_float32_range`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils.validation import standardize_columns
+    >>> X = np.array([[1.0, 10.0], [3.0, 30.0]], dtype=np.float32)
+    >>> standardize_columns(X, np.array([2.0, 20.0]), np.array([1.0, 10.0]))
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    """
+    out = np.empty(X.shape, dtype=X.dtype if dtype is None else dtype)
+    rows = max(1, _STANDARDIZE_ELEMENTS // max(int(np.prod(X.shape[1:])), 1))
+    for start in range(0, len(X), rows):
+        chunk = (X[start : start + rows] - mean) / scale
+        with np.errstate(over="ignore"):
+            out[start : start + rows] = chunk
+        if out.dtype == np.float32 and np.isinf(out[start : start + rows]).any():
+            check_float32_range(chunk)  # finite, too large for float32
+    return out
+
+
 def column_standardization(Y, weights=None):
     """Mean and scale of each column of ``Y`` (n, n_columns): targets, or
     the features of estimators that standardize their input.

@@ -165,3 +165,44 @@ def test_outlier_detector_does_not_scale_up_a_constant_feature():
     moved[:, 3] += 1e-9
     np.testing.assert_allclose(det.decision_function(moved),
                                det.decision_function(X[:5]), rtol=1e-5)
+
+
+def test_reconstruction_scores_hold_no_whole_input_copies():
+    # the standardized float64 rows, the reconstruction and its difference
+    # from the input were each held for the whole input (numpy's peak: 4
+    # times a float32 input); now in chunks of whole inference calls, with
+    # the same numbers
+    import tracemalloc
+
+    from skdeep.autoencoder import AutoencoderOutlierDetector
+    from skdeep.utils.validation import standardize_columns
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(160_000, 32).astype(np.float32)
+    det = AutoencoderOutlierDetector(hidden_layer_sizes=(8,), max_epochs=1,
+                                     batch_size=500, random_state=0).fit(X[:600])
+    Xs = ((X[:3000] - det.mean_) / det.scale_).astype(np.float32)
+    np.testing.assert_array_equal(standardize_columns(X[:3000], det.mean_, det.scale_),
+                                  Xs)
+    X_rec = det._reconstruct(Xs)
+    np.testing.assert_array_equal(det.score_samples(X[:3000]),
+                                  -np.mean((Xs - X_rec) ** 2, axis=1))
+    det.score_samples(X[:10])
+    tracemalloc.start()
+    try:
+        det.score_samples(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * X.nbytes, peak / X.nbytes
+
+
+def test_standardize_columns_refuses_float32_overflow():
+    from skdeep.utils.validation import standardize_columns
+
+    X = np.ones((3, 2))
+    with pytest.raises(ValueError, match="too large for float32"):
+        standardize_columns(X, np.zeros(2), np.array([1.0, 1e-40]), np.float32)
+    np.testing.assert_array_equal(
+        standardize_columns(X, np.zeros(2), np.array([1.0, 1e-40])),
+        X / np.array([1.0, 1e-40]))

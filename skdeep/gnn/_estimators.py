@@ -280,19 +280,26 @@ class _BaseGNNClassifier(
         codes = encode_classes(self, y, weights)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"The labelled nodes hold only one class ({self.classes_[0]!r}); "
+                f"The labelled nodes hold only one class "
+                f"({self.classes_[:1].tolist()[0]!r}); "
                 f"a classifier needs two or more."
             )
         validation = None
         if validation_data is not None:
             X_val, y_val = validation_data
             val_ids = self._node_ids(X_val, graph.n_nodes, reset=False)
-            y_val = np.asarray(y_val)
-            unknown = ~np.isin(y_val, self.classes_)
-            if y_val.shape != val_ids.shape or unknown.any():
+            y_val = column_or_1d(y_val, warn=True)  # a column, as y
+            if len(y_val) != len(val_ids):
                 raise ValueError(
-                    "validation_data must be (node ids, labels) with one label per "
-                    "id, every label a class of y."
+                    f"validation_data must be (node ids, labels) with one label "
+                    f"per id: {len(val_ids)} node ids but {len(y_val)} labels."
+                )
+            unknown = np.setdiff1d(y_val, self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"validation_data holds labels that are not classes of y: "
+                    f"{unknown[:5].tolist()}; the classes are "
+                    f"{self.classes_[:10].tolist()}."
                 )
             validation = (
                 torch.as_tensor(val_ids),

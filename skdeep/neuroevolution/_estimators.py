@@ -433,7 +433,8 @@ class NEATClassifierMixin:
         if n_classes < 2:
             raise ValueError(
                 "The classifier needs samples of at least 2 classes in the data, "
-                f"but the data contain only one class: {self.classes_[0]!r}."
+                f"but the data contain only one class: "
+                f"{self.classes_[:1].tolist()[0]!r}."
             )
         return codes.astype(np.int64), (1 if n_classes == 2 else n_classes)
 

@@ -254,6 +254,13 @@ class _BaseSiamese(BaseTorchEstimator):
                 f"Pair labels must be in {{-1, 1}} or {{0, 1}} (1: similar); got "
                 f"{sorted(values)}."
             )
+        if reset and len(values) < 2:
+            # (one kind of pair teaches nothing: similar pairs only collapse
+            # every embedding onto one point, a threshold needs both kinds)
+            raise ValueError(
+                f"y holds only one class of pair ({sorted(values)[0]}); fitting "
+                f"needs similar and dissimilar pairs (1 and 0, or 1 and -1)."
+            )
         return samples, (y == 1).astype(np.int64)
 
     # -- the network -----------------------------------------------------------

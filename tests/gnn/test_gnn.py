@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from skdeep.gnn import GATClassifier, GCNClassifier, GraphSAGEClassifier
@@ -174,8 +174,17 @@ def test_validation_data_and_early_stopping(graph):
                         hidden_layer_sizes=(4,), n_heads=2)
     clf.fit(train, y[train], validation_data=(test[:30], y[test[:30]]))
     assert len(clf.validation_scores_) == clf.n_iter_ < 300
-    with pytest.raises(ValueError, match="validation_data"):
+    with pytest.raises(ValueError, match=r"not classes of y: \['x', 'y', 'z'\]"):
         clf.fit(train, y[train], validation_data=(test[:3], ["x", "y", "z"]))
+    with pytest.raises(ValueError, match="3 node ids but 2 labels"):
+        clf.fit(train, y[train], validation_data=(test[:3], y[test[:2]]))
+    # a column of labels, as fit's y: flattened with scikit-learn's warning
+    clf.set_params(early_stopping=False, max_epochs=2)
+    with pytest.warns(DataConversionWarning):
+        clf.fit(train, y[train], validation_data=(test[:30], y[test[:30], None]))
+    assert len(clf.validation_scores_) == 2
+    with pytest.raises(ValueError, match=r"only one class \(0\);"):
+        clf.fit(train, np.zeros(len(train), dtype=np.int64))
 
 
 def test_mostly_zero_dense_features_are_stored_sparse():

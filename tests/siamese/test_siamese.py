@@ -203,6 +203,11 @@ def test_bad_input(digits):
     pairs = np.stack([X[:10], X[10:20]], axis=1)
     with pytest.raises(ValueError, match="Pair labels must be in"):
         SiameseTransformer(pairs=True).fit(pairs, y[:10])
+    # one kind of pair: classes_ were [0, 1] for labels of -1 and 1
+    for model in (SiameseTransformer(pairs=True), SiamesePairClassifier()):
+        for label in (1, -1, 0):
+            with pytest.raises(ValueError, match=rf"only one class of pair \({label}\)"):
+                model.fit(pairs, np.full(10, label))
     with pytest.raises(ValueError, match="requires y"):
         SiameseTransformer().fit(X[:10], None)
     bad = X[:20].copy()

@@ -346,8 +346,14 @@ def check_random_state_reproducible(name, estimator_orig):
     X, y = _check_data(estimator_orig)
 
     def fit_and_output(quiet=True):
-        est = clone(estimator_orig).set_params(random_state=0)
-        return _outputs(_fit(est, X, y, quiet=quiet), X)
+        est = _fit(clone(estimator_orig).set_params(random_state=0), X, y,
+                   quiet=quiet)
+        out = _outputs(est, X)
+        # node embedders of a fixed graph have no output method: their fitted
+        # embedding is the output
+        if hasattr(est, "embedding_"):
+            out["embedding_"] = np.asarray(est.embedding_)
+        return out
 
     first = fit_and_output()
     concurrent = _in_threads(lambda: fit_and_output(quiet=False), n_threads=2)

@@ -402,6 +402,26 @@ def test_skdeep_contract_checks_on_a_graph(cls, monkeypatch):
         check(cls.__name__, est)
 
 
+def test_reproducibility_check_compares_the_embedding(monkeypatch):
+    """Embedders have no output method: the check compared nothing, so one
+    that ignored random_state passed."""
+    from skdeep.utils import estimator_checks as ec
+
+    class IgnoresSeed(DeepWalkEmbedder):
+        def fit(self, X, y=None):
+            seed, self.random_state = self.random_state, None
+            try:
+                return super().fit(X, y)
+            finally:
+                self.random_state = seed
+
+    A, y = planted_partition(size=10)
+    monkeypatch.setattr(ec, "_check_data", lambda est: (A.toarray(), y))
+    with pytest.raises(AssertionError, match="embedding_ differs"):
+        ec.check_random_state_reproducible(
+            "IgnoresSeed", IgnoresSeed(8, walk_length=10, n_walks=2))
+
+
 def test_import_without_numba_or_gensim():
     code = (
         "import sys; sys.modules['numba'] = None; sys.modules['gensim'] = None\n"

@@ -255,7 +255,8 @@ class BaseNEATEstimator(BaseEstimator):
         state = self.__dict__.get(_POPULATION) if self.warm_start else None
         continuing = state is not None and hasattr(self, "n_features_in_")
         X, y = validate_data(
-            self, X, y, dtype=np.float64, ensure_min_samples=2, reset=not continuing,
+            self, X, y, dtype=np.float64, order="C", ensure_min_samples=2,
+            reset=not continuing,
             **self._target_validation,
         )
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
@@ -357,7 +358,9 @@ class BaseNEATEstimator(BaseEstimator):
     def _outputs(self, X):
         """Raw model outputs (n_samples, n_outputs) for new rows."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        # C order: the network's products of Fortran-ordered rows (a
+        # DataFrame's values) rounded otherwise
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         return self._best_outputs((X - self._x_mean) / self._x_scale)
 
     def __sklearn_tags__(self):

@@ -510,7 +510,10 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             )
             # Distances are computed relative to the channels' mean level, which
             # keeps float32 precision on series far from zero (see the module).
-            self._initial_offset = np.nanmean(X3[counted], axis=(0, 2))
+            # (float64 sums, whatever X's dtype: float32 sums of float32
+            # series fitted another model than float64 ones of equal values)
+            self._initial_offset = np.nanmean(X3[counted], axis=(0, 2),
+                                              dtype=np.float64)
             self.shapelet_lengths_ = np.repeat(
                 np.asarray(self._lengths, dtype=np.int64) * self.paa_factor_,
                 self.n_shapelets,

@@ -260,7 +260,9 @@ def column_standardization(Y, weights=None):
     constant at 0.1 got scale 4e-17, and a new value 1e-9 away became 2e7).
     Float64 arrays of shape (n_columns,).
     """
-    Y = np.asarray(Y, dtype=np.float64)
+    # C order: numpy's column sums of a Fortran array (a DataFrame's values)
+    # add in another order, and a model then differed in the last bits
+    Y = np.asarray(Y, dtype=np.float64, order="C")
     missing = np.isnan(Y)
     # computed on Y over a power of two near each column's largest magnitude
     # (exact, so the statistics of ordinary columns are unchanged to the

@@ -342,3 +342,17 @@ def test_cumulative_squares_in_float64(C):
     assert csum.dtype == torch.float64 and torch.equal(csum, ref)
     norms = sm.window_squared_norms(x, 6, csum)
     torch.testing.assert_close(norms, (x.unfold(2, 6, 1) ** 2).sum((1, 3))[:, None])
+
+
+def test_float32_series_fit_the_model_of_their_float64_values():
+    # the channels' mean level (the distances' offset) was summed in float32
+    # for float32 series: another model than float64 series of equal values
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 24).astype(np.float32)
+    y = np.repeat([0, 1, 2], 10)
+    X[y == 1, 5:12] += 2.0
+    params = dict(n_shapelets=3, shapelet_lengths=(0.3,), max_epochs=3,
+                  batch_size=16, random_state=0)
+    a = ShapeletClassifier(**params).fit(X, y)
+    b = ShapeletClassifier(**params).fit(X.astype(np.float64), y)
+    np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))

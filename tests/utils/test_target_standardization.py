@@ -126,3 +126,18 @@ def test_models_saved_before_standardization_predict_in_their_units():
     raw = reg._outputs(X)[:, 0]
     del reg.y_mean_, reg.y_scale_
     np.testing.assert_array_equal(reg.predict(X), raw)
+
+
+@pytest.mark.parametrize("make", [REGRESSORS[0], REGRESSORS[3]])
+def test_fortran_ordered_targets_fit_the_same_model(make):
+    # numpy summed the columns of a Fortran-ordered y (a DataFrame's values)
+    # in another order: the statistics, hence every prediction, differed in
+    # the last bits
+    X, y = _data()
+    Y = np.column_stack([y, 3.0 * X[:, 3] - 1.0, X[:, 4] ** 2])
+    assert not np.array_equal(Y.mean(axis=0), np.asfortranarray(Y).mean(axis=0))
+    fortran = column_standardization(np.asfortranarray(Y))
+    for stats in zip(column_standardization(Y), fortran):
+        np.testing.assert_array_equal(*stats)
+    np.testing.assert_array_equal(make().fit(X, np.asfortranarray(Y)).predict(X),
+                                  make().fit(X, Y).predict(X))

@@ -131,7 +131,8 @@ default="adam"
         ``n_iter_no_change`` epochs; the best weights are restored.
 
     validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
+        Share of the training data held out for early stopping (of an
+        out-of-core input, its last rows: see the scaling guide).
 
     n_iter_no_change : int, default=10
         Patience of early stopping, in epochs.

@@ -67,7 +67,8 @@ NEAT_PARAMETERS_DOC = """\
 
     max_samples : int, float or None, default=None
         Training rows that evaluate each generation: an int is a count, a
-        float a fraction of the rows, None all of them. Each generation draws
+        float a fraction of the rows (of positive ``sample_weight``), None
+        all of them. Each generation draws
         a fresh subset (without replacement), which makes a generation
         cheaper on large data; the returned network is then chosen among
         the last generation and the run's best by its loss on all rows
@@ -282,20 +283,23 @@ class BaseNEATEstimator(BaseEstimator):
             n_in, n_out = self._genome_shape(X.shape[1], n_outputs)
             population = NEATPopulation(n_in, n_out, self._make_config(), int(seeds[0]))
             rng = np.random.default_rng(int(seeds[1]))
-        n_rows = _n_rows(self.max_samples, X.shape[0])
         # subsets are drawn among the rows of positive weight: a draw of
         # zero-weight rows only was scored unweighted, and their labels
-        # steered the evolution (the same draws as before otherwise)
+        # steered the evolution (the same draws as before otherwise); a
+        # fractional max_samples is a share of those rows (zero weight is
+        # no row, as in scikit-learn)
         pool = (None if sample_weight is None or (sample_weight > 0).all()
                 else np.flatnonzero(sample_weight > 0))
+        n_pool = X.shape[0] if pool is None else len(pool)
+        n_rows = _n_rows(self.max_samples, n_pool)
+        subsets = n_rows < n_pool
 
         def fitness(phenotypes):
-            if n_rows < X.shape[0]:
+            if subsets:
                 if pool is None:
                     rows = np.sort(rng.choice(X.shape[0], n_rows, replace=False))
                 else:
-                    rows = np.sort(pool[rng.choice(len(pool), min(n_rows, len(pool)),
-                                                   replace=False)])
+                    rows = np.sort(pool[rng.choice(n_pool, n_rows, replace=False)])
                 Xb, Tb = Xs[rows], targets[rows]
                 wb = None if sample_weight is None else sample_weight[rows]
             else:
@@ -308,7 +312,7 @@ class BaseNEATEstimator(BaseEstimator):
                progress=bool(self.verbose))
         self.__dict__[_POPULATION] = (population, rng)
         best = population.best_genome
-        if n_rows < X.shape[0]:
+        if subsets:
             best = self._best_on_all_rows(population, Xs, targets, sample_weight)
         self._best_genome = _genome_state(best)
         self.n_outputs_ = n_outputs

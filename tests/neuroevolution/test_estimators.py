@@ -250,6 +250,25 @@ def test_max_samples_subsets_rows_and_rescores_on_all(iris):
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
+def test_fractional_max_samples_is_a_share_of_the_weighted_rows(iris, monkeypatch):
+    # zero weight is no row: half of 30 weighted rows is 15 (the share was
+    # of all 150 rows, 75, which then took all 30 weighted rows every time)
+    X, y = iris
+    w = np.zeros(len(X))
+    w[::5] = 1.0
+    seen = []
+    evaluate = NEATClassifier._population_outputs
+
+    def counting(self, phenotypes, Xb):
+        seen.append(len(Xb))
+        return evaluate(self, phenotypes, Xb)
+
+    monkeypatch.setattr(NEATClassifier, "_population_outputs", counting)
+    NEATClassifier(**FAST, max_samples=0.5, random_state=0).fit(X, y, sample_weight=w)
+    assert seen[:FAST["n_generations"]] == [15] * FAST["n_generations"]
+    assert seen[-1] == len(X)  # the final choice scores all rows
+
+
 def test_config_errors_for_the_estimators(iris):
     X, y = iris
     with pytest.raises(ValueError, match="evaluates feed-forward networks"):

@@ -224,6 +224,13 @@ def _read_list(items, what, tokenizer, targets, name):
             f"Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is "
             f"required by {name}."
         )
+    # pandas Series (and frames of steps by channels) as their arrays, as
+    # the recurrent estimators read them
+    items = [
+        s.to_numpy() if hasattr(s, "to_numpy") and not isinstance(s, np.ndarray)
+        else s
+        for s in items
+    ]
     if all(isinstance(s, str) for s in items):
         tokens = _tokenize(items, tokenizer)
         _check_not_empty(tokens, what)
@@ -272,6 +279,13 @@ def _read_list(items, what, tokenizer, targets, name):
             raise ValueError(f"{what} holds an empty series.")
         padded = pad_ragged_series(arrays, estimator_name=name)
         if isinstance(padded, list):
+            shapes = sorted({a.shape for a in arrays})
+            if len(shapes) > 1:  # (same last axis: not told apart as ragged)
+                raise ValueError(
+                    f"{what} holds series of shapes {shapes[:3]}: a list's "
+                    f"series are (n_timepoints,) or (n_channels, n_timepoints) "
+                    f"with time last (transpose steps-by-channels series)."
+                )
             padded = np.asarray(padded, dtype=np.float64)
         return _read_array(padded, what, targets, name, from_list=True)
     kinds = sorted({a.dtype.name for a in arrays})

@@ -385,6 +385,25 @@ def test_text_targets_give_strings():
             Seq2SeqTranslator(tokenizer=bad, **TINY).fit(["ab", "cd"], ["a", "b"])
 
 
+def test_pandas_series_in_a_list_are_their_arrays():
+    # a list of pandas Series was refused ("found Series"), as the recurrent
+    # estimators read it
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    arrays = _float_list(rng)
+    series = [pd.Series(a) for a in arrays]
+    a = SequenceAutoencoder(**TINY).fit(arrays).transform(arrays)
+    np.testing.assert_array_equal(SequenceAutoencoder(**TINY).fit(series)
+                                  .transform(series), a)
+    words = [pd.Series(list(w)) for w in SOURCES]
+    model = Seq2SeqTranslator(**TINY).fit(words, SOURCES)
+    assert sorted(model.source_vocabulary_) == ["a", "b", "c", "d"]
+    # steps-by-channels series (time first) were a bare numpy error
+    with pytest.raises(ValueError, match="with time last"):
+        SequenceAutoencoder(**TINY).fit([a.T for a in _float_list(rng, 2)])
+
+
 def test_pretokenized_lists_of_strings():
     X = [["the", "cat"], ["a", "dog"], ["the", "dog"], ["a", "cat"]] * 5
     model = Seq2SeqTranslator(**TINY).fit(X, X)

@@ -25,8 +25,7 @@ from skdeep.som._grid import (
     NEIGHBORHOODS,
     NON_NEGATIVE,
     check_schedule,
-    grid_distances,
-    neighbour_mask,
+    neighbour_pairs,
     node_positions,
     quarter_squared_distances,
     schedule_value,
@@ -962,14 +961,15 @@ class SOMClusterer(
         """
         check_is_fitted(self)
         W = self.cluster_centers_.astype(np.float64)
-        adjacent = neighbour_mask(
-            grid_distances(self.n_rows_, self.n_columns_, *self._fitted_lattice())
+        nodes, neighbours = neighbour_pairs(
+            self.n_rows_, self.n_columns_, *self._fitted_lattice()
         )
-        u = np.zeros(len(W))
-        for node in range(len(W)):
-            neighbours = np.flatnonzero(adjacent[node])
-            if len(neighbours):
-                u[node] = np.linalg.norm(W[neighbours] - W[node], axis=1).mean()
+        # each node's distances added in neighbour order, then divided: the
+        # mean of each node's (at most six) distances, bit for bit
+        distances = np.linalg.norm(W[neighbours] - W[nodes], axis=1)
+        counts = np.bincount(nodes, minlength=len(W))
+        u = np.bincount(nodes, distances, minlength=len(W)).astype(np.float64)
+        np.divide(u, counts, out=u, where=counts > 0)
         return u.reshape(self.n_rows_, self.n_columns_)
 
     @property
@@ -1156,7 +1156,7 @@ def _map_geometry(n_rows, n_columns, topology, toroidal, online, device):
 
 
 def _map_neighbours(n_rows, n_columns, topology, toroidal, device):
-    """:func:`_neighbour_table` of the map, on ``device``; cached for small
+    """:func:`_build_neighbours` of the map, on ``device``; cached for small
     maps. Only the topographic error uses it: fits whose labelling is
     deferred build it when the labels are first read."""
     if n_rows * n_columns <= _CACHED_GEOMETRY_NODES:
@@ -1183,17 +1183,12 @@ def _build_geometry(n_rows, n_columns, topology, toroidal):
 
 
 def _build_neighbours(n_rows, n_columns, topology, toroidal):
-    quarter = quarter_squared_distances(n_rows, n_columns, topology, toroidal)
-    return _neighbour_table(quarter == 4)  # the nodes at distance 1
-
-
-def _neighbour_table(adjacent):
     """Each node's grid neighbours as a ``(n_nodes, max_degree)`` long tensor,
     rows padded with the node itself."""
-    n_nodes = len(adjacent)
-    degree = adjacent.sum(1)
+    n_nodes = n_rows * n_columns
+    rows, cols = neighbour_pairs(n_rows, n_columns, topology, toroidal)
+    degree = np.bincount(rows, minlength=n_nodes)
     table = np.repeat(np.arange(n_nodes)[:, None], max(1, degree.max()), 1)
-    rows, cols = np.nonzero(adjacent)  # row-major: each row's columns in turn
     slot = np.arange(len(rows)) - np.repeat(np.cumsum(degree) - degree, degree)
     table[rows, slot] = cols
     return torch.from_numpy(table)
@@ -1346,7 +1341,7 @@ def _row_min(scores, rows=None):
 def _bmus(X, W, neighbours=None):
     """BMU index and distance of each row of the tensor ``X`` (in blocks).
 
-    With ``neighbours`` (:func:`_neighbour_table`), also whether each row's
+    With ``neighbours`` (:func:`_build_neighbours`), also whether each row's
     second-best unit is a grid neighbour of its BMU (for the topographic
     error): it is when the best score among the BMU's neighbours equals the
     best score among all nodes but the BMU. Two value-only minima and a

@@ -1119,11 +1119,16 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
             keep = sample_weight > 0  # as if the rows of weight zero were removed
             Z, y, sample_weight = Z[keep], np.asarray(y)[keep], sample_weight[keep]
         self.classes_, codes = np.unique(y, return_inverse=True)
-        w = sample_weight
+        # each class's rows, in their order, as one slice of the sorted rows
+        # (a mask of all rows per class cost n_samples x n_classes)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(self.classes_) + 1))
+        Z = Z[order]
+        w = None if sample_weight is None else sample_weight[order]
         self.prototypes_ = np.vstack(
             [
-                np.average(Z[r], axis=0, weights=None if w is None else w[r])
-                for r in (codes == k for k in range(len(self.classes_)))
+                np.average(Z[a:b], axis=0, weights=None if w is None else w[a:b])
+                for a, b in zip(bounds[:-1], bounds[1:])
             ]
         )
         return self

@@ -304,6 +304,21 @@ def test_prototype_classifier_basics():
     assert list(cos.predict([[10.0, 1.0], [1.0, 10.0]])) == [0, 1]
 
 
+def test_prototypes_are_the_weighted_class_means_of_many_classes():
+    # one slice of class-sorted rows per class (a row mask per class cost
+    # n_samples x n_classes), the same averages to the bit
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(3000, 5), rng.randint(0, 300, 3000)
+    w = rng.rand(3000)
+    w[::7] = 0.0
+    model = PrototypeClassifier().fit(X, y, sample_weight=w)
+    keep = w > 0
+    for k, label in enumerate(model.classes_):
+        rows = keep & (y == label)
+        np.testing.assert_array_equal(
+            model.prototypes_[k], np.average(X[rows], axis=0, weights=w[rows]))
+
+
 def test_prototype_classifier_clone_keeps_a_fitted_embedding():
     # clone (cross_val_score, GridSearchCV) made the fitted embedding an
     # unfitted copy, which fit then trained on the support set

@@ -35,7 +35,11 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 from skdeep.utils._dataclasses import array_fields_eq
-from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
+from skdeep.utils._input import (
+    check_trailing_nan_padding,
+    pad_ragged_series,
+    series_arrays,
+)
 from skdeep.utils._sklearn import external_stacklevel
 from skdeep.utils.validation import check_float32_range
 
@@ -224,13 +228,9 @@ def _read_list(items, what, tokenizer, targets, name):
             f"Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is "
             f"required by {name}."
         )
-    # pandas Series (and frames of steps by channels) as their arrays, as
+    # pandas Series and frames (time points as rows) as their arrays, as
     # the recurrent estimators read them
-    items = [
-        s.to_numpy() if hasattr(s, "to_numpy") and not isinstance(s, np.ndarray)
-        else s
-        for s in items
-    ]
+    items = series_arrays(items)
     if all(isinstance(s, str) for s in items):
         tokens = _tokenize(items, tokenizer)
         _check_not_empty(tokens, what)

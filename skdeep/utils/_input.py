@@ -11,6 +11,39 @@ check that NaN is only ever trailing padding of whole time steps.
 import numpy as np
 
 
+def series_arrays(X):
+    """A list of pandas series read in skdeep's series layout, ``X`` itself
+    otherwise.
+
+    Each ``pandas.Series`` becomes its values, each ``pandas.DataFrame``
+    (an item of sktime's ``df-list`` panels: time points as rows, variables
+    as columns) its ``(n_channels, n_timepoints)`` transpose. Lists of
+    frames were read as ``(n_timepoints, n_channels)`` arrays: a univariate
+    panel became as many channels of one time point as it has time points.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skdeep.utils._input import series_arrays
+    >>> frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]})
+    >>> series_arrays([frame])[0]
+    array([[1., 2., 3.],
+           [4., 5., 6.]])
+    """
+    if not isinstance(X, (list, tuple)) or not any(_is_pandas(x) for x in X):
+        return X
+    return [
+        (x.to_numpy().T if getattr(x, "ndim", 1) == 2 else x.to_numpy())
+        if _is_pandas(x) else x
+        for x in X
+    ]
+
+
+def _is_pandas(x):
+    """A pandas Series or DataFrame (pandas need not be installed)."""
+    return type(x).__module__.startswith("pandas") and hasattr(x, "to_numpy")
+
+
 def pad_ragged_series(X, *, max_length=None, estimator_name="The estimator"):
     """Turn a list of series of different lengths into one NaN-padded array.
 
@@ -54,6 +87,7 @@ def pad_ragged_series(X, *, max_length=None, estimator_name="The estimator"):
     """
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return X
+    X = series_arrays(X)
     try:
         arrays = [np.asarray(x, dtype=np.float64) for x in X]
     except (TypeError, ValueError):
@@ -207,6 +241,7 @@ def prepare_conv_input(X, estimator, *, reset, grayscale):
     if getattr(X, "ndim", None) is None and isinstance(X, (list, tuple)):
         # nested lists are read as their array (grayscale images given as
         # lists lost their channel axis and were read as H channels)
+        X = series_arrays(X)
         try:
             X = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError):

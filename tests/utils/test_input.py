@@ -51,3 +51,38 @@ def test_check_trailing_nan_padding():
     empty[1] = np.nan
     with pytest.raises(ValueError, match="NaN only for sample 1"):
         check_trailing_nan_padding(empty)
+
+
+def test_lists_of_frames_are_time_by_variable_panels():
+    # sktime's df-list: one (n_timepoints, n_variables) frame per series; the
+    # list was read as (n, T, C), a univariate panel as T channels of one
+    # time point (silently, or a message about series too short)
+    import pandas as pd
+
+    from skdeep.capsule import CapsNetClassifier
+    from skdeep.cnn import CNNClassifier
+    from skdeep.recurrent import RNNClassifier
+    from skdeep.signal import ShapeletClassifier
+
+    rng = np.random.RandomState(0)
+    X3 = rng.randn(12, 2, 24)
+    y = np.repeat([0, 1], 6)
+    X3[y == 1, 0, 4:9] += 2.0
+    frames = [pd.DataFrame(x.T, columns=["a", "b"]) for x in X3]
+    cut = [x[:, : 18 + i % 5] for i, x in enumerate(X3)]
+    np.testing.assert_array_equal(pad_ragged_series([pd.DataFrame(x.T) for x in cut]),
+                                  pad_ragged_series(cut))
+    models = [
+        RNNClassifier(hidden_size=4, max_epochs=1, random_state=0),
+        CNNClassifier(conv_channels=(4,), max_epochs=1, random_state=0),
+        ShapeletClassifier(n_shapelets=2, max_epochs=1, random_state=0),
+        CapsNetClassifier(max_epochs=1, random_state=0),
+    ]
+    for model in models:
+        from_frames = model.fit(frames, y).predict_proba(frames)
+        np.testing.assert_array_equal(from_frames, model.fit(X3, y).predict_proba(X3),
+                                      err_msg=type(model).__name__)
+    # a list of Series is a univariate panel
+    series = [pd.Series(x[0]) for x in X3]
+    np.testing.assert_array_equal(pad_ragged_series(series[:2] + [series[2][:9]])[:2],
+                                  X3[:2, 0])

@@ -22,8 +22,11 @@ class SktimeAdapter(BaseTransformer):
     :class:`WaveletDenoiser` becomes a series-to-series transformer, which
     also denoises a forecaster's target in sktime's
     ``TransformedTargetForecaster`` (the forecasts are not transformed back:
-    it has no inverse). Those are stateless, so ``fit`` is empty
-    for them. The learned-shapelet transformers (:class:`ShapeletTransformer`,
+    it has no inverse). The denoiser is stateless, so ``fit`` is empty for
+    it; the adapter's ``fit`` fits a featurizer's clone once, on the training
+    panel, so that ``transform`` refuses series of another length (whose
+    features would not be the ones later steps were fitted on). The
+    learned-shapelet transformers (:class:`ShapeletTransformer`,
     or :class:`ShapeletClassifier`'s distances) learn from the training
     series: the adapter's ``fit`` fits a clone once, with the labels when
     sktime passes them (as its classification pipelines do: supervised
@@ -43,7 +46,7 @@ class SktimeAdapter(BaseTransformer):
     Attributes
     ----------
     transformer_ : skdeep signal transformer
-        The fitted clone (learned-shapelet transformers only).
+        The fitted clone (every transformer but the denoiser).
 
     See Also
     --------
@@ -94,10 +97,16 @@ class SktimeAdapter(BaseTransformer):
             tags.update({"fit_is_empty": False, "scitype:instancewise": False,
                          "y_inner_mtype": "numpy1D",
                          "capability:categorical_in_X": False})
+        elif output != "Series":
+            # a featurizer fitted once on the training panel: its transform
+            # then refuses series of another length (their features would
+            # not be the ones the next step was fitted on), and a transformer
+            # the adapter does not know is not refitted on each batch
+            tags["fit_is_empty"] = False
         self.set_tags(**tags)
 
     def _fit(self, X, y=None):
-        """Fit a clone of a stateful transformer on ``X`` (and ``y``).
+        """Fit a clone of the transformer (but the denoiser) on ``X`` (and ``y``).
 
         Parameters
         ----------
@@ -135,18 +144,14 @@ class SktimeAdapter(BaseTransformer):
         """
         ordered = _instance_major(X)
         X3 = _as_numpy3d(ordered)
-        if not self.get_tag("fit_is_empty"):
-            est = self.transformer_
-            Xt = est.transform(X3)
-        else:
+        if self.get_tag("fit_is_empty"):  # the denoiser: series to series
             est = _array_output(self.transformer)
-            if self.get_tag("scitype:transform-output") == "Series":
-                # (n, C, T) back to X's own rows and columns
-                Xt = est.transform(X3).transpose(0, 2, 1).reshape(-1, X3.shape[1])
-                out = pd.DataFrame(Xt, index=ordered.index, columns=X.columns)
-                return out if ordered is X else out.reindex(X.index)
-            Xt = est.fit(X3).transform(X3)
-        out = pd.DataFrame(Xt, index=_instances(ordered),
+            # (n, C, T) back to X's own rows and columns
+            Xt = est.transform(X3).transpose(0, 2, 1).reshape(-1, X3.shape[1])
+            out = pd.DataFrame(Xt, index=ordered.index, columns=X.columns)
+            return out if ordered is X else out.reindex(X.index)
+        est = self.transformer_
+        out = pd.DataFrame(est.transform(X3), index=_instances(ordered),
                            columns=list(est.get_feature_names_out()))
         return out if ordered is X else out.reindex(_instances(X))
 

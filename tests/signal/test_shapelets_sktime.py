@@ -131,3 +131,29 @@ def test_adapter_sktime_contract_checks():
     )
     failed = {k: v for k, v in results.items() if v != "PASSED"}
     assert results and not failed, failed
+
+
+def test_adapter_fits_featurizers_once_and_refuses_other_lengths():
+    # featurizers and transformers the adapter does not know were refitted
+    # on every transformed batch: a featurizer took series of another length
+    # silently (their features not those the classifier was fitted on), and
+    # a learned transformer's features depended on the rest of the batch
+    from sktime.datatypes import convert_to
+
+    from skdeep.seq2seq import SequenceAutoencoder
+    from skdeep.signal import WaveletFeaturizer
+
+    X, y = _bumps(n=20, T=24)
+    panel = convert_to(X, "pd-multiindex")
+    adapter = SktimeAdapter(WaveletFeaturizer("haar", level=2)).fit(panel)
+    assert not adapter.get_tag("fit_is_empty") and hasattr(adapter, "transformer_")
+    with pytest.raises(ValueError, match="24"):
+        adapter.transform(convert_to(X[:, :, :16], "pd-multiindex"))
+    pipe = SktimeAdapter(WaveletFeaturizer("haar", level=2)) * RidgeClassifierCV()
+    assert pipe.fit(panel, y).predict(panel).shape == (20,)
+    learned = SktimeAdapter(SequenceAutoencoder(embedding_size=4, hidden_size=4,
+                                                max_epochs=2, random_state=0))
+    learned.fit(panel)
+    five = learned.transform(convert_to(X[:5], "pd-multiindex"))
+    six = learned.transform(convert_to(X[:6], "pd-multiindex"))
+    np.testing.assert_array_equal(five.to_numpy(), six.to_numpy()[:5])

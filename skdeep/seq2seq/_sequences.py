@@ -38,6 +38,7 @@ from skdeep.utils._dataclasses import array_fields_eq
 from skdeep.utils._input import (
     check_trailing_nan_padding,
     pad_ragged_series,
+    refuse_sktime_panel_frames,
     series_arrays,
 )
 from skdeep.utils._sklearn import external_stacklevel
@@ -170,6 +171,7 @@ def read_sequences(X, *, what, tokenizer="char", targets=False, name="estimator"
         )
     if sp.issparse(X):
         check_array(X, accept_sparse=False, input_name=what, estimator=name)
+    refuse_sktime_panel_frames(X, name, what)
     if not hasattr(X, "shape") and hasattr(X, "__array__"):
         X = np.asarray(X)
     if hasattr(X, "shape") and getattr(X, "dtype", None) is not None:

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_array, validate_data
 
+from skdeep.utils._input import refuse_sktime_panel_frames
 from skdeep.utils._sklearn import _fit_context
 from skdeep.utils.validation import check_float32_range
 
@@ -110,6 +111,7 @@ class _BaseSignalTransformer(TransformerMixin, BaseEstimator):
         return Xt.reshape(X.shape[0], -1).astype(X.dtype, copy=False)
 
     def _validate(self, X, reset, fitted=True):
+        refuse_sktime_panel_frames(X, type(self).__name__)
         # One series is enough: nothing is learned, and transform takes one too.
         kwargs = {"ensure_min_features": 2} if reset else {}
         if fitted or reset:

@@ -44,6 +44,30 @@ def _is_pandas(x):
     return type(x).__module__.startswith("pandas") and hasattr(x, "to_numpy")
 
 
+def refuse_sktime_panel_frames(X, estimator_name="The estimator", what="X"):
+    """A clear error for sktime's pandas panels (``nested_univ``, whose cells
+    hold series, and ``pd-multiindex``, one row per instance and time point):
+    read as tables, they gave numpy's "setting an array element with a
+    sequence", a count of rows for labels, or, for a multivariate
+    ``pd-multiindex`` panel, one "series" of channel values per time point,
+    silently."""
+    if not _is_pandas(X) or getattr(X, "ndim", 1) != 2:
+        return
+    if X.index.nlevels > 1:
+        kind = "a pd-multiindex panel (rows of instances and time points)"
+    elif X.size and any(_is_pandas(value) for value in X.iloc[0]):
+        kind = "a nested_univ panel (cells holding series)"
+    else:
+        return
+    raise ValueError(
+        f"{what} is {kind}; {estimator_name} takes arrays of shape "
+        f"(n_instances, n_channels, n_timepoints). Convert it with sktime's "
+        f"convert_to({what}, 'numpy3D') (or 'df-list' for series of different "
+        f"lengths), load it with return_type='numpy3D', or use "
+        f"skdeep.signal.SktimeAdapter for sktime pipelines."
+    )
+
+
 def pad_ragged_series(X, *, max_length=None, estimator_name="The estimator"):
     """Turn a list of series of different lengths into one NaN-padded array.
 
@@ -85,6 +109,7 @@ def pad_ragged_series(X, *, max_length=None, estimator_name="The estimator"):
     array([[ 1.,  2.],
            [ 3., nan]])
     """
+    refuse_sktime_panel_frames(X, estimator_name)
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return X
     X = series_arrays(X)
@@ -238,6 +263,7 @@ def prepare_conv_input(X, estimator, *, reset, grayscale):
         The ndim ``X`` was given with (None for input without one).
     """
     name = type(estimator).__name__
+    refuse_sktime_panel_frames(X, name)
     if getattr(X, "ndim", None) is None and isinstance(X, (list, tuple)):
         # nested lists are read as their array (grayscale images given as
         # lists lost their channel axis and were read as H channels)

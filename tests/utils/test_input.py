@@ -86,3 +86,33 @@ def test_lists_of_frames_are_time_by_variable_panels():
     series = [pd.Series(x[0]) for x in X3]
     np.testing.assert_array_equal(pad_ragged_series(series[:2] + [series[2][:9]])[:2],
                                   X3[:2, 0])
+
+
+def test_sktime_pandas_panels_get_a_clear_error():
+    # nested_univ gave numpy's "setting an array element with a sequence"; a
+    # multivariate pd-multiindex panel was featurized row by row, silently
+    import pandas as pd
+
+    from skdeep.cnn import CNNClassifier
+    from skdeep.recurrent import RNNClassifier
+    from skdeep.seq2seq import SequenceAutoencoder
+    from skdeep.signal import ShapeletClassifier, WaveletFeaturizer
+
+    rng = np.random.RandomState(0)
+    X3 = rng.randn(6, 2, 12)
+    y = np.repeat([0, 1], 3)
+    nested = pd.DataFrame({f"c{c}": [pd.Series(x[c]) for x in X3] for c in range(2)})
+    index = pd.MultiIndex.from_product([range(6), range(12)], names=["case", "t"])
+    multi = pd.DataFrame(X3.transpose(0, 2, 1).reshape(-1, 2), index=index)
+    for panel, kind in ((nested, "nested_univ"), (multi, "pd-multiindex")):
+        for model in (RNNClassifier(max_epochs=1), CNNClassifier(max_epochs=1),
+                      ShapeletClassifier(max_epochs=1)):
+            with pytest.raises(ValueError, match=f"X is a {kind} panel"):
+                model.fit(panel, y)
+        with pytest.raises(ValueError, match="convert_to"):
+            WaveletFeaturizer("haar", level=1).fit_transform(panel)
+        with pytest.raises(ValueError, match=f"X is a {kind} panel"):
+            SequenceAutoencoder(max_epochs=1).fit(panel)
+    # a plain table of series (one row each) is still read as it was
+    table = pd.DataFrame(X3[:, 0])
+    assert WaveletFeaturizer("haar", level=1).fit_transform(table).shape[0] == 6

@@ -863,7 +863,9 @@ class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
             In the order of ``classes_``.
         """
         margin = getattr(self, "_fitted_margin", None) or self._margin()
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X) * 10.0 / margin))
+        exponent = -self.decision_function(X) * 10.0 / margin
+        with np.errstate(over="ignore"):  # (exp overflows to inf: p is 0)
+            p = 1.0 / (1.0 + np.exp(exponent))
         return np.column_stack([1.0 - p, p])
 
     def _expected_failed_checks(self):

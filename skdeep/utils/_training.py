@@ -974,7 +974,13 @@ class EarlyStoppingSplit(ValidSplit):
 
 
 class StopOnNonFiniteLoss(Callback):
-    """Raise a clear error as soon as an epoch's loss is NaN or infinite.
+    """Raise a clear error as soon as an epoch's loss or a weight is NaN or
+    infinite.
+
+    The epoch's training loss averages losses measured before each batch's
+    update: weights that the last updates sent to NaN or infinity passed it
+    (the fit "succeeded" and every prediction was NaN), so the weights are
+    checked too, as scikit-learn's MLP checks them.
 
     Parameters
     ----------
@@ -988,10 +994,34 @@ class StopOnNonFiniteLoss(Callback):
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
         name = getattr(self, "estimator_name", "The estimator")  # older pickles
+        advice = _divergence_advice(net)
         for key in ("train_loss", "valid_loss"):
             raise_if_non_finite(
-                row.get(key), row["epoch"], name, key.replace("_", " ")
+                row.get(key), row["epoch"], name, key.replace("_", " "), advice
             )
+        for weight, values in net.module_.named_parameters():
+            if not bool(torch.isfinite(values).all()):
+                raise FloatingPointError(
+                    f"{name}: the network's weights ({weight}) became NaN or "
+                    f"infinite at epoch {row['epoch']}; training was stopped. "
+                    f"{advice}"
+                )
+
+
+def _divergence_advice(net):
+    """What to try when training diverged: lower ``lr``, and the weight
+    decay where there is one (with SGD, ``lr * weight_decay`` above 2 makes
+    the weights grow every step whatever the data)."""
+    decay = max(
+        (group.get("weight_decay", 0.0) or 0.0
+         for attribute in getattr(net, "_optimizers", ["optimizer"])
+         for group in getattr(getattr(net, attribute + "_", None), "param_groups",
+                              [])),
+        default=0.0,
+    )
+    lower = "Lower lr or weight_decay" if decay > 0 else "Lower lr"
+    return (f"{lower}, scale X (for example with StandardScaler), or check the "
+            f"data for extreme values.")
 
 
 def trim_interrupted_history(net, estimator):
@@ -1080,7 +1110,8 @@ def is_out_of_memory(error):
 
 @contextlib.contextmanager
 def out_of_memory_hint(estimator, stage, batch_size):
-    """Re-raise an out-of-memory error with the ``batch_size`` to lower.
+    """Re-raise an out-of-memory error with the ``batch_size`` to lower (and
+    an optimizer step too large for float32 with the ``lr`` to lower).
 
     Parameters
     ----------
@@ -1096,6 +1127,14 @@ def out_of_memory_hint(estimator, stage, batch_size):
     try:
         yield
     except Exception as error:
+        if "cannot be converted to type float without overflow" in str(error):
+            # torch's float32 optimizer kernels, given a step (lr, or Adam's
+            # lr / (1 - beta1) at the first step) past float32's range
+            raise ValueError(
+                f"{type(estimator).__name__}: lr={getattr(estimator, 'lr', None)!r}"
+                f" gives optimizer steps too large for float32 (torch: "
+                f"{str(error).splitlines()[0]}). Lower lr."
+            ) from error
         if not is_out_of_memory(error):
             raise
         if torch.cuda.is_available():

@@ -1,5 +1,7 @@
 """Tests of the Siamese (metric learning) family."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -266,6 +268,13 @@ def test_pair_classifier(digits):
     )
     minus = SiamesePairClassifier(max_epochs=1, random_state=0).fit(pairs, 2 * same - 1)
     assert list(minus.classes_) == [-1, 1]
+    # a small margin: far pairs' exp overflowed with numpy's RuntimeWarning
+    small = SiamesePairClassifier(max_epochs=1, margin=1e-3, random_state=0)
+    small.fit(pairs[:200], same[:200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = small.predict_proba(test_pairs)
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(1), 1)
 
 
 def test_one_shot_on_unseen_classes(digits):

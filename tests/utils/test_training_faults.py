@@ -53,6 +53,43 @@ def test_huge_lr_classifier_stops():
         ).fit(X * 1e18, y)
 
 
+def test_divergence_under_weight_decay_names_it():
+    # with SGD, lr * weight_decay above 2 grows the weights whatever the
+    # data: the advice named lr alone
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    X = _data()
+    with pytest.raises(FloatingPointError, match="Lower lr or weight_decay"):
+        MCDropoutRegressor(optimizer="sgd", lr=0.01, weight_decay=1e3,
+                           max_epochs=10, random_state=0).fit(X, X[:, 0])
+
+
+def test_non_finite_weights_stop_training():
+    # an epoch's loss is measured before its updates: weights the last
+    # updates made NaN passed, and every prediction was NaN
+    model = AutoencoderTransformer(max_epochs=1, random_state=0).fit(_data())
+    net = model.net_
+    StopOnNonFiniteLoss("Foo").on_epoch_end(net)  # finite: nothing
+    with torch.no_grad():
+        next(net.module_.parameters())[0, 0] = float("nan")
+    with pytest.raises(FloatingPointError,
+                       match=r"^Foo: the network's weights \(.*\) became NaN or "
+                             r"infinite at epoch 1; training was stopped\. Lower lr"):
+        StopOnNonFiniteLoss("Foo").on_epoch_end(net)
+
+
+def test_an_lr_past_float32_names_lr():
+    # torch's "value cannot be converted to type float without overflow"
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    X = _data()
+    for optimizer in ("adam", "sgd"):
+        with pytest.raises(ValueError, match=r"lr=1e\+40 gives optimizer steps "
+                                             r"too large for float32.*Lower lr"):
+            MCDropoutRegressor(lr=1e40, optimizer=optimizer, max_epochs=1,
+                               random_state=0).fit(X, X[:, 0])
+
+
 def test_old_pickled_callback_still_works():
     # Callbacks pickled before estimator_name existed lack the attribute.
     cb = StopOnNonFiniteLoss.__new__(StopOnNonFiniteLoss)

@@ -68,10 +68,10 @@ NEAT_PARAMETERS_DOC = """\
     max_samples : int, float or None, default=None
         Training rows that evaluate each generation: an int is a count, a
         float a fraction of the rows (of positive ``sample_weight``), None
-        all of them. Each generation draws
-        a fresh subset (without replacement), which makes a generation
-        cheaper on large data; the returned network is then chosen among
-        the last generation and the run's best by its loss on all rows
+        all of them. Each generation draws a fresh subset (without
+        replacement), which makes a generation cheaper on large data; the
+        returned network is then chosen among the last generation and the
+        run's best by its loss on all rows
         (``history_`` keeps the subset fitness of each generation). The
         default evaluates on all rows, which keeps fitting with integer
         ``sample_weight`` equivalent to repeating rows.

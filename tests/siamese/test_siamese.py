@@ -208,7 +208,8 @@ def test_bad_input(digits):
     # one kind of pair: classes_ were [0, 1] for labels of -1 and 1
     for model in (SiameseTransformer(pairs=True), SiamesePairClassifier()):
         for label in (1, -1, 0):
-            with pytest.raises(ValueError, match=rf"only one class of pair \({label}\)"):
+            match = rf"only one class of pair \({label}\)"
+            with pytest.raises(ValueError, match=match):
                 model.fit(pairs, np.full(10, label))
     with pytest.raises(ValueError, match="requires y"):
         SiameseTransformer().fit(X[:10], None)

@@ -18,7 +18,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import assert_all_finite
+from sklearn.utils import assert_all_finite, get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
@@ -47,6 +47,7 @@ from skdeep.siamese._modules import (
     paired_distances,
 )
 from skdeep.utils._input import conv_data_shape
+from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import (
     HasMethods,
     Interval,
@@ -666,7 +667,7 @@ class SiameseTransformer(
         ]
 
 
-class SiamesePairClassifier(ClassifierMixin, _BaseSiamese):
+class SiamesePairClassifier(LogProbaMixin, ClassifierMixin, _BaseSiamese):
     """Verification: decide whether the two members of a pair are alike.
 
     Learns an embedding from pairs labelled similar or dissimilar (the
@@ -921,15 +922,19 @@ _SCORE_BLOCK_ELEMENTS = 1 << 22
 
 def _is_fitted(estimator):
     """Whether ``estimator`` is a fitted estimator (False for an unfitted
-    one and for what is not an estimator, such as a class)."""
+    one, for what is not an estimator, such as a class, and for one that
+    needs no fit: scikit-learn's check passes those, which then were kept
+    as given, shared by clones, and their parameters could not be set)."""
     try:
+        if not get_tags(estimator).requires_fit:
+            return False
         check_is_fitted(estimator)
-    except (NotFittedError, TypeError):
+    except (NotFittedError, TypeError, AttributeError):
         return False
     return True
 
 
-class PrototypeClassifier(ClassifierMixin, BaseEstimator):
+class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
     """Classify by the nearest class prototype in an embedding (few-shot).
 
     ``fit(X, y)`` takes the *support set*, one or a few labelled examples per

@@ -13,6 +13,7 @@ import importlib
 
 _EXPORTS = {
     "BaseTorchEstimator": "skdeep.utils._training",
+    "LogProbaMixin": "skdeep.utils._mixins",
     "TensorBatchIterator": "skdeep.utils._training",
     "training_parameters_doc": "skdeep.utils._training",
     "derive_seed": "skdeep.utils._torch",

@@ -329,6 +329,24 @@ def test_prototypes_are_the_weighted_class_means_of_many_classes():
             model.prototypes_[k], np.average(X[rows], axis=0, weights=w[rows]))
 
 
+def test_prototype_transformer_that_needs_no_fit_is_a_parameter():
+    # scikit-learn's check_is_fitted passes transformers whose requires_fit
+    # tag is False: they were kept as given (shared by clones) and their
+    # parameters could not be searched
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.preprocessing import Normalizer
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(40, 4), np.repeat([0, 1], 20)
+    X[y == 1, 0] += 3.0
+    model = PrototypeClassifier(transformer=Normalizer())
+    assert "transformer__norm" in model.get_params(deep=True)
+    assert clone(model).transformer is not model.transformer
+    search = GridSearchCV(model, {"transformer__norm": ["l1", "l2"]}, cv=2)
+    assert search.fit(X, y).best_params_["transformer__norm"] in ("l1", "l2")
+
+
 def test_prototype_classifier_clone_keeps_a_fitted_embedding():
     # clone (cross_val_score, GridSearchCV) made the fitted embedding an
     # unfitted copy, which fit then trained on the support set

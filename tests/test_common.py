@@ -67,6 +67,18 @@ def test_bad_input_sweep(estimator_cls):
     check_bad_input(estimator_cls.__name__, test_instances(estimator_cls)[0])
 
 
+@pytest.mark.parametrize("estimator_cls", SKLEARN_ESTIMATORS, ids=lambda c: c.__name__)
+def test_classifiers_with_probabilities_give_their_logarithm(estimator_cls):
+    # scikit-learn's classifiers have predict_log_proba beside predict_proba,
+    # and its meta-estimators look for it (a pipeline ending in a skdeep
+    # classifier had none); SOMClusterer and the other non-classifiers have
+    # neither
+    estimator = test_instances(estimator_cls)[0]
+    assert hasattr(estimator, "predict_log_proba") == hasattr(
+        estimator, "predict_proba"
+    )
+
+
 _PREDICT_METHODS = ("transform", "predict", "predict_proba", "predict_log_proba",
                     "decision_function", "score_samples", "inverse_transform", "reconstruct")
 

@@ -21,6 +21,7 @@ from skdeep.capsule._modules import (
 from skdeep.cnn._augment import Augment, check_augment
 from skdeep.cnn._cnn import _BaseCNN
 from skdeep.cnn._modules import FeatureStack, output_spatial_shape
+from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import global_rng_kept
 from skdeep.utils._training import (
@@ -42,7 +43,7 @@ _X_DOC = """X : array-like of shape (n_samples, C, H, W), (n_samples, C, T), \
 (n_samples, T) or (n_samples, n_features)"""
 
 
-class CapsNetClassifier(ClassifierMixin, _BaseCNN):
+class CapsNetClassifier(LogProbaMixin, ClassifierMixin, _BaseCNN):
     """Capsule network classifier with dynamic routing (Sabour et al., 2017).
 
     A convolutional stem (the CNN family's feature stack), a convolutional

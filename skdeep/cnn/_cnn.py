@@ -33,6 +33,7 @@ from skdeep.utils._input import (
     prepare_conv_input,
 )
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
+from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import (
     HasMethods,
     Interval,
@@ -629,7 +630,9 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         return tags
 
 
-class CNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseCNN):
+class CNNClassifier(
+    LogProbaMixin, PartialFitClassifierMixin, ClassifierMixin, _BaseCNN
+):
     """Convolutional neural network classifier of images and time series.
 
     A convolutional feature stack (plain, FCN, ResNet, Inception or TCN),

@@ -21,6 +21,7 @@ from skdeep.gnn._graph import GraphTensors, prepare_graph
 from skdeep.gnn._modules import GATModule, GCNModule, SAGEModule
 from skdeep.graph._graph_input import INPUT_FORMAT_DOC, INPUT_FORMATS, check_node_ids
 from skdeep.utils._losses import ClassificationLoss
+from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import inference_mode, write_rows
 from skdeep.utils._training import (
@@ -140,6 +141,7 @@ def _check_hidden(sizes):
 
 
 class _BaseGNNClassifier(
+    LogProbaMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     ClassifierMixin,

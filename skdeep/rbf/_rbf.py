@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdeep.rbf._modules import KERNELS, RBFLayer, RBFNetwork
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
+from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import (
     Interval,
     StrOptions,
@@ -643,7 +644,7 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
         ]
 
 
-class RBFNetworkClassifier(ClassifierMixin, _BaseRBF):
+class RBFNetworkClassifier(LogProbaMixin, ClassifierMixin, _BaseRBF):
     """Radial basis function network for classification.
 
     Each hidden unit stores a center and fires by the input's distance to it;

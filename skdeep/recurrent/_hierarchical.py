@@ -30,6 +30,7 @@ from skdeep.recurrent._cells import (
 )
 from skdeep.utils._input import read_input_shape
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
+from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
 from skdeep.utils._training import (
@@ -583,7 +584,9 @@ def _shape_message(shape):
     )
 
 
-class HierarchicalRNNClassifier(ClassifierMixin, _BaseHierarchicalRNN):
+class HierarchicalRNNClassifier(
+    LogProbaMixin, ClassifierMixin, _BaseHierarchicalRNN
+):
     """Hierarchical recurrent classifier of sequences of sequences.
 
     An inner recurrent stack encodes each inner sequence of a sample into one

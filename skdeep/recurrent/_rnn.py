@@ -20,6 +20,7 @@ from skdeep.recurrent._cells import (
 from skdeep.recurrent._modules import RNNModule
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
+from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import (
     Interval,
     StrOptions,
@@ -336,6 +337,9 @@ class _BaseRNN(BaseTorchEstimator):
         tags.input_tags.three_d_array = True
         # allow_nan stays False: NaN is accepted only as trailing padding, and
         # scikit-learn's checks put NaN anywhere when allow_nan is True.
+        if self.return_sequences:  # y: one target per time step, (n, T)
+            tags.target_tags.multi_output = True
+            tags.target_tags.single_output = False
         return tags
 
 
@@ -373,7 +377,9 @@ _ATTRIBUTES_DOC = """\
         2 or 3, the dimensionality of ``X`` seen in ``fit``."""
 
 
-class RNNClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseRNN):
+class RNNClassifier(
+    LogProbaMixin, PartialFitClassifierMixin, ClassifierMixin, _BaseRNN
+):
     """Recurrent (LSTM, GRU or plain RNN) classifier of time series.
 
     A stack of recurrent layers reads each series; the last hidden state

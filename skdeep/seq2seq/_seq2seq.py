@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
@@ -1082,8 +1083,24 @@ class SequenceAutoencoder(
         check_is_fitted(self)  # (the property itself always exists)
         return self.net_.module_.hidden_size  # as fitted
 
+    def _decodes_from_the_code(self):
+        # (available_if: Pipeline and hasattr see inverse_transform only
+        # where it works; the fitted network's attention, whatever
+        # set_params changed since)
+        net = getattr(self, "net_", None)
+        attention = self.attention if net is None else net.module_.attention
+        if attention is not None:
+            raise AttributeError(
+                f"{type(self).__name__} with attention={attention!r} decodes "
+                f"from the encoder outputs as well as the code: it has no "
+                f"inverse_transform (it needs attention=None)."
+            )
+        return True
+
+    @available_if(_decodes_from_the_code)
     def inverse_transform(self, X):
-        """Decode codes back into sequences (greedy).
+        """Decode codes back into sequences (greedy); only with
+        ``attention=None``.
 
         Parameters
         ----------
@@ -1097,12 +1114,6 @@ class SequenceAutoencoder(
         """
         check_is_fitted(self)
         module = self.net_.module_  # as fitted, whatever set_params changed
-        if module.attention is not None:
-            raise ValueError(
-                f"{type(self).__name__} fitted with attention="
-                f"{module.attention!r} decodes from the encoder outputs as well "
-                f"as the code; inverse_transform needs attention=None."
-            )
         from sklearn.utils.validation import check_array
 
         codes = check_array(X, dtype=np.float64)

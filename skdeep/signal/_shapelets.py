@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skdeep.signal._shapelet_modules import LearningShapelets
 from skdeep.utils._input import check_trailing_nan_padding, pad_ragged_series
 from skdeep.utils._losses import ClassificationLoss
+from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import Interval, RealNotInt, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, seeded
 from skdeep.utils._training import (
@@ -804,7 +805,7 @@ class ShapeletTransformer(_BaseShapelets):
         ]
 
 
-class ShapeletClassifier(ClassifierMixin, _BaseShapelets):
+class ShapeletClassifier(LogProbaMixin, ClassifierMixin, _BaseShapelets):
     """Learning Time-Series Shapelets (LTS): shapelets and a linear classifier.
 
     The model of Grabocka et al. (2014): the (soft-minimum) distances of a

@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, ACTIVATIONS, MCDropoutMLP
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
+from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor, inference_mode, write_rows
 from skdeep.utils._training import (
@@ -650,7 +651,9 @@ def _mixture_quantile(samples, sigma, q, n_iter=60):
     return 0.5 * (lo + hi)
 
 
-class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDropout):
+class MCDropoutClassifier(
+    LogProbaMixin, PartialFitClassifierMixin, ClassifierMixin, _BaseMCDropout
+):
     """Classification with Monte-Carlo dropout: probabilities and uncertainty.
 
     A fully connected network trained with dropout, kept stochastic at
@@ -881,21 +884,6 @@ class MCDropoutClassifier(PartialFitClassifierMixin, ClassifierMixin, _BaseMCDro
         """
         X = self._validate_predict_input(X)
         return self._mc_map(X, lambda o: torch.softmax(o.double(), -1).mean(0))
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            ``-inf`` where a class's averaged probability is 0.
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
 
     def predict(self, X):
         """The most probable class under the averaged probabilities.

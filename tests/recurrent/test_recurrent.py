@@ -246,6 +246,16 @@ def running_data(n=80, T=15, seed=0):
     return X, running
 
 
+def test_return_sequences_tags_say_one_target_per_step():
+    # the tags said single-output while fit refuses a 1-D y
+    from sklearn.utils import get_tags
+
+    for cls in (RNNClassifier, RNNRegressor):
+        per_step = get_tags(cls(return_sequences=True)).target_tags
+        assert per_step.multi_output and not per_step.single_output
+        assert get_tags(cls()).target_tags.single_output
+
+
 def test_return_sequences_regressor():
     X, y = running_data()
     X_test, y_test = running_data(seed=1)

@@ -668,9 +668,15 @@ def test_predict_time_errors(tiny_models):
         series.predict(np.full((1, 6), np.inf))
     with pytest.raises(ValueError, match="has no attention"):
         tiny_models["plain"].predict_attention(["abc"])
-    with pytest.raises(ValueError, match="inverse_transform needs attention=None"):
-        ae = tiny_models["ae_attention"]
+    # (no inverse_transform with attention: hasattr, and so Pipeline, see it)
+    ae = tiny_models["ae_attention"]
+    assert not hasattr(ae, "inverse_transform")
+    assert hasattr(tiny_models["ae"], "inverse_transform")
+    with pytest.raises(AttributeError, match="has no attribute 'inverse_transform'"):
         ae.inverse_transform(ae.transform(["abc"]))
+    unfitted = SequenceAutoencoder(attention="luong")
+    assert not hasattr(unfitted, "inverse_transform")
+    assert hasattr(unfitted.set_params(attention=None), "inverse_transform")
     with pytest.raises(ValueError, match="X has 3 features, but inverse_transform"):
         tiny_models["ae"].inverse_transform(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="X has 2 features, but SequenceAutoencoder"):

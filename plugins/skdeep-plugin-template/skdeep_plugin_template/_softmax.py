@@ -8,7 +8,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from skdeep.utils import BaseTorchEstimator, training_parameters_doc
+from skdeep.utils import BaseTorchEstimator, LogProbaMixin, training_parameters_doc
 from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._sklearn import _fit_context
 from skdeep.utils._torch import as_float32_tensor
@@ -19,7 +19,7 @@ from skdeep.utils._training import (
 from skdeep.utils.validation import check_layer_sizes
 
 
-class SoftmaxRegressionClassifier(ClassifierMixin, BaseTorchEstimator):
+class SoftmaxRegressionClassifier(LogProbaMixin, ClassifierMixin, BaseTorchEstimator):
     """Multinomial logistic regression (optionally an MLP) trained with torch.
 
     Parameters

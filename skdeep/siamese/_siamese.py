@@ -1062,10 +1062,13 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
     def _embed(self, X):
         """``X``'s embedding as a float64 array, checked (NaN, inf, float32's
         range) where a transformer made it."""
+        # C order: sums over a Fortran-ordered embedding (a DataFrame's
+        # values) round otherwise, and the same values gave other scores
         if self.transformer_ is None:
-            return np.asarray(X, dtype=np.float64)
+            return np.asarray(X, dtype=np.float64, order="C")
         Z = check_array(self.transformer_.transform(X), accept_sparse=True,
-                        dtype=np.float64, input_name="the transformer's output")
+                        dtype=np.float64, order="C",
+                        input_name="the transformer's output")
         check_float32_range(Z, input_name="the transformer's output", estimator=self)
         return Z.toarray() if sp.issparse(Z) else Z  # (a vectorizer's tf-idf)
 

@@ -918,10 +918,7 @@ def raise_if_non_finite(value, epoch, estimator, what="training loss", advice=No
         return
     name = estimator if isinstance(estimator, str) else type(estimator).__name__
     if advice is None:
-        advice = (
-            "Lower lr, scale X (for example with StandardScaler), or check the "
-            "data for extreme values."
-        )
+        advice = _DIVERGENCE_ADVICE.format(lower="Lower lr")
     raise FloatingPointError(
         f"{name}: the {what} became {value} at epoch {epoch}; training was "
         f"stopped. {advice}"
@@ -994,24 +991,31 @@ class StopOnNonFiniteLoss(Callback):
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
         name = getattr(self, "estimator_name", "The estimator")  # older pickles
-        advice = _divergence_advice(net)
         for key in ("train_loss", "valid_loss"):
-            raise_if_non_finite(
-                row.get(key), row["epoch"], name, key.replace("_", " "), advice
-            )
+            value = row.get(key)
+            if value is not None and not math.isfinite(value):
+                raise_if_non_finite(value, row["epoch"], name,
+                                    key.replace("_", " "), _divergence_advice(net))
         for weight, values in net.module_.named_parameters():
             if not bool(torch.isfinite(values).all()):
                 raise FloatingPointError(
                     f"{name}: the network's weights ({weight}) became NaN or "
                     f"infinite at epoch {row['epoch']}; training was stopped. "
-                    f"{advice}"
+                    f"{_divergence_advice(net)}"
                 )
 
 
+# What to try when training diverged; ``lower`` names what to lower.
+_DIVERGENCE_ADVICE = (
+    "{lower}, scale X (for example with StandardScaler), or check the data "
+    "for extreme values."
+)
+
+
 def _divergence_advice(net):
-    """What to try when training diverged: lower ``lr``, and the weight
-    decay where there is one (with SGD, ``lr * weight_decay`` above 2 makes
-    the weights grow every step whatever the data)."""
+    """What to try when ``net`` diverged: lower ``lr``, and the weight decay
+    where there is one (with SGD, ``lr * weight_decay`` above 2 makes the
+    weights grow every step whatever the data). Built only on failure."""
     decay = max(
         (group.get("weight_decay", 0.0) or 0.0
          for attribute in getattr(net, "_optimizers", ["optimizer"])
@@ -1020,8 +1024,7 @@ def _divergence_advice(net):
         default=0.0,
     )
     lower = "Lower lr or weight_decay" if decay > 0 else "Lower lr"
-    return (f"{lower}, scale X (for example with StandardScaler), or check the "
-            f"data for extreme values.")
+    return _DIVERGENCE_ADVICE.format(lower=lower)
 
 
 def trim_interrupted_history(net, estimator):

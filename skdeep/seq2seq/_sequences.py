@@ -279,16 +279,8 @@ def _read_list(items, what, tokenizer, targets, name):
     if all(a.dtype.kind == "f" for a in arrays):
         if any(a.shape[-1] == 0 for a in arrays):
             raise ValueError(f"{what} holds an empty series.")
-        padded = pad_ragged_series(arrays, estimator_name=name)
-        if isinstance(padded, list):
-            shapes = sorted({a.shape for a in arrays})
-            if len(shapes) > 1:  # (same last axis: not told apart as ragged)
-                raise ValueError(
-                    f"{what} holds series of shapes {shapes[:3]}: a list's "
-                    f"series are (n_timepoints,) or (n_channels, n_timepoints) "
-                    f"with time last (transpose steps-by-channels series)."
-                )
-            padded = np.asarray(padded, dtype=np.float64)
+        padded = np.asarray(pad_ragged_series(arrays, estimator_name=name),
+                            dtype=np.float64)
         return _read_array(padded, what, targets, name, from_list=True)
     kinds = sorted({a.dtype.name for a in arrays})
     raise TypeError(

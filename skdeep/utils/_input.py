@@ -121,10 +121,8 @@ def pad_ragged_series(X, *, max_length=None, estimator_name="The estimator"):
     lengths = [a.shape[-1] if a.ndim else 0 for a in arrays]
     if not ndims <= {1, 2}:
         return X
-    if len(set(lengths)) == 1 and (
-        max_length is None or ndims != {1} or lengths[0] == max_length
-    ):
-        return X  # (1-D series of one length below max_length are padded)
+    # checked before "nothing ragged" below: series of one length but mixed
+    # dimensions or channel counts gave numpy's "inhomogeneous shape"
     if len(ndims) != 1:
         raise ValueError(
             "A list of series must hold either 1-D series (n_timepoints,) or "
@@ -132,10 +130,17 @@ def pad_ragged_series(X, *, max_length=None, estimator_name="The estimator"):
         )
     channels = {a.shape[0] for a in arrays} if ndims == {2} else {None}
     if len(channels) != 1:
+        counts = ", ".join(map(str, sorted(channels)[:4]))
         raise ValueError(
             f"The series in the list have different numbers of channels: "
-            f"{sorted(channels)}."
+            f"{counts}{', ...' if len(channels) > 4 else ''}. 2-D series are "
+            f"(n_channels, n_timepoints), "
+            f"time last: transpose series of shape (n_timepoints, n_channels)."
         )
+    if len(set(lengths)) == 1 and (
+        max_length is None or ndims != {1} or lengths[0] == max_length
+    ):
+        return X  # (1-D series of one length below max_length are padded)
     # 3-D input may have any length at predict; 2-D input has
     # n_features_in_ = n_timepoints fixed, as scikit-learn requires.
     T = max(lengths) if max_length is None or ndims == {2} else max_length

@@ -343,6 +343,11 @@ def test_list_of_variable_length_series():
     assert reg.predict(longer + multi[:2]).shape == (5,)  # 3-D input: any length
     with pytest.raises(ValueError, match="different numbers of channels"):
         reg.predict([np.zeros((2, 5)), np.zeros((3, 6))])
+    # series of one length too (numpy's "inhomogeneous shape" before)
+    with pytest.raises(ValueError, match=r"channels: 5, 7\..*transpose"):
+        reg.fit([np.zeros((5, 2)), np.zeros((7, 2))], [0.0, 1.0])
+    with pytest.raises(ValueError, match="not both"):
+        reg.fit([np.zeros(5), np.zeros((1, 5))], [0.0, 1.0])
 
 
 def test_per_step_labels_padded_with_none_keep_their_type():

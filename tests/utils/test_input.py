@@ -21,6 +21,11 @@ def test_pad_ragged_series():
         pad_ragged_series([np.ones((2, 3)), np.ones((3, 4))])
     with pytest.raises(ValueError, match="not both"):
         pad_ragged_series([np.ones(3), np.ones((1, 4))])
+    # checked for series of one length too, which are otherwise left as they are
+    with pytest.raises(ValueError, match=r"channels: 2, 3\..*time last"):
+        pad_ragged_series([np.ones((2, 5)), np.ones((3, 5))])
+    with pytest.raises(ValueError, match="not both"):
+        pad_ragged_series([np.ones(4), np.ones((1, 4))])
     same = [[1.0, 2.0], [3.0, 4.0]]
     assert pad_ragged_series(same) is same  # nothing ragged: left to validation
     assert pad_ragged_series(same, max_length=2) is same  # the fitted length

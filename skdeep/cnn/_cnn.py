@@ -29,7 +29,6 @@ from skdeep.cnn._modules import (
 from skdeep.utils._input import (
     check_trailing_nan_padding,
     conv_data_shape,
-    pad_ragged_series,
     prepare_conv_input,
 )
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
@@ -312,14 +311,13 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         fitted = not reset or (self._continues_training() and self.input_ndim_ == 2)
         max_length = None if not fitted else (
             self.n_features_in_ if self.input_ndim_ == 2 else self.input_shape_[-1])
-        X = pad_ragged_series(
-            X, max_length=max_length, estimator_name=type(self).__name__,
-        ) if self._reads_series(reset) else X
         X, given_ndim = prepare_conv_input(
             X,
             self,
             reset=reset,
             grayscale=(self.conv_dims if reset else self.conv_dims_) == 2,
+            ragged=self._reads_series(reset),
+            max_length=max_length,
         )
         kwargs = dict(
             dtype=[np.float64, np.float32],

@@ -251,14 +251,17 @@ def read_input_shape(input_shape, n_features, *, ndims=(2, 3)):
     return shape
 
 
-def prepare_conv_input(X, estimator, *, reset, grayscale):
+def prepare_conv_input(X, estimator, *, reset, grayscale, ragged=False,
+                       max_length=None):
     """Shape checks of image/series input that come before ``validate_data``.
 
     Checks that ``X`` has the ndim seen in ``fit`` (``estimator.input_ndim_``),
     refuses ``input_shape`` for input that is not flat, turns grayscale images
     ``(n, H, W)`` into ``(n, 1, H, W)`` when ``grayscale`` (so that
     scikit-learn counts one feature, the channel), and checks the channel
-    count against ``estimator.input_shape_[0]``.
+    count against ``estimator.input_shape_[0]``. With ``ragged``, a list of
+    series of different lengths is first padded by :func:`pad_ragged_series`
+    (to ``max_length``).
 
     Returns
     -------
@@ -268,7 +271,10 @@ def prepare_conv_input(X, estimator, *, reset, grayscale):
         The ndim ``X`` was given with (None for input without one).
     """
     name = type(estimator).__name__
-    refuse_sktime_panel_frames(X, name)
+    if ragged:  # (which refuses sktime's panel frames too)
+        X = pad_ragged_series(X, max_length=max_length, estimator_name=name)
+    else:
+        refuse_sktime_panel_frames(X, name)
     if getattr(X, "ndim", None) is None and isinstance(X, (list, tuple)):
         # nested lists are read as their array (grayscale images given as
         # lists lost their channel axis and were read as H channels)

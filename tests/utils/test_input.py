@@ -110,7 +110,9 @@ def test_sktime_pandas_panels_get_a_clear_error():
     index = pd.MultiIndex.from_product([range(6), range(12)], names=["case", "t"])
     multi = pd.DataFrame(X3.transpose(0, 2, 1).reshape(-1, 2), index=index)
     for panel, kind in ((nested, "nested_univ"), (multi, "pd-multiindex")):
+        # (a CNN on images reads no ragged series: refused on the other road)
         for model in (RNNClassifier(max_epochs=1), CNNClassifier(max_epochs=1),
+                      CNNClassifier(conv_dims=2, max_epochs=1),
                       ShapeletClassifier(max_epochs=1)):
             with pytest.raises(ValueError, match=f"X is a {kind} panel"):
                 model.fit(panel, y)

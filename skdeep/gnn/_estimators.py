@@ -41,7 +41,8 @@ _GRAPH_PARAMS_DOC = """\
         an error at ``fit``). The graph: a square adjacency (entry ``[i, j]``
         weighs edge ``i -> j``), an ``(n_edges, 2|3)`` integer edge array
         with an optional weight column, or a networkx graph (rows in
-        ``G.nodes()`` order).
+        ``G.nodes()`` order; nodes labelled ``0 .. n-1`` in label order, so
+        that node ids and ``node_features`` rows are the labels).
         It is treated as undirected (``max(A, A.T)``); self-loops in it are
         dropped and each layer adds its own. Weights must be non-negative.
         ``predict`` and ``transform`` read this parameter (and

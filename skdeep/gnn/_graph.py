@@ -100,6 +100,9 @@ def prepare_graph(graph, node_features, input_format="auto"):
             raise ValueError(
                 f"node_features must be numeric; got dtype {node_features.dtype}."
             )
+        # (values past float32's range became inf in the cast, and were
+        # refused as "NaN or infinity")
+        check_float32_range(node_features, input_name="node_features")
         F = sp.csr_matrix(node_features, dtype=np.float32)
         values = F.data
     else:
@@ -118,6 +121,7 @@ def prepare_graph(graph, node_features, input_format="auto"):
             raise ValueError(
                 f"node_features must be 2-D (n_nodes, n_features); got shape {F.shape}."
             )
+        check_float32_range(F, input_name="node_features")
         F = np.ascontiguousarray(F, dtype=np.float32)
         values = F
     if F.shape[0] != n:
@@ -210,7 +214,9 @@ class GraphTensors:
         def build():
             n = self.n_nodes
             A = self.adjacency + sp.identity(n, dtype=np.float32, format="csr")
-            scale = np.asarray(A.sum(axis=1)).ravel() ** -0.5
+            # degrees in float64: float32 row sums of weights near its
+            # largest value overflowed, and inf ** -0.5 zeroed those rows
+            scale = np.asarray(A.astype(np.float64).sum(axis=1)).ravel() ** -0.5
             A = sp.diags(scale) @ A @ sp.diags(scale)
             return _coo_tensor(A.astype(np.float32), self.device)
 

@@ -12,9 +12,22 @@ def _is_networkx(X):
     return hasattr(X, "adj") and hasattr(X, "nodes") and hasattr(X, "is_directed")
 
 
+def graph_nodes(G):
+    """The nodes of the networkx graph ``G`` in the order of the rows read
+    from it: ``G.nodes()`` order, except that nodes labelled exactly by the
+    integers ``0 .. n-1`` are in label order, row i node i (``nx.Graph(edges)``
+    adds them in order of first appearance; rows in that order mismatched
+    node ids and feature rows indexed by label, silently)."""
+    nodes = list(G.nodes())
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+           for v in nodes) and sorted(nodes) == list(range(len(nodes))):
+        return list(range(len(nodes)))
+    return nodes
+
+
 def node_label_frame(estimator, X):
     """An empty DataFrame indexed by the node labels of the networkx graph
-    ``X`` (its rows' order, ``G.nodes()``) where ``estimator``'s transform
+    ``X`` (its rows' order, :func:`graph_nodes`) where ``estimator``'s transform
     output is pandas, else None: the index scikit-learn's output wrapping
     gives one row per node (a fresh 0..n-1 index named no node)."""
     from skdeep.utils._sklearn import _get_output_config
@@ -25,12 +38,29 @@ def node_label_frame(estimator, X):
         return None
     import pandas as pd
 
-    return pd.DataFrame(index=pd.Index(list(X.nodes())))
+    return pd.DataFrame(index=pd.Index(graph_nodes(X)))
 
 
 # An edge array whose largest id exceeds both 2**24 and this many times its
 # number of edges names mostly nodes without edges: a labelling, not ids.
 _MAX_ID_PER_EDGE = 1000
+
+
+def _numeric_graph_array(X):
+    """``check_array`` of a dense graph, whose failure on labels that are not
+    numbers ("could not convert string to float") says what to do."""
+    try:
+        return check_array(X, dtype=np.float64, ensure_min_samples=1)
+    except ValueError as exc:
+        if "could not convert" not in str(exc):
+            raise
+        raise ValueError(
+            f"A graph given as an array holds numbers only: {exc}. Edge arrays "
+            f"name nodes by row number 0 .. n_nodes - 1; for nodes with other "
+            f"labels build a networkx graph (for example "
+            f"networkx.from_pandas_edgelist) or renumber them (numpy.unique(..., "
+            f"return_inverse=True))."
+        ) from exc
 
 
 def edges_to_adjacency(edges, n_nodes=None):
@@ -40,7 +70,7 @@ def edges_to_adjacency(edges, n_nodes=None):
     edge is added in both directions (use a sparse adjacency for directed
     graphs); repeated edges add up their weights.
     """
-    edges = check_array(edges, dtype=np.float64, ensure_min_samples=1)
+    edges = _numeric_graph_array(edges)
     if edges.shape[1] not in (2, 3):
         raise ValueError(
             f"An edge array must have 2 or 3 columns, got {edges.shape[1]}."
@@ -48,7 +78,6 @@ def edges_to_adjacency(edges, n_nodes=None):
     ends = edges[:, :2]
     if np.any(ends < 0) or np.any(ends != np.round(ends)):
         raise ValueError("Edge array node ids must be non-negative integers.")
-    ends = ends.astype(np.int64)
     weights = edges[:, 2] if edges.shape[1] == 3 else np.ones(len(edges))
     # before repeated edges add up: (0, 1, 2) and (1, 0, -2) cancelled out
     if np.any(weights < 0):
@@ -56,6 +85,7 @@ def edges_to_adjacency(edges, n_nodes=None):
             "Negative values in data passed to the graph: edge weights must be "
             "non-negative."
         )
+    # (from the float ids: past 2**63 their int64 cast wrapped around)
     n = int(ends.max()) + 1 if n_nodes is None else int(n_nodes)
     if n_nodes is None and n > max(_MAX_ID_PER_EDGE * len(edges), 1 << 24):
         # (ids are row numbers: a sparse id like 10**10 made numpy allocate
@@ -66,6 +96,7 @@ def edges_to_adjacency(edges, n_nodes=None):
             f"embedding. Renumber the nodes first (for example with "
             f"numpy.unique(edges[:, :2], return_inverse=True))."
         )
+    ends = ends.astype(np.int64)
     # both directions of each edge, a self-loop once
     mirror = ends[:, 0] != ends[:, 1]
     rows = np.r_[ends[:, 0], ends[mirror, 1]]
@@ -117,6 +148,20 @@ INPUT_FORMAT_DOC = """\
         networkx graphs are read as they are under every format."""
 
 
+def _refuse_non_numeric_weights(G):
+    """Name the first edge whose ``"weight"`` attribute is not a number
+    (scipy said only "does not support dtype <U21")."""
+    for u, v, weight in G.edges(data="weight", default=1.0):
+        if isinstance(weight, (bool, np.bool_)) or not isinstance(
+            weight, (int, float, np.integer, np.floating)
+        ):
+            raise ValueError(
+                f"The networkx graph's edge ({u!r}, {v!r}) has weight "
+                f"{weight!r}: the 'weight' attribute must be a number (edges "
+                f"without one weigh 1)."
+            )
+
+
 def _could_be_edges(X):
     """Whether a dense 2-D float array is a valid edge array."""
     if X.shape[1] not in (2, 3):
@@ -138,7 +183,8 @@ def to_adjacency(X, input_format="auto"):
         A square adjacency (sparse or dense; entry ``[i, j]`` is the weight of
         edge ``i -> j``), an ``(n_edges, 2|3)`` integer edge array (undirected,
         optional weight column) or a networkx graph (edge attribute
-        ``"weight"``, rows in ``G.nodes()`` order).
+        ``"weight"``, rows in :func:`graph_nodes` order: ``G.nodes()``, or
+        label order for nodes labelled ``0 .. n-1``).
     input_format : {"auto", "adjacency", "edgelist"}, default="auto"
         How a dense array is read. ``"auto"`` reads square arrays as
         adjacencies and 2- or 3-column ones as edge lists, and refuses a
@@ -168,8 +214,13 @@ def to_adjacency(X, input_format="auto"):
     if _is_networkx(X):
         import networkx as nx
 
-        nodes = list(X.nodes())
-        A = nx.to_scipy_sparse_array(X, nodelist=nodes, weight="weight", format="csr")
+        nodes = graph_nodes(X)
+        try:
+            A = nx.to_scipy_sparse_array(X, nodelist=nodes, weight="weight",
+                                         format="csr")
+        except (TypeError, ValueError) as exc:
+            _refuse_non_numeric_weights(X)
+            raise ValueError(f"The networkx graph cannot be read: {exc}") from exc
         return sp.csr_matrix(A, dtype=np.float64), nodes
     if sp.issparse(X):
         if input_format == "edgelist":
@@ -185,13 +236,15 @@ def to_adjacency(X, input_format="auto"):
         if np.iscomplexobj(X):  # the cast would keep the real parts
             raise ValueError("Complex data not supported: the edge weights of a "
                              "graph are real numbers.")
-        return sp.csr_matrix(X, dtype=np.float64), None
+        # cast first: converting to CSR sums repeated COO entries in their
+        # own dtype (three uint8 entries of 100 gave a weight of 44)
+        return sp.csr_matrix(X.astype(np.float64, copy=False)), None
     if input_format == "edgelist":
         # one edge is a graph: a single row is fine here
         return edges_to_adjacency(X), None
     # one row is a graph of one edge ("edgelist" takes it too); a 1x1
     # adjacency (one node) is refused where the estimators need two nodes
-    X = check_array(X, dtype=np.float64, ensure_min_samples=1)
+    X = _numeric_graph_array(X)
     square = X.shape[0] == X.shape[1]
     if input_format == "adjacency":
         if not square:

@@ -294,7 +294,8 @@ def random_walks(
     ----------
     graph : CSRGraph, networkx graph or adjacency of shape (n_nodes, n_nodes)
         The graph (an adjacency: scipy.sparse or dense; a networkx graph's
-        nodes are numbered in ``G.nodes()`` order).
+        nodes are numbered in ``G.nodes()`` order, or by label where they
+        are the integers ``0 .. n-1``).
     n_walks : int, default=10
         Walks started from every start node.
     walk_length : int, default=80

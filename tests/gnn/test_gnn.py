@@ -68,6 +68,18 @@ def test_gcn_adjacency_matches_dense_formula():
     expected = d[:, None] * dense * d[None, :]
     adjacency = g.gcn_adjacency().to_dense().numpy()
     np.testing.assert_allclose(adjacency, expected, rtol=1e-6)
+    # weights near float32's largest (accepted) overflowed its degree sums,
+    # and inf ** -0.5 zeroed those rows
+    big = GraphTensors(*prepare_graph(A * 1e38, None), "cpu")
+    np.testing.assert_allclose(big.gcn_adjacency().to_dense().numpy(),
+                               _gcn_reference(A.toarray() * 1e38), rtol=1e-5)
+
+
+def _gcn_reference(A):
+    """D^-1/2 (A + I) D^-1/2 in float64."""
+    dense = A + np.eye(len(A))
+    d = dense.sum(1) ** -0.5
+    return d[:, None] * dense * d[None, :]
 
 
 def test_edge_softmax_matches_loop_and_is_stable():
@@ -493,10 +505,32 @@ def test_graph_weights_past_float32_and_complex_sparse_features_are_refused(grap
     with pytest.raises(ValueError, match="graph contains values too large"):
         GCNClassifier(graph=A * 1e39, node_features=features, max_epochs=1).fit(
             train, y[train])
+    # finite features past float32's range were refused as "NaN or infinity"
+    for huge in (features * 1e300, sp.csr_matrix(features * 1e300)):
+        with pytest.raises(ValueError, match="node_features contains values too "
+                                             "large for float32"):
+            GCNClassifier(graph=A, node_features=huge, max_epochs=1).fit(
+                train, y[train])
     complex_features = sp.csr_matrix(features.astype(np.complex128) * 1j)
     with pytest.raises(ValueError, match="numeric; got dtype complex128"):
         GCNClassifier(graph=A, node_features=complex_features, max_epochs=1).fit(
             train, y[train])
+
+
+def test_networkx_nodes_labelled_0_to_n_minus_1_are_ids_and_feature_rows(graph):
+    # nx.Graph(edges) adds nodes in order of first appearance: ids and the
+    # rows of label-indexed features named other nodes, silently
+    nx = pytest.importorskip("networkx")
+    A, features, y, train, test = graph
+    edges = np.transpose(sp.triu(A).nonzero())
+    np.random.RandomState(0).shuffle(edges)
+    G = nx.Graph(edges.tolist())
+    assert len(G) == len(y) and list(G.nodes()) != list(range(len(y)))
+    params = dict(node_features=features, random_state=0, **FAST[GCNClassifier])
+    shuffled = GCNClassifier(graph=G, **params).fit(train, y[train])
+    ordered = GCNClassifier(graph=A, **params).fit(train, y[train])
+    np.testing.assert_allclose(shuffled.predict_proba(test),
+                               ordered.predict_proba(test), atol=1e-6)
 
 
 def test_numeric_feature_frames_and_object_ids_are_read_as_numbers():

@@ -286,3 +286,56 @@ def test_out_of_range_node_ids_are_named_as_given():
                         "0..9223372036854775809")):
         with pytest.raises(ValueError, match=rf"\[0, 6\).*got {shown}\."):
             est.fit(ids)
+
+
+def test_networkx_nodes_labelled_0_to_n_minus_1_are_rows_in_label_order():
+    # nx.Graph(edges) adds nodes in order of first appearance: rows followed
+    # that order, so node ids and label-indexed features named other nodes
+    nx = pytest.importorskip("networkx")
+    pd = pytest.importorskip("pandas")
+    edges = list(nx.karate_club_graph().edges())
+    np.random.RandomState(0).shuffle(edges)
+    G = nx.Graph(edges)
+    assert list(G.nodes()) != list(range(34))
+    A, nodes = to_adjacency(G)
+    assert nodes == list(range(34))
+    degrees = np.asarray((A != 0).sum(axis=1)).ravel()
+    np.testing.assert_array_equal(degrees, [G.degree(i) for i in range(34)])
+    full = DeepWalkEmbedder(**FAST).fit_transform(G)
+    fixed = DeepWalkEmbedder(**FAST, graph=G).fit(np.arange(34)[:, None])
+    np.testing.assert_array_equal(fixed.transform([[0], [33]]), full[[0, 33]])
+    out = DeepWalkEmbedder(**FAST).set_output(transform="pandas").fit_transform(G)
+    assert out.index.tolist() == list(range(34))
+    # other labels (here numbers, but not 0..n-1) keep G.nodes() order
+    H = nx.relabel_nodes(G, {i: i + 1 for i in range(34)})
+    assert to_adjacency(H)[1] == list(H.nodes())
+    assert to_adjacency(nx.Graph([(True, False)]))[1] == [True, False]  # not ints
+
+
+def test_repeated_integer_entries_add_up_in_float64():
+    # scipy summed repeated COO entries in their own dtype: three uint8
+    # weights of 100 made 44 (int8: -76, refused as negative)
+    rows, cols = np.array([0, 0, 0, 1, 1, 1]), np.array([1, 1, 1, 0, 0, 0])
+    for dtype in (np.uint8, np.int8):
+        value = 100 if dtype == np.uint8 else 60
+        data = np.full(6, value, dtype=dtype)
+        A = to_adjacency(sp.coo_matrix((data, (rows, cols)), shape=(2, 2)))[0]
+        assert A.dtype == np.float64 and A[0, 1] == 3 * value
+
+
+def test_unreadable_graphs_get_a_clear_error():
+    nx = pytest.importorskip("networkx")
+    pd = pytest.importorskip("pandas")
+    G = nx.path_graph(4)
+    G.edges[1, 2]["weight"] = "strong"  # scipy: "does not support dtype <U21"
+    with pytest.raises(ValueError, match=r"edge \(1, 2\) has weight 'strong'"):
+        DeepWalkEmbedder(**FAST).fit(G)
+    # ids past 2**63 wrapped around in the int64 cast: scipy's "negative
+    # axis 0 index"
+    for big in (np.array([[0, 1], [1, 2], [1, 2**63 + 5]], dtype=np.uint64),
+                np.array([[0.0, 1.0], [1.0, 2.0], [1.0, 1e19]])):
+        with pytest.raises(ValueError, match=r"largest node id is \d{19,20}, for 3"):
+            DeepWalkEmbedder(**FAST).fit(big)
+    labels = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"]})
+    with pytest.raises(ValueError, match="holds numbers only.*from_pandas_edgelist"):
+        DeepWalkEmbedder(**FAST).fit(labels)

@@ -435,7 +435,11 @@ def test_fitted_attributes_are_documented(estimator_cls):
     pytest.importorskip("numpydoc")
     documented = _documented_attributes(estimator_cls)
     undocumented, seen = set(), set()
-    for estimator in test_instances(estimator_cls):
+    instances = test_instances(estimator_cls)
+    if "early_stopping" in instances[0].get_params():  # (validation_scores_)
+        instances.append(type(instances[0])(**instances[0].get_params(deep=False))
+                         .set_params(early_stopping=True, validation_fraction=0.25))
+    for estimator in instances:
         if "random_state" in estimator.get_params():
             estimator.set_params(random_state=0)
         X, y = _check_data(estimator)

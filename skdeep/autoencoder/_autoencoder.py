@@ -211,6 +211,11 @@ class AutoencoderTransformer(
     loss_curve_ : list of float
         Mean training loss of each epoch.
 
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
+
     n_iter_ : int
         Number of epochs run.
 
@@ -494,6 +499,11 @@ class ConvAutoencoderTransformer(
 
     loss_curve_ : list of float
         Mean training loss of each epoch.
+
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
 
     n_iter_ : int
         Number of epochs run.

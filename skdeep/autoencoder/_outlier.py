@@ -143,6 +143,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     loss_curve_ : list of float
         Mean training loss of each epoch (over the rows that ``trim`` keeps).
 
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
+
     max_epochs_ : int
         The epoch budget of this fit: ``max_epochs``, or what ``"auto"``
         resolved to for these rows (``n_iter_`` is what ran).

@@ -73,6 +73,11 @@ class VariationalAutoencoder(
     loss_curve_ : list of float
         Mean negative ELBO (with ``beta``) of each epoch.
 
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
+
     n_iter_ : int
         Number of epochs run.
 

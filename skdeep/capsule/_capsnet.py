@@ -199,6 +199,11 @@ default="plain"
     history_, loss_curve_, n_iter_
         Training record, mean training loss per epoch, epochs run.
 
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
+
     max_epochs_ : int
         The epochs of the fit: ``max_epochs``, or what ``"auto"`` resolved to.
 

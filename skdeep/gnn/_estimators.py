@@ -492,10 +492,10 @@ class GCNClassifier(_BaseGNNClassifier):
         Columns of its node features.
     n_features_in_ : int
         Always 1: ``X`` is a column of node ids.
-    history_, n_iter_, loss_curve_, net_ :
+    history_, n_iter_, loss_curve_, validation_scores_, net_ :
         The training record, as for every skdeep torch estimator;
-        ``validation_scores_`` holds the validation loss per epoch when there
-        is a validation set.
+        ``validation_scores_``, only with a validation set, holds its loss per
+        epoch (lower is better).
 
     See Also
     --------
@@ -638,8 +638,10 @@ class GATClassifier(_BaseGNNClassifier):
     n_node_features_ : int
     n_features_in_ : int
         Always 1: ``X`` is a column of node ids.
-    history_, n_iter_, loss_curve_, net_ :
-        The training record.
+    history_, n_iter_, loss_curve_, validation_scores_, net_ :
+        The training record, as for every skdeep torch estimator;
+        ``validation_scores_``, only with a validation set, holds its loss per
+        epoch (lower is better).
 
     See Also
     --------
@@ -739,9 +741,10 @@ class GATClassifier(_BaseGNNClassifier):
         edges : ndarray of shape (n_edges, 2)
             ``(source, target)`` pairs, each undirected edge both ways plus a
             self-loop per node; sorted by target.
-        weights : ndarray of shape (n_edges, heads)
-            ``alpha[target <- source]`` per head; for each target they sum
-            to 1 over its incoming edges.
+        weights : ndarray of shape (n_edges, n_layer_heads)
+            ``alpha[target <- source]`` per head (``n_heads`` of a hidden
+            layer, ``output_heads`` of the output layer); for each target
+            they sum to 1 over its incoming edges.
         """
         check_is_fitted(self, "net_")
         n_layers = len(self.module_.layers)
@@ -812,8 +815,10 @@ class GraphSAGEClassifier(_BaseGNNClassifier):
     n_node_features_ : int
     n_features_in_ : int
         Always 1: ``X`` is a column of node ids.
-    history_, n_iter_, loss_curve_, net_ :
-        The training record.
+    history_, n_iter_, loss_curve_, validation_scores_, net_ :
+        The training record, as for every skdeep torch estimator;
+        ``validation_scores_``, only with a validation set, holds its loss per
+        epoch (lower is better).
 
     See Also
     --------

@@ -286,7 +286,7 @@ class BaseNodeEmbedder(
     Subclasses define ``__init__`` with (at least) the parameters ``graph``,
     ``input_format``, ``memory`` and ``random_state``, list the modules they need in
     ``_required_modules`` and implement ``_embed(adjacency, seed, memory)``,
-    which returns the ``(n_nodes, n_components)`` embedding of a CSR float64
+    which returns the ``(n_nodes, n_columns)`` embedding of a CSR float64
     adjacency given an integer seed and a :class:`joblib.Memory`. The base
     class provides ``fit``, ``fit_transform``, ``transform`` (node ids, only
     with ``graph=`` set), ``get_feature_names_out``, ``set_output`` and the
@@ -401,9 +401,11 @@ class BaseNodeEmbedder(
 
         Returns
         -------
-        X_new : ndarray of shape (n_nodes, n_components) or (n_samples, n_components)
+        X_new : ndarray of shape (n_nodes, n_columns) or (n_samples, n_columns)
             One row per node of the graph when ``graph=None``, else the rows of
-            the nodes in ``X``.
+            the nodes in ``X``. ``n_columns`` is ``embedding_.shape[1]``:
+            ``dimensions``, except for the embedders that join several
+            embeddings (Walklets: one per scale).
         """
         self.fit(X, y)
         if self.graph is None:
@@ -442,7 +444,8 @@ class BaseNodeEmbedder(
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components)
+        X_new : ndarray of shape (n_samples, n_columns)
+            The nodes' rows of ``embedding_`` (``n_columns`` its width).
         """
         check_is_fitted(self)
         return wrap_transform_output(

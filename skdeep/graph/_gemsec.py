@@ -595,9 +595,10 @@ default="adam"
         ``n_nodes`` when the graph is ``X``, 1 (the node-id column) with
         ``graph=`` set.
 
-    history_, n_iter_, loss_curve_, net_ :
+    history_, n_iter_, loss_curve_, validation_scores_, net_ :
         The training record, as for every skdeep torch estimator
-        (``validation_scores_`` too with early stopping).
+        (``validation_scores_`` only with early stopping: the validation loss
+        of each epoch, lower is better).
 
     See Also
     --------

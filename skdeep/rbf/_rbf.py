@@ -424,7 +424,8 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
 
     def get_feature_names_out(self, input_features=None):
         """Names of the hidden units: the class name in lower case and the
-        unit's index (``rbfnetworkregressor0``, ...).
+        unit's index (``rbfnetworkregressor0``, ... or
+        ``rbfnetworkclassifier0``, ...).
 
         Parameters
         ----------
@@ -492,6 +493,10 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
         Per-epoch losses of end-to-end training (``"end_to_end"`` only).
     loss_curve_ : list of float
         Mean training loss of each epoch (``"end_to_end"`` only).
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True`` (``"end_to_end"`` only).
     n_iter_ : int
         Number of epochs run (``"end_to_end"`` only).
 
@@ -685,6 +690,10 @@ class RBFNetworkClassifier(LogProbaMixin, ClassifierMixin, _BaseRBF):
         Per-epoch losses of end-to-end training (``"end_to_end"`` only).
     loss_curve_ : list of float
         Mean training loss of each epoch (``"end_to_end"`` only).
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True`` (``"end_to_end"`` only).
     n_iter_ : int
         Number of epochs run (``"end_to_end"`` only).
 

@@ -353,6 +353,11 @@ _ATTRIBUTES_DOC = """\
     loss_curve_ : list of float
         Mean training loss of each epoch.
 
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
+
     max_epochs_ : int
         The epochs of the fit: ``max_epochs``, or what ``"auto"`` resolved to.
 

@@ -560,6 +560,10 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
         Per-epoch losses.
     loss_curve_ : list of float
         Mean training loss of each epoch.
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
     n_iter_ : int
         Number of epochs run.
 
@@ -904,6 +908,10 @@ class SequenceAutoencoder(
     history_ : skorch History
     loss_curve_ : list of float
         Mean training loss of each epoch.
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
     n_iter_ : int
         Number of epochs run.
 

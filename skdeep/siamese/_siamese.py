@@ -528,6 +528,10 @@ class SiameseTransformer(
     history_ : skorch History
     loss_curve_ : list of float
         Mean training loss of each epoch.
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
     n_iter_ : int
         Number of epochs run.
 
@@ -710,6 +714,10 @@ class SiamesePairClassifier(LogProbaMixin, ClassifierMixin, _BaseSiamese):
     history_ : skorch History
     loss_curve_ : list of float
         Mean training loss of each epoch.
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
     n_iter_ : int
         Number of epochs run.
 

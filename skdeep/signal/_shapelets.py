@@ -148,6 +148,11 @@ _ATTRIBUTES_DOC = """\
     loss_curve_ : list of float
         Mean training loss of each epoch.
 
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
+
     n_iter_ : int
         Number of epochs run (0 without gradient training)."""
 

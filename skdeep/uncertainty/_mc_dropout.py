@@ -284,6 +284,11 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
     loss_curve_ : list of float
         Mean training loss (on the standardized target) of each epoch.
 
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
+
     max_epochs_ : int
         The epochs of the fit: ``max_epochs``, or what ``"auto"`` resolved to.
 
@@ -705,6 +710,11 @@ class MCDropoutClassifier(
 
     loss_curve_ : list of float
         Mean training cross-entropy of each epoch.
+
+    validation_scores_ : list of float
+        Validation loss of each epoch (lower is better, unlike the
+        accuracy or R^2 of scikit-learn's MLP), defined only with
+        ``early_stopping=True``.
 
     max_epochs_ : int
         The epochs of the fit: ``max_epochs``, or what ``"auto"`` resolved to.

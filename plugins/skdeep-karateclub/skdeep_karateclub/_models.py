@@ -263,8 +263,9 @@ _GRAPHS_DOC = """karateclub's ``{name}`` whole-graph embedding: one row per grap
     adjacencies), and return one row per graph.
     karateclub's graph-level models need connected graphs: others are refused
     with a ``ValueError``. Nodes are renumbered ``0 .. n-1`` (networkx graphs in
-    ``G.nodes()`` order), edges read as undirected, and karateclub adds a
-    self-loop to every node. ``fit_transform`` returns ``embedding_``;
+    ``G.nodes()`` order, or by label where they are the integers ``0 .. n-1``),
+    edges read as undirected, and karateclub adds a self-loop to every node.
+    ``fit_transform`` returns ``embedding_``;
     ``transform`` embeds new graphs with karateclub's ``infer``.
     karateclub's global ``random``/``numpy`` seeding is undone after each call.
 {infer_note}

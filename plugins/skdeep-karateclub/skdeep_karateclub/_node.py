@@ -47,8 +47,24 @@ _DIFF2VEC = (
     "(karateclub's Diff2Vec would loop forever); the checks' sparse and "
     "one-feature inputs have isolated nodes"
 )
+_RANDNE = (
+    "the checks' graphs (kernels of random data: complete, nearly rank one) "
+    "are smoothed by karateclub's RandNE to constant columns, which it divides "
+    "by their zero standard deviation: NaN embeddings, refused with a "
+    "ValueError (they were returned silently)"
+)
+_RANDNE_CHECKS = (
+    "check_dict_unchanged check_dont_overwrite_parameters "
+    "check_estimators_dtypes check_estimators_fit_returns_self "
+    "check_estimators_nan_inf check_estimators_overwrite_params "
+    "check_f_contiguous_array_estimator check_fit2d_predict1d "
+    "check_fit_idempotent check_methods_sample_order_invariance "
+    "check_methods_subset_invariance check_n_features_in_after_fitting "
+    "check_readonly_memmap_input"
+).split()
 EXPECTED_FAILED_CHECKS = {
     "SocioDim": dict.fromkeys(_SOCIODIM_CHECKS, _SOCIODIM),
+    "RandNE": dict.fromkeys(_RANDNE_CHECKS, _RANDNE),
     "GLEE": dict.fromkeys(
         ["check_pipeline_consistency", "check_estimators_pickle"], _ARPACK),
     "Diff2Vec": dict.fromkeys(
@@ -76,9 +92,25 @@ def fit_karateclub(name, params, adjacency, features, seed):
     if name == "Diff2Vec":
         _check_diff2vec(G, params)
     fit_args = (G,) if features is None else (G, features)
+    size = (f"({G.number_of_nodes()} nodes, {G.number_of_edges()} edges; small "
+            f"or edgeless graphs are often out of its reach)")
     with karateclub_call():
-        model = fit_model(cls, params, seed, *fit_args)
-        return np.asarray(model.get_embedding(), dtype=np.float64)
+        try:
+            model = fit_model(cls, params, seed, *fit_args)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            # scipy's eigensolvers and gensim failed on small graphs with
+            # "k >= N", "Starting vector is zero", "build vocabulary first"
+            raise ValueError(
+                f"KarateClub{name}: karateclub's {name} failed on this graph "
+                f"{size}: {type(exc).__name__}: {exc}"
+            ) from exc
+        embedding = np.asarray(model.get_embedding(), dtype=np.float64)
+    if not np.isfinite(embedding).all():  # (RandNE and TADW gave NaN rows)
+        raise ValueError(
+            f"KarateClub{name}: karateclub's {name} gave NaN or infinite "
+            f"embeddings on this graph {size}."
+        )
+    return embedding
 
 
 class KarateClubEmbedder(KarateClubParams, BaseNodeEmbedder):

@@ -49,7 +49,8 @@ def check_graphs(X, *, features=False, min_nodes=1, model=None):
     ``(n_edges, 2|3)`` edge array or a networkx graph (see
     :func:`skdeep.graph.to_adjacency`); a 3-D array is a stack of equally sized
     adjacencies. The result has nodes ``0 .. n-1`` (networkx graphs in
-    ``G.nodes()`` order), undirected edges and edge weights under
+    ``G.nodes()`` order, or by label where they are the integers ``0 .. n-1``),
+    undirected edges and edge weights under
     ``"weight"`` (none for the ``model`` names that cannot use them, see
     :func:`~skdeep_karateclub._common.model_graph`). karateclub's
     graph-level models need connected graphs: others are refused, as are

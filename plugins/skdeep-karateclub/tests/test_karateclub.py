@@ -155,6 +155,32 @@ def test_attributed_model_uses_node_features():
         klass(node_features=features[:5]).fit(A)
 
 
+# (scipy's warning before GLEE fails)
+@pytest.mark.filterwarnings("ignore:k >= N:RuntimeWarning")
+def test_graphs_out_of_a_models_reach_get_a_clear_error():
+    # RandNE and TADW embedded such graphs as NaN without a word; GLEE,
+    # LaplacianEigenmaps and AE raised scipy's and gensim's bare errors
+    import networkx as nx
+
+    nan = "gave NaN or infinite embeddings"
+    cases = [
+        ("KarateClubRandNE", dict(dimensions=4), nx.path_graph(2), nan),
+        ("KarateClubTADW", dict(dimensions=2, reduction_dimensions=2,
+                                svd_iterations=2, iterations=2),
+         nx.empty_graph(5), nan),
+        ("KarateClubGLEE", dict(dimensions=2), nx.path_graph(3), "failed"),
+        ("KarateClubLaplacianEigenmaps", dict(dimensions=2), nx.empty_graph(5),
+         "failed"),
+        ("KarateClubAE", dict(dimensions=4, walk_number=2, walk_length=5, epochs=1),
+         nx.empty_graph(5), "failed"),
+    ]
+    for name, params, G, what in cases:
+        model = name.removeprefix("KarateClub")
+        with pytest.raises(ValueError, match=rf"^{name}: karateclub's {model} "
+                                             rf"{what} on this graph \({len(G)} nodes"):
+            CLASSES[name](random_state=0, **params).fit(G)
+
+
 def test_diff2vec_cover_larger_than_component_raises():
     A, _ = two_communities(n=10)
     with pytest.raises(ValueError, match="loop forever"):

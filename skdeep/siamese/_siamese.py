@@ -272,6 +272,39 @@ class _BaseSiamese(BaseTorchEstimator):
         # scale) reads these, not parameters set anew since fit
         self._fitted_distance, self._fitted_margin = self.distance, self._margin()
 
+    def _check_one_dimension(self):
+        """Refuse a one-number embedding that normalisation or the cosine
+        distance reduce to its sign: every row was embedded as -1 or +1."""
+        if self.embedding_size != 1:
+            return
+        culprits = [text for text, bad in (
+            ("normalize=True", self.normalize),
+            ("distance='cosine'", self.distance == "cosine"),
+        ) if bad]
+        if culprits:
+            raise ValueError(
+                f"{type(self).__name__}: with embedding_size=1, "
+                f"{' and '.join(culprits)} reduce{'s' * (len(culprits) == 1)} "
+                f"each row's embedding to its sign (every row becomes -1 or "
+                f"+1). Use embedding_size >= 2, or normalize=False with "
+                f"distance='euclidean'."
+            )
+
+    def _check_batch_holds_a_triplet(self):
+        """Refuse batches too small to hold what the loss is mined from:
+        every epoch's loss was 0 and fit returned the untrained network."""
+        smallest, what = ((3, "a triplet (two rows of one class and one of "
+                           "another)") if self.loss == "triplet"
+                          else (2, "a pair"))
+        if self.batch_size < smallest:
+            raise ValueError(
+                f"{type(self).__name__}(loss={self.loss!r}) mines its training "
+                f"{'triplets' if smallest == 3 else 'pairs'} inside each "
+                f"mini-batch, and a batch of batch_size={self.batch_size} rows "
+                f"cannot hold {what}: nothing would be learned. Use batch_size "
+                f">= {smallest} (larger batches give more of them)."
+            )
+
     def _margin(self):
         loss = "contrastive" if getattr(self, "fitted_on_pairs_", False) else self.loss
         return DEFAULT_MARGINS[loss] if self.margin is None else float(self.margin)
@@ -358,6 +391,8 @@ class _BaseSiamese(BaseTorchEstimator):
         return module.embedding if isinstance(module, PairNet) else module
 
     def _fit_labels(self, X, y):
+        self._check_one_dimension()
+        self._check_batch_holds_a_triplet()
         X = self._validate_samples(X, reset=True)
         check_classification_targets(y)
         y = column_or_1d(y, warn=True)
@@ -415,6 +450,7 @@ class _BaseSiamese(BaseTorchEstimator):
             )
 
     def _fit_pairs(self, pairs, y, sample_weight=None):
+        self._check_one_dimension()
         samples, similar = self._validate_pairs(pairs, y, reset=True)
         weights = validate_sample_weight(sample_weight, similar)  # one per pair
         self.fitted_on_pairs_ = True

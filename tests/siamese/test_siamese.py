@@ -552,6 +552,43 @@ def test_labels_that_give_no_triplets_are_refused(labels):
                            max_epochs=1).fit(X, labels)
 
 
+def test_batches_too_small_to_mine_from_are_refused():
+    # a batch of one row (or two, for triplets) holds nothing to mine: the
+    # loss was 0 at every epoch and fit returned the untrained network
+    X = np.random.RandomState(0).normal(size=(12, 3))
+    labels = np.repeat([0, 1], 6)
+    for loss, small in (("triplet", 2), ("triplet", 1), ("contrastive", 1)):
+        with pytest.raises(ValueError, match=rf"loss='{loss}'.*batch_size={small} "
+                                             rf"rows cannot hold"):
+            SiameseTransformer(embedding_size=2, hidden_layer_sizes=(4,),
+                               loss=loss, batch_size=small,
+                               max_epochs=1).fit(X, labels)
+    smallest = SiameseTransformer(embedding_size=2, hidden_layer_sizes=(4,),
+                                  batch_size=3, max_epochs=2, random_state=0)
+    assert min(smallest.fit(X, labels).loss_curve_) > 0  # it learns
+
+
+def test_one_number_embeddings_that_keep_only_a_sign_are_refused():
+    # normalisation (or the cosine distance) of a 1-D embedding is its sign:
+    # every row was embedded as -1 or +1
+    X = np.random.RandomState(0).normal(size=(12, 3))
+    labels = np.repeat([0, 1], 6)
+    pairs, similar = np.stack([X, X[::-1]], axis=1), labels.astype(bool)
+    for params, culprit in ((dict(), "normalize=True"),
+                            (dict(normalize=False, distance="cosine"),
+                             "distance='cosine'")):
+        for model, data in ((SiameseTransformer, (X, labels)),
+                            (SiamesePairClassifier, (pairs, similar))):
+            with pytest.raises(ValueError, match=f"embedding_size=1, {culprit} "
+                                                 f"reduces"):
+                model(embedding_size=1, hidden_layer_sizes=(4,), max_epochs=1,
+                      **params).fit(*data)
+    out = SiameseTransformer(embedding_size=1, normalize=False, max_epochs=1,
+                             hidden_layer_sizes=(4,), random_state=0).fit_transform(
+                                 X, labels)
+    assert len(np.unique(out)) == len(X)
+
+
 def test_boolean_pair_labels_are_predicted_as_booleans():
     # classes_ was [0, 1] for labels False/True (scikit-learn keeps them)
     rng = np.random.RandomState(0)

@@ -3,6 +3,7 @@
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -244,7 +245,9 @@ class LSTMForecaster(BaseForecaster):
         square, made non-decreasing in ``h`` and growing as ``sqrt(h)``
         beyond the steps it measured); the quantiles of the pooled absolute
         scaled errors (with the finite-sample correction ``(n + 1) / n``, n
-        the number of origins) give intervals symmetric about ``predict``.
+        the number of origins) give intervals symmetric about ``predict``;
+        a coverage above ``n / (n + 1)``, which n origins cannot certify,
+        gets infinite bounds and a warning.
         ``predict_var`` is the squared scale times the mean squared scaled
         error.
         ``"empirical"``: quantiles of the Monte-Carlo trajectories.
@@ -1140,8 +1143,23 @@ class LSTMForecaster(BaseForecaster):
             # (its steps) are strongly dependent, so the origins are the
             # honest sample size of the correction.
             n = int(np.isfinite(self.conformal_errors_).any(axis=1).sum())
-            levels = np.minimum(np.abs(2.0 * a - 1.0) * (n + 1) / n, 1.0)
-            q = np.sign(a - 0.5) * np.quantile(np.abs(scores), levels)
+            levels = np.abs(2.0 * a - 1.0) * (n + 1) / n
+            # n scores certify coverage n / (n + 1) at most: beyond it the
+            # bound is infinite (it was capped at the largest error, so every
+            # higher coverage gave the same interval)
+            beyond = levels > 1.0 + 1e-12
+            if beyond.any():
+                warnings.warn(
+                    f"{type(self).__name__}: {n} calibration origin(s) certify "
+                    f"a coverage of at most {n / (n + 1):.3g}; the bounds of "
+                    f"higher coverages are infinite. Fit on a longer series, "
+                    f"or raise noise_holdout or conformal_blocks for more "
+                    f"origins.",
+                    UserWarning, stacklevel=3,
+                )
+            q = np.sign(a - 0.5) * np.quantile(np.abs(scores),
+                                               np.minimum(levels, 1.0))
+            q[beyond] = np.sign(a[beyond] - 0.5) * np.inf
             values = point[:, None] + scale[steps - 1][:, None] * q[None, :]
         else:
             samples = self._mc_samples(fh, X)

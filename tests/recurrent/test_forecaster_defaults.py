@@ -105,7 +105,16 @@ def test_window_auto_shrinks_on_short_series():
     short = pd.Series(60000 + 800 * np.arange(12) + 300 * rng.randn(12))
     f = LSTMForecaster(**SMALL, random_state=0).fit(short, fh=[1, 2])
     assert f.window_length_ == 2 and f.difference_ == 1
-    assert np.all(np.isfinite(f.predict_interval().to_numpy()))
+    n = int(np.isfinite(f.conformal_errors_).any(axis=1).sum())
+    assert n / (n + 1) < 0.9
+    assert np.all(np.isfinite(f.predict_interval(coverage=0.8).to_numpy()))
+    # 0.9 is beyond what n origins certify: infinite, with a warning (it
+    # was capped at the largest error, the same interval for every coverage)
+    with pytest.warns(UserWarning, match=rf"{n} calibration origin\(s\) certify "
+                                         rf"a coverage of at most"):
+        beyond = f.predict_interval(coverage=[0.8, 0.9, 0.99]).to_numpy()
+    assert np.all(np.isfinite(beyond[:, :2]))
+    assert np.all(beyond[:, 2::2] == -np.inf) and np.all(beyond[:, 3::2] == np.inf)
     with pytest.raises(ValueError, match="too few"):
         LSTMForecaster(window_length=12, max_epochs=1).fit(short, fh=[1, 2])
 

@@ -114,7 +114,8 @@ default="adam"
         0 is silent; 1 shows a progress bar and a per-epoch table.
 
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks."""
+        Extra skorch callbacks; see the ``callbacks``
+        parameter of :class:`~skdeep.uncertainty.MCDropoutRegressor`."""
 
 _USAGE_DOC = """\
     The classifier is semi-supervised and transductive (Kipf & Welling): the

@@ -575,7 +575,9 @@ default="adam"
         0 is silent; 1 shows a progress bar and a per-epoch table.
 
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks.
+        Extra skorch callbacks (not an ``LRScheduler``: the
+        learning rate's annealing is part of the model); see the
+        ``callbacks`` parameter of :class:`~skdeep.uncertainty.MCDropoutRegressor`.
 
     Attributes
     ----------

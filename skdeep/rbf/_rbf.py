@@ -10,7 +10,12 @@ import numpy as np
 import scipy.linalg
 import scipy.linalg.blas
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
+from sklearn.base import (
+    ClassifierMixin,
+    RegressorMixin,
+    TransformerMixin,
+    is_classifier,
+)
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -325,8 +330,11 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
                 RBFNetwork(*self._initial, kernel=self.kernel).to(device).eval()
             )
         else:
+            # (classifiers hold out a stratified split, as the other
+            # families' classifiers and scikit-learn's MLP do)
             self._fit_module(
-                as_float32_tensor(X), y_tensor, sample_weight=sample_weight
+                as_float32_tensor(X), y_tensor, sample_weight=sample_weight,
+                stratified=self.early_stopping and is_classifier(self),
             )
         del self._initial
         return self

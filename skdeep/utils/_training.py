@@ -154,7 +154,14 @@ default="adam"
 
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (or ``(name, callback)`` tuples); they are
-        copied at ``fit`` so the parameter itself is never modified."""
+        copied at ``fit`` so the parameter itself is never modified. They
+        run after skdeep's own callbacks and before early stopping, whose
+        names they may not take. Where the estimator schedules the learning
+        rate itself, an ``LRScheduler`` among them is refused. The net they
+        see is a plain skorch ``NeuralNet``: its ``predict`` gives the
+        network's raw outputs (logits, standardized targets), so an
+        ``EpochScoring`` needs a callable ``scoring(net, X, y)``, not a
+        scikit-learn scorer name."""
 
 
 def training_parameters_doc(auto_epochs=None, **defaults):
@@ -970,6 +977,88 @@ class EarlyStoppingSplit(ValidSplit):
             ) from exc
 
 
+# Names of skdeep's own callbacks on the training road (reserved whether or
+# not a fit uses them, so that a name's validity does not depend on settings).
+_OWN_CALLBACKS = ("stop_on_non_finite_loss", "gradient_clipping", "lr_scheduler",
+                  "reset_state", "progress_bar", "early_stopping")
+
+
+def _user_callbacks(estimator, scheduled):
+    """``(name, callback)`` pairs of a copy of ``estimator.callbacks``
+    (unnamed ones ``user_0``, ``user_1``, ... where free), refusing names of
+    skdeep's own callbacks and, where the estimator schedules the learning
+    rate itself (``scheduled``), an ``LRScheduler``: the two compounded, or
+    the built-in one overrode it at every step (GEMSEC), silently."""
+    from skorch.callbacks import LRScheduler
+
+    name = type(estimator).__name__
+    given = copy.deepcopy(estimator.callbacks or [])
+    taken = {cb[0] for cb in given if isinstance(cb, tuple)}
+    for own in taken & set(_OWN_CALLBACKS):
+        raise ValueError(
+            f"{name}: the callback name {own!r} is taken by skdeep's own "
+            f"{own.replace('_', ' ')} callback; give yours another name."
+        )
+    named, k = [], 0
+    for cb in given:
+        if not isinstance(cb, tuple):
+            while f"user_{k}" in taken:
+                k += 1
+            cb = (f"user_{k}", cb)
+            k += 1
+        if scheduled and isinstance(cb[1], LRScheduler):
+            advice = ("set lr_schedule='constant' to schedule it with yours"
+                      if hasattr(estimator, "lr_schedule") else
+                      "its schedule is part of the model: drop the LRScheduler")
+            raise ValueError(
+                f"{name} schedules the learning rate itself, and an "
+                f"LRScheduler in callbacks ({cb[0]!r}) would compound with "
+                f"that schedule or be overridden by it; {advice}."
+            )
+        named.append(cb)
+    return named
+
+
+class BestWeightsEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping`` (patience counted in epochs without a
+    relative improvement of ``threshold``) that restores the weights of the
+    epoch with the lowest validation loss, as scikit-learn's MLP does.
+
+    skorch restores those of the last epoch that beat the best by
+    ``threshold``: with ``tol=0.3``, epoch 10 of a loss that fell every epoch
+    to epoch 15. ``stopped_`` says whether it ended training.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        self.lowest_, self.lowest_epoch_, self.lowest_weights_ = np.inf, 0, None
+        self.stopped_ = False
+
+    def on_epoch_end(self, net, **kwargs):
+        score = net.history[-1, self.monitor]
+        if score < self.lowest_:
+            self.lowest_, self.lowest_epoch_ = score, net.history[-1, "epoch"]
+            self.lowest_weights_ = copy.deepcopy(net.module_.state_dict())
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            self.stopped_ = True
+            raise
+
+    def on_train_end(self, net, **kwargs):
+        if (self.lowest_weights_ is not None
+                and self.lowest_epoch_ != net.history[-1, "epoch"]):
+            net.module_.load_state_dict(self.lowest_weights_)
+            self._sink(f"Restoring best model from epoch {self.lowest_epoch_}.",
+                       verbose=net.verbose)
+        self.lowest_weights_ = None  # (not kept in the fitted model's pickles)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["lowest_weights_"] = None
+        return state
+
+
 class StopOnNonFiniteLoss(Callback):
     """Raise a clear error as soon as an epoch's loss or a weight is NaN or
     infinite.
@@ -1528,20 +1617,6 @@ class BaseTorchEstimator(BaseEstimator):
                 stratified=stratified,
                 random_state=self._seed,
             )
-        if early_stopping:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss",
-                        patience=self.n_iter_no_change,
-                        threshold=self.tol,
-                        threshold_mode="rel",
-                        load_best=True,
-                        sink=print if self.verbose else _silent,
-                    ),
-                )
-            )
         schedule = None if incremental else self._lr_scheduler()
         if schedule is not None:
             callbacks.append(("lr_scheduler", schedule))
@@ -1549,8 +1624,22 @@ class BaseTorchEstimator(BaseEstimator):
             callbacks.append(("reset_state", ResetState()))
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
-        for i, cb in enumerate(copy.deepcopy(self.callbacks or [])):
-            callbacks.append(cb if isinstance(cb, tuple) else (f"user_{i}", cb))
+        callbacks += _user_callbacks(self, schedule is not None)
+        if early_stopping:
+            # after the user's callbacks: it ends training by raising in
+            # on_epoch_end, and the callbacks after it missed that epoch
+            callbacks.append(
+                (
+                    "early_stopping",
+                    BestWeightsEarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        threshold=self.tol,
+                        threshold_mode="rel",
+                        sink=print if self.verbose else _silent,
+                    ),
+                )
+            )
         return _Net(
             module=module,
             criterion=criterion,
@@ -1662,8 +1751,10 @@ class BaseTorchEstimator(BaseEstimator):
             self.validation_scores_ = history_values(net.history, "valid_loss")
         else:  # (not a record of this fit: an earlier fit's)
             self.__dict__.pop("validation_scores_", None)
-        if self.early_stopping:
-            if self.n_iter_ == self._epochs():
+        stopper = dict(net.callbacks_).get("early_stopping")
+        if self.early_stopping and stopper is not None:
+            stopped = getattr(stopper, "stopped_", True)  # (at the last epoch too)
+            if self.n_iter_ == self._epochs() and not stopped:
                 name = "max_epochs_" if self.max_epochs == "auto" else "max_epochs"
                 warnings.warn(
                     f"{type(self).__name__} reached {name}={self._epochs()} "

@@ -236,6 +236,96 @@ def test_early_stopping_stops_and_restores_best():
     assert ae.history_[-1, "valid_loss"] == ae.validation_scores_[-1]
 
 
+class _Snapshots(Callback):
+    """The module's weights at the end of every epoch."""
+
+    def initialize(self):
+        self.states_ = {}
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.states_[net.history[-1, "epoch"]] = {
+            k: v.clone() for k, v in net.module_.state_dict().items()}
+
+
+def test_early_stopping_restores_the_lowest_validation_loss_and_callbacks_see_it():
+    # skorch restored the last epoch that beat the best by tol (tol=0.3:
+    # epoch 10 of a loss falling to epoch 15); the callbacks after skdeep's
+    # early stopping missed the epoch it stopped at
+    import warnings
+
+    from sklearn.datasets import make_regression
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    X, y = make_regression(300, 5, noise=20.0, random_state=0)
+    for max_epochs in (60, 15):
+        est = MCDropoutRegressor(hidden_layer_sizes=(16,), max_epochs=max_epochs,
+                                 lr=0.003, batch_size=32, early_stopping=True,
+                                 n_iter_no_change=5, tol=0.3, random_state=0,
+                                 callbacks=[_Snapshots()])
+        with warnings.catch_warnings():
+            # stopped at its last epoch (15): no "reached max_epochs" warning
+            warnings.simplefilter("error", ConvergenceWarning)
+            est.fit(X, y)
+        scores = np.asarray(est.validation_scores_)
+        assert est.n_iter_ == 15 and np.all(np.diff(scores) < 0)  # fell throughout
+        snapshots = dict(est.net_.callbacks_)["user_0"].states_
+        assert sorted(snapshots) == list(range(1, est.n_iter_ + 1))  # every epoch
+        best = snapshots[int(scores.argmin()) + 1]
+        final = est.module_.state_dict()
+        assert all(torch.equal(best[k], final[k]) for k in final)
+        assert not pickle.loads(pickle.dumps(dict(est.net_.callbacks_)[
+            "early_stopping"])).__dict__.get("lowest_weights_")
+
+
+def test_callback_names_and_schedules_that_clash_are_refused():
+    from skorch.callbacks import EarlyStopping, LRScheduler
+    from torch.optim.lr_scheduler import StepLR
+
+    from skdeep.cnn import CNNClassifier
+
+    X = _data()
+    with pytest.raises(ValueError, match="the callback name 'early_stopping' is "
+                                         "taken by skdeep's own early stopping"):
+        AutoencoderTransformer(max_epochs=2, early_stopping=True, callbacks=[
+            ("early_stopping", EarlyStopping())]).fit(X)
+    # a named user_0 and an unnamed one: skorch's "duplicate user-set name"
+    ae = AutoencoderTransformer(max_epochs=1, callbacks=[("user_0", Callback()),
+                                                         Callback()]).fit(X)
+    assert {"user_0", "user_1"} <= set(dict(ae.net_.callbacks_))
+    # the built-in cosine schedule compounded with the user's, silently
+    images = np.random.RandomState(0).rand(12, 1, 8, 8)
+    labels = np.repeat([0, 1], 6)
+    scheduler = LRScheduler(policy=StepLR, step_size=1)
+    with pytest.raises(ValueError, match="schedules the learning rate itself.*"
+                                         "lr_schedule='constant'"):
+        CNNClassifier(max_epochs=1, callbacks=[scheduler]).fit(images, labels)
+    CNNClassifier(max_epochs=1, lr_schedule="constant",
+                  callbacks=[scheduler]).fit(images, labels)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_rbf_classifier_holds_out_a_stratified_split():
+    # the end-to-end RBF classifier's early-stopping split was not stratified
+    from skorch.dataset import Dataset
+
+    from skdeep.rbf import RBFNetworkClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(100, 3), np.r_[np.zeros(90, int), np.ones(10, int)]
+    clf = RBFNetworkClassifier(n_centers=5, training="end_to_end", max_epochs=1,
+                               early_stopping=True, validation_fraction=0.1,
+                               random_state=0).fit(X, y)
+    split = clf.net_.train_split
+    dataset = Dataset(torch.as_tensor(X), torch.as_tensor(y))
+    for seed in range(4):  # (unstratified: [8, 2], [9, 1], [10, 0], [7, 3])
+        split.random_state = seed
+        valid = split(dataset, y=torch.as_tensor(y))[1]
+        assert np.bincount(y[valid.indices]).tolist() == [9, 1]
+
+
 def test_user_callbacks_are_passed_through_and_not_mutated():
     class CountEpochs(Callback):
         def initialize(self):

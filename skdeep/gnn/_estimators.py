@@ -85,7 +85,8 @@ default="adam"
 
     early_stopping : bool, default=False
         Stop when the validation loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs and restore the best weights. The
+        ``n_iter_no_change`` epochs and restore the weights of the epoch
+        with the lowest validation loss. The
         validation nodes are those passed as ``fit(..., validation_data=)``,
         else a stratified ``validation_fraction`` of the labelled nodes.
 

@@ -551,7 +551,8 @@ default="adam"
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the walks and stop when their
         loss has not improved by ``tol`` for ``n_iter_no_change`` epochs;
-        the best weights are restored.
+        the weights of the epoch with the lowest validation loss are
+        restored.
 
     validation_fraction : float, default=0.1
         Share of the walks held out for early stopping.

@@ -302,7 +302,8 @@ default="adam"
         Hold out ``validation_fraction`` of the nodes (their rows are not
         reconstructed in training; they are still columns of the others)
         and stop when their loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs; the best weights are restored.
+        ``n_iter_no_change`` epochs; the weights of the epoch with the lowest
+        validation loss are restored.
 
     validation_fraction : float, default=0.1
         Share of the nodes held out for early stopping.

@@ -128,7 +128,8 @@ default="adam"
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         the validation loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs; the best weights are restored.
+        ``n_iter_no_change`` epochs; the weights of the epoch with the lowest
+        validation loss are restored.
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping (of an

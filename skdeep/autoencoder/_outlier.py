@@ -101,7 +101,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     variational : bool, default=False
         Use a variational autoencoder; the outlier score is then the negative
-        ELBO.
+        ELBO at the posterior mean (the reconstruction of the mean code plus
+        the KL term: a deterministic score for ranking rows, above the ELBO
+        that :meth:`VariationalAutoencoder.score_samples` estimates).
 
     beta : float, default=1.0
         KL weight of the variational option.

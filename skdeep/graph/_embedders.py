@@ -586,7 +586,9 @@ class Node2VecEmbedder(_BaseWalkEmbedder):
 
     q : float, default=1.0
         In-out parameter: a walk moves to a node that is not a neighbour of
-        the previous node with weight ``1/q``. ``q < 1`` explores outward
+        the previous node with weight ``1/q`` (on a directed graph, ``x`` is
+        a neighbour of the previous node ``t`` if there is an edge ``t ->
+        x``; the authors' code tests ``x -> t``). ``q < 1`` explores outward
         (DFS-like, homophily), ``q > 1`` stays close (BFS-like, structural
         roles). A step draws candidates until one is accepted with
         probability ``weight / max(1/p, 1, 1/q)``: a ``p`` or ``q`` far below
@@ -846,7 +848,13 @@ class WalkletsEmbedder(_BaseWalkEmbedder):
     apart (Perozzi et al., 2017). The per-scale embeddings are concatenated:
     ``embedding_`` has ``dimensions * n_scales`` columns, scale 1 first.
     Window 1 yields few skip-gram pairs per walk: on small graphs (a few
-    thousand nodes) raise ``epochs`` (e.g. 5) or ``n_walks``.
+    thousand nodes) raise ``epochs`` (e.g. 5) or ``n_walks``. Down-sampling
+    (``sample > 0``) drops nodes from the subsequences before the pairs are
+    formed, as word2vec (and karateclub's Walklets) do, so a scale-``k`` pair
+    may join nodes ``2k`` or more steps apart where many are dropped (a
+    34-node graph at ``sample=1e-3``: 19% of scale-1 pairs were neighbours;
+    a 3,000-node one: 97%): set ``sample=0`` for exact scales on small
+    graphs.
 
     {graph_doc}
 

@@ -1995,15 +1995,21 @@ class BaseTorchEstimator(BaseEstimator):
                 name in stale for name, _ in net.callbacks_
             ):
                 net.train_split = None
+                # edited in place, not set up anew by initialize_callbacks,
+                # which reset the user's callbacks (their counts started
+                # over after a fit with early stopping, not after others)
+                dropped = (*stale, "reset_state")
                 net.callbacks = [
                     item
                     for item in net.callbacks
-                    if not (isinstance(item, tuple)
-                            and item[0] in (*stale, "reset_state"))
+                    if not (isinstance(item, tuple) and item[0] in dropped)
                 ]
+                net.callbacks_ = [item for item in net.callbacks_
+                                  if item[0] not in dropped]
                 if streams:
-                    net.callbacks.append(("reset_state", ResetState()))
-                net.initialize_callbacks()
+                    reset = ResetState().initialize()
+                    net.callbacks.append(("reset_state", reset))
+                    net.callbacks_.append(("reset_state", reset))
             net.iterator_train__streams = streams
             net.iterator_train__shuffle = not streams
             net.iterator_train__sample_weight = sample_weight

@@ -326,6 +326,29 @@ def test_rbf_classifier_holds_out_a_stratified_split():
         assert np.bincount(y[valid.indices]).tolist() == [9, 1]
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_partial_fit_continues_the_user_callbacks_of_every_fit():
+    # after a fit with early stopping (whose callbacks partial_fit drops)
+    # the user's callbacks were set up anew: their counts started over
+    class CountEpochs(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    X = _data()
+    for early_stopping in (False, True):
+        ae = AutoencoderTransformer(max_epochs=3, callbacks=[CountEpochs()],
+                                    early_stopping=early_stopping, n_iter_no_change=5,
+                                    random_state=0).fit(X)
+        ae.partial_fit(X)
+        callbacks = dict(ae.net_.callbacks_)
+        assert callbacks["user_0"].epochs == ae.n_iter_ == 4
+        assert "early_stopping" not in callbacks
+
+
 def test_user_callbacks_are_passed_through_and_not_mutated():
     class CountEpochs(Callback):
         def initialize(self):

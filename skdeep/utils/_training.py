@@ -984,12 +984,14 @@ _OWN_CALLBACKS = ("stop_on_non_finite_loss", "gradient_clipping", "lr_scheduler"
                   "reset_state", "progress_bar", "early_stopping")
 
 
-def _user_callbacks(estimator, scheduled):
+def _user_callbacks(estimator, scheduled, validating=True):
     """``(name, callback)`` pairs of a copy of ``estimator.callbacks``
     (unnamed ones ``user_0``, ``user_1``, ... where free), refusing names of
-    skdeep's own callbacks and, where the estimator schedules the learning
-    rate itself (``scheduled``), an ``LRScheduler``: the two compounded, or
-    the built-in one overrode it at every step (GEMSEC), silently."""
+    skdeep's own callbacks; where the estimator schedules the learning rate
+    itself (``scheduled``), an ``LRScheduler`` (the two compounded, or the
+    built-in one overrode it at every step, silently); and, without a
+    validation split (``validating``), one that monitors a validation score
+    (skorch's bare ``KeyError: 'valid_loss'``)."""
     from skorch.callbacks import LRScheduler
 
     name = type(estimator).__name__
@@ -1015,6 +1017,15 @@ def _user_callbacks(estimator, scheduled):
                 f"{name} schedules the learning rate itself, and an "
                 f"LRScheduler in callbacks ({cb[0]!r}) would compound with "
                 f"that schedule or be overridden by it; {advice}."
+            )
+        monitor = getattr(cb[1], "monitor", None)
+        if not validating and isinstance(monitor, str) and monitor.startswith(
+                "valid"):
+            raise ValueError(
+                f"{name}: the callback {cb[0]!r} monitors {monitor!r}, but this "
+                f"fit holds out no validation split. Set early_stopping=True "
+                f"(the split is validation_fraction of the rows), or monitor "
+                f"'train_loss'."
             )
         named.append(cb)
     return named
@@ -1625,7 +1636,8 @@ class BaseTorchEstimator(BaseEstimator):
             callbacks.append(("reset_state", ResetState()))
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
-        callbacks += _user_callbacks(self, schedule is not None)
+        callbacks += _user_callbacks(self, schedule is not None,
+                                     validating=train_split is not None)
         if early_stopping:
             # after the user's callbacks: it ends training by raising in
             # on_epoch_end, and the callbacks after it missed that epoch

@@ -291,6 +291,12 @@ def test_callback_names_and_schedules_that_clash_are_refused():
                                          "taken by skdeep's own early stopping"):
         AutoencoderTransformer(max_epochs=2, early_stopping=True, callbacks=[
             ("early_stopping", EarlyStopping())]).fit(X)
+    # skorch's bare KeyError: 'valid_loss'
+    with pytest.raises(ValueError, match="'user_0' monitors 'valid_loss', but "
+                                         "this fit holds out no validation"):
+        AutoencoderTransformer(max_epochs=2, callbacks=[EarlyStopping()]).fit(X)
+    AutoencoderTransformer(max_epochs=2, callbacks=[
+        EarlyStopping(monitor="train_loss")]).fit(X)
     # a named user_0 and an unnamed one: skorch's "duplicate user-set name"
     ae = AutoencoderTransformer(max_epochs=1, callbacks=[("user_0", Callback()),
                                                          Callback()]).fit(X)

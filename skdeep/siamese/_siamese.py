@@ -5,6 +5,7 @@ prototype (few-shot) classifier."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import inspect
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -978,6 +979,33 @@ def _is_fitted(estimator):
     return True
 
 
+def _transformer_weights(model, transformer, sample_weight):
+    """The fit parameters that give ``transformer`` the sample weights: its
+    own ``sample_weight``, or a pipeline's (routed by the steps' requests
+    where metadata routing is on, else to its last step). A transformer
+    that takes none learns from every row alike, with a warning (the
+    weights reached a pipeline's steps nowhere, silently)."""
+    from sklearn import get_config
+    from sklearn.pipeline import Pipeline
+
+    if has_fit_parameter(transformer, "sample_weight"):
+        return {"sample_weight": sample_weight}
+    if isinstance(transformer, Pipeline):
+        if get_config().get("enable_metadata_routing", False):
+            return {"sample_weight": sample_weight}
+        name, last = transformer.steps[-1]
+        if last not in (None, "passthrough") and has_fit_parameter(
+                last, "sample_weight"):
+            return {f"{name}__sample_weight": sample_weight}
+    warnings.warn(
+        f"{type(model).__name__}: the transformer's fit takes no sample_weight, "
+        f"so it learns from every row alike; the weights weigh the prototypes "
+        f"only.",
+        UserWarning, stacklevel=4,
+    )
+    return {}
+
+
 class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
     """Classify by the nearest class prototype in an embedding (few-shot).
 
@@ -1131,7 +1159,9 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
             examples all weigh zero is not in ``classes_``) and an integer
             weight ``k`` acts exactly like ``k`` copies. An unfitted
             ``transformer`` is fitted with the weights when its ``fit``
-            takes ``sample_weight``, else without them.
+            takes ``sample_weight`` (a pipeline: its last step's, or the
+            steps that request them where metadata routing is on), else
+            without them, with a warning.
 
         Returns
         -------
@@ -1151,11 +1181,8 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
             y = column_or_1d(y, warn=True)
             check_array(y, ensure_2d=False, dtype=None, input_name="y")  # NaN, inf
         if transformer is not None and not _is_fitted(transformer):
-            fit_params = {}
-            if sample_weight is not None and has_fit_parameter(
-                transformer, "sample_weight"
-            ):
-                fit_params["sample_weight"] = sample_weight
+            fit_params = (_transformer_weights(self, transformer, sample_weight)
+                          if sample_weight is not None else {})
             transformer = clone(transformer).fit(X, y, **fit_params)
         self.transformer_ = transformer
         check_classification_targets(y)

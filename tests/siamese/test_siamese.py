@@ -589,6 +589,33 @@ def test_one_number_embeddings_that_keep_only_a_sign_are_refused():
     assert len(np.unique(out)) == len(X)
 
 
+def test_prototype_classifier_weighs_a_pipeline_transformer_or_warns():
+    # a Pipeline's fit failed has_fit_parameter: the weights reached none of
+    # its steps, silently
+    from sklearn.datasets import make_blobs
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skdeep.cnn import CNNClassifier
+
+    X, y = make_blobs(40, n_features=4, centers=3, random_state=0)
+    weights = np.r_[np.ones(20), np.zeros(20)]
+    scrambled = np.r_[y[:20], y[20:][::-1]]  # labels of the weightless rows
+    pipe = make_pipeline(StandardScaler(), CNNClassifier(
+        conv_channels=(4,), max_epochs=3, pooling=None, random_state=0))
+
+    def embedding(labels):
+        model = PrototypeClassifier(transformer=pipe).fit(X, labels,
+                                                          sample_weight=weights)
+        return model.transformer_.transform(X)
+
+    np.testing.assert_array_equal(embedding(y), embedding(scrambled))
+    with pytest.warns(UserWarning, match="transformer's fit takes no "
+                                         "sample_weight, so it learns from every"):
+        PrototypeClassifier(transformer=PCA(2)).fit(X, y, sample_weight=weights)
+
+
 def test_boolean_pair_labels_are_predicted_as_booleans():
     # classes_ was [0, 1] for labels False/True (scikit-learn keeps them)
     rng = np.random.RandomState(0)

@@ -388,6 +388,22 @@ class _BaseGNNClassifier(
         logits = self._run("forward", X, graph, node_features)
         return self.classes_[np.argmax(logits, axis=1)]
 
+    def fit_transform(self, X, y=None, *, graph=None, node_features=None,
+                      **fit_params):
+        """Fit on the labelled nodes ``X``, then embed them.
+
+        ``fit_params`` (``sample_weight``, ``validation_data``) go to
+        :meth:`fit`, ``graph`` and ``node_features`` to :meth:`transform`
+        (scikit-learn's ``fit_transform`` passed them all to ``fit``, which
+        refused them, in a pipeline that routes them to ``transform``).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_hidden)
+        """
+        return self.fit(X, y, **fit_params).transform(
+            X, graph=graph, node_features=node_features)
+
     def transform(self, X, *, graph=None, node_features=None):
         """Node embeddings: the last hidden layer's output for the given nodes.
 

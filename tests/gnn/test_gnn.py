@@ -533,6 +533,31 @@ def test_networkx_nodes_labelled_0_to_n_minus_1_are_ids_and_feature_rows(graph):
                                ordered.predict_proba(test), atol=1e-6)
 
 
+def test_fit_transform_routes_graph_metadata_to_transform(graph):
+    # scikit-learn's fit_transform gave graph= to fit, which refused it
+    # ("unexpected keyword argument 'graph'"), in a pipeline routing it to
+    # transform
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    A, features, y, train, _ = graph
+    gnn = GraphSAGEClassifier(graph=A, node_features=features, random_state=0,
+                              hidden_layer_sizes=(4,), max_epochs=2)
+    embedded = clone(gnn).fit_transform(train, y[train], graph=A,
+                                        node_features=features)
+    np.testing.assert_array_equal(
+        embedded, clone(gnn).fit(train, y[train]).transform(train))
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = Pipeline([
+            ("gnn", clone(gnn).set_transform_request(graph=True,
+                                                     node_features=True)),
+            ("head", LogisticRegression())])
+        pipe.fit(train, y[train], graph=A, node_features=features)
+        assert pipe.predict(train, graph=A, node_features=features).shape == (
+            len(train),)
+
+
 def test_numeric_feature_frames_and_object_ids_are_read_as_numbers():
     # a DataFrame of float and bool columns, or of nullable Float64, is an
     # object array to numpy and was refused as "must be numeric"; node ids

@@ -51,8 +51,9 @@ The graph is given in one of two ways (docs/graph.rst, "Two ways to give the gra
       scipy.sparse (or dense) adjacency whose entry ``[i, j]`` weighs edge
       ``i -> j``, an ``(n_edges, 2|3)`` integer edge array (undirected,
       optional weight column) or a networkx graph (rows in ``G.nodes()``
-      order; nodes labelled ``0 .. n-1`` in label order). A dense 2x2 or 3x3 array of non-negative integers is both an
-      adjacency and an edge array: ``input_format`` then says which it is (the
+      order; nodes labelled ``0 .. n-1`` in label order). A dense 2x2 or
+      3x3 array of non-negative integers is both an adjacency and an edge
+      array: ``input_format`` then says which it is (the
       default ``"auto"`` refuses to guess). ``fit_transform`` returns one
       row per node, as
       :class:`~sklearn.manifold.SpectralEmbedding` does; there is no

@@ -165,7 +165,8 @@ def test_vae_elbo_is_below_an_importance_sampled_log_likelihood(digits01):
         for x, m, lv in zip(rows, mu, logvar):  # proposal: the posterior, widened
             sd = 2 * np.exp(0.5 * lv)
             z = m + sd * rng.randn(4000, 4)
-            logits = module.decode(torch.tensor(z, dtype=torch.float32)).double().numpy()
+            logits = module.decode(torch.tensor(z, dtype=torch.float32))
+            logits = logits.double().numpy()
             log_w = ((x * logits - np.logaddexp(0, logits)).sum(1)
                      - 0.5 * (z**2).sum(1)
                      + (0.5 * ((z - m) / sd) ** 2 + np.log(sd)).sum(1))

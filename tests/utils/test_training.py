@@ -236,6 +236,17 @@ def test_early_stopping_stops_and_restores_best():
     assert ae.history_[-1, "valid_loss"] == ae.validation_scores_[-1]
 
 
+class CountEpochs(Callback):
+    """Counts the epochs it saw end."""
+
+    def initialize(self):
+        self.epochs = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
+
+
 class _Snapshots(Callback):
     """The module's weights at the end of every epoch."""
 
@@ -336,14 +347,6 @@ def test_rbf_classifier_holds_out_a_stratified_split():
 def test_partial_fit_continues_the_user_callbacks_of_every_fit():
     # after a fit with early stopping (whose callbacks partial_fit drops)
     # the user's callbacks were set up anew: their counts started over
-    class CountEpochs(Callback):
-        def initialize(self):
-            self.epochs = 0
-            return self
-
-        def on_epoch_end(self, net, **kwargs):
-            self.epochs += 1
-
     X = _data()
     for early_stopping in (False, True):
         ae = AutoencoderTransformer(max_epochs=3, callbacks=[CountEpochs()],
@@ -356,14 +359,6 @@ def test_partial_fit_continues_the_user_callbacks_of_every_fit():
 
 
 def test_user_callbacks_are_passed_through_and_not_mutated():
-    class CountEpochs(Callback):
-        def initialize(self):
-            self.epochs = 0
-            return self
-
-        def on_epoch_end(self, net, **kwargs):
-            self.epochs += 1
-
     counter = CountEpochs()
     ae = AutoencoderTransformer(max_epochs=4, callbacks=[counter], random_state=0)
     ae.fit(_data())

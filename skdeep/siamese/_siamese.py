@@ -981,17 +981,23 @@ def _is_fitted(estimator):
 
 def _transformer_weights(model, transformer, sample_weight):
     """The fit parameters that give ``transformer`` the sample weights: its
-    own ``sample_weight``, or a pipeline's (routed by the steps' requests
-    where metadata routing is on, else to its last step). A transformer
-    that takes none learns from every row alike, with a warning (the
-    weights reached a pipeline's steps nowhere, silently)."""
+    own ``sample_weight`` (unless, where metadata routing is on, it asked
+    not to get them), or a pipeline's (routed by the steps' requests where
+    metadata routing is on, else to its last step). A transformer that
+    takes none learns from every row alike, with a warning (the weights
+    reached a pipeline's steps nowhere, silently)."""
     from sklearn import get_config
     from sklearn.pipeline import Pipeline
+    from sklearn.utils.metadata_routing import get_routing_for_object
 
+    routing = get_config().get("enable_metadata_routing", False)
     if has_fit_parameter(transformer, "sample_weight"):
+        if routing and get_routing_for_object(transformer).fit.requests.get(
+                "sample_weight") is False:
+            return {}  # (set_fit_request(sample_weight=False): its own choice)
         return {"sample_weight": sample_weight}
     if isinstance(transformer, Pipeline):
-        if get_config().get("enable_metadata_routing", False):
+        if routing:
             return {"sample_weight": sample_weight}
         name, last = transformer.steps[-1]
         if last not in (None, "passthrough") and has_fit_parameter(

@@ -592,6 +592,8 @@ def test_one_number_embeddings_that_keep_only_a_sign_are_refused():
 def test_prototype_classifier_weighs_a_pipeline_transformer_or_warns():
     # a Pipeline's fit failed has_fit_parameter: the weights reached none of
     # its steps, silently
+    import sklearn
+    from sklearn.base import clone
     from sklearn.datasets import make_blobs
     from sklearn.decomposition import PCA
     from sklearn.pipeline import make_pipeline
@@ -611,6 +613,15 @@ def test_prototype_classifier_weighs_a_pipeline_transformer_or_warns():
         return model.transformer_.transform(X)
 
     np.testing.assert_array_equal(embedding(y), embedding(scrambled))
+    # under metadata routing, a transformer that asks not to get them does not
+    cnn = pipe[-1]
+    with sklearn.config_context(enable_metadata_routing=True):
+        fitted = [PrototypeClassifier(transformer=clone(cnn).set_fit_request(
+            sample_weight=request)).set_fit_request(sample_weight=True).fit(
+                X, labels, sample_weight=weights).transformer_.transform(X)
+            for request in (True, False) for labels in (y, scrambled)]
+    np.testing.assert_array_equal(fitted[0], fitted[1])  # weighted
+    assert not np.array_equal(fitted[2], fitted[3])  # all rows alike
     with pytest.warns(UserWarning, match="transformer's fit takes no "
                                          "sample_weight, so it learns from every"):
         PrototypeClassifier(transformer=PCA(2)).fit(X, y, sample_weight=weights)

@@ -215,13 +215,14 @@ def to_adjacency(X, input_format="auto"):
         import networkx as nx
 
         nodes = graph_nodes(X)
-        try:
+        try:  # (networkx 3.2 fails with "Unknown sparse matrix format")
             A = nx.to_scipy_sparse_array(X, nodelist=nodes, weight="weight",
                                          format="csr")
-        except (TypeError, ValueError) as exc:
+            A = sp.csr_matrix(A, dtype=np.float64)
+        except (TypeError, ValueError, nx.NetworkXError) as exc:
             _refuse_non_numeric_weights(X)
             raise ValueError(f"The networkx graph cannot be read: {exc}") from exc
-        return sp.csr_matrix(A, dtype=np.float64), nodes
+        return A, nodes
     if sp.issparse(X):
         if input_format == "edgelist":
             raise ValueError(

@@ -302,11 +302,12 @@ class VariationalAutoencoder(
         def elbo(xb):
             mu, logvar = module.encode(xb)
             std = torch.exp(0.5 * logvar)
-            eps = draws.to(device=mu.device, dtype=mu.dtype)
-            nll = sum(vae_terms(module.decode(mu + std * e), mu, logvar, xb,
-                                likelihood)[0] for e in eps) / len(eps)
-            kl = vae_terms(xb, mu, logvar, xb, likelihood)[1]
-            return -(nll + kl)
+            nll, kl = 0.0, None
+            for e in draws.to(device=mu.device, dtype=mu.dtype):
+                nll_e, kl = vae_terms(module.decode(mu + std * e), mu, logvar, xb,
+                                      likelihood)
+                nll = nll + nll_e
+            return -(nll / len(draws) + kl)
 
         return self._batched(elbo, X)
 

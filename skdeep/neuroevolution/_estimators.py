@@ -5,6 +5,7 @@
 
 import copy
 import dataclasses
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,6 +25,7 @@ from skdeep.utils._sklearn import (
     StrOptions,
     _fit_context,
     check_sample_weight,
+    external_stacklevel,
 )
 from skdeep.utils.validation import column_standardization
 
@@ -118,6 +120,18 @@ def _weighted_mean_loss(per_sample, w):
 def _connection_counts(population):
     """Enabled connections of every genome of the current generation."""
     return population.n_connections().astype(float)
+
+
+def _warn_interrupted(estimator, finished):
+    """The warning of an evolution cut short by a KeyboardInterrupt."""
+    warnings.warn(
+        f"Evolution of {type(estimator).__name__} was interrupted by a "
+        f"KeyboardInterrupt after {finished} finished generation(s); the model "
+        f"is the fittest genome of those, history_ holds them, and a "
+        f"warm_start fit starts a new run.",
+        UserWarning,
+        stacklevel=external_stacklevel(),
+    )
 
 
 class BaseNEATEstimator(BaseEstimator):
@@ -273,7 +287,9 @@ class BaseNEATEstimator(BaseEstimator):
         seeds = random_state.randint(np.iinfo(np.int32).max, size=2)
         if continuing:
             self._check_continued_run()
-            population, rng = state
+            # Evolved on a copy: a fit that fails leaves the stored run as it
+            # was (a failed warm fit's generations leaked into the next one).
+            population, rng = copy.deepcopy(state)
             # The best genome so far was scored on the earlier fit's data and
             # weights: kept, it outranked every genome scored on these (an
             # inverted y kept a model scoring 0). The elites carry over and
@@ -308,9 +324,21 @@ class BaseNEATEstimator(BaseEstimator):
             losses = self._losses(outputs, Tb, wb)
             return -losses - self.complexity_penalty * _connection_counts(population)
 
-        evolve(fitness, n_generations=int(self.n_generations), population=population,
-               progress=bool(self.verbose))
-        self.__dict__[_POPULATION] = (population, rng)
+        recorded = len(population.history["generation"])
+        try:
+            evolve(fitness, n_generations=int(self.n_generations),
+                   population=population, progress=bool(self.verbose))
+        except KeyboardInterrupt:
+            if population.best_genome is None:
+                raise  # no generation finished: the estimator stays as it was
+            # Ctrl-C keeps the fittest genome of the finished generations, as
+            # the torch estimators keep their finished epochs; the population
+            # may be half bred, so a warm start does not continue it.
+            self.__dict__.pop(_POPULATION, None)
+            _warn_interrupted(self, len(population.history["generation"]) - recorded)
+            subsets = False  # (the rescoring reads the current generation)
+        else:
+            self.__dict__[_POPULATION] = (population, rng)
         best = population.best_genome
         if subsets:
             best = self._best_on_all_rows(population, Xs, targets, sample_weight)

@@ -865,17 +865,38 @@ class LSTMForecaster(BaseForecaster):
             out = module.predict_head(h, Es)
         return (out - Ys)[0, rest].cpu().numpy().astype(np.float64)
 
-    def _update(self, y, X=None, update_params=True):
-        """Append new observations to the history forecasts start from."""
-        from sktime.datatypes import update_data
+    def update(self, y, X=None, update_params=True):
+        """Append new observations to the history forecasts start from.
 
-        values = y.to_numpy(dtype=np.float64)
-        if not np.all(np.isfinite(values)):
+        sktime's ``update``; ``y`` with NaN or infinite values, or ``X``
+        named with other columns than in ``fit``, raise a ``ValueError``
+        and change nothing (the cutoff stays). The network is not retrained
+        (``update_params`` changes nothing either way).
+        """
+        if self.is_fitted:
+            # checked before sktime stores y and moves the cutoff: a refused
+            # update left the cutoff moved and y longer than X, and the next
+            # forecasts silently filled the missing exogenous rows
+            self._checked_update(y, X)
+        return super().update(y, X=X, update_params=update_params)
+
+    def _checked_update(self, y, X):
+        """``(values of y, X in the fitted column order)``, or a ValueError."""
+        values = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+        if values.dtype.kind in "biuf" and not np.all(np.isfinite(values)):
             raise ValueError("y contains NaN or infinite values.")
-        self._cur_y = update_data(self._cur_y, y)
-        if self.n_exog_ and X is not None:
+        # (n_exog_ is unset where sktime fits one forecaster per variable)
+        if getattr(self, "n_exog_", 0) and isinstance(X, pd.DataFrame):
             # (merged by column name: other names made new, empty columns)
             X = _match_columns(X, self._cur_X.columns)
+        return values, X
+
+    def _update(self, y, X=None, update_params=True):
+        from sktime.datatypes import update_data
+
+        _, X = self._checked_update(y, X)
+        self._cur_y = update_data(self._cur_y, y)
+        if self.n_exog_ and X is not None:
             self._cur_X = update_data(self._cur_X, X)
         return self
 

@@ -136,8 +136,12 @@ def _fit_context(*, prefer_skip_nested_validation):
     one class) or refusing its own data (a refit on 5-D input). Attributes
     are put back, not their contents: a network the failed call had already
     trained in place keeps that training (the torch estimators' ``partial_fit``
-    puts back its weights itself). A ``KeyboardInterrupt`` is not an
-    error here (skorch stops training on it and keeps the model).
+    puts back its weights itself). A ``KeyboardInterrupt`` that reaches
+    this far is treated alike: training loops catch it themselves and keep
+    the finished epochs (see :func:`skdeep.utils._training.warn_interrupted`),
+    so one that escapes came from a step outside them (validation, a k-means
+    start), which left a half-set estimator (new ``classes_`` beside the old
+    network).
 
     Examples
     --------
@@ -173,7 +177,7 @@ def _fit_context(*, prefer_skip_nested_validation):
             try:
                 with float32_default_dtype():
                     return fit_validated(estimator, *args, **kwargs)
-            except Exception:
+            except (Exception, KeyboardInterrupt):
                 vars(estimator).clear()
                 vars(estimator).update(before)
                 raise

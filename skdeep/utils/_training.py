@@ -2031,6 +2031,9 @@ class BaseTorchEstimator(BaseEstimator):
                     train_one_epoch(net)
             except Exception:
                 restore_training_state(net, before)
+                # skorch's on_train_end, which puts the module back in eval
+                # mode (see on_train_end above), did not run
+                net._set_training(False)
                 raise
         trim_interrupted_history(net, self)
         net.iterator_train__sample_weight = None

@@ -257,9 +257,18 @@ def test_future_X_columns_are_matched_by_name():
     swapped.update(y[40:45], X=X[40:45][["b", "a"]], update_params=False)
     np.testing.assert_array_equal(swapped.predict(fh, X=X[45:48]),
                                   f.predict(fh, X=X[45:48]))
-    with pytest.raises(ValueError, match="fitted with columns"):
-        swapped.update(y[45:46], X=X[45:46].rename(columns={"b": "c"}),
-                       update_params=False)
+    # a refused update changes nothing: sktime had moved the cutoff and the
+    # history had grown by y alone, and the next forecasts silently filled
+    # the missing exogenous rows
+    expected = swapped.predict(fh, X=X[45:48])
+    for bad_y, bad_X in [
+        (y[45:46], X[45:46].rename(columns={"b": "c"})),
+        (y[45:46].replace(y[45], np.nan), X[45:46]),
+    ]:
+        with pytest.raises(ValueError, match="fitted with columns|NaN or inf"):
+            swapped.update(bad_y, X=bad_X, update_params=False)
+        assert swapped.cutoff[0] == 44
+        np.testing.assert_array_equal(swapped.predict(fh, X=X[45:48]), expected)
 
 
 def test_direct_strategy_needs_the_horizon():

@@ -304,6 +304,125 @@ def test_interrupt_in_the_som_keeps_finished_epochs(monkeypatch):
     np.testing.assert_array_equal(som.cluster_centers_, maps[1])
     assert som.predict(X).shape == (60,)
 
+
+def test_interrupt_outside_training_leaves_the_fitted_model(monkeypatch):
+    # A Ctrl-C in a step outside the training loop (here the RBF network's
+    # k-means start) propagates and leaves the fitted model as it was: it
+    # left new classes_ beside the old network, predicting out of bounds.
+    from sklearn.cluster import KMeans
+    from sklearn.datasets import load_iris
+
+    from skdeep.rbf import RBFNetworkClassifier
+
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = RBFNetworkClassifier(n_centers=10, random_state=0).fit(X, labels)
+    before = clf.predict_proba(X)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(KMeans, "fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, np.where(y == 0, "no", "yes"))
+    assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+@pytest.mark.parametrize("name", ["NEATClassifier", "HyperNEATClassifier"])
+def test_interrupt_in_the_evolution_keeps_finished_generations(monkeypatch, name):
+    # NEAT evolves outside skorch: a Ctrl-C in generation 3 of a refit on
+    # other data keeps the fittest genome of the two finished generations,
+    # with the new data's classes, features and substrate; before, the
+    # interrupt propagated and left the old network with the new classes.
+    from sklearn.datasets import make_blobs
+
+    from skdeep import neuroevolution
+
+    cls = getattr(neuroevolution, name)
+    X, y = make_blobs(60, n_features=4, centers=3, random_state=0)
+    X2, y2 = make_blobs(60, n_features=6, centers=2, random_state=1)
+    est = cls(n_generations=3, pop_size=20, random_state=0).fit(X, y)
+    losses, calls = cls._losses, []
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return losses(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, "_losses", interrupted)
+    with pytest.warns(UserWarning, match=f"Evolution of {name} was interrupted by "
+                      "a KeyboardInterrupt after 2 finished generation"):
+        est.fit(X2, y2)
+    assert est.n_features_in_ == 6 and list(est.classes_) == [0, 1]
+    assert est.n_generations_ == 2
+    assert est.predict_proba(X2).shape == (60, 2)
+    # a Ctrl-C before any generation finished leaves the model as it was
+    calls.clear()
+    calls.extend([1, 1])
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X, y)
+    assert est.n_features_in_ == 6 and est.n_generations_ == 2
+
+
+def test_failed_warm_evolution_leaves_the_run_to_continue(monkeypatch):
+    # A warm_start NEAT fit that fails keeps the stored population as it was:
+    # its generations leaked into the next warm fit (8 instead of 6).
+    from sklearn.datasets import make_blobs
+
+    from skdeep.neuroevolution import NEATClassifier
+
+    X, y = make_blobs(60, n_features=4, centers=3, random_state=0)
+
+    def run(fail):
+        est = NEATClassifier(n_generations=3, pop_size=20, warm_start=True,
+                             random_state=0).fit(X, y)
+        if fail:
+            losses, calls = NEATClassifier._losses, []
+
+            def failing(self, *args, **kwargs):
+                calls.append(1)
+                if len(calls) == 3:
+                    raise MemoryError("simulated")
+                return losses(self, *args, **kwargs)
+
+            with monkeypatch.context() as patch:
+                patch.setattr(NEATClassifier, "_losses", failing)
+                with pytest.raises(MemoryError):
+                    est.fit(X, y)
+        return est.fit(X, y)
+
+    clean, failed = run(False), run(True)
+    assert failed.n_generations_ == clean.n_generations_ == 6
+    assert failed.best_fitness_ == clean.best_fitness_
+    assert failed.history_ == clean.history_
+
+
+def test_failed_partial_fit_leaves_the_module_in_eval_mode():
+    # skorch puts a trained module back in eval mode at the end of training;
+    # a partial_fit that failed mid-epoch put the weights back but left it
+    # in train mode, where a forward pass rewrote batch-norm statistics.
+    from sklearn.datasets import make_classification
+
+    from skdeep.cnn import CNNClassifier
+
+    class FailingLogger(Callback):
+        fail = False  # (a class attribute: the net holds a copy of the instance)
+
+        def on_batch_end(self, net, **kwargs):
+            if FailingLogger.fail:
+                raise OSError("No space left on device")
+
+    X, y = make_classification(64, 16, random_state=0)
+    clf = CNNClassifier(conv_channels=(4,), batch_size=32, random_state=0,
+                        callbacks=[FailingLogger()])
+    clf.partial_fit(X, y, classes=[0, 1])
+    FailingLogger.fail = True
+    with pytest.raises(OSError):
+        clf.partial_fit(X, y)
+    assert not clf.module_.training
+
 # -- out of memory -----------------------------------------------------------------
 
 

@@ -329,10 +329,25 @@ def load(path, *, device=None):
         ) from error
     for key, value in arrays.items():
         setattr(estimator, key, value)
-    if state is not None:
-        _restore_torch(estimator, state, meta["history"], device, optimizers)
-    for key, info in meta.get("modules", {}).items():
-        _restore_module(estimator, key, module_states[key], info, device)
+    from skdeep.utils._sklearn import float32_default_dtype
+    from skdeep.utils._training import is_out_of_memory
+
+    try:
+        # networks are built in float32, as fit builds them, whatever the
+        # caller's torch default dtype (float64 weights refused float32 input)
+        with float32_default_dtype():
+            if state is not None:
+                _restore_torch(estimator, state, meta["history"], device, optimizers)
+            for key, info in meta.get("modules", {}).items():
+                _restore_module(estimator, key, module_states[key], info, device)
+    except (RuntimeError, KeyError, TypeError, AttributeError) as error:
+        if is_out_of_memory(error):
+            raise
+        # weights of other shapes than the saved parameters build, ...
+        raise ValueError(
+            f"{path} is corrupted: its networks could not be restored from "
+            f"its parameters and weights ({type(error).__name__}: {error})."
+        ) from error
     _restore_metadata_requests(estimator, meta.get("metadata_requests"), path)
     return estimator
 
@@ -359,6 +374,8 @@ def _restore_metadata_requests(estimator, requests, path):
     them only while metadata routing is on: switched on for the replay)."""
     if not requests:
         return
+    if not isinstance(requests, dict):
+        raise ValueError(f"{path} has a malformed meta.json: metadata_requests.")
     import sklearn
 
     with sklearn.config_context(enable_metadata_routing=True):

@@ -717,3 +717,65 @@ def test_saving_a_pipeline_says_it_is_not_registered(tmp_path):
     pipe = make_pipeline(StandardScaler(), AutoencoderTransformer())
     with pytest.raises(TypeError, match="Pipeline is not registered with skdeep"):
         io.save(pipe, tmp_path / "pipe.skdeep")
+
+
+@pytest.mark.parametrize("name", ["GCNClassifier", "SDNEEmbedder", "GEMSECEmbedder"])
+def test_a_copied_graph_model_saves_and_loads(name, tmp_path):
+    # fit left the module's graph attribute set to None, which pickle and
+    # deepcopy dropped: a copy (joblib's, too) then differed from the network
+    # its parameters rebuild, and save blamed a set_params call never made
+    import copy
+    import pickle
+
+    import scipy.sparse as sp
+
+    from skdeep import gnn, graph
+
+    ids = np.arange(34).reshape(-1, 1)
+    A = sp.csr_matrix(_adjacency())
+    if name == "GCNClassifier":
+        y = np.array([_karate().nodes[i]["club"] == "Officer" for i in range(34)])
+        est = gnn.GCNClassifier(graph=A, hidden_layer_sizes=(4,), max_epochs=3,
+                                random_state=0).fit(ids, y)
+        out = est.predict_proba
+    else:
+        est = getattr(graph, name)(
+            graph=A, dimensions=2, max_epochs=2, random_state=0,
+            **({"walk_length": 5, "n_walks": 1} if name == "GEMSECEmbedder" else {}),
+        ).fit(ids)
+        out = est.transform
+    for copied in (pickle.loads(pickle.dumps(est)), copy.deepcopy(est)):
+        io.save(copied, tmp_path / "copy.skdeep")
+        loaded = io.load(tmp_path / "copy.skdeep")
+        method = "predict_proba" if name == "GCNClassifier" else "transform"
+        np.testing.assert_array_equal(getattr(loaded, method)(ids), out(ids))
+
+
+def test_loading_under_a_float64_default_dtype(fitted, data, tmp_path):
+    # the network was rebuilt in the caller's default dtype: float64 weights
+    # then refused float32 input ("mat1 and mat2 must have the same dtype")
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        loaded = io.load(path)
+        Z = loaded.transform(data)
+        loaded.partial_fit(data)
+    finally:
+        torch.set_default_dtype(previous)
+    assert next(loaded.module_.parameters()).dtype == torch.float32
+    np.testing.assert_array_equal(Z, fitted.transform(data))
+
+
+def test_weights_that_do_not_fit_the_parameters_are_a_clear_error(fitted, tmp_path):
+    # torch's "Error(s) in loading state_dict" came through unexplained
+    path = tmp_path / "ae.skdeep"
+    io.save(fitted, path)
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("meta.json"))
+    meta["params"]["code_size"] = 3
+    _rewrite(path, "meta.json", json.dumps(meta))
+    with pytest.raises(ValueError, match="is corrupted: its networks could not be "
+                       "restored.*RuntimeError"):
+        io.load(path)

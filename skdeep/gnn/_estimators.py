@@ -46,8 +46,11 @@ _GRAPH_PARAMS_DOC = """\
         It is treated as undirected (``max(A, A.T)``); self-loops in it are
         dropped and each layer adds its own. Weights must be non-negative.
         ``predict`` and ``transform`` read this parameter (and
-        ``node_features``) as it is then; changes made in place to the same
-        objects after ``fit`` are not seen (set new objects, or refit).
+        ``node_features``) as it is then. Do not change these objects in
+        place after ``fit`` (set new objects, or refit): the fitted model
+        keeps what it read from them, but its copies (pickle, ``skdeep.io``,
+        ``copy.deepcopy``, joblib's workers) read them afresh, so the two
+        would predict differently.
         GCN uses them in its normalised adjacency; GAT and GraphSAGE only
         read which edges exist.
 
@@ -319,7 +322,9 @@ class _BaseGNNClassifier(
             sample_weight=weights,
             validation=validation,
         )
-        self.net_.module_.graph = None
+        # (the class default None again: an instance value of None made the
+        # fitted network differ from a rebuilt one once a copy dropped it)
+        vars(self.net_.module_).pop("graph", None)
         del self._fit_graph
         return self
 
@@ -335,7 +340,8 @@ class _BaseGNNClassifier(
         module = self._make_module()
         # The graph is not part of the module's state: fit attaches the
         # training graph, inference attaches the graph it predicts on.
-        module.graph = getattr(self, "_fit_graph", None)
+        if hasattr(self, "_fit_graph"):
+            module.graph = self._fit_graph
         return module
 
     # --- inference --------------------------------------------------------

@@ -721,7 +721,7 @@ default="adam"
         finally:
             del self._fit_graph_tensors
             if hasattr(self, "net_"):
-                self.net_.module_.graph = None
+                vars(self.net_.module_).pop("graph", None)  # (class default)
         with torch.no_grad():
             embedding = unit_ball(module.embedding).double().cpu()
             centers = module.centers.detach().to("cpu", torch.float64, copy=True)
@@ -733,7 +733,8 @@ default="adam"
     def _build_module(self):
         module = GEMSECModule(self.n_nodes_, self.dimensions, self.n_clusters,
                               self.window, self.negative)
-        module.graph = getattr(self, "_fit_graph_tensors", None)
+        if hasattr(self, "_fit_graph_tensors"):
+            module.graph = self._fit_graph_tensors
         return module
 
     def _criterion(self):

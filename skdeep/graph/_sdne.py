@@ -454,7 +454,7 @@ default="adam"
         finally:
             del self._fit_rows
             if hasattr(self, "net_"):
-                self.net_.module_.rows = None
+                vars(self.net_.module_).pop("rows", None)  # (class default)
 
     def _encode_all(self, module, rows):
         """The embedding of every node, ``batch_size`` rows at a time."""
@@ -472,7 +472,8 @@ default="adam"
             self.n_nodes_, _check_hidden(self.hidden_layer_sizes),
             self.dimensions, self.activation,
         )
-        module.rows = getattr(self, "_fit_rows", None)
+        if hasattr(self, "_fit_rows"):
+            module.rows = self._fit_rows
         return module
 
     def _criterion(self):

@@ -54,6 +54,7 @@ from skdeep.utils._sklearn import (
     _fit_context,
     check_sample_weight,
     external_stacklevel,
+    float32_default_dtype,
 )
 from skdeep.utils._torch import (
     batched_numpy,
@@ -1350,7 +1351,8 @@ def restore_net(estimator, weights, history, device=None, optimizers=None):
     from skorch.history import History
 
     estimator._device = loading_device(estimator, device)
-    module = estimator._build_module()
+    with float32_default_dtype():  # as fit builds it, whatever the caller's default
+        module = estimator._build_module()
     module.load_state_dict(weights)
     net = estimator._make_net(module, estimator._criterion())
     net.initialize()
@@ -1448,7 +1450,8 @@ def rebuilt_module_differs(build, module, device):
     the parameters would differ: ``partial_fit`` could not continue it, and
     :func:`skdeep.io.save` could not write a file that loads it.
     """
-    with seeded(0, device):  # a throwaway build, global RNG untouched
+    # a throwaway build, global RNG untouched, in float32 as fit builds
+    with seeded(0, device), float32_default_dtype():
         fresh = build()
     shapes = {k: tuple(v.shape) for k, v in fresh.state_dict().items()}
     if shapes != {k: tuple(v.shape) for k, v in module.state_dict().items()}:

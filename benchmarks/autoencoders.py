@@ -211,7 +211,7 @@ from skdeep.autoencoder import (  # noqa: E402
     AutoencoderTransformer,
 )
 from skdeep.autoencoder._modules import AutoencoderLoss, DenseAutoencoderModule  # noqa: E402
-from skdeep.autoencoder._outlier import auto_epochs  # noqa: E402
+from skdeep.utils._training import auto_epochs  # noqa: E402
 
 ODDS_NAMED = ["cardio", "pima", "satellite", "shuttle", "mnist", "thyroid"]
 

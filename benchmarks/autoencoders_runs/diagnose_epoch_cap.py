@@ -21,7 +21,8 @@ warnings.filterwarnings("ignore")
 torch.set_num_threads(1)
 from autoencoders import load_odds
 from skdeep.autoencoder import AutoencoderOutlierDetector
-from skdeep.autoencoder._outlier import auto_epochs
+from skdeep.autoencoder._outlier import AUTO_MAX_EPOCHS
+from skdeep.utils._training import auto_epochs
 from sklearn.model_selection import train_test_split, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.metrics import roc_auc_score
@@ -29,7 +30,8 @@ from sklearn.metrics import roc_auc_score
 def mk(trim=0.2, steps=1000, cap=None, nets=1, **kw):
     def fit_score(X_fit, X_eval, seed):
         n = len(X_fit)
-        ep = auto_epochs(n, 64, steps)
+        # (the detector's cap, now an argument)
+        ep = auto_epochs(n, 64, steps, max_epochs=AUTO_MAX_EPOCHS)
         if cap: ep = min(ep, cap)
         s = 0
         for k in range(nets):

@@ -9,6 +9,8 @@ import time
 
 import numpy as np
 
+from skdeep.utils._logging import quiet_logger
+
 MAX_SEQUENCE_LENGTH = 10000  # gensim's corpus_file reader truncates longer lines
 
 _KERNELS = {}
@@ -150,12 +152,17 @@ def word2vec_embedding(
     start = time.perf_counter()
     counts = node_counts(blocks, n_nodes)
     present = np.flatnonzero(counts)
-    model = Word2Vec(
-        vector_size=dimensions, window=window, min_count=1, sg=1, hs=0,
-        negative=negative, alpha=lr, sample=sample, workers=workers, seed=seed,
-    )
-    model.build_vocab_from_freq({str(i): int(counts[i]) for i in present})
-    with tempfile.TemporaryDirectory(prefix="skdeep-walks-") as tmp:
+    # gensim's INFO lines (a dozen per fit) stay out of the application's log;
+    # verbose's progress comes from the epoch callbacks
+    with quiet_logger("gensim"), tempfile.TemporaryDirectory(
+        prefix="skdeep-walks-"
+    ) as tmp:
+        model = Word2Vec(
+            vector_size=dimensions, window=window, min_count=1, sg=1, hs=0,
+            negative=negative, alpha=lr, sample=sample, workers=workers,
+            seed=seed,
+        )
+        model.build_vocab_from_freq({str(i): int(counts[i]) for i in present})
         path = os.path.join(tmp, "walks.txt")
         with open(path, "wb") as handle:
             n_lines = _write_corpus(handle, blocks)

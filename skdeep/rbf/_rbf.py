@@ -879,7 +879,12 @@ def _fill_docs(cls, per_class, centers_options, target, loss, schedule):
     )
     cls.__doc__ = cls.__doc__.format(
         rbf=rbf,
-        training=training_parameters_doc(lr=0.005, max_epochs=30),
+        training=training_parameters_doc(lr=0.005, max_epochs=30).replace(
+            "1 shows a progress bar and a per-epoch table.",
+            "1 shows a progress bar and a per-epoch table in\n"
+            '        ``training="end_to_end"`` (the hybrid training, k-means and one\n'
+            "        linear solve, has no epochs and prints nothing).",
+        ),
         lr_schedule=LR_SCHEDULE_DOC.format(default=schedule)
         + "\n        Used by end-to-end training only. The defaults differ: in a\n"
         "        selection round on data the benchmarks do not report (see the user\n"

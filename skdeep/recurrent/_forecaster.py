@@ -310,7 +310,10 @@ class LSTMForecaster(BaseForecaster):
         same int gives identical forecasts. Global RNGs are left untouched.
 
     verbose : int, default=0
-        Print the training loss every epoch when positive.
+        Print the training loss every epoch when positive, with the
+        training it belongs to (a fit trains the network once without the
+        latest part of the series, for the intervals, possibly for earlier
+        calibration blocks, then on all of it).
 
     Attributes
     ----------
@@ -605,7 +608,17 @@ class LSTMForecaster(BaseForecaster):
         self._device = resolve_device(self.device)
         self._seed = derive_seed(self.random_state)
         self.__dict__.pop("_fit_interrupted", None)
-        train = self._train_stateful if self.stateful else self._train_windows
+        trainer = self._train_stateful if self.stateful else self._train_windows
+
+        def train(Z, ws, Xs, k, n_train, stage="final training"):
+            # verbose names the training its epochs belong to (a fit trains
+            # up to conformal_blocks + 1 networks, each from epoch 1)
+            self._stage = stage
+            try:
+                return trainer(Z, ws, Xs, k, n_train)
+            finally:
+                del self._stage
+
         n_samples = n - k if self.stateful else n - L - k + 1
         n_holdout = int(self.noise_holdout * n_samples)
         conformal = self.interval_method == "conformal"
@@ -622,7 +635,8 @@ class LSTMForecaster(BaseForecaster):
             # origin: one training, as many origins as held-out samples).
             with seeded(self._seed, self._device):
                 self.module_ = self._build(Z.shape[1], k)
-                residuals = train(Z, ws, Xs, k, n_samples - n_holdout)
+                residuals = train(Z, ws, Xs, k, n_samples - n_holdout,
+                                  "hold-out training")
             self.noise_source_ = "holdout"
             if conformal and not self.__dict__.get("_fit_interrupted", False):
                 n = len(Z)
@@ -638,7 +652,7 @@ class LSTMForecaster(BaseForecaster):
                         break
                     with seeded(self._seed, self._device):
                         self.module_ = self._build(Z.shape[1], k)
-                        train(Z, ws, Xs, k, n_train)
+                        train(Z, ws, Xs, k, n_train, f"calibration block {j}")
                     if self.__dict__.get("_fit_interrupted"):
                         break  # a partly trained network measures nothing
                     start = n - j * n_holdout
@@ -775,7 +789,8 @@ class LSTMForecaster(BaseForecaster):
     def _log_epoch(self, epoch, loss):
         raise_if_non_finite(loss, epoch + 1, self)
         if self.verbose:
-            print(f"epoch {epoch + 1:4d}  loss {loss:.6f}")
+            stage = self.__dict__.get("_stage", "training")
+            print(f"[LSTMForecaster] {stage}: epoch {epoch + 1:4d}  loss {loss:.6f}")
 
     def _train_windows(self, Z, ys, Xs, k, n_train):
         """Stateless training on the first ``n_train`` windows.

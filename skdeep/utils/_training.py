@@ -42,7 +42,13 @@ from sklearn.utils import assert_all_finite
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    GradientNormClipping,
+    PrintLog,
+    ProgressBar,
+)
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
 
@@ -1143,6 +1149,19 @@ def trim_interrupted_history(net, estimator):
     return finished
 
 
+def _follow_verbose(net, verbose):
+    """The epoch table and progress bar as ``verbose`` asks now: a
+    ``partial_fit`` that continues kept those of the first call's setting.
+    (Edited in place, as the stale callbacks of a fit are dropped.)"""
+    net.verbose = int(verbose)
+    for name, make in (("print_log", PrintLog), ("progress_bar", ProgressBar)):
+        present = any(item[0] == name for item in net.callbacks_)
+        if verbose and not present:
+            net.callbacks_.append((name, make().initialize()))
+        elif not verbose and present:
+            net.callbacks_ = [item for item in net.callbacks_ if item[0] != name]
+
+
 def training_state(net):
     """Copies of what an epoch changes in place: the module's weights and
     buffers, the optimizers' states and the length of the history (see
@@ -2029,6 +2048,7 @@ class BaseTorchEstimator(BaseEstimator):
             net.iterator_train__shuffle = not streams
             net.iterator_train__sample_weight = sample_weight
             net.iterator_train__balance = balance
+            _follow_verbose(net, self.verbose)
             try:
                 with seeded((self._seed + epochs_done) % (2**31 - 1), device):
                     train_one_epoch(net)

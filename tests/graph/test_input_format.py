@@ -248,6 +248,20 @@ def test_verbose_of_the_other_walk_embedders(name, capsys):
     assert "epoch" in out
 
 
+def test_gensim_logs_nothing_at_info(caplog):
+    # gensim logged a dozen INFO lines per fit (WalkletsEmbedder: 56) into an
+    # application logging at INFO; the level is put back afterwards
+    import logging
+
+    A = to_adjacency(np.array([[0, 1], [1, 2], [2, 3], [3, 0]]))[0]
+    gensim_logger = logging.getLogger("gensim")
+    before = gensim_logger.level
+    with caplog.at_level(logging.INFO):
+        Node2VecEmbedder(**FAST, epochs=2, backend="gensim").fit(A)
+    assert not [r for r in caplog.records if r.name.startswith("gensim")]
+    assert gensim_logger.level == before
+
+
 def test_pandas_output_keeps_the_index_of_a_dataframe_adjacency():
     # the index of the nodes was dropped (scikit-learn's set_output checks)
     pd = pytest.importorskip("pandas")

@@ -313,6 +313,22 @@ def test_pickle_round_trip_falls_back_to_cpu():
     pd.testing.assert_series_equal(loaded.predict([1, 2, 3]), expected)
 
 
+def test_verbose_names_each_training(capsys):
+    # a fit trains up to conformal_blocks + 1 networks; their epoch lines all
+    # started at epoch 1 with nothing saying which was which
+    y = pd.Series(np.sin(np.arange(60) / 3.0))
+    LSTMForecaster(window_length=5, hidden_size=4, max_epochs=2, verbose=1,
+                   random_state=0).fit(y, fh=[1])
+    lines = capsys.readouterr().out.splitlines()
+    stages = [line.split(":")[0] for line in lines]
+    assert stages == [
+        f"[LSTMForecaster] {stage}"
+        for stage in ["hold-out training", "calibration block 2",
+                      "calibration block 3", "final training"]
+        for _ in range(2)
+    ]
+
+
 def test_errors():
     with pytest.raises(ValueError, match="too few"):
         LSTMForecaster(window_length=12, max_epochs=1).fit(seasonal(10))

@@ -439,6 +439,20 @@ def test_silent_by_default(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_partial_fit_follows_the_current_verbose(capsys):
+    # a continuing partial_fit kept the epoch table and progress bar of the
+    # first call's verbose, whatever set_params said since
+    loud = AutoencoderTransformer(max_epochs=2, verbose=1, random_state=0).fit(_data())
+    capsys.readouterr()
+    loud.set_params(verbose=0).partial_fit(_data())
+    assert capsys.readouterr() == ("", "")
+    quiet = AutoencoderTransformer(max_epochs=2, random_state=0).fit(_data())
+    quiet.set_params(verbose=1).partial_fit(_data())
+    out = capsys.readouterr()
+    assert "train_loss" in out.out and "3" in out.out
+    assert "it/s" in out.err  # the progress bar
+
+
 def test_batched_inference_rows_independent_of_batch():
     X = _data(n=300)
     ae = AutoencoderTransformer(max_epochs=2, batch_size=32, random_state=0).fit(X)

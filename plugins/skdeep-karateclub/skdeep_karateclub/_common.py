@@ -5,6 +5,7 @@
 
 import contextlib
 import hashlib
+import logging
 import random
 import threading
 import warnings
@@ -13,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 import sklearn
 
+from skdeep.utils._logging import quiet_logger
 from skdeep.utils.validation import plain_numbers
 
 
@@ -125,7 +127,11 @@ def _karateclub_call():
             # arrays from those decompositions, whatever the caller's
             # transform_output (karateclub indexes them as arrays: BoostNE
             # and DANMF failed under a global pandas output)
-            with sklearn.config_context(transform_output="default"):
+            # gensim's INFO lines and its warning about karateclub's own
+            # settings ("Both hierarchical softmax and negative sampling are
+            # activated") go through logging, which filters do not reach
+            with sklearn.config_context(transform_output="default"), \
+                    quiet_logger("gensim", logging.ERROR):
                 yield
     finally:
         random.setstate(py_state)

@@ -134,6 +134,18 @@ def test_deepwalk_learns_communities_and_fixed_graph_pipeline():
     assert cross_val_score(pipe, nodes, y, cv=4).mean() > 0.9  # chance 0.5
 
 
+def test_gensim_logs_nothing_at_info_or_warning(caplog):
+    # gensim logged INFO lines, and a warning about karateclub's own settings
+    # ("Both hierarchical softmax and negative sampling are activated"), on
+    # every fit under logging.basicConfig
+    import logging
+
+    A, _ = two_communities()
+    with caplog.at_level(logging.INFO):
+        KarateClubDeepWalk(2, walk_length=10, dimensions=4, random_state=0).fit(A)
+    assert not [r for r in caplog.records if r.name.startswith("gensim")]
+
+
 def test_seeded_and_global_rng_untouched():
     A, _ = two_communities()
     state = _rng_states()

@@ -829,6 +829,7 @@ class LSTMForecaster(BaseForecaster):
                 self.loss_curve_.append(total / N)
                 self._log_epoch(epoch, self.loss_curve_[-1])
         module.eval()
+        opt.zero_grad(set_to_none=True)  # the last step's, never read again
         rest = slice(n_train, None) if n_train < len(starts) else slice(None)
         with torch.no_grad():
             h, _ = module.encode(Zw[rest])
@@ -874,6 +875,7 @@ class LSTMForecaster(BaseForecaster):
                 self.loss_curve_.append(total / n_train)
                 self._log_epoch(epoch, self.loss_curve_[-1])
         module.eval()
+        opt.zero_grad(set_to_none=True)  # the last step's, never read again
         rest = slice(n_train, None) if n_train < J else slice(None)
         with torch.no_grad():
             h, _ = module.encode(Zs)

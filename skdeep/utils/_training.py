@@ -827,11 +827,26 @@ class _Net(NeuralNet):
         self._tensor_device = None if parameter is None else parameter.device
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
+        self._rest()
+
+    def _rest(self):
+        """The net at rest after training (also after a failed partial_fit)."""
         # A trained net rests in eval mode. Predictions switch it to eval and
         # back to the mode they found: left in train mode, one thread's
         # prediction ending would put the module back in train mode while
         # another's ran (dropout on, batch norm statistics overwritten).
         self._set_training(False)
+        # The listener lists hold the net itself: a cycle that kept a dropped
+        # model's network (weights, gradients, Adam state) alive until a full
+        # garbage collection, GPU memory included.
+        self.__dict__.pop("_batch_listeners", None)
+        # The last step's gradients are never read again (each step sets them
+        # anew): a copy of every weight kept for nothing.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_", None)
+            if isinstance(module, torch.nn.Module):
+                for parameter in module.parameters():
+                    parameter.grad = None
 
     def train_step(self, batch, **fit_params):
         if not self.__dict__.get("_direct_step"):
@@ -2054,9 +2069,7 @@ class BaseTorchEstimator(BaseEstimator):
                     train_one_epoch(net)
             except Exception:
                 restore_training_state(net, before)
-                # skorch's on_train_end, which puts the module back in eval
-                # mode (see on_train_end above), did not run
-                net._set_training(False)
+                net._rest()  # skorch's on_train_end did not run
                 raise
         trim_interrupted_history(net, self)
         net.iterator_train__sample_weight = None

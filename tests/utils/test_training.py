@@ -771,3 +771,42 @@ def test_a_validation_split_of_an_autoencoder_keeps_one_copy_of_its_rows():
     y = torch.arange(50)
     rows, target = _dataset_tensors(torch.utils.data.Subset(Dataset(X, y), [4, 1]))
     torch.testing.assert_close(target, y[[4, 1]])
+
+
+def test_a_dropped_model_is_freed_at_once_and_keeps_no_gradients():
+    # The net listed itself among its batch listeners: a reference cycle that
+    # kept every dropped network (weights, gradients, Adam state) alive until
+    # a full garbage collection, GPU memory included; and the last step's
+    # gradients stayed on the fitted weights, a copy of them kept for nothing.
+    import gc
+    import weakref
+
+    X = _data()
+    AutoencoderTransformer(max_epochs=1, random_state=0).fit(X)  # first-call imports
+    for make in (
+        lambda: AutoencoderTransformer(max_epochs=2, random_state=0).fit(X),
+        lambda: AutoencoderTransformer(random_state=0).partial_fit(X).partial_fit(X),
+    ):
+        ae = make()
+        assert all(p.grad is None for p in ae.module_.parameters())
+        gc.collect()
+        gc.disable()
+        try:
+            net = weakref.ref(ae.net_)
+            del ae
+            assert net() is None
+        finally:
+            gc.enable()
+
+
+def test_the_forecaster_keeps_no_gradients():
+    pytest.importorskip("sktime")
+    import pandas as pd
+
+    from skdeep.recurrent import LSTMForecaster
+
+    for stateful in (False, True):
+        forecaster = LSTMForecaster(window_length=4, hidden_size=4, max_epochs=2,
+                                    stateful=stateful, random_state=0)
+        forecaster.fit(pd.Series(np.sin(np.arange(30) / 3.0)), fh=[1])
+        assert all(p.grad is None for p in forecaster.module_.parameters())

@@ -898,7 +898,7 @@ class LSTMForecaster(BaseForecaster):
         return super().update(y, X=X, update_params=update_params)
 
     def _checked_update(self, y, X):
-        """``(values of y, X in the fitted column order)``, or a ValueError."""
+        """``X`` in the fitted column order, or a ValueError for ``y`` or ``X``."""
         values = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
         if values.dtype.kind in "biuf" and not np.all(np.isfinite(values)):
             raise ValueError("y contains NaN or infinite values.")
@@ -906,12 +906,12 @@ class LSTMForecaster(BaseForecaster):
         if getattr(self, "n_exog_", 0) and isinstance(X, pd.DataFrame):
             # (merged by column name: other names made new, empty columns)
             X = _match_columns(X, self._cur_X.columns)
-        return values, X
+        return X
 
     def _update(self, y, X=None, update_params=True):
         from sktime.datatypes import update_data
 
-        _, X = self._checked_update(y, X)
+        X = self._checked_update(y, X)
         self._cur_y = update_data(self._cur_y, y)
         if self.n_exog_ and X is not None:
             self._cur_X = update_data(self._cur_X, X)

@@ -99,6 +99,15 @@ def _cmd_check(args):
                   f"instances: {type(exc).__name__}: {str(exc).strip()[:300]}")
             continue
         for estimator in instances:
+            needs = getattr(estimator, "_required_modules", ())
+            if needs:  # graph embedders: numba or gensim, in the graph extra
+                from skdeep.graph._embedders import _check_dependencies
+
+                try:
+                    _check_dependencies(needs)
+                except ImportError as exc:
+                    print(f"[skip] {estimator!r} ({plugin}): {exc}")
+                    continue
             try:
                 if hasattr(estimator, "get_class_tag"):
                     results = sktime_check_results(estimator)

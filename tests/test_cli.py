@@ -46,6 +46,34 @@ def test_check_unknown_name_fails(capsys):
     assert "in plugin(s) ['som'] (['AutoencoderTransformer'] belong to others)" in err
 
 
+def _without_numba(monkeypatch):
+    """Graph embedders' dependency check, as on a core install."""
+    from skdeep.graph import _embedders
+
+    def missing(modules=("numba", "gensim")):
+        raise ImportError("numba required for this graph embedder: "
+                          "pip install 'skdeep[graph]'.")
+
+    monkeypatch.setattr(_embedders, "_check_dependencies", missing)
+
+
+def test_check_skips_an_estimator_whose_extra_is_missing(capsys, monkeypatch):
+    # without numba every check of a graph embedder failed (38 failures)
+    _without_numba(monkeypatch)
+    assert main(["check", "DeepWalkEmbedder"]) == 0
+    out = capsys.readouterr().out
+    assert "[skip] DeepWalkEmbedder" in out and "skdeep[graph]" in out
+    assert "0 failed check(s)" in out
+
+
+def test_demo_skips_a_family_whose_extra_is_missing(capsys, monkeypatch):
+    # the graph demo's grid search turned the ImportError into "All the 6
+    # fits failed", which ended the whole demo
+    _without_numba(monkeypatch)
+    assert main(["demo", "--family", "graph"]) == 0
+    assert "graph          skipped: numba required" in capsys.readouterr().out
+
+
 def test_check_reports_failures(capsys, monkeypatch):
     from skdeep.autoencoder import AutoencoderTransformer
 

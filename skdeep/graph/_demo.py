@@ -28,6 +28,7 @@ def demo():
     from sklearn.pipeline import make_pipeline
 
     from skdeep.graph import DeepWalkEmbedder, Node2VecEmbedder, WalkletsEmbedder
+    from skdeep.graph._embedders import _check_dependencies
 
     X, y = load_digits(return_X_y=True)
     A = kneighbors_graph(X, 10, include_self=False)
@@ -51,6 +52,10 @@ def demo():
         ("WalkletsEmbedder", WalkletsEmbedder(8, n_scales=4, epochs=5, **fast),
          {"n_scales": [2, 4]}),
     ]
+    for _, embedder, _ in candidates:
+        # an ImportError here skips the family; inside the search it became
+        # GridSearchCV's "All the 6 fits failed"
+        _check_dependencies(embedder._required_modules)
     rows = []
     with tempfile.TemporaryDirectory(prefix="skdeep-demo-") as cache:
         for name, embedder, grid in candidates:

@@ -4,6 +4,8 @@ sequences of sequences, and an LSTM forecaster."""
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import importlib.util
+
 from skdeep.recurrent._hierarchical import (
     HierarchicalRNNClassifier,
     HierarchicalRNNRegressor,
@@ -17,16 +19,26 @@ _LAZY = {"LSTMForecaster": "skdeep.recurrent._forecaster"}
 __all__ = [
     "HierarchicalRNNClassifier",
     "HierarchicalRNNRegressor",
-    "LSTMForecaster",
     "RNNClassifier",
     "RNNRegressor",
 ]
 
 
+def _has_sktime():
+    try:
+        return importlib.util.find_spec("sktime") is not None
+    except (ImportError, ValueError):  # (a None entry in sys.modules)
+        return False
+
+
+# (listed only where sktime is installed: `from skdeep.recurrent import *`
+# failed without it)
+if _has_sktime():
+    __all__.insert(2, "LSTMForecaster")
+
+
 def __getattr__(name):
     if name in _LAZY:
-        import importlib
-
         try:
             module = importlib.import_module(_LAZY[name])
         except ImportError as exc:

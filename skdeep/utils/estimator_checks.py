@@ -510,9 +510,8 @@ def check_named_pandas_output(name, estimator_orig):
     (``get_feature_names_out``), and follows ``set_output``: with
     ``transform="pandas"`` it returns a DataFrame with those columns, so it
     works in pipelines and column transformers configured for DataFrames."""
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas comes with sktime
+    pd = _pandas()
+    if pd is None:
         return
     if not (hasattr(estimator_orig, "transform")
             or hasattr(estimator_orig, "fit_transform")):
@@ -667,7 +666,6 @@ def _needs_y(estimator):
 
 def _array_cases(estimator, X, y):
     """Bad inputs for estimators whose X is an array of samples."""
-    import pandas as pd
     import scipy.sparse as sp
     from sklearn.utils import get_tags
 
@@ -704,9 +702,12 @@ def _array_cases(estimator, X, y):
         # number of channels for series models fitted on one channel
         cases.append(BadInput("predict:3d_two_channels", "predict",
                               np.stack([X, X], axis=1), match=M["features"] + "|dim"))
-        columns = [f"other{i}" for i in range(X.shape[1])]
-        cases.append(BadInput("predict:other_column_names", "predict",
-                              pd.DataFrame(X, columns=columns), match=M["columns"]))
+        pd = _pandas()
+        if pd is not None:
+            columns = [f"other{i}" for i in range(X.shape[1])]
+            cases.append(BadInput("predict:other_column_names", "predict",
+                                  pd.DataFrame(X, columns=columns),
+                                  match=M["columns"]))
     if _needs_y(estimator):
         cases.append(BadInput("fit:mismatched_lengths", "fit", X, y[:-1],
                               match=M["lengths"]))
@@ -885,11 +886,20 @@ BAD_INPUT_ALLOWLIST = {}
 def _good_fit_input(estimator, X, kind):
     """The input of the one good fit: a DataFrame for 2-D tabular data, so
     that ``predict`` with other column names can be checked."""
-    if kind == "array" and np.ndim(X) == 2:
-        import pandas as pd
-
+    pd = _pandas()
+    if kind == "array" and np.ndim(X) == 2 and pd is not None:
         return pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     return X
+
+
+def _pandas():
+    """pandas, or None: not a dependency of skdeep's core, so the checks of
+    column names are left out where it is missing (a core install)."""
+    try:
+        import pandas
+    except ImportError:
+        return None
+    return pandas
 
 
 def _n_rows(X):

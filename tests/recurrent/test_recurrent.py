@@ -413,3 +413,27 @@ def test_probabilities_sum_to_one_in_float64():
     proba = HierarchicalRNNClassifier(max_epochs=2, random_state=0).fit(
         X4, y).predict_proba(X4)
     np.testing.assert_allclose(proba.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+
+
+def test_star_import_without_sktime():
+    # LSTMForecaster, listed in __all__, failed `from skdeep.recurrent import *`
+    # where sktime (the timeseries extra) is not installed
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['sktime'] = None\n"
+        "from skdeep.recurrent import *\n"
+        "import skdeep.recurrent as r\n"
+        "assert 'LSTMForecaster' not in r.__all__ and 'RNNClassifier' in dir()\n"
+        "try:\n"
+        "    r.LSTMForecaster\n"
+        "except ImportError as e:\n"
+        "    assert 'skdeep[timeseries]' in str(e)\n"
+        "else:\n"
+        "    raise AssertionError('no ImportError')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+    import skdeep.recurrent
+
+    assert "LSTMForecaster" in skdeep.recurrent.__all__  # (sktime installed here)

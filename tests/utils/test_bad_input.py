@@ -84,6 +84,16 @@ def test_sweep_reports_every_failure_in_one_message():
     check_bad_input("_Sturdy", _Sturdy())
 
 
+def test_sweep_runs_without_pandas(monkeypatch):
+    # pandas is no dependency of skdeep's core: the sweep (and so `skdeep
+    # check` and plugins' parametrize_with_checks) failed with "No module
+    # named 'pandas'" on every estimator of a core install
+    monkeypatch.setattr(estimator_checks, "_pandas", lambda: None)  # as missing
+    names = [case.name for case in bad_input_cases(_Sturdy())]
+    assert "predict:other_column_names" not in names
+    check_bad_input("_Sturdy", _Sturdy())
+
+
 def test_allowlist_is_strict(monkeypatch):
     allow = {("_Sturdy", "fit:nan"): "pretend it fails"}
     monkeypatch.setattr(estimator_checks, "BAD_INPUT_ALLOWLIST", allow)

@@ -611,7 +611,9 @@ class ConvAutoencoderTransformer(
                 )
             if reset:
                 self._nd_output = True
-            return X.reshape(len(X), -1), shape
+            # (math.prod, not -1: 0 rows then give scikit-learn's "Found
+            # array with 0 sample(s)" instead of numpy's reshape error)
+            return X.reshape(len(X), math.prod(shape)), shape
         if reset:
             self._nd_output = False
         return X, None

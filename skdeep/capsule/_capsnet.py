@@ -675,9 +675,15 @@ default="plain"
         deltas = np.asarray(deltas, dtype=np.float64).ravel()
         if dimensions is None:
             dimensions = np.arange(width)
+        if deltas.size == 0 or not np.isfinite(deltas).all():
+            # (NaN decoded to NaN images, none failed in a reshape)
+            raise ValueError(
+                f"deltas must be one or more finite numbers; got {deltas.tolist()}."
+            )
         dimensions = np.asarray(dimensions).ravel()
         if not (
-            np.issubdtype(dimensions.dtype, np.integer)
+            dimensions.size
+            and np.issubdtype(dimensions.dtype, np.integer)
             and ((dimensions >= 0) & (dimensions < width)).all()
         ):
             raise ValueError(

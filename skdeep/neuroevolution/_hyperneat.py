@@ -18,7 +18,7 @@ substrates run together as batched matrix products.
 import copy
 import math
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
@@ -43,12 +43,21 @@ from skdeep.utils._sklearn import Interval, StrOptions, external_stacklevel
 
 
 def _shape(shape, name):
-    shape = (int(shape),) if np.isscalar(shape) else tuple(int(s) for s in shape)
-    if not 1 <= len(shape) <= 2 or min(shape) < 1:
+    sizes = (shape,) if np.isscalar(shape) else shape
+    try:
+        sizes = tuple(sizes)
+    except TypeError:  # (None, an object)
+        sizes = ()
+    # integers only: int() truncated (2.9, 6.7) to a (2, 6) substrate
+    if not (
+        1 <= len(sizes) <= 2
+        and all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1
+                for s in sizes)
+    ):
         raise ValueError(
-            f"{name} must be (n,) or (height, width) of positive ints, got {shape}."
+            f"{name} must be (n,) or (height, width) of positive ints, got {shape!r}."
         )
-    return shape
+    return tuple(int(s) for s in sizes)
 
 
 def _coords(coords, name):

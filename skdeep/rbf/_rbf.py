@@ -375,6 +375,12 @@ class _BaseRBF(CPUPicklingMixin, TransformerMixin, BaseTorchEstimator):
         return self.module_hybrid_
 
     @property
+    def module_(self):
+        """The trained torch module, :attr:`network_` (the hybrid training
+        has no skorch ``net_``, whose module the shared property read)."""
+        return self.network_
+
+    @property
     def centers_(self):
         """The centers, ``(n_centers_, n_features_in_)``."""
         check_is_fitted(self, "n_centers_")

@@ -940,6 +940,16 @@ class LSTMForecaster(BaseForecaster):
                     f"{self.n_exog_}."
                 )
             X = _match_columns(X, known.columns)
+            try:
+                values = X.to_numpy(dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"X must hold numbers; got columns of dtypes "
+                    f"{sorted({str(t) for t in X.dtypes})}."
+                ) from None
+            if not np.isfinite(values).all():
+                # as in fit: inf was forecast from, NaN forward-filled silently
+                raise ValueError("X contains NaN or infinite values.")
             known = pd.concat([known, X.set_axis(known.columns, axis=1)])
             known = known[~known.index.duplicated(keep="last")]
         future = known.reindex(index)

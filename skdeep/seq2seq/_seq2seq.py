@@ -42,6 +42,7 @@ from skdeep.utils._sklearn import (
     _check_feature_names,
     _fit_context,
     check_sample_weight,
+    validate_prediction_params,
 )
 from skdeep.utils._torch import inference_mode, inference_rows
 from skdeep.utils._training import (
@@ -433,6 +434,7 @@ class _BaseSeq2Seq(BaseTorchEstimator):
     ):
         """Decode every sequence; returns lists of emitted ids/values, their
         log-likelihoods, lengths, and attention matrices (when asked)."""
+        validate_prediction_params(self, "decoding", "beam_width", "length_penalty")
         module = self.net_.module_
         fixed = self.target_format_["fixed"] if fixed is None else fixed
         steps = self.max_output_length_ if max_steps is None else max_steps

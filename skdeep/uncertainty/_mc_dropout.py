@@ -20,7 +20,12 @@ from sklearn.utils.validation import (
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, ACTIVATIONS, MCDropoutMLP
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._mixins import LogProbaMixin
-from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    validate_prediction_params,
+)
 from skdeep.utils._torch import as_float32_tensor, inference_mode, write_rows
 from skdeep.utils._training import (
     AUTO_EPOCHS_CONSTRAINT,
@@ -176,6 +181,7 @@ class _BaseMCDropout(BaseTorchEstimator):
         once per call, so predictions of a fitted model are deterministic and
         do not depend on how the rows are batched.
         """
+        validate_prediction_params(self, "n_mc_samples")
         T = self.n_mc_samples
         module = self.module_
         device = self.net_.device

@@ -43,6 +43,7 @@ __all__ = [
     "check_sample_weight",
     "validate_parameter_constraints",
     "validate_params",
+    "validate_prediction_params",
     "wrap_transform_output",
 ]
 
@@ -185,6 +186,18 @@ def _fit_context(*, prefer_skip_nested_validation):
         return fit
 
     return decorator
+
+
+def validate_prediction_params(estimator, *names):
+    """Check the parameters ``names`` that prediction reads against the
+    estimator's ``_parameter_constraints``: scikit-learn checks parameters
+    in ``fit`` only, and one set with ``set_params`` afterwards (a number of
+    Monte-Carlo passes, a beam width) failed deep inside torch."""
+    validate_parameter_constraints(
+        {name: estimator._parameter_constraints[name] for name in names},
+        {name: getattr(estimator, name) for name in names},
+        caller_name=type(estimator).__name__,
+    )
 
 
 def wrap_transform_output(estimator, data, original_input):

@@ -85,6 +85,18 @@ def test_tied_weights_halve_the_weights(digits01):
     assert tied.reconstruct(X).shape == X.shape
 
 
+def test_conv_autoencoder_refuses_empty_nd_input(digits01):
+    # numpy's "cannot reshape array of size 0" came first
+    X, _ = digits01
+    cae = ConvAutoencoderTransformer(code_size=2, max_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="0 sample"):
+        cae.fit(np.zeros((0, 1, 8, 8)))
+    cae.fit(X[:20].reshape(-1, 1, 8, 8))
+    for method in (cae.transform, cae.reconstruct):
+        with pytest.raises(ValueError, match="0 sample"):
+            method(np.zeros((0, 1, 8, 8)))
+
+
 def test_conv_autoencoder_images_flat_and_series(digits01):
     X, _ = digits01
     images = X.reshape(-1, 1, 8, 8)

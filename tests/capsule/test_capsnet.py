@@ -172,6 +172,12 @@ def test_pose_sweep(fitted):
     assert full.shape == (1, SMALL["capsule_dim"], 11, 1, 12, 12)
     with pytest.raises(ValueError, match="dimensions must be integers"):
         clf.pose_sweep(X[:1], dimensions=[6])
+    with pytest.raises(ValueError, match="dimensions must be integers"):
+        clf.pose_sweep(X[:1], dimensions=[])
+    # NaN deltas decoded to NaN images; none failed in a reshape
+    for deltas in ([np.nan], [np.inf], []):
+        with pytest.raises(ValueError, match="deltas must be one or more finite"):
+            clf.pose_sweep(X[:1], deltas=deltas)
     with pytest.raises(ValueError, match="not seen in fit"):
         clf.reconstruct(X[:2], y=[0, 7])
 

@@ -95,6 +95,11 @@ def test_substrate_errors():
         Substrate.from_shapes((4, 4), (1,)).with_input_shape((16,))
     with pytest.raises(ValueError, match="input_shape"):
         Substrate.from_shapes((4, 0), (1,))
+    # sizes must be integers: int() truncated (2.9, 6.7) to a (2, 6) substrate
+    for shape in [(2.9, 6.7), None, (np.nan, 2), (True, 2)]:
+        with pytest.raises(ValueError, match="positive ints"):
+            Substrate.from_shapes((4, 4), (1,)).with_input_shape(shape)
+    assert Substrate.from_shapes((np.int64(2), 3), (1,)).n_inputs == 6
 
 
 # ------------------------------------------------------------------- painting

@@ -78,6 +78,16 @@ def test_classifier_on_moons(moons, training, centers):
     assert clf.decision_function(Xte).shape == (len(Xte),)
 
 
+def test_module_is_the_network_after_either_training(moons):
+    # the shared module_ read net_, which the hybrid training has not
+    X, _, y, _ = moons
+    for training in ("hybrid", "end_to_end"):
+        clf = RBFNetworkClassifier(n_centers=8, training=training, max_epochs=2,
+                                   random_state=0).fit(X, y)
+        assert clf.module_ is clf.network_
+    assert not hasattr(RBFNetworkClassifier(), "module_")
+
+
 def test_kmeans_per_class_shares_centers_by_class_size():
     X, y = make_blobs([300, 100], centers=[[0, 0], [6, 6]], random_state=0)
     clf = RBFNetworkClassifier(n_centers=20, centers="kmeans_per_class", random_state=0)

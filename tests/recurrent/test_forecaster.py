@@ -313,6 +313,24 @@ def test_pickle_round_trip_falls_back_to_cpu():
     pd.testing.assert_series_equal(loaded.predict([1, 2, 3]), expected)
 
 
+def test_non_finite_future_X_is_refused():
+    # inf was forecast from (predict gave inf), and sample_trajectories
+    # forward-filled NaN rows with the last training row
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(50)})
+    y = pd.Series(np.sin(np.arange(50) / 3) + 0.3 * X["a"])
+    f = LSTMForecaster(window_length=4, hidden_size=4, max_epochs=2, n_mc_samples=5,
+                       random_state=0).fit(y[:40], X=X[:40])
+    fh = [1, 2, 3]
+    for bad in (np.inf, np.nan):
+        future = X[40:43].copy()
+        future.iloc[0, 0] = bad
+        for call in (lambda: f.predict(fh, X=future),
+                     lambda: f.sample_trajectories(fh, X=future)):
+            with pytest.raises(ValueError, match="NaN or infinite|missing"):
+                call()
+
+
 def test_verbose_names_each_training(capsys):
     # a fit trains up to conformal_blocks + 1 networks; their epoch lines all
     # started at epoch 1 with nothing saying which was which

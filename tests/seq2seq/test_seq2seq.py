@@ -224,6 +224,18 @@ def test_prediction_does_not_depend_on_batch(reverser):
     assert list(alone) == list(batch[::7])
 
 
+def test_decoding_parameters_set_after_fit_are_checked(reverser):
+    # read at prediction time, they were checked in fit only: beam_width=0
+    # gave an IndexError, decoding="bogus" decoded greedily without a word
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    for change in ({"decoding": "beam", "beam_width": 0}, {"decoding": "bogus"},
+                   {"decoding": "beam", "length_penalty": -1.0}):
+        model = copy.deepcopy(reverser).set_params(**change)
+        with pytest.raises(InvalidParameterError, match="Seq2SeqTranslator"):
+            model.predict(TEST[:2])
+
+
 def test_beam_search(reverser):
     greedy = reverser.predict(TEST)
     model = copy.deepcopy(reverser).set_params(decoding="beam", beam_width=4)

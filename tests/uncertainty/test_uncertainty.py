@@ -41,6 +41,20 @@ def sine_model():
     return model, X, y
 
 
+def test_n_mc_samples_set_after_fit_is_checked(sine_model):
+    # read at prediction time, it was checked in fit only: 0 gave a
+    # ZeroDivisionError, -3 torch's "negative dimension"
+    import copy
+
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    model, X, _ = sine_model
+    for bad in (0, -3, 2.5, None):
+        changed = copy.deepcopy(model).set_params(n_mc_samples=bad)
+        with pytest.raises(InvalidParameterError, match="'n_mc_samples' parameter"):
+            changed.predict(X[:3])
+
+
 def test_regressor_learns_and_unstandardizes(sine_model):
     model, X, y = sine_model
     pred = model.predict(X)

@@ -91,6 +91,20 @@ class _BaseAutoencoder(BaseTorchEstimator):
         check_is_fitted(self)
         return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
+    def reconstruct(self, X):
+        """Encode and decode ``X`` in one pass (``inverse_transform(transform(X))``;
+        the variational autoencoder decodes the posterior mean code).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+        """
+        return self._reconstruct(self._validate_predict(X))
+
     def _train(self, X):
         """Train the module to reconstruct ``X`` (a validated 2-D array, or
         out-of-core :class:`~skdeep.utils._lazy.LazyRows`)."""
@@ -363,19 +377,6 @@ class AutoencoderTransformer(
         """
         codes = self._check_codes(X)
         return self._batched(self.module_.decode, codes)
-
-    def reconstruct(self, X):
-        """Encode and decode ``X`` in one pass (``inverse_transform(transform(X))``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        X_reconstructed : ndarray of shape (n_samples, n_features)
-        """
-        return self._reconstruct(self._validate_predict(X))
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each row.

@@ -423,3 +423,21 @@ def test_conv_autoencoder_without_convolutions_has_a_linear_output():
     ae = ConvAutoencoderTransformer(channels=(), code_size=16, max_epochs=30, lr=0.01,
                                     random_state=0).fit(X)
     assert ae.reconstruct(X).min() < -0.5
+
+
+def test_every_autoencoder_reconstructs():
+    # the variational autoencoder (and the outlier detector) had no
+    # reconstruct, so swapping one in for AutoencoderTransformer failed
+    from skdeep.autoencoder import (
+        AutoencoderOutlierDetector,
+        VariationalAutoencoder,
+    )
+
+    X = np.random.RandomState(0).randn(40, 4)
+    vae = VariationalAutoencoder(max_epochs=2, random_state=0).fit(X)
+    np.testing.assert_allclose(vae.reconstruct(X),
+                               vae.inverse_transform(vae.transform(X)), rtol=1e-6)
+    detector = AutoencoderOutlierDetector(max_epochs=2, random_state=0).fit(X)
+    assert detector.reconstruct(X).shape == X.shape
+    with pytest.raises(ValueError, match="features"):
+        vae.reconstruct(X[:, :3])

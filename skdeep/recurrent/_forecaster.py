@@ -885,10 +885,23 @@ class LSTMForecaster(BaseForecaster):
     def update(self, y, X=None, update_params=True):
         """Append new observations to the history forecasts start from.
 
-        sktime's ``update``; ``y`` with NaN or infinite values, or ``X``
-        named with other columns than in ``fit``, raise a ``ValueError``
-        and change nothing (the cutoff stays). The network is not retrained
-        (``update_params`` changes nothing either way).
+        sktime's ``update``; bad input raises a ``ValueError`` and changes
+        nothing (the cutoff stays). The network is not retrained.
+
+        Parameters
+        ----------
+        y : pd.Series or pd.DataFrame
+            The new observations, after the cutoff; NaN or infinite values
+            are refused.
+        X : pd.DataFrame or None, default=None
+            Exogenous values at those times (when fitted with ``X``), named
+            by the columns of ``fit``.
+        update_params : bool, default=True
+            Accepted for sktime's interface; changes nothing.
+
+        Returns
+        -------
+        self : LSTMForecaster
         """
         if self.is_fitted:
             # checked before sktime stores y and moves the cutoff: a refused

@@ -906,8 +906,9 @@ class LSTMForecaster(BaseForecaster):
         if self.is_fitted:
             # checked before sktime stores y and moves the cutoff: a refused
             # update left the cutoff moved and y longer than X, and the next
-            # forecasts silently filled the missing exogenous rows
-            self._checked_update(y, X)
+            # forecasts silently filled the missing exogenous rows. (X goes
+            # on in the fitted column order; _update trusts it.)
+            X = self._checked_update(y, X)
         return super().update(y, X=X, update_params=update_params)
 
     def _checked_update(self, y, X):
@@ -924,7 +925,7 @@ class LSTMForecaster(BaseForecaster):
     def _update(self, y, X=None, update_params=True):
         from sktime.datatypes import update_data
 
-        X = self._checked_update(y, X)
+        # (y and X were checked, X reordered, by update)
         self._cur_y = update_data(self._cur_y, y)
         if self.n_exog_ and X is not None:
             self._cur_X = update_data(self._cur_X, X)

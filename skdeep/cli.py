@@ -40,6 +40,15 @@ def _cmd_list(args):
     print(f"{'estimator':<{width}}  {'plugin':<24}  kind")
     for name, cls, plugin in rows:
         print(f"{name:<{width}}  {plugin:<24}  {', '.join(estimator_kinds(cls))}")
+    unavailable = [
+        (name, p["name"], reason)
+        for p in registry.list_plugins()
+        for name, reason in p["unavailable"].items()
+    ]
+    if unavailable:
+        print("\nunavailable here (optional dependencies missing):")
+        for name, plugin, reason in unavailable:
+            print(f"  {name} ({plugin}): {reason}")
     broken = [p for p in registry.list_plugins() if p["error"]]
     if broken:
         print("\nbroken plugins (skipped):")

@@ -16,5 +16,8 @@ def register_estimators(register):
     ``register(estimator_cls, *, name=None)`` accepts a scikit-learn
     ``BaseEstimator`` subclass or a scikit-base object (an sktime forecaster,
     say); ``name`` defaults to the class name and must be unique across all
-    installed plugins.
+    installed plugins. ``register.unavailable(name, reason)`` records an
+    estimator the plugin cannot offer here (an optional dependency is
+    missing): asking for it then raises an error that gives ``reason``
+    instead of "no estimator named ...", and ``skdeep list`` shows it.
     """

@@ -243,7 +243,7 @@ def load(path, *, device=None):
         weights that need pickle, or has another format version. Nothing in
         the file is executed.
     """
-    from skdeep.plugins import estimator_class
+    from skdeep.plugins import estimator_class, get_registry
 
     try:
         zf = zipfile.ZipFile(path)
@@ -302,9 +302,14 @@ def load(path, *, device=None):
     try:
         cls = estimator_class(name, where=where if isinstance(where, str) else None)
     except (KeyError, TypeError):
+        reason = get_registry().unavailable_reason(name)
         raise ValueError(
-            f"{path} names estimator {name!r} ({meta.get('class')}), which no "
-            f"installed skdeep plugin registers; refusing to load it."
+            f"{path} names estimator {name!r} ({meta.get('class')}), which "
+            + (
+                "no installed skdeep plugin registers; refusing to load it."
+                if reason is None
+                else f"cannot be loaded here: {reason}"
+            )
         ) from None
     # Only names that save writes: the class's parameters, and fitted or
     # private attributes that do not shadow a method or property.

@@ -76,6 +76,8 @@ class PluginInfo:
     builtin: bool = False
     hooks: list = field(default_factory=list)
     estimators: list = field(default_factory=list)
+    # names the plugin could not register here, with why (a missing extra)
+    unavailable: dict = field(default_factory=dict)
     error: str | None = None
 
     def as_dict(self):
@@ -87,6 +89,7 @@ class PluginInfo:
             "builtin": self.builtin,
             "hooks": list(self.hooks),
             "estimators": list(self.estimators),
+            "unavailable": dict(self.unavailable),
             "error": self.error,
         }
 
@@ -377,6 +380,19 @@ class PluginRegistry:
                 raise ValueError(f"the plugin registers two classes named {name!r}")
             staged[name] = estimator_cls
 
+        def unavailable(name, reason):
+            # (get_estimator, io.load and `skdeep list` say why, instead of
+            # "no estimator named ...")
+            if not (isinstance(name, str) and isinstance(reason, str)):
+                raise TypeError(
+                    f"register.unavailable() takes a name and a reason, both "
+                    f"strings; got {name!r}, {reason!r}"
+                )
+            staged_unavailable[name] = reason
+
+        staged_unavailable = {}
+        register.unavailable = unavailable
+
         for impl in impls:
             kwargs = {"register": register}
             if getattr(impl, "wrapper", False) or getattr(impl, "hookwrapper", False):
@@ -422,6 +438,11 @@ class PluginRegistry:
                 continue
             self.estimators[name] = (cls, info.name)
             info.estimators.append(name)
+        info.unavailable.update(
+            (name, reason)
+            for name, reason in staged_unavailable.items()
+            if name not in staged
+        )
         return info
 
     def _fail(self, info, what, exc):
@@ -493,7 +514,8 @@ class PluginRegistry:
         Raises
         ------
         KeyError
-            If no plugin registers ``name`` (with close matches suggested).
+            If no plugin registers ``name`` (with close matches suggested,
+            or why its plugin could not register it here).
         """
         if where is not None and not self._loaded:
             with self._lock:
@@ -511,12 +533,42 @@ class PluginRegistry:
                     f"An estimator's name is a str; got {type(name).__name__} "
                     f"{name!r}."
                 ) from None
+            reason = self.unavailable_reason(name)
+            if reason is not None:
+                raise KeyError(
+                    f"The skdeep estimator {name!r} is not available here: "
+                    f"{reason}"
+                ) from None
             close = difflib.get_close_matches(name, list(self.estimators), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise KeyError(
                 f"No skdeep estimator named {name!r}.{hint} "
                 f"`skdeep list` shows the registered ones."
             ) from None
+
+    def unavailable_reason(self, name):
+        """Why a plugin could not register ``name`` here, or None.
+
+        Loads every plugin first.
+
+        Parameters
+        ----------
+        name : str
+            An estimator name.
+
+        Returns
+        -------
+        reason : str or None
+            The reason the plugin gave (``register.unavailable``), for
+            example a missing optional dependency; None if no plugin did.
+        """
+        self.load()
+        if not isinstance(name, str):
+            return None
+        for info in self.plugins.values():
+            if name in info.unavailable:
+                return info.unavailable[name]
+        return None
 
     def list_plugins(self):
         """Describe every plugin (:func:`skdeep.plugins.list_plugins`).
@@ -528,8 +580,10 @@ class PluginRegistry:
         plugins : list of dict
             ``PluginInfo.as_dict()`` of each plugin, in load order: keys
             ``name``, ``module``, ``distribution``, ``version``, ``builtin``,
-            ``hooks``, ``estimators`` and ``error`` (None for plugins that
-            loaded; otherwise why the plugin was skipped).
+            ``hooks``, ``estimators``, ``unavailable`` (names the plugin could
+            not register here, with why: a missing optional dependency) and
+            ``error`` (None for plugins that loaded; otherwise why the plugin
+            was skipped).
         """
         self.load()
         return [info.as_dict() for info in self.plugins.values()]

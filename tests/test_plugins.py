@@ -549,3 +549,99 @@ def test_names_and_filters_of_the_wrong_type_are_clear_errors():
     with pytest.raises(ValueError, match=r"type_filter must be None or one or more "
                        r"of .*; got \[5\]"):
         skdeep.all_estimators(5)
+
+
+def test_an_estimator_a_plugin_cannot_offer_here_says_why(plugin_dir, tmp_path,
+                                                          monkeypatch):
+    # (a forecaster without sktime was "no estimator named ...": in
+    # get_estimator, in io.load of a saved file, and missing from the listing)
+    import zipfile
+
+    import numpy as np
+
+    import skdeep.io
+    import skdeep.plugins
+    from skdeep.som import SOMClusterer
+
+    _write_module(
+        tmp_path,
+        "sk_partial",
+        """
+        import skdeep
+        from sk_good import GoodTransformer
+
+        @skdeep.hookimpl
+        def register_estimators(register):
+            register(GoodTransformer)
+            register.unavailable("NeedsXyz", "it needs xyz (pip install xyz).")
+        """,
+    )
+    registry = _registry(_ep("partial", "sk_partial")).load()
+    info = {p["name"]: p for p in registry.list_plugins()}["partial"]
+    assert info["error"] is None and info["estimators"] == ["GoodTransformer"]
+    assert info["unavailable"] == {"NeedsXyz": "it needs xyz (pip install xyz)."}
+    assert "NeedsXyz" not in {name for name, _, _ in registry.all_estimators()}
+    with pytest.raises(KeyError, match=r"'NeedsXyz' is not available here: it "
+                       r"needs xyz \(pip install xyz\)"):
+        registry.get_estimator("NeedsXyz")
+    with pytest.raises(KeyError, match="No skdeep estimator named 'NeedsXyZ'"):
+        registry.get_estimator("NeedsXyZ")
+    assert registry.unavailable_reason("GoodTransformer") is None
+
+    # a saved file that names it
+    som = SOMClusterer(2, n_columns=2, max_epochs=1, random_state=0)
+    skdeep.io.save(som.fit(np.random.RandomState(0).rand(20, 3)), tmp_path / "a.skd")
+    with zipfile.ZipFile(tmp_path / "a.skd") as src, zipfile.ZipFile(
+        tmp_path / "b.skd", "w"
+    ) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "meta.json":
+                meta = json.loads(data)
+                meta["estimator"] = "NeedsXyz"
+                data = json.dumps(meta)
+            dst.writestr(item, data)
+    monkeypatch.setattr(skdeep.plugins, "_registry", registry)
+    with pytest.raises(ValueError, match=r"names estimator 'NeedsXyz' .*cannot be "
+                       r"loaded here: it needs xyz"):
+        skdeep.io.load(tmp_path / "b.skd")
+
+    # a plugin's reason that is not a string is a broken plugin, said so
+    _write_module(
+        tmp_path,
+        "sk_bad_unavailable",
+        """
+        import skdeep
+
+        @skdeep.hookimpl
+        def register_estimators(register):
+            register.unavailable("X", 42)
+        """,
+    )
+    bad = _registry(_ep("bad", "sk_bad_unavailable"))
+    with pytest.warns(SkdeepPluginWarning, match="takes a name and a reason"):
+        bad.load()
+
+
+def test_the_forecaster_without_sktime_is_listed_as_unavailable():
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["sktime"] = None  # as if the timeseries extra were missing
+        import skdeep
+        try:
+            skdeep.get_estimator("LSTMForecaster")
+        except KeyError as error:
+            print(error.args[0])
+        from skdeep.cli import main
+        main(["list"])
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr
+    assert ("'LSTMForecaster' is not available here: it needs sktime (pip install "
+            "'skdeep[timeseries]')") in out.stdout
+    assert "unavailable here (optional dependencies missing):" in out.stdout
+    assert "  LSTMForecaster (recurrent): it needs sktime" in out.stdout

@@ -22,5 +22,9 @@ def register_estimators(register):
     try:  # the forecaster is an sktime object: only with the ``timeseries`` extra
         from skdeep.recurrent._forecaster import LSTMForecaster
     except ImportError:
+        register.unavailable(
+            "LSTMForecaster",
+            "it needs sktime (pip install 'skdeep[timeseries]').",
+        )
         return
     register(LSTMForecaster)

@@ -242,6 +242,9 @@ def load(path, *, device=None):
         is not an skdeep file, is truncated or corrupted, holds arrays or
         weights that need pickle, or has another format version. Nothing in
         the file is executed.
+    ImportError
+        If the file holds objects of a package that is not installed here
+        (pandas, networkx, sktime), naming what to install.
     """
     from skdeep.plugins import estimator_class, get_registry
 
@@ -326,6 +329,16 @@ def load(path, *, device=None):
         estimator = cls(**{k: _decode(v) for k, v in meta["params"].items()})
         for key, value in meta["attributes"].items():
             setattr(estimator, key, _decode(value))
+    except ImportError as error:
+        # (a pandas, networkx or sktime object saved with the estimator: a
+        # bare "No module named ..." said nothing of the file)
+        if not error.name:
+            raise
+        install = _INSTALL.get(error.name, error.name)
+        raise ImportError(
+            f"{path} holds {error.name} objects; loading it needs {error.name}: "
+            f"pip install {install}."
+        ) from error
     except (KeyError, TypeError, AttributeError, IndexError, RuntimeError) as error:
         # a tagged value without its parts, of another type, ...
         raise ValueError(
@@ -570,6 +583,10 @@ def _encode(value, what):
         f"indexes, series and frames of numpy dtypes, sktime forecasting "
         f"horizons, torch devices, paths and RandomState objects. {advice}"
     )
+
+
+# What to install for a module that a saved value needs (io.load's error).
+_INSTALL = {"networkx": "'skdeep[graph]'", "sktime": "'skdeep[timeseries]'"}
 
 
 # pandas: the values as numpy arrays, indexes by kind (ranges, periods as

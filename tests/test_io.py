@@ -379,6 +379,18 @@ def test_networkx_parameter_round_trips(cls, tmp_path):
     assert loaded.graph == {"name": "Zachary's Karate Club", "note": {3: "int-keyed"}}
 
 
+def test_a_file_needing_a_missing_package_names_it(tmp_path, monkeypatch):
+    # (loading where networkx is missing was a bare "No module named ...")
+    import sys
+
+    pytest.importorskip("networkx")
+    io.save(_embedder(_karate()), tmp_path / "e.skdeep")
+    monkeypatch.setitem(sys.modules, "networkx", None)
+    with pytest.raises(ImportError, match=r"e.skdeep holds networkx objects; "
+                       r"loading it needs networkx: pip install 'skdeep\[graph\]'"):
+        io.load(tmp_path / "e.skdeep")
+
+
 def test_networkx_refusals_name_the_parameter(tmp_path):
     nx = pytest.importorskip("networkx")
     graph = nx.path_graph(4)

@@ -334,6 +334,12 @@ def random_walks(
     >>> bool((abs(walks[:, 1:] - walks[:, :-1]) == 1).all())  # along the path
     True
     """
+    try:
+        import numba  # noqa: F401 - the walk kernels are compiled with numba
+    except ImportError:  # (a bare "No module named 'numba'" came from deep inside)
+        raise ImportError(
+            "random_walks needs numba: pip install 'skdeep[graph]'."
+        ) from None
     if not isinstance(graph, CSRGraph):
         from skdeep.graph._graph_input import to_adjacency
 

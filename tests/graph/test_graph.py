@@ -72,6 +72,16 @@ def test_walks_deterministic_whatever_n_jobs():
     assert a.shape == (3 * 40, 15) and a.dtype == np.int32
 
 
+def test_walks_without_numba_say_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numba", None)
+    A, _ = planted_partition()
+    with pytest.raises(ImportError, match=r"random_walks needs numba: pip install "
+                       r"'skdeep\[graph\]'"):
+        random_walks(A, n_walks=1, walk_length=3)
+
+
 def test_walks_follow_edges_and_stop_at_dead_ends():
     # directed path 0 -> 1 -> 2, node 2 has no out-edge
     A = sp.csr_matrix(([1.0, 1.0], ([0, 1], [1, 2])), shape=(3, 3))

@@ -22,6 +22,7 @@ from skdeep.utils._sklearn import (
     InvalidParameterError,
     Options,
     StrOptions,
+    float32_default_dtype,
     validate_parameter_constraints,
 )
 from skdeep.utils._torch import as_float32_tensor, derive_seed, resolve_device, seeded
@@ -544,6 +545,9 @@ class LSTMForecaster(BaseForecaster):
         return np.column_stack([y_scaled, X_scaled])
 
     # ------------------------------------------------------------------- fit
+    # (an sktime object: no _fit_context to build and train in float32 when
+    # the caller set torch's default dtype to float64)
+    @float32_default_dtype()
     def _fit(self, y, X, fh):
         """Scale the series, build the training windows and train the LSTM."""
         self._check_params()
@@ -1035,7 +1039,9 @@ class LSTMForecaster(BaseForecaster):
             exog = None if xf is None else xf[:, block].reshape(B, -1)
             out = module.predict_head(h, exog, masks[1])  # (B, k)
             if noise is not None:
-                out = out + noise * torch.randn(out.shape, generator=generator).to(dev)
+                out = out + noise * torch.randn(
+                    out.shape, generator=generator, dtype=torch.float32
+                ).to(dev)
             outputs.append(out)
             if b == n_blocks - 1:
                 break
@@ -1050,6 +1056,7 @@ class LSTMForecaster(BaseForecaster):
             h = h[:, -1]
         return torch.cat(outputs, dim=1)[:, :H]
 
+    @float32_default_dtype()
     def _trajectories(self, H, x_future, n_passes):
         """Forecasts ``(n_passes, H)`` in units of ``y``; None: deterministic."""
         dev = self._device

@@ -7,6 +7,7 @@ import contextlib
 import copy
 import functools
 import sys
+import threading
 
 import numpy as np
 from sklearn.base import _fit_context as _sklearn_fit_context
@@ -102,6 +103,16 @@ def external_stacklevel():
     return level
 
 
+# Blocks inside float32_default_dtype, in all threads, and the default the
+# first of them found. torch's default dtype is one setting for the whole
+# process: restored by each block on its way out, a fit or predict in one
+# thread put float64 back while another thread's block was still running
+# (float64 weights, "mat1 and mat2 must have the same dtype"; other dropout
+# masks from the same seed).
+_DEFAULT_DTYPE_LOCK = threading.Lock()
+_default_dtype_users = {"count": 0, "saved": None}
+
+
 @contextlib.contextmanager
 def float32_default_dtype():
     """Run a block with torch's default dtype float32 where the caller set
@@ -110,19 +121,28 @@ def float32_default_dtype():
     skdeep's networks compute in float32 and their inputs are float32
     tensors: built under a float64 default, their weights were float64 and
     every fit failed ("mat1 and mat2 must have the same dtype"). Nothing is
-    done where torch is not imported (no default was set) or the default is
-    float32 already.
+    done where torch is not imported (no default was set). Blocks running
+    at once in several threads share the setting: the caller's default
+    comes back when the last of them ends.
     """
     torch = sys.modules.get("torch")
-    previous = None if torch is None else torch.get_default_dtype()
-    if previous is None or previous == torch.float32:
+    if torch is None:
         yield
         return
-    torch.set_default_dtype(torch.float32)
+    users = _default_dtype_users
+    with _DEFAULT_DTYPE_LOCK:
+        if users["count"] == 0:
+            users["saved"] = torch.get_default_dtype()
+            if users["saved"] != torch.float32:
+                torch.set_default_dtype(torch.float32)
+        users["count"] += 1
     try:
         yield
     finally:
-        torch.set_default_dtype(previous)
+        with _DEFAULT_DTYPE_LOCK:
+            users["count"] -= 1
+            if users["count"] == 0 and users["saved"] != torch.float32:
+                torch.set_default_dtype(users["saved"])
 
 
 def _fit_context(*, prefer_skip_nested_validation):

@@ -109,6 +109,27 @@ def test_fits_and_forecasts_in_threads_at_once_match_a_fit_alone():
         pd.testing.assert_frame_equal(got_interval, interval)
 
 
+def test_fits_and_forecasts_under_a_float64_default_dtype():
+    # (an sktime object: skdeep's check_torch_default_dtype never ran on it;
+    # the network was built in float64, sampled noise was float64)
+    y, fh = seasonal(48), [1, 2, 3]
+    params = dict(window_length=4, hidden_size=4, max_epochs=2, random_state=0)
+    alone = LSTMForecaster(interval_method="empirical", **params).fit(y)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        for method in ("empirical", "conformal"):
+            model = LSTMForecaster(interval_method=method, **params).fit(y)
+            model.predict_interval(fh)
+        trajectories = alone.sample_trajectories(fh)
+        again = LSTMForecaster(interval_method="empirical", **params).fit(y)
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(previous)
+    pd.testing.assert_frame_equal(again.sample_trajectories(fh), trajectories)
+    pd.testing.assert_series_equal(again.predict(fh), alone.predict(fh))
+
+
 @pytest.mark.parametrize("interval_method", ["empirical", "gaussian"])
 @pytest.mark.parametrize("strategy", ["recursive", "direct"])
 def test_intervals_nested_and_quantiles_monotone(interval_method, strategy):

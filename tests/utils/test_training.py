@@ -810,3 +810,33 @@ def test_the_forecaster_keeps_no_gradients():
                                     stateful=stateful, random_state=0)
         forecaster.fit(pd.Series(np.sin(np.arange(30) / 3.0)), fh=[1])
         assert all(p.grad is None for p in forecaster.module_.parameters())
+
+
+def test_float32_default_dtype_blocks_in_threads_restore_the_default_last():
+    # (each block restored the caller's default on its way out: a block that
+    # ended while another thread's was running put float64 back under it)
+    import threading
+
+    from skdeep.utils._sklearn import float32_default_dtype
+
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    inside, leave, seen = threading.Event(), threading.Event(), []
+
+    def first():
+        with float32_default_dtype():
+            inside.set()
+            leave.wait(10)
+
+    try:
+        thread = threading.Thread(target=first)
+        thread.start()
+        inside.wait(10)
+        with float32_default_dtype():
+            leave.set()
+            thread.join(10)  # the first block ends while this one runs
+            seen.append(torch.get_default_dtype())
+        seen.append(torch.get_default_dtype())
+    finally:
+        torch.set_default_dtype(previous)
+    assert seen == [torch.float32, torch.float64]

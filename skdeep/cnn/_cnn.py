@@ -187,7 +187,9 @@ _INPUT_DOC = """\
     ``conv_dims=2``. Series of different lengths are given NaN-padded at the
     end (a time step is padding when all its channels are NaN) or as a list
     of arrays, as for :class:`~skdeep.recurrent.RNNClassifier`; global
-    pooling then averages (or maxes) over each series' own steps. With
+    pooling then averages (or maxes) over the output steps each series has
+    on its own (after the stack's kernels, strides and pooling), and each
+    series must be as long as ``min_input_size_`` before its padding. With
     global pooling, series and images of another size than in ``fit`` are
     accepted at predict, down to the smallest size the stack accepts
     (``min_input_size_``). The network takes the values as they are, as
@@ -349,6 +351,8 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         if reset:
             self.min_input_size_ = min_input_size(self._size_skeleton(), self.conv_dims_)
         self._check_size(Xs.shape[2:])
+        if Xs.ndim == 3 and np.isnan(Xs).any():
+            self._check_padded_lengths(Xs)
         return (Xs, y) if fit else Xs
 
     def _reads_series(self, reset):
@@ -403,6 +407,24 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
                 f"Input of size {tuple(spatial)} differs from the fitted size "
                 f"{fitted}; with global_pooling=None the flattened features need "
                 f"the fitted size (use global_pooling='avg' to accept any size)."
+            )
+
+    def _check_padded_lengths(self, Xs):
+        """Each NaN-padded series is long enough for the stack on its own
+        (the padded width was checked instead: a series too short alone was
+        accepted padded, its features read mostly from the padding)."""
+        observed = ~np.isnan(Xs).all(axis=1)
+        lengths = (observed * np.arange(1, Xs.shape[2] + 1)).max(axis=1)
+        short = np.flatnonzero(lengths < self.min_input_size_)
+        if short.size:
+            i = int(short[0])
+            raise ValueError(
+                f"Series {i} has {int(lengths[i])} observed time points (before "
+                f"its NaN padding), fewer than the {self.min_input_size_} that "
+                f"architecture={self.architecture!r} with these parameters "
+                f"needs ({short.size} series are that short). Drop or lengthen "
+                f"them, or change what shrinks the input (kernel_size, padding, "
+                f"dilation, stride, pooling, pool_size)."
             )
 
     def _y_validation(self):

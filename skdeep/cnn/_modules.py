@@ -751,6 +751,82 @@ def min_input_size(stack, n_dims):
 # ---------------------------------------------------------------------------
 
 
+def _layer_output_lengths(module, lengths):
+    """``lengths`` (an int tensor) through ``module`` by each layer's size
+    arithmetic, or None where it holds a layer that arithmetic does not know
+    (parallel paths other than the length-keeping ones below)."""
+    if isinstance(module, (CausalConv1d, InceptionModule)):
+        return lengths  # length-keeping by construction
+    if isinstance(module, nn.ConstantPad1d):
+        return lengths + sum(module.padding)
+    if isinstance(module, (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d)):
+        (k,), (s,) = _pair1(module.kernel_size), _pair1(module.stride)
+        padding = module.padding
+        if padding == "same":
+            return lengths
+        (p,) = (0,) if padding == "valid" else _pair1(padding)
+        (d,) = _pair1(getattr(module, "dilation", 1))
+        span = lengths + 2 * p - d * (k - 1) - 1
+        if getattr(module, "ceil_mode", False):
+            out = -torch.div(-span, s, rounding_mode="floor") + 1
+            # (torch drops a last window that starts in the right padding)
+            return out - ((out - 1) * s >= lengths + p).long()
+        return torch.div(span, s, rounding_mode="floor") + 1
+    if isinstance(module, FeatureStack):
+        children = list(module.blocks)
+    elif isinstance(module, ResidualBlock):
+        children = [module.body]  # (the shortcut matches it: they are summed)
+    elif isinstance(module, nn.Sequential):
+        children = list(module)
+    elif next(module.children(), None) is None:
+        return lengths  # batch norm, activations, dropout, identity
+    else:
+        return None
+    for child in children:
+        lengths = _layer_output_lengths(child, lengths)
+        if lengths is None:
+            return None
+    return lengths
+
+
+def _pair1(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def series_output_lengths(stack, lengths, n_in, n_out):
+    """Output lengths of ``stack`` for series of ``lengths`` NaN-padded to
+    ``n_in`` steps (the stack gives ``n_out`` for ``n_in``).
+
+    Each layer's size arithmetic (kernel, stride, padding, dilation,
+    pooling) gives a series the output steps it has alone, so padding never
+    reaches a pooled step through a kernel that shrinks ("valid") or a
+    pooling window. Stacks the arithmetic does not know, or does not
+    reproduce ``n_out`` for, get the proportional ``ceil(L * n_out /
+    n_in)``.
+
+    Parameters
+    ----------
+    stack : nn.Module
+        A 1-D feature stack.
+    lengths : torch.Tensor of int
+        Observed steps of each series.
+    n_in, n_out : int
+        Padded input length and the stack's output length for it.
+
+    Returns
+    -------
+    torch.Tensor of int
+        Output steps of each series, at least 1.
+    """
+    probe = torch.cat([lengths, lengths.new_tensor([n_in])])
+    exact = _layer_output_lengths(stack, probe)
+    if exact is not None and int(exact[-1]) == n_out:
+        out = exact[:-1]
+    else:
+        out = (lengths * n_out + n_in - 1) // n_in  # integer ceil
+    return out.clamp(min=1, max=n_out)
+
+
 def nan_padding_lengths(x):
     """Valid lengths of ``(n, C, T)`` series padded with trailing NaN steps.
 
@@ -892,10 +968,10 @@ class CNNModule(nn.Module):
             lengths = nan_padding_lengths(x)
             x = x.masked_fill(torch.isnan(x), 0.0)
             h = self.stack(x)
-            n_in, n_out = x.shape[2], h.shape[2]
-            # Integer ceil(L * T_out / T_in), exact for any length.
-            out_lengths = (lengths * n_out + n_in - 1) // n_in
-            return self.pool(h, lengths=out_lengths.clamp(min=1))
+            out_lengths = series_output_lengths(
+                self.stack, lengths, x.shape[2], h.shape[2]
+            )
+            return self.pool(h, lengths=out_lengths)
         h = self.stack(x)
         if self.pool is not None:
             return self.pool(h)

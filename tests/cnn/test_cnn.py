@@ -113,6 +113,28 @@ def test_transform_is_a_feature_extractor():
     assert isinstance(frame, pd.DataFrame) and list(frame.columns) == names
 
 
+def test_a_padded_series_too_short_for_the_stack_is_refused():
+    # (the padded width was checked: a series too short alone was accepted
+    # NaN-padded, at fit and at predict)
+    X, y = wave_series(n=20, length=24, channels=1)
+    clf = CNNClassifier(conv_channels=(4, 4), kernel_size=5, padding="valid",
+                        max_epochs=1, random_state=0)
+    short = X.copy()
+    short[3, :, 8:] = np.nan
+    with pytest.raises(ValueError, match=r"Series 3 has 8 observed time points .*"
+                       r"fewer than the 16 that architecture='plain'"):
+        clf.fit(short, y)
+    clf.fit(X, y)
+    assert clf.min_input_size_ == 16
+    with pytest.raises(ValueError, match="Series 3 has 8 observed time points"):
+        clf.predict(short)
+    with pytest.raises(ValueError, match="smaller than the 16 time points"):
+        clf.predict(X[3:4, :, :8])  # as unpadded
+    long_enough = X.copy()
+    long_enough[3, :, 16:] = np.nan
+    assert clf.predict(long_enough).shape == (20,)
+
+
 def test_unequal_length_series():
     X, y = wave_series(n=40, length=50, channels=2)
     X_padded = X.copy()

@@ -17,6 +17,7 @@ from skdeep.cnn._modules import (
     build_feature_stack,
     min_input_size,
     output_spatial_shape,
+    series_output_lengths,
 )
 
 # Tiny widths keep every test fast on a CPU.
@@ -263,9 +264,49 @@ def test_nan_padding_lengths_follow_pooling():
     model = CNNModule(stack, 2, global_pooling="max").eval()
     x = torch.randn(1, 1, 12)
     x[:, :, 5:] = float("nan")
-    # 12 steps pool to 6; 5 valid steps map to ceil(5 * 6 / 12) = 3.
+    # 12 steps pool to 6; 5 valid steps pool to 2 (the third window holds
+    # step 5, padding: the proportional ceil(5 * 6 / 12) = 3 pooled it).
     h = stack(torch.nan_to_num(x, nan=0.0))
-    torch.testing.assert_close(model.features(x), h[:, :, :3].amax(dim=2))
+    torch.testing.assert_close(model.features(x), h[:, :, :2].amax(dim=2))
+
+
+@pytest.mark.parametrize(
+    "architecture, kwargs",
+    [
+        ("plain", {}),
+        ("plain", dict(padding="valid", kernel_size=4)),
+        ("plain", dict(padding="valid", stride=2, pooling="avg", pool_size=3)),
+        ("plain", dict(padding=1, dilation=2, pooling=None)),
+        ("plain", dict(kernel_size=4, bottleneck=2)),  # even "same": a pad layer
+        ("fcn", {}),
+        ("resnet", {}),
+        ("inception", {}),
+        ("tcn", {}),
+    ],
+)
+def test_series_output_lengths_are_each_lengths_own(architecture, kwargs):
+    # what the stack gives a series of that length alone
+    stack = small_stack(architecture, 1, in_channels=3, **kwargs)
+    smallest = min_input_size(stack, 1)
+    width = smallest + 60
+    lengths = torch.arange(smallest, width + 1)
+    n_out = output_spatial_shape(stack, width)[0]
+    got = series_output_lengths(stack, lengths, width, n_out)
+    expected = [output_spatial_shape(stack, int(n))[0] for n in lengths]
+    assert got.tolist() == expected
+
+
+def test_nan_padding_equals_truncated_series_with_shrinking_layers():
+    # (valid convolutions and pooling: the proportional mapping pooled steps
+    # computed from the padding, more of them the wider the batch)
+    stack = small_stack("plain", 1, in_channels=2, conv_channels=(4, 4),
+                        kernel_size=3, padding="valid", pooling="max")
+    model = CNNModule(stack, 3, global_pooling="max", head_hidden=(4,)).eval()
+    series = [torch.randn(2, n) for n in (40, 17, 10)]
+    for width in (40, 64, 120):
+        out = model(nan_pad(series, width))
+        for i, s in enumerate(series):
+            torch.testing.assert_close(out[i], model(s[None])[0])
 
 
 def test_nan_padding_needs_global_pooling():

@@ -647,6 +647,26 @@ def run_selection_intervals():
     return {key: float(np.mean(v)) for key, v in out.items()}
 
 
+def _keyed_cache(cache):
+    """{key: record} of a JSONL cache of keyed records (rounds 3-5)."""
+    done = {}
+    if cache and Path(cache).exists():
+        for line in Path(cache).read_text().splitlines():
+            rec = json.loads(line)
+            done[rec["key"]] = rec
+    return done
+
+
+def _store(done, cache, rec):
+    """Keep a finished record, append it to the cache and say so."""
+    rec["load"] = os.getloadavg()
+    done[rec["key"]] = rec
+    if cache:
+        with open(cache, "a") as fh:
+            fh.write(json.dumps(rec) + "\n")
+    print(f"  {rec['key']}: {rec['seconds']:.1f} s", file=sys.stderr, flush=True)
+
+
 def run_selection_calibration(max_blocks=3, cache=None):
     """Round 3 on the selection series: calibration blocks x quantile level.
 
@@ -657,11 +677,7 @@ def run_selection_calibration(max_blocks=3, cache=None):
     """
     from skdeep.recurrent import LSTMForecaster
 
-    done = {}
-    if cache and Path(cache).exists():
-        for line in Path(cache).read_text().splitlines():
-            rec = json.loads(line)
-            done[rec["key"]] = rec
+    done = _keyed_cache(cache)
     stats = {}  # (blocks, level) -> {series: [inside flags], [scores]}
     for name, (kind, sp, h, step) in SELECTION_CALIBRATION.items():
         y = _generated(kind)
@@ -673,7 +689,7 @@ def run_selection_calibration(max_blocks=3, cache=None):
                 f = LSTMForecaster(conformal_blocks=max_blocks, random_state=0)
                 start = time.perf_counter()
                 point = f.fit(train, fh=fh).predict().to_numpy()
-                done[key] = {
+                _store(done, cache, {
                     "key": key,
                     "point": point.tolist(),
                     "errors": np.where(
@@ -681,13 +697,7 @@ def run_selection_calibration(max_blocks=3, cache=None):
                     ).tolist(),
                     "sizes": list(f._conformal_block_sizes),
                     "seconds": time.perf_counter() - start,
-                    "load": os.getloadavg(),
-                }
-                if cache:
-                    with open(cache, "a") as fh_:
-                        fh_.write(json.dumps(done[key]) + "\n")
-                print(f"  {key}: {done[key]['seconds']:.1f} s", file=sys.stderr,
-                      flush=True)
+                })
             rec = done[key]
             point = np.asarray(rec["point"])
             errors = np.asarray(rec["errors"])
@@ -782,11 +792,7 @@ def run_selection_feedback(cycles=False, cache=None):
     """
     from sktime.performance_metrics.forecasting import mean_absolute_scaled_error
 
-    done = {}
-    if cache and Path(cache).exists():
-        for line in Path(cache).read_text().splitlines():
-            rec = json.loads(line)
-            done[rec["key"]] = rec
+    done = _keyed_cache(cache)
     ratios = {c: {} for c in FEEDBACK_CLIPS}  # clip -> {series: MASE / naive}
     series = {
         name: (kind, 0, sp, h, step, (0, 1, 2))
@@ -820,16 +826,10 @@ def run_selection_feedback(cycles=False, cache=None):
                     for c in FEEDBACK_CLIPS:
                         f.__class__ = _with_clip(c)  # the same network
                         points[str(c)] = f.predict(fh).to_numpy().tolist()
-                    done[key] = {
+                    _store(done, cache, {
                         "key": key, "points": points, "strategy": f.strategy_,
                         "seconds": time.perf_counter() - start,
-                        "load": os.getloadavg(),
-                    }
-                    if cache:
-                        with open(cache, "a") as fh_:
-                            fh_.write(json.dumps(done[key]) + "\n")
-                    print(f"  {key}: {done[key]['seconds']:.1f} s", file=sys.stderr,
-                          flush=True)
+                    })
                 rec = done[key]
                 assert rec["strategy"] == "recursive"
                 for c in FEEDBACK_CLIPS:

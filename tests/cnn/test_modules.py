@@ -263,10 +263,12 @@ def test_nan_padding_lengths_follow_pooling():
     stack = small_stack("plain", 1, in_channels=1, conv_channels=(3,))
     model = CNNModule(stack, 2, global_pooling="max").eval()
     x = torch.randn(1, 1, 12)
+    x[:, :, 4] = 10.0  # the valid step of the third pooling window stands out
     x[:, :, 5:] = float("nan")
     # 12 steps pool to 6; 5 valid steps pool to 2 (the third window holds
     # step 5, padding: the proportional ceil(5 * 6 / 12) = 3 pooled it).
     h = stack(torch.nan_to_num(x, nan=0.0))
+    assert not torch.equal(h[:, :, :2].amax(dim=2), h[:, :, :3].amax(dim=2))
     torch.testing.assert_close(model.features(x), h[:, :, :2].amax(dim=2))
 
 

@@ -525,6 +525,22 @@ def plot_weights(weights, substrate=None, *, layer=0, ax=None, cmap="RdBu_r"):
     """
     import matplotlib.pyplot as plt
 
+    # (an out-of-range layer was an IndexError, -1 drew the last matrix
+    # against the input grid)
+    n_pairs = (
+        len(weights) if isinstance(weights, (list, tuple))
+        else len(substrate.layers) - 1 if substrate is not None
+        else None
+    )
+    if not isinstance(layer, Integral) or isinstance(layer, bool) or not (
+        layer >= 0 and (n_pairs is None or layer < n_pairs)
+    ):
+        raise ValueError(
+            "layer must be an integer from 0"
+            + (f" to {n_pairs - 1} (one matrix per pair of layers)" if n_pairs
+               else "")
+            + f"; got {layer!r}."
+        )
     if isinstance(weights, (list, tuple)):
         weights = weights[layer]
     W = np.asarray(weights, dtype=float)
@@ -584,6 +600,21 @@ def plot_substrate(substrate, weights=None, *, ax=None, max_connections=400):
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(max_connections, Integral) or isinstance(
+        max_connections, bool
+    ) or max_connections < 1:
+        raise ValueError(
+            f"max_connections must be a positive integer; got {max_connections!r}."
+        )
+    if weights is not None:  # (an IndexError deep in the drawing otherwise)
+        sizes = [len(c) for c in substrate.layers]
+        expected = list(zip(sizes[:-1], sizes[1:]))
+        got = [np.shape(W) for W in weights]
+        if got != expected:
+            raise ValueError(
+                f"weights must hold one matrix per pair of consecutive layers, "
+                f"of shapes {expected}; got shapes {got}."
+            )
     if ax is None:
         _, ax = plt.subplots(figsize=(3 * len(substrate.layers), 3))
     offset = 3.0

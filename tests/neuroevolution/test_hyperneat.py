@@ -300,6 +300,16 @@ def test_plots():
     assert len(plot_substrate(Substrate.from_shapes((2,), (3,)), [W]).collections) == 3
     with pytest.raises(ValueError, match="2-D"):
         plot_weights(np.zeros(3))
+    # (an IndexError, or -1 drawing the last matrix against the input grid)
+    for layer in (2, -1, 0.0, True):
+        with pytest.raises(ValueError, match=r"layer must be an integer from 0 to 1 "
+                           r"\(one matrix per pair of layers\)"):
+            clf.plot_weights(layer=layer)
+    with pytest.raises(ValueError, match="of shapes \\[\\(2, 3\\)\\]; got shapes "
+                       "\\[\\(3, 2\\)\\]"):
+        plot_substrate(Substrate.from_shapes((2,), (3,)), [W.T])
+    with pytest.raises(ValueError, match="max_connections must be a positive"):
+        clf.plot_substrate(max_connections=0)
 
 
 def test_warm_start_says_which_painting_settings_it_cannot_apply():

@@ -102,7 +102,8 @@ default="plain"
     bottleneck : int or None, default=None
         1x1 channel reductions in the stem, as for the CNN family.
 
-    activation : str, default="relu"
+    activation : {{"relu", "tanh", "sigmoid", "elu", "leaky_relu", "gelu", \
+"identity"}}, default="relu"
         Non-linearity of the stem.
 
     primary_capsules : int, default=16

@@ -233,6 +233,20 @@ def cppn_shape(substrate, *, distance_input=True, bias_output=False):
     pair of consecutive layers, then (``bias_output``) one bias per
     non-input layer.
 
+    Parameters
+    ----------
+    substrate : Substrate
+        The layered network the CPPNs paint.
+    distance_input : bool, default=True
+        Give the CPPNs the distance between source and target as an input.
+    bias_output : bool, default=False
+        Let the CPPNs paint the substrate's biases too.
+
+    Returns
+    -------
+    n_inputs, n_outputs : int
+        The CPPN's numbers of inputs and outputs.
+
     Examples
     --------
     >>> from skdeep.neuroevolution._hyperneat import Substrate, cppn_shape
@@ -287,6 +301,20 @@ def express(raw, weight_threshold=0.2, max_weight=3.0):
     ``weight_threshold`` expresses no connection (weight 0); above it, the
     magnitude is mapped linearly from ``(threshold, 1]`` onto
     ``(0, max_weight]``, keeping the sign (Stanley, D'Ambrosio & Gauci 2009).
+
+    Parameters
+    ----------
+    raw : array-like
+        CPPN outputs.
+    weight_threshold : float, default=0.2
+        Magnitudes up to it express no connection; in ``[0, 1)``.
+    max_weight : float, default=3.0
+        The weight a CPPN output of magnitude 1 expresses.
+
+    Returns
+    -------
+    weights : ndarray
+        The expressed weights, of ``raw``'s shape.
 
     Examples
     --------

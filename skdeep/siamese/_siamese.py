@@ -99,7 +99,8 @@ SIAMESE_PARAMETERS_DOC = """\
     hidden_layer_sizes : tuple of int, default=(128,)
         Hidden widths of the ``"mlp"`` network.
 
-    activation : str, default="relu"
+    activation : {{"relu", "tanh", "sigmoid", "elu", "leaky_relu", "gelu", \
+"identity"}}, default="relu"
         Activation of the ``"mlp"`` network and of the CNN stack.
 
     architecture : {{"plain", "fcn", "resnet", "inception", "tcn"}}, \

@@ -50,7 +50,7 @@ class SktimeAdapter(BaseTransformer):
 
     See Also
     --------
-    sktime.transformations.compose.TabularToSeriesAdaptor : sktime's adapter
+    sktime.transformations.adapt.TabularToSeriesAdaptor : sktime's adapter
         for scikit-learn transformers, which treats time points as rows and
         so does not fit featurizers of whole series.
 

@@ -173,9 +173,22 @@ default="adam"
 
 
 def training_parameters_doc(auto_epochs=None, **defaults):
-    """The shared parameter text, with this estimator's defaults filled in;
-    ``auto_epochs``: the indented description of its ``max_epochs="auto"``,
-    for the estimators that accept it."""
+    """The shared parameter text, with this estimator's defaults filled in.
+
+    Parameters
+    ----------
+    auto_epochs : str, default=None
+        The indented description of the estimator's ``max_epochs="auto"``,
+        for the estimators that accept it.
+    **defaults
+        The estimator's defaults of the shared parameters (``lr``,
+        ``max_epochs``, ``batch_size``, ...).
+
+    Returns
+    -------
+    text : str
+        The numpydoc entries, indented for a class docstring.
+    """
     values = {"lr": 0.001, "max_epochs": 100, "batch_size": 128, **defaults}
     epochs = values["max_epochs"]
     if isinstance(epochs, str) and not epochs.startswith('"'):

@@ -113,7 +113,7 @@ def _cmd_check(args):
                 from skdeep.graph._embedders import _check_dependencies
 
                 try:
-                    _check_dependencies(needs)
+                    _check_dependencies(needs, type(estimator).__name__)
                 except ImportError as exc:
                     print(f"[skip] {estimator!r} ({plugin}): {exc}")
                     continue

@@ -50,9 +50,8 @@ def _without_numba(monkeypatch):
     """Graph embedders' dependency check, as on a core install."""
     from skdeep.graph import _embedders
 
-    def missing(modules=("numba", "gensim")):
-        raise ImportError("numba required for this graph embedder: "
-                          "pip install 'skdeep[graph]'.")
+    def missing(modules=("numba", "gensim"), what="this graph embedder"):
+        raise ImportError(f"{what} needs numba: pip install 'skdeep[graph]'.")
 
     monkeypatch.setattr(_embedders, "_check_dependencies", missing)
 
@@ -71,7 +70,8 @@ def test_demo_skips_a_family_whose_extra_is_missing(capsys, monkeypatch):
     # fits failed", which ended the whole demo
     _without_numba(monkeypatch)
     assert main(["demo", "--family", "graph"]) == 0
-    assert "graph          skipped: numba required" in capsys.readouterr().out
+    assert ("graph          skipped: Node2VecEmbedder needs numba"
+            in capsys.readouterr().out)
 
 
 def test_check_reports_failures(capsys, monkeypatch):

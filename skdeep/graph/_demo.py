@@ -55,7 +55,7 @@ def demo():
     for _, embedder, _ in candidates:
         # an ImportError here skips the family; inside the search it became
         # GridSearchCV's "All the 6 fits failed"
-        _check_dependencies(embedder._required_modules)
+        _check_dependencies(embedder._required_modules, type(embedder).__name__)
     rows = []
     with tempfile.TemporaryDirectory(prefix="skdeep-demo-") as cache:
         for name, embedder, grid in candidates:

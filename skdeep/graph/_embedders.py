@@ -25,7 +25,12 @@ from skdeep.graph._graph_input import (
 )
 from skdeep.graph._progress import Progress
 from skdeep.graph._sgns import sgns_embedding
-from skdeep.graph._walks import CSRGraph, check_edge_weights, random_walks
+from skdeep.graph._walks import (
+    CSRGraph,
+    _check_dependencies,
+    check_edge_weights,
+    random_walks,
+)
 from skdeep.graph._word2vec import MAX_SEQUENCE_LENGTH, word2vec_embedding
 from skdeep.utils._sklearn import (
     HasMethods,
@@ -181,20 +186,6 @@ _WALK_DEFAULTS_DOC = {
         gensim's ``Word2Vec`` (``sg=1``, negative sampling). The two give
         embeddings of the same quality but not the same numbers.""",
 }
-
-
-def _check_dependencies(modules=("numba", "gensim")):
-    missing = []
-    for module in modules:
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(module)
-    if missing:
-        raise ImportError(
-            f"{', '.join(missing)} required for this graph embedder: "
-            "pip install 'skdeep[graph]'."
-        )
 
 
 def _walks(adjacency, *, weighted, n_walks, walk_length, p, q, seed, n_jobs,
@@ -370,7 +361,7 @@ class BaseNodeEmbedder(
         does; subclasses whose ``fit`` yields more than an embedding (the
         karateclub plugin's community detectors) build on it.
         """
-        _check_dependencies(self._required_modules)
+        _check_dependencies(self._required_modules, type(self).__name__)
         if self.graph is None:
             adjacency, _ = to_adjacency(X, self._input_format())
             validate_data(

@@ -35,6 +35,25 @@ from skdeep.graph._progress import chunk_bounds, silent
 _KERNELS = {}
 
 
+def _check_dependencies(modules=("numba", "gensim"), what="this graph embedder"):
+    """Raise an ImportError naming the missing ``modules`` and the extra.
+
+    ``what`` names the caller in the message ("DeepWalkEmbedder needs
+    gensim: pip install 'skdeep[graph]'.").
+    """
+    missing = []
+    for module in modules:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        # the graph extra's modules, else the packages themselves (a plugin's)
+        extra = set(missing) <= {"numba", "gensim", "networkx"}
+        install = "'skdeep[graph]'" if extra else " ".join(missing)
+        raise ImportError(f"{what} needs {' and '.join(missing)}: pip install {install}.")
+
+
 def _primitives():
     """Compile (once, cached on disk by numba) the kernels' building blocks.
 
@@ -334,12 +353,8 @@ def random_walks(
     >>> bool((abs(walks[:, 1:] - walks[:, :-1]) == 1).all())  # along the path
     True
     """
-    try:
-        import numba  # noqa: F401 - the walk kernels are compiled with numba
-    except ImportError:  # (a bare "No module named 'numba'" came from deep inside)
-        raise ImportError(
-            "random_walks needs numba: pip install 'skdeep[graph]'."
-        ) from None
+    # a bare "No module named 'numba'" would come from deep inside
+    _check_dependencies(("numba",), "random_walks")
     if not isinstance(graph, CSRGraph):
         from skdeep.graph._graph_input import to_adjacency
 

@@ -82,6 +82,22 @@ def test_walks_without_numba_say_what_to_install(monkeypatch):
         random_walks(A, n_walks=1, walk_length=3)
 
 
+def test_embedders_without_their_modules_name_themselves_and_the_install(
+        monkeypatch):
+    from skdeep.graph._walks import _check_dependencies
+
+    monkeypatch.setitem(sys.modules, "gensim", None)
+    A, _ = planted_partition()
+    with pytest.raises(ImportError, match=r"^DeepWalkEmbedder needs gensim: pip "
+                       r"install 'skdeep\[graph\]'\.$"):
+        DeepWalkEmbedder(backend="gensim").fit(A)
+    # a plugin's module is not in skdeep's graph extra: the package itself
+    with pytest.raises(ImportError, match=r"^Plugged needs gensim and "
+                       r"skdeep_no_such_module: pip install gensim "
+                       r"skdeep_no_such_module\.$"):
+        _check_dependencies(("numba", "gensim", "skdeep_no_such_module"), "Plugged")
+
+
 def test_walks_follow_edges_and_stop_at_dead_ends():
     # directed path 0 -> 1 -> 2, node 2 has no out-edge
     A = sp.csr_matrix(([1.0, 1.0], ([0, 1], [1, 2])), shape=(3, 3))
@@ -442,7 +458,7 @@ def test_import_without_numba_or_gensim():
         "    print('ImportError', e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert "ImportError numba, gensim required" in out.stdout, out.stderr
+    assert "ImportError DeepWalkEmbedder needs numba and gensim" in out.stdout, out.stderr
 
 
 _HASH_SEED_SCRIPT = """

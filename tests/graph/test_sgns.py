@@ -124,7 +124,7 @@ def test_numba_backend_without_gensim():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "shape (6, 4)" in out.stdout, out.stderr
-    assert "ImportError gensim required" in out.stdout, out.stderr
+    assert "ImportError DeepWalkEmbedder needs gensim" in out.stdout, out.stderr
 
 
 def test_bad_backend_raises():

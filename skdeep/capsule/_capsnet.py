@@ -475,6 +475,7 @@ default="plain"
                 f"Input contains NaN. {type(self).__name__} needs complete "
                 f"images or equal-length series; impute missing values first."
             )
+        return False  # never padded
 
     def _check_size(self, spatial):
         what = "time points" if self.conv_dims_ == 1 else "pixels per side"

@@ -347,11 +347,11 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         else:
             shape = X.shape[1:]
         Xs = X.reshape(len(X), *shape)
-        self._check_values(Xs, reset)
+        padded = self._check_values(Xs, reset)
         if reset:
             self.min_input_size_ = min_input_size(self._size_skeleton(), self.conv_dims_)
         self._check_size(Xs.shape[2:])
-        if Xs.ndim == 3 and np.isnan(Xs).any():
+        if padded:
             self._check_padded_lengths(Xs)
         return (Xs, y) if fit else Xs
 
@@ -368,8 +368,10 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         return shape[1]
 
     def _check_values(self, X, reset):
+        """Refuse NaN where it cannot be padding; return whether ``X`` is
+        NaN-padded (series of several lengths)."""
         if not np.isnan(X).any():
-            return
+            return False
         if X.ndim == 4:
             raise ValueError(
                 "Input contains NaN. Images may not contain NaN; impute them first."
@@ -386,6 +388,7 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
                 "augment='slice' resamples whole series and cannot be combined "
                 "with NaN-padded (variable-length) series."
             )
+        return True
 
     def _check_size(self, spatial):
         what = "time points" if self.conv_dims_ == 1 else "pixels per side"

@@ -779,6 +779,9 @@ class GATClassifier(_BaseGNNClassifier):
             )
         device = torch.device(self.net_.device)
         g = self._inference_graph(graph, node_features, device)
+        if g.n_nodes == 0:  # (a torch reshape error came from the first layer)
+            raise ValueError("Found a graph with 0 nodes, while attention "
+                             "needs at least one.")
         module = self._module_reading(g)
         with inference_mode(module), torch.no_grad():
             ids = torch.arange(1, device=device)

@@ -246,6 +246,10 @@ def test_attention_weights_sum_to_one(graph):
     for layer in (n, -n - 1, 0.5):
         with pytest.raises(ValueError, match=f"layer must be an int in \\[{-n}, "):
             clf.attention(layer)
+    # an empty graph was a torch reshape error
+    with pytest.raises(ValueError, match="Found a graph with 0 nodes"):
+        clf.attention(graph=sp.csr_matrix((0, 0)),
+                      node_features=np.zeros((0, features.shape[1])))
 
 
 # --------------------------------------------------- the contract on node ids

@@ -970,7 +970,20 @@ def _is_fitted(estimator):
     """Whether ``estimator`` is a fitted estimator (False for an unfitted
     one, for what is not an estimator, such as a class, and for one that
     needs no fit: scikit-learn's check passes those, which then were kept
-    as given, shared by clones, and their parameters could not be set)."""
+    as given, shared by clones, and their parameters could not be set).
+
+    A pipeline is fitted when each of its steps that needs a fit is (and one
+    does): scikit-learn's check reads the last step alone, which passed an
+    unfitted scaler followed by a Normalizer.
+    """
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline):
+        steps = [step for _, step in estimator.steps
+                 if step is not None and not (isinstance(step, str)
+                                              and step == "passthrough")]
+        fitted = [_is_fitted(step) for step in steps if _needs_fit(step)]
+        return bool(fitted) and all(fitted)
     try:
         if not get_tags(estimator).requires_fit:
             return False
@@ -978,6 +991,20 @@ def _is_fitted(estimator):
     except (NotFittedError, TypeError, AttributeError):
         return False
     return True
+
+
+def _needs_fit(estimator):
+    """Whether ``estimator`` (a pipeline: one of its steps) needs a fit."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline):
+        return any(_needs_fit(step) for _, step in estimator.steps
+                   if step is not None and not (isinstance(step, str)
+                                                and step == "passthrough"))
+    try:
+        return get_tags(estimator).requires_fit
+    except (TypeError, AttributeError):
+        return False
 
 
 def _transformer_weights(model, transformer, sample_weight):
@@ -999,11 +1026,16 @@ def _transformer_weights(model, transformer, sample_weight):
         return {"sample_weight": sample_weight}
     if isinstance(transformer, Pipeline):
         if routing:
-            return {"sample_weight": sample_weight}
-        name, last = transformer.steps[-1]
-        if last not in (None, "passthrough") and has_fit_parameter(
-                last, "sample_weight"):
-            return {f"{name}__sample_weight": sample_weight}
+            # only where a step asks for them: the pipeline refuses metadata
+            # that none of its steps consumes (a TypeError, even where each
+            # step had declined them)
+            if get_routing_for_object(transformer).consumes("fit", ["sample_weight"]):
+                return {"sample_weight": sample_weight}
+        else:
+            name, last = transformer.steps[-1]
+            if last not in (None, "passthrough") and has_fit_parameter(
+                    last, "sample_weight"):
+                return {f"{name}__sample_weight": sample_weight}
     warnings.warn(
         f"{type(model).__name__}: the transformer's fit takes no sample_weight, "
         f"so it learns from every row alike; the weights weigh the prototypes "

@@ -627,6 +627,66 @@ def test_prototype_classifier_weighs_a_pipeline_transformer_or_warns():
         PrototypeClassifier(transformer=PCA(2)).fit(X, y, sample_weight=weights)
 
 
+def test_prototype_pipeline_whose_steps_take_no_weights_under_routing():
+    # under metadata routing the weights went to any pipeline, which refused
+    # them when no step asked for them (a TypeError; in BaggingClassifier
+    # too, whose bootstrap counts are sample weights)
+    import sklearn
+    from sklearn.datasets import make_blobs
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import BaggingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_blobs(40, n_features=3, centers=[[0, 0, 0], [4, 4, 4]],
+                      random_state=0)
+    weights = np.random.RandomState(0).randint(1, 4, 40).astype(float)
+    with sklearn.config_context(enable_metadata_routing=True):
+        declined = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False), PCA(2))
+        for pipe in (make_pipeline(PCA(2)), declined):
+            with pytest.warns(UserWarning, match="takes no sample_weight"):
+                model = PrototypeClassifier(pipe).fit(X, y, sample_weight=weights)
+            assert model.score(X, y) > 0.9
+        asked = make_pipeline(StandardScaler().set_fit_request(sample_weight=True),
+                              PCA(2))
+        model = PrototypeClassifier(asked).fit(X, y, sample_weight=weights)
+        scaler = model.transformer_[0]
+        np.testing.assert_allclose(scaler.mean_, np.average(X, 0, weights))
+        proto = PrototypeClassifier(make_pipeline(PCA(2))).set_fit_request(
+            sample_weight=True)
+        with pytest.warns(UserWarning, match="takes no sample_weight"):
+            bagging = BaggingClassifier(proto, n_estimators=2, random_state=0)
+            assert bagging.fit(X, y).score(X, y) > 0.9
+
+
+def test_prototype_unfitted_pipeline_ending_in_a_stateless_step():
+    # scikit-learn's check reads a pipeline's last step: an unfitted scaler
+    # then a Normalizer passed as fitted (fit raised NotFittedError, clones
+    # shared the caller's pipeline and its parameters could not be searched)
+    from sklearn.base import clone
+    from sklearn.datasets import make_blobs
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import Normalizer, StandardScaler
+
+    X, y = make_blobs(40, n_features=3, centers=[[0, 0, 0], [4, 4, 4]],
+                      random_state=0)
+    pipe = make_pipeline(StandardScaler(), Normalizer())
+    model = PrototypeClassifier(pipe).fit(X, y)
+    assert model.score(X, y) > 0.9
+    assert model.transformer_ is not pipe and not hasattr(pipe[0], "mean_")
+    assert clone(PrototypeClassifier(pipe)).transformer is not pipe
+    search = GridSearchCV(PrototypeClassifier(pipe),
+                          {"transformer__standardscaler__with_mean": [True, False]},
+                          cv=2).fit(X, y)
+    assert search.best_params_["transformer__standardscaler__with_mean"] in (
+        True, False)
+    # fitted, it is kept as given (the stateless step needs no fit)
+    fitted = make_pipeline(StandardScaler(), Normalizer()).fit(X)
+    assert PrototypeClassifier(fitted).fit(X, y).transformer_ is fitted
+
+
 def test_boolean_pair_labels_are_predicted_as_booleans():
     # classes_ was [0, 1] for labels False/True (scikit-learn keeps them)
     rng = np.random.RandomState(0)

@@ -9,6 +9,6 @@ cd "$(dirname "$0")/.."
 export SKDEEP_VENV=${SKDEEP_VENV:-.venv-lowest}
 SKDEEP_CONSTRAINTS=scripts/lowest-versions.txt bash scripts/setup.sh
 "$SKDEEP_VENV/bin/python" -m pip list --format=freeze 2>/dev/null | grep -i -E \
-    "^(numpy|scipy|scikit-learn|skorch|pluggy|pywavelets|tqdm|matplotlib|networkx|gensim|numba|sktime|dask|pytest|pandas|torch)==" \
+    "^(numpy|scipy|scikit-learn|skorch|pluggy|pywavelets|tqdm|matplotlib|networkx|gensim|numba|sktime|dask|pytest|pytest-xdist|pandas|torch)==" \
     | tr '\n' ' ' && echo
 "$SKDEEP_VENV/bin/python" -m pytest "$@"

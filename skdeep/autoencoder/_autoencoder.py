@@ -17,7 +17,11 @@ from skdeep.autoencoder._modules import (
     ConvAutoencoderModule,
     DenseAutoencoderModule,
 )
-from skdeep.utils._input import read_input_shape
+from skdeep.utils._input import (
+    read_input_shape,
+    refuse_sktime_panel_frames,
+    series_arrays,
+)
 from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import as_float32_tensor
@@ -589,6 +593,11 @@ class ConvAutoencoderTransformer(
 
     def _flatten(self, X, *, reset):
         """Flat rows from flat or N-D input, checking the per-sample shape."""
+        # sktime's panels: pd-multiindex was read as a table, silently (one
+        # "series" of channel values per time point), and df-list frames
+        # with time and channels swapped
+        refuse_sktime_panel_frames(X, type(self).__name__)
+        X = series_arrays(X)
         if isinstance(X, (list, tuple, torch.Tensor)):
             # nested lists and tensors of images or series, as arrays
             as_array = np.asarray(X)

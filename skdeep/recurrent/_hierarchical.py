@@ -28,7 +28,7 @@ from skdeep.recurrent._cells import (
     QRNN_POOLINGS,
     RecurrentStack,
 )
-from skdeep.utils._input import read_input_shape
+from skdeep.utils._input import read_input_shape, refuse_sktime_panel_frames
 from skdeep.utils._losses import ClassificationLoss, WeightedMSELoss
 from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
@@ -447,6 +447,9 @@ class _BaseHierarchicalRNN(BaseTorchEstimator):
         """
         name = type(self).__name__
         fit = not (isinstance(y, str) and y == "no_validation")
+        # (read as tables, they gave "inconsistent numbers of samples")
+        refuse_sktime_panel_frames(X, name, layout="(n_samples, outer_steps, "
+                                   "inner_steps[, n_features]) or flat rows")
         X = _nested_as_array(X)
         ndim = getattr(X, "ndim", None)
         if ndim is not None and ndim > 4:

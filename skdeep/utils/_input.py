@@ -44,13 +44,15 @@ def _is_pandas(x):
     return type(x).__module__.startswith("pandas") and hasattr(x, "to_numpy")
 
 
-def refuse_sktime_panel_frames(X, estimator_name="The estimator", what="X"):
+def refuse_sktime_panel_frames(X, estimator_name="The estimator", what="X",
+                               layout=None):
     """A clear error for sktime's pandas panels (``nested_univ``, whose cells
     hold series, and ``pd-multiindex``, one row per instance and time point):
     read as tables, they gave numpy's "setting an array element with a
     sequence", a count of rows for labels, or, for a multivariate
     ``pd-multiindex`` panel, one "series" of channel values per time point,
-    silently."""
+    silently. ``layout``: the shape the estimator takes, where it is not
+    sktime's ``numpy3D`` (the message then names no conversion)."""
     if not _is_pandas(X) or getattr(X, "ndim", 1) != 2:
         return
     if X.index.nlevels > 1:
@@ -59,6 +61,9 @@ def refuse_sktime_panel_frames(X, estimator_name="The estimator", what="X"):
         kind = "a nested_univ panel (cells holding series)"
     else:
         return
+    if layout is not None:
+        raise ValueError(f"{what} is {kind}; {estimator_name} takes arrays of "
+                         f"shape {layout}.")
     raise ValueError(
         f"{what} is {kind}; {estimator_name} takes arrays of shape "
         f"(n_instances, n_channels, n_timepoints). Convert it with sktime's "

@@ -123,6 +123,28 @@ def test_conv_autoencoder_images_flat_and_series(digits01):
         ConvAutoencoderTransformer(input_shape=(-1, -64), max_epochs=1).fit(X)
 
 
+def test_conv_autoencoder_reads_sktime_frames_as_series():
+    # a df-list's (time x channels) frames were stacked as they are (ten
+    # channels of one point for a univariate panel), and a pd-multiindex
+    # panel was trained on as a table of one row per instance and time point
+    import pandas as pd
+
+    X = np.random.RandomState(0).randn(12, 2, 10)
+    frames = [pd.DataFrame(series.T) for series in X]
+    params = dict(code_size=2, max_epochs=2, random_state=0)
+    from_frames = ConvAutoencoderTransformer(**params).fit(frames)
+    from_array = ConvAutoencoderTransformer(**params).fit(X)
+    assert from_frames.input_shape_ == (2, 10)
+    np.testing.assert_array_equal(from_frames.transform(frames),
+                                  from_array.transform(X))
+    index = pd.MultiIndex.from_product([range(12), range(10)])
+    panel = pd.DataFrame(X.transpose(0, 2, 1).reshape(120, 2), index=index)
+    with pytest.raises(ValueError, match="X is a pd-multiindex panel"):
+        ConvAutoencoderTransformer(**params).fit(panel)
+    with pytest.raises(ValueError, match="X is a pd-multiindex panel"):
+        from_array.transform(panel)
+
+
 def test_conv_autoencoder_partial_fit_on_nd_chunks():
     # later calls compared the chunk's C (shape[1]) with n_features_in_ (C*T)
     series = np.random.RandomState(0).randn(32, 2, 8)

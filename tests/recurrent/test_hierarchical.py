@@ -368,6 +368,17 @@ def test_bad_input_at_fit():
                 {"qrnn_pooling": "x"}, {"inner_hidden_size": 0}]:
         with pytest.raises(InvalidParameterError):
             clone(est).set_params(**bad).fit(X, y)
+    # sktime's pandas panels: "inconsistent numbers of samples" or numpy's
+    # "setting an array element with a sequence"
+    import pandas as pd
+
+    index = pd.MultiIndex.from_product([range(20), range(I)])
+    panel = pd.DataFrame(X[:, 0].reshape(20 * I, F), index=index)
+    nested = pd.DataFrame({0: [pd.Series(row) for row in X[:, 0, :, 0]]})
+    for frame in (panel, nested):
+        with pytest.raises(ValueError, match=r"panel .*; HierarchicalRNNClassifier "
+                           r"takes arrays of shape \(n_samples, outer_steps"):
+            clone(est).fit(frame, y)
 
 
 def test_module_directly_handles_nan_padding():

@@ -122,6 +122,10 @@ class KarateClubEmbedder(KarateClubParams, BaseNodeEmbedder):
             features = self.node_features
             if features is None:
                 features = adjacency  # the adjacency rows as node features
+            elif hasattr(features, "to_numpy"):
+                # a nullable frame's pd.NA gave pandas' bare "boolean value of
+                # NA is ambiguous": as NaN, refused below
+                features = features.to_numpy(dtype=np.float64, na_value=np.nan)
             features = sp.coo_matrix(features, dtype=np.float64)
             if features.shape[0] != adjacency.shape[0]:
                 raise ValueError(

@@ -627,13 +627,19 @@ def test_a_graphs_features_do_not_depend_on_the_rest_of_the_list():
     np.testing.assert_array_equal(est.transform(train[::-1])[::-1], together)
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, "pd.NA"])
 def test_non_finite_node_features_are_refused(bad):
-    # TENE and FSCNMF gave an all-NaN embedding without a word
+    # TENE and FSCNMF gave an all-NaN embedding without a word; a nullable
+    # frame's pd.NA gave pandas' "boolean value of NA is ambiguous"
     import networkx as nx
+    import pandas as pd
 
     features = np.random.RandomState(0).rand(34, 6)
-    features[3, 2] = bad
+    if bad == "pd.NA":
+        features = pd.DataFrame(features).astype("Float64")
+        features.iloc[3, 2] = pd.NA
+    else:
+        features[3, 2] = bad
     est = _embedder("KarateClubTENE").set_params(node_features=features)
     with pytest.raises(ValueError, match="node_features contains NaN or infinity"):
         est.fit_transform(nx.karate_club_graph())

@@ -77,7 +77,10 @@ _TRAINING_DOC = """\
 
     batch_size : int or None, default=None
         Labelled nodes per step; None takes all of them in one step (full
-        batch, the papers' setting).
+        batch, the papers' setting). A GCN or GAT step computes only what
+        its nodes read (their neighbourhoods, as many hops as there are
+        layers), or the whole graph where that covers more than half of it;
+        GraphSAGE samples the neighbourhoods (``n_samples``).
 
     optimizer : {{"adam", "adamw", "sgd", "rmsprop"}} or torch optimizer class, \
 default="adam"
@@ -585,10 +588,12 @@ class GCNClassifier(_BaseGNNClassifier):
         store_init_params(self, locals())
 
     def _make_module(self):
-        return GCNModule(
+        module = GCNModule(
             self.n_node_features_, _check_hidden(self.hidden_layer_sizes),
             len(self.classes_), self.dropout,
         )
+        module.neighbourhood_batches = self.batch_size is not None
+        return module
 
     def _optimizer_params(self):
         # Kipf & Welling decay the first layer's weights only.
@@ -742,13 +747,15 @@ class GATClassifier(_BaseGNNClassifier):
         store_init_params(self, locals())
 
     def _make_module(self):
-        return GATModule(
+        module = GATModule(
             self.n_node_features_, _check_hidden(self.hidden_layer_sizes),
             len(self.classes_), n_heads=self.n_heads, output_heads=self.output_heads,
             concat=self.concat, dropout=self.dropout,
             attention_dropout=self.attention_dropout,
             negative_slope=self.negative_slope, value_dropout=self.value_dropout,
         )
+        module.neighbourhood_batches = self.batch_size is not None
+        return module
 
     def attention(self, layer=0, *, graph=None, node_features=None):
         """The attention coefficients of one layer, edge by edge.

@@ -207,20 +207,61 @@ class GraphTensors:
         return self.feature_tensor()[ids]
 
     # --- adjacency views --------------------------------------------------
-    def gcn_adjacency(self):
-        """``D^-1/2 (A + I) D^-1/2`` (Kipf & Welling) as a COO tensor; the
-        edge weights are kept, every node gets a self-loop of weight 1."""
+    def _with_self_loops(self):
+        """``A + I`` as CSR (the edges every GCN and GAT layer reads)."""
+        return self._cached("loops", lambda: (self.adjacency + sp.identity(
+            self.n_nodes, dtype=np.float32, format="csr")).tocsr())
 
+    def _gcn_matrix(self):
         def build():
-            n = self.n_nodes
-            A = self.adjacency + sp.identity(n, dtype=np.float32, format="csr")
+            A = self._with_self_loops()
             # degrees in float64: float32 row sums of weights near its
             # largest value overflowed, and inf ** -0.5 zeroed those rows
             scale = np.asarray(A.astype(np.float64).sum(axis=1)).ravel() ** -0.5
-            A = sp.diags(scale) @ A @ sp.diags(scale)
-            return _coo_tensor(A.astype(np.float32), self.device)
+            return (sp.diags(scale) @ A @ sp.diags(scale)).astype(np.float32).tocsr()
 
-        return self._cached("gcn", build)
+        return self._cached("gcn_csr", build)
+
+    def gcn_adjacency(self):
+        """``D^-1/2 (A + I) D^-1/2`` (Kipf & Welling) as a COO tensor; the
+        edge weights are kept, every node gets a self-loop of weight 1."""
+        return self._cached("gcn", lambda: _coo_tensor(self._gcn_matrix(), self.device))
+
+    # --- the neighbourhoods of a batch of nodes -----------------------------
+    def receptive_fields(self, node_ids, n_layers, limit):
+        """The nodes each of ``n_layers`` layers reads for the outputs of
+        ``node_ids``: ``[S_0, ..., S_L]``, sorted int64 arrays, ``S_L`` the
+        distinct ids and ``S_l`` the nodes of ``S_(l+1)`` with their
+        neighbours; None where ``S_0`` would hold more than ``limit`` nodes
+        (the whole graph then costs about as little)."""
+        A = self._with_self_loops()
+        nodes = np.unique(node_ids.cpu().numpy())
+        fields = [nodes]
+        for _ in range(n_layers):
+            nodes = np.unique(A[nodes].indices)  # (self-loops: a superset)
+            if len(nodes) > limit:
+                return None
+            fields.append(nodes)
+        return fields[::-1]
+
+    def gcn_block(self, rows, columns):
+        """The ``rows`` of :meth:`gcn_adjacency`, its columns narrowed to
+        ``columns`` (sorted, holding every neighbour of the rows): a COO
+        tensor of shape ``(len(rows), len(columns))``."""
+        A = self._gcn_matrix()[rows]
+        block = sp.csr_matrix((A.data, np.searchsorted(columns, A.indices), A.indptr),
+                              shape=(len(rows), len(columns)))
+        return _coo_tensor(block, self.device)
+
+    def edges_into(self, rows, columns):
+        """``(source, target)`` of the edges into ``rows`` (self-loops
+        included), as positions in ``columns`` (sorted, holding every
+        neighbour of the rows); sorted by target, as :meth:`edges`."""
+        A = self._with_self_loops()[rows]
+        target = np.repeat(np.searchsorted(columns, rows), np.diff(A.indptr))
+        source = np.searchsorted(columns, A.indices)
+        return (torch.from_numpy(source.astype(np.int64)).to(self.device),
+                torch.from_numpy(target.astype(np.int64)).to(self.device))
 
     def mean_adjacency(self):
         """Row-normalised ``A`` (the mean over neighbours, weights ignored),
@@ -240,9 +281,7 @@ class GraphTensors:
         sorted by target."""
 
         def build():
-            A = self.adjacency
-            if self_loops:
-                A = A + sp.identity(self.n_nodes, dtype=np.float32, format="csr")
+            A = self._with_self_loops() if self_loops else self.adjacency
             coo = A.tocsr().tocoo()  # CSR order: rows (targets) sorted
             target = torch.from_numpy(coo.row.astype(np.int64)).to(self.device)
             source = torch.from_numpy(coo.col.astype(np.int64)).to(self.device)

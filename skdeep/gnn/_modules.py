@@ -14,6 +14,7 @@ features of the same width (inductive use).
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -68,6 +69,20 @@ class GraphModule(nn.Module):
     """
 
     graph = None
+    # Set by the estimator when it trains in mini-batches (GCN, GAT): a batch
+    # then reads only the nodes its outputs depend on (see _fields).
+    neighbourhood_batches = False
+
+    def _fields(self, node_ids):
+        """The batch's receptive fields (:meth:`GraphTensors.receptive_fields`)
+        where the network reads them instead of the whole graph: with
+        ``neighbourhood_batches`` set and where they cover at most half the
+        graph (every step computed every node, so that an epoch of
+        mini-batches cost n_nodes x n_batches); None otherwise."""
+        if not self.neighbourhood_batches:
+            return None
+        g = self.graph
+        return g.receptive_fields(node_ids, len(self.layers), g.n_nodes // 2)
 
     def forward(self, node_ids):
         return self.propagate(node_ids)[0]
@@ -90,11 +105,24 @@ class GraphModule(nn.Module):
         return state
 
 
-def _node_rows(node_ids, h, hidden):
+def _node_rows(node_ids, h, hidden, fields=None):
     """The rows of ``node_ids`` in the output ``h`` and in the last hidden
-    layer ``hidden`` (None without one)."""
-    return gather_rows(h, node_ids), None if hidden is None else gather_rows(
-        hidden, node_ids)
+    layer ``hidden`` (None without one); with ``fields``, ``h`` holds the
+    rows of ``fields[-1]`` and ``hidden`` those of ``fields[-2]``."""
+    if fields is None:
+        return gather_rows(h, node_ids), None if hidden is None else gather_rows(
+            hidden, node_ids)
+    ids = node_ids.cpu().numpy()
+    out = gather_rows(h, _positions(fields[-1], ids, h.device))
+    if hidden is not None:
+        hidden = gather_rows(hidden, _positions(fields[-2], ids, h.device))
+    return out, hidden
+
+
+def _positions(sorted_nodes, nodes, device):
+    """Where ``nodes`` sit in ``sorted_nodes``, a long tensor on ``device``."""
+    return torch.from_numpy(np.searchsorted(sorted_nodes, nodes).astype(np.int64)).to(
+        device)
 
 
 class GCNModule(GraphModule):
@@ -118,16 +146,24 @@ class GCNModule(GraphModule):
 
     def propagate(self, node_ids):
         g = self.graph
-        A = g.gcn_adjacency()
-        h, hidden = g.feature_tensor(), None
-        all_nodes = torch.arange(g.n_nodes, device=A.device)
+        fields = self._fields(node_ids)
         last = len(self.layers) - 1
+        if fields is None:
+            A = g.gcn_adjacency()
+            h = g.feature_tensor()
+            all_nodes = torch.arange(g.n_nodes, device=A.device)
+        else:
+            h = g.feature_rows(torch.from_numpy(fields[0]))
+        hidden = None
         for i, (layer, bias) in enumerate(zip(self.layers, self.biases)):
+            if fields is not None:  # the rows of the next field, read from this one
+                A = g.gcn_block(fields[i + 1], fields[i])
+                all_nodes = torch.from_numpy(fields[i]).to(A.device)
             # Â (H W): the product with Â is taken on the narrow side.
             h = torch.sparse.mm(A, layer(h, ids=all_nodes, dropout=self.dropout)) + bias
             if i < last:
                 h = hidden = F.relu(h)
-        return _node_rows(node_ids, h, hidden)
+        return _node_rows(node_ids, h, hidden, fields)
 
 
 class GATLayer(nn.Module):
@@ -210,16 +246,27 @@ class GATModule(GraphModule):
 
     def propagate(self, node_ids, return_attention=False):
         g = self.graph
-        source, target = g.edges(self_loops=True)
-        all_nodes = torch.arange(g.n_nodes, device=source.device)
-        h, hidden, attention = g.feature_tensor(), None, []
+        # (the attention of every edge needs the whole graph)
+        fields = None if return_attention else self._fields(node_ids)
+        if fields is None:
+            source, target = g.edges(self_loops=True)
+            all_nodes = torch.arange(g.n_nodes, device=source.device)
+            h = g.feature_tensor()
+        else:
+            h = g.feature_rows(torch.from_numpy(fields[0]))
+        hidden, attention = None, []
         for i, layer in enumerate(self.layers):
+            if fields is not None:  # the edges into the next field's nodes
+                source, target = g.edges_into(fields[i + 1], fields[i])
+                all_nodes = torch.from_numpy(fields[i]).to(source.device)
             h, alpha = layer(h, all_nodes, source, target, self.dropout,
                              return_attention=True)
             attention.append(alpha)
+            if fields is not None:  # (the other rows got no messages)
+                h = gather_rows(h, _positions(fields[i], fields[i + 1], h.device))
             if i < len(self.layers) - 1:
                 h = hidden = F.elu(h)
-        out = _node_rows(node_ids, h, hidden)
+        out = _node_rows(node_ids, h, hidden, fields)
         return (*out, attention) if return_attention else out
 
 

@@ -148,6 +148,18 @@ class _LSTMForecastNet(nn.Module):
         return self.head.forward_mc(x[:, None, :], masks)[0, :, 0, :]
 
 
+def _unrelated_index(index, times):
+    """Whether ``index`` cannot name the forecast ``times``: another kind
+    of index, or the 0, 1, ... of an array given as X (read by position);
+    an index of times of the same kind names other times."""
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return True
+    if isinstance(index, pd.PeriodIndex) and isinstance(times, pd.PeriodIndex):
+        return index.freq != times.freq
+    return type(index) is not type(times) and not (
+        pd.api.types.is_integer_dtype(index) and pd.api.types.is_integer_dtype(times))
+
+
 def _match_columns(X, columns):
     """``X`` with its columns in the fitted order when both are named with
     the same strings; a clear error when they are named differently. (Others,
@@ -896,10 +908,12 @@ class LSTMForecaster(BaseForecaster):
         ----------
         y : pd.Series or pd.DataFrame
             The new observations, after the cutoff; NaN or infinite values
-            are refused.
+            are refused. Earlier ones (sktime's ``update_predict`` over past
+            windows) move the cutoff back, and the forecasts start from it.
         X : pd.DataFrame or None, default=None
             Exogenous values at those times (when fitted with ``X``), named
-            by the columns of ``fit``.
+            by the columns of ``fit`` (unnamed ones: in their order); other
+            widths and NaN or infinite values are refused.
         update_params : bool, default=True
             Accepted for sktime's interface; changes nothing.
 
@@ -922,8 +936,25 @@ class LSTMForecaster(BaseForecaster):
             raise ValueError("y contains NaN or infinite values.")
         # (n_exog_ is unset where sktime fits one forecaster per variable)
         if getattr(self, "n_exog_", 0) and isinstance(X, pd.DataFrame):
+            if X.shape[1] != self.n_exog_:
+                # (accepted, it broke every later predict with pandas' errors)
+                raise ValueError(
+                    f"X has {X.shape[1]} columns; the forecaster was fitted with "
+                    f"{self.n_exog_}."
+                )
             # (merged by column name: other names made new, empty columns)
             X = _match_columns(X, self._cur_X.columns)
+            if list(X.columns) != list(self._cur_X.columns):  # unnamed: by position
+                X = X.set_axis(self._cur_X.columns, axis=1)
+            try:
+                finite = np.isfinite(X.to_numpy(dtype=np.float64)).all()
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"X must hold numbers; got columns of dtypes "
+                    f"{sorted({str(t) for t in X.dtypes})}."
+                ) from None
+            if not finite:  # (as fit and predict: inf was forecast from)
+                raise ValueError("X contains NaN or infinite values.")
         return X
 
     def _update(self, y, X=None, update_params=True):
@@ -950,7 +981,10 @@ class LSTMForecaster(BaseForecaster):
             return None
         full = ForecastingHorizon(np.arange(1, H + 1), is_relative=True, freq=fh.freq)
         index = full.to_absolute_index(self.cutoff)
+        # (rows of X past the cutoff, given to fit or update, are future
+        # values known in advance: they are read)
         known = self._cur_X
+        observed, history = self._observed()
         if X is not None and len(X):
             if X.shape[1] != self.n_exog_:
                 raise ValueError(
@@ -974,7 +1008,7 @@ class LSTMForecaster(BaseForecaster):
         if X is not None and len(X) and future.isna().all(axis=None):
             future = self._exog_by_position(fh, X, future)
         # missing rows repeat the latest earlier value (the history's last)
-        last = self._cur_X.reindex(self._cur_y.index).ffill().iloc[-1:]
+        last = history.reindex(observed.index).ffill().iloc[-1:]
         filled = pd.concat([last, future]).ffill().iloc[1:]
         return self._scale_X(filled.to_numpy(dtype=np.float64))
 
@@ -986,6 +1020,14 @@ class LSTMForecaster(BaseForecaster):
         the direct strategy's whole blocks: X of one row per step of fh = [1,
         2, 3] with a horizon of 2 was dropped without a word.)"""
         steps = self._relative_steps(fh)
+        if not _unrelated_index(X.index, future.index):
+            # (the training X passed again was read as the future's rows)
+            raise ValueError(
+                f"X's index names none of the forecast times "
+                f"({future.index[0]} to {future.index[-1]}); it runs from "
+                f"{X.index[0]} to {X.index[-1]}. Pass X at the forecast times "
+                f"(or a numpy array of one row per step)."
+            )
         values = X.to_numpy()
         future = future.copy()
         if len(X) == len(steps):
@@ -1002,15 +1044,29 @@ class LSTMForecaster(BaseForecaster):
             )
         return future
 
+    def _observed(self):
+        """The stored ``y`` and ``X`` (None without) up to the cutoff.
+
+        sktime's ``update`` with earlier observations moves the cutoff back;
+        forecasts read only what is known at it (they started from the end
+        of the stored history: a backtest over past windows saw the future).
+        """
+        y = self._cur_y[self._cur_y.index <= self.cutoff[0]]
+        X = self._cur_X
+        if self.n_exog_ and X is not None:
+            X = X[X.index <= self.cutoff[0]]
+        return y, X
+
     def _history(self):
         """Scaled LSTM input steps of the history the forecasts start from."""
-        y = self._cur_y.to_numpy(dtype=np.float64)
+        observed, X = self._observed()
+        y = observed.to_numpy(dtype=np.float64)
         d, L = self.difference_, self.window_length_
         w = np.diff(y) if d else y
         if not self.stateful:
             w = w[-L:]
         if self.n_exog_:
-            Xh = self._cur_X.reindex(self._cur_y.index).ffill().bfill()
+            Xh = X.reindex(observed.index).ffill().bfill()
             Xs = self._scale_X(Xh.to_numpy(dtype=np.float64))[d:]
             if not self.stateful:
                 Xs = Xs[-L:]
@@ -1083,7 +1139,7 @@ class LSTMForecaster(BaseForecaster):
             out = self._rollout(z, xf, H, masks, noise, generator)
         paths = self._unscale_y(out.cpu().numpy().astype(np.float64))
         if self.difference_:
-            paths = float(self._cur_y.iloc[-1]) + np.cumsum(paths, axis=1)
+            paths = float(self._observed()[0].iloc[-1]) + np.cumsum(paths, axis=1)
         return paths
 
     def _prepare_predict(self, fh, X):

@@ -259,6 +259,67 @@ def test_future_X_without_the_forecast_index_is_read_by_position():
         recursive.predict([2, 3, 4, 5], X=X[40:43].to_numpy())
 
 
+def test_future_X_naming_other_times_is_refused():
+    # an X indexed by other times of the same kind (the training X passed
+    # again) was read by position, as if it held the forecast times' values
+    rng = np.random.RandomState(0)
+    index = pd.period_range("2000-01", periods=50, freq="M")
+    X = pd.DataFrame({"x": rng.randn(50)}, index=index)
+    y = pd.Series(np.sin(np.arange(50) / 3) + 0.3 * X["x"].to_numpy(), index=index)
+    f = LSTMForecaster(window_length=4, hidden_size=4, max_epochs=3,
+                       random_state=0).fit(y[:40], X=X[:40])
+    with pytest.raises(ValueError, match="X's index names none of the forecast "
+                                         "times"):
+        f.predict([1, 2], X=X[:2])
+    # an array's rows (or a frame's 0, 1, ...) are still read by position
+    np.testing.assert_array_equal(f.predict([1, 2], X=X[40:42].to_numpy()),
+                                  f.predict([1, 2], X=X[40:42]))
+    np.testing.assert_array_equal(
+        f.predict([1, 2], X=X[40:42].reset_index(drop=True)),
+        f.predict([1, 2], X=X[40:42]))
+
+
+def test_update_with_earlier_observations_forecasts_from_the_cutoff():
+    # sktime moves the cutoff back, but the forecasts started from the end of
+    # the stored history: a backtest over past windows read the future
+    import copy
+
+    rng = np.random.RandomState(0)
+    y = pd.Series(np.sin(np.arange(80) / 4) + 0.1 * rng.randn(80))
+    f = LSTMForecaster(window_length=3, hidden_size=4, max_epochs=2,
+                       random_state=0).fit(y[:70])
+    g = copy.deepcopy(f)
+    g.update(y[65:70] + 100.0, update_params=False)  # other values after 64
+    for model in (f, g):
+        model.update(y[60:65], update_params=False)
+        assert model.cutoff[0] == 64
+    np.testing.assert_array_equal(f.predict([1, 2]), g.predict([1, 2]))
+    np.testing.assert_array_equal(f.predict_interval([1, 2]),
+                                  g.predict_interval([1, 2]))
+    assert f.predict([1]).index[0] == 65
+
+
+def test_update_refuses_X_of_another_width_or_not_finite():
+    # accepted, they broke every later predict with pandas' own errors (or
+    # were forecast from); unnamed columns are matched by position
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.randn(50, 2))
+    y = pd.Series(np.sin(np.arange(50) / 3) + 0.3 * X[0])
+    f = LSTMForecaster(window_length=4, hidden_size=4, max_epochs=2,
+                       random_state=0).fit(y[:40], X=X[:40])
+    wide = pd.DataFrame(rng.randn(1, 3), index=[40])
+    bad = X[40:41].copy()
+    bad.iloc[0, 0] = np.inf
+    for X_new, match in ((wide, "X has 3 columns; the forecaster was fitted "
+                                "with 2"), (bad, "X contains NaN or infinite")):
+        with pytest.raises(ValueError, match=match):
+            f.update(y[40:41], X=X_new)
+        assert f.cutoff[0] == 39
+    f.update(y[40:41], X=X[40:41].set_axis([5, 6], axis=1))
+    assert list(f._cur_X.columns) == [0, 1]
+    assert np.isfinite(f.predict([1, 2], X=X[41:43])).all()
+
+
 def test_future_X_columns_are_matched_by_name():
     # they were taken by position: swapped columns gave another forecast
     rng = np.random.RandomState(0)

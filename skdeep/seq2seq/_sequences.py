@@ -169,6 +169,11 @@ def read_sequences(X, *, what, tokenizer="char", targets=False, name="estimator"
             f"{what} must be a collection of sequences, not a single string; "
             f"wrap it in a list."
         )
+    if np.isscalar(X) or getattr(X, "ndim", None) == 0:  # (a bare TypeError)
+        raise ValueError(
+            f"{what} must be a collection of sequences; got a scalar "
+            f"{type(X).__name__} ({X!r})."
+        )
     if sp.issparse(X):
         check_array(X, accept_sparse=False, input_name=what, estimator=name)
     refuse_sktime_panel_frames(X, name, what)

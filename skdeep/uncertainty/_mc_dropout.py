@@ -605,6 +605,8 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         log_likelihood : float or ndarray of shape (n_samples,)
             Higher is better.
         """
+        if not isinstance(average, (bool, np.bool_)):  # ("yes" and 0 were read)
+            raise ValueError(f"average must be True or False; got {average!r}.")
         X = self._validate_predict_input(X)
         m = self._n_outputs()
         # finite, as fit's targets (NaN gave a NaN score, inf -inf)

@@ -615,6 +615,7 @@ def test_max_length_truncates_with_a_warning():
         (np.ones(4), ValueError, "Expected 2D array"),
         (np.ones((2, 2, 2, 2)), ValueError, "got an array with shape"),
         (np.ones((2, 0)), ValueError, "0 time points|0 feature"),
+        (5, ValueError, "a collection of sequences; got a scalar int"),  # TypeError
     ],
 )
 def test_bad_inputs_raise_clear_errors(X, error, match):

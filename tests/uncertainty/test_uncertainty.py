@@ -119,6 +119,9 @@ def test_log_likelihood_matches_paper_formula(sine_model):
     )
     per_sample = model.log_likelihood(X, y, average=False)
     np.testing.assert_allclose(per_sample, expected, rtol=1e-8, atol=1e-8)
+    for average in ("yes", 0, None):  # read as true or false
+        with pytest.raises(ValueError, match="average must be True or False"):
+            model.log_likelihood(X, y, average=average)
     assert model.log_likelihood(X, y) == pytest.approx(expected.mean())
     # a wrong target scores worse
     assert model.log_likelihood(X, y + 3.0) < model.log_likelihood(X, y)

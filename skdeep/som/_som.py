@@ -1871,6 +1871,8 @@ def _pca_moments(X):
         if found is not None:
             evals, components = found
             return mean.cpu().numpy(), evals, _fix_signs(components)
+    if not isinstance(X, LazyRows) and len(X) < X.shape[1]:
+        return (mean.cpu().numpy(), *_gram_components(X, mean))
     # float32 products of row blocks, added in float64: each block's sums
     # carry float32 rounding (about 1e-6 relative on standardized data),
     # plenty for a starting plane, at a third to a sixth of the time of
@@ -1886,6 +1888,29 @@ def _pca_moments(X):
     evals = np.clip(evals[order], 0, None)
     components = evecs[:, order].T
     return mean.cpu().numpy(), evals, _fix_signs(components)
+
+
+def _gram_components(X, mean):
+    """The two leading principal variances and components of a tensor of
+    fewer rows than features, from the rows' n x n Gram matrix (the same
+    non-zero spectrum): the d x d covariance and its eigendecomposition
+    took 30 s at 60 rows of 4,000 features, and 3 GB at 20,000."""
+    centred = X.float() - mean.to(X.device, torch.float32)
+    gram = (centred @ centred.T).double().cpu() / max(len(X) - 1, 1)
+    evals, u = torch.linalg.eigh(gram)
+    order = torch.argsort(evals, descending=True)[:2]
+    evals = evals[order].clamp_min(0).numpy()
+    components = (centred.T @ u[:, order].to(centred)).T.double().cpu()
+    norms = torch.linalg.vector_norm(components, dim=1, keepdim=True)
+    components = (components / norms.clamp_min(1e-300)).numpy()
+    # no variance (fewer than 3 distinct rows): unit vectors, as eigh of a
+    # zero covariance gives
+    for k in np.flatnonzero(norms.numpy().ravel() == 0):
+        components[k] = np.eye(1, X.shape[1], X.shape[1] - 1 - k)
+    if len(components) < 2:  # one row: no second direction
+        components = np.vstack([components, np.eye(1, X.shape[1], X.shape[1] - 2)])
+        evals = np.append(evals, 0.0)
+    return evals, _fix_signs(components)
 
 
 def _covariance(X, mean, dtype):

@@ -690,6 +690,34 @@ def test_wide_pca_start_by_krylov_iteration_equals_sklearn_pca(monkeypatch, star
         assert sampled[:2] == [100, 400] and sampled[-2:] == [100, 400]
 
 
+def test_pca_start_of_fewer_rows_than_features_never_forms_the_covariance(
+        monkeypatch):
+    """Where the iteration stops early on data of fewer rows than features
+    (a flat spectrum), the moments come from the rows' n x n Gram matrix:
+    the d x d covariance and its eigh took 30 s at 60 rows of 4,000
+    features (and would take 3 GB at 20,000)."""
+    from sklearn.decomposition import PCA
+
+    formed = []
+    monkeypatch.setattr(som_module, "_covariance",
+                        lambda *args: formed.append(args) or None)
+    monkeypatch.setattr(som_module, "_leading_components", lambda *args: None)
+    rng = np.random.RandomState(0)
+    X = (rng.randn(40, 3000) * np.linspace(1, 3, 3000)).astype(np.float32)
+    mean, variances, components = som_module._pca_moments(torch.from_numpy(X))
+    pca = PCA(2, svd_solver="full").fit(X.astype(np.float64))
+    np.testing.assert_allclose(variances[:2], pca.explained_variance_, rtol=1e-5)
+    signs = np.sign((components[:2] * pca.components_).sum(1))
+    np.testing.assert_allclose(components[:2], signs[:, None] * pca.components_,
+                               atol=1e-5)
+    som = SOMClusterer(2, n_columns=2, max_epochs=1, random_state=0).fit(X)
+    assert not formed and np.isfinite(som.cluster_centers_).all()
+    # two rows: one direction, then a unit vector of no variance
+    _, variances, components = som_module._pca_moments(torch.from_numpy(X[:2]))
+    assert variances[1] < 1e-6 * variances[0]
+    np.testing.assert_allclose(np.linalg.norm(components, axis=1), 1.0)
+
+
 @pytest.mark.parametrize("offset, scale", [(0.0, 1.0), (1e3, 1.0), (0.0, 1e19)])
 def test_narrow_pca_start_from_float32_blocks_equals_sklearn_pca(
     monkeypatch, offset, scale

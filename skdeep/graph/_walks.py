@@ -51,7 +51,9 @@ def _check_dependencies(modules=("numba", "gensim"), what="this graph embedder")
         # the graph extra's modules, else the packages themselves (a plugin's)
         extra = set(missing) <= {"numba", "gensim", "networkx"}
         install = "'skdeep[graph]'" if extra else " ".join(missing)
-        raise ImportError(f"{what} needs {' and '.join(missing)}: pip install {install}.")
+        raise ImportError(
+            f"{what} needs {' and '.join(missing)}: pip install {install}."
+        )
 
 
 def _primitives():

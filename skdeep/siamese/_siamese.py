@@ -979,10 +979,7 @@ def _is_fitted(estimator):
     from sklearn.pipeline import Pipeline
 
     if isinstance(estimator, Pipeline):
-        steps = [step for _, step in estimator.steps
-                 if step is not None and not (isinstance(step, str)
-                                              and step == "passthrough")]
-        fitted = [_is_fitted(step) for step in steps if _needs_fit(step)]
+        fitted = [_is_fitted(step) for step in _steps(estimator) if _needs_fit(step)]
         return bool(fitted) and all(fitted)
     try:
         if not get_tags(estimator).requires_fit:
@@ -993,14 +990,20 @@ def _is_fitted(estimator):
     return True
 
 
+def _steps(pipeline):
+    """The steps of ``pipeline`` that are estimators (not None or
+    "passthrough")."""
+    return [step for _, step in pipeline.steps
+            if step is not None and not (isinstance(step, str)
+                                         and step == "passthrough")]
+
+
 def _needs_fit(estimator):
     """Whether ``estimator`` (a pipeline: one of its steps) needs a fit."""
     from sklearn.pipeline import Pipeline
 
     if isinstance(estimator, Pipeline):
-        return any(_needs_fit(step) for _, step in estimator.steps
-                   if step is not None and not (isinstance(step, str)
-                                                and step == "passthrough"))
+        return any(_needs_fit(step) for step in _steps(estimator))
     try:
         return get_tags(estimator).requires_fit
     except (TypeError, AttributeError):

@@ -458,7 +458,8 @@ def test_import_without_numba_or_gensim():
         "    print('ImportError', e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert "ImportError DeepWalkEmbedder needs numba and gensim" in out.stdout, out.stderr
+    assert ("ImportError DeepWalkEmbedder needs numba and gensim"
+            in out.stdout), out.stderr
 
 
 _HASH_SEED_SCRIPT = """

@@ -77,10 +77,10 @@ _TRAINING_DOC = """\
 
     batch_size : int or None, default=None
         Labelled nodes per step; None takes all of them in one step (full
-        batch, the papers' setting). A GCN or GAT step computes only what
-        its nodes read (their neighbourhoods, as many hops as there are
-        layers), or the whole graph where that covers more than half of it;
-        GraphSAGE samples the neighbourhoods (``n_samples``).
+        batch, the papers' setting). A step computes only what its nodes
+        read (their neighbourhoods, as many hops as there are layers), or
+        the whole graph where that covers more than half of it; GraphSAGE
+        with ``n_samples`` samples the neighbourhoods instead.
 
     optimizer : {{"adam", "adamw", "sgd", "rmsprop"}} or torch optimizer class, \
 default="adam"
@@ -941,11 +941,13 @@ class GraphSAGEClassifier(_BaseGNNClassifier):
         self._n_samples()
 
     def _make_module(self):
-        return SAGEModule(
+        module = SAGEModule(
             self.n_node_features_, _check_hidden(self.hidden_layer_sizes),
             len(self.classes_), aggregator=self.aggregator, dropout=self.dropout,
             n_samples=self._n_samples(),
         )
+        module.neighbourhood_batches = self.batch_size is not None
+        return module
 
     def _run_batches(self, fn, ids):
         if self.n_samples is None:

@@ -149,6 +149,16 @@ def _coo_tensor(matrix, device):
     return tensor.to(device)
 
 
+def _block(matrix, rows, columns, device):
+    """Rows ``rows`` of a CSR ``matrix`` with its columns narrowed to
+    ``columns`` (sorted, holding every column the rows use), as a COO
+    tensor of shape ``(len(rows), len(columns))``."""
+    A = matrix[rows]
+    block = sp.csr_matrix((A.data, np.searchsorted(columns, A.indices), A.indptr),
+                          shape=(len(rows), len(columns)))
+    return _coo_tensor(block, device)
+
+
 class GraphTensors:
     """A prepared graph on a device, with the views the layers need.
 
@@ -248,32 +258,36 @@ class GraphTensors:
         """The ``rows`` of :meth:`gcn_adjacency`, its columns narrowed to
         ``columns`` (sorted, holding every neighbour of the rows): a COO
         tensor of shape ``(len(rows), len(columns))``."""
-        A = self._gcn_matrix()[rows]
-        block = sp.csr_matrix((A.data, np.searchsorted(columns, A.indices), A.indptr),
-                              shape=(len(rows), len(columns)))
-        return _coo_tensor(block, self.device)
+        return _block(self._gcn_matrix(), rows, columns, self.device)
 
-    def edges_into(self, rows, columns):
+    def mean_block(self, rows, columns):
+        """The same block of :meth:`mean_adjacency`."""
+        return _block(self._mean_matrix(), rows, columns, self.device)
+
+    def edges_into(self, rows, columns, self_loops=True):
         """``(source, target)`` of the edges into ``rows`` (self-loops
-        included), as positions in ``columns`` (sorted, holding every
-        neighbour of the rows); sorted by target, as :meth:`edges`."""
-        A = self._with_self_loops()[rows]
+        included if asked), as positions in ``columns`` (sorted, holding
+        every neighbour of the rows); sorted by target, as :meth:`edges`."""
+        A = (self._with_self_loops() if self_loops else self.adjacency)[rows]
         target = np.repeat(np.searchsorted(columns, rows), np.diff(A.indptr))
         source = np.searchsorted(columns, A.indices)
         return (torch.from_numpy(source.astype(np.int64)).to(self.device),
                 torch.from_numpy(target.astype(np.int64)).to(self.device))
 
-    def mean_adjacency(self):
-        """Row-normalised ``A`` (the mean over neighbours, weights ignored),
-        a COO tensor; nodes without neighbours get an empty row."""
-
+    def _mean_matrix(self):
         def build():
             A = self.adjacency.copy()
             A.data[:] = 1
             degree = np.maximum(np.diff(A.indptr), 1).astype(np.float32)
-            return _coo_tensor(sp.diags(1 / degree) @ A, self.device)
+            return (sp.diags(1 / degree) @ A).tocsr()
 
-        return self._cached("mean", build)
+        return self._cached("mean_csr", build)
+
+    def mean_adjacency(self):
+        """Row-normalised ``A`` (the mean over neighbours, weights ignored),
+        a COO tensor; nodes without neighbours get an empty row."""
+        return self._cached(
+            "mean", lambda: _coo_tensor(self._mean_matrix(), self.device))
 
     def edges(self, self_loops=True):
         """``(source, target)`` long tensors of the directed edges (each

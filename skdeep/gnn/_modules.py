@@ -315,6 +315,25 @@ class SAGELayer(nn.Module):
             )
         return self._combine(own, aggregated)
 
+    def forward_field(self, x, ids, graph, rows, dropout):
+        """The nodes ``rows`` (sorted) from the rows ``ids`` of ``x``
+        (sorted, holding every neighbour of ``rows``), all their neighbours."""
+        own, neighbour = self._split(x, ids, dropout)
+        columns = ids.cpu().numpy()
+        own = gather_rows(own, _positions(columns, rows, own.device))
+        if self.aggregator == "mean":
+            aggregated = torch.sparse.mm(graph.mean_block(rows, columns), neighbour)
+        else:
+            source, target = graph.edges_into(rows, columns, self_loops=False)
+            index = target.unsqueeze(1).expand(-1, neighbour.shape[1])
+            aggregated = neighbour.new_zeros(neighbour.shape).scatter_reduce_(
+                0, index, gather_rows(neighbour, source), reduce="amax",
+                include_self=False,
+            )
+            aggregated = gather_rows(aggregated, _positions(columns, rows,
+                                                            own.device))
+        return self._combine(own, aggregated)
+
     def forward_sampled(self, x, ids, block, dropout):
         """The block's target nodes from their sampled neighbours: ``x`` holds
         the input rows of ``ids`` (the block's input nodes)."""
@@ -408,14 +427,23 @@ class SAGEModule(GraphModule):
         last = len(self.layers) - 1
         hidden = None
         if self.n_samples is None:
-            ids = torch.arange(g.n_nodes, device=node_ids.device)
-            h = g.feature_tensor()
+            fields = self._fields(node_ids)
+            if fields is None:
+                ids = torch.arange(g.n_nodes, device=node_ids.device)
+                h = g.feature_tensor()
+            else:
+                h = g.feature_rows(torch.from_numpy(fields[0]))
             for i, layer in enumerate(self.layers):
-                h = layer.forward_full(h, ids, g, self.dropout if i == 0 else 0.0)
+                dropout = self.dropout if i == 0 else 0.0
+                if fields is None:
+                    h = layer.forward_full(h, ids, g, dropout)
+                else:  # the next field's nodes, read from this one
+                    ids = torch.from_numpy(fields[i]).to(node_ids.device)
+                    h = layer.forward_field(h, ids, g, fields[i + 1], dropout)
                 if i < last:
                     h = hidden = F.relu(h)
                     h = F.dropout(h, self.dropout, self.training)
-            return _node_rows(node_ids, h, hidden)
+            return _node_rows(node_ids, h, hidden, fields)
         ids, blocks = sample_blocks(
             node_ids, self.n_samples, g, training=self.training, salt=self.salt
         )

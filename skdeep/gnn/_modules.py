@@ -270,6 +270,14 @@ class GATModule(GraphModule):
         return (*out, attention) if return_attention else out
 
 
+def _max_over_edges(values, source, target):
+    """Per target row, the element-wise maximum of ``values[source]`` over
+    its incoming edges; rows without any keep zeros."""
+    index = target.unsqueeze(1).expand(-1, values.shape[1])
+    return values.new_zeros(values.shape).scatter_reduce_(
+        0, index, gather_rows(values, source), reduce="amax", include_self=False)
+
+
 class SAGELayer(nn.Module):
     """One GraphSAGE layer: ``h_i' = W_self h_i + W_neigh agg_j(h_j) + b``.
 
@@ -306,32 +314,22 @@ class SAGELayer(nn.Module):
         if self.aggregator == "mean":
             aggregated = torch.sparse.mm(graph.mean_adjacency(), neighbour)
         else:
-            source, target = graph.edges(self_loops=False)
-            index = target.unsqueeze(1).expand(-1, neighbour.shape[1])
-            # Nodes without neighbours keep the initial zeros.
-            aggregated = neighbour.new_zeros(neighbour.shape).scatter_reduce_(
-                0, index, gather_rows(neighbour, source), reduce="amax",
-                include_self=False,
-            )
+            aggregated = _max_over_edges(neighbour, *graph.edges(self_loops=False))
         return self._combine(own, aggregated)
 
-    def forward_field(self, x, ids, graph, rows, dropout):
-        """The nodes ``rows`` (sorted) from the rows ``ids`` of ``x``
-        (sorted, holding every neighbour of ``rows``), all their neighbours."""
+    def forward_field(self, x, columns, graph, rows, dropout):
+        """The nodes ``rows`` (sorted) from the rows of ``x``, the nodes
+        ``columns`` (sorted, holding every neighbour of ``rows``), all
+        their neighbours."""
+        ids = torch.from_numpy(columns).to(graph.device)
         own, neighbour = self._split(x, ids, dropout)
-        columns = ids.cpu().numpy()
-        own = gather_rows(own, _positions(columns, rows, own.device))
+        at_rows = _positions(columns, rows, own.device)
+        own = gather_rows(own, at_rows)
         if self.aggregator == "mean":
             aggregated = torch.sparse.mm(graph.mean_block(rows, columns), neighbour)
         else:
-            source, target = graph.edges_into(rows, columns, self_loops=False)
-            index = target.unsqueeze(1).expand(-1, neighbour.shape[1])
-            aggregated = neighbour.new_zeros(neighbour.shape).scatter_reduce_(
-                0, index, gather_rows(neighbour, source), reduce="amax",
-                include_self=False,
-            )
-            aggregated = gather_rows(aggregated, _positions(columns, rows,
-                                                            own.device))
+            edges = graph.edges_into(rows, columns, self_loops=False)
+            aggregated = gather_rows(_max_over_edges(neighbour, *edges), at_rows)
         return self._combine(own, aggregated)
 
     def forward_sampled(self, x, ids, block, dropout):
@@ -438,8 +436,7 @@ class SAGEModule(GraphModule):
                 if fields is None:
                     h = layer.forward_full(h, ids, g, dropout)
                 else:  # the next field's nodes, read from this one
-                    ids = torch.from_numpy(fields[i]).to(node_ids.device)
-                    h = layer.forward_field(h, ids, g, fields[i + 1], dropout)
+                    h = layer.forward_field(h, fields[i], g, fields[i + 1], dropout)
                 if i < last:
                     h = hidden = F.relu(h)
                     h = F.dropout(h, self.dropout, self.training)

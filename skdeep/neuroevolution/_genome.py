@@ -33,8 +33,9 @@ class GeneRegistry:
     innovation number the first time it appears; a connection split by an
     add-node mutation yields, within one generation, the same new node for
     every genome that splits it (Stanley & Miikkulainen 2002, p. 108).
-    ``conn_index[src, dst]`` is the column of the connection between two node
-    columns (-1 for none), so lookups are array indexing.
+    Connection columns are found by their end points through a hash table
+    (``_slot_code``/``_slot_col``, see :mod:`._kernels`), which costs memory
+    in proportion to the connections, not to the square of the node count.
     """
 
     def __init__(self, n_inputs, n_outputs):
@@ -48,7 +49,8 @@ class GeneRegistry:
         self._conns = np.zeros((3, 64), dtype=np.int64)  # src, dst, innovation
         self._n_conns = 0
         self.next_innovation = 0
-        self.conn_index = np.full((len(self._node_key),) * 2, -1, dtype=np.int64)
+        self._slot_code = np.full(128, -1, dtype=np.int64)
+        self._slot_col = np.zeros(128, dtype=np.int64)
         self._split_node = np.full(64, -1, dtype=np.int64)
 
     @property
@@ -101,15 +103,23 @@ class GeneRegistry:
         if n_nodes > len(self._node_key):
             size = max(n_nodes, 2 * len(self._node_key))
             self._node_key = np.pad(self._node_key, (0, size - len(self._node_key)))
-            index = np.full((size, size), -1, dtype=np.int64)
-            index[: len(self.conn_index), : len(self.conn_index)] = self.conn_index
-            self.conn_index = index
         if n_conns > self._conns.shape[1]:
             self._conns = np.pad(self._conns, ((0, 0), (0, max(n_conns, 2 * self._conns.shape[1])
                                                         - self._conns.shape[1])))
         if n_conns > len(self._split_node):
             self._split_node = np.pad(self._split_node, (0, self._conns.shape[1] - len(self._split_node)),
                                       constant_values=-1)
+        if 2 * n_conns > len(self._slot_code):
+            self._index_connections(2 * n_conns)
+
+    def _index_connections(self, size):
+        """A fresh hash table of at least ``size`` slots holding the connections."""
+        size = 1 << max(7, int(size - 1).bit_length())
+        self._slot_code = np.full(size, -1, dtype=np.int64)
+        self._slot_col = np.zeros(size, dtype=np.int64)
+        codes = (self.conn_src << 32) | self.conn_dst
+        _kernels.index_connections(self._slot_code, self._slot_col, codes,
+                                   np.arange(self._n_conns))
 
     def add_nodes(self, count, keys=None):
         """Columns of ``count`` new nodes (with the next keys, or ``keys``)."""
@@ -129,24 +139,22 @@ class GeneRegistry:
         """Columns of the connections ``src[i] -> dst[i]``, creating new ones in order."""
         src = np.asarray(src, dtype=np.int64)
         dst = np.asarray(dst, dtype=np.int64)
-        cols = self.conn_index[src, dst]
+        codes = (src << 32) | dst
+        cols = _kernels.find_connections(self._slot_code, self._slot_col, codes)
         new = np.flatnonzero(cols < 0)
         if len(new):
-            width = len(self.conn_index)
-            codes, first = np.unique(src[new] * width + dst[new], return_index=True)
-            codes = codes[np.argsort(first)]  # innovation numbers in order of appearance
-            pairs = np.stack([codes // width, codes % width], axis=1)
-            start, count = self._n_conns, len(pairs)
-            if start + count > self._conns.shape[1]:
-                self._conns = np.pad(self._conns, ((0, 0), (0, max(count, self._conns.shape[1]))))
-            created = np.arange(start, start + count)
-            self._conns[0, created] = pairs[:, 0]
-            self._conns[1, created] = pairs[:, 1]
-            self._conns[2, created] = np.arange(self.next_innovation, self.next_innovation + count)
+            created, first = np.unique(codes[new], return_index=True)
+            created = created[np.argsort(first)]  # innovation numbers in order of appearance
+            start, count = self._n_conns, len(created)
+            self.reserve(self._n_nodes, start + count)
+            columns = np.arange(start, start + count)
+            self._conns[0, columns] = created >> 32
+            self._conns[1, columns] = created & 0xFFFFFFFF
+            self._conns[2, columns] = np.arange(self.next_innovation, self.next_innovation + count)
             self.next_innovation += count
             self._n_conns += count
-            self.conn_index[pairs[:, 0], pairs[:, 1]] = created
-            cols = self.conn_index[src, dst]
+            _kernels.index_connections(self._slot_code, self._slot_col, created, columns)
+            cols = _kernels.find_connections(self._slot_code, self._slot_col, codes)
         return cols
 
     def conn(self, src, dst):
@@ -163,8 +171,7 @@ class GeneRegistry:
         kept[:2] = node_map[kept[:2]]
         self._n_conns = kept.shape[1]
         self._conns = np.pad(kept, ((0, 0), (0, max(64, self._n_conns))))
-        self.conn_index[:] = -1
-        self.conn_index[kept[0], kept[1]] = np.arange(self._n_conns)
+        self._index_connections(2 * self._n_conns)
         self._split_node = np.full(self._conns.shape[1], -1, dtype=np.int64)
         return node_map
 
@@ -359,7 +366,7 @@ class Operators:
         _kernels.mutate_structure(
             self._seed(), start, draws, table.node_on, table.bias, table.response,
             table.activation, table.conn_on, table.enabled, table.weight, reg._node_key,
-            reg.conn_index, reg._conns, reg._split_node, counters, reg.n_inputs, reg.n_outputs,
+            reg._slot_code, reg._slot_col, reg._conns, reg._split_node, counters, reg.n_inputs, reg.n_outputs,
             bool(cfg.feed_forward), -1 if cfg.max_nodes is None else int(cfg.max_nodes),
             tuple(float(getattr(cfg, f"response_{n}")) for n in init),
             tuple(float(getattr(cfg, f"weight_{n}")) for n in init),

@@ -407,18 +407,64 @@ def _clipped_normal(state, mean, stdev, low, high):
     return min(high, max(low, value))
 
 
+# Connection columns are found by their end points through an open-addressing
+# hash table (``slot_code``: the key ``src << 32 | dst`` or -1 for an empty slot,
+# ``slot_col``: its column). A dense (node x node) index would cost 8 n_nodes^2
+# bytes: 0.5 GB at 4,000 inputs. The table's size is a power of two, kept at
+# least twice the number of connections, so every probe ends at an empty slot.
+
+
+@njit(cache=True, inline="always")
+def _slot(slot_code, code):
+    """Slot holding ``code``, or the empty slot where it would go."""
+    mask = slot_code.shape[0] - 1
+    # Fibonacci hashing: the high bits of the product mix both end points.
+    slot = np.int64((np.uint64(code) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)) & mask
+    while slot_code[slot] != -1 and slot_code[slot] != code:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@njit(cache=True, inline="always")
+def _find(slot_code, slot_col, code):
+    """Column of the connection with this code, -1 for none."""
+    slot = _slot(slot_code, code)
+    return slot_col[slot] if slot_code[slot] == code else -1
+
+
 @njit(cache=True)
-def _connection(src, dst, conn_index, conns, counters):
+def find_connections(slot_code, slot_col, codes):
+    """Columns of the connections with these codes (-1 for none)."""
+    out = np.empty(codes.shape[0], dtype=np.int64)
+    for i in range(codes.shape[0]):
+        out[i] = _find(slot_code, slot_col, codes[i])
+    return out
+
+
+@njit(cache=True)
+def index_connections(slot_code, slot_col, codes, cols):
+    """Enter connections ``codes[i]`` at columns ``cols[i]``."""
+    for i in range(codes.shape[0]):
+        slot = _slot(slot_code, codes[i])
+        slot_code[slot] = codes[i]
+        slot_col[slot] = cols[i]
+
+
+@njit(cache=True)
+def _connection(src, dst, slot_code, slot_col, conns, counters):
     """Column of connection ``src -> dst``, created if new (counters: nodes, conns, innovation)."""
-    col = conn_index[src, dst]
-    if col < 0:
-        col = counters[1]
-        conns[0, col] = src
-        conns[1, col] = dst
-        conns[2, col] = counters[2]
-        conn_index[src, dst] = col
-        counters[1] += 1
-        counters[2] += 1
+    code = (src << 32) | dst
+    slot = _slot(slot_code, code)
+    if slot_code[slot] == code:
+        return slot_col[slot]
+    col = counters[1]
+    conns[0, col] = src
+    conns[1, col] = dst
+    conns[2, col] = counters[2]
+    slot_code[slot] = code
+    slot_col[slot] = col
+    counters[1] += 1
+    counters[2] += 1
     return col
 
 
@@ -439,14 +485,15 @@ def _reaches(row_on, conns, n_conns, start, goal, n_nodes):
 
 @njit(cache=True)
 def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on, enabled,
-                     weight, node_key, conn_index, conns, split_node, counters, n_inputs,
+                     weight, node_key, slot_code, slot_col, conns, split_node, counters, n_inputs,
                      n_outputs, feed_forward, max_nodes, response_init, weight_init,
                      default_act, options):
     """neat-python's structural mutations of rows ``start`` onwards, in place.
 
     ``draws[i]`` holds which of add node, delete node, add connection and
     delete connection row ``start + i`` undergoes, in that order. New genes
-    go to the registry arrays (``node_key``, ``conn_index``, ``conns``;
+    go to the registry arrays (``node_key``, the connection hash table
+    ``slot_code``/``slot_col``, ``conns``;
     ``counters`` = nodes, connections, next innovation, next node key), which
     the caller has made large enough; a connection split twice in one
     generation gets the same new node (``split_node``). New nodes get
@@ -477,8 +524,8 @@ def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on,
                     act[i, node] = options[_randint(state, options.shape[0])]
                 enabled[i, c] = False
                 old_weight = weight[i, c]
-                c_in = _connection(src, node, conn_index, conns, counters)
-                c_out = _connection(node, dst, conn_index, conns, counters)
+                c_in = _connection(src, node, slot_code, slot_col, conns, counters)
+                c_out = _connection(node, dst, slot_code, slot_col, conns, counters)
                 conn_on[i, c_in] = True
                 enabled[i, c_in] = True
                 weight[i, c_in] = 1.0
@@ -501,12 +548,12 @@ def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on,
             sources[n_inputs:first_hidden] = False
             sources[:n_inputs] = True
             src = _pick(state, sources)
-            existing = conn_index[src, dst]
+            existing = _find(slot_code, slot_col, (src << 32) | dst)
             skip = existing >= 0 and conn_on[i, existing]
             if not skip and feed_forward:
                 skip = src == dst or _reaches(conn_on[i], conns, counters[1], dst, src, counters[0])
             if not skip:
-                c = _connection(src, dst, conn_index, conns, counters)
+                c = _connection(src, dst, slot_code, slot_col, conns, counters)
                 conn_on[i, c] = True
                 enabled[i, c] = True
                 weight[i, c] = _clipped_normal(state, w_mean, w_std, w_low, w_high)

@@ -46,8 +46,17 @@ def squash(s, dim=-1, eps=1e-8):
     >>> [round(float(n), 4) for n in v.norm(dim=-1)]  # 25 / 26, and 0
     [0.9615, 0.0]
     """
-    squared = (s * s).sum(dim=dim, keepdim=True)
-    return s * (squared / (1.0 + squared) / torch.sqrt(squared + eps))
+    # Capsules with components past 1e15 are divided by their largest one
+    # first: the squares overflowed float32 from about 1e19 (valid inputs),
+    # giving NaN. For any constant divisor m the expression below is the same
+    # function of s, so its gradient is too; at m = 1 (every other capsule)
+    # it is the plain formula, operation for operation.
+    largest = s.detach().abs().amax(dim=dim, keepdim=True)
+    m = torch.where(largest > 1e15, largest, torch.ones_like(largest))
+    u = s / m
+    squared = (u * u).sum(dim=dim, keepdim=True)  # |s|^2 / m^2
+    inv = 1.0 / (m * m)  # 0 where m * m overflows: the limit is then exact
+    return u * (squared / (inv + squared) / torch.sqrt(squared + eps * inv))
 
 
 class PrimaryCapsules(nn.Module):

@@ -361,6 +361,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
                     1 if limit is None or self.n_timepoints_ <= limit
                     else -(-self.n_timepoints_ // limit)
                 )
+        self._check_magnitude(X3)
         factor = self.paa_factor_
         if reset:  # in steps: an int shapelet length is checked against it
             self._shortest_steps = int(lengths[counted].min())
@@ -377,6 +378,25 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
                     f"{name} needs series at least as long as its shapelets."
                 )
         return X3, y, lengths
+
+    def _check_magnitude(self, X3):
+        """Refuse values whose window norms overflow float32.
+
+        Distances are computed as ``|x|^2 - 2 x.s + |s|^2`` over windows, in
+        float32: values of about 1e19 (valid float32 numbers) made them inf,
+        and the features NaN, without a word. The bound takes a window as
+        long as the series and shapelets as large as the values.
+        """
+        # (fmax ignores the NaN padding)
+        largest = float(np.fmax.reduce(np.abs(X3), axis=None)) if X3.size else 0.0
+        limit = np.sqrt(np.finfo(np.float32).max / (4.0 * X3.shape[1] * X3.shape[2]))
+        if largest > limit:
+            raise ValueError(
+                f"{type(self).__name__} computes squared distances in float32, and "
+                f"values as large as {largest:.3g} can overflow them for series of "
+                f"{X3.shape[1]} channel(s) x {X3.shape[2]} steps (largest allowed "
+                f"magnitude {limit:.3g}). Divide X by a constant first."
+            )
 
     def _check_shape(self, X, ndim):
         name = type(self).__name__

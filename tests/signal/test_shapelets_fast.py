@@ -227,6 +227,29 @@ def test_shapelet_models_learn_series_in_any_units():
         assert np.isfinite(clf.transform(X * scale)).all()
 
 
+def test_values_whose_squared_distances_overflow_float32_are_refused():
+    # Valid float32 values of about 1e19 made the float32 distances inf and the
+    # features NaN without a word (fit, transform and predict_proba alike).
+    from skdeep.signal import ShapeletTransformer
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 40)
+    y = np.repeat([0, 1], 15)
+    transformer = ShapeletTransformer(n_shapelets=2, random_state=0)
+    assert np.isfinite(transformer.fit_transform(X * 1e17)).all()
+    with pytest.raises(ValueError, match="overflow them for series of 1 channel"):
+        transformer.transform(X * 1e19)
+    with pytest.raises(ValueError, match="Divide X by a constant"):
+        ShapeletTransformer(n_shapelets=2, random_state=0).fit(X * 1e19)
+    clf = ShapeletClassifier(n_shapelets=2, max_epochs=2, random_state=0).fit(X, y)
+    for method in (clf.predict_proba, clf.predict, clf.decision_function):
+        with pytest.raises(ValueError, match="float32"):
+            method(X * 1e19)
+    padded = np.vstack([X[:2], X[:2]]).copy()
+    padded[2:, 30:] = np.nan  # the NaN padding does not count
+    assert np.isfinite(clf.predict_proba(padded)).all()
+
+
 def test_fft_size_is_the_smallest_5_smooth_multiple_of_8():
     def fast(m):
         if m % 8:

@@ -80,6 +80,19 @@ def _check_diff2vec(G, params):
         )
 
 
+def _graph_size(G):
+    """The graph's size for an error message, and the likely cause."""
+    largest = max((abs(w) for *_, w in G.edges(data="weight", default=1.0)), default=0)
+    if largest > 1e4:
+        # karateclub multiplies the adjacency in float32 (HOPE: A @ A): weights
+        # of 1e10 overflowed LAPACK, and the message blamed the graph's size
+        return (f"({G.number_of_nodes()} nodes, {G.number_of_edges()} edges, edge "
+                f"weights up to {largest:.3g}: such weights can overflow its "
+                f"float32 arithmetic; divide them by the largest one first)")
+    return (f"({G.number_of_nodes()} nodes, {G.number_of_edges()} edges; small "
+            f"or edgeless graphs are often out of its reach)")
+
+
 def fit_karateclub(name, params, adjacency, features, seed):
     """Fit karateclub's ``name`` on the graph; global RNG states are restored."""
     cls = karateclub_class(name)
@@ -87,8 +100,6 @@ def fit_karateclub(name, params, adjacency, features, seed):
     if name == "Diff2Vec":
         _check_diff2vec(G, params)
     fit_args = (G,) if features is None else (G, features)
-    size = (f"({G.number_of_nodes()} nodes, {G.number_of_edges()} edges; small "
-            f"or edgeless graphs are often out of its reach)")
     with karateclub_call():
         try:
             model = fit_model(cls, params, seed, *fit_args)
@@ -97,13 +108,13 @@ def fit_karateclub(name, params, adjacency, features, seed):
             # "k >= N", "Starting vector is zero", "build vocabulary first"
             raise ValueError(
                 f"KarateClub{name}: karateclub's {name} failed on this graph "
-                f"{size}: {type(exc).__name__}: {exc}"
+                f"{_graph_size(G)}: {type(exc).__name__}: {exc}"
             ) from exc
         embedding = np.asarray(model.get_embedding(), dtype=np.float64)
     if not np.isfinite(embedding).all():  # (RandNE and TADW gave NaN rows)
         raise ValueError(
             f"KarateClub{name}: karateclub's {name} gave NaN or infinite "
-            f"embeddings on this graph {size}."
+            f"embeddings on this graph {_graph_size(G)}."
         )
     return embedding
 

@@ -190,6 +190,13 @@ def test_graphs_out_of_a_models_reach_get_a_clear_error():
         with pytest.raises(ValueError, match=rf"^{name}: karateclub's {model} "
                                              rf"{what} on this graph \({len(G)} nodes"):
             CLASSES[name](random_state=0, **params).fit(G)
+    # HOPE squares the adjacency in float32: weights of 1e10 broke LAPACK, and
+    # the message blamed the graph's size
+    G = nx.karate_club_graph()
+    nx.set_edge_attributes(G, 1e10, "weight")
+    with pytest.raises(ValueError, match=r"HOPE failed on this graph \(34 nodes, \d+ "
+                                         r"edges, edge weights up to 1e\+10: such"):
+        CLASSES["KarateClubHOPE"](dimensions=2, random_state=0).fit(G)
 
 
 def test_diff2vec_cover_larger_than_component_raises():

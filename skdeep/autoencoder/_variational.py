@@ -258,7 +258,13 @@ class VariationalAutoencoder(
         Parameters
         ----------
         n_samples : int, default=1
+            How many rows to generate.
         random_state : int, RandomState instance or None, default=None
+            Seeds the draws from the prior. None: the estimator's own
+            ``random_state``, as scikit-learn's ``GaussianMixture.sample``
+            does: an int gives the same rows on every call, a
+            ``RandomState`` is advanced, and None draws from numpy's global
+            generator.
 
         Returns
         -------
@@ -268,6 +274,8 @@ class VariationalAutoencoder(
         if (not isinstance(n_samples, Integral) or isinstance(n_samples, bool)
                 or n_samples < 1):
             raise ValueError(f"n_samples must be an int >= 1; got {n_samples!r}.")
+        if random_state is None:  # (it took numpy's global generator, whatever the seed)
+            random_state = self.random_state
         rng = np.random.RandomState(derive_seed(random_state))
         codes = rng.standard_normal((n_samples, self._n_features_out))
         return self._batched(self._decode_mean, codes)

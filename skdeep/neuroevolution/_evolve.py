@@ -701,8 +701,12 @@ def evolve(fitness, n_inputs=None, n_outputs=None, n_generations=100, *, config=
     fitness_threshold : float, default=None
         Stop as soon as a genome reaches it.
     random_state : int, Generator, RandomState or None
+        Seeds a new population's run; None: fresh entropy from the operating
+        system (numpy's global generator is not read).
     population : NEATPopulation, default=None
-        Continue this population (a checkpoint) instead of starting anew.
+        Continue this population (a checkpoint) instead of starting anew. It
+        keeps its own config and random generator: pass neither ``config``
+        nor ``random_state`` with it.
     progress : bool, default=False
         Show a progress bar with the best fitness and species count.
     checkpoint_every : int, default=None
@@ -734,6 +738,11 @@ def evolve(fitness, n_inputs=None, n_outputs=None, n_generations=100, *, config=
         population = NEATPopulation(n_inputs, n_outputs, config, random_state)
     elif config is not None:
         raise ValueError("A continued population keeps its own config; do not pass config.")
+    elif random_state is not None:  # (it was ignored: every seed gave the same run)
+        raise ValueError(
+            "A continued population keeps its own random generator, so that a "
+            "checkpoint continues the same run; do not pass random_state."
+        )
     if isinstance(n_generations, bool) or not isinstance(n_generations, Integral) \
             or n_generations < 1:
         raise ValueError(

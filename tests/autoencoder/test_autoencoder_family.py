@@ -172,6 +172,12 @@ def test_vae_transform_sample_and_elbo(digits01):
     new = vae.sample(10, random_state=0)
     assert new.shape == (10, 64) and new.min() >= 0 and new.max() <= 1
     np.testing.assert_array_equal(new, vae.sample(10, random_state=0))
+    # without an argument: the estimator's seed, not numpy's global generator
+    _, key, position, *_ = np.random.get_state()
+    np.testing.assert_array_equal(vae.sample(5), vae.sample(5))
+    assert np.random.get_state()[2] == position
+    np.testing.assert_array_equal(np.random.get_state()[1], key)
+    assert not np.array_equal(vae.sample(5), vae.sample(5, random_state=1))
     elbo = vae.score_samples(X)
     assert np.all(np.isfinite(elbo)) and np.all(elbo < 0)
     noise = np.random.RandomState(0).uniform(size=(50, 64))

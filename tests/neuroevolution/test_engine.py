@@ -264,6 +264,8 @@ def test_checkpoint_continues_the_same_run(tmp_path):
     assert first.generations == 6 and resumed.population.generation == 12
     with pytest.raises(ValueError, match="own config"):
         evolve(xor_fitness, population=resumed.population, config=config)
+    with pytest.raises(ValueError, match="own random generator"):  # (was ignored)
+        evolve(xor_fitness, population=resumed.population, random_state=1)
     with open(tmp_path / "other.pkl", "wb") as handle:
         pickle.dump({"not": "a population"}, handle)
     with pytest.raises(TypeError, match="not a NEATPopulation"):

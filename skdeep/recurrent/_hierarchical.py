@@ -42,6 +42,8 @@ from skdeep.utils._training import (
     SAMPLE_WEIGHT_EQUIVALENCE_XFAIL,
     SAMPLE_WEIGHT_FIT_DOC,
     BaseTorchEstimator,
+    PartialFitClassifierMixin,
+    PartialFitRegressorMixin,
     auto_epochs_doc,
     encode_classes,
     store_init_params,
@@ -488,7 +490,9 @@ class _BaseHierarchicalRNN(BaseTorchEstimator):
         else:
             X = validate_data(self, X, **kwargs)
         if X.ndim == 2:
-            shape = self._flat_shape(X.shape[1]) if reset else self.input_shape_
+            # (a partial_fit call that continues reads rows as the first did)
+            fitted = not reset or (self._continues_training() and self.input_ndim_ == 2)
+            shape = self.input_shape_ if fitted else self._flat_shape(X.shape[1])
             X4 = X.reshape(len(X), *shape)
         elif X.ndim == 4:
             X4 = np.moveaxis(X, 1, 3)
@@ -508,6 +512,10 @@ class _BaseHierarchicalRNN(BaseTorchEstimator):
 
     def _y_validation(self):
         return {}
+
+    def _partial_fit_n_features(self, shape):
+        # n_features_in_ counts a step's features (flat rows: the columns)
+        return {2: shape[-1], 3: 1}.get(len(shape), shape[-1])
 
     # ------------------------------------------------------------------ model
     def _build_module(self):
@@ -593,7 +601,7 @@ def _shape_message(shape):
 
 
 class HierarchicalRNNClassifier(
-    LogProbaMixin, ClassifierMixin, _BaseHierarchicalRNN
+    LogProbaMixin, PartialFitClassifierMixin, ClassifierMixin, _BaseHierarchicalRNN
 ):
     """Hierarchical recurrent classifier of sequences of sequences.
 
@@ -799,7 +807,9 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
         )
 
 
-class HierarchicalRNNRegressor(RegressorMixin, _BaseHierarchicalRNN):
+class HierarchicalRNNRegressor(
+    PartialFitRegressorMixin, RegressorMixin, _BaseHierarchicalRNN
+):
     """Hierarchical recurrent regressor of sequences of sequences.
 
     An inner recurrent stack encodes each inner sequence of a sample into one

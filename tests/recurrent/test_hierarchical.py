@@ -74,6 +74,35 @@ def test_regressor_learns_which_outer_step():
     assert reg.score(X_test, row_test) > 0.6  # R^2; the mean scores 0
 
 
+def test_partial_fit_learns_from_chunks_and_checks_them():
+    X, y = bumps(120, seed=0)
+    X_test, y_test = bumps(90, seed=1)
+    clf = HierarchicalRNNClassifier(**FAST)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    for epoch in range(15):
+        for chunk in np.array_split(np.arange(120), 3):
+            clf.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2])
+    assert len(clf.history_) == 45 and clf.score(X_test, y_test) > 0.8
+    clf.partial_fit(X[:10, :3], y[:10])  # fewer outer steps: still samples of F
+    with pytest.raises(ValueError, match="X has 1 features, but .* expecting 2"):
+        clf.partial_fit(X[..., :1], y)
+    # the first call equals one epoch of fit; later calls continue it
+    one = HierarchicalRNNClassifier(**FAST, max_epochs=1).fit(X, y)
+    first = HierarchicalRNNClassifier(**FAST).partial_fit(X, y, classes=[0, 1, 2])
+    np.testing.assert_allclose(first.predict_proba(X_test), one.predict_proba(X_test),
+                               rtol=1e-5, atol=1e-6)
+    # flat rows: later calls read them with the first call's shape
+    flat = X.reshape(120, -1)
+    reg = HierarchicalRNNRegressor(input_shape=(O, I, F), **FAST)
+    reg.partial_fit(flat, 100.0 + y)
+    mean = reg.y_mean_
+    reg.partial_fit(flat[:30], 500.0 + y[:30])  # keeps the first call's scale
+    assert reg.y_mean_ == mean and reg.input_shape_ == (O, I, F)
+    with pytest.raises(ValueError, match="fitted on 2-D input but X is 4-D"):
+        reg.partial_fit(X, y)
+
+
 def test_regressor_multioutput():
     X, row = bumps(30)
     Y = np.column_stack([row, -row])

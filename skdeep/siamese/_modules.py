@@ -127,8 +127,9 @@ def contrastive_loss(D, labels, margin, mining):
     added, so a batch's class balance does not weigh them. ``"random"``: all
     pairs. ``"hard"``: per anchor its farthest positive and nearest negative.
     ``"semihard"``: only the pairs that violate the margin structure, the
-    positives farther than the anchor's nearest negative and the negatives
-    inside the margin (the pairs with a non-zero negative loss).
+    positives within ``margin`` of the anchor's nearest negative or farther
+    (``d > d_nearest_negative - margin``) and the negatives inside the
+    margin (the pairs with a non-zero negative loss).
     """
     positive, negative = _masks(labels)
     if mining == "hard":

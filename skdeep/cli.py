@@ -49,6 +49,15 @@ def _cmd_list(args):
         print("\nunavailable here (optional dependencies missing):")
         for name, plugin, reason in unavailable:
             print(f"  {name} ({plugin}): {reason}")
+    conflicts = [
+        (name, p["name"], kept_by)
+        for p in registry.list_plugins()
+        for name, kept_by in p["conflicts"].items()
+    ]
+    if conflicts:
+        print("\nname conflicts (the class of the plugin loaded first is kept):")
+        for name, plugin, kept_by in conflicts:
+            print(f"  {name}: plugin {plugin}'s class dropped, {kept_by}'s kept")
     broken = [p for p in registry.list_plugins() if p["error"]]
     if broken:
         print("\nbroken plugins (skipped):")
@@ -115,7 +124,7 @@ def _cmd_check(args):
                 try:
                     _check_dependencies(needs, type(estimator).__name__)
                 except ImportError as exc:
-                    print(f"[skip] {estimator!r} ({plugin}): {exc}")
+                    print(f"[skip] {_label(estimator)} ({plugin}): {exc}")
                     continue
             try:
                 if hasattr(estimator, "get_class_tag"):
@@ -134,7 +143,7 @@ def _cmd_check(args):
             failed_total += len(failed)
             summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
             mark = "FAIL" if failed else "ok"
-            print(f"[{mark:>4}] {estimator!r} ({plugin}): {summary}")
+            print(f"[{mark:>4}] {_label(estimator)} ({plugin}): {summary}")
             for r in failed:
                 print(f"         {r['check_name']}: {type(r['exception']).__name__}: "
                       f"{str(r['exception']).strip()[:300]}")
@@ -144,6 +153,15 @@ def _cmd_check(args):
                         print(f"         xfail {r['check_name']}: {r['reason']}")
     print(f"\n{failed_total} failed check(s)")
     return 1 if failed_total else 0
+
+
+def _label(estimator):
+    """The estimator's repr, or its class name where the repr fails (a class
+    that stores its parameters under other names: the run ended there)."""
+    try:
+        return repr(estimator)
+    except Exception as exc:  # noqa: BLE001 - a third party's class
+        return f"{type(estimator).__name__}(<repr failed: {type(exc).__name__}>)"
 
 
 def _cmd_demo(args):

@@ -229,7 +229,10 @@ def load(path, *, device=None):
     path : str or path-like
     device : str or None, default=None
         Where to place torch weights. ``None`` keeps the saved ``device``
-        parameter when that device exists here, else uses the CPU.
+        parameter when that device exists here, else uses the CPU. An
+        estimator without torch weights that computes on a device (the
+        SOM: its map is moved there at each call) gets it as its
+        ``device`` parameter.
 
     Returns
     -------
@@ -248,6 +251,10 @@ def load(path, *, device=None):
     """
     from skdeep.plugins import estimator_class, get_registry
 
+    if device is not None:  # (checked before the file is read, for every estimator)
+        from skdeep.utils._torch import resolve_device
+
+        resolve_device(device)
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile as error:
@@ -301,11 +308,12 @@ def load(path, *, device=None):
             for key in meta.get("modules", {})
         }
     name = meta.get("estimator")
-    where = meta.get("class")
+    where = meta.get("class") if isinstance(meta.get("class"), str) else None
     try:
-        cls = estimator_class(name, where=where if isinstance(where, str) else None)
+        cls = estimator_class(name, where=where)
     except (KeyError, TypeError):
-        reason = get_registry().unavailable_reason(name)
+        registry = get_registry()
+        reason = registry.unavailable_reason(name) or _skipped_plugin(registry, where)
         raise ValueError(
             f"{path} names estimator {name!r} ({meta.get('class')}), which "
             + (
@@ -314,6 +322,7 @@ def load(path, *, device=None):
                 else f"cannot be loaded here: {reason}"
             )
         ) from None
+    _check_same_package(cls, name, where, path)
     # Only names that save writes: the class's parameters, and fitted or
     # private attributes that do not shadow a method or property.
     names = getattr(cls, "_get_param_names", None) or cls.get_param_names  # sktime
@@ -366,8 +375,48 @@ def load(path, *, device=None):
             f"{path} is corrupted: its networks could not be restored from "
             f"its parameters and weights ({type(error).__name__}: {error})."
         ) from error
+    if (device is not None and state is None and not meta.get("modules")
+            and "device" in meta["params"]):
+        # (it was ignored: the map stayed on the saved device)
+        estimator.set_params(device=device)
     _restore_metadata_requests(estimator, meta.get("metadata_requests"), path)
     return estimator
+
+
+def _package(module):
+    """The package a plugin module names its classes under."""
+    return module.rsplit(".", 1)[0] if "." in module else module
+
+
+def _skipped_plugin(registry, where):
+    """Why the plugin whose package holds the class ``where`` is not loaded
+    (it failed to import, ...), or None. The lookup's own message, "no
+    installed plugin registers it", hid a plugin installed but broken."""
+    if where is None:
+        return None
+    for info in registry.plugins.values():
+        if info.error and where.startswith(_package(info.module) + "."):
+            return (f"plugin {info.name!r} ({info.module}), whose package holds "
+                    f"that class, is installed but was skipped: {info.error}")
+    return None
+
+
+def _check_same_package(cls, name, where, path):
+    """Refuse a class of another package than the saved one under the saved
+    name: two plugins registering one name keep the first loaded, so a file
+    saved with one of them was rebuilt, without a word, as the other's class."""
+    from skdeep.plugins import get_registry
+
+    found = f"{cls.__module__}.{cls.__qualname__}"
+    if where is None or where.split(".")[0] == found.split(".")[0]:
+        return  # (classes may move between the modules of their package)
+    owner = get_registry().estimators.get(name, (None, "?"))[1]
+    raise ValueError(
+        f"{path} was saved from {where}, but the estimator registered as {name!r} "
+        f"here is {found} (plugin {owner!r}), another package's class; refusing "
+        f"to load it with that class. Two plugins register the name "
+        f"{name!r}: see `skdeep list`."
+    )
 
 
 def _check_meta_fields(meta, path):

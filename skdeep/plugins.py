@@ -78,6 +78,8 @@ class PluginInfo:
     estimators: list = field(default_factory=list)
     # names the plugin could not register here, with why (a missing extra)
     unavailable: dict = field(default_factory=dict)
+    # names it registered that another plugin, loaded first, kept: the other's
+    conflicts: dict = field(default_factory=dict)
     error: str | None = None
 
     def as_dict(self):
@@ -90,6 +92,7 @@ class PluginInfo:
             "hooks": list(self.hooks),
             "estimators": list(self.estimators),
             "unavailable": dict(self.unavailable),
+            "conflicts": dict(self.conflicts),
             "error": self.error,
         }
 
@@ -428,6 +431,9 @@ class PluginRegistry:
                 # took the name over, and unregistering it removed the class.
                 other_cls, other = self.estimators[name]
                 if other_cls is not cls:
+                    # (recorded too: `skdeep list` and `skdeep plugins` hide
+                    # the warnings and showed the plugin as healthy)
+                    info.conflicts[name] = other
                     warnings.warn(
                         f"Estimator name {name!r} is registered by plugin "
                         f"{other!r} and by plugin {info.name!r}; keeping the one "
@@ -581,9 +587,10 @@ class PluginRegistry:
             ``PluginInfo.as_dict()`` of each plugin, in load order: keys
             ``name``, ``module``, ``distribution``, ``version``, ``builtin``,
             ``hooks``, ``estimators``, ``unavailable`` (names the plugin could
-            not register here, with why: a missing optional dependency) and
-            ``error`` (None for plugins that loaded; otherwise why the plugin
-            was skipped).
+            not register here, with why: a missing optional dependency),
+            ``conflicts`` (names it registered that a plugin loaded before it
+            keeps, with that plugin's name) and ``error`` (None for plugins
+            that loaded; otherwise why the plugin was skipped).
         """
         self.load()
         return [info.as_dict() for info in self.plugins.values()]
@@ -599,11 +606,17 @@ def _transforms_by_default(cls):
     inherited by a class whose ``fit_transform`` and ``transform`` are
     unavailable, as the karateclub plugin's community detectors without an
     embedding), else True (also for classes without a default instance)."""
+    import contextlib
+    import io
+
     try:
-        with warnings.catch_warnings():
+        # (a constructor's print corrupted `skdeep list --json`)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             return hasattr(cls(), "fit_transform")
-    except Exception:  # noqa: BLE001 - a third party's constructor
+    except BaseException as exc:  # noqa: BLE001 - a third party's constructor,
+        if isinstance(exc, KeyboardInterrupt):  # sys.exit in it too (as at load)
+            raise
         return True
 
 

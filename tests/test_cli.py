@@ -122,3 +122,27 @@ def test_demo_bad_arguments_are_usage_errors(argv, message, capsys):
         main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_check_goes_on_after_an_estimator_whose_repr_fails(capsys, monkeypatch):
+    # a class storing its parameter under another name: its repr raises
+    # AttributeError, which ended the run in a traceback
+    import skdeep.utils.estimator_checks as checks
+    from skdeep.signal import FFTFeaturizer
+
+    built = checks.test_instances
+
+    class BadRepr(FFTFeaturizer):
+        def __repr__(self):
+            raise AttributeError("'BadRepr' object has no attribute 'alpha'")
+
+    def test_instances(cls):
+        if cls.__name__ == "FFTFeaturizer":
+            return [BadRepr()]
+        return built(cls)
+
+    monkeypatch.setattr(checks, "test_instances", test_instances)
+    main(["check", "FFTFeaturizer", "WaveletDenoiser"])
+    out = capsys.readouterr().out
+    assert "BadRepr(<repr failed: AttributeError>) (signal)" in out
+    assert "[  ok] WaveletDenoiser" in out and "failed check(s)" in out

@@ -791,3 +791,21 @@ def test_weights_that_do_not_fit_the_parameters_are_a_clear_error(fitted, tmp_pa
     with pytest.raises(ValueError, match="is corrupted: its networks could not be "
                        "restored.*RuntimeError"):
         io.load(path)
+
+
+def test_load_device_is_checked_and_given_to_the_som(tmp_path):
+    # the SOM has no torch weights: load(device=...) was neither checked nor
+    # applied (its map stayed on the saved device)
+    from skdeep.som import SOMClusterer
+
+    som = SOMClusterer(2, n_columns=2, max_epochs=1, random_state=0)
+    som.fit(np.random.RandomState(0).rand(20, 3))
+    path = tmp_path / "som.skd"
+    io.save(som.set_params(device=torch.device("cpu")), path)
+    loaded = io.load(path, device="cpu")
+    assert loaded.device == "cpu"
+    np.testing.assert_array_equal(loaded.predict(som.cluster_centers_),
+                                  som.predict(som.cluster_centers_))
+    for bad, match in ((0, "device must be a str"), ("gpu", "Unknown device 'gpu'")):
+        with pytest.raises(ValueError, match=match):
+            io.load(path, device=bad)

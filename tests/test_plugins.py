@@ -645,3 +645,89 @@ def test_the_forecaster_without_sktime_is_listed_as_unavailable():
             "'skdeep[timeseries]')") in out.stdout
     assert "unavailable here (optional dependencies missing):" in out.stdout
     assert "  LSTMForecaster (recurrent): it needs sktime" in out.stdout
+
+
+def test_name_conflicts_are_listed_and_files_are_not_loaded_as_the_other_class(
+        tmp_path, monkeypatch, capsys):
+    # Two plugins registering one name: the first loaded keeps it. The loser
+    # was listed as healthy (the warning is hidden by `skdeep list`), and a
+    # file saved with the loser's class was rebuilt as the winner's class.
+    import numpy as np
+
+    import skdeep.io
+    import skdeep.plugins
+    from skdeep.cli import main
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for package, operation in (("pk_add", "X + self.factor"),
+                               ("pk_mul", "X * self.factor")):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+        _write_module(tmp_path / package, "_plugin", f"""
+            import sys
+            import numpy as np
+            import skdeep
+            from sklearn.base import BaseEstimator, TransformerMixin
+
+            class Scaler(TransformerMixin, BaseEstimator):
+                def __init__(self, factor=2.0):
+                    self.factor = factor
+                    print("constructed")  # (corrupted `skdeep list --json`)
+                def fit(self, X, y=None):
+                    self.n_features_in_ = np.asarray(X).shape[1]
+                    return self
+                def transform(self, X):
+                    X = np.asarray(X, dtype=float)
+                    return {operation}
+
+            class Exits(TransformerMixin, BaseEstimator):
+                def __init__(self):
+                    sys.exit(3)  # (ended `skdeep list` and type filters)
+                def fit(self, X, y=None):
+                    return self
+                def transform(self, X):
+                    return X
+
+            @skdeep.hookimpl
+            def register_estimators(register):
+                register(Scaler)
+                if "{package}" == "pk_add":
+                    register(Exits)
+            """)
+    mul_only = _registry(_ep("mul", "pk_mul._plugin")).load()
+    monkeypatch.setattr(skdeep.plugins, "_registry", mul_only)
+    fitted = mul_only.get_estimator("Scaler")(factor=3.0).fit(np.ones((2, 2)))
+    skdeep.io.save(fitted, tmp_path / "scaler.skd")
+
+    both = _registry(_ep("add", "pk_add._plugin"), _ep("mul", "pk_mul._plugin"))
+    with pytest.warns(SkdeepPluginWarning, match="'add' and by plugin 'mul'"):
+        both.load()
+    monkeypatch.setattr(skdeep.plugins, "_registry", both)
+    info = {p["name"]: p for p in both.list_plugins()}
+    assert info["mul"]["conflicts"] == {"Scaler": "add"}
+    assert info["mul"]["error"] is None and info["add"]["conflicts"] == {}
+    with pytest.raises(ValueError, match=r"saved from pk_mul\._plugin\.Scaler, but "
+                       r"the estimator registered as 'Scaler' here is "
+                       r"pk_add\._plugin\.Scaler \(plugin 'add'\)"):
+        skdeep.io.load(tmp_path / "scaler.skd")
+    assert "Exits" in {n for n, _, _ in skdeep.all_estimators("transformer")}
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    assert "Scaler: plugin mul's class dropped, add's kept" in capsys.readouterr().out
+    assert main(["list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {p["name"]: p["conflicts"] for p in listed["plugins"]}["mul"] == {
+        "Scaler": "add"}
+
+    # the file's plugin installed but broken: said so, not "no plugin registers it"
+    (tmp_path / "pk_mul" / "_plugin.py").write_text("raise ImportError('no xyz')\n")
+    for module in ("pk_mul", "pk_mul._plugin"):
+        sys.modules.pop(module, None)
+    broken = _registry(_ep("mul", "pk_mul._plugin"))
+    with pytest.warns(SkdeepPluginWarning):
+        broken.load()
+    monkeypatch.setattr(skdeep.plugins, "_registry", broken)
+    with pytest.raises(ValueError, match=r"cannot be loaded here: plugin 'mul' "
+                       r"\(pk_mul\._plugin\), whose package holds that class, is "
+                       r"installed but was skipped: .*ImportError: no xyz"):
+        skdeep.io.load(tmp_path / "scaler.skd")

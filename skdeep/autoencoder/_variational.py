@@ -274,7 +274,7 @@ class VariationalAutoencoder(
         if (not isinstance(n_samples, Integral) or isinstance(n_samples, bool)
                 or n_samples < 1):
             raise ValueError(f"n_samples must be an int >= 1; got {n_samples!r}.")
-        if random_state is None:  # (it took numpy's global generator, whatever the seed)
+        if random_state is None:  # (it drew from numpy's global generator)
             random_state = self.random_state
         rng = np.random.RandomState(derive_seed(random_state))
         codes = rng.standard_normal((n_samples, self._n_features_out))

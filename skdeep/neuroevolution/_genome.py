@@ -144,16 +144,19 @@ class GeneRegistry:
         new = np.flatnonzero(cols < 0)
         if len(new):
             created, first = np.unique(codes[new], return_index=True)
-            created = created[np.argsort(first)]  # innovation numbers in order of appearance
+            # innovation numbers in order of appearance
+            created = created[np.argsort(first)]
             start, count = self._n_conns, len(created)
             self.reserve(self._n_nodes, start + count)
             columns = np.arange(start, start + count)
             self._conns[0, columns] = created >> 32
             self._conns[1, columns] = created & 0xFFFFFFFF
-            self._conns[2, columns] = np.arange(self.next_innovation, self.next_innovation + count)
+            self._conns[2, columns] = np.arange(self.next_innovation,
+                                                self.next_innovation + count)
             self.next_innovation += count
             self._n_conns += count
-            _kernels.index_connections(self._slot_code, self._slot_col, created, columns)
+            _kernels.index_connections(self._slot_code, self._slot_col, created,
+                                       columns)
             cols = _kernels.find_connections(self._slot_code, self._slot_col, codes)
         return cols
 
@@ -366,7 +369,8 @@ class Operators:
         _kernels.mutate_structure(
             self._seed(), start, draws, table.node_on, table.bias, table.response,
             table.activation, table.conn_on, table.enabled, table.weight, reg._node_key,
-            reg._slot_code, reg._slot_col, reg._conns, reg._split_node, counters, reg.n_inputs, reg.n_outputs,
+            reg._slot_code, reg._slot_col, reg._conns, reg._split_node, counters,
+            reg.n_inputs, reg.n_outputs,
             bool(cfg.feed_forward), -1 if cfg.max_nodes is None else int(cfg.max_nodes),
             tuple(float(getattr(cfg, f"response_{n}")) for n in init),
             tuple(float(getattr(cfg, f"weight_{n}")) for n in init),

@@ -419,7 +419,8 @@ def _slot(slot_code, code):
     """Slot holding ``code``, or the empty slot where it would go."""
     mask = slot_code.shape[0] - 1
     # Fibonacci hashing: the high bits of the product mix both end points.
-    slot = np.int64((np.uint64(code) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)) & mask
+    mixed = np.uint64(code) * np.uint64(0x9E3779B97F4A7C15)
+    slot = np.int64(mixed >> np.uint64(32)) & mask
     while slot_code[slot] != -1 and slot_code[slot] != code:
         slot = (slot + 1) & mask
     return slot
@@ -485,9 +486,9 @@ def _reaches(row_on, conns, n_conns, start, goal, n_nodes):
 
 @njit(cache=True)
 def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on, enabled,
-                     weight, node_key, slot_code, slot_col, conns, split_node, counters, n_inputs,
-                     n_outputs, feed_forward, max_nodes, response_init, weight_init,
-                     default_act, options):
+                     weight, node_key, slot_code, slot_col, conns, split_node, counters,
+                     n_inputs, n_outputs, feed_forward, max_nodes, response_init,
+                     weight_init, default_act, options):
     """neat-python's structural mutations of rows ``start`` onwards, in place.
 
     ``draws[i]`` holds which of add node, delete node, add connection and

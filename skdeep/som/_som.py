@@ -161,9 +161,10 @@ class SOMClusterer(
         ``"auto"`` overrides ``n_rows`` and ``n_columns`` with
         ``5 * sqrt(n_samples)`` nodes (a variant of the SOM Toolbox's
         ``5 * n_samples ** 0.54321``, which gives larger maps: 214 nodes for
-        1,000 rows where ``"auto"`` gives 156), with a side ratio equal to the square root of the
-        ratio of the two largest principal variances (in lengths: hexagonal rows are sqrt(3)/2 apart,
-        so such maps get more rows). The chosen size is in ``n_rows_`` and
+        1,000 rows where ``"auto"`` gives 156), with a side ratio equal to
+        the square root of the ratio of the two largest principal variances
+        (in lengths: hexagonal rows are sqrt(3)/2 apart, so such maps get
+        more rows). The chosen size is in ``n_rows_`` and
         ``n_columns_``.
 
     topology : {"rectangular", "hexagonal"}, default="rectangular"

@@ -58,7 +58,8 @@ def test_squash_lengths_and_directions():
 def test_squash_of_capsules_too_long_to_square_in_float32():
     """Components past about 1e19 overflowed the squares to inf (NaN output):
     such capsules are rescaled first, with the same values and gradients."""
-    s = torch.tensor([[3e19, 4e19], [3e37, -4e37], [3e38, 3e38], [3.0, 4.0], [0.0, 0.0]])
+    s = torch.tensor([[3e19, 4e19], [3e37, -4e37], [3e38, 3e38], [3.0, 4.0],
+                      [0.0, 0.0]])
     v = squash(s)
     assert torch.isfinite(v).all()
     s64 = s.double()
@@ -66,13 +67,14 @@ def test_squash_of_capsules_too_long_to_square_in_float32():
     expected = torch.where(n > 0, s64 / n.clamp_min(1e-300) * n**2 / (1 + n**2), 0.0)
     torch.testing.assert_close(v.double(), expected, rtol=1e-6, atol=1e-7)
     # the rescaled and the plain road: the same gradient (float64, plain road safe)
-    g = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
-    big = (g * 1e16).detach().requires_grad_(True)  # rescaled (> 1e15)
+    g = torch.randn(4, 5, dtype=torch.float64)
+    big = (g * 1e16).requires_grad_(True)  # rescaled (> 1e15)
     weights = torch.randn(4, 5, dtype=torch.float64)
     (squash(big) * weights).sum().backward()
     plain = big.detach().clone().requires_grad_(True)
     squared = (plain * plain).sum(dim=-1, keepdim=True)
-    (plain * (squared / (1 + squared) / torch.sqrt(squared + 1e-8)) * weights).sum().backward()
+    plain_squash = plain * (squared / (1 + squared) / torch.sqrt(squared + 1e-8))
+    (plain_squash * weights).sum().backward()
     torch.testing.assert_close(big.grad, plain.grad, rtol=1e-9, atol=1e-40)
 
 

@@ -434,11 +434,11 @@ def test_gene_registry_finds_connections_by_end_points_at_any_width():
     assert registry.conn(int(src[7]), int(dst[7])) == cols[7]  # found, not created
     # Dropping every other connection renumbers the rest in order.
     alive = np.arange(registry.n_conns) % 2 == 0
-    pairs = list(zip(registry.conn_src[alive].tolist(), registry.conn_dst[alive].tolist()))
+    kept_src = registry.conn_src[alive].copy()
+    kept_dst = registry.conn_dst[alive].copy()
     registry.keep(np.ones(registry.n_nodes, dtype=bool), alive)
-    assert registry.conns([s for s, _ in pairs], [d for _, d in pairs]).tolist() == list(
-        range(len(pairs)))
-    assert registry.n_conns == len(pairs)
+    assert registry.conns(kept_src, kept_dst).tolist() == list(range(len(kept_src)))
+    assert registry.n_conns == len(kept_src)
 
 
 def test_neat_estimators_fit_and_predict_many_features_in_small_memory():

@@ -30,7 +30,7 @@ from skdeep.som._grid import (
     quarter_squared_distances,
     schedule_value,
 )
-from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
+from skdeep.utils._lazy import LazyRows, check_lazy_array, column_sums, is_lazy_input
 from skdeep.utils._sklearn import (
     Interval,
     StrOptions,
@@ -1867,13 +1867,17 @@ def _pca_moments(X):
     if isinstance(X, LazyRows):  # the sum of check_lazy_array's pass
         mean = X.stats["sum"].to(X.device) / len(X)
     else:
-        mean = _column_sums(X) / len(X)
-    if not isinstance(X, LazyRows) and X.shape[1] > _PCA_ITERATIVE_FEATURES:
+        mean = column_sums(X) / len(X)
+    # (lazy inputs too: their covariance took 1.1 GB and a minute at 2,800
+    # rows of 6,000 features, 64 MB of data)
+    if X.shape[1] > _PCA_ITERATIVE_FEATURES:
         found = _leading_components(X, mean, 2)
         if found is not None:
             evals, components = found
             return mean.cpu().numpy(), evals, _fix_signs(components)
-    if not isinstance(X, LazyRows) and len(X) < X.shape[1]:
+    if len(X) < X.shape[1]:
+        if isinstance(X, LazyRows):  # (fewer values than the covariance has)
+            X = X.tensor(0, len(X))
         return (mean.cpu().numpy(), *_gram_components(X, mean))
     # float32 products of row blocks, added in float64: each block's sums
     # carry float32 rounding (about 1e-6 relative on standardized data),
@@ -1936,19 +1940,6 @@ def _fix_signs(components):
     return components * np.where(signs == 0, 1, signs)[:, None]
 
 
-def _column_sums(X):
-    """Float64 column sums of a float32 tensor: float32 (cascade) sums of row
-    blocks, added in float64. A float64 reduction over the rows of float32
-    data is about 40 times slower on the CPU."""
-    rows = max(1, _BLOCK_ELEMENTS // 16 // max(X.shape[1], 1))
-    if len(X) <= rows:  # one block: the same sums (0 + x is x) in two ops
-        return X.sum(0).double()
-    total = torch.zeros(X.shape[1], dtype=torch.float64, device=X.device)
-    for start in range(0, len(X), rows):
-        total += X[start : start + rows].sum(0)
-    return total
-
-
 def _leading_components(X, mean, k):
     """The ``k`` leading eigenpairs of the covariance ``C`` of the rows of the
     tensor ``X``, by block Krylov iteration with Rayleigh-Ritz, or None when
@@ -1983,7 +1974,8 @@ def _leading_components(X, mean, k):
                         dtype=torch.float64)
     V = torch.linalg.qr(start)[0].to(X.device)
     if n >= 2 * _PCA_START_ROWS:
-        sample = X[:: n // _PCA_START_ROWS]  # (a strided view, no copy)
+        step = n // _PCA_START_ROWS  # (a strided view, no copy; read lazily)
+        sample = X.every(step) if isinstance(X, LazyRows) else X[::step]
         found = _block_krylov(sample, mean, k, V, _PCA_START_TOL)
         if found is not None:
             V = found[2]
@@ -2001,18 +1993,18 @@ def _block_krylov(X, mean, k, V, tol):
     # 4 MiB row blocks: the second product reads a block from the cache, not
     # from memory (1.2 times as fast as 16 MiB blocks on Fashion-MNIST)
     rows = max(1, _PCA_PASS_ELEMENTS // max(d, 1))
-    mean32 = mean.to(X.dtype)
+    dtype = torch.float32 if isinstance(X, LazyRows) else X.dtype  # (read as float32)
+    mean32 = mean.to(dtype)
     basis = products = None
     previous = math.inf
     while True:
         # The products in "wide" form, V^T X^T and (V^T X^T) X: skinny ones
         # like X^T (X V) run at a fraction of the speed on some BLAS (MKL on
         # AMD CPUs: a pass took 2.5 times as long on Fashion-MNIST)
-        Vt32 = V.T.to(X.dtype)
+        Vt32 = V.T.to(dtype)
         shift = Vt32 @ mean32
         Zt = torch.zeros(V.shape[1], d, dtype=torch.float64, device=X.device)
-        for begin in range(0, n, rows):
-            Xb = X[begin : begin + rows]
+        for Xb in _row_blocks(X, rows):
             Yt = Vt32 @ Xb.T - shift[:, None]  # V^T (Xb - mean)^T, no centred copy
             Zt += (Yt @ Xb).double()
             Zt -= Yt.sum(1, dtype=torch.float64)[:, None] * mean

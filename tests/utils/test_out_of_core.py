@@ -49,6 +49,7 @@ def small_blocks(monkeypatch):
     """Blocks of 4 KiB: a small memory map spans many shuffled buffers."""
     monkeypatch.setattr(lazy, "BLOCK_BYTES", 4096)
     monkeypatch.setattr(lazy, "SCAN_ELEMENTS", 1024)
+    monkeypatch.setattr(lazy, "SUM_ELEMENTS", 256)
     monkeypatch.setattr(som_module, "_BLOCK_ELEMENTS", 1024)
 
 
@@ -158,6 +159,29 @@ def test_som_memmap_fit_equals_loaded_array(tmp_path, params):
     np.testing.assert_array_equal(mapped.predict(X), loaded.labels_)
 
 
+@pytest.mark.parametrize("blocks", ["one", "many"])
+def test_som_memmap_pca_start_equals_loaded_array(tmp_path, blocks, request):
+    # The lazy mean was a float64 sum of the rows, the in-memory one float32
+    # block sums added in float64: 5e-9 apart, and batch maps 0.3-0.8 apart
+    # after two epochs (hexagonal, map_size="auto"). Wide inputs (more than
+    # 256 features) took the d x d covariance, not the Krylov or Gram roads
+    # of the array in memory (1.1 GB for 64 MB of data at 6,000 features).
+    if blocks == "many":
+        request.getfixturevalue("small_blocks")
+    rng = np.random.default_rng(0)
+    narrow = rng.standard_normal((1500, 6)).astype(np.float32)
+    # wide: a strong plane (Krylov converges), and noise only (it stalls)
+    plane = rng.standard_normal((2100, 2)) @ rng.standard_normal((2, 300)) * 3
+    wide = (plane + rng.standard_normal((2100, 300))).astype(np.float32)
+    noise = rng.standard_normal((200, 400)).astype(np.float32)  # fewer rows
+    params = dict(map_size="auto", topology="hexagonal", neighborhood="bubble",
+                  training="batch", max_epochs=2, random_state=0)
+    for i, X in enumerate((narrow, wide, noise)):
+        loaded = SOMClusterer(**params).fit(X)
+        mapped = SOMClusterer(**params).fit(as_memmap(X, tmp_path, f"{i}.f32"))
+        np.testing.assert_array_equal(mapped.cluster_centers_, loaded.cluster_centers_)
+
+
 def test_som_memmap_batch_training_is_exact_across_blocks(tmp_path, small_blocks):
     # Batch training sums over all rows: block boundaries change only the
     # float rounding of the sums, not the result beyond it.
@@ -174,6 +198,7 @@ def test_memmap_is_not_copied(tmp_path, monkeypatch):
     # A 2 MB memory map, read in 16 KiB blocks: numpy never holds a copy of it.
     monkeypatch.setattr(lazy, "BLOCK_BYTES", 1 << 14)
     monkeypatch.setattr(lazy, "SCAN_ELEMENTS", 1 << 12)
+    monkeypatch.setattr(lazy, "SUM_ELEMENTS", 1 << 8)
     monkeypatch.setattr(som_module, "_BLOCK_ELEMENTS", 1 << 12)
     X, _ = blobs(n=32_000, n_features=16)
     mapped = as_memmap(X, tmp_path)

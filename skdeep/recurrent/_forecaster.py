@@ -662,6 +662,7 @@ class LSTMForecaster(BaseForecaster):
                 # the calibration set is larger and spans more of the history
                 # (a block is kept only while at least as many samples as
                 # the block remain to train on).
+                holdout = (self.module_, self.loss_curve_)
                 for j in range(2, int(self.conformal_blocks) + 1):
                     n_train = n_samples - j * n_holdout
                     if n_train < n_holdout or self.__dict__.get("_fit_interrupted"):
@@ -670,7 +671,11 @@ class LSTMForecaster(BaseForecaster):
                         self.module_ = self._build(Z.shape[1], k)
                         train(Z, ws, Xs, k, n_train, f"calibration block {j}")
                     if self.__dict__.get("_fit_interrupted"):
-                        break  # a partly trained network measures nothing
+                        # a partly trained network measures nothing; the fit
+                        # ends with the finished hold-out network (it ended
+                        # with this one, trained on less of the series)
+                        self.module_, self.loss_curve_ = holdout
+                        break
                     start = n - j * n_holdout
                     blocks.insert(
                         0,

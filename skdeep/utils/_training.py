@@ -1017,9 +1017,12 @@ class EarlyStoppingSplit(ValidSplit):
 # not a fit uses them, so that a name's validity does not depend on settings).
 _OWN_CALLBACKS = ("stop_on_non_finite_loss", "gradient_clipping", "lr_scheduler",
                   "reset_state", "progress_bar", "early_stopping")
+# and skorch's defaults (a user's one was "a duplicate user-set callback name")
+_SKORCH_CALLBACKS = ("epoch_timer", "train_loss", "valid_loss", "valid_acc",
+                     "print_log")
 
 
-def _user_callbacks(estimator, scheduled, validating=True):
+def _user_callbacks(estimator, scheduled, validating=True, incremental=False):
     """``(name, callback)`` pairs of a copy of ``estimator.callbacks``
     (unnamed ones ``user_0``, ``user_1``, ... where free), refusing names of
     skdeep's own callbacks; where the estimator schedules the learning rate
@@ -1027,15 +1030,34 @@ def _user_callbacks(estimator, scheduled, validating=True):
     built-in one overrode it at every step, silently); and, without a
     validation split (``validating``), one that monitors a validation score
     (skorch's bare ``KeyError: 'valid_loss'``)."""
-    from skorch.callbacks import LRScheduler
+    from skorch.callbacks import Callback, LRScheduler
 
     name = type(estimator).__name__
     given = copy.deepcopy(estimator.callbacks or [])
+
+    def is_callback(cb):  # (skorch takes classes too, and builds them)
+        return isinstance(cb, Callback) or (
+            isinstance(cb, type) and issubclass(cb, Callback))
+
+    for cb in given:
+        # (skorch's errors were "'int' object has no attribute 'set_params'",
+        # "too many values to unpack", ...; None was dropped silently)
+        if not (is_callback(cb) or (isinstance(cb, tuple) and len(cb) == 2
+                                    and isinstance(cb[0], str) and is_callback(cb[1]))):
+            raise ValueError(
+                f"{name}: callbacks must be a list of skorch callbacks or "
+                f"(name, callback) pairs with a str name; got {cb!r}."
+            )
     taken = {cb[0] for cb in given if isinstance(cb, tuple)}
     for own in taken & set(_OWN_CALLBACKS):
         raise ValueError(
             f"{name}: the callback name {own!r} is taken by skdeep's own "
             f"{own.replace('_', ' ')} callback; give yours another name."
+        )
+    for own in taken & set(_SKORCH_CALLBACKS):
+        raise ValueError(
+            f"{name}: the callback name {own!r} is taken by one of skorch's "
+            f"default callbacks; give yours another name."
         )
     named, k = [], 0
     for cb in given:
@@ -1053,17 +1075,31 @@ def _user_callbacks(estimator, scheduled, validating=True):
                 f"LRScheduler in callbacks ({cb[0]!r}) would compound with "
                 f"that schedule or be overridden by it; {advice}."
             )
-        monitor = getattr(cb[1], "monitor", None)
-        if not validating and isinstance(monitor, str) and monitor.startswith(
-                "valid"):
-            raise ValueError(
-                f"{name}: the callback {cb[0]!r} monitors {monitor!r}, but this "
-                f"fit holds out no validation split. Set early_stopping=True "
-                f"(the split is validation_fraction of the rows), or monitor "
-                f"'train_loss'."
-            )
+        if not validating:
+            _refuse_validation_monitor(estimator, *cb, incremental=incremental)
         named.append(cb)
     return named
+
+
+def _refuse_validation_monitor(estimator, name, callback, *, incremental):
+    """A callback that monitors a validation score, where no split is held
+    out, gets a clear error (skorch's is a bare ``KeyError: 'valid_loss'``,
+    after a whole epoch)."""
+    monitor = getattr(callback, "monitor", None)
+    if not (isinstance(monitor, str) and monitor.startswith("valid")):
+        return
+    advice = (
+        "partial_fit never holds out a validation split (whatever "
+        "early_stopping says): use fit with early_stopping=True"
+        if incremental else
+        "set early_stopping=True (the split is validation_fraction of the rows)"
+    )
+    raise ValueError(
+        f"{type(estimator).__name__}: the callback {name!r} monitors {monitor!r}, "
+        f"but this {'call' if incremental else 'fit'} holds out no validation "
+        f"split. To use it, {advice}; or monitor a training score "
+        f"('train_loss', or 'train_loss_best' for a Checkpoint)."
+    )
 
 
 class BestWeightsEarlyStopping(EarlyStopping):
@@ -1093,6 +1129,16 @@ class BestWeightsEarlyStopping(EarlyStopping):
             raise
 
     def on_train_end(self, net, **kwargs):
+        last = net.history[-1] if len(net.history) else {}
+        score = last.get(self.monitor)
+        if (score is not None and last["epoch"] != self.lowest_epoch_
+                and score < self.lowest_):
+            # An epoch that a callback run before this one ended (a user's
+            # time budget raising KeyboardInterrupt): on_epoch_end never saw
+            # it, and the best earlier epoch's weights replaced the better
+            # last ones. The weights are that epoch's.
+            self.lowest_, self.lowest_epoch_ = score, last["epoch"]
+            self.lowest_weights_ = None
         if (self.lowest_weights_ is not None
                 and self.lowest_epoch_ != net.history[-1, "epoch"]):
             net.module_.load_state_dict(self.lowest_weights_)
@@ -1687,7 +1733,8 @@ class BaseTorchEstimator(BaseEstimator):
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks += _user_callbacks(self, schedule is not None,
-                                     validating=train_split is not None)
+                                     validating=train_split is not None,
+                                     incremental=incremental)
         if early_stopping:
             # after the user's callbacks: it ends training by raising in
             # on_epoch_end, and the callbacks after it missed that epoch
@@ -2030,6 +2077,9 @@ class BaseTorchEstimator(BaseEstimator):
                     f"(activation, dropout, input noise, readout, pooling, ...) "
                     f"changed with set_params since. Call fit to start anew."
                 )
+            for name, callback in net.callbacks_:  # (kept from the first call)
+                if name not in _OWN_CALLBACKS:
+                    _refuse_validation_monitor(self, name, callback, incremental=True)
             # A failed call leaves the model as it was: _fit_context puts back
             # attributes, not weights trained in place (a loss that became
             # inf had stepped every weight to NaN before the error)

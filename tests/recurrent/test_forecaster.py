@@ -429,6 +429,39 @@ def test_verbose_names_each_training(capsys):
     ]
 
 
+def test_ctrl_c_in_a_calibration_block_keeps_the_hold_out_network():
+    # it kept the calibration block's partly trained network, fitted on a
+    # shorter prefix of the series, and threw the finished one away
+    y = pd.Series(np.sin(np.arange(120) / 5.0) + 0.01 * np.arange(120))
+    fitted = {}
+    for stage in ("calibration block 2", "calibration block 3"):
+        model = LSTMForecaster(window_length=5, hidden_size=4, max_epochs=3,
+                               random_state=0)
+        log = model._log_epoch
+
+        def interrupt(epoch, loss, model=model, log=log, stage=stage):
+            if model.__dict__.get("_stage") == stage and epoch == 1:
+                raise KeyboardInterrupt
+            return log(epoch, loss)
+
+        model._log_epoch = interrupt
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # ("interrupted")
+            model.fit(y, fh=[1, 2, 3])
+        del model._log_epoch
+        fitted[stage] = model
+    second, third = fitted["calibration block 2"], fitted["calibration block 3"]
+    assert second._conformal_block_sizes == [22]  # the finished blocks
+    assert third._conformal_block_sizes == [22, 22]
+    # both end with the same network, the hold-out one, fully trained
+    assert len(second.loss_curve_) == 3 and second.loss_curve_ == third.loss_curve_
+    for a, b in zip(second.module_.state_dict().values(),
+                    third.module_.state_dict().values()):
+        assert torch.equal(a, b)
+    np.testing.assert_array_equal(second.predict([1, 2, 3]).to_numpy(),
+                                  third.predict([1, 2, 3]).to_numpy())
+
+
 def test_errors():
     with pytest.raises(ValueError, match="too few"):
         LSTMForecaster(window_length=12, max_epochs=1).fit(seasonal(10))

@@ -291,7 +291,35 @@ def test_early_stopping_restores_the_lowest_validation_loss_and_callbacks_see_it
             "early_stopping"])).__dict__.get("lowest_weights_")
 
 
+def test_a_user_callback_ending_training_keeps_the_best_of_all_epochs():
+    # A callback run before skdeep's early stopping ended training at epoch 3
+    # (a time budget raising KeyboardInterrupt): that epoch's validation
+    # loss, the lowest, was never seen, and epoch 2's weights came back.
+    from sklearn.datasets import make_regression
+
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    class StopAtThree(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 3:
+                raise KeyboardInterrupt
+
+    X, y = make_regression(200, 4, noise=1.0, random_state=0)
+    params = dict(hidden_layer_sizes=(16,), dropout=0.0, lr=0.01,
+                  early_stopping=True, random_state=0)
+    est = MCDropoutRegressor(max_epochs=10, callbacks=[_Snapshots(), StopAtThree()],
+                             **params).fit(X, y)
+    scores = np.asarray(est.validation_scores_)
+    assert len(scores) == 3 and scores.argmin() == 2
+    best = dict(est.net_.callbacks_)["user_0"].states_[3]
+    final = est.module_.state_dict()
+    assert all(torch.equal(best[k], final[k]) for k in final)
+
+
 def test_callback_names_and_schedules_that_clash_are_refused():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
     from skorch.callbacks import EarlyStopping, LRScheduler
     from torch.optim.lr_scheduler import StepLR
 
@@ -308,6 +336,33 @@ def test_callback_names_and_schedules_that_clash_are_refused():
         AutoencoderTransformer(max_epochs=2, callbacks=[EarlyStopping()]).fit(X)
     AutoencoderTransformer(max_epochs=2, callbacks=[
         EarlyStopping(monitor="train_loss")]).fit(X)
+    # entries skorch cannot read: its own errors said nothing of callbacks
+    for bad in ([1], ["x"], [None], [(1, Callback())], [("a", Callback(), 3)],
+                [("a", 1)]):
+        with pytest.raises(ValueError, match="callbacks must be a list of skorch "
+                                             "callbacks or \\(name, callback\\)"):
+            AutoencoderTransformer(max_epochs=1, callbacks=bad).fit(X)
+    with pytest.raises(ValueError, match="'print_log' is taken by one of skorch's"):
+        AutoencoderTransformer(max_epochs=1,
+                               callbacks=[("print_log", Callback())]).fit(X)
+    AutoencoderTransformer(max_epochs=1, callbacks=[Callback, ("a", Callback)]).fit(X)
+    # partial_fit holds out no split, whatever early_stopping says; continuing
+    # after a fit it failed after an epoch with skorch's bare KeyError
+    with pytest.raises(ValueError, match="this call holds out no validation split. "
+                                         "To use it, partial_fit never holds out"):
+        AutoencoderTransformer(early_stopping=True, callbacks=[EarlyStopping()]
+                               ).partial_fit(X)
+    fitted = AutoencoderTransformer(max_epochs=2, early_stopping=True,
+                                    n_iter_no_change=2, callbacks=[EarlyStopping()])
+    with warnings.catch_warnings():  # ("reached max_epochs before early stopping")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted.fit(X)
+    weights = {k: v.clone() for k, v in fitted.module_.state_dict().items()}
+    with pytest.raises(ValueError, match="'user_0' monitors 'valid_loss', but "
+                                         "this call holds out no validation"):
+        fitted.partial_fit(X)
+    assert all(torch.equal(v, fitted.module_.state_dict()[k])
+               for k, v in weights.items()) and len(fitted.history_) == 2
     # a named user_0 and an unnamed one: skorch's "duplicate user-set name"
     ae = AutoencoderTransformer(max_epochs=1, callbacks=[("user_0", Callback()),
                                                          Callback()]).fit(X)

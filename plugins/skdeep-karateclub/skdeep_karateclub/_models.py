@@ -528,6 +528,8 @@ def _default_constraint(key, default):
     """The constraint of karateclub's parameter ``key`` with this default: its
     type, and the bounds above where the name has them."""
     if isinstance(default, bool):
+        if key == "verbose":  # (scikit-learn's verbose=0 was refused)
+            return ["boolean", Interval(Integral, 0, None, closed="left")]
         return ["boolean"]
     if isinstance(default, Integral) and key not in _REAL_WITH_INTEGER_DEFAULT:
         if key in _AT_LEAST_ONE:

@@ -80,6 +80,17 @@ def _check_diff2vec(G, params):
         )
 
 
+def _check_sociodim(G, params):
+    # scipy's eigsh falls back to a full eigh when k >= N, with a bare
+    # RuntimeWarning, and the embedding had N columns, not ``dimensions``
+    if params["dimensions"] >= G.number_of_nodes():
+        raise ValueError(
+            f"KarateClubSocioDim: dimensions={params['dimensions']} needs a "
+            f"graph of more nodes than that (it takes the leading eigenvectors "
+            f"of the modularity matrix); this one has {G.number_of_nodes()}."
+        )
+
+
 def _graph_size(G):
     """The graph's size for an error message, and the likely cause."""
     largest = max((abs(w) for *_, w in G.edges(data="weight", default=1.0)), default=0)
@@ -99,6 +110,8 @@ def fit_karateclub(name, params, adjacency, features, seed):
     G = model_graph(name, adjacency)
     if name == "Diff2Vec":
         _check_diff2vec(G, params)
+    if name == "SocioDim":
+        _check_sociodim(G, params)
     fit_args = (G,) if features is None else (G, features)
     with karateclub_call():
         try:

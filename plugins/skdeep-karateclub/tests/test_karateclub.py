@@ -668,3 +668,28 @@ def test_input_format_reads_small_dense_graphs_and_stacks():
     stacked = clone(graphs).fit_transform(np.stack([triangle, triangle]))
     listed = clone(graphs).fit_transform([sp.csr_matrix(triangle)] * 2)
     np.testing.assert_array_equal(stacked, listed)
+
+
+def test_verbose_takes_scikit_learns_integers():
+    # karateclub's default is False, and the bool constraint refused verbose=0
+    import networkx as nx
+
+    G = nx.karate_club_graph()
+    for verbose in (0, False):
+        model = CLASSES["KarateClubFirstOrderLINE"](dimensions=4, epochs=1,
+                                                    verbose=verbose, random_state=0)
+        assert model.fit(G).embedding_.shape == (34, 4)
+    with pytest.raises(ValueError, match="verbose"):
+        CLASSES["KarateClubFirstOrderLINE"](verbose=-1).fit(G)
+
+
+def test_sociodim_needs_more_nodes_than_dimensions():
+    # (scipy's RuntimeWarning "k >= N", and 34 columns instead of 128)
+    import networkx as nx
+
+    G = nx.karate_club_graph()
+    with pytest.raises(ValueError, match="dimensions=128 needs a graph of more "
+                                         "nodes than that.*this one has 34"):
+        CLASSES["KarateClubSocioDim"](random_state=0).fit(G)
+    assert CLASSES["KarateClubSocioDim"](dimensions=8, random_state=0).fit(
+        G).embedding_.shape == (34, 8)

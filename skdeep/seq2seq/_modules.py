@@ -352,7 +352,8 @@ class Seq2SeqModule(nn.Module):
         Hypotheses are ranked at the end by their log-probability divided by
         the length penalty ``((5 + length) / 6) ** length_penalty`` (Wu et
         al., 2016); a finished hypothesis keeps its score and emits padding.
-        Returns what :meth:`greedy` returns, for the best hypothesis.
+        Returns what :meth:`greedy` returns, for the best finished hypothesis
+        (the best unfinished one where none finished within ``max_steps``).
         """
         code = memory["code"]
         n, device, B = code.shape[0], code.device, beam_width
@@ -397,7 +398,13 @@ class Seq2SeqModule(nn.Module):
             if bool(done.all()):
                 break
         penalty = ((5.0 + lengths.float()) / 6.0) ** length_penalty
-        pick = (scores / penalty).argmax(dim=1)
+        ranked = scores / penalty
+        # The best finished hypothesis where one finished: one cut off at
+        # max_steps paid for no end token and won against finished ones
+        # (a string repeated to max_output_length).
+        ranked = ranked.masked_fill(~done & done.any(dim=1, keepdim=True),
+                                    float("-inf"))
+        pick = ranked.argmax(dim=1)
         chosen_lengths = lengths[rows[:, 0], pick]
         if not parents:  # (no step to take)
             nothing = torch.zeros((n, 0), device=device)

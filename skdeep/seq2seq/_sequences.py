@@ -458,6 +458,13 @@ def build_vocabulary(token_lists, *, min_frequency=1, max_vocabulary=None):
         symbols = symbols[:max_vocabulary]
     symbols = sorted(symbols)
     if symbols and isinstance(symbols[0], str):
+        cut = [s for s in symbols if s.endswith("\x00")]
+        if cut:  # (stored as '' or merged with another symbol, silently)
+            raise ValueError(
+                f"Token {cut[0]!r} ends with a NUL character ('\\x00'), which "
+                f"numpy string arrays (the vocabulary) drop; replace NUL "
+                f"characters in the sequences first."
+            )
         return np.array(symbols, dtype=str)
     return np.array(symbols, dtype=np.int64)
 

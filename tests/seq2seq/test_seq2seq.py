@@ -272,6 +272,25 @@ def test_beam_search(reverser):
     )
 
 
+def test_beam_search_returns_a_finished_hypothesis_where_one_finished():
+    # An unfinished hypothesis cut off at max_output_length paid for no end
+    # token and outranked the finished ones in the beam: 'aaaa' became 15 a's.
+    X = ["a" * k for k in range(1, 8)] * 5
+    model = Seq2SeqTranslator(embedding_size=8, hidden_size=8, max_epochs=3,
+                              batch_size=16, lr=0.02, random_state=0,
+                              decoding="beam", beam_width=7).fit(X, X)
+    prediction = model.predict(["aaaa"])[0]
+    assert len(prediction) < model.max_output_length_
+    assert model.predict_attention(["aaaa"])[0].shape == (len(prediction) + 1, 4)
+
+
+def test_nul_characters_are_refused_not_dropped():
+    # numpy string arrays drop trailing NULs: the symbol '\x00' became '', and
+    # predictions came back empty
+    with pytest.raises(ValueError, match="ends with a NUL character"):
+        Seq2SeqTranslator(max_epochs=1).fit(["ab", "ba"] * 3, ["\x00", "a"] * 3)
+
+
 def test_predict_attention(reverser):
     X = ["abc", "deab", "ccca", "e"]
     if reverser.attention is None:

@@ -115,7 +115,9 @@ default="plain"
         Window and stride of that pooling.
 
     batch_norm : bool, default=True
-        Batch normalisation after each plain convolution.
+        Batch normalisation after the convolutions of the ``"plain"``,
+        ``"fcn"``, ``"resnet"`` and ``"inception"`` stacks (``False`` removes
+        all of it; ``"tcn"`` has none).
 
     dropout : float, default=0.0
         Dropout after each plain (and tcn) block and after each hidden dense
@@ -136,7 +138,8 @@ default="plain"
 
     activation : {"relu", "tanh", "sigmoid", "elu", "leaky_relu", "gelu", \
 "identity"}, default="relu"
-        Non-linearity of the plain blocks and the dense head.
+        Non-linearity of the convolutional blocks (of every architecture)
+        and of the dense head.
 
     conv_dims : {"auto", 1, 2}, default="auto"
         Series (1-D convolutions) or images (2-D). ``"auto"``: 4-D arrays

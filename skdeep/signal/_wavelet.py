@@ -158,7 +158,9 @@ class WaveletFeaturizer(_BaseSignalTransformer):
         :func:`pywt.dwt_max_level` (at least 1). Ignored by ``"cwt"``.
 
     mode : str, default="symmetric"
-        Signal extension mode at the borders (``pywt.Modes.modes``).
+        Signal extension mode at the borders (``pywt.Modes.modes``) for
+        ``"dwt"`` and ``"wpt"``. Ignored by ``"cwt"`` (PyWavelets' ``cwt``
+        has no extension mode).
 
     decomposition : {"dwt", "wpt", "cwt"}, default="dwt"
         Discrete wavelet transform (bands ``a{level}``, ``d{level}``, ...,

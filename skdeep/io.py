@@ -173,8 +173,10 @@ def save(estimator, path, *, optimizer_state=True):
         if optimizer_state:
             from skdeep.utils._training import optimizer_states
 
+            states = optimizer_states(estimator.net_)
+            _check_optimizers_rebuild(estimator, states)
             buffer = _io.BytesIO()
-            torch.save(optimizer_states(estimator.net_), buffer)
+            torch.save(states, buffer)
             optimizers = buffer.getvalue()
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("meta.json", json.dumps(meta, indent=1))
@@ -219,6 +221,39 @@ def _check_rebuilds(estimator, modules):
                 f"parameters back or refit before saving, or use pickle or "
                 f"joblib, which keep the fitted network as it is."
             )
+
+
+def _check_optimizers_rebuild(estimator, states):
+    """Refuse optimizer states that load could not put back: load builds the
+    optimizers from the parameters, and one changed with ``set_params`` since
+    ``fit`` (``head_lr``: other parameter groups; ``optimizer``: another
+    class) made a file that saved without a word and could not be loaded."""
+    import torch
+
+    from skdeep.utils._sklearn import float32_default_dtype
+    from skdeep.utils._torch import seeded
+
+    # (a fork of torch's generator: saving draws nothing from the user's)
+    with float32_default_dtype(), seeded(0, torch.device("cpu")):
+        probe = estimator._make_net(estimator._build_module(), estimator._criterion())
+        probe.initialize()
+    try:
+        for name, state in states.items():
+            fitted = getattr(estimator.net_, name + "_")
+            rebuilt = getattr(probe, name + "_")
+            if type(fitted) is not type(rebuilt):  # (loaded, then failed to step)
+                raise TypeError(f"{type(fitted).__name__} fitted, "
+                                f"{type(rebuilt).__name__} rebuilt")
+            rebuilt.load_state_dict(state)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(
+            f"Cannot save this {type(estimator).__name__} with its optimizer "
+            f"state: a parameter changed with set_params since fit (such as "
+            f"head_lr or optimizer) builds optimizers that cannot take the "
+            f"fitted ones' state ({type(error).__name__}: {error}). Set the "
+            f"parameter back, or save with optimizer_state=False (partial_fit "
+            f"after loading then starts the optimizer afresh)."
+        ) from error
 
 
 def load(path, *, device=None):

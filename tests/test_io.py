@@ -1,5 +1,6 @@
 """skdeep.io: safe save/load that never unpickles arbitrary code."""
 
+import copy
 import io as _io
 import json
 import zipfile
@@ -809,3 +810,39 @@ def test_load_device_is_checked_and_given_to_the_som(tmp_path):
     for bad, match in ((0, "device must be a str"), ("gpu", "Unknown device 'gpu'")):
         with pytest.raises(ValueError, match=match):
             io.load(path, device=bad)
+
+
+def test_optimizer_states_a_load_could_not_apply(tmp_path):
+    # set_params(head_lr=...) or optimizer= since fit: save wrote a file whose
+    # optimizer state load could not put back (torch's ValueError), or which
+    # loaded and failed at the next partial_fit (KeyError: 'betas')
+    from skdeep.cnn import CNNClassifier
+
+    X = np.random.RandomState(0).normal(size=(40, 1, 10, 10)).astype(np.float32)
+    y = np.repeat([0, 1], 20)
+    params = dict(conv_channels=(4,), max_epochs=1, batch_size=16, random_state=0)
+    model = CNNClassifier(head_lr=0.1, **params).fit(X, y)
+    state = torch.get_rng_state()
+    io.save(model, tmp_path / "ok.skdeep")  # (the check draws nothing)
+    assert torch.equal(state, torch.get_rng_state())
+    for change in ({"head_lr": None}, {"optimizer": "sgd"}):
+        changed = copy.deepcopy(model).set_params(**change)
+        with pytest.raises(ValueError, match="optimizer_state=False"):
+            io.save(changed, tmp_path / "bad.skdeep")
+        io.save(changed, tmp_path / "weights.skdeep", optimizer_state=False)
+        loaded = io.load(tmp_path / "weights.skdeep")
+        np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+        loaded.partial_fit(X, y)
+    # a file written before save refused them: the weights, and a warning
+    with zipfile.ZipFile(tmp_path / "ok.skdeep") as src, zipfile.ZipFile(
+            tmp_path / "old.skdeep", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "meta.json":
+                meta = json.loads(data)
+                meta["params"]["head_lr"] = None
+                data = json.dumps(meta)
+            dst.writestr(item, data)
+    with pytest.warns(UserWarning, match="optimizer starts afresh"):
+        loaded = io.load(tmp_path / "old.skdeep")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))

@@ -261,6 +261,35 @@ def _positive_ints(value, name, allow_int=True):
     return value if allow_int and isinstance(value, Integral) else tuple(values)
 
 
+def _wiring_difference(source, target):
+    """The first layer setting in which two stacks of the same weight shapes
+    differ (a stride, dilation, padding, pooling or activation), or None.
+    Dropout rates may differ: they hold no weights."""
+    from skdeep.utils._training import _settings
+
+    def layers(stack):
+        return [(name, type(sub).__name__) for name, sub in stack.named_modules()
+                if not isinstance(sub, torch.nn.modules.dropout._DropoutNd)]
+
+    def settings(stack):
+        return {key: value for key, value in _settings(stack).items()
+                if not isinstance(stack.get_submodule(key[0]),
+                                  torch.nn.modules.dropout._DropoutNd)}
+
+    for (name, kind), (other, other_kind) in zip(layers(source), layers(target)):
+        if kind != other_kind:
+            return f"{name or 'the stack'} is {kind} there, {other_kind} here"
+    if len(layers(source)) != len(layers(target)):
+        return "another number of layers"
+    theirs, ours = settings(source), settings(target)
+    for key in sorted(set(theirs) | set(ours), key=str):
+        if theirs.get(key) != ours.get(key):
+            name, setting = key
+            return (f"{name or 'the stack'}.{setting} is {theirs.get(key)!r} there, "
+                    f"{ours.get(key)!r} here")
+    return None
+
+
 class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
     """Input handling, module building and transfer shared by the CNN estimators.
 
@@ -539,11 +568,18 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
             from skdeep import io
 
             source = io.load(source, device="cpu")
-        source = getattr(source, "estimator", source)  # sklearn's FrozenEstimator
+        from sklearn.frozen import FrozenEstimator
+
+        if isinstance(source, FrozenEstimator):
+            # (only this wrapper: any object's .estimator was read, and a
+            # fitted GridSearchCV's, its unfitted template, was "unfitted")
+            source = source.estimator
         if not isinstance(source, _BaseCNN):
+            best = getattr(source, "best_estimator_", None)
             raise TypeError(
                 f"init_from must be a fitted CNNClassifier or CNNRegressor or a "
-                f"file saved from one; got {type(source).__name__}."
+                f"file saved from one; got {type(source).__name__}"
+                + (" (pass its best_estimator_)." if best is not None else ".")
             )
         if not hasattr(source, "net_"):
             raise ValueError(
@@ -561,21 +597,29 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
             )
         state = {k: v.detach().cpu().clone() for k, v in
                  source.module_.stack.state_dict().items()}
-        target = self._stack_skeleton().state_dict()
         # every weight of either stack: one only the source has (a deeper
         # source) failed in torch's load_state_dict with its own error
+        skeleton = self._stack_skeleton()
+        target = skeleton.state_dict()
+        where = None
         for key in [*target, *(k for k in state if k not in target)]:
             here = None if key not in target else tuple(target[key].shape)
             got = None if key not in state else tuple(state[key].shape)
-            if here != got or source.architecture != self.architecture:
-                where = (f"at {key!r} (source {got}, here {here})"
-                         if here != got else "in its architecture")
-                raise ValueError(
-                    f"init_from's feature stack does not match this one {where}. "
-                    f"Use the source's architecture parameters and channel count "
-                    f"(source: architecture={source.architecture!r}, "
-                    f"input channels {source.input_shape_[0]})."
-                )
+            if here != got:
+                where = f"at {key!r} (source {got}, here {here})"
+                break
+        if where is None:
+            # (weights of the same shapes went into a stack of other
+            # strides, dilations, padding, pooling or activations)
+            differs = _wiring_difference(source.module_.stack, skeleton)
+            where = None if differs is None else f"in its layers: {differs}"
+        if where is not None:
+            raise ValueError(
+                f"init_from's feature stack does not match this one {where}. "
+                f"Use the source's architecture parameters and channel count "
+                f"(source: architecture={source.architecture!r}, "
+                f"input channels {source.input_shape_[0]})."
+            )
         return state
 
     def _fit_network(self, X, y, weights, *, stratified=False, balance=None):

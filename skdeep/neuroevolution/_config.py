@@ -13,8 +13,9 @@ from numbers import Integral, Real
 from skdeep.neuroevolution._activations import ACTIVATIONS
 from skdeep.utils.validation import plain_numbers
 
-INITIAL_CONNECTIONS = ("full", "full_nodirect", "full_direct", "partial_nodirect",
-                       "partial_direct", "unconnected")
+INITIAL_CONNECTIONS = ("full", "full_nodirect", "full_direct", "partial",
+                       "partial_nodirect", "partial_direct", "unconnected")
+SURER = ("default", "true", "false")
 
 
 @dataclass
@@ -127,6 +128,11 @@ class NEATConfig:
     single_structural_mutation : bool, default=False
         At most one structural mutation per offspring, chosen with the four
         probabilities above (scaled down when they add up to more than 1).
+    structural_mutation_surer : {"default", "true", "false"}, default="default"
+        neat-python's option: when on, adding a connection the genome has
+        (disabled) enables it, and adding a node to a genome without
+        connections adds a connection. ``"default"`` follows
+        ``single_structural_mutation``.
 
     enabled_default : bool, default=True
         Whether the first generation's connections start enabled
@@ -138,10 +144,11 @@ class NEATConfig:
     feed_forward : bool, default=True
         Forbid cycles (networks are evaluated layer by layer). With False,
         connections may form loops and a network is stepped in time.
-    initial_connection : {"full", "full_nodirect", "full_direct", \
+    initial_connection : {"full", "full_nodirect", "full_direct", "partial", \
 "partial_nodirect", "partial_direct", "unconnected"}, default="full"
         The first generation's wiring. ``"full"`` is neat-python's
-        ``full_nodirect``: inputs to hidden nodes and hidden nodes to outputs,
+        ``full_nodirect`` (and ``"partial"`` its ``partial_nodirect``):
+        inputs to hidden nodes and hidden nodes to outputs,
         or inputs to outputs when there are no hidden nodes; ``*_direct``
         also wires inputs to outputs; ``partial_*`` gives each genome a
         random ``connection_fraction`` of those connections.
@@ -226,6 +233,7 @@ class NEATConfig:
     node_add_prob: float = 0.2
     node_delete_prob: float = 0.2
     single_structural_mutation: bool = False
+    structural_mutation_surer: str = "default"
 
     enabled_default: bool = True
     enabled_mutate_rate: float = 0.01
@@ -255,8 +263,6 @@ class NEATConfig:
         "fitness_criterion", "fitness_threshold", "no_fitness_termination",
         "num_inputs", "num_outputs", "aggregation_default",
         "aggregation_options", "aggregation_mutate_rate",
-        "structural_mutation_surer", "enabled_rate_to_true_add",
-        "enabled_rate_to_false_add",
     )
 
     def __post_init__(self):
@@ -274,9 +280,12 @@ class NEATConfig:
         if int(self.pop_size) < 2:
             raise ValueError(f"pop_size must be at least 2, got {self.pop_size}.")
         unknown = [
-            name for name in (*([self.activation_default] if self.activation_default != "random"
-                                else []), *self.activation_options,
-                              *([self.output_activation] if self.output_activation else []))
+            name for name in (
+                *([self.activation_default] if self.activation_default != "random"
+                  else []),
+                *self.activation_options,
+                *([self.output_activation] if self.output_activation is not None
+                  else []))
             if name not in ACTIVATIONS
         ]
         if unknown:
@@ -285,6 +294,11 @@ class NEATConfig:
             )
         if not self.activation_options:
             raise ValueError("activation_options must name at least one function.")
+        if self.structural_mutation_surer not in SURER:
+            raise ValueError(
+                f"structural_mutation_surer must be one of {SURER}, got "
+                f"{self.structural_mutation_surer!r}."
+            )
         if self.initial_connection not in INITIAL_CONNECTIONS:
             raise ValueError(
                 f"initial_connection must be one of {INITIAL_CONNECTIONS}, got "
@@ -440,6 +454,20 @@ class NEATConfig:
                         values["connection_fraction"] = float(fraction[0])
                 if key in ("fitness_threshold",):
                     extra[key] = float(raw)
+                elif key == "seed":  # (neat-python 2.0's optional run seed)
+                    extra[key] = int(raw)
+                elif key == "structural_mutation_surer":
+                    spelling = raw.strip().lower()
+                    values[key] = (
+                        "true" if spelling in ("1", "yes", "true", "on")
+                        else "false" if spelling in ("0", "no", "false", "off")
+                        else spelling)
+                elif key in ("enabled_rate_to_true_add", "enabled_rate_to_false_add"):
+                    if float(raw) != 0.0:  # (dropped silently before)
+                        raise ValueError(
+                            f"{key} = {raw!r}: only 0 is supported (the enabled "
+                            f"flag's mutation is enabled_mutate_rate alone)."
+                        )
                 elif key in ("num_inputs", "num_outputs"):
                     extra[key] = int(raw)
                 elif key.endswith("_init_type"):

@@ -767,7 +767,10 @@ def evolve(fitness, n_inputs=None, n_outputs=None, n_generations=100, *, config=
     solved = False
     evaluated = 0
     try:
-        for _ in range(n_generations):
+        # (breeding the pending generation may end in extinction, with its
+        # warning: nothing more to evaluate, as when the loop breaks on it;
+        # the extinct generation was evaluated and recorded a second time)
+        for _ in range(0 if population.extinct else n_generations):
             scores = fitness(population.phenotypes())
             population.record(scores)
             evaluated += 1

@@ -244,7 +244,9 @@ class Operators:
     excess and disjoint genes from the fitter parent, attributes of matching
     genes picked independently from either parent; structural mutations in the
     order add node, delete node, add connection, delete connection, then every
-    gene's attributes), with one change from neat-python: an add-node mutation
+    gene's attributes), with two changes from neat-python: a matching
+    connection's enabled flag comes from either parent without the 75% rule
+    (see :func:`._kernels.breed`), and an add-node mutation
     reuses the node another genome created by splitting the same connection
     in the same generation, as the NEAT paper prescribes.
     """
@@ -374,11 +376,18 @@ class Operators:
             bool(cfg.feed_forward), -1 if cfg.max_nodes is None else int(cfg.max_nodes),
             tuple(float(getattr(cfg, f"response_{n}")) for n in init),
             tuple(float(getattr(cfg, f"weight_{n}")) for n in init),
-            self.activation_default, self.activation_options,
+            self.activation_default, self.activation_options, self._surer(),
         )
         reg._n_nodes, reg._n_conns, reg.next_innovation, reg.next_node_key = (
             int(c) for c in counters)
         table.trim(reg.n_nodes, reg.n_conns)
+
+    def _surer(self):
+        # (configs pickled before the field existed: "default")
+        surer = getattr(self.config, "structural_mutation_surer", "default")
+        if surer == "default":
+            return bool(self.config.single_structural_mutation)
+        return surer == "true"
 
     # -- attribute mutations ------------------------------------------------------
     def _params(self, attribute):

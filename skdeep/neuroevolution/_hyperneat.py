@@ -39,6 +39,7 @@ from skdeep.neuroevolution._estimators import (
     _activation_names,
     _fill,
 )
+from skdeep.neuroevolution._plot import pyplot
 from skdeep.utils._sklearn import Interval, StrOptions, external_stacklevel
 
 
@@ -551,7 +552,7 @@ def plot_weights(weights, substrate=None, *, layer=0, ax=None, cmap="RdBu_r"):
     >>> ax.images[0].get_array().shape
     (9, 9)
     """
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     # (an out-of-range layer was an IndexError, -1 drew the last matrix
     # against the input grid)
@@ -626,7 +627,7 @@ def plot_substrate(substrate, weights=None, *, ax=None, max_connections=400):
     >>> len(ax.collections)
     3
     """
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     if not isinstance(max_connections, Integral) or isinstance(
         max_connections, bool

@@ -300,7 +300,9 @@ def breed(state, node_on, bias, response, act, conn_on, enabled, weight,
 
     Offspring carry the fitter parent's genes; an attribute of a gene both
     parents carry comes from either parent with equal chance, attribute by
-    attribute (neat-python's crossover).
+    attribute (neat-python's crossover), the enabled flag included: without
+    neat-python 2.0's (and the NEAT paper's) rule that disables a connection
+    disabled in either parent with chance 0.75 (see the user guide).
     """
     n_new = elites.shape[0] + fitter.shape[0]
     K, C = node_on.shape[1], conn_on.shape[1]
@@ -485,10 +487,36 @@ def _reaches(row_on, conns, n_conns, start, goal, n_nodes):
 
 
 @njit(cache=True)
+def _add_connection(state, i, node_on, conn_on, enabled, weight, slot_code, slot_col,
+                    conns, counters, n_inputs, first_hidden, feed_forward, weight_init,
+                    surer):
+    """neat-python's add-connection mutation of row ``i``."""
+    w_mean, w_std, w_low, w_high = weight_init
+    targets = node_on[i, : counters[0]]
+    dst = _pick(state, targets)
+    sources = targets.copy()
+    sources[n_inputs:first_hidden] = False
+    sources[:n_inputs] = True
+    src = _pick(state, sources)
+    existing = _find(slot_code, slot_col, (src << 32) | dst)
+    if existing >= 0 and conn_on[i, existing]:
+        if surer:
+            enabled[i, existing] = True
+        return
+    if feed_forward and (src == dst or _reaches(conn_on[i], conns, counters[1],
+                                                dst, src, counters[0])):
+        return
+    c = _connection(src, dst, slot_code, slot_col, conns, counters)
+    conn_on[i, c] = True
+    enabled[i, c] = True
+    weight[i, c] = _clipped_normal(state, w_mean, w_std, w_low, w_high)
+
+
+@njit(cache=True)
 def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on, enabled,
                      weight, node_key, slot_code, slot_col, conns, split_node, counters,
                      n_inputs, n_outputs, feed_forward, max_nodes, response_init,
-                     weight_init, default_act, options):
+                     weight_init, default_act, options, surer):
     """neat-python's structural mutations of rows ``start`` onwards, in place.
 
     ``draws[i]`` holds which of add node, delete node, add connection and
@@ -498,10 +526,12 @@ def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on,
     ``counters`` = nodes, connections, next innovation, next node key), which
     the caller has made large enough; a connection split twice in one
     generation gets the same new node (``split_node``). New nodes get
-    ``default_act``, or one of ``options`` at random when it is -1.
+    ``default_act``, or one of ``options`` at random when it is -1. With
+    ``surer`` (neat-python's ``structural_mutation_surer``), adding a
+    connection the genome has re-enables it, and adding a node to a genome
+    without connections adds a connection.
     """
     r_mean, r_std, r_low, r_high = response_init
-    w_mean, w_std, w_low, w_high = weight_init
     first_hidden = n_inputs + n_outputs
     for i in range(start, node_on.shape[0]):
         d = draws[i - start]
@@ -533,6 +563,10 @@ def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on,
                 conn_on[i, c_out] = True
                 enabled[i, c_out] = True
                 weight[i, c_out] = old_weight
+            elif surer:  # no connection to split: add one (neat-python's "surer")
+                _add_connection(state, i, node_on, conn_on, enabled, weight, slot_code,
+                                slot_col, conns, counters, n_inputs, first_hidden,
+                                feed_forward, weight_init, surer)
         if d[1]:
             hidden = node_on[i, : counters[0]].copy()
             hidden[:first_hidden] = False
@@ -543,21 +577,9 @@ def mutate_structure(state, start, draws, node_on, bias, response, act, conn_on,
                     if conn_on[i, c] and (conns[0, c] == node or conns[1, c] == node):
                         conn_on[i, c] = False
         if d[2]:
-            targets = node_on[i, : counters[0]]
-            dst = _pick(state, targets)
-            sources = targets.copy()
-            sources[n_inputs:first_hidden] = False
-            sources[:n_inputs] = True
-            src = _pick(state, sources)
-            existing = _find(slot_code, slot_col, (src << 32) | dst)
-            skip = existing >= 0 and conn_on[i, existing]
-            if not skip and feed_forward:
-                skip = src == dst or _reaches(conn_on[i], conns, counters[1], dst, src, counters[0])
-            if not skip:
-                c = _connection(src, dst, slot_code, slot_col, conns, counters)
-                conn_on[i, c] = True
-                enabled[i, c] = True
-                weight[i, c] = _clipped_normal(state, w_mean, w_std, w_low, w_high)
+            _add_connection(state, i, node_on, conn_on, enabled, weight, slot_code,
+                            slot_col, conns, counters, n_inputs, first_hidden,
+                            feed_forward, weight_init, surer)
         if d[3]:
             c = _pick(state, conn_on[i, : counters[1]])
             if c >= 0:

@@ -6,14 +6,20 @@
 import numpy as np
 
 
-def _axes(ax, figsize=(6, 4)):
-    if ax is not None:
-        return ax
+def pyplot():
+    """``matplotlib.pyplot``, or an ImportError that says how to install it
+    (every plotting function of the family; three gave a bare one)."""
     try:
         import matplotlib.pyplot as plt
     except ImportError as error:  # pragma: no cover - optional dependency
         raise ImportError("Plotting needs matplotlib: pip install 'skdeep[plot]'") from error
-    return plt.subplots(figsize=figsize)[1]
+    return plt
+
+
+def _axes(ax, figsize=(6, 4)):
+    if ax is not None:
+        return ax
+    return pyplot().subplots(figsize=figsize)[1]
 
 
 def _depths(genome):
@@ -144,9 +150,7 @@ def plot_history(history, ax=None, species_ax=None):
     """
     generations = np.asarray(history["generation"])
     if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, (ax, species_ax) = plt.subplots(2, 1, figsize=(6, 5), sharex=True,
+        _, (ax, species_ax) = pyplot().subplots(2, 1, figsize=(6, 5), sharex=True,
                                            gridspec_kw={"height_ratios": [2, 1]})
     ax.plot(generations, history["best_fitness"], label="best")
     ax.plot(generations, history["mean_fitness"], label="mean")

@@ -321,8 +321,12 @@ class PoleBalancing:
         Returns
         -------
         states : ndarray of the same shape as ``states``
+            New states; ``states`` is left as it was.
         """
-        states = np.asarray(states, dtype=float)
+        # a copy: the compiled physics advance their array in place, and a
+        # C-contiguous float64 input was that array (a trajectory of
+        # task.step(traj[-1], ...) held the last state everywhere)
+        states = np.array(states, dtype=float)
         if states.shape[-1] != self._dim:
             raise ValueError(f"states must end with {self._dim}, got {states.shape}")
         lead = states.shape[:-1]

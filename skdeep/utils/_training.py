@@ -1452,7 +1452,18 @@ def restore_net(estimator, weights, history, device=None, optimizers=None):
     net.module_.to(estimator._device)
     # (after the move: the optimizers put their state on the weights' device)
     for name, state in (optimizers or {}).items():
-        getattr(net, name + "_").load_state_dict(state)
+        try:
+            getattr(net, name + "_").load_state_dict(state)
+        except (ValueError, KeyError) as error:
+            # (files saved after set_params(head_lr=...) since fit, before
+            # io.save refused them: torch's error, and the model was lost)
+            warnings.warn(
+                f"{type(estimator).__name__}: the saved state of its {name} does "
+                f"not fit the optimizer its parameters build ({error}); the "
+                f"weights are restored, and the optimizer starts afresh.",
+                UserWarning,
+                stacklevel=3,
+            )
     net._set_training(False)  # at rest in eval mode, as after training
     net.history = History(history)
     estimator.net_ = net

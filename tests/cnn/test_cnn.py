@@ -417,9 +417,25 @@ def test_init_from_mismatch_is_explained(source):
     # architecture whose weights happen to fit: accepted before
     with pytest.raises(ValueError, match=r"at 'blocks.1.0.weight' \(source"):
         CNNClassifier(conv_channels=(8,), init_from=source, max_epochs=1).fit(X, y)
-    with pytest.raises(ValueError, match="does not match this one in its architecture"):
+    with pytest.raises(ValueError, match="does not match this one in its layers"):
         CNNClassifier("fcn", conv_channels=(8, 8), kernel_size=3, init_from=source,
                       max_epochs=1).fit(X, y)
+    # the same weight shapes, other wiring: the source's weights went into it
+    for params, what in ((dict(dilation=2), "dilation is"),
+                         (dict(pooling="avg"), "is MaxPool1d there, AvgPool1d here"),
+                         (dict(activation="tanh"), "is ReLU there, Tanh here")):
+        with pytest.raises(ValueError, match=f"in its layers: .*{what}"):
+            CNNClassifier(conv_channels=(8, 8), init_from=source, max_epochs=1,
+                          **params).fit(X, y)
+    CNNClassifier(conv_channels=(8, 8), init_from=source, max_epochs=1,
+                  dropout=0.3).fit(X, y)  # dropout holds no weights
+    # a fitted search: its .estimator is the unfitted template ("unfitted")
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(CNNClassifier(conv_channels=(8, 8), max_epochs=1),
+                          {"lr": [1e-3]}, cv=2).fit(X, y)
+    with pytest.raises(TypeError, match="got GridSearchCV \\(pass its best_estimator_"):
+        CNNClassifier(conv_channels=(8, 8), init_from=search, max_epochs=1).fit(X, y)
 
 
 def test_partial_fit_applies_freeze_and_needs_no_source(source, tmp_path):

@@ -459,3 +459,77 @@ def test_neat_estimators_fit_and_predict_many_features_in_small_memory():
     _, predict_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert fit_peak < 60e6 and predict_peak < 10e6  # dense: 288 MB each
+
+
+def test_structural_mutation_surer_is_neat_pythons():
+    # read as "default" and ignored: with single_structural_mutation (which
+    # "default" follows), adding a connection the genome has disabled enables
+    # it, and adding a node to a genome without connections adds one
+    from skdeep.neuroevolution._genome import GeneRegistry, Operators
+
+    base = dict(conn_add_prob=1.0, conn_delete_prob=0.0, node_add_prob=0.0,
+                node_delete_prob=0.0, enabled_mutate_rate=0.0)
+    for surer, single, expected in (("default", True, 1.0), ("default", False, 0.0),
+                                    ("true", False, 1.0), ("false", True, 0.0)):
+        config = NEATConfig(single_structural_mutation=single,
+                            structural_mutation_surer=surer, **base)
+        ops = Operators(config, GeneRegistry(1, 1), np.random.default_rng(0))
+        table = ops.initial_population(50)
+        table.enabled[:, 0] = False  # the only connection, -1 -> 0
+        ops.mutate(table)
+        assert table.enabled[:, 0].mean() == expected, (surer, single)
+    config = NEATConfig(structural_mutation_surer="true",
+                        initial_connection="unconnected",
+                        **{**base, "conn_add_prob": 0.0, "node_add_prob": 1.0})
+    ops = Operators(config, GeneRegistry(1, 1), np.random.default_rng(0))
+    table = ops.initial_population(20)
+    ops.mutate(table)
+    assert table.conn_on.any(axis=1).all()  # a connection, not nothing
+    with pytest.raises(ValueError, match="structural_mutation_surer must be"):
+        NEATConfig(structural_mutation_surer="sometimes")
+
+
+def test_neat_python_files_read_partial_seed_and_refuse_unsupported_rates():
+    config, extra = NEATConfig.from_neat_python(
+        "[NEAT]\nseed = 42\n[DefaultGenome]\ninitial_connection = partial 0.5\n"
+        "structural_mutation_surer = yes\nenabled_rate_to_true_add = 0.0\n")
+    assert config.initial_connection == "partial" and config.connection_fraction == 0.5
+    assert config.structural_mutation_surer == "true" and extra == {"seed": 42}
+    population = NEATPopulation(3, 1, config.replace(pop_size=20), random_state=0)
+    assert population.table.conn_on[:, :3].sum(axis=1).tolist() == [2] * 20  # half of 3
+    with pytest.raises(ValueError, match="enabled_rate_to_false_add = '0.1'"):
+        NEATConfig.from_neat_python(
+            "[DefaultGenome]\nenabled_rate_to_false_add = 0.1\n")
+    with pytest.raises(ValueError, match="Unknown activation ''"):  # (a KeyError later)
+        NEATConfig(output_activation="")
+
+
+def test_continuing_a_run_that_goes_extinct_evaluates_nothing_more():
+    # the pending generation was bred into extinction, then evaluated and
+    # recorded a second time
+    def constant(phenotypes):
+        return np.zeros(phenotypes.n_genomes)
+
+    config = NEATConfig(pop_size=20, species_elitism=0, max_stagnation=1)
+    with pytest.warns(RuntimeWarning, match="complete extinction"):
+        stopped = evolve(constant, 2, 1, 10, config=config, random_state=0,
+                         callback=lambda p: p.generation == 1)
+        resumed = evolve(constant, n_generations=5, population=stopped.population)
+    assert resumed.history["generation"] == [0, 1] and resumed.n_evaluations == 40
+    assert resumed.generations == 0
+
+
+def test_every_plot_says_how_to_install_matplotlib(monkeypatch):
+    # plot_history, plot_weights and plot_substrate raised a bare
+    # ModuleNotFoundError (plot_genome said what to install)
+    import sys
+
+    from skdeep.neuroevolution import Substrate, plot_history, plot_substrate
+
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    history = {"generation": [0, 1], "best_fitness": [0.0, 1.0],
+               "mean_fitness": [0.0, 0.5], "n_species": [1, 1]}
+    for call in (lambda: plot_history(history),
+                 lambda: plot_substrate(Substrate.from_shapes((2, 2), (1,)))):
+        with pytest.raises(ImportError, match=r"pip install 'skdeep\[plot\]'"):
+            call()

@@ -332,3 +332,20 @@ def test_a_horizon_of_zero_steps_is_zero_steps_not_the_default():
 
     assert task.balanced_steps_scalar(activate, n_steps=0) == 0
     assert task.balanced_steps_scalar(activate) == 300
+
+
+def test_pole_step_leaves_its_input_alone():
+    # the compiled physics advanced the caller's array in place and returned
+    # it: a trajectory of task.step(traj[-1], ...) held the last state everywhere
+    from skdeep.neuroevolution import PoleBalancing
+
+    task = PoleBalancing("double")
+    trajectory = [task.initial_state()]
+    for _ in range(3):
+        trajectory.append(task.step(trajectory[-1], 1.0))
+    np.testing.assert_array_equal(trajectory[0], task.initial_state())
+    assert len({float(state[0]) for state in trajectory}) == 4  # the cart moves
+    batch = np.stack([task.initial_state()] * 2)
+    kept = batch.copy()
+    task.step(batch, [1.0, -1.0])
+    np.testing.assert_array_equal(batch, kept)

@@ -205,13 +205,19 @@ class _BaseGNNClassifier(
                 )
             node_features = self.node_features
         # (before asking for node_features=, which such a model cannot use)
-        if node_features is None or (
-            isinstance(node_features, str) and node_features == "identity"
-        ) or self._identity_features():
+        if self._identity_features():
             raise ValueError(
                 "A model fitted with identity features (node_features=None) "
                 "cannot embed another graph: its first layer has one weight "
                 "row per training node. Fit with real or 'degree' features."
+            )
+        if node_features is None or (
+            isinstance(node_features, str) and node_features == "identity"
+        ):  # (it was told to fit with the real features it was fitted with)
+            raise ValueError(
+                f"Identity features cannot describe another graph's nodes; pass "
+                f"that graph's node_features ({self.n_node_features_} columns, "
+                f"as at fit)."
             )
         g = GraphTensors(
             *prepare_graph(graph, node_features, self._input_format()), device

@@ -81,6 +81,11 @@ def prepare_graph(graph, node_features, input_format="auto"):
     # undirected: an edge either way is an edge
     A = drop_self_loops(A.maximum(A.T))
     A = A.astype(np.float32)
+    # Positive weights below float32's smallest (1.4e-45) became stored
+    # zeros, which some views of the graph dropped and others kept: batches
+    # then read wrong neighbours, or failed. Such an edge stays an edge, of
+    # the smallest float32 weight.
+    A.data[A.data == 0] = np.finfo(np.float32).smallest_subnormal
     n = A.shape[0]
     if node_features is None or isinstance(node_features, str):
         kind = "identity" if node_features is None else node_features

@@ -455,6 +455,17 @@ class _BaseSiamese(BaseTorchEstimator):
         self._check_one_dimension()
         samples, similar = self._validate_pairs(pairs, y, reset=True)
         weights = validate_sample_weight(sample_weight, similar)  # one per pair
+        if weights is not None:
+            kept = np.unique(similar[(weights > 0).cpu().numpy()])
+            if len(kept) < 2:
+                # (zero weights remove pairs: one kind left collapsed the
+                # embedding, as one kind in y, which is refused above)
+                left = {0: "dissimilar", 1: "similar"}.get(int(kept[0]) if len(kept)
+                                                           else -1, "no")
+                raise ValueError(
+                    f"sample_weight leaves {left} pairs only with a positive "
+                    f"weight; fitting needs similar and dissimilar pairs."
+                )
         self.fitted_on_pairs_ = True
         self.__dict__.pop("classes_", None)  # of an earlier fit on labels
         self._training_setup()

@@ -436,6 +436,35 @@ def test_identity_features_are_not_inductive(graph):
     degree = GCNClassifier(graph=A, node_features="degree", max_epochs=5,
                            random_state=0).fit(train, y[train])
     assert degree.predict(test, graph=A).shape == test.shape
+    # a model of real features asked for identity ones: it was told to fit
+    # with real features, which it had
+    features = np.random.RandomState(0).normal(size=(A.shape[0], 3))
+    real = GCNClassifier(graph=A, node_features=features, max_epochs=2,
+                         random_state=0).fit(train, y[train])
+    with pytest.raises(ValueError, match=r"pass that graph's node_features \(3 columns"):
+        real.predict(test, graph=A, node_features="identity")
+
+
+@pytest.mark.parametrize("cls", [GCNClassifier, GATClassifier, GraphSAGEClassifier])
+def test_edge_weights_below_float32s_range_stay_edges(cls):
+    # a positive weight of 1e-50 became a stored 0 in float32, which some
+    # views of the graph kept and others dropped: mini-batches read wrong
+    # neighbours (other predictions than full-graph steps) or failed
+    n = 200
+    features = np.random.RandomState(0).normal(size=(n, 3))
+    y = (np.arange(n) // 50) % 2
+    train = np.arange(0, n, 4)
+    rows = np.arange(n - 1)
+    A = sp.coo_matrix((np.ones(n - 1), (rows, rows + 1)), shape=(n, n)).tocsr()
+    A = (A + A.T).tolil()
+    A[0, 199] = A[199, 0] = 1e-50
+    A = A.tocsr()
+    assert prepare_graph(A, None, "auto")[0][0, 199] > 0  # an edge, not a stored 0
+    model = cls(graph=A, node_features=features, dropout=0.0, max_epochs=3,
+                random_state=0, batch_size=4).fit(train, y[train])
+    batched = model.predict_proba([0, 199])
+    model.net_.module_.neighbourhood_batches = False
+    np.testing.assert_allclose(model.predict_proba([0, 199]), batched, atol=1e-6)
 
 
 # ------------------------------------------------------------------ bad input

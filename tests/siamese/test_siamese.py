@@ -211,6 +211,13 @@ def test_bad_input(digits):
             match = rf"only one class of pair \({label}\)"
             with pytest.raises(ValueError, match=match):
                 model.fit(pairs, np.full(10, label))
+    # ... also where zero weights remove the other kind (the embedding
+    # collapsed and 87% of pairs were called similar)
+    same = np.arange(10) % 2
+    for kept, left in ((same, "similar"), (1 - same, "dissimilar")):
+        with pytest.raises(ValueError, match=f"sample_weight leaves {left} pairs only"):
+            SiamesePairClassifier(max_epochs=1).fit(pairs, same,
+                                                    sample_weight=kept.astype(float))
     with pytest.raises(ValueError, match="requires y"):
         SiameseTransformer().fit(X[:10], None)
     bad = X[:20].copy()

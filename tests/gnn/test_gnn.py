@@ -441,7 +441,8 @@ def test_identity_features_are_not_inductive(graph):
     features = np.random.RandomState(0).normal(size=(A.shape[0], 3))
     real = GCNClassifier(graph=A, node_features=features, max_epochs=2,
                          random_state=0).fit(train, y[train])
-    with pytest.raises(ValueError, match=r"pass that graph's node_features \(3 columns"):
+    with pytest.raises(ValueError,
+                       match=r"pass that graph's node_features \(3 columns"):
         real.predict(test, graph=A, node_features="identity")
 
 

@@ -40,25 +40,21 @@ def _cmd_list(args):
     print(f"{'estimator':<{width}}  {'plugin':<24}  kind")
     for name, cls, plugin in rows:
         print(f"{name:<{width}}  {plugin:<24}  {', '.join(estimator_kinds(cls))}")
-    unavailable = [
-        (name, p["name"], reason)
-        for p in registry.list_plugins()
-        for name, reason in p["unavailable"].items()
-    ]
-    if unavailable:
-        print("\nunavailable here (optional dependencies missing):")
-        for name, plugin, reason in unavailable:
-            print(f"  {name} ({plugin}): {reason}")
-    conflicts = [
-        (name, p["name"], kept_by)
-        for p in registry.list_plugins()
-        for name, kept_by in p["conflicts"].items()
-    ]
-    if conflicts:
-        print("\nname conflicts (the class of the plugin loaded first is kept):")
-        for name, plugin, kept_by in conflicts:
-            print(f"  {name}: plugin {plugin}'s class dropped, {kept_by}'s kept")
-    broken = [p for p in registry.list_plugins() if p["error"]]
+    plugins = registry.list_plugins()
+    # names a plugin could not register: each kind under its heading
+    for key, heading, line in (
+        ("unavailable", "unavailable here (optional dependencies missing):",
+         "  {name} ({plugin}): {value}"),
+        ("conflicts", "name conflicts (the class of the plugin loaded first is kept):",
+         "  {name}: plugin {plugin}'s class dropped, {value}'s kept"),
+    ):
+        items = [(name, p["name"], value) for p in plugins
+                 for name, value in p[key].items()]
+        if items:
+            print("\n" + heading)
+            for name, plugin, value in items:
+                print(line.format(name=name, plugin=plugin, value=value))
+    broken = [p for p in plugins if p["error"]]
     if broken:
         print("\nbroken plugins (skipped):")
         for p in broken:

@@ -41,6 +41,27 @@ def _numeric_objects(given, array):
         return array
 
 
+def _check_feature_order(node_features, labels):
+    """Refuse a feature frame indexed by the graph's node labels in another
+    order than the graph's: rows are read by position (row i: the graph's
+    node i), so such a frame gave every node another node's features,
+    without a word. A default RangeIndex says nothing and is left alone."""
+    if labels is None or not hasattr(node_features, "iloc"):
+        return  # (not a pandas object)
+    import pandas as pd
+
+    index = node_features.index
+    if isinstance(index, pd.RangeIndex) or len(index) != len(labels):
+        return
+    labels = list(labels)
+    if list(index) != labels and set(index) == set(labels):
+        raise ValueError(
+            "node_features' index holds the graph's node labels in another order "
+            "than the graph's nodes, and rows are read by position (row i: the "
+            "graph's node i). Pass node_features.loc[list(graph.nodes)]."
+        )
+
+
 def prepare_graph(graph, node_features, input_format="auto"):
     """The undirected adjacency and the node features of a GNN's graph.
 
@@ -69,7 +90,8 @@ def prepare_graph(graph, node_features, input_format="auto"):
             "graph= is required: a scipy.sparse adjacency, an (n_edges, 2|3) edge "
             "array or a networkx graph."
         )
-    A, _ = to_adjacency(graph, input_format)
+    A, labels = to_adjacency(graph, input_format)
+    _check_feature_order(node_features, labels)
     if A.nnz and not np.all(np.isfinite(A.data)):
         raise ValueError("The graph's edge weights contain NaN or infinity.")
     if A.nnz and A.data.min() < 0:

@@ -446,6 +446,26 @@ def test_identity_features_are_not_inductive(graph):
         real.predict(test, graph=A, node_features="identity")
 
 
+def test_feature_frames_indexed_by_node_labels_in_another_order_are_refused():
+    # rows are read by position: such a frame gave every node another node's
+    # features without a word
+    import networkx as nx
+    import pandas as pd
+
+    G = nx.relabel_nodes(nx.karate_club_graph(), {i: f"n{i}" for i in range(34)})
+    F = pd.DataFrame(np.random.RandomState(0).rand(34, 3), index=list(G.nodes))
+    y, ids = np.arange(34) % 2, np.arange(34)
+    GCNClassifier(graph=G, node_features=F, max_epochs=1).fit(ids, y)
+    with pytest.raises(ValueError, match=r"node_features.loc\[list\(graph.nodes\)\]"):
+        GCNClassifier(graph=G, node_features=F.iloc[::-1], max_epochs=1).fit(ids, y)
+    # a default index says nothing of labels: read by position, as documented
+    GCNClassifier(graph=G, node_features=F.iloc[::-1].reset_index(drop=True),
+                  max_epochs=1).fit(ids, y)
+    model = GCNClassifier(graph=G, node_features=F, max_epochs=1).fit(ids, y)
+    with pytest.raises(ValueError, match="another order"):  # (a new graph too)
+        model.predict(ids[:3], graph=G, node_features=F.iloc[::-1])
+
+
 @pytest.mark.parametrize("cls", [GCNClassifier, GATClassifier, GraphSAGEClassifier])
 def test_edge_weights_below_float32s_range_stay_edges(cls):
     # a positive weight of 1e-50 became a stored 0 in float32, which some

@@ -16,9 +16,11 @@ skipped with a :class:`SkdeepPluginWarning` and listed with its error.
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import importlib
 import importlib.metadata
 import inspect
+import io
 import os
 import threading
 import traceback
@@ -606,9 +608,6 @@ def _transforms_by_default(cls):
     inherited by a class whose ``fit_transform`` and ``transform`` are
     unavailable, as the karateclub plugin's community detectors without an
     embedding), else True (also for classes without a default instance)."""
-    import contextlib
-    import io
-
     try:
         # (a constructor's print corrupted `skdeep list --json`)
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):

@@ -515,7 +515,7 @@ class _BaseHierarchicalRNN(BaseTorchEstimator):
 
     def _partial_fit_n_features(self, shape):
         # n_features_in_ counts a step's features (flat rows: the columns)
-        return {2: shape[-1], 3: 1}.get(len(shape), shape[-1])
+        return 1 if len(shape) == 3 else shape[-1]
 
     # ------------------------------------------------------------------ model
     def _build_module(self):

@@ -387,8 +387,9 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         and the features NaN, without a word. The bound takes a window as
         long as the series and shapelets as large as the values.
         """
-        # (fmax ignores the NaN padding)
-        largest = float(np.fmax.reduce(np.abs(X3), axis=None)) if X3.size else 0.0
+        # (fmax/fmin skip the NaN padding, and need no |X| copy of the data)
+        largest = (max(float(np.fmax.reduce(X3, axis=None)),
+                       -float(np.fmin.reduce(X3, axis=None))) if X3.size else 0.0)
         limit = np.sqrt(np.finfo(np.float32).max / (4.0 * X3.shape[1] * X3.shape[2]))
         if largest > limit:
             raise ValueError(

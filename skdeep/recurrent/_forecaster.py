@@ -1007,10 +1007,19 @@ class LSTMForecaster(BaseForecaster):
             if not np.isfinite(values).all():
                 # as in fit: inf was forecast from, NaN forward-filled silently
                 raise ValueError("X contains NaN or infinite values.")
+        # An X that names none of the forecast times and whose index cannot
+        # (a numpy array's 0, 1, ...) is read by position, over any future
+        # rows stored by fit or update (they were read instead: a what-if X
+        # given as an array was dropped without a word).
+        by_position = (
+            X is not None and len(X) and _unrelated_index(X.index, index)
+            and not X.index.isin(index).any()
+        )
+        if X is not None and len(X) and not by_position:
             known = pd.concat([known, X.set_axis(known.columns, axis=1)])
             known = known[~known.index.duplicated(keep="last")]
         future = known.reindex(index)
-        if X is not None and len(X) and future.isna().all(axis=None):
+        if by_position or (X is not None and len(X) and future.isna().all(axis=None)):
             future = self._exog_by_position(fh, X, future)
         # missing rows repeat the latest earlier value (the history's last)
         last = history.reindex(observed.index).ffill().iloc[-1:]

@@ -259,6 +259,29 @@ def test_future_X_without_the_forecast_index_is_read_by_position():
         recursive.predict([2, 3, 4, 5], X=X[40:43].to_numpy())
 
 
+def test_future_X_by_position_overrides_future_rows_given_to_fit():
+    # with X given to fit past the cutoff (future values known in advance),
+    # an X given to predict as an array was dropped for the stored rows: a
+    # what-if scenario gave the forecast of the stored future
+    rng = np.random.RandomState(0)
+    index = pd.date_range("2022-01-01", periods=50, freq="D")
+    X = pd.DataFrame({"x": rng.randn(50)}, index=index)
+    y = pd.Series(np.sin(np.arange(50) / 3) + 0.3 * X["x"], index=index)
+    params = dict(window_length=4, hidden_size=4, max_epochs=3, random_state=0)
+    ahead = LSTMForecaster(**params).fit(y[:40], X=X[:45])
+    scenario = np.full((3, 1), 2.0)
+    indexed = ahead.predict([1, 2, 3], X=pd.DataFrame(
+        scenario, index=index[40:43], columns=["x"]))
+    assert not np.allclose(indexed, ahead.predict([1, 2, 3]))
+    np.testing.assert_array_equal(ahead.predict([1, 2, 3], X=scenario), indexed)
+    # one row per step of a later fh replaces those steps only (step 1
+    # keeps its stored row)
+    np.testing.assert_array_equal(
+        ahead.predict([2, 3], X=scenario[1:]),
+        ahead.predict([2, 3], X=pd.DataFrame(scenario[1:], index=index[41:43],
+                                             columns=["x"])))
+
+
 def test_future_X_naming_other_times_is_refused():
     # an X indexed by other times of the same kind (the training X passed
     # again) was read by position, as if it held the forecast times' values

@@ -595,8 +595,16 @@ class ConvAutoencoderTransformer(
         """Flat rows from flat or N-D input, checking the per-sample shape."""
         # sktime's panels: pd-multiindex was read as a table, silently (one
         # "series" of channel values per time point), and df-list frames
-        # with time and channels swapped
-        refuse_sktime_panel_frames(X, type(self).__name__)
+        # with time and channels swapped. A frame of flat rows of the
+        # declared (or fitted) shape is a table whatever its row index (a
+        # (subject, trial) MultiIndex was refused as a panel).
+        shape = self.input_shape if reset else getattr(self, "input_shape_", None)
+        flat_rows = (
+            shape is not None and getattr(X, "ndim", 0) == 2
+            and X.shape[1] == math.prod(shape) > 1
+        )
+        if not flat_rows:
+            refuse_sktime_panel_frames(X, type(self).__name__)
         X = series_arrays(X)
         if isinstance(X, (list, tuple, torch.Tensor)):
             # nested lists and tensors of images or series, as arrays

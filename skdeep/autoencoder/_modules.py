@@ -316,8 +316,10 @@ class AutoencoderLoss(nn.Module):
             else:
                 rho = self.sparsity_target
                 rho_hat = torch.sigmoid(code).mean(0).clamp(1e-6, 1 - 1e-6)
-                kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log(
-                    (1 - rho) / (1 - rho_hat)
+                # logs of rho taken in float64: rho / rho_hat in float32
+                # underflowed to 0 for rho below ~1e-45 (0 * log 0: NaN loss)
+                kl = rho * (math.log(rho) - torch.log(rho_hat)) + (1 - rho) * (
+                    math.log1p(-rho) - torch.log1p(-rho_hat)
                 )
                 loss = loss + self.sparsity * kl.sum()
         return loss

@@ -376,6 +376,28 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             return TrimmedLoss(self.trim, self.variational, self.beta)
         return VAELoss(self.beta, "gaussian") if self.variational else super()._criterion()
 
+    def reconstruct(self, X):
+        """Encode and decode ``X``, in its own units.
+
+        The network works on the standardized rows (``standardize=True``):
+        ``X`` is standardized with ``mean_`` and ``scale_`` first and the
+        reconstruction mapped back (it was returned in standardized units,
+        as if the input were). The variational detector decodes the
+        posterior mean code.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+        """
+        X = self._validate_predict(X)
+        Xs = standardize_columns(X, self.mean_, self.scale_)
+        reconstructed = self._reconstruct(Xs).astype(np.float64)
+        return (reconstructed * self.scale_ + self.mean_).astype(X.dtype, copy=False)
+
     def _reconstruct(self, X):
         if self._fitted_variational():
             return self._batched(lambda xb: self.module_.decode(self.module_.encode(xb)[0]), X)

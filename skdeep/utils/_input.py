@@ -8,6 +8,8 @@ check that NaN is only ever trailing padding of whole time steps.
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from numbers import Integral
+
 import numpy as np
 
 
@@ -241,6 +243,13 @@ def read_input_shape(input_shape, n_features, *, ndims=(2, 3)):
     >>> read_input_shape([1, 28, 28], 784)
     (1, 28, 28)
     """
+    # (int() of a float cut 2.9 to 2 silently: a shape of another product
+    # of the same row count was learned)
+    if any(isinstance(s, (bool, np.bool_)) or not isinstance(s, Integral)
+           for s in input_shape):
+        raise ValueError(
+            f"input_shape must hold integers; got {input_shape!r}."
+        )
     shape = tuple(int(s) for s in input_shape)
     if len(shape) not in ndims or min(shape) < 1:
         kinds = {2: "(C, T) for series", 3: "(C, H, W) for images"}

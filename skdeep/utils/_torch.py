@@ -347,8 +347,11 @@ def batched_numpy(fn, X, *, batch_size, device, out_dtype=None):
 
     Every call of ``fn`` sees exactly ``batch_size`` rows (the last batch is
     padded with zeros, and the padding's outputs are dropped): BLAS picks its
-    kernels by matrix shape, so a constant shape makes each row's output
-    independent of which other rows are predicted with it, bit for bit.
+    kernels by matrix shape, so a constant shape makes a row's output
+    independent of the other rows predicted with it, bit for bit, at a
+    given position of the batch. At another position (predicted alone
+    rather than as row 40) it may differ by float32 rounding: BLAS can
+    compute the edge rows of a block with other kernels.
     ``fn`` must treat rows independently (eval mode).
     """
     out_dtype = out_dtype or (X.dtype if X.dtype.kind == "f" else np.float64)

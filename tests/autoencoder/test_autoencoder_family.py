@@ -58,6 +58,28 @@ def test_kl_sparsity_moves_mean_activation_to_target(digits_std):
     assert mean_activation(sparse) < 0.25
 
 
+def test_kl_sparsity_penalty_is_the_bernoulli_kl_for_every_target():
+    # rho / rho_hat was taken in float32: a target below ~1e-45 (valid for
+    # the (0, 1) constraint) gave 0 * log 0, a NaN loss, and the fit failed
+    # with advice to lower lr
+    import torch
+
+    from skdeep.autoencoder._modules import AutoencoderLoss
+
+    code = torch.tensor([[0.3, -2.0], [1.0, -1.0], [-0.5, 0.0]])
+    rho_hat = 1 / (1 + np.exp(-code.numpy().astype(np.float64)))
+    rho_hat = rho_hat.mean(0)
+    for rho in (0.05, 0.5, 1e-46):
+        loss = AutoencoderLoss(1.0, "kl", rho)((code, code), code)
+        kl = rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))
+        np.testing.assert_allclose(loss.item(), kl.sum(), rtol=1e-5)
+    X = np.random.RandomState(0).randn(40, 4)
+    ae = AutoencoderTransformer(code_size=2, sparsity=1.0, sparsity_type="kl",
+                                sparsity_target=1e-46, max_epochs=2,
+                                random_state=0).fit(X)
+    assert np.isfinite(ae.transform(X)).all()
+
+
 def test_denoising_beats_plain_on_noisy_input(digits01):
     X, _ = digits01
     rng = np.random.RandomState(1)
@@ -121,6 +143,10 @@ def test_conv_autoencoder_images_flat_and_series(digits01):
     with pytest.raises(ValueError, match=r"input_shape must be \(C, T\) for series "
                        r"or \(C, H, W\) for images; got \(-1, -64\)"):
         ConvAutoencoderTransformer(input_shape=(-1, -64), max_epochs=1).fit(X)
+    # int() cut a float to another shape of another product silently
+    with pytest.raises(ValueError, match=r"input_shape must hold integers; got "
+                       r"\(2.9, 4\)"):
+        ConvAutoencoderTransformer(input_shape=(2.9, 4), max_epochs=1).fit(X[:, :8])
 
 
 def test_conv_autoencoder_reads_sktime_frames_as_series():
@@ -143,6 +169,28 @@ def test_conv_autoencoder_reads_sktime_frames_as_series():
         ConvAutoencoderTransformer(**params).fit(panel)
     with pytest.raises(ValueError, match="X is a pd-multiindex panel"):
         from_array.transform(panel)
+
+
+
+def test_conv_autoencoder_takes_flat_rows_under_any_row_index():
+    # a table of flat image rows indexed by (subject, trial), as a scaler
+    # with set_output(transform="pandas") passes it on, was refused as an
+    # sktime panel although its columns are input_shape's values
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    rng = np.random.RandomState(0)
+    index = pd.MultiIndex.from_product([["a", "b"], range(10)])
+    images = pd.DataFrame(rng.rand(20, 16), index=index)
+    pipe = make_pipeline(MinMaxScaler(), ConvAutoencoderTransformer(
+        input_shape=(1, 4, 4), channels=(2,), code_size=2, max_epochs=1,
+        random_state=0)).set_output(transform="pandas")
+    codes = pipe.fit_transform(images)
+    assert codes.shape == (20, 2)
+    plain = images.reset_index(drop=True)
+    np.testing.assert_array_equal(pipe.transform(images).to_numpy(),
+                                  pipe.transform(plain).to_numpy())
 
 
 def test_conv_autoencoder_partial_fit_on_nd_chunks():
@@ -469,3 +517,24 @@ def test_every_autoencoder_reconstructs():
     assert detector.reconstruct(X).shape == X.shape
     with pytest.raises(ValueError, match="features"):
         vae.reconstruct(X[:, :3])
+
+
+@pytest.mark.parametrize("variational", [False, True])
+def test_outlier_detector_reconstructs_in_the_units_of_X(variational):
+    # reconstruct fed the raw rows to the network trained on standardized
+    # ones and returned standardized units: rows near 100 came back near 0
+    from skdeep.autoencoder import AutoencoderOutlierDetector
+
+    rng = np.random.RandomState(0)
+    X = 100.0 + 10.0 * rng.randn(200, 4)
+    detector = AutoencoderOutlierDetector(
+        hidden_layer_sizes=(8,), code_size=4, max_epochs=10, random_state=0,
+        variational=variational,
+    ).fit(X)
+    reconstructed = detector.reconstruct(X)
+    # the same as reconstructing the standardized rows and mapping back
+    Xs = (X - detector.mean_) / detector.scale_
+    expected = detector._reconstruct(Xs) * detector.scale_ + detector.mean_
+    np.testing.assert_allclose(reconstructed, expected, rtol=1e-5)
+    assert np.mean((reconstructed - X) ** 2) < np.var(X, axis=0).sum()
+    assert detector.reconstruct(X.astype(np.float32)).dtype == np.float32

@@ -378,6 +378,11 @@ class _Annealing(Callback):
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         if not training:
+            # one objective for every epoch's validation loss, the final
+            # one: scored with the gamma of the epoch's last step, the
+            # rising gamma made early epochs look best (early stopping
+            # restored the weights of the warm-up, before k-means)
+            net.criterion_.gamma = self.gamma1
             return
         step, warmup = self.step_, self.warmup_steps
         t = min(1.0, step / max(self.total_steps - 1, 1))
@@ -552,7 +557,10 @@ default="adam"
         Hold out ``validation_fraction`` of the walks and stop when their
         loss has not improved by ``tol`` for ``n_iter_no_change`` epochs;
         the weights of the epoch with the lowest validation loss are
-        restored.
+        restored. The validation loss is the final objective (with
+        ``gamma``'s last value) in every epoch, and only epochs from the
+        one of the k-means step on count (a warm-up epoch's centres are
+        the random start).
 
     validation_fraction : float, default=0.1
         Share of the walks held out for early stopping.
@@ -740,10 +748,19 @@ default="adam"
     def _criterion(self):
         return GEMSECLoss(self._gamma[0], float(self.smoothness))
 
+    def _warmup_steps(self):
+        return int(self.warmup * self._total_steps)
+
+    def _first_early_stopping_epoch(self):
+        # the epoch of the k-means step, the first whose centres are not the
+        # random start (steps per epoch: _total_steps / max_epochs)
+        warmup = self._warmup_steps()
+        return warmup // (self._total_steps // self.max_epochs) + 1 if warmup else 1
+
     def _lr_scheduler(self):
         # Per step, not per epoch: the reference code's schedules span the
         # whole run.
-        warmup = int(self.warmup * self._total_steps)
+        warmup = self._warmup_steps()
         return _Annealing(float(self.lr), _FINAL_LR_FRACTION, *self._gamma,
                           self._total_steps, warmup)
 

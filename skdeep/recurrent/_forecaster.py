@@ -1307,15 +1307,24 @@ class LSTMForecaster(BaseForecaster):
             else:
                 mean, std = samples.mean(axis=0), samples.std(axis=0)
                 values = mean[:, None] + std[:, None] * norm.ppf(alpha)[None, :]
-        name = self._cur_y.name if self._cur_y.name is not None else 0
+        name = self._variable_name()
         columns = pd.MultiIndex.from_product([[name], alpha])
         return pd.DataFrame(values, index=self._index(fh), columns=columns)
+
+    def _variable_name(self):
+        """The name of ``y``'s variable in probabilistic forecasts' columns,
+        as sktime names it: a one-column DataFrame's column (its Series, as
+        stored, has no name: the columns said 0)."""
+        names = self._get_varnames()
+        if len(names):
+            return names[0]
+        return self._cur_y.name if self._cur_y.name is not None else 0
 
     def _predict_var(self, fh, X=None, cov=False):
         """Conformal variance, or that of the Monte-Carlo trajectories; with
         ``cov``, the trajectories' covariance between forecast times (columns
         (name, time), rows time: sktime's format)."""
-        name = self._cur_y.name if self._cur_y.name is not None else 0
+        name = self._variable_name()
         if cov:
             if self.interval_method == "conformal":
                 raise NotImplementedError(

@@ -1110,7 +1110,23 @@ class BestWeightsEarlyStopping(EarlyStopping):
     skorch restores those of the last epoch that beat the best by
     ``threshold``: with ``tol=0.3``, epoch 10 of a loss that fell every epoch
     to epoch 15. ``stopped_`` says whether it ended training.
+
+    ``first_epoch``: the first epoch that may be the best and that counts
+    towards the patience (an estimator whose early epochs are a warm-up of
+    another objective, as GEMSEC's before its k-means step, sets it).
     """
+
+    def __init__(self, monitor="valid_loss", patience=5, threshold=1e-4,
+                 threshold_mode="rel", lower_is_better=True, sink=print,
+                 load_best=False, first_epoch=1):
+        super().__init__(monitor=monitor, patience=patience, threshold=threshold,
+                         threshold_mode=threshold_mode,
+                         lower_is_better=lower_is_better, sink=sink,
+                         load_best=load_best)
+        self.first_epoch = first_epoch
+
+    def _counts(self, epoch):
+        return epoch >= getattr(self, "first_epoch", 1)  # (older pickles)
 
     def on_train_begin(self, net, **kwargs):
         super().on_train_begin(net, **kwargs)
@@ -1118,6 +1134,8 @@ class BestWeightsEarlyStopping(EarlyStopping):
         self.stopped_ = False
 
     def on_epoch_end(self, net, **kwargs):
+        if not self._counts(net.history[-1, "epoch"]):
+            return
         score = net.history[-1, self.monitor]
         if score < self.lowest_:
             self.lowest_, self.lowest_epoch_ = score, net.history[-1, "epoch"]
@@ -1132,7 +1150,7 @@ class BestWeightsEarlyStopping(EarlyStopping):
         last = net.history[-1] if len(net.history) else {}
         score = last.get(self.monitor)
         if (score is not None and last["epoch"] != self.lowest_epoch_
-                and score < self.lowest_):
+                and score < self.lowest_ and self._counts(last["epoch"])):
             # An epoch that a callback run before this one ended (a user's
             # time budget raising KeyboardInterrupt): on_epoch_end never saw
             # it, and the best earlier epoch's weights replaced the better
@@ -1672,6 +1690,11 @@ class BaseTorchEstimator(BaseEstimator):
         """The training loss, an ``nn.Module`` instance."""
         raise NotImplementedError
 
+    def _first_early_stopping_epoch(self):
+        """The first epoch early stopping may pick as the best (and counts
+        towards ``n_iter_no_change``): 1, or later after a warm-up."""
+        return 1
+
     def _lr_scheduler(self):
         """A skorch ``LRScheduler`` callback for estimators with an
         ``lr_schedule`` parameter (see :data:`LR_SCHEDULE_DOC`), else None."""
@@ -1758,6 +1781,7 @@ class BaseTorchEstimator(BaseEstimator):
                         threshold=self.tol,
                         threshold_mode="rel",
                         sink=print if self.verbose else _silent,
+                        first_epoch=self._first_early_stopping_epoch(),
                     ),
                 )
             )

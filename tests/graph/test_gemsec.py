@@ -244,3 +244,24 @@ def test_bad_graphs():
         GEMSECEmbedder(n_clusters=2).fit(-A)
     with pytest.raises(ValueError, match="square"):
         GEMSECEmbedder(n_clusters=2).fit(np.ones((4, 5)))
+
+
+@pytest.mark.filterwarnings("ignore:.*reached max_epochs")
+def test_early_stopping_keeps_an_epoch_after_the_k_means_step():
+    # the validation loss was scored with each epoch's own (rising) gamma,
+    # 0 in the warm-up: the warm-up epochs looked best, and early stopping
+    # restored weights from before k-means (random centres of norm ~0.02,
+    # two or three of four communities used)
+    G = nx.planted_partition_graph(4, 25, 0.3, 0.01, seed=0)
+    model = GEMSECEmbedder(8, n_clusters=4, n_walks=5, walk_length=20,
+                           batch_size=16, max_epochs=10, early_stopping=True,
+                           random_state=0)
+    with torch_threads(1):
+        labels = model.fit_predict(G)
+    # 4 of 10 epochs of warm-up: k-means runs in epoch 5
+    assert model._first_early_stopping_epoch() == 5
+    stopper = dict(model.net_.callbacks_)["early_stopping"]
+    assert stopper.lowest_epoch_ >= 5
+    assert np.linalg.norm(model.cluster_centers_, axis=1).min() > 0.5
+    assert len(set(labels)) == 4
+    assert adjusted_rand_score(np.repeat(np.arange(4), 25), labels) > 0.5

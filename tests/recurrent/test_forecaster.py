@@ -612,3 +612,15 @@ def test_conformal_intervals_under_a_global_pandas_output():
     expected = f.predict_interval()
     with sklearn.config_context(transform_output="pandas"):
         pd.testing.assert_frame_equal(f.predict_interval(), expected)
+
+
+def test_probabilistic_forecasts_name_the_variable_of_a_one_column_frame():
+    # predict_quantiles and predict_var labelled their columns 0 for y given
+    # as a one-column DataFrame (predict and predict_interval said "sales")
+    y = pd.DataFrame({"sales": np.sin(np.arange(40) / 3) + 10})
+    f = LSTMForecaster(window_length=4, hidden_size=4, max_epochs=2,
+                       random_state=0).fit(y)
+    assert f.predict_quantiles([1], alpha=[0.1, 0.9]).columns.tolist() == [
+        ("sales", 0.1), ("sales", 0.9)]
+    assert f.predict_var([1]).columns.tolist() == ["sales"]
+    assert f.predict_interval([1]).columns.get_level_values(0)[0] == "sales"

@@ -47,7 +47,9 @@ class FFTFeaturizer(_BaseSignalTransformer):
     bands : int or array-like of float, default=4
         An int splits ``[0, sampling_rate / 2]`` into that many equal bands;
         an increasing array gives band edges in the units of
-        ``sampling_rate`` (the last band includes its upper edge).
+        ``sampling_rate``. A band holds the bins from its lower edge
+        (included) to its upper edge (excluded, but for the last band); a
+        bin within a millionth of a bin's width of an edge counts as on it.
 
     sampling_rate : float, default=1.0
         Samples per unit of time; frequencies come out in cycles per that
@@ -130,7 +132,11 @@ class FFTFeaturizer(_BaseSignalTransformer):
     def _band_edges(self):
         nyquist = self.sampling_rate / 2
         if isinstance(self.bands, Integral):
-            return np.linspace(0.0, nyquist, int(self.bands) + 1)
+            # i * nyquist / n, one rounding as the bins' k * fs / T: an edge
+            # and a bin at the same frequency compare equal (linspace gave
+            # 0.12499999999999999 for 0.125)
+            n = int(self.bands)
+            return np.arange(n + 1) * nyquist / n
         edges = np.asarray(self.bands, dtype=float).ravel()
         if edges.size < 2 or not np.all(np.isfinite(edges)) or np.any(
             np.diff(edges) <= 0
@@ -166,7 +172,9 @@ class FFTFeaturizer(_BaseSignalTransformer):
         if window is not None:
             X = X * window.astype(X.dtype)
         spectrum = np.fft.rfft(X, axis=-1)
-        freqs = np.fft.rfftfreq(T, d=1.0 / self.sampling_rate)
+        # k * fs / T, one rounding (rfftfreq's k * (1 / (T / fs)) put a bin
+        # of 8 Hz at 7.999999999999999 and the Nyquist bin past fs / 2)
+        freqs = np.arange(T // 2 + 1) * self.sampling_rate / T
         n_bins = freqs.size
         # One-sided scaling: every bin but 0 Hz (and Nyquist, for even T) doubles.
         double = np.full(n_bins, 2.0)
@@ -206,11 +214,20 @@ class FFTFeaturizer(_BaseSignalTransformer):
         return np.concatenate(out, axis=-1)
 
     def _band_matrix(self, freqs):
-        """(n_bins, n_bands) 0/1 matrix: bin i falls in band b."""
+        """(n_bins, n_bands) 0/1 matrix: bin i falls in band b.
+
+        Lower edges are inclusive, upper ones exclusive but the last band's;
+        a bin within a millionth of a bin's width of an edge is on it (edges
+        given as decimals, 8.2, and sampling rates such as 0.1 Hz round
+        differently from the bins: a bin on an edge fell in the band below,
+        the Nyquist bin in none).
+        """
         edges = self._band_edges()
         lower, upper = edges[:-1], edges[1:]
-        inside = (freqs[:, None] >= lower) & (freqs[:, None] < upper)
-        inside[:, -1] |= freqs == upper[-1]
+        tol = 1e-6 * (freqs[1] - freqs[0]) if len(freqs) > 1 else 0.0
+        f = freqs[:, None]
+        inside = (f >= lower - tol) & (f < upper - tol)
+        inside[:, -1] |= np.abs(freqs - upper[-1]) <= tol
         return inside.astype(float)
 
     def _feature_names(self, n_timepoints):

@@ -288,6 +288,37 @@ def test_fft_peaks_bands_centroid_entropy():
     assert col["spectral_entropy"][1] < 0.01 < 0.9 < col["spectral_entropy"][2] <= 1
 
 
+def test_fft_bins_on_band_edges_fall_in_the_upper_band():
+    # rfftfreq rounds: the Nyquist bin of fs=250, T=120 was 125.00000000000001,
+    # in no band (the band powers lost the tone, Parseval failed), and a bin
+    # of exactly 8 Hz (fs=128, T=784) was 7.999999999999999, in the 4-8 band
+    fs, T = 250.0, 120
+    X = np.cos(np.pi * np.arange(T))[None] + 0.5 * np.sin(
+        2 * np.pi * 20 * np.arange(T) / fs)[None]
+    bands = FFTFeaturizer(sampling_rate=fs, features=["band_powers"]).fit_transform(X)
+    np.testing.assert_allclose(bands.sum(), np.mean((X - X.mean()) ** 2))
+    assert bands[0, -1] > 0.99
+    fs, T = 128.0, 784
+    X = np.cos(2 * np.pi * 8.0 * np.arange(T) / fs)[None]
+    fft = FFTFeaturizer(1, sampling_rate=fs, bands=[1, 4, 8, 13, 30],
+                        features=["peaks", "band_powers"]).fit(X)
+    col = dict(zip(fft.get_feature_names_out(), fft.transform(X)[0]))
+    assert col["peak1_freq"] == 8.0
+    np.testing.assert_allclose([col["band_4-8_power"], col["band_8-13_power"]],
+                               [0, 0.5], atol=1e-12)
+    # the default bands (4, sampling_rate=1): a bin of 49 / 392 = 0.125
+    X = np.cos(2 * np.pi * 49 / 392 * np.arange(392))[None]
+    np.testing.assert_allclose(FFTFeaturizer(features=["band_powers"]).fit_transform(X),
+                               [[0, 0.5, 0, 0]], atol=1e-12)
+    # a decimal rate and edge: bin 3 of fs=0.3, T=18 is 0.049999999999999996
+    # in any order of rounding, the edge 0.05 (within the tolerance)
+    fs, T = 0.3, 18
+    X = np.cos(2 * np.pi * 3 / T * np.arange(T))[None]
+    np.testing.assert_allclose(FFTFeaturizer(
+        sampling_rate=fs, bands=[0, 0.05, 0.15], features=["band_powers"]
+    ).fit_transform(X), [[0, 0.5]], atol=1e-12)
+
+
 def test_fft_more_frequencies_than_bins():
     X = RNG.randn(4, 6)  # 4 bins
     fft = FFTFeaturizer(10, features=["peaks"]).fit(X)

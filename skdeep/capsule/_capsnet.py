@@ -36,6 +36,7 @@ from skdeep.utils._training import (
     training_parameters_doc,
     validate_sample_weight,
 )
+from skdeep.utils.validation import check_layer_sizes
 
 _NOT_FOR_CAPSULES = ("global_pooling", "head_hidden", "head_lr")
 
@@ -441,7 +442,8 @@ default="plain"
             decoder = CapsuleDecoder(
                 len(self.classes_),
                 self.capsule_dim,
-                tuple(self.decoder_hidden),
+                # (a width 0 decoded every input to one constant image)
+                check_layer_sizes(self.decoder_hidden, "decoder_hidden"),
                 self.input_shape_,
                 sigmoid=self.reconstruction_output_ == "sigmoid",
             )
@@ -470,12 +472,27 @@ default="plain"
 
     # ------------------------------------------------------ input (overrides)
     def _check_values(self, X, reset):
-        if np.isnan(X).any():
-            raise ValueError(
-                f"Input contains NaN. {type(self).__name__} needs complete "
-                f"images or equal-length series; impute missing values first."
-            )
-        return False  # never padded
+        nan = np.isnan(X)
+        if not nan.any():
+            return False  # never padded
+        if X.ndim == 3:  # series: NaN that is trailing padding of whole steps
+            padding = nan.all(axis=1)
+            trailing = not (nan.any(axis=1) & ~padding).any() and not (
+                padding[:, :-1] & ~padding[:, 1:]).any()
+            if trailing:  # (a list of series of several lengths, padded)
+                lengths = sorted(set((~padding).sum(axis=1).tolist()))
+                needed = "" if reset else f" ({self.input_shape_[-1]}, as fitted)"
+                shown = ", ".join(map(str, lengths[:5])) + (
+                    ", ..." if len(lengths) > 5 else "")
+                raise ValueError(
+                    f"{type(self).__name__} needs series of one length"
+                    f"{needed}; got series of length {shown} (NaN-padded, or "
+                    f"a list of series of several lengths)."
+                )
+        raise ValueError(
+            f"Input contains NaN. {type(self).__name__} needs complete "
+            f"images or equal-length series; impute missing values first."
+        )
 
     def _check_size(self, spatial):
         what = "time points" if self.conv_dims_ == 1 else "pixels per side"

@@ -308,6 +308,33 @@ def test_bad_input(fitted):
         clf.predict(bad)
     with pytest.raises(ValueError, match="m_minus"):
         CapsNetClassifier(m_plus=0.3, m_minus=0.4, **SMALL).fit(X, y)
+    # a width 0 built a decoder that decoded every input to one image
+    with pytest.raises(ValueError, match="'decoder_hidden' parameter must be a "
+                                         "tuple of positive ints"):
+        CapsNetClassifier(**{**SMALL, "decoder_hidden": (0,)}).fit(X, y)
+
+
+def test_series_of_other_lengths_are_named_not_called_nan():
+    # lists of series shorter than the fitted length (or of several lengths)
+    # are NaN-padded on the way in: the error said the input contained NaN
+    # and asked to impute it
+    rng = np.random.RandomState(0)
+    X = rng.rand(20, 32).astype(np.float32)
+    y = np.arange(20) % 2
+    clf = CapsNetClassifier(conv_channels=(4,), kernel_size=3, primary_capsules=2,
+                            primary_kernel_size=3, primary_stride=1, capsule_dim=4,
+                            decoder_hidden=(8,), conv_dims=1, max_epochs=1,
+                            random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"series of one length \(32, as fitted\); "
+                                         r"got series of length 30"):
+        clf.predict([list(row[:30]) for row in X[:3]])
+    with pytest.raises(ValueError, match=r"series of one length; got series of "
+                                         r"length 30, 32"):
+        clone(clf).fit([list(row[:30]) for row in X[:10]] + list(X[10:]), y)
+    bad = X.copy()
+    bad[0, 5] = np.nan
+    with pytest.raises(ValueError, match="impute missing values first"):
+        clf.predict(bad)
 
 
 def test_reconstruct_and_pose_sweep_use_the_fitted_capsule_width(fitted):

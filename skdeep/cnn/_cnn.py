@@ -193,9 +193,11 @@ _INPUT_DOC = """\
     pooling then averages (or maxes) over the output steps each series has
     on its own (after the stack's kernels, strides and pooling), and each
     series must be as long as ``min_input_size_`` before its padding. With
-    global pooling, series and images of another size than in ``fit`` are
-    accepted at predict, down to the smallest size the stack accepts
-    (``min_input_size_``). The network takes the values as they are, as
+    global pooling, series ``(n_samples, C, T)`` and images of another size
+    than in ``fit`` are accepted at predict, down to the smallest size the
+    stack accepts (``min_input_size_``); 2-D input (``(n_samples, T)`` or
+    flat rows) keeps its fitted number of columns, as every scikit-learn
+    estimator (a list of shorter series is NaN-padded to it). The network takes the values as they are, as
     scikit-learn's MLP does: scale them first (z-normalize each series,
     divide pixels by 255, or use a scaler); far from unit scale (raw values
     around 1e6) training learns nothing."""
@@ -371,9 +373,20 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         else:
             X = validate_data(self, X, **kwargs)
         if reset:
-            self.input_ndim_ = given_ndim if given_ndim is not None else X.ndim
-            self.conv_dims_, self.input_shape_ = self._data_shape(X)
-            shape = self.input_shape_
+            conv_dims, shape = self._data_shape(X)
+            if not self._continues_training():
+                self.input_ndim_ = given_ndim if given_ndim is not None else X.ndim
+                self.conv_dims_, self.input_shape_ = conv_dims, shape
+            elif conv_dims != self.conv_dims_:
+                raise ValueError(
+                    f"X holds {'images' if conv_dims == 2 else 'series'}, but "
+                    f"{type(self).__name__} was fitted on "
+                    f"{'images' if self.conv_dims_ == 2 else 'series'}."
+                )
+            # (a continuing partial_fit keeps the fitted sizes, and its chunk
+            # is checked against them: they were replaced by the chunk's, so
+            # 12 x 8 images after 8 x 12 ones trained the flattened head of
+            # global_pooling=None on other positions, without a word)
         elif X.ndim == 2:
             shape = self.input_shape_
         else:

@@ -93,16 +93,25 @@ class RNNModule(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.encoder.output_size, n_outputs)
-        self._carried = None
+        self._carried = self._step_start = None
 
     def reset_state(self):
         """Forget the carried state (``stateful=True``)."""
-        self._carried = None
+        self._carried = self._step_start = None
+
+    def begin_step(self):
+        """Called before each optimizer step that evaluates its closure
+        through skorch: every evaluation of the step's batch (LBFGS runs up
+        to 20) starts from the state the previous batch left. (Each started
+        from the one the evaluation before it left: the batch's own.)"""
+        self._step_start = self._carried
+        self._rewinds = True
 
     def _run(self, X):
         x = X.transpose(1, 2)  # (n, T, C)
         if self.stateful:
-            state = self._carried
+            rewinds = self.training and self.__dict__.get("_rewinds", False)
+            state = self._step_start if rewinds else self._carried
             if state is not None:
                 state = state_prefix(state, len(x))
             outputs, last, new_state = self.encoder(x, None, state)
@@ -153,4 +162,5 @@ class RNNModule(nn.Module):
 
     def __getstate__(self):
         state = super().__getstate__()
-        return {**state, "_carried": None}  # the carried state is not a weight
+        # the carried state is not a weight
+        return {**state, "_carried": None, "_step_start": None}

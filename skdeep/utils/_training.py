@@ -863,6 +863,12 @@ class _Net(NeuralNet):
 
     def train_step(self, batch, **fit_params):
         if not self.__dict__.get("_direct_step"):
+            # (an optimizer may evaluate the closure several times: a
+            # module that carries state between batches starts each from
+            # the same state)
+            begin_step = getattr(self.module_, "begin_step", None)
+            if begin_step is not None:
+                begin_step()
             return super().train_step(batch, **fit_params)
         with torch.enable_grad():  # as inside skorch's closure
             self.optimizer_.zero_grad()

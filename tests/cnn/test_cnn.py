@@ -628,6 +628,33 @@ def test_partial_fit_of_other_dimensionality_says_so(cls):
     assert est.n_iter_ == 1  # nothing trained
 
 
+def test_continuing_partial_fit_keeps_the_fitted_size():
+    # each call set input_shape_ anew: with global_pooling=None, 12 x 8
+    # images after 8 x 12 ones (the same flattened width) trained the head
+    # on other positions, and predict then refused the first size
+    rng = np.random.RandomState(0)
+    y = np.arange(20) % 2
+    wide, tall = rng.normal(size=(20, 1, 8, 12)), rng.normal(size=(20, 1, 12, 8))
+    est = CNNClassifier(conv_channels=(4,), global_pooling=None, random_state=0)
+    est.partial_fit(wide, y, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"Input of size \(12, 8\) differs from "
+                                         r"the fitted size \(8, 12\)"):
+        est.partial_fit(tall, y)
+    assert est.input_shape_ == (1, 8, 12) and est.n_iter_ == 1
+    assert est.predict(wide).shape == (20,)
+    # with global pooling another length trains; the fitted shape stays
+    series = CNNClassifier(conv_channels=(4,), random_state=0)
+    series.partial_fit(rng.normal(size=(20, 1, 24)), y, classes=[0, 1])
+    series.partial_fit(rng.normal(size=(20, 1, 30)), y)
+    assert series.input_shape_ == (1, 24) and series.n_iter_ == 2
+    # the kind of input is the fitted one too (conv_dims changed since)
+    grey = CNNClassifier(conv_channels=(4,), random_state=0)
+    grey.partial_fit(rng.normal(size=(20, 8, 8)), y, classes=[0, 1])
+    with pytest.raises(ValueError, match="X holds images, but CNNClassifier was "
+                                         "fitted on series"):
+        grey.set_params(conv_dims=2).partial_fit(rng.normal(size=(20, 8, 8)), y)
+
+
 def test_partial_fit_reads_a_ragged_list_against_the_fitted_length():
     # as for RNNs: a continuing call's list of series set the fitted length
     rng = np.random.RandomState(0)

@@ -478,6 +478,30 @@ def test_stateful_regressor_sees_across_windows(cell):
     assert stateless.score(X[160:], y[160:]) < 0.3
 
 
+class _TwiceEvaluated(torch.optim.SGD):
+    """Evaluates the closure twice per step, as LBFGS does many times, and
+    records both losses; never moves the weights."""
+
+    losses = []
+
+    def step(self, closure):
+        first, second = closure(), closure()
+        self.losses.append((float(first.detach()), float(second.detach())))
+        return second
+
+
+def test_stateful_steps_start_every_closure_evaluation_from_the_same_state():
+    # each evaluation of a window started from the state the evaluation
+    # before it left (the window's own end), not from the previous window's
+    X, y = _window_memory_task(24)
+    _TwiceEvaluated.losses = []
+    RNNRegressor("gru", stateful=True, hidden_size=4, max_epochs=1, batch_size=4,
+                 optimizer=_TwiceEvaluated, random_state=0).fit(X, y)
+    first, second = np.array(_TwiceEvaluated.losses).T
+    assert len(first) == 6
+    np.testing.assert_array_equal(first, second)
+
+
 def test_stateful_predict_equals_carrying_the_state_row_by_row():
     X, y = _window_memory_task(40)
     reg = RNNRegressor("gru", stateful=True, hidden_size=4, max_epochs=2,

@@ -197,10 +197,10 @@ _INPUT_DOC = """\
     than in ``fit`` are accepted at predict, down to the smallest size the
     stack accepts (``min_input_size_``); 2-D input (``(n_samples, T)`` or
     flat rows) keeps its fitted number of columns, as every scikit-learn
-    estimator (a list of shorter series is NaN-padded to it). The network takes the values as they are, as
-    scikit-learn's MLP does: scale them first (z-normalize each series,
-    divide pixels by 255, or use a scaler); far from unit scale (raw values
-    around 1e6) training learns nothing."""
+    estimator (a list of shorter series is NaN-padded to it). The network
+    takes the values as they are, as scikit-learn's MLP does: scale them
+    first (z-normalize each series, divide pixels by 255, or use a scaler);
+    far from unit scale (raw values around 1e6) training learns nothing."""
 
 _ATTRIBUTES_DOC = """\
     net_ : skorch.NeuralNet

@@ -290,8 +290,9 @@ class VariationalAutoencoder(
         repeat and a row's score does not depend on the rows scored with
         it, up to float32 rounding (BLAS may compute a row at another
         position of its batch with other kernels). ``beta`` does not
-        enter: this is the plain ELBO, a lower bound on ``log p(x)``. Measured against 4,000 random draws on digits and
-        breast cancer, the estimate is within 0.03 to 0.12 nats per row
+        enter: this is the plain ELBO, a lower bound on ``log p(x)``.
+        Measured against 4,000 random draws on digits and breast cancer,
+        the estimate is within 0.03 to 0.12 nats per row
         (root mean square). (Decoding the posterior mean instead, as before
         this version, gave a plug-in value above ``log p(x)`` on most
         held-out rows, by 0.5 to 1.5 nats.)

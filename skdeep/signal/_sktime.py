@@ -18,7 +18,9 @@ class SktimeAdapter(BaseTransformer):
     Featurizers (:class:`WaveletFeaturizer`, :class:`FFTFeaturizer`) become
     series-to-features transformers (``scitype:transform-output`` is
     ``"Primitives"``: a table with one row per instance, indexed by the
-    instances, columns named by ``get_feature_names_out``);
+    instances, columns named by ``get_feature_names_out``; the instances of
+    a hierarchical panel are its index's values but time, and it is
+    transformed, and learned from, whole);
     :class:`WaveletDenoiser` becomes a series-to-series transformer, which
     also denoises a forecaster's target in sktime's
     ``TransformedTargetForecaster`` (the forecasts are not transformed back:
@@ -74,7 +76,10 @@ class SktimeAdapter(BaseTransformer):
         # pandas, for the index: converted to numpy3D inside, the output
         # then keeps the instances' and time points' labels (with numpy3D,
         # sktime handed back a RangeIndex)
-        "X_inner_mtype": ["pd-multiindex", "pd.DataFrame"],
+        # (hierarchical panels whole, one row per instance: sktime split
+        # them by their top level, its output kept only that level's labels,
+        # and learned shapelets were fitted group by group)
+        "X_inner_mtype": ["pd_multiindex_hier", "pd-multiindex", "pd.DataFrame"],
         "y_inner_mtype": "None",
         "capability:multivariate": True,
         "capability:unequal_length": False,
@@ -111,7 +116,8 @@ class SktimeAdapter(BaseTransformer):
         Parameters
         ----------
         X : pd.DataFrame
-            A panel (sktime's ``pd-multiindex``) or one series.
+            A panel (sktime's ``pd-multiindex`` or ``pd_multiindex_hier``)
+            or one series.
         y : ndarray of shape (n_instances,) or None
             Class labels (supervised shapelets) or None.
 
@@ -133,7 +139,8 @@ class SktimeAdapter(BaseTransformer):
         Parameters
         ----------
         X : pd.DataFrame
-            A panel (sktime's ``pd-multiindex``) or one series.
+            A panel (sktime's ``pd-multiindex`` or ``pd_multiindex_hier``)
+            or one series.
         y : Ignored
 
         Returns
@@ -192,21 +199,24 @@ def _as_numpy3d(X):
     """``(n_instances, n_channels, n_timepoints)`` floats of a pd-multiindex
     panel or of one series (a pd.DataFrame of time points by channels)."""
     if isinstance(X.index, pd.MultiIndex):
-        from sktime.datatypes import convert_to
-
-        lengths = X.groupby(level=0, sort=False).size()
+        # an instance is a value of every level but the last (time): of
+        # hierarchical panels too; rows come instance-major (_instance_major)
+        lengths = X.groupby(level=list(range(X.index.nlevels - 1)),
+                            sort=False).size()
         if lengths.nunique() > 1:  # (numpy3D's reshape failed: "cannot reshape")
             raise ValueError(
                 f"SktimeAdapter takes panels of equal-length series; these have "
                 f"{lengths.min()} to {lengths.max()} time points. Resample or cut "
                 f"them to one length first."
             )
-        return np.asarray(convert_to(X, to_type="numpy3D"), dtype=float)
+        values = X.to_numpy(dtype=float).reshape(len(lengths), -1, X.shape[1])
+        return np.ascontiguousarray(values.transpose(0, 2, 1))
     return X.to_numpy(dtype=float).T[None]
 
 
 def _instances(X):
-    """The instance labels of a panel (one series: a single row, 0)."""
+    """The instance labels of a panel, tuples of a hierarchical one (one
+    series: a single row, 0)."""
     if isinstance(X.index, pd.MultiIndex):
-        return X.index.get_level_values(0).unique()
+        return X.index.droplevel(-1).unique()
     return pd.RangeIndex(1)

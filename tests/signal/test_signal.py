@@ -489,6 +489,31 @@ def test_sktime_conformance():
     assert not failed, failed
 
 
+def test_sktime_adapter_keeps_the_instances_of_a_hierarchical_panel():
+    # sktime split a hierarchical panel by its top level: the featurizer's
+    # rows came back indexed by the group alone (g1, g1, g1, g1, g2, ...),
+    # and learned shapelets were fitted once per group
+    pytest.importorskip("sktime")
+    import pandas as pd
+
+    from skdeep.signal import ShapeletTransformer, SktimeAdapter
+
+    rng = np.random.RandomState(0)
+    index = pd.MultiIndex.from_product(
+        [["g1", "g2"], [f"i{k}" for k in range(4)], range(20)], names=["g", "i", "t"])
+    panel = pd.DataFrame(rng.randn(len(index), 2), index=index, columns=["a", "b"])
+    fft = FFTFeaturizer(n_frequencies=1, features=["peaks"])
+    out = SktimeAdapter(fft).fit_transform(panel)
+    assert list(out.index.names) == ["g", "i"]
+    assert out.index.tolist() == [(g, f"i{k}") for g in ("g1", "g2") for k in range(4)]
+    X3 = panel.to_numpy().reshape(8, 20, 2).transpose(0, 2, 1)
+    np.testing.assert_allclose(out.to_numpy(), clone(fft).fit_transform(X3))
+    adapter = SktimeAdapter(ShapeletTransformer(
+        n_shapelets=2, shapelet_lengths=(5,), supervised=False, random_state=0))
+    assert adapter.fit(panel).transform(panel).shape == (8, 2)
+    assert isinstance(adapter.transformer_, ShapeletTransformer)  # one fit
+
+
 def test_skdeep_checks_give_sktime_objects_sktimes_checks():
     # skdeep's public check_estimator ran its row checks on sktime objects:
     # false failures for every plugin's sktime class (and a TypeError from

@@ -21,6 +21,7 @@ from skdeep.utils._input import (
     read_input_shape,
     refuse_sktime_panel_frames,
     series_arrays,
+    warn_if_channels_last,
 )
 from skdeep.utils._lazy import LazyRows, check_lazy_array, is_lazy_input
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
@@ -612,6 +613,8 @@ class ConvAutoencoderTransformer(
             if as_array.ndim > 2:
                 X = as_array
         if isinstance(X, np.ndarray) and X.ndim > 2:
+            if reset:
+                warn_if_channels_last(X, type(self).__name__)
             shape = tuple(X.shape[1:])
             if len(shape) not in (2, 3):
                 raise ValueError(

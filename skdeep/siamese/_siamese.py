@@ -47,7 +47,7 @@ from skdeep.siamese._modules import (
     PairNet,
     paired_distances,
 )
-from skdeep.utils._input import conv_data_shape
+from skdeep.utils._input import conv_data_shape, warn_if_channels_last
 from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import (
     HasMethods,
@@ -191,6 +191,7 @@ class _BaseSiamese(BaseTorchEstimator):
             ensure_min_samples=2 if reset else 1,
         )
         if reset:
+            warn_if_channels_last(X, type(self).__name__)
             self.network_kind_ = self._network_kind(X.ndim)
             self.input_ndim_ = X.ndim
             if self.network_kind_ == "cnn":

@@ -8,6 +8,7 @@ check that NaN is only ever trailing padding of whole time steps.
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -308,6 +309,8 @@ def prepare_conv_input(X, estimator, *, reset, grayscale, ragged=False,
             f"input_shape is for flat rows (n_samples, n_features); X already has "
             f"shape {X.shape}. Drop input_shape or flatten X."
         )
+    if reset:
+        warn_if_channels_last(X, name)
     if ndim == 3 and grayscale:
         X = np.asarray(X)[:, None]
     if not reset and ndim in (3, 4) and X.shape[1] != estimator.input_shape_[0]:
@@ -316,6 +319,33 @@ def prepare_conv_input(X, estimator, *, reset, grayscale, ragged=False,
             f"{estimator.input_shape_[0]} channels."
         )
     return X, ndim
+
+
+def warn_if_channels_last(X, estimator_name="The estimator"):
+    """Warn when 4-D ``X`` looks like channels-last images ``(n, H, W, C)``
+    with 1, 3 or 4 channels: skdeep reads ``(n, C, H, W)``, so such images
+    were trained on as H channels of W x C images, without a word.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from skdeep.utils._input import warn_if_channels_last
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_channels_last(np.zeros((2, 16, 16, 3)))
+    ...     warn_if_channels_last(np.zeros((2, 3, 16, 16)))
+    >>> len(caught)
+    1
+    """
+    shape = getattr(X, "shape", ())
+    if len(shape) == 4 and shape[-1] in (1, 3, 4) and min(shape[1], shape[2]) >= 5:
+        warnings.warn(
+            f"{estimator_name} reads images as (n_samples, channels, height, "
+            f"width); X has shape {tuple(shape)}, which looks channels-last "
+            f"({shape[-1]} channels). If it is, pass X.transpose(0, 3, 1, 2).",
+            UserWarning, stacklevel=5,
+        )
 
 
 def conv_data_shape(X, input_shape=None, conv_dims="auto"):

@@ -1,6 +1,7 @@
 """CNNClassifier and CNNRegressor: input forms, learning, errors, imbalance, transfer."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -666,3 +667,26 @@ def test_partial_fit_reads_a_ragged_list_against_the_fitted_length():
     assert est.predict(first).shape == (4,)
     with pytest.raises(ValueError, match="12 time points.*at most 10"):
         est.partial_fit([rng.randn(12), rng.randn(8)], [1, 0])
+
+
+def test_channels_last_images_are_warned_about():
+    # (n, H, W, 3) images were read as 8 channels of 8 x 3 images, silently
+    from skdeep.autoencoder import ConvAutoencoderTransformer
+    from skdeep.siamese import SiameseTransformer
+
+    rng = np.random.RandomState(0)
+    last = rng.rand(20, 8, 8, 3).astype(np.float32)
+    first = np.ascontiguousarray(last.transpose(0, 3, 1, 2))
+    y = np.arange(20) % 2
+    for est in (CNNClassifier(conv_channels=(2,), max_epochs=1, random_state=0),
+                ConvAutoencoderTransformer(channels=(2,), code_size=2, max_epochs=1,
+                                           random_state=0),
+                SiameseTransformer(max_epochs=1, random_state=0)):
+        with pytest.warns(UserWarning, match=r"looks channels-last \(3 channels\)"):
+            try:
+                est.fit(last, y)
+            except ValueError:  # (too small once read the wrong way round)
+                pass
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            est.fit(first, y)

@@ -16,6 +16,8 @@ skdeep's training road seeds from ``random_state``.
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
+
 import torch
 
 NOISE_RATES = {
@@ -68,15 +70,19 @@ def delete_tokens(index, lengths, rate):
 def infill_spans(index, lengths, rate, lam=SPAN_POISSON_LAMBDA):
     """Text infilling: spans of Poisson(``lam``) length each become one mask.
 
-    Spans start at each element with probability ``rate / lam``, so about
-    ``rate`` of the elements fall inside a span; a span of length 0 inserts a
-    mask, and overlapping spans merge.
+    Spans start at each element with probability ``-log(1 - rate) / lam``
+    (at most 1), so about ``rate`` of the elements fall inside a span:
+    spans of mean length ``lam`` starting with probability ``p`` leave an
+    element outside all of them with probability about ``exp(-p lam)``.
+    (``rate / lam`` covered about ``1 - exp(-rate)``: 26% at 0.3.) A span
+    of length 0 inserts a mask, and overlapping spans merge.
     """
     n, W = index.shape
     device = index.device
     valid = _valid(index, lengths)
     pos = torch.arange(W, device=device).expand(n, W)
-    start = valid & (torch.rand((n, W), device=device) < rate / lam)
+    p_start = min(1.0, -math.log1p(-rate) / lam) if rate < 1 else 1.0
+    start = valid & (torch.rand((n, W), device=device) < p_start)
     span = torch.poisson(torch.full((n, W), float(lam), device=device)).long()
     end = torch.where(start, pos + span, torch.full_like(pos, -1))
     reach = end.cummax(dim=1).values  # the furthest any span so far reaches
@@ -128,21 +134,26 @@ def permute_segments(index, lengths, is_separator, rate=1.0):
     pos = torch.arange(W, device=device).expand(n, W)
     n_sep = sep.sum(dim=1)
     segment = sep.long().cumsum(dim=1)  # of an element: separators before it
+    # n_sep + 1 segments, up to W + 1 (a row of W separators): segment
+    # tables have W + 1 columns (with W, such a row indexed past them)
     keys = torch.rand((n, W), device=device)
     keys = torch.where(torch.rand((n, 1), device=device) < rate, keys, pos.float())
-    keys = keys.masked_fill(pos > n_sep[:, None], float("inf"))
+    keys = torch.cat([keys, torch.full_like(keys[:, :1], float("inf"))], dim=1)
+    seg_pos = torch.arange(W + 1, device=device).expand(n, W + 1)
+    keys = keys.masked_fill(seg_pos > n_sep[:, None], float("inf"))
     order = keys.argsort(dim=1)  # order[r] = the segment drawn r-th
     rank = order.argsort(dim=1)  # rank[s] = where segment s goes
     member = valid & ~sep
-    seg_len = torch.zeros((n, W), dtype=torch.long, device=device)
+    seg_len = torch.zeros((n, W + 1), dtype=torch.long, device=device)
     seg_len.scatter_add_(1, torch.where(member, segment, 0), member.long())
     len_by_rank = seg_len.gather(1, order)
-    start_by_rank = len_by_rank.cumsum(dim=1) - len_by_rank + pos  # + separators
+    # + the separators before each rank
+    start_by_rank = len_by_rank.cumsum(dim=1) - len_by_rank + seg_pos
     seg_start = torch.where(sep, pos + 1, 0).cummax(dim=1).values
     offset = pos - seg_start
     new_pos = start_by_rank.gather(1, rank.gather(1, segment)) + offset
     k = (segment - 1).clamp(min=0)  # a separator's number, in order
-    sep_pos = start_by_rank.gather(1, (k + 1).clamp(max=W - 1)) - 1
+    sep_pos = start_by_rank.gather(1, k + 1) - 1
     target = torch.where(member, new_pos, torch.where(sep, sep_pos, W))
     out = index.new_zeros((n, W + 1))
     out.scatter_(1, target, index)

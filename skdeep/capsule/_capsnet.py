@@ -386,7 +386,9 @@ default="plain"
         if self.reconstruction_weight == 0:
             self.reconstruction_output_ = None
         elif self.reconstruction_output == "auto":
-            inside = X.min() >= 0 and X.max() <= 1
+            # of the rows that train (those weighing 0 are dropped)
+            rows = X if weights is None else X[np.asarray(weights) > 0]
+            inside = rows.min() >= 0 and rows.max() <= 1
             self.reconstruction_output_ = "sigmoid" if inside else "linear"
         else:
             self.reconstruction_output_ = self.reconstruction_output

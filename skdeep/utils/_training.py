@@ -378,10 +378,23 @@ def class_weight_array(class_weight, classes, codes, sample_weight=None):
             sample_weight=sample_weight[keep],
         )
         return weights
-    return np.asarray(
+    weights = np.asarray(
         compute_class_weight(class_weight, classes=classes, y=classes[codes]),
         dtype=np.float64,
     )
+    # (a negative weight trained the classifier to miss that class, all
+    # zero trained nothing, NaN ended in advice to lower lr)
+    if not np.all(np.isfinite(weights)) or (weights < 0).any():
+        raise ValueError(
+            f"class_weight values must be finite and non-negative; got "
+            f"{class_weight!r}."
+        )
+    if not weights.any():
+        raise ValueError(
+            f"class_weight {class_weight!r} weighs every class 0: nothing "
+            f"would be trained."
+        )
+    return weights
 
 
 def encode_classes(estimator, y, sample_weight=None, valid=None):
@@ -439,11 +452,18 @@ def encode_classes(estimator, y, sample_weight=None, valid=None):
         full[valid] = codes
         codes = full
     if mode == "first" and isinstance(estimator.class_weight, str):
-        absent = np.setdiff1d(np.arange(len(estimator.classes_)), codes[codes >= 0])
+        labelled = codes >= 0
+        if sample_weight is not None:  # (rows weighing 0 are absent too)
+            weights = np.asarray(
+                sample_weight.cpu() if isinstance(sample_weight, torch.Tensor)
+                else sample_weight, dtype=np.float64)
+            labelled &= weights.reshape((-1,) + (1,) * (codes.ndim - 1)) > 0
+        absent = np.setdiff1d(np.arange(len(estimator.classes_)), codes[labelled])
         if len(absent):
             raise ValueError(
                 f"class_weight='balanced' is computed from the first call of "
-                f"partial_fit, whose labels have no sample of class(es) "
+                f"partial_fit, whose labels have no sample (of non-zero "
+                f"weight) of class(es) "
                 f"{estimator.classes_[absent].tolist()}. Give a first chunk with "
                 f"every class, or class_weight as a dict (for example from "
                 f"sklearn.utils.class_weight.compute_class_weight on a sample of "
@@ -1849,7 +1869,11 @@ class BaseTorchEstimator(BaseEstimator):
         the trained module.
         """
         if self._auto_steps is not None:  # max_epochs may be "auto" here
-            self._resolve_max_epochs(n_rows(X))
+            n = n_rows(X)
+            if sample_weight is not None and not streams:
+                # the rows that train: those weighing 0 are dropped below
+                n = int(torch.count_nonzero(torch.as_tensor(sample_weight)))
+            self._resolve_max_epochs(n)
         if getattr(self, "_partial_fit_mode", None) is not None:
             return self._partial_fit_module(
                 X, y, sample_weight=sample_weight, balance=balance, streams=streams

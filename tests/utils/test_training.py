@@ -895,3 +895,57 @@ def test_float32_default_dtype_blocks_in_threads_restore_the_default_last():
     finally:
         torch.set_default_dtype(previous)
     assert seen == [torch.float32, torch.float64]
+
+
+def test_zero_weight_rows_count_for_nothing_in_the_set_up():
+    # rows weighing 0 are dropped from training, but max_epochs="auto"
+    # counted them (400 steps instead of the documented 2000 here), a class
+    # of zero-weight rows passed class_weight="balanced"'s first-chunk check
+    # (its weight stayed 0 for good), and CapsNet's reconstruction_output=
+    # "auto" read their range
+    from skdeep.capsule import CapsNetClassifier
+    from skdeep.uncertainty import MCDropoutClassifier, MCDropoutRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(1000, 2)
+    w = np.zeros(1000)
+    w[:100] = 1.0
+    params = dict(hidden_layer_sizes=(4,), max_epochs="auto", batch_size=10,
+                  random_state=0)
+    weighted = MCDropoutRegressor(**params).fit(X, X[:, 0], sample_weight=w)
+    alone = MCDropoutRegressor(**params).fit(X[:100], X[:100, 0])
+    assert weighted.max_epochs_ == alone.max_epochs_ == 200
+
+    X, y = rng.randn(12, 3), np.repeat([0, 1, 2], 4)
+    w = np.ones(12)
+    w[8:] = 0.0
+    clf = MCDropoutClassifier(hidden_layer_sizes=(8,), class_weight="balanced",
+                              random_state=0)
+    with pytest.raises(ValueError, match=r"no sample \(of non-zero weight\) of "
+                                         r"class\(es\) \[2\]"):
+        clf.partial_fit(X, y, classes=[0, 1, 2], sample_weight=w)
+
+    images, labels = rng.rand(10, 1, 17, 17), np.array([0, 1] * 5)
+    images[0, 0, 0, 0] = 5.0
+    w = np.ones(10)
+    w[0] = 0.0
+    caps = CapsNetClassifier(max_epochs=1, batch_size=16, conv_channels=(4,),
+                             random_state=0).fit(images, labels, sample_weight=w)
+    assert caps.reconstruction_output_ == "sigmoid"
+
+
+@pytest.mark.parametrize("class_weight, match", [
+    ({0: -1.0}, "must be finite and non-negative"),
+    ({0: np.nan}, "must be finite and non-negative"),
+    ({0: 0.0, 1: 0.0}, "weighs every class 0"),
+])
+def test_class_weight_values_are_checked(class_weight, match):
+    # a negative weight trained the classifier away from its class, all zero
+    # trained nothing, and NaN ended in advice to lower lr
+    from skdeep.uncertainty import MCDropoutClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3)
+    with pytest.raises(ValueError, match=match):
+        MCDropoutClassifier(max_epochs=2, class_weight=class_weight).fit(
+            X, (X[:, 0] > 0).astype(int))

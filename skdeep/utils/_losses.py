@@ -48,7 +48,10 @@ class ClassificationLoss(nn.Module):
     the loss is the weighted mean :math:`\\sum_i w_i l_i / \\sum_i w_i` over
     the elements whose label is not ``ignore_index``, which is what
     :class:`torch.nn.CrossEntropyLoss` computes with ``weight=``. A batch
-    whose weights sum to zero has loss zero (and no gradient).
+    whose weights sum to zero has loss zero (and no gradient). The batch's
+    total weight is kept in ``last_total_``: the training road weighs each
+    batch's loss by it in the epoch's mean, which so is the same weighted
+    mean over the epoch's elements.
 
     References
     ----------
@@ -121,6 +124,7 @@ class ClassificationLoss(nn.Module):
             sample_weight = sample_weight.to(per_element.dtype).reshape(shape)
             weight = weight * sample_weight.expand_as(y_true).reshape(-1)
         total = weight.sum()
+        self.last_total_ = total.detach()  # (the batch's share of an epoch)
         # An all-ignored or all-zero-weight batch gives 0, not 0 / 0 = NaN.
         safe_total = torch.where(total > 0, total, torch.ones_like(total))
         return (weight * per_element).sum() / safe_total
@@ -180,6 +184,7 @@ class WeightedMSELoss(nn.Module):
         else:
             diff = y_pred - y_true
             if weight is None:
+                self.last_total_ = None  # (a batch counts its rows)
                 return torch.mean(diff**2)  # what nn.MSELoss computes
             element_weight = torch.ones_like(diff)
         if weight is not None:
@@ -187,6 +192,7 @@ class WeightedMSELoss(nn.Module):
             shape = (-1,) + (1,) * (diff.ndim - 1)
             element_weight = element_weight * weight.to(diff.dtype).reshape(shape)
         total = element_weight.sum()
+        self.last_total_ = total.detach()
         # An all-ignored or all-zero-weight batch gives 0, not 0 / 0 = NaN.
         safe_total = torch.where(total > 0, total, torch.ones_like(total))
         return (element_weight * diff**2).sum() / safe_total

@@ -896,6 +896,17 @@ class _Net(NeuralNet):
         self.optimizer_.step()
         return step
 
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        # skorch's epoch loss is the mean of the batch losses weighted by
+        # their row counts; a weighted loss (sample or class weights, padding
+        # steps) is a mean over its batch's total weight: weighed by that,
+        # the epoch's loss is the weighted mean over all its elements (it
+        # moved with batch_size: 1.36 against 1.15 for 60 or 4 rows)
+        total = getattr(self.criterion_, "last_total_", None)
+        if total is not None:
+            key = "train_batch_size" if training else "valid_batch_size"
+            self.history.record_batch(key, max(float(total), _TINY_BATCH_WEIGHT))
+
     def infer(self, x, **fit_params):
         if isinstance(x, torch.Tensor) and x.device == self.__dict__.get(
             "_tensor_device"
@@ -1126,6 +1137,11 @@ def _refuse_validation_monitor(estimator, name, callback, *, incremental):
         f"split. To use it, {advice}; or monitor a training score "
         f"('train_loss', or 'train_loss_best' for a Checkpoint)."
     )
+
+
+# The weight of a batch whose weights sum to 0 in the epoch's mean (its loss
+# is 0): not 0, which numpy's weighted average divides by.
+_TINY_BATCH_WEIGHT = 1e-30
 
 
 class BestWeightsEarlyStopping(EarlyStopping):

@@ -949,3 +949,37 @@ def test_class_weight_values_are_checked(class_weight, match):
     with pytest.raises(ValueError, match=match):
         MCDropoutClassifier(max_epochs=2, class_weight=class_weight).fit(
             X, (X[:, 0] > 0).astype(int))
+
+
+@pytest.mark.filterwarnings("ignore:.*reached max_epochs")
+def test_epoch_losses_are_weighted_means_whatever_the_batch_size():
+    # skorch weighs each batch's loss by its row count in the epoch's mean,
+    # but a weighted batch loss is a mean over the batch's total weight (or
+    # valid steps): the same unchanged network scored 1.36 or 1.15 with
+    # batches of 60 or 4 rows
+    from skdeep.recurrent import RNNClassifier
+    from skdeep.uncertainty import MCDropoutClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3)
+    y = (X[:, 0] > 0).astype(int)
+    w = np.where(np.arange(60) % 2 == 0, 10.0, 0.1)
+    params = dict(hidden_layer_sizes=(8,), dropout=0.0, lr=1e-12, max_epochs=1,
+                  early_stopping=True, validation_fraction=0.5,
+                  class_weight={0: 1.0, 1: 3.0}, random_state=0)
+    scores = [MCDropoutClassifier(batch_size=size, **params).fit(
+        X, y, sample_weight=w) for size in (60, 4)]
+    np.testing.assert_allclose(scores[0].validation_scores_,
+                               scores[1].validation_scores_, rtol=1e-5)
+    np.testing.assert_allclose(scores[0].loss_curve_, scores[1].loss_curve_,
+                               rtol=1e-5)
+    # padding steps of series of two lengths, no weights
+    X = rng.randn(40, 1, 12)
+    X[::2, :, 2:] = np.nan
+    y = (rng.rand(40, 12) > 0.5).astype(int)
+    scores = [RNNClassifier(return_sequences=True, lr=1e-12, max_epochs=1,
+                            batch_size=size, early_stopping=True,
+                            validation_fraction=0.5, random_state=0).fit(X, y)
+              for size in (40, 2)]
+    np.testing.assert_allclose(scores[0].validation_scores_,
+                               scores[1].validation_scores_, rtol=1e-5)

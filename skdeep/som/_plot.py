@@ -13,6 +13,9 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+# Longest side of a figure the plots create (tall maps are scaled down).
+_MAX_FIGURE_INCHES = 10.0
+
 
 def _pyplot():
     try:
@@ -93,18 +96,25 @@ def plot_map(
     plt = _pyplot()
     from matplotlib.collections import PolyCollection
 
-    values = np.asarray(values, dtype=float).ravel()
+    values = np.asarray(values, dtype=float)
     n_nodes = som.n_rows_ * som.n_columns_
-    if values.shape != (n_nodes,):
+    # the map's layout or one value per node (a transposed (n_columns_,
+    # n_rows_) array was flattened and drawn scrambled)
+    if values.shape not in ((som.n_rows_, som.n_columns_), (n_nodes,)):
         raise ValueError(
-            f"values must hold one value per node ({som.n_rows_} x "
-            f"{som.n_columns_} = {n_nodes}), got {values.size}."
+            f"values must be of shape ({som.n_rows_}, {som.n_columns_}) (the "
+            f"map's rows and columns) or ({n_nodes},) (one value per node in "
+            f"row-major order); got {values.shape}."
         )
+    values = values.ravel()
     if ax is None:
         width = 5.0
         hexagonal = som._fitted_lattice()[0] == "hexagonal"
         height = width * (som.n_rows_ * (0.87 if hexagonal else 1))
         height /= max(som.n_columns_, 1)
+        if height > _MAX_FIGURE_INCHES:  # (a 150 x 1 map was 750 inches tall)
+            width = max(width * _MAX_FIGURE_INCHES / height, 1.0)
+            height = _MAX_FIGURE_INCHES
         _, ax = plt.subplots(figsize=(width + (1.0 if colorbar else 0), max(height, 2)))
     cells = PolyCollection(
         _cell_polygons(som), array=values, cmap=cmap, edgecolors=edgecolor
@@ -260,24 +270,27 @@ def plot_component_planes(
         feature_names = getattr(
             som, "feature_names_in_", [f"x{i}" for i in range(n_features)]
         )
-    elif len(feature_names) == len(features) != n_features:
-        # one title per panel (a subset's own names)
-        feature_names = dict(zip(features, feature_names))
+    if len(feature_names) == len(features) != n_features:
+        # one title per panel (a subset's own names; by panel, not by
+        # feature: a feature drawn twice got its last title twice)
+        titles = list(feature_names)
     elif len(feature_names) != n_features:
         raise ValueError(
             f"feature_names must name all {n_features} features or each of the "
             f"{len(features)} panels; got {len(feature_names)} names."
         )
+    else:
+        titles = [feature_names[feature] for feature in features]
     n_cols = max(1, min(n_cols, len(features)))
     n_rows = math.ceil(len(features) / n_cols)
     fig, axes = plt.subplots(
         n_rows, n_cols, figsize=(panel_size * n_cols * 1.2, panel_size * n_rows),
         squeeze=False,
     )
-    for ax, feature in zip(axes.ravel(), features):
+    for ax, feature, title in zip(axes.ravel(), features, titles):
         plot_map(
             som, som.cluster_centers_[:, feature], ax=ax, cmap=cmap,
-            title=str(feature_names[feature]),
+            title=str(title),
         )
     for ax in axes.ravel()[len(features):]:
         ax.set_visible(False)

@@ -240,9 +240,10 @@ class SOMClusterer(
 
     batch_size : int or "auto", default="auto"
         Mini-batch size of the online algorithm. "auto" splits every epoch
-        (every ``partial_fit`` chunk) into 16 mini-batches of
-        ``ceil(n_samples / 16)`` samples: 16 updates per epoch whatever the
-        data size, while the per-update work on the ``n_nodes x n_nodes``
+        (every ``partial_fit`` chunk) into mini-batches of
+        ``ceil(n_samples / 16)`` samples: 16 updates per epoch from 226
+        samples on (fewer below, down to 9: 17 samples make 9 batches of
+        at most 2), while the per-update work on the ``n_nodes x n_nodes``
         neighbourhood stays small next to the distance computations. Batch
         training and inference use blocks sized to the map (about 4 million
         distances per block). On a memory map or Dask array, "auto" batches
@@ -618,14 +619,16 @@ class SOMClusterer(
             self.node_positions_ = _node_positions(
                 self.n_rows_, self.n_columns_, self.topology
             ).copy()
-            self.sigma_ = float(
-                self.sigma
-                if self.sigma is not None
-                else max(1.0, max(self.n_rows_, self.n_columns_) * _AUTO_SIGMA_SHARE)
-            )
             self._map_parameters = self._current_map_parameters()
         else:
             self._check_map_parameters()
+        # every call: a sigma set since the first partial_fit call was
+        # ignored, while sigma_final and the learning rates took effect
+        self.sigma_ = float(
+            self.sigma
+            if self.sigma is not None
+            else max(1.0, max(self.n_rows_, self.n_columns_) * _AUTO_SIGMA_SHARE)
+        )
         n_nodes = self.n_rows_ * self.n_columns_
         geometry = (self.n_rows_, self.n_columns_, *self._fitted_lattice())
         grid_d2, codes = _map_geometry(*geometry, self.training == "online", device)

@@ -624,7 +624,32 @@ def test_plots_draw_the_right_cells():
                 plot_component_planes(som, **kwargs)
         with pytest.raises(ValueError, match="one value per node"):
             plot_map(som, np.zeros(3))
+        # a transposed layout was flattened and drawn scrambled
+        with pytest.raises(ValueError, match=r"must be of shape \(4, 5\)"):
+            plot_map(som, som.u_matrix().T)
+        np.testing.assert_array_equal(
+            plot_map(som, som.u_matrix()).collections[0].get_array(),
+            som.u_matrix().ravel())
+        # a feature drawn twice keeps each panel's title (the last was used)
+        fig = plot_component_planes(som, features=[0, 0], feature_names=["p", "q"])
+        assert [a.get_title() for a in fig.axes[:2]] == ["p", "q"]
         plt.close("all")
+    # a 150 x 1 map drew a 750-inch tall figure
+    tall = SOMClusterer(150, n_columns=1, max_epochs=1, random_state=0).fit(X_BLOBS)
+    assert max(plot_u_matrix(tall).figure.get_size_inches()) <= 10
+    plt.close("all")
+
+
+def test_partial_fit_reads_a_sigma_set_since():
+    # sigma_ was resolved on the first call only: a sigma set between calls
+    # was ignored while sigma_final and the learning rates took effect
+    som = SOMClusterer(4, n_columns=4, sigma=1.0, max_epochs=4, random_state=0)
+    som.partial_fit(X_BLOBS)
+    other = pickle.loads(pickle.dumps(som))
+    som.set_params(sigma=3.0).partial_fit(X_BLOBS)
+    other.partial_fit(X_BLOBS)
+    assert som.sigma_ == 3.0 and other.sigma_ == 1.0
+    assert not np.allclose(som.cluster_centers_, other.cluster_centers_)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

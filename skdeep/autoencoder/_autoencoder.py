@@ -107,8 +107,19 @@ class _BaseAutoencoder(BaseTorchEstimator):
         Returns
         -------
         X_reconstructed : ndarray of shape (n_samples, n_features)
+            In the units of ``X`` (a detector that standardizes its input
+            maps the reconstruction back).
         """
-        return self._reconstruct(self._validate_predict(X))
+        X = self._validate_predict(X)
+        return self._from_network_units(self._reconstruct(self._to_network_units(X)), X)
+
+    def _to_network_units(self, X):
+        """``X`` as the network sees it (a validated array)."""
+        return X
+
+    def _from_network_units(self, reconstructed, X):
+        """A reconstruction in the units of ``X``."""
+        return reconstructed
 
     def _train(self, X):
         """Train the module to reconstruct ``X`` (a validated 2-D array, or

@@ -279,7 +279,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         else:
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])
-        Xs = standardize_columns(X, self.mean_, self.scale_)
+        Xs = self._to_network_units(X)
         self._train(Xs)
         self.decision_scores_ = self._outlier_scores(Xs)
         contamination = 0.1 if self.contamination == "auto" else self.contamination
@@ -317,7 +317,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_predict(X)
-        Xs = standardize_columns(X, self.mean_, self.scale_)
+        Xs = self._to_network_units(X)
         return -self._outlier_scores(Xs)
 
     def decision_function(self, X):
@@ -376,27 +376,14 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             return TrimmedLoss(self.trim, self.variational, self.beta)
         return VAELoss(self.beta, "gaussian") if self.variational else super()._criterion()
 
-    def reconstruct(self, X):
-        """Encode and decode ``X``, in its own units.
+    # reconstruct: the network works on the standardized rows, and its
+    # reconstruction is mapped back (it was returned in standardized units)
+    def _to_network_units(self, X):
+        return standardize_columns(X, self.mean_, self.scale_)
 
-        The network works on the standardized rows (``standardize=True``):
-        ``X`` is standardized with ``mean_`` and ``scale_`` first and the
-        reconstruction mapped back (it was returned in standardized units,
-        as if the input were). The variational detector decodes the
-        posterior mean code.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        X_reconstructed : ndarray of shape (n_samples, n_features)
-        """
-        X = self._validate_predict(X)
-        Xs = standardize_columns(X, self.mean_, self.scale_)
-        reconstructed = self._reconstruct(Xs).astype(np.float64)
-        return (reconstructed * self.scale_ + self.mean_).astype(X.dtype, copy=False)
+    def _from_network_units(self, reconstructed, X):
+        reconstructed = reconstructed.astype(np.float64) * self.scale_ + self.mean_
+        return reconstructed.astype(X.dtype, copy=False)
 
     def _reconstruct(self, X):
         if self._fitted_variational():

@@ -45,6 +45,11 @@ _GRAPH_PARAMS_DOC = """\
         that node ids and ``node_features`` rows are the labels).
         It is treated as undirected (``max(A, A.T)``); self-loops in it are
         dropped and each layer adds its own. Weights must be non-negative.
+        An edge array lists each edge once: its rows are added in both
+        directions and repeated edges add up, so an array that also lists
+        ``(j, i)`` for ``(i, j)`` (``numpy.argwhere`` of a symmetric
+        adjacency) weighs every edge 2 (GCN's output changes; GAT and
+        GraphSAGE do not read weights).
         ``predict`` and ``transform`` read this parameter (and
         ``node_features``) as it is then. Do not change these objects in
         place after ``fit`` (set new objects, or refit): the fitted model

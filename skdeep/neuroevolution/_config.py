@@ -179,7 +179,10 @@ class NEATConfig:
     survival_threshold : float, default=0.2
         Fraction of each species allowed to reproduce.
     min_species_size : int, default=2
-        Smallest number of offspring a surviving species gets.
+        Smallest number of offspring a surviving species gets. With more
+        surviving species than ``pop_size`` holds at ``max(min_species_size,
+        elitism)`` each, the weakest make no offspring, so that every
+        generation has ``pop_size`` genomes.
 
     max_nodes : int or None, default=None
         Cap on nodes per genome (inputs excluded); node additions beyond it

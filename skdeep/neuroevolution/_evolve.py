@@ -476,6 +476,13 @@ class NEATPopulation:
         for species, af in zip(survivors, adjusted):
             species.adjusted_fitness = float(af)
         min_size = max(cfg.min_species_size, cfg.elitism)
+        most = max(1, cfg.pop_size // min_size)
+        if len(survivors) > most:
+            # more species than pop_size holds at min_size each: the weakest
+            # make no offspring, as stagnant ones (each got min_size all the
+            # same, and the generation grew past pop_size: 12, 20, 32, ...)
+            survivors = survivors[-most:]  # (in increasing species fitness)
+            adjusted = adjusted[-most:]
         spawn = self._spawn_amounts(adjusted, [len(s.members) for s in survivors],
                                     cfg.pop_size, min_size)
         elites, first, second = [], [], []
@@ -539,6 +546,7 @@ class NEATPopulation:
                 rep_rows.append(row)
                 keys.append(species.key)
         to_rep = genetic_distance(self.table, self.table, rep_rows, cfg)
+        n_old = len(rep_rows)
         # Genomes with no representative within the threshold found species,
         # in order; each new representative's distances join the table.
         while True:
@@ -553,6 +561,11 @@ class NEATPopulation:
             self._next_species += 1
             column = genetic_distance(self.table, self.table, [row], cfg)
             to_rep = np.concatenate([to_rep, column], axis=1)
+        # A genome joins the closest species among the old ones and those
+        # founded by a genome before it, as neat-python goes through them in
+        # order (a later founder took genomes an earlier species held).
+        founded_later = np.arange(size)[:, None] < np.asarray(rep_rows[n_old:])
+        to_rep[:, n_old:] = np.where(founded_later, np.inf, to_rep[:, n_old:])
         to_rep = np.where(to_rep < self.threshold, to_rep, np.inf)
         assignment = np.argmin(to_rep, axis=1)
         assignment[rep_rows] = np.arange(len(rep_rows))

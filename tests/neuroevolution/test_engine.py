@@ -519,6 +519,31 @@ def test_continuing_a_run_that_goes_extinct_evaluates_nothing_more():
     assert resumed.generations == 0
 
 
+def test_generations_keep_pop_size_with_many_small_species():
+    # with more species than pop_size holds at min_species_size each, every
+    # species got its minimum all the same: 12, 20, 32, 46 ... genomes
+    sizes = []
+    config = NEATConfig(pop_size=12, compatibility_threshold=0.3)
+    result = evolve(xor_fitness, 2, 1, n_generations=6, config=config,
+                    random_state=0,
+                    callback=lambda p: sizes.append(p.size) and False)
+    assert sizes == [12] * 6 and result.n_evaluations == 72
+
+
+def test_a_genome_joins_no_species_founded_after_it():
+    # neat-python offers each genome the species that exist when its turn
+    # comes; the bulk assignment let a later founder take an earlier genome
+    from skdeep.neuroevolution._genome import GenomeTable
+
+    config = NEATConfig(pop_size=3, compatibility_threshold=1.0, bias_init_stdev=0.0)
+    population = NEATPopulation(1, 1, config, random_state=0)
+    population.table.weight[:, 0] = [0.0, 1.5, 2.0]  # distances 0.75, 1.0, 0.25
+    population.species, population.representatives = {}, GenomeTable(0, 0, 0)
+    population._speciate()
+    assert sorted(s.members.tolist() for s in population.species.values()) == [
+        [0, 1], [2]]
+
+
 def test_every_plot_says_how_to_install_matplotlib(monkeypatch):
     # plot_history, plot_weights and plot_substrate raised a bare
     # ModuleNotFoundError (plot_genome said what to install)

@@ -201,6 +201,13 @@ def fit_graph_embedder(name, params, graphs, seed):
     state = None
     if name in _DOC2VEC:
         state = model.model
+        # infer_vector reads the word vectors only (and dv's width): the
+        # training graphs' vectors, a second copy of embedding_ with a tag
+        # per graph, made every pickle O(n_graphs) (half again at 128
+        # dimensions)
+        from gensim.models.keyedvectors import KeyedVectors
+
+        state.dv = KeyedVectors(state.dv.vector_size, count=0)
     elif name == "IGE":
         state = int(model.max_deg)
     return embedding.reshape(len(graphs), -1), state

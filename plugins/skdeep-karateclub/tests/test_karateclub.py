@@ -319,6 +319,21 @@ def test_whole_graph_embedder_separates_graph_families(name):
 
 
 @pytest.mark.parametrize("name", ["KarateClubGraph2Vec", "KarateClubGL2Vec"])
+def test_doc2vec_embedders_keep_no_vector_per_training_graph(name):
+    # the kept Doc2Vec model held every training graph's vector and tag, a
+    # second copy of embedding_ in every pickle; transform needs neither
+    graphs, _ = rings_and_cliques(n_pairs=3)
+    new_graphs, _ = rings_and_cliques(n_pairs=2, seed=1)
+    est = _embedder(name).fit(graphs)
+    assert len(est._fitted_state.dv) == 0
+    assert est._fitted_state.dv.vector_size == est.embedding_.shape[1]
+    embedded = est.transform(new_graphs)
+    assert embedded.shape == (len(new_graphs), est.embedding_.shape[1])
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(est)).transform(new_graphs), embedded)
+
+
+@pytest.mark.parametrize("name", ["KarateClubGraph2Vec", "KarateClubGL2Vec"])
 def test_doc2vec_embedders_transform_alike_in_every_process(name, tmp_path):
     """A saved Graph2Vec or GL2Vec embeds new graphs the same way in another
     process: gensim seeds each inferred vector's start by Python's hash(),

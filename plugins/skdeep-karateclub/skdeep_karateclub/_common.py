@@ -42,9 +42,9 @@ _UNWEIGHTED_REASON = {
     ),
 }
 _UNWEIGHTED_REASON.update(dict.fromkeys(
-    ["BoostNE", "FSCNMF", "FeatherNode", "GeoScattering", "GraRep", "MNMF",
-     "NMFADMM", "NNSED", "NetMF", "RandNE", "SymmNMF", "TENE",
-     "WaveletCharacteristic"],
+    ["BoostNE", "FSCNMF", "FeatherGraph", "FeatherNode", "GeoScattering",
+     "GraRep", "IGE", "MNMF", "NMFADMM", "NNSED", "NetMF", "RandNE", "SymmNMF",
+     "TENE", "WaveletCharacteristic"],
     "its code divides the weighted adjacency by the unweighted degrees); it "
     "reads the graph without them.",
 ))

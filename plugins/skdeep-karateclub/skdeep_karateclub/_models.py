@@ -185,7 +185,9 @@ _NODE_DOC = """karateclub's ``{name}`` ({kind} node embedding) as a node embedde
         Caches fitted embeddings across identical fits (grid-search folds).
 
     random_state : int, RandomState instance or None, default=None
-        Seed passed to karateclub (its ``seed``).
+        Seeds the integer drawn as karateclub's ``seed`` (not that ``seed``
+        itself; None, the default, draws a new one each fit where
+        karateclub's default is the fixed 42).
 
     Attributes
     ----------
@@ -232,7 +234,9 @@ _COMMUNITY_DOC = """karateclub's ``{name}`` community detection as a clusterer.
         Caches fitted models across identical fits.
 
     random_state : int, RandomState instance or None, default=None
-        Seed passed to karateclub (its ``seed``).
+        Seeds the integer drawn as karateclub's ``seed`` (not that ``seed``
+        itself; None, the default, draws a new one each fit where
+        karateclub's default is the fixed 42).
 
     Attributes
     ----------
@@ -289,7 +293,9 @@ _GRAPHS_DOC = """karateclub's ``{name}`` whole-graph embedding: one row per grap
 
 _RANDOM_STATE_DOC = """
     random_state : int, RandomState instance or None, default=None
-        Seed passed to karateclub (its ``seed``).
+        Seeds the integer drawn as karateclub's ``seed`` (not that ``seed``
+        itself; None, the default, draws a new one each fit where
+        karateclub's default is the fixed 42).
 """
 
 _INFER_NOTES = {

@@ -150,13 +150,28 @@ class KarateClubEmbedder(KarateClubParams, BaseNodeEmbedder):
                 # a nullable frame's pd.NA gave pandas' bare "boolean value of
                 # NA is ambiguous": as NaN, refused below
                 features = features.to_numpy(dtype=np.float64, na_value=np.nan)
-            features = sp.coo_matrix(features, dtype=np.float64)
+            dense = not sp.issparse(features)
+            # stored zeros are no features (MUSAE, SINE, AE and ASNE read
+            # every stored entry as one present)
+            features = sp.csr_matrix(features, dtype=np.float64)
+            features.eliminate_zeros()
+            features = features.tocoo()
+            if self._model_name == "FeatherNode" and (
+                dense or features.shape[1] <= self.reduction_dimensions
+            ):
+                # karateclub reduces a sparse matrix with a truncated SVD of
+                # reduction_dimensions components (it failed below that many
+                # columns: the 34-node karate club at the defaults) and takes
+                # a dense one as it is up to that width: dense features, and
+                # narrow defaults, go as karateclub's own users give them
+                features = features.toarray()
             if features.shape[0] != adjacency.shape[0]:
                 raise ValueError(
                     f"node_features has {features.shape[0]} rows for a graph of "
                     f"{adjacency.shape[0]} nodes."
                 )
-            if not np.isfinite(features.data).all():
+            values = features if isinstance(features, np.ndarray) else features.data
+            if not np.isfinite(values).all():
                 # (TENE and FSCNMF embedded every node as NaN, silently)
                 raise ValueError("node_features contains NaN or infinity.")
         fit = memory.cache(fit_karateclub)

@@ -713,3 +713,57 @@ def test_sociodim_needs_more_nodes_than_dimensions():
         CLASSES["KarateClubSocioDim"](random_state=0).fit(G)
     assert CLASSES["KarateClubSocioDim"](dimensions=8, random_state=0).fit(
         G).embedding_.shape == (34, 8)
+
+
+def test_models_that_divide_by_unweighted_degrees_read_graphs_unweighted():
+    # IGE and FeatherGraph divided the weighted adjacency by unweighted
+    # degrees: scaling every weight by 100 moved IGE's embedding by 5.6e10
+    import networkx as nx
+
+    graphs = [nx.cycle_graph(8), nx.path_graph(10), nx.wheel_graph(9)]
+    adjacency = [sp.csr_matrix(nx.to_scipy_sparse_array(g, dtype=float))
+                 for g in graphs]
+    for name in ("KarateClubIGE", "KarateClubFeatherGraph"):
+        est = CLASSES[name](random_state=0)
+        np.testing.assert_array_equal(
+            est.fit_transform(adjacency),
+            clone(est).fit_transform([100.0 * a for a in adjacency]))
+
+
+def test_attributed_models_read_features_as_karateclub_users_give_them():
+    # FEATHER-N always got a sparse matrix, which karateclub reduces with a
+    # truncated SVD (failing below reduction_dimensions columns: the karate
+    # club at the defaults), where a dense one is taken as it is; and stored
+    # zeros of sparse features counted as present features (SINE, MUSAE ...)
+    import networkx as nx
+    from karateclub import FeatherNode
+
+    G = nx.Graph(nx.karate_club_graph().edges)
+    X = np.random.RandomState(0).uniform(size=(34, 3))
+    reference = FeatherNode(reduction_dimensions=3, seed=42)
+    reference.fit(G.copy(), X)
+    wrapped = CLASSES["KarateClubFeatherNode"](reduction_dimensions=3, node_features=X,
+                                               random_state=0)
+    # (no random part with dense features of at most reduction_dimensions)
+    np.testing.assert_allclose(wrapped.fit_transform(G), reference.get_embedding())
+    assert CLASSES["KarateClubFeatherNode"](random_state=0).fit_transform(G).shape[0] == 34
+    present = (np.random.RandomState(0).uniform(size=(34, 8)) < 0.3).astype(float)
+    stored = sp.csr_matrix(np.ones((34, 8)))
+    stored.data[:] = present.ravel()  # the same matrix, with stored zeros
+    params = dict(walk_number=2, walk_length=5, dimensions=4, window_size=2,
+                  random_state=0)
+    sine = CLASSES["KarateClubSINE"]
+    np.testing.assert_array_equal(
+        sine(**params, node_features=sp.csr_matrix(present)).fit_transform(G),
+        sine(**params, node_features=stored).fit_transform(G))
+
+
+def test_whole_graph_models_refuse_parts_linked_by_a_stored_zero():
+    import networkx as nx
+
+    edges = [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)]
+    rows = [u for u, v in edges] + [v for u, v in edges] + [2, 3]
+    cols = [v for u, v in edges] + [u for u, v in edges] + [3, 2]
+    A = sp.csr_matrix(([1.0] * 12 + [0.0, 0.0], (rows, cols)), shape=(6, 6))
+    with pytest.raises(ValueError, match="not connected"):
+        CLASSES["KarateClubLDP"]().fit([A, nx.cycle_graph(5)])

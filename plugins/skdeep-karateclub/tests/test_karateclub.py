@@ -746,7 +746,8 @@ def test_attributed_models_read_features_as_karateclub_users_give_them():
                                                random_state=0)
     # (no random part with dense features of at most reduction_dimensions)
     np.testing.assert_allclose(wrapped.fit_transform(G), reference.get_embedding())
-    assert CLASSES["KarateClubFeatherNode"](random_state=0).fit_transform(G).shape[0] == 34
+    default = CLASSES["KarateClubFeatherNode"](random_state=0)
+    assert default.fit_transform(G).shape[0] == 34
     present = (np.random.RandomState(0).uniform(size=(34, 8)) < 0.3).astype(float)
     stored = sp.csr_matrix(np.ones((34, 8)))
     stored.data[:] = present.ravel()  # the same matrix, with stored zeros

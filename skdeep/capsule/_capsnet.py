@@ -21,6 +21,7 @@ from skdeep.capsule._modules import (
 from skdeep.cnn._augment import Augment, check_augment
 from skdeep.cnn._cnn import _BaseCNN
 from skdeep.cnn._modules import FeatureStack, output_spatial_shape
+from skdeep.utils._input import check_trailing_nan_padding
 from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
 from skdeep.utils._torch import global_rng_kept
@@ -474,14 +475,15 @@ default="plain"
 
     # ------------------------------------------------------ input (overrides)
     def _check_values(self, X, reset):
-        nan = np.isnan(X)
-        if not nan.any():
+        if not np.isnan(X).any():
             return False  # never padded
         if X.ndim == 3:  # series: NaN that is trailing padding of whole steps
-            padding = nan.all(axis=1)
-            trailing = not (nan.any(axis=1) & ~padding).any() and not (
-                padding[:, :-1] & ~padding[:, 1:]).any()
-            if trailing:  # (a list of series of several lengths, padded)
+            try:
+                check_trailing_nan_padding(X)
+            except ValueError:
+                pass  # NaN inside a series: the message below
+            else:  # (a list of series of several lengths, padded)
+                padding = np.isnan(X).all(axis=1)
                 lengths = sorted(set((~padding).sum(axis=1).tolist()))
                 needed = "" if reset else f" ({self.input_shape_[-1]}, as fitted)"
                 shown = ", ".join(map(str, lengths[:5])) + (

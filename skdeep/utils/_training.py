@@ -1296,6 +1296,45 @@ def _follow_verbose(net, verbose):
             net.callbacks_ = [item for item in net.callbacks_ if item[0] != name]
 
 
+def _follow_callbacks(net, estimator):
+    """Gradient clipping and the user's callbacks as the estimator's
+    parameters ask now: a ``partial_fit`` that continues kept those of the
+    first call (set with ``set_params`` since, they were neither applied nor
+    refused; a model saved and loaded got them). The user's callbacks are
+    replaced only when ``callbacks`` holds other objects than then: unchanged
+    ones keep their state across calls. (Edited in place, as
+    :func:`_follow_verbose` does.)"""
+    given = list(estimator.callbacks or [])
+    before = getattr(net, "user_callbacks_given", given)
+    user = None
+    if len(given) != len(before) or any(a is not b for a, b in zip(given, before)):
+        # (first: a refused callback leaves the net as it was)
+        user = _user_callbacks(estimator, False, validating=False, incremental=True)
+    clip = getattr(estimator, "gradient_clipping", None)
+    for attribute in ("callbacks", "callbacks_"):
+        items = [item for item in getattr(net, attribute)
+                 if not (isinstance(item, tuple) and item[0] == "gradient_clipping")]
+        if clip is not None:
+            # where _make_net puts it: after the non-finite loss check
+            at = next((i + 1 for i, item in enumerate(items) if isinstance(item, tuple)
+                       and item[0] == "stop_on_non_finite_loss"), len(items))
+            callback = GradientNormClipping(clip)
+            if attribute == "callbacks_":
+                callback.initialize()
+            items.insert(at, ("gradient_clipping", callback))
+        setattr(net, attribute, items)
+    if user is not None:
+        old = set(getattr(net, "user_callback_names", []))
+        net.callbacks = [item for item in net.callbacks
+                         if not (isinstance(item, tuple) and item[0] in old)] + user
+        net.callbacks_ = [item for item in net.callbacks_ if item[0] not in old] + [
+            (name, (cb() if isinstance(cb, type) else cb).initialize())
+            for name, cb in user
+        ]
+        net.user_callback_names = [name for name, _ in user]
+    net.user_callbacks_given = given
+
+
 def training_state(net):
     """Copies of what an epoch changes in place: the module's weights and
     buffers, the optimizers' states and the length of the history (see
@@ -1622,7 +1661,20 @@ def rebuilt_module_differs(build, module, device):
         return "shapes"
     if repr(fresh) != repr(module) or _settings(fresh) != _settings(module):
         return "layers"
+    if any(not torch.equal(a, b.to(a.device)) for a, b in
+           zip(_unsaved_buffers(fresh), _unsaved_buffers(module), strict=True)):
+        return "layers"
     return None
+
+
+def _unsaved_buffers(module):
+    """The buffers a ``state_dict`` leaves out (``persistent=False``: a
+    pretrained extractor's normalization statistics), which a rebuilt
+    network takes from the parameters: a changed ``normalize`` was missed
+    and skdeep.io.save wrote a file that loaded another model."""
+    return [buffer for sub in module.modules()
+            for name, buffer in sub._buffers.items()
+            if name in sub._non_persistent_buffers_set and buffer is not None]
 
 
 _SETTING_TYPES = (bool, int, float, str, type(None))
@@ -1808,9 +1860,10 @@ class BaseTorchEstimator(BaseEstimator):
             callbacks.append(("reset_state", ResetState()))
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
-        callbacks += _user_callbacks(self, schedule is not None,
-                                     validating=train_split is not None,
-                                     incremental=incremental)
+        user = _user_callbacks(self, schedule is not None,
+                               validating=train_split is not None,
+                               incremental=incremental)
+        callbacks += user
         if early_stopping:
             # after the user's callbacks: it ends training by raising in
             # on_epoch_end, and the callbacks after it missed that epoch
@@ -1827,7 +1880,7 @@ class BaseTorchEstimator(BaseEstimator):
                     ),
                 )
             )
-        return _Net(
+        net = _Net(
             module=module,
             criterion=criterion,
             optimizer=optimizer,
@@ -1851,6 +1904,11 @@ class BaseTorchEstimator(BaseEstimator):
             verbose=int(self.verbose),
             device=str(self._device),
         )
+        # what a continuing partial_fit compares with the callbacks then set
+        # (see _follow_callbacks)
+        net.user_callbacks_given = list(self.callbacks or [])
+        net.user_callback_names = [name for name, _ in user]
+        return net
 
     def _fit_module(
         self,
@@ -2158,6 +2216,7 @@ class BaseTorchEstimator(BaseEstimator):
                     f"(activation, dropout, input noise, readout, pooling, ...) "
                     f"changed with set_params since. Call fit to start anew."
                 )
+            _follow_callbacks(net, self)
             for name, callback in net.callbacks_:  # (kept from the first call)
                 if name not in _OWN_CALLBACKS:
                     _refuse_validation_monitor(self, name, callback, incremental=True)
@@ -2295,8 +2354,10 @@ _PARTIAL_FIT_DOC = """Train one more epoch on ``X``, ``y`` (incremental learning
         appends the epoch to ``history_``. ``partial_fit`` after ``fit``
         continues from the fitted network; ``fit`` starts over.
         ``early_stopping`` and ``lr_schedule`` are ignored here. A
-        ``batch_size`` or a loss parameter (a sparsity or KL weight) set
-        since applies; the optimizer keeps its learning
+        ``batch_size``, a loss parameter (a sparsity or KL weight),
+        ``verbose``, ``callbacks`` (new objects start fresh; unchanged ones
+        keep their state) or ``gradient_clipping`` set since applies; the
+        optimizer keeps its learning
         rate and weight decay (as the MLP's does); a changed parameter that
         sets the network's layers (``activation``, ``dropout``, ...) is an
         error.

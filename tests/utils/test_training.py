@@ -508,6 +508,66 @@ def test_partial_fit_follows_the_current_verbose(capsys):
     assert "it/s" in out.err  # the progress bar
 
 
+def test_partial_fit_follows_the_current_gradient_clipping(tmp_path):
+    # a continuing partial_fit kept the clipping of the first call: set with
+    # set_params since, it was neither applied nor refused (a model saved
+    # and loaded got it, so the two continued differently)
+    from skdeep import io
+    from skdeep.recurrent import RNNRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(16, 1, 6).astype(np.float32)
+    y = X.sum(axis=(1, 2)) * 100
+
+    def first_call(clip):
+        return RNNRegressor(max_epochs=1, hidden_size=4, batch_size=16,
+                            optimizer="sgd", lr=0.1, gradient_clipping=clip,
+                            random_state=0).partial_fit(X, y)
+
+    def moved(model, before):
+        return max(float((model.module_.state_dict()[k] - v).abs().max())
+                   for k, v in before.items())
+
+    def weights(model):
+        return {k: v.clone() for k, v in model.module_.state_dict().items()}
+
+    model = first_call(None)
+    before = weights(model)
+    model.set_params(gradient_clipping=1e-6).partial_fit(X, y)
+    assert moved(model, before) < 1e-5  # clipped (was 0.06)
+    loaded = first_call(None).set_params(gradient_clipping=1e-6)
+    io.save(loaded, tmp_path / "m.skdeep")
+    loaded = io.load(tmp_path / "m.skdeep").partial_fit(X, y)
+    for k, v in loaded.module_.state_dict().items():
+        torch.testing.assert_close(v, model.module_.state_dict()[k], rtol=0, atol=0)
+    clipped = first_call(1e-6)
+    before = weights(clipped)
+    clipped.set_params(gradient_clipping=None).partial_fit(X, y)
+    assert moved(clipped, before) > 1e-3  # no longer clipped
+    assert "gradient_clipping" not in dict(clipped.net_.callbacks_)
+
+
+def test_partial_fit_follows_the_current_callbacks():
+    # callbacks set with set_params after the first partial_fit never ran;
+    # unchanged ones keep their state across calls
+    class Count(Callback):
+        def initialize(self):
+            self.n = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.n += 1
+
+    X = _data()
+    model = AutoencoderTransformer(max_epochs=1, random_state=0).partial_fit(X)
+    model.set_params(callbacks=[("count", Count())])
+    model.partial_fit(X).partial_fit(X)
+    assert dict(model.net_.callbacks_)["count"].n == 2
+    model.set_params(callbacks=None).partial_fit(X)
+    assert "count" not in dict(model.net_.callbacks_)
+    assert "count" not in dict(c for c in model.net_.callbacks if isinstance(c, tuple))
+
+
 def test_batched_inference_rows_independent_of_batch():
     X = _data(n=300)
     ae = AutoencoderTransformer(max_epochs=2, batch_size=32, random_state=0).fit(X)

@@ -90,7 +90,8 @@ def save(estimator, path, *, optimizer_state=True):
     Every parameter value of the built-in estimators round-trips except
     ``callbacks`` lists of objects, optimizer classes and other callables,
     estimator objects (a CNN's ``init_from`` given a fitted model: give the
-    path of its saved file instead), and node or edge attributes of a
+    path of its saved file instead), PyWavelets wavelet objects (give the
+    wavelet's name, ``"db2"``, instead), and node or edge attributes of a
     networkx ``graph`` that are not plain data (numbers, strings, lists,
     dicts, arrays). Sparse matrices and networkx graphs come back as the
     same class with the same entries, nodes and edges, in the same order.

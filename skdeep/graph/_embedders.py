@@ -466,11 +466,12 @@ class BaseNodeEmbedder(
             # square matrices, as for precomputed kernels.
             tags.input_tags.pairwise = True
             tags.input_tags.positive_only = True
+            tags.input_tags.sparse = True
             tags.transformer_tags = None  # no transform without graph=
         else:
             # node ids in, embeddings out: a transformer in a pipeline.
+            # (Node ids and edge lists are dense: sparse X is refused.)
             tags.transformer_tags = TransformerTags(preserves_dtype=[])
-        tags.input_tags.sparse = True
         return tags
 
     def _expected_failed_checks(self):

@@ -198,6 +198,24 @@ def test_edge_list_input_is_not_pairwise():
     assert not tags.input_tags.pairwise
 
 
+@pytest.mark.parametrize("mode", ["graph", "edgelist"])
+def test_the_sparse_tag_holds_in_every_input_mode(mode):
+    # input_tags.sparse was True in every mode, but node ids (graph=) and
+    # edge lists are refused sparse: scikit-learn's own check of the tag
+    # failed in both
+    from sklearn.utils.estimator_checks import check_estimator_sparse_tag
+
+    A = sp.csr_matrix(np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]], dtype=float))
+    params = dict(FAST, random_state=0)
+    if mode == "graph":
+        est = Node2VecEmbedder(graph=A, **params)
+    else:
+        est = Node2VecEmbedder(input_format="edgelist", **params)
+    assert not est.__sklearn_tags__().input_tags.sparse
+    check_estimator_sparse_tag("Node2VecEmbedder", est)
+    assert Node2VecEmbedder(**params).__sklearn_tags__().input_tags.sparse
+
+
 # -- GNN classifiers -----------------------------------------------------------
 
 

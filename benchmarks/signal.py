@@ -1690,7 +1690,8 @@ def shapelets_scaling(args, store):
         f"docstring). `ShapeletClassifier(max_epochs={args.scaling_epochs}, "
         "random_state=0)`, defaults otherwise ("
         + ("10 shapelets per length, no PAA, batch 128: the first defaults"
-           if "defaults" not in store.config else _describe_sc_defaults())
+           if "defaults" not in store.config
+           else _describe_sc_defaults(dict(max_epochs=args.scaling_epochs)))
         + f"); torch threads {args.threads}. Medians over the repeats present "
         f"(requested: {args.scaling_repeats}); k-means initialisation included. "
         "µs per series x step: median fit seconds / (n T) x 1e6.",
@@ -2144,9 +2145,26 @@ def _config(part, args):
 
         p = ShapeletClassifier().get_params()
         if (p["n_shapelets"], p["max_timepoints"]) != (10, None):
-            config.update(defaults=dict(n_shapelets=p["n_shapelets"],
-                                        max_timepoints=p["max_timepoints"]))
+            defaults = dict(n_shapelets=p["n_shapelets"],
+                            max_timepoints=p["max_timepoints"])
+            # and every other default of the fit that differs from the one
+            # the records of 2026-12-03 ran with (Adam lr 0.01 then): a
+            # changed default reused those cells, and the heading gave them
+            # the new value
+            defaults.update({k: p[k] for k, then in _SCALING_RECORDS_DEFAULTS.items()
+                             if p[k] != then})
+            config.update(defaults=defaults)
     return config
+
+
+# ShapeletClassifier's defaults when the shapelets_scaling records of
+# 2026-12-03 were made (commit ad283ca), but for the two keyed above
+_SCALING_RECORDS_DEFAULTS = dict(
+    shapelet_lengths=(0.1, 0.2, 0.3), alpha=100.0, inference_min="soft",
+    n_init_segments=10000, l2=0.01, class_weight=None, lr=0.01, batch_size=128,
+    optimizer="adam", weight_decay=0.0, early_stopping=False,
+    validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
+)
 
 
 if __name__ == "__main__":

@@ -142,7 +142,9 @@ def _command():
     return "python benchmarks/capsules.py " + " ".join(sys.argv[1:])
 
 
-def _header(title):
+def _header(title, store):
+    # (the provenance line names the commands, machines and torch threads
+    # the cells were measured with: --table-only renders them elsewhere)
     return [
         f"## {title}",
         "",
@@ -151,6 +153,7 @@ def _header(title):
         f"Machine: {machine()}; load average at the start {load_average()} (shared "
         "machine: compare timings within a table).",
         "",
+        *store.provenance(store.records),
     ]
 
 
@@ -281,7 +284,7 @@ def defaults(args, store):
         if r:
             rows.append([f"({width},)", types, f"{r['parameters']:,}",
                          f"{r['accuracy']:.4f}", f"{r['fit_s']:.0f}"])
-    lines = _header("How the defaults were chosen (training split only)") + [
+    lines = _header("How the defaults were chosen (training split only)", store) + [
         "Fashion-MNIST training set only: 20,000 images fitted, 10,000 other "
         "training images validated; 5 epochs; everything else at the paper's "
         "values. Rule (fixed before): the most accurate unless a cheaper one is "
@@ -360,7 +363,9 @@ def fashion(args, store):
     n_epochs = max((len(c) for _, c in curves), default=0)
     curve_rows = [[e + 1] + [f"{c[e]:.4f}" if e < len(c) else "—" for _, c in curves]
                   for e in range(n_epochs)]
-    lines = _header("Fashion-MNIST: CapsNet against CNNs, equal epochs and seeds") + [
+    lines = _header(
+        "Fashion-MNIST: CapsNet against CNNs, equal epochs and seeds", store
+    ) + [
         f"60,000 training / 10,000 test images, seeds {seeds}, 10 epochs each, "
         f"no early stopping. Equal-parameter CNN: conv_channels (64, 128, 128), "
         f"5x5 kernels, max pooling, flattened, head_hidden ({h}, {h // 2}), "
@@ -486,7 +491,7 @@ def affine(args, store):
                 f"{r['train_accuracy'][r['epoch_used'] - 1]:.4f}",
                 *[f"{r['accuracy'][str(k)]:.4f}" for k in STRENGTHS],
             ])
-    lines = _header("Affine robustness (affNIST rebuilt on Fashion-MNIST)") + [
+    lines = _header("Affine robustness (affNIST rebuilt on Fashion-MNIST)", store) + [
         "Trained on 20,000 training images padded to 40 x 40 and shifted by up to "
         "2 pixels; tested on the 10,000 test images padded to 40 x 40 under random "
         "affine maps of strength k: rotation +-10k degrees, shear +-0.1k, scale "
@@ -576,7 +581,7 @@ def speed(args, store):
     thr = [store.get(kind="throughput", repeat=r)
            for r in range(args.throughput_repeats)]
     thr = [r for r in thr if r]
-    lines = _header("Speed: estimator overhead and the cost of routing")
+    lines = _header("Speed: estimator overhead and the cost of routing", store)
     if thr:
         est_ips = [10000 / r["estimator_s"] for r in thr]
         plain_ips = [10000 / r["plain_s"] for r in thr]
@@ -659,7 +664,7 @@ def digits(args, store):
         if recs:
             rows.append([name, len(recs), mean_std([r["accuracy"] for r in recs]),
                          mean_std([r["fit_s"] for r in recs], 1)])
-    lines = _header("Digits (8 x 8): a small general-case check") + [
+    lines = _header("Digits (8 x 8): a small general-case check", store) + [
         "scikit-learn's digits scaled to [0, 1], stratified 2:1 splits, seeds 0-4; "
         "networks 30 epochs, batch 32.",
         "",
@@ -715,7 +720,7 @@ def series(args, store):
             row += [mean_std([r["accuracy"] for r in recs]),
                     mean_std([r["fit_s"] for r in recs], 1)]
         rows.append(row)
-    lines = _header("Time series (UCR/UEA sets bundled with sktime)") + [
+    lines = _header("Time series (UCR/UEA sets bundled with sktime)", store) + [
         "The archive's train/test splits; both networks batch 16, lr 0.001, 100 "
         "epochs, seeds 0-2; test accuracy mean ± std.",
         "",
@@ -768,7 +773,9 @@ def routing(args, store):
                          ", ".join(f"{r['accuracy']:.3f}" for r in recs),
                          f"{collapsed} of {len(recs)}",
                          mean_std([r["fit_s"] for r in recs], 1)])
-    lines = _header("Routing gradient over seeds (data no other part reports)") + [
+    lines = _header(
+        "Routing gradient over seeds (data no other part reports)", store
+    ) + [
         "Default CapsNetClassifier, batch 16, lr 0.001, 100 epochs, seeds 0-4; "
         "collapsed: training accuracy at most the majority share + 0.05.",
         "",

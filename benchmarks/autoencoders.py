@@ -296,7 +296,7 @@ def section_outliers(args):
             t_p.append(t.seconds)
             auc_p.append(roc_auc_score(y_te, peer.decision_function(X_te)))
         ms, mp = np.mean(auc_s), np.mean(auc_p)
-        se = lambda v: np.std(v) / np.sqrt(len(v))  # noqa: E731
+        se = lambda v: np.std(v, ddof=1) / np.sqrt(len(v))  # noqa: E731
         wins += ms >= mp
         faster += np.mean(t_s) < np.mean(t_p)
         rows.append(

@@ -188,6 +188,13 @@ class Store:
                 return r
         return None
 
+    def newest(self, **key):
+        """The last record with ``key`` (cells run again append a record;
+        the earlier ones stay as history)."""
+        found = [r for r in self.records
+                 if all(r.get(k) == v for k, v in key.items())]
+        return found[-1] if found else None
+
     def add(self, record):
         record = stamped(dict(record, config=self.config, command=self.command,
                               machine=machine()))

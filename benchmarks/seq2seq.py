@@ -762,8 +762,9 @@ def run_features(args, store):
                 **probes(vec.transform(probe_train), vec.transform(probe_test)),
             }
         )
+    rerun = set(filter(None, args.rerun.split(",")))
     for name, noise in NOISES.items():
-        if store.get(method=name):
+        if store.get(method=name) and name not in rerun:
             continue
         ae = SequenceAutoencoder(
             noise=noise,
@@ -793,7 +794,7 @@ def run_features(args, store):
 def table_features(store):
     rows, records = [], []
     for name in ["tfidf", *NOISES]:
-        r = store.get(method=name)
+        r = store.newest(method=name)
         if r is None:
             continue
         records.append(r)
@@ -955,6 +956,11 @@ def main():
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument(
         "--smoke", action="store_true", help="tiny data, for checking the script"
+    )
+    ap.add_argument(
+        "--rerun", default="",
+        help="features part: comma-separated methods (NOISES keys) to run again "
+        "after a code change; the newest record of each counts",
     )
     ap.add_argument("--out-dir", default=None)
     ap.add_argument("--results", default=None)

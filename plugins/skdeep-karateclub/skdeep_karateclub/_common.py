@@ -115,6 +115,11 @@ def _karateclub_call():
             warnings.filterwarnings(
                 "ignore", category=RuntimeWarning, module="karateclub"
             )
+            # (scipy's eigensolver warnings name their caller, which is the
+            # seeded-start wrapper below when karateclub calls through it)
+            warnings.filterwarnings(
+                "ignore", category=RuntimeWarning, module="skdeep_karateclub._common"
+            )
             # ... and of the scikit-learn decompositions it runs inside
             # (NMF iterations, TruncatedSVD's variance ratio on rank-poor
             # toy matrices).

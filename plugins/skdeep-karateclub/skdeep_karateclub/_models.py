@@ -16,7 +16,7 @@ the base class of its kind adds skdeep's conventions:
 import inspect
 from numbers import Integral, Real
 
-from skdeep.utils._sklearn import Interval
+from skdeep.utils._sklearn import Interval, StrOptions
 from skdeep_karateclub._common import karateclub_class
 from skdeep_karateclub._community import KarateClubClusterer
 from skdeep_karateclub._node import EXPECTED_FAILED_CHECKS as _NODE_XFAILS
@@ -382,9 +382,13 @@ def _make_init(first, extra, defaults):
     return namespace["__init__"]
 
 
+# parameter types the default's type does not tell (see _default_constraint)
+_DOC_TYPES = {"weight": '{"weight"} or None'}
+
+
 def _doc_params(defaults):
     return "\n\n".join(
-        f"    {k} : {type(v).__name__}, default={v!r}\n"
+        f"    {k} : {_DOC_TYPES.get(k, type(v).__name__)}, default={v!r}\n"
         f"        karateclub's ``{k}``" + (
             " (karateclub's default is changed here)" if k in _DEFAULT_OVERRIDES
             else "") + "."
@@ -549,6 +553,12 @@ def _default_constraint(key, default):
         if key in _NON_NEGATIVE:
             return [Interval(Real, 0, None, closed="left")]
         return [Real]
+    if key == "weight":
+        # (EgoNetSplitter) the name of the edge attribute to read: the
+        # networkx graph built here carries its weights as "weight" only
+        # (another name ran unweighted, silently); None is karateclub's
+        # unweighted run
+        return [StrOptions({"weight"}), None]
     if isinstance(default, str):
         return [str]
     if isinstance(default, tuple):

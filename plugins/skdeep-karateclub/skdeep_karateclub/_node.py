@@ -91,16 +91,18 @@ def _check_sociodim(G, params):
         )
 
 
-def _graph_size(G):
-    """The graph's size for an error message, and the likely cause."""
+def _graph_size(G, n_edges):
+    """The graph's size for an error message, and the likely cause
+    (``n_edges`` counted before the fit: karateclub adds a self-loop to every
+    node of the graph it is given)."""
     largest = max((abs(w) for *_, w in G.edges(data="weight", default=1.0)), default=0)
     if largest > 1e4:
         # karateclub multiplies the adjacency in float32 (HOPE: A @ A): weights
         # of 1e10 overflowed LAPACK, and the message blamed the graph's size
-        return (f"({G.number_of_nodes()} nodes, {G.number_of_edges()} edges, edge "
+        return (f"({G.number_of_nodes()} nodes, {n_edges} edges, edge "
                 f"weights up to {largest:.3g}: such weights can overflow its "
                 f"float32 arithmetic; divide them by the largest one first)")
-    return (f"({G.number_of_nodes()} nodes, {G.number_of_edges()} edges; small "
+    return (f"({G.number_of_nodes()} nodes, {n_edges} edges; small "
             f"or edgeless graphs are often out of its reach)")
 
 
@@ -113,6 +115,7 @@ def fit_karateclub(name, params, adjacency, features, seed):
     if name == "SocioDim":
         _check_sociodim(G, params)
     fit_args = (G,) if features is None else (G, features)
+    n_edges = G.number_of_edges()
     with karateclub_call():
         try:
             model = fit_model(cls, params, seed, *fit_args)
@@ -121,13 +124,13 @@ def fit_karateclub(name, params, adjacency, features, seed):
             # "k >= N", "Starting vector is zero", "build vocabulary first"
             raise ValueError(
                 f"KarateClub{name}: karateclub's {name} failed on this graph "
-                f"{_graph_size(G)}: {type(exc).__name__}: {exc}"
+                f"{_graph_size(G, n_edges)}: {type(exc).__name__}: {exc}"
             ) from exc
         embedding = np.asarray(model.get_embedding(), dtype=np.float64)
     if not np.isfinite(embedding).all():  # (RandNE and TADW gave NaN rows)
         raise ValueError(
             f"KarateClub{name}: karateclub's {name} gave NaN or infinite "
-            f"embeddings on this graph {_graph_size(G)}."
+            f"embeddings on this graph {_graph_size(G, n_edges)}."
         )
     return embedding
 
@@ -153,7 +156,9 @@ class KarateClubEmbedder(KarateClubParams, BaseNodeEmbedder):
             dense = not sp.issparse(features)
             # stored zeros are no features (MUSAE, SINE, AE and ASNE read
             # every stored entry as one present)
-            features = sp.csr_matrix(features, dtype=np.float64)
+            # (a copy: eliminate_zeros compacts the arrays a CSR float64
+            # input shares with it, the user's X, graph or node_features)
+            features = sp.csr_matrix(features, dtype=np.float64, copy=True)
             features.eliminate_zeros()
             features = features.tocoo()
             if self._model_name == "FeatherNode" and (

@@ -167,8 +167,6 @@ def test_attributed_model_uses_node_features():
         klass(node_features=features[:5]).fit(A)
 
 
-# (scipy's warning before GLEE fails)
-@pytest.mark.filterwarnings("ignore:k >= N:RuntimeWarning")
 def test_graphs_out_of_a_models_reach_get_a_clear_error():
     # RandNE and TADW embedded such graphs as NaN without a word; GLEE and
     # AE raised scipy's and gensim's bare errors (LaplacianEigenmaps on an
@@ -195,9 +193,10 @@ def test_graphs_out_of_a_models_reach_get_a_clear_error():
     from skdeep_karateclub._node import _graph_size
 
     G = nx.karate_club_graph()
-    assert "often out of its reach" in _graph_size(G)
+    assert "often out of its reach" in _graph_size(G, G.number_of_edges())
     nx.set_edge_attributes(G, 1e10, "weight")
-    assert "edge weights up to 1e+10: such weights can overflow" in _graph_size(G)
+    assert "edge weights up to 1e+10: such weights can overflow" in _graph_size(
+        G, G.number_of_edges())
     try:
         CLASSES["KarateClubHOPE"](dimensions=2, random_state=0).fit(G)
     except ValueError as error:
@@ -268,6 +267,34 @@ def test_ego_splitter_memberships():
     assert sp.issparse(M) and M.shape == (40, est.n_clusters_)
     # every node belongs to its label's community
     assert np.all(M.toarray()[np.arange(40), est.labels_] == 1)
+
+
+def test_ego_splitter_weight_names_the_only_edge_attribute():
+    # karateclub documents weight=None (an unweighted run), which was
+    # refused; another name ran unweighted silently (the graph built here
+    # carries its weights as "weight" only)
+    import networkx as nx
+    from karateclub import EgoNetSplitter
+
+    A, _ = two_communities()
+    klass = CLASSES["KarateClubEgoNetSplitter"]
+    unweighted = klass(weight=None, random_state=0).fit(A)
+    reference = EgoNetSplitter(weight=None, seed=42)
+    reference.fit(nx.from_scipy_sparse_array(A))
+    assert unweighted.n_clusters_ == len(set().union(
+        *map(set, reference.get_memberships().values())))
+    with pytest.raises(ValueError, match="weight"):
+        klass(weight="capacity").fit(A)
+    assert "weight : {\"weight\"} or None" in klass.__doc__
+
+
+def test_karateclub_failure_counts_the_edges_given():
+    # karateclub adds a self-loop to every node of the graph it fits: the
+    # message counted them as edges ("3 nodes, 5 edges" for a path of 2)
+    import networkx as nx
+
+    with pytest.raises(ValueError, match="3 nodes, 2 edges"):
+        CLASSES["KarateClubGLEE"](random_state=0).fit(nx.path_graph(3))
 
 
 def test_clusterer_bad_input():
@@ -757,6 +784,14 @@ def test_attributed_models_read_features_as_karateclub_users_give_them():
     np.testing.assert_array_equal(
         sine(**params, node_features=sp.csr_matrix(present)).fit_transform(G),
         sine(**params, node_features=stored).fit_transform(G))
+    # the stored zeros went from a copy: eliminate_zeros compacted the
+    # arrays the user's matrix shares (its nnz, indptr and indices changed)
+    assert stored.nnz == 34 * 8
+    A = sp.csr_matrix(nx.to_scipy_sparse_array(G, nodelist=range(34)), dtype=float)
+    A.data[[0, 5]] = 0.0
+    indptr = A.indptr.copy()
+    sine(**params).fit(A)  # the adjacency rows as features
+    assert A.nnz == 156 and np.array_equal(A.indptr, indptr)
 
 
 def test_whole_graph_models_refuse_parts_linked_by_a_stored_zero():

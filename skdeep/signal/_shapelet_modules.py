@@ -755,8 +755,13 @@ class ShapeletDistances(nn.Module):
         A per-channel level (the training data's mean) subtracted from the
         series and the shapelets alike. Distances do not change, but the
         expanded square loses no float32 precision to a large common level
-        (series around 1000 that differ by 0.01). The parameters ``blocks``
-        hold the shifted shapelets; :meth:`shapelets` gives them back.
+        (series around 1000 that differ by 0.01). The caller subtracts it
+        from the series in float64, before their float32 cast (which alone
+        made series at 1e8 that differ by 1 equal): the inputs of
+        :meth:`forward` and :meth:`best_positions` are the shifted series.
+        The initial ``shapelets`` are in the data's units (shifted here, in
+        float64); the parameters ``blocks`` hold the shifted shapelets;
+        :meth:`shapelets` gives them back in the data's units.
 
     The output columns are the blocks' shapelets in order.
     """
@@ -765,14 +770,15 @@ class ShapeletDistances(nn.Module):
         self, shapelets, alpha=100.0, max_chunk_elements=MAX_CHUNK_ELEMENTS, offset=None
     ):
         super().__init__()
-        shapelets = [torch.as_tensor(s, dtype=torch.float32) for s in shapelets]
+        shapelets = [torch.as_tensor(s, dtype=torch.float64) for s in shapelets]
         channels = shapelets[0].shape[1]
         if offset is None:
             offset = torch.zeros(channels)
         offset = torch.as_tensor(offset, dtype=torch.float32).reshape(channels)
         self.register_buffer("offset", offset)
+        level = offset.double()[:, None]  # (the float32 value the caller shifts by)
         self.blocks = nn.ParameterList(
-            [nn.Parameter((s - offset[:, None]).clone()) for s in shapelets]
+            [nn.Parameter((s - level).float()) for s in shapelets]
         )
         self.alpha = float(alpha)
         self.max_chunk_elements = int(max_chunk_elements)
@@ -785,9 +791,6 @@ class ShapeletDistances(nn.Module):
         """The shapelets in the data's units, a ``(K_j, C, L_j)`` tensor per length."""
         return [block + self.offset[:, None] for block in self.blocks]
 
-    def _shift(self, x):
-        return x - self.offset[None, :, None]
-
     def forward(self, x, exact=False):
         """Distances ``(n, n_shapelets)``: soft minimum, or the exact one."""
         return self._per_length(x, exact=exact)
@@ -798,7 +801,7 @@ class ShapeletDistances(nn.Module):
 
     def _per_length(self, x, **kwargs):
         """:func:`min_distances` of every block of shapelets, side by side."""
-        lengths, x = series_lengths(self._shift(x))
+        lengths, x = series_lengths(x)
         order = None
         if bool((lengths[1:] < lengths[:-1]).any()):
             # Sorted by length once for all shapelet lengths (padded series

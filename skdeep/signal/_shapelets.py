@@ -539,8 +539,11 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             # keeps float32 precision on series far from zero (see the module).
             # (float64 sums, whatever X's dtype: float32 sums of float32
             # series fitted another model than float64 ones of equal values)
-            self._initial_offset = np.nanmean(X3[counted], axis=(0, 2),
-                                              dtype=np.float64)
+            # (rounded to the float32 the module keeps, so that fit and
+            # inference shift by the same value)
+            self._initial_offset = np.nanmean(
+                X3[counted], axis=(0, 2), dtype=np.float64
+            ).astype(np.float32).astype(np.float64)
             self.shapelet_lengths_ = np.repeat(
                 np.asarray(self._lengths, dtype=np.int64) * self.paa_factor_,
                 self.n_shapelets,
@@ -548,7 +551,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             self.n_shapelets_ = int(len(self.shapelet_lengths_))
             if self.supervised_:
                 self._fit_module(
-                    as_float32_tensor(X3),
+                    as_float32_tensor(self._shifted(X3, self._initial_offset)),
                     torch.as_tensor(codes, dtype=torch.long),
                     stratified=True,
                     sample_weight=sample_weight,
@@ -559,6 +562,14 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
             for name in ("_initial_shapelets", "_initial_offset", "_lengths"):
                 self.__dict__.pop(name, None)
         return self
+
+    def _shifted(self, X3, offset=None):
+        """``X3`` minus the channels' level (the module's ``offset``), in
+        float64: before the float32 cast, which alone made series at 1e8
+        that differ by 1 equal (see :class:`ShapeletDistances`)."""
+        if offset is None:
+            offset = self.module_.distances.offset.detach().cpu().double().numpy()
+        return np.asarray(X3, dtype=np.float64) - offset[None, :, None]
 
     def _initialise_net(self):
         """The skorch net around the k-means shapelets, without training."""
@@ -605,7 +616,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         features = self.module_.features
         exact = self._exact()
         return self._batched(
-            lambda x: features(x, exact=exact), X3, out_dtype=np.float64
+            lambda x: features(x, exact=exact), self._shifted(X3), out_dtype=np.float64
         )
 
     def best_match_positions(self, X):
@@ -632,7 +643,8 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         check_is_fitted(self)
         X3, _, _ = self._validate_X(X, reset=False)
         positions = self._batched(
-            self.module_.distances.best_positions, X3, out_dtype=np.int64
+            self.module_.distances.best_positions, self._shifted(X3),
+            out_dtype=np.int64,
         )
         return positions * self.paa_factor_
 
@@ -970,7 +982,8 @@ class ShapeletClassifier(LogProbaMixin, ClassifierMixin, _BaseShapelets):
         check_is_fitted(self)
         X3, _, _ = self._validate_X(X, reset=False)
         module, exact = self.module_, self._exact()
-        return self._batched(lambda x: module(x, exact=exact), X3, out_dtype=np.float64)
+        return self._batched(lambda x: module(x, exact=exact), self._shifted(X3),
+                             out_dtype=np.float64)
 
     def decision_function(self, X):
         """Class scores of the linear head.

@@ -227,6 +227,27 @@ def test_shapelet_models_learn_series_in_any_units():
         assert np.isfinite(clf.transform(X * scale)).all()
 
 
+def test_a_large_common_level_is_removed_before_the_float32_cast():
+    # the channels' level was subtracted in float32, after the cast: series
+    # at 1e8 (float32 spacing 8) that differ by a sine of amplitude 1 all
+    # became one constant (identical features, a classifier at chance)
+    from skdeep.signal import ShapeletTransformer
+
+    rng = np.random.RandomState(0)
+    t = np.linspace(0, 1, 32)
+    y = np.arange(20) % 2
+    X = np.array([np.sin(2 * np.pi * (3 + 4 * c) * t) for c in y])
+    X += 0.1 * rng.randn(20, 32)
+    params = dict(n_shapelets=4, shapelet_lengths=(0.5,), random_state=0)
+    centred = ShapeletTransformer(**params).fit(X).transform(X)
+    for level in (1e7, 1e8):
+        far = ShapeletTransformer(**params).fit(X + level).transform(X + level)
+        np.testing.assert_allclose(far, centred, rtol=1e-4, atol=1e-5)
+    clf = ShapeletClassifier(**params, max_epochs=30, lr=0.05).fit(X + 1e8, y)
+    assert clf.score(X + 1e8, y) == 1.0
+    assert abs(np.mean(clf.shapelets_) - 1e8) < 10  # in the data's units
+
+
 def test_values_whose_squared_distances_overflow_float32_are_refused():
     # Valid float32 values of about 1e19 made the float32 distances inf and the
     # features NaN without a word (fit, transform and predict_proba alike).

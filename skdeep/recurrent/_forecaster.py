@@ -362,7 +362,8 @@ class LSTMForecaster(BaseForecaster):
 
     y_min_, y_max_ : float
         The training range of the series the network reads (``y`` or its
-        differences), mapped to [-1, 1].
+        differences), mapped to [-1, 1] (a constant one to 0, on the scale
+        of its magnitude).
 
     n_exog_ : int
         Number of exogenous columns seen in ``fit`` (0 without ``X``).
@@ -539,11 +540,11 @@ class LSTMForecaster(BaseForecaster):
 
     def _scale_y(self, y):
         return (
-            2.0 * (np.asarray(y, dtype=np.float64) - self.y_min_) / self._y_range - 1.0
+            2.0 * (np.asarray(y, dtype=np.float64) - self._y_low) / self._y_range - 1.0
         )
 
     def _unscale_y(self, z):
-        return (z + 1.0) / 2.0 * self._y_range + self.y_min_
+        return (z + 1.0) / 2.0 * self._y_range + self._y_low
 
     def _scale_X(self, X):
         return (
@@ -598,7 +599,16 @@ class LSTMForecaster(BaseForecaster):
                 + f": at least {L + k + d} are needed. Use a smaller window_length."
             )
         self.y_min_, self.y_max_ = float(w.min()), float(w.max())
-        self._y_range = self.y_max_ - self.y_min_ or 1.0
+        self._y_range = self.y_max_ - self.y_min_
+        self._y_low = self.y_min_  # (the value mapped to -1)
+        if self._y_range == 0:
+            # A constant series (or constant differences): a range of 1 in
+            # y's units made the network's leftover error an absolute one
+            # (a series at 1e-6 forecast 0.005, 5,000 times its level). The
+            # constant's own magnitude sets the scale (1 for zeros), and it
+            # maps to 0, not to the range's edge.
+            half = abs(self.y_min_) or 1.0
+            self._y_range, self._y_low = 2.0 * half, self.y_min_ - half
         if X is not None and X.shape[1] > 0:
             # sktime lets X reach past y (its index only has to contain y's):
             # the network trains on the rows at y's times, and the later ones

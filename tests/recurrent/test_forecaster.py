@@ -72,6 +72,17 @@ def test_beats_naive_last_value(kwargs):
     assert mae < 0.75 * naive, (mae, naive)
 
 
+@pytest.mark.parametrize("level", [1e-6, -3e4])
+def test_a_constant_series_is_forecast_on_the_scale_of_its_level(level):
+    # a zero range fell back to 1 in y's units: the network's leftover
+    # error came back as an absolute one (a series at 1e-6 forecast 0.005)
+    f = LSTMForecaster(window_length=3, hidden_size=8, random_state=0)
+    f.fit(np.full(60, level))
+    forecast = np.asarray(f.predict(fh=[1, 2, 3]), dtype=float).ravel()
+    np.testing.assert_allclose(forecast, level, rtol=0.01)
+    assert f.noise_std_[0] < 0.01 * abs(level)
+
+
 def test_same_seed_same_forecasts_and_global_rng_untouched():
     y = seasonal(72)
     fh = [1, 2, 3, 4, 5, 6]

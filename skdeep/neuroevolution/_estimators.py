@@ -588,7 +588,9 @@ class NEATRegressorMixin:
                     f"had y {first}."
                 )
         else:
-            self._y_mean, self._y_scale = column_standardization(Y, sample_weight)
+            self._y_mean, self._y_scale = column_standardization(
+                Y, sample_weight, targets=True
+            )
             self._y_1d = y.ndim == 1
         return (Y - self._y_mean) / self._y_scale, Y.shape[1]
 

@@ -2138,7 +2138,7 @@ class BaseTorchEstimator(BaseEstimator):
                 )
         else:
             w = None if weights is None else weights.double().cpu().numpy()
-            mean, scale = column_standardization(Y, w)
+            mean, scale = column_standardization(Y, w, targets=True)
         self.y_mean_ = float(mean[0]) if as_floats else mean
         self.y_scale_ = float(scale[0]) if as_floats else scale
         return (Y - mean) / scale

@@ -249,7 +249,7 @@ def standardize_columns(X, mean, scale, dtype=None):
     return out
 
 
-def column_standardization(Y, weights=None):
+def column_standardization(Y, weights=None, *, targets=False):
     """Mean and scale of each column of ``Y`` (n, n_columns): targets, or
     the features of estimators that standardize their input.
 
@@ -257,8 +257,11 @@ def column_standardization(Y, weights=None):
     (padding steps of many-to-many targets) are left out. A constant column
     gets scale 1, also where rounding left it a variance of about
     ``(n eps mean)^2`` (scikit-learn's ``StandardScaler`` test: a feature
-    constant at 0.1 got scale 4e-17, and a new value 1e-9 away became 2e7).
-    Float64 arrays of shape (n_columns,).
+    constant at 0.1 got scale 4e-17, and a new value 1e-9 away became 2e7);
+    a constant target column (``targets=True``) gets its magnitude
+    ``|mean|`` (1 for zeros): with scale 1 the network's leftover output
+    came back in y's absolute units (a target constant at 1e-12 was
+    predicted as 0.01). Float64 arrays of shape (n_columns,).
     """
     # C order: numpy's column sums of a Fortran array (a DataFrame's values)
     # add in another order, and a model then differed in the last bits
@@ -289,6 +292,8 @@ def column_standardization(Y, weights=None):
     var = scale**2
     constant = var <= n * eps * var + (n * mean * eps) ** 2
     mean, scale = mean * peak, scale * peak
+    if targets:
+        return mean, np.where(constant, np.where(mean != 0, np.abs(mean), 1.0), scale)
     return mean, np.where(constant, 1.0, scale)
 
 

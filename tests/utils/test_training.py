@@ -568,6 +568,26 @@ def test_partial_fit_follows_the_current_callbacks():
     assert "count" not in dict(c for c in model.net_.callbacks if isinstance(c, tuple))
 
 
+def test_a_constant_target_is_fitted_on_the_scale_of_its_magnitude():
+    # a constant target column got scale 1 in y's units: the network's
+    # leftover output came back as an absolute error (a target constant at
+    # 1e-12 was predicted as +-0.01, 1e10 times off and of either sign)
+    from skdeep.neuroevolution import NEATRegressor
+    from skdeep.recurrent import RNNRegressor
+
+    X = np.random.RandomState(0).randn(20, 8)
+    for make in (lambda: RNNRegressor(max_epochs=3, random_state=0),
+                 lambda: NEATRegressor(pop_size=20, n_generations=2, random_state=0)):
+        leftover = make().fit(X, np.ones(20)).predict(X) - 1.0
+        for level in (1e-12, -5e6):  # the same leftover, relative to the level
+            predicted = make().fit(X, np.full(20, level)).predict(X)
+            np.testing.assert_allclose((predicted - level) / abs(level), leftover,
+                                       rtol=1e-4, atol=1e-9)
+    Y = np.c_[np.arange(20.0), np.full(20, 1e-10)]  # one constant output
+    second = RNNRegressor(max_epochs=3, random_state=0).fit(X, Y).predict(X)[:, 1]
+    np.testing.assert_allclose(second, 1e-10, rtol=0.5)
+
+
 def test_batched_inference_rows_independent_of_batch():
     X = _data(n=300)
     ae = AutoencoderTransformer(max_epochs=2, batch_size=32, random_state=0).fit(X)

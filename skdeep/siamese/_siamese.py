@@ -1297,6 +1297,12 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
         if self.metric == "cosine":
             P = P / np.maximum(np.linalg.norm(P, axis=1, keepdims=True), 1e-12)
         else:
+            # about the prototypes' centre: the same distances, but the
+            # expanded square keeps its precision under a large common
+            # offset (at 1e8 every score rounded to one value, and
+            # separable classes were predicted at chance)
+            centre = P.mean(axis=0)
+            P = P - centre
             squared = (P**2).sum(1)[None]
         reduce = (lambda s: s) if reduce is None else reduce
         rows = max(1, _SCORE_BLOCK_ELEMENTS // max(1, len(P)))
@@ -1307,6 +1313,7 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
                 norms = np.linalg.norm(block, axis=1, keepdims=True)
                 scores = (block / np.maximum(norms, 1e-12)) @ P.T - 1.0
             else:
+                block = block - centre
                 scores = block @ P.T
                 scores *= -2.0
                 scores += (block**2).sum(1)[:, None]

@@ -332,6 +332,21 @@ def test_prototype_classifier_basics():
     assert list(cos.predict([[10.0, 1.0], [1.0, 10.0]])) == [0, 1]
 
 
+def test_prototype_scores_survive_a_large_common_offset():
+    # the expanded square |z|^2 - 2 z.p + |p|^2 was taken about the origin:
+    # at an offset of 1e8 every score rounded to one value (-8.0) and two
+    # separable blobs were predicted at chance
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 2, 200)
+    X = rng.randn(200, 4) * 0.1 + y[:, None]
+    near = PrototypeClassifier().fit(X, y).decision_function(X)
+    for offset in (1e8, 1e9):
+        far = PrototypeClassifier().fit(X + offset, y)
+        assert far.score(X + offset, y) == 1.0
+        np.testing.assert_allclose(far.decision_function(X + offset), near,
+                                   rtol=1e-4, atol=1e-4)
+
+
 def test_prototypes_are_the_weighted_class_means_of_many_classes():
     # one slice of class-sorted rows per class (a row mask per class cost
     # n_samples x n_classes), the same averages to the bit

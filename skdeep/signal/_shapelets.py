@@ -225,6 +225,21 @@ def _resolve_lengths(spec, min_length, factor=1, min_steps=None):
     return sorted(set(lengths))
 
 
+def _weighted_level(X3, weights):
+    """Each channel's mean over the series' observed steps, the series
+    weighted by ``weights`` (or equally), rounded to the float32 the module
+    keeps so that fit and inference shift by the same value."""
+    # (float64 sums, whatever X's dtype: float32 sums of float32 series
+    # fitted another model than float64 ones of equal values)
+    if weights is None:
+        level = np.nanmean(X3, axis=(0, 2), dtype=np.float64)
+    else:
+        observed = ~np.isnan(X3)
+        sums = np.where(observed, X3, 0.0).sum(axis=2, dtype=np.float64)
+        level = (weights @ sums) / (weights @ observed.sum(axis=2))
+    return level.astype(np.float32).astype(np.float64)
+
+
 def _paa(X3, lengths, factor):
     """Means of consecutive blocks of ``factor`` steps (NaN padding stays NaN).
 
@@ -439,8 +454,9 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         return codes
 
     # ------------------------------------------------------------- the model
-    def _init_shapelets(self, X3, lengths, rng):
-        """k-means centroids of random windows, one ``(K, C, L)`` block per length."""
+    def _init_shapelets(self, X3, lengths, rng, weights=None):
+        """k-means centroids of random windows, one ``(K, C, L)`` block per
+        length; each window weighs as its series (``weights``, or 1)."""
         blocks = []
         for L in self._lengths:
             counts = lengths - L + 1  # windows inside each series' observed part
@@ -478,7 +494,8 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
                         n_init=1,
                         random_state=rng.randint(np.iinfo(np.int32).max),
                     )
-                    .fit(flat_segments)
+                    .fit(flat_segments,
+                         sample_weight=None if weights is None else weights[series])
                     .cluster_centers_
                 )
             blocks.append(centers.reshape(k, X3.shape[1], L))
@@ -524,26 +541,23 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
         # the series of weight 0 take no part (as in training): the k-means
         # start and the level came from every series, and ten junk series of
         # weight 0 moved the distances by 1e4
-        counted = slice(None)
+        counted, weights = slice(None), None
         if sample_weight is not None:
             counted = (sample_weight > 0).cpu().numpy()
+            # (an integer weight k starts the shapelets as k copies of the
+            # series would: it weighed 1 in the k-means and the level)
+            weights = sample_weight.double().cpu().numpy()[counted]
         try:
             self._lengths = _resolve_lengths(
                 self.shapelet_lengths, int(lengths[counted].min()), self.paa_factor_,
                 self._shortest_steps,
             )
             self._initial_shapelets = self._init_shapelets(
-                X3[counted], lengths[counted], rng
+                X3[counted], lengths[counted], rng, weights
             )
             # Distances are computed relative to the channels' mean level, which
             # keeps float32 precision on series far from zero (see the module).
-            # (float64 sums, whatever X's dtype: float32 sums of float32
-            # series fitted another model than float64 ones of equal values)
-            # (rounded to the float32 the module keeps, so that fit and
-            # inference shift by the same value)
-            self._initial_offset = np.nanmean(
-                X3[counted], axis=(0, 2), dtype=np.float64
-            ).astype(np.float32).astype(np.float64)
+            self._initial_offset = _weighted_level(X3[counted], weights)
             self.shapelet_lengths_ = np.repeat(
                 np.asarray(self._lengths, dtype=np.int64) * self.paa_factor_,
                 self.n_shapelets,

@@ -248,6 +248,24 @@ def test_a_large_common_level_is_removed_before_the_float32_cast():
     assert abs(np.mean(clf.shapelets_) - 1e8) < 10  # in the data's units
 
 
+def test_integer_weights_start_the_shapelets_as_repeated_series():
+    # the k-means start and the level counted every series once, whatever
+    # its weight: weighted and repeated fits differed with nothing random
+    # (one full batch, every window in the k-means)
+    rng = np.random.RandomState(1)
+    X = rng.randn(24, 30).cumsum(1)
+    y = (X[:, -1] > 0).astype(int)
+    w = rng.randint(1, 4, 24).astype(float)
+    repeated = np.repeat(np.arange(24), w.astype(int))
+    params = dict(n_shapelets=2, shapelet_lengths=(5,), max_epochs=1,
+                  batch_size=1000, random_state=0)
+    a = ShapeletClassifier(**params).fit(X, y, sample_weight=w)
+    b = ShapeletClassifier(**params).fit(X[repeated], y[repeated])
+    for p, q in zip(a.shapelets_, b.shapelets_):
+        np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
+
+
 def test_values_whose_squared_distances_overflow_float32_are_refused():
     # Valid float32 values of about 1e19 made the float32 distances inf and the
     # features NaN without a word (fit, transform and predict_proba alike).

@@ -472,13 +472,16 @@ def token_log_likelihood(outputs, target):
     return (logp * valid).sum(dim=1) / valid.sum(dim=1).clamp(min=1)
 
 
-def series_log_likelihood(outputs, target):
-    """Per-sequence minus the mean squared error over valid values."""
+def series_log_likelihood(outputs, target, scale=None):
+    """Per-sequence minus the mean squared error over valid values; with
+    ``scale`` (C,), of standardized values, in the units of the data."""
     T = outputs.shape[1]
     target = target[:, :T]
     C = target.shape[2]
     valid = ~torch.isnan(target)
     error = (outputs[..., :C] - torch.nan_to_num(target)) ** 2
+    if scale is not None:
+        error = error * scale**2
     return -(error * valid).sum(dim=(1, 2)) / valid.sum(dim=(1, 2)).clamp(min=1)
 
 

@@ -52,6 +52,7 @@ from skdeep.utils._training import (
     store_init_params,
     training_parameters_doc,
 )
+from skdeep.utils.validation import column_standardization
 
 DECODINGS = ("greedy", "beam")
 TEACHER_FORCING_SCHEDULES = ("constant", "linear")
@@ -67,7 +68,10 @@ SEQUENCES_DOC = """\
       a row): one text column is ``df["text"]``, not ``df[["text"]]``;
     * a 2-D integer array of token ids, padded at the end with ``-1``;
     * numeric series: a float array ``(n, T)`` or ``(n, C, T)``, padded at
-      the end with NaN time steps, or a list of float arrays.
+      the end with NaN time steps, or a list of float arrays. The network
+      reads and writes them standardized per channel (source and target
+      series apart, with the training statistics); predictions and
+      log-likelihoods are in the data's units.
 
     Targets may also be a 1-D integer or float array (sequences of one
     element). Predictions come back in the kind the targets were fitted in:
@@ -297,8 +301,9 @@ class _BaseSeq2Seq(BaseTorchEstimator):
     def _format_dict(fmt):
         return dataclasses.asdict(fmt)
 
-    def _ids(self, seqs, vocabulary, *, width=None, add_eos=False):
-        """A tensor of ids (tokens) or of NaN-padded values (series)."""
+    def _ids(self, seqs, vocabulary, *, width=None, add_eos=False, side=None):
+        """A tensor of ids (tokens) or of NaN-padded values (series; those
+        of ``side``, "source" or "target", standardized)."""
         if seqs.tokens is not None:
             ids, _ = encode_tokens(
                 seqs.tokens, vocabulary, width=width, add_eos=add_eos
@@ -310,7 +315,34 @@ class _BaseSeq2Seq(BaseTorchEstimator):
                 (len(values), width - values.shape[1], values.shape[2]), np.nan
             )
             values = np.concatenate([values, pad], axis=1)
+        scaling = getattr(self, "_series_scaling", {}).get(side)
+        if scaling is not None:
+            # in float64, before the float32 cast (NaN padding stays NaN)
+            mean, scale = scaling
+            values = (np.asarray(values, dtype=np.float64) - mean) / scale
         return torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32))
+
+    def _fit_series_scaling(self, source, target):
+        """Each side's per-channel mean and scale, when it holds series: the
+        network reads and writes standardized values. (Series in their own
+        units were cast to float32 and learnt as they came: targets at 1e6
+        were predicted as 0, a level of 1e7 was lost in the cast.) A
+        constant target channel is scaled by its magnitude."""
+        self._series_scaling = {
+            side: column_standardization(
+                seqs.values.reshape(-1, seqs.values.shape[2]), targets=side == "target"
+            )
+            for side, seqs in (("source", source), ("target", target))
+            if seqs.tokens is None
+        }
+
+    def _in_target_units(self, values):
+        """Generated series ``(n, T, C)`` back in the targets' units."""
+        scaling = getattr(self, "_series_scaling", {}).get("target")
+        if scaling is None:  # (a model saved before series were scaled)
+            return values
+        mean, scale = scaling
+        return np.asarray(values, dtype=np.float64) * scale + mean
 
     def _fit_vocabulary(self, seqs):
         if seqs.tokens is None:
@@ -404,10 +436,12 @@ class _BaseSeq2Seq(BaseTorchEstimator):
                 name=type(self).__name__,
                 parameter="max_output_length (minus one for the end token)",
             )
+        self._fit_series_scaling(source, target)
         X = {
-            "source": self._ids(source, self._source_vocabulary()),
+            "source": self._ids(source, self._source_vocabulary(), side="source"),
             "target": self._ids(
-                target, self._target_vocabulary(), add_eos=not target_fmt.fixed
+                target, self._target_vocabulary(), add_eos=not target_fmt.fixed,
+                side="target",
             ),
         }
         self._fit_module(X, X["target"])
@@ -419,7 +453,8 @@ class _BaseSeq2Seq(BaseTorchEstimator):
         """Padded source tensors of ``batch_size`` rows each, and each batch's
         count of real rows (the rest repeat row 0, so that every call sees
         the same shape and a row's output does not depend on its batch)."""
-        source = self._ids(seqs, self._source_vocabulary(), width=self.source_width_)
+        source = self._ids(seqs, self._source_vocabulary(), width=self.source_width_,
+                           side="source")
         n, bs = len(source), inference_rows(self.batch_size, self.net_.device)
         for start in range(0, n, bs):
             batch = source[start : start + bs]
@@ -468,7 +503,7 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             values = torch.cat(
                 [_pad_to(e, self.max_output_length_) for e in out["emitted"]]
             ).numpy()
-            return decode_series(values, lengths, fmt)
+            return decode_series(self._in_target_units(values), lengths, fmt)
         return decode_tokens(
             self._emitted_ids(out), self._target_vocabulary(), fmt,
             self._tokenizer_in_use(True),
@@ -487,8 +522,12 @@ class _BaseSeq2Seq(BaseTorchEstimator):
         module = self.net_.module_
         fmt = SequenceFormat(**self.target_format_)
         target = self._ids(
-            target_seqs, self._target_vocabulary(), add_eos=not fmt.fixed
+            target_seqs, self._target_vocabulary(), add_eos=not fmt.fixed,
+            side="target",
         )
+        scaling = getattr(self, "_series_scaling", {}).get("target")
+        # (a copy: a memory-mapped model's arrays are read-only)
+        scale = None if scaling is None else torch.tensor(np.array(scaling[1]))
         scores, start = [], 0
         with inference_mode(module):
             for batch, m in self._source_batches(source_seqs):
@@ -500,7 +539,10 @@ class _BaseSeq2Seq(BaseTorchEstimator):
                 outputs = module(batch, tgt.to(batch.device))
                 tgt = tgt.to(outputs.device)
                 if fmt.kind in SERIES_KINDS:
-                    scores.append(series_log_likelihood(outputs, tgt)[:m].cpu())
+                    if scale is not None:
+                        scale = scale.to(outputs.device, outputs.dtype)
+                    scores.append(
+                        series_log_likelihood(outputs, tgt, scale)[:m].cpu())
                 else:
                     scores.append(token_log_likelihood(outputs, tgt)[:m].cpu())
         return torch.cat(scores).double().numpy()
@@ -763,7 +805,7 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
         if target.tokens is None:
             steps = int(target.lengths.max())
             out = self._generate(seqs, max_steps=steps, fixed=True)
-            pred = torch.cat(out["emitted"]).numpy()
+            pred = self._in_target_units(torch.cat(out["emitted"]).numpy())
             truth = target.values[:, :steps]
             valid = ~np.isnan(truth)
             weights = None

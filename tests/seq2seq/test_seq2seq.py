@@ -1148,3 +1148,28 @@ def test_predictions_are_never_empty_and_score_as_targets(decoding):
     predicted = model.predict(words)
     assert min(len(p) for p in predicted) >= 1
     assert model.score(words, predicted) == 1.0
+
+
+def test_series_in_any_units_are_learnt_alike():
+    # series were cast to float32 and learnt in their own units: targets at
+    # 1e6 were predicted as 0 (R2 -0.01), a level of 1e7 was lost in the
+    # cast; now each side is standardized per channel in float64
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 6)
+    y = X.sum(1)
+    params = dict(hidden_size=16, max_epochs=30, lr=0.01, random_state=0)
+    unit = Seq2SeqTranslator(**params).fit(X, y)
+    for c in (1e6, 1e-6):
+        scaled = Seq2SeqTranslator(**params).fit(X, y * c)
+        np.testing.assert_allclose(scaled.predict(X) / c, unit.predict(X), rtol=1e-4)
+        np.testing.assert_allclose(scaled.score_samples(X, y * c) / c**2,
+                                   unit.score_samples(X, y), rtol=1e-3)
+    assert unit.score(X, y) > 0.9
+    level = 1e7 + np.cumsum(X, axis=1)
+    far = Seq2SeqTranslator(**params).fit(X, level)
+    assert far.score(X, level) > 0.5
+    ae = SequenceAutoencoder(hidden_size=8, max_epochs=10, random_state=0)
+    near = ae.fit(X).inverse_transform(ae.transform(X))
+    np.testing.assert_allclose(
+        ae.fit(X * 1e6).inverse_transform(ae.transform(X * 1e6)) / 1e6, near,
+        rtol=1e-4, atol=1e-6)

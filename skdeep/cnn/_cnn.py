@@ -679,6 +679,33 @@ class _BaseCNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstim
         # init_from__* would let set_params modify the source estimator.
         return super().get_params(deep=False)
 
+    def set_params(self, **params):
+        """Set the parameters (see :meth:`sklearn.base.BaseEstimator.set_params`).
+
+        ``init_from``'s own parameters (``init_from__...``) are refused: the
+        source is only read, and setting them changed the caller's model
+        (every candidate of a search over them wrote into the one source,
+        and scored alike).
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        nested = sorted(k for k in params if k.startswith("init_from__"))
+        if nested:
+            raise ValueError(
+                f"Cannot set {nested}: init_from is the source model whose "
+                f"weights are transferred, and its parameters are not "
+                f"{type(self).__name__}'s to set. Set them on the source and "
+                f"fit it, or pass another init_from."
+            )
+        return super().set_params(**params)
+
     # -------------------------------------------------------------- inference
     def transform(self, X):
         """The pooled penultimate features (the input of the output layer).

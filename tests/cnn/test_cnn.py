@@ -384,6 +384,13 @@ def test_init_from_survives_clone_and_grid_search(source):
     clf = CNNClassifier(conv_channels=(8, 8), init_from=source, max_epochs=2)
     assert clone(clf).init_from is source
     assert "init_from__lr" not in clf.get_params()
+    # nor settable: sklearn's set_params passed it on to the caller's source
+    # (a search over init_from__max_epochs rewrote it for every candidate)
+    lr = source.lr
+    with pytest.raises(ValueError, match=r"Cannot set \['init_from__lr'\]"):
+        clone(clf).set_params(init_from__lr=0.5)
+    assert source.lr == lr
+    assert clf.set_params(max_epochs=3).max_epochs == 3
     X, y = wave_series(n=30, seed=4)
     grid = {"init_from": [None, FrozenEstimator(source)], "freeze": [None, "features"]}
     search = GridSearchCV(clf, grid, cv=2, error_score="raise").fit(X, y)

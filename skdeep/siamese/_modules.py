@@ -57,11 +57,14 @@ def pairwise_distances(z, distance="euclidean"):
     return torch.sqrt(d2 + 1e-12)
 
 
-def paired_distances(a, b, distance="euclidean"):
-    """Distances ``(n,)`` between rows ``a[i]`` and ``b[i]``."""
+def paired_distances(a, b, distance="euclidean", floor=1e-12):
+    """Distances ``(n,)`` between rows ``a[i]`` and ``b[i]``; ``floor``,
+    under the square root, keeps the training gradient finite at zero
+    distance (inference passes 0: equal members read 1e-6, and every
+    distance under about 1e-6 was lost to it)."""
     if distance == "cosine":
         return (1.0 - F.cosine_similarity(a, b, dim=1)).clamp(min=0.0)
-    return torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)
+    return torch.sqrt(((a - b) ** 2).sum(dim=1) + floor)
 
 
 def _masks(labels):

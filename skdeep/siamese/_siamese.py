@@ -497,7 +497,7 @@ class _BaseSiamese(BaseTorchEstimator):
         samples, _ = self._validate_pairs(pairs, None, reset=False)
         z = torch.as_tensor(self._embed(samples))
         distance = getattr(self, "_fitted_distance", self.distance)
-        return paired_distances(z[0::2], z[1::2], distance).numpy()
+        return paired_distances(z[0::2], z[1::2], distance, floor=0.0).numpy()
 
     def pair_distance(self, pairs):
         """Distance between the members of each pair in the learned embedding.

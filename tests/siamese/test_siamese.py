@@ -772,3 +772,20 @@ def test_pair_classes_keep_the_label_dtype_and_nan_labels_are_refused():
     missing = pd.Categorical([0, 1] * 9 + [np.nan, 1])
     with pytest.raises(ValueError, match="Input y contains NaN"):
         SiamesePairClassifier(max_epochs=1).fit(pairs, missing)
+
+
+def test_pair_distance_is_exact_at_inference():
+    # the training floor under the square root stayed at inference: equal
+    # members read 1e-6, and distances under about 1e-6 were lost to it
+    from sklearn.metrics.pairwise import paired_distances
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(20, 3)
+    y = np.tile([0, 1], 10)
+    model = SiameseTransformer(max_epochs=3, normalize=False, random_state=0).fit(X, y)
+    assert np.array_equal(model.pair_distance(np.stack([X[:3], X[:3]], 1)), np.zeros(3))
+    near = X[:3] + 1e-7
+    np.testing.assert_allclose(
+        model.pair_distance(np.stack([X[:3], near], 1)),
+        paired_distances(model.transform(X[:3]), model.transform(near)),
+        rtol=1e-3, atol=1e-12)

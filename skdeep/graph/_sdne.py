@@ -212,7 +212,12 @@ class SDNEEmbedder(BaseNodeEmbedder, BaseTorchEstimator):
 
     with ``b_ij = beta`` where ``s_ij > 0`` and 1 elsewhere (errors on
     existing edges cost more than on absent ones, which the sparse rows are
-    mostly made of); ``nu L_reg`` is ``weight_decay``.
+    mostly made of); ``nu L_reg`` is ``weight_decay``. The edge weights
+    ``s_ij`` are divided by the largest one first (an unweighted graph is
+    unchanged), so that a uniform scale of the weights changes nothing, as
+    for the random-walk embedders: the loss grows with their squares
+    (weights of 1e20 overflowed float32, and weights of 1e-6 gave a flat
+    embedding).
 
     Training takes skdeep's shared torch road (skorch, ``max_epochs``,
     ``batch_size``, ``lr``, early stopping, ``device``, ``random_state``,
@@ -437,12 +442,15 @@ default="adam"
         _check_hidden(self.hidden_layer_sizes)
         # a copy: the in-place passes below rewrote the index arrays of the
         # caller's matrix (shared by the cast), putting weights on other edges
-        adjacency = sp.csr_matrix(adjacency, dtype=np.float32, copy=True)
+        adjacency = sp.csr_matrix(adjacency, dtype=np.float64, copy=True)
         adjacency.sum_duplicates()
         adjacency.eliminate_zeros()
         adjacency.sort_indices()
         if adjacency.nnz and not np.all(np.isfinite(adjacency.data)):
             raise ValueError("The graph's edge weights contain NaN or infinity.")
+        if adjacency.nnz:  # weights over the largest one (see the class notes)
+            adjacency.data /= adjacency.data.max()
+        adjacency = adjacency.astype(np.float32)
         self._device = resolve_device(self.device)
         self._seed = seed
         self.n_nodes_ = adjacency.shape[0]

@@ -318,3 +318,18 @@ def test_the_callers_sparse_graph_is_left_as_it_was():
         np.testing.assert_array_equal(graph.toarray(), before)
         np.testing.assert_array_equal(SDNEEmbedder(2, **params).fit_transform(graph),
                                       first)
+
+
+def test_a_uniform_scale_of_the_edge_weights_changes_nothing():
+    # the raw weights entered the loss, which grows with their squares:
+    # weights of 1e20 overflowed float32 (an error advising StandardScaler
+    # on X), weights of 1e-6 gave a flat embedding
+    import networkx as nx
+
+    A = nx.to_scipy_sparse_array(nx.connected_caveman_graph(3, 6), format="csr")
+    A = A.astype(float)
+    params = dict(dimensions=2, hidden_layer_sizes=(8,), max_epochs=5, random_state=0)
+    reference = SDNEEmbedder(**params).fit_transform(A)
+    for scale in (1e-6, 1e20):
+        np.testing.assert_array_equal(
+            SDNEEmbedder(**params).fit_transform(A * scale), reference)

@@ -1784,6 +1784,28 @@ class BaseTorchEstimator(BaseEstimator):
         """The training loss, an ``nn.Module`` instance."""
         raise NotImplementedError
 
+    def _early_stopping_training_rows(self, y, sample_weight=None, *,
+                                      stratified=False):
+        """Boolean mask of the rows that :meth:`_fit_module`'s early-stopping
+        split will train on (the others it validates on): the same split
+        (rows of weight zero dropped first, ``validation_fraction``, seed),
+        drawn ahead, for set-up steps that fit the data before training (an
+        RBF network's centres and closed-form output layer fitted the
+        validation rows, whose scores then were in-sample ones)."""
+        n = len(y)
+        rows = np.arange(n)
+        if sample_weight is not None:
+            keep = (torch.as_tensor(sample_weight) > 0).cpu().numpy()
+            if keep.any() and not keep.all():
+                rows = rows[keep]
+        split = EarlyStoppingSplit(self.validation_fraction, type(self).__name__,
+                                   stratified=stratified, random_state=self._seed)
+        kept_y = torch.as_tensor(y)[torch.as_tensor(rows)].cpu()
+        train, _ = split(torch.utils.data.TensorDataset(kept_y), y=kept_y)
+        mask = np.zeros(n, dtype=bool)
+        mask[rows[np.asarray(train.indices)]] = True
+        return mask
+
     def _first_early_stopping_epoch(self):
         """The first epoch early stopping may pick as the best (and counts
         towards ``n_iter_no_change``): 1, or later after a warm-up."""

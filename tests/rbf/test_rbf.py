@@ -360,3 +360,24 @@ def test_the_too_many_centers_warning_points_at_the_caller():
     with pytest.warns(UserWarning, match="more than the 15 training rows") as seen:
         RBFNetworkClassifier(n_centers=50, random_state=0).fit(X, y)
     assert seen[0].filename == __file__
+
+
+def test_end_to_end_early_stopping_validates_on_rows_the_start_never_saw():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    # the centres, widths and closed-form output layer were fitted on every
+    # row before the split: the validation rows scored in-sample (an MSE of
+    # 0.65 on pure noise, 1.21 out of sample) and epoch 1 was always kept
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(200, 2)), rng.normal(size=200)
+    params = dict(training="end_to_end", early_stopping=True, n_iter_no_change=3,
+                  max_epochs=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = RBFNetworkRegressor(n_centers=100, lr=1e-3, **params).fit(X, y)
+        clf = RBFNetworkClassifier(n_centers=150, **params).fit(
+            rng.normal(size=(300, 2)), rng.randint(0, 2, 300))
+    assert reg.validation_scores_[0] > 0.9  # in standardized units: noise
+    assert clf.validation_scores_[0] > np.log(2)  # coin flips: no better than chance

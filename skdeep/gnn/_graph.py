@@ -55,10 +55,16 @@ def _check_feature_order(node_features, labels):
         return
     labels = list(labels)
     if list(index) != labels and set(index) == set(labels):
+        # (the rows' order is list(graph.nodes), but label order for nodes
+        # labelled 0..n-1: the advice named the first, which such graphs
+        # refused again)
+        shown = ", ".join(map(repr, labels[:5])) + (", ..." if len(labels) > 5 else "")
         raise ValueError(
             "node_features' index holds the graph's node labels in another order "
-            "than the graph's nodes, and rows are read by position (row i: the "
-            "graph's node i). Pass node_features.loc[list(graph.nodes)]."
+            "than the rows are read in: by position, row i the graph's node i "
+            "(list(graph.nodes), or label order where the nodes are the integers "
+            f"0..n-1). Pass node_features.loc[nodes] with the nodes in that order: "
+            f"[{shown}]."
         )
 
 

@@ -456,7 +456,7 @@ def test_feature_frames_indexed_by_node_labels_in_another_order_are_refused():
     F = pd.DataFrame(np.random.RandomState(0).rand(34, 3), index=list(G.nodes))
     y, ids = np.arange(34) % 2, np.arange(34)
     GCNClassifier(graph=G, node_features=F, max_epochs=1).fit(ids, y)
-    with pytest.raises(ValueError, match=r"node_features.loc\[list\(graph.nodes\)\]"):
+    with pytest.raises(ValueError, match=r"node_features.loc\[nodes\] .*\['n0', "):
         GCNClassifier(graph=G, node_features=F.iloc[::-1], max_epochs=1).fit(ids, y)
     # a default index says nothing of labels: read by position, as documented
     GCNClassifier(graph=G, node_features=F.iloc[::-1].reset_index(drop=True),
@@ -464,6 +464,16 @@ def test_feature_frames_indexed_by_node_labels_in_another_order_are_refused():
     model = GCNClassifier(graph=G, node_features=F, max_epochs=1).fit(ids, y)
     with pytest.raises(ValueError, match="another order"):  # (a new graph too)
         model.predict(ids[:3], graph=G, node_features=F.iloc[::-1])
+    # nodes labelled 0..n-1 are rows in label order, whatever order the graph
+    # added them in: the advice named list(G.nodes), which was refused again
+    H = nx.Graph([(2, 0), (0, 1), (1, 3), (3, 2)])  # G.nodes: 2, 0, 1, 3
+    F = pd.DataFrame({"f": [10.0, 20.0, 30.0, 40.0]})
+    y4 = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"\[0, 1, 2, 3\]"):
+        GCNClassifier(graph=H, node_features=F.loc[list(H.nodes)],
+                      max_epochs=1).fit(ids[:4], y4)
+    GCNClassifier(graph=H, node_features=F.loc[list(H.nodes)].sort_index(),
+                  max_epochs=1).fit(ids[:4], y4)
 
 
 @pytest.mark.parametrize("cls", [GCNClassifier, GATClassifier, GraphSAGEClassifier])

@@ -371,3 +371,15 @@ def test_unreadable_graphs_get_a_clear_error():
     labels = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"]})
     with pytest.raises(ValueError, match="holds numbers only.*from_pandas_edgelist"):
         DeepWalkEmbedder(**FAST).fit(labels)
+
+
+def test_complex_networkx_weights_are_refused_as_everywhere_else():
+    # to_scipy_sparse_array gave a complex array, which the float64 cast cut
+    # to its real parts with a bare ComplexWarning; sparse and dense complex
+    # adjacencies were refused
+    nx = pytest.importorskip("networkx")
+    G = nx.Graph()
+    G.add_edge(0, 1, weight=2.0)
+    G.add_edge(1, 2, weight=3 + 4j)
+    with pytest.raises(ValueError, match=r"edge \(1, 2\) has weight \(3\+4j\)"):
+        graph_module.to_adjacency(G)

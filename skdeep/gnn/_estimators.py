@@ -8,6 +8,7 @@ import weakref
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import (
     ClassifierMixin,
@@ -19,7 +20,12 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from skdeep.gnn._graph import GraphTensors, prepare_graph
 from skdeep.gnn._modules import GATModule, GCNModule, SAGEModule
-from skdeep.graph._graph_input import INPUT_FORMAT_DOC, INPUT_FORMATS, check_node_ids
+from skdeep.graph._graph_input import (
+    INPUT_FORMAT_DOC,
+    INPUT_FORMATS,
+    _is_networkx,
+    check_node_ids,
+)
 from skdeep.utils._losses import ClassificationLoss
 from skdeep.utils._mixins import LogProbaMixin
 from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
@@ -32,8 +38,43 @@ from skdeep.utils._training import (
     validate_sample_weight,
 )
 
-# estimator -> (graph, node features, (input format, device), GraphTensors)
+# estimator -> (graph, node features, (input format, device, contents),
+# GraphTensors)
 _GRAPH_CACHE = weakref.WeakKeyDictionary()
+
+
+def _contents(obj):
+    """A summary of a graph's or feature array's contents, so that the cache
+    notices one changed in place (it served the stale tensors: the same
+    model predicted otherwise once unpickled, and refused a node the graph
+    had gained): checksums of arrays, and a networkx graph's nodes, edge
+    count and total weight. Objects it cannot summarise are never reused."""
+    import zlib
+
+    if obj is None or isinstance(obj, str):
+        return obj
+    if _is_networkx(obj):
+        try:  # (weights that are no numbers: prepare_graph names the edge)
+            weight = obj.size(weight="weight")
+        except TypeError:
+            return object()
+        return ("networkx", hash(tuple(obj.nodes)), obj.number_of_edges(), weight)
+    if hasattr(obj, "to_numpy"):  # a DataFrame of features
+        try:
+            values = obj.to_numpy(dtype=np.float64)
+        except (TypeError, ValueError):
+            return object()
+        return ("frame", hash(tuple(obj.index)), _contents(values))
+    arrays = ([getattr(obj, name) for name in ("data", "indices", "indptr", "row",
+                                               "col") if hasattr(obj, name)]
+              if sp.issparse(obj) else [obj])
+    key = [type(obj).__name__, getattr(obj, "shape", None)]
+    for array in arrays:
+        array = np.asarray(array)
+        if array.dtype.kind not in "biuf":  # (lil's lists, object arrays)
+            return object()
+        key += [array.dtype.str, zlib.crc32(np.ascontiguousarray(array))]
+    return tuple(key)
 
 _GRAPH_PARAMS_DOC = """\
     graph : scipy.sparse matrix, ndarray, networkx graph or None, default=None
@@ -189,9 +230,11 @@ class _BaseGNNClassifier(
             # Cached per estimator, outside its attributes (skdeep.io and
             # pickle store the parameters, from which it is rebuilt). The
             # entry keeps the very graph and features it was built from and
-            # serves only while the parameters are those objects: an id()
-            # key served stale tensors once a freed object's id was reused.
-            key = (self._input_format(), torch.device(device))
+            # serves only while the parameters are those objects (an id()
+            # key served stale tensors once a freed object's id was reused)
+            # with the same contents (see _contents).
+            key = (self._input_format(), torch.device(device),
+                   _contents(self.graph), _contents(self.node_features))
             cached = _GRAPH_CACHE.get(self)
             if (cached is None or cached[0] is not self.graph
                     or cached[1] is not self.node_features or cached[2] != key):

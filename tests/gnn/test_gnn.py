@@ -708,3 +708,30 @@ def test_a_missing_label_is_a_nan_error():
     y = pd.Categorical(["a", "b"] * 14 + [np.nan, "a"])
     with pytest.raises(ValueError, match="contains NaN"):
         GCNClassifier(graph=A, max_epochs=1).fit(np.arange(30).reshape(-1, 1), y)
+
+
+def test_a_graph_changed_in_place_is_not_served_from_the_cache():
+    # the cache compared the graph and features by identity only: a graph
+    # grown in place kept its old tensors in this process (the unpickled
+    # model, rebuilt from the parameters, predicted otherwise) and refused
+    # the node it had gained
+    import pickle
+
+    import networkx as nx
+
+    G = nx.path_graph(6)
+    ids, y = np.arange(6).reshape(-1, 1), np.array([0, 0, 0, 1, 1, 1])
+    model = GCNClassifier(graph=G, node_features="degree", max_epochs=5,
+                          random_state=0).fit(ids, y)
+    G.add_edges_from([(0, 3), (0, 4), (0, 5), (5, 6)])
+    fresh = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(model.predict_proba([[0]]), fresh.predict_proba([[0]]))
+    assert model.predict([[6]]).shape == (1,)
+    F = np.random.RandomState(0).rand(6, 3)
+    model = GCNClassifier(graph=nx.path_graph(6), node_features=F, max_epochs=5,
+                          random_state=0).fit(ids, y)
+    before = model.predict_proba(ids)
+    F[:] = 0.0  # features changed in place
+    fresh = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(model.predict_proba(ids), fresh.predict_proba(ids))
+    assert not np.array_equal(model.predict_proba(ids), before)

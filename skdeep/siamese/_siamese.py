@@ -1078,8 +1078,9 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
         ``cross_val_score``): the few-shot use. (A search over a parameter
         grid clones the grid's values, a fitted transformer among them into
         an unfitted one: wrap it in :class:`sklearn.frozen.FrozenEstimator`
-        there.) An unfitted one is cloned and fitted on the support set. None uses the raw features (``X`` then of
-        shape ``(n_samples, n_features)``: flatten images first). As in a
+        there.) An unfitted one is cloned and fitted on the support set.
+        None uses the raw features (``X`` then of shape ``(n_samples,
+        n_features)``: flatten images first). As in a
         pipeline, the transformer gets ``X`` as given and checks it (so ``X``
         may be anything it reads: a DataFrame with string columns for a
         ``ColumnTransformer``, texts for a vectorizer); its output is checked

@@ -725,7 +725,8 @@ def test_a_graph_changed_in_place_is_not_served_from_the_cache():
                           random_state=0).fit(ids, y)
     G.add_edges_from([(0, 3), (0, 4), (0, 5), (5, 6)])
     fresh = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(model.predict_proba([[0]]), fresh.predict_proba([[0]]))
+    np.testing.assert_array_equal(model.predict_proba([[0]]),
+                                  fresh.predict_proba([[0]]))
     assert model.predict([[6]]).shape == (1,)
     F = np.random.RandomState(0).rand(6, 3)
     model = GCNClassifier(graph=nx.path_graph(6), node_features=F, max_epochs=5,

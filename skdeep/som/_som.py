@@ -324,7 +324,10 @@ class SOMClusterer(
     Batch training (Kohonen's batch map) computes, per epoch, every sample's
     BMU ``b(i)``, the per-node sums ``S`` and counts ``N`` of the samples
     they win, and sets ``W = (H @ S) / (H @ N)`` with ``H`` the node-by-node
-    kernel at the epoch's radius. Each epoch costs one
+    kernel at the epoch's radius. (The Mexican hat's negative values can
+    make ``H @ N`` negative, where that mean means nothing: each node moves
+    instead by ``(H @ S - (H @ N) W) / (|H| @ N)``, the same formula for a
+    non-negative kernel, within the data's bounding box.) Each epoch costs one
     ``n_samples x n_nodes x n_features`` product, plus ``n_nodes^2`` memory
     for ``H``. Nodes with (almost) no kernel-weighted data keep their
     prototype. Online training does the same distance work per epoch, plus,
@@ -1713,8 +1716,8 @@ def _distance_codes(grid_d2):
     kernel takes a handful of distinct values: computing them once per batch
     and gathering them replaces a dozen ``n_nodes^2`` elementwise passes by
     one or two gathers. Returns ``(codes, d2_of_code)``: the codes number the
-    distinct distances that occur, in increasing order (on a 10 x 10 map, 42
-    of the 649 multiples of 1/4 up to the largest).
+    distinct distances that occur, in increasing order (on a 10 x 10
+    rectangular map, 51 of the 649 multiples of 1/4 up to the largest).
     """
     found = _lattice_codes(grid_d2.detach().cpu().numpy())
     if found is None:

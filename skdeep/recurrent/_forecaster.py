@@ -1017,6 +1017,12 @@ class LSTMForecaster(BaseForecaster):
             if not np.isfinite(values).all():
                 # as in fit: inf was forecast from, NaN forward-filled silently
                 raise ValueError("X contains NaN or infinite values.")
+        if (X is not None and len(X) and isinstance(index, pd.PeriodIndex)
+                and isinstance(X.index, pd.DatetimeIndex)):
+            # timestamps name periods: those of X were taken for another
+            # kind of index and X read by position, its first rows (the
+            # start of the training data) as the future's
+            X = X.set_axis(X.index.to_period(index.freq))
         # An X that names none of the forecast times and whose index cannot
         # (a numpy array's 0, 1, ...) is read by position, over any future
         # rows stored by fit or update (they were read instead: a what-if X
@@ -1044,8 +1050,12 @@ class LSTMForecaster(BaseForecaster):
         the direct strategy's whole blocks: X of one row per step of fh = [1,
         2, 3] with a horizon of 2 was dropped without a word.)"""
         steps = self._relative_steps(fh)
-        if not _unrelated_index(X.index, future.index):
-            # (the training X passed again was read as the future's rows)
+        observed, _ = self._observed()
+        if not _unrelated_index(X.index, future.index) or (
+            len(X) == len(observed) and X.index.equals(observed.index)
+        ):
+            # (the training X passed again was read as the future's rows,
+            # also on the 0, 1, ... index of a y without times)
             raise ValueError(
                 f"X's index names none of the forecast times "
                 f"({future.index[0]} to {future.index[-1]}); it runs from "

@@ -635,3 +635,24 @@ def test_probabilistic_forecasts_name_the_variable_of_a_one_column_frame():
         ("sales", 0.1), ("sales", 0.9)]
     assert f.predict_var([1]).columns.tolist() == ["sales"]
     assert f.predict_interval([1]).columns.get_level_values(0)[0] == "sales"
+
+
+def test_x_of_another_index_kind_or_the_training_rows_is_not_read_by_position():
+    # a timestamped X for monthly periods was taken for an unrelated index
+    # and read by position: its first rows (January 2000) as the future's;
+    # so was the training X passed again on a y without times
+    n = 50
+    months = pd.period_range("2000-01", periods=n, freq="M")
+    y = pd.Series(np.sin(np.arange(n) / 3.0) * 10 + np.arange(n), index=months)
+    X = pd.DataFrame({"a": np.arange(n, dtype=float)}, index=months)
+    params = dict(window_length=3, hidden_size=4, max_epochs=2, random_state=0)
+    f = LSTMForecaster(**params).fit(y.iloc[:40], X=X.iloc[:40])
+    expected = f.predict([1, 2, 3], X=X.iloc[40:43])
+    stamped = X.set_axis(X.index.to_timestamp())
+    pd.testing.assert_series_equal(f.predict([1, 2, 3], X=stamped), expected)
+    np.testing.assert_array_equal(
+        f.predict([1, 2, 3], X=X.iloc[40:43].to_numpy()).to_numpy(), expected)
+    plain_y, plain_X = y.reset_index(drop=True), X.reset_index(drop=True)
+    g = LSTMForecaster(**params).fit(plain_y.iloc[:40], X=plain_X.iloc[:40])
+    with pytest.raises(ValueError, match="names none of the forecast times"):
+        g.predict([1, 2, 3], X=plain_X.iloc[:40])

@@ -336,7 +336,7 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             if seqs.tokens is None
         }
 
-    def _in_target_units(self, values):
+    def _series_in_target_units(self, values):
         """Generated series ``(n, T, C)`` back in the targets' units."""
         scaling = getattr(self, "_series_scaling", {}).get("target")
         if scaling is None:  # (a model saved before series were scaled)
@@ -503,7 +503,7 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             values = torch.cat(
                 [_pad_to(e, self.max_output_length_) for e in out["emitted"]]
             ).numpy()
-            return decode_series(self._in_target_units(values), lengths, fmt)
+            return decode_series(self._series_in_target_units(values), lengths, fmt)
         return decode_tokens(
             self._emitted_ids(out), self._target_vocabulary(), fmt,
             self._tokenizer_in_use(True),
@@ -805,7 +805,7 @@ class Seq2SeqTranslator(_BaseSeq2Seq):
         if target.tokens is None:
             steps = int(target.lengths.max())
             out = self._generate(seqs, max_steps=steps, fixed=True)
-            pred = self._in_target_units(torch.cat(out["emitted"]).numpy())
+            pred = self._series_in_target_units(torch.cat(out["emitted"]).numpy())
             truth = target.values[:, :steps]
             valid = ~np.isnan(truth)
             weights = None

@@ -538,13 +538,19 @@ class LSTMForecaster(BaseForecaster):
                 f"'auto', 0 or 1 (not a bool). Got {self.difference!r} instead."
             )
 
+    @property
+    def _y_at_minus_one(self):
+        # (models saved before constant series were scaled have no _y_low)
+        return getattr(self, "_y_low", self.y_min_)
+
     def _scale_y(self, y):
         return (
-            2.0 * (np.asarray(y, dtype=np.float64) - self._y_low) / self._y_range - 1.0
+            2.0 * (np.asarray(y, dtype=np.float64) - self._y_at_minus_one)
+            / self._y_range - 1.0
         )
 
     def _unscale_y(self, z):
-        return (z + 1.0) / 2.0 * self._y_range + self._y_low
+        return (z + 1.0) / 2.0 * self._y_range + self._y_at_minus_one
 
     def _scale_X(self, X):
         return (

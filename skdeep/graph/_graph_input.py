@@ -218,7 +218,7 @@ def to_adjacency(X, input_format="auto"):
         try:  # (networkx 3.2 fails with "Unknown sparse matrix format")
             A = nx.to_scipy_sparse_array(X, nodelist=nodes, weight="weight",
                                          format="csr")
-            if A.dtype.kind not in "iuf":
+            if A.dtype.kind not in "biuf":
                 # complex weights were cut to their real parts (with a bare
                 # ComplexWarning), as no other input format does
                 _refuse_non_numeric_weights(X)

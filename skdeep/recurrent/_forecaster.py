@@ -362,8 +362,8 @@ class LSTMForecaster(BaseForecaster):
 
     y_min_, y_max_ : float
         The training range of the series the network reads (``y`` or its
-        differences), mapped to [-1, 1] (a constant one to 0, on the scale
-        of its magnitude).
+        differences), mapped to [-1, 1] (a constant one to 0, on a range of
+        its magnitude, at most 1).
 
     n_exog_ : int
         Number of exogenous columns seen in ``fit`` (0 without ``X``).
@@ -611,9 +611,11 @@ class LSTMForecaster(BaseForecaster):
             # A constant series (or constant differences): a range of 1 in
             # y's units made the network's leftover error an absolute one
             # (a series at 1e-6 forecast 0.005, 5,000 times its level). The
-            # constant's own magnitude sets the scale (1 for zeros), and it
-            # maps to 0, not to the range's edge.
-            half = abs(self.y_min_) or 1.0
+            # range is now the constant's magnitude where that is below 1
+            # (else 1, as before: a range growing with the level made the
+            # error grow with it), and the constant maps to 0, not to the
+            # range's edge.
+            half = min(abs(self.y_min_), 0.5) or 0.5
             self._y_range, self._y_low = 2.0 * half, self.y_min_ - half
         if X is not None and X.shape[1] > 0:
             # sktime lets X reach past y (its index only has to contain y's):
@@ -1056,9 +1058,11 @@ class LSTMForecaster(BaseForecaster):
         the direct strategy's whole blocks: X of one row per step of fh = [1,
         2, 3] with a horizon of 2 was dropped without a word.)"""
         steps = self._relative_steps(fh)
-        observed, _ = self._observed()
+        _, trained = self._observed()
         if not _unrelated_index(X.index, future.index) or (
-            len(X) == len(observed) and X.index.equals(observed.index)
+            trained is not None and X.index.equals(trained.index)
+            and np.array_equal(X.to_numpy(dtype=np.float64),
+                               trained.to_numpy(dtype=np.float64))
         ):
             # (the training X passed again was read as the future's rows,
             # also on the 0, 1, ... index of a y without times)

@@ -259,9 +259,11 @@ def column_standardization(Y, weights=None, *, targets=False):
     ``(n eps mean)^2`` (scikit-learn's ``StandardScaler`` test: a feature
     constant at 0.1 got scale 4e-17, and a new value 1e-9 away became 2e7);
     a constant target column (``targets=True``) gets its magnitude
-    ``|mean|`` (1 for zeros): with scale 1 the network's leftover output
-    came back in y's absolute units (a target constant at 1e-12 was
-    predicted as 0.01). Float64 arrays of shape (n_columns,).
+    ``|mean|`` where that is below 1 (else 1): with scale 1 the network's
+    leftover output came back in y's absolute units (a target constant at
+    1e-12 was predicted as 0.01), and with ``|mean|`` above 1 it grew with
+    the level (0.18 became 1.8e3 at 1e4). Float64 arrays of shape
+    (n_columns,).
     """
     # C order: numpy's column sums of a Fortran array (a DataFrame's values)
     # add in another order, and a model then differed in the last bits
@@ -293,7 +295,8 @@ def column_standardization(Y, weights=None, *, targets=False):
     constant = var <= n * eps * var + (n * mean * eps) ** 2
     mean, scale = mean * peak, scale * peak
     if targets:
-        return mean, np.where(constant, np.where(mean != 0, np.abs(mean), 1.0), scale)
+        small = np.where(mean != 0, np.minimum(np.abs(mean), 1.0), 1.0)
+        return mean, np.where(constant, small, scale)
     return mean, np.where(constant, 1.0, scale)
 
 

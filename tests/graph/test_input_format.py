@@ -383,3 +383,7 @@ def test_complex_networkx_weights_are_refused_as_everywhere_else():
     G.add_edge(1, 2, weight=3 + 4j)
     with pytest.raises(ValueError, match=r"edge \(1, 2\) has weight \(3\+4j\)"):
         graph_module.to_adjacency(G)
+    # (boolean weights read as 1, as a boolean adjacency's)
+    B = nx.path_graph(4)
+    nx.set_edge_attributes(B, True, "weight")
+    assert graph_module.to_adjacency(B)[0].sum() == 6.0

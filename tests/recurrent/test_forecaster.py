@@ -656,3 +656,6 @@ def test_x_of_another_index_kind_or_the_training_rows_is_not_read_by_position():
     g = LSTMForecaster(**params).fit(plain_y.iloc[:40], X=plain_X.iloc[:40])
     with pytest.raises(ValueError, match="names none of the forecast times"):
         g.predict([1, 2, 3], X=plain_X.iloc[:40])
+    # an array of other values for 40 steps has that index too: it is read
+    what_if = np.random.RandomState(1).rand(40, 1)
+    assert len(g.predict(np.arange(1, 41), X=what_if)) == 40

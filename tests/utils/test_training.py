@@ -579,10 +579,13 @@ def test_a_constant_target_is_fitted_on_the_scale_of_its_magnitude():
     for make in (lambda: RNNRegressor(max_epochs=3, random_state=0),
                  lambda: NEATRegressor(pop_size=20, n_generations=2, random_state=0)):
         leftover = make().fit(X, np.ones(20)).predict(X) - 1.0
-        for level in (1e-12, -5e6):  # the same leftover, relative to the level
-            predicted = make().fit(X, np.full(20, level)).predict(X)
-            np.testing.assert_allclose((predicted - level) / abs(level), leftover,
-                                       rtol=1e-4, atol=1e-9)
+        # below 1, the same leftover relative to the level; above, the same
+        # in y's units (a scale growing with the level made it grow too)
+        small = make().fit(X, np.full(20, 1e-12)).predict(X)
+        np.testing.assert_allclose((small - 1e-12) / 1e-12, leftover,
+                                   rtol=1e-4, atol=1e-9)
+        big = make().fit(X, np.full(20, -5e6)).predict(X)
+        np.testing.assert_allclose(big + 5e6, leftover, rtol=1e-3, atol=1e-6)
     Y = np.c_[np.arange(20.0), np.full(20, 1e-10)]  # one constant output
     second = RNNRegressor(max_epochs=3, random_state=0).fit(X, Y).predict(X)[:, 1]
     np.testing.assert_allclose(second, 1e-10, rtol=0.5)

@@ -74,7 +74,12 @@ Scale X first, for example with StandardScaler.
     """
     import scipy.sparse as sp
 
-    values = X.data if sp.issparse(X) else X
+    values = X
+    if sp.issparse(X):
+        # (dok and lil matrices hold no flat array of their values: a dok
+        # matrix failed here with "has no attribute 'data'")
+        values = X.data if X.format in ("csr", "csc", "coo", "bsr", "dia") else (
+            X.tocoo().data)
     dtype = getattr(values, "dtype", None)
     if dtype is None or dtype.kind not in "fc" or dtype.itemsize <= 4:
         return X  # float32 input is in range by construction

@@ -58,6 +58,12 @@ def test_check_float32_range_refuses_overflow_only():
         check_float32_range(X, estimator=_Sturdy())
     with pytest.raises(ValueError, match="Input graph contains"):
         check_float32_range(sp.csr_matrix(X), input_name="graph")
+    # dok and lil matrices too (dok: "has no attribute 'data'"; lil's object
+    # arrays of lists passed unchecked)
+    for kind in (sp.dok_matrix, sp.lil_matrix):
+        with pytest.raises(ValueError, match="too large for float32"):
+            check_float32_range(kind(np.nan_to_num(X)))
+        assert check_float32_range(kind(np.eye(2))) is not None
     # NaN (series padding), float32 and integer input pass unchanged
     ok = np.array([[np.nan, 3e38]])
     assert check_float32_range(ok) is ok

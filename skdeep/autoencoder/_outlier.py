@@ -113,8 +113,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         largest reconstruction errors (the largest negative ELBO with
         ``variational=True``). The training data of a detector contain the
         outliers, and a plain mean learns to reconstruct them too; a trimmed
-        mean fits the bulk only. ``floor(trim * batch_size)`` rows are
-        dropped per batch. Scoring is unchanged. ``0`` gives the plain mean
+        mean fits the bulk only. ``floor(trim * m)`` rows are dropped from
+        a batch of ``m`` rows (``m`` is ``batch_size`` but in a shorter last
+        batch). Scoring is unchanged. ``0`` gives the plain mean
         squared error (or negative ELBO).
 
 {autoencoder_parameters}

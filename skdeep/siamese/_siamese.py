@@ -247,6 +247,9 @@ class _BaseSiamese(BaseTorchEstimator):
             return samples, None
         y = column_or_1d(y, warn=True)
         assert_all_finite(y, input_name="y")  # (NaN: not a sorting TypeError)
+        # (object labels, read as "unknown": refused as by every classifier,
+        # else fit took them and score failed in the metrics)
+        check_classification_targets(y)
         if len(y) != n:
             raise ValueError(
                 f"Found input variables with inconsistent numbers of samples: "

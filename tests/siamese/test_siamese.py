@@ -222,6 +222,11 @@ def test_bad_input(digits):
             match = rf"only one class of pair \({label}\)"
             with pytest.raises(ValueError, match=match):
                 model.fit(pairs, np.full(10, label))
+    # object labels are refused as by every classifier (fit took 0/1 objects
+    # and score then failed in the metrics)
+    for model in (SiameseTransformer(pairs=True), SiamesePairClassifier()):
+        with pytest.raises(ValueError, match="Unknown label type"):
+            model.fit(pairs, (np.arange(10) % 2).astype(object))
     # ... also where zero weights remove the other kind (the embedding
     # collapsed and 87% of pairs were called similar)
     same = np.arange(10) % 2

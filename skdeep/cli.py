@@ -215,6 +215,12 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of the ``skdeep`` command."""
+    # A name or error text the terminal's encoding cannot show (a plugin's
+    # class "Modèle" under an ASCII locale) is escaped, not a traceback that
+    # loses the rest of the listing
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -146,3 +146,25 @@ def test_check_goes_on_after_an_estimator_whose_repr_fails(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "BadRepr(<repr failed: AttributeError>) (signal)" in out
     assert "[  ok] WaveletDenoiser" in out and "failed check(s)" in out
+
+
+def test_list_escapes_what_the_terminal_cannot_encode(monkeypatch):
+    # A plugin's class may be named "Modèle" (a valid identifier): under an
+    # ASCII locale `skdeep list` raised UnicodeEncodeError and lost the rest.
+    import io
+
+    from skdeep.autoencoder import AutoencoderTransformer
+    from skdeep.plugins import PluginRegistry
+
+    listed = PluginRegistry.all_estimators
+
+    def with_accent(self, type_filter=None):
+        return [*listed(self, type_filter), ("Modèle", AutoencoderTransformer, "fake")]
+
+    monkeypatch.setattr(PluginRegistry, "all_estimators", with_accent)
+    buffer = io.BytesIO()
+    stdout = io.TextIOWrapper(buffer, encoding="ascii")
+    monkeypatch.setattr("sys.stdout", stdout)
+    assert main(["list"]) == 0
+    stdout.flush()
+    assert "Mod\\xe8le" in buffer.getvalue().decode("ascii")

@@ -895,6 +895,7 @@ class _BaseHyperNEAT(BaseNEATEstimator):
     @property
     def best_cppn_(self):
         """The fitted CPPN (the same :class:`Genome` as ``best_genome_``)."""
+        check_is_fitted(self, "best_genome_")
         return self.best_genome_
 
     def with_input_shape(self, input_shape):

@@ -393,7 +393,7 @@ class _BaseSiamese(BaseTorchEstimator):
     @property
     def embedding_net_(self):
         """The trained embedding network (:class:`EmbeddingNet`)."""
-        module = self.net_.module_
+        module = self.module_
         return module.embedding if isinstance(module, PairNet) else module
 
     def _fit_labels(self, X, y):

@@ -41,6 +41,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import assert_all_finite
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import (
     Callback,
@@ -2308,6 +2309,7 @@ class BaseTorchEstimator(BaseEstimator):
     @property
     def module_(self):
         """The trained torch module (``net_.module_``)."""
+        check_is_fitted(self, "net_")  # (not an AttributeError naming net_)
         return self.net_.module_
 
     def __getstate__(self):

@@ -169,3 +169,20 @@ def test_booleans_are_not_numbers_for_numeric_parameters(params):
     with pytest.raises(InvalidParameterError,
                        match=f"'{name}' parameter .* Got (np.)?True"):
         AutoencoderTransformer(**params).fit(np.random.RandomState(0).randn(20, 3))
+
+
+def test_unfitted_module_is_a_not_fitted_error():
+    # (was an AttributeError naming the private net_; best_cppn_ named
+    # best_genome_)
+    from sklearn.exceptions import NotFittedError
+
+    from skdeep.autoencoder import AutoencoderTransformer
+    from skdeep.neuroevolution import HyperNEATClassifier
+    from skdeep.siamese import SiameseTransformer
+
+    for model, attribute in ((AutoencoderTransformer(), "module_"),
+                             (SiameseTransformer(), "embedding_net_"),
+                             (HyperNEATClassifier(), "best_cppn_")):
+        with pytest.raises(NotFittedError, match="is not fitted yet"):
+            getattr(model, attribute)
+        assert not hasattr(model, attribute)

@@ -112,12 +112,11 @@ colorbar = fig.colorbar(points, ax=axes, shrink=0.8,
 # Shorter series, NaN-padded
 # --------------------------
 # Global pooling accepts series of other lengths at predict time, and a batch
-# of unequal lengths can be given NaN-padded at the end. For the causal tcn a
-# padded series gets the prediction of the truncated series (up to float32
-# rounding): no step of a valid output looks at a later step. The fcn's
-# "same"-padded convolutions look past the end of the series; there the deeper
-# layers see the activations computed on the padding rather than their own
-# zero padding, so its predictions differ slightly.
+# of unequal lengths can be given NaN-padded at the end. A padded series gets
+# the prediction of the truncated series (up to float32 rounding), whatever the
+# other series in the batch: for the causal tcn no step of a valid output looks
+# at a later step, and before each of the fcn's "same"-padded convolutions the
+# steps past a series' end are set to the zeros of its own padding.
 short = X_test[:, :, :100]
 padded = np.concatenate([short, np.full((len(short), 1, 50), np.nan)], axis=2)
 for name in ["tcn", "fcn"]:

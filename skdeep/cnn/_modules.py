@@ -827,6 +827,58 @@ def series_output_lengths(stack, lengths, n_in, n_out):
     return out.clamp(min=1, max=n_out)
 
 
+def _mask_steps(x, lengths, value):
+    """``x`` ``(n, C, T)`` with the steps from ``lengths[i]`` on set to ``value``."""
+    past_end = torch.arange(x.shape[2], device=x.device) >= lengths[:, None]
+    return x.masked_fill(past_end[:, None, :], value)
+
+
+def masked_series_forward(module, x, lengths):
+    """``module(x)`` for zero-filled padded series ``x`` ``(n, C, T)`` whose
+    series have ``lengths`` steps, as each series alone would give it.
+
+    Every layer that reads neighbouring steps (a convolution, a padding, a
+    pooling) first sees its input past the series' end set to what the
+    series alone would have there: zeros (the layer's own zero padding), or
+    -inf before max pooling. Without this, a "same" layer after the first
+    read the previous layer's features of the padded steps (its bias, batch
+    norm's shift), so a series' output depended on whether a longer series
+    was in the same call. Steps past a series' output length hold anything;
+    the global pooling leaves them out.
+
+    Returns the output and the output lengths, or ``None`` where ``module``
+    holds a layer this does not know (see :func:`_layer_output_lengths`).
+    """
+    if isinstance(module, InceptionModule):
+        z = module.bottleneck(x)  # (1x1: step by step)
+        outs = [masked_series_forward(b, z, lengths)[0] for b in module.branches]
+        outs.append(masked_series_forward(module.pool_branch, x, lengths)[0])
+        return module.activation(module.norm(torch.cat(outs, dim=1))), lengths
+    if isinstance(module, ResidualBlock):
+        body = masked_series_forward(module.body, x, lengths)
+        shortcut = masked_series_forward(module.shortcut, x, lengths)
+        if body is None or shortcut is None:
+            return None
+        return module.activation(body[0] + shortcut[0]), body[1]
+    if isinstance(module, (nn.Conv1d, nn.ConstantPad1d, nn.AvgPool1d, nn.MaxPool1d)):
+        fill = float("-inf") if isinstance(module, nn.MaxPool1d) else 0.0
+        return module(_mask_steps(x, lengths, fill)), _layer_output_lengths(
+            module, lengths
+        )
+    if isinstance(module, (FeatureStack, nn.Sequential)):
+        for child in module.blocks if isinstance(module, FeatureStack) else module:
+            out = masked_series_forward(child, x, lengths)
+            if out is None:
+                return None
+            x, lengths = out
+        return x, lengths
+    if next(module.children(), None) is None and not isinstance(
+        module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.ConstantPad2d)
+    ):
+        return module(x), lengths  # batch norm, activations, dropout, identity
+    return None
+
+
 def nan_padding_lengths(x):
     """Valid lengths of ``(n, C, T)`` series padded with trailing NaN steps.
 
@@ -967,6 +1019,11 @@ class CNNModule(nn.Module):
                 )
             lengths = nan_padding_lengths(x)
             x = x.masked_fill(torch.isnan(x), 0.0)
+            masked = masked_series_forward(self.stack, x, lengths)
+            if masked is not None:  # each series as it would be alone
+                h, out_lengths = masked
+                return self.pool(h, lengths=out_lengths.clamp(1, h.shape[2]))
+            # a stack with layers of unknown size arithmetic: zero padding
             h = self.stack(x)
             out_lengths = series_output_lengths(
                 self.stack, lengths, x.shape[2], h.shape[2]

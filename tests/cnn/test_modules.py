@@ -13,6 +13,7 @@ from skdeep.cnn._modules import (
     ARCHITECTURES,
     DEFAULT_CHANNELS,
     CNNModule,
+    FeatureStack,
     GlobalPool,
     build_feature_stack,
     min_input_size,
@@ -231,32 +232,60 @@ def nan_pad(series, total):
     [
         ("tcn", {}),  # causal: the padding is never seen by valid steps
         ("fcn", dict(conv_channels=(5,))),  # one "same" conv sees zeros either way
+        # deeper "same" stacks: the padded steps' features (bias, batch norm's
+        # shift) reached the boundary from the second layer on, so a series'
+        # output depended on whether a longer one was in the call
+        ("fcn", {}),
+        ("resnet", {}),
+        ("inception", {}),
+        ("plain", {}),
+        ("plain", dict(kernel_size=4, bottleneck=2)),  # even "same": a pad layer
+        ("plain", dict(padding="valid", stride=2, pooling="avg", pool_size=3)),
+        ("plain", dict(padding=1, dilation=2, pooling=None)),
     ],
 )
 @pytest.mark.parametrize("global_pooling", ["avg", "max"])
 def test_nan_padding_equals_truncated_series(architecture, kwargs, global_pooling):
     stack = small_stack(architecture, 1, in_channels=2, **kwargs)
-    model = CNNModule(stack, 3, global_pooling=global_pooling, head_hidden=(4,)).eval()
-    series = [torch.randn(2, n) for n in (12, 7, 3)]
-    batch = nan_pad(series, 12)
+    model = CNNModule(stack, 3, global_pooling=global_pooling, head_hidden=(4,))
+    with torch.no_grad():  # batch norm statistics and shifts far from 0, 1
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm1d):
+                module.running_mean.uniform_(-2, 2)
+                module.running_var.uniform_(0.5, 2)
+                module.bias.uniform_(-2, 2)
+    model.eval()
+    smallest = min_input_size(stack, 1)
+    series = [torch.randn(2, n) for n in (smallest + 20, smallest + 9, smallest)]
+    batch = nan_pad(series, smallest + 40)
     out = model(batch)
     for i, s in enumerate(series):
         torch.testing.assert_close(out[i], model(s[None])[0])
 
 
-def test_nan_padding_is_zero_padding_pooled_over_valid_steps():
-    # Deeper "same" stacks let zero-padded steps reach the boundary (the
-    # deeper convolutions' own padding is zero, the zero steps' features are
-    # not), so the guarantee is: zero-filled input, pooling over valid steps.
-    stack = small_stack("resnet", 1, in_channels=2)
+def test_nan_padding_of_an_unknown_layer_is_zero_padding():
+    # A stack with a layer of unknown size arithmetic: zero-filled input,
+    # pooling over the proportional valid steps, rows independent.
+    stack = FeatureStack([small_stack("resnet", 1, in_channels=2), _Unknown()],
+                         in_channels=2, out_channels=6, n_dims=1)
     model = CNNModule(stack, 3).eval()
     series = [torch.randn(2, n) for n in (10, 6)]
     batch = nan_pad(series, 10)
     zero_filled = torch.nan_to_num(batch, nan=0.0)
     expected = GlobalPool("avg")(stack(zero_filled), lengths=torch.tensor([10, 6]))
     torch.testing.assert_close(model.features(batch), expected)
-    # Each row is independent of the others (no cross-sample leakage).
     torch.testing.assert_close(model(batch)[1], model(batch[1:])[0])
+
+
+class _Unknown(nn.Module):
+    """A length-keeping layer with a child: unknown to the length arithmetic."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Identity()
+
+    def forward(self, x):
+        return self.inner(x) * 2.0
 
 
 def test_nan_padding_lengths_follow_pooling():

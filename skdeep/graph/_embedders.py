@@ -198,7 +198,9 @@ def _walks(adjacency, *, weighted, n_walks, walk_length, p, q, seed, n_jobs,
 
 
 # Arguments that do not change a cached result (joblib.Memory's ``ignore``).
-_NOT_CACHED = ["n_jobs", "workers", "memory", "progress"]
+# (Not ``workers``: more than one makes the embedding irreproducible, and a
+# ``workers=1`` fit was served the cached result of a faster run.)
+_NOT_CACHED = ["n_jobs", "memory", "progress"]
 
 
 _SKIPGRAM_BACKENDS = {"gensim": word2vec_embedding, "numba": sgns_embedding}
@@ -472,6 +474,8 @@ class BaseNodeEmbedder(
             # node ids in, embeddings out: a transformer in a pipeline.
             # (Node ids and edge lists are dense: sparse X is refused.)
             tags.transformer_tags = TransformerTags(preserves_dtype=[])
+        if getattr(self, "workers", 1) != 1:  # lock-free skip-gram threads
+            tags.non_deterministic = True
         return tags
 
     def _expected_failed_checks(self):

@@ -749,6 +749,10 @@ class SOMClusterer(
             else:
                 if X_t.device.type == "cpu" and np.may_share_memory(X_t.numpy(), X):
                     X_t = X_t.clone()
+                if self.cluster_centers_ is centers and W.device.type == "cpu":
+                    # (float32 about the origin: cluster_centers_ is W's memory,
+                    # and a user's edit of it changed labels_ read later)
+                    W = W.clone()
                 self._unlabelled = (X_t, W, geometry)
         self.quantization_error_curve_ = curve
         self.n_iter_ = len(curve)  # max_epochs unless interrupted

@@ -374,6 +374,22 @@ def test_fixed_graph_pipeline_grid_search_and_memory(tmp_path):
     assert not hasattr(Node2VecEmbedder(), "transform")
 
 
+def test_memory_keeps_apart_embeddings_of_other_worker_counts(tmp_path):
+    # workers > 1 is not reproducible: a workers=1 fit sharing the cache was
+    # served a faster run's embedding (0.87 from its own); the tag says so
+    from sklearn.utils import get_tags
+
+    A, _ = planted_partition()
+    reference = DeepWalkEmbedder(8, **FAST).fit_transform(A)
+    DeepWalkEmbedder(8, workers=2, memory=str(tmp_path), **FAST).fit(A)
+    cached = DeepWalkEmbedder(8, workers=1, memory=str(tmp_path), **FAST)
+    np.testing.assert_array_equal(cached.fit_transform(A), reference)
+    # one walk set, one embedding per worker count
+    assert len([d for d in tmp_path.rglob("output.pkl")]) == 3
+    assert get_tags(DeepWalkEmbedder(workers=2)).non_deterministic
+    assert not get_tags(DeepWalkEmbedder()).non_deterministic
+
+
 def test_set_output_pandas_in_both_modes():
     """set_output works as for scikit-learn's transformers: node ids keep
     their index (pipeline mode); a graph's rows are its nodes, so an edge

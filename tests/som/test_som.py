@@ -847,6 +847,20 @@ def test_training_labels_are_computed_when_first_read(monkeypatch, tmp_path):
         SOMClusterer().labels_
 
 
+def test_deferred_training_labels_ignore_edits_of_the_centers():
+    # float32 data about the origin: cluster_centers_ was the memory of the
+    # map kept for the deferred labels, and scaling it changed labels_ and
+    # the errors read afterwards (QE 0.842 -> 0.991)
+    X = np.random.RandomState(0).randn(60, 3).astype(np.float32)
+    params = dict(n_rows=3, n_columns=3, max_epochs=2, random_state=0)
+    reference = SOMClusterer(**params).fit(X)
+    som = SOMClusterer(**params).fit(X)
+    som.cluster_centers_ *= -1.0
+    np.testing.assert_array_equal(som.labels_, reference.labels_)
+    assert som.quantization_error_ == reference.quantization_error_
+    assert som.topographic_error_ == reference.topographic_error_
+
+
 def test_training_labels_read_by_two_threads_at_once(monkeypatch):
     """A thread reading labels_ while another computes them waits for them
     (it used to find no labels and raise AttributeError)."""

@@ -93,6 +93,24 @@ def test_partial_fit_after_load_continues_as_without_saving(data, tmp_path):
     assert size["weights"] < size["full"]
 
 
+def test_partial_fit_after_load_resets_a_schedule_set_to_constant(data, tmp_path):
+    # The cosine ends at lr 0; partial_fit trains at the starting rate. After
+    # set_params(lr_schedule="constant") and a save/load, the rebuilt net had
+    # no scheduler callback to say so: it trained at 0 (no update, no error).
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    y = data[:, 0]
+    model = MCDropoutRegressor((8,), max_epochs=3, lr=0.05, lr_schedule="cosine",
+                               random_state=0).fit(data, y)
+    model.set_params(lr_schedule="constant")
+    io.save(model, tmp_path / "m.skdeep")
+    loaded = io.load(tmp_path / "m.skdeep")
+    for est in (model, loaded):
+        est.partial_fit(data, y)
+        assert [g["lr"] for g in est.net_.optimizer_.param_groups] == [0.05, 0.05]
+    np.testing.assert_array_equal(loaded.predict(data), model.predict(data))
+
+
 @pytest.mark.parametrize("numbers", ["lr float32", "lr float64, cosine schedule",
                                      "weight_decay float64"])
 def test_numpy_number_parameters_save_and_load(numbers, data, tmp_path):

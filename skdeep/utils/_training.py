@@ -2259,13 +2259,16 @@ class BaseTorchEstimator(BaseEstimator):
             # A loaded net is built without streams (restore_net knows no
             # stateful parameter): give it this call's batching and resets.
             resets = any(name == "reset_state" for name, _ in net.callbacks_)
-            if any(name == "lr_scheduler" for name, _ in net.callbacks_):
-                # the schedule's last rates (a cosine ends at 0, which froze
-                # the network): back to the rates it started from, as a
-                # first partial_fit call trains (no schedule)
-                for optimizer in net._optimizers:
-                    for group in getattr(net, optimizer + "_").param_groups:
-                        group["lr"] = group.get("initial_lr", group["lr"])
+            # A schedule's last rates (a cosine ends at 0, which froze the
+            # network): back to the rates it started from, as a first
+            # partial_fit call trains (no schedule). Read from the optimizer
+            # (torch's schedulers leave initial_lr in its groups, saved with
+            # its state), not from the callbacks: a loaded net's are rebuilt
+            # from the current lr_schedule, and one set to "constant" since
+            # fit left the cosine's 0 in place (no update, no error).
+            for optimizer in net._optimizers:
+                for group in getattr(net, optimizer + "_").param_groups:
+                    group["lr"] = group.get("initial_lr", group["lr"])
             if net.train_split is not None or resets != streams or any(
                 name in stale for name, _ in net.callbacks_
             ):
@@ -2381,8 +2384,9 @@ _PARTIAL_FIT_DOC = """Train one more epoch on ``X``, ``y`` (incremental learning
         ``batch_size``, a loss parameter (a sparsity or KL weight),
         ``verbose``, ``callbacks`` (new objects start fresh; unchanged ones
         keep their state) or ``gradient_clipping`` set since applies; the
-        optimizer keeps its learning
-        rate and weight decay (as the MLP's does); a changed parameter that
+        optimizer keeps its weight decay and the learning rate it started
+        from (as the MLP's does; an ``lr_schedule``'s last rate, 0 for the
+        cosine, is set back to it); a changed parameter that
         sets the network's layers (``activation``, ``dropout``, ...) is an
         error.
 

@@ -981,6 +981,15 @@ def _best_threshold(distances, similar, sample_weight=None):
 _SCORE_BLOCK_ELEMENTS = 1 << 22
 
 
+def _dense_rows(Z):
+    """Rows of an embedding as a C-ordered float64 array (sums over a
+    Fortran-ordered one, a DataFrame's values, rounded otherwise, and the
+    same values gave other scores; a vectorizer's tf-idf is sparse)."""
+    if sp.issparse(Z):
+        return Z.toarray().astype(np.float64, copy=False)
+    return np.asarray(Z, dtype=np.float64, order="C")
+
+
 def _is_fitted(estimator):
     """Whether ``estimator`` is a fitted estimator (False for an unfitted
     one, for what is not an estimator, such as a class, and for one that
@@ -1191,18 +1200,20 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
             )
         return super().set_params(**params)
 
-    def _embed(self, X):
+    def _embed(self, X, dense=True):
         """``X``'s embedding as a float64 array, checked (NaN, inf, float32's
-        range) where a transformer made it."""
-        # C order: sums over a Fortran-ordered embedding (a DataFrame's
-        # values) round otherwise, and the same values gave other scores
+        range) where a transformer made it. ``dense=False``: as it comes (a
+        transformer's sparse output, float32 input), for :func:`_dense_rows`
+        to convert block by block."""
         if self.transformer_ is None:
-            return np.asarray(X, dtype=np.float64, order="C")
-        Z = check_array(self.transformer_.transform(X), accept_sparse=True,
-                        dtype=np.float64, order="C",
-                        input_name="the transformer's output")
-        check_float32_range(Z, input_name="the transformer's output", estimator=self)
-        return Z.toarray() if sp.issparse(Z) else Z  # (a vectorizer's tf-idf)
+            Z = X
+        else:
+            Z = check_array(self.transformer_.transform(X), accept_sparse="csr",
+                            dtype=(np.float64, np.float32),
+                            input_name="the transformer's output")
+            check_float32_range(Z, input_name="the transformer's output",
+                                estimator=self)
+        return _dense_rows(Z) if dense else Z
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -1298,7 +1309,7 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
         if self.transformer_ is None:
             X = validate_data(self, X, reset=False)
             check_float32_range(X, estimator=self)
-        Z = self._embed(X)  # (a transformer checks X, see fit)
+        Z = self._embed(X, dense=False)  # (a transformer checks X, see fit)
         P = self.prototypes_
         if self.metric == "cosine":
             P = P / np.maximum(np.linalg.norm(P, axis=1, keepdims=True), 1e-12)
@@ -1311,10 +1322,12 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
             P = P - centre
             squared = (P**2).sum(1)[None]
         reduce = (lambda s: s) if reduce is None else reduce
-        rows = max(1, _SCORE_BLOCK_ELEMENTS // max(1, len(P)))
-        parts = []
-        for start in range(0, max(len(Z), 1), rows):
-            block = Z[start : start + rows]
+        # (blocks of both the scores and the float64 embedding rows: a wide
+        # or sparse embedding was converted whole, 3x its dense size)
+        rows = max(1, _SCORE_BLOCK_ELEMENTS // max(1, len(P), Z.shape[1]))
+        out = None
+        for start in range(0, max(Z.shape[0], 1), rows):
+            block = _dense_rows(Z[start : start + rows])
             if self.metric == "cosine":
                 norms = np.linalg.norm(block, axis=1, keepdims=True)
                 scores = (block / np.maximum(norms, 1e-12)) @ P.T - 1.0
@@ -1326,8 +1339,13 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
                 scores += squared
                 np.maximum(scores, 0.0, out=scores)
                 np.negative(scores, out=scores)
-            parts.append(reduce(scores))
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+            scores = reduce(scores)
+            if out is None:
+                if len(scores) == Z.shape[0]:
+                    return scores
+                out = np.empty((Z.shape[0], *scores.shape[1:]), scores.dtype)
+            out[start : start + len(scores)] = scores  # (no second full copy)
+        return out
 
     def predict_proba(self, X):
         """Softmax over the classes of minus the distances to the prototypes.

@@ -21,6 +21,7 @@ from skdeep.neuroevolution._genome import (
 )
 from skdeep.neuroevolution._network import compile_population
 from skdeep.utils._dataclasses import array_fields_eq
+from skdeep.utils._sklearn import external_stacklevel
 
 
 def _rng(random_state):
@@ -462,7 +463,7 @@ class NEATPopulation:
                 warnings.warn(
                     "Every species stagnated at once (complete extinction); set "
                     "reset_on_extinction=True to start a fresh population instead.",
-                    RuntimeWarning, stacklevel=2,
+                    RuntimeWarning, stacklevel=external_stacklevel(),
                 )
                 return
             self.generation += 1

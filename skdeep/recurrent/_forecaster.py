@@ -22,6 +22,7 @@ from skdeep.utils._sklearn import (
     InvalidParameterError,
     Options,
     StrOptions,
+    external_stacklevel,
     float32_default_dtype,
     validate_parameter_constraints,
 )
@@ -1324,7 +1325,7 @@ class LSTMForecaster(BaseForecaster):
                     f"higher coverages are infinite. Fit on a longer series, "
                     f"or raise noise_holdout or conformal_blocks for more "
                     f"origins.",
-                    UserWarning, stacklevel=3,
+                    UserWarning, stacklevel=external_stacklevel(),
                 )
             q = np.sign(a - 0.5) * np.quantile(np.abs(scores),
                                                np.minimum(levels, 1.0))

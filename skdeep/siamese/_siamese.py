@@ -56,6 +56,7 @@ from skdeep.utils._sklearn import (
     _fit_context,
     check_sample_weight,
     clone_with_params,
+    external_stacklevel,
 )
 from skdeep.utils._torch import (
     CONV_CPU_INFERENCE_ROWS,
@@ -1067,7 +1068,7 @@ def _transformer_weights(model, transformer, sample_weight):
         f"{type(model).__name__}: the transformer's fit takes no sample_weight, "
         f"so it learns from every row alike; the weights weigh the prototypes "
         f"only.",
-        UserWarning, stacklevel=4,
+        UserWarning, stacklevel=external_stacklevel(),
     )
     return {}
 

@@ -13,6 +13,8 @@ from numbers import Integral
 
 import numpy as np
 
+from skdeep.utils._sklearn import external_stacklevel
+
 
 def series_arrays(X):
     """A list of pandas series read in skdeep's series layout, ``X`` itself
@@ -344,7 +346,7 @@ def warn_if_channels_last(X, estimator_name="The estimator"):
             f"{estimator_name} reads images as (n_samples, channels, height, "
             f"width); X has shape {tuple(shape)}, which looks channels-last "
             f"({shape[-1]} channels). If it is, pass X.transpose(0, 3, 1, 2).",
-            UserWarning, stacklevel=5,
+            UserWarning, stacklevel=external_stacklevel(),
         )
 
 

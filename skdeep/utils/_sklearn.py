@@ -76,8 +76,8 @@ class Interval(_SklearnInterval):
 def external_stacklevel():
     """The ``stacklevel`` that makes a warning raised by the calling
     function point at the user's code: the first frame outside skdeep,
-    scikit-learn and skorch (whose wrappers a ``fit`` runs through) and
-    ``contextlib``. Counted frames went stale when a wrapper was added (a
+    scikit-learn, skorch and sktime (whose wrappers a ``fit`` or a
+    forecaster's ``predict_interval`` runs through) and ``contextlib``. Counted frames went stale when a wrapper was added (a
     warning of ``RBFNetworkClassifier.fit`` pointed into skdeep).
 
     Examples
@@ -92,7 +92,7 @@ def external_stacklevel():
     import os
 
     roots = [contextlib.__file__]
-    for name in ("skdeep", "sklearn", "skorch"):
+    for name in ("skdeep", "sklearn", "skorch", "sktime"):
         module = sys.modules.get(name)
         if module is not None and getattr(module, "__file__", None):
             roots.append(os.path.dirname(module.__file__) + os.sep)

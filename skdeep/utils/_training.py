@@ -1562,7 +1562,7 @@ def restore_net(estimator, weights, history, device=None, optimizers=None):
                 f"not fit the optimizer its parameters build ({error}); the "
                 f"weights are restored, and the optimizer starts afresh.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=external_stacklevel(),
             )
     net._set_training(False)  # at rest in eval mode, as after training
     net.history = History(history)
@@ -2031,7 +2031,7 @@ class BaseTorchEstimator(BaseEstimator):
                 warnings.warn(
                     f"{type(self).__name__} reached {name}={self._epochs()} "
                     f"before early stopping; the validation loss may still improve.",
-                    ConvergenceWarning,
+                    ConvergenceWarning, stacklevel=external_stacklevel(),
                 )
         return net.module_
 

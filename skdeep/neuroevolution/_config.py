@@ -273,6 +273,10 @@ class NEATConfig:
             setattr(self, field.name, plain_numbers(getattr(self, field.name)))
         if isinstance(self.activation_options, str):
             self.activation_options = tuple(self.activation_options.split())
+        if isinstance(self.activation_options, (set, frozenset)):
+            # (mutations draw from the options by position: a set's order
+            # changes with the hash seed, and so did the evolved networks)
+            self.activation_options = sorted(self.activation_options, key=repr)
         self.activation_options = tuple(self.activation_options)
         self.validate()
 

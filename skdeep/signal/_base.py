@@ -183,11 +183,19 @@ class _BaseSignalTransformer(TransformerMixin, BaseEstimator):
 
 
 def check_statistics(statistics, allowed, name="statistics"):
-    """Resolve ``"all"`` or a list of statistic names into a tuple."""
+    """Resolve ``"all"`` or a list of statistic names into a tuple (a set's
+    names in ``allowed``'s order)."""
     if isinstance(statistics, str):
         if statistics == "all":
             return tuple(allowed)
         statistics = (statistics,)
+    if isinstance(statistics, (set, frozenset)):
+        # (a set's own order changes with the hash seed, from process to
+        # process and across a pickle: the output columns came permuted,
+        # and a fitted pipeline predicted from the wrong ones)
+        statistics = [s for s in allowed if s in statistics] + sorted(
+            (s for s in statistics if s not in allowed), key=repr
+        )
     statistics = tuple(statistics)
     unknown = [s for s in statistics if s not in allowed]
     if unknown or not statistics or len(set(statistics)) != len(statistics):

@@ -558,3 +558,12 @@ def test_every_plot_says_how_to_install_matplotlib(monkeypatch):
                  lambda: plot_substrate(Substrate.from_shapes((2, 2), (1,)))):
         with pytest.raises(ImportError, match=r"pip install 'skdeep\[plot\]'"):
             call()
+
+
+def test_activation_options_given_as_a_set_come_in_a_fixed_order():
+    # mutations draw an option by position, and a set's order follows the
+    # hash seed: the same random_state evolved other networks per process
+    options = {"tanh", "sin", "gauss", "relu", "abs", "identity"}
+    assert NEATConfig(activation_options=options).activation_options == tuple(
+        sorted(options)
+    )

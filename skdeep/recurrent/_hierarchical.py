@@ -50,6 +50,7 @@ from skdeep.utils._training import (
     training_parameters_doc,
     validate_sample_weight,
 )
+from skdeep.utils.validation import float_targets
 
 ATTENTION_LEVELS = {None: (), "inner": ("inner",), "outer": ("outer",),
                     "both": ("inner", "outer")}
@@ -926,9 +927,12 @@ n_features), (n_samples, outer_steps, inner_steps) or (n_samples, n_columns)
             Fitted estimator.
         """
         X, y = self._validate_X(X, y, reset=True)
-        y = np.asarray(y, dtype=np.float64)
+        y = float_targets(y)
         weights = validate_sample_weight(sample_weight, X)
-        self._y_1d = y.ndim == 1
+        if not self._continues_training():  # (a later call keeps the first's)
+            self._y_1d = y.ndim == 1
+        elif self._y_1d and y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()  # a column y continues a 1-D fit as 1-D
         y2 = self._standardize_targets(
             y.reshape(len(y), -1), weights, as_floats=self._y_1d
         )

@@ -45,6 +45,7 @@ from skdeep.utils._training import (
     training_parameters_doc,
     validate_sample_weight,
 )
+from skdeep.utils.validation import float_targets
 
 RNN_PARAMETERS_DOC = CELL_PARAMETERS_DOC + """
 
@@ -731,10 +732,13 @@ class RNNRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseRNN):
                 raise ValueError("y contains NaN or infinity at a valid time step.")
         else:
             X, y = self._validate_X(X, y, reset=True)
-            y = np.asarray(y, dtype=np.float64)
+            y = float_targets(y)
         self._check_stateful(X)
         weights = validate_sample_weight(sample_weight, X)
-        self._y_1d = y.ndim == 1
+        if not self._continues_training():  # (a later call keeps the first's)
+            self._y_1d = y.ndim == 1
+        elif self._y_1d and y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()  # a column y continues a 1-D fit as 1-D
         if self.return_sequences:  # every valid step of every series: one output
             steps = None if weights is None else weights.repeat_interleave(y.shape[1])
             y2 = self._standardize_targets(y.reshape(-1, 1), steps, as_floats=True)

@@ -46,6 +46,7 @@ from skdeep.utils._training import (
 from skdeep.utils.validation import (
     check_layer_sizes,
     column_standardization,
+    float_targets,
     standardize_columns,
 )
 
@@ -434,7 +435,7 @@ class MCDropoutRegressor(PartialFitRegressorMixin, RegressorMixin, _BaseMCDropou
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # one target, as MLPRegressor
-        y = np.asarray(y, dtype=np.float64)
+        y = float_targets(y)
         weights = validate_sample_weight(sample_weight, X)
         Y = y.reshape(len(y), -1)
         self.n_outputs_ = Y.shape[1]

@@ -6,6 +6,7 @@
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils import assert_all_finite
 
 from skdeep.utils._sklearn import InvalidParameterError
 
@@ -254,6 +255,25 @@ def standardize_columns(X, mean, scale, dtype=None):
     return out
 
 
+def float_targets(y):
+    """Regression targets ``y`` as float64, checked for NaN and infinity
+    after the cast: scikit-learn's check comes before it, and an object y
+    holding ``None`` (a pandas column with a missing value) passed it and
+    became NaN (NEAT trained on nothing without a word, the networks blamed
+    ``lr`` and ``X``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.utils.validation import float_targets
+    >>> float_targets(np.array([1, 2], dtype=object)).dtype
+    dtype('float64')
+    """
+    y = np.asarray(y, dtype=np.float64)
+    assert_all_finite(y, input_name="y")
+    return y
+
+
 def column_standardization(Y, weights=None, *, targets=False):
     """Mean and scale of each column of ``Y`` (n, n_columns): targets, or
     the features of estimators that standardize their input.
@@ -279,7 +299,9 @@ def column_standardization(Y, weights=None, *, targets=False):
     # bit): squares of values past 1e154 overflowed (the column read as
     # constant, scale 1, and its unscaled values became inf in float32)
     peak = np.nanmax(np.abs(Y), axis=0, initial=0.0) if Y.size else np.ones(Y.shape[1:])
-    peak = np.ldexp(1.0, np.frexp(np.where(np.isfinite(peak), peak, 1.0))[1])
+    # (the exponent less one: 2**1024 overflows, for |y| from 2**1023 on,
+    # and the statistics came out NaN)
+    peak = np.ldexp(1.0, np.frexp(np.where(np.isfinite(peak), peak, 1.0))[1] - 1)
     Y = Y / peak
     if not missing.any():
         n = len(Y)

@@ -109,6 +109,56 @@ def test_statistics_of_extreme_magnitudes():
         np.testing.assert_allclose(scale / unit, base.std(axis=0), rtol=1e-12)
     # a constant column of large values is still constant
     assert column_standardization(np.full((4, 1), 1e200))[1][0] == 1.0
+    # from 2**1023 on the power of two overflowed, and the statistics were NaN
+    # (NEAT predicted NaN without an error)
+    for top in (2.0**1023, 1e308):
+        mean, scale = column_standardization(np.array([[top], [1.0], [-top]]))
+        assert mean[0] == 0.0 and scale[0] == pytest.approx(top * np.sqrt(2 / 3))
+
+
+REGRESSORS_WITH_Y_CAST = [
+    *REGRESSORS,
+    pytest.param(lambda: _rbf(), id="rbf"),
+    pytest.param(lambda: _neat(), id="neat"),
+]
+
+
+def _rbf():
+    from skdeep.rbf import RBFNetworkRegressor
+
+    return RBFNetworkRegressor(n_centers=4, random_state=0)
+
+
+def _neat():
+    from skdeep.neuroevolution import NEATRegressor
+
+    return NEATRegressor(n_generations=2, pop_size=10, random_state=0)
+
+
+@pytest.mark.parametrize("make", REGRESSORS_WITH_Y_CAST)
+def test_a_missing_target_in_an_object_y_is_refused(make):
+    # an object y holding None (a pandas column with a missing value)
+    # passed scikit-learn's check, made before its cast to float: NEAT
+    # evolved on NaN fitness without a word, the networks blamed lr and X
+    X, y = _data()
+    y = y.astype(object)
+    y[3] = None
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        make().fit(X, y)
+
+
+@pytest.mark.parametrize("make", REGRESSORS[1:3])
+def test_partial_fit_with_a_column_y_keeps_the_first_calls_shape(make):
+    # the predictions' shape flipped between (n,) and (n, 1) with each call
+    X, y = _data()
+    model = make()
+    model.partial_fit(X, y)
+    model.partial_fit(X, y[:, None])
+    assert model.predict(X[:3]).shape == (3,)
+    column = make()
+    column.partial_fit(X, y[:, None])
+    column.partial_fit(X, y)
+    assert column.predict(X[:3]).shape == (3, 1)
 
 
 @pytest.mark.parametrize("make", REGRESSORS[-1:])

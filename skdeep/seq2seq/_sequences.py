@@ -287,11 +287,32 @@ def _read_list(items, what, tokenizer, targets, name):
         padded = np.asarray(pad_ragged_series(arrays, estimator_name=name),
                             dtype=np.float64)
         return _read_array(padded, what, targets, name, from_list=True)
+    missing = _first_missing(items)
+    if missing is not None:  # (read as a mix of types: int and object, ...)
+        raise ValueError(
+            f"{what} holds a missing value (None or NaN) in sequence {missing}; "
+            f"sequences cannot have gaps (NaN marks only the padding at the end "
+            f"of series given as float arrays)."
+        )
     kinds = sorted({a.dtype.name for a in arrays})
     raise TypeError(
         f"{what} mixes sequence types ({', '.join(kinds)}): use lists of ints for "
         f"token ids or float arrays for series, not both."
     )
+
+
+def _first_missing(items):
+    """Index of the first sequence holding None, NaN or pandas' NA, or None."""
+    for i, s in enumerate(items):
+        try:
+            values = np.asarray(s, dtype=object).ravel()
+        except ValueError:  # (ragged channels: not a missing value's doing)
+            continue
+        for v in values:
+            if (v is None or type(v).__name__ == "NAType"
+                    or (isinstance(v, (float, np.floating)) and v != v)):
+                return i
+    return None
 
 
 def _check_not_empty(tokens, what):

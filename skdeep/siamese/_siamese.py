@@ -1243,7 +1243,9 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
             sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         transformer = self.transformer
         if transformer is None:
-            X, y = validate_data(self, X, y)
+            # (floats: a list holding None stayed an object array, passed
+            # the NaN check, and became a NaN prototype in the cast)
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
             check_float32_range(X, estimator=self)
         else:
             # As in a pipeline, the transformer gets X as given and checks
@@ -1308,7 +1310,7 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
         answer of 0.8 MB)."""
         check_is_fitted(self)
         if self.transformer_ is None:
-            X = validate_data(self, X, reset=False)
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
             check_float32_range(X, estimator=self)
         Z = self._embed(X, dense=False)  # (a transformer checks X, see fit)
         P = self.prototypes_

@@ -648,6 +648,11 @@ def test_max_length_truncates_with_a_warning():
         (["abc", 3], TypeError, "mixes strings with other types"),
         ([["a", "b"], ["c", 1]], TypeError, "mixes sequence types"),
         ([[1, 2], [1.5, 2.0]], TypeError, "mixes sequence types"),
+        # a missing value read as a mix of types (int and object, ...)
+        ([[1, 2], [3, None]], ValueError, "missing value .* in sequence 1"),
+        ([[1, np.nan], [3, 4]], ValueError, "missing value .* in sequence 0"),
+        ([["a", None], ["b"]], ValueError, "missing value .* in sequence 0"),
+        ([[1.0, None, 2.0], [1.0]], ValueError, "missing value .* in sequence 0"),
         ([[1, 2], [3, -2]], ValueError, "negative token id -2"),
         ([[1, -1], [3, 4]], ValueError, "negative token id -1"),
         (np.array([[1, 2], [3, -2]]), ValueError, r"X\[1, 1\] = -2"),

@@ -801,6 +801,20 @@ def test_prototype_blocks_count_the_embedding_width_and_stay_sparse(monkeypatch)
                                expected, rtol=1e-12)
 
 
+def test_prototype_refuses_a_missing_value_in_a_list():
+    # a list holding None stayed an object array, passed the NaN check and
+    # became a NaN prototype: every row was predicted as the first class
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 3)).tolist()
+    y = np.arange(12) % 2
+    clf = PrototypeClassifier().fit(X, y)
+    X[3][1] = None
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        PrototypeClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        clf.predict(X)
+
+
 def test_pair_classes_keep_the_label_dtype_and_nan_labels_are_refused():
     # float labels 0.0/1.0 came back as int64 classes and predictions;
     # a Categorical with a missing label raised a sorting TypeError

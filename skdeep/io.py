@@ -36,11 +36,13 @@ module.
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import io as _io
 import json
 import os
 import pathlib
 import sys
+import uuid
 import zipfile
 import zlib
 
@@ -64,7 +66,9 @@ def save(estimator, path, *, optimizer_state=True):
     estimator : estimator instance
         A registered skdeep estimator.
     path : str or path-like
-        Destination file (conventionally ``*.skdeep``).
+        Destination file (conventionally ``*.skdeep``). The archive is
+        written beside it and renamed over it at the end: a save that fails
+        midway leaves a file already at ``path`` as it was.
     optimizer_state : bool, default=True
         Also store the state of a trained net's optimizers (Adam's moment
         estimates, for example), so that ``partial_fit`` after :func:`load`
@@ -179,17 +183,38 @@ def save(estimator, path, *, optimizer_state=True):
             buffer = _io.BytesIO()
             torch.save(states, buffer)
             optimizers = buffer.getvalue()
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("meta.json", json.dumps(meta, indent=1))
-        buffer = _io.BytesIO()
-        np.savez(buffer, **arrays)
-        zf.writestr("arrays.npz", buffer.getvalue())
-        if state is not None:
-            zf.writestr("state_dict.pt", state)
-        if optimizers is not None:
-            zf.writestr("optimizer_state.pt", optimizers)
-        for key, module in modules.items():
-            zf.writestr(f"modules/{key}.pt", _state_bytes(module))
+    with _replaced_atomically(path) as file:
+        with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("meta.json", json.dumps(meta, indent=1))
+            buffer = _io.BytesIO()
+            np.savez(buffer, **arrays)
+            zf.writestr("arrays.npz", buffer.getvalue())
+            if state is not None:
+                zf.writestr("state_dict.pt", state)
+            if optimizers is not None:
+                zf.writestr("optimizer_state.pt", optimizers)
+            for key, module in modules.items():
+                zf.writestr(f"modules/{key}.pt", _state_bytes(module))
+
+
+@contextlib.contextmanager
+def _replaced_atomically(path):
+    """A new file object whose contents replace ``path`` once the block
+    succeeds: written beside it, then renamed over it. A save that failed
+    midway (a full disk, Ctrl-C) had emptied the good file already there."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Cannot save to {path!r}: it is a directory.")
+    temporary = f"{path}.{uuid.uuid4().hex[:12]}.partial"
+    file = open(temporary, "xb")  # (the umask's permissions, as a plain open)
+    try:
+        with file:
+            yield file
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
 
 
 def _check_rebuilds(estimator, modules):

@@ -866,3 +866,30 @@ def test_optimizer_states_a_load_could_not_apply(tmp_path):
     with pytest.warns(UserWarning, match="optimizer starts afresh"):
         loaded = io.load(tmp_path / "old.skdeep")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_a_failed_save_leaves_the_file_there_as_it_was(data, tmp_path, monkeypatch):
+    # the archive was written straight into the target: a save stopped
+    # midway (a full disk, Ctrl-C) had emptied the good file already there
+    model = AutoencoderTransformer(code_size=2, max_epochs=1, random_state=0).fit(data)
+    path = tmp_path / "model.skdeep"
+    io.save(model, path)
+    before = path.read_bytes()
+    calls = []
+    writestr = zipfile.ZipFile.writestr
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return writestr(self, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        io.save(model, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.skdeep"]  # nothing left
+    np.testing.assert_array_equal(io.load(path).transform(data), model.transform(data))
+    with pytest.raises(IsADirectoryError):
+        io.save(model, tmp_path)

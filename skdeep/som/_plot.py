@@ -94,6 +94,7 @@ def plot_map(
     """
     check_is_fitted(som)
     plt = _pyplot()
+    plt.get_cmap(cmap)  # (an unknown name: before a figure is left open)
     from matplotlib.collections import PolyCollection
 
     values = np.asarray(values, dtype=float)
@@ -255,6 +256,7 @@ def plot_component_planes(
     """
     check_is_fitted(som)
     plt = _pyplot()
+    plt.get_cmap(cmap)  # (an unknown name: before a figure is left open)
     n_features = som.cluster_centers_.shape[1]
     features = list(range(n_features)) if features is None else list(features)
     if not features:

@@ -587,6 +587,24 @@ def test_bad_input_raises():
 # -- pictures --------------------------------------------------------------------
 
 
+def test_a_plot_refused_leaves_no_figure_open():
+    # the figure was made before the colormap was read: each failed call
+    # left one open
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skdeep.som import plot_component_planes, plot_map
+
+    som = SOMClusterer(n_rows=3, n_columns=3, max_epochs=1, random_state=0)
+    som.fit(X_BLOBS)
+    before = plt.get_fignums()
+    for plot, args in ((plot_map, (som.hit_map(X_BLOBS),)), (plot_component_planes, ())):
+        with pytest.raises(ValueError, match="no_such_cmap"):
+            plot(som, *args, cmap="no_such_cmap")
+    assert plt.get_fignums() == before
+
+
 def test_plots_draw_the_right_cells():
     pytest.importorskip("matplotlib")
     import matplotlib

@@ -139,12 +139,13 @@ def _kernels():
         @njit(cache=True, nogil=True, fastmath=True)
         def train_rows(sequences, first, last, syn0, syn1, accept, alias, keep,
                        window, negative, lr, min_lr, done, total, seed,
-                       sigmoid_table, owner, anchor, anchor_weight):
+                       sigmoid_table, owner, anchor, anchor_weight, stop):
             # One pass of skip-gram over sequences[first:last]; returns the
             # number of tokens seen, counted on from ``done`` (of ``total``)
             # for the learning-rate decay, which steps every BATCH_WORDS
             # tokens. anchor_weight > 0 adds the anchor term (module
-            # docstring) once per kept token.
+            # docstring) once per kept token. stop[0] != 0 (set by the main
+            # thread when interrupted) ends the pass at the next row.
             state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) | np.uint64(1)
             for _ in range(4):  # decorrelate nearby seeds
                 state, bits = next_random(state)
@@ -154,6 +155,8 @@ def _kernels():
             alpha = max(lr - (lr - min_lr) * (done / total), min_lr)
             batch_end = done + BATCH_WORDS
             for row in range(first, last):
+                if stop[0]:
+                    break
                 # Down-sample frequent nodes first, then slide the window over
                 # what is left, as gensim does.
                 m = 0
@@ -310,6 +313,7 @@ def sgns_embedding(
         for a, b in zip(bounds[:-1], bounds[1:])
     ]
     done = [0] * workers
+    stop = np.zeros(1, dtype=np.uint8)
     prepared = time.perf_counter()
 
     def run(thread, epoch):
@@ -317,7 +321,7 @@ def sgns_embedding(
             sequences, bounds[thread], bounds[thread + 1], syn0, syn1, accept,
             alias, keep, window, negative, lr, min(lr, MIN_LR), done[thread],
             shares[thread], _thread_seed(seed, epoch, thread), sigmoid_table,
-            owner, anchor, np.float32(anchor_weight),
+            owner, anchor, np.float32(anchor_weight), stop,
         )
 
     for epoch in range(epochs):
@@ -329,8 +333,14 @@ def sgns_embedding(
             ]
             for t in threads:
                 t.start()
-            for t in threads:
-                t.join()
+            try:
+                for t in threads:
+                    t.join()
+            except BaseException:  # (Ctrl-C: the threads ran on, past fit)
+                stop[0] = 1
+                for t in threads:
+                    t.join()
+                raise
         progress(f"skip-gram epoch {epoch + 1}/{epochs} (numba, {n_tokens} tokens)")
     trained = time.perf_counter()
     if timings is not None:

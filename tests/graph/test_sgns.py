@@ -66,6 +66,28 @@ def test_numba_backend_threads_train_every_sequence():
     assert cross_val_score(LogisticRegression(), emb, y, cv=4).mean() > 0.9
 
 
+def test_interrupted_threads_stop_with_the_fit(monkeypatch):
+    # Ctrl-C while the main thread waited on the skip-gram threads left
+    # them training on past the fit's error (non-daemon: they held up exit)
+    import threading
+
+    A, _ = planted_partition()
+    join, calls = threading.Thread.join, []
+
+    def interrupted_join(self, *args, **kwargs):
+        calls.append(self)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return join(self, *args, **kwargs)
+
+    monkeypatch.setattr(threading.Thread, "join", interrupted_join)
+    with pytest.raises(KeyboardInterrupt):
+        Node2VecEmbedder(8, workers=3, **{**FAST, "n_walks": 50}).fit(A)
+    monkeypatch.undo()
+    assert len(calls) == 4  # the interrupted wait, then each thread's end
+    assert all(not thread.is_alive() for thread in calls)
+
+
 def test_walklets_numba_backend():
     A, y = planted_partition()
     est = WalkletsEmbedder(6, n_scales=3, walk_length=20, n_walks=5, sample=0.0,

@@ -45,13 +45,17 @@ def _check_feature_order(node_features, labels):
     """Refuse a feature frame indexed by the graph's node labels in another
     order than the graph's: rows are read by position (row i: the graph's
     node i), so such a frame gave every node another node's features,
-    without a word. A default RangeIndex says nothing and is left alone."""
+    without a word. A default RangeIndex (0, 1, ..., n - 1) says nothing
+    and is left alone; another range (``index=range(1, n + 1)``) names
+    labels like any index."""
     if labels is None or not hasattr(node_features, "iloc"):
         return  # (not a pandas object)
     import pandas as pd
 
     index = node_features.index
-    if isinstance(index, pd.RangeIndex) or len(index) != len(labels):
+    default = (isinstance(index, pd.RangeIndex) and index.start == 0
+               and index.step == 1)
+    if default or len(index) != len(labels):
         return
     labels = list(labels)
     if list(index) != labels and set(index) == set(labels):

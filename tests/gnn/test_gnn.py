@@ -474,6 +474,12 @@ def test_feature_frames_indexed_by_node_labels_in_another_order_are_refused():
                       max_epochs=1).fit(ids[:4], y4)
     GCNClassifier(graph=H, node_features=F.loc[list(H.nodes)].sort_index(),
                   max_epochs=1).fit(ids[:4], y4)
+    # a range other than 0..n-1 names labels too (range(1, 5) was read by
+    # position: node 3 got node 1's features)
+    K = nx.Graph([(3, 1), (1, 2), (2, 4)])  # K.nodes: 3, 1, 2, 4
+    ranged = pd.DataFrame({"f": [10.0, 20.0, 30.0, 40.0]}, index=range(1, 5))
+    with pytest.raises(ValueError, match=r"\[3, 1, 2, 4\]"):
+        GCNClassifier(graph=K, node_features=ranged, max_epochs=1).fit(ids[:4], y4)
 
 
 @pytest.mark.parametrize("cls", [GCNClassifier, GATClassifier, GraphSAGEClassifier])

@@ -80,11 +80,7 @@ def edges_to_adjacency(edges, n_nodes=None):
         raise ValueError("Edge array node ids must be non-negative integers.")
     weights = edges[:, 2] if edges.shape[1] == 3 else np.ones(len(edges))
     # before repeated edges add up: (0, 1, 2) and (1, 0, -2) cancelled out
-    if np.any(weights < 0):
-        raise ValueError(
-            "Negative values in data passed to the graph: edge weights must be "
-            "non-negative."
-        )
+    _refuse_negative_entries(weights)
     # (from the float ids: past 2**63 their int64 cast wrapped around)
     n = int(ends.max()) + 1 if n_nodes is None else int(n_nodes)
     if n_nodes is None and n > max(_MAX_ID_PER_EDGE * len(edges), 1 << 24):
@@ -170,6 +166,17 @@ def _could_be_edges(X):
     return bool(np.all(ends >= 0) and np.all(ends == np.round(ends)))
 
 
+def _refuse_negative_entries(weights):
+    """Refuse negative weights among entries that are then summed: a sum
+    hid them (3 and -1 gave an edge of 2, w and -w no edge, without a word),
+    as the edge-array reader refuses before summing."""
+    if (np.asarray(weights, dtype=np.float64) < 0).any():
+        raise ValueError(
+            "Negative values in data passed to the graph: edge weights must be "
+            "non-negative."
+        )
+
+
 def to_adjacency(X, input_format="auto"):
     """CSR float64 adjacency and node labels (``None`` unless networkx) of a graph.
 
@@ -215,6 +222,11 @@ def to_adjacency(X, input_format="auto"):
         import networkx as nx
 
         nodes = graph_nodes(X)
+        if X.is_multigraph():  # (parallel edges are summed below)
+            _refuse_negative_entries(
+                [w for *_, w in X.edges(data="weight", default=1)
+                 if isinstance(w, (int, float, np.number)) and not isinstance(w, bool)]
+            )
         try:  # (networkx 3.2 fails with "Unknown sparse matrix format")
             A = nx.to_scipy_sparse_array(X, nodelist=nodes, weight="weight",
                                          format="csr")
@@ -243,7 +255,10 @@ def to_adjacency(X, input_format="auto"):
                              "graph are real numbers.")
         # cast first: converting to CSR sums repeated COO entries in their
         # own dtype (three uint8 entries of 100 gave a weight of 44)
-        return sp.csr_matrix(X.astype(np.float64, copy=False)), None
+        X = X.astype(np.float64, copy=False)
+        if X.format in ("coo", "csr", "csc"):  # (repeated entries: summed below)
+            _refuse_negative_entries(X.data)
+        return sp.csr_matrix(X), None
     if input_format == "edgelist":
         # one edge is a graph: a single row is fine here
         return edges_to_adjacency(X), None

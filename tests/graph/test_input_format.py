@@ -355,6 +355,25 @@ def test_repeated_integer_entries_add_up_in_float64():
         assert A.dtype == np.float64 and A[0, 1] == 3 * value
 
 
+def test_negative_entries_are_refused_before_they_add_up():
+    # repeated sparse entries and parallel multigraph edges are summed: 3 and
+    # -1 made an edge of 2, w and -w no edge, without a word
+    import networkx as nx
+
+    rows, cols = np.array([0, 0, 1, 1]), np.array([1, 1, 0, 0])
+    coo = sp.coo_matrix((np.array([3.0, -1.0, 3.0, -1.0]), (rows, cols)), shape=(2, 2))
+    multi = nx.MultiGraph([(0, 1, {"weight": 3.0}), (0, 1, {"weight": -1.0})])
+    csr = sp.csr_matrix((np.array([3.0, -1.0, 3.0, -1.0]), np.array([1, 1, 0, 0]),
+                         np.array([0, 2, 4])), shape=(2, 2))  # (not summed yet)
+    for graph in (coo, csr, multi):
+        with pytest.raises(ValueError, match="edge weights must be non-negative"):
+            to_adjacency(graph)
+    with pytest.raises(ValueError, match="edge weights must be non-negative"):
+        DeepWalkEmbedder(2).fit(coo)
+    positive = nx.MultiGraph([(0, 1, {"weight": 3.0}), (0, 1), (1, 2)])
+    assert to_adjacency(positive)[0][0, 1] == 4.0  # (summed, as documented)
+
+
 def test_unreadable_graphs_get_a_clear_error():
     nx = pytest.importorskip("networkx")
     pd = pytest.importorskip("pandas")

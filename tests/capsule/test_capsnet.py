@@ -378,3 +378,22 @@ def test_reconstruct_and_pose_sweep_under_pandas_output(fitted):
     clf.set_output(transform="pandas")
     np.testing.assert_array_equal(clf.reconstruct(X[:4]), expected[0])
     np.testing.assert_array_equal(clf.pose_sweep(X[:2]), expected[1])
+
+
+def test_weighted_loss_reports_each_batchs_share_of_the_epoch():
+    # batches of a weighted epoch were weighed by their rows: the epoch
+    # (and validation) loss moved with batch_size, 0.696 against 0.708
+    torch.manual_seed(0)
+    lengths, codes = torch.rand(10, 3), torch.randint(0, 3, (10,))
+    weights = torch.rand(10) * 5
+    for loss in (CapsuleLoss(reconstruction_weight=0.0),
+                 CapsuleLoss(reconstruction_weight=0.0, class_weight=[1.0, 3.0, 0.5])):
+        whole = loss((lengths, None, None), (codes, weights))
+        parts = [(loss((lengths[s], None, None), (codes[s], weights[s])), loss.last_total_)
+                 for s in (slice(0, 3), slice(3, 10))]
+        combined = sum(v * t for v, t in parts) / sum(t for _, t in parts)
+        torch.testing.assert_close(combined, whole)
+    plain = CapsuleLoss(reconstruction_weight=0.0)
+    plain((lengths, None, None), (codes, weights))
+    plain((lengths, None, None), codes)  # unweighted: a batch counts its rows
+    assert plain.last_total_ is None

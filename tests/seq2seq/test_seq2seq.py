@@ -1178,3 +1178,29 @@ def test_series_in_any_units_are_learnt_alike():
     np.testing.assert_allclose(
         ae.fit(X * 1e6).inverse_transform(ae.transform(X * 1e6)) / 1e6, near,
         rtol=1e-4, atol=1e-6)
+
+
+def test_loss_reports_each_batchs_tokens():
+    # an epoch's loss weighed batches by their rows, not their tokens: it
+    # moved with batch_size (2.25 against 2.40), as did the validation loss
+    # early stopping reads
+    from skdeep.seq2seq._modules import Seq2SeqLoss
+    from skdeep.seq2seq._sequences import PAD
+
+    torch.manual_seed(0)
+    outputs = torch.randn(4, 6, 9)
+    tokens = torch.randint(5, 9, (4, 6))
+    tokens[0, 1:] = PAD  # lengths 1, 6, 6, 3
+    tokens[3, 3:] = PAD
+    series = torch.randn(4, 6, 2)
+    series[0, 2:] = float("nan")
+    loss = Seq2SeqLoss()
+    for target, out in ((tokens, outputs), (series, outputs[..., :3])):
+        whole = loss(out, target)
+        parts = [(loss(out[s], target[s]), loss.last_total_)
+                 for s in (slice(0, 1), slice(1, 4))]
+        combined = sum(v * t for v, t in parts) / sum(t for _, t in parts)
+        if target.is_floating_point():  # (two means, each over valid steps)
+            assert loss.last_total_ == 18
+        else:
+            torch.testing.assert_close(combined, whole)

@@ -386,7 +386,8 @@ class WaveletFeaturizer(_BaseSignalTransformer):
                 out = np.empty((n, *first.shape[1:]), dtype=first.dtype)
                 out[:rows] = first
                 for start in range(rows, n, rows):
-                    out[start : start + rows] = self._features_of(X[start : start + rows])
+                    block = X[start : start + rows]
+                    out[start : start + rows] = self._features_of(block)
                 return out
         return self._features_of(X)
 

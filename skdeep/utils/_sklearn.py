@@ -77,8 +77,9 @@ def external_stacklevel():
     """The ``stacklevel`` that makes a warning raised by the calling
     function point at the user's code: the first frame outside skdeep,
     scikit-learn, skorch and sktime (whose wrappers a ``fit`` or a
-    forecaster's ``predict_interval`` runs through) and ``contextlib``. Counted frames went stale when a wrapper was added (a
-    warning of ``RBFNetworkClassifier.fit`` pointed into skdeep).
+    forecaster's ``predict_interval`` runs through) and ``contextlib``.
+    Counted frames went stale when a wrapper was added (a warning of
+    ``RBFNetworkClassifier.fit`` pointed into skdeep).
 
     Examples
     --------

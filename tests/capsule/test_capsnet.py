@@ -389,8 +389,10 @@ def test_weighted_loss_reports_each_batchs_share_of_the_epoch():
     for loss in (CapsuleLoss(reconstruction_weight=0.0),
                  CapsuleLoss(reconstruction_weight=0.0, class_weight=[1.0, 3.0, 0.5])):
         whole = loss((lengths, None, None), (codes, weights))
-        parts = [(loss((lengths[s], None, None), (codes[s], weights[s])), loss.last_total_)
-                 for s in (slice(0, 3), slice(3, 10))]
+        parts = [
+            (loss((lengths[s], None, None), (codes[s], weights[s])), loss.last_total_)
+            for s in (slice(0, 3), slice(3, 10))
+        ]
         combined = sum(v * t for v, t in parts) / sum(t for _, t in parts)
         torch.testing.assert_close(combined, whole)
     plain = CapsuleLoss(reconstruction_weight=0.0)

@@ -744,7 +744,8 @@ def test_statistics_given_as_a_set_come_in_a_fixed_order():
     names = featurizer.fit(np.zeros((2, 16))).get_feature_names_out()
     assert [name.split("_", 1)[1] for name in names[:6]] == list(STATISTICS[:6])
     with pytest.raises(ValueError, match="non-empty list of distinct"):
-        WaveletFeaturizer(statistics={"mean", "median?"}).fit_transform(np.zeros((2, 16)))
+        WaveletFeaturizer(statistics={"mean", "median?"}).fit_transform(
+            np.zeros((2, 16)))
 
 
 def test_cwt_statistics_are_computed_a_few_series_at_a_time(monkeypatch):

@@ -599,7 +599,8 @@ def test_a_plot_refused_leaves_no_figure_open():
     som = SOMClusterer(n_rows=3, n_columns=3, max_epochs=1, random_state=0)
     som.fit(X_BLOBS)
     before = plt.get_fignums()
-    for plot, args in ((plot_map, (som.hit_map(X_BLOBS),)), (plot_component_planes, ())):
+    for plot, args in ((plot_map, (som.hit_map(X_BLOBS),)),
+                       (plot_component_planes, ())):
         with pytest.raises(ValueError, match="no_such_cmap"):
             plot(som, *args, cmap="no_such_cmap")
     assert plt.get_fignums() == before

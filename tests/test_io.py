@@ -109,6 +109,28 @@ def test_partial_fit_after_load_resets_a_schedule_set_to_constant(data, tmp_path
         est.partial_fit(data, y)
         assert [g["lr"] for g in est.net_.optimizer_.param_groups] == [0.05, 0.05]
     np.testing.assert_array_equal(loaded.predict(data), model.predict(data))
+    # once: a rate lowered by hand between later calls stays
+    for group in model.net_.optimizer_.param_groups:
+        group["lr"] = 0.01
+    model.partial_fit(data, y)
+    assert [g["lr"] for g in model.net_.optimizer_.param_groups] == [0.01, 0.01]
+
+
+def test_partial_fit_leaves_a_users_own_schedule_going(data):
+    # the reset of the built-in schedule's rates froze a user's StepLR at its
+    # first step (0.025 at every call)
+    from skorch.callbacks import LRScheduler
+    from torch.optim.lr_scheduler import StepLR
+
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    model = MCDropoutRegressor((8,), lr=0.1, random_state=0,
+                               callbacks=[LRScheduler(StepLR, step_size=1, gamma=0.5)])
+    rates = []
+    for _ in range(4):
+        model.partial_fit(data, data[:, 0])
+        rates.append(model.net_.optimizer_.param_groups[0]["lr"])
+    assert rates == pytest.approx([0.05, 0.0125, 0.003125, 0.00078125])
 
 
 @pytest.mark.parametrize("numbers", ["lr float32", "lr float64, cosine schedule",

@@ -47,6 +47,7 @@ from skorch.callbacks import (
     Callback,
     EarlyStopping,
     GradientNormClipping,
+    LRScheduler,
     PrintLog,
     ProgressBar,
 )
@@ -2260,15 +2261,19 @@ class BaseTorchEstimator(BaseEstimator):
             # stateful parameter): give it this call's batching and resets.
             resets = any(name == "reset_state" for name, _ in net.callbacks_)
             # A schedule's last rates (a cosine ends at 0, which froze the
-            # network): back to the rates it started from, as a first
+            # network): back to the rates it started from, once, as a first
             # partial_fit call trains (no schedule). Read from the optimizer
             # (torch's schedulers leave initial_lr in its groups, saved with
             # its state), not from the callbacks: a loaded net's are rebuilt
             # from the current lr_schedule, and one set to "constant" since
-            # fit left the cosine's 0 in place (no update, no error).
-            for optimizer in net._optimizers:
-                for group in getattr(net, optimizer + "_").param_groups:
-                    group["lr"] = group.get("initial_lr", group["lr"])
+            # fit left the cosine's 0 in place (no update, no error). A
+            # user's own scheduler goes on as it is.
+            if not any(isinstance(callback, LRScheduler) and name != "lr_scheduler"
+                       for name, callback in net.callbacks_):
+                for optimizer in net._optimizers:
+                    for group in getattr(net, optimizer + "_").param_groups:
+                        if "initial_lr" in group:
+                            group["lr"] = group.pop("initial_lr")
             if net.train_split is not None or resets != streams or any(
                 name in stale for name, _ in net.callbacks_
             ):
@@ -2386,7 +2391,8 @@ _PARTIAL_FIT_DOC = """Train one more epoch on ``X``, ``y`` (incremental learning
         keep their state) or ``gradient_clipping`` set since applies; the
         optimizer keeps its weight decay and the learning rate it started
         from (as the MLP's does; an ``lr_schedule``'s last rate, 0 for the
-        cosine, is set back to it); a changed parameter that
+        cosine, is set back to it by the first call after ``fit``; a
+        scheduler among ``callbacks`` goes on); a changed parameter that
         sets the network's layers (``activation``, ``dropout``, ...) is an
         error.
 

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -217,17 +218,24 @@ def main(argv=None):
     """Entry point of the ``skdeep`` command."""
     # A name or error text the terminal's encoding cannot show (a plugin's
     # class "Modèle" under an ASCII locale) is escaped, not a traceback that
-    # loses the rest of the listing
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-    args = build_parser().parse_args(argv)
+    # loses the rest of the listing; the streams are put back after (main may
+    # run inside a program)
+    streams = [(stream, stream.errors) for stream in (sys.stdout, sys.stderr)
+               if hasattr(stream, "reconfigure")]
+    for stream, _ in streams:
+        stream.reconfigure(errors="backslashreplace")
     try:
-        return args.func(args)
-    except BrokenPipeError:  # `skdeep list | head`: the reader left, no traceback
-        # (the interpreter's flush of stdout at exit would raise again)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        args = build_parser().parse_args(argv)
+        try:
+            return args.func(args)
+        except BrokenPipeError:  # `skdeep list | head`: the reader left
+            # (the interpreter's flush of stdout at exit would raise again)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+    finally:
+        for stream, errors in streams:
+            with contextlib.suppress(ValueError, OSError):  # (closed, or gone)
+                stream.reconfigure(errors=errors)
 
 
 if __name__ == "__main__":

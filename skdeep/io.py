@@ -41,6 +41,7 @@ import io as _io
 import json
 import os
 import pathlib
+import shutil
 import sys
 import uuid
 import zipfile
@@ -65,10 +66,11 @@ def save(estimator, path, *, optimizer_state=True):
     ----------
     estimator : estimator instance
         A registered skdeep estimator.
-    path : str or path-like
+    path : str, path-like or file object
         Destination file (conventionally ``*.skdeep``). The archive is
         written beside it and renamed over it at the end: a save that fails
-        midway leaves a file already at ``path`` as it was.
+        midway leaves a file already at ``path`` as it was (a link's target
+        is replaced, with its permissions).
     optimizer_state : bool, default=True
         Also store the state of a trained net's optimizers (Adam's moment
         estimates, for example), so that ``partial_fit`` after :func:`load`
@@ -201,15 +203,33 @@ def save(estimator, path, *, optimizer_state=True):
 def _replaced_atomically(path):
     """A new file object whose contents replace ``path`` once the block
     succeeds: written beside it, then renamed over it. A save that failed
-    midway (a full disk, Ctrl-C) had emptied the good file already there."""
-    path = os.fspath(path)
+    midway (a full disk, Ctrl-C) had emptied the good file already there.
+
+    A symbolic link's target is replaced (the link stays) and keeps its
+    permission bits. A file object is written as it is; so is ``path`` where
+    its directory takes no new file (a writable file in a read-only one)."""
+    if hasattr(path, "write"):
+        yield path
+        return
+    path = os.path.realpath(os.fspath(path))
     if os.path.isdir(path):
         raise IsADirectoryError(f"Cannot save to {path!r}: it is a directory.")
-    temporary = f"{path}.{uuid.uuid4().hex[:12]}.partial"
-    file = open(temporary, "xb")  # (the umask's permissions, as a plain open)
+    # (a short name of its own: the file's name plus a suffix can be too long)
+    temporary = os.path.join(os.path.dirname(path),
+                             f".skdeep-{uuid.uuid4().hex[:16]}.partial")
+    try:
+        file = open(temporary, "xb")  # (the umask's permissions, as a plain open)
+    except PermissionError:
+        file = None
+    if file is None:
+        with open(path, "wb") as file:
+            yield file
+        return
     try:
         with file:
             yield file
+        if os.path.exists(path):  # (a private model stays private)
+            shutil.copymode(path, temporary)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

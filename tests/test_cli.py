@@ -168,3 +168,4 @@ def test_list_escapes_what_the_terminal_cannot_encode(monkeypatch):
     assert main(["list"]) == 0
     stdout.flush()
     assert "Mod\\xe8le" in buffer.getvalue().decode("ascii")
+    assert stdout.errors == "strict"  # (put back: main may run inside a program)

@@ -915,3 +915,30 @@ def test_a_failed_save_leaves_the_file_there_as_it_was(data, tmp_path, monkeypat
     np.testing.assert_array_equal(io.load(path).transform(data), model.transform(data))
     with pytest.raises(IsADirectoryError):
         io.save(model, tmp_path)
+
+
+def test_save_keeps_links_permissions_and_file_objects(data, tmp_path):
+    # the atomic save first replaced a link by a plain file (its target kept
+    # the old model), reset a private file's mode to the umask's, refused
+    # file objects and failed on names near the length limit
+    import os
+    import stat
+
+    model = AutoencoderTransformer(code_size=2, max_epochs=1, random_state=0).fit(data)
+    target = tmp_path / "target.skdeep"
+    io.save(AutoencoderTransformer(code_size=3), target)
+    os.chmod(target, 0o600)
+    link = tmp_path / "link.skdeep"
+    link.symlink_to(target)
+    io.save(model, link)
+    assert link.is_symlink() and stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert io.load(target).code_size == 2
+    buffer = _io.BytesIO()
+    io.save(model, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(io.load(buffer).transform(data), model.transform(data))
+    long = tmp_path / ("m" * 240 + ".skdeep")
+    io.save(model, long)
+    assert io.load(long).code_size == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["target.skdeep", "link.skdeep", long.name])

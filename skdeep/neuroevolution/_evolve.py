@@ -617,9 +617,12 @@ class NEATPopulation:
         Parameters
         ----------
         path : str or path-like
-            The file to write (replaced if it exists).
+            The file to write (replaced if it exists, once the whole run is
+            written: a save that fails midway leaves it as it was).
         """
-        with open(path, "wb") as handle:
+        from skdeep.io import _replaced_atomically
+
+        with _replaced_atomically(path) as handle:
             pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
     @staticmethod

@@ -286,6 +286,24 @@ def _outputs(estimator, X):
     return out
 
 
+# What a fit itself returns, where an estimator has no output method (node
+# embedders of a graph, community detectors): without them the checks that
+# compare outputs compared nothing for those, and passed whatever happened
+_FITTED_RESULTS = ("embedding_", "labels_", "memberships_")
+
+
+def _results(estimator, X):
+    """:func:`_outputs` and the fitted results (:data:`_FITTED_RESULTS`)."""
+    import scipy.sparse as sp
+
+    out = _outputs(estimator, X)
+    for name in _FITTED_RESULTS:
+        value = getattr(estimator, name, None)
+        if value is not None:
+            out[name] = value.toarray() if sp.issparse(value) else np.asarray(value)
+    return out
+
+
 def _fit(estimator, X, y, *, quiet=True):
     """Fit on ``X`` (and ``y`` where the estimator takes one); ``quiet``
     silences warnings (not thread-safe: threads silence them around)."""
@@ -348,12 +366,7 @@ def check_random_state_reproducible(name, estimator_orig):
     def fit_and_output(quiet=True):
         est = _fit(clone(estimator_orig).set_params(random_state=0), X, y,
                    quiet=quiet)
-        out = _outputs(est, X)
-        # node embedders of a fixed graph have no output method: their fitted
-        # embedding is the output
-        if hasattr(est, "embedding_"):
-            out["embedding_"] = np.asarray(est.embedding_)
-        return out
+        return _results(est, X)
 
     first = fit_and_output()
     concurrent = _in_threads(lambda: fit_and_output(quiet=False), n_threads=2)
@@ -464,18 +477,21 @@ def check_global_rng_untouched(name, estimator_orig):
 
 def check_torch_default_dtype(name, estimator_orig):
     """Fit and outputs work where the caller set torch's default dtype to
-    float64, and leave it so (skdeep's networks compute in float32)."""
+    float64, and leave it so (skdeep's networks compute in float32); and
+    leave the usual float32 as it is (a leak of float64 went unseen when
+    float64 was all the check set)."""
     import torch
 
     X, y = _check_data(estimator_orig)
     previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
     try:
-        est = _fit(clone(estimator_orig), X, y)
-        _outputs(est, X)
-        assert torch.get_default_dtype() == torch.float64, (
-            f"{name} changed torch's default dtype"
-        )
+        for dtype in (torch.float64, torch.float32):
+            torch.set_default_dtype(dtype)
+            est = _fit(clone(estimator_orig), X, y)
+            _outputs(est, X)
+            assert torch.get_default_dtype() == dtype, (
+                f"{name} changed torch's default dtype from {dtype}"
+            )
     finally:
         torch.set_default_dtype(previous)
 
@@ -497,7 +513,8 @@ def check_io_roundtrip(name, estimator_orig):
     assert _params_equal(loaded.get_params(), est.get_params()), (
         f"{name}: parameters changed in the save/load round trip"
     )
-    out_a, out_b = _outputs(est, X), _outputs(loaded, X)
+    out_a, out_b = _results(est, X), _results(loaded, X)
+    assert out_a.keys() == out_b.keys(), f"{name}: fitted results lost in the load"
     for method in out_a:
         np.testing.assert_array_equal(
             out_a[method], out_b[method], err_msg=f"{name}.{method} differs after load"
@@ -577,8 +594,9 @@ _ACCEPTED_ERRORS = (ValueError, TypeError)
 
 # What a clear error message mentions, per kind of bad input (case-insensitive).
 _MATCH = {
-    "nan": r"nan|missing",
-    "inf": r"inf|finite",
+    # (words, not parts of them: "infer" or "maintenance" read as clear)
+    "nan": r"\bnan\b|missing",
+    "inf": r"\binf(init[ey])?\b|finite",
     "overflow": r"float32|overflow|too large|infinit|finite|range",
     "empty": r"0 sample|0 node|empty|minimum|at least|no node|no graph",
     "ndim": r"dim|shape|expected|reshape|graph|adjacen",

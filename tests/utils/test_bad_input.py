@@ -186,3 +186,69 @@ def test_unfitted_module_is_a_not_fitted_error():
         with pytest.raises(NotFittedError, match="is not fitted yet"):
             getattr(model, attribute)
         assert not hasattr(model, attribute)
+
+
+def test_skdeeps_checks_fail_on_estimators_that_break_them(monkeypatch):
+    # checks that could not fail: the io round trip and the seeding check
+    # compared nothing for estimators without an output method (their result
+    # is embedding_ or labels_), the dtype check saw no float64 leak, and
+    # "infer" read as a clear message about infinity
+    import torch
+
+    import skdeep.io
+    from skdeep.graph import DeepWalkEmbedder
+    from skdeep.utils.estimator_checks import test_instances
+
+    pytest.importorskip("gensim")
+    embedder = test_instances(DeepWalkEmbedder)[0]
+    estimator_checks.check_io_roundtrip("DeepWalkEmbedder", embedder)
+    load = skdeep.io.load
+
+    def lossy(path, **kwargs):
+        loaded = load(path, **kwargs)
+        loaded.embedding_ = np.zeros_like(loaded.embedding_)
+        return loaded
+
+    monkeypatch.setattr(skdeep.io, "load", lossy)
+    with pytest.raises(AssertionError, match="embedding_ differs after load"):
+        estimator_checks.check_io_roundtrip("DeepWalkEmbedder", embedder)
+    monkeypatch.undo()
+
+    class Unseeded(DeepWalkEmbedder):
+        def fit(self, X, y=None):
+            super().fit(X, y)
+            self.labels_ = np.random.default_rng().integers(0, 1 << 30, len(X))
+            return self
+
+    with pytest.raises(AssertionError, match="labels_ differs"):
+        estimator_checks.check_random_state_reproducible(
+            "Unseeded", Unseeded(**embedder.get_params()))
+
+    class LeaksFloat64(AutoencoderLike):
+        def fit(self, X, y=None):
+            torch.set_default_dtype(torch.float64)
+            return super().fit(X, y)
+
+    with pytest.raises(AssertionError, match="changed torch's default dtype"):
+        estimator_checks.check_torch_default_dtype("LeaksFloat64", LeaksFloat64())
+    assert torch.get_default_dtype() == torch.float32
+    assert estimator_checks._error_problem(
+        ValueError("Could not infer the batch count"), estimator_checks._MATCH["inf"])
+    assert estimator_checks._error_problem(
+        ValueError("Maintenance mode"), estimator_checks._MATCH["nan"])
+    for message, kind in (("Input X contains infinity", "inf"),
+                          ("Input contains NaN.", "nan"),
+                          ("values must be finite", "inf")):
+        assert estimator_checks._error_problem(
+            ValueError(message), estimator_checks._MATCH[kind]) is None
+
+
+class AutoencoderLike(TransformerMixin, BaseEstimator):
+    """A tiny transformer for the checks' own tests."""
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=float)

@@ -136,12 +136,17 @@ def _cmd_check(args):
             counts = {}
             for r in results:
                 counts[r["status"]] = counts.get(r["status"], 0) + 1
-            failed = [r for r in results if r["status"] == "failed"]
+            # (an expected failure that passes: the estimator's list is stale)
+            failed = [r for r in results if r["status"] in ("failed", "xpass")]
             failed_total += len(failed)
             summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
             mark = "FAIL" if failed else "ok"
             print(f"[{mark:>4}] {_label(estimator)} ({plugin}): {summary}")
             for r in failed:
+                if r["status"] == "xpass":
+                    print(f"         {r['check_name']}: passes, but is listed as an "
+                          f"expected failure ({r['reason']})")
+                    continue
                 print(f"         {r['check_name']}: {type(r['exception']).__name__}: "
                       f"{str(r['exception']).strip()[:300]}")
             if args.verbose:

@@ -578,12 +578,20 @@ def _value_equal(a, b):
         )
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return np.array_equal(np.asarray(a), np.asarray(b))
+    # (1 and True compared equal; containers of arrays compared by their
+    # reprs, which numpy cuts short: arrays differing inside read as equal)
+    if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)):
+        return False
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return (type(a) is type(b) and len(a) == len(b)
+                and all(_value_equal(x, y) for x, y in zip(a, b)))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+                and all(_value_equal(a[k], b[k]) for k in a))
     try:
         return bool(a == b) or repr(a) == repr(b)
     except (TypeError, ValueError):
         return repr(a) == repr(b)
-
-
 
 
 

@@ -278,3 +278,15 @@ class _ListsAFailure(AutoencoderLike):
     def _expected_failed_checks(self):
         return {"check_io_roundtrip": "not registered",
                 "check_transformer_general": "a stand-in"}
+
+
+def test_parameter_equality_of_the_io_check_is_exact():
+    # 1 and True were equal, and lists of arrays differing inside too (their
+    # reprs are cut short)
+    equal = estimator_checks._value_equal
+    long = np.zeros(2000)
+    changed = long.copy()
+    changed[1000] = 1.0
+    assert not equal(1, True) and not equal({"a": 1}, {"a": True})
+    assert not equal([long], [changed]) and equal([long], [long.copy()])
+    assert not equal((1, 2), [1, 2]) and equal({"k": (1.0, "x")}, {"k": (1.0, "x")})

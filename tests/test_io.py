@@ -936,7 +936,8 @@ def test_save_keeps_links_permissions_and_file_objects(data, tmp_path):
     buffer = _io.BytesIO()
     io.save(model, buffer)
     buffer.seek(0)
-    np.testing.assert_array_equal(io.load(buffer).transform(data), model.transform(data))
+    np.testing.assert_array_equal(io.load(buffer).transform(data),
+                                  model.transform(data))
     long = tmp_path / ("m" * 240 + ".skdeep")
     io.save(model, long)
     assert io.load(long).code_size == 2

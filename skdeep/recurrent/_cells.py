@@ -866,6 +866,12 @@ def state_prefix(state, n):
     return [tuple(t[:n] for t in layer) for layer in state]
 
 
+def repeat_state(state, n):
+    """The state of one stream (batch row) repeated for ``n`` streams."""
+    return [tuple(t.expand(n, *t.shape[1:]).contiguous() for t in layer)
+            for layer in state]
+
+
 def parameter_count(module):
     """Trainable parameters of ``module``."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -15,7 +15,7 @@ from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 from torch import nn
 from torch.nn import functional as F
 
-from skdeep.recurrent._cells import CELLS, RecurrentStack, detach_state
+from skdeep.recurrent._cells import CELLS, RecurrentStack, detach_state, repeat_state
 from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, MCDropoutMLP
 from skdeep.utils._sklearn import (
     Interval,
@@ -151,8 +151,7 @@ class _LSTMForecastNet(nn.Module):
         """
         h, _, state = self.layers[0](z, None, None)
         h = h.expand(n_rows, *h.shape[1:])
-        states = [[tuple(t.expand(n_rows, *t.shape[1:]).contiguous() for t in layer)
-                   for layer in state]]
+        states = [repeat_state(state, n_rows)]
         for i, layer in enumerate(self.layers[1:], start=1):
             if masks is not None:
                 h = h * masks[i - 1]

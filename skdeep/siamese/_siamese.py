@@ -62,6 +62,7 @@ from skdeep.utils._torch import (
     CONV_CPU_INFERENCE_ROWS,
     as_float32_tensor,
     global_rng_kept,
+    write_rows,
 )
 from skdeep.utils._training import (
     SAMPLE_WEIGHT_CHECKS,
@@ -1325,30 +1326,29 @@ class PrototypeClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
             P = P - centre
             squared = (P**2).sum(1)[None]
         reduce = (lambda s: s) if reduce is None else reduce
-        # (blocks of both the scores and the float64 embedding rows: a wide
-        # or sparse embedding was converted whole, 3x its dense size)
-        rows = max(1, _SCORE_BLOCK_ELEMENTS // max(1, len(P), Z.shape[1]))
-        out = None
-        for start in range(0, max(Z.shape[0], 1), rows):
+
+        def block_scores(start):
             block = _dense_rows(Z[start : start + rows])
             if self.metric == "cosine":
                 norms = np.linalg.norm(block, axis=1, keepdims=True)
-                scores = (block / np.maximum(norms, 1e-12)) @ P.T - 1.0
-            else:
-                block = block - centre
-                scores = block @ P.T
-                scores *= -2.0
-                scores += (block**2).sum(1)[:, None]
-                scores += squared
-                np.maximum(scores, 0.0, out=scores)
-                np.negative(scores, out=scores)
-            scores = reduce(scores)
-            if out is None:
-                if len(scores) == Z.shape[0]:
-                    return scores
-                out = np.empty((Z.shape[0], *scores.shape[1:]), scores.dtype)
-            out[start : start + len(scores)] = scores  # (no second full copy)
-        return out
+                return reduce((block / np.maximum(norms, 1e-12)) @ P.T - 1.0)
+            block = block - centre
+            scores = block @ P.T
+            scores *= -2.0
+            scores += (block**2).sum(1)[:, None]
+            scores += squared
+            np.maximum(scores, 0.0, out=scores)
+            np.negative(scores, out=scores)
+            return reduce(scores)
+
+        # (blocks of both the scores and the float64 embedding rows: a wide
+        # or sparse embedding was converted whole, 3x its dense size)
+        rows = max(1, _SCORE_BLOCK_ELEMENTS // max(1, len(P), Z.shape[1]))
+        n = Z.shape[0]
+        if n <= rows:
+            return block_scores(0)
+        return write_rows(((start, block_scores(start))
+                           for start in range(0, n, rows)), n)
 
     def predict_proba(self, X):
         """Softmax over the classes of minus the distances to the prototypes.

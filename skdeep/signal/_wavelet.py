@@ -10,6 +10,7 @@ import pywt
 
 from skdeep.signal._base import _BaseSignalTransformer, check_statistics
 from skdeep.utils._sklearn import Interval, StrOptions, _get_output_config
+from skdeep.utils._torch import write_rows
 
 STATISTICS = (
     "energy",
@@ -382,13 +383,8 @@ class WaveletFeaturizer(_BaseSignalTransformer):
             # are its own, the same numbers bit for bit
             rows = max(1, _CWT_CHUNK_ELEMENTS // max(1, C * T * len(self._scales(T))))
             if n > rows:
-                first = self._features_of(X[:rows])
-                out = np.empty((n, *first.shape[1:]), dtype=first.dtype)
-                out[:rows] = first
-                for start in range(rows, n, rows):
-                    block = X[start : start + rows]
-                    out[start : start + rows] = self._features_of(block)
-                return out
+                return write_rows(((start, self._features_of(X[start : start + rows]))
+                                   for start in range(0, n, rows)), n)
         return self._features_of(X)
 
     def _features_of(self, X):

@@ -731,7 +731,8 @@ default="adam"
             if hasattr(self, "net_"):
                 vars(self.net_.module_).pop("graph", None)  # (class default)
         with torch.no_grad():
-            embedding = unit_ball(module.embedding).double().cpu()
+            # (in float64: scaled in float32, rows came out up to 7e-8 too long)
+            embedding = unit_ball(module.embedding.double()).cpu()
             centers = module.centers.detach().to("cpu", torch.float64, copy=True)
         self.cluster_centers_ = centers.numpy()
         nearest = torch.cdist(embedding, centers).argmin(1)

@@ -969,8 +969,14 @@ class LSTMForecaster(BaseForecaster):
             # checked before sktime stores y and moves the cutoff: a refused
             # update left the cutoff moved and y longer than X, and the next
             # forecasts silently filled the missing exogenous rows. (X goes
-            # on in the fitted column order; _update trusts it.)
-            X = self._checked_update(y, X)
+            # on in the fitted column order; _update trusts it.) Where sktime
+            # fits one forecaster per variable or instance, those hold what
+            # X is checked against: checked there only, a refused update
+            # left this outer forecaster's cutoff moved.
+            checker = self
+            if getattr(self, "_is_vectorized", False):
+                checker = self.forecasters_.iloc[0, 0]
+            X = checker._checked_update(y, X)
         return super().update(y, X=X, update_params=update_params)
 
     def _checked_update(self, y, X):
@@ -978,7 +984,6 @@ class LSTMForecaster(BaseForecaster):
         values = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
         if values.dtype.kind in "biuf" and not np.all(np.isfinite(values)):
             raise ValueError("y contains NaN or infinite values.")
-        # (n_exog_ is unset where sktime fits one forecaster per variable)
         if getattr(self, "n_exog_", 0) and isinstance(X, pd.DataFrame):
             if X.shape[1] != self.n_exog_:
                 # (accepted, it broke every later predict with pandas' errors)

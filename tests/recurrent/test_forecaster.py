@@ -387,6 +387,27 @@ def test_future_X_columns_are_matched_by_name():
         np.testing.assert_array_equal(swapped.predict(fh, X=X[45:48]), expected)
 
 
+def test_refused_update_keeps_the_cutoff_of_several_series():
+    # with several variables (or a panel) sktime fits one forecaster each:
+    # X was checked by those only, after the outer cutoff had moved, so a
+    # refused update left it 5 steps ahead of the forecasts
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(40), "b": rng.randn(40)})
+    Y = pd.DataFrame({"u": np.sin(np.arange(40) / 3), "v": 0.1 * np.arange(40)})
+    f = LSTMForecaster(window_length=3, hidden_size=4, max_epochs=1,
+                       random_state=0).fit(Y[:30], X=X[:30], fh=[1, 2])
+    expected = f.predict(X=X[30:32])
+    for bad_X in [X[30:35][["a"]], X[30:35].rename(columns={"b": "c"}),
+                  X[30:35].replace(X["a"][31], np.inf)]:
+        with pytest.raises(ValueError, match="columns|NaN or inf"):
+            f.update(Y[30:35], X=bad_X, update_params=False)
+        assert f.cutoff[0] == 29
+        pd.testing.assert_frame_equal(f.predict(X=X[30:32]), expected)
+    f.update(Y[30:35], X=X[30:35][["b", "a"]], update_params=False)  # by name
+    assert f.cutoff[0] == 34
+    assert list(f.predict(X=X[35:37]).index) == [35, 36]
+
+
 def test_direct_strategy_needs_the_horizon():
     y = seasonal(60)
     f = LSTMForecaster(window_length=6, max_epochs=2, strategy="direct")

@@ -420,6 +420,31 @@ def test_sktime_pipeline():
     assert chained.shape == (40, 6 * 10)
 
 
+def test_sktime_adapter_in_a_scikit_learn_pipeline():
+    # scikit-learn >= 1.9 sets a callback context on each step it fits and
+    # deletes it afterwards; sktime's reset (the start of fit) deleted it
+    # first: AttributeError from Pipeline, cached Pipeline and GridSearchCV
+    pytest.importorskip("sktime")
+    from sklearn.datasets import load_digits
+
+    from skdeep.signal import SktimeAdapter
+
+    X, y = load_digits(return_X_y=True)
+    X, y = (X[:200] / 16.0)[:, None, :], y[:200]  # 200 series of 64 steps
+    features = WaveletFeaturizer("haar", level=2).fit_transform(X)
+    pipe = make_pipeline(SktimeAdapter(WaveletFeaturizer("haar", level=2)),
+                         StandardScaler())
+    np.testing.assert_allclose(pipe.fit(X, y).transform(X),
+                               StandardScaler().fit_transform(features))
+    assert not hasattr(pipe[0], "_parent_callback_ctx")  # (removed after)
+    grid = GridSearchCV(
+        make_pipeline(SktimeAdapter(WaveletFeaturizer("haar", level=2)),
+                      StandardScaler(), RidgeClassifierCV()),
+        {"standardscaler__with_mean": [True, False]}, cv=2,
+    ).fit(X, y)
+    assert grid.best_score_ > 0.5
+
+
 def test_sktime_adapter_ignores_pandas_output_of_what_it_wraps():
     # with pandas output (set on the wrapped transformer or globally) the
     # features came back all NaN (a frame of rows 0..n-1 reindexed by the

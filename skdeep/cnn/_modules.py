@@ -833,6 +833,38 @@ def _mask_steps(x, lengths, value):
     return x.masked_fill(past_end[:, None, :], value)
 
 
+def _masked_batch_norm(norm, x, lengths):
+    """Batch norm ``norm`` of ``(n, C, T)`` series in training, its batch
+    statistics taken over each series' first ``lengths`` steps only (the
+    padding's features moved them with the batch's longest series).
+
+    The running statistics are updated as torch does (unbiased variance,
+    ``momentum``, or the cumulative mean where it is None); without padding
+    this is the layer itself. One value per channel: as the layer does with
+    it (:class:`skdeep.utils._torch.BatchNorm1d`).
+    """
+    valid = torch.arange(x.shape[2], device=x.device) < lengths[:, None]
+    count = int(valid.sum())
+    if count == valid.numel() or count <= 1:
+        return norm(x)
+    valid = valid[:, None, :].to(x.dtype)
+    mean = (x * valid).sum(dim=(0, 2)) / count
+    centered = x - mean[:, None]
+    var = (centered.square() * valid).sum(dim=(0, 2)) / count
+    if norm.training and norm.track_running_stats:
+        with torch.no_grad():
+            norm.num_batches_tracked.add_(1)
+            momentum = norm.momentum
+            if momentum is None:  # a cumulative moving average
+                momentum = 1.0 / float(norm.num_batches_tracked)
+            norm.running_mean.lerp_(mean, momentum)
+            norm.running_var.lerp_(var * (count / (count - 1)), momentum)
+    out = centered * torch.rsqrt(var + norm.eps)[:, None]
+    if norm.affine:
+        out = out * norm.weight[:, None] + norm.bias[:, None]
+    return out
+
+
 def masked_series_forward(module, x, lengths):
     """``module(x)`` for zero-filled padded series ``x`` ``(n, C, T)`` whose
     series have ``lengths`` steps, as each series alone would give it.
@@ -843,8 +875,9 @@ def masked_series_forward(module, x, lengths):
     -inf before max pooling. Without this, a "same" layer after the first
     read the previous layer's features of the padded steps (its bias, batch
     norm's shift), so a series' output depended on whether a longer series
-    was in the same call. Steps past a series' output length hold anything;
-    the global pooling leaves them out.
+    was in the same call. Batch norm computing batch statistics (training)
+    takes them over the series' own steps. Steps past a series' output
+    length hold anything; the global pooling leaves them out.
 
     Returns the output and the output lengths, or ``None`` where ``module``
     holds a layer this does not know (see :func:`_layer_output_lengths`).
@@ -853,7 +886,12 @@ def masked_series_forward(module, x, lengths):
         z = module.bottleneck(x)  # (1x1: step by step)
         outs = [masked_series_forward(b, z, lengths)[0] for b in module.branches]
         outs.append(masked_series_forward(module.pool_branch, x, lengths)[0])
-        return module.activation(module.norm(torch.cat(outs, dim=1))), lengths
+        out = masked_series_forward(module.norm, torch.cat(outs, dim=1), lengths)
+        return module.activation(out[0]), lengths
+    if isinstance(module, nn.BatchNorm1d) and (
+        module.training or module.running_mean is None
+    ):
+        return _masked_batch_norm(module, x, lengths), lengths
     if isinstance(module, ResidualBlock):
         body = masked_series_forward(module.body, x, lengths)
         shortcut = masked_series_forward(module.shortcut, x, lengths)

@@ -559,6 +559,22 @@ def test_lists_read_as_their_arrays():
                                   flat.predict_proba(rows[:2]))
 
 
+def test_training_on_padded_series_does_not_see_the_amount_of_padding():
+    # batch norm's training statistics took in the padding steps: the same
+    # series padded further gave another model (predict_proba 0.08 apart)
+    rng = np.random.RandomState(0)
+    X = rng.randn(32, 1, 24).astype(np.float32)
+    y = (X[:, 0, :8].mean(1) > 0).astype(int)
+    for i, n in enumerate(rng.randint(12, 25, len(X))):
+        X[i, :, n:] = np.nan
+    wider = np.concatenate([X, np.full((32, 1, 10), np.nan, np.float32)], axis=2)
+    params = dict(architecture="fcn", conv_channels=(4, 4), max_epochs=2,
+                  batch_size=16, random_state=0)
+    np.testing.assert_allclose(
+        CNNClassifier(**params).fit(wider, y).predict_proba(wider),
+        CNNClassifier(**params).fit(X, y).predict_proba(X), atol=1e-6)
+
+
 def test_jitter_reaches_nan_padded_series():
     # their standard deviation was NaN, made 0: no jitter at all
     from skdeep.cnn._augment import Augment

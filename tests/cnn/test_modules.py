@@ -263,6 +263,64 @@ def test_nan_padding_equals_truncated_series(architecture, kwargs, global_poolin
         torch.testing.assert_close(out[i], model(s[None])[0])
 
 
+@pytest.mark.parametrize(
+    "architecture, kwargs",
+    [("fcn", {}), ("resnet", {}), ("inception", {}), ("plain", {}),
+     ("plain", dict(padding="valid", stride=2, pooling="avg", pool_size=3))],
+)
+def test_nan_padding_in_training_is_left_out_of_batch_norm(architecture, kwargs):
+    # the batch statistics were taken over the padding's features too, so
+    # a training step (outputs and running statistics) moved with the
+    # length of the batch's padding
+    stack = small_stack(architecture, 1, in_channels=2, **kwargs)
+    smallest = min_input_size(stack, 1)
+    series = [torch.randn(2, n) for n in (smallest + 20, smallest + 9, smallest)]
+    outputs, statistics = [], []
+    for width in (smallest + 20, smallest + 45):
+        torch.manual_seed(0)
+        model = CNNModule(stack, 3, head_hidden=(4,)).train()
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm1d):
+                module.reset_running_stats()
+        outputs.append(model(nan_pad(series, width)))
+        statistics.append([t.clone() for t in model.state_dict().values()])
+    torch.testing.assert_close(outputs[0], outputs[1])
+    for a, b in zip(*statistics):
+        torch.testing.assert_close(a, b)
+
+
+def test_masked_batch_norm_takes_the_valid_steps_statistics():
+    from skdeep.cnn._modules import _masked_batch_norm
+
+    x = torch.randn(3, 2, 10, dtype=torch.float64)
+    lengths = torch.tensor([10, 4, 7])
+    valid = torch.cat([x[i, :, :n] for i, n in enumerate(lengths)], dim=1)
+    norm = nn.BatchNorm1d(2, momentum=0.5).double().train()
+    with torch.no_grad():
+        norm.weight.copy_(torch.tensor([2.0, 0.5]))
+        norm.bias.copy_(torch.tensor([1.0, -1.0]))
+    out = _masked_batch_norm(norm, x, lengths)
+    # torch's own batch norm of the 21 valid steps, as one series
+    plain = nn.BatchNorm1d(2, momentum=0.5).double().train()
+    plain.load_state_dict({**norm.state_dict(), "running_mean": torch.zeros(2),
+                           "running_var": torch.ones(2),
+                           "num_batches_tracked": torch.tensor(0)})
+    expected = plain(valid[None])[0]
+    torch.testing.assert_close(
+        torch.cat([out[i, :, :n] for i, n in enumerate(lengths)], dim=1), expected)
+    torch.testing.assert_close(norm.running_mean, plain.running_mean)
+    torch.testing.assert_close(norm.running_var, plain.running_var)
+    assert int(norm.num_batches_tracked) == 1
+    norm.momentum = None  # a cumulative average: the first batch's values
+    norm.reset_running_stats()
+    _masked_batch_norm(norm, x, lengths)
+    torch.testing.assert_close(norm.running_mean, valid.mean(1))
+    torch.testing.assert_close(norm.running_var, valid.var(1))
+    # no padding: the layer itself
+    torch.testing.assert_close(_masked_batch_norm(plain, x, torch.tensor([10] * 3)),
+                               plain(x))
+
+
 def test_nan_padding_of_an_unknown_layer_is_zero_padding():
     # A stack with a layer of unknown size arithmetic: zero-filled input,
     # pooling over the proportional valid steps, rows independent.

@@ -24,6 +24,7 @@ from skdeep.utils._sklearn import (
     StrOptions,
     external_stacklevel,
     float32_default_dtype,
+    outside_inference_mode,
     validate_parameter_constraints,
 )
 from skdeep.utils._torch import as_float32_tensor, derive_seed, resolve_device, seeded
@@ -586,8 +587,10 @@ class LSTMForecaster(BaseForecaster):
 
     # ------------------------------------------------------------------- fit
     # (an sktime object: no _fit_context to build and train in float32 when
-    # the caller set torch's default dtype to float64)
+    # the caller set torch's default dtype to float64, and with autograd
+    # inside the caller's torch.inference_mode())
     @float32_default_dtype()
+    @outside_inference_mode()
     def _fit(self, y, X, fh):
         """Scale the series, build the training windows and train the LSTM."""
         self._check_params()

@@ -146,6 +146,24 @@ def float32_default_dtype():
                 torch.set_default_dtype(users["saved"])
 
 
+@contextlib.contextmanager
+def outside_inference_mode():
+    """Run a block (a fit) outside the caller's ``torch.inference_mode()``.
+
+    Inside it, every network's fit failed deep in autograd ("element 0 of
+    tensors does not require grad"), and a fitted network's failed
+    ``partial_fit`` put its optimizer's state back as inference tensors,
+    which refused every later step. A fit trains as it does under
+    ``torch.no_grad()``. Nothing is done where torch is not imported.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.is_inference_mode_enabled():
+        yield
+        return
+    with torch.inference_mode(False):
+        yield
+
+
 def _fit_context(*, prefer_skip_nested_validation):
     """scikit-learn's ``_fit_context`` (parameter validation, nested
     validation skipped), and a failed call leaves the estimator as it was.
@@ -197,7 +215,7 @@ def _fit_context(*, prefer_skip_nested_validation):
         def fit(estimator, *args, **kwargs):
             before = dict(vars(estimator))
             try:
-                with float32_default_dtype():
+                with float32_default_dtype(), outside_inference_mode():
                     return fit_validated(estimator, *args, **kwargs)
             except (Exception, KeyboardInterrupt):
                 vars(estimator).clear()

@@ -486,16 +486,22 @@ def check_torch_default_dtype(name, estimator_orig):
     """Fit and outputs work where the caller set torch's default dtype to
     float64, and leave it so (skdeep's networks compute in float32); and
     leave the usual float32 as it is (a leak of float64 went unseen when
-    float64 was all the check set)."""
+    float64 was all the check set). The float32 fit runs inside the
+    caller's ``torch.inference_mode()``, which it leaves on (fits failed
+    there in autograd)."""
     import torch
 
     X, y = _check_data(estimator_orig)
     previous = torch.get_default_dtype()
     try:
-        for dtype in (torch.float64, torch.float32):
+        for dtype, inference in ((torch.float64, False), (torch.float32, True)):
             torch.set_default_dtype(dtype)
-            est = _fit(clone(estimator_orig), X, y)
-            _outputs(est, X)
+            with torch.inference_mode(inference):
+                est = _fit(clone(estimator_orig), X, y)
+                _outputs(est, X)
+                assert torch.is_inference_mode_enabled() == inference, (
+                    f"{name} changed torch's inference mode"
+                )
             assert torch.get_default_dtype() == dtype, (
                 f"{name} changed torch's default dtype from {dtype}"
             )

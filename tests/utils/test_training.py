@@ -950,6 +950,39 @@ def test_the_forecaster_keeps_no_gradients():
         assert all(p.grad is None for p in forecaster.module_.parameters())
 
 
+def test_fits_inside_the_callers_inference_mode():
+    # fits failed in autograd there ("element 0 of tensors does not require
+    # grad"), and a fitted network's refused partial_fit put its optimizer
+    # state back as inference tensors: every later partial_fit failed
+    pytest.importorskip("sktime")
+    import pandas as pd
+
+    from skdeep.recurrent import LSTMForecaster
+    from skdeep.uncertainty import MCDropoutRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 4).astype(np.float32)
+    y = 2 * X[:, 0]
+    params = dict(hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
+    expected = MCDropoutRegressor(**params).fit(X, y)
+    with torch.inference_mode():
+        est = MCDropoutRegressor(**params).fit(X, y)
+        with pytest.raises(ValueError, match="features"):
+            est.partial_fit(X[:, :3], y)
+        assert torch.is_inference_mode_enabled()
+    np.testing.assert_array_equal(est.predict(X), expected.predict(X))
+    est.partial_fit(X, y)  # (refused every later step)
+    expected.partial_fit(X, y)
+    np.testing.assert_array_equal(est.predict(X), expected.predict(X))
+    series = pd.Series(np.sin(np.arange(40) / 3.0))
+    forecaster = LSTMForecaster(window_length=4, hidden_size=4, max_epochs=2,
+                                random_state=0)
+    expected = forecaster.clone().fit(series).predict([1, 2])
+    with torch.inference_mode():
+        pd.testing.assert_series_equal(forecaster.fit(series).predict([1, 2]),
+                                       expected)
+
+
 def test_float32_default_dtype_blocks_in_threads_restore_the_default_last():
     # (each block restored the caller's default on its way out: a block that
     # ended while another thread's was running put float64 back under it)

@@ -20,6 +20,7 @@ from skdeep.uncertainty._modules import _MASK_SEED_OFFSET, MCDropoutMLP
 from skdeep.utils._sklearn import (
     Interval,
     InvalidParameterError,
+    KeepsMetaEstimatorContext,
     Options,
     StrOptions,
     external_stacklevel,
@@ -199,7 +200,7 @@ def _match_columns(X, columns):
     )
 
 
-class LSTMForecaster(BaseForecaster):
+class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
     """LSTM forecaster with conformal or Monte-Carlo dropout prediction intervals.
 
     An sktime forecaster: an LSTM (or another ``cell``) reads the last

@@ -8,13 +8,10 @@ import pandas as pd
 from sklearn.base import clone
 from sktime.transformations.base import BaseTransformer
 
-
-# What a scikit-learn (>= 1.9) meta-estimator sets on a step while fitting it
-# (its callback context), and removes afterwards
-_META_ESTIMATOR_CONTEXT = ("_parent_callback_ctx", "_skl_callbacks")
+from skdeep.utils._sklearn import KeepsMetaEstimatorContext
 
 
-class SktimeAdapter(BaseTransformer):
+class SktimeAdapter(KeepsMetaEstimatorContext, BaseTransformer):
     """Use a skdeep signal transformer as an sktime transformer.
 
     The adapter hands the wrapped transformer a whole panel as one
@@ -114,26 +111,6 @@ class SktimeAdapter(BaseTransformer):
             # the adapter does not know is not refitted on each batch
             tags["fit_is_empty"] = False
         self.set_tags(**tags)
-
-    def reset(self):
-        """Reset to the state after ``__init__`` (sktime's ``reset``, the first
-        step of ``fit``), keeping the context a scikit-learn meta-estimator
-        set on the adapter for the duration of its own fit.
-
-        scikit-learn >= 1.9's ``Pipeline`` and searches set
-        ``_parent_callback_ctx`` on a step before fitting it and delete it
-        after: sktime's ``reset`` deleted it in between, so the adapter in a
-        scikit-learn ``Pipeline`` raised AttributeError.
-
-        Returns
-        -------
-        self : SktimeAdapter
-        """
-        kept = {name: self.__dict__[name] for name in _META_ESTIMATOR_CONTEXT
-                if name in self.__dict__}
-        super().reset()
-        self.__dict__.update(kept)
-        return self
 
     def _fit(self, X, y=None):
         """Fit a clone of the transformer (but the denoiser) on ``X`` (and ``y``).

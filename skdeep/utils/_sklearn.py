@@ -146,6 +146,34 @@ def float32_default_dtype():
                 torch.set_default_dtype(users["saved"])
 
 
+class KeepsMetaEstimatorContext:
+    """Mixin for sktime objects: their ``reset`` (the first step of their
+    ``fit``) keeps what a scikit-learn meta-estimator set on them for the
+    duration of its own fit.
+
+    scikit-learn >= 1.9's ``Pipeline`` and searches set
+    ``_parent_callback_ctx`` (and callbacks) on a step before fitting it and
+    delete it after; skbase's ``reset`` deletes every attribute but the
+    parameters in between, so the step raised AttributeError.
+    """
+
+    _META_ESTIMATOR_CONTEXT = ("_parent_callback_ctx", "_skl_callbacks")
+
+    def reset(self):
+        """Reset to the state after ``__init__`` (skbase's ``reset``), keeping
+        a scikit-learn meta-estimator's context.
+
+        Returns
+        -------
+        self
+        """
+        kept = {name: self.__dict__[name] for name in self._META_ESTIMATOR_CONTEXT
+                if name in self.__dict__}
+        super().reset()
+        self.__dict__.update(kept)
+        return self
+
+
 @contextlib.contextmanager
 def outside_inference_mode():
     """Run a block (a fit) outside the caller's ``torch.inference_mode()``.

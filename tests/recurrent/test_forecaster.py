@@ -408,6 +408,19 @@ def test_refused_update_keeps_the_cutoff_of_several_series():
     assert list(f.predict(X=X[35:37]).index) == [35, 36]
 
 
+def test_fits_as_a_scikit_learn_pipeline_step():
+    # scikit-learn >= 1.9 sets a callback context on the step it fits and
+    # deletes it after; sktime's reset at the start of fit deleted it first
+    from sklearn.pipeline import Pipeline
+
+    y = seasonal(40)
+    params = dict(window_length=3, hidden_size=4, max_epochs=2, random_state=0)
+    pipe = Pipeline([("lstm", LSTMForecaster(**params))]).fit(y, lstm__fh=[1, 2])
+    pd.testing.assert_series_equal(pipe[0].predict(),
+                                   LSTMForecaster(**params).fit(y, fh=[1, 2]).predict())
+    assert not hasattr(pipe[0], "_parent_callback_ctx")
+
+
 def test_direct_strategy_needs_the_horizon():
     y = seasonal(60)
     f = LSTMForecaster(window_length=6, max_epochs=2, strategy="direct")

@@ -97,13 +97,14 @@ plt.show()
 # of the data, and the surface is a ridge regression on one-hot targets: its
 # "probabilities" are least-squares estimates, clipped at zero and normalised
 # (see :doc:`/rbf`), so the surface reaches exactly 0 or 1 where an estimate
-# leaves [0, 1]: on more than half of this grid (mostly far from the data,
-# but on about a quarter of the region the moons fill). End to end, the centers and widths move wherever
-# they serve the cross-entropy best, and the probabilities are a softmax,
-# never exactly 0 or 1. Far from every center the Gaussian units fall silent
-# and a network's output is its bias alone: in the hybrid panel that bias
-# lies outside [0, 1], hence the flat, saturated colour of its edges. On an easy two-dimensional
-# problem like this one, with enough centers, both trainings reach about the
-# same test accuracy. End-to-end training helps most when a few centers must
-# do the work of many: with ``n_centers=3`` on these moons the hybrid network
-# scores 0.91 on the test points and the end-to-end network 0.93.
+# leaves [0, 1]: on more than half of this grid (mostly far from the data, but
+# on about a quarter of the region the moons fill). End to end, the centers
+# and widths move wherever they serve the cross-entropy best, and the
+# probabilities are a softmax, never exactly 0 or 1. Far from every center the
+# Gaussian units fall silent and a network's output is its bias alone: in the
+# hybrid panel that bias lies outside [0, 1], hence the flat, saturated colour
+# of its edges. On an easy two-dimensional problem like this one, with enough
+# centers, both trainings reach about the same test accuracy. End-to-end
+# training helps most when a few centers must do the work of many: with
+# ``n_centers=3`` on these moons the hybrid network scores 0.91 on the test
+# points and the end-to-end network 0.93.

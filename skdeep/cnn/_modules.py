@@ -845,8 +845,13 @@ def _masked_batch_norm(norm, x, lengths):
     """
     valid = torch.arange(x.shape[2], device=x.device) < lengths[:, None]
     count = int(valid.sum())
-    if count == valid.numel() or count <= 1:
+    if count == valid.numel() or count == 0:
         return norm(x)
+    if count == 1 and norm.running_mean is not None:  # (see BatchNorm1d)
+        return nn.functional.batch_norm(
+            x, norm.running_mean, norm.running_var, norm.weight, norm.bias,
+            training=False, momentum=0.0, eps=norm.eps,
+        )
     valid = valid[:, None, :].to(x.dtype)
     mean = (x * valid).sum(dim=(0, 2)) / count
     centered = x - mean[:, None]

@@ -767,7 +767,8 @@ class CNNClassifier(
         Draw a class-balanced training set anew each epoch: every class
         drawn up to the largest class's size (each sample at least once),
         or down to the smallest's (Buda, Maki & Mazurowski, 2018). Seeded
-        by ``random_state``; the validation split is never resampled.
+        by ``random_state``; the validation split is never resampled. With
+        ``max_epochs="auto"``, ``n`` is the rows such an epoch draws.
 
     loss : {{"cross_entropy", "focal"}}, default="cross_entropy"
         The training loss; focal loss (Lin et al., 2017) down-weights

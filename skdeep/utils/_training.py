@@ -215,7 +215,8 @@ def auto_epochs_doc(estimator_class, *, note="", batch_size=128):
     number of epochs of large data sets (capped ranges only)."""
     steps = estimator_class._auto_steps
     low, high = estimator_class._auto_epoch_range
-    rows = "``n`` training rows (less the ``validation_fraction`` with early stopping)"
+    rows = ("``n`` training rows (less early stopping's validation rows, "
+            "``ceil(validation_fraction * n)``)")
     if high is None:
         text = (
             f'``"auto"``: at least {steps} gradient steps and at least {low} '
@@ -1752,15 +1753,47 @@ class BaseTorchEstimator(BaseEstimator):
         (each row's output stays independent of the others)."""
         return None
 
+    def _rows_per_epoch(self, X, y, sample_weight=None, *, balance=None,
+                        streams=False, stratified=False, validation=None):
+        """The rows an epoch of :meth:`_fit_module` trains on, for
+        ``max_epochs="auto"``: those of non-zero weight, less early
+        stopping's validation rows (scikit-learn's count, the ceiling of
+        ``validation_fraction`` of them: the truncated rest counted one row
+        too many where the product rounded up, 93 for 92), and with
+        ``balance`` the balanced classes' rows of the training split
+        (undersampling trained a fifth of the steps promised)."""
+        n = n_rows(X)
+        if sample_weight is not None and not streams:
+            # the rows that train: those weighing 0 are dropped below
+            n = int(torch.count_nonzero(torch.as_tensor(sample_weight)))
+        held_out = (self.early_stopping and validation is None
+                    and getattr(self, "_partial_fit_mode", None) is None)
+        if balance is None or not isinstance(y, torch.Tensor) or y.ndim != 1:
+            if held_out:
+                n = max(1, n - math.ceil(self.validation_fraction * n))
+            return n
+        if held_out:  # (the split _fit_module draws, drawn ahead)
+            train = self._early_stopping_training_rows(
+                y, sample_weight, stratified=stratified)
+        else:
+            train = np.ones(len(y), dtype=bool)
+            if sample_weight is not None:
+                train = (torch.as_tensor(sample_weight) > 0).cpu().numpy()
+        codes = y.cpu()[torch.as_tensor(train)]
+        sizes = torch.bincount(codes[codes >= 0])
+        sizes = sizes[sizes > 0]
+        if len(sizes) == 0:
+            return max(n, 1)  # (the iterator refuses it)
+        pick = sizes.max() if balance == "oversample" else sizes.min()
+        return len(sizes) * int(pick)
+
     def _resolve_max_epochs(self, n_rows):
         """Set ``max_epochs_``, the epochs of this fit: ``max_epochs``, or for
-        ``"auto"`` :func:`auto_epochs` of the rows that train (those left by
-        early stopping's validation share)."""
+        ``"auto"`` :func:`auto_epochs` of ``n_rows``, the rows an epoch
+        trains on (:meth:`_rows_per_epoch`)."""
         if self.max_epochs != "auto":
             self.max_epochs_ = int(self.max_epochs)
             return
-        if self.early_stopping:
-            n_rows = max(1, int(n_rows * (1 - self.validation_fraction)))
         low, high = self._auto_epoch_range
         self.max_epochs_ = auto_epochs(
             n_rows, self.batch_size, self._auto_steps, min_epochs=low, max_epochs=high
@@ -1967,11 +2000,10 @@ class BaseTorchEstimator(BaseEstimator):
         the trained module.
         """
         if self._auto_steps is not None:  # max_epochs may be "auto" here
-            n = n_rows(X)
-            if sample_weight is not None and not streams:
-                # the rows that train: those weighing 0 are dropped below
-                n = int(torch.count_nonzero(torch.as_tensor(sample_weight)))
-            self._resolve_max_epochs(n)
+            self._resolve_max_epochs(self._rows_per_epoch(
+                X, y, sample_weight, balance=balance, streams=streams,
+                stratified=stratified, validation=validation,
+            ))
         if getattr(self, "_partial_fit_mode", None) is not None:
             return self._partial_fit_module(
                 X, y, sample_weight=sample_weight, balance=balance, streams=streams

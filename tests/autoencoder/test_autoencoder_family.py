@@ -391,7 +391,7 @@ def test_outlier_detector_auto_epochs():
     assert det.max_epochs_ == 20
     # early stopping holds rows out, so "auto" counts the remaining ones
     det.set_params(early_stopping=True, validation_fraction=0.5, batch_size=70)
-    det._resolve_max_epochs(10_000)
+    det._resolve_max_epochs(det._rows_per_epoch(torch.zeros(10_000, 1), None))
     assert det.max_epochs_ == outlier_epochs(5000, 70) == 14
     det.set_params(max_epochs=7)._resolve_max_epochs(420)
     assert det.max_epochs_ == 7

@@ -575,6 +575,23 @@ def test_training_on_padded_series_does_not_see_the_amount_of_padding():
         CNNClassifier(**params).fit(X, y).predict_proba(X), atol=1e-6)
 
 
+def test_auto_epochs_count_the_rows_an_undersampled_epoch_draws():
+    # "auto" promises 2000 gradient steps; it counted every training row,
+    # and an undersampled epoch draws 2 x the minority (a fifth of them)
+    rng = np.random.RandomState(0)
+    X = rng.randn(600, 16)
+    y = np.r_[np.zeros(480, int), np.ones(120, int)]
+    X[y == 1] += 1.0
+    clf = CNNClassifier(conv_channels=(4,), batch_size=8, sampling="undersample",
+                        early_stopping=True, n_iter_no_change=1, tol=10.0,
+                        random_state=0).fit(X, y)
+    # 540 training rows (stratified): 108 of the minority, 216 a balanced
+    # epoch, 27 batches: ceil(2000 / 27) = 75 epochs (540 rows: 40)
+    steps = sum("train_loss" in b for b in clf.history_[-1]["batches"])
+    assert steps == 27
+    assert clf.max_epochs_ == 75
+
+
 def test_jitter_reaches_nan_padded_series():
     # their standard deviation was NaN, made 0: no jitter at all
     from skdeep.cnn._augment import Augment

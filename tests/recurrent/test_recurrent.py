@@ -118,7 +118,8 @@ def test_max_epochs_auto_resolves_from_the_training_rows():
         clf._resolve_max_epochs(n)
         assert clf.max_epochs_ == epochs
     clf = RNNClassifier(early_stopping=True, validation_fraction=0.5)
-    clf._resolve_max_epochs(1280)  # 640 rows train
+    # 640 rows train
+    clf._resolve_max_epochs(clf._rows_per_epoch(torch.zeros(1280, 1), None))
     assert clf.max_epochs_ == 400
     t = np.linspace(0, 4 * np.pi, 16)
     rng = np.random.RandomState(0)

@@ -307,8 +307,20 @@ def test_max_epochs_auto_gives_small_data_enough_steps():
                       (6273, 40), (100_000, 40)]:
         model._resolve_max_epochs(n)
         assert model.max_epochs_ == epochs
-    model.set_params(early_stopping=True, validation_fraction=0.2)._resolve_max_epochs(320)
+    model.set_params(early_stopping=True, validation_fraction=0.2)
+    model._resolve_max_epochs(model._rows_per_epoch(torch.zeros(320, 1), None))
     assert model.max_epochs_ == 1000  # 256 training rows: 2 batches of 128
+    # scikit-learn's split holds out ceil(0.07 * 100) = 8 rows (100 * 0.07 is
+    # 7.000000000000001): 92 train, one batch of 92; counted 93 (two)
+    model.set_params(validation_fraction=0.07, batch_size=92)
+    assert model._rows_per_epoch(torch.zeros(100, 1), None) == 92
+    X, y = _sine(n=100)
+    fitted = clone(model).set_params(n_iter_no_change=1, tol=10.0,  # (stops at 2)
+                                     hidden_layer_sizes=(4,), random_state=0)
+    fitted.fit(X, y)
+    assert fitted.max_epochs_ == 2000
+    assert sum("train_loss" in b for b in fitted.history_[-1]["batches"]) == 1
+    model.set_params(batch_size=128)
     model.set_params(max_epochs=7)._resolve_max_epochs(320)
     assert model.max_epochs_ == 7
     with pytest.raises(InvalidParameterError, match="max_epochs"):

@@ -37,6 +37,7 @@ module.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import contextlib
+import dataclasses
 import io as _io
 import json
 import os
@@ -699,6 +700,9 @@ def _encode(value, what):
     if _is_forecasting_horizon(value):
         return {"__fh__": _encode(value.to_pandas(), what),
                 "is_relative": bool(value.is_relative), "freq": value.freq}
+    if _is_neat_config(value):  # NEAT's config=: its fields, plain values
+        return {"__neat_config__": {field.name: _encode(getattr(value, field.name), what)
+                                    for field in dataclasses.fields(value)}}
     kind = type(value).__name__
     if isinstance(value, np.ndarray):
         kind += f" of dtype {value.dtype}"
@@ -711,7 +715,8 @@ def _encode(value, what):
         f"numbers, strings, None, lists, tuples, dicts, numpy arrays (numbers or "
         f"strings), scipy.sparse matrices and arrays, networkx graphs, pandas "
         f"indexes, series and frames of numpy dtypes, sktime forecasting "
-        f"horizons, torch devices, paths and RandomState objects. {advice}"
+        f"horizons, torch devices, paths, RandomState objects and NEAT "
+        f"configurations. {advice}"
     )
 
 
@@ -795,6 +800,11 @@ def _decode_pandas(value):
     if kind == "values":
         return pd.Index(_decode(value["values"]), name=name)
     raise ValueError(f"Unknown pandas index kind {kind!r} in the file.")
+
+
+def _is_neat_config(value):
+    config = sys.modules.get("skdeep.neuroevolution._config")  # (imported if one)
+    return config is not None and type(value) is config.NEATConfig
 
 
 def _is_forecasting_horizon(value):
@@ -950,6 +960,11 @@ def _decode(value):
             return pathlib.Path(value["__path__"])
         if "__index__" in value or "__series__" in value or "__dataframe__" in value:
             return _decode_pandas(value)
+        if "__neat_config__" in value:
+            from skdeep.neuroevolution import NEATConfig
+
+            return NEATConfig(**{k: _decode(v)
+                                 for k, v in value["__neat_config__"].items()})
         if "__fh__" in value:
             from sktime.forecasting.base import ForecastingHorizon
 

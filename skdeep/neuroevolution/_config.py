@@ -182,7 +182,8 @@ class NEATConfig:
         Smallest number of offspring a surviving species gets. With more
         surviving species than ``pop_size`` holds at ``max(min_species_size,
         elitism)`` each, the weakest make no offspring, so that every
-        generation has ``pop_size`` genomes.
+        generation has ``pop_size`` genomes. Neither may exceed
+        ``pop_size``.
 
     max_nodes : int or None, default=None
         Cap on nodes per genome (inputs excluded); node additions beyond it
@@ -346,6 +347,13 @@ class NEATConfig:
             raise ValueError("compatibility_threshold must be positive.")
         if self.elitism < 0 or self.species_elitism < 0 or self.min_species_size < 1:
             raise ValueError("elitism and species_elitism must be >= 0 and min_species_size >= 1.")
+        if max(self.elitism, self.min_species_size) > self.pop_size:
+            # (a species keeps that many: generations grew past pop_size)
+            raise ValueError(
+                f"elitism ({self.elitism}) and min_species_size "
+                f"({self.min_species_size}) must not exceed pop_size "
+                f"({self.pop_size}): every species keeps that many genomes."
+            )
         for name, low in (("num_hidden", 0), ("max_stagnation", 1),
                           ("target_n_species", 1), ("max_nodes", 1),
                           ("threshold_step", 0),

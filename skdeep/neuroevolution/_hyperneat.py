@@ -928,6 +928,8 @@ class _BaseHyperNEAT(BaseNEATEstimator):
         new.n_features_in_ = new.substrate_.n_inputs
         new.__dict__.pop("feature_names_in_", None)
         new.input_shape = shape
+        if hasattr(self, "_substrate_params"):  # (a warm fit continues at it)
+            new._substrate_params = {**self._substrate_params, "input_shape": shape}
         networks = new._paint(new.best_genome_)
         new.weights_ = [W[0] for W in networks.weights]
         new.biases_ = self._first(networks.biases)

@@ -530,6 +530,21 @@ def test_generations_keep_pop_size_with_many_small_species():
     assert sizes == [12] * 6 and result.n_evaluations == 72
 
 
+def test_a_species_minimum_above_pop_size_is_refused():
+    # a species keeps max(elitism, min_species_size) genomes: above pop_size,
+    # generations grew past it (10, 15, 15, ...) without a word
+    for changes in (dict(elitism=15), dict(min_species_size=12)):
+        with pytest.raises(ValueError, match="must not exceed pop_size"):
+            NEATConfig(pop_size=10, **changes)
+        with pytest.raises(ValueError, match="must not exceed pop_size"):
+            NEATConfig(pop_size=20, **changes).replace(pop_size=10)
+    sizes = []
+    evolve(xor_fitness, 2, 1, n_generations=3, random_state=0,
+           config=NEATConfig(pop_size=10, elitism=10, min_species_size=10),
+           callback=lambda p: sizes.append(p.size) and False)
+    assert sizes == [10] * 3
+
+
 def test_a_genome_joins_no_species_founded_after_it():
     # neat-python offers each genome the species that exist when its turn
     # comes; the bulk assignment let a later founder take an earlier genome

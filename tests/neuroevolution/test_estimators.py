@@ -177,6 +177,13 @@ def test_skdeep_io_round_trip(regression, tmp_path):
     assert loaded.history_.keys() == reg.history_.keys()
     for key, values in reg.history_.items():
         np.testing.assert_array_equal(loaded.history_[key], values)
+    # a NEATConfig as config= (the documented form; refused as "cannot save")
+    config = NEATConfig(pop_size=10, activation_options=("tanh", "sigmoid"))
+    reg = NEATRegressor(n_generations=2, config=config, random_state=0).fit(X, Y)
+    io.save(reg, tmp_path / "configured.skdeep")
+    loaded = io.load(tmp_path / "configured.skdeep")
+    assert type(loaded.config) is NEATConfig and loaded.config == config
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
 
 
 # -- fitness ------------------------------------------------------------------------

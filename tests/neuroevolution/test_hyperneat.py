@@ -345,3 +345,19 @@ def test_warm_start_says_which_substrate_settings_it_cannot_apply():
         warnings.simplefilter("error")
         clf.set_params(warm_start=False).fit(X, y)
     assert clf.substrate_ != substrate
+
+
+def test_a_resized_copy_continues_warm_at_its_own_input_shape():
+    # with_input_shape set input_shape but not the run's recorded layout: a
+    # warm fit of the copy warned that input_shape "is not applied" while
+    # evolving on the new substrate
+    rng = np.random.RandomState(0)
+    y = np.arange(30) % 2
+    clf = HyperNEATClassifier(n_generations=2, pop_size=10, input_shape=(2, 2),
+                              warm_start=True, random_state=0)
+    big = clf.fit(rng.randn(30, 4), y).with_input_shape((4, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big.fit(rng.randn(30, 16), y)
+    assert big.substrate_.shapes[0] == (4, 4) and big.n_features_in_ == 16
+    assert big.n_generations_ == 4  # (the run went on)

@@ -53,6 +53,8 @@ from skdeep.utils._sklearn import (
     HasMethods,
     Interval,
     StrOptions,
+    _check_feature_names,
+    _check_n_features,
     _fit_context,
     check_sample_weight,
     clone_with_params,
@@ -174,8 +176,13 @@ class _BaseSiamese(BaseTorchEstimator):
             return self.network
         return "cnn" if X_ndim > 2 or self.input_shape is not None else "mlp"
 
-    def _validate_samples(self, X, *, reset):
-        """Validate samples; return them shaped as the network reads them."""
+    def _validate_samples(self, X, *, reset, pairs=False):
+        """Validate samples; return them shaped as the network reads them.
+
+        ``pairs``: ``X`` holds the members of validated pairs, stacked: no
+        column names to check (a pairs array has none: the warning that X
+        lacks the fit's names came with every call).
+        """
         ndim = np.ndim(X) if hasattr(X, "shape") else None
         if not reset and ndim is not None and ndim >= 2 and ndim != self.input_ndim_:
             # (before validate_data, whose feature count of another layout
@@ -184,14 +191,19 @@ class _BaseSiamese(BaseTorchEstimator):
                 f"{type(self).__name__} was fitted on {self.input_ndim_}-D input "
                 f"but X is {ndim}-D with shape {np.shape(X)}."
             )
-        X = validate_data(
-            self,
-            X,
-            dtype=[np.float32, np.float64],
-            allow_nd=True,
-            reset=reset,
-            ensure_min_samples=2 if reset else 1,
-        )
+        if pairs:
+            if reset:
+                _check_feature_names(self, X, reset=True)  # (drops a fit's names)
+            _check_n_features(self, X, reset=reset)
+        else:
+            X = validate_data(
+                self,
+                X,
+                dtype=[np.float32, np.float64],
+                allow_nd=True,
+                reset=reset,
+                ensure_min_samples=2 if reset else 1,
+            )
         if reset:
             warn_if_channels_last(X, type(self).__name__)
             self.network_kind_ = self._network_kind(X.ndim)
@@ -241,9 +253,15 @@ class _BaseSiamese(BaseTorchEstimator):
                 f"pairs must have shape (n_pairs, 2, ...), the two members of "
                 f"each pair side by side; got an array with shape {pairs.shape}."
             )
+        if not reset and pairs.ndim != self.input_ndim_ + 1:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {self.input_ndim_}-D "
+                f"samples, so pairs must be {self.input_ndim_ + 1}-D, (n_pairs, "
+                f"2, ...); got an array with shape {pairs.shape}."
+            )
         n = len(pairs)
         samples = self._validate_samples(
-            pairs.reshape(2 * n, *pairs.shape[2:]), reset=reset
+            pairs.reshape(2 * n, *pairs.shape[2:]), reset=reset, pairs=True
         )
         if y is None:
             return samples, None
@@ -876,11 +894,12 @@ class SiamesePairClassifier(LogProbaMixin, ClassifierMixin, _BaseSiamese):
                 [-1, 1] if (y == -1).any() else [0, 1],
                 dtype=y.dtype if y.dtype.kind in "iuf" else None,
             )
-        weights = validate_sample_weight(sample_weight, y)
+        # (the weights as given: training's float32 copy rounded apart
+        # weights the threshold's choice weighs against each other)
         self.threshold_ = _best_threshold(
             self._pair_distances(X),
             y == 1,
-            None if weights is None else weights.double().numpy(),
+            check_sample_weight(sample_weight, y, dtype=np.float64),
         )
         return self
 

@@ -847,3 +847,49 @@ def test_pair_distance_is_exact_at_inference():
         model.pair_distance(np.stack([X[:3], near], 1)),
         paired_distances(model.transform(X[:3]), model.transform(near)),
         rtol=1e-3, atol=1e-12)
+
+
+def test_pair_inputs_are_checked_as_pairs():
+    # a transformer fitted on a DataFrame warned "X does not have valid
+    # feature names" at every pair call (pairs arrays never have them); a
+    # pairs array of the wrong rank was described as the stacked members
+    # ("fitted on 3-D input but X is 2-D with shape (6, 16)")
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(40, 3)), columns=list("abc"))
+    y = rng.randint(0, 3, 40)
+    transformer = SiameseTransformer(embedding_size=3, hidden_layer_sizes=(8,),
+                                     max_epochs=1, random_state=0).fit(X, y)
+    pairs = np.stack([X.to_numpy()[:5], X.to_numpy()[5:10]], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        distances = transformer.pair_distance(pairs)
+    embedded = transformer.transform(X)
+    np.testing.assert_allclose(
+        distances, np.linalg.norm(embedded[:5] - embedded[5:10], axis=1), rtol=1e-5)
+    with pytest.raises(ValueError, match="X has 2 features"):
+        transformer.pair_distance(pairs[:, :, :2])
+    series = rng.normal(size=(20, 2, 2, 16)).astype(np.float32)
+    clf = SiamesePairClassifier(embedding_size=3, max_epochs=1, random_state=0,
+                                network_params={"conv_channels": (4,)})
+    clf.fit(series, np.arange(20) % 2)
+    for bad in (series[:3, :, 0], series[:3, ..., None]):
+        with pytest.raises(ValueError, match="fitted on 3-D samples, so pairs "
+                           "must be 4-D") as error:
+            clf.predict(bad)
+        assert str(bad.shape) in str(error.value)
+
+
+def test_pair_threshold_weighs_the_weights_as_given():
+    # the threshold was chosen on training's float32 copy of the weights:
+    # 1 + 1e-8 became 1, and the tie went to the split classifying less
+    rng = np.random.RandomState(0)
+    pairs = rng.normal(size=(2, 2, 4))
+    params = dict(embedding_size=3, hidden_layer_sizes=(8,), max_epochs=1,
+                  lr=1e-12, random_state=0)
+    distances = SiamesePairClassifier(**params).fit(pairs, [0, 1]).pair_distance(pairs)
+    similar = (distances == distances.max()).astype(int)  # the farther pair
+    weights = np.where(similar == 1, 1.0 + 1e-8, 1.0)
+    clf = SiamesePairClassifier(**params).fit(pairs, similar, sample_weight=weights)
+    np.testing.assert_array_equal(clf.predict(pairs), [1, 1])  # weight 1 + 1e-8

@@ -112,6 +112,25 @@ class SktimeAdapter(KeepsMetaEstimatorContext, BaseTransformer):
             tags["fit_is_empty"] = False
         self.set_tags(**tags)
 
+    def __sklearn_tags__(self):
+        """scikit-learn's tags: a transformer of 3-D panels (sktime objects
+        have none; a scikit-learn ``Pipeline`` asked a step for them and
+        warned, as scikit-learn 1.7 does, or did without them).
+
+        Returns
+        -------
+        tags : sklearn.utils.Tags
+        """
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(),
+            input_tags=InputTags(three_d_array=True),
+            requires_fit=not self.get_tag("fit_is_empty"),
+        )
+
     def _fit(self, X, y=None):
         """Fit a clone of the transformer (but the denoiser) on ``X`` (and ``y``).
 

@@ -68,9 +68,14 @@ def _contents(obj):
         except (TypeError, ValueError):
             return object()
         return ("frame", hash(tuple(obj.index)), _contents(values))
-    arrays = ([getattr(obj, name) for name in ("data", "indices", "indptr", "row",
-                                               "col") if hasattr(obj, name)]
-              if sp.issparse(obj) else [obj])
+    arrays = [obj]
+    if sp.issparse(obj):
+        # a format's own arrays (dia's offsets too), or those of its COO form
+        # where it keeps none (dok: its key was its shape, whatever its edits)
+        parts = obj if obj.format in ("csr", "csc", "bsr", "coo", "dia") else obj.tocoo()
+        arrays = [getattr(parts, name) for name in ("data", "indices", "indptr", "row",
+                                                    "col", "offsets")
+                  if hasattr(parts, name)]
     key = [type(obj).__name__, getattr(obj, "shape", None)]
     for array in arrays:
         array = np.asarray(array)

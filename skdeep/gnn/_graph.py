@@ -101,7 +101,10 @@ def prepare_graph(graph, node_features, input_format="auto"):
             "array or a networkx graph."
         )
     A, labels = to_adjacency(graph, input_format)
-    _check_feature_order(node_features, labels)
+    # (an adjacency's or edge array's nodes are the integers 0..n-1: a frame
+    # indexed by them shuffled was read by position without a word)
+    _check_feature_order(node_features,
+                         range(A.shape[0]) if labels is None else labels)
     if A.nnz and not np.all(np.isfinite(A.data)):
         raise ValueError("The graph's edge weights contain NaN or infinity.")
     if A.nnz and A.data.min() < 0:

@@ -480,6 +480,15 @@ def test_feature_frames_indexed_by_node_labels_in_another_order_are_refused():
     ranged = pd.DataFrame({"f": [10.0, 20.0, 30.0, 40.0]}, index=range(1, 5))
     with pytest.raises(ValueError, match=r"\[3, 1, 2, 4\]"):
         GCNClassifier(graph=K, node_features=ranged, max_epochs=1).fit(ids[:4], y4)
+    # an adjacency's nodes are 0..n-1: a frame indexed by them shuffled was
+    # read by position (F.sample(frac=1) gave nodes each other's features)
+    A = nx.to_scipy_sparse_array(H, nodelist=range(4))
+    for graph in (A, A.toarray()):
+        with pytest.raises(ValueError, match=r"\[0, 1, 2, 3\]"):
+            GCNClassifier(graph=graph, node_features=F.iloc[[2, 0, 1, 3]],
+                          max_epochs=1).fit(ids[:4], y4)
+    GCNClassifier(graph=A, node_features=F.set_axis(["a", "b", "c", "d"]),
+                  max_epochs=1).fit(ids[:4], y4)  # (other labels: by position)
 
 
 @pytest.mark.parametrize("cls", [GCNClassifier, GATClassifier, GraphSAGEClassifier])
@@ -742,3 +751,18 @@ def test_a_graph_changed_in_place_is_not_served_from_the_cache():
     fresh = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(model.predict_proba(ids), fresh.predict_proba(ids))
     assert not np.array_equal(model.predict_proba(ids), before)
+    # sparse formats without data/indices arrays: a DOK graph's key was its
+    # shape, a DIA graph's left out its offsets
+    ring = sp.diags([1.0, 1.0], [-1, 1], shape=(6, 6))
+    for graph, edit in [(sp.dok_matrix(ring), "dok"), (sp.dia_matrix(ring), "dia")]:
+        model = GCNClassifier(graph=graph, node_features=F + 1.0, max_epochs=5,
+                              random_state=0).fit(ids, y)
+        before = model.predict_proba(ids)
+        if edit == "dok":
+            graph[0, 3] = graph[3, 0] = 1.0
+        else:
+            graph.offsets *= 2  # (the second diagonals above and below)
+        fresh = pickle.loads(pickle.dumps(model))
+        np.testing.assert_array_equal(model.predict_proba(ids),
+                                      fresh.predict_proba(ids))
+        assert not np.array_equal(model.predict_proba(ids), before)

@@ -11,6 +11,10 @@ import numpy as np
 
 from skdeep.utils._logging import quiet_logger
 
+# The rate at the end of training (gensim's default min_alpha), or lr if
+# smaller: both backends decay linearly from lr to min(lr, MIN_LR)
+MIN_LR = 0.0001
+
 MAX_SEQUENCE_LENGTH = 10000  # gensim's corpus_file reader truncates longer lines
 
 _KERNELS = {}
@@ -161,6 +165,9 @@ def word2vec_embedding(
             vector_size=dimensions, window=window, min_count=1, sg=1, hs=0,
             negative=negative, alpha=lr, sample=sample, workers=workers,
             seed=seed,
+            # (gensim's default end rate, 1e-4, is above a smaller lr: the
+            # rate rose to it)
+            min_alpha=min(lr, MIN_LR),
         )
         model.build_vocab_from_freq({str(i): int(counts[i]) for i in present})
         path = os.path.join(tmp, "walks.txt")

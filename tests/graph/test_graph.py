@@ -212,6 +212,29 @@ def test_word2vec_threads_get_the_full_learning_rate_decay(workers, monkeypatch)
     assert seen["total_words"] == 800
 
 
+@pytest.mark.parametrize("lr", [0.025, 1e-6])
+def test_word2vec_decays_the_rate_to_at_most_lr(lr, monkeypatch):
+    """gensim's end rate (min_alpha) defaults to 1e-4: a smaller lr rose to
+    it during training instead of decaying (the numba backend's end rate is
+    min(lr, 1e-4))."""
+    from gensim.models import Word2Vec
+
+    from skdeep.graph._word2vec import word2vec_embedding
+
+    seen = {}
+    train = Word2Vec.train
+
+    def spy(self, *args, **kwargs):
+        seen.update(alpha=self.alpha, min_alpha=self.min_alpha)
+        return train(self, *args, **kwargs)
+
+    monkeypatch.setattr(Word2Vec, "train", spy)
+    walks = np.random.RandomState(0).randint(0, 30, (100, 8)).astype(np.int32)
+    word2vec_embedding([walks], 30, dimensions=4, window=2, epochs=1, negative=2,
+                       lr=lr, sample=0, workers=1, seed=0)
+    assert seen == {"alpha": lr, "min_alpha": min(lr, 1e-4)}
+
+
 # -- graph inputs --------------------------------------------------------------
 
 

@@ -1,14 +1,14 @@
 """Skip-gram with negative sampling over node sequences, compiled with numba.
 
-The same algorithm as gensim's ``Word2Vec(sg=1, hs=0)`` (Mikolov et al.,
-2013): frequent nodes down-sampled with ``sample``, a context window shrunk
-by a random amount at every position, ``negative`` noise nodes drawn from
-the unigram distribution raised to 0.75, a learning rate decayed linearly to
-0.0001 in steps of 10,000 tokens, and lock-free (Hogwild) updates when
-several threads train. What it saves over gensim: no vocabulary (node ids are
-already row indices), no corpus file, and an inner loop that numba compiles
-to SIMD code instead of calling BLAS on 128-float vectors, which is about
-twice as fast per thread.
+The same algorithm as gensim's ``Word2Vec(sg=1, hs=0)`` (Mikolov et al., 2013):
+frequent nodes down-sampled with ``sample``, a context window shrunk by a
+random amount at every position, ``negative`` noise nodes drawn from the
+unigram distribution raised to 0.75, a learning rate decayed linearly to 0.0001
+(or lr if smaller) in steps of 10,000 tokens, and lock-free (Hogwild) updates
+when several threads train. What it saves over gensim: no vocabulary (node ids
+are already row indices), no corpus file, and an inner loop that numba compiles
+to SIMD code instead of calling BLAS on 128-float vectors, which is about twice
+as fast per thread.
 
 An optional *anchor* term, off by default, serves Splitter (Epasto & Perozzi,
 2019): every occurrence of a sequence token ``t`` also trains ``t``'s input

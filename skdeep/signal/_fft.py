@@ -12,9 +12,6 @@ from skdeep.signal._base import _BaseSignalTransformer, check_statistics
 from skdeep.utils._sklearn import Interval, StrOptions
 
 FEATURES = ("peaks", "band_powers", "centroid", "entropy")
-# ulps of a series' largest value below which what detrending leaves is taken
-# for rounding (see FFTFeaturizer._transform_3d)
-_DETREND_ROUNDING = 16
 
 
 class FFTFeaturizer(_BaseSignalTransformer):
@@ -60,9 +57,12 @@ class FFTFeaturizer(_BaseSignalTransformer):
 
     detrend : {"constant", "linear"} or None, default="constant"
         Removes the mean (or a least-squares line) of each series before the
-        FFT, so that the 0 Hz bin does not dominate the peaks. A series
-        that is all trend (a constant, a ramp) leaves only rounding, within
-        16 ulps of its largest value: its features are then 0.
+        FFT, so that the 0 Hz bin does not dominate the peaks. What it
+        leaves of a series that is all trend (a ramp) is rounding, a few
+        ulps of the series' size, whose spectral centroid and entropy (which
+        do not depend on scale) are then arbitrary numbers. (A threshold
+        cannot tell them apart: a float32 ramp leaves up to 11 ulps, a real
+        float32 oscillation can be as small.)
 
     window : str or None, default=None
         A window name for :func:`scipy.signal.get_window` (``"hann"``,
@@ -172,16 +172,7 @@ class FFTFeaturizer(_BaseSignalTransformer):
         features = check_statistics(self.features, FEATURES, name="features")
         T = X.shape[-1]
         if self.detrend is not None:
-            trended, X = X, sp_signal.detrend(X, axis=-1, type=self.detrend)
-            # What detrending leaves of a pure trend (a ramp) is its rounding,
-            # a few ulps of the series' size (up to 5 measured), whose centroid
-            # and entropy (free of scale) came out as arbitrary numbers: a
-            # rest within _DETREND_ROUNDING ulps of the largest value is 0.
-            tolerance = _DETREND_ROUNDING * np.finfo(X.dtype).eps
-            rounding = np.abs(X).max(axis=-1) <= tolerance * np.abs(trended).max(
-                axis=-1)
-            if rounding.any():
-                X[rounding] = 0.0
+            X = sp_signal.detrend(X, axis=-1, type=self.detrend)
         window = self._window(T)
         if window is not None:
             X = X * window.astype(X.dtype)

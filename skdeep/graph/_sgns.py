@@ -27,6 +27,7 @@ import numpy as np
 
 from skdeep.graph._progress import silent
 from skdeep.graph._word2vec import MIN_LR, node_counts
+
 # The learning rate steps down after every BATCH_WORDS tokens, as gensim's
 # does after every job of ``batch_words=10000`` words: a corpus smaller than
 # that trains at the initial rate throughout, as with gensim.

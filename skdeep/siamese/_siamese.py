@@ -894,8 +894,8 @@ class SiamesePairClassifier(LogProbaMixin, ClassifierMixin, _BaseSiamese):
                 [-1, 1] if (y == -1).any() else [0, 1],
                 dtype=y.dtype if y.dtype.kind in "iuf" else None,
             )
-        # (the weights as given: training's float32 copy rounded apart
-        # weights the threshold's choice weighs against each other)
+        # (the weights in float64, as given: in training's float32 copy,
+        # 1 + 1e-8 was 1, and ties went to the split classifying less weight)
         self.threshold_ = _best_threshold(
             self._pair_distances(X),
             y == 1,

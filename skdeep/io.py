@@ -701,8 +701,9 @@ def _encode(value, what):
         return {"__fh__": _encode(value.to_pandas(), what),
                 "is_relative": bool(value.is_relative), "freq": value.freq}
     if _is_neat_config(value):  # NEAT's config=: its fields, plain values
-        return {"__neat_config__": {field.name: _encode(getattr(value, field.name), what)
-                                    for field in dataclasses.fields(value)}}
+        fields = dataclasses.fields(value)
+        return {"__neat_config__": {f.name: _encode(getattr(value, f.name), what)
+                                    for f in fields}}
     kind = type(value).__name__
     if isinstance(value, np.ndarray):
         kind += f" of dtype {value.dtype}"

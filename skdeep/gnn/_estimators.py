@@ -72,7 +72,8 @@ def _contents(obj):
     if sp.issparse(obj):
         # a format's own arrays (dia's offsets too), or those of its COO form
         # where it keeps none (dok: its key was its shape, whatever its edits)
-        parts = obj if obj.format in ("csr", "csc", "bsr", "coo", "dia") else obj.tocoo()
+        own = obj.format in ("csr", "csc", "bsr", "coo", "dia")
+        parts = obj if own else obj.tocoo()
         arrays = [getattr(parts, name) for name in ("data", "indices", "indptr", "row",
                                                     "col", "offsets")
                   if hasattr(parts, name)]

@@ -2000,10 +2000,15 @@ class BaseTorchEstimator(BaseEstimator):
         the trained module.
         """
         if self._auto_steps is not None:  # max_epochs may be "auto" here
-            self._resolve_max_epochs(self._rows_per_epoch(
-                X, y, sample_weight, balance=balance, streams=streams,
-                stratified=stratified, validation=validation,
-            ))
+            # (the rows counted for "auto" only: with balance and early
+            # stopping that draws the split ahead)
+            rows = None
+            if self.max_epochs == "auto":
+                rows = self._rows_per_epoch(
+                    X, y, sample_weight, balance=balance, streams=streams,
+                    stratified=stratified, validation=validation,
+                )
+            self._resolve_max_epochs(rows)
         if getattr(self, "_partial_fit_mode", None) is not None:
             return self._partial_fit_module(
                 X, y, sample_weight=sample_weight, balance=balance, streams=streams

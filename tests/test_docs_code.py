@@ -188,3 +188,48 @@ def test_api_reference_documents_parameters_and_returns():
                 for code, message in validate(path)["errors"]
                 if code in ("PR01", "PR02", "PR03", "RT01", "GL08")]
     assert not problems, "\n".join(problems)
+
+
+def _autosummary_entries():
+    """``module.name`` of every autosummary entry in the documentation."""
+    entries = set()
+    for page in sorted(DOCS.rglob("*.rst")):
+        if "_build" in page.parts or "generated" in page.parts:
+            continue
+        module, in_block = None, False
+        for line in page.read_text().split("\n"):
+            found = re.match(r"\.\. currentmodule:: (\S+)", line)
+            if found:
+                module = found.group(1)
+            elif line.startswith(".. autosummary::"):
+                in_block = True
+            elif in_block and re.match(r"^   [A-Za-z_][\w.]*\s*$", line):
+                entries.add(f"{module}.{line.strip()}")
+            elif in_block and line and not line.startswith("   "):
+                in_block = False
+    return entries
+
+
+def test_api_reference_lists_every_public_name():
+    # A name exported in a public module's __all__ is part of the API: an
+    # autosummary lists it (callables) or the API pages name it in their
+    # prose (constants).
+    import importlib
+    import pkgutil
+
+    import skdeep
+
+    listed = _autosummary_entries()
+    prose = "\n".join(p.read_text() for p in (DOCS / "api").glob("*.rst"))
+    missing = []
+    for info in pkgutil.walk_packages(skdeep.__path__, "skdeep."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", ()):
+            path = f"{info.name}.{name}"
+            if path in listed or (not callable(getattr(module, name))
+                                  and path in prose):
+                continue
+            missing.append(path)
+    assert not missing, missing

@@ -347,12 +347,23 @@ class SubstrateNetworks:
     functions written for NEAT phenotypes (e.g.
     :func:`visual_discrimination_fitness`) score HyperNEAT substrates as is.
 
-    Attributes
+    Parameters
     ----------
     weights : list of ndarray of shape (n_genomes, n_source, n_target)
         Expressed weights per pair of consecutive layers.
     biases : list of ndarray of shape (n_genomes, n_target) or None
+        Expressed biases per non-input layer; None adds no biases.
     substrate : Substrate
+        The layers' node coordinates the weights were painted on.
+    activation : {"tanh", "sigmoid", "relu", "identity"}, default="tanh"
+        Activation of the hidden layers.
+    output_activation : str, default="identity"
+        Activation of the output layer (one of ``activation``'s choices).
+
+    Attributes
+    ----------
+    weights, biases, substrate, activation, output_activation
+        The parameters, as given.
     n_genomes, n_inputs, n_outputs : int
 
     Examples
@@ -428,10 +439,26 @@ class SubstrateNetworks:
         return h
 
     def reset(self, n_envs=1):
-        """No state to reset: substrates are feed-forward."""
+        """No state to reset: substrates are feed-forward.
+
+        Parameters
+        ----------
+        n_envs : int, default=1
+            Accepted for the interface of recurrent phenotypes; unused.
+        """
 
     def step(self, X):
-        """One activation (the same as :meth:`activate`)."""
+        """One activation (the same as :meth:`activate`).
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_inputs) or (n_genomes, n_samples, n_inputs)
+            The inputs of this step.
+
+        Returns
+        -------
+        outputs : ndarray of shape (n_genomes, n_samples, n_outputs)
+        """
         return self.activate(X)
 
 

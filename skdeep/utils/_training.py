@@ -576,6 +576,11 @@ class TensorBatchIterator:
         series, split into ``batch_size`` streams read side by side, never
         shuffled.
 
+    **_
+        Other arguments skorch may pass to an iterator (those of a
+        ``DataLoader``), ignored: the batches are slices of tensors already
+        in memory.
+
     References
     ----------
     M. Buda, A. Maki and M. A. Mazurowski, "A systematic study of the class

@@ -166,8 +166,10 @@ class Store:
     Every record carries the settings (``config``) it was run with, and the
     ``command`` that produced it; a cell is skipped when a record with the
     same key and config exists, and tables use only records with the current
-    config. Several files ``<part>*.jsonl`` are read, so runs split across
-    processes or machines merge.
+    config. ``<part>.jsonl`` and any ``<part>.<suffix>.jsonl`` are read, so
+    runs split across processes or machines merge (copy each one's file in
+    under its own suffix); another part whose name starts with this one's
+    (``shapelet_defaults2`` beside ``shapelet_defaults``) is not read.
     """
 
     def __init__(self, out_dir, part, config, command):
@@ -175,7 +177,9 @@ class Store:
         self.config = json.loads(json.dumps(config))  # as read back
         self.command = command
         self.records = []
-        for f in sorted(Path(out_dir).glob(f"{part}*.jsonl")):
+        files = [Path(out_dir) / f"{part}.jsonl",
+                 *sorted(Path(out_dir).glob(f"{part}.*.jsonl"))]
+        for f in (f for f in files if f.is_file()):
             for line in f.read_text().splitlines():
                 if line.strip():
                     r = json.loads(line)
@@ -208,7 +212,7 @@ class Store:
         machines = sorted({r["machine"] for r in records})
         commands = sorted({r["command"] for r in records})
         return [
-            f"Cells read from `{self.path.parent}/{self.path.stem}*.jsonl` "
+            f"Cells read from `{self.path.parent}/{self.path.stem}.jsonl` "
             f"({len(records)} records), produced by "
             + "; ".join(f"`{c}`" for c in commands)
             + " on " + "; ".join(machines) + ".",

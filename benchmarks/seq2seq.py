@@ -88,11 +88,13 @@ Parts, each run on its own with ``--part`` (results merge into
 Run by hand, e.g.::
 
     python benchmarks/seq2seq.py --part transliteration --threads 1
+    python benchmarks/seq2seq.py --smoke --threads 1   # the script, in a minute
 """
 
 import argparse
 import math
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -129,15 +131,21 @@ REPO_EXAMPLES = [
 ]
 
 
-def load_katakana():
+SMOKE_ROWS = 500  # --smoke: rows kept of every split (a check of the script)
+
+
+def load_katakana(smoke=False):
     z = np.load(shared_data() / "katakana" / "katakana.npz")
     order = z["shuffle_order"]
     english, katakana = z["english"][order], z["katakana"][order]
-    return {
+    splits = {
         "train": (english[:TRAIN], katakana[:TRAIN]),
         "valid": (english[TRAIN:VALID], katakana[TRAIN:VALID]),
         "test": (english[VALID:], katakana[VALID:]),
     }
+    if smoke:
+        splits = {k: (e[:SMOKE_ROWS], j[:SMOKE_ROWS]) for k, (e, j) in splits.items()}
+    return splits
 
 
 def levenshtein(a, b):
@@ -231,7 +239,7 @@ def _translator(attention, seed, **kw):
 
 
 def run_transliteration(args, store):
-    data = load_katakana()
+    data = load_katakana(args.smoke)
     Xtr, ytr = data["train"]
     if args.smoke:
         Xtr, ytr = Xtr[:2000], ytr[:2000]
@@ -422,7 +430,7 @@ def run_heldout(args, store):
 
     tasks = args.heldout_tasks.split(",")
     if "katakana-english" in tasks:
-        data = load_katakana()
+        data = load_katakana(args.smoke)
         (ktr, etr) = data["train"][1], data["train"][0]
         if args.smoke:
             ktr, etr = ktr[:2000], etr[:2000]
@@ -458,7 +466,8 @@ def run_heldout(args, store):
             )
             print(f"heldout katakana-english: {acc:.4f} CER {cer:.4f}", flush=True)
     if "numbers" in tasks:
-        (dtr, wtr), (dte, wte) = number_data(2000 if args.smoke else 20000, 5000)
+        sizes = (SMOKE_ROWS, SMOKE_ROWS) if args.smoke else (20000, 5000)
+        (dtr, wtr), (dte, wte) = number_data(*sizes)
         if not store.get(task="numbers", method="knn-ngram"):
             from sklearn.feature_extraction.text import TfidfVectorizer
             from sklearn.neighbors import NearestNeighbors
@@ -576,7 +585,7 @@ def _plain_torch_epoch(model, X, y, seed, batch_size=64, lr=0.002, clip=5.0):
 def run_throughput(args, store):
     import torch
 
-    data = load_katakana()
+    data = load_katakana(args.smoke)
     n = 2000 if args.smoke else 20000
     Xtr, ytr = data["train"][0][:n], data["train"][1][:n]
     for attention in ("bahdanau", "luong", "none"):
@@ -736,7 +745,7 @@ def run_features(args, store):
 
     from skdeep.seq2seq import SequenceAutoencoder
 
-    data = load_katakana()
+    data = load_katakana(args.smoke)
     n_ae = 2000 if args.smoke else 20000
     ae_strings = data["train"][1][:n_ae]
     probe_train = data["train"][1][:5000]
@@ -870,7 +879,8 @@ def run_oneclass(args, store):
                             est = SequenceAutoencoder(
                                 noise="mask" if method.endswith("mask") else None,
                                 hidden_size=64,
-                                max_epochs=math.ceil(300 / batches),
+                                max_epochs=(1 if args.smoke
+                                            else math.ceil(300 / batches)),
                                 random_state=seed,
                             ).fit(normal)
                         elif method == "dense-ae":
@@ -969,7 +979,10 @@ def main():
     ap.add_argument("--datasets", default=",".join(ONECLASS_SETS))
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument(
-        "--smoke", action="store_true", help="tiny data, for checking the script"
+        "--smoke", action="store_true",
+        help="checks the script in minutes: 500 rows per split, 1 epoch, one "
+        "repeat and one one-class set; writes no records or results under "
+        "benchmarks/ unless --out-dir/--results say so",
     )
     ap.add_argument(
         "--rerun", default="",
@@ -984,6 +997,13 @@ def main():
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.smoke:
+        args.epochs = args.feature_epochs = args.repeats = 1
+        args.datasets = args.datasets.split(",")[0]
+        if args.out_dir is None:
+            args.out_dir = tempfile.mkdtemp(prefix="skdeep_seq2seq_smoke_")
+        if args.results is None:
+            args.results = str(Path(args.out_dir) / "seq2seq.md")
     out_dir = Path(args.out_dir) if args.out_dir else OUT_DIR
     parts = PARTS if args.part == "all" else (args.part,)
     command = "python benchmarks/seq2seq.py " + " ".join(sys.argv[1:])

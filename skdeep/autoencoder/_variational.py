@@ -24,6 +24,7 @@ from skdeep.utils.validation import check_layer_sizes
 # Posterior points of the ELBO's quasi-Monte-Carlo expectation
 # (score_samples): a power of two, as Sobol sequences want.
 _ELBO_DRAWS = 32
+_ELBO_DECODE_ROWS = 8192  # rows of one decoder call in score_samples
 
 
 def _normal_draws(n, dims):
@@ -312,12 +313,19 @@ class VariationalAutoencoder(
         def elbo(xb):
             mu, logvar = module.encode(xb)
             std = torch.exp(0.5 * logvar)
-            nll, kl = 0.0, None
-            for e in draws.to(device=mu.device, dtype=mu.dtype):
-                nll_e, kl = vae_terms(module.decode(mu + std * e), mu, logvar, xb,
-                                      likelihood)
-                nll = nll + nll_e
-            return -(nll / len(draws) + kl)
+            e_all = draws.to(device=mu.device, dtype=mu.dtype)
+            rows = len(xb)
+            # The draws are decoded together, a group of them per decoder
+            # call (one call for a default batch; the rows of a call bounded).
+            group = max(1, min(len(e_all), _ELBO_DECODE_ROWS // max(rows, 1)))
+            nll = 0.0
+            for e in e_all.split(group):
+                z = (mu + std * e[:, None, :]).reshape(-1, mu.shape[1])
+                nll_e, kl = vae_terms(module.decode(z), mu.repeat(len(e), 1),
+                                      logvar.repeat(len(e), 1),
+                                      xb.repeat(len(e), 1), likelihood)
+                nll = nll + nll_e.view(len(e), rows).sum(0)
+            return -(nll / len(e_all) + kl[:rows])
 
         return self._batched(elbo, X)
 

@@ -171,6 +171,15 @@ class _LSTMForecastNet(nn.Module):
         return self.head.forward_mc(x[:, None, :], masks)[0, :, 0, :]
 
 
+def _cat_batches(items):
+    """Tensors, or nests of lists and tuples of them, joined along the
+    batch (first) axis, item by item."""
+    first = items[0]
+    if isinstance(first, torch.Tensor):
+        return torch.cat(items)
+    return type(first)(_cat_batches(list(parts)) for parts in zip(*items))
+
+
 def _unrelated_index(index, times):
     """Whether ``index`` cannot name the forecast ``times``: another kind
     of index, or the 0, 1, ... of an array given as X (read by position);
@@ -774,15 +783,18 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
         errors = np.full((n_origins, H), np.nan)
         with torch.no_grad():
             if self.stateful:
-                paths = [
-                    self._rollout(
-                        as_float32_tensor(Z[None, :o], dev),
-                        self._future_block(Z, o, H, n_x, dev),
-                        H,
-                    )
-                    for o in origins
-                ]
-                paths = torch.cat(paths)
+                # The history is read once, origin to origin (not again from
+                # the start for each: quadratic in the series' length), and
+                # the forecasts from every origin's state are one batch.
+                module, starts, previous, states = self.module_, [], 0, None
+                for o in origins:  # (ascending)
+                    h, states = module.encode(
+                        as_float32_tensor(Z[None, previous:o], dev), states)
+                    starts.append((h[:, -1:], states))
+                    previous = o
+                xf = (torch.cat([self._future_block(Z, o, H, n_x, dev)
+                                 for o in origins]) if n_x else None)
+                paths = self._rollout(None, xf, H, start=_cat_batches(starts))
             else:
                 z = as_float32_tensor(np.stack([Z[o - L : o] for o in origins]), dev)
                 xf = (
@@ -1148,21 +1160,28 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
             Xs = None
         return self._steps(self._scale_y(w), Xs)
 
-    def _rollout(self, z, xf, H, masks=(None, None), noise=None, generator=None):
+    def _rollout(self, z, xf, H, masks=(None, None), noise=None, generator=None,
+                 start=None):
         """Scaled outputs ``(B, H)`` of the network from histories ``z``.
 
         ``z`` is ``(B, S, n_in)``, ``xf`` the scaled future exogenous values
         ``(B, >= 1, n_exog)`` or None (missing rows repeat the last one).
         The network predicts ``horizon_`` steps at a time (1: recursive);
         longer horizons feed its outputs back, clipped, block by block.
+        A stateful network may start instead from ``start``: the top-layer
+        outputs ``(B, 1, hidden)`` and states its histories left (``z``
+        None).
         """
         module, dev = self.module_, self._device
-        B, k, L = z.shape[0], self.horizon_, self.window_length_
+        B = (z if start is None else start[0]).shape[0]
+        k, L = self.horizon_, self.window_length_
         n_blocks = -(-H // k)
         if xf is not None and xf.shape[1] < n_blocks * k:
             pad = xf[:, -1:].expand(-1, n_blocks * k - xf.shape[1], -1)
             xf = torch.cat([xf, pad], dim=1)
-        if self.stateful and z.stride(0) == 0:  # (one history, repeated)
+        if start is not None:
+            h, states = start
+        elif self.stateful and z.stride(0) == 0:  # (one history, repeated)
             h, states = module.encode_repeated(z[:1], B, masks[0])
         else:
             h, states = module.encode(z.contiguous(), None, masks[0])

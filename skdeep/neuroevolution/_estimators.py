@@ -336,11 +336,16 @@ class BaseNEATEstimator(BaseEstimator):
             # may be half bred, so a warm start does not continue it.
             self.__dict__.pop(_POPULATION, None)
             _warn_interrupted(self, len(population.history["generation"]) - recorded)
-            subsets = False  # (the rescoring reads the current generation)
+            interrupted = True
         else:
             self.__dict__[_POPULATION] = (population, rng)
+            interrupted = False
         best = population.best_genome
-        if subsets:
+        if subsets and interrupted:
+            # the run's best, its fitness on all rows (not on its subset; the
+            # current generation, maybe half bred, is not searched)
+            best = self._rescored(best, Xs, targets, sample_weight)
+        elif subsets:
             best = self._best_on_all_rows(population, Xs, targets, sample_weight)
         self._best_genome = _genome_state(best)
         self.n_outputs_ = n_outputs
@@ -366,13 +371,15 @@ class BaseNEATEstimator(BaseEstimator):
         row = int(np.argmax(fitness))
         best = population.genome(row)
         best.fitness = float(fitness[row])
-        previous = population.best_genome
-        self._best_genome = _genome_state(previous)
+        previous = self._rescored(population.best_genome, Xs, targets, sample_weight)
+        return previous if previous.fitness > best.fitness else best
+
+    def _rescored(self, genome, Xs, targets, sample_weight):
+        """``genome`` with its fitness on all rows (it becomes the model)."""
+        self._best_genome = _genome_state(genome)
         loss = self._losses(self._best_outputs(Xs)[None], targets, sample_weight)[0]
-        previous_fitness = -loss - self.complexity_penalty * previous.n_connections
-        if previous_fitness > best.fitness:
-            best = dataclasses.replace(previous, fitness=float(previous_fitness))
-        return best
+        fitness = -loss - self.complexity_penalty * genome.n_connections
+        return dataclasses.replace(genome, fitness=float(fitness))
 
     # -- fitted model ---------------------------------------------------------
 

@@ -40,7 +40,12 @@ from skdeep.neuroevolution._estimators import (
     _fill,
 )
 from skdeep.neuroevolution._plot import pyplot
-from skdeep.utils._sklearn import Interval, StrOptions, external_stacklevel
+from skdeep.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    external_stacklevel,
+)
 
 
 def _shape(shape, name):
@@ -879,6 +884,9 @@ class _BaseHyperNEAT(BaseNEATEstimator):
 
     # -- fit and the fitted model ----------------------------------------------
 
+    # (the paint belongs to the fit: a failure in it leaves the estimator as
+    # it was, not a new genome beside the previous weights)
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Evolve CPPNs whose painted substrates fit ``(X, y)``.
 

@@ -727,6 +727,17 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
                         # ends with the finished hold-out network (it ended
                         # with this one, trained on less of the series)
                         self.module_, self.loss_curve_ = holdout
+                        warnings.warn(
+                            f"Training of {type(self).__name__} was interrupted "
+                            f"by a KeyboardInterrupt in conformal calibration "
+                            f"block {j}; the fit keeps the finished hold-out "
+                            f"network (trained without the last {n_holdout} "
+                            f"samples, its {len(self.loss_curve_)} epochs in "
+                            f"loss_curve_) and the conformal errors of the "
+                            f"{len(blocks)} finished block(s).",
+                            UserWarning,
+                            stacklevel=external_stacklevel(),
+                        )
                         break
                     start = n - j * n_holdout
                     blocks.insert(
@@ -868,6 +879,11 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
             stage = self.__dict__.get("_stage", "training")
             print(f"[LSTMForecaster] {stage}: epoch {epoch + 1:4d}  loss {loss:.6f}")
 
+    def _calibrating(self):
+        """Whether the training under way is a conformal calibration block's
+        (an interrupt there keeps the hold-out network: ``_fit`` warns)."""
+        return self.__dict__.get("_stage", "").startswith("calibration")
+
     def _train_windows(self, Z, ys, Xs, k, n_train):
         """Stateless training on the first ``n_train`` windows.
 
@@ -889,7 +905,8 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
         self.loss_curve_ = []
         module.train()
         # A Ctrl-C keeps the epochs done so far (as on the skorch road).
-        with keep_finished_epochs(self, lambda: len(self.loss_curve_)):
+        with keep_finished_epochs(self, lambda: len(self.loss_curve_),
+                                  warn=not self._calibrating()):
             for epoch in range(self.max_epochs):
                 perm = torch.randperm(N, device=dev)
                 total = 0.0
@@ -935,7 +952,8 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
         self.loss_curve_ = []
         module.train()
         # A Ctrl-C keeps the epochs done so far (as on the skorch road).
-        with keep_finished_epochs(self, lambda: len(self.loss_curve_)):
+        with keep_finished_epochs(self, lambda: len(self.loss_curve_),
+                                  warn=not self._calibrating()):
             for epoch in range(self.max_epochs):
                 states, total = None, 0.0
                 for c in range(0, n_train, L):

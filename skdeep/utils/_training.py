@@ -1386,7 +1386,7 @@ def history_values(history, key):
 
 
 @contextlib.contextmanager
-def keep_finished_epochs(estimator, finished, record="loss_curve_"):
+def keep_finished_epochs(estimator, finished, record="loss_curve_", warn=True):
     """Catch a KeyboardInterrupt in a training loop of its own, and warn.
 
     For estimators that train outside skorch: the loop runs in this block,
@@ -1394,12 +1394,15 @@ def keep_finished_epochs(estimator, finished, record="loss_curve_"):
     and fitting goes on from the last finished batch, as on the skorch road.
     ``estimator._fit_interrupted`` is set to True, so that a ``fit`` that
     trains more than once can skip the later trainings (and pop the flag).
+    ``warn=False`` leaves the warning to such a ``fit``, where it keeps
+    another network than the interrupted one.
     """
     try:
         yield
     except KeyboardInterrupt:
         estimator._fit_interrupted = True
-        warn_interrupted(estimator, finished(), record)
+        if warn:
+            warn_interrupted(estimator, finished(), record)
 
 
 def is_out_of_memory(error):

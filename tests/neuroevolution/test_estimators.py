@@ -257,6 +257,34 @@ def test_max_samples_subsets_rows_and_rescores_on_all(iris):
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
+def test_ctrl_c_with_max_samples_rescores_the_kept_genome_on_all_rows(
+        iris, monkeypatch):
+    # after a Ctrl-C, best_fitness_ was the kept genome's score on its last
+    # random subset (-0.157 where all rows give -0.343), not on the data
+    import warnings
+
+    X, y = iris
+    clf = NEATClassifier(**FAST, max_samples=15, random_state=0)
+    outputs, calls = NEATClassifier._population_outputs, []
+
+    def interrupt(self, *args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return outputs(self, *args)
+
+    monkeypatch.setattr(NEATClassifier, "_population_outputs", interrupt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # ("interrupted")
+        clf.fit(X, y)
+    monkeypatch.undo()
+    assert clf.n_generations_ == 3
+    proba = clf.predict_proba(X)
+    log_loss = -np.log(proba[np.arange(len(y)), y]).mean()
+    expected = -log_loss - clf.complexity_penalty * clf.n_connections_
+    assert clf.best_fitness_ == pytest.approx(expected, rel=1e-9)
+
+
 def test_fractional_max_samples_is_a_share_of_the_weighted_rows(iris, monkeypatch):
     # zero weight is no row: half of 30 weighted rows is 15 (the share was
     # of all 150 rows, 75, which then took all 30 weighted rows every time)

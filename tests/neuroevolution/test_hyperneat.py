@@ -361,3 +361,31 @@ def test_a_resized_copy_continues_warm_at_its_own_input_shape():
         big.fit(rng.randn(30, 16), y)
     assert big.substrate_.shapes[0] == (4, 4) and big.n_features_in_ == 16
     assert big.n_generations_ == 4  # (the run went on)
+
+
+def test_a_refit_failing_in_its_final_paint_leaves_the_model_as_it_was(monkeypatch):
+    # the paint after the evolution ran outside the fit's protection: a
+    # failure there (Ctrl-C, out of memory) left the new genome, history and
+    # predictions beside the previous fit's weights_
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3)
+    y = 0.5 * X[:, 0]
+    est = HyperNEATRegressor(n_generations=3, pop_size=12, random_state=0).fit(X, y)
+    before = {k: v for k, v in vars(est).items()}
+    prediction = est.predict(X)
+    paint = HyperNEATRegressor._paint
+
+    def fail_after_the_evolution(self, genome, *args, **kwargs):
+        if self.__dict__.get("n_generations_") == 2:  # (the refit's model)
+            raise MemoryError("painting")
+        return paint(self, genome, *args, **kwargs)
+
+    monkeypatch.setattr(HyperNEATRegressor, "_paint", fail_after_the_evolution)
+    with pytest.raises(MemoryError):
+        est.set_params(n_generations=2, random_state=1).fit(X, y)
+    monkeypatch.undo()
+    assert vars(est).keys() == before.keys()
+    assert est.n_generations_ == 3 and est.best_fitness_ == before["best_fitness_"]
+    np.testing.assert_array_equal(est.predict(X), prediction)
+    for now, then in zip(est.weights_, paint(est, est.best_genome_).weights):
+        np.testing.assert_array_equal(now, then[0])

@@ -596,11 +596,18 @@ def test_ctrl_c_in_a_calibration_block_keeps_the_hold_out_network():
             return log(epoch, loss)
 
         model._log_epoch = interrupt
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # ("interrupted")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             model.fit(y, fh=[1, 2, 3])
         del model._log_epoch
         fitted[stage] = model
+        # the warning says what the fit keeps (it spoke of the calibration
+        # network's one finished epoch, which the fit threw away)
+        messages = [str(w.message) for w in caught]
+        assert len(messages) == 1, messages
+        assert f"in conformal {stage};" in messages[0]
+        assert "hold-out network" in messages[0]
+        assert "its 3 epochs in loss_curve_" in messages[0]
     second, third = fitted["calibration block 2"], fitted["calibration block 3"]
     assert second._conformal_block_sizes == [22]  # the finished blocks
     assert third._conformal_block_sizes == [22, 22]

@@ -575,10 +575,34 @@ def test_zero_crossings_ignore_rounding_noise():
                                   featurizer.fit_transform(X.astype(np.float32)))
 
 
+@pytest.mark.parametrize("decomposition", ["dwt", "wpt"])
+def test_detail_bands_zero_up_to_rounding(decomposition):
+    # float64: the tolerance was float32's, so the detail coefficients of
+    # noise on an offset (0.01 on 300, a temperature in kelvin) counted no
+    # crossings; a constant's detail bands had an entropy from rounding
+    # noise (0.7 to 3.6, varying with the constant)
+    stats = ["zero_crossings", "entropy"]
+    featurizer = WaveletFeaturizer("db2", level=3, decomposition=decomposition,
+                                   statistics=stats)
+    noise = 0.01 * np.random.RandomState(0).randn(1, 256)
+    names = featurizer.fit(noise).get_feature_names_out()
+    detail = ~np.char.startswith(names.astype(str), "a")
+    if decomposition == "wpt":
+        detail = np.array(["aaa_" not in n for n in names])
+    plain = featurizer.transform(noise)
+    np.testing.assert_allclose(featurizer.transform(noise + 300.0)[:, detail],
+                               plain[:, detail], rtol=1e-9)
+    assert plain[0, detail].min() > 0
+    for level in (1.0, 3.0, 7.3, 1e5):
+        for dtype in (np.float32, np.float64):
+            flat = featurizer.transform(np.full((1, 256), level, dtype=dtype))
+            assert not flat[0, detail].any(), (level, dtype)
+
+
 def test_zero_crossings_skip_near_zero_coefficients():
     # Rows with and without near-zero coefficients (the two code paths) count
     # the sign changes of the sequence with those coefficients removed.
-    from skdeep.signal._wavelet import ZERO_CROSSING_TOLERANCE, _zero_crossings
+    from skdeep.signal._wavelet import ZERO_TOLERANCE, _zero_crossings
 
     rng = np.random.RandomState(0)
     c = rng.normal(size=(40, 3, 30))
@@ -589,7 +613,7 @@ def test_zero_crossings_skip_near_zero_coefficients():
     energy = (c**2).sum(axis=(1, 2))[:, None].repeat(3, axis=1)
     expected = np.zeros(c.shape[:2], dtype=int)
     for i, j in np.ndindex(*c.shape[:2]):
-        tol = ZERO_CROSSING_TOLERANCE * np.sqrt(energy[i, j])
+        tol = ZERO_TOLERANCE[c.dtype] * np.sqrt(energy[i, j])
         kept = np.sign(c[i, j][np.abs(c[i, j]) > tol])
         expected[i, j] = np.count_nonzero(kept[1:] != kept[:-1])
     np.testing.assert_array_equal(_zero_crossings(c, energy), expected)

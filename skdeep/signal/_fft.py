@@ -142,13 +142,14 @@ class FFTFeaturizer(_BaseSignalTransformer):
             # 0.12499999999999999 for 0.125)
             n = int(self.bands)
             return np.arange(n + 1) * nyquist / n
-        edges = np.asarray(self.bands, dtype=float).ravel()
-        if edges.size < 2 or not np.all(np.isfinite(edges)) or np.any(
-            np.diff(edges) <= 0
+        edges = np.asarray(self.bands, dtype=float)
+        # (a list of [low, high] pairs read flat made up the bands between)
+        if edges.ndim != 1 or edges.size < 2 or not np.all(np.isfinite(edges)) or (
+            np.any(np.diff(edges) <= 0)
         ):
             raise ValueError(
-                f"bands must be an int or at least 2 strictly increasing finite "
-                f"band edges; got {self.bands!r}."
+                f"bands must be an int or a flat sequence of at least 2 strictly "
+                f"increasing finite band edges; got {self.bands!r}."
             )
         return edges
 

@@ -336,7 +336,10 @@ class WaveletFeaturizer(_BaseSignalTransformer):
                 f"percentiles must be numbers in [0, 100]; got {self.percentiles!r}."
             )
         if len({f"{v:g}" for v in q}) != q.size:
-            raise ValueError(f"percentiles must be distinct; got {self.percentiles!r}.")
+            raise ValueError(
+                f"percentiles must be distinct to 6 significant digits (they "
+                f"name the features: p{{q:g}}); got {self.percentiles!r}."
+            )
         return q
 
     def _check_params(self, n_timepoints):

@@ -817,3 +817,12 @@ def test_cwt_statistics_are_computed_a_few_series_at_a_time(monkeypatch):
     np.testing.assert_array_equal(featurizer.transform(X), whole)
     assert rows == [3, 3, 1]
     assert whole.shape == (7, len(featurizer.get_feature_names_out()))
+
+
+def test_bands_and_percentiles_messages():
+    # a list of [low, high] pairs was read flat: a band between them appeared
+    with pytest.raises(ValueError, match="flat sequence"):
+        FFTFeaturizer(bands=[[0, 0.1], [0.2, 0.5]]).fit(np.ones((2, 32)))
+    # distinct numbers with one name were refused as "not distinct"
+    with pytest.raises(ValueError, match="6 significant digits"):
+        WaveletFeaturizer(percentiles=[33.333333, 33.3333334]).fit(np.ones((2, 32)))

@@ -179,7 +179,8 @@ class Store:
         self.records = []
         files = [Path(out_dir) / f"{part}.jsonl",
                  *sorted(Path(out_dir).glob(f"{part}.*.jsonl"))]
-        for f in (f for f in files if f.is_file()):
+        self.files = [f for f in files if f.is_file()]
+        for f in self.files:
             for line in f.read_text().splitlines():
                 if line.strip():
                     r = json.loads(line)
@@ -213,7 +214,8 @@ class Store:
         commands = sorted({r["command"] for r in records})
         return [
             f"Cells read from `{self.path.parent}/{self.path.stem}.jsonl` "
-            f"({len(records)} records), produced by "
+            + "".join(f"and `{f.name}` " for f in self.files if f != self.path)
+            + f"({len(records)} records), produced by "
             + "; ".join(f"`{c}`" for c in commands)
             + " on " + "; ".join(machines) + ".",
             "",

@@ -24,7 +24,11 @@ from skdeep.utils.validation import check_layer_sizes
 # Posterior points of the ELBO's quasi-Monte-Carlo expectation
 # (score_samples): a power of two, as Sobol sequences want.
 _ELBO_DRAWS = 32
-_ELBO_DECODE_ROWS = 8192  # rows of one decoder call in score_samples
+# score_samples decodes several draws of a batch in one call, up to this
+# many values of the output (16 MB in float32; at least one draw a call, as
+# before): more draws per call for narrow rows, the memory of a batch stays
+# bounded for wide ones.
+_ELBO_DECODE_VALUES = 2**22
 
 
 def _normal_draws(n, dims):
@@ -316,8 +320,9 @@ class VariationalAutoencoder(
             e_all = draws.to(device=mu.device, dtype=mu.dtype)
             rows = len(xb)
             # The draws are decoded together, a group of them per decoder
-            # call (one call for a default batch; the rows of a call bounded).
-            group = max(1, min(len(e_all), _ELBO_DECODE_ROWS // max(rows, 1)))
+            # call (see _ELBO_DECODE_VALUES).
+            values = max(rows * xb[0].numel(), 1)
+            group = max(1, min(len(e_all), _ELBO_DECODE_VALUES // values))
             nll = 0.0
             for e in e_all.split(group):
                 z = (mu + std * e[:, None, :]).reshape(-1, mu.shape[1])

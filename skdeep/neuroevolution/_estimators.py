@@ -73,8 +73,9 @@ NEAT_PARAMETERS_DOC = """\
         all of them. Each generation draws a fresh subset (without
         replacement), which makes a generation cheaper on large data; the
         returned network is then chosen among the last generation and the
-        run's best by its loss on all rows
-        (``history_`` keeps the subset fitness of each generation). The
+        run's best by its loss on all rows (after a Ctrl-C: the run's best,
+        its loss on all rows in ``best_fitness_``; ``history_`` keeps the
+        subset fitness of each generation). The
         default evaluates on all rows, which keeps fitting with integer
         ``sample_weight`` equivalent to repeating rows.
 

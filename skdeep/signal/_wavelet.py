@@ -74,9 +74,10 @@ def _sorted_percentiles(sorted_c, percentiles):
 # (entropy). Measured on constants (5 extension modes, haar to sym8 and
 # bior3.5, 16 to 16,384 steps, every level) the noise reaches 6e-8 of the
 # norm in float32 and 4e-13 in float64 (pywt's float64 filters are exact to
-# about 1e-12 only); one fraction for both made float64 ignore real detail
-# coefficients of an offset signal (noise of 0.01 on 300: no crossings).
-ZERO_TOLERANCE = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-11}
+# about 1e-12 only): the fractions leave a margin of 16 and 25. One fraction
+# for both (1e-5) made float64 ignore real detail coefficients of an offset
+# signal (noise of 0.01 on 300: no crossings).
+ZERO_TOLERANCE = {np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-11}
 
 
 def _rounding_floor(c, total_energy):
@@ -337,8 +338,8 @@ class WaveletFeaturizer(_BaseSignalTransformer):
             )
         if len({f"{v:g}" for v in q}) != q.size:
             raise ValueError(
-                f"percentiles must be distinct to 6 significant digits (they "
-                f"name the features: p{{q:g}}); got {self.percentiles!r}."
+                f"percentiles must be distinct to 6 significant digits, which "
+                f"name their features; got {self.percentiles!r}."
             )
         return q
 

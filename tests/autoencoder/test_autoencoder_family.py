@@ -256,8 +256,10 @@ def test_vae_elbo_decodes_its_draws_together(digits01, monkeypatch, likelihood):
     expected = -(torch.stack([nll for nll, _ in terms]).double().mean(0)
                  + terms[0][1].double()).numpy()
     np.testing.assert_allclose(elbo, expected, rtol=2e-6, atol=2e-5)
-    monkeypatch.setattr(_variational, "_ELBO_DECODE_ROWS", 40)  # 2 draws a call
-    np.testing.assert_allclose(vae.score_samples(rows), elbo, rtol=2e-6, atol=2e-5)
+    for budget in (2 * 16 * 64, 1):  # 2 draws a call (16 rows of 64), then 1
+        monkeypatch.setattr(_variational, "_ELBO_DECODE_VALUES", budget)
+        np.testing.assert_allclose(vae.score_samples(rows), elbo, rtol=2e-6,
+                                   atol=2e-5)
 
 
 def test_vae_elbo_is_below_an_importance_sampled_log_likelihood(digits01):

@@ -117,13 +117,14 @@ Data (no network; the data folder is ``SKDEEP_SHARED_DATA``, else
     PLAID, the other unequal-length set, was not rerun then (15-60 minutes
     per fit).
 
-    Session 52: PLAID's fcn cell rerun (seed 0) after both fixes, the
-    earlier record kept in
-    ``cnn_runs/superseded_ucr_plaid_fcn_before_padding_fixes.json.txt``:
-    accuracy 0.8473 -> 0.8603 (train 0.9572 -> 0.9590). Its fit took 2,578 s
-    against 893 s, on a machine loaded by other work (load average 2.3 to
-    3.8 on 2 cores): not comparable. PLAID's resnet, inception and tcn cells
-    (2, 1 and 0.5 hours a fit) still predate both fixes; the MiniRocket
+    Session 52: PLAID's fcn and tcn cells rerun (seed 0) after both fixes,
+    the earlier records kept in
+    ``cnn_runs/superseded_ucr_plaid_before_padding_fixes.json.txt``: fcn
+    accuracy 0.8473 -> 0.8603 (train 0.9572 -> 0.9590), tcn unchanged
+    (0.8603, train 0.9516). Their fits took 2,578 s and 1,528 s against
+    893 s and 435 s, on a machine loaded by other work (load average 2.3 to
+    4.3 on 2 cores): not comparable. PLAID's resnet and inception cells (0.5
+    and 1 hour a fit unloaded) still predate both fixes; the MiniRocket
     cell is unchanged (its rerun gave the same accuracy).
 
 ``imbalance``
@@ -792,10 +793,10 @@ def ucr_tables(store, seeds, epochs, args):
         "",
         "Cells rerun after the NaN-padding fixes of sessions 50-51 (the "
         "earlier records in `cnn_runs/superseded_*`): JapaneseVowels, all "
-        "methods (session 51), and PLAID's fcn (session 52); both reruns ran "
-        "on a machine loaded by other work, so their fit and predict times "
-        "are not comparable with the other cells'. PLAID's resnet, inception "
-        "and tcn cells predate the fixes (see the docstring of "
+        "methods (session 51), and PLAID's fcn and tcn (session 52); both "
+        "reruns ran on a machine loaded by other work, so their fit and "
+        "predict times are not comparable with the other cells'. PLAID's "
+        "resnet and inception cells predate the fixes (see the docstring of "
         "`benchmarks/cnn.py`).",
         "",
         *store.provenance(recs),

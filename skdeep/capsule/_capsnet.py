@@ -488,6 +488,14 @@ default="plain"
                 needed = "" if reset else f" ({self.input_shape_[-1]}, as fitted)"
                 shown = ", ".join(map(str, lengths[:5])) + (
                     ", ..." if len(lengths) > 5 else "")
+                if len(lengths) == 1 and (  # one length (the fitted one), padded
+                        reset or lengths[0] == self.input_shape_[-1]):
+                    raise ValueError(
+                        f"{type(self).__name__} needs series of one length"
+                        f"{needed} without NaN padding; got series of length "
+                        f"{shown} padded with NaN to {X.shape[-1]} steps: "
+                        f"drop the padding columns."
+                    )
                 raise ValueError(
                     f"{type(self).__name__} needs series of one length"
                     f"{needed}; got series of length {shown} (NaN-padded, or "

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_array, validate_data
 
-from skdeep.utils._input import refuse_sktime_panel_frames
+from skdeep.utils._input import refuse_sktime_panel_frames, series_arrays
 from skdeep.utils._sklearn import _fit_context
 from skdeep.utils.validation import check_float32_range
 
@@ -112,6 +112,19 @@ class _BaseSignalTransformer(TransformerMixin, BaseEstimator):
 
     def _validate(self, X, reset, fitted=True):
         refuse_sktime_panel_frames(X, type(self).__name__)
+        # sktime's df-list (frames of time points x variables) as the other
+        # families read it: a frame was read as (time points, channels)
+        X = series_arrays(X)
+        if isinstance(X, (list, tuple)):
+            shapes = {np.shape(x) for x in X}
+            if len(shapes) > 1:
+                raise ValueError(
+                    f"{type(self).__name__} needs series of one length and "
+                    f"channel count; got a list of {len(X)} series of shapes "
+                    f"{sorted(shapes)[:4]}{' ...' if len(shapes) > 4 else ''}. "
+                    f"Pad, truncate or resample them to one length first (for "
+                    f"example with sktime's PaddingTransformer)."
+                )
         # One series is enough: nothing is learned, and transform takes one too.
         kwargs = {"ensure_min_features": 2} if reset else {}
         if fitted or reset:

@@ -386,7 +386,7 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
                     1 if limit is None or self.n_timepoints_ <= limit
                     else -(-self.n_timepoints_ // limit)
                 )
-        self._check_magnitude(X3)
+        self._check_magnitude(X3, lengths)
         factor = self.paa_factor_
         if reset:  # in steps: an int shapelet length is checked against it
             self._shortest_steps = int(lengths[counted].min())
@@ -404,24 +404,32 @@ class _BaseShapelets(TransformerMixin, BaseTorchEstimator):
                 )
         return X3, y, lengths
 
-    def _check_magnitude(self, X3):
+    def _check_magnitude(self, X3, lengths):
         """Refuse values whose window norms overflow float32.
 
         Distances are computed as ``|x|^2 - 2 x.s + |s|^2`` over windows, in
         float32: values of about 1e19 (valid float32 numbers) made them inf,
-        and the features NaN, without a word. The bound takes a window as
-        long as the series and shapelets as large as the values.
+        and the features NaN, without a word. The bound takes, for each
+        series, a window as long as its observed steps (``lengths``; not the
+        padded width, which depends on the other series given with it) and
+        shapelets as large as its values.
         """
+        if not X3.size:
+            return
         # (fmax/fmin skip the NaN padding, and need no |X| copy of the data)
-        largest = (max(float(np.fmax.reduce(X3, axis=None)),
-                       -float(np.fmin.reduce(X3, axis=None))) if X3.size else 0.0)
-        limit = np.sqrt(np.finfo(np.float32).max / (4.0 * X3.shape[1] * X3.shape[2]))
-        if largest > limit:
+        largest = np.maximum(np.fmax.reduce(X3, axis=(1, 2)),
+                             -np.fmin.reduce(X3, axis=(1, 2)))
+        limits = np.sqrt(np.finfo(np.float32).max
+                         / (4.0 * X3.shape[1] * np.maximum(lengths, 1)))
+        over = np.flatnonzero(largest > limits)
+        if over.size:
+            i = over[0]
             raise ValueError(
                 f"{type(self).__name__} computes squared distances in float32, and "
-                f"values as large as {largest:.3g} can overflow them for series of "
-                f"{X3.shape[1]} channel(s) x {X3.shape[2]} steps (largest allowed "
-                f"magnitude {limit:.3g}). Divide X by a constant first."
+                f"values as large as {largest[i]:.3g} can overflow them for a "
+                f"series of {X3.shape[1]} channel(s) x {int(lengths[i])} steps "
+                f"(series {i}; largest allowed magnitude {limits[i]:.3g}). "
+                f"Divide X by a constant first."
             )
 
     def _check_shape(self, X, ndim):

@@ -335,6 +335,13 @@ def test_series_of_other_lengths_are_named_not_called_nan():
     bad[0, 5] = np.nan
     with pytest.raises(ValueError, match="impute missing values first"):
         clf.predict(bad)
+    # series of the fitted length with padding columns after them: the
+    # message said "needs series of one length (32); got series of length 32"
+    series = clone(clf).fit(X[:, None, :], y)
+    padded = np.concatenate(
+        [X[:3, None, :], np.full((3, 1, 3), np.nan, dtype=np.float32)], axis=2)
+    with pytest.raises(ValueError, match="padded with NaN to 35 steps: drop"):
+        series.predict(padded)
 
 
 def test_reconstruct_and_pose_sweep_use_the_fitted_capsule_width(fitted):

@@ -276,7 +276,7 @@ def test_values_whose_squared_distances_overflow_float32_are_refused():
     y = np.repeat([0, 1], 15)
     transformer = ShapeletTransformer(n_shapelets=2, random_state=0)
     assert np.isfinite(transformer.fit_transform(X * 1e17)).all()
-    with pytest.raises(ValueError, match="overflow them for series of 1 channel"):
+    with pytest.raises(ValueError, match="overflow them for a series of 1 channel"):
         transformer.transform(X * 1e19)
     with pytest.raises(ValueError, match="Divide X by a constant"):
         ShapeletTransformer(n_shapelets=2, random_state=0).fit(X * 1e19)
@@ -287,6 +287,12 @@ def test_values_whose_squared_distances_overflow_float32_are_refused():
     padded = np.vstack([X[:2], X[:2]]).copy()
     padded[2:, 30:] = np.nan  # the NaN padding does not count
     assert np.isfinite(clf.predict_proba(padded)).all()
+    # each series against its own length: a short series of large values was
+    # refused next to a long one (the bound took the batch's padded width)
+    short = np.full(20, 1.8e18)  # (allowed for 20 steps, not for 40)
+    alone = clf.transform([short])
+    assert np.isfinite(alone).all()
+    np.testing.assert_array_equal(clf.transform([short, rng.randn(40)])[:1], alone)
 
 
 def test_fft_size_is_the_smallest_5_smooth_multiple_of_8():

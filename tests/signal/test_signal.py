@@ -829,3 +829,20 @@ def test_bands_and_percentiles_messages():
     # distinct numbers with one name were refused as "not distinct"
     with pytest.raises(ValueError, match="6 significant digits"):
         WaveletFeaturizer(percentiles=[33.333333, 33.3333334]).fit(np.ones((2, 32)))
+
+
+@pytest.mark.parametrize("featurizer", [WaveletFeaturizer(), FFTFeaturizer()])
+def test_featurizers_read_sktime_df_list_like_the_other_families(featurizer):
+    # a df-list (frames of time points x variables) was read as (time points,
+    # channels): 32 channels of 2 steps instead of 2 channels of 32
+    import pandas as pd
+    from sklearn.base import clone
+
+    arrays = np.random.RandomState(0).randn(3, 2, 32)
+    frames = [pd.DataFrame(a.T, columns=["u", "v"]) for a in arrays]
+    fitted = clone(featurizer).fit(frames)
+    assert (fitted.n_channels_, fitted.n_timepoints_) == (2, 32)
+    np.testing.assert_array_equal(fitted.transform(frames),
+                                  clone(featurizer).fit(arrays).transform(arrays))
+    with pytest.raises(ValueError, match="one length"):
+        clone(featurizer).fit([np.ones(10), np.ones(12)])

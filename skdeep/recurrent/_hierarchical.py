@@ -268,13 +268,30 @@ of variable-length sequences; impute missing values first.
         )
 
 
+def _nested_depth_at_least_3(X):
+    """Whether the first item of ``X`` holds sequences (3 or more levels)."""
+    first = next(iter(X), None)
+    if not isinstance(first, (list, tuple, np.ndarray)) or not len(first):
+        return False
+    return isinstance(first[0], (list, tuple, np.ndarray))
+
+
 def _nested_as_array(X):
     """Nested lists of 3 or 4 levels as an array; anything else unchanged."""
     if not isinstance(X, (list, tuple)):
         return X
     try:
         array = np.asarray(X)
-    except (TypeError, ValueError):  # ragged: scikit-learn's validation judges
+    except ValueError:  # ragged (numpy: "inhomogeneous shape")
+        if not _nested_depth_at_least_3(X):
+            return X  # (flat rows: scikit-learn's validation judges)
+        raise ValueError(
+            "X is a nested list of unequal lengths; a hierarchical RNN takes "
+            "(n_samples, outer_steps, inner_steps[, n_features]). Pad each "
+            "shorter inner sequence, and each sample's missing outer steps, "
+            "with NaN at the end: trailing all-NaN steps are padding."
+        ) from None
+    except TypeError:  # scikit-learn's validation judges
         return X
     return array if array.ndim >= 3 else X
 

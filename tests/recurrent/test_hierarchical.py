@@ -417,3 +417,13 @@ def test_module_directly_handles_nan_padding():
     with torch.no_grad():
         out = clf.module_(torch.as_tensor(ragged(X), dtype=torch.float32))
     assert out.shape == (20, 3) and torch.isfinite(out).all()
+
+
+def test_ragged_nested_lists_are_named():
+    # numpy's "inhomogeneous shape" came through; the message says how to pad
+    ragged = [[[1.0, 2.0], [3.0]], [[1.0, 2.0], [3.0, 4.0]]]
+    with pytest.raises(ValueError, match="nested list of unequal lengths.*NaN"):
+        HierarchicalRNNClassifier(max_epochs=1).fit(ragged, [0, 1])
+    padded = [[[1.0, 2.0], [3.0, np.nan]], [[1.0, 2.0], [3.0, 4.0]]]
+    clf = HierarchicalRNNClassifier(max_epochs=1, random_state=0).fit(padded, [0, 1])
+    assert clf.predict(padded).shape == (2,)

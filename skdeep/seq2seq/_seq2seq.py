@@ -268,6 +268,17 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             if fitted["kind"] == "text" and fmt.kind == "ragged":
                 _check_pretokenized(seqs.tokens, self._tokenizer_in_use(True),
                                     what, name)
+        if (what == "X" and fitted is not None and not fmt.is_tokens
+                and fmt.kind == "series" and fitted["kind"] == "series"
+                and not fmt.listed and not fitted["listed"]
+                and fmt.ndim != fitted["ndim"]):
+            # (n_features_in_ counts the width of 2-D arrays and the channels
+            # of 3-D ones: "X has 1 features" for (n, 1, T) said little)
+            raise ValueError(
+                f"{name} was fitted on {fitted['ndim']}-D series input but X is "
+                f"{fmt.ndim}-D: give X as (n_samples, n_timepoints) or "
+                f"(n_samples, n_channels, n_timepoints), as in fit."
+            )
         if what == "X":
             self._check_array_features(X, fmt, reset)
             seqs = truncate(seqs, self.max_length, what=what, name=name)

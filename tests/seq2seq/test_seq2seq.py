@@ -728,6 +728,9 @@ def test_predict_time_errors(tiny_models):
         ValueError, match="X has 2 channels, but .* fitted on 1 channels"
     ):
         series.predict(np.ones((2, 2, 6)))
+    # the same series as (n, 1, T) said "X has 1 features"
+    with pytest.raises(ValueError, match="fitted on 2-D series input but X is 3-D"):
+        series.predict(np.ones((2, 1, 6)))
     with pytest.raises(ValueError, match="NaN inside sample 1"):
         series.predict(np.array([[1.0] * 6, [1.0, np.nan] + [1.0] * 4]))
     with pytest.raises(ValueError, match="infinity"):

@@ -87,10 +87,12 @@ def _rounding_floor(c, total_energy):
     return fraction * np.sqrt(total_energy)[..., None]
 
 
-def _zero_crossings(c, total_energy):
+def _zero_crossings(c, total_energy, small=None):
     """Sign changes along the last axis, ignoring coefficients that are zero
-    up to rounding (see ``ZERO_TOLERANCE``)."""
-    small = np.abs(c) <= _rounding_floor(c, total_energy)
+    up to rounding (see ``ZERO_TOLERANCE``; ``small`` marks them where the
+    caller has them already)."""
+    if small is None:
+        small = np.abs(c) <= _rounding_floor(c, total_energy)
     # Rows without near-zero coefficients (most of them) count plain sign
     # flips; only the others need the zeros skipped.
     counts = np.count_nonzero(np.diff(np.signbit(c), axis=-1), axis=-1)
@@ -114,6 +116,9 @@ def _band_statistics(c, statistics, percentiles, sq, energy, total_energy):
     """
     out = []
     sorted_c = np.sort(c, axis=-1) if "percentiles" in statistics else None
+    # coefficients zero up to rounding, for the entropy and zero crossings
+    small = (np.abs(c) <= _rounding_floor(c, total_energy)
+             if {"entropy", "zero_crossings"} & set(statistics) else None)
     for name in statistics:
         if name == "energy":
             out.append(energy[..., None])
@@ -128,7 +133,7 @@ def _band_statistics(c, statistics, percentiles, sq, energy, total_energy):
             # a band that is zero up to rounding has no distribution: 0, as
             # for exact zeros (its rounding noise gave 0.7 to 3.6, varying
             # with a constant series' level)
-            zero = (np.abs(c) <= _rounding_floor(c, total_energy)).all(axis=-1)
+            zero = small.all(axis=-1)
             out.append(np.where(zero, 0.0, np.maximum(h, 0.0))[..., None])
         elif name == "mean":
             out.append(c.mean(axis=-1)[..., None])
@@ -143,7 +148,8 @@ def _band_statistics(c, statistics, percentiles, sq, energy, total_energy):
         elif name == "percentiles":
             out.append(_sorted_percentiles(sorted_c, percentiles))
         elif name == "zero_crossings":
-            out.append(_zero_crossings(c, total_energy)[..., None].astype(c.dtype))
+            out.append(_zero_crossings(c, total_energy, small)[..., None].astype(
+                c.dtype))
     return np.concatenate(out, axis=-1)
 
 

@@ -50,6 +50,7 @@ import zlib
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
 FORMAT_VERSION = 1
 # What zipfile and zlib raise for a damaged member (a flipped byte in its
@@ -707,7 +708,11 @@ def _encode(value, what):
     kind = type(value).__name__
     if isinstance(value, np.ndarray):
         kind += f" of dtype {value.dtype}"
-    if what.startswith("parameter"):
+    if what.startswith("parameter") and isinstance(value, BaseEstimator):
+        # (a required estimator parameter, SktimeAdapter's transformer: setting
+        # it to a number is no advice)
+        advice = "Estimator objects are not stored: use pickle or joblib."
+    elif what.startswith("parameter"):
         advice = f"Set {what} to one of those before saving, or use pickle/joblib."
     else:  # a fitted attribute: nothing the user can change
         advice = "Use pickle or joblib for this estimator."

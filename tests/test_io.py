@@ -83,9 +83,21 @@ def test_partial_fit_after_load_continues_as_without_saving(data, tmp_path):
     resumed = io.load(tmp_path / "full.skdeep")
     restarted = io.load(tmp_path / "weights.skdeep")
     np.testing.assert_array_equal(restarted.predict(data), model.predict(data))
+
+    def best_scores(est):
+        return {name: getattr(cb, "best_score_", None)
+                for name, cb in est.net_.callbacks_}
+
+    # the loss callbacks' best scores come back with the history (reset to
+    # inf, the next epoch was flagged train_loss_best however bad it was)
+    assert best_scores(resumed) == best_scores(model)
+    assert best_scores(model)["train_loss"] == min(model.history_[:, "train_loss"])
     for est in (model, resumed, restarted):
         est.partial_fit(data, y)
     np.testing.assert_array_equal(resumed.predict(data), model.predict(data))
+    for est in (resumed, restarted):
+        assert (est.history_[:, "train_loss_best"]
+                == model.history_[:, "train_loss_best"])
     # without Adam's moments the next epoch starts over: other weights
     assert not np.array_equal(restarted.predict(data), model.predict(data))
     size = {name: (tmp_path / f"{name}.skdeep").stat().st_size
@@ -346,6 +358,18 @@ def test_unsafe_parameter_error_names_the_parameter(tmp_path):
     estimator = AutoencoderTransformer(hidden_layer_sizes=(4,), random_state=object())
     with pytest.raises(TypeError, match="Set parameter 'random_state' to one of those"):
         io.save(estimator, tmp_path / "ae.skdeep")
+
+
+def test_estimator_parameter_error_says_estimators_are_not_stored(tmp_path):
+    from sklearn.decomposition import PCA
+
+    from skdeep.siamese import PrototypeClassifier
+
+    estimator = PrototypeClassifier(PCA(2)).fit(np.eye(4), [0, 0, 1, 1])
+    with pytest.raises(TypeError, match="Estimator objects are not stored") as info:
+        io.save(estimator, tmp_path / "proto.skdeep")
+    assert "to one of those" not in str(info.value)  # (no number replaces it)
+    assert not (tmp_path / "proto.skdeep").exists()
 
 
 # -- graph= as scipy.sparse matrices and networkx graphs (#23 item 7) ----------

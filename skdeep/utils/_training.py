@@ -1576,8 +1576,27 @@ def restore_net(estimator, weights, history, device=None, optimizers=None):
             )
     net._set_training(False)  # at rest in eval mode, as after training
     net.history = History(history)
+    _restore_best_scores(net)
     estimator.net_ = net
     estimator.history_ = net.history
+
+
+def _restore_best_scores(net):
+    """The scoring callbacks' best scores, read back from the history.
+
+    ``net.initialize()`` resets them (to +-inf); skorch's ``EpochScoring``
+    finds its own again when training begins, its ``PassthroughScoring``
+    (the train and valid losses) does not: the next ``partial_fit`` after a
+    load flagged its epoch ``train_loss_best`` however bad it was.
+    """
+    for _, callback in net.callbacks_:
+        name = getattr(callback, "name", None)
+        if not isinstance(name, str) or not hasattr(callback, "best_score_"):
+            continue
+        best = [row[name] for row in net.history
+                if row.get(name + "_best") and name in row]
+        if best:
+            callback.best_score_ = best[-1]
 
 
 def loading_device(estimator, device=None):

@@ -21,7 +21,7 @@ from skdeep_karateclub._common import karateclub_class
 from skdeep_karateclub._community import KarateClubClusterer
 from skdeep_karateclub._node import EXPECTED_FAILED_CHECKS as _NODE_XFAILS
 from skdeep_karateclub._node import KarateClubEmbedder, fit_karateclub
-from skdeep_karateclub._whole_graph import KarateClubGraphEmbedder
+from skdeep_karateclub._whole_graph import _DOC2VEC_IO, KarateClubGraphEmbedder
 
 # name -> (kind, fast parameters for the conformance checks and tests).
 # "node" models see only the graph; "attributed" ones also take node features.
@@ -126,10 +126,6 @@ _ROWS = (
     "X is a list of graphs (one output row per graph); scikit-learn's check "
     "feeds rows of numeric features, which are refused with 'X must be a list of "
     "graphs' (skdeep's own checks and the plugin's tests run on lists of graphs)"
-)
-_DOC2VEC_IO = (
-    "transform needs the fitted gensim Doc2Vec model (infer_vector), which "
-    "skdeep.io cannot store without pickle: use pickle or joblib"
 )
 _WHOLE_GRAPH_XFAILS = {
     name: dict.fromkeys(_ROWS_CHECKS, _ROWS)

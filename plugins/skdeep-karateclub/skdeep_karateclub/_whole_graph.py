@@ -32,6 +32,10 @@ from skdeep_karateclub._common import (
 
 # Models whose ``infer`` needs the fitted gensim Doc2Vec model.
 _DOC2VEC = {"Graph2Vec", "GL2Vec"}
+_DOC2VEC_IO = (
+    "transform needs the fitted gensim Doc2Vec model (infer_vector), which "
+    "skdeep.io cannot store without pickle: use pickle or joblib"
+)
 
 # Smallest graphs the models' eigensolvers accept: IGE's eigsh asks for 6
 # eigenpairs, NetLSD's and SF's for n - 1 or so.
@@ -345,6 +349,16 @@ class KarateClubGraphEmbedder(KarateClubParams, ClassNamePrefixFeaturesOutMixin,
             self._model_name, self._fitted_params(), graphs, self._seed,
             getattr(self, "_fitted_state", None),
         )
+
+    def _before_save(self):
+        # skdeep.io.save calls this first: name the model that cannot be
+        # stored, not the private attribute that holds it
+        if (self._model_name in _DOC2VEC
+                and getattr(self, "_fitted_state", None) is not None):
+            raise TypeError(
+                f"Cannot save a fitted {type(self).__name__} with skdeep.io: "
+                f"its {_DOC2VEC_IO}."
+            )
 
     @property
     def _n_features_out(self):

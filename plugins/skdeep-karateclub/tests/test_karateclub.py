@@ -361,6 +361,19 @@ def test_doc2vec_embedders_keep_no_vector_per_training_graph(name):
 
 
 @pytest.mark.parametrize("name", ["KarateClubGraph2Vec", "KarateClubGL2Vec"])
+def test_doc2vec_embedders_refuse_skdeep_io_naming_the_model(name, tmp_path):
+    # (the message named a private attribute, '_fitted_state')
+    from skdeep import io
+
+    graphs, _ = rings_and_cliques(n_pairs=3)
+    est = _embedder(name).fit(graphs)
+    with pytest.raises(TypeError, match="Doc2Vec model.*pickle or joblib") as info:
+        io.save(est, tmp_path / "model.skdeep")
+    assert "_fitted_state" not in str(info.value)
+    assert not (tmp_path / "model.skdeep").exists()
+
+
+@pytest.mark.parametrize("name", ["KarateClubGraph2Vec", "KarateClubGL2Vec"])
 def test_doc2vec_embedders_transform_alike_in_every_process(name, tmp_path):
     """A saved Graph2Vec or GL2Vec embeds new graphs the same way in another
     process: gensim seeds each inferred vector's start by Python's hash(),

@@ -143,7 +143,13 @@ def prepare_graph(graph, node_features, input_format="auto"):
         # (values past float32's range became inf in the cast, and were
         # refused as "NaN or infinity")
         check_float32_range(node_features, input_name="node_features")
-        F = sp.csr_matrix(node_features, dtype=np.float32)
+        # canonical: sparse dropout draws one mask value per stored entry, so a
+        # value stored as two duplicates was half dropped, and stored zeros
+        # took draws (other weights than the same features given dense); a
+        # copy, since a float32 CSR input shares its arrays with the user's
+        F = sp.csr_matrix(node_features, dtype=np.float32, copy=True)
+        F.sum_duplicates()
+        F.eliminate_zeros()
         values = F.data
     else:
         F = np.asarray(node_features)
@@ -163,6 +169,10 @@ def prepare_graph(graph, node_features, input_format="auto"):
             )
         check_float32_range(F, input_name="node_features")
         F = np.ascontiguousarray(F, dtype=np.float32)
+        if not F.flags.writeable:
+            # (a read-only float32 array came through as it was, a joblib
+            # memmap in a search's worker, and torch warned of it)
+            F = F.copy()
         values = F
     if F.shape[0] != n:
         raise ValueError(

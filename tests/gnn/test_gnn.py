@@ -4,6 +4,7 @@ node ids (scikit-learn's own checks feed feature rows), inductive use and bad
 input."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -208,6 +209,46 @@ def test_mostly_zero_dense_features_are_stored_sparse():
     np.testing.assert_array_equal(stored.toarray(), bag_of_words)
     _, stored = prepare_graph(A, features)  # dense values stay dense
     assert isinstance(stored, np.ndarray)
+
+
+def test_non_canonical_sparse_features_train_as_canonical_ones():
+    # sparse dropout draws per stored entry: a value stored as two halves
+    # was half dropped, and stored zeros took draws (other weights)
+    A, _, y = planted_partition(10, 2, seed=5)
+    rng = np.random.RandomState(0)
+    bag_of_words = (rng.rand(A.shape[0], 50) < 0.05) * rng.rand(A.shape[0], 50)
+    # each value stored as two halves, and a stored zero in every row
+    data, indices, indptr = [], [], [0]
+    for row in bag_of_words:
+        columns = np.flatnonzero(row)
+        data += [*(row[columns] / 2), *(row[columns] / 2), 0.0]
+        indices += [*columns, *columns, int(np.flatnonzero(row == 0)[0])]
+        indptr.append(len(data))
+    halves = sp.csr_matrix((data, indices, indptr), shape=bag_of_words.shape)
+    assert not halves.has_canonical_format
+    np.testing.assert_allclose(halves.toarray(), bag_of_words)
+    before = halves.copy()
+    for cls in (GCNClassifier, GraphSAGEClassifier):
+        fitted = [cls(graph=A, node_features=features, dropout=0.5, max_epochs=3,
+                      random_state=0).fit(np.arange(0, 20, 2), y[::2])
+                  for features in (sp.csr_matrix(bag_of_words), halves)]
+        np.testing.assert_allclose(fitted[1].predict_proba(np.arange(20)),
+                                   fitted[0].predict_proba(np.arange(20)),
+                                   rtol=1e-5, atol=1e-6)
+    # the user's matrix is left as it was
+    np.testing.assert_array_equal(halves.data, before.data)
+    np.testing.assert_array_equal(halves.indices, before.indices)
+
+
+def test_read_only_float32_features_fit_without_warnings():
+    # (what a search's workers get from joblib's memmapping: torch warned)
+    A, features, y = planted_partition(10, 2, seed=5)
+    features = features.astype(np.float32)
+    features.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        GCNClassifier(graph=A, node_features=features, max_epochs=1,
+                      random_state=0).fit(np.arange(0, 20, 2), y[::2])
 
 
 def test_value_dropout_acts_in_training_only():

@@ -154,11 +154,14 @@ class KarateClubEmbedder(KarateClubParams, BaseNodeEmbedder):
                 # NA is ambiguous": as NaN, refused below
                 features = features.to_numpy(dtype=np.float64, na_value=np.nan)
             dense = not sp.issparse(features)
-            # stored zeros are no features (MUSAE, SINE, AE and ASNE read
-            # every stored entry as one present)
-            # (a copy: eliminate_zeros compacts the arrays a CSR float64
-            # input shares with it, the user's X, graph or node_features)
+            # canonical: stored zeros are no features, duplicates are one
+            # (MUSAE, SINE, AE and ASNE read every stored entry as one present
+            # feature, and their sampling follows the stored order: unsorted
+            # indices changed the embedding)
+            # (a copy: these compact the arrays a CSR float64 input shares
+            # with it, the user's X, graph or node_features)
             features = sp.csr_matrix(features, dtype=np.float64, copy=True)
+            features.sum_duplicates()
             features.eliminate_zeros()
             features = features.tocoo()
             if self._model_name == "FeatherNode" and (

@@ -805,6 +805,24 @@ def test_attributed_models_read_features_as_karateclub_users_give_them():
     indptr = A.indptr.copy()
     sine(**params).fit(A)  # the adjacency rows as features
     assert A.nnz == 156 and np.array_equal(A.indptr, indptr)
+    # duplicates are one feature, and the stored order does not matter (the
+    # models sample the stored entries: unsorted indices changed SINE's
+    # embedding, a 1.0 stored as two halves counted twice in MUSAE's)
+    data, indices, indptr = [], [], [0]
+    for i, row in enumerate(present):
+        columns = np.flatnonzero(row)[::-1] if i % 2 else np.flatnonzero(row)
+        halves = i % 3 == 0
+        data += [0.5] * (2 * len(columns)) if halves else [1.0] * len(columns)
+        indices += [*columns, *columns] if halves else [*columns]
+        indptr.append(len(data))
+    messy = sp.csr_matrix((data, indices, indptr), shape=present.shape)
+    assert not messy.has_canonical_format
+    np.testing.assert_array_equal(messy.toarray(), present)
+    for name in ("KarateClubSINE", "KarateClubMUSAE"):
+        model = CLASSES[name]
+        np.testing.assert_array_equal(
+            model(**params, node_features=messy).fit_transform(G),
+            model(**params, node_features=present).fit_transform(G))
 
 
 def test_whole_graph_models_refuse_parts_linked_by_a_stored_zero():

@@ -169,6 +169,8 @@ def read_sequences(X, *, what, tokenizer="char", targets=False, name="estimator"
             f"{what} must be a collection of sequences, not a single string; "
             f"wrap it in a list."
         )
+    if isinstance(X, memoryview):  # (np.isscalar calls every memoryview a scalar)
+        X = np.asarray(X)
     if np.isscalar(X) or getattr(X, "ndim", None) == 0:  # (a bare TypeError)
         raise ValueError(
             f"{what} must be a collection of sequences; got a scalar "

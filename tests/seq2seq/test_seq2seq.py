@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -676,6 +677,15 @@ def test_bad_inputs_raise_clear_errors(X, error, match):
         Seq2SeqTranslator(**TINY).fit(X, ["ab"] * 2)
     with pytest.raises(error, match=match):
         SequenceAutoencoder(**TINY).fit(X)
+
+
+def test_a_memoryview_is_read_as_its_array():
+    # (np.isscalar calls every memoryview a scalar: "got a scalar memoryview")
+    series = np.random.RandomState(0).randn(8, 6)
+    model = SequenceAutoencoder(**TINY)
+    np.testing.assert_array_equal(
+        model.fit(memoryview(series)).transform(memoryview(series)),
+        clone(model).fit(series).transform(series))
 
 
 def test_bad_targets_raise_clear_errors():

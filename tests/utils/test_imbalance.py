@@ -205,6 +205,25 @@ def test_cross_entropy_matches_torch():
                                expected)
 
 
+@pytest.mark.parametrize("k", [2, 4, 10])
+def test_unweighted_rows_take_the_fused_road_with_the_same_gradients(k):
+    # one label a row and no weights: torch's fused cross-entropy, which
+    # gives the weighted road's gradients to the last bit (weights of one)
+    logits, codes = _logits(n=64, k=k, seed=k)
+    grads, losses = [], []
+    for target in (codes, (codes, torch.ones(64))):
+        x = logits.clone().requires_grad_(True)
+        loss = ClassificationLoss()
+        value = loss(x, target)
+        value.backward()
+        grads.append(x.grad)
+        losses.append(value.detach())
+        assert (loss.last_total_ is None) == (target is codes)
+    torch.testing.assert_close(grads[0], grads[1], rtol=0, atol=0)
+    torch.testing.assert_close(losses[0], losses[1])
+    assert ClassificationLoss("focal", focal_gamma=0.0)(logits, codes) == losses[0]
+
+
 def test_focal_loss():
     logits, codes = _logits()
     ce = ClassificationLoss()(logits, codes)

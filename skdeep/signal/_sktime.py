@@ -6,6 +6,8 @@
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 from sktime.transformations.base import BaseTransformer
 
 from skdeep.utils._sklearn import KeepsMetaEstimatorContext
@@ -38,6 +40,13 @@ class SktimeAdapter(KeepsMetaEstimatorContext, BaseTransformer):
     k-means shapelets; :class:`ShapeletClassifier` needs the labels), and
     ``transform`` applies that fitted clone, ``transformer_``, to new series.
 
+    The channels (a panel's columns) are read by name: ``transform`` puts
+    them in the order ``fit`` saw and refuses other names (arrays, whose
+    channels sktime names ``var_0``, ``var_1``, ..., are read by position).
+    As everywhere in sktime's transformers, a 2-D array is one series, time
+    points by channels; ``n`` univariate series of ``T`` steps are the 3-D
+    array ``(n, 1, T)``, as in the example below.
+
     Requires sktime (``pip install skdeep[timeseries]``).
 
     Parameters
@@ -60,13 +69,17 @@ class SktimeAdapter(KeepsMetaEstimatorContext, BaseTransformer):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn.linear_model import RidgeClassifierCV
     >>> from sktime.datasets import load_basic_motions
-    >>> from skdeep.signal import SktimeAdapter, WaveletFeaturizer
+    >>> from skdeep.signal import FFTFeaturizer, SktimeAdapter, WaveletFeaturizer
     >>> X, y = load_basic_motions(split="train", return_X_y=True)
     >>> pipe = SktimeAdapter(WaveletFeaturizer("db2", level=3)) * RidgeClassifierCV()
     >>> pipe.fit(X, y).predict(X).shape
     (40,)
+    >>> series = np.random.RandomState(0).randn(5, 1, 32)  # 5 series of 32 steps
+    >>> SktimeAdapter(FFTFeaturizer(2, bands=2)).fit_transform(series).shape
+    (5, 8)
     """
 
     _tags = {
@@ -146,11 +159,23 @@ class SktimeAdapter(KeepsMetaEstimatorContext, BaseTransformer):
         -------
         self : SktimeAdapter
         """
+        transformer = self.transformer
+        if not hasattr(transformer, "transform") or not hasattr(
+            transformer, "get_feature_names_out"
+        ):
+            # (else a failure later, in transform, or sktime asking for y)
+            raise TypeError(
+                f"SktimeAdapter wraps a transformer of (n_instances, n_channels, "
+                f"n_timepoints) arrays with transform and get_feature_names_out "
+                f"(WaveletFeaturizer, FFTFeaturizer, ShapeletTransformer, ...) or "
+                f"WaveletDenoiser; got {type(transformer).__name__}."
+            )
         ordered = _instance_major(X)
         if y is not None and ordered is not X:  # (y follows X's instances)
             y = pd.Series(np.asarray(y), index=_instances(X)).reindex(
                 _instances(ordered)).to_numpy()
-        self.transformer_ = _array_output(self.transformer).fit(
+        self._channels = list(X.columns)
+        self.transformer_ = _array_output(transformer).fit(
             _as_numpy3d(ordered), y)
         return self
 
@@ -171,17 +196,55 @@ class SktimeAdapter(KeepsMetaEstimatorContext, BaseTransformer):
             and columns of ``X`` for series-to-series transformers.
         """
         ordered = _instance_major(X)
-        X3 = _as_numpy3d(ordered)
         if self.get_tag("fit_is_empty"):  # the denoiser: series to series
+            X3 = _as_numpy3d(ordered)
             est = _array_output(self.transformer)
             # (n, C, T) back to X's own rows and columns
             Xt = est.transform(X3).transpose(0, 2, 1).reshape(-1, X3.shape[1])
             out = pd.DataFrame(Xt, index=ordered.index, columns=X.columns)
             return out if ordered is X else out.reindex(X.index)
         est = self.transformer_
+        X3 = _as_numpy3d(_as_fitted_channels(ordered, self._channels))
         out = pd.DataFrame(est.transform(X3), index=_instances(ordered),
                            columns=list(est.get_feature_names_out()))
         return out if ordered is X else out.reindex(_instances(X))
+
+    @available_if(lambda self: self.get_tag("scitype:transform-output") != "Series")
+    def get_feature_names_out(self, input_features=None):
+        """The names of the output columns: the fitted transformer's.
+
+        Parameters
+        ----------
+        input_features : Ignored
+            The features are named by the wrapped transformer.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self, "transformer_")
+        return self.transformer_.get_feature_names_out()
+
+    def set_output(self, *, transform=None):
+        """Accept a scikit-learn ``set_output`` call: the output is a pandas
+        frame in any case (indexed by the instances).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas"} or None, default=None
+            ``"default"``, ``"pandas"`` and None leave the output as it is, a
+            pandas frame; ``"polars"`` is refused.
+
+        Returns
+        -------
+        self : SktimeAdapter
+        """
+        if transform not in (None, "default", "pandas"):
+            raise ValueError(
+                f"SktimeAdapter returns pandas frames; set_output(transform="
+                f"{transform!r}) is not supported."
+            )
+        return self
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -219,6 +282,11 @@ def _instance_major(X):
 def _as_numpy3d(X):
     """``(n_instances, n_channels, n_timepoints)`` floats of a pd-multiindex
     panel or of one series (a pd.DataFrame of time points by channels)."""
+    if len(X) == 0:  # (numpy: "cannot reshape array of size 0")
+        raise ValueError(
+            "SktimeAdapter got an empty panel (no time points); a transformer "
+            "before it (a truncation?) may have removed them all."
+        )
     if isinstance(X.index, pd.MultiIndex):
         # an instance is a value of every level but the last (time): of
         # hierarchical panels too; rows come instance-major (_instance_major)
@@ -233,6 +301,25 @@ def _as_numpy3d(X):
         values = X.to_numpy(dtype=float).reshape(len(lengths), -1, X.shape[1])
         return np.ascontiguousarray(values.transpose(0, 2, 1))
     return X.to_numpy(dtype=float).T[None]
+
+
+def _as_fitted_channels(X, channels):
+    """``X`` with its columns (the channels) in the order of ``channels``,
+    the ones ``fit`` saw: the same names in another order are put back in
+    it; other names are refused. Arrays, whose channels sktime names
+    ``var_0``, ``var_1``, ..., on either side are read by position."""
+    columns = list(X.columns)
+    if columns == channels:
+        return X
+    unnamed = [f"var_{i}" for i in range(max(len(columns), len(channels)))]
+    if columns == unnamed[: len(columns)] or channels == unnamed[: len(channels)]:
+        return X  # (the wrapped transformer checks the number of channels)
+    if len(set(columns)) == len(columns) and set(columns) == set(channels):
+        return X[channels]
+    raise ValueError(
+        f"X has the channels (columns) {columns}, but SktimeAdapter was fitted "
+        f"on {channels}."
+    )
 
 
 def _instances(X):

@@ -503,6 +503,67 @@ def test_sktime_adapter_keeps_the_index_and_denoises_a_forecasters_target():
     assert features.index.tolist() == list("abcd")
 
 
+def test_sktime_adapter_reads_channels_by_name():
+    # a panel whose columns came in another order was featurized with its
+    # channels swapped, and unknown channel names were accepted
+    pytest.importorskip("sktime")
+    import pandas as pd
+    from sktime.datatypes import convert_to
+
+    from skdeep.signal import SktimeAdapter
+
+    rng = np.random.RandomState(0)
+    index = pd.MultiIndex.from_product([range(6), range(16)], names=["id", "t"])
+    X = pd.DataFrame({"acc": rng.randn(96), "gyro": 100 * rng.randn(96)}, index=index)
+    adapter = SktimeAdapter(FFTFeaturizer(2, bands=2)).fit(X)
+    expected = adapter.transform(X)
+    pd.testing.assert_frame_equal(adapter.transform(X[["gyro", "acc"]]), expected)
+    with pytest.raises(ValueError, match=r"\['acc', 'temp'\].*\['acc', 'gyro'\]"):
+        adapter.transform(X.rename(columns={"gyro": "temp"}))
+    # an array's channels (sktime names them var_0, var_1) go by position
+    X3 = convert_to(X, "numpy3D")
+    np.testing.assert_array_equal(adapter.transform(X3).to_numpy(),
+                                  expected.to_numpy())
+
+
+def test_sktime_adapter_in_scikit_learn_pipelines_names_its_features():
+    pytest.importorskip("sktime")
+    import pandas as pd
+    from sklearn.exceptions import NotFittedError
+
+    from skdeep.signal import SktimeAdapter
+
+    X3 = np.random.RandomState(0).randn(10, 2, 16)
+    fft = FFTFeaturizer(2, bands=2)
+    pipe = make_pipeline(SktimeAdapter(fft), StandardScaler())
+    with pytest.raises(NotFittedError):
+        pipe[0].get_feature_names_out()
+    names = clone(fft).fit(X3).get_feature_names_out()
+    np.testing.assert_array_equal(pipe.fit(X3).get_feature_names_out(), names)
+    out = pipe.set_output(transform="pandas").fit_transform(X3)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(names)
+    with pytest.raises(ValueError, match="pandas frames"):
+        SktimeAdapter(fft).set_output(transform="polars")
+    # series in, series out: no feature names
+    assert not hasattr(SktimeAdapter(WaveletDenoiser("haar")), "get_feature_names_out")
+
+
+def test_sktime_adapter_clear_errors():
+    pytest.importorskip("sktime")
+    import pandas as pd
+    from sktime.transformations.series.summarize import SummaryTransformer
+
+    from skdeep.signal import SktimeAdapter
+
+    index = pd.MultiIndex.from_product([range(3), range(8)])
+    panel = pd.DataFrame(np.zeros((24, 2)), index=index, columns=["a", "b"])
+    with pytest.raises(ValueError, match="empty panel"):  # (numpy's reshape error)
+        SktimeAdapter(FFTFeaturizer(2)).fit_transform(panel.iloc[:0])
+    # (failed in transform: no attribute 'get_feature_names_out')
+    with pytest.raises(TypeError, match="got SummaryTransformer"):
+        SktimeAdapter(SummaryTransformer()).fit(np.zeros((4, 1, 8)))
+
+
 def test_sktime_conformance():
     pytest.importorskip("sktime")
     from sktime.utils.estimator_checks import check_estimator

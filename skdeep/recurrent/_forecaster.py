@@ -988,10 +988,12 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
             The new observations, after the cutoff; NaN or infinite values
             are refused. Earlier ones (sktime's ``update_predict`` over past
             windows) move the cutoff back, and the forecasts start from it.
-        X : pd.DataFrame or None, default=None
+        X : pd.DataFrame, pd.Series or None, default=None
             Exogenous values at those times (when fitted with ``X``), named
             by the columns of ``fit`` (unnamed ones: in their order); other
-            widths and NaN or infinite values are refused.
+            widths and NaN or infinite values are refused, and so are new
+            time points of ``y`` whose values are neither here nor stored
+            (by ``fit`` as known future values).
         update_params : bool, default=True
             Accepted for sktime's interface; changes nothing.
 
@@ -1018,7 +1020,30 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
         values = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
         if values.dtype.kind in "biuf" and not np.all(np.isfinite(values)):
             raise ValueError("y contains NaN or infinite values.")
-        if getattr(self, "n_exog_", 0) and isinstance(X, pd.DataFrame):
+        if isinstance(X, pd.Series):  # one variable: checked as a frame of it
+            # (skipped, inf was forecast from, and another name became a new
+            # column that broke every later predict)
+            X = X.to_frame()
+        n_exog = getattr(self, "n_exog_", 0)
+        index = getattr(y, "index", None)
+        if (n_exog and isinstance(index, pd.Index)
+                and not isinstance(index, pd.MultiIndex)
+                and not isinstance(self._cur_X.index, pd.MultiIndex)):
+            # new time points need their exogenous values (X here, or stored
+            # by fit as known future values): the forecasts read the last
+            # earlier row in their place, silently. (Panels of series are
+            # checked per series by sktime's inner forecasters.)
+            known = self._cur_X.index
+            if isinstance(X, pd.DataFrame):
+                known = known.union(X.index)
+            missing = index.difference(known)
+            if len(missing):
+                raise ValueError(
+                    f"The forecaster was fitted with X: update needs X at the "
+                    f"new time points of y; missing at {len(missing)} of them "
+                    f"(first {missing[0]})."
+                )
+        if n_exog and isinstance(X, pd.DataFrame):
             if X.shape[1] != self.n_exog_:
                 # (accepted, it broke every later predict with pandas' errors)
                 raise ValueError(

@@ -352,6 +352,32 @@ def test_update_refuses_X_of_another_width_or_not_finite():
     f.update(y[40:41], X=X[40:41].set_axis([5, 6], axis=1))
     assert list(f._cur_X.columns) == [0, 1]
     assert np.isfinite(f.predict([1, 2], X=X[41:43])).all()
+    # new time points without their X: the forecasts read the last earlier
+    # row of X in their place (no error, no warning)
+    with pytest.raises(ValueError, match="update needs X at the new time points"):
+        f.update(y[41:43])
+    with pytest.raises(ValueError, match="missing at 1 of them"):
+        f.update(y[41:43], X=X[41:42])
+    assert f.cutoff[0] == 40
+    f.update(y[40:41])  # an earlier time point: its X is known
+
+
+def test_update_checks_one_exogenous_variable_given_as_a_series():
+    # a Series skipped every check: inf was forecast from, and another name
+    # became a new column that broke every later predict
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(50)})
+    y = pd.Series(np.sin(np.arange(50) / 3) + 0.3 * X["a"])
+    f = LSTMForecaster(window_length=4, hidden_size=4, max_epochs=2,
+                       random_state=0).fit(y[:40], X=X[:40])
+    for bad, match in ((X["a"][40:42].replace(X["a"][41], np.inf), "NaN or inf"),
+                       (X["a"][40:42].rename("b"), r"columns \['b'\]")):
+        with pytest.raises(ValueError, match=match):
+            f.update(y[40:42], X=bad)
+        assert f.cutoff[0] == 39
+    f.update(y[40:42], X=X["a"][40:42].rename(None))  # unnamed: by position
+    assert list(f._cur_X.columns) == ["a"] and f.cutoff[0] == 41
+    assert np.isfinite(f.predict([1, 2], X=X[42:44])).all()
 
 
 def test_future_X_columns_are_matched_by_name():

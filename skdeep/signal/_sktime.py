@@ -42,7 +42,8 @@ class SktimeAdapter(KeepsMetaEstimatorContext, BaseTransformer):
 
     The channels (a panel's columns) are read by name: ``transform`` puts
     them in the order ``fit`` saw and refuses other names (arrays, whose
-    channels sktime names ``var_0``, ``var_1``, ..., are read by position).
+    channels sktime names ``var_0``, ``var_1``, ... or ``0``, ``1``, ...,
+    are read by position).
     As everywhere in sktime's transformers, a 2-D array is one series, time
     points by channels; ``n`` univariate series of ``T`` steps are the 3-D
     array ``(n, 1, T)``, as in the example below.
@@ -204,7 +205,8 @@ class SktimeAdapter(KeepsMetaEstimatorContext, BaseTransformer):
             out = pd.DataFrame(Xt, index=ordered.index, columns=X.columns)
             return out if ordered is X else out.reindex(X.index)
         est = self.transformer_
-        X3 = _as_numpy3d(_as_fitted_channels(ordered, self._channels))
+        channels = getattr(self, "_channels", None)
+        X3 = _as_numpy3d(_as_fitted_channels(ordered, channels))
         out = pd.DataFrame(est.transform(X3), index=_instances(ordered),
                            columns=list(est.get_feature_names_out()))
         return out if ordered is X else out.reindex(_instances(X))
@@ -307,19 +309,26 @@ def _as_fitted_channels(X, channels):
     """``X`` with its columns (the channels) in the order of ``channels``,
     the ones ``fit`` saw: the same names in another order are put back in
     it; other names are refused. Arrays, whose channels sktime names
-    ``var_0``, ``var_1``, ..., on either side are read by position."""
+    ``var_0``, ``var_1``, ... (3-D) or ``0``, ``1``, ... (1-D and 2-D, and
+    unnamed series), on either side are read by position. ``channels`` None
+    (an adapter fitted before channels were recorded): by position."""
     columns = list(X.columns)
-    if columns == channels:
+    if channels is None or columns == channels:
         return X
-    unnamed = [f"var_{i}" for i in range(max(len(columns), len(channels)))]
-    if columns == unnamed[: len(columns)] or channels == unnamed[: len(channels)]:
-        return X  # (the wrapped transformer checks the number of channels)
     if len(set(columns)) == len(columns) and set(columns) == set(channels):
         return X[channels]
+    if _unnamed(columns) or _unnamed(channels):
+        return X  # (the wrapped transformer checks the number of channels)
     raise ValueError(
         f"X has the channels (columns) {columns}, but SktimeAdapter was fitted "
         f"on {channels}."
     )
+
+
+def _unnamed(columns):
+    """Whether ``columns`` are the names sktime gives an array's channels."""
+    return columns in ([f"var_{i}" for i in range(len(columns))],
+                       list(range(len(columns))))
 
 
 def _instances(X):

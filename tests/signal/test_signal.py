@@ -524,6 +524,17 @@ def test_sktime_adapter_reads_channels_by_name():
     X3 = convert_to(X, "numpy3D")
     np.testing.assert_array_equal(adapter.transform(X3).to_numpy(),
                                   expected.to_numpy())
+    # ... a single series as a 2-D array (time points by channels; sktime
+    # names them 0, 1) too
+    np.testing.assert_array_equal(adapter.transform(X3[0].T).to_numpy(),
+                                  expected.to_numpy()[:1])
+    # fitted on an array, a frame whose columns are its names in another
+    # order is put back in order (it was read by position)
+    from_array = SktimeAdapter(FFTFeaturizer(2, bands=2)).fit(X3)
+    named = convert_to(X3, "pd-multiindex")
+    assert list(named.columns) == ["var_0", "var_1"]
+    pd.testing.assert_frame_equal(from_array.transform(named[["var_1", "var_0"]]),
+                                  from_array.transform(named))
 
 
 def test_sktime_adapter_in_scikit_learn_pipelines_names_its_features():

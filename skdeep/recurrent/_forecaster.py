@@ -1009,11 +1009,30 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
             # fits one forecaster per variable or instance, those hold what
             # X is checked against: checked there only, a refused update
             # left this outer forecaster's cutoff moved.
-            checker = self
-            if getattr(self, "_is_vectorized", False):
-                checker = self.forecasters_.iloc[0, 0]
-            X = checker._checked_update(y, X)
+            vectorized = getattr(self, "_is_vectorized", False)
+            if vectorized and isinstance(getattr(y, "index", None), pd.MultiIndex):
+                self._check_panel_update(y, X)
+            else:
+                checker = self.forecasters_.iloc[0, 0] if vectorized else self
+                X = checker._checked_update(y, X)
         return super().update(y, X=X, update_params=update_params)
+
+    def _check_panel_update(self, y, X):
+        """A ValueError for a panel's update that a series' forecaster
+        would refuse (each series checked against its own forecaster's
+        history: the time points of one series are not another's)."""
+        for key, inner in self.forecasters_.iloc[:, 0].items():
+            try:
+                y_part = y.loc[key]
+            except KeyError:  # (not updated)
+                continue
+            X_part = X
+            if isinstance(getattr(X, "index", None), pd.MultiIndex):
+                try:
+                    X_part = X.loc[key]
+                except KeyError:
+                    X_part = None
+            inner._checked_update(y_part, X_part)
 
     def _checked_update(self, y, X):
         """``X`` in the fitted column order, or a ValueError for ``y`` or ``X``."""

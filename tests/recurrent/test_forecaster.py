@@ -434,6 +434,26 @@ def test_refused_update_keeps_the_cutoff_of_several_series():
     assert list(f.predict(X=X[35:37]).index) == [35, 36]
 
 
+def test_refused_panel_update_keeps_the_cutoff():
+    # each series is checked by its own forecaster before sktime moves the
+    # outer cutoff (refused inside, the panel's cutoff stayed moved)
+    rng = np.random.RandomState(0)
+    index = pd.MultiIndex.from_product([["s0", "s1"], range(46)])
+    y = pd.DataFrame({"y": np.sin(np.arange(92) / 3) + 2}, index=index)
+    X = pd.DataFrame(rng.rand(92, 2), index=index, columns=["a", "b"])
+    t = y.index.get_level_values(1)
+    f = LSTMForecaster(window_length=3, hidden_size=4, max_epochs=1,
+                       random_state=0).fit(y[t < 40], X=X[t < 40])
+    new = (t >= 40) & (t < 43)
+    for bad_X in (None, X[new].replace(X["a"].iloc[41], np.inf)):
+        with pytest.raises(ValueError, match="new time points|NaN or inf"):
+            f.update(y[new], X=bad_X, update_params=False)
+        assert f.cutoff[0] == 39
+    f.update(y[new], X=X[new], update_params=False)
+    assert f.cutoff[0] == 42
+    assert f.predict([1], X=X[t == 43]).index.tolist() == [("s0", 43), ("s1", 43)]
+
+
 def test_fits_as_a_scikit_learn_pipeline_step():
     # scikit-learn >= 1.9 sets a callback context on the step it fits and
     # deletes it after; sktime's reset at the start of fit deleted it first

@@ -206,22 +206,31 @@ def test_cross_entropy_matches_torch():
 
 
 @pytest.mark.parametrize("k", [2, 4, 10])
-def test_unweighted_rows_take_the_fused_road_with_the_same_gradients(k):
-    # one label a row and no weights: torch's fused cross-entropy, which
-    # gives the weighted road's gradients to the last bit (weights of one)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_unweighted_rows_take_the_fused_road_with_the_same_values(k, dtype):
+    # one label a row and no weights (class weights of one, as the
+    # classifiers pass for class_weight=None): torch's fused cross-entropy,
+    # with the weighted road's gradients and total to the last bit (the loss
+    # is summed in another order)
     logits, codes = _logits(n=64, k=k, seed=k)
-    grads, losses = [], []
-    for target in (codes, (codes, torch.ones(64))):
+    logits = logits.to(dtype)
+    codes[::9] = -100  # (ignored labels, as the weighted road ignores them)
+    results = []
+    for loss, target in ((ClassificationLoss(class_weight=torch.ones(k)), codes),
+                         (ClassificationLoss(), codes),
+                         (ClassificationLoss(), (codes, torch.ones(64)))):
         x = logits.clone().requires_grad_(True)
-        loss = ClassificationLoss()
-        value = loss(x, target)
+        value = loss.to(dtype)(x, target)
         value.backward()
-        grads.append(x.grad)
-        losses.append(value.detach())
-        assert (loss.last_total_ is None) == (target is codes)
-    torch.testing.assert_close(grads[0], grads[1], rtol=0, atol=0)
-    torch.testing.assert_close(losses[0], losses[1])
-    assert ClassificationLoss("focal", focal_gamma=0.0)(logits, codes) == losses[0]
+        fused = "NllLoss" in str(value.grad_fn.next_functions)
+        results.append((value.detach(), x.grad, float(loss.last_total_), fused))
+    assert [fused for *_, fused in results] == [True, True, False]
+    for value, grad, total, _ in results[:2]:
+        torch.testing.assert_close(value, results[2][0])
+        torch.testing.assert_close(grad, results[2][1], rtol=0, atol=0)
+        assert total == results[2][2] == 64 - 8
+    focal = ClassificationLoss("focal", focal_gamma=0.0).to(dtype)(logits, codes)
+    torch.testing.assert_close(focal, results[0][0], rtol=0, atol=0)
 
 
 def test_focal_loss():

@@ -1590,7 +1590,8 @@ def _restore_best_scores(net):
     load flagged its epoch ``train_loss_best`` however bad it was.
     """
     for _, callback in net.callbacks_:
-        name = getattr(callback, "name", None)
+        # (an EpochScoring without a name takes its scorer's, name_)
+        name = getattr(callback, "name_", None) or getattr(callback, "name", None)
         if not isinstance(name, str) or not hasattr(callback, "best_score_"):
             continue
         best = [row[name] for row in net.history

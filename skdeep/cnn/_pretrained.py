@@ -7,6 +7,7 @@ import difflib
 import os
 import pickle
 import sys
+import warnings
 from collections.abc import Mapping
 from numbers import Integral
 
@@ -22,7 +23,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from skdeep.utils._input import prepare_conv_input, read_input_shape
-from skdeep.utils._sklearn import Interval, StrOptions, _fit_context
+from skdeep.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    external_stacklevel,
+)
 from skdeep.utils._torch import (
     CONV_CPU_INFERENCE_ROWS,
     batched_numpy,
@@ -255,7 +261,10 @@ class PretrainedFeatureExtractor(
     input_range : tuple of 2 float or None, default=(0, 255)
         The ``(low, high)`` values of the input, mapped to 0 and 1: the
         default suits 8-bit images, use ``(0, 16)`` for scikit-learn's
-        digits. ``None`` takes the input as already in [0, 1].
+        digits. ``None`` takes the input as already in [0, 1]. ``fit`` warns
+        when the values do not look like this range (float images in [0, 1]
+        under a range of 2 or more; values outside it by more than its
+        width).
 
     normalize : "imagenet", tuple of 2 sequences or None, default="imagenet"
         Channel standardisation after scaling: ``"imagenet"`` uses the mean
@@ -637,26 +646,58 @@ class PretrainedFeatureExtractor(
                 f"Architecture {self.architecture!r} reads {model.channels}-channel "
                 f"images, but X has {channels_in} channels{repeat}."
             )
+        self._warn_outside_input_range(images)
         device = resolve_device(self.device)
         model = model.to(device)
         # One image measures the feature width, and fails early (with a hint)
         # on images the network cannot read.
-        probe = torch.zeros((1, *self.input_shape_), device=device)
+        width = self._probe(model, self.input_shape_, device)
+        self.model_ = model
+        self.n_features_out_ = int(width)
+        return self
+
+    def _probe(self, model, shape, device):
+        """The feature width of one image of ``shape``; a ValueError with a
+        hint where the network cannot read such images."""
+        probe = torch.zeros((1, *shape), device=device)
         try:
             with torch.no_grad():
-                width = model(probe).shape[1]
+                return model(probe).shape[1]
         except _FeatureShapeError:
             raise
         except (RuntimeError, ValueError, AssertionError) as exc:
             raise ValueError(
                 f"Architecture {self.architecture!r} cannot read images of shape "
-                f"{self.input_shape_} (resize={self.resize!r}): {exc}. Resize them, "
+                f"{tuple(shape)} (resize={self.resize!r}): {exc}. Resize them, "
                 f"e.g. resize=32 (224 for the ImageNet resolution; ViTs need "
                 f"exactly their image_size)."
             ) from exc
-        self.model_ = model
-        self.n_features_out_ = int(width)
-        return self
+
+    def _warn_outside_input_range(self, images):
+        """Warn where the images' values do not look like ``input_range``:
+        float images in [0, 1] under a range of 2 or more (the default 0-255
+        made them nearly black), or values outside it by more than its width
+        (0-255 images under (0, 16))."""
+        if self.input_range is None or images.size == 0:
+            return
+        low, high = (float(v) for v in self.input_range)
+        lo, hi = float(images.min()), float(images.max())
+        span = high - low
+        if not lo < hi:  # (constant images tell nothing of their range)
+            return
+        if images.dtype.kind == "f" and 0 <= lo and hi <= 1 < span:
+            advice = "input_range=(0, 1), or None"
+        elif lo < low - span or hi > high + span:
+            advice = "the input_range of the data"
+        else:
+            return
+        warnings.warn(
+            f"{type(self).__name__}: X holds values from {lo:.4g} to {hi:.4g}, "
+            f"but input_range={self.input_range!r} maps {low:.4g} and {high:.4g} "
+            f"to 0 and 1; pass {advice}.",
+            UserWarning,
+            stacklevel=external_stacklevel(),
+        )
 
     def transform(self, X):
         """Compute the features of ``X``.
@@ -676,6 +717,9 @@ class PretrainedFeatureExtractor(
         check_is_fitted(self, "model_")
         images, out_dtype = self._validate_X(X, reset=False)
         device = next(self.model_.parameters()).device
+        if tuple(images.shape[1:]) != tuple(self.input_shape_):
+            # (another size than fit's: torch's own error, without the hint)
+            self._probe(self.model_, images.shape[1:], device)
         rows = inference_rows(self.batch_size, device, CONV_CPU_INFERENCE_ROWS)
         return batched_numpy(
             self.model_, images, batch_size=rows, device=device, out_dtype=out_dtype

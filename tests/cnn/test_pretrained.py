@@ -2,6 +2,7 @@
 
 import pickle
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -150,6 +151,33 @@ def test_other_sizes_and_flat_rows_without_shape(resnet_file, images):
         2, 512)
 
 
+def test_transform_of_images_the_network_cannot_read_says_so():
+    # fit said it with a hint; transform of another size gave torch's error
+    ext = PretrainedFeatureExtractor("squeezenet1_1", layer="features",
+                                     random_state=0).fit(
+        np.random.RandomState(0).randint(0, 256, size=(2, 3, 64, 64)))
+    with pytest.raises(ValueError, match=r"cannot read images of shape \(3, 8, 8\)"
+                                         r".*resize="):
+        ext.transform(np.zeros((2, 3, 8, 8)))
+
+
+def test_values_outside_input_range_warn(images):
+    # float images in [0, 1] under the default 0-255 were taken as nearly
+    # black, silently
+    with pytest.warns(UserWarning, match=r"from 0 to 1, but input_range=\(0, 255\)"
+                                         r".*pass input_range=\(0, 1\)"):
+        PretrainedFeatureExtractor(resize=8, random_state=0).fit(images / 255)
+    with pytest.warns(UserWarning, match="maps 0 and 16 to 0 and 1"):
+        PretrainedFeatureExtractor(resize=8, input_range=(0, 16),
+                                   random_state=0).fit(images)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for input_range, X in (((0, 255), images), ((0, 1), images / 255),
+                               (None, images / 255)):
+            PretrainedFeatureExtractor(resize=8, input_range=input_range,
+                                       random_state=0).fit(X)
+
+
 def test_wrong_file_errors(tmp_path, images):
     other = tmp_path / "mobilenet.pt"
     torch.save(torchvision.models.mobilenet_v3_small().state_dict(), other)
@@ -253,6 +281,8 @@ def test_deterministic_and_persistent(resnet_file, images, tmp_path):
     assert not loaded.model_.training
 
 
+# (the checks' random data in [0, 1] meet the default input_range 0-255)
+@pytest.mark.filterwarnings("ignore:PretrainedFeatureExtractor. X holds values")
 @parametrize_with_checks([PretrainedFeatureExtractor])
 def test_conformance(estimator, check):
     check(estimator)

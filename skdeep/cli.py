@@ -83,12 +83,19 @@ def _cmd_check(args):
     registry = get_registry()
     rows = registry.all_estimators()
     if args.plugin:
-        known = {p["name"] for p in registry.list_plugins()}
-        missing = [p for p in args.plugin if p not in known]
+        plugins = {p["name"]: p for p in registry.list_plugins()}
+        missing = [p for p in args.plugin if p not in plugins]
         if missing:
-            print(f"error: no plugin named {missing}; known: {sorted(known)}",
+            print(f"error: no plugin named {missing}; known: {sorted(plugins)}",
                   file=sys.stderr)
             return 2
+        # (a broken plugin registers nothing: "nothing to check" hid why)
+        broken = [p for p in args.plugin if plugins[p].get("error")]
+        for p in broken:
+            print(f"error: plugin {p!r} is broken: {plugins[p]['error']}",
+                  file=sys.stderr)
+        if broken:
+            return 1
         rows = [r for r in rows if r[2] in args.plugin]
     if args.names:
         missing = [n for n in args.names if n not in {r[0] for r in rows}]

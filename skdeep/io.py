@@ -132,10 +132,12 @@ def save(estimator, path, *, optimizer_state=True):
         for k, v in estimator.get_params(deep=False).items()
     }
     arrays, attributes, modules = {}, {}, {}
-    # history_ is rebuilt from net_ for the torch estimators; elsewhere
-    # (NEAT's record of generations) it is an attribute like the others
+    # net_ (the skorch net) and the history_ rebuilt from it are the torch
+    # estimators' own; elsewhere (NEAT's record of generations, a plugin's
+    # net_) they are attributes like the others: skipped, a plugin's net_
+    # was silently lost
     skip = (_SKIP_ATTRIBUTES if isinstance(estimator, BaseTorchEstimator)
-            else _SKIP_ATTRIBUTES - {"history_"})
+            else _SKIP_ATTRIBUTES - {"history_", "net_"})
     for key, value in vars(estimator).items():
         if key in skip or not (key.endswith("_") or key.startswith("_")):
             continue

@@ -271,6 +271,39 @@ def test_unsafe_parameter_is_refused(data, tmp_path):
         io.save(ae, tmp_path / "ae.skdeep")
 
 
+def test_an_attribute_named_net_is_saved_where_it_is_not_a_skorch_net(tmp_path):
+    # (skipped for every estimator: a plugin's net_ was silently lost)
+    from sklearn.base import TransformerMixin
+    from sklearn.utils.validation import check_is_fitted, validate_data
+
+    import skdeep
+    from skdeep.plugins import get_registry
+
+    class NetStats(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            self.net_ = validate_data(self, X).mean(axis=0)
+            return self
+
+        def transform(self, X):
+            check_is_fitted(self)
+            return validate_data(self, X, reset=False) - self.net_
+
+    class Plugin:
+        @skdeep.hookimpl
+        def register_estimators(self, register):
+            register(NetStats)
+
+    registry = get_registry()
+    registry.register_plugin(Plugin(), "netstats")
+    try:
+        X = np.random.RandomState(0).rand(10, 3)
+        io.save(NetStats().fit(X), tmp_path / "stats.skdeep")
+        loaded = io.load(tmp_path / "stats.skdeep")
+        np.testing.assert_array_equal(loaded.transform(X), NetStats().fit_transform(X))
+    finally:
+        registry.unregister_plugin("netstats")
+
+
 def test_unregistered_class_is_refused(tmp_path):
     class Stranger(BaseEstimator):
         pass

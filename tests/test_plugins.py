@@ -442,6 +442,15 @@ def test_cli_lists_broken_installed_plugin(tmp_path):
     )
     assert "broken plugins (skipped)" in out.stdout and "I am broken" in out.stdout
     assert "AutoencoderTransformer" in out.stdout
+    # checking the broken plugin says why there is nothing to check (it said
+    # only "nothing to check")
+    out = subprocess.run(
+        [sys.executable, "-m", "skdeep", "check", "--plugin", "broken"],
+        capture_output=True, text=True, env=env,
+    )
+    assert out.returncode == 1
+    assert "plugin 'broken' is broken: failed to import: RuntimeError: I am broken" in (
+        out.stderr)
     out = subprocess.run(
         [sys.executable, "-c", "import skdeep; print(len(skdeep.all_estimators()))"],
         capture_output=True,

@@ -49,8 +49,11 @@ def _cmd_list(args):
         ("conflicts", "name conflicts (the class of the plugin loaded first is kept):",
          "  {name}: plugin {plugin}'s class dropped, {value}'s kept"),
     ):
+        # (a name another plugin registers is available: it was listed both
+        # ways)
         items = [(name, p["name"], value) for p in plugins
-                 for name, value in p[key].items()]
+                 for name, value in p[key].items()
+                 if key != "unavailable" or name not in registry.estimators]
         if items:
             print("\n" + heading)
             for name, plugin, value in items:

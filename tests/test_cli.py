@@ -169,3 +169,26 @@ def test_list_escapes_what_the_terminal_cannot_encode(monkeypatch):
     stdout.flush()
     assert "Mod\\xe8le" in buffer.getvalue().decode("ascii")
     assert stdout.errors == "strict"  # (put back: main may run inside a program)
+
+
+def test_list_leaves_out_unavailable_names_another_plugin_registers(capsys):
+    # a plugin's register.unavailable of a name another plugin registers
+    # was listed both available and "unavailable here"
+    import skdeep
+    from skdeep.plugins import get_registry
+
+    class Plugin:
+        @skdeep.hookimpl
+        def register_estimators(self, register):
+            register.unavailable("AutoencoderTransformer", "needs a thing")
+            register.unavailable("NotRegisteredAnywhere", "needs another thing")
+
+    registry = get_registry()
+    registry.register_plugin(Plugin(), "marks")
+    try:
+        assert main(["list"]) == 0
+    finally:
+        registry.unregister_plugin("marks")
+    out = capsys.readouterr().out
+    assert "NotRegisteredAnywhere (marks): needs another thing" in out
+    assert "needs a thing" not in out

@@ -116,8 +116,9 @@ class ClassificationLoss(nn.Module):
         ):
             # The common case, one label a sample and no weights, in torch's
             # fused call: the same gradients to the last bit (the loss summed
-            # in another order), in half the time a batch. (Summed, then divided by the labelled
-            # count: an all-ignored batch has loss 0, as below.)
+            # in another order), in half the time a batch. (Summed, then
+            # divided by the labelled count: an all-ignored batch has loss 0,
+            # as below.)
             codes = y_true.long()
             total = (codes != self.ignore_index).sum()
             self.last_total_ = total.detach()

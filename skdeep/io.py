@@ -334,7 +334,7 @@ def load(path, *, device=None):
         If the file holds objects of a package that is not installed here
         (pandas, networkx, sktime), naming what to install.
     """
-    from skdeep.plugins import estimator_class, get_registry
+    from skdeep.plugins import DISABLE_AUTOLOAD_ENV, estimator_class, get_registry
 
     if device is not None:  # (checked before the file is read, for every estimator)
         from skdeep.utils._torch import resolve_device
@@ -399,10 +399,15 @@ def load(path, *, device=None):
     except (KeyError, TypeError):
         registry = get_registry()
         reason = registry.unavailable_reason(name) or _skipped_plugin(registry, where)
+        disabled = ""
+        if reason is None and not registry.autoloads():
+            disabled = (f" (third-party plugins are not loaded: "
+                        f"{DISABLE_AUTOLOAD_ENV} is set)")
         raise ValueError(
             f"{path} names estimator {name!r} ({meta.get('class')}), which "
             + (
-                "no installed skdeep plugin registers; refusing to load it."
+                f"no installed skdeep plugin registers{disabled}; refusing to load "
+                f"it."
                 if reason is None
                 else f"cannot be loaded here: {reason}"
             )
@@ -643,11 +648,19 @@ def _restore_module(estimator, key, state, info, device):
 
 
 def _registered_name(cls):
-    from skdeep.plugins import registered_name
+    from skdeep.plugins import get_registry, registered_name
 
     name = registered_name(cls)
     if name is not None:
         return name
+    taken = get_registry().estimators.get(cls.__name__)
+    if taken is not None:  # (it said "not registered", to a plugin's author)
+        raise TypeError(
+            f"{cls.__qualname__} is not registered with skdeep: its name is taken "
+            f"by {taken[0].__module__}.{taken[0].__qualname__} of plugin "
+            f"{taken[1]!r} (`skdeep list` shows the name conflicts); use pickle or "
+            f"joblib for it."
+        )
     raise TypeError(
         f"{cls.__qualname__} is not registered with skdeep; only registered "
         f"estimators can be saved with skdeep.io (use pickle or joblib otherwise)."

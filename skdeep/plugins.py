@@ -139,6 +139,18 @@ class PluginRegistry:
         self.estimators = {}  # estimator name -> (class, plugin name)
         self._loaded_entry_points = set()  # their values (module names)
 
+    def autoloads(self):
+        """Whether third-party entry points are loaded (``autoload``, else
+        the ``SKDEEP_DISABLE_PLUGIN_AUTOLOAD`` environment variable).
+
+        Returns
+        -------
+        autoload : bool
+        """
+        if self._autoload is not None:
+            return bool(self._autoload)
+        return os.environ.get(DISABLE_AUTOLOAD_ENV, "") in ("", "0")
+
     # -- discovery ---------------------------------------------------------
     def _discover(self):
         if self._entry_points is not None:
@@ -150,9 +162,7 @@ class PluginRegistry:
                     importlib.metadata.EntryPoint(n, v, ENTRY_POINT_GROUP)
                     for n, v in BUILTIN_PLUGINS
                 ] + eps
-        autoload = self._autoload
-        if autoload is None:
-            autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "") in ("", "0")
+        autoload = self.autoloads()
         builtin_modules = {value for _, value in BUILTIN_PLUGINS}
         builtin = [ep for ep in eps if ep.value in builtin_modules]
         others = [ep for ep in eps if ep.value not in builtin_modules]

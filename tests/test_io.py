@@ -304,6 +304,34 @@ def test_an_attribute_named_net_is_saved_where_it_is_not_a_skorch_net(tmp_path):
         registry.unregister_plugin("netstats")
 
 
+def test_a_class_whose_name_another_class_holds_is_told_so(tmp_path):
+    # (it was told it "is not registered", to a plugin's author whose plugin
+    # lost the name conflict)
+    class AutoencoderTransformer(BaseEstimator):
+        pass
+
+    with pytest.raises(TypeError, match=r"its name is taken by skdeep\.autoencoder\."
+                                        r".*AutoencoderTransformer of plugin "
+                                        r"'autoencoder'"):
+        io.save(AutoencoderTransformer(), tmp_path / "ae.skdeep")
+
+
+def test_load_says_when_third_party_plugins_are_disabled(tmp_path, monkeypatch):
+    pytest.importorskip("skdeep_plugin_template")
+    import skdeep.plugins
+    from skdeep_plugin_template import SoftmaxRegressionClassifier
+
+    X = np.random.RandomState(0).rand(20, 3)
+    model = SoftmaxRegressionClassifier().fit(X, np.arange(20) % 2)
+    io.save(model, tmp_path / "softmax.skdeep")
+    monkeypatch.setattr(skdeep.plugins, "_registry",
+                        skdeep.plugins.PluginRegistry(autoload=False))
+    with pytest.raises(ValueError, match="no installed skdeep plugin registers "
+                       r"\(third-party plugins are not loaded: "
+                       r"SKDEEP_DISABLE_PLUGIN_AUTOLOAD is set\)"):
+        io.load(tmp_path / "softmax.skdeep")
+
+
 def test_unregistered_class_is_refused(tmp_path):
     class Stranger(BaseEstimator):
         pass

@@ -442,15 +442,6 @@ def test_cli_lists_broken_installed_plugin(tmp_path):
     )
     assert "broken plugins (skipped)" in out.stdout and "I am broken" in out.stdout
     assert "AutoencoderTransformer" in out.stdout
-    # checking the broken plugin says why there is nothing to check (it said
-    # only "nothing to check")
-    out = subprocess.run(
-        [sys.executable, "-m", "skdeep", "check", "--plugin", "broken"],
-        capture_output=True, text=True, env=env,
-    )
-    assert out.returncode == 1
-    assert "plugin 'broken' is broken: failed to import: RuntimeError: I am broken" in (
-        out.stderr)
     out = subprocess.run(
         [sys.executable, "-c", "import skdeep; print(len(skdeep.all_estimators()))"],
         capture_output=True,
@@ -459,6 +450,21 @@ def test_cli_lists_broken_installed_plugin(tmp_path):
     )
     assert out.returncode == 0 and int(out.stdout) >= 1
     assert "SkdeepPluginWarning" in out.stderr and "I am broken" in out.stderr
+
+
+def test_cli_check_of_a_broken_plugin_says_why(plugin_dir, monkeypatch, capsys):
+    # it said only "nothing to check"
+    import skdeep.plugins
+    from skdeep.cli import main
+
+    registry = _registry(_ep("bad", "sk_hook_raises"))
+    with pytest.warns(SkdeepPluginWarning, match="'bad'"):
+        registry.load()
+    monkeypatch.setattr(skdeep.plugins, "_registry", registry)
+    assert main(["check", "--plugin", "bad"]) == 1
+    err = capsys.readouterr().err
+    assert ("plugin 'bad' is broken: raised in register_estimators: RuntimeError: "
+            "boom in hook") in err
 
 
 def test_an_interrupted_load_is_finished_by_the_next_call(plugin_dir):

@@ -1050,12 +1050,11 @@ class LSTMForecaster(KeepsMetaEstimatorContext, BaseForecaster):
                 and not isinstance(self._cur_X.index, pd.MultiIndex)):
             # new time points need their exogenous values (X here, or stored
             # by fit as known future values): the forecasts read the last
-            # earlier row in their place, silently. (Panels of series are
-            # checked per series by sktime's inner forecasters.)
-            known = self._cur_X.index
+            # earlier row in their place, silently. (A panel's series are
+            # checked one by one: _check_panel_update.)
+            missing = index.difference(self._cur_X.index)
             if isinstance(X, pd.DataFrame):
-                known = known.union(X.index)
-            missing = index.difference(known)
+                missing = missing.difference(X.index)
             if len(missing):
                 raise ValueError(
                     f"The forecaster was fitted with X: update needs X at the "

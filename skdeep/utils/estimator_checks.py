@@ -3,7 +3,8 @@
 scikit-learn's ``check_estimator`` checks run on each instance built from the
 class's ``get_test_params()``, plus skdeep's own contract checks
 (every parameter validated before the data; reproducibility under
-``random_state``, also with two fits at once in two threads; the same
+``random_state``, also with two fits at once in two threads, and other
+outputs from another seed; the same
 outputs when threads predict at once; global RNG left alone;
 ``get_test_params`` well formed; safe save/load round trip; features named
 and following ``set_output``; and a sweep of
@@ -396,6 +397,36 @@ def check_random_state_reproducible(name, estimator_orig):
                     err_msg=f"{name}.{method} differs when two fits run at once "
                     "in two threads",
                 )
+
+
+def check_random_state_used(name, estimator_orig):
+    """A ``random_state`` parameter is read: fits with other seeds give other
+    outputs (one of seeds 1 and 2 differs from seed 0 somewhere), so that a fit
+    seeded from a constant, or from a parameter the estimator forgot to pass
+    on, does not pass :func:`check_random_state_reproducible` unnoticed.
+
+    An estimator whose algorithm draws nothing at random lists this check in
+    ``_expected_failed_checks`` with its reason.
+    """
+    if "random_state" not in estimator_orig.get_params():
+        return
+    X, y = _check_data(estimator_orig)
+
+    def results(seed):
+        est = _fit(clone(estimator_orig).set_params(random_state=seed), X, y)
+        return _results(est, X)
+
+    first = results(0)
+    for seed in (1, 2):  # the second only where the first gave equal outputs
+        other = results(seed)
+        if any(not np.array_equal(first[m], out) for m, out in other.items()):
+            return
+    raise AssertionError(
+        f"{name}: fits with random_state=0, 1 and 2 give the same outputs "
+        f"({', '.join(first)}): random_state seems to be ignored. Pass it on "
+        "to every random draw of the fit; an estimator that draws nothing "
+        "lists check_random_state_used in _expected_failed_checks."
+    )
 
 
 def check_concurrent_inference(name, estimator_orig):
@@ -1230,6 +1261,7 @@ SKDEEP_CHECKS = (
     check_get_test_params,
     check_param_validation,
     check_random_state_reproducible,
+    check_random_state_used,
     check_concurrent_inference,
     check_global_rng_untouched,
     check_torch_default_dtype,

@@ -224,6 +224,22 @@ def test_skdeeps_checks_fail_on_estimators_that_break_them(monkeypatch):
         estimator_checks.check_random_state_reproducible(
             "Unseeded", Unseeded(**embedder.get_params()))
 
+    class ConstantSeed(DeepWalkEmbedder):
+        # reproducible whatever random_state says: passes the reproducibility
+        # check, and must fail the one that reads other seeds
+        def fit(self, X, y=None):
+            seed, self.random_state = self.random_state, 7
+            try:
+                return super().fit(X, y)
+            finally:
+                self.random_state = seed
+
+    constant = ConstantSeed(**embedder.get_params())
+    estimator_checks.check_random_state_reproducible("ConstantSeed", constant)
+    with pytest.raises(AssertionError, match="random_state seems to be ignored"):
+        estimator_checks.check_random_state_used("ConstantSeed", constant)
+    estimator_checks.check_random_state_used("DeepWalkEmbedder", embedder)
+
     class LeaksFloat64(AutoencoderLike):
         def fit(self, X, y=None):
             torch.set_default_dtype(torch.float64)

@@ -153,6 +153,21 @@ _COMMUNITY_XFAILS["SymmNMF"].update(dict.fromkeys(
     ["check_estimator_sparse_array", "check_estimator_sparse_matrix",
      "check_estimator_sparse_tag", "check_fit2d_1feature"], _SYMMNMF))
 
+# karateclub's seed is taken (as random_state) but these models draw nothing
+_SEED_UNUSED = (
+    "karateclub's model takes a seed but draws nothing at random: every "
+    "random_state gives the same output"
+)
+for _name, _xfails in (("FGSD", _WHOLE_GRAPH_XFAILS),
+                       ("FeatherGraph", _WHOLE_GRAPH_XFAILS),
+                       ("GeoScattering", _WHOLE_GRAPH_XFAILS),
+                       ("SCD", _COMMUNITY_XFAILS)):
+    _xfails[_name]["check_random_state_used"] = _SEED_UNUSED
+_COMMUNITY_XFAILS["LabelPropagation"]["check_random_state_used"] = (
+    "on the checks' 40-node graph every seed ends in one community; the "
+    "plugin's tests show other seeds giving other labels on a sparse random graph"
+)
+
 EXPECTED_FAILED_CHECKS = {**_NODE_XFAILS, **_COMMUNITY_XFAILS, **_WHOLE_GRAPH_XFAILS}
 
 # Defaults we change from karateclub's: reproducible and silent by default.

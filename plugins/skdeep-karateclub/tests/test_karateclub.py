@@ -260,6 +260,20 @@ def test_clusterer_input_forms_agree():
     np.testing.assert_array_equal(est.fit_predict(np.c_[coo.row, coo.col]), labels)
 
 
+def test_label_propagation_reads_random_state():
+    # (its check_random_state_used is an expected failure: on the checks'
+    # graph every seed ends in one community)
+    import networkx as nx
+
+    G = nx.gnp_random_graph(200, 0.03, seed=1)
+    G = nx.convert_node_labels_to_integers(
+        G.subgraph(max(nx.connected_components(G), key=len)))
+    cls = CLASSES["KarateClubLabelPropagation"]
+    first = cls(random_state=0).fit_predict(G)
+    np.testing.assert_array_equal(cls(random_state=0).fit_predict(G), first)
+    assert not np.array_equal(cls(random_state=1).fit_predict(G), first)
+
+
 def test_ego_splitter_memberships():
     A, y = two_communities()
     est = CLASSES["KarateClubEgoNetSplitter"](random_state=0).fit(A)

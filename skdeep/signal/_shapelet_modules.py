@@ -413,9 +413,11 @@ class _SoftMinDistance(torch.autograd.Function):
                     x, xx, rows, pos, products, nfft, gemm
                 )
                 neg = D < 0 if bool(D.amin() < 0) else None
+                # (contiguous: z, w and g take m's layout, and the products
+                # below view g as (K, r p))
                 z, w = _SoftMinDistance._weights(
                     D.clamp_min_(0.0),
-                    m[rows].T if gemm else m[rows],
+                    m[rows].T.contiguous() if gemm else m[rows],
                     a,
                     _chunk_valid(valid, rows, pos, gemm),
                 )

@@ -117,6 +117,11 @@ SOFT_MIN_CUTOFF = 50.0
 
 LOG2E, LN2 = math.log2(math.e), math.log(2.0)
 
+#: ``alpha`` is clipped to these bounds, where the soft minimum is already
+#: the mean, resp. the minimum, to float rounding: past them its scaled
+#: exponents underflow to 0 or overflow to inf in float32 (0 / 0, 0 inf).
+ALPHA_BOUNDS = (1e-30, 1e30)
+
 #: Working block of the soft minimum, ``series x shapelets x positions``
 #: (1 MiB of float32): the passes over a block run from the CPU's L2 cache.
 CACHE_BLOCK_ELEMENTS = 1 << 18
@@ -533,7 +538,10 @@ def min_distances(
     alpha : float, default=100.0
         Sharpness of the soft minimum ``sum_p d_p exp(-alpha d_p) / sum_p
         exp(-alpha d_p)`` (Grabocka et al. write it with a negative alpha);
-        it tends to the minimum as ``alpha`` grows.
+        it tends to the minimum as ``alpha`` grows. Values outside
+        ``[1e-30, 1e30]`` are taken as those bounds, where it is already the
+        mean, resp. the minimum, to float rounding (beyond, the scaled
+        exponents underflow or overflow: 0, inf and 1e-300 gave NaN).
     exact : bool, default=False
         The exact minimum instead.
     return_positions : bool, default=False
@@ -563,6 +571,7 @@ def min_distances(
     if P < 1:
         raise ValueError(f"Series of {T} steps are shorter than a shapelet of {L}.")
     exact = exact or return_positions
+    alpha = min(max(float(alpha), ALPHA_BOUNDS[0]), ALPHA_BOUNDS[1])
     if road != "autograd" and not x.requires_grad:
         if not exact:
             return _soft_min_distances(

@@ -59,7 +59,9 @@ default=(0.1, 0.2, 0.3)
         with a negative ``alpha``). It tends to the exact minimum as
         ``alpha`` grows. The distances ``d_p`` are
         mean squared differences per value, so ``alpha`` is in the units of
-        the squared data: standardise the series first.
+        the squared data: standardise the series first. Values beyond
+        ``[1e-30, 1e30]`` act as those bounds (the mean, resp. the minimum,
+        to float rounding).
 
     inference_min : {{"soft", "exact"}}, default="soft"
         The minimum used by ``transform``{predict}: the soft minimum

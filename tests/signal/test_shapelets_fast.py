@@ -171,6 +171,19 @@ def test_a_second_backward_pass_recomputes_the_same_gradient(road, monkeypatch):
     torch.testing.assert_close(second, first)
 
 
+@pytest.mark.parametrize("road", ["conv", "fft", "autograd"])
+def test_extreme_alphas_give_the_mean_and_the_minimum(road):
+    # alpha is any positive float (and 0 or inf through the module): past
+    # about 1e-40 and 1e38 the scaled exponents underflowed or overflowed in
+    # float32 and the soft minimum was NaN; it is the mean, resp. minimum
+    x, s, lengths = _batch(n=4, C=2, T=40, L=8, K=3, padded=False)
+    d = sm.window_distances(x.double(), s.double())
+    for alpha, expected in ((0.0, d.mean(-1)), (1e-300, d.mean(-1)),
+                            (1e300, d.amin(-1)), (math.inf, d.amin(-1))):
+        got = min_distances(x, s, lengths, alpha=alpha, road=road)
+        torch.testing.assert_close(got.double(), expected, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("road", ["conv", "fft"])
 def test_sharp_soft_minimum_and_the_weight_floor(road):
     # alpha large: most weights fall below exp(-50) and are floored; the

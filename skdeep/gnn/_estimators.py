@@ -842,7 +842,8 @@ class GATClassifier(_BaseGNNClassifier):
         """
         check_is_fitted(self, "net_")
         n_layers = len(self.module_.layers)
-        if not isinstance(layer, Integral) or not -n_layers <= layer < n_layers:
+        if (not isinstance(layer, Integral) or isinstance(layer, bool)
+                or not -n_layers <= layer < n_layers):
             raise ValueError(
                 f"layer must be an int in [{-n_layers}, {n_layers - 1}] (this "
                 f"network has {n_layers} attention layers); got {layer!r}."

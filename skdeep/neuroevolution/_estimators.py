@@ -387,12 +387,10 @@ class BaseNEATEstimator(BaseEstimator):
     @property
     def best_genome_(self):
         """The fittest genome (a :class:`Genome`), the fitted network."""
-        try:
-            state = self.__dict__["_best_genome"]
-        except KeyError:
-            raise AttributeError(
-                "best_genome_ exists once the estimator is fitted."
-            ) from None
+        # NotFittedError (an AttributeError: hasattr stays False) as
+        # scikit-learn's fitted attributes give
+        check_is_fitted(self, "_best_genome")
+        state = self.__dict__["_best_genome"]
         return Genome(**state)
 
     def _outputs(self, X):

@@ -919,12 +919,10 @@ class _BaseHyperNEAT(BaseNEATEstimator):
     @property
     def substrate_(self):
         """The substrate (:class:`Substrate`) of the fitted model."""
-        try:
-            state = self.__dict__["_substrate"]
-        except KeyError:
-            raise AttributeError(
-                "substrate_ exists once the estimator is fitted."
-            ) from None
+        # NotFittedError (an AttributeError: hasattr stays False) as
+        # scikit-learn's fitted attributes give
+        check_is_fitted(self, "_substrate")
+        state = self.__dict__["_substrate"]
         return Substrate._from_state(state)
 
     @property

@@ -284,7 +284,7 @@ def test_attention_weights_sum_to_one(graph):
     # a layer the network lacks was a bare IndexError
     n = len(clf.module_.layers)
     np.testing.assert_array_equal(clf.attention(-n)[1], weights)
-    for layer in (n, -n - 1, 0.5):
+    for layer in (n, -n - 1, 0.5, True):  # (True was read as layer 1)
         with pytest.raises(ValueError, match=f"layer must be an int in \\[{-n}, "):
             clf.attention(layer)
     # an empty graph was a torch reshape error

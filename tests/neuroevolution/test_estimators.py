@@ -419,6 +419,9 @@ def test_input_errors(iris):
     clf = NEATClassifier(n_generations=1, pop_size=10)
     with pytest.raises(NotFittedError):
         clf.predict(X)
+    with pytest.raises(NotFittedError):  # (a plain AttributeError)
+        clf.best_genome_
+    assert not hasattr(clf, "best_genome_")
     bad = X.copy()
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):

@@ -280,6 +280,9 @@ def test_estimator_errors():
         HyperNEATRegressor(substrate_activation="softmax").fit(X.reshape(20, -1), y)
     with pytest.raises(NotFittedError):
         HyperNEATClassifier().with_input_shape((8, 8))
+    for name in ("best_genome_", "substrate_", "best_cppn_"):  # (two were
+        with pytest.raises(NotFittedError):  # plain AttributeErrors)
+            getattr(HyperNEATClassifier(), name)
     tabular = HyperNEATClassifier(n_generations=1, pop_size=10)
     tabular.fit(X.reshape(20, -1), y)
     with pytest.raises(ValueError, match="axes"):

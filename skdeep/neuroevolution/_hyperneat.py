@@ -602,11 +602,23 @@ def plot_weights(weights, substrate=None, *, layer=0, ax=None, cmap="RdBu_r"):
                else "")
             + f"; got {layer!r}."
         )
+    if n_pairs is None and layer != 0:  # (it was ignored)
+        raise ValueError(
+            f"layer={layer} picks a matrix of a list of them, or of the pairs "
+            "of a substrate's layers; weights is one matrix and no substrate "
+            "is given."
+        )
     if isinstance(weights, (list, tuple)):
         weights = weights[layer]
     W = np.asarray(weights, dtype=float)
-    if W.ndim != 2:
-        raise ValueError(f"weights must be a 2-D matrix, got shape {W.shape}.")
+    if W.ndim != 2 or W.size == 0:
+        raise ValueError(
+            f"weights must be a non-empty 2-D matrix, got shape {W.shape}."
+        )
+    if not np.isfinite(W).all():
+        raise ValueError("weights holds NaN or infinite values.")
+    # bad arguments are refused before a figure is left open
+    cmap = plt.get_cmap(cmap)
     if ax is None:
         _, ax = plt.subplots()
     src = _grid_shape(substrate, layer) if substrate is not None else None
@@ -644,7 +656,8 @@ def plot_substrate(substrate, weights=None, *, ax=None, max_connections=400):
         Where to draw; None makes a new figure.
     max_connections : int, default=400
         Connections drawn at most, shared evenly among the weight matrices
-        (the largest non-zero weights in magnitude of each).
+        (the largest non-zero weights in magnitude of each; a matrix may get
+        none when there are more matrices than connections).
 
     Returns
     -------
@@ -684,11 +697,13 @@ def plot_substrate(substrate, weights=None, *, ax=None, max_connections=400):
         from matplotlib.collections import LineCollection
 
         segments, colors = [], []
-        per_layer = max(1, max_connections // max(1, len(weights)))
+        # max_connections split among the matrices, the first ones taking
+        # the remainder (one each at least took more than the budget)
+        share, extra = divmod(max_connections, max(1, len(weights)))
         for k, W in enumerate(weights):
             W = np.asarray(W)
             flat = np.abs(W).ravel()
-            keep = np.argsort(flat)[::-1][:per_layer]
+            keep = np.argsort(flat)[::-1][: share + (k < extra)]
             keep = keep[flat[keep] > 0]
             i, j = np.unravel_index(keep, W.shape)
             segments += [np.stack([placed[k][a], placed[k + 1][b]])
@@ -702,7 +717,8 @@ def plot_substrate(substrate, weights=None, *, ax=None, max_connections=400):
     for points, name in zip(placed, names):
         ax.scatter(points[:, 0], points[:, 1], s=12, label=name, zorder=3)
     ax.set_aspect("equal")
-    ax.invert_yaxis()  # y grows down the image, as in image_coordinates
+    if not ax.yaxis_inverted():  # y grows down the image, as in
+        ax.invert_yaxis()  # image_coordinates (a toggle flipped a reused ax)
     ax.legend(loc="upper right", fontsize="small")
     return ax
 

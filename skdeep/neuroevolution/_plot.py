@@ -76,10 +76,19 @@ def plot_genome(genome, ax=None, input_names=None, output_names=None, show_disab
     >>> result = evolve(xor_fitness, 2, 1, 10, config=NEATConfig(pop_size=50), random_state=0)
     >>> ax = plot_genome(result.best_genome, input_names=["a", "b"], output_names=["a xor b"])
     """
+    for names, n, what in ((input_names, genome.n_inputs, "input"),
+                           (output_names, genome.n_outputs, "output")):
+        if names is not None and len(names) != n:  # (an IndexError, figure open)
+            raise ValueError(
+                f"{what}_names has {len(names)} names; the genome has {n} "
+                f"{what}s."
+            )
     ax = _axes(ax)
     depth, edges = _depths(genome)
     columns = {}
-    for node, d in sorted(depth.items(), key=lambda item: (item[1], item[0])):
+    # inputs top-down by index, as the outputs (input -(i + 1) is x_i)
+    for node, d in sorted(depth.items(),
+                          key=lambda item: (item[1], abs(item[0] + 0.5))):
         columns.setdefault(d, []).append(node)
     position = {}
     for d, nodes in columns.items():
@@ -87,21 +96,26 @@ def plot_genome(genome, ax=None, input_names=None, output_names=None, show_disab
         for node, y in zip(nodes, ys[::-1]):
             position[node] = (d, y)
     weights = dict(zip(map(tuple, genome.conn_keys.tolist()), genome.weight))
-    scale = max((abs(w) for w in weights.values()), default=1.0) or 1.0
     drawn = [(a, b, True) for a, b in edges]
     if show_disabled:
         drawn += [(int(a), int(b), False) for (a, b), on in
                   zip(genome.conn_keys.tolist(), genome.enabled) if not on]
+    # widths relative to the connections drawn (a hidden disabled gene
+    # thinned them all)
+    scale = max((abs(weights[(a, b)]) for a, b, _ in drawn), default=1.0) or 1.0
     for a, b, on in drawn:
         (x0, y0), (x1, y1) = position[a], position[b]
         w = weights[(a, b)]
         backwards = x1 <= x0
         style = ":" if not on else "--" if backwards else "-"
         color = "0.7" if not on else ("tab:red" if w > 0 else "tab:blue")
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops=dict(arrowstyle="-|>", color=color, linestyle=style,
-                                    lw=0.5 + 2.5 * abs(w) / scale, shrinkA=9, shrinkB=9,
-                                    connectionstyle="arc3,rad=0.25" if backwards else "arc3"))
+        props = dict(arrowstyle="-|>", color=color, linestyle=style,
+                     lw=0.5 + 2.5 * abs(w) / scale, shrinkA=9, shrinkB=9,
+                     connectionstyle="arc3,rad=0.25" if backwards else "arc3")
+        if a == b:  # a loop over the node (a zero-length arc drew nothing)
+            (x0, y0), (x1, y1) = (x0 - 0.12, y0), (x1 + 0.12, y1)
+            props.update(connectionstyle="arc3,rad=-1.2", shrinkA=4, shrinkB=4)
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=props)
     names = {}
     for i in range(genome.n_inputs):
         names[-(i + 1)] = input_names[i] if input_names is not None else f"x{i}"
@@ -133,7 +147,8 @@ def plot_history(history, ax=None, species_ax=None):
         curves above the species sizes.
     species_ax : matplotlib Axes, default=None
         Axes for the species sizes (one band per species, from its birth to
-        its extinction) when ``ax`` is given; None leaves them out.
+        its extinction). None leaves them out when ``ax`` is given; given
+        alone, the fitness curves get a new figure.
 
     Returns
     -------
@@ -149,9 +164,11 @@ def plot_history(history, ax=None, species_ax=None):
     >>> fitness_ax, species_ax = plot_history(result.history)
     """
     generations = np.asarray(history["generation"])
-    if ax is None:
+    if ax is None and species_ax is None:
         _, (ax, species_ax) = pyplot().subplots(2, 1, figsize=(6, 5), sharex=True,
                                            gridspec_kw={"height_ratios": [2, 1]})
+    elif ax is None:  # (a species_ax given alone was replaced by a new one)
+        ax = _axes(None)
     ax.plot(generations, history["best_fitness"], label="best")
     ax.plot(generations, history["mean_fitness"], label="mean")
     ax.set_ylabel("fitness")

@@ -261,8 +261,9 @@ def plot_component_planes(
     features = list(range(n_features)) if features is None else list(features)
     if not features:
         raise ValueError("features is empty: give at least one feature index.")
-    bad = [f for f in features if not (isinstance(f, Integral) and
-                                       -n_features <= f < n_features)]
+    bad = [f for f in features if not (isinstance(f, Integral)
+                                       and not isinstance(f, bool)
+                                       and -n_features <= f < n_features)]
     if bad:
         raise ValueError(
             f"features must be indices of the map's {n_features} features; "
@@ -283,7 +284,10 @@ def plot_component_planes(
         )
     else:
         titles = [feature_names[feature] for feature in features]
-    n_cols = max(1, min(n_cols, len(features)))
+    if not isinstance(n_cols, Integral) or isinstance(n_cols, bool) or n_cols < 1:
+        # (0 and negative ones were taken as 1; 1.5 failed with a figure open)
+        raise ValueError(f"n_cols must be a positive integer; got {n_cols!r}.")
+    n_cols = min(n_cols, len(features))
     n_rows = math.ceil(len(features) / n_cols)
     fig, axes = plt.subplots(
         n_rows, n_cols, figsize=(panel_size * n_cols * 1.2, panel_size * n_rows),

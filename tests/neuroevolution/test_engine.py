@@ -582,3 +582,62 @@ def test_activation_options_given_as_a_set_come_in_a_fixed_order():
     assert NEATConfig(activation_options=options).activation_options == tuple(
         sorted(options)
     )
+
+
+def _plot_genome(conn_keys, weight, enabled):
+    from skdeep.neuroevolution._evolve import Genome
+
+    return Genome(n_inputs=2, n_outputs=2, feed_forward=False,
+                  node_keys=np.array([0, 1, 2]), bias=np.zeros(3),
+                  response=np.ones(3), activation=("sigmoid",) * 3,
+                  conn_keys=np.array(conn_keys), weight=np.array(weight, float),
+                  enabled=np.array(enabled), innovation=np.arange(len(weight)))
+
+
+def test_plot_genome_draws_what_it_says():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skdeep.neuroevolution import plot_genome
+
+    keys = [[-1, 2], [2, 0], [-2, 1], [2, 2], [-1, 1]]
+    genome = _plot_genome(keys, [1.0, -1.0, 0.5, 1.0, 10.0],
+                          [True, True, True, True, False])
+    ax = plot_genome(genome)
+    arrows = [t.arrow_patch for t in ax.texts if t.arrow_patch is not None]
+    assert len(arrows) == 4  # the disabled gene is not drawn
+    # widths relative to the drawn connections (the hidden gene of weight
+    # 10 thinned them all), the self-loop 2 -> 2 drawn (a zero-length arc
+    # drew nothing)
+    assert max(a.get_linewidth() for a in arrows) == 3.0
+    ax.figure.canvas.draw()  # (arrow paths in pixels)
+    loop = arrows[3].get_path().get_extents()
+    assert loop.width > 5 and loop.height > 5
+    # inputs top-down by index, as the outputs (x0 was at the bottom)
+    labels = {t.get_text(): t.xy[1] for t in ax.texts if t.arrow_patch is None}
+    assert labels["x0"] > labels["x1"] and labels["y0"] > labels["y1"]
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match="input_names has 1 names; the genome "
+                       "has 2 inputs"):  # (an IndexError, a figure left open)
+        plot_genome(genome, input_names=["a"])
+    assert plt.get_fignums() == before
+    plt.close("all")
+
+
+def test_plot_history_draws_into_the_species_axes_given():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skdeep.neuroevolution import plot_history
+
+    history = {"generation": [0, 1, 2], "best_fitness": [1.0, 2.0, 3.0],
+               "mean_fitness": [0.5, 1.0, 1.5],
+               "species_sizes": [{1: 5}, {1: 3, 2: 2}, {2: 5}]}
+    _, species = plt.subplots()
+    fitness_ax, species_ax = plot_history(history, species_ax=species)
+    # (it was replaced by a new figure's axes, and left empty)
+    assert species_ax is species and species.collections
+    assert fitness_ax.figure is not species.figure
+    plt.close("all")

@@ -313,6 +313,24 @@ def test_plots():
         plot_substrate(Substrate.from_shapes((2,), (3,)), [W.T])
     with pytest.raises(ValueError, match="max_connections must be a positive"):
         clf.plot_substrate(max_connections=0)
+    # at most max_connections lines (one per matrix at least drew 2 for 1)
+    for n in (1, 3):
+        ax = clf.plot_substrate(max_connections=n)
+        assert len(ax.collections[0].get_segments()) == n
+    # y grows down the image on a reused axes too (invert_yaxis toggled it)
+    assert plot_substrate(clf.substrate_, ax=ax).yaxis_inverted()
+    # refused before a figure is left open: bad colour map, empty or NaN
+    # weights, a layer of a single matrix (ignored)
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    for kwargs, match in (({"cmap": "no_such_cmap"}, "no_such_cmap"),
+                          ({"weights": np.zeros((0, 3))}, "non-empty"),
+                          ({"weights": np.full((2, 2), np.nan)}, "NaN"),
+                          ({"layer": 1}, "weights is one matrix")):
+        with pytest.raises(ValueError, match=match):
+            plot_weights(**{"weights": W, **kwargs})
+    assert plt.get_fignums() == before
 
 
 def test_warm_start_says_which_painting_settings_it_cannot_apply():

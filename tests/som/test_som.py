@@ -638,7 +638,10 @@ def test_plots_draw_the_right_cells():
             assert [a.get_title() for a in fig.axes[:2]] == ["A", "C"]
         for kwargs, match in [({"features": []}, "features is empty"),
                               ({"features": [7]}, "indices of the map's 5"),
-                              ({"feature_names": ["a"]}, "name all 5 features")]:
+                              ({"feature_names": ["a"]}, "name all 5 features"),
+                              ({"features": [True]}, "indices of the map's 5"),
+                              ({"n_cols": 0}, "n_cols must be a positive"),
+                              ({"n_cols": 1.5}, "n_cols must be a positive")]:
             with pytest.raises(ValueError, match=match):
                 plot_component_planes(som, **kwargs)
         with pytest.raises(ValueError, match="one value per node"):

@@ -10,6 +10,7 @@ import sys
 import threading
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import _fit_context as _sklearn_fit_context
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -259,7 +260,10 @@ def validate_prediction_params(estimator, *names):
     """Check the parameters ``names`` that prediction reads against the
     estimator's ``_parameter_constraints``: scikit-learn checks parameters
     in ``fit`` only, and one set with ``set_params`` afterwards (a number of
-    Monte-Carlo passes, a beam width) failed deep inside torch."""
+    Monte-Carlo passes, a beam width) failed deep inside torch. Skipped
+    under scikit-learn's ``skip_parameter_validation``, as ``fit``'s check."""
+    if get_config()["skip_parameter_validation"]:
+        return
     validate_parameter_constraints(
         {name: estimator._parameter_constraints[name] for name in names},
         {name: getattr(estimator, name) for name in names},

@@ -208,6 +208,13 @@ def distance_offset(X, estimator):
     if mean_square == 0.0 or low <= mean_square <= high:
         return offset
     name = type(estimator).__name__
+    if not np.isfinite(mean_square):
+        # (reached with scikit-learn's assume_finite=True, which skips the
+        # scan for them: it was reported as a float32 overflow)
+        raise ValueError(
+            f"Input X contains NaN or infinity, which {name} cannot take "
+            "(scikit-learn's assume_finite=True skipped the check for them)."
+        )
     what = "underflow to 0" if mean_square < low else "overflow float32"
     raise ValueError(
         f"{name} computes squared distances in float32, which {what} for "

@@ -1144,6 +1144,32 @@ def test_rows_too_small_or_large_for_float32_distances_are_refused(scale, what):
     assert len(np.unique(small.labels_)) > 1
 
 
+def test_nan_let_through_by_assume_finite_is_named():
+    # scikit-learn's assume_finite=True skips the NaN scan; the distance
+    # scale check then said the rows "overflow float32" (scale X first)
+    import sklearn
+
+    X = np.random.RandomState(0).randn(20, 3)
+    X[:, 1] = np.nan
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+            SOMClusterer(3, n_columns=3, max_epochs=1, random_state=0).fit(X)
+
+
+def test_a_property_that_raises_keeps_its_message():
+    # SOMClusterer.__getattr__ (the deferred labels) replaced a property's
+    # AttributeError by "object has no attribute <the property>"
+    som = SOMClusterer(3, n_columns=3)
+    with pytest.raises(AttributeError, match="'cluster_centers_'"):
+        som.cluster_centers_grid_
+    import sklearn
+
+    with sklearn.config_context(display="text"):
+        with pytest.raises(AttributeError, match="'display' configuration"):
+            som._repr_html_
+    assert not hasattr(som, "labels_")
+
+
 def test_fit_forgets_the_mexican_hat_box_of_an_earlier_fit():
     # the data's bounding box (mexican_hat) of an earlier fit on other data
     # was merged into a later partial_fit's: fit must start over

@@ -306,3 +306,19 @@ def test_parameter_equality_of_the_io_check_is_exact():
     assert not equal(1, True) and not equal({"a": 1}, {"a": True})
     assert not equal([long], [changed]) and equal([long], [long.copy()])
     assert not equal((1, 2), [1, 2]) and equal({"k": (1.0, "x")}, {"k": (1.0, "x")})
+
+
+def test_prediction_parameter_checks_follow_skip_parameter_validation():
+    # fit skips its parameter checks under scikit-learn's
+    # skip_parameter_validation; the checks that prediction runs did not
+    import sklearn
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skdeep.uncertainty import MCDropoutRegressor
+    from skdeep.utils._sklearn import validate_prediction_params
+
+    est = MCDropoutRegressor(n_mc_samples=0)
+    with pytest.raises(InvalidParameterError, match="n_mc_samples"):
+        validate_prediction_params(est, "n_mc_samples")
+    with sklearn.config_context(skip_parameter_validation=True):
+        validate_prediction_params(est, "n_mc_samples")

@@ -4,9 +4,10 @@ runs, and the values its comments state are the values it gives.
 The blocks of one page run in order in one namespace, as a reader would run
 them. An expression statement whose trailing comment is a literal (a number,
 a tuple, a list, ``array([...])``) is compared with it, floats to the
-precision written (``# 0.982`` holds for 0.9815 to 0.9825); a comment
-starting with ``~`` is approximate and not compared, and any other comment is
-prose. A block that cannot run here (it needs the network, a file the reader
+precision written (``# 0.982`` holds for 0.9815 to 0.9825), or within the
+tolerance written after it (``# 0.946 ± 0.002``, for a figure that the CPU's
+float kernels move: text after the tolerance is prose); a comment starting
+with ``~`` is approximate and not compared, and any other comment is prose. A block that cannot run here (it needs the network, a file the reader
 has, a plugin package, or names the prose only describes) is preceded by an
 rst comment ``.. not run: <why>``, which the built docs do not show.
 """
@@ -47,9 +48,20 @@ def code_blocks(text):
     return found
 
 
+_TOLERANCE = re.compile(r"^\s*(-?[\d.]+(?:e-?\d+)?)\s*±\s*([\d.]+(?:e-?\d+)?)\b")
+
+
+def stated_tolerance(comment):
+    """``(value, tolerance)`` of a ``value ± tolerance`` comment, else None."""
+    match = _TOLERANCE.match(comment)
+    return None if match is None else (float(match.group(1)), float(match.group(2)))
+
+
 def stated_value(comment):
     """The literal a comment states, or None for prose or ``~`` values."""
     comment = comment.strip()
+    if stated_tolerance(comment) is not None:
+        return stated_tolerance(comment)[0]
     if not comment or comment.startswith("~"):
         return None
     if comment.startswith("array("):
@@ -69,7 +81,11 @@ def _decimals(text):
 
 
 def matches(value, stated, comment):
-    """``value`` equals ``stated`` to the precision the comment writes."""
+    """``value`` equals ``stated`` to the precision the comment writes (or
+    within the tolerance it states)."""
+    tolerance = stated_tolerance(comment)
+    if tolerance is not None:
+        return abs(float(value) - tolerance[0]) <= tolerance[1] + 1e-12
     if isinstance(stated, (tuple, list)) and not isinstance(value, np.ndarray):
         return (
             isinstance(value, (tuple, list))
@@ -130,6 +146,10 @@ def test_code_blocks_are_found_and_marked():
     assert not matches((True, 63), (True, 106), "(True, 106)")
     assert matches(np.array([-0.0112, 0.9284]), np.array([-0.011, 0.928]),
                    "array([-0.011,  0.928])")
+    comment = " 0.946 ± 0.002 (prose)"
+    assert stated_value(comment) == 0.946
+    assert matches(0.9448, 0.946, comment) and matches(0.9473, 0.946, comment)
+    assert not matches(0.9485, 0.946, comment)
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)

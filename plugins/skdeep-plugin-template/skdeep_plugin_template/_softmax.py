@@ -144,8 +144,11 @@ class SoftmaxRegressionClassifier(LogProbaMixin, ClassifierMixin, BaseTorchEstim
         """Class probabilities, shape (n_samples, n_classes)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        # the softmax in float64: in float32 rows summed to 1 within 1e-7 only,
+        # and predict_log_proba was -inf from a logit gap of about 100
         return self._batched(
-            lambda xb: torch.softmax(self.module_(xb), dim=1), X, out_dtype=np.float64
+            lambda xb: torch.softmax(self.module_(xb).double(), dim=1), X,
+            out_dtype=np.float64,
         )
 
     def predict(self, X):

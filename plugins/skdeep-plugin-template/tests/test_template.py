@@ -35,6 +35,16 @@ def test_string_labels_round_trip():
     assert set(clf.predict(X)) <= set(labels)
 
 
+def test_probabilities_are_float64_softmaxes():
+    # the softmax ran in float32 and was cast after: rows summed to 1 within
+    # 1e-7 only, and predict_log_proba was -inf from a logit gap of ~100
+    X, y = load_iris(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    clf = SoftmaxRegressionClassifier(max_epochs=20, lr=0.1, random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(1), 1.0, atol=1e-12)
+    assert np.isfinite(clf.predict_log_proba(30 * X)).all()
+
+
 @parametrize_with_checks([SoftmaxRegressionClassifier])
 # the early-stopping test instance trains 20 epochs by design: it may stop
 # before its validation loss does (a ConvergenceWarning says so)

@@ -69,7 +69,7 @@ from skdeep.graph._embedders import (
     BaseNodeEmbedder,
     NodeClustererMixin,
 )
-from skdeep.graph._walks import CSRGraph, random_walks
+from skdeep.graph._walks import CSRGraph, numba_threads, random_walks
 from skdeep.utils._sklearn import Interval
 from skdeep.utils._torch import gather_rows, resolve_device
 from skdeep.utils._training import BaseTorchEstimator, store_init_params
@@ -122,12 +122,13 @@ def _overlap_kernel():
     return jaccard
 
 
-def neighbourhood_overlap(adjacency):
+def neighbourhood_overlap(adjacency, n_jobs=None):
     """The Jaccard overlap of the neighbourhoods of each edge's two ends.
 
     ``w_uv = |N(u) & N(v)| / |N(u) | N(v)|`` with ``N`` the neighbours in the
     undirected, unweighted pattern of ``A + A.T`` (a self-loop puts a node in
     its own neighbourhood), the reference code's ``normalized_overlap``.
+    Computed on ``n_jobs`` numba threads (joblib's meaning: None is 1).
 
     Returns
     -------
@@ -142,7 +143,9 @@ def neighbourhood_overlap(adjacency):
     pattern.sort_indices()
     indptr = pattern.indptr.astype(np.int64)
     indices = pattern.indices.astype(np.int32)
-    weights = _overlap_kernel()(indptr, indices)
+    kernel = _overlap_kernel()
+    with numba_threads(n_jobs):  # (it ran on every core whatever n_jobs said)
+        weights = kernel(indptr, indices)
     return sp.csr_matrix((weights, indices, indptr), shape=pattern.shape)
 
 
@@ -158,16 +161,18 @@ class WalkGraph:
         noise distribution ``count ^ 0.75`` (the reference code's unigram
         sampler with distortion 0.75).
     device : torch.device
+    n_jobs : int or None, default=None
+        numba threads of the neighbourhood overlaps (None is 1).
     """
 
-    def __init__(self, adjacency, walks, device):
+    def __init__(self, adjacency, walks, device, n_jobs=None):
         n = adjacency.shape[0]
         self.n_nodes = n
         self.device = torch.device(device)
         counts = np.bincount(walks[walks >= 0].ravel(), minlength=n)
         noise = np.cumsum(counts.astype(np.float64) ** 0.75)
         self.noise_cdf = torch.from_numpy(noise / noise[-1]).to(self.device)
-        overlap = neighbourhood_overlap(adjacency)
+        overlap = neighbourhood_overlap(adjacency, n_jobs)
         # Edge (u, v) is entry ``u * n + v`` of a sorted key list: a walk
         # step finds its weight by binary search, on the device.
         rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(overlap.indptr))
@@ -718,7 +723,8 @@ default="adam"
             walk_length=self.walk_length, random_state=seed, n_jobs=self.n_jobs,
             progress=self._progress(),
         )
-        self._fit_graph_tensors = WalkGraph(adjacency, walks, self._device)
+        self._fit_graph_tensors = WalkGraph(adjacency, walks, self._device,
+                                            n_jobs=self.n_jobs)
         n_train = len(walks)
         if self.early_stopping:
             n_train = len(walks) - int(np.ceil(self.validation_fraction * len(walks)))

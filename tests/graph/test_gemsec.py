@@ -181,6 +181,30 @@ def test_neighbourhood_overlap_is_jaccard():
         graph.overlap(u, v).numpy(), [W[0, 1], 0.0, W[33, 32]], rtol=1e-6)
 
 
+def test_neighbourhood_overlap_runs_on_n_jobs_threads(monkeypatch):
+    # GEMSECEmbedder(n_jobs=None) ran the overlap kernel on every core
+    # (the walks alone read n_jobs)
+    import numba
+
+    from skdeep.graph import _gemsec
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs two numba threads")
+    kernel, seen = _gemsec._overlap_kernel(), []
+
+    def counting(indptr, indices):
+        seen.append(numba.get_num_threads())
+        return kernel(indptr, indices)
+
+    monkeypatch.setattr(_gemsec, "_overlap_kernel", lambda: counting)
+    A = nx.to_scipy_sparse_array(nx.karate_club_graph(), format="csr")
+    neighbourhood_overlap(A)
+    neighbourhood_overlap(A, n_jobs=2)
+    GEMSECEmbedder(n_clusters=2, dimensions=4, walk_length=5, n_walks=1,
+                   max_epochs=1, random_state=0).fit(A)
+    assert seen == [1, 2, 1]
+
+
 def test_noise_follows_walk_frequencies():
     walks = np.array([[0, 1, 0, 1], [2, 0, -1, -1]], dtype=np.int32)
     A = sp.csr_matrix(np.ones((3, 3)) - np.eye(3))

@@ -838,12 +838,16 @@ class SOMClusterer(
                     f"{type(self).__name__} fitted out of core keeps no labels_ "
                     f"(one integer per row): call predict on the rows you need."
                 )
-        # a property that raised AttributeError lands here too: its own
-        # message (scikit-learn's _repr_html_, cluster_centers_grid_ before
-        # fit naming cluster_centers_) rather than "no attribute"
-        attr = inspect.getattr_static(type(self), name, None)
-        if hasattr(attr, "__get__"):
-            return attr.__get__(self, type(self))
+        # a property of the class that raised AttributeError lands here too:
+        # its own message (scikit-learn's _repr_html_, cluster_centers_grid_
+        # before fit naming cluster_centers_) rather than "no attribute".
+        # (The class's own MRO, not the metaclass: type's __name__ is no
+        # property of an instance, and pytest asks for it.)
+        for klass in type(self).__mro__:
+            if name in vars(klass):
+                if isinstance(vars(klass)[name], property):
+                    return vars(klass)[name].__get__(self, type(self))
+                break
         raise AttributeError(
             f"{type(self).__name__!r} object has no attribute {name!r}"
         )

@@ -208,9 +208,14 @@ def distance_offset(X, estimator):
     if mean_square == 0.0 or low <= mean_square <= high:
         return offset
     name = type(estimator).__name__
-    if not np.isfinite(mean_square):
+    finite = (
+        np.isfinite(sample).all() if stats is None
+        else all(np.isfinite(stats[k].numpy()).all() for k in ("min", "max"))
+    )
+    if not finite:
         # (reached with scikit-learn's assume_finite=True, which skips the
-        # scan for them: it was reported as a float32 overflow)
+        # scan for them: it was reported as a float32 overflow; finite rows
+        # past 1e154 overflow mean_square too, and are too large indeed)
         raise ValueError(
             f"Input X contains NaN or infinity, which {name} cannot take "
             "(scikit-learn's assume_finite=True skipped the check for them)."

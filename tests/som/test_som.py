@@ -1154,6 +1154,13 @@ def test_nan_let_through_by_assume_finite_is_named():
     with sklearn.config_context(assume_finite=True):
         with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
             SOMClusterer(3, n_columns=3, max_epochs=1, random_state=0).fit(X)
+    # finite rows past 1e154 overflow the mean square too: too large, not NaN
+    from skdeep.utils.validation import distance_offset
+
+    huge = np.random.RandomState(0).randn(20, 3) * 1e170
+    with np.errstate(over="ignore"), pytest.raises(ValueError,
+                                                   match="overflow float32"):
+        distance_offset(huge, SOMClusterer())
 
 
 def test_a_property_that_raises_keeps_its_message():
@@ -1168,6 +1175,10 @@ def test_a_property_that_raises_keeps_its_message():
         with pytest.raises(AttributeError, match="'display' configuration"):
             som._repr_html_
     assert not hasattr(som, "labels_")
+    # names of the metaclass (type's __name__ descriptor) are not properties
+    # of an instance: a TypeError broke pytest's ids of parametrized maps
+    for name in ("__name__", "__qualname__", "mro", "__bases__"):
+        assert not hasattr(som, name)
 
 
 def test_fit_forgets_the_mexican_hat_box_of_an_earlier_fit():

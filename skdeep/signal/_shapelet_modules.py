@@ -122,6 +122,10 @@ LOG2E, LN2 = math.log2(math.e), math.log(2.0)
 #: exponents underflow to 0 or overflow to inf in float32 (0 / 0, 0 inf).
 ALPHA_BOUNDS = (1e-30, 1e30)
 
+#: Exponents ``d`` from which ``exp2(-d)`` is exactly 0 in each float type
+#: (past the smallest subnormal).
+_EXP2_ZERO = {torch.float32: 160.0, torch.float64: 1100.0}
+
 #: Working block of the soft minimum, ``series x shapelets x positions``
 #: (1 MiB of float32): the passes over a block run from the CPU's L2 cache.
 CACHE_BLOCK_ELEMENTS = 1 << 18
@@ -375,8 +379,12 @@ class _SoftMinDistance(torch.autograd.Function):
             if pos.start > 0:  # combine with the positions before
                 m0, W0, S0 = m_all[rows], W_all[rows], S_all[rows]
                 ref = torch.minimum(m0, m)
-                d0 = a * (m0 - ref)
-                d1 = torch.where(found, a * (m - ref), torch.zeros_like(m))
+                # capped where exp2(-d) is 0 already: a large alpha times a
+                # large distance overflowed to inf, and 0 * inf gave NaN
+                cap = _EXP2_ZERO.get(x.dtype, 160.0)
+                d0 = (a * (m0 - ref)).clamp_max_(cap)
+                d1 = torch.where(found, (a * (m - ref)).clamp_max_(cap),
+                                 torch.zeros_like(m))
                 s0 = torch.exp2(-d0)
                 s1 = torch.where(found, torch.exp2(-d1), torch.zeros_like(m))
                 W, S = s0 * W0 + s1 * W, s0 * (S0 - d0 * W0) + s1 * (S - d1 * W)
@@ -541,7 +549,9 @@ def min_distances(
         it tends to the minimum as ``alpha`` grows. Values outside
         ``[1e-30, 1e30]`` are taken as those bounds, where it is already the
         mean, resp. the minimum, to float rounding (beyond, the scaled
-        exponents underflow or overflow: 0, inf and 1e-300 gave NaN).
+        exponents underflow or overflow: 0, inf and 1e-300 gave NaN). The
+        plain ``"autograd"`` road also needs ``alpha`` times the distances
+        within the float type's range (about 3e38 in float32).
     exact : bool, default=False
         The exact minimum instead.
     return_positions : bool, default=False

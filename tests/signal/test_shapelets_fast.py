@@ -185,6 +185,18 @@ def test_extreme_alphas_give_the_mean_and_the_minimum(road):
 
 
 @pytest.mark.parametrize("road", ["conv", "fft"])
+def test_the_largest_alpha_on_large_distances_in_position_chunks(road):
+    # chunks of positions combined: alpha 1e30 times distances of ~6e8
+    # overflowed float32 in the combination's exponents (0 * inf: NaN)
+    x, s, _ = _batch(n=3, C=1, T=60, L=5, K=2, padded=False)
+    x, s = x * 3e4, s * 6e4
+    exact = min_distances(x, s, None, exact=True, road=road)
+    for alpha in (1e30, math.inf):
+        got = min_distances(x, s, None, alpha=alpha, road=road, max_chunk_elements=20)
+        torch.testing.assert_close(got, exact, rtol=1e-6, atol=0.0)
+
+
+@pytest.mark.parametrize("road", ["conv", "fft"])
 def test_sharp_soft_minimum_and_the_weight_floor(road):
     # alpha large: most weights fall below exp(-50) and are floored; the
     # soft minimum still equals the autograd one and nears the exact minimum.

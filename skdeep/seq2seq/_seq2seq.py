@@ -5,6 +5,7 @@ denoising sequence autoencoder."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import dataclasses
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -42,6 +43,7 @@ from skdeep.utils._sklearn import (
     _check_feature_names,
     _fit_context,
     check_sample_weight,
+    external_stacklevel,
     validate_prediction_params,
 )
 from skdeep.utils._torch import inference_mode, inference_rows
@@ -75,8 +77,10 @@ SEQUENCES_DOC = """\
 
     Targets may also be a 1-D integer or float array (sequences of one
     element). Predictions come back in the kind the targets were fitted in:
-    strings for strings, -1-padded arrays for arrays (unknown tokens, which
-    have no symbol, come back as -1), lists for lists."""
+    strings for strings, -1-padded arrays for arrays, lists for lists.
+    Input tokens not in the training vocabulary (characters included: no
+    Unicode normalisation is applied) are read as the unknown token
+    ``<unk>``; it is never predicted."""
 
 MODEL_PARAMETERS_DOC = """\
     tokenizer : {{"char", "word"}} or callable, default="char"
@@ -214,6 +218,28 @@ def _check_pretokenized(token_lists, tokenizer, what, name, rows=100):
                 )
 
 
+def _warn_one_text_column(X, token_lists, tokenizer, what, name, rows=100):
+    """Warn, at fit, where ``X`` is a one-column 2-D array or DataFrame of
+    strings that the tokenizer would split: read as rows of one token each,
+    ``df[["text"]]`` built a vocabulary of whole strings, and every new
+    string was unknown (predict refuses the same input for a text model)."""
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 2 or shape[1] != 1:
+        return
+    for tokens in token_lists[:rows]:
+        for token in tokens:
+            if isinstance(token, str) and _tokenize([token], tokenizer)[0] != [token]:
+                warnings.warn(
+                    f"{name}: {what} is a 2-D array or DataFrame with one column, "
+                    f"read as rows of one token each (pre-tokenized), but its "
+                    f"tokenizer would split {token!r}. For one string per "
+                    f"sequence, pass a 1-D array or list, or df['text'] rather "
+                    f"than df[['text']].",
+                    UserWarning, stacklevel=external_stacklevel(),
+                )
+                return
+
+
 class _TeacherForcing(Callback):
     """Set the module's teacher-forcing probability before each epoch."""
 
@@ -247,6 +273,8 @@ class _BaseSeq2Seq(BaseTorchEstimator):
             targets=targets, name=name,
         )
         fmt = seqs.format
+        if fitted is None and fmt.kind == "ragged":
+            _warn_one_text_column(X, seqs.tokens, self.tokenizer, what, name)
         if fitted is not None:
             tokens_fitted = fitted["kind"] not in SERIES_KINDS
             if fmt.is_tokens != tokens_fitted:

@@ -1138,6 +1138,25 @@ def test_text_model_refuses_a_one_column_frame_of_text():
         on_words.predict(np.array([["ab cd"]], dtype=object))
 
 
+def test_fit_on_a_one_column_frame_of_text_warns():
+    # fit read df[["text"]] as rows of one whole-string token without a word:
+    # every new string was then unknown, and predicted alike
+    import pandas as pd
+
+    words = ["abc", "bca", "cab", "acb"] * 4
+    frame = pd.DataFrame({"text": words})
+    for X in (frame[["text"]], np.array(words)[:, None]):
+        with pytest.warns(UserWarning, match=r"one column, read as rows of one "
+                          r"token each .* would split 'abc'") as seen:
+            Seq2SeqTranslator(**TINY).fit(X, words)
+        assert {w.filename for w in seen} == {__file__}
+    with warnings.catch_warnings():  # lists of tokens, one column of words
+        warnings.simplefilter("error")
+        Seq2SeqTranslator(**TINY).fit([[w] for w in words], words)
+        Seq2SeqTranslator(**TINY).fit(np.array(list("abcdabcdabcdabcd"))[:, None],
+                                      words)
+
+
 @pytest.mark.parametrize("dtype", ["Int64", "int64", "boolean", "bool"])
 def test_integer_and_boolean_pandas_targets_are_tokens(dtype):
     # nullable Int64 or boolean pandas targets were read as floats: a

@@ -401,7 +401,8 @@ def check_random_state_reproducible(name, estimator_orig):
 
 def check_random_state_used(name, estimator_orig):
     """A ``random_state`` parameter is read: fits with other seeds give other
-    outputs (one of seeds 1 and 2 differs from seed 0 somewhere), so that a fit
+    outputs (one of seeds 1 and 2 differs from seed 0 somewhere, on the
+    training rows or, for arrays, on rows spread over their range), so that a fit
     seeded from a constant, or from a parameter the estimator forgot to pass
     on, does not pass :func:`check_random_state_reproducible` unnoticed.
 
@@ -411,22 +412,46 @@ def check_random_state_used(name, estimator_orig):
     if "random_state" not in estimator_orig.get_params():
         return
     X, y = _check_data(estimator_orig)
+    other = _other_rows(estimator_orig, X)
 
     def results(seed):
         est = _fit(clone(estimator_orig).set_params(random_state=seed), X, y)
-        return _results(est, X)
+        out = _results(est, X)
+        if other is not None:  # (the training rows alone may not tell
+            # apart two fits that fit them exactly: a decision tree's)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out.update({f"{method} of other rows": value
+                            for method, value in _outputs(est, other).items()})
+        return out
 
     first = results(0)
     for seed in (1, 2):  # the second only where the first gave equal outputs
-        other = results(seed)
-        if any(not np.array_equal(first[m], out) for m, out in other.items()):
+        again = results(seed)
+        if any(not np.array_equal(first[m], out) for m, out in again.items()):
             return
     raise AssertionError(
         f"{name}: fits with random_state=0, 1 and 2 give the same outputs "
-        f"({', '.join(first)}): random_state seems to be ignored. Pass it on "
+        f"({', '.join(first)}) on the training rows and on rows spread over "
+        "their range: random_state seems to be ignored. Pass it on "
         "to every random draw of the fit; an estimator that draws nothing "
         "lists check_random_state_used in _expected_failed_checks."
     )
+
+
+def _other_rows(estimator, X):
+    """Rows spread over the bounding box of the float array ``X`` (a quarter
+    of its range beyond; NaN where ``X`` has NaN padding), for arrays of
+    samples and pairs; None for other inputs (graphs, node ids, tokens)."""
+    if _input_kind(estimator, X) not in ("array", "pairs"):
+        return None
+    X = np.asarray(X)
+    if X.dtype.kind != "f" or X.ndim < 2:
+        return None
+    low, high = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+    margin = (high - low) / 4
+    rows = np.random.RandomState(1).uniform(low - margin, high + margin, X.shape)
+    return np.where(np.isnan(X), np.nan, rows).astype(X.dtype)
 
 
 def check_concurrent_inference(name, estimator_orig):

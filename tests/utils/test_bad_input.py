@@ -239,6 +239,12 @@ def test_skdeeps_checks_fail_on_estimators_that_break_them(monkeypatch):
     with pytest.raises(AssertionError, match="random_state seems to be ignored"):
         estimator_checks.check_random_state_used("ConstantSeed", constant)
     estimator_checks.check_random_state_used("DeepWalkEmbedder", embedder)
+    # a tree fits the training rows exactly whatever its seed: the check
+    # also compares rows spread over their range (it failed trees)
+    from sklearn.tree import DecisionTreeClassifier
+
+    estimator_checks.check_random_state_used(
+        "DecisionTreeClassifier", DecisionTreeClassifier(random_state=0))
 
     class LeaksFloat64(AutoencoderLike):
         def fit(self, X, y=None):

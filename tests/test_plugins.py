@@ -638,28 +638,42 @@ def test_an_estimator_a_plugin_cannot_offer_here_says_why(plugin_dir, tmp_path,
         bad.load()
 
 
-def test_the_forecaster_without_sktime_is_listed_as_unavailable():
+@pytest.mark.parametrize("module, names, reason", [
+    ("sktime", ["LSTMForecaster", "SktimeAdapter"],
+     "it needs sktime (pip install 'skdeep[timeseries]')"),
+    # (the whole neuroevolution family was a broken plugin, with a warning in
+    # every process, and SktimeAdapter and PretrainedFeatureExtractor were
+    # "no estimator named ...")
+    ("numba", ["NEATClassifier", "HyperNEATRegressor"],
+     "it needs numba (pip install 'skdeep[neat]')"),
+    ("torchvision", ["PretrainedFeatureExtractor"],
+     "PretrainedFeatureExtractor needs torchvision: pip install 'skdeep[vision]'"),
+], ids=["sktime", "numba", "torchvision"])
+def test_estimators_of_a_missing_extra_are_listed_as_unavailable(
+        module, names, reason):
     code = textwrap.dedent(
-        """
+        f"""
         import sys
-        sys.modules["sktime"] = None  # as if the timeseries extra were missing
+        sys.modules[{module!r}] = None  # as if the extra were missing
         import skdeep
-        try:
-            skdeep.get_estimator("LSTMForecaster")
-        except KeyError as error:
-            print(error.args[0])
+        for name in {names!r}:
+            try:
+                skdeep.get_estimator(name)
+            except KeyError as error:
+                print(error.args[0])
         from skdeep.cli import main
         main(["list"])
         """
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-W", "error::UserWarning", "-c", code],
+        capture_output=True, text=True, cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
-    assert ("'LSTMForecaster' is not available here: it needs sktime (pip install "
-            "'skdeep[timeseries]')") in out.stdout
+    for name in names:
+        assert f"'{name}' is not available here: {reason}" in out.stdout
+        assert f"  {name} (" in out.stdout.split("unavailable here")[1]
     assert "unavailable here (optional dependencies missing):" in out.stdout
-    assert "  LSTMForecaster (recurrent): it needs sktime" in out.stdout
 
 
 def test_name_conflicts_are_listed_and_files_are_not_loaded_as_the_other_class(

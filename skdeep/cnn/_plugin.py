@@ -16,7 +16,8 @@ def register_estimators(register):
         from skdeep.cnn._pretrained import _import_torchvision
 
         _import_torchvision()
-    except ImportError:
+    except ImportError as error:  # (it vanished: "no estimator named ...")
+        register.unavailable("PretrainedFeatureExtractor", f"{error}")
         return
     from skdeep.cnn import PretrainedFeatureExtractor
 

@@ -8,6 +8,13 @@ from skdeep import hookimpl
 
 @hookimpl
 def register_estimators(register):
+    try:  # the engine's kernels: the optional ``neat`` extra
+        import numba  # noqa: F401
+    except ImportError:
+        for name in ("NEATClassifier", "NEATRegressor", "HyperNEATClassifier",
+                     "HyperNEATRegressor"):
+            register.unavailable(name, "it needs numba (pip install 'skdeep[neat]').")
+        return
     from skdeep.neuroevolution import (
         HyperNEATClassifier,
         HyperNEATRegressor,

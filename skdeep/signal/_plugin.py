@@ -23,6 +23,9 @@ def register_estimators(register):
     register(ShapeletClassifier)
     try:  # the sktime adapter exists only with the ``timeseries`` extra
         from skdeep.signal._sktime import SktimeAdapter
-    except ImportError:
+    except ImportError:  # (it vanished: "no estimator named ...")
+        register.unavailable(
+            "SktimeAdapter", "it needs sktime (pip install 'skdeep[timeseries]')."
+        )
         return
     register(SktimeAdapter)

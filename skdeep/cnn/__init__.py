@@ -10,19 +10,10 @@ networks, Siamese encoders) build on. ``PretrainedFeatureExtractor`` needs the
 # SPDX-License-Identifier: BSD-3-Clause
 
 from skdeep.cnn._cnn import CNNClassifier, CNNRegressor
+from skdeep.utils._lazy_names import lazy_names
 
 _LAZY = {"PretrainedFeatureExtractor": "skdeep.cnn._pretrained"}
 
 __all__ = ["CNNClassifier", "CNNRegressor", "PretrainedFeatureExtractor"]
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -21,6 +21,7 @@ from skdeep.graph._graph_input import to_adjacency
 from skdeep.graph._splitter import SplitterEmbedder
 from skdeep.graph._struc2vec import Struc2VecEmbedder
 from skdeep.graph._walks import random_walks
+from skdeep.utils._lazy_names import lazy_names
 
 __all__ = [
     "BaseNodeEmbedder",
@@ -44,14 +45,4 @@ _LAZY = {
     "SDNEEmbedder": "skdeep.graph._sdne",
 }
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -7,6 +7,8 @@ first access, and the engine needs numba (``pip install 'skdeep[neat]'``).
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from skdeep.utils._lazy_names import lazy_names
+
 __all__ = [
     "ACTIVATIONS",
     "CPPN_ACTIVATIONS",
@@ -82,14 +84,4 @@ _LAZY = {
     "xor_fitness": "skdeep.neuroevolution._tasks",
 }
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

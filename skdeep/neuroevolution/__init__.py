@@ -9,43 +9,6 @@ first access, and the engine needs numba (``pip install 'skdeep[neat]'``).
 
 from skdeep.utils._lazy_names import lazy_names
 
-__all__ = [
-    "ACTIVATIONS",
-    "CPPN_ACTIVATIONS",
-    "HyperNEATClassifier",
-    "HyperNEATRegressor",
-    "NEATClassifier",
-    "NEATRegressor",
-    "Substrate",
-    "SubstrateNetworks",
-    "cppn_config",
-    "cppn_shape",
-    "express",
-    "image_coordinates",
-    "paint_substrate",
-    "plot_substrate",
-    "plot_weights",
-    "random_cppns",
-    "render_cppn",
-    "EvolutionResult",
-    "Genome",
-    "NEATConfig",
-    "NEATPopulation",
-    "Phenotypes",
-    "compile_genomes",
-    "PoleBalancing",
-    "evolve",
-    "plot_genome",
-    "plot_history",
-    "visual_discrimination",
-    "visual_discrimination_error",
-    "visual_discrimination_fitness",
-    "visual_discrimination_trials",
-    "xor_data",
-    "xor_fitness",
-]
-
-
 # Imported on first access: without numba (the ``neat`` extra) the package
 # still imports, and the plugin registers the estimators as unavailable.
 _LAZY = {
@@ -83,5 +46,7 @@ _LAZY = {
     "xor_data": "skdeep.neuroevolution._tasks",
     "xor_fitness": "skdeep.neuroevolution._tasks",
 }
+
+__all__ = list(_LAZY)
 
 __getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -6,23 +6,19 @@
 from skdeep import hookimpl
 
 
+_ESTIMATORS = ("NEATClassifier", "NEATRegressor", "HyperNEATClassifier",
+               "HyperNEATRegressor")
+
+
 @hookimpl
 def register_estimators(register):
     try:  # the engine's kernels: the optional ``neat`` extra
         import numba  # noqa: F401
     except ImportError:
-        for name in ("NEATClassifier", "NEATRegressor", "HyperNEATClassifier",
-                     "HyperNEATRegressor"):
+        for name in _ESTIMATORS:
             register.unavailable(name, "it needs numba (pip install 'skdeep[neat]').")
         return
-    from skdeep.neuroevolution import (
-        HyperNEATClassifier,
-        HyperNEATRegressor,
-        NEATClassifier,
-        NEATRegressor,
-    )
+    import skdeep.neuroevolution as family
 
-    register(NEATClassifier)
-    register(NEATRegressor)
-    register(HyperNEATClassifier)
-    register(HyperNEATRegressor)
+    for name in _ESTIMATORS:
+        register(getattr(family, name))

@@ -14,9 +14,9 @@ overhead of an array library).
 import math
 
 import numpy as np
-from numba import njit
 
-from skdeep.neuroevolution._kernels import activation
+# (numba through _kernels' guarded import: its install hint without numba)
+from skdeep.neuroevolution._kernels import activation, njit
 
 GRAVITY = -9.8  # the reference code's sign convention
 MUP = 0.000002  # pole hinge friction

@@ -200,25 +200,40 @@ def _check_symbol_kind(token_lists, vocabulary, what, name):
         )
 
 
-def _check_pretokenized(token_lists, tokenizer, what, name, rows=100):
+def _split_token(token_lists, tokenizer, rows=100):
+    """The first string token of the first ``rows`` rows that ``tokenizer``
+    splits into several tokens, or None. (Pre-tokenized rows are never
+    tokenized: a tokenizer that fails on a token only means no.)"""
+    for tokens in token_lists[:rows]:
+        for token in tokens:
+            if not isinstance(token, str):
+                continue
+            try:
+                parts = _tokenize([token], tokenizer)[0]
+            except Exception:  # noqa: BLE001 - a user's callable; see above
+                continue
+            if len(parts) > 1:
+                return token
+    return None
+
+
+def _check_pretokenized(token_lists, tokenizer, what, name):
     """Refuse, for a model fitted on text, rows of "tokens" that its
     tokenizer would split (a one-column DataFrame of text, ``df[["text"]]``:
     each whole string was one unknown token). Pre-tokenized rows, such as
-    the characters of a ``tokenizer="char"`` model, pass. The first
-    ``rows`` rows are looked at."""
-    for tokens in token_lists[:rows]:
-        for token in tokens:
-            if isinstance(token, str) and _tokenize([token], tokenizer)[0] != [token]:
-                raise ValueError(
-                    f"{name} was fitted on text in {what} (strings split by its "
-                    f"tokenizer), but {what} now holds rows of tokens, as a 2-D "
-                    f"array or a DataFrame gives them, and its tokenizer would "
-                    f"split {token!r}. Pass one string per sequence: a 1-D array "
-                    f"or list, or one column such as df['text'], not df[['text']]."
-                )
+    the characters of a ``tokenizer="char"`` model, pass."""
+    token = _split_token(token_lists, tokenizer)
+    if token is not None:
+        raise ValueError(
+            f"{name} was fitted on text in {what} (strings split by its "
+            f"tokenizer), but {what} now holds rows of tokens, as a 2-D "
+            f"array or a DataFrame gives them, and its tokenizer would "
+            f"split {token!r}. Pass one string per sequence: a 1-D array "
+            f"or list, or one column such as df['text'], not df[['text']]."
+        )
 
 
-def _warn_one_text_column(X, token_lists, tokenizer, what, name, rows=100):
+def _warn_one_text_column(X, token_lists, tokenizer, what, name):
     """Warn, at fit, where ``X`` is a one-column 2-D array or DataFrame of
     strings that the tokenizer would split: read as rows of one token each,
     ``df[["text"]]`` built a vocabulary of whole strings, and every new
@@ -226,18 +241,16 @@ def _warn_one_text_column(X, token_lists, tokenizer, what, name, rows=100):
     shape = getattr(X, "shape", None)
     if shape is None or len(shape) != 2 or shape[1] != 1:
         return
-    for tokens in token_lists[:rows]:
-        for token in tokens:
-            if isinstance(token, str) and _tokenize([token], tokenizer)[0] != [token]:
-                warnings.warn(
-                    f"{name}: {what} is a 2-D array or DataFrame with one column, "
-                    f"read as rows of one token each (pre-tokenized), but its "
-                    f"tokenizer would split {token!r}. For one string per "
-                    f"sequence, pass a 1-D array or list, or df['text'] rather "
-                    f"than df[['text']].",
-                    UserWarning, stacklevel=external_stacklevel(),
-                )
-                return
+    token = _split_token(token_lists, tokenizer)
+    if token is not None:
+        warnings.warn(
+            f"{name}: {what} is a 2-D array or DataFrame with one column, read "
+            f"as rows of one token each (pre-tokenized), but its tokenizer would "
+            f"split {token!r}. For one string per sequence, pass a 1-D array or "
+            f"list, or df['text'] rather than df[['text']]; for one-token rows "
+            f"without this warning, a list of lists.",
+            UserWarning, stacklevel=external_stacklevel(),
+        )
 
 
 class _TeacherForcing(Callback):

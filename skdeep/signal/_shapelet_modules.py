@@ -124,7 +124,8 @@ ALPHA_BOUNDS = (1e-30, 1e30)
 
 #: Exponents ``d`` from which ``exp2(-d)`` is exactly 0 in each float type
 #: (past the smallest subnormal).
-_EXP2_ZERO = {torch.float32: 160.0, torch.float64: 1100.0}
+_EXP2_ZERO = {torch.float16: 26.0, torch.bfloat16: 135.0, torch.float32: 160.0,
+              torch.float64: 1100.0}
 
 #: Working block of the soft minimum, ``series x shapelets x positions``
 #: (1 MiB of float32): the passes over a block run from the CPU's L2 cache.

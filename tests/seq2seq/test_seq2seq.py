@@ -1155,6 +1155,12 @@ def test_fit_on_a_one_column_frame_of_text_warns():
         Seq2SeqTranslator(**TINY).fit([[w] for w in words], words)
         Seq2SeqTranslator(**TINY).fit(np.array(list("abcdabcdabcdabcd"))[:, None],
                                       words)
+        # a tokenizer that only normalises splits nothing; one that fails on
+        # the check's call (fit never tokenizes such rows) stopped fit
+        Seq2SeqTranslator(**TINY, tokenizer=lambda s: s.lower().split()).fit(
+            np.array([w.upper() for w in words])[:, None], words)
+        Seq2SeqTranslator(**TINY, tokenizer=lambda s: iter(s)).fit(
+            np.array(words)[:, None], [[w] for w in words])
 
 
 @pytest.mark.parametrize("dtype", ["Int64", "int64", "boolean", "bool"])

@@ -239,6 +239,24 @@ def test_skdeeps_checks_fail_on_estimators_that_break_them(monkeypatch):
     with pytest.raises(AssertionError, match="random_state seems to be ignored"):
         estimator_checks.check_random_state_used("ConstantSeed", constant)
     estimator_checks.check_random_state_used("DeepWalkEmbedder", embedder)
+    # NaN outputs off the training rows compared unequal: a seed-blind
+    # estimator passed
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class SeedBlind(RegressorMixin, BaseEstimator):
+        def __init__(self, random_state=None):
+            self.random_state = random_state
+
+        def fit(self, X, y):
+            self.n_features_in_ = X.shape[1]
+            return self
+
+        def predict(self, X):
+            return np.sqrt(np.asarray(X)[:, 1] + 2.2)
+
+    with pytest.raises(AssertionError, match="random_state seems to be ignored"):
+        with np.errstate(invalid="ignore"):
+            estimator_checks.check_random_state_used("SeedBlind", SeedBlind())
     # a tree fits the training rows exactly whatever its seed: the check
     # also compares rows spread over their range (it failed trees)
     from sklearn.tree import DecisionTreeClassifier

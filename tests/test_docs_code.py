@@ -7,9 +7,10 @@ a tuple, a list, ``array([...])``) is compared with it, floats to the
 precision written (``# 0.982`` holds for 0.9815 to 0.9825), or within the
 tolerance written after it (``# 0.946 ± 0.002``, for a figure that the CPU's
 float kernels move: text after the tolerance is prose); a comment starting
-with ``~`` is approximate and not compared, and any other comment is prose. A block that cannot run here (it needs the network, a file the reader
-has, a plugin package, or names the prose only describes) is preceded by an
-rst comment ``.. not run: <why>``, which the built docs do not show.
+with ``~`` is approximate and not compared, and any other comment is prose.
+A block that cannot run here (it needs the network, a file the reader has, a
+plugin package, or names the prose only describes) is preceded by an rst
+comment ``.. not run: <why>``, which the built docs do not show.
 """
 
 import ast

@@ -17,7 +17,7 @@ def register_estimators(register):
 
         _import_torchvision()
     except ImportError as error:  # (it vanished: "no estimator named ...")
-        register.unavailable("PretrainedFeatureExtractor", f"{error}")
+        register.unavailable("PretrainedFeatureExtractor", str(error))
         return
     from skdeep.cnn import PretrainedFeatureExtractor
 

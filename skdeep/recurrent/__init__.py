@@ -11,6 +11,7 @@ from skdeep.recurrent._hierarchical import (
     HierarchicalRNNRegressor,
 )
 from skdeep.recurrent._rnn import RNNClassifier, RNNRegressor
+from skdeep.utils._lazy_names import lazy_names
 
 # LSTMForecaster subclasses sktime's BaseForecaster; sktime is optional (the
 # ``timeseries`` extra), so the forecaster is imported on first access.
@@ -37,18 +38,6 @@ if _has_sktime():
     __all__.insert(2, "LSTMForecaster")
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        try:
-            module = importlib.import_module(_LAZY[name])
-        except ImportError as exc:
-            raise ImportError(
-                f"skdeep.recurrent.{name} needs sktime: "
-                "pip install 'skdeep[timeseries]'."
-            ) from exc
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(
+    __name__, _LAZY, needs="sktime: pip install 'skdeep[timeseries]'"
+)

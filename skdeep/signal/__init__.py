@@ -12,6 +12,7 @@ skdeep.signal`` and ``from skdeep.signal import *`` work without sktime.
 from skdeep.signal._fft import FFTFeaturizer
 from skdeep.signal._shapelets import ShapeletClassifier, ShapeletTransformer
 from skdeep.signal._wavelet import WaveletDenoiser, WaveletFeaturizer
+from skdeep.utils._lazy_names import lazy_names
 
 __all__ = [
     "FFTFeaturizer",
@@ -22,18 +23,8 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    if name == "SktimeAdapter":
-        try:
-            from skdeep.signal._sktime import SktimeAdapter
-        except ImportError as exc:
-            raise ImportError(
-                f"skdeep.signal.SktimeAdapter needs sktime ({exc}); install it with "
-                f"`pip install skdeep[timeseries]`."
-            ) from exc
-        return SktimeAdapter
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_LAZY = {"SktimeAdapter": "skdeep.signal._sktime"}
 
-
-def __dir__():
-    return sorted([*__all__, "SktimeAdapter"])
+__getattr__, __dir__ = lazy_names(
+    __name__, _LAZY, needs="sktime: pip install 'skdeep[timeseries]'"
+)

@@ -9,7 +9,7 @@ embeddings, signal featurizers) do not pay for importing it.
 # Authors: The skdeep developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import importlib
+from skdeep.utils._lazy_names import lazy_names
 
 _EXPORTS = {
     "BaseTorchEstimator": "skdeep.utils._training",
@@ -24,11 +24,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'skdeep.utils' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_names(__name__, _EXPORTS)

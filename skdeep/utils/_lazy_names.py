@@ -7,10 +7,11 @@ import importlib
 import sys
 
 
-def lazy_names(package, names):
+def lazy_names(package, names, needs=None):
     """``__getattr__`` and ``__dir__`` for a package whose names ``names``
     (name -> module) are imported on first access: the package then imports
-    without their heavy or optional dependencies (torch, torchvision, numba).
+    without their heavy or optional dependencies (torch, torchvision, numba,
+    sktime).
 
     Parameters
     ----------
@@ -18,6 +19,10 @@ def lazy_names(package, names):
         The package's ``__name__``.
     names : dict of str to str
         Each lazy name and the module that defines it.
+    needs : str, default=None
+        What a name needs and how to install it, for the ImportError raised
+        where its module cannot be imported (``"sktime: pip install
+        'skdeep[timeseries]'"``); None lets the module's own error through.
 
     Returns
     -------
@@ -34,7 +39,13 @@ def lazy_names(package, names):
 
     def __getattr__(name):
         if name in names:
-            return getattr(importlib.import_module(names[name]), name)
+            try:
+                module = importlib.import_module(names[name])
+            except ImportError as exc:
+                if needs is None:
+                    raise
+                raise ImportError(f"{package}.{name} needs {needs}.") from exc
+            return getattr(module, name)
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def __dir__():
